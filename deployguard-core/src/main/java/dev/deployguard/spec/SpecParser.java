@@ -1,0 +1,255 @@
+package dev.deployguard.spec;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Reads {@code deployguard.yaml}: parses it strictly (unknown fields are errors) and validates every field, so a
+ * mistake is reported once, at the edge, with its path and what was expected — never half-applied.
+ */
+public final class SpecParser {
+    private static final Pattern APP_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
+    private static final List<String> KNOWN_PLACEHOLDERS = List.of("version", "port");
+
+    private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+
+    /** Parses and validates a spec file; relative working directories resolve against the file's directory. */
+    public Spec parse(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new SpecException(file.toString(), List.of("file not found; create it or pass --file PATH"));
+        } catch (IOException e) {
+            throw new SpecException(file.toString(), List.of("cannot read: " + e.getMessage()));
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(text, file.toString(), base);
+    }
+
+    public Spec parse(String text, String source, Path baseDir) {
+        RawSpec raw;
+        try {
+            raw = yaml.readValue(text, RawSpec.class);
+        } catch (UnrecognizedPropertyException e) {
+            String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
+                    .map(Object::toString).sorted().collect(Collectors.joining(", "));
+            throw new SpecException(source, List.of(path(e) + ": unknown field '" + e.getPropertyName()
+                    + "'; expected one of: " + known));
+        } catch (JsonMappingException e) {
+            throw new SpecException(source, List.of(path(e) + ": " + firstLine(e.getOriginalMessage())
+                    + location(e)));
+        } catch (JsonProcessingException e) {
+            throw new SpecException(source, List.of("malformed YAML: " + firstLine(e.getOriginalMessage())
+                    + location(e)));
+        }
+        if (raw == null) {
+            throw new SpecException(source, List.of("the file is empty; expected a document with 'apps:'"));
+        }
+        return validate(raw, source, baseDir);
+    }
+
+    private Spec validate(RawSpec raw, String source, Path baseDir) {
+        List<String> problems = new ArrayList<>();
+        if (raw.version != null && raw.version != 1) {
+            problems.add("version: expected 1, got " + raw.version);
+        }
+        if (raw.apps == null || raw.apps.isEmpty()) {
+            problems.add("apps: expected at least one app");
+            throw new SpecException(source, problems);
+        }
+        Map<String, AppSpec> apps = new LinkedHashMap<>();
+        Map<String, String> listenOwners = new HashMap<>();
+        raw.apps.forEach((name, app) -> {
+            String at = "apps." + name;
+            if (!APP_NAME.matcher(name).matches()) {
+                problems.add(at + ": app name must be lowercase letters, digits and '-', 1-53 characters,"
+                        + " starting and ending with a letter or digit");
+            }
+            if (app == null || app.platform == null || app.platform.local == null) {
+                problems.add(at + ".platform.local: missing; expected the local platform block (command, listen, ...)");
+                return;
+            }
+            LocalPlatformSpec local = local(app.platform.local, at + ".platform.local", baseDir, problems);
+            if (local != null) {
+                String other = listenOwners.putIfAbsent(local.listen().toString(), name);
+                if (other != null) {
+                    problems.add(at + ".platform.local.listen: " + local.listen() + " is already the listen address"
+                            + " of app '" + other + "'; each app needs its own");
+                }
+                apps.put(name, new AppSpec(name, local));
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new SpecException(source, problems);
+        }
+        return new Spec(apps);
+    }
+
+    private LocalPlatformSpec local(RawSpec.RawLocal raw, String at, Path baseDir, List<String> problems) {
+        int before = problems.size();
+        List<String> command = raw.command == null ? List.of() : raw.command;
+        if (command.isEmpty()) {
+            problems.add(at + ".command: missing; expected the command as a list of arguments,"
+                    + " e.g. [\"./server\", \"--port\", \"${port}\"]");
+        }
+        for (int i = 0; i < command.size(); i++) {
+            String arg = command.get(i);
+            if (arg == null || (i == 0 && arg.isBlank())) {
+                problems.add(at + ".command[" + i + "]: expected a non-empty string");
+            } else {
+                checkPlaceholders(arg, at + ".command[" + i + "]", problems);
+            }
+        }
+        Map<String, String> env = raw.env == null ? Map.of() : raw.env;
+        env.forEach((k, v) -> {
+            if (!ENV_NAME.matcher(k).matches()) {
+                problems.add(at + ".env." + k + ": not a valid environment variable name");
+            }
+            if (v == null) {
+                problems.add(at + ".env." + k + ": expected a string value (quote numbers and booleans)");
+            } else {
+                checkPlaceholders(v, at + ".env." + k, problems);
+            }
+        });
+        boolean usesPort = command.stream().anyMatch(a -> a != null && a.contains("${port}"))
+                || env.values().stream().anyMatch(v -> v != null && v.contains("${port}"));
+        if (!command.isEmpty() && !usesPort) {
+            problems.add(at + ".command: no ${port} placeholder in the command or env; the app must listen on the"
+                    + " port DeployGuard assigns to each instance");
+        }
+        int instances = raw.instances == null ? 1 : raw.instances;
+        if (instances < 1 || instances > 64) {
+            problems.add(at + ".instances: expected 1 to 64, got " + instances);
+        }
+        LocalPlatformSpec.ListenAddress listen = null;
+        if (raw.listen == null) {
+            problems.add(at + ".listen: missing; expected the router's public address, e.g. 127.0.0.1:8080");
+        } else {
+            listen = listen(raw.listen, at + ".listen", problems);
+        }
+        var rr = raw.readiness == null ? new RawSpec.RawReadiness() : raw.readiness;
+        String path = rr.path == null ? "/" : rr.path;
+        if (!path.startsWith("/")) {
+            problems.add(at + ".readiness.path: expected an HTTP path starting with '/', got '" + path + "'");
+        }
+        Duration timeout = duration(rr.timeout, "30s", at + ".readiness.timeout", problems);
+        Duration interval = duration(rr.interval, "250ms", at + ".readiness.interval", problems);
+        if (timeout != null && interval != null && (interval.isZero() || interval.compareTo(timeout) > 0)) {
+            problems.add(at + ".readiness.interval: expected more than 0 and at most the timeout ("
+                    + Durations.format(timeout) + "), got " + Durations.format(interval));
+        }
+        if (timeout != null && timeout.isZero()) {
+            problems.add(at + ".readiness.timeout: expected more than 0");
+        }
+        var rs = raw.stop == null ? new RawSpec.RawStop() : raw.stop;
+        StopSignal signal = StopSignal.TERM;
+        if (rs.signal != null) {
+            signal = StopSignal.parse(rs.signal).orElse(null);
+            if (signal == null) {
+                problems.add(at + ".stop.signal: expected one of TERM, INT, QUIT, HUP, USR1, USR2, got '"
+                        + rs.signal + "'");
+            }
+        }
+        Duration grace = duration(rs.gracePeriod, "10s", at + ".stop.gracePeriod", problems);
+        Path workingDir = baseDir;
+        if (raw.workingDir != null) {
+            workingDir = baseDir == null ? Path.of(raw.workingDir) : baseDir.resolve(raw.workingDir).normalize();
+        }
+        if (problems.size() > before) {
+            return null;
+        }
+        return new LocalPlatformSpec(command, env, instances, workingDir, listen,
+                new LocalPlatformSpec.Readiness(path, timeout, interval),
+                new LocalPlatformSpec.Stop(signal, grace),
+                raw.keepPreviousWarm == null || raw.keepPreviousWarm);
+    }
+
+    private static void checkPlaceholders(String value, String at, List<String> problems) {
+        var m = PLACEHOLDER.matcher(value);
+        while (m.find()) {
+            if (!KNOWN_PLACEHOLDERS.contains(m.group(1))) {
+                problems.add(at + ": unknown placeholder ${" + m.group(1) + "}; expected ${version} or ${port}");
+            }
+        }
+    }
+
+    private static LocalPlatformSpec.ListenAddress listen(String text, String at, List<String> problems) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            problems.add(at + ": expected host:port, e.g. 127.0.0.1:8080, got '" + text + "'");
+            return null;
+        }
+        String host = text.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            problems.add(at + ": port must be a number, got '" + text.substring(colon + 1) + "'");
+            return null;
+        }
+        if (port < 1 || port > 65535) {
+            problems.add(at + ": port must be 1 to 65535, got " + port);
+            return null;
+        }
+        return new LocalPlatformSpec.ListenAddress(host, port);
+    }
+
+    private static Duration duration(String text, String dflt, String at, List<String> problems) {
+        try {
+            return Durations.parse(text == null ? dflt : text);
+        } catch (IllegalArgumentException e) {
+            problems.add(at + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static String path(JsonMappingException e) {
+        var sb = new StringBuilder();
+        for (var ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.length() == 0 ? "(document)" : sb.toString();
+    }
+
+    private static String location(JsonProcessingException e) {
+        var loc = e.getLocation();
+        return loc == null || loc.getLineNr() < 0 ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}
