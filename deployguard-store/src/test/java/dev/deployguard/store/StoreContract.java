@@ -1,0 +1,118 @@
+package dev.deployguard.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.Event;
+import dev.deployguard.platform.Instance;
+import dev.deployguard.release.Release;
+import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.traffic.RouteTable;
+import dev.deployguard.traffic.Track;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Behaviour every Store must have; run against H2 and PostgreSQL. */
+abstract class StoreContract {
+    static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
+
+    abstract Store store();
+
+    static Release draft(String app, String version) {
+        return new Release(app, 1, version, List.of("./run", "--port", "${port}"), Map.of("A", "b"), 2, "sha256:x",
+                "ship " + version, "alice", T0, ReleaseStatus.PENDING, null);
+    }
+
+    @Test
+    void revisionsAreNumberedPerAppAndHistoryIsOrdered() {
+        Release r1 = store().createRelease(draft("web", "v1"));
+        Release r2 = store().createRelease(draft("web", "v2"));
+        Release other = store().createRelease(draft("api", "v1"));
+
+        assertThat(List.of(r1.revision(), r2.revision(), other.revision())).containsExactly(1, 2, 1);
+        assertThat(store().history("web")).extracting(Release::version).containsExactly("v1", "v2");
+        assertThat(store().release("web", 2)).get().isEqualTo(r2);
+        assertThat(store().release("web", 9)).isEmpty();
+        assertThat(store().apps()).containsExactly("api", "web");
+    }
+
+    @Test
+    void markDeployedSupersedesThePreviousServingRelease() {
+        store().createRelease(draft("web", "v1"));
+        store().createRelease(draft("web", "v2"));
+        store().markDeployed("web", 1);
+        store().markDeployed("web", 2);
+
+        assertThat(store().history("web")).extracting(Release::status)
+                .containsExactly(ReleaseStatus.SUPERSEDED, ReleaseStatus.DEPLOYED);
+    }
+
+    @Test
+    void unknownRevisionIsNotFoundAndChangesNothing() {
+        store().createRelease(draft("web", "v1"));
+        assertThatThrownBy(() -> store().markDeployed("web", 7))
+                .isInstanceOfSatisfying(DeployGuardException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(ExitCode.NOT_FOUND))
+                .hasMessageContaining("no revision 7");
+        assertThat(store().history("web")).extracting(Release::status).containsExactly(ReleaseStatus.PENDING);
+    }
+
+    @Test
+    void secondLockOnAnAppIsRefusedWithTheHolderNamed() {
+        var lock = store().lock("web", "deploy v2", "cp-1", "alice", T0);
+        assertThatThrownBy(() -> store().lock("web", "deploy v3", "cp-1", "bob", T0))
+                .isInstanceOf(AppBusyException.class)
+                .hasMessageContaining("deploy v2 by alice");
+        store().lock("api", "deploy v1", "cp-1", "bob", T0);
+        store().unlock(lock);
+        assertThat(store().lock("web", "deploy v3", "cp-1", "bob", T0).operation()).isEqualTo("deploy v3");
+    }
+
+    @Test
+    void locksOfADeadControlPlaneAreReclaimed() {
+        store().lock("web", "deploy v2", "cp-old", "alice", T0);
+        assertThat(store().releaseLocksNotHeldBy("cp-new")).isEqualTo(1);
+        assertThat(store().currentLock("web")).isEmpty();
+    }
+
+    @Test
+    void eventsAreAppendOnlyAndFilteredByAppIdAndTime() {
+        Event a = store().append(Event.of(T0, "web", 1, "alice", "deploy.started", "deploying v1",
+                Map.of("version", "v1", "instances", 2)));
+        Event b = store().append(Event.of(T0.plusSeconds(60), "web", null, "system", "instance.crashed", "boom"));
+        store().append(Event.of(T0.plusSeconds(61), "api", 1, "bob", "deploy.started", "other"));
+
+        assertThat(b.id()).isGreaterThan(a.id());
+        assertThat(store().events("web", 0, null, 100)).extracting(Event::kind)
+                .containsExactly("deploy.started", "instance.crashed");
+        assertThat(store().events("web", a.id(), null, 100)).extracting(Event::message).containsExactly("boom");
+        assertThat(store().events(null, 0, T0.plusSeconds(30), 100)).hasSize(2);
+        assertThat(store().events("web", 0, null, 100).get(0).data()).containsEntry("version", "v1")
+                .containsEntry("instances", 2);
+    }
+
+    @Test
+    void instancesRoutersAndRoutesRoundTrip() {
+        var i = new Instance("web", 1, 0, 4242, T0, 40001, "/tmp/web-1-0.log", T0);
+        store().saveInstance(i);
+        store().saveInstance(new Instance("web", 1, 1, 4243, null, 40002, "/tmp/web-1-1.log", T0));
+        assertThat(store().instances("web")).hasSize(2).first().isEqualTo(i);
+        store().reassignInstances("web", 1, 3);
+        assertThat(store().instances("web")).extracting(Instance::revision).containsOnly(3);
+        store().removeInstance("web", 3, 0);
+        assertThat(store().instances("web")).extracting(Instance::pid).containsExactly(4243L);
+
+        var router = new Store.RouterRecord("web", 99, T0, 41000, "127.0.0.1:8080", "/tmp/r.log", T0);
+        store().saveRouter(router);
+        assertThat(store().router("web")).contains(router);
+
+        var table = new RouteTable("web", 5, List.of(new Track("stable", 1, 9000, List.of("127.0.0.1:1")),
+                new Track("canary", 2, 1000, List.of("127.0.0.1:2"))));
+        store().saveRoutes(table);
+        assertThat(store().routes("web")).contains(table);
+    }
+}
