@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
@@ -49,6 +50,15 @@ public final class SpecParser {
     }
 
     public Spec parse(String text, String source, Path baseDir) {
+        if (text.isBlank()) {
+            throw new SpecException(source, List.of("the file is empty; expected a document with 'apps:'"));
+        }
+        try {
+            yaml.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new SpecException(source, List.of("malformed YAML: " + firstLine(e.getOriginalMessage())
+                    + location(e)));
+        }
         RawSpec raw;
         try {
             raw = yaml.readValue(text, RawSpec.class);
@@ -57,6 +67,8 @@ public final class SpecParser {
                     .map(Object::toString).sorted().collect(Collectors.joining(", "));
             throw new SpecException(source, List.of(path(e) + ": unknown field '" + e.getPropertyName()
                     + "'; expected one of: " + known));
+        } catch (MismatchedInputException e) {
+            throw new SpecException(source, List.of(path(e) + ": " + expected(e.getTargetType()) + location(e)));
         } catch (JsonMappingException e) {
             throw new SpecException(source, List.of(path(e) + ": " + firstLine(e.getOriginalMessage())
                     + location(e)));
@@ -223,6 +235,25 @@ public final class SpecParser {
             problems.add(at + ": " + e.getMessage());
             return null;
         }
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == null) {
+            return "unexpected value";
+        }
+        if (type == Integer.class || type == int.class) {
+            return "expected a whole number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "expected true or false";
+        }
+        if (type == String.class) {
+            return "expected a string";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type)) {
+            return "expected a list, e.g. [a, b]";
+        }
+        return "expected a mapping of fields (key: value)";
     }
 
     private static String path(JsonMappingException e) {

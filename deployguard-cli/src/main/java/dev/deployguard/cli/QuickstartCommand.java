@@ -1,0 +1,185 @@
+package dev.deployguard.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.Event;
+import dev.deployguard.local.load.SteadyTraffic;
+import dev.deployguard.local.process.Ports;
+import dev.deployguard.server.ControlPlane;
+import dev.deployguard.server.api.ApiServer;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "quickstart", description = "Start a control plane and router, deploy the example app, upgrade it,"
+        + " roll it back and try a broken upgrade under --atomic, all under steady traffic; then stop everything.")
+final class QuickstartCommand implements Callable<Integer> {
+    @ParentCommand
+    DeployGuard root;
+
+    @Option(names = "--rate", defaultValue = "200", description = "Requests per second of steady traffic (default 200)")
+    int rate;
+    @Option(names = "--keep-state", description = "Keep the quickstart's state directory (logs, database) afterwards")
+    boolean keepState;
+
+    private long t0;
+
+    @Override
+    public Integer call() throws Exception {
+        Logging.quiet();
+        t0 = System.nanoTime();
+        Path state = root.stateDir().resolve("quickstart-" + System.currentTimeMillis()).toAbsolutePath();
+        Files.createDirectories(state);
+        int listen = Ports.isFree("127.0.0.1", 18080) ? 18080 : Ports.freeLoopbackPort();
+        Path spec = writeSpec(state, listen);
+        say("state directory " + state + ", spec " + spec);
+        var cp = new ControlPlane(new ControlPlane.Config(state, spec, null, null, null), Clock.systemUTC());
+        ApiServer api = null;
+        SteadyTraffic traffic = null;
+        boolean ok = false;
+        try {
+            cp.events().addListener(this::show);
+            cp.start();
+            api = new ApiServer(cp, "127.0.0.1", 0, false);
+            api.start();
+            var client = new ApiClient(api.url(), cp.apiToken(), System.getProperty("user.name", "quickstart"));
+            say("control plane API on " + api.url() + "; the demo app will be served on http://127.0.0.1:" + listen);
+
+            step("1/4 deploy v1");
+            deploy(client, "v1", "initial release", false);
+            traffic = new SteadyTraffic(URI.create("http://127.0.0.1:" + listen + "/"), 4, rate).start();
+            say("steady traffic started: " + rate + " req/s through the router");
+            pause(Duration.ofSeconds(2));
+
+            step("2/4 upgrade to v2");
+            deploy(client, "v2", "upgrade to v2", false);
+            pause(Duration.ofSeconds(2));
+
+            step("3/4 roll back to the previous release");
+            JsonNode rb = client.post("/api/apps/demo/rollback", Map.of());
+            say(rb.path("message").asText());
+            pause(Duration.ofSeconds(2));
+
+            step("4/4 upgrade to v3, which never becomes ready, with --atomic --timeout 4s");
+            boolean refused = false;
+            try {
+                deploy(client, "v3", "upgrade to v3 (broken readiness)", true);
+            } catch (DeployGuardException e) {
+                refused = e.exitCode() == ExitCode.DEPLOY_FAILED;
+                say("as expected, the deploy failed (exit code " + e.exitCode().code() + "): "
+                        + e.getMessage().lines().findFirst().orElse(""));
+            }
+            pause(Duration.ofMillis(1500));
+            traffic.stop();
+
+            System.out.println();
+            System.out.println("History of demo:");
+            System.out.print(HistoryCommand.table(client.get("/api/apps/demo/history")).indent(2));
+            System.out.println();
+            System.out.println("User traffic through the router: " + traffic.sent() + " requests, "
+                    + traffic.failed() + " failed");
+            traffic.answers().forEach((body, n) -> System.out.println("  " + n + " x \"" + body + "\""));
+            traffic.failureSamples().forEach(f -> System.out.println("  failure: " + f));
+            ok = refused && traffic.failed() == 0 && traffic.sent() > 0;
+            System.out.println(ok ? "Quickstart passed: zero failed requests across upgrade, rollback and a broken"
+                    + " upgrade." : "Quickstart FAILED: see above.");
+            return ok ? 0 : ExitCode.FAILURE.code();
+        } finally {
+            if (traffic != null) {
+                traffic.stop();
+            }
+            say("stopping everything the quickstart started");
+            try {
+                cp.stopEverything();
+            } finally {
+                if (api != null) {
+                    api.close();
+                }
+                cp.close();
+            }
+            if (ok && !keepState) {
+                deleteTree(state);
+            } else {
+                say("state, logs and database kept in " + state);
+            }
+            say("done in " + Duration.ofNanos(System.nanoTime() - t0).toMillis() / 1000.0 + " s");
+        }
+    }
+
+    private void deploy(ApiClient client, String version, String cause, boolean atomic) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("version", version);
+        body.put("changeCause", cause);
+        body.put("atomic", atomic);
+        if (atomic) {
+            body.put("timeout", "4s");
+        }
+        say(client.post("/api/apps/demo/deploy", body).path("message").asText());
+    }
+
+    /** The example app, run from this very jar (or test classpath) with a per-version behaviour table. */
+    static Path writeSpec(Path state, int listen) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("java.class.path");
+        String yaml = """
+                # Written by `deployguard quickstart`. v3 never becomes ready, to show --atomic.
+                apps:
+                  demo:
+                    platform:
+                      local:
+                        command: [%s, "-Xmx48m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", %s,
+                                  "dev.deployguard.demo.DemoApp", "--port", "${port}", "--version", "${version}"]
+                        env:
+                          DEMO_BEHAVIOUR: "v3:ready=false"
+                        instances: 2
+                        listen: 127.0.0.1:%d
+                        readiness: {path: /ready, timeout: 30s, interval: 100ms}
+                        stop: {signal: TERM, gracePeriod: 5s}
+                """.formatted(quote(java), quote(cp), listen);
+        Path file = state.resolve("quickstart.yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private void show(Event e) {
+        say("  [" + e.kind() + "] " + e.message().lines().findFirst().orElse(""));
+    }
+
+    private void step(String what) {
+        System.out.println();
+        say("== " + what);
+    }
+
+    private void say(String line) {
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("%6.1fs  %s%n", s, line);
+        System.out.flush();
+    }
+
+    private static void pause(Duration d) throws InterruptedException {
+        Thread.sleep(d.toMillis());
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // Leaving a temp directory behind is harmless.
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.deployguard.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "rollback", description = "Roll back to the previous release, or to --to-revision N. Creates a new"
+        + " revision that copies the target; traffic moves to warm processes first, cleanup comes after.")
+final class RollbackCommand implements Callable<Integer> {
+    @ParentCommand
+    DeployGuard root;
+    @Mixin
+    Output out;
+
+    @Parameters(index = "0", description = "The app")
+    String app;
+    @Option(names = "--to-revision", description = "The revision to roll back to (default: the previous one)")
+    Integer toRevision;
+    @Option(names = "--change-cause", description = "Why (default: 'Rollback to N')")
+    String changeCause;
+
+    @Override
+    public Integer call() {
+        if (toRevision != null && toRevision < 1) {
+            throw dev.deployguard.error.DeployGuardException.badInput("--to-revision must be 1 or more");
+        }
+        ApiClient api = root.client();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("toRevision", toRevision);
+        body.put("changeCause", changeCause);
+        try (var progress = new Progress(api, app, out.json())) {
+            DeployCommand.print(api.post("/api/apps/" + ApiClient.enc(app) + "/rollback", body), out);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,214 @@
+package dev.deployguard.server;
+
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.EventKinds;
+import dev.deployguard.local.process.LocalPlatform;
+import dev.deployguard.platform.Instance;
+import dev.deployguard.release.Release;
+import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.server.deploy.AppLocks;
+import dev.deployguard.server.deploy.Deployer;
+import dev.deployguard.server.deploy.EventLog;
+import dev.deployguard.server.deploy.RouterProcesses;
+import dev.deployguard.server.deploy.SpecSource;
+import dev.deployguard.server.deploy.Supervisor;
+import dev.deployguard.store.JdbcStore;
+import dev.deployguard.store.Store;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The control plane of one state directory: store, deployer, supervisor and routers. Starting it re-adopts what
+ * a previous control plane left running (instances, routers, routes) instead of starting duplicates.
+ */
+public final class ControlPlane implements AutoCloseable {
+    private final Path stateDir;
+    private final Store store;
+    private final SpecSource specs;
+    private final LocalPlatform platform;
+    private final EventLog events;
+    private final RouterProcesses routers;
+    private final Deployer deployer;
+    private final Supervisor supervisor;
+    private final String holder = "cp-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
+    private final String apiToken;
+    private ScheduledExecutorService ticker;
+
+    /** Where state lives and how to reach the database. */
+    public record Config(Path stateDir, Path specFile, String storeUrl, String storeUser, String storePassword) {
+    }
+
+    public ControlPlane(Config config, Clock clock) {
+        this.stateDir = config.stateDir().toAbsolutePath();
+        this.store = config.storeUrl() == null ? JdbcStore.embedded(stateDir)
+                : JdbcStore.open(config.storeUrl(), config.storeUser(), config.storePassword());
+        try {
+            this.apiToken = secret(stateDir.resolve("api.token"));
+            Path routerTokenFile = stateDir.resolve("router.token");
+            String routerToken = secret(routerTokenFile);
+            this.specs = new SpecSource(config.specFile());
+            this.platform = new LocalPlatform(stateDir, clock);
+            this.events = new EventLog(store, clock);
+            AppLocks locks = new AppLocks();
+            this.routers = new RouterProcesses(store, stateDir, routerTokenFile, routerToken, events, clock);
+            this.deployer = new Deployer(store, specs, platform, routers, events, locks, clock, holder);
+            this.supervisor = new Supervisor(store, specs, platform, routers, events, locks, clock);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /** Re-adopts what is running and starts supervision. */
+    public void start() {
+        int stale = store.releaseLocksNotHeldBy(holder);
+        events.record(null, null, "system", EventKinds.CONTROL_PLANE_STARTED, "control plane started (pid "
+                + ProcessHandle.current().pid() + ", state " + stateDir + ")"
+                + (stale > 0 ? "; released " + stale + " lock(s) left by a stopped control plane" : ""));
+        for (String app : store.apps()) {
+            adopt(app);
+        }
+        ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "deployguard-supervisor");
+            t.setDaemon(true);
+            return t;
+        });
+        ticker.scheduleWithFixedDelay(supervisor::tick, 500, 250, TimeUnit.MILLISECONDS);
+    }
+
+    private void adopt(String app) {
+        for (Release r : store.history(app)) {
+            if (r.status() == ReleaseStatus.PROGRESSING || r.status() == ReleaseStatus.PENDING) {
+                store.setStatus(app, r.revision(), ReleaseStatus.FAILED);
+                events.record(app, r.revision(), "system", "deploy.interrupted", "revision " + r.revision()
+                        + " (" + r.version() + ") was in progress when the previous control plane stopped; marked"
+                        + " FAILED (traffic was never switched to it unless it became DEPLOYED)");
+            }
+        }
+        for (Instance i : store.instances(app)) {
+            Release r = store.release(app, i.revision()).orElse(null);
+            boolean wanted = r != null && (r.status() == ReleaseStatus.DEPLOYED
+                    || r.status() == ReleaseStatus.SUPERSEDED);
+            if (platform.isAlive(i) && wanted) {
+                events.record(app, i.revision(), "system", EventKinds.INSTANCE_ADOPTED, "instance " + i.index()
+                        + " of revision " + i.revision() + " re-adopted (pid " + i.pid() + ", port " + i.port() + ")",
+                        Map.of("pid", i.pid(), "port", i.port()));
+            } else if (!wanted) {
+                if (platform.isAlive(i)) {
+                    platform.kill(i);
+                }
+                store.removeInstance(app, i.revision(), i.index());
+            }
+            // Wanted but dead: the supervisor restarts it with backoff and records the crash.
+        }
+        try {
+            routers.adoptOrRestart(app, "system");
+        } catch (DeployGuardException e) {
+            events.record(app, null, "system", EventKinds.ROUTER_CRASHED, "cannot bring the router back: "
+                    + e.getMessage());
+        }
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public Deployer deployer() {
+        return deployer;
+    }
+
+    public Supervisor supervisor() {
+        return supervisor;
+    }
+
+    public EventLog events() {
+        return events;
+    }
+
+    public RouterProcesses routers() {
+        return routers;
+    }
+
+    public LocalPlatform platform() {
+        return platform;
+    }
+
+    public SpecSource specs() {
+        return specs;
+    }
+
+    public String apiToken() {
+        return apiToken;
+    }
+
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    /**
+     * Stops every instance and router of every app (quickstart teardown, tests). A normal {@link #close()} leaves
+     * them serving, by design.
+     */
+    public void stopEverything() {
+        if (ticker != null) {
+            ticker.shutdownNow();
+        }
+        for (String app : store.apps()) {
+            var spec = specs.get().app(app);
+            for (Instance i : store.instances(app)) {
+                if (spec.isPresent()) {
+                    platform.stop(i, spec.get().local().stop());
+                } else {
+                    platform.kill(i);
+                }
+                store.removeInstance(app, i.revision(), i.index());
+            }
+            routers.stop(app);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ticker != null) {
+            ticker.shutdownNow();
+            try {
+                ticker.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        store.close();
+    }
+
+    /** Reads a secret file, creating it (mode 600) with 32 random bytes on first use. */
+    static String secret(Path file) {
+        try {
+            if (Files.exists(file)) {
+                return Files.readString(file).trim();
+            }
+            Files.createDirectories(file.getParent());
+            byte[] b = new byte[32];
+            new SecureRandom().nextBytes(b);
+            String token = HexFormat.of().formatHex(b);
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, token);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return token;
+        } catch (IOException e) {
+            throw new DeployGuardException(ExitCode.FAILURE, "cannot read or create " + file + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,372 @@
+package dev.deployguard.server.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.Event;
+import dev.deployguard.json.Json;
+import dev.deployguard.platform.Instance;
+import dev.deployguard.release.Release;
+import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.server.ControlPlane;
+import dev.deployguard.server.deploy.DeployResult;
+import dev.deployguard.server.deploy.Deployer;
+import dev.deployguard.spec.Durations;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The control plane's HTTP API (JSON). Every request needs {@code Authorization: Bearer <token>}; only a server
+ * bound to loopback may be started in demo mode without one.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Pattern APP_PATH = Pattern.compile("/api/apps/([^/]+)(/[a-z]+)?");
+
+    private final ControlPlane cp;
+    private final ObjectMapper json = Json.mapper();
+    private final Server server;
+    private final byte[] token;
+    private final boolean demo;
+
+    public ApiServer(ControlPlane cp, String host, int port, boolean demo) {
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(host);
+        } catch (IOException e) {
+            throw DeployGuardException.badInput("cannot resolve server listen host '" + host + "'");
+        }
+        if (demo && !address.isLoopbackAddress()) {
+            throw DeployGuardException.badInput("demo mode (no API token) is only allowed on a loopback address;"
+                    + " got " + host);
+        }
+        this.cp = cp;
+        this.demo = demo;
+        this.token = cp.apiToken().getBytes(StandardCharsets.UTF_8);
+        var pool = new QueuedThreadPool(32, 4);
+        pool.setName("deployguard-api");
+        this.server = new Server(pool);
+        var connector = new ServerConnector(server, 1, 1);
+        connector.setHost(address.getHostAddress());
+        connector.setPort(port);
+        connector.setIdleTimeout(Duration.ofMinutes(30).toMillis());
+        server.addConnector(connector);
+        server.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                serve(request, response, callback);
+                return true;
+            }
+        });
+    }
+
+    public void start() {
+        try {
+            server.start();
+        } catch (Exception e) {
+            throw new DeployGuardException(ExitCode.BAD_INPUT, "cannot start the API server: " + e.getMessage()
+                    + (e instanceof IOException ? " (is another control plane running on that port?)" : ""), e);
+        }
+    }
+
+    public int port() {
+        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+
+    public String url() {
+        var c = (ServerConnector) server.getConnectors()[0];
+        String host = c.getHost().contains(":") ? "[" + c.getHost() + "]" : c.getHost();
+        return "http://" + host + ":" + c.getLocalPort();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // Stopping a server that failed to start.
+        }
+    }
+
+    private void serve(Request request, Response response, Callback callback) {
+        String path = Request.getPathInContext(request);
+        String method = request.getMethod();
+        try {
+            if (!"/api/health".equals(path) && !authorized(request)) {
+                send(response, callback, 401, Map.of("error", "missing or wrong API token: send 'Authorization:"
+                        + " Bearer <token>' (the token is in the state directory's api.token)",
+                        "exitCode", ExitCode.BAD_INPUT.code()));
+                return;
+            }
+            String actor = actor(request);
+            Fields query = Request.extractQueryParameters(request);
+            Object body = route(method, path, query, request, actor);
+            if (body instanceof String text) {
+                response.setStatus(200);
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+                Content.Sink.write(response, true, text, callback);
+                return;
+            }
+            send(response, callback, 200, body);
+        } catch (DeployGuardException e) {
+            int status = switch (e.exitCode()) {
+                case BAD_INPUT -> 400;
+                case NOT_FOUND -> 404;
+                case BUSY -> 409;
+                case DEPLOY_FAILED -> 422;
+                case UNREACHABLE -> 502;
+                default -> 500;
+            };
+            send(response, callback, status, Map.of("error", e.getMessage(), "exitCode", e.exitCode().code()));
+        } catch (RuntimeException | IOException e) {
+            send(response, callback, 500, Map.of("error", "internal error: " + e, "exitCode",
+                    ExitCode.FAILURE.code()));
+        }
+    }
+
+    private Object route(String method, String path, Fields query, Request request, String actor)
+            throws IOException {
+        if (path.equals("/api/health")) {
+            return Map.of("status", "ok", "pid", ProcessHandle.current().pid());
+        }
+        if (path.equals("/api/apps") && method.equals("GET")) {
+            List<Map<String, Object>> apps = new ArrayList<>();
+            for (String name : cp.specs().get().apps().keySet()) {
+                apps.add(status(name));
+            }
+            return Map.of("apps", apps);
+        }
+        if (path.equals("/api/events") && method.equals("GET")) {
+            return events(null, query);
+        }
+        Matcher m = APP_PATH.matcher(path);
+        if (!m.matches()) {
+            throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
+        }
+        String app = m.group(1);
+        String action = m.group(2) == null ? "" : m.group(2);
+        return switch (method + " " + action) {
+            case "GET /status", "GET " -> status(app);
+            case "GET /history" -> Map.of("app", app, "releases", history(app));
+            case "GET /events" -> events(app, query);
+            case "GET /metrics" -> cp.routers().client(app).metrics();
+            case "GET /logs" -> logs(app, query);
+            case "POST /deploy" -> {
+                JsonNode b = body(request);
+                Duration timeout = b.hasNonNull("timeout") ? duration(b.get("timeout").asText(), "timeout") : null;
+                var req = new Deployer.DeployRequest(app, text(b, "version"), text(b, "changeCause"),
+                        b.path("atomic").asBoolean(false), timeout, actor);
+                yield result(cp.deployer().deploy(req));
+            }
+            case "POST /rollback" -> {
+                JsonNode b = body(request);
+                Integer to = null;
+                if (b.hasNonNull("toRevision")) {
+                    if (!b.get("toRevision").canConvertToInt() || b.get("toRevision").asInt() < 1) {
+                        throw DeployGuardException.badInput("toRevision must be a positive integer, got "
+                                + b.get("toRevision"));
+                    }
+                    to = b.get("toRevision").asInt();
+                }
+                yield result(cp.deployer().rollback(app, to, text(b, "changeCause"), actor));
+            }
+            default -> throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
+        };
+    }
+
+    private Map<String, Object> result(DeployResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("release", r.release());
+        m.put("previousRevision", r.previousRevision());
+        m.put("switchMillis", r.switchMillis());
+        m.put("message", r.message());
+        return m;
+    }
+
+    private Map<String, Object> status(String app) {
+        cp.specs().app(app);
+        List<Release> history = cp.store().history(app);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("app", app);
+        m.put("serving", history.stream().filter(r -> r.status() == ReleaseStatus.DEPLOYED).reduce((a, b) -> b)
+                .orElse(null));
+        List<Map<String, Object>> instances = new ArrayList<>();
+        for (Instance i : cp.store().instances(app)) {
+            Map<String, Object> im = new LinkedHashMap<>();
+            im.put("revision", i.revision());
+            im.put("index", i.index());
+            im.put("pid", i.pid());
+            im.put("port", i.port());
+            im.put("alive", cp.platform().isAlive(i));
+            im.put("startedAt", i.startedAt());
+            im.put("log", i.logFile());
+            instances.add(im);
+        }
+        m.put("instances", instances);
+        m.put("routes", cp.store().routes(app).orElse(null));
+        m.put("router", cp.store().router(app).orElse(null));
+        m.put("lock", cp.store().currentLock(app).orElse(null));
+        return m;
+    }
+
+    private List<Release> history(String app) {
+        cp.specs().app(app);
+        return cp.store().history(app);
+    }
+
+    private Map<String, Object> events(String app, Fields query) {
+        if (app != null) {
+            cp.specs().app(app);
+        }
+        long after = longParam(query, "after", 0);
+        int limit = (int) Math.min(longParam(query, "limit", 1000), 10_000);
+        Instant since = null;
+        String s = query.getValue("since");
+        if (s != null) {
+            since = Instant.now().minus(duration(s, "since"));
+        }
+        List<Event> list = cp.store().events(app, after, since, limit);
+        return Map.of("events", list);
+    }
+
+    private String logs(String app, Fields query) throws IOException {
+        cp.specs().app(app);
+        List<Instance> all = cp.store().instances(app);
+        Integer revision = query.getValue("revision") == null ? null : (int) longParam(query, "revision", 0);
+        int lines = (int) longParam(query, "lines", 100);
+        List<Instance> chosen = all.stream().filter(i -> revision == null || i.revision() == revision).toList();
+        if (revision == null && !chosen.isEmpty()) {
+            int newest = chosen.stream().mapToInt(Instance::revision).max().getAsInt();
+            chosen = chosen.stream().filter(i -> i.revision() == newest).toList();
+        }
+        if (chosen.isEmpty()) {
+            // Instances of failed or stopped releases are gone from the store; their logs are not.
+            Path dir = cp.stateDir().resolve("logs").resolve(app);
+            String prefix = app + "-r" + (revision == null ? "" : revision + "-");
+            if (Files.isDirectory(dir)) {
+                try (var files = Files.list(dir)) {
+                    List<Path> logs = files.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted()
+                            .toList();
+                    if (!logs.isEmpty()) {
+                        var sb = new StringBuilder();
+                        for (Path p : logs) {
+                            sb.append("==> ").append(p).append(" <==\n").append(tail(p, lines)).append('\n');
+                        }
+                        return sb.toString();
+                    }
+                }
+            }
+            throw DeployGuardException.notFound("no logs for app '" + app + "'"
+                    + (revision == null ? "" : " revision " + revision));
+        }
+        var sb = new StringBuilder();
+        for (Instance i : chosen) {
+            sb.append("==> revision ").append(i.revision()).append(" instance ").append(i.index()).append(" (pid ")
+                    .append(i.pid()).append(", ").append(i.logFile()).append(") <==\n")
+                    .append(tail(Path.of(i.logFile()), lines)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String tail(Path file, int lines) throws IOException {
+        if (!Files.exists(file)) {
+            return "(no log file)";
+        }
+        List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+
+    private boolean authorized(Request request) {
+        if (demo) {
+            return true;
+        }
+        String h = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (h == null || !h.startsWith("Bearer ")) {
+            return false;
+        }
+        return MessageDigest.isEqual(token, h.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String actor(Request request) {
+        String a = request.getHeaders().get("X-DeployGuard-Actor");
+        if (a == null || a.isBlank()) {
+            a = "api@" + Request.getRemoteAddr(request);
+        }
+        return a.length() > 128 ? a.substring(0, 128) : a;
+    }
+
+    private JsonNode body(Request request) throws IOException {
+        String text = Content.Source.asString(request, StandardCharsets.UTF_8);
+        if (text == null || text.isBlank()) {
+            return json.createObjectNode();
+        }
+        try {
+            JsonNode n = json.readTree(text);
+            if (!n.isObject()) {
+                throw DeployGuardException.badInput("request body must be a JSON object");
+            }
+            return n;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw DeployGuardException.badInput("malformed JSON body: " + e.getOriginalMessage());
+        }
+    }
+
+    private static String text(JsonNode b, String field) {
+        JsonNode n = b.get(field);
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
+    private static Duration duration(String text, String what) {
+        try {
+            return Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw DeployGuardException.badInput(what + ": " + e.getMessage());
+        }
+    }
+
+    private static long longParam(Fields query, String name, long dflt) {
+        String v = query.getValue(name);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw DeployGuardException.badInput(name + " must be a number, got '" + v + "'");
+        }
+    }
+
+    private void send(Response response, Callback callback, int status, Object body) {
+        try {
+            byte[] bytes = json.writeValueAsBytes(body);
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.write(true, java.nio.ByteBuffer.wrap(bytes), callback);
+        } catch (IOException e) {
+            callback.failed(e);
+        }
+    }
+
+}

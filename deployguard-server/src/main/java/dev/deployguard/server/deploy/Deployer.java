@@ -1,0 +1,362 @@
+package dev.deployguard.server.deploy;
+
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.EventKinds;
+import dev.deployguard.local.process.LocalPlatform;
+import dev.deployguard.platform.Instance;
+import dev.deployguard.release.Release;
+import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.spec.AppSpec;
+import dev.deployguard.spec.LocalPlatformSpec;
+import dev.deployguard.store.Store;
+import dev.deployguard.traffic.RouteTable;
+import dev.deployguard.traffic.TrafficRouter;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Deploys and rolls back releases on the local platform. The order is always: start and wait for readiness,
+ * switch traffic at the router, record, then clean up; so a failure before the switch leaves users on the old
+ * release, and a rollback is a switch to still-warm processes first and a cleanup second.
+ */
+public final class Deployer {
+    private final Store store;
+    private final SpecSource specs;
+    private final LocalPlatform platform;
+    private final TrafficRouter router;
+    private final RouterProcesses routers;
+    private final EventLog events;
+    private final AppLocks appLocks;
+    private final Clock clock;
+    private final String holder;
+
+    public Deployer(Store store, SpecSource specs, LocalPlatform platform, RouterProcesses routers,
+                    EventLog events, AppLocks appLocks, Clock clock, String holder) {
+        this.store = store;
+        this.specs = specs;
+        this.platform = platform;
+        this.router = routers;
+        this.routers = routers;
+        this.events = events;
+        this.appLocks = appLocks;
+        this.clock = clock;
+        this.holder = holder;
+    }
+
+    /** A deploy request as the CLI and API send it. */
+    public record DeployRequest(String app, String version, String changeCause, boolean atomic, Duration timeout,
+                                String actor) {
+    }
+
+    public DeployResult deploy(DeployRequest req) {
+        if (req.version() == null || req.version().isBlank()) {
+            throw DeployGuardException.badInput("--version is required and must not be blank");
+        }
+        AppSpec app = specs.app(req.app());
+        LocalPlatformSpec local = app.local();
+        var draft = new Release(app.name(), 1, req.version(), local.command(), local.env(), local.instances(),
+                configHash(req.version(), local), req.changeCause(), req.actor(), clock.instant(),
+                ReleaseStatus.PROGRESSING, null);
+        // Refuse a command that cannot run before anything is recorded or started.
+        try {
+            LocalPlatform.resolveExecutable(local.command().get(0), local.workingDir(), draft);
+        } catch (DeployGuardException e) {
+            events.record(app.name(), null, req.actor(), EventKinds.OPERATION_REFUSED,
+                    "deploy " + req.version() + " refused: " + e.getMessage());
+            throw e;
+        }
+        Store.AppLock lock = store.lock(app.name(), "deploy " + req.version(), holder, req.actor(), clock.instant());
+        try {
+            routers.ensure(app.name(), local.listen(), req.actor());
+            Optional<Release> previous = serving(app.name());
+            Release release = store.createRelease(draft);
+            events.record(app.name(), release.revision(), req.actor(), EventKinds.DEPLOY_STARTED,
+                    "deploying " + release.version() + " as revision " + release.revision()
+                            + previous.map(p -> " (serving: revision " + p.revision() + ", " + p.version() + ")")
+                            .orElse(" (first release)"),
+                    changeCauseData(release));
+            Duration timeout = req.timeout() != null ? req.timeout() : local.readiness().timeout();
+            List<Instance> started = startInstances(release, local, req.actor());
+            LocalPlatform.Readiness ready = started.isEmpty() ? new LocalPlatform.Readiness(false, "no instance")
+                    : platform.awaitReady(started, local.readiness(), timeout, () -> false);
+            if (!ready.ready()) {
+                return failDeploy(release, previous, started, local, req, ready.reason());
+            }
+            events.record(app.name(), release.revision(), req.actor(), EventKinds.INSTANCE_READY, ready.reason());
+            long switchMillis = switchTraffic(release, started, req.actor());
+            if (req.atomic()) {
+                // Atomic: the release must still answer after it took the traffic; otherwise traffic goes back.
+                List<Instance> unhealthy = started.stream()
+                        .filter(i -> !platform.isAlive(i) || !platform.probe(i, local.readiness().path(),
+                                Duration.ofSeconds(2))).toList();
+                if (!unhealthy.isEmpty() && previous.isPresent()) {
+                    List<Instance> prevInstances = instancesOf(app.name(), previous.get().revision());
+                    if (!prevInstances.isEmpty()) {
+                        switchTraffic(previous.get(), prevInstances, req.actor());
+                        return failDeploy(release, previous, started, local, req, unhealthy.size()
+                                + " instance(s) stopped answering right after the switch");
+                    }
+                }
+            }
+            store.markDeployed(app.name(), release.revision());
+            Release deployed = release.withStatus(ReleaseStatus.DEPLOYED);
+            cleanup(app.name(), local, keep(deployed, previous, local), req.actor());
+            String msg = "revision " + deployed.revision() + " (" + deployed.version() + ") is serving 100% of "
+                    + app.name() + " traffic; switch took " + switchMillis + " ms";
+            events.record(app.name(), deployed.revision(), req.actor(), EventKinds.DEPLOY_SUCCEEDED, msg,
+                    Map.of("switchMillis", switchMillis));
+            return new DeployResult(deployed, previous.map(Release::revision).orElse(null), switchMillis, msg);
+        } finally {
+            store.unlock(lock);
+        }
+    }
+
+    private DeployResult failDeploy(Release release, Optional<Release> previous, List<Instance> started,
+                                    LocalPlatformSpec local, DeployRequest req, String reason) {
+        store.setStatus(release.app(), release.revision(), ReleaseStatus.FAILED);
+        String where = previous.map(p -> "traffic stays on revision " + p.revision() + " (" + p.version() + ")")
+                .orElse("nothing was serving before, so nothing serves now");
+        events.record(release.app(), release.revision(), req.actor(), EventKinds.DEPLOY_FAILED,
+                "revision " + release.revision() + " (" + release.version() + ") failed: " + reason,
+                Map.of("reason", reason));
+        if (req.atomic()) {
+            for (Instance i : started) {
+                stopInstance(i, local, req.actor(), "atomic deploy failed");
+            }
+            events.record(release.app(), release.revision(), req.actor(), EventKinds.ATOMIC_ROLLBACK,
+                    "atomic deploy of " + release.version() + " undone: " + where);
+        }
+        throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "deploy of " + release.app() + " "
+                + release.version() + " (revision " + release.revision() + ") FAILED: " + reason + "\n" + where
+                + (req.atomic() ? "; the new instances were stopped"
+                : "; the new instances are left running for inspection (deployguard logs " + release.app()
+                + " --revision " + release.revision() + ")"));
+    }
+
+    /** Rolls back to {@code toRevision}, or to the most recent release before the serving one. */
+    public DeployResult rollback(String appName, Integer toRevision, String changeCause, String actor) {
+        AppSpec app = specs.app(appName);
+        LocalPlatformSpec local = app.local();
+        Store.AppLock lock = store.lock(appName, "rollback" + (toRevision == null ? "" : " to " + toRevision),
+                holder, actor, clock.instant());
+        try {
+            List<Release> history = store.history(appName);
+            if (history.isEmpty()) {
+                throw DeployGuardException.notFound("app '" + appName + "' has no releases yet; deploy one first");
+            }
+            Release current = serving(appName).orElseThrow(() -> new DeployGuardException(ExitCode.FAILURE,
+                    "app '" + appName + "' has no serving release to roll back from; deploy or"
+                            + " rollback --to-revision N to bring one up"));
+            Release target = toRevision != null
+                    ? history.stream().filter(r -> r.revision() == toRevision).findFirst()
+                    .orElseThrow(() -> DeployGuardException.notFound("app '" + appName + "' has no revision "
+                            + toRevision + "; it has revisions 1 to " + history.get(history.size() - 1).revision()
+                            + " (see: deployguard history " + appName + ")"))
+                    : history.stream().filter(r -> r.revision() < current.revision()
+                            && r.status() == ReleaseStatus.SUPERSEDED)
+                    .reduce((a, b) -> b).orElseThrow(() -> new DeployGuardException(ExitCode.FAILURE,
+                            "app '" + appName + "' has no earlier release that served traffic; nothing to roll back"
+                                    + " to (see: deployguard history " + appName + ")"));
+            if (target.revision() == current.revision()) {
+                throw DeployGuardException.badInput("revision " + target.revision() + " is already serving "
+                        + appName + "; nothing to roll back");
+            }
+            routers.ensure(appName, local.listen(), actor);
+            Release release = store.createRelease(new Release(appName, 1, target.version(), target.command(),
+                    target.env(), target.instances(), target.configHash(),
+                    changeCause != null ? changeCause : "Rollback to " + target.revision(), actor, clock.instant(),
+                    ReleaseStatus.PROGRESSING, target.revision()));
+            events.record(appName, release.revision(), actor, EventKinds.ROLLBACK_STARTED,
+                    "rolling back from revision " + current.revision() + " (" + current.version() + ") to revision "
+                            + target.revision() + " (" + target.version() + ") as revision " + release.revision(),
+                    Map.of("from", current.revision(), "to", target.revision()));
+            List<Instance> warm = instancesOf(appName, target.revision()).stream()
+                    .filter(i -> platform.isAlive(i)
+                            && platform.probe(i, local.readiness().path(), Duration.ofSeconds(1)))
+                    .toList();
+            List<Instance> serving;
+            boolean fast = warm.size() >= target.instances();
+            var monitor = appLocks.of(appName);
+            if (fast) {
+                monitor.lock();
+                try {
+                    store.reassignInstances(appName, target.revision(), release.revision());
+                } finally {
+                    monitor.unlock();
+                }
+                serving = warm.stream().map(i -> i.withRevision(release.revision())).toList();
+            } else {
+                // Not warm: bring the target up again first; users stay on the current release meanwhile.
+                for (Instance stale : instancesOf(appName, target.revision())) {
+                    stopInstance(stale, local, actor, "replaced by a fresh start for the rollback");
+                }
+                serving = startInstances(release, local, actor);
+                var ready = platform.awaitReady(serving, local.readiness(), local.readiness().timeout(), () -> false);
+                if (!ready.ready()) {
+                    store.setStatus(appName, release.revision(), ReleaseStatus.FAILED);
+                    serving.forEach(i -> stopInstance(i, local, actor, "rollback target not ready"));
+                    events.record(appName, release.revision(), actor, EventKinds.ROLLBACK_FAILED,
+                            "rollback to revision " + target.revision() + " failed: " + ready.reason());
+                    throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "rollback of " + appName
+                            + " to revision " + target.revision() + " FAILED: " + ready.reason()
+                            + "\ntraffic stays on revision " + current.revision() + " (" + current.version() + ")");
+                }
+            }
+            long switchMillis = switchTraffic(release, serving, actor);
+            store.markDeployed(appName, release.revision());
+            store.setStatus(appName, current.revision(), ReleaseStatus.ROLLED_BACK);
+            Release deployed = release.withStatus(ReleaseStatus.DEPLOYED);
+            cleanup(appName, local, List.of(deployed.revision()), actor);
+            String msg = "rolled back " + appName + " to " + target.version() + " (revision " + deployed.revision()
+                    + ", a copy of revision " + target.revision() + "); " + (fast ? "warm" : "cold")
+                    + " switch took " + switchMillis + " ms";
+            events.record(appName, deployed.revision(), actor, EventKinds.ROLLBACK_SUCCEEDED, msg,
+                    Map.of("switchMillis", switchMillis, "warm", fast, "from", current.revision(),
+                            "to", target.revision()));
+            return new DeployResult(deployed, current.revision(), switchMillis, msg);
+        } finally {
+            store.unlock(lock);
+        }
+    }
+
+    private List<Instance> startInstances(Release release, LocalPlatformSpec local, String actor) {
+        List<Instance> started = new ArrayList<>();
+        for (int i = 0; i < release.instances(); i++) {
+            Instance inst;
+            try {
+                inst = platform.start(release, local, i);
+            } catch (DeployGuardException e) {
+                started.forEach(s -> stopInstance(s, local, actor, "sibling failed to start"));
+                store.setStatus(release.app(), release.revision(), ReleaseStatus.FAILED);
+                events.record(release.app(), release.revision(), actor, EventKinds.DEPLOY_FAILED, e.getMessage());
+                throw e;
+            }
+            store.saveInstance(inst);
+            started.add(inst);
+            events.record(release.app(), release.revision(), actor, EventKinds.INSTANCE_STARTED,
+                    "instance " + i + " of " + release.version() + " started: pid " + inst.pid() + ", port "
+                            + inst.port(), Map.of("pid", inst.pid(), "port", inst.port(), "log", inst.logFile()));
+        }
+        return started;
+    }
+
+    /** Points 100% of the app's traffic at these instances; returns how long the router took. */
+    private long switchTraffic(Release release, List<Instance> instances, String actor) {
+        var monitor = appLocks.of(release.app());
+        monitor.lock();
+        try {
+            long generation = store.routes(release.app()).map(RouteTable::generation).orElse(0L) + 1;
+            RouteTable table = RouteTable.single(release.app(), generation, release.revision(),
+                    instances.stream().map(Instance::address).toList());
+            store.saveRoutes(table);
+            long t0 = System.nanoTime();
+            router.apply(table);
+            long millis = Duration.ofNanos(System.nanoTime() - t0).toMillis();
+            events.record(release.app(), release.revision(), actor, EventKinds.TRAFFIC_SWITCHED,
+                    "100% of traffic to revision " + release.revision() + " (" + release.version() + ") on "
+                            + table.tracks().get(0).backends(),
+                    Map.of("generation", generation, "switchMillis", millis));
+            return millis;
+        } finally {
+            monitor.unlock();
+        }
+    }
+
+    private List<Integer> keep(Release deployed, Optional<Release> previous, LocalPlatformSpec local) {
+        List<Integer> keep = new ArrayList<>(List.of(deployed.revision()));
+        if (local.keepPreviousWarm()) {
+            previous.ifPresent(p -> keep.add(p.revision()));
+        }
+        return keep;
+    }
+
+    /** Stops every instance of the app not in {@code keep}, after the router drained it. */
+    private void cleanup(String app, LocalPlatformSpec local, List<Integer> keep, String actor) {
+        for (Instance i : store.instances(app)) {
+            if (!keep.contains(i.revision())) {
+                stopInstance(i, local, actor, "no longer serving");
+            }
+        }
+    }
+
+    private void stopInstance(Instance i, LocalPlatformSpec local, String actor, String why) {
+        drain(i, local.stop().gracePeriod());
+        platform.stop(i, local.stop());
+        var monitor = appLocks.of(i.app());
+        monitor.lock();
+        try {
+            store.removeInstance(i.app(), i.revision(), i.index());
+        } finally {
+            monitor.unlock();
+        }
+        events.record(i.app(), i.revision(), actor, EventKinds.INSTANCE_STOPPED,
+                "instance " + i.index() + " of revision " + i.revision() + " (pid " + i.pid() + ") stopped: " + why);
+    }
+
+    /** Waits (bounded) until the router has no request in flight to this instance. */
+    private void drain(Instance i, Duration max) {
+        Instant deadline = clock.instant().plus(max);
+        while (clock.instant().isBefore(deadline)) {
+            int inFlight;
+            try {
+                inFlight = router.inFlight(i.app(), i.address());
+            } catch (DeployGuardException e) {
+                return;
+            }
+            if (inFlight == 0) {
+                return;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private Optional<Release> serving(String app) {
+        return store.history(app).stream().filter(r -> r.status() == ReleaseStatus.DEPLOYED)
+                .reduce((a, b) -> b);
+    }
+
+    private List<Instance> instancesOf(String app, int revision) {
+        return store.instances(app).stream().filter(i -> i.revision() == revision).toList();
+    }
+
+    private static Map<String, Object> changeCauseData(Release r) {
+        Map<String, Object> m = new TreeMap<>();
+        m.put("version", r.version());
+        m.put("configHash", r.configHash());
+        if (r.changeCause() != null) {
+            m.put("changeCause", r.changeCause());
+        }
+        return m;
+    }
+
+    /** A stable hash of everything that defines how a release runs. */
+    static String configHash(String version, LocalPlatformSpec local) {
+        var sb = new StringBuilder();
+        sb.append("version=").append(version).append('\n');
+        local.command().forEach(a -> sb.append("arg=").append(a).append('\n'));
+        new TreeMap<>(local.env()).forEach((k, v) -> sb.append("env:").append(k).append('=').append(v).append('\n'));
+        sb.append("instances=").append(local.instances()).append('\n');
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
+            return "sha256:" + HexFormat.of().formatHex(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
