@@ -8,16 +8,19 @@ import dev.deployguard.local.load.SteadyTraffic;
 import dev.deployguard.local.process.Ports;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.api.ApiServer;
+import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -131,7 +134,9 @@ final class QuickstartCommand implements Callable<Integer> {
     /** The example app, run from this very jar (or test classpath) with a per-version behaviour table. */
     static Path writeSpec(Path state, int listen) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = System.getProperty("java.class.path");
+        String cp = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(e -> Path.of(e).toAbsolutePath().toString())
+                .collect(Collectors.joining(File.pathSeparator));
         String yaml = """
                 # Written by `deployguard quickstart`. v3 never becomes ready, to show --atomic.
                 apps:

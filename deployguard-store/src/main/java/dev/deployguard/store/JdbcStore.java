@@ -58,7 +58,7 @@ public final class JdbcStore implements Store {
         } catch (IOException e) {
             throw new DeployGuardException(ExitCode.FAILURE, "cannot create state directory " + stateDir + ": " + e);
         }
-        String url = "jdbc:h2:file:" + stateDir.toAbsolutePath().resolve("deployguard") + ";DB_CLOSE_DELAY=0";
+        String url = "jdbc:h2:file:" + stateDir.toAbsolutePath().resolve("deployguard") + ";DB_CLOSE_DELAY=0;WRITE_DELAY=0";
         return open(url, null, null);
     }
 

@@ -62,6 +62,36 @@ class H2StoreTest extends StoreContract {
                 .hasMessageContaining("jdbc:postgresql://");
     }
 
+    @Test
+    void aCommitSurvivesKillMinus9OfTheWriter() throws Exception {
+        store.close();
+        var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Writer.class.getName(),
+                dir.toString()).redirectErrorStream(true).start();
+        var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+        String line;
+        while ((line = out.readLine()) != null && !line.equals("written")) {
+            // Skip library logging until the writer says it committed.
+        }
+        assertThat(line).isEqualTo("written");
+        p.destroyForcibly().waitFor();
+        store = JdbcStore.embedded(dir);
+        assertThat(store.history("web")).extracting(Release::version).containsExactly("v1");
+        assertThat(store.history("web").get(0).status()).isEqualTo(dev.deployguard.release.ReleaseStatus.DEPLOYED);
+    }
+
+    /** Commits, says so, then waits to be killed. */
+    public static final class Writer {
+        public static void main(String[] args) throws Exception {
+            var s = JdbcStore.embedded(Path.of(args[0]));
+            s.createRelease(draft("web", "v1"));
+            s.markDeployed("web", 1);
+            System.out.println("written");
+            System.out.flush();
+            Thread.sleep(60_000);
+        }
+    }
+
     /** Entry point for the second-process test. */
     public static final class SecondOpener {
         public static void main(String[] args) {

@@ -131,9 +131,7 @@ public final class Deployer {
                 "revision " + release.revision() + " (" + release.version() + ") failed: " + reason,
                 Map.of("reason", reason));
         if (req.atomic()) {
-            for (Instance i : started) {
-                stopInstance(i, local, req.actor(), "atomic deploy failed");
-            }
+            stopAll(started, local, req.actor(), "atomic deploy failed");
             events.record(release.app(), release.revision(), req.actor(), EventKinds.ATOMIC_ROLLBACK,
                     "atomic deploy of " + release.version() + " undone: " + where);
         }
@@ -198,14 +196,13 @@ public final class Deployer {
                 serving = warm.stream().map(i -> i.withRevision(release.revision())).toList();
             } else {
                 // Not warm: bring the target up again first; users stay on the current release meanwhile.
-                for (Instance stale : instancesOf(appName, target.revision())) {
-                    stopInstance(stale, local, actor, "replaced by a fresh start for the rollback");
-                }
+                stopAll(instancesOf(appName, target.revision()), local, actor,
+                        "replaced by a fresh start for the rollback");
                 serving = startInstances(release, local, actor);
                 var ready = platform.awaitReady(serving, local.readiness(), local.readiness().timeout(), () -> false);
                 if (!ready.ready()) {
                     store.setStatus(appName, release.revision(), ReleaseStatus.FAILED);
-                    serving.forEach(i -> stopInstance(i, local, actor, "rollback target not ready"));
+                    stopAll(serving, local, actor, "rollback target not ready");
                     events.record(appName, release.revision(), actor, EventKinds.ROLLBACK_FAILED,
                             "rollback to revision " + target.revision() + " failed: " + ready.reason());
                     throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "rollback of " + appName
@@ -237,7 +234,7 @@ public final class Deployer {
             try {
                 inst = platform.start(release, local, i);
             } catch (DeployGuardException e) {
-                started.forEach(s -> stopInstance(s, local, actor, "sibling failed to start"));
+                stopAll(started, local, actor, "sibling failed to start");
                 store.setStatus(release.app(), release.revision(), ReleaseStatus.FAILED);
                 events.record(release.app(), release.revision(), actor, EventKinds.DEPLOY_FAILED, e.getMessage());
                 throw e;
@@ -283,22 +280,42 @@ public final class Deployer {
 
     /** Stops every instance of the app not in {@code keep}, after the router drained it. */
     private void cleanup(String app, LocalPlatformSpec local, List<Integer> keep, String actor) {
-        for (Instance i : store.instances(app)) {
-            if (!keep.contains(i.revision())) {
-                stopInstance(i, local, actor, "no longer serving");
+        stopAll(store.instances(app).stream().filter(i -> !keep.contains(i.revision())).toList(), local, actor,
+                "no longer serving");
+    }
+
+    /** Stops instances concurrently: each may take its whole grace period, and they do not wait on each other. */
+    private void stopAll(List<Instance> instances, LocalPlatformSpec local, String actor, String why) {
+        List<Thread> threads = new ArrayList<>();
+        for (Instance i : instances) {
+            Thread t = new Thread(() -> stopInstance(i, local, actor, why), "stop-" + i.app() + "-" + i.pid());
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
 
     private void stopInstance(Instance i, LocalPlatformSpec local, String actor, String why) {
-        drain(i, local.stop().gracePeriod());
-        platform.stop(i, local.stop());
-        var monitor = appLocks.of(i.app());
-        monitor.lock();
+        appLocks.stopping(i, true);
         try {
-            store.removeInstance(i.app(), i.revision(), i.index());
+            drain(i, local.stop().gracePeriod());
+            platform.stop(i, local.stop());
+            var monitor = appLocks.of(i.app());
+            monitor.lock();
+            try {
+                store.removeInstance(i.app(), i.revision(), i.index());
+            } finally {
+                monitor.unlock();
+            }
         } finally {
-            monitor.unlock();
+            appLocks.stopping(i, false);
         }
         events.record(i.app(), i.revision(), actor, EventKinds.INSTANCE_STOPPED,
                 "instance " + i.index() + " of revision " + i.revision() + " (pid " + i.pid() + ") stopped: " + why);

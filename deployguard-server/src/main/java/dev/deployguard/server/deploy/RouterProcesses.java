@@ -6,6 +6,7 @@ import dev.deployguard.event.EventKinds;
 import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.local.process.Ports;
 import dev.deployguard.local.router.RouterClient;
+import dev.deployguard.local.router.RouterConfig;
 import dev.deployguard.local.router.RouterHandle;
 import dev.deployguard.local.router.RouterLauncher;
 import dev.deployguard.spec.LocalPlatformSpec;
@@ -65,8 +66,8 @@ public final class RouterProcesses implements TrafficRouter {
                     + ".platform.local.listen");
         }
         int adminPort = Ports.freeLoopbackPort();
-        RouterHandle h = RouterLauncher.start(app, listen.toString(), adminPort,
-                routerDir.resolve(app + ".routes.json"), tokenFile, routerDir.resolve(app + ".log"));
+        RouterHandle h = new RouterLauncher().start(new RouterConfig(app, listen.toString(), adminPort,
+                routerDir.resolve(app + ".routes.json"), tokenFile), routerDir.resolve(app + ".log"));
         RouterClient client = new RouterClient(h.adminPort(), token);
         store.routes(app).ifPresent(client::putRoutes);
         store.saveRouter(new Store.RouterRecord(app, h.pid(), h.processStart(), h.adminPort(), listen.toString(),
@@ -92,7 +93,7 @@ public final class RouterProcesses implements TrafficRouter {
             if (healthy(client)) {
                 clients.put(app, client);
                 Optional<RouteTable> want = store.routes(app);
-                Optional<RouteTable> have = client.routesIfAny();
+                Optional<RouteTable> have = routesOf(client);
                 boolean same = want.isEmpty() || (have.isPresent() && have.get().equals(want.get()));
                 if (!same) {
                     client.putRoutes(want.get());
@@ -122,7 +123,7 @@ public final class RouterProcesses implements TrafficRouter {
 
     @Override
     public Optional<RouteTable> current(String app) {
-        return client(app).routesIfAny();
+        return routesOf(client(app));
     }
 
     @Override
@@ -156,6 +157,15 @@ public final class RouterProcesses implements TrafficRouter {
                 h.destroyForcibly();
             }
         });
+    }
+
+    private static Optional<RouteTable> routesOf(RouterClient client) {
+        try {
+            RouteTable t = client.routes();
+            return t == null || t.tracks().isEmpty() ? Optional.empty() : Optional.of(t);
+        } catch (DeployGuardException e) {
+            return Optional.empty();
+        }
     }
 
     private static boolean alive(Store.RouterRecord r) {

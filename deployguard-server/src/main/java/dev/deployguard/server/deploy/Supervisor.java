@@ -98,6 +98,9 @@ public final class Supervisor {
                     || release.status() == ReleaseStatus.SUPERSEDED)) {
                 continue;
             }
+            if (appLocks.isStopping(inst)) {
+                continue;
+            }
             String key = app + "/" + inst.revision() + "/" + inst.index();
             Crash crash = crashes.get(key);
             if (crash != null && crash.restarting != null) {

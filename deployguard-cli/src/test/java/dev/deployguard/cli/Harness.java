@@ -1,0 +1,202 @@
+package dev.deployguard.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.deployguard.json.Json;
+import dev.deployguard.local.process.Ports;
+import dev.deployguard.store.JdbcStore;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Test support for end-to-end tests: a real control plane in its own OS process (the shaded distribution jar when
+ * it exists, else the test class path), the example app as real processes, CLI commands run in-process.
+ */
+final class Harness implements AutoCloseable {
+    final Path dir;
+    final Path stateDir;
+    final Path spec;
+    final int listen;
+    private Process server;
+    private final List<Long> serverPids = new ArrayList<>();
+
+    Harness(Path dir, String behaviour, int instances) throws IOException {
+        this.dir = dir;
+        this.stateDir = dir.resolve("state");
+        this.listen = Ports.freeLoopbackPort();
+        this.spec = dir.resolve("deployguard.yaml");
+        writeSpec(behaviour, instances, java(), "127.0.0.1:" + listen);
+    }
+
+    static String classPath() {
+        Path jar = Path.of("target", "deployguard.jar");
+        return Files.exists(jar) ? jar.toAbsolutePath().toString() : System.getProperty("java.class.path");
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    void writeSpec(String behaviour, int instances, String program, String listenAddress) throws IOException {
+        Files.writeString(spec, """
+                apps:
+                  demo:
+                    platform:
+                      local:
+                        command: ["%s", "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                                  "-cp", "%s", "dev.deployguard.demo.DemoApp", "--port", "${port}",
+                                  "--version", "${version}"]
+                        env: {DEMO_BEHAVIOUR: "%s"}
+                        instances: %d
+                        listen: "%s"
+                        readiness: {path: /ready, timeout: 20s, interval: 100ms}
+                        stop: {gracePeriod: 3s}
+                """.formatted(program, classPath(), behaviour, instances, listenAddress));
+    }
+
+    /** Starts {@code deployguard server} as a child process and waits until its API answers. */
+    void startServer() throws Exception {
+        Files.createDirectories(stateDir);
+        Files.deleteIfExists(stateDir.resolve("server.json"));
+        Path log = dir.resolve("server-" + serverPids.size() + ".log");
+        server = new ProcessBuilder(java(), "-Xmx256m", "-XX:+UseSerialGC", "-cp", classPath(),
+                DeployGuard.class.getName(), "--state-dir", stateDir.toString(), "server", "-f", spec.toString(),
+                "--listen", "127.0.0.1:0")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        serverPids.add(server.pid());
+        await(Duration.ofSeconds(30), () -> {
+            if (!server.isAlive()) {
+                throw new AssertionError("server exited: " + read(log));
+            }
+            return Files.exists(stateDir.resolve("server.json"));
+        });
+    }
+
+    /** kill -9 of the control plane: no shutdown hook runs. */
+    void killServer() throws InterruptedException {
+        server.destroyForcibly();
+        server.waitFor();
+    }
+
+    /** Result of one CLI invocation. */
+    record Run(int exit, String out, String err) {
+        JsonNode json() {
+            try {
+                return Json.mapper().readTree(out);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + out + "\nstderr: " + err, e);
+            }
+        }
+    }
+
+    synchronized Run cli(String... args) {
+        String[] full = new String[args.length + 2];
+        full[0] = "--state-dir";
+        full[1] = stateDir.toString();
+        System.arraycopy(args, 0, full, 2, args.length);
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        var o = new ByteArrayOutputStream();
+        var e = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = DeployGuard.run(full);
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Runs the CLI as its own process (for commands that must run concurrently with others). */
+    Run cliProcess(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(java(), "-cp", classPath(), DeployGuard.class.getName(),
+                "--state-dir", stateDir.toString()));
+        cmd.addAll(List.of(args));
+        try {
+            Path out = Files.createTempFile(dir, "cli", ".out");
+            Path err = Files.createTempFile(dir, "cli", ".err");
+            Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            int code = p.waitFor();
+            return new Run(code, read(out), read(err));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    Run ok(String... args) {
+        Run r = cli(args);
+        if (r.exit() != 0) {
+            throw new AssertionError("deployguard " + String.join(" ", args) + " exited " + r.exit() + "\n" + r.err()
+                    + r.out());
+        }
+        return r;
+    }
+
+    URI app() {
+        return URI.create("http://127.0.0.1:" + listen + "/");
+    }
+
+    /** One request to the app through the router; returns the body. */
+    String get() throws Exception {
+        var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        return http.send(HttpRequest.newBuilder(app()).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString()).body().strip();
+    }
+
+    static void await(Duration max, BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plus(max);
+        while (!condition.getAsBoolean()) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("condition not met within " + max);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "(cannot read " + p + ")";
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (server != null) {
+            server.destroyForcibly();
+            server.waitFor();
+        }
+        // Kill everything the control planes started, as recorded in the store.
+        if (Files.exists(stateDir.resolve("deployguard.mv.db"))) {
+            try (var store = JdbcStore.embedded(stateDir)) {
+                for (String app : store.apps()) {
+                    store.instances(app).forEach(i -> ProcessHandle.of(i.pid()).ifPresent(ProcessHandle::destroyForcibly));
+                    store.router(app).ifPresent(r -> ProcessHandle.of(r.pid()).ifPresent(ProcessHandle::destroyForcibly));
+                }
+            }
+        }
+        // And anything not (or no longer) recorded: processes whose command line mentions our state directory
+        // or listen port.
+        ProcessHandle.allProcesses().filter(p -> p.info().commandLine().map(c -> c.contains(stateDir.toString())
+                || c.contains(":" + listen + " ")).orElse(false)).forEach(ProcessHandle::destroyForcibly);
+    }
+}
