@@ -41,7 +41,7 @@ class BadInputIT {
                 + "        comand: [x]\n");
         r = h.cli("server", "-f", h.spec.toString(), "--listen", "127.0.0.1:0");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("apps.demo.platform.local: unknown field 'comand'", "command");
+        assertThat(r.err()).contains("apps.demo.platform.local.comand: unknown field 'comand'", "command");
 
         Files.writeString(h.spec, "apps:\n  demo:\n    platform:\n      local:\n        listen: 127.0.0.1:1\n");
         r = h.cli("server", "-f", h.spec.toString(), "--listen", "127.0.0.1:0");

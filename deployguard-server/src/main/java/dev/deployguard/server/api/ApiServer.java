@@ -152,8 +152,15 @@ public final class ApiServer implements AutoCloseable {
             return Map.of("status", "ok", "pid", ProcessHandle.current().pid());
         }
         if (path.equals("/api/apps") && method.equals("GET")) {
+            var names = new java.util.LinkedHashSet<String>();
+            try {
+                names.addAll(cp.specs().get().apps().keySet());
+            } catch (DeployGuardException e) {
+                // A broken spec file still lets people see what runs.
+            }
+            names.addAll(cp.store().apps());
             List<Map<String, Object>> apps = new ArrayList<>();
-            for (String name : cp.specs().get().apps().keySet()) {
+            for (String name : names) {
                 apps.add(status(name));
             }
             return Map.of("apps", apps);
@@ -205,8 +212,15 @@ public final class ApiServer implements AutoCloseable {
         return m;
     }
 
+    /** Read-only views work from the store alone, so a broken spec file does not hide history. */
+    private void requireApp(String app) {
+        if (cp.store().history(app).isEmpty()) {
+            cp.specs().app(app);
+        }
+    }
+
     private Map<String, Object> status(String app) {
-        cp.specs().app(app);
+        requireApp(app);
         List<Release> history = cp.store().history(app);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("app", app);
@@ -232,13 +246,13 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private List<Release> history(String app) {
-        cp.specs().app(app);
+        requireApp(app);
         return cp.store().history(app);
     }
 
     private Map<String, Object> events(String app, Fields query) {
         if (app != null) {
-            cp.specs().app(app);
+            requireApp(app);
         }
         long after = longParam(query, "after", 0);
         int limit = (int) Math.min(longParam(query, "limit", 1000), 10_000);
@@ -252,7 +266,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private String logs(String app, Fields query) throws IOException {
-        cp.specs().app(app);
+        requireApp(app);
         List<Instance> all = cp.store().instances(app);
         Integer revision = query.getValue("revision") == null ? null : (int) longParam(query, "revision", 0);
         int lines = (int) longParam(query, "lines", 100);
