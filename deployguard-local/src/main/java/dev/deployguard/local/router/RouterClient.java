@@ -1,0 +1,185 @@
+package dev.deployguard.local.router;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.deployguard.traffic.RouteTable;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/** The control plane's client of a router's admin API on 127.0.0.1. Thread-safe; cheap to create. */
+public final class RouterClient {
+    /** Connecting to loopback takes microseconds; anything slower means nobody is there. */
+    public static final Duration CONNECT_TIMEOUT = Duration.ofMillis(500);
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final TypeReference<Map<String, Integer>> IN_FLIGHT = new TypeReference<>() {
+    };
+
+    private final int adminPort;
+    private final String authorization;
+    private final Duration requestTimeout;
+    private final URI base;
+
+    public RouterClient(int adminPort, String token) {
+        this(adminPort, token, DEFAULT_REQUEST_TIMEOUT);
+    }
+
+    public RouterClient(int adminPort, String token, Duration requestTimeout) {
+        this.adminPort = adminPort;
+        this.authorization = "Bearer " + Objects.requireNonNull(token, "token").trim();
+        this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
+        this.base = URI.create("http://127.0.0.1:" + adminPort);
+    }
+
+    /** A client using the token the router reads from the same file. */
+    public static RouterClient forTokenFile(int adminPort, Path tokenFile) throws IOException {
+        return new RouterClient(adminPort, Files.readString(tokenFile, StandardCharsets.UTF_8));
+    }
+
+    public int adminPort() {
+        return adminPort;
+    }
+
+    public RouterHealth health() {
+        return read(send(get("/admin/health")), RouterHealth.class);
+    }
+
+    /** The route table the router is serving now. */
+    public RouteTable routes() {
+        return read(send(get("/admin/routes")), RouteTable.class);
+    }
+
+    /**
+     * Replaces the router's routes. Sending the table already in force again is a no-op.
+     *
+     * @return the table in force afterwards
+     * @throws StaleRoutesException when the router holds a newer generation
+     * @throws RouterRejectedException when the router refuses the table (its message says why)
+     */
+    public RouteTable putRoutes(RouteTable table) {
+        byte[] body;
+        try {
+            body = RouterJson.STRICT.writeValueAsBytes(table);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write route table as JSON", e);
+        }
+        HttpRequest request = request("/admin/routes")
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        return read(send(request), RouteTable.class);
+    }
+
+    /** Everything the router recorded: cumulative per track since the generation, and windows of the last 300 s. */
+    public RouterMetrics metrics() {
+        return read(send(get("/admin/metrics")), RouterMetrics.class);
+    }
+
+    /** Like {@link #metrics()}, with only the windows that start at or after {@code sinceEpochMs}. */
+    public RouterMetrics metrics(long sinceEpochMs) {
+        return read(send(get("/admin/metrics?since=" + sinceEpochMs)), RouterMetrics.class);
+    }
+
+    /** Requests in flight per backend (host:port), for backends in the table and any still draining. */
+    public Map<String, Integer> inFlight() {
+        String body = send(get("/admin/inflight"));
+        try {
+            return RouterJson.LENIENT.readValue(body, IN_FLIGHT);
+        } catch (JsonProcessingException e) {
+            throw unexpected(e);
+        }
+    }
+
+    /** Requests in flight to one backend (host:port); 0 when the router has none for it. */
+    public int inFlight(String backend) {
+        return inFlight().getOrDefault(backend, 0);
+    }
+
+    private HttpRequest get(String path) {
+        return request(path).GET().build();
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(base.resolve(path))
+                .timeout(requestTimeout)
+                .header("Authorization", authorization)
+                .header("Accept", "application/json");
+    }
+
+    private String send(HttpRequest request) {
+        HttpResponse<String> response;
+        try {
+            response = Shared.CLIENT.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new RouterUnreachableException("router admin API at 127.0.0.1:" + adminPort
+                    + " does not answer (" + describe(e) + "); is the router running?", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RouterUnreachableException("interrupted while calling the router admin API at 127.0.0.1:"
+                    + adminPort, e);
+        }
+        int status = response.statusCode();
+        if (status / 100 == 2) {
+            return response.body();
+        }
+        String message = "router at 127.0.0.1:" + adminPort + " refused " + request.method() + " "
+                + request.uri().getPath() + " with " + status + ": " + errorMessage(response.body());
+        if (status == 409) {
+            throw new StaleRoutesException(message);
+        }
+        throw new RouterRejectedException(status, message);
+    }
+
+    private <T> T read(String body, Class<T> type) {
+        try {
+            return RouterJson.LENIENT.readValue(body, type);
+        } catch (JsonProcessingException e) {
+            throw unexpected(e);
+        }
+    }
+
+    private RouterRejectedException unexpected(JsonProcessingException e) {
+        return new RouterRejectedException(200, "router at 127.0.0.1:" + adminPort
+                + " answered with JSON this client cannot read: " + e.getOriginalMessage());
+    }
+
+    private static String errorMessage(String body) {
+        try {
+            JsonNode node = RouterJson.LENIENT.readTree(body);
+            if (node != null && node.hasNonNull("error")) {
+                return node.get("error").asText();
+            }
+        } catch (JsonProcessingException e) {
+            // Not our JSON: show the start of whatever it is.
+        }
+        return body.length() > 200 ? body.substring(0, 200) + "..." : body;
+    }
+
+    private static String describe(IOException e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            return e.getClass().getSimpleName();
+        }
+        return message;
+    }
+
+    // One JDK client for all routers: each client owns a selector thread, and the control plane talks to many.
+    private static final class Shared {
+        static final HttpClient CLIENT = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(CONNECT_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .proxy(HttpClient.Builder.NO_PROXY)
+                .build();
+    }
+}

@@ -1,0 +1,11 @@
+package dev.deployguard.local.router;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * A running router process as started by {@link RouterLauncher}: pid and start instant (together they tell the
+ * router from a later process that reuses the pid), admin port, the public address it listens on, and its log.
+ */
+public record RouterHandle(long pid, Instant processStart, int adminPort, String listen, Path logFile) {
+}

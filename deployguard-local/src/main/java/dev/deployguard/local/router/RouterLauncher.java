@@ -1,0 +1,199 @@
+package dev.deployguard.local.router;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts a router as its own OS process, detached from this JVM (new session, output to a log file, no pipes) so
+ * that it outlives the control plane, and waits until its admin API answers.
+ */
+public final class RouterLauncher {
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
+    /** Small heap and the serial collector: the router holds little, and the machine may have only 2 cores. */
+    public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xms32m", "-Xmx128m", "-Xss512k",
+            "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData",
+            // Jetty logs through SLF4J; without a provider SLF4J would warn about it at every start.
+            "-Dslf4j.internal.verbosity=ERROR");
+
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+    private static final File DEV_NULL = new File("/dev/null");
+    private static final long POLL_MS = 50;
+    private static final int LOG_TAIL_LINES = 20;
+
+    private final Duration startTimeout;
+    private final String classPath;
+    private final List<String> jvmOptions;
+
+    /** A launcher with the default timeout and JVM options, running the router from this JVM's class path. */
+    public RouterLauncher() {
+        this(DEFAULT_START_TIMEOUT, System.getProperty("java.class.path"), DEFAULT_JVM_OPTIONS);
+    }
+
+    private RouterLauncher(Duration startTimeout, String classPath, List<String> jvmOptions) {
+        this.startTimeout = Objects.requireNonNull(startTimeout, "startTimeout");
+        this.classPath = Objects.requireNonNull(classPath, "classPath");
+        this.jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    public RouterLauncher withStartTimeout(Duration timeout) {
+        return new RouterLauncher(timeout, classPath, jvmOptions);
+    }
+
+    public RouterLauncher withClassPath(String path) {
+        return new RouterLauncher(startTimeout, path, jvmOptions);
+    }
+
+    public RouterLauncher withJvmOptions(List<String> options) {
+        return new RouterLauncher(startTimeout, classPath, options);
+    }
+
+    /** The command that starts a router with this config; never run through a shell. */
+    public List<String> command(RouterConfig config) {
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(SETSID)) {
+            // A session of its own: a Ctrl-C or hang-up aimed at the control plane's terminal does not reach it.
+            command.add(SETSID.toString());
+        }
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(classPath);
+        command.add(RouterMain.class.getName());
+        command.addAll(config.toArgs());
+        return command;
+    }
+
+    /**
+     * Starts the router and returns once its admin API answers as the process just started.
+     *
+     * @param logFile where the router's stdout and stderr are appended
+     * @throws RouterStartException when the process cannot be started, exits first (the message then carries the
+     *                              end of its log, e.g. the address that was in use) or does not answer in time
+     */
+    public RouterHandle start(RouterConfig config, Path logFile) {
+        String prefix = "router for app " + config.app();
+        RouterClient client;
+        try {
+            client = RouterClient.forTokenFile(config.adminPort(), config.tokenFile());
+            Path parent = logFile.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        } catch (IOException e) {
+            throw new RouterStartException(prefix + " cannot start: " + e, "", e);
+        }
+        ProcessBuilder builder = new ProcessBuilder(command(config))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        if (DEV_NULL.exists()) {
+            builder.redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
+        }
+        long logStart = sizeOf(logFile);
+        Instant launched = Instant.now();
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new RouterStartException(prefix + " cannot start: " + e.getMessage(), "", e);
+        }
+        long deadline = System.nanoTime() + startTimeout.toNanos();
+        RuntimeException lastFailure = null;
+        while (true) {
+            if (!process.isAlive()) {
+                throw new RouterStartException(prefix + " exited with code " + exitCode(process)
+                        + " before its admin API answered on 127.0.0.1:" + config.adminPort(),
+                        tail(logFile, logStart), null);
+            }
+            try {
+                RouterHealth health = client.health();
+                if (health.pid() == process.pid() && config.app().equals(health.app())) {
+                    Instant started = process.toHandle().info().startInstant().orElse(launched);
+                    return new RouterHandle(process.pid(), started, config.adminPort(), health.listen(),
+                            logFile.toAbsolutePath());
+                }
+                // Someone else's router answers on that port; ours will fail to bind it and exit.
+            } catch (RouterUnreachableException | RouterRejectedException e) {
+                lastFailure = e;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                process.destroyForcibly();
+                waitQuietly(process);
+                throw new RouterStartException(prefix + " did not answer on 127.0.0.1:" + config.adminPort()
+                        + " within " + startTimeout.toMillis() + " ms; stopped it", tail(logFile, logStart),
+                        lastFailure);
+            }
+            try {
+                process.waitFor(POLL_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+                throw new RouterStartException(prefix + ": interrupted while waiting for it to start; stopped it",
+                        tail(logFile, logStart), e);
+            }
+        }
+    }
+
+    /**
+     * A TCP port on 127.0.0.1 that was free a moment ago. Another process may still take it before it is used;
+     * callers that bind it get a clear "address already in use" then.
+     */
+    public static int freeLoopbackPort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot find a free port on 127.0.0.1: " + e.getMessage(), e);
+        }
+    }
+
+    private static String exitCode(Process process) {
+        try {
+            return Integer.toString(process.exitValue());
+        } catch (IllegalThreadStateException e) {
+            return "unknown";
+        }
+    }
+
+    private static void waitQuietly(Process process) {
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.exists(file) ? Files.size(file) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** The last lines the router wrote to its log since {@code fromByte}. */
+    static String tail(Path logFile, long fromByte) {
+        try (RandomAccessFile file = new RandomAccessFile(logFile.toFile(), "r")) {
+            long length = file.length();
+            long start = Math.max(fromByte, length - 8192);
+            byte[] bytes = new byte[(int) (length - start)];
+            file.seek(start);
+            file.readFully(bytes);
+            String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n");
+            int first = Math.max(0, lines.length - LOG_TAIL_LINES);
+            return String.join("\n", List.of(lines).subList(first, lines.length)).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

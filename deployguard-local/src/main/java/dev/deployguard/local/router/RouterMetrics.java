@@ -1,0 +1,53 @@
+package dev.deployguard.local.router;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * What the router saw of its traffic, as served by {@code GET /admin/metrics}: per track (name and revision) the
+ * counts and latency since the route table's generation took effect, and one-second windows of the last 300 s;
+ * plus the requests in flight per backend.
+ */
+public record RouterMetrics(long generation, List<TrackMetrics> tracks, Map<String, Integer> inFlight) {
+    public RouterMetrics {
+        tracks = List.copyOf(tracks);
+        inFlight = Collections.unmodifiableMap(new TreeMap<>(inFlight));
+    }
+
+    /** The metrics of the track with this name, if the current table has it. */
+    public Optional<TrackMetrics> track(String name) {
+        return tracks.stream().filter(t -> t.track().equals(name)).findFirst();
+    }
+
+    /** One track's traffic: cumulative since the generation, and recent one-second windows, oldest first. */
+    public record TrackMetrics(String track, int revision, long requests, StatusCounts status, long proxyErrors,
+                               Latency latencyMicros, List<Window> windows) {
+        public TrackMetrics {
+            windows = List.copyOf(windows);
+        }
+    }
+
+    /** Responses by status class; a backend the router could not reach counts as 5xx (502 or 504). */
+    public record StatusCounts(@JsonProperty("2xx") long success, @JsonProperty("3xx") long redirection,
+                               @JsonProperty("4xx") long clientError, @JsonProperty("5xx") long serverError) {
+        public long total() {
+            return success + redirection + clientError + serverError;
+        }
+    }
+
+    /** Latency percentiles in microseconds, measured at the router from request arrival to response completion. */
+    public record Latency(long p50, long p90, long p99, long max) {
+        public static final Latency NONE = new Latency(0, 0, 0, 0);
+    }
+
+    /**
+     * One second of one track's traffic, starting at {@code startEpochMs}; windows start on the same second
+     * boundaries for every track, so tracks can be compared window by window. Errors are 5xx responses.
+     */
+    public record Window(long startEpochMs, long requests, long errors, long p50Micros, long p99Micros) {
+    }
+}

@@ -1,0 +1,158 @@
+package dev.deployguard.local.router;
+
+import dev.deployguard.local.router.RouterMetrics.Latency;
+import dev.deployguard.local.router.RouterMetrics.StatusCounts;
+import dev.deployguard.local.router.RouterMetrics.TrackMetrics;
+import dev.deployguard.local.router.RouterMetrics.Window;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.AtomicHistogram;
+
+/**
+ * Per-request evidence for one (track, revision): status classes, proxy failures and latency, cumulative since the
+ * current generation and in one-second windows. Recording is lock-free; the per-second roll and reads take a lock.
+ */
+final class TrackStats {
+    /** How many one-second windows are kept. */
+    static final int WINDOWS = 300;
+
+    private static final long HIGHEST_MICROS = TimeUnit.HOURS.toMicros(1);
+    private static final int DIGITS = 2;
+
+    private final String track;
+    private final int revision;
+    private volatile Cumulative cumulative = new Cumulative();
+    private volatile Second current;
+    // Guarded by this: the second that ended at the last roll, summarized one roll later once no recorder can
+    // still be writing into it, so window counts are exact.
+    private Second retiring;
+    private Second spare;
+    private final Window[] ring = new Window[WINDOWS];
+    private int ringNext;
+    private int ringSize;
+
+    TrackStats(String track, int revision, long nowEpochMs) {
+        this.track = track;
+        this.revision = revision;
+        this.current = new Second(secondOf(nowEpochMs));
+    }
+
+    String track() {
+        return track;
+    }
+
+    int revision() {
+        return revision;
+    }
+
+    /**
+     * Records one finished request. A proxy failure counts as a 5xx whatever status reached the client, as does any
+     * status outside 100..499 (0 when the client went away before a status was set).
+     */
+    void record(int status, boolean proxyError, long micros) {
+        long value = Math.min(Math.max(micros, 0), HIGHEST_MICROS);
+        boolean error = proxyError || status < 100 || status >= 500;
+        Second second = current;
+        if (error) {
+            second.errors.increment();
+        }
+        second.latency.recordValue(value);
+        Cumulative total = cumulative;
+        total.latency.recordValue(value);
+        if (error) {
+            if (proxyError) {
+                total.proxyErrors.increment();
+            }
+            total.serverError.increment();
+        } else if (status >= 400) {
+            total.clientError.increment();
+        } else if (status >= 300) {
+            total.redirection.increment();
+        } else {
+            total.success.increment();
+        }
+    }
+
+    /** Starts counting from zero for a new generation; windows are kept, they are about time, not tables. */
+    void resetCumulative() {
+        cumulative = new Cumulative();
+    }
+
+    /** Closes the current second at {@code boundaryEpochMs} and publishes the second closed at the previous roll. */
+    synchronized void roll(long boundaryEpochMs) {
+        if (retiring != null) {
+            ring[ringNext] = retiring.summary();
+            ringNext = (ringNext + 1) % WINDOWS;
+            ringSize = Math.min(ringSize + 1, WINDOWS);
+            retiring.reset(0);
+            spare = retiring;
+        }
+        Second next = spare != null ? spare : new Second(0);
+        spare = null;
+        next.reset(secondOf(boundaryEpochMs));
+        retiring = current;
+        current = next;
+    }
+
+    /** This track's metrics; windows starting before {@code sinceEpochMs} are left out. */
+    synchronized TrackMetrics metrics(long sinceEpochMs) {
+        Cumulative total = cumulative;
+        List<Window> windows = new ArrayList<>(ringSize);
+        for (int i = 0; i < ringSize; i++) {
+            Window window = ring[(ringNext - ringSize + i + WINDOWS) % WINDOWS];
+            if (window.startEpochMs() >= sinceEpochMs) {
+                windows.add(window);
+            }
+        }
+        StatusCounts status = new StatusCounts(total.success.sum(), total.redirection.sum(),
+                total.clientError.sum(), total.serverError.sum());
+        AtomicHistogram latency = total.latency;
+        Latency summary = latency.getTotalCount() == 0 ? Latency.NONE
+                : new Latency(latency.getValueAtPercentile(50), latency.getValueAtPercentile(90),
+                        latency.getValueAtPercentile(99), latency.getMaxValue());
+        return new TrackMetrics(track, revision, status.total(), status, total.proxyErrors.sum(), summary,
+                windows);
+    }
+
+    private static long secondOf(long epochMs) {
+        return epochMs - Math.floorMod(epochMs, 1000L);
+    }
+
+    /** Counts since the generation began. */
+    private static final class Cumulative {
+        final LongAdder success = new LongAdder();
+        final LongAdder redirection = new LongAdder();
+        final LongAdder clientError = new LongAdder();
+        final LongAdder serverError = new LongAdder();
+        final LongAdder proxyErrors = new LongAdder();
+        final AtomicHistogram latency = new AtomicHistogram(HIGHEST_MICROS, DIGITS);
+    }
+
+    /** One second being recorded. */
+    private static final class Second {
+        final AtomicHistogram latency = new AtomicHistogram(HIGHEST_MICROS, DIGITS);
+        final LongAdder errors = new LongAdder();
+        long startEpochMs;
+
+        Second(long startEpochMs) {
+            this.startEpochMs = startEpochMs;
+        }
+
+        Window summary() {
+            long requests = latency.getTotalCount();
+            if (requests == 0) {
+                return new Window(startEpochMs, 0, errors.sum(), 0, 0);
+            }
+            return new Window(startEpochMs, requests, errors.sum(), latency.getValueAtPercentile(50),
+                    latency.getValueAtPercentile(99));
+        }
+
+        void reset(long newStartEpochMs) {
+            latency.reset();
+            errors.reset();
+            startEpochMs = newStartEpochMs;
+        }
+    }
+}

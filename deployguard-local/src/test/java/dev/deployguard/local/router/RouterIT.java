@@ -1,0 +1,510 @@
+package dev.deployguard.local.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.deployguard.demo.Behaviour;
+import dev.deployguard.demo.DemoApp;
+import dev.deployguard.error.ExitCode;
+import dev.deployguard.local.router.RouterMetrics.TrackMetrics;
+import dev.deployguard.local.router.RouterMetrics.Window;
+import dev.deployguard.traffic.RouteTable;
+import dev.deployguard.traffic.Track;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The router as a real separate process, in front of real demo backends, driven over HTTP. */
+class RouterIT {
+    private static final String TOKEN = "it-secret-token";
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
+
+    private static DemoApp v1;
+    private static DemoApp v2;
+    private static DemoApp failing;
+
+    @TempDir
+    Path dir;
+
+    private final List<RouterHandle> started = new ArrayList<>();
+    private Path tokenFile;
+
+    @BeforeAll
+    static void startBackends() throws IOException {
+        v1 = DemoApp.start(0, "v1", Behaviour.HEALTHY);
+        v2 = DemoApp.start(0, "v2", Behaviour.HEALTHY);
+        failing = DemoApp.start(0, "v3", new Behaviour(1.0, 0, true, 0));
+    }
+
+    @AfterAll
+    static void stopBackends() {
+        for (DemoApp app : new DemoApp[] {v1, v2, failing}) {
+            if (app != null) {
+                app.close();
+            }
+        }
+    }
+
+    @AfterEach
+    void killRouters() {
+        for (RouterHandle handle : started) {
+            ProcessHandle.of(handle.pid()).ifPresent(process -> {
+                process.destroyForcibly();
+                process.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+            });
+        }
+    }
+
+    // --- routing ---------------------------------------------------------------------------------------------
+
+    @Test
+    void allTrafficGoesToTheOnlyWeightedTrack() throws Exception {
+        Router router = launch("web");
+        router.client.putRoutes(twoTracks(1, "v1", v1, 0, "v2", v2));
+
+        Map<String, Long> versions = countVersions(router, 200, Map.of());
+
+        assertThat(versions).containsOnlyKeys("v1").containsEntry("v1", 200L);
+    }
+
+    @Test
+    void aNinetyTenSplitIsHonoured() throws Exception {
+        Router router = launch("web");
+        router.client.putRoutes(twoTracks(1, "v1", v1, 1_000, "v2", v2));
+
+        int n = 1_000;
+        Map<String, Long> versions = countVersions(router, n, Map.of());
+
+        // Binomial(1000, 0.1): mean 100, sd 9.5; +-6 sd keeps a false failure below one in 10^8 runs.
+        assertThat(versions.getOrDefault("v1", 0L) + versions.getOrDefault("v2", 0L)).isEqualTo(n);
+        assertThat(versions.getOrDefault("v2", 0L)).isBetween(43L, 157L);
+    }
+
+    @Test
+    void swappingWeightsUnderSteadyTrafficDropsNoRequest() throws Exception {
+        Router router = launch("web");
+        router.client.putRoutes(twoTracks(1, "v1", v1, 0, "v2", v2));
+        LongAdder ok = new LongAdder();
+        Map<String, Long> failures = new ConcurrentHashMap<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        ExecutorService clients = Executors.newFixedThreadPool(4);
+        List<Future<?>> loops = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            loops.add(clients.submit(() -> {
+                while (running.get()) {
+                    try {
+                        HttpResponse<String> response = get(router, "/", Map.of());
+                        if (response.statusCode() == 200) {
+                            ok.increment();
+                        } else {
+                            failures.merge("status " + response.statusCode(), 1L, Long::sum);
+                        }
+                    } catch (Exception e) {
+                        failures.merge(e.toString(), 1L, Long::sum);
+                    }
+                }
+                return null;
+            }));
+        }
+        try {
+            int[] canaryWeights = {2_500, 5_000, 10_000, 0, 7_500, 100, 10_000, 0};
+            long generation = 1;
+            for (int round = 0; round < 24; round++) {
+                long before = ok.sum();
+                awaitTrue(Duration.ofSeconds(10), () -> ok.sum() >= before + 25);
+                router.client.putRoutes(twoTracks(++generation, "v1", v1,
+                        canaryWeights[round % canaryWeights.length], "v2", v2));
+            }
+            long before = ok.sum();
+            awaitTrue(Duration.ofSeconds(10), () -> ok.sum() >= before + 25);
+        } finally {
+            running.set(false);
+            for (Future<?> loop : loops) {
+                loop.get(10, TimeUnit.SECONDS);
+            }
+            clients.shutdown();
+        }
+
+        assertThat(failures).isEmpty();
+        assertThat(ok.sum()).isGreaterThan(600);
+        assertThat(router.client.routes().generation()).isEqualTo(25);
+    }
+
+    @Test
+    void headersForceATrack() throws Exception {
+        Router router = launch("web");
+        router.client.putRoutes(new RouteTable("web", 1, List.of(
+                new Track("stable", 1, Track.FULL, List.of(backend(v1))),
+                new Track("canary", 2, 0, List.of(backend(v2))),
+                new Track("preview", 3, 0, List.of(backend(failing))))));
+
+        assertThat(countVersions(router, 20, Map.of("X-Canary", "always"))).containsOnlyKeys("v2");
+        assertThat(countVersions(router, 20, Map.of("X-DeployGuard-Track", "canary"))).containsOnlyKeys("v2");
+        assertThat(countVersions(router, 20, Map.of("X-DeployGuard-Track", "preview"))).containsOnlyKeys("v3");
+        assertThat(countVersions(router, 20, Map.of("X-DeployGuard-Track", "nonexistent"))).containsOnlyKeys("v1");
+        assertThat(countVersions(router, 20, Map.of("X-Canary", "never"))).containsOnlyKeys("v1");
+    }
+
+    @Test
+    void noTracksOrNoBackendsIsA503() throws Exception {
+        Router router = launch("web");
+
+        HttpResponse<String> empty = get(router, "/", Map.of());
+        assertThat(empty.statusCode()).isEqualTo(503);
+        assertThat(empty.body()).contains("no route");
+
+        router.client.putRoutes(RouteTable.single("web", 1, 1, List.of()));
+        HttpResponse<String> noBackends = get(router, "/", Map.of());
+        assertThat(noBackends.statusCode()).isEqualTo(503);
+        assertThat(noBackends.body()).contains("track stable has no backends");
+    }
+
+    // --- admin API -------------------------------------------------------------------------------------------
+
+    @Test
+    void healthNamesTheAppPidGenerationAndAddress() throws Exception {
+        Router router = launch("web");
+        router.client.putRoutes(RouteTable.single("web", 3, 1, List.of(backend(v1))));
+
+        RouterHealth health = router.client.health();
+
+        assertThat(health).isEqualTo(new RouterHealth("web", router.handle.pid(), 3, router.handle.listen()));
+    }
+
+    @Test
+    void theAdminApiWantsTheToken() throws Exception {
+        Router router = launch("web");
+
+        HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + router.handle.adminPort() + "/admin/routes")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("Content-Type")).contains("application/json");
+        assertThat(anonymous.body()).contains("\"error\"");
+
+        RouterClient wrongToken = new RouterClient(router.handle.adminPort(), "not-the-token");
+        assertThatThrownBy(wrongToken::health)
+                .isInstanceOfSatisfying(RouterRejectedException.class, e -> assertThat(e.status()).isEqualTo(401));
+    }
+
+    @Test
+    void anOlderGenerationIsAConflict() throws Exception {
+        Router router = launch("web");
+        router.client.putRoutes(RouteTable.single("web", 5, 1, List.of(backend(v1))));
+
+        assertThatThrownBy(() -> router.client.putRoutes(RouteTable.single("web", 4, 2, List.of(backend(v2)))))
+                .isInstanceOf(StaleRoutesException.class)
+                .hasMessageContaining("409")
+                .hasMessageContaining("older than the router's generation 5");
+        assertThat(router.client.routes().generation()).isEqualTo(5);
+        assertThat(countVersions(router, 10, Map.of())).containsOnlyKeys("v1");
+    }
+
+    @Test
+    void malformedTablesAreBadRequests() throws Exception {
+        Router router = launch("web");
+
+        assertThat(putRaw(router, "{\"app\":\"web\",\"generation\":1").statusCode()).isEqualTo(400);
+        HttpResponse<String> unknownField =
+                putRaw(router, "{\"app\":\"web\",\"generation\":1,\"tracks\":[],\"trucks\":[]}");
+        assertThat(unknownField.statusCode()).isEqualTo(400);
+        assertThat(unknownField.body()).contains("trucks");
+        HttpResponse<String> badWeights = putRaw(router, "{\"app\":\"web\",\"generation\":1,\"tracks\":["
+                + "{\"name\":\"stable\",\"revision\":1,\"weightBasisPoints\":9000,\"backends\":[\"127.0.0.1:1\"]}]}");
+        assertThat(badWeights.statusCode()).isEqualTo(400);
+        assertThat(badWeights.body()).contains("must add up to 10000");
+        assertThatThrownBy(() -> router.client.putRoutes(RouteTable.single("shop", 1, 1, List.of(backend(v1)))))
+                .isInstanceOfSatisfying(RouterRejectedException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("this router serves app web");
+    }
+
+    @Test
+    void aRestartedRouterServesTheSameTable() throws Exception {
+        Router first = launch("web");
+        RouteTable table = twoTracks(9, "v1", v1, 10_000, "v2", v2);
+        first.client.putRoutes(table);
+        ProcessHandle.of(first.handle.pid()).orElseThrow().destroyForcibly();
+        ProcessHandle.of(first.handle.pid()).ifPresent(p -> p.onExit().join());
+
+        Router second = launch("web", first.config);
+
+        assertThat(second.handle.pid()).isNotEqualTo(first.handle.pid());
+        assertThat(second.client.routes()).isEqualTo(table);
+        assertThat(second.client.health().generation()).isEqualTo(9);
+        assertThat(countVersions(second, 20, Map.of())).containsOnlyKeys("v2");
+    }
+
+    // --- launcher --------------------------------------------------------------------------------------------
+
+    @Test
+    void aTakenAddressFailsTheLaunchWithTheReason() throws Exception {
+        try (ServerSocket squatter = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String listen = "127.0.0.1:" + squatter.getLocalPort();
+            RouterConfig config = config("web", listen);
+
+            assertThatThrownBy(() -> new RouterLauncher().start(config, dir.resolve("router.log")))
+                    .isInstanceOfSatisfying(RouterStartException.class,
+                            e -> assertThat(e.logTail()).contains("address already in use"))
+                    .hasMessageContaining("exited with code 3")
+                    .hasMessageContaining("router for app web cannot listen on " + listen
+                            + ": address already in use (another process holds it; choose another"
+                            + " platform.local.listen)");
+        }
+    }
+
+    @Test
+    void anUnreachableRouterIsReportedAsSuch() {
+        RouterClient client = new RouterClient(RouterLauncher.freeLoopbackPort(), TOKEN);
+
+        assertThatThrownBy(client::health)
+                .isInstanceOfSatisfying(RouterUnreachableException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(ExitCode.UNREACHABLE))
+                .hasMessageContaining("does not answer");
+    }
+
+    @Test
+    void theRouterIsADetachedJavaProcess() throws Exception {
+        Router router = launch("web");
+
+        ProcessHandle process = ProcessHandle.of(router.handle.pid()).orElseThrow();
+        assertThat(process.info().command()).hasValueSatisfying(command -> assertThat(command).endsWith("java"));
+        assertThat(process.info().arguments()).hasValueSatisfying(args -> assertThat(args)
+                .contains("dev.deployguard.local.router.RouterMain", "--app", "web", "-XX:+UseSerialGC"));
+        assertThat(router.handle.processStart()).isEqualTo(process.info().startInstant().orElseThrow());
+        assertThat(Files.readString(router.handle.logFile())).contains("router for app web listening on "
+                + router.handle.listen());
+    }
+
+    // --- metrics ---------------------------------------------------------------------------------------------
+
+    @Test
+    void metricsCountEveryRequestByTrackAndStatusClass() throws Exception {
+        Router router = launch("web");
+        router.client.putRoutes(twoTracks(1, "v1", v1, 3_000, "v3", failing));
+        long startMs = System.currentTimeMillis();
+
+        int n = 300;
+        Map<Integer, Long> statuses = new java.util.TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            statuses.merge(get(router, "/", Map.of()).statusCode(), 1L, Long::sum);
+        }
+        long ok = statuses.getOrDefault(200, 0L);
+        long errors = statuses.getOrDefault(500, 0L);
+        assertThat(ok + errors).isEqualTo(n);
+
+        RouterMetrics metrics = awaitMetrics(router, m -> total(m) == n);
+        TrackMetrics stable = metrics.track("stable").orElseThrow();
+        TrackMetrics canary = metrics.track("canary").orElseThrow();
+        assertThat(metrics.generation()).isEqualTo(1);
+        assertThat(stable.revision()).isEqualTo(1);
+        assertThat(canary.revision()).isEqualTo(2);
+        assertThat(stable.requests()).isEqualTo(ok);
+        assertThat(stable.status()).isEqualTo(new RouterMetrics.StatusCounts(ok, 0, 0, 0));
+        assertThat(canary.requests()).isEqualTo(errors);
+        assertThat(canary.status()).isEqualTo(new RouterMetrics.StatusCounts(0, 0, 0, errors));
+        assertThat(canary.proxyErrors()).isZero();
+        assertThat(stable.latencyMicros().p50()).isPositive();
+        assertThat(stable.latencyMicros().max()).isGreaterThanOrEqualTo(stable.latencyMicros().p99());
+        assertThat(metrics.inFlight()).containsEntry(backend(v1), 0).containsEntry(backend(failing), 0);
+
+        // Windows close on second boundaries and are published a second later; in the end they hold every request.
+        RouterMetrics windowed = awaitMetrics(router, m -> windowSum(m, "stable", Window::requests) == ok
+                && windowSum(m, "canary", Window::requests) == errors);
+        assertThat(windowSum(windowed, "canary", Window::errors)).isEqualTo(errors);
+        assertThat(windowSum(windowed, "stable", Window::errors)).isZero();
+        assertThat(windowed.track("stable").orElseThrow().windows())
+                .allSatisfy(w -> assertThat(w.startEpochMs() % 1000).isZero())
+                .anySatisfy(w -> assertThat(w.startEpochMs()).isGreaterThanOrEqualTo(startMs - 1000));
+    }
+
+    @Test
+    void anUnreachableBackendIsA502CountedAsProxyError() throws Exception {
+        Router router = launch("web");
+        String dead = "127.0.0.1:" + RouterLauncher.freeLoopbackPort();
+        router.client.putRoutes(RouteTable.single("web", 1, 1, List.of(dead)));
+
+        for (int i = 0; i < 5; i++) {
+            assertThat(get(router, "/", Map.of()).statusCode()).isEqualTo(502);
+        }
+
+        RouterMetrics metrics = awaitMetrics(router, m -> total(m) == 5);
+        TrackMetrics stable = metrics.track("stable").orElseThrow();
+        assertThat(stable.proxyErrors()).isEqualTo(5);
+        assertThat(stable.status().serverError()).isEqualTo(5);
+    }
+
+    @Test
+    void aNewGenerationStartsItsOwnCounts() throws Exception {
+        Router router = launch("web");
+        router.client.putRoutes(RouteTable.single("web", 1, 1, List.of(backend(v1))));
+        countVersions(router, 10, Map.of());
+        awaitMetrics(router, m -> total(m) == 10);
+
+        router.client.putRoutes(twoTracks(2, "v1", v1, 5_000, "v2", v2));
+        countVersions(router, 4, Map.of("X-Canary", "always"));
+
+        RouterMetrics metrics = awaitMetrics(router, m -> total(m) == 4);
+        assertThat(metrics.generation()).isEqualTo(2);
+        assertThat(metrics.track("stable").orElseThrow().requests()).isZero();
+        assertThat(metrics.track("canary").orElseThrow().requests()).isEqualTo(4);
+    }
+
+    @Test
+    void inFlightCountsRequestsStillAtTheBackend() throws Exception {
+        try (DemoApp slow = DemoApp.start(0, "slow", new Behaviour(0, 1_500, true, 0))) {
+            Router router = launch("web");
+            router.client.putRoutes(RouteTable.single("web", 1, 1, List.of(backend(slow))));
+
+            CompletableFuture<HttpResponse<String>> pending = HTTP.sendAsync(
+                    request(router, "/", Map.of()).build(), HttpResponse.BodyHandlers.ofString());
+            awaitTrue(Duration.ofSeconds(5), () -> router.client.inFlight(backend(slow)) == 1);
+            // Draining: the backend leaves the table but its request is still counted until it completes.
+            router.client.putRoutes(RouteTable.single("web", 2, 1, List.of(backend(v1))));
+            assertThat(router.client.inFlight(backend(slow))).isEqualTo(1);
+
+            assertThat(pending.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            awaitTrue(Duration.ofSeconds(5), () -> router.client.inFlight(backend(slow)) == 0);
+            assertThat(router.client.inFlight("127.0.0.1:1")).isZero();
+        }
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------------------
+
+    /** A launched router and a client for it. */
+    private record Router(RouterConfig config, RouterHandle handle, RouterClient client) {
+        String base() {
+            return "http://" + handle.listen();
+        }
+    }
+
+    private Router launch(String app) throws IOException {
+        return launch(app, config(app, "127.0.0.1:" + RouterLauncher.freeLoopbackPort()));
+    }
+
+    private Router launch(String app, RouterConfig config) {
+        RouterHandle handle = new RouterLauncher().withStartTimeout(Duration.ofSeconds(30))
+                .start(config, dir.resolve(app + "-router.log"));
+        started.add(handle);
+        return new Router(config, handle, new RouterClient(handle.adminPort(), TOKEN));
+    }
+
+    private RouterConfig config(String app, String listen) throws IOException {
+        if (tokenFile == null) {
+            tokenFile = Files.writeString(dir.resolve("router.token"), TOKEN + "\n");
+        }
+        return new RouterConfig(app, listen, RouterLauncher.freeLoopbackPort(), dir.resolve(app + "-routes.json"),
+                tokenFile);
+    }
+
+    private static String backend(DemoApp app) {
+        return "127.0.0.1:" + app.port();
+    }
+
+    private static RouteTable twoTracks(long generation, String stableVersion, DemoApp stable, int canaryWeight,
+                                        String canaryVersion, DemoApp canary) {
+        return new RouteTable("web", generation, List.of(
+                new Track("stable", 1, Track.FULL - canaryWeight, List.of(backend(stable))),
+                new Track("canary", 2, canaryWeight, List.of(backend(canary)))));
+    }
+
+    private static HttpRequest.Builder request(Router router, String path, Map<String, String> headers) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(router.base() + path))
+                .timeout(Duration.ofSeconds(10));
+        headers.forEach(builder::header);
+        return builder;
+    }
+
+    private static HttpResponse<String> get(Router router, String path, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        return HTTP.send(request(router, path, headers).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> putRaw(Router router, String json) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.handle.adminPort()
+                        + "/admin/routes"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .PUT(HttpRequest.BodyPublishers.ofString(json))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Sends n requests and counts the answering versions, read from the demo's body "hello from demo vN". */
+    private static Map<String, Long> countVersions(Router router, int n, Map<String, String> headers)
+            throws Exception {
+        Map<String, Long> versions = new java.util.TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            HttpResponse<String> response = get(router, "/", headers);
+            String body = response.body().trim();
+            versions.merge(body.substring(body.lastIndexOf(' ') + 1), 1L, Long::sum);
+        }
+        return versions;
+    }
+
+    private static long total(RouterMetrics metrics) {
+        return metrics.tracks().stream().mapToLong(TrackMetrics::requests).sum();
+    }
+
+    private static long windowSum(RouterMetrics metrics, String track,
+                                  java.util.function.ToLongFunction<Window> field) {
+        return metrics.track(track).orElseThrow().windows().stream().mapToLong(field).sum();
+    }
+
+    private static RouterMetrics awaitMetrics(Router router, java.util.function.Predicate<RouterMetrics> condition) {
+        AtomicLong polls = new AtomicLong();
+        RouterMetrics[] last = new RouterMetrics[1];
+        awaitTrue(Duration.ofSeconds(10), () -> {
+            polls.incrementAndGet();
+            last[0] = router.client.metrics();
+            return condition.test(last[0]);
+        }, () -> "metrics never matched; last: " + last[0]);
+        return last[0];
+    }
+
+    private static void awaitTrue(Duration timeout, BooleanSupplier condition) {
+        awaitTrue(timeout, condition, () -> "condition not met");
+    }
+
+    private static void awaitTrue(Duration timeout, BooleanSupplier condition,
+                                  java.util.function.Supplier<String> message) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(message.get() + " within " + timeout);
+            }
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+    }
+}
