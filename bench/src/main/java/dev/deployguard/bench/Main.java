@@ -1,25 +1,29 @@
 package dev.deployguard.bench;
 
+import java.lang.reflect.InvocationTargetException;
 import java.util.Arrays;
+import java.util.Map;
 
 /** Entry point of {@code bench/run NAME [options]}: each benchmark prints one JSON document on stdout. */
 public final class Main {
+    private static final Map<String, String> BENCHMARKS = Map.of(
+            "router", "dev.deployguard.bench.router.RouterBench",
+            "detection", "dev.deployguard.bench.detection.DetectionBench");
+
     private Main() {
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length == 0) {
-            System.err.println("usage: bench/run router|detection [--quick] [--json]");
+    public static void main(String[] args) throws Throwable {
+        String cls = args.length == 0 ? null : BENCHMARKS.get(args[0]);
+        if (cls == null) {
+            System.err.println("usage: bench/run " + String.join("|", BENCHMARKS.keySet()) + " [--quick]");
             System.exit(2);
         }
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        switch (args[0]) {
-            case "router" -> dev.deployguard.bench.router.RouterBench.main(rest);
-            case "detection" -> dev.deployguard.bench.detection.DetectionBench.main(rest);
-            default -> {
-                System.err.println("unknown benchmark '" + args[0] + "'; expected router or detection");
-                System.exit(2);
-            }
+        try {
+            Class.forName(cls).getMethod("main", String[].class)
+                    .invoke(null, (Object) Arrays.copyOfRange(args, 1, args.length));
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
         }
     }
 }
