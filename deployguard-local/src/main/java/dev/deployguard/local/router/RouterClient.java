@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,14 +120,19 @@ public final class RouterClient {
     private String send(HttpRequest request) {
         HttpResponse<String> response;
         try {
-            response = Shared.CLIENT.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new RouterUnreachableException("router admin API at 127.0.0.1:" + adminPort
-                    + " does not answer (" + describe(e) + "); is the router running?", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RouterUnreachableException("interrupted while calling the router admin API at 127.0.0.1:"
-                    + adminPort, e);
+            response = sendOnce(request);
+        } catch (IOException first) {
+            if (first instanceof HttpTimeoutException) {
+                throw unreachable(first);
+            }
+            // A pooled connection to a router that has since restarted fails once; every admin call is idempotent
+            // (a repeated PUT of the same table is a no-op), so one retry on a fresh connection is safe.
+            try {
+                response = sendOnce(request);
+            } catch (IOException second) {
+                second.addSuppressed(first);
+                throw unreachable(second);
+            }
         }
         int status = response.statusCode();
         if (status / 100 == 2) {
@@ -138,6 +144,21 @@ public final class RouterClient {
             throw new StaleRoutesException(message);
         }
         throw new RouterRejectedException(status, message);
+    }
+
+    private HttpResponse<String> sendOnce(HttpRequest request) throws IOException {
+        try {
+            return Shared.CLIENT.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RouterUnreachableException("interrupted while calling the router admin API at 127.0.0.1:"
+                    + adminPort, e);
+        }
+    }
+
+    private RouterUnreachableException unreachable(IOException e) {
+        return new RouterUnreachableException("router admin API at 127.0.0.1:" + adminPort + " does not answer ("
+                + describe(e) + "); is the router running?", e);
     }
 
     private <T> T read(String body, Class<T> type) {

@@ -174,6 +174,21 @@ class RouterIT {
     }
 
     @Test
+    void requestBodiesPathsAndQueriesPassThrough() throws Exception {
+        Router router = launch("web");
+        router.client.putRoutes(RouteTable.single("web", 1, 1, List.of(backend(v2))));
+
+        HttpResponse<String> post = HTTP.send(request(router, "/orders?id=7&x=%20y", Map.of())
+                .POST(HttpRequest.BodyPublishers.ofString("{\"qty\": 3}".repeat(10_000))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> version = get(router, "/version", Map.of());
+
+        assertThat(post.statusCode()).isEqualTo(200);
+        assertThat(post.body()).isEqualTo("hello from demo v2\n");
+        assertThat(version.body()).isEqualTo("v2\n");
+    }
+
+    @Test
     void noTracksOrNoBackendsIsA503() throws Exception {
         Router router = launch("web");
 
@@ -393,6 +408,25 @@ class RouterIT {
             assertThat(pending.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
             awaitTrue(Duration.ofSeconds(5), () -> router.client.inFlight(backend(slow)) == 0);
             assertThat(router.client.inFlight("127.0.0.1:1")).isZero();
+        }
+    }
+
+    @Test
+    void aStoppedRouterFinishesRequestsInFlight() throws Exception {
+        try (DemoApp slow = DemoApp.start(0, "slow", new Behaviour(0, 1_500, true, 0))) {
+            Router router = launch("web");
+            router.client.putRoutes(RouteTable.single("web", 1, 1, List.of(backend(slow))));
+            CompletableFuture<HttpResponse<String>> pending = HTTP.sendAsync(
+                    request(router, "/", Map.of()).build(), HttpResponse.BodyHandlers.ofString());
+            awaitTrue(Duration.ofSeconds(5), () -> router.client.inFlight(backend(slow)) == 1);
+
+            ProcessHandle process = ProcessHandle.of(router.handle.pid()).orElseThrow();
+            assertThat(process.destroy()).isTrue();
+
+            HttpResponse<String> response = pending.get(10, TimeUnit.SECONDS);
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("hello from demo slow\n");
+            process.onExit().get(10, TimeUnit.SECONDS);
         }
     }
 
