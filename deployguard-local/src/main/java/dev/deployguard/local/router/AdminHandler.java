@@ -26,7 +26,6 @@ import org.eclipse.jetty.util.thread.Invocable.InvocationType;
  * (read and replace), metrics and in-flight counts. Answers are JSON; errors are {@code {"error": "..."}}.
  */
 final class AdminHandler extends Handler.Abstract {
-    static final String PREFIX = "/admin/";
     private static final long MAX_BODY_BYTES = 1 << 20;
 
     private final String app;
@@ -90,8 +89,7 @@ final class AdminHandler extends Handler.Abstract {
                 if (!HttpMethod.GET.is(method)) {
                     return notAllowed(response, callback, "GET");
                 }
-                return json(response, callback, HttpStatus.OK_200, stats.metrics(routes.snapshot(), Long.MAX_VALUE)
-                        .inFlight());
+                return json(response, callback, HttpStatus.OK_200, stats.inFlight(routes.snapshot()));
             }
             default -> {
                 return error(response, callback, HttpStatus.NOT_FOUND_404, "no admin endpoint " + path

@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
 /** Checks on a route table beyond what its record enforces, made where a table enters the router. */
 final class RouteTables {
     private static final Pattern MISSING_PROPERTY = Pattern.compile("Missing creator property '([^']+)'");
-    private static final Pattern SOURCE = Pattern.compile("\\s*\\((?:start marker at )?\\[Source:.*$|\\s*at \\[Source:.*$",
-            Pattern.DOTALL);
+    private static final Pattern SOURCE =
+            Pattern.compile("\\s*\\((?:start marker at )?\\[Source:.*$|\\s*at \\[Source:.*$", Pattern.DOTALL);
 
     private RouteTables() {
     }

@@ -68,9 +68,16 @@ final class TrafficStats {
     /** The metrics of the tracks of this snapshot, in table order. */
     RouterMetrics metrics(RouteSnapshot snapshot, long sinceEpochMs) {
         List<TrackMetrics> tracks = new ArrayList<>();
-        Set<String> backends = new HashSet<>();
         for (RouteSnapshot.Lane lane : snapshot.lanes()) {
             tracks.add(lane.stats().metrics(sinceEpochMs));
+        }
+        return new RouterMetrics(snapshot.table().generation(), tracks, inFlight(snapshot));
+    }
+
+    /** Requests in flight per backend: every backend of the snapshot, and any other one still draining. */
+    Map<String, Integer> inFlight(RouteSnapshot snapshot) {
+        Set<String> backends = new HashSet<>();
+        for (RouteSnapshot.Lane lane : snapshot.lanes()) {
             backends.addAll(lane.track().backends());
         }
         Map<String, Integer> counts = new TreeMap<>();
@@ -80,13 +87,7 @@ final class TrafficStats {
                 counts.put(backend, value);
             }
         });
-        return new RouterMetrics(snapshot.table().generation(), tracks, counts);
-    }
-
-    /** Requests now in flight to one backend; 0 for a backend the router never used. */
-    int inFlight(String backend) {
-        AtomicInteger count = inFlight.get(backend);
-        return count == null ? 0 : count.get();
+        return counts;
     }
 
     private record TrackKey(String track, int revision) {

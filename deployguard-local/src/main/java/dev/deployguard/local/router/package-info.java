@@ -1,0 +1,20 @@
+/**
+ * The data-plane router of the one-host platform: one OS process per app ({@link
+ * dev.deployguard.local.router.RouterMain}) that carries the app's user traffic to its backends, split by weight
+ * between tracks, and keeps serving while the control plane stops or restarts.
+ *
+ * <p>The control plane starts it with {@link dev.deployguard.local.router.RouterLauncher} and talks to it with
+ * {@link dev.deployguard.local.router.RouterClient} over an admin API on 127.0.0.1 that wants
+ * {@code Authorization: Bearer <token file contents>}:
+ * <ul>
+ *   <li>{@code GET /admin/health} → {@link dev.deployguard.local.router.RouterHealth}</li>
+ *   <li>{@code GET /admin/routes} → the {@link dev.deployguard.traffic.RouteTable} in force</li>
+ *   <li>{@code PUT /admin/routes} → replaces it (409 for an older generation, 400 for a malformed table), saved
+ *       to the state file before it routes a request</li>
+ *   <li>{@code GET /admin/metrics[?since=epochMs]} → {@link dev.deployguard.local.router.RouterMetrics}</li>
+ *   <li>{@code GET /admin/inflight} → requests in flight per backend</li>
+ * </ul>
+ * Errors are {@code {"error": "..."}}. User requests may force a track with {@code X-DeployGuard-Track: NAME} or
+ * {@code X-Canary: always}.
+ */
+package dev.deployguard.local.router;
