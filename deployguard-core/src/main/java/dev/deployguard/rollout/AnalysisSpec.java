@@ -1,0 +1,26 @@
+package dev.deployguard.rollout;
+
+import java.time.Duration;
+
+/**
+ * How a canary is judged: which judge, how often it looks, how long it may hold for evidence.
+ *
+ * @param judge sequential (default), threshold or mannWhitney
+ * @param interval how often the judge is given a new window of measurements
+ * @param minDuration no PASS before this much time (a canary must be seen under traffic)
+ * @param maxDuration longest hold for evidence; then the rollout pauses as INCONCLUSIVE
+ * @param alpha the sequential judge's bound on the false-rollback probability
+ * @param tolerance how much worse than stable the canary may be (0.1 = 10%) and still pass
+ * @param successRate threshold judge: minimum success rate in percent per interval (Flagger's default 99)
+ * @param maxLatencyMillis threshold judge: maximum p99 latency per interval (Flagger's default 500)
+ * @param failureLimit threshold judge: consecutive failed intervals before rollback (Flagger's threshold)
+ */
+public record AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
+                           double alpha, double tolerance, double successRate, double maxLatencyMillis,
+                           int failureLimit) {
+
+    public static AnalysisSpec defaults() {
+        return new AnalysisSpec("sequential", Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(10),
+                0.01, 0.2, 99.0, 500.0, 5);
+    }
+}

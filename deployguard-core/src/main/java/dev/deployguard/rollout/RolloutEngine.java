@@ -1,0 +1,277 @@
+package dev.deployguard.rollout;
+
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.spec.Durations;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The rollout state machine: a pure function from (state, observation or command, now) to a {@link Decision}.
+ * No clock, no I/O: the runner persists the decision, then carries out its actions, then calls again when asked.
+ *
+ * <p>The rollout's analysis runs in the background for its whole life (steps, pauses and the bake after
+ * promotion): a FAIL at any point rolls back. An analysis step waits for PASS; too little evidence within its
+ * maximum hold pauses the rollout as inconclusive, for a person to promote or abort — it never fails it.
+ */
+public final class RolloutEngine {
+    private static final String PROMOTE = "promote";
+    private static final String RESUME = "resume";
+    private static final String WEBHOOK = "webhook ";
+
+    /** Operator commands. */
+    public enum Command { PROMOTE, PROMOTE_FULL, ABORT, PAUSE, RESUME }
+
+    /** The steps a strategy runs before promotion. */
+    public static List<Step> steps(Strategy s) {
+        if (s instanceof Strategy.Canary c) {
+            return c.steps();
+        }
+        if (s instanceof Strategy.BlueGreen b) {
+            List<Step> steps = new ArrayList<>(b.prePromotion());
+            if (!b.autoPromote()) {
+                steps.add(new Step.Pause(null));
+            }
+            return steps;
+        }
+        return List.of();
+    }
+
+    static AnalysisSpec analysis(Strategy s) {
+        if (s instanceof Strategy.Canary c) {
+            return c.analysis();
+        }
+        if (s instanceof Strategy.BlueGreen b) {
+            return b.analysis();
+        }
+        return AnalysisSpec.defaults();
+    }
+
+    static Duration bake(Strategy s) {
+        if (s instanceof Strategy.Canary c) {
+            return c.bake();
+        }
+        if (s instanceof Strategy.BlueGreen b) {
+            return b.bake().compareTo(b.scaleDownDelay()) > 0 ? b.bake() : b.scaleDownDelay();
+        }
+        return Duration.ZERO;
+    }
+
+    static List<WebhookSpec> rollbackHooks(Strategy s) {
+        if (s instanceof Strategy.Canary c) {
+            return c.rollbackHooks();
+        }
+        if (s instanceof Strategy.BlueGreen b) {
+            return b.rollbackHooks();
+        }
+        return List.of();
+    }
+
+    /** After a control-plane restart: a webhook that was being called is called again (webhooks are idempotent). */
+    public Rollout resume(Rollout r) {
+        if (r.waitingFor() != null && r.waitingFor().startsWith(WEBHOOK) && r.phase() == Rollout.Phase.PROGRESSING) {
+            return new Rollout(r.id(), r.app(), r.kind(), r.stableRevision(), r.canaryRevision(), r.phase(),
+                    r.stepIndex(), r.weight(), r.startedAt(), r.stepStartedAt(), null, r.lastVerdict(), r.outcome());
+        }
+        return r;
+    }
+
+    public Decision reconcile(Rollout r, Strategy s, Observation obs, Instant now) {
+        List<Action> actions = new ArrayList<>();
+        if (r.phase().isDone()) {
+            return new Decision(r, actions, null);
+        }
+        AnalysisSpec analysis = analysis(s);
+        if (obs.verdict() != null) {
+            String v = obs.verdict() + (obs.evidence() == null ? "" : ": " + obs.evidence());
+            if (!v.equals(r.lastVerdict())) {
+                actions.add(new Action.Record("analysis.verdict", v));
+            }
+            r = r.verdict(v);
+            if ("FAIL".equals(obs.verdict())) {
+                return rollback(r, s, "analysis failed: " + obs.evidence(), now, actions);
+            }
+        }
+        switch (r.phase()) {
+            case PAUSED -> {
+                return new Decision(r, actions, now.plus(analysis.interval()));
+            }
+            case BAKING -> {
+                Instant end = r.stepStartedAt().plus(bake(s));
+                if (!now.isBefore(end)) {
+                    actions.add(new Action.Finish());
+                    actions.add(new Action.Record("rollout.succeeded", "bake of " + Durations.format(bake(s))
+                            + " passed; revision " + r.canaryRevision() + " stays, revision " + r.stableRevision()
+                            + " is stopped"));
+                    return new Decision(r.done(Rollout.Phase.SUCCEEDED, "promoted and baked", now), actions, null);
+                }
+                return new Decision(r, actions, min(end, now.plus(analysis.interval())));
+            }
+            default -> {
+                return progress(r, s, obs, now, actions);
+            }
+        }
+    }
+
+    private Decision progress(Rollout r, Strategy s, Observation obs, Instant now, List<Action> actions) {
+        List<Step> steps = steps(s);
+        AnalysisSpec analysis = analysis(s);
+        for (int guard = 0; guard <= steps.size(); guard++) {
+            if (r.stepIndex() >= steps.size()) {
+                return promote(r, s, now, actions);
+            }
+            Step step = steps.get(r.stepIndex());
+            Duration elapsed = Duration.between(r.stepStartedAt(), now);
+            if (step instanceof Step.SetWeight w) {
+                actions.add(new Action.SetWeight(w.basisPoints()));
+                actions.add(new Action.Record("rollout.step", "step " + (r.stepIndex() + 1) + "/" + steps.size()
+                        + ": canary weight " + percent(w.basisPoints())));
+                r = r.weight(w.basisPoints()).at(r.stepIndex() + 1, now);
+            } else if (step instanceof Step.Pause p) {
+                if (p.duration() == null) {
+                    actions.add(new Action.Record("rollout.paused", "step " + (r.stepIndex() + 1)
+                            + ": paused until promoted"));
+                    return new Decision(r.phase(Rollout.Phase.PAUSED, PROMOTE + " (pause step)", now), actions,
+                            now.plus(analysis.interval()));
+                }
+                if (elapsed.compareTo(p.duration()) < 0) {
+                    return new Decision(withWaiting(r, "pause of " + Durations.format(p.duration())), actions,
+                            r.stepStartedAt().plus(p.duration()));
+                }
+                r = r.at(r.stepIndex() + 1, now);
+            } else if (step instanceof Step.Analysis a) {
+                AnalysisSpec spec = a.analysis() == null ? analysis : a.analysis();
+                boolean pass = "PASS".equals(obs.verdict()) || (obs.verdict() == null && r.lastVerdict() != null
+                        && r.lastVerdict().startsWith("PASS"));
+                if (pass && elapsed.compareTo(spec.minDuration()) >= 0) {
+                    actions.add(new Action.Record("rollout.step", "step " + (r.stepIndex() + 1) + "/"
+                            + steps.size() + ": analysis passed after " + Durations.format(elapsed)));
+                    r = r.at(r.stepIndex() + 1, now);
+                } else if (elapsed.compareTo(spec.maxDuration()) >= 0) {
+                    String why = "analysis inconclusive after " + Durations.format(elapsed) + " (" + r.lastVerdict()
+                            + "); promote or abort";
+                    actions.add(new Action.Record("rollout.paused", why));
+                    return new Decision(r.phase(Rollout.Phase.PAUSED, PROMOTE + " (" + why + ")", now), actions,
+                            now.plus(spec.interval()));
+                } else {
+                    return new Decision(withWaiting(r, "analysis (" + (pass ? "passing, minimum "
+                            + Durations.format(spec.minDuration()) : "collecting evidence") + ")"), actions,
+                            min(r.stepStartedAt().plus(spec.maxDuration()), now.plus(spec.interval())));
+                }
+            } else if (step instanceof Step.Webhook w) {
+                WebhookSpec hook = w.webhook();
+                boolean called = r.waitingFor() != null && r.waitingFor().startsWith(WEBHOOK);
+                if (!called) {
+                    actions.add(new Action.CallWebhook(hook));
+                    return new Decision(withWaiting(r, WEBHOOK + hook.name()), actions, null);
+                }
+                if (obs.webhookPassed() == null) {
+                    return new Decision(r, actions, null);
+                }
+                if (obs.webhookPassed()) {
+                    actions.add(new Action.Record("webhook.passed", hook.type() + " webhook " + hook.name()
+                            + " passed: " + obs.webhookDetail()));
+                    r = r.at(r.stepIndex() + 1, now);
+                } else if ("block".equals(hook.onFailure())) {
+                    String why = hook.type() + " webhook " + hook.name() + " failed: " + obs.webhookDetail();
+                    actions.add(new Action.Record("webhook.failed", why + "; rollout paused"));
+                    return new Decision(r.phase(Rollout.Phase.PAUSED, PROMOTE + " (" + why + ")", now), actions,
+                            now.plus(analysis.interval()));
+                } else {
+                    actions.add(new Action.Record("webhook.failed", hook.type() + " webhook " + hook.name()
+                            + " failed: " + obs.webhookDetail()));
+                    return rollback(r, s, hook.type() + " webhook " + hook.name() + " failed: "
+                            + obs.webhookDetail(), now, actions);
+                }
+            }
+            obs = new Observation(obs.verdict(), obs.evidence(), null, null);
+        }
+        throw new IllegalStateException("rollout engine made no progress at step " + r.stepIndex());
+    }
+
+    private Decision promote(Rollout r, Strategy s, Instant now, List<Action> actions) {
+        actions.add(new Action.Promote());
+        actions.add(new Action.Record("rollout.promoted", "revision " + r.canaryRevision() + " takes 100% of"
+                + " traffic; revision " + r.stableRevision() + " stays warm for the "
+                + Durations.format(bake(s)) + " bake"));
+        Rollout next = r.weight(10_000).phase(Rollout.Phase.BAKING, "bake of " + Durations.format(bake(s)), now);
+        return new Decision(next, actions, now.plus(bake(s)));
+    }
+
+    private Decision rollback(Rollout r, Strategy s, String reason, Instant now, List<Action> actions) {
+        actions.add(new Action.RollBack(reason));
+        for (WebhookSpec hook : rollbackHooks(s)) {
+            actions.add(new Action.CallWebhook(hook));
+        }
+        actions.add(new Action.Record("rollout.rolled-back", "rolled back to revision " + r.stableRevision() + ": "
+                + reason));
+        return new Decision(r.weight(0).done(Rollout.Phase.ROLLED_BACK, reason, now), actions, null);
+    }
+
+    /** Applies an operator command; refuses one that makes no sense in the current phase. */
+    public Decision command(Rollout r, Strategy s, Command c, String actor, Instant now) {
+        List<Action> actions = new ArrayList<>();
+        if (r.phase().isDone()) {
+            throw DeployGuardException.badInput("the rollout of revision " + r.canaryRevision() + " is already "
+                    + r.phase() + "; nothing to " + c.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        actions.add(new Action.Record("rollout.command", c.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                + " by " + actor));
+        switch (c) {
+            case ABORT -> {
+                return rollback(r, s, "aborted by " + actor, now, actions);
+            }
+            case PROMOTE_FULL -> {
+                if (r.phase() == Rollout.Phase.BAKING) {
+                    return finishEarly(r, now, actions);
+                }
+                return promote(r.at(steps(s).size(), now), s, now, actions);
+            }
+            case PROMOTE -> {
+                if (r.phase() == Rollout.Phase.BAKING) {
+                    return finishEarly(r, now, actions);
+                }
+                return progress(r.at(r.stepIndex() + 1, now), s, Observation.NONE, now, actions);
+            }
+            case PAUSE -> {
+                if (r.phase() == Rollout.Phase.PAUSED) {
+                    throw DeployGuardException.badInput("the rollout is already paused (waiting for "
+                            + r.waitingFor() + ")");
+                }
+                if (r.phase() == Rollout.Phase.BAKING) {
+                    throw DeployGuardException.badInput("the rollout is baking after promotion; abort or promote");
+                }
+                return new Decision(r.phase(Rollout.Phase.PAUSED, RESUME + " (paused by " + actor + ")", now),
+                        actions, now.plus(analysis(s).interval()));
+            }
+            default -> {
+                if (r.phase() != Rollout.Phase.PAUSED) {
+                    throw DeployGuardException.badInput("the rollout is not paused (it is " + r.phase() + ")");
+                }
+                int step = r.waitingFor() != null && r.waitingFor().startsWith(PROMOTE) ? r.stepIndex() + 1
+                        : r.stepIndex();
+                return progress(r.at(step, now), s, Observation.NONE, now, actions);
+            }
+        }
+    }
+
+    private Decision finishEarly(Rollout r, Instant now, List<Action> actions) {
+        actions.add(new Action.Finish());
+        actions.add(new Action.Record("rollout.succeeded", "bake ended early by promote"));
+        return new Decision(r.done(Rollout.Phase.SUCCEEDED, "promoted; bake skipped", now), actions, null);
+    }
+
+    private static Rollout withWaiting(Rollout r, String what) {
+        return new Rollout(r.id(), r.app(), r.kind(), r.stableRevision(), r.canaryRevision(), r.phase(),
+                r.stepIndex(), r.weight(), r.startedAt(), r.stepStartedAt(), what, r.lastVerdict(), r.outcome());
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+
+    public static String percent(int bp) {
+        return bp % 100 == 0 ? (bp / 100) + "%" : String.format(java.util.Locale.ROOT, "%.2f%%", bp / 100.0);
+    }
+}
