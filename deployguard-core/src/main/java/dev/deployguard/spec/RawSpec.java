@@ -17,6 +17,104 @@ final class RawSpec {
     static final class RawApp {
         @JsonProperty("platform")
         RawPlatform platform;
+        @JsonProperty("strategy")
+        RawStrategy strategy;
+    }
+
+    static final class RawStrategy {
+        @JsonProperty("canary")
+        RawCanary canary;
+        @JsonProperty("blueGreen")
+        RawBlueGreen blueGreen;
+    }
+
+    static final class RawCanary {
+        @JsonProperty("steps")
+        List<RawStep> steps;
+        @JsonProperty("analysis")
+        RawAnalysis analysis;
+        @JsonProperty("bake")
+        String bake;
+        @JsonProperty("webhooks")
+        List<RawWebhook> webhooks;
+        // Flagger's shorthand
+        @JsonProperty("interval")
+        String interval;
+        @JsonProperty("threshold")
+        Integer threshold;
+        @JsonProperty("stepWeight")
+        java.math.BigDecimal stepWeight;
+        @JsonProperty("maxWeight")
+        java.math.BigDecimal maxWeight;
+    }
+
+    static final class RawBlueGreen {
+        @JsonProperty("previewListen")
+        String previewListen;
+        @JsonProperty("prePromotion")
+        List<RawStep> prePromotion;
+        @JsonProperty("autoPromote")
+        Boolean autoPromote;
+        @JsonProperty("scaleDownDelay")
+        String scaleDownDelay;
+        @JsonProperty("analysis")
+        RawAnalysis analysis;
+        @JsonProperty("bake")
+        String bake;
+        @JsonProperty("webhooks")
+        List<RawWebhook> webhooks;
+    }
+
+    static final class RawStep {
+        @JsonProperty("setWeight")
+        java.math.BigDecimal setWeight;
+        @JsonProperty("pause")
+        RawPause pause;
+        @JsonProperty("analysis")
+        RawAnalysis analysis;
+        @JsonProperty("webhook")
+        RawWebhook webhook;
+    }
+
+    static final class RawPause {
+        @JsonProperty("duration")
+        String duration;
+    }
+
+    static final class RawAnalysis {
+        @JsonProperty("judge")
+        String judge;
+        @JsonProperty("interval")
+        String interval;
+        @JsonProperty("minDuration")
+        String minDuration;
+        @JsonProperty("maxDuration")
+        String maxDuration;
+        @JsonProperty("alpha")
+        Double alpha;
+        @JsonProperty("tolerance")
+        Double tolerance;
+        @JsonProperty("successRate")
+        Double successRate;
+        @JsonProperty("maxLatency")
+        String maxLatency;
+        @JsonProperty("failureLimit")
+        Integer failureLimit;
+    }
+
+    static final class RawWebhook {
+        @JsonProperty("name")
+        String name;
+        @JsonProperty("type")
+        String type;
+        @JsonProperty("url")
+        String url;
+        @JsonProperty("timeout")
+        String timeout;
+        @JsonProperty("retries")
+        Integer retries;
+        @JsonProperty("onFailure")
+        String onFailure;
     }
 
     static final class RawPlatform {

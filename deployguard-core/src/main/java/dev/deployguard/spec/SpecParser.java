@@ -104,13 +104,18 @@ public final class SpecParser {
                 return;
             }
             LocalPlatformSpec local = local(app.platform.local, at + ".platform.local", baseDir, problems);
-            if (local != null) {
+            var strategy = StrategyParser.parse(app.strategy, at + ".strategy", problems);
+            if (local != null && strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen bg
+                    && bg.previewListen().equals(local.listen().toString())) {
+                problems.add(at + ".strategy.blueGreen.previewListen: must differ from platform.local.listen");
+            }
+            if (local != null && strategy != null) {
                 String other = listenOwners.putIfAbsent(local.listen().toString(), name);
                 if (other != null) {
                     problems.add(at + ".platform.local.listen: " + local.listen() + " is already the listen address"
                             + " of app '" + other + "'; each app needs its own");
                 }
-                apps.put(name, new AppSpec(name, local));
+                apps.put(name, new AppSpec(name, local, strategy));
             }
         });
         if (!problems.isEmpty()) {

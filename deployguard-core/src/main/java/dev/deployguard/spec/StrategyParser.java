@@ -1,0 +1,263 @@
+package dev.deployguard.spec;
+
+import dev.deployguard.rollout.AnalysisSpec;
+import dev.deployguard.rollout.Step;
+import dev.deployguard.rollout.Strategy;
+import dev.deployguard.rollout.WebhookSpec;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** Validates the {@code strategy} block: Argo-style steps or Flagger's shorthand, analysis, webhooks. */
+final class StrategyParser {
+    private static final Set<String> JUDGES = Set.of("sequential", "threshold", "mannWhitney");
+    private static final Set<String> HOOK_TYPES = Set.of("pre-rollout", "acceptance", "load", "post-rollout",
+            "rollback");
+
+    private StrategyParser() {
+    }
+
+    static Strategy parse(RawSpec.RawStrategy raw, String at, List<String> problems) {
+        if (raw == null) {
+            return new Strategy.Replace();
+        }
+        if (raw.canary != null && raw.blueGreen != null) {
+            problems.add(at + ": choose one of canary or blueGreen, not both");
+            return null;
+        }
+        if (raw.canary != null) {
+            return canary(raw.canary, at + ".canary", problems);
+        }
+        if (raw.blueGreen != null) {
+            return blueGreen(raw.blueGreen, at + ".blueGreen", problems);
+        }
+        problems.add(at + ": expected canary or blueGreen");
+        return null;
+    }
+
+    private static Strategy canary(RawSpec.RawCanary raw, String at, List<String> problems) {
+        AnalysisSpec analysis = analysis(raw.analysis, at + ".analysis", problems);
+        List<WebhookSpec> hooks = webhooks(raw.webhooks, at + ".webhooks", problems);
+        List<Step> steps = new ArrayList<>();
+        boolean shorthand = raw.stepWeight != null || raw.maxWeight != null || raw.interval != null
+                || raw.threshold != null;
+        if (raw.steps != null && shorthand) {
+            problems.add(at + ": use either steps or Flagger's interval/threshold/stepWeight/maxWeight, not both");
+        } else if (raw.steps != null) {
+            steps.addAll(steps(raw.steps, at + ".steps", problems));
+            if (raw.steps.isEmpty()) {
+                problems.add(at + ".steps: expected at least one step");
+            }
+        } else {
+            // Flagger: every interval the analysis is checked; if it holds, the weight grows by stepWeight.
+            int step = weight(raw.stepWeight == null ? BigDecimal.TEN : raw.stepWeight, at + ".stepWeight", problems);
+            int max = weight(raw.maxWeight == null ? BigDecimal.valueOf(50) : raw.maxWeight, at + ".maxWeight",
+                    problems);
+            Duration interval = duration(raw.interval, "1m", at + ".interval", problems);
+            if (raw.threshold != null && raw.threshold < 1) {
+                problems.add(at + ".threshold: expected 1 or more, got " + raw.threshold);
+            }
+            if (step <= 0 || max < step) {
+                problems.add(at + ": expected 0 < stepWeight <= maxWeight");
+            } else if (analysis != null && interval != null) {
+                int threshold = raw.threshold == null ? analysis.failureLimit() : raw.threshold;
+                analysis = new AnalysisSpec(analysis.judge(), raw.interval == null ? analysis.interval() : interval,
+                        analysis.minDuration(), analysis.maxDuration(), analysis.alpha(), analysis.tolerance(),
+                        analysis.successRate(), analysis.maxLatencyMillis(), threshold);
+                for (WebhookSpec h : hooks) {
+                    if (h.type().equals("pre-rollout") || h.type().equals("acceptance")) {
+                        steps.add(new Step.Webhook(h));
+                    }
+                }
+                AnalysisSpec perStep = new AnalysisSpec(analysis.judge(), analysis.interval(), interval,
+                        interval.multipliedBy(Math.max(1, threshold)).plus(analysis.maxDuration()), analysis.alpha(),
+                        analysis.tolerance(), analysis.successRate(), analysis.maxLatencyMillis(), threshold);
+                for (int w = step; w <= max; w += step) {
+                    steps.add(new Step.SetWeight(w));
+                    steps.add(new Step.Analysis(perStep));
+                }
+            }
+        }
+        Duration bake = duration(raw.bake, "1m", at + ".bake", problems);
+        if (analysis == null || bake == null) {
+            return null;
+        }
+        return new Strategy.Canary(steps, analysis, bake, hooks.stream().filter(h -> h.type().equals("rollback"))
+                .toList());
+    }
+
+    private static Strategy blueGreen(RawSpec.RawBlueGreen raw, String at, List<String> problems) {
+        AnalysisSpec analysis = analysis(raw.analysis, at + ".analysis", problems);
+        List<WebhookSpec> hooks = webhooks(raw.webhooks, at + ".webhooks", problems);
+        List<Step> steps = new ArrayList<>();
+        for (WebhookSpec h : hooks) {
+            if (h.type().equals("pre-rollout") || h.type().equals("acceptance")) {
+                steps.add(new Step.Webhook(h));
+            }
+        }
+        if (raw.prePromotion != null) {
+            List<Step> pre = steps(raw.prePromotion, at + ".prePromotion", problems);
+            if (pre.stream().anyMatch(s -> s instanceof Step.SetWeight)) {
+                problems.add(at + ".prePromotion: setWeight is not allowed in blue/green (no user traffic reaches"
+                        + " the new release before the switch)");
+            }
+            steps.addAll(pre);
+        }
+        if (raw.previewListen == null) {
+            problems.add(at + ".previewListen: missing; expected the address where the new release is previewed,"
+                    + " e.g. 127.0.0.1:8081");
+        }
+        Duration delay = duration(raw.scaleDownDelay, "30s", at + ".scaleDownDelay", problems);
+        Duration bake = duration(raw.bake, "0s", at + ".bake", problems);
+        if (analysis == null || delay == null || bake == null || raw.previewListen == null) {
+            return null;
+        }
+        return new Strategy.BlueGreen(raw.previewListen, steps, raw.autoPromote == null || raw.autoPromote, delay,
+                analysis, bake, hooks.stream().filter(h -> h.type().equals("rollback")).toList());
+    }
+
+    private static List<Step> steps(List<RawSpec.RawStep> raw, String at, List<String> problems) {
+        List<Step> out = new ArrayList<>();
+        for (int i = 0; i < raw.size(); i++) {
+            RawSpec.RawStep s = raw.get(i);
+            String here = at + "[" + i + "]";
+            int kinds = (s == null ? 0 : (s.setWeight != null ? 1 : 0) + (s.pause != null ? 1 : 0)
+                    + (s.analysis != null ? 1 : 0) + (s.webhook != null ? 1 : 0));
+            if (kinds != 1) {
+                problems.add(here + ": expected exactly one of setWeight, pause, analysis, webhook");
+                continue;
+            }
+            if (s.setWeight != null) {
+                int bp = weight(s.setWeight, here + ".setWeight", problems);
+                if (bp >= 0) {
+                    out.add(new Step.SetWeight(bp));
+                }
+            } else if (s.pause != null) {
+                Duration d = s.pause.duration == null ? null : duration(s.pause.duration, null, here + ".pause.duration",
+                        problems);
+                out.add(new Step.Pause(d));
+            } else if (s.analysis != null) {
+                AnalysisSpec a = analysis(s.analysis, here + ".analysis", problems);
+                if (a != null) {
+                    out.add(new Step.Analysis(a));
+                }
+            } else {
+                List<WebhookSpec> hook = webhooks(List.of(s.webhook), here + ".webhook", problems);
+                hook.forEach(h -> out.add(new Step.Webhook(h)));
+            }
+        }
+        return out;
+    }
+
+    /** Percent with up to two decimals (basis points): 0.5 is 50 bp. */
+    private static int weight(BigDecimal percent, String at, List<String> problems) {
+        BigDecimal bp = percent.movePointRight(2);
+        if (percent.signum() < 0 || percent.compareTo(BigDecimal.valueOf(100)) > 0 || bp.stripTrailingZeros().scale() > 0) {
+            problems.add(at + ": expected a percentage from 0 to 100 with at most two decimals, got " + percent);
+            return -1;
+        }
+        return bp.intValueExact();
+    }
+
+    static AnalysisSpec analysis(RawSpec.RawAnalysis raw, String at, List<String> problems) {
+        AnalysisSpec d = AnalysisSpec.defaults();
+        if (raw == null) {
+            return d;
+        }
+        int before = problems.size();
+        String judge = raw.judge == null ? d.judge() : raw.judge;
+        if (!JUDGES.contains(judge)) {
+            problems.add(at + ".judge: expected sequential, threshold or mannWhitney, got '" + judge + "'");
+        }
+        Duration interval = duration(raw.interval, Durations.format(d.interval()), at + ".interval", problems);
+        Duration min = duration(raw.minDuration, Durations.format(d.minDuration()), at + ".minDuration", problems);
+        Duration max = duration(raw.maxDuration, Durations.format(d.maxDuration()), at + ".maxDuration", problems);
+        double alpha = raw.alpha == null ? d.alpha() : raw.alpha;
+        if (alpha <= 0 || alpha >= 0.5) {
+            problems.add(at + ".alpha: expected a probability between 0 and 0.5, got " + alpha);
+        }
+        double tol = raw.tolerance == null ? d.tolerance() : raw.tolerance;
+        if (tol < 0 || tol > 10) {
+            problems.add(at + ".tolerance: expected 0 to 10 (a relative margin, 0.2 = 20%), got " + tol);
+        }
+        double success = raw.successRate == null ? d.successRate() : raw.successRate;
+        if (success <= 0 || success > 100) {
+            problems.add(at + ".successRate: expected a percentage in (0, 100], got " + success);
+        }
+        Duration maxLatency = duration(raw.maxLatency, (long) d.maxLatencyMillis() + "ms", at + ".maxLatency",
+                problems);
+        int failureLimit = raw.failureLimit == null ? d.failureLimit() : raw.failureLimit;
+        if (failureLimit < 1) {
+            problems.add(at + ".failureLimit: expected 1 or more, got " + failureLimit);
+        }
+        if (problems.size() > before) {
+            return null;
+        }
+        if (max.compareTo(min) < 0) {
+            problems.add(at + ".maxDuration: must be at least minDuration (" + Durations.format(min) + ")");
+            return null;
+        }
+        return new AnalysisSpec(judge, interval, min, max, alpha, tol, success, maxLatency.toMillis(), failureLimit);
+    }
+
+    private static List<WebhookSpec> webhooks(List<RawSpec.RawWebhook> raw, String at, List<String> problems) {
+        List<WebhookSpec> out = new ArrayList<>();
+        if (raw == null) {
+            return out;
+        }
+        for (int i = 0; i < raw.size(); i++) {
+            RawSpec.RawWebhook w = raw.get(i);
+            String here = raw.size() == 1 && at.endsWith(".webhook") ? at : at + "[" + i + "]";
+            if (w == null) {
+                problems.add(here + ": expected a webhook (name, url, ...)");
+                continue;
+            }
+            int before = problems.size();
+            String name = w.name == null ? "webhook-" + i : w.name;
+            String type = w.type == null ? "acceptance" : w.type;
+            if (!HOOK_TYPES.contains(type)) {
+                problems.add(here + ".type: expected one of " + HOOK_TYPES + ", got '" + type + "'");
+            }
+            if (w.url == null) {
+                problems.add(here + ".url: missing; expected an http:// or https:// URL");
+            } else {
+                try {
+                    URI u = URI.create(w.url);
+                    if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+                        problems.add(here + ".url: expected an http:// or https:// URL, got '" + w.url + "'");
+                    }
+                } catch (IllegalArgumentException e) {
+                    problems.add(here + ".url: not a URL: '" + w.url + "'");
+                }
+            }
+            Duration timeout = duration(w.timeout, "10s", here + ".timeout", problems);
+            int retries = w.retries == null ? 2 : w.retries;
+            if (retries < 0 || retries > 10) {
+                problems.add(here + ".retries: expected 0 to 10, got " + retries);
+            }
+            String onFailure = w.onFailure == null ? "rollback" : w.onFailure;
+            if (!onFailure.equals("rollback") && !onFailure.equals("block")) {
+                problems.add(here + ".onFailure: expected rollback or block, got '" + onFailure + "'");
+            }
+            if (problems.size() == before) {
+                out.add(new WebhookSpec(name, type, w.url, timeout, retries, onFailure));
+            }
+        }
+        return out;
+    }
+
+    private static Duration duration(String text, String dflt, String at, List<String> problems) {
+        if (text == null && dflt == null) {
+            return null;
+        }
+        try {
+            return Durations.parse(text == null ? dflt : text);
+        } catch (IllegalArgumentException e) {
+            problems.add(at + ": " + e.getMessage());
+            return null;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.deployguard.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.deployguard.rollout.Step;
+import dev.deployguard.rollout.Strategy;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class StrategyParserTest {
+    private static final String APP = """
+            apps:
+              web:
+                platform: {local: {command: [srv, "${port}"], listen: "127.0.0.1:8080"}}
+                strategy:
+            """;
+
+    private Strategy parse(String strategy) {
+        return new SpecParser().parse(APP + strategy.indent(6), "t.yaml", Path.of("/")).app("web").orElseThrow()
+                .strategy();
+    }
+
+    @Test
+    void argoStyleStepsWithBasisPointWeights() {
+        var c = (Strategy.Canary) parse("""
+                canary:
+                  steps:
+                    - setWeight: 0.5
+                    - pause: {duration: 30s}
+                    - analysis: {judge: threshold, interval: 10s}
+                    - webhook: {name: smoke, url: "http://127.0.0.1:9000/smoke", timeout: 3s, onFailure: block}
+                    - setWeight: 50
+                    - pause: {}
+                  bake: 2m
+                  analysis: {alpha: 0.05, tolerance: 0.1}
+                """);
+        assertThat(c.steps()).hasSize(6);
+        assertThat(c.steps().get(0)).isEqualTo(new Step.SetWeight(50));
+        assertThat(c.steps().get(1)).isEqualTo(new Step.Pause(Duration.ofSeconds(30)));
+        assertThat(((Step.Analysis) c.steps().get(2)).analysis().judge()).isEqualTo("threshold");
+        assertThat(((Step.Webhook) c.steps().get(3)).webhook().onFailure()).isEqualTo("block");
+        assertThat(c.steps().get(5)).isEqualTo(new Step.Pause(null));
+        assertThat(c.bake()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.analysis().alpha()).isEqualTo(0.05);
+    }
+
+    @Test
+    void flaggerShorthandExpandsToWeightAndAnalysisSteps() {
+        var c = (Strategy.Canary) parse("""
+                canary:
+                  interval: 1m
+                  threshold: 5
+                  stepWeight: 10
+                  maxWeight: 30
+                  webhooks:
+                    - {name: acceptance, type: acceptance, url: "http://127.0.0.1:1/a"}
+                    - {name: page, type: rollback, url: "http://127.0.0.1:1/p"}
+                """);
+        assertThat(c.steps()).extracting(s -> s.getClass().getSimpleName())
+                .containsExactly("Webhook", "SetWeight", "Analysis", "SetWeight", "Analysis", "SetWeight", "Analysis");
+        assertThat(c.steps()).filteredOn(s -> s instanceof Step.SetWeight).extracting(s -> ((Step.SetWeight) s)
+                .basisPoints()).containsExactly(1000, 2000, 3000);
+        assertThat(((Step.Analysis) c.steps().get(2)).analysis().minDuration()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(c.rollbackHooks()).extracting(h -> h.name()).containsExactly("page");
+    }
+
+    @Test
+    void blueGreen() {
+        var b = (Strategy.BlueGreen) parse("""
+                blueGreen:
+                  previewListen: 127.0.0.1:8081
+                  autoPromote: false
+                  scaleDownDelay: 5m
+                  prePromotion:
+                    - webhook: {name: smoke, url: "http://127.0.0.1:1/s"}
+                """);
+        assertThat(b.previewListen()).isEqualTo("127.0.0.1:8081");
+        assertThat(b.autoPromote()).isFalse();
+        assertThat(b.scaleDownDelay()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(b.prePromotion()).hasSize(1);
+    }
+
+    @Test
+    void invalidStrategiesAreReportedWithPaths() {
+        assertThatThrownBy(() -> parse("""
+                canary:
+                  steps:
+                    - setWeight: 150
+                    - {setWeight: 5, pause: {}}
+                    - analysis: {judge: magic, alpha: 2}
+                    - webhook: {url: "ftp://x", type: smoke, onFailure: ignore}
+                """)).isInstanceOf(SpecException.class).hasMessageContainingAll(
+                "strategy.canary.steps[0].setWeight: expected a percentage from 0 to 100",
+                "steps[1]: expected exactly one of setWeight, pause, analysis, webhook",
+                "steps[2].analysis.judge: expected sequential, threshold or mannWhitney",
+                "steps[2].analysis.alpha",
+                "steps[3].webhook.type", "steps[3].webhook.url", "steps[3].webhook.onFailure");
+        assertThatThrownBy(() -> parse("blueGreen: {previewListen: \"127.0.0.1:8080\"}"))
+                .hasMessageContaining("previewListen: must differ");
+        assertThatThrownBy(() -> parse("canary: {steps: [{setWeight: 5}], stepWeight: 10}"))
+                .hasMessageContaining("not both");
+    }
+}
