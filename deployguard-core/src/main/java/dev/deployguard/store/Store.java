@@ -4,6 +4,7 @@ import dev.deployguard.event.Event;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.rollout.Rollout;
 import dev.deployguard.traffic.RouteTable;
 import java.time.Instant;
 import java.util.List;
@@ -70,6 +71,15 @@ public interface Store extends AutoCloseable {
     void saveRoutes(RouteTable routes);
 
     Optional<RouteTable> routes(String app);
+
+    /** Inserts a rollout (id 0) or replaces its state; returns it with its id. */
+    Rollout saveRollout(Rollout rollout, Instant now);
+
+    /** The app's rollout that is not finished, if any. */
+    Optional<Rollout> activeRollout(String app);
+
+    /** All rollouts of an app, newest first. */
+    List<Rollout> rollouts(String app, int limit);
 
     @Override
     void close();

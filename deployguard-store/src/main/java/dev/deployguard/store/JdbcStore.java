@@ -8,6 +8,7 @@ import dev.deployguard.event.Event;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.rollout.Rollout;
 import dev.deployguard.traffic.RouteTable;
 import dev.deployguard.traffic.Track;
 import java.io.IOException;
@@ -523,6 +524,72 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public Rollout saveRollout(Rollout r, Instant now) {
+        return tx(c -> {
+            if (r.id() == 0) {
+                try (var ps = c.prepareStatement("INSERT INTO rollouts (app, phase, state_json, updated_at)"
+                        + " VALUES (?, ?, ?, ?)", new String[] {"id"})) {
+                    ps.setString(1, r.app());
+                    ps.setString(2, r.phase().name());
+                    ps.setString(3, "{}");
+                    ps.setObject(4, time(now));
+                    ps.executeUpdate();
+                    try (var keys = ps.getGeneratedKeys()) {
+                        keys.next();
+                        Rollout withId = r.withId(keys.getLong(1));
+                        update(c, withId, now);
+                        return withId;
+                    }
+                }
+            }
+            update(c, r, now);
+            return r;
+        });
+    }
+
+    private void update(Connection c, Rollout r, Instant now) throws SQLException {
+        try (var ps = c.prepareStatement("UPDATE rollouts SET phase = ?, state_json = ?, updated_at = ? WHERE id = ?")) {
+            ps.setString(1, r.phase().name());
+            ps.setString(2, write(r));
+            ps.setObject(3, time(now));
+            ps.setLong(4, r.id());
+            if (ps.executeUpdate() != 1) {
+                throw DeployGuardException.notFound("no rollout with id " + r.id());
+            }
+        }
+    }
+
+    @Override
+    public Optional<Rollout> activeRollout(String app) {
+        return tx(c -> {
+            try (var ps = c.prepareStatement("SELECT state_json FROM rollouts WHERE app = ?"
+                    + " AND phase NOT IN ('SUCCEEDED', 'ROLLED_BACK') ORDER BY id DESC LIMIT 1")) {
+                ps.setString(1, app);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(read(rs.getString(1), Rollout.class)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<Rollout> rollouts(String app, int limit) {
+        return tx(c -> {
+            try (var ps = c.prepareStatement("SELECT state_json FROM rollouts WHERE app = ? ORDER BY id DESC LIMIT ?")) {
+                ps.setString(1, app);
+                ps.setInt(2, limit);
+                try (var rs = ps.executeQuery()) {
+                    List<Rollout> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(read(rs.getString(1), Rollout.class));
+                    }
+                    return out;
+                }
+            }
+        });
+    }
+
+    @Override
     public void close() {
         try {
             closer.close();
@@ -575,6 +642,14 @@ public final class JdbcStore implements Store {
     private String write(Object value) {
         try {
             return json.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private <T> T read(String text, Class<T> type) {
+        try {
+            return json.readValue(text, type);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

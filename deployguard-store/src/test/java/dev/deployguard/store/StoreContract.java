@@ -96,6 +96,19 @@ abstract class StoreContract {
     }
 
     @Test
+    void rolloutsAreSavedUpdatedAndTheActiveOneFound() {
+        var r = store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "web", "canary", 1, 2, T0), T0);
+        assertThat(r.id()).isPositive();
+        assertThat(store().activeRollout("web")).contains(r);
+        var next = new dev.deployguard.rollout.Rollout(r.id(), "web", "canary", 1, 2,
+                dev.deployguard.rollout.Rollout.Phase.ROLLED_BACK, 3, 0, T0, T0.plusSeconds(9), null, "FAIL: E=200",
+                "analysis failed");
+        store().saveRollout(next, T0.plusSeconds(9));
+        assertThat(store().activeRollout("web")).isEmpty();
+        assertThat(store().rollouts("web", 10)).containsExactly(next);
+    }
+
+    @Test
     void instancesRoutersAndRoutesRoundTrip() {
         var i = new Instance("web", 1, 0, 4242, T0, 40001, "/tmp/web-1-0.log", T0);
         store().saveInstance(i);
