@@ -16,9 +16,42 @@ final class StatusCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", description = "The app (default: all apps)")
     String app;
+    @picocli.CommandLine.Option(names = {"-w", "--watch"},
+            description = "Print again every second while a rollout is in progress")
+    boolean watch;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
+        if (watch && app == null) {
+            throw dev.deployguard.error.DeployGuardException.badInput("--watch needs an app");
+        }
+        if (watch) {
+            ApiClient api = root.client();
+            String last = "";
+            while (true) {
+                JsonNode r = api.get("/api/apps/" + ApiClient.enc(app) + "/status");
+                var buf = new java.io.ByteArrayOutputStream();
+                var saved = System.out;
+                System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+                try {
+                    print(r);
+                } finally {
+                    System.setOut(saved);
+                }
+                String now = buf.toString(java.nio.charset.StandardCharsets.UTF_8);
+                if (!now.equals(last)) {
+                    System.out.println("--- " + java.time.LocalTime.now().withNano(0));
+                    System.out.print(now);
+                    last = now;
+                }
+                JsonNode ro = r.path("rollout");
+                if (ro.isNull() || ro.isMissingNode() || ro.path("phase").asText().equals("SUCCEEDED")
+                        || ro.path("phase").asText().equals("ROLLED_BACK")) {
+                    return 0;
+                }
+                Thread.sleep(1000);
+            }
+        }
         ApiClient api = root.client();
         JsonNode r = app == null ? api.get("/api/apps") : api.get("/api/apps/" + ApiClient.enc(app) + "/status");
         if (out.json()) {
@@ -58,6 +91,20 @@ final class StatusCommand implements Callable<Integer> {
                     i.path("port").asInt(), i.path("alive").asBoolean() ? "yes" : "NO", Output.when(i.path("startedAt")));
         }
         System.out.print(table.toString().indent(2));
+        JsonNode ro = s.path("rollout");
+        if (!ro.isNull() && !ro.isMissingNode()) {
+            System.out.println("  rollout " + ro.path("id").asLong() + " (" + ro.path("kind").asText() + "): revision "
+                    + ro.path("canaryRevision").asInt() + " vs stable " + ro.path("stableRevision").asInt() + ", "
+                    + ro.path("phase").asText() + ", step " + (ro.path("stepIndex").asInt() + 1) + ", canary weight "
+                    + ro.path("weight").asInt() / 100.0 + "%"
+                    + (ro.path("waitingFor").isNull() ? "" : ", waiting for " + ro.path("waitingFor").asText()));
+            if (!ro.path("lastVerdict").isNull()) {
+                System.out.println("    last verdict: " + ro.path("lastVerdict").asText());
+            }
+            if (!ro.path("outcome").isNull()) {
+                System.out.println("    outcome: " + ro.path("outcome").asText());
+            }
+        }
         JsonNode lock = s.path("lock");
         if (!lock.isNull() && !lock.isMissingNode()) {
             System.out.println("  busy: " + lock.path("operation").asText() + " by " + lock.path("actor").asText());

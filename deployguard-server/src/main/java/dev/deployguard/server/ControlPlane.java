@@ -7,7 +7,12 @@ import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.rollout.AnalysisSpec;
+import dev.deployguard.rollout.Rollout;
+import dev.deployguard.server.deploy.Analyses;
 import dev.deployguard.server.deploy.AppLocks;
+import dev.deployguard.server.deploy.CanaryAnalysis;
+import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RouterProcesses;
@@ -27,6 +32,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The control plane of one state directory: store, deployer, supervisor and routers. Starting it re-adopts what
@@ -41,15 +47,21 @@ public final class ControlPlane implements AutoCloseable {
     private final RouterProcesses routers;
     private final Deployer deployer;
     private final Supervisor supervisor;
+    private final RolloutRunner rollouts;
     private final String holder = "cp-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
     private final String apiToken;
     private ScheduledExecutorService ticker;
+    private ScheduledExecutorService rolloutTicker;
 
     /** Where state lives and how to reach the database. */
     public record Config(Path stateDir, Path specFile, String storeUrl, String storeUser, String storePassword) {
     }
 
     public ControlPlane(Config config, Clock clock) {
+        this(config, clock, Analyses::forSpec);
+    }
+
+    public ControlPlane(Config config, Clock clock, Function<AnalysisSpec, CanaryAnalysis> analyses) {
         this.stateDir = config.stateDir().toAbsolutePath();
         this.store = config.storeUrl() == null ? JdbcStore.embedded(stateDir)
                 : JdbcStore.open(config.storeUrl(), config.storeUser(), config.storePassword());
@@ -64,6 +76,8 @@ public final class ControlPlane implements AutoCloseable {
             this.routers = new RouterProcesses(store, stateDir, routerTokenFile, routerToken, events, clock);
             this.deployer = new Deployer(store, specs, platform, routers, events, locks, clock, holder);
             this.supervisor = new Supervisor(store, specs, platform, routers, events, locks, clock);
+            this.rollouts = new RolloutRunner(store, specs, routers, events, locks, clock, deployer, analyses);
+            deployer.setRollouts(rollouts);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -79,17 +93,26 @@ public final class ControlPlane implements AutoCloseable {
         for (String app : store.apps()) {
             adopt(app);
         }
+        rollouts.resumeAll();
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "deployguard-supervisor");
             t.setDaemon(true);
             return t;
         });
         ticker.scheduleWithFixedDelay(supervisor::tick, 500, 250, TimeUnit.MILLISECONDS);
+        rolloutTicker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "deployguard-rollouts");
+            t.setDaemon(true);
+            return t;
+        });
+        rolloutTicker.scheduleWithFixedDelay(rollouts::tick, 250, 200, TimeUnit.MILLISECONDS);
     }
 
     private void adopt(String app) {
+        Integer canary = store.activeRollout(app).map(Rollout::canaryRevision).orElse(null);
         for (Release r : store.history(app)) {
-            if (r.status() == ReleaseStatus.PROGRESSING || r.status() == ReleaseStatus.PENDING) {
+            if ((r.status() == ReleaseStatus.PROGRESSING || r.status() == ReleaseStatus.PENDING)
+                    && !Integer.valueOf(r.revision()).equals(canary)) {
                 store.setStatus(app, r.revision(), ReleaseStatus.FAILED);
                 events.record(app, r.revision(), "system", "deploy.interrupted", "revision " + r.revision()
                         + " (" + r.version() + ") was in progress when the previous control plane stopped; marked"
@@ -99,7 +122,7 @@ public final class ControlPlane implements AutoCloseable {
         for (Instance i : store.instances(app)) {
             Release r = store.release(app, i.revision()).orElse(null);
             boolean wanted = r != null && (r.status() == ReleaseStatus.DEPLOYED
-                    || r.status() == ReleaseStatus.SUPERSEDED);
+                    || r.status() == ReleaseStatus.SUPERSEDED || Integer.valueOf(r.revision()).equals(canary));
             if (platform.isAlive(i) && wanted) {
                 events.record(app, i.revision(), "system", EventKinds.INSTANCE_ADOPTED, "instance " + i.index()
                         + " of revision " + i.revision() + " re-adopted (pid " + i.pid() + ", port " + i.port() + ")",
@@ -126,6 +149,10 @@ public final class ControlPlane implements AutoCloseable {
 
     public Deployer deployer() {
         return deployer;
+    }
+
+    public RolloutRunner rollouts() {
+        return rollouts;
     }
 
     public Supervisor supervisor() {
@@ -163,6 +190,7 @@ public final class ControlPlane implements AutoCloseable {
     public void stopEverything() {
         if (ticker != null) {
             ticker.shutdownNow();
+            rolloutTicker.shutdownNow();
         }
         for (String app : store.apps()) {
             var spec = specs.get().app(app);
@@ -175,12 +203,15 @@ public final class ControlPlane implements AutoCloseable {
                 store.removeInstance(app, i.revision(), i.index());
             }
             routers.stop(app);
+            routers.stop(app + "-preview");
         }
     }
 
     @Override
     public void close() {
+        rollouts.close();
         if (ticker != null) {
+            rolloutTicker.shutdownNow();
             ticker.shutdownNow();
             try {
                 ticker.awaitTermination(5, TimeUnit.SECONDS);

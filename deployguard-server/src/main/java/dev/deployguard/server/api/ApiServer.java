@@ -9,6 +9,8 @@ import dev.deployguard.json.Json;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
@@ -187,6 +189,19 @@ public final class ApiServer implements AutoCloseable {
                         b.path("atomic").asBoolean(false), timeout, actor);
                 yield result(cp.deployer().deploy(req));
             }
+            case "POST /promote", "POST /abort", "POST /pause", "POST /resume" -> {
+                JsonNode b = body(request);
+                var cmd = switch (action) {
+                    case "/promote" -> b.path("full").asBoolean(false) ? RolloutEngine.Command.PROMOTE_FULL
+                            : RolloutEngine.Command.PROMOTE;
+                    case "/abort" -> RolloutEngine.Command.ABORT;
+                    case "/pause" -> RolloutEngine.Command.PAUSE;
+                    default -> RolloutEngine.Command.RESUME;
+                };
+                cp.specs().app(app);
+                Rollout r = cp.rollouts().command(app, cmd, actor);
+                yield Map.of("rollout", r, "message", describe(r));
+            }
             case "POST /rollback" -> {
                 JsonNode b = body(request);
                 Integer to = null;
@@ -201,6 +216,12 @@ public final class ApiServer implements AutoCloseable {
             }
             default -> throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
         };
+    }
+
+    static String describe(Rollout r) {
+        return r.kind() + " rollout of revision " + r.canaryRevision() + ": " + r.phase() + ", canary weight "
+                + RolloutEngine.percent(r.weight()) + (r.waitingFor() == null ? "" : ", waiting for " + r.waitingFor())
+                + (r.outcome() == null ? "" : " (" + r.outcome() + ")");
     }
 
     private Map<String, Object> result(DeployResult r) {
@@ -242,6 +263,7 @@ public final class ApiServer implements AutoCloseable {
         m.put("routes", cp.store().routes(app).orElse(null));
         m.put("router", cp.store().router(app).orElse(null));
         m.put("lock", cp.store().currentLock(app).orElse(null));
+        m.put("rollout", cp.store().rollouts(app, 1).stream().findFirst().orElse(null));
         return m;
     }
 

@@ -7,6 +7,9 @@ import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.Strategy;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.Store;
@@ -40,6 +43,7 @@ public final class Deployer {
     private final AppLocks appLocks;
     private final Clock clock;
     private final String holder;
+    private RolloutRunner rollouts;
 
     public Deployer(Store store, SpecSource specs, LocalPlatform platform, RouterProcesses routers,
                     EventLog events, AppLocks appLocks, Clock clock, String holder) {
@@ -52,6 +56,15 @@ public final class Deployer {
         this.appLocks = appLocks;
         this.clock = clock;
         this.holder = holder;
+    }
+
+    /** Progressive strategies hand over to the runner once the new release is ready. */
+    public void setRollouts(RolloutRunner rollouts) {
+        this.rollouts = rollouts;
+    }
+
+    String holder() {
+        return holder;
     }
 
     /** A deploy request as the CLI and API send it. */
@@ -76,6 +89,9 @@ public final class Deployer {
                     "deploy " + req.version() + " refused: " + e.getMessage());
             throw e;
         }
+        store.activeRollout(app.name()).ifPresent(r -> {
+            throw RolloutRunner.busy(app.name(), r);
+        });
         Store.AppLock lock = store.lock(app.name(), "deploy " + req.version(), holder, req.actor(), clock.instant());
         try {
             routers.ensure(app.name(), local.listen(), req.actor());
@@ -94,6 +110,15 @@ public final class Deployer {
                 return failDeploy(release, previous, started, local, req, ready.reason());
             }
             events.record(app.name(), release.revision(), req.actor(), EventKinds.INSTANCE_READY, ready.reason());
+            if (!(app.strategy() instanceof Strategy.Replace) && previous.isPresent() && rollouts != null) {
+                Rollout r = rollouts.begin(release, previous.get(), app, req.actor());
+                String msg = r.kind() + " rollout of " + release.version() + " (revision " + release.revision()
+                        + ") " + (r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
+                        : "started: canary weight " + RolloutEngine.percent(r.weight()) + ", "
+                        + (r.waitingFor() == null ? r.phase() : "waiting for " + r.waitingFor())
+                        + "; follow it with: deployguard status " + app.name() + " --watch");
+                return new DeployResult(release, previous.get().revision(), 0, msg);
+            }
             long switchMillis = switchTraffic(release, started, req.actor());
             if (req.atomic()) {
                 // Atomic: the release must still answer after it took the traffic; otherwise traffic goes back.
@@ -146,6 +171,17 @@ public final class Deployer {
     public DeployResult rollback(String appName, Integer toRevision, String changeCause, String actor) {
         AppSpec app = specs.app(appName);
         LocalPlatformSpec local = app.local();
+        if (rollouts != null && rollouts.hasActive(appName) && toRevision == null) {
+            // During a rollout, "roll back" means: abort it, all traffic back to stable now.
+            Rollout r = rollouts.command(appName, RolloutEngine.Command.ABORT, actor);
+            Release stable = store.release(appName, r.stableRevision()).orElseThrow();
+            return new DeployResult(stable, r.canaryRevision(), 0, "aborted the " + r.kind() + " rollout of revision "
+                    + r.canaryRevision() + "; all traffic is back on revision " + r.stableRevision() + " ("
+                    + stable.version() + ")");
+        }
+        store.activeRollout(appName).ifPresent(r -> {
+            throw RolloutRunner.busy(appName, r);
+        });
         Store.AppLock lock = store.lock(appName, "rollback" + (toRevision == null ? "" : " to " + toRevision),
                 holder, actor, clock.instant());
         try {
@@ -227,7 +263,7 @@ public final class Deployer {
         }
     }
 
-    private List<Instance> startInstances(Release release, LocalPlatformSpec local, String actor) {
+    List<Instance> startInstances(Release release, LocalPlatformSpec local, String actor) {
         List<Instance> started = new ArrayList<>();
         for (int i = 0; i < release.instances(); i++) {
             Instance inst;
@@ -249,7 +285,7 @@ public final class Deployer {
     }
 
     /** Points 100% of the app's traffic at these instances; returns how long the router took. */
-    private long switchTraffic(Release release, List<Instance> instances, String actor) {
+    long switchTraffic(Release release, List<Instance> instances, String actor) {
         var monitor = appLocks.of(release.app());
         monitor.lock();
         try {
@@ -279,13 +315,13 @@ public final class Deployer {
     }
 
     /** Stops every instance of the app not in {@code keep}, after the router drained it. */
-    private void cleanup(String app, LocalPlatformSpec local, List<Integer> keep, String actor) {
+    void cleanup(String app, LocalPlatformSpec local, List<Integer> keep, String actor) {
         stopAll(store.instances(app).stream().filter(i -> !keep.contains(i.revision())).toList(), local, actor,
                 "no longer serving");
     }
 
     /** Stops instances concurrently: each may take its whole grace period, and they do not wait on each other. */
-    private void stopAll(List<Instance> instances, LocalPlatformSpec local, String actor, String why) {
+    void stopAll(List<Instance> instances, LocalPlatformSpec local, String actor, String why) {
         List<Thread> threads = new ArrayList<>();
         for (Instance i : instances) {
             Thread t = new Thread(() -> stopInstance(i, local, actor, why), "stop-" + i.app() + "-" + i.pid());
@@ -307,13 +343,9 @@ public final class Deployer {
         try {
             drain(i, local.stop().gracePeriod());
             platform.stop(i, local.stop());
-            var monitor = appLocks.of(i.app());
-            monitor.lock();
-            try {
-                store.removeInstance(i.app(), i.revision(), i.index());
-            } finally {
-                monitor.unlock();
-            }
+            // No app monitor here: stops run on their own threads while the caller may hold it; the
+            // stopping mark already keeps the supervisor away from this instance.
+            store.removeInstance(i.app(), i.revision(), i.index());
         } finally {
             appLocks.stopping(i, false);
         }
@@ -343,12 +375,12 @@ public final class Deployer {
         }
     }
 
-    private Optional<Release> serving(String app) {
+    Optional<Release> serving(String app) {
         return store.history(app).stream().filter(r -> r.status() == ReleaseStatus.DEPLOYED)
                 .reduce((a, b) -> b);
     }
 
-    private List<Instance> instancesOf(String app, int revision) {
+    List<Instance> instancesOf(String app, int revision) {
         return store.instances(app).stream().filter(i -> i.revision() == revision).toList();
     }
 

@@ -94,7 +94,9 @@ public final class Supervisor {
         Instant now = clock.instant();
         for (Instance inst : store.instances(app)) {
             Release release = store.release(app, inst.revision()).orElse(null);
-            if (release == null || !(release.status() == ReleaseStatus.DEPLOYED
+            boolean canary = release != null && release.status() == ReleaseStatus.PROGRESSING
+                    && store.activeRollout(app).map(r -> r.canaryRevision() == inst.revision()).orElse(false);
+            if (release == null || !(canary || release.status() == ReleaseStatus.DEPLOYED
                     || release.status() == ReleaseStatus.SUPERSEDED)) {
                 continue;
             }

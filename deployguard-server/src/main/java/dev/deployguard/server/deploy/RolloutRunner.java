@@ -1,0 +1,408 @@
+package dev.deployguard.server.deploy;
+
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.EventKinds;
+import dev.deployguard.json.Json;
+import dev.deployguard.local.router.RouterMetrics;
+import dev.deployguard.platform.Instance;
+import dev.deployguard.release.Release;
+import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.rollout.Action;
+import dev.deployguard.rollout.AnalysisSpec;
+import dev.deployguard.rollout.Decision;
+import dev.deployguard.rollout.Observation;
+import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.Strategy;
+import dev.deployguard.rollout.WebhookSpec;
+import dev.deployguard.spec.AppSpec;
+import dev.deployguard.spec.LocalPlatformSpec;
+import dev.deployguard.store.Store;
+import dev.deployguard.traffic.RouteTable;
+import dev.deployguard.traffic.Track;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+
+/**
+ * Drives progressive rollouts: asks the {@link RolloutEngine} what to do, stores the new state, then carries out
+ * the actions (weights at the router, webhooks, promotion, rollback). Feeds each rollout's analysis from the
+ * router's per-request windows. Ticked by the control plane; resumes stored rollouts after a restart.
+ */
+public final class RolloutRunner {
+    private final Store store;
+    private final SpecSource specs;
+    private final RouterProcesses routers;
+    private final EventLog events;
+    private final AppLocks appLocks;
+    private final Clock clock;
+    private final Deployer deployer;
+    private final Function<AnalysisSpec, CanaryAnalysis> analyses;
+    private final RolloutEngine engine = new RolloutEngine();
+    private final Map<String, Running> running = new ConcurrentHashMap<>();
+    private final ExecutorService hooks = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "webhook");
+        t.setDaemon(true);
+        return t;
+    });
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+            .version(HttpClient.Version.HTTP_1_1).build();
+
+    /** In-memory companions of a stored rollout: its analysis and a webhook call in flight. */
+    private static final class Running {
+        final CanaryAnalysis analysis;
+        Instant wakeAt;
+        Instant nextAnalysisAt;
+        long lastWindowMs;
+        CompletableFuture<Observation> webhook;
+
+        Running(CanaryAnalysis analysis) {
+            this.analysis = analysis;
+        }
+    }
+
+    public RolloutRunner(Store store, SpecSource specs, RouterProcesses routers, EventLog events, AppLocks appLocks,
+                         Clock clock, Deployer deployer, Function<AnalysisSpec, CanaryAnalysis> analyses) {
+        this.store = store;
+        this.specs = specs;
+        this.routers = routers;
+        this.events = events;
+        this.appLocks = appLocks;
+        this.clock = clock;
+        this.deployer = deployer;
+        this.analyses = analyses;
+    }
+
+    /** Begins a rollout of a ready release beside the serving one; returns once the first step is applied. */
+    Rollout begin(Release canary, Release stable, AppSpec app, String actor) {
+        Strategy strategy = app.strategy();
+        String kind = strategy instanceof Strategy.BlueGreen ? "blueGreen" : "canary";
+        Rollout r = store.saveRollout(Rollout.start(0, app.name(), kind, stable.revision(), canary.revision(),
+                clock.instant()), clock.instant());
+        events.record(app.name(), canary.revision(), actor, "rollout.started", kind + " rollout of "
+                + canary.version() + " (revision " + canary.revision() + ") beside revision " + stable.revision()
+                + " (" + stable.version() + ")", Map.of("rollout", r.id(), "strategy", kind));
+        if (strategy instanceof Strategy.BlueGreen bg) {
+            preview(app.name(), bg.previewListen(), canary, actor);
+        }
+        setWeight(r, 0, actor);
+        running.put(app.name(), new Running(analyses.apply(analysisOf(strategy))));
+        return step(app.name(), Observation.NONE, actor);
+    }
+
+    private static AnalysisSpec analysisOf(Strategy s) {
+        if (s instanceof Strategy.Canary c) {
+            return c.analysis();
+        }
+        if (s instanceof Strategy.BlueGreen b) {
+            return b.analysis();
+        }
+        return AnalysisSpec.defaults();
+    }
+
+    /** After a control-plane restart: pick up every stored rollout that was not finished. */
+    public void resumeAll() {
+        for (String app : store.apps()) {
+            store.activeRollout(app).ifPresent(r -> {
+                store.saveRollout(engine.resume(r), clock.instant());
+                Strategy s = strategy(app);
+                running.put(app, new Running(analyses.apply(analysisOf(s))));
+                events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed the " + r.kind()
+                        + " rollout of revision " + r.canaryRevision() + " at step " + (r.stepIndex() + 1)
+                        + " (" + r.phase() + "); its analysis starts collecting evidence afresh");
+            });
+        }
+    }
+
+    /** One pass over the running rollouts: analysis when due, webhook results, timers. Never throws. */
+    public void tick() {
+        for (String app : List.copyOf(running.keySet())) {
+            var monitor = appLocks.of(app);
+            if (!monitor.tryLock()) {
+                continue;
+            }
+            try {
+                tickApp(app);
+            } catch (RuntimeException e) {
+                events.record(app, null, "system", "rollout.error", "rollout step failed and will be retried: " + e);
+            } finally {
+                monitor.unlock();
+            }
+        }
+    }
+
+    private void tickApp(String app) {
+        Running run = running.get(app);
+        Optional<Rollout> active = store.activeRollout(app);
+        if (run == null || active.isEmpty()) {
+            running.remove(app);
+            return;
+        }
+        Rollout r = active.get();
+        Instant now = clock.instant();
+        AnalysisSpec analysis = analysisOf(strategy(app));
+        Observation obs = Observation.NONE;
+        if (run.webhook != null && run.webhook.isDone()) {
+            obs = run.webhook.join();
+            run.webhook = null;
+        } else if (run.nextAnalysisAt == null || !now.isBefore(run.nextAnalysisAt)) {
+            run.nextAnalysisAt = now.plus(analysis.interval());
+            Optional<WindowTotals> totals = totals(app, r, run, now);
+            if (totals.isPresent()) {
+                Observation v = run.analysis.observe(totals.get());
+                obs = new Observation(v.verdict(), v.evidence(), null, null);
+            } else {
+                obs = new Observation("INCONCLUSIVE", "metric source unavailable: holding traffic where it is",
+                        null, null);
+            }
+        } else if (run.wakeAt == null || now.isBefore(run.wakeAt)) {
+            return;
+        }
+        step(app, obs, "system");
+    }
+
+    /** Runs the engine once and carries out its decision. */
+    private Rollout step(String app, Observation obs, String actor) {
+        Rollout r = store.activeRollout(app).orElseThrow();
+        return apply(r, engine.reconcile(r, strategy(app), obs, clock.instant()), actor);
+    }
+
+    /** promote, abort, pause, resume. */
+    public Rollout command(String app, RolloutEngine.Command c, String actor) {
+        Store.AppLock lock = store.lock(app, c.name().toLowerCase(java.util.Locale.ROOT), deployer.holder(), actor,
+                clock.instant());
+        var monitor = appLocks.of(app);
+        monitor.lock();
+        try {
+            Rollout r = store.activeRollout(app).orElseThrow(() -> DeployGuardException.badInput("app '" + app
+                    + "' has no rollout in progress; deploy a new version with a canary or blueGreen strategy"));
+            running.computeIfAbsent(app, a -> new Running(analyses.apply(analysisOf(strategy(app)))));
+            return apply(r, engine.command(r, strategy(app), c, actor, clock.instant()), actor);
+        } finally {
+            monitor.unlock();
+            store.unlock(lock);
+        }
+    }
+
+    public boolean hasActive(String app) {
+        return store.activeRollout(app).isPresent();
+    }
+
+    private Rollout apply(Rollout before, Decision d, String actor) {
+        Rollout next = store.saveRollout(d.next(), clock.instant());
+        Running run = running.get(next.app());
+        if (run != null) {
+            run.wakeAt = d.wakeAt();
+        }
+        for (Action a : d.actions()) {
+            if (a instanceof Action.SetWeight w) {
+                setWeight(next, w.basisPoints(), actor);
+            } else if (a instanceof Action.CallWebhook w) {
+                CompletableFuture<Observation> f = CompletableFuture.supplyAsync(() -> call(w.webhook(), next), hooks);
+                if (next.phase().isDone()) {
+                    f.thenAccept(o -> events.record(next.app(), next.canaryRevision(), "system",
+                            Boolean.TRUE.equals(o.webhookPassed()) ? "webhook.passed" : "webhook.failed",
+                            w.webhook().type() + " webhook " + w.webhook().name() + ": " + o.webhookDetail()));
+                } else if (run != null) {
+                    run.webhook = f;
+                }
+            } else if (a instanceof Action.Promote) {
+                promote(next, actor);
+            } else if (a instanceof Action.RollBack rb) {
+                rollBack(before, next, rb.reason(), actor);
+            } else if (a instanceof Action.Finish) {
+                finish(next, actor);
+            } else if (a instanceof Action.Record rec) {
+                events.record(next.app(), next.canaryRevision(), actor, rec.kind(), rec.message(),
+                        Map.of("rollout", next.id(), "step", next.stepIndex(), "weight", next.weight()));
+            }
+        }
+        if (next.phase().isDone()) {
+            running.remove(next.app());
+        }
+        return next;
+    }
+
+    private void setWeight(Rollout r, int bp, String actor) {
+        List<Instance> stable = deployer.instancesOf(r.app(), r.stableRevision());
+        List<Instance> canary = deployer.instancesOf(r.app(), r.canaryRevision());
+        long generation = store.routes(r.app()).map(RouteTable::generation).orElse(0L) + 1;
+        RouteTable table = new RouteTable(r.app(), generation, List.of(
+                new Track("stable", r.stableRevision(), 10_000 - bp, stable.stream().map(Instance::address).toList()),
+                new Track("canary", r.canaryRevision(), bp, canary.stream().map(Instance::address).toList())));
+        store.saveRoutes(table);
+        routers.apply(table);
+        events.record(r.app(), r.canaryRevision(), actor, EventKinds.TRAFFIC_SWITCHED, "canary weight "
+                + RolloutEngine.percent(bp) + " (revision " + r.canaryRevision() + "), stable "
+                + RolloutEngine.percent(10_000 - bp) + " (revision " + r.stableRevision() + ")",
+                Map.of("generation", generation, "weight", bp));
+    }
+
+    private void promote(Rollout r, String actor) {
+        Release canary = store.release(r.app(), r.canaryRevision()).orElseThrow();
+        deployer.switchTraffic(canary, deployer.instancesOf(r.app(), r.canaryRevision()), actor);
+        store.markDeployed(r.app(), r.canaryRevision());
+        stopPreview(r.app());
+    }
+
+    private void rollBack(Rollout before, Rollout r, String reason, String actor) {
+        Release stable = store.release(r.app(), r.stableRevision()).orElseThrow();
+        long ms = deployer.switchTraffic(stable, deployer.instancesOf(r.app(), r.stableRevision()), actor);
+        store.markDeployed(r.app(), r.stableRevision());
+        store.setStatus(r.app(), r.canaryRevision(), ReleaseStatus.ROLLED_BACK);
+        events.record(r.app(), r.canaryRevision(), actor, "system".equals(actor) ? "rollback.automatic"
+                : EventKinds.ROLLBACK_SUCCEEDED, "all traffic back on revision " + r.stableRevision() + " in " + ms
+                + " ms; revision " + r.canaryRevision() + " ROLLED_BACK: " + reason,
+                Map.of("switchMillis", ms, "from", r.canaryRevision(), "to", r.stableRevision(),
+                        "detectSeconds", Duration.between(before.startedAt(), clock.instant()).toMillis() / 1000.0,
+                        "automatic", "system".equals(actor)));
+        stopPreview(r.app());
+        AppSpec app = specs.app(r.app());
+        deployer.stopAll(deployer.instancesOf(r.app(), r.canaryRevision()), app.local(), actor,
+                "rolled back: " + reason);
+    }
+
+    private void finish(Rollout r, String actor) {
+        AppSpec app = specs.app(r.app());
+        List<Integer> keep = new ArrayList<>(List.of(r.canaryRevision()));
+        if (app.local().keepPreviousWarm()) {
+            keep.add(r.stableRevision());
+        }
+        deployer.cleanup(r.app(), app.local(), keep, actor);
+        events.record(r.app(), r.canaryRevision(), actor, EventKinds.DEPLOY_SUCCEEDED, "revision "
+                + r.canaryRevision() + " promoted and baked; it serves 100% of " + r.app() + " traffic");
+    }
+
+    private Optional<WindowTotals> totals(String app, Rollout r, Running run, Instant now) {
+        RouterMetrics m;
+        try {
+            m = routers.client(app).metrics();
+        } catch (DeployGuardException e) {
+            return Optional.empty();
+        }
+        // Only whole seconds that ended at least half a second ago: later requests may still be in flight.
+        long complete = now.toEpochMilli() - 1500;
+        long from = run.lastWindowMs;
+        long stableReq = 0;
+        long stableErr = 0;
+        long canaryReq = 0;
+        long canaryErr = 0;
+        double s50 = 0;
+        double c50 = 0;
+        double s99 = 0;
+        double c99 = 0;
+        long last = from;
+        for (RouterMetrics.TrackMetrics t : m.tracks()) {
+            boolean isCanary = t.revision() == r.canaryRevision() && t.track().equals("canary");
+            boolean isStable = t.revision() == r.stableRevision() && t.track().equals("stable");
+            if (!isCanary && !isStable) {
+                continue;
+            }
+            for (RouterMetrics.Window w : t.windows()) {
+                if (w.startEpochMs() <= from || w.startEpochMs() > complete || w.requests() == 0) {
+                    continue;
+                }
+                last = Math.max(last, w.startEpochMs());
+                if (isCanary) {
+                    canaryReq += w.requests();
+                    canaryErr += w.errors();
+                    c50 += (double) w.p50Micros() * w.requests();
+                    c99 += (double) w.p99Micros() * w.requests();
+                } else {
+                    stableReq += w.requests();
+                    stableErr += w.errors();
+                    s50 += (double) w.p50Micros() * w.requests();
+                    s99 += (double) w.p99Micros() * w.requests();
+                }
+            }
+        }
+        run.lastWindowMs = last;
+        return Optional.of(new WindowTotals(from, last + 1000, stableReq, stableErr, canaryReq, canaryErr,
+                stableReq == 0 ? 0 : s50 / stableReq, canaryReq == 0 ? 0 : c50 / canaryReq,
+                stableReq == 0 ? 0 : s99 / stableReq, canaryReq == 0 ? 0 : c99 / canaryReq));
+    }
+
+    /** A Flagger-style webhook call: POST the rollout's context, 2xx passes; retried, each try bounded. */
+    Observation call(WebhookSpec hook, Rollout r) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", r.app());
+        body.put("type", hook.type());
+        body.put("phase", r.phase().name());
+        body.put("stableRevision", r.stableRevision());
+        body.put("canaryRevision", r.canaryRevision());
+        body.put("weight", r.weight());
+        String last = "not called";
+        for (int attempt = 0; attempt <= hook.retries(); attempt++) {
+            try {
+                var req = HttpRequest.newBuilder(URI.create(hook.url())).timeout(hook.timeout())
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.mapper().writeValueAsBytes(body))).build();
+                HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+                String text = resp.body().length() > 200 ? resp.body().substring(0, 200) + "..." : resp.body();
+                if (resp.statusCode() / 100 == 2) {
+                    return Observation.webhook(true, "HTTP " + resp.statusCode() + " after " + (attempt + 1)
+                            + " attempt(s)");
+                }
+                last = "HTTP " + resp.statusCode() + (text.isBlank() ? "" : ": " + text.strip());
+            } catch (java.net.http.HttpTimeoutException e) {
+                last = "timed out after " + hook.timeout().toMillis() + " ms";
+            } catch (IOException e) {
+                last = "unreachable: " + e.getMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Observation.webhook(false, "interrupted");
+            }
+        }
+        return Observation.webhook(false, last + " (" + (hook.retries() + 1) + " attempt(s))");
+    }
+
+    private Strategy strategy(String app) {
+        return specs.app(app).strategy();
+    }
+
+    private void preview(String app, String listen, Release canary, String actor) {
+        String[] hp = listen.split(":(?=[^:]+$)");
+        String key = app + "-preview";
+        routers.ensure(key, new LocalPlatformSpec.ListenAddress(hp[0], Integer.parseInt(hp[1])), actor);
+        long generation = store.routes(key).map(RouteTable::generation).orElse(0L) + 1;
+        RouteTable table = RouteTable.single(key, generation, canary.revision(),
+                deployer.instancesOf(app, canary.revision()).stream().map(Instance::address).toList());
+        store.saveRoutes(table);
+        routers.apply(table);
+        events.record(app, canary.revision(), actor, "preview.started", "revision " + canary.revision()
+                + " previewed on " + listen + " with no user traffic");
+    }
+
+    private void stopPreview(String app) {
+        String key = app + "-preview";
+        if (store.router(key).isPresent()) {
+            routers.stop(key);
+        }
+    }
+
+    public void close() {
+        hooks.shutdownNow();
+    }
+
+    static DeployGuardException busy(String app, Rollout r) {
+        return new DeployGuardException(ExitCode.BUSY, "app '" + app + "' has a " + r.kind() + " rollout of revision "
+                + r.canaryRevision() + " in progress (" + r.phase() + ", canary weight "
+                + RolloutEngine.percent(r.weight()) + "); promote or abort it first");
+    }
+}
