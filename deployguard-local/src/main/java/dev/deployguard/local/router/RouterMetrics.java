@@ -46,8 +46,23 @@ public record RouterMetrics(long generation, List<TrackMetrics> tracks, Map<Stri
 
     /**
      * One second of one track's traffic, starting at {@code startEpochMs}; windows start on the same second
-     * boundaries for every track, so tracks can be compared window by window. Errors are 5xx responses.
+     * boundaries for every track, so tracks can be compared window by window. Errors are 5xx responses. Besides
+     * quantiles, a window carries the latency sum and bucket counts (so windows merge into exact interval
+     * histograms) and, on the canary track, the sign-test pairs: each successful canary request compared with
+     * the latest successful stable request, counted as slower or faster (ties dropped).
      */
-    public record Window(long startEpochMs, long requests, long errors, long p50Micros, long p99Micros) {
+    public record Window(long startEpochMs, long requests, long errors, long p50Micros, long p99Micros,
+                         long latencySumMicros, List<Long> latencyBuckets, long canarySlower, long canaryFaster) {
+        /** Upper bounds of {@link #latencyBuckets} in milliseconds (Prometheus' defaults); one more overflow count. */
+        public static final double[] BUCKET_BOUNDS_MILLIS =
+                {5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000};
+
+        public Window {
+            latencyBuckets = latencyBuckets == null ? List.of() : List.copyOf(latencyBuckets);
+        }
+
+        public Window(long startEpochMs, long requests, long errors, long p50Micros, long p99Micros) {
+            this(startEpochMs, requests, errors, p50Micros, p99Micros, 0, List.of(), 0, 0);
+        }
     }
 }

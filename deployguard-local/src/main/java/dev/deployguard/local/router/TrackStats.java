@@ -23,6 +23,7 @@ final class TrackStats {
 
     private final String track;
     private final int revision;
+    private final Pairing pairing;
     private volatile Cumulative cumulative = new Cumulative();
     private volatile Second current;
     // Guarded by this: the second that ended at the last roll, summarized one roll later once no recorder can
@@ -34,8 +35,13 @@ final class TrackStats {
     private int ringSize;
 
     TrackStats(String track, int revision, long nowEpochMs) {
+        this(track, revision, nowEpochMs, new Pairing());
+    }
+
+    TrackStats(String track, int revision, long nowEpochMs, Pairing pairing) {
         this.track = track;
         this.revision = revision;
+        this.pairing = pairing;
         this.current = new Second(secondOf(nowEpochMs));
     }
 
@@ -59,6 +65,17 @@ final class TrackStats {
             second.errors.increment();
         }
         second.latency.recordValue(value);
+        second.latencySum.add(value);
+        if (!error) {
+            if ("stable".equals(track)) {
+                pairing.lastStableMicros = value;
+            } else if ("canary".equals(track)) {
+                long stable = pairing.lastStableMicros;
+                if (stable > 0 && value != stable) {
+                    (value > stable ? second.slower : second.faster).increment();
+                }
+            }
+        }
         Cumulative total = cumulative;
         total.latency.recordValue(value);
         if (error) {
@@ -130,10 +147,18 @@ final class TrackStats {
         final AtomicHistogram latency = new AtomicHistogram(HIGHEST_MICROS, DIGITS);
     }
 
+    /** The latest successful stable latency, shared by the tracks of one router for the canary's sign test. */
+    static final class Pairing {
+        volatile long lastStableMicros;
+    }
+
     /** One second being recorded. */
     private static final class Second {
         final AtomicHistogram latency = new AtomicHistogram(HIGHEST_MICROS, DIGITS);
         final LongAdder errors = new LongAdder();
+        final LongAdder latencySum = new LongAdder();
+        final LongAdder slower = new LongAdder();
+        final LongAdder faster = new LongAdder();
         long startEpochMs;
 
         Second(long startEpochMs) {
@@ -145,13 +170,25 @@ final class TrackStats {
             if (requests == 0) {
                 return new Window(startEpochMs, 0, errors.sum(), 0, 0);
             }
+            double[] bounds = Window.BUCKET_BOUNDS_MILLIS;
+            List<Long> buckets = new ArrayList<>(bounds.length + 1);
+            long below = 0;
+            for (double boundMillis : bounds) {
+                long upTo = latency.getCountBetweenValues(0, (long) (boundMillis * 1000));
+                buckets.add(upTo - below);
+                below = upTo;
+            }
+            buckets.add(requests - below);
             return new Window(startEpochMs, requests, errors.sum(), latency.getValueAtPercentile(50),
-                    latency.getValueAtPercentile(99));
+                    latency.getValueAtPercentile(99), latencySum.sum(), buckets, slower.sum(), faster.sum());
         }
 
         void reset(long newStartEpochMs) {
             latency.reset();
             errors.reset();
+            latencySum.reset();
+            slower.reset();
+            faster.reset();
             startEpochMs = newStartEpochMs;
         }
     }

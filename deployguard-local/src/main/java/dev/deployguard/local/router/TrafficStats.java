@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class TrafficStats {
     private final Clock clock;
     private final Map<TrackKey, TrackStats> byTrack = new ConcurrentHashMap<>();
+    private final TrackStats.Pairing pairing = new TrackStats.Pairing();
     // Never pruned: a backend removed from the table may still be draining, and the set of backends is small.
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
 
@@ -39,7 +40,7 @@ final class TrafficStats {
             TrackKey key = new TrackKey(track.name(), track.revision());
             TrackStats stats = byTrack.get(key);
             if (stats == null) {
-                stats = new TrackStats(track.name(), track.revision(), now);
+                stats = new TrackStats(track.name(), track.revision(), now, pairing);
             } else {
                 stats.resetCumulative();
             }

@@ -94,4 +94,32 @@ class TrackStatsTest {
         assertThat(metrics.latencyMicros()).isEqualTo(RouterMetrics.Latency.NONE);
         assertThat(metrics.windows()).extracting(Window::requests).containsExactly(1L);
     }
+
+    @Test
+    void windowsCarryBucketCountsLatencySumAndCanarySignPairs() {
+        var pairing = new TrackStats.Pairing();
+        TrackStats stable = new TrackStats("stable", 1, T0, pairing);
+        TrackStats canary = new TrackStats("canary", 2, T0, pairing);
+        stable.record(200, false, 20_000);          // 20 ms: bucket (10, 25]
+        canary.record(200, false, 30_000);          // slower than 20 ms: (25, 50]
+        canary.record(200, false, 3_000);           // faster: (0, 5]
+        canary.record(500, false, 90_000);          // an error: not paired
+        stable.record(200, false, 60_000_000);      // 60 s: overflow bucket
+        canary.record(200, false, 40_000);          // faster than 60 s
+        for (TrackStats s : new TrackStats[] {stable, canary}) {
+            s.roll(T0 + 1_000);
+            s.roll(T0 + 2_000);
+        }
+        Window c = canary.metrics(Long.MIN_VALUE).windows().get(0);
+        assertThat(c.requests()).isEqualTo(4);
+        assertThat(c.canarySlower()).isEqualTo(1);
+        assertThat(c.canaryFaster()).isEqualTo(2);
+        assertThat(c.latencySumMicros()).isEqualTo(163_000);
+        assertThat(c.latencyBuckets()).hasSize(Window.BUCKET_BOUNDS_MILLIS.length + 1)
+                .containsExactly(1L, 0L, 0L, 2L, 0L, 1L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L);
+        Window s = stable.metrics(Long.MIN_VALUE).windows().get(0);
+        assertThat(s.canarySlower() + s.canaryFaster()).as("only the canary track pairs").isZero();
+        assertThat(s.latencyBuckets().get(Window.BUCKET_BOUNDS_MILLIS.length)).as("overflow").isEqualTo(1);
+        assertThat(s.latencyBuckets().stream().mapToLong(Long::longValue).sum()).isEqualTo(2);
+    }
 }
