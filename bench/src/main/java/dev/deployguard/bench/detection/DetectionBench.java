@@ -1,0 +1,275 @@
+package dev.deployguard.bench.detection;
+
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.deployguard.analysis.FailureCounting;
+import dev.deployguard.analysis.Judge;
+import dev.deployguard.analysis.MannWhitneyConfig;
+import dev.deployguard.analysis.SequentialConfig;
+import dev.deployguard.analysis.ThresholdConfig;
+import dev.deployguard.analysis.Verdict;
+import dev.deployguard.analysis.WindowObservation;
+import dev.deployguard.analysis.sim.Bursts;
+import dev.deployguard.analysis.sim.Regression;
+import dev.deployguard.analysis.sim.TrafficModel;
+import dev.deployguard.analysis.sim.TrafficSimulator;
+import dev.deployguard.json.Json;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code bench/run detection [--quick] [--threads N] [--seed S]}: runs the sequential, threshold (Flagger defaults)
+ * and Mann-Whitney (Kayenta defaults) judges side by side on the same simulated traffic and prints one JSON document:
+ * per judge the A/A false-rollback rate, the time to roll back error-rate and latency regressions, and the time to
+ * promote a good canary; a bursty-errors stress row; baseline variants; and the configuration with the number of
+ * runs behind every figure. Progress goes to stderr.
+ */
+public final class DetectionBench {
+    private static final int AA_HORIZON_SECONDS = 2 * 3600;
+    private static final int REGRESSION_HORIZON_SECONDS = 3600;
+    /** Stress case: bursts every 5 minutes on average, lasting 20 s on average, with 10× the error rate. */
+    private static final Bursts STRESS = new Bursts(300, 20, 10);
+
+    private DetectionBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = false;
+        int threads = Runtime.getRuntime().availableProcessors();
+        long seed = 20_240_601L;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--seed" -> seed = Long.parseLong(args[++i]);
+                default -> {
+                    System.err.println("usage: bench/run detection [--quick] [--threads N] [--seed S]");
+                    System.exit(2);
+                }
+            }
+        }
+        int aaRuns = quick ? 200 : 1000;
+        int regressionRuns = quick ? 60 : 300;
+        int stressAaRuns = quick ? 100 : 400;
+        int stressRegressionRuns = quick ? 50 : 200;
+
+        TrafficModel traffic = TrafficModel.benchmark();
+        List<Contender> judges = List.of(
+                new Contender("sequential", SequentialConfig.defaults(), true),
+                new Contender("threshold", ThresholdConfig.flaggerDefaults(), false),
+                new Contender("mannWhitney", MannWhitneyConfig.defaults(), false));
+        List<Contender> variants = List.of(
+                new Contender("threshold_consecutive",
+                        ThresholdConfig.flaggerDefaults().withCounting(FailureCounting.CONSECUTIVE, 5, 5), false),
+                new Contender("threshold_min_success_98", ThresholdConfig.flaggerDefaults().withMinSuccessRate(98),
+                        false),
+                new Contender("mannWhitney_single_judgement", MannWhitneyConfig.defaults()
+                        .withSchedule(Duration.ofHours(1), Duration.ofHours(1)), false));
+        List<Contender> all = new ArrayList<>(judges);
+        all.addAll(variants);
+
+        Map<String, Scenario> scenarios = new LinkedHashMap<>();
+        scenarios.put("aa", new Scenario("aa", Regression.NONE, Bursts.NONE, AA_HORIZON_SECONDS, aaRuns, seed));
+        scenarios.put("errors_1.5x", regression("errors_1.5x", Regression.errors(1.5), regressionRuns, seed + 1));
+        scenarios.put("errors_2x", regression("errors_2x", Regression.errors(2), regressionRuns, seed + 2));
+        scenarios.put("errors_3x", regression("errors_3x", Regression.errors(3), regressionRuns, seed + 3));
+        scenarios.put("latency_5pct", regression("latency_5pct", Regression.latency(0.05), regressionRuns, seed + 4));
+        scenarios.put("latency_10pct", regression("latency_10pct", Regression.latency(0.10), regressionRuns, seed + 5));
+        Scenario stressAa = new Scenario("stress_aa", Regression.NONE, STRESS, AA_HORIZON_SECONDS, stressAaRuns,
+                seed + 6);
+        Scenario stressErrors = new Scenario("stress_errors_2x", Regression.errors(2), STRESS,
+                REGRESSION_HORIZON_SECONDS, stressRegressionRuns, seed + 7);
+
+        long started = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        Map<String, List<Outcome[]>> results = new LinkedHashMap<>();
+        try {
+            for (Scenario scenario : scenarios.values()) {
+                results.put(scenario.name(), run(pool, traffic, scenario, all));
+            }
+            results.put(stressAa.name(), run(pool, traffic, stressAa, judges));
+            results.put(stressErrors.name(), run(pool, traffic, stressErrors, judges));
+        } finally {
+            pool.shutdownNow();
+        }
+        double elapsed = (System.nanoTime() - started) / 1e9;
+
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("judges", report(judges, all, scenarios, results));
+        document.put("variants", report(variants, all, scenarios, results));
+        Map<String, Object> stress = new LinkedHashMap<>();
+        stress.put("bursts", Map.of("mean_gap_seconds", STRESS.meanGapSeconds(),
+                "mean_duration_seconds", STRESS.meanDurationSeconds(), "error_multiplier", STRESS.errorMultiplier(),
+                "affects", "both tracks at once"));
+        Map<String, Object> stressJudges = new LinkedHashMap<>();
+        for (int j = 0; j < judges.size(); j++) {
+            Contender judge = judges.get(j);
+            Map<String, Object> row = new LinkedHashMap<>();
+            List<Outcome> aa = column(results.get(stressAa.name()), j);
+            row.put("aa_false_rollback_rate", Tally.falseRollbacks(aa, judge.watchesAfterPass()).get("rate"));
+            row.put("aa_false_rollback", Tally.falseRollbacks(aa, judge.watchesAfterPass()));
+            row.put("detect_seconds", Map.of("errors_2x", Tally.detection(column(results.get(stressErrors.name()), j))));
+            row.put("promote_seconds", Tally.promotion(aa));
+            stressJudges.put(judge.name(), row);
+        }
+        stress.put("judges", stressJudges);
+        document.put("stress_bursty", stress);
+        document.put("config", config(quick, threads, seed, traffic, all, scenarios, stressAa, stressErrors, elapsed));
+
+        System.out.println(Json.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsString(document));
+        System.err.printf("detection: done in %.0f s%n", elapsed);
+    }
+
+    private static Scenario regression(String name, Regression regression, int runs, long seed) {
+        return new Scenario(name, regression, Bursts.NONE, REGRESSION_HORIZON_SECONDS, runs, seed);
+    }
+
+    private static Map<String, Object> report(List<Contender> shown, List<Contender> all,
+                                              Map<String, Scenario> scenarios, Map<String, List<Outcome[]>> results) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Contender judge : shown) {
+            int j = all.indexOf(judge);
+            List<Outcome> aa = column(results.get("aa"), j);
+            Map<String, Object> row = new LinkedHashMap<>();
+            Map<String, Object> falseRollbacks = Tally.falseRollbacks(aa, judge.watchesAfterPass());
+            row.put("aa_false_rollback_rate", falseRollbacks.get("rate"));
+            Map<String, Object> detect = new LinkedHashMap<>();
+            for (Scenario scenario : scenarios.values()) {
+                if (!scenario.isAa()) {
+                    detect.put(scenario.name(), Tally.detection(column(results.get(scenario.name()), j)));
+                }
+            }
+            row.put("detect_seconds", detect);
+            row.put("promote_seconds", Tally.promotion(aa));
+            row.put("aa_false_rollback", falseRollbacks);
+            out.put(judge.name(), row);
+        }
+        return out;
+    }
+
+    private static List<Outcome> column(List<Outcome[]> runs, int judge) {
+        return runs.stream().map(r -> r[judge]).toList();
+    }
+
+    /** Runs every seeded run of a scenario, all judges on the same traffic, in parallel. */
+    private static List<Outcome[]> run(ExecutorService pool, TrafficModel traffic, Scenario scenario,
+                                       List<Contender> judges) throws InterruptedException, ExecutionException {
+        List<Future<Outcome[]>> futures = new ArrayList<>();
+        AtomicInteger done = new AtomicInteger();
+        long started = System.nanoTime();
+        for (int i = 0; i < scenario.runs(); i++) {
+            long runSeed = scenario.seed() * 1_000_003L + i;
+            futures.add(pool.submit(() -> {
+                Outcome[] outcome = runOnce(traffic, scenario, judges, runSeed);
+                int n = done.incrementAndGet();
+                if (n % Math.max(1, scenario.runs() / 4) == 0 || n == scenario.runs()) {
+                    System.err.printf("detection: %-16s %4d/%d runs (%.0f s)%n", scenario.name(), n, scenario.runs(),
+                            (System.nanoTime() - started) / 1e9);
+                }
+                return outcome;
+            }));
+        }
+        List<Outcome[]> outcomes = new ArrayList<>();
+        for (Future<Outcome[]> future : futures) {
+            outcomes.add(future.get());
+        }
+        return outcomes;
+    }
+
+    private static Outcome[] runOnce(TrafficModel traffic, Scenario scenario, List<Contender> contenders, long seed) {
+        TrafficSimulator simulator = new TrafficSimulator(traffic, scenario.regression(), scenario.bursts(), seed);
+        int n = contenders.size();
+        Judge[] judges = new Judge[n];
+        double[] failAt = new double[n];
+        double[] passAt = new double[n];
+        boolean[] active = new boolean[n];
+        for (int j = 0; j < n; j++) {
+            judges[j] = contenders.get(j).config().newJudge();
+            failAt[j] = Double.NaN;
+            passAt[j] = Double.NaN;
+            active[j] = true;
+        }
+        int remaining = n;
+        double windowSeconds = traffic.window().toNanos() / 1e9;
+        long windows = Math.round(scenario.horizonSeconds() / windowSeconds);
+        for (long w = 1; w <= windows && remaining > 0; w++) {
+            WindowObservation window = simulator.next();
+            double now = w * windowSeconds;
+            for (int j = 0; j < n; j++) {
+                if (!active[j]) {
+                    continue;
+                }
+                Verdict verdict = judges[j].update(window);
+                if (verdict == Verdict.FAIL) {
+                    failAt[j] = now;
+                    active[j] = false;
+                } else if (verdict == Verdict.PASS && Double.isNaN(passAt[j])) {
+                    passAt[j] = now;
+                    // A rollout ends at promotion; only a judge that bakes keeps watching, and only a good canary's
+                    // run needs it (to count late false rollbacks).
+                    active[j] = contenders.get(j).watchesAfterPass() && scenario.isAa();
+                }
+                if (!active[j]) {
+                    remaining--;
+                }
+            }
+        }
+        Outcome[] outcomes = new Outcome[n];
+        for (int j = 0; j < n; j++) {
+            outcomes[j] = new Outcome(failAt[j], passAt[j]);
+        }
+        return outcomes;
+    }
+
+    private static Map<String, Object> config(boolean quick, int threads, long seed, TrafficModel traffic,
+                                              List<Contender> judges, Map<String, Scenario> scenarios,
+                                              Scenario stressAa, Scenario stressErrors, double elapsed) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("quick", quick);
+        config.put("seed", seed);
+        config.put("threads", threads);
+        config.put("elapsed_seconds", Tally.round(elapsed, 1));
+        Map<String, Object> runs = new LinkedHashMap<>();
+        for (Scenario scenario : scenarios.values()) {
+            runs.put(scenario.name(), scenario.runs());
+        }
+        runs.put("stress_aa", stressAa.runs());
+        runs.put("stress_errors_2x", stressErrors.runs());
+        config.put("runs", runs);
+        config.put("aa_horizon_seconds", AA_HORIZON_SECONDS);
+        config.put("regression_horizon_seconds", REGRESSION_HORIZON_SECONDS);
+        config.put("traffic", Map.of(
+                "requests_per_second", traffic.requestsPerSecond(),
+                "diurnal_amplitude", traffic.diurnalAmplitude(),
+                "canary_share", traffic.canaryShare(),
+                "baseline_error_rate", traffic.errorRate(),
+                "latency_median_ms", traffic.latencyMedianMillis(),
+                "latency_sigma", traffic.latencySigma(),
+                "window_seconds", traffic.window().toNanos() / 1e9));
+        Map<String, Object> settings = new LinkedHashMap<>();
+        for (Contender judge : judges) {
+            settings.put(judge.name(), judge.config());
+        }
+        config.put("judge_settings", settings);
+        config.put("protocol", List.of(
+                "Every run simulates traffic from its seed; all judges see the same windows (1 s each).",
+                "The canary is bad from its first request; detect_seconds = time of the first FAIL, counted only when"
+                        + " it came before any PASS (a promoted bad canary is a miss); median and p90 are over the"
+                        + " detected runs, detected_fraction over all runs.",
+                "A/A runs last 2 h. The sequential judge keeps watching after PASS (bake), so any FAIL in the 2 h"
+                        + " counts as a false rollback; threshold and mannWhitney stop when their tools stop"
+                        + " (promotion or rollback). promote_seconds comes from the A/A runs.",
+                "Regression runs last 1 h (Kayenta's lifetime); a judge still holding at 1 h has not detected.",
+                "The canary share stays at the router's 5% for all judges (Flagger's weight steps are not"
+                        + " simulated; its promotion after maxWeight/stepWeight = 5 successful checks is)."));
+        return config;
+    }
+}

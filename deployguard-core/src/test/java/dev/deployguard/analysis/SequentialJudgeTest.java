@@ -1,0 +1,240 @@
+package dev.deployguard.analysis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.deployguard.analysis.sim.Bursts;
+import dev.deployguard.analysis.sim.Draws;
+import dev.deployguard.analysis.sim.Regression;
+import dev.deployguard.analysis.sim.TrafficModel;
+import dev.deployguard.analysis.sim.TrafficSimulator;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import org.apache.commons.math3.distribution.BinomialDistribution;
+import org.apache.commons.math3.distribution.NormalDistribution;
+import org.junit.jupiter.api.Test;
+
+class SequentialJudgeTest {
+    static final Duration SECOND = Duration.ofSeconds(1);
+    static final SequentialConfig DEFAULTS = SequentialConfig.defaults();
+
+    /** Seconds until the first FAIL, or NaN if none within the horizon. */
+    static double secondsToFail(Judge judge, TrafficSimulator simulator, int horizonSeconds) {
+        double window = simulator.model().window().toNanos() / 1e9;
+        for (int w = 1; w * window <= horizonSeconds; w++) {
+            if (judge.update(simulator.next()) == Verdict.FAIL) {
+                return w * window;
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** Counts that a judge with a correct false-rollback rate of alpha stays under except with probability 0.1%. */
+    static int tolerated(int runs, double alpha) {
+        return new BinomialDistribution(null, runs, alpha).inverseCumulativeProbability(0.999);
+    }
+
+    @Test
+    void aaFalseRollbacksStayBelowAlphaOverTwoHours() {
+        // given 1,000 seeded A/A canaries of two simulated hours each (10-second windows keep the test fast; the
+        // guarantee holds at any stopping time, so at any window length)
+        TrafficModel traffic = TrafficModel.benchmark().withWindow(Duration.ofSeconds(10)).withoutHistograms();
+        int runs = 1_000;
+        int falseRollbacks = 0;
+        for (int run = 0; run < runs; run++) {
+            TrafficSimulator simulator = new TrafficSimulator(traffic, Regression.NONE, Bursts.NONE, 7_000 + run);
+            // when the judge watches the whole time (also after PASS)
+            if (!Double.isNaN(secondsToFail(DEFAULTS.newJudge(), simulator, 7_200))) {
+                falseRollbacks++;
+            }
+        }
+        // then at most alpha of them are rolled back (with a binomial allowance for the finite number of runs)
+        assertThat(falseRollbacks).isLessThanOrEqualTo(tolerated(runs, DEFAULTS.alpha()));
+    }
+
+    @Test
+    void aCanaryAtTheEdgeOfToleranceIsRolledBackAtMostAlphaOfTheTime() {
+        // given canaries exactly at both null boundaries: 1.1x the error rate and latency 1.75% higher, which makes
+        // the odds of "canary slower" 1.04 (sigma 0.5): the hardest good canaries, where A/A is the easiest
+        TrafficModel traffic = TrafficModel.benchmark().withWindow(Duration.ofSeconds(10)).withoutHistograms();
+        double latencyAtBoundary = Math.expm1(
+                new NormalDistribution().inverseCumulativeProbability(1.04 / 2.04)
+                        * 0.5 * Math.sqrt(2));
+        int runs = 500;
+        int rollbacks = 0;
+        for (int run = 0; run < runs; run++) {
+            TrafficSimulator simulator = new TrafficSimulator(traffic,
+                    new Regression(1 + DEFAULTS.errorTolerance(), latencyAtBoundary), Bursts.NONE, 9_000 + run);
+            if (!Double.isNaN(secondsToFail(DEFAULTS.newJudge(), simulator, 7_200))) {
+                rollbacks++;
+            }
+        }
+        assertThat(rollbacks).isLessThanOrEqualTo(tolerated(runs, DEFAULTS.alpha()));
+    }
+
+    @Test
+    void aaStaysValidWhenTheRouterShareMovesWhileAFixedShareTestDoesNot() {
+        // given A/A traffic whose canary share jumps between 5% and 20% every five minutes (the router's weight steps)
+        int runs = 300;
+        int judgeFalseRollbacks = 0;
+        int fixedShareFalseRollbacks = 0;
+        double fixedNull = BetaMixture.nullShare(0.05, DEFAULTS.errorTolerance());
+        for (int run = 0; run < runs; run++) {
+            Draws draws = new Draws(11_000 + run);
+            Judge judge = DEFAULTS.withLatency(false).newJudge();
+            long canaryErrors = 0;
+            long stableErrors = 0;
+            boolean judgeFailed = false;
+            boolean fixedFailed = false;
+            for (int w = 0; w < 360 && !(judgeFailed && fixedFailed); w++) {
+                double share = (w / 30) % 2 == 0 ? 0.05 : 0.20;
+                long canary = draws.poisson(10_000 * share);
+                long stable = draws.poisson(10_000 * (1 - share));
+                long ce = draws.binomial(canary, 0.01);
+                long se = draws.binomial(stable, 0.01);
+                canaryErrors += ce;
+                stableErrors += se;
+                Instant start = Windows.T0.plusSeconds(10L * w);
+                WindowObservation window = WindowObservation.measured(start, start.plusSeconds(10),
+                        TrackWindow.counts(stable, se), TrackWindow.counts(canary, ce), LatencyPairs.NONE);
+                // when the judge uses each window's actual share, and a naive test assumes the first share forever
+                judgeFailed |= judge.update(window) == Verdict.FAIL;
+                fixedFailed |= BetaMixture.logEValue(canaryErrors, stableErrors, fixedNull, 5, 95) >= Math.log(100);
+            }
+            judgeFalseRollbacks += judgeFailed ? 1 : 0;
+            fixedShareFalseRollbacks += fixedFailed ? 1 : 0;
+        }
+        // then the judge keeps its bound and the naive test rolls back most good canaries
+        assertThat(judgeFalseRollbacks).isLessThanOrEqualTo(tolerated(runs, DEFAULTS.alpha()));
+        assertThat(fixedShareFalseRollbacks).isGreaterThan(runs / 2);
+    }
+
+    @Test
+    void errorRegressionsAreCaughtWithinAMinute() {
+        TrafficModel traffic = TrafficModel.benchmark().withoutHistograms();
+        double[] threeX = new double[100];
+        double[] twoX = new double[100];
+        for (int run = 0; run < 100; run++) {
+            threeX[run] = secondsToFail(DEFAULTS.newJudge(),
+                    new TrafficSimulator(traffic, Regression.errors(3), Bursts.NONE, 21_000 + run), 600);
+            twoX[run] = secondsToFail(DEFAULTS.newJudge(),
+                    new TrafficSimulator(traffic, Regression.errors(2), Bursts.NONE, 22_000 + run), 600);
+        }
+        assertThat(threeX).doesNotContain(Double.NaN);
+        assertThat(twoX).doesNotContain(Double.NaN);
+        assertThat(median(threeX)).isLessThanOrEqualTo(30);
+        assertThat(median(twoX)).isLessThanOrEqualTo(60);
+    }
+
+    @Test
+    void aTenPercentLatencyRegressionIsCaught() {
+        TrafficModel traffic = TrafficModel.benchmark().withoutHistograms();
+        double[] seconds = new double[50];
+        for (int run = 0; run < seconds.length; run++) {
+            seconds[run] = secondsToFail(DEFAULTS.newJudge(),
+                    new TrafficSimulator(traffic, Regression.latency(0.10), Bursts.NONE, 23_000 + run), 600);
+        }
+        assertThat(seconds).doesNotContain(Double.NaN);
+        assertThat(median(seconds)).isLessThanOrEqualTo(90);
+    }
+
+    @Test
+    void aGoodCanaryIsPromotedAndExplainsWhy() {
+        TrafficModel traffic = TrafficModel.benchmark().withoutHistograms();
+        int promoted = 0;
+        Judgement last = null;
+        for (int run = 0; run < 40; run++) {
+            Judge judge = DEFAULTS.newJudge();
+            TrafficSimulator simulator = new TrafficSimulator(traffic, Regression.NONE, Bursts.NONE, 24_000 + run);
+            for (int s = 0; s < 900; s++) {
+                if (judge.update(simulator.next()) == Verdict.PASS) {
+                    promoted++;
+                    last = judge.judgement();
+                    break;
+                }
+            }
+        }
+        assertThat(promoted).isGreaterThanOrEqualTo(38);
+        assertThat(last.verdict()).isEqualTo(Verdict.PASS);
+        assertThat(last.elapsed()).isGreaterThanOrEqualTo(DEFAULTS.minTimeToPromote());
+        assertThat(last.evidence()).extracting(Evidence::metric).containsExactly("errors", "latency");
+        assertThat(last.evidence()).allSatisfy(e -> {
+            assertThat(e.verdict()).isEqualTo(Verdict.PASS);
+            assertThat(e.eValue()).isLessThan(100);
+            assertThat(e.canarySamples()).isPositive();
+        });
+        assertThat(last.reason()).contains("no worse than stable");
+    }
+
+    @Test
+    void aFailureIsFinalAndCarriesItsEvidence() {
+        Judge judge = DEFAULTS.withLatency(false).newJudge();
+        Judgement failed = null;
+        for (int w = 0; w < 120 && failed == null; w++) {
+            Judgement j = judge.observe(Windows.counts(w, SECOND, 950, 9, 50, 2)); // ~4x the error rate
+            if (j.verdict() == Verdict.FAIL) {
+                failed = j;
+            }
+        }
+        assertThat(failed).isNotNull();
+        Evidence errors = failed.evidence().get(0);
+        assertThat(errors.metric()).isEqualTo("errors");
+        assertThat(errors.verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(errors.eValue()).isGreaterThanOrEqualTo(100);
+        assertThat(errors.value()).isGreaterThan(3);
+        assertThat(errors.bound()).isEqualTo(1.1);
+        assertThat(failed.reason()).contains("e-value").contains(">= 100");
+        // good windows afterwards do not undo it
+        for (int w = 120; w < 300; w++) {
+            assertThat(judge.observe(Windows.counts(w, SECOND, 950, 9, 50, 0)).verdict()).isEqualTo(Verdict.FAIL);
+        }
+    }
+
+    @Test
+    void aMetricSourceErrorHoldsInsteadOfFailing() {
+        Judge judge = DEFAULTS.newJudge();
+        judge.observe(Windows.counts(0, SECOND, 950, 9, 50, 1));
+        for (int w = 1; w < 120; w++) {
+            Judgement j = judge.observe(Windows.missing(w, SECOND, "prometheus timed out"));
+            assertThat(j.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+            assertThat(j.reason()).contains("prometheus timed out").contains("holding");
+        }
+        assertThat(judge.judgement().evidence().get(0).canarySamples()).isEqualTo(50);
+    }
+
+    @Test
+    void aCanaryWithoutTrafficIsInconclusiveNotFailed() {
+        Judge judge = DEFAULTS.newJudge();
+        Judgement j = null;
+        for (int w = 0; w < 600; w++) {
+            j = judge.observe(Windows.counts(w, SECOND, 1_000, 10, 0, 0));
+        }
+        assertThat(j.verdict()).isEqualTo(Verdict.INCONCLUSIVE);
+        assertThat(j.reason()).contains("canary requests");
+    }
+
+    @Test
+    void anAppWithoutErrorsIsPromotedOnANegligibleErrorRate() {
+        Judge judge = DEFAULTS.withLatency(false).newJudge();
+        Verdict verdict = Verdict.INCONCLUSIVE;
+        int w = 0;
+        while (verdict != Verdict.PASS && w < 3_600) {
+            verdict = judge.update(Windows.counts(w++, SECOND, 950, 0, 50, 0));
+        }
+        assertThat(verdict).isEqualTo(Verdict.PASS);
+        assertThat(judge.judgement().evidence().get(0).reason()).contains("negligible");
+    }
+
+    @Test
+    void judgementBeforeAnyWindowIsRefused() {
+        Judge judge = DEFAULTS.newJudge();
+        assertThatThrownBy(judge::judgement).isInstanceOf(IllegalStateException.class);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+}
