@@ -185,14 +185,6 @@ final class LogOddsMixture {
         return Math.exp(theta[0]);
     }
 
-    double nullRatio() {
-        return Math.exp(theta0);
-    }
-
-    int gridSize() {
-        return theta.length;
-    }
-
     private static double softplus(double z) {
         return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     }
