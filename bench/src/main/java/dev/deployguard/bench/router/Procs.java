@@ -29,6 +29,19 @@ final class Procs implements AutoCloseable {
         started.put(handle, name);
     }
 
+    /**
+     * Throws when a process that must live for the whole run (a backend, the router, nginx; not wrk) has exited,
+     * e.g. because something outside the benchmark killed it: figures measured meanwhile would be meaningless.
+     */
+    synchronized void checkAlive(String phase) {
+        for (Map.Entry<ProcessHandle, String> e : started.entrySet()) {
+            if (!e.getValue().equals("wrk") && !e.getKey().isAlive()) {
+                throw new IllegalStateException(e.getValue() + " (pid " + e.getKey().pid() + ") exited during "
+                        + phase + "; was it stopped from outside the benchmark? (see its log)");
+            }
+        }
+    }
+
     /** The router by pid, if it is still the process that was started at {@code start}. */
     static Optional<ProcessHandle> byPid(long pid, Instant start) {
         return ProcessHandle.of(pid).filter(h -> h.info().startInstant().map(start::equals).orElse(true));

@@ -68,9 +68,10 @@ public final class RouterBench {
 
     /** How much of everything one run does. */
     record Settings(String mode, int rollbackRounds, boolean saturatedRollback, int throughputRounds,
-                    int throughputSeconds, int fixedRounds, double fixedSeconds, int warmupSeconds) {
-        static final Settings FULL = new Settings("full", 30, true, 3, 10, 4, 8, 5);
-        static final Settings QUICK = new Settings("quick", 20, false, 2, 4, 2, 3, 2);
+                    int throughputSeconds, int fixedRounds, double fixedSeconds, int warmupSeconds,
+                    double fixedWarmupSeconds, int splitSample) {
+        static final Settings FULL = new Settings("full", 30, true, 3, 10, 4, 8, 5, 1.0, 2_000);
+        static final Settings QUICK = new Settings("quick", 20, false, 2, 4, 2, 3, 2, 0.5, 1_000);
     }
 
     private record Target(String name, int port, ProcessHandle proxy) {
@@ -238,14 +239,17 @@ public final class RouterBench {
         ObjectNode observed = cfg.putObject("observed_split_pct_v2");
         for (Target t : targets) {
             if (t.proxy() != null) {
-                observed.put(t.name(), r1(observedShare(t.port(), 2, 2_000) * 100));
+                observed.put(t.name(), r1(observedShare(t.port(), 2, settings.splitSample()) * 100));
             }
         }
+        procs.checkAlive("start-up");
         for (Target t : targets) {
             log("warming up " + t.name());
             Wrk.run(procs, WRK_THREADS, WRK_CONNECTIONS, settings.warmupSeconds(), t.url());
-            FixedRateClient.run(t.port(), FIXED_RATE, 1.0, FIXED_RATE_CONNECTIONS);
+            FixedRateClient.run(t.port(), FIXED_RATE, settings.fixedWarmupSeconds(), FIXED_RATE_CONNECTIONS);
         }
+
+        procs.checkAlive("warm-up");
 
         // 2. Rollback switch time: under steady load (the headline figure), then with only the probe, then under
         // saturating load.
@@ -336,6 +340,7 @@ public final class RouterBench {
             Thread.sleep(kind == Load.NONE ? 100 : 1_000); // let the load settle
             probeThread.start();
             if (!waitForRun(probe, 0, 2, SETTLE_MIN_PROBES, 0, 5_000)) {
+                procs.checkAlive("rollback set-up");
                 throw new IllegalStateException("the probe never saw 100% v2 through the router before the rounds");
             }
             for (int round = 0; round < rounds; round++) {
@@ -409,6 +414,7 @@ public final class RouterBench {
                 // The rounds failed already; that failure is the one to report.
             }
         }
+        procs.checkAlive("rollback rounds (" + kind.name().toLowerCase() + " load)");
         ObjectNode r = JSON.createObjectNode();
         r.set("put_roundtrip", summary(put));
         r.set("traffic_moved", summary(moved));
@@ -504,6 +510,7 @@ public final class RouterBench {
                         proxyCpuUsPerRequest.get(t.name()).add(proxyCpu * 1e6 / w.requests());
                     }
                 }
+                procs.checkAlive("throughput round " + round + " " + t.name());
                 results.get(t.name()).add(w);
                 if (w.errors() > 0) {
                     notes.add("throughput round " + round + " " + t.name() + ": " + w.non2xx() + " non-2xx, "
@@ -566,6 +573,7 @@ public final class RouterBench {
                 foreignRuns.computeIfAbsent("fixed_rate", k -> new LinkedHashMap<>())
                         .computeIfAbsent(t.name(), k -> new ArrayList<>()).add(foreign);
                 noteForeign("fixed-rate round " + round + " " + t.name(), foreign);
+                procs.checkAlive("fixed-rate round " + round + " " + t.name());
                 merged.get(t.name()).add(r.histogram());
                 rounds.get(t.name()).add(new double[] {r.p(50), r.p(99)});
                 long[] c = counts.get(t.name());
