@@ -50,6 +50,12 @@ final class Harness implements AutoCloseable {
     }
 
     void writeSpec(String behaviour, int instances, String program, String listenAddress) throws IOException {
+        writeSpec(behaviour, instances, program, listenAddress, "");
+    }
+
+    /** @param strategy YAML of the app's strategy block, indented for the app level, or empty */
+    void writeSpec(String behaviour, int instances, String program, String listenAddress, String strategy)
+            throws IOException {
         Files.writeString(spec, """
                 apps:
                   demo:
@@ -63,7 +69,7 @@ final class Harness implements AutoCloseable {
                         listen: "%s"
                         readiness: {path: /ready, timeout: 20s, interval: 100ms}
                         stop: {gracePeriod: 3s}
-                """.formatted(program, classPath(), behaviour, instances, listenAddress));
+                """.formatted(program, classPath(), behaviour, instances, listenAddress) + strategy.indent(4));
     }
 
     /** Starts {@code deployguard server} as a child process and waits until its API answers. */

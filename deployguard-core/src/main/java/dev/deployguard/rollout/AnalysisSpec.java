@@ -14,13 +14,16 @@ import java.time.Duration;
  * @param successRate threshold judge: minimum success rate in percent per interval (Flagger's default 99)
  * @param maxLatencyMillis threshold judge: maximum p99 latency per interval (Flagger's default 500)
  * @param failureLimit threshold judge: consecutive failed intervals before rollback (Flagger's threshold)
+ * @param latency whether latency is judged besides errors
+ * @param latencyWarmup latency is not judged in a rollout's first moments: a freshly started process (a cold JIT,
+ *                      empty caches) is slower for a while, and that is not the regression users care about
  */
 public record AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
                            double alpha, double tolerance, double successRate, double maxLatencyMillis,
-                           int failureLimit) {
+                           int failureLimit, boolean latency, Duration latencyWarmup) {
 
     public static AnalysisSpec defaults() {
         return new AnalysisSpec("sequential", Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(10),
-                0.01, 0.2, 99.0, 500.0, 5);
+                0.01, 0.2, 99.0, 500.0, 5, true, Duration.ofSeconds(20));
     }
 }

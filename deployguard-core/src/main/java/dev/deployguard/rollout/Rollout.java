@@ -45,7 +45,7 @@ public record Rollout(
                 now, null, lastVerdict, outcome);
     }
 
-    Rollout weight(int bp) {
+    public Rollout weight(int bp) {
         return new Rollout(id, app, kind, stableRevision, canaryRevision, phase, stepIndex, bp, startedAt,
                 stepStartedAt, waitingFor, lastVerdict, outcome);
     }
@@ -60,7 +60,7 @@ public record Rollout(
                 stepStartedAt, waitingFor, v, outcome);
     }
 
-    Rollout done(Phase p, String why, Instant now) {
+    public Rollout done(Phase p, String why, Instant now) {
         return new Rollout(id, app, kind, stableRevision, canaryRevision, p, stepIndex, weight, startedAt, now, null,
                 lastVerdict, why);
     }

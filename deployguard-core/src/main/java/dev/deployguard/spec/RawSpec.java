@@ -100,6 +100,10 @@ final class RawSpec {
         String maxLatency;
         @JsonProperty("failureLimit")
         Integer failureLimit;
+        @JsonProperty("latency")
+        Boolean latency;
+        @JsonProperty("latencyWarmup")
+        String latencyWarmup;
     }
 
     static final class RawWebhook {

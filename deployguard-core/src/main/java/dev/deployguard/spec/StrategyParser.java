@@ -66,7 +66,8 @@ final class StrategyParser {
                 int threshold = raw.threshold == null ? analysis.failureLimit() : raw.threshold;
                 analysis = new AnalysisSpec(analysis.judge(), raw.interval == null ? analysis.interval() : interval,
                         analysis.minDuration(), analysis.maxDuration(), analysis.alpha(), analysis.tolerance(),
-                        analysis.successRate(), analysis.maxLatencyMillis(), threshold);
+                        analysis.successRate(), analysis.maxLatencyMillis(), threshold, analysis.latency(),
+                        analysis.latencyWarmup());
                 for (WebhookSpec h : hooks) {
                     if (h.type().equals("pre-rollout") || h.type().equals("acceptance")) {
                         steps.add(new Step.Webhook(h));
@@ -74,7 +75,8 @@ final class StrategyParser {
                 }
                 AnalysisSpec perStep = new AnalysisSpec(analysis.judge(), analysis.interval(), interval,
                         interval.multipliedBy(Math.max(1, threshold)).plus(analysis.maxDuration()), analysis.alpha(),
-                        analysis.tolerance(), analysis.successRate(), analysis.maxLatencyMillis(), threshold);
+                        analysis.tolerance(), analysis.successRate(), analysis.maxLatencyMillis(), threshold,
+                        analysis.latency(), analysis.latencyWarmup());
                 for (int w = step; w <= max; w += step) {
                     steps.add(new Step.SetWeight(w));
                     steps.add(new Step.Analysis(perStep));
@@ -187,6 +189,8 @@ final class StrategyParser {
         if (success <= 0 || success > 100) {
             problems.add(at + ".successRate: expected a percentage in (0, 100], got " + success);
         }
+        Duration warmup = duration(raw.latencyWarmup, Durations.format(d.latencyWarmup()), at + ".latencyWarmup",
+                problems);
         Duration maxLatency = duration(raw.maxLatency, (long) d.maxLatencyMillis() + "ms", at + ".maxLatency",
                 problems);
         int failureLimit = raw.failureLimit == null ? d.failureLimit() : raw.failureLimit;
@@ -200,7 +204,8 @@ final class StrategyParser {
             problems.add(at + ".maxDuration: must be at least minDuration (" + Durations.format(min) + ")");
             return null;
         }
-        return new AnalysisSpec(judge, interval, min, max, alpha, tol, success, maxLatency.toMillis(), failureLimit);
+        return new AnalysisSpec(judge, interval, min, max, alpha, tol, success, maxLatency.toMillis(), failureLimit,
+                raw.latency == null || raw.latency, warmup);
     }
 
     private static List<WebhookSpec> webhooks(List<RawSpec.RawWebhook> raw, String at, List<String> problems) {

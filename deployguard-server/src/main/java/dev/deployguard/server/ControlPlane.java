@@ -7,11 +7,11 @@ import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.analysis.Judge;
 import dev.deployguard.rollout.AnalysisSpec;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.server.deploy.Analyses;
 import dev.deployguard.server.deploy.AppLocks;
-import dev.deployguard.server.deploy.CanaryAnalysis;
 import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
@@ -61,7 +61,7 @@ public final class ControlPlane implements AutoCloseable {
         this(config, clock, Analyses::forSpec);
     }
 
-    public ControlPlane(Config config, Clock clock, Function<AnalysisSpec, CanaryAnalysis> analyses) {
+    public ControlPlane(Config config, Clock clock, Function<AnalysisSpec, Judge> analyses) {
         this.stateDir = config.stateDir().toAbsolutePath();
         this.store = config.storeUrl() == null ? JdbcStore.embedded(stateDir)
                 : JdbcStore.open(config.storeUrl(), config.storeUser(), config.storePassword());

@@ -71,7 +71,7 @@ final class TrackStats {
                 pairing.lastStableMicros = value;
             } else if ("canary".equals(track)) {
                 long stable = pairing.lastStableMicros;
-                if (stable > 0 && value != stable) {
+                if (stable > 0 && Math.abs(value - stable) > tieBand(value, stable)) {
                     (value > stable ? second.slower : second.faster).increment();
                 }
             }
@@ -146,6 +146,17 @@ final class TrackStats {
         final LongAdder proxyErrors = new LongAdder();
         final AtomicHistogram latency = new AtomicHistogram(HIGHEST_MICROS, DIGITS);
     }
+
+    /**
+     * Pairs closer than this are ties and carry no sign: differences below 1 ms or 10% are noise (JIT warm-up, a
+     * GC pause) that no user notices. The band is a symmetric function of the pair, so for exchangeable canary and
+     * stable latencies "slower" and "faster" stay equally likely and the sign test keeps its guarantee.
+     */
+    static long tieBand(long a, long b) {
+        return Math.max(TIE_MICROS, Math.min(a, b) / 10);
+    }
+
+    static final long TIE_MICROS = 1_000;
 
     /** The latest successful stable latency, shared by the tracks of one router for the canary's sign test. */
     static final class Pairing {

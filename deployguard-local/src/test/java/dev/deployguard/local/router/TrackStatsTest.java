@@ -102,6 +102,7 @@ class TrackStatsTest {
         TrackStats canary = new TrackStats("canary", 2, T0, pairing);
         stable.record(200, false, 20_000);          // 20 ms: bucket (10, 25]
         canary.record(200, false, 30_000);          // slower than 20 ms: (25, 50]
+        canary.record(200, false, 21_500);          // within 10% of 20 ms: a tie, (10, 25]
         canary.record(200, false, 3_000);           // faster: (0, 5]
         canary.record(500, false, 90_000);          // an error: not paired
         stable.record(200, false, 60_000_000);      // 60 s: overflow bucket
@@ -111,12 +112,12 @@ class TrackStatsTest {
             s.roll(T0 + 2_000);
         }
         Window c = canary.metrics(Long.MIN_VALUE).windows().get(0);
-        assertThat(c.requests()).isEqualTo(4);
+        assertThat(c.requests()).isEqualTo(5);
         assertThat(c.canarySlower()).isEqualTo(1);
         assertThat(c.canaryFaster()).isEqualTo(2);
-        assertThat(c.latencySumMicros()).isEqualTo(163_000);
+        assertThat(c.latencySumMicros()).isEqualTo(184_500);
         assertThat(c.latencyBuckets()).hasSize(Window.BUCKET_BOUNDS_MILLIS.length + 1)
-                .containsExactly(1L, 0L, 0L, 2L, 0L, 1L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L);
+                .containsExactly(1L, 0L, 1L, 2L, 0L, 1L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L);
         Window s = stable.metrics(Long.MIN_VALUE).windows().get(0);
         assertThat(s.canarySlower() + s.canaryFaster()).as("only the canary track pairs").isZero();
         assertThat(s.latencyBuckets().get(Window.BUCKET_BOUNDS_MILLIS.length)).as("overflow").isEqualTo(1);

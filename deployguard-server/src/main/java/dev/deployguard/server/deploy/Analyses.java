@@ -1,13 +1,34 @@
 package dev.deployguard.server.deploy;
 
+import dev.deployguard.analysis.FailureCounting;
+import dev.deployguard.analysis.Judge;
+import dev.deployguard.analysis.MannWhitneyConfig;
+import dev.deployguard.analysis.SequentialConfig;
+import dev.deployguard.analysis.ThresholdConfig;
 import dev.deployguard.rollout.AnalysisSpec;
+import java.time.Duration;
 
-/** Builds the analysis a rollout's spec asks for, from the judges in {@code dev.deployguard.analysis}. */
+/** Builds the judge a rollout's analysis spec asks for, with the spec's settings over each judge's defaults. */
 public final class Analyses {
     private Analyses() {
     }
 
-    public static CanaryAnalysis forSpec(AnalysisSpec spec) {
-        throw new UnsupportedOperationException("judges not wired yet: " + spec.judge());
+    public static Judge forSpec(AnalysisSpec spec) {
+        return switch (spec.judge()) {
+            case "threshold" -> new ThresholdConfig(spec.interval(), spec.successRate(),
+                    spec.latency() ? spec.maxLatencyMillis() : Double.NaN,
+                    FailureCounting.TOTAL, spec.failureLimit(), spec.failureLimit(), 1, 50).newJudge();
+            case "mannWhitney" -> {
+                Duration lifetime = spec.maxDuration();
+                Duration every = lifetime.dividedBy(4).compareTo(spec.interval()) < 0 ? spec.interval()
+                        : lifetime.dividedBy(4);
+                MannWhitneyConfig d = MannWhitneyConfig.defaults();
+                yield new MannWhitneyConfig(spec.interval(), every, lifetime, d.lookback(), d.passScore(),
+                        d.marginalScore(), d.confidenceLevel(), d.tolerance(), d.metrics(), d.groupWeights())
+                        .newJudge();
+            }
+            default -> SequentialConfig.defaults().withAlpha(spec.alpha()).withErrorTolerance(spec.tolerance())
+                    .withMinTimeToPromote(spec.minDuration()).withLatency(spec.latency()).newJudge();
+        };
     }
 }

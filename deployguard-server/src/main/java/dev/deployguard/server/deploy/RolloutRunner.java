@@ -2,8 +2,13 @@ package dev.deployguard.server.deploy;
 
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
+import dev.deployguard.analysis.Judge;
+import dev.deployguard.analysis.Judgement;
+import dev.deployguard.analysis.LatencyHistogram;
+import dev.deployguard.analysis.LatencyPairs;
+import dev.deployguard.analysis.TrackWindow;
+import dev.deployguard.analysis.WindowObservation;
 import dev.deployguard.event.EventKinds;
-import dev.deployguard.json.Json;
 import dev.deployguard.local.router.RouterMetrics;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
@@ -21,11 +26,6 @@ import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.Store;
 import dev.deployguard.traffic.RouteTable;
 import dev.deployguard.traffic.Track;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,7 +53,7 @@ public final class RolloutRunner {
     private final AppLocks appLocks;
     private final Clock clock;
     private final Deployer deployer;
-    private final Function<AnalysisSpec, CanaryAnalysis> analyses;
+    private final Function<AnalysisSpec, Judge> analyses;
     private final RolloutEngine engine = new RolloutEngine();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final ExecutorService hooks = Executors.newCachedThreadPool(r -> {
@@ -61,24 +61,25 @@ public final class RolloutRunner {
         t.setDaemon(true);
         return t;
     });
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-            .version(HttpClient.Version.HTTP_1_1).build();
+    private final WebhookCaller webhooks = new WebhookCaller();
 
     /** In-memory companions of a stored rollout: its analysis and a webhook call in flight. */
     private static final class Running {
-        final CanaryAnalysis analysis;
+        final Judge analysis;
         Instant wakeAt;
         Instant nextAnalysisAt;
         long lastWindowMs;
         CompletableFuture<Observation> webhook;
 
-        Running(CanaryAnalysis analysis) {
+        Running(Judge analysis, Instant since) {
             this.analysis = analysis;
+            // Only seconds that begin after the rollout began: earlier ones had no canary to compare.
+            this.lastWindowMs = since.toEpochMilli() - Math.floorMod(since.toEpochMilli(), 1000L);
         }
     }
 
     public RolloutRunner(Store store, SpecSource specs, RouterProcesses routers, EventLog events, AppLocks appLocks,
-                         Clock clock, Deployer deployer, Function<AnalysisSpec, CanaryAnalysis> analyses) {
+                         Clock clock, Deployer deployer, Function<AnalysisSpec, Judge> analyses) {
         this.store = store;
         this.specs = specs;
         this.routers = routers;
@@ -91,6 +92,17 @@ public final class RolloutRunner {
 
     /** Begins a rollout of a ready release beside the serving one; returns once the first step is applied. */
     Rollout begin(Release canary, Release stable, AppSpec app, String actor) {
+        // Wait for a tick still carrying out the previous rollout's last actions (its cleanup) to finish.
+        var monitor = appLocks.of(app.name());
+        monitor.lock();
+        try {
+            return beginLocked(canary, stable, app, actor);
+        } finally {
+            monitor.unlock();
+        }
+    }
+
+    private Rollout beginLocked(Release canary, Release stable, AppSpec app, String actor) {
         Strategy strategy = app.strategy();
         String kind = strategy instanceof Strategy.BlueGreen ? "blueGreen" : "canary";
         Rollout r = store.saveRollout(Rollout.start(0, app.name(), kind, stable.revision(), canary.revision(),
@@ -98,12 +110,22 @@ public final class RolloutRunner {
         events.record(app.name(), canary.revision(), actor, "rollout.started", kind + " rollout of "
                 + canary.version() + " (revision " + canary.revision() + ") beside revision " + stable.revision()
                 + " (" + stable.version() + ")", Map.of("rollout", r.id(), "strategy", kind));
-        if (strategy instanceof Strategy.BlueGreen bg) {
-            preview(app.name(), bg.previewListen(), canary, actor);
+        try {
+            if (strategy instanceof Strategy.BlueGreen bg) {
+                preview(app.name(), bg.previewListen(), canary, actor);
+            }
+            setWeight(r, 0, actor);
+            running.put(app.name(), new Running(analyses.apply(analysisOf(strategy)), clock.instant()));
+            return step(app.name(), Observation.NONE, actor);
+        } catch (RuntimeException e) {
+            // Could not even start: put everything back as it was, so nothing is half-applied.
+            running.remove(app.name());
+            Rollout failed = store.activeRollout(app.name()).orElse(r);
+            apply(failed, new Decision(failed.weight(0).done(Rollout.Phase.ROLLED_BACK, "could not start: " + e,
+                    clock.instant()), List.of(new Action.RollBack("could not start: " + e)), null), actor);
+            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "the " + kind + " rollout of " + canary.version()
+                    + " could not start (" + e.getMessage() + "); traffic stays on revision " + stable.revision(), e);
         }
-        setWeight(r, 0, actor);
-        running.put(app.name(), new Running(analyses.apply(analysisOf(strategy))));
-        return step(app.name(), Observation.NONE, actor);
     }
 
     private static AnalysisSpec analysisOf(Strategy s) {
@@ -122,7 +144,7 @@ public final class RolloutRunner {
             store.activeRollout(app).ifPresent(r -> {
                 store.saveRollout(engine.resume(r), clock.instant());
                 Strategy s = strategy(app);
-                running.put(app, new Running(analyses.apply(analysisOf(s))));
+                running.put(app, new Running(analyses.apply(analysisOf(s)), clock.instant()));
                 events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed the " + r.kind()
                         + " rollout of revision " + r.canaryRevision() + " at step " + (r.stepIndex() + 1)
                         + " (" + r.phase() + "); its analysis starts collecting evidence afresh");
@@ -150,8 +172,11 @@ public final class RolloutRunner {
     private void tickApp(String app) {
         Running run = running.get(app);
         Optional<Rollout> active = store.activeRollout(app);
-        if (run == null || active.isEmpty()) {
-            running.remove(app);
+        if (run == null) {
+            return;
+        }
+        if (active.isEmpty()) {
+            running.remove(app, run);
             return;
         }
         Rollout r = active.get();
@@ -163,14 +188,13 @@ public final class RolloutRunner {
             run.webhook = null;
         } else if (run.nextAnalysisAt == null || !now.isBefore(run.nextAnalysisAt)) {
             run.nextAnalysisAt = now.plus(analysis.interval());
-            Optional<WindowTotals> totals = totals(app, r, run, now);
-            if (totals.isPresent()) {
-                Observation v = run.analysis.observe(totals.get());
-                obs = new Observation(v.verdict(), v.evidence(), null, null);
-            } else {
-                obs = new Observation("INCONCLUSIVE", "metric source unavailable: holding traffic where it is",
-                        null, null);
+            WindowObservation w = window(app, r, run, now);
+            if (now.isBefore(r.startedAt().plus(analysis.latencyWarmup())) && !w.isMissing()) {
+                w = new WindowObservation(w.start(), w.end(), w.stable(), w.canary(), w.canaryShare(),
+                        LatencyPairs.NONE, "");
             }
+            Judgement j = run.analysis.observe(w);
+            obs = Observation.verdict(j.verdict().name(), j.toString());
         } else if (run.wakeAt == null || now.isBefore(run.wakeAt)) {
             return;
         }
@@ -192,7 +216,7 @@ public final class RolloutRunner {
         try {
             Rollout r = store.activeRollout(app).orElseThrow(() -> DeployGuardException.badInput("app '" + app
                     + "' has no rollout in progress; deploy a new version with a canary or blueGreen strategy"));
-            running.computeIfAbsent(app, a -> new Running(analyses.apply(analysisOf(strategy(app)))));
+            running.computeIfAbsent(app, a -> new Running(analyses.apply(analysisOf(strategy(app))), clock.instant()));
             return apply(r, engine.command(r, strategy(app), c, actor, clock.instant()), actor);
         } finally {
             monitor.unlock();
@@ -214,7 +238,7 @@ public final class RolloutRunner {
             if (a instanceof Action.SetWeight w) {
                 setWeight(next, w.basisPoints(), actor);
             } else if (a instanceof Action.CallWebhook w) {
-                CompletableFuture<Observation> f = CompletableFuture.supplyAsync(() -> call(w.webhook(), next), hooks);
+                CompletableFuture<Observation> f = CompletableFuture.supplyAsync(() -> webhooks.call(w.webhook(), context(next)), hooks);
                 if (next.phase().isDone()) {
                     f.thenAccept(o -> events.record(next.app(), next.canaryRevision(), "system",
                             Boolean.TRUE.equals(o.webhookPassed()) ? "webhook.passed" : "webhook.failed",
@@ -233,8 +257,9 @@ public final class RolloutRunner {
                         Map.of("rollout", next.id(), "step", next.stepIndex(), "weight", next.weight()));
             }
         }
-        if (next.phase().isDone()) {
-            running.remove(next.app());
+        if (next.phase().isDone() && run != null) {
+            // Only this rollout's companion: a new rollout of the app may have started meanwhile.
+            running.remove(next.app(), run);
         }
         return next;
     }
@@ -289,25 +314,26 @@ public final class RolloutRunner {
                 + r.canaryRevision() + " promoted and baked; it serves 100% of " + r.app() + " traffic");
     }
 
-    private Optional<WindowTotals> totals(String app, Rollout r, Running run, Instant now) {
+    /**
+     * The interval since the last look, from the router's aligned one-second windows: stable and canary counts,
+     * exact latency histograms and the canary's sign-test pairs. Only seconds that closed at least 1.5 s ago are
+     * taken (the router publishes a second once no request can still land in it). If the router does not answer,
+     * the window is reported missing: the judges hold instead of judging.
+     */
+    private WindowObservation window(String app, Rollout r, Running run, Instant now) {
+        Instant from = Instant.ofEpochMilli(run.lastWindowMs + 1000);
+        Instant end = now.isAfter(from) ? now : from.plusMillis(1);
         RouterMetrics m;
         try {
-            m = routers.client(app).metrics();
+            m = routers.client(app).metrics(run.lastWindowMs + 1);
         } catch (DeployGuardException e) {
-            return Optional.empty();
+            return WindowObservation.missing(from, end, "router metrics unavailable: " + e.getMessage());
         }
-        // Only whole seconds that ended at least half a second ago: later requests may still be in flight.
         long complete = now.toEpochMilli() - 1500;
-        long from = run.lastWindowMs;
-        long stableReq = 0;
-        long stableErr = 0;
-        long canaryReq = 0;
-        long canaryErr = 0;
-        double s50 = 0;
-        double c50 = 0;
-        double s99 = 0;
-        double c99 = 0;
-        long last = from;
+        TrackWindow stable = TrackWindow.NONE;
+        TrackWindow canary = TrackWindow.NONE;
+        LatencyPairs pairs = LatencyPairs.NONE;
+        long last = run.lastWindowMs;
         for (RouterMetrics.TrackMetrics t : m.tracks()) {
             boolean isCanary = t.revision() == r.canaryRevision() && t.track().equals("canary");
             boolean isStable = t.revision() == r.stableRevision() && t.track().equals("stable");
@@ -315,61 +341,51 @@ public final class RolloutRunner {
                 continue;
             }
             for (RouterMetrics.Window w : t.windows()) {
-                if (w.startEpochMs() <= from || w.startEpochMs() > complete || w.requests() == 0) {
+                if (w.startEpochMs() <= run.lastWindowMs || w.startEpochMs() > complete) {
                     continue;
                 }
                 last = Math.max(last, w.startEpochMs());
+                TrackWindow tw = trackWindow(w);
                 if (isCanary) {
-                    canaryReq += w.requests();
-                    canaryErr += w.errors();
-                    c50 += (double) w.p50Micros() * w.requests();
-                    c99 += (double) w.p99Micros() * w.requests();
+                    canary = canary.plus(tw);
+                    pairs = pairs.plus(new LatencyPairs(w.canarySlower(), w.canaryFaster()));
                 } else {
-                    stableReq += w.requests();
-                    stableErr += w.errors();
-                    s50 += (double) w.p50Micros() * w.requests();
-                    s99 += (double) w.p99Micros() * w.requests();
+                    stable = stable.plus(tw);
                 }
             }
         }
         run.lastWindowMs = last;
-        return Optional.of(new WindowTotals(from, last + 1000, stableReq, stableErr, canaryReq, canaryErr,
-                stableReq == 0 ? 0 : s50 / stableReq, canaryReq == 0 ? 0 : c50 / canaryReq,
-                stableReq == 0 ? 0 : s99 / stableReq, canaryReq == 0 ? 0 : c99 / canaryReq));
+        if (!Instant.ofEpochMilli(last + 1000).isAfter(from)) {
+            return WindowObservation.measured(from, end, TrackWindow.NONE, TrackWindow.NONE, LatencyPairs.NONE);
+        }
+        return WindowObservation.measured(from, Instant.ofEpochMilli(last + 1000), stable, canary, pairs);
     }
 
-    /** A Flagger-style webhook call: POST the rollout's context, 2xx passes; retried, each try bounded. */
-    Observation call(WebhookSpec hook, Rollout r) {
+    private static TrackWindow trackWindow(RouterMetrics.Window w) {
+        if (w.requests() == 0) {
+            return TrackWindow.counts(0, 0);
+        }
+        double[] bounds = RouterMetrics.Window.BUCKET_BOUNDS_MILLIS;
+        long[] counts = new long[bounds.length + 1];
+        if (w.latencyBuckets().size() == counts.length) {
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = w.latencyBuckets().get(i);
+            }
+        } else {
+            counts[counts.length - 1] = w.requests();
+        }
+        return new TrackWindow(w.requests(), Math.min(w.errors(), w.requests()), w.latencySumMicros() / 1000.0,
+                LatencyHistogram.of(bounds, counts));
+    }
+
+    private static Map<String, Object> context(Rollout r) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", r.app());
-        body.put("type", hook.type());
         body.put("phase", r.phase().name());
         body.put("stableRevision", r.stableRevision());
         body.put("canaryRevision", r.canaryRevision());
         body.put("weight", r.weight());
-        String last = "not called";
-        for (int attempt = 0; attempt <= hook.retries(); attempt++) {
-            try {
-                var req = HttpRequest.newBuilder(URI.create(hook.url())).timeout(hook.timeout())
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(Json.mapper().writeValueAsBytes(body))).build();
-                HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
-                String text = resp.body().length() > 200 ? resp.body().substring(0, 200) + "..." : resp.body();
-                if (resp.statusCode() / 100 == 2) {
-                    return Observation.webhook(true, "HTTP " + resp.statusCode() + " after " + (attempt + 1)
-                            + " attempt(s)");
-                }
-                last = "HTTP " + resp.statusCode() + (text.isBlank() ? "" : ": " + text.strip());
-            } catch (java.net.http.HttpTimeoutException e) {
-                last = "timed out after " + hook.timeout().toMillis() + " ms";
-            } catch (IOException e) {
-                last = "unreachable: " + e.getMessage();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Observation.webhook(false, "interrupted");
-            }
-        }
-        return Observation.webhook(false, last + " (" + (hook.retries() + 1) + " attempt(s))");
+        return body;
     }
 
     private Strategy strategy(String app) {

@@ -1,0 +1,130 @@
+package dev.deployguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.deployguard.local.load.SteadyTraffic;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Progressive delivery end to end: real app processes, real traffic through the router, the default sequential
+ * judge deciding from the router's per-request windows.
+ */
+class CanaryIT {
+    static final String CANARY = """
+            strategy:
+              canary:
+                steps:
+                  - setWeight: 25
+                  - analysis: {}
+                  - setWeight: 50
+                  - analysis: {}
+                analysis: {interval: 1s, minDuration: 3s, maxDuration: 120s, latency: false}
+                bake: 2s
+            """;
+
+    @TempDir
+    Path dir;
+    Harness h;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    private JsonNode awaitRolloutDone() throws InterruptedException {
+        JsonNode[] last = new JsonNode[1];
+        try {
+            Harness.await(Duration.ofSeconds(150), () -> {
+                last[0] = h.ok("status", "demo", "-o", "json").json().path("rollout");
+                String phase = last[0].path("phase").asText();
+                return phase.equals("SUCCEEDED") || phase.equals("ROLLED_BACK");
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError("rollout not done: " + last[0], e);
+        }
+        return last[0];
+    }
+
+    private List<String> kinds() {
+        List<String> out = new ArrayList<>();
+        h.ok("events", "demo", "-o", "json").json().path("events").forEach(e -> out.add(e.path("kind").asText()));
+        return out;
+    }
+
+    @Test
+    void aBadCanaryIsRolledBackByItselfAndAGoodOneIsPromoted() throws Exception {
+        h = new Harness(dir, "v2:errorRate=0.2", 1);
+        h.writeSpec("v2:errorRate=0.2", 1, Harness.java(),
+                "127.0.0.1:" + h.listen, CANARY);
+        h.startServer();
+        h.ok("deploy", "demo", "--version", "v1");
+        try (var traffic = new SteadyTraffic(h.app(), 4, 400).start()) {
+            String started = h.ok("deploy", "demo", "--version", "v2").out();
+            assertThat(started).contains("canary rollout of v2", "started");
+            JsonNode bad = awaitRolloutDone();
+            assertThat(bad.path("phase").asText()).isEqualTo("ROLLED_BACK");
+            assertThat(bad.path("outcome").asText()).contains("analysis failed");
+            assertThat(h.get()).contains("v1");
+            assertThat(kinds()).contains("rollout.started", "analysis.verdict", "rollback.automatic");
+
+            h.ok("deploy", "demo", "--version", "v3");
+            JsonNode good = awaitRolloutDone();
+            assertThat(good.path("phase").asText()).isEqualTo("SUCCEEDED");
+            assertThat(good.path("lastVerdict").asText()).startsWith("PASS");
+            traffic.stop();
+            assertThat(traffic.answers()).containsKeys("hello from demo v1", "hello from demo v3");
+        }
+        JsonNode history = h.ok("history", "demo", "-o", "json").json();
+        assertThat(history.path("releases").findValuesAsText("status"))
+                .containsExactly("SUPERSEDED", "ROLLED_BACK", "DEPLOYED");
+        JsonNode metrics = h.ok("status", "demo", "-o", "json").json();
+        assertThat(metrics.path("serving").path("version").asText()).isEqualTo("v3");
+    }
+
+    @Test
+    void abortPauseResumeAndPromoteFullFromTheCli() throws Exception {
+        h = new Harness(dir, "", 1);
+        h.writeSpec("", 1, Harness.java(), "127.0.0.1:" + h.listen, """
+                strategy:
+                  canary:
+                    steps:
+                      - setWeight: 10
+                      - pause: {}
+                      - setWeight: 50
+                      - pause: {duration: 1h}
+                    bake: 1s
+                """);
+        h.startServer();
+        h.ok("deploy", "demo", "--version", "v1");
+        h.ok("deploy", "demo", "--version", "v2");
+        JsonNode r = h.ok("status", "demo", "-o", "json").json().path("rollout");
+        assertThat(r.path("phase").asText()).isEqualTo("PAUSED");
+        assertThat(r.path("weight").asInt()).isEqualTo(1000);
+        assertThat(h.cli("deploy", "demo", "--version", "v9").exit()).as("busy while a rollout runs").isEqualTo(4);
+
+        assertThat(h.ok("promote", "demo").out()).contains("canary weight 50%");
+        assertThat(h.ok("pause", "demo").out()).contains("PAUSED");
+        assertThat(h.cli("pause", "demo").exit()).isEqualTo(2);
+        assertThat(h.ok("resume", "demo").out()).contains("PROGRESSING");
+        assertThat(h.ok("abort", "demo").out()).contains("ROLLED_BACK", "aborted by");
+        assertThat(h.get()).isEqualTo("hello from demo v1");
+        assertThat(h.cli("abort", "demo").exit()).as("nothing to abort").isEqualTo(2);
+
+        h.ok("deploy", "demo", "--version", "v3");
+        h.ok("promote", "demo", "--full");
+        JsonNode done = awaitRolloutDone();
+        assertThat(done.path("phase").asText()).isEqualTo("SUCCEEDED");
+        assertThat(h.get()).isEqualTo("hello from demo v3");
+        assertThat(h.ok("history", "demo", "-o", "json").json().path("releases").findValuesAsText("status"))
+                .containsExactly("SUPERSEDED", "ROLLED_BACK", "DEPLOYED");
+    }
+}
