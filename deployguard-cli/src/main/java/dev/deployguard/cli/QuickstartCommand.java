@@ -33,10 +33,34 @@ final class QuickstartCommand implements Callable<Integer> {
 
     @Option(names = "--rate", defaultValue = "200", description = "Requests per second of steady traffic (default 200)")
     int rate;
+    @Option(names = "--canary-rate", defaultValue = "400",
+            description = "Requests per second during the canary part (default 400)")
+    int canaryRate;
     @Option(names = "--keep-state", description = "Keep the quickstart's state directory (logs, database) afterwards")
     boolean keepState;
 
     private long t0;
+    private String badOutcome = "?";
+    private String goodOutcome = "?";
+    private long goodFailed = -1;
+
+    /**
+     * Appended to the spec before the canary part: 25% then 50% of traffic, each step judged by the default
+     * sequential judge on errors. An error rate confidently under 1% counts as good enough to promote, so the good
+     * release is promoted within the quickstart's time; production apps keep the 0.1% default.
+     */
+    static final String CANARY = """
+                strategy:
+                  canary:
+                    steps:
+                      - setWeight: 25
+                      - analysis: {}
+                      - setWeight: 50
+                      - analysis: {}
+                    analysis: {interval: 1s, minDuration: 5s, maxDuration: 3m, latency: false,
+                               negligibleErrorRate: 0.01}
+                    bake: 3s
+            """;
 
     @Override
     public Integer call() throws Exception {
@@ -59,22 +83,22 @@ final class QuickstartCommand implements Callable<Integer> {
             var client = new ApiClient(api.url(), cp.apiToken(), System.getProperty("user.name", "quickstart"));
             say("control plane API on " + api.url() + "; the demo app will be served on http://127.0.0.1:" + listen);
 
-            step("1/4 deploy v1");
+            step("1/6 deploy v1");
             deploy(client, "v1", "initial release", false);
             traffic = new SteadyTraffic(URI.create("http://127.0.0.1:" + listen + "/"), 4, rate).start();
             say("steady traffic started: " + rate + " req/s through the router");
             pause(Duration.ofSeconds(2));
 
-            step("2/4 upgrade to v2");
+            step("2/6 upgrade to v2");
             deploy(client, "v2", "upgrade to v2", false);
             pause(Duration.ofSeconds(2));
 
-            step("3/4 roll back to the previous release");
+            step("3/6 roll back to the previous release");
             JsonNode rb = client.post("/api/apps/demo/rollback", Map.of());
             say(rb.path("message").asText());
             pause(Duration.ofSeconds(2));
 
-            step("4/4 upgrade to v3, which never becomes ready, with --atomic --timeout 4s");
+            step("4/6 upgrade to v3, which never becomes ready, with --atomic --timeout 4s");
             boolean refused = false;
             try {
                 deploy(client, "v3", "upgrade to v3 (broken readiness)", true);
@@ -85,18 +109,62 @@ final class QuickstartCommand implements Callable<Integer> {
             }
             pause(Duration.ofMillis(1500));
             traffic.stop();
+            long firstFailed = traffic.failed();
+            long firstSent = traffic.sent();
+            var firstAnswers = traffic.answers();
+            var firstSamples = traffic.failureSamples();
+
+            step("5/6 canary: v4 answers 2% of requests with errors; DeployGuard must catch it by itself");
+            Files.writeString(spec, Files.readString(spec) + CANARY);
+            say("the spec now has a canary strategy (the spec is read again for each operation)");
+            long detectMillis;
+            long blastRadius;
+            try (var canaryTraffic = new SteadyTraffic(URI.create("http://127.0.0.1:" + listen + "/"), 4,
+                    canaryRate).start()) {
+                long t = System.nanoTime();
+                deploy(client, "v4", "v4 with a 2% error regression", false);
+                JsonNode bad = awaitRollout(client);
+                detectMillis = (System.nanoTime() - t) / 1_000_000;
+                canaryTraffic.stop();
+                blastRadius = canaryTraffic.failed();
+                badOutcome = bad.path("phase").asText();
+                say("rollout of v4: " + badOutcome + " after " + detectMillis / 1000.0 + " s: "
+                        + bad.path("outcome").asText());
+            }
+
+            step("6/6 canary: v5 is good; DeployGuard must promote it by itself");
+            long promoteMillis;
+            try (var canaryTraffic = new SteadyTraffic(URI.create("http://127.0.0.1:" + listen + "/"), 4,
+                    canaryRate).start()) {
+                long t = System.nanoTime();
+                deploy(client, "v5", "v5, a good release", false);
+                JsonNode good = awaitRollout(client);
+                promoteMillis = (System.nanoTime() - t) / 1_000_000;
+                canaryTraffic.stop();
+                goodOutcome = good.path("phase").asText();
+                say("rollout of v5: " + goodOutcome + " after " + promoteMillis / 1000.0 + " s ("
+                        + good.path("lastVerdict").asText().lines().findFirst().orElse("") + ")");
+                goodFailed = canaryTraffic.failed();
+            }
 
             System.out.println();
             System.out.println("History of demo:");
             System.out.print(HistoryCommand.table(client.get("/api/apps/demo/history")).indent(2));
             System.out.println();
-            System.out.println("User traffic through the router: " + traffic.sent() + " requests, "
-                    + traffic.failed() + " failed");
-            traffic.answers().forEach((body, n) -> System.out.println("  " + n + " x \"" + body + "\""));
-            traffic.failureSamples().forEach(f -> System.out.println("  failure: " + f));
-            ok = refused && traffic.failed() == 0 && traffic.sent() > 0;
+            System.out.println("User traffic through the router during deploy, upgrade, rollback and the broken"
+                    + " upgrade: " + firstSent + " requests, " + firstFailed + " failed");
+            firstAnswers.forEach((body, n) -> System.out.println("  " + n + " x \"" + body + "\""));
+            firstSamples.forEach(f -> System.out.println("  failure: " + f));
+            System.out.printf("Canary v4 (2%% errors): %s by the sequential judge %.1f s after the deploy began;"
+                    + " %d user requests hit its errors before the rollback%n", badOutcome, detectMillis / 1000.0,
+                    blastRadius);
+            System.out.printf("Canary v5 (good): %s %.1f s after the deploy began, %d failed requests%n", goodOutcome,
+                    promoteMillis / 1000.0, goodFailed);
+            ok = refused && firstFailed == 0 && firstSent > 0 && "ROLLED_BACK".equals(badOutcome)
+                    && "SUCCEEDED".equals(goodOutcome) && goodFailed == 0;
             System.out.println(ok ? "Quickstart passed: zero failed requests across upgrade, rollback and a broken"
-                    + " upgrade." : "Quickstart FAILED: see above.");
+                    + " upgrade; the bad canary was rolled back and the good one promoted, by themselves."
+                    : "Quickstart FAILED: see above.");
             return ok ? 0 : ExitCode.FAILURE.code();
         } finally {
             if (traffic != null) {
@@ -118,6 +186,26 @@ final class QuickstartCommand implements Callable<Integer> {
             }
             say("done in " + Duration.ofNanos(System.nanoTime() - t0).toMillis() / 1000.0 + " s");
         }
+    }
+
+    private JsonNode awaitRollout(ApiClient client) throws InterruptedException {
+        String lastLine = "";
+        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode r = client.get("/api/apps/demo/status").path("rollout");
+            String phase = r.path("phase").asText();
+            if (phase.equals("SUCCEEDED") || phase.equals("ROLLED_BACK")) {
+                return r;
+            }
+            String line = phase + ", canary weight " + r.path("weight").asInt() / 100 + "%, "
+                    + r.path("lastVerdict").asText("").lines().findFirst().orElse("");
+            if (!line.equals(lastLine)) {
+                say("    " + (line.length() > 150 ? line.substring(0, 150) + "..." : line));
+                lastLine = line;
+            }
+            Thread.sleep(2000);
+        }
+        throw new DeployGuardException(ExitCode.FAILURE, "the canary rollout did not finish within 4 minutes");
     }
 
     private void deploy(ApiClient client, String version, String cause, boolean atomic) {
@@ -146,7 +234,7 @@ final class QuickstartCommand implements Callable<Integer> {
                         command: [%s, "-Xmx48m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", %s,
                                   "dev.deployguard.demo.DemoApp", "--port", "${port}", "--version", "${version}"]
                         env:
-                          DEMO_BEHAVIOUR: "v3:ready=false"
+                          DEMO_BEHAVIOUR: "v3:ready=false;v4:errorRate=0.02"
                         instances: 2
                         listen: 127.0.0.1:%d
                         readiness: {path: /ready, timeout: 30s, interval: 100ms}

@@ -78,6 +78,11 @@ public record SequentialConfig(double alpha, double promoteAlpha, double priorSt
                 minCanaryRequestsToPromote);
     }
 
+    public SequentialConfig withNegligibleErrorRate(double value) {
+        return new SequentialConfig(alpha, promoteAlpha, priorStrength, errorTolerance, errorPromoteRatio, value,
+                judgeLatency, latencyTolerance, latencyPromoteRatio, minTimeToPromote, minCanaryRequestsToPromote);
+    }
+
     public SequentialConfig withMinTimeToPromote(Duration value) {
         return new SequentialConfig(alpha, promoteAlpha, priorStrength, errorTolerance, errorPromoteRatio,
                 negligibleErrorRate, judgeLatency, latencyTolerance, latencyPromoteRatio, value,

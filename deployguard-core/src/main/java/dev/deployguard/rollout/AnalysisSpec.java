@@ -17,13 +17,15 @@ import java.time.Duration;
  * @param latency whether latency is judged besides errors
  * @param latencyWarmup latency is not judged in a rollout's first moments: a freshly started process (a cold JIT,
  *                      empty caches) is slower for a while, and that is not the regression users care about
+ * @param negligibleErrorRate sequential judge: a canary whose own error rate is confidently below this may be
+ *                            promoted whatever the ratio to stable (so an app that never errs is not held forever)
  */
 public record AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
                            double alpha, double tolerance, double successRate, double maxLatencyMillis,
-                           int failureLimit, boolean latency, Duration latencyWarmup) {
+                           int failureLimit, boolean latency, Duration latencyWarmup, double negligibleErrorRate) {
 
     public static AnalysisSpec defaults() {
         return new AnalysisSpec("sequential", Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(10),
-                0.01, 0.2, 99.0, 500.0, 5, true, Duration.ofSeconds(20));
+                0.01, 0.2, 99.0, 500.0, 5, true, Duration.ofSeconds(20), 0.001);
     }
 }

@@ -85,7 +85,8 @@ public final class RolloutEngine {
         AnalysisSpec analysis = analysis(s);
         if (obs.verdict() != null) {
             String v = obs.verdict() + (obs.evidence() == null ? "" : ": " + obs.evidence());
-            if (!v.equals(r.lastVerdict())) {
+            // The timeline gets a verdict when it changes, not every interval's evidence.
+            if (r.lastVerdict() == null || !r.lastVerdict().startsWith(obs.verdict())) {
                 actions.add(new Action.Record("analysis.verdict", v));
             }
             r = r.verdict(v);

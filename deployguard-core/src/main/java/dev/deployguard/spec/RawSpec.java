@@ -104,6 +104,8 @@ final class RawSpec {
         Boolean latency;
         @JsonProperty("latencyWarmup")
         String latencyWarmup;
+        @JsonProperty("negligibleErrorRate")
+        Double negligibleErrorRate;
     }
 
     static final class RawWebhook {

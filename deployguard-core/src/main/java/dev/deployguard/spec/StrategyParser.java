@@ -67,7 +67,7 @@ final class StrategyParser {
                 analysis = new AnalysisSpec(analysis.judge(), raw.interval == null ? analysis.interval() : interval,
                         analysis.minDuration(), analysis.maxDuration(), analysis.alpha(), analysis.tolerance(),
                         analysis.successRate(), analysis.maxLatencyMillis(), threshold, analysis.latency(),
-                        analysis.latencyWarmup());
+                        analysis.latencyWarmup(), analysis.negligibleErrorRate());
                 for (WebhookSpec h : hooks) {
                     if (h.type().equals("pre-rollout") || h.type().equals("acceptance")) {
                         steps.add(new Step.Webhook(h));
@@ -76,7 +76,7 @@ final class StrategyParser {
                 AnalysisSpec perStep = new AnalysisSpec(analysis.judge(), analysis.interval(), interval,
                         interval.multipliedBy(Math.max(1, threshold)).plus(analysis.maxDuration()), analysis.alpha(),
                         analysis.tolerance(), analysis.successRate(), analysis.maxLatencyMillis(), threshold,
-                        analysis.latency(), analysis.latencyWarmup());
+                        analysis.latency(), analysis.latencyWarmup(), analysis.negligibleErrorRate());
                 for (int w = step; w <= max; w += step) {
                     steps.add(new Step.SetWeight(w));
                     steps.add(new Step.Analysis(perStep));
@@ -194,6 +194,10 @@ final class StrategyParser {
         Duration maxLatency = duration(raw.maxLatency, (long) d.maxLatencyMillis() + "ms", at + ".maxLatency",
                 problems);
         int failureLimit = raw.failureLimit == null ? d.failureLimit() : raw.failureLimit;
+        double negligible = raw.negligibleErrorRate == null ? d.negligibleErrorRate() : raw.negligibleErrorRate;
+        if (!(negligible >= 0 && negligible < 0.5)) {
+            problems.add(at + ".negligibleErrorRate: expected a rate from 0 to 0.5 (0.001 = 0.1%), got " + negligible);
+        }
         if (failureLimit < 1) {
             problems.add(at + ".failureLimit: expected 1 or more, got " + failureLimit);
         }
@@ -205,7 +209,7 @@ final class StrategyParser {
             return null;
         }
         return new AnalysisSpec(judge, interval, min, max, alpha, tol, success, maxLatency.toMillis(), failureLimit,
-                raw.latency == null || raw.latency, warmup);
+                raw.latency == null || raw.latency, warmup, negligible);
     }
 
     private static List<WebhookSpec> webhooks(List<RawSpec.RawWebhook> raw, String at, List<String> problems) {

@@ -56,7 +56,11 @@ final class BackendProxy extends ProxyHandler.Reverse {
         connector.setSelectors(1);
         connector.setTCPNoDelay(true);
         connector.setConnectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS));
-        return new HttpClient(new HttpClientTransportOverHTTP(connector));
+        var transport = new HttpClientTransportOverHTTP(connector);
+        // The proxy handles backend responses asynchronously: let the selector run them instead of handing each to
+        // a pool thread (fewer context switches per request, measured by bench/run router).
+        transport.setInvocationType(org.eclipse.jetty.util.thread.Invocable.InvocationType.NON_BLOCKING);
+        return new HttpClient(transport);
     }
 
     /**

@@ -26,7 +26,7 @@ final class RouterServer {
     /** How long a stopping router lets in-flight requests finish. */
     static final long STOP_GRACE_MS = 5_000;
 
-    private static final int MAX_THREADS = 32;
+    private static final int MAX_THREADS = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
     private static final int MIN_THREADS = 4;
     private static final long CONNECTION_IDLE_TIMEOUT_MS = 30_000;
 
@@ -44,6 +44,8 @@ final class RouterServer {
         this.stats = stats;
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS);
         threads.setName("router");
+        // No reserved threads: on a small machine handing work to them costs more context switches than it saves.
+        threads.setReservedThreads(0);
         server = new Server(threads);
 
         HttpConfiguration http = new HttpConfiguration();

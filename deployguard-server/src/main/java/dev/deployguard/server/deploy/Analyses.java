@@ -28,7 +28,8 @@ public final class Analyses {
                         .newJudge();
             }
             default -> SequentialConfig.defaults().withAlpha(spec.alpha()).withErrorTolerance(spec.tolerance())
-                    .withMinTimeToPromote(spec.minDuration()).withLatency(spec.latency()).newJudge();
+                    .withMinTimeToPromote(spec.minDuration()).withLatency(spec.latency())
+                    .withNegligibleErrorRate(spec.negligibleErrorRate()).newJudge();
         };
     }
 }
