@@ -46,8 +46,11 @@ final class DeployCommand implements Callable<Integer> {
         body.put("atomic", atomic);
         body.put("timeout", timeout);
         JsonNode r;
-        try (var progress = new Progress(api, app, out.json())) {
+        Progress progress = new Progress(api, app, out.json());
+        try {
             r = api.post("/api/apps/" + ApiClient.enc(app) + "/deploy", body);
+        } finally {
+            progress.close();
         }
         print(r, out);
         return 0;

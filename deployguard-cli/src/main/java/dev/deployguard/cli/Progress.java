@@ -7,7 +7,7 @@ import dev.deployguard.error.DeployGuardException;
  * Follows an app's events on stderr while a long command runs, so a person sees each step as it happens.
  * Quiet when the output is JSON (scripts read stdout only anyway).
  */
-final class Progress implements AutoCloseable {
+final class Progress {
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -47,8 +47,7 @@ final class Progress implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
+    void close() {
         running = false;
         thread.interrupt();
     }

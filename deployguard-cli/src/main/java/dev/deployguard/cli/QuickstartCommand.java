@@ -45,7 +45,7 @@ final class QuickstartCommand implements Callable<Integer> {
     private long goodFailed = -1;
 
     /**
-     * Appended to the spec before the canary part: 25% then 50% of traffic, each step judged by the default
+     * Appended to the spec before the canary part: 40% then 80% of traffic, each step judged by the default
      * sequential judge on errors. An error rate confidently under 1% counts as good enough to promote, so the good
      * release is promoted within the quickstart's time; production apps keep the 0.1% default.
      */
@@ -53,9 +53,9 @@ final class QuickstartCommand implements Callable<Integer> {
                 strategy:
                   canary:
                     steps:
-                      - setWeight: 25
+                      - setWeight: 40
                       - analysis: {}
-                      - setWeight: 50
+                      - setWeight: 80
                       - analysis: {}
                     analysis: {interval: 1s, minDuration: 5s, maxDuration: 3m, latency: false,
                                negligibleErrorRate: 0.01}

@@ -33,8 +33,11 @@ final class RollbackCommand implements Callable<Integer> {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("toRevision", toRevision);
         body.put("changeCause", changeCause);
-        try (var progress = new Progress(api, app, out.json())) {
+        Progress progress = new Progress(api, app, out.json());
+        try {
             DeployCommand.print(api.post("/api/apps/" + ApiClient.enc(app) + "/rollback", body), out);
+        } finally {
+            progress.close();
         }
         return 0;
     }

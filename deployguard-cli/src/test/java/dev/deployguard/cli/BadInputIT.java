@@ -105,6 +105,7 @@ class BadInputIT {
     void aTakenListenPortIsNamedAndNothingIsRecorded() throws Exception {
         h = new Harness(dir, "", 1);
         try (var taken = new ServerSocket(h.listen, 50, InetAddress.getLoopbackAddress())) {
+            assertThat(taken.getLocalPort()).isEqualTo(h.listen);
             h.startServer();
             Harness.Run r = h.cli("deploy", "demo", "--version", "v1");
             assertThat(r.exit()).isEqualTo(2);

@@ -127,4 +127,44 @@ class CanaryIT {
         assertThat(h.ok("history", "demo", "-o", "json").json().path("releases").findValuesAsText("status"))
                 .containsExactly("SUPERSEDED", "ROLLED_BACK", "DEPLOYED");
     }
+
+    @Test
+    void aRolloutSurvivesKillMinus9OfTheControlPlaneAndResumes() throws Exception {
+        h = new Harness(dir, "", 1);
+        h.writeSpec("", 1, Harness.java(), "127.0.0.1:" + h.listen, """
+                strategy:
+                  canary:
+                    steps:
+                      - setWeight: 30
+                      - pause: {}
+                      - setWeight: 60
+                    bake: 1s
+                    analysis: {latency: false}
+                """);
+        h.startServer();
+        h.ok("deploy", "demo", "--version", "v1");
+        h.ok("deploy", "demo", "--version", "v2");
+        JsonNode before = h.ok("status", "demo", "-o", "json").json();
+        try (var traffic = new SteadyTraffic(h.app(), 2, 200).start()) {
+            h.killServer();
+            long sent = traffic.sent();
+            Harness.await(Duration.ofSeconds(10), () -> traffic.sent() > sent + 200);
+            h.startServer();
+            JsonNode after = h.ok("status", "demo", "-o", "json").json();
+            assertThat(after.path("rollout").path("phase").asText()).isEqualTo("PAUSED");
+            assertThat(after.path("rollout").path("weight").asInt()).isEqualTo(3000);
+            assertThat(after.path("routes")).isEqualTo(before.path("routes"));
+            assertThat(after.path("instances").findValues("pid")).extracting(JsonNode::asLong)
+                    .containsExactlyInAnyOrderElementsOf(before.path("instances").findValues("pid").stream()
+                            .map(JsonNode::asLong).toList());
+            assertThat(kinds()).contains("rollout.resumed");
+            h.ok("promote", "demo");
+            JsonNode done = awaitRolloutDone();
+            assertThat(done.path("phase").asText()).isEqualTo("SUCCEEDED");
+            traffic.stop();
+            assertThat(traffic.failed()).as("%s", traffic.failureSamples()).isZero();
+            assertThat(traffic.answers()).containsKeys("hello from demo v1", "hello from demo v2");
+        }
+        assertThat(h.get()).isEqualTo("hello from demo v2");
+    }
 }

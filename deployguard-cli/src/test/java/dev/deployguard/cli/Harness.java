@@ -186,10 +186,14 @@ final class Harness implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         if (server != null) {
             server.destroyForcibly();
-            server.waitFor();
+            try {
+                server.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         // Kill everything the control planes started, as recorded in the store.
         if (Files.exists(stateDir.resolve("deployguard.mv.db"))) {

@@ -47,7 +47,7 @@ final class StrategyParser {
         if (raw.steps != null && shorthand) {
             problems.add(at + ": use either steps or Flagger's interval/threshold/stepWeight/maxWeight, not both");
         } else if (raw.steps != null) {
-            steps.addAll(steps(raw.steps, at + ".steps", problems));
+            steps.addAll(steps(raw.steps, analysis, at + ".steps", problems));
             if (raw.steps.isEmpty()) {
                 problems.add(at + ".steps: expected at least one step");
             }
@@ -101,7 +101,7 @@ final class StrategyParser {
             }
         }
         if (raw.prePromotion != null) {
-            List<Step> pre = steps(raw.prePromotion, at + ".prePromotion", problems);
+            List<Step> pre = steps(raw.prePromotion, analysis, at + ".prePromotion", problems);
             if (pre.stream().anyMatch(s -> s instanceof Step.SetWeight)) {
                 problems.add(at + ".prePromotion: setWeight is not allowed in blue/green (no user traffic reaches"
                         + " the new release before the switch)");
@@ -121,7 +121,8 @@ final class StrategyParser {
                 analysis, bake, hooks.stream().filter(h -> h.type().equals("rollback")).toList());
     }
 
-    private static List<Step> steps(List<RawSpec.RawStep> raw, String at, List<String> problems) {
+    private static List<Step> steps(List<RawSpec.RawStep> raw, AnalysisSpec base, String at,
+                                    List<String> problems) {
         List<Step> out = new ArrayList<>();
         for (int i = 0; i < raw.size(); i++) {
             RawSpec.RawStep s = raw.get(i);
@@ -142,7 +143,8 @@ final class StrategyParser {
                         problems);
                 out.add(new Step.Pause(d));
             } else if (s.analysis != null) {
-                AnalysisSpec a = analysis(s.analysis, here + ".analysis", problems);
+                AnalysisSpec a = analysis(s.analysis, base == null ? AnalysisSpec.defaults() : base,
+                        here + ".analysis", problems);
                 if (a != null) {
                     out.add(new Step.Analysis(a));
                 }
@@ -165,7 +167,12 @@ final class StrategyParser {
     }
 
     static AnalysisSpec analysis(RawSpec.RawAnalysis raw, String at, List<String> problems) {
-        AnalysisSpec d = AnalysisSpec.defaults();
+        return analysis(raw, AnalysisSpec.defaults(), at, problems);
+    }
+
+    /** A step's analysis: fields it leaves out come from the strategy's analysis ({@code base}). */
+    static AnalysisSpec analysis(RawSpec.RawAnalysis raw, AnalysisSpec base, String at, List<String> problems) {
+        AnalysisSpec d = base;
         if (raw == null) {
             return d;
         }

@@ -150,6 +150,20 @@ class RolloutEngineTest {
     }
 
     @Test
+    void anAnalysisInterruptedByACrashResumesAtTheSameStepAndNeedsFreshEvidence() {
+        var s = canary(new Step.SetWeight(500), new Step.Analysis(null), new Step.SetWeight(5000));
+        Rollout persisted = engine.reconcile(fresh(), s, Observation.verdict("INCONCLUSIVE", "few"), T0).next();
+        assertThat(persisted.stepIndex()).isEqualTo(1);
+        Rollout resumed = engine.resume(persisted);
+        assertThat(resumed).isEqualTo(persisted);
+        // the new control plane's analysis starts over: INCONCLUSIVE holds, a later PASS moves on
+        Decision d = engine.reconcile(resumed, s, Observation.verdict("INCONCLUSIVE", "restarted"), T0.plusSeconds(40));
+        assertThat(d.next().stepIndex()).isEqualTo(1);
+        d = engine.reconcile(d.next(), s, Observation.verdict("PASS", "bounds"), T0.plusSeconds(80));
+        assertThat(of(d, Action.SetWeight.class)).containsExactly(new Action.SetWeight(5000));
+    }
+
+    @Test
     void pauseResumeAbortAndPromoteFull() {
         var s = canary(new Step.SetWeight(500), new Step.Pause(Duration.ofMinutes(10)), new Step.SetWeight(5000));
         Rollout r = engine.reconcile(fresh(), s, Observation.NONE, T0).next();

@@ -44,6 +44,8 @@ class StrategyParserTest {
         assertThat(c.steps().get(5)).isEqualTo(new Step.Pause(null));
         assertThat(c.bake()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.analysis().alpha()).isEqualTo(0.05);
+        assertThat(((Step.Analysis) c.steps().get(2)).analysis().alpha()).as("a step inherits the strategy's analysis")
+                .isEqualTo(0.05);
     }
 
     @Test
