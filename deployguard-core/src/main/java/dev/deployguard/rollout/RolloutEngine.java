@@ -58,14 +58,10 @@ public final class RolloutEngine {
         return Duration.ZERO;
     }
 
-    static List<WebhookSpec> rollbackHooks(Strategy s) {
-        if (s instanceof Strategy.Canary c) {
-            return c.rollbackHooks();
-        }
-        if (s instanceof Strategy.BlueGreen b) {
-            return b.rollbackHooks();
-        }
-        return List.of();
+    static List<WebhookSpec> hooks(Strategy s, String type) {
+        List<WebhookSpec> all = s instanceof Strategy.Canary c ? c.hooks()
+                : s instanceof Strategy.BlueGreen b ? b.hooks() : List.of();
+        return all.stream().filter(h -> h.type().equals(type)).toList();
     }
 
     /** After a control-plane restart: a webhook that was being called is called again (webhooks are idempotent). */
@@ -102,6 +98,9 @@ public final class RolloutEngine {
                 Instant end = r.stepStartedAt().plus(bake(s));
                 if (!now.isBefore(end)) {
                     actions.add(new Action.Finish());
+                    for (WebhookSpec hook : hooks(s, "post-rollout")) {
+                        actions.add(new Action.CallWebhook(hook));
+                    }
                     actions.add(new Action.Record("rollout.succeeded", "bake of " + Durations.format(bake(s))
                             + " passed; revision " + r.canaryRevision() + " stays, revision " + r.stableRevision()
                             + " is stopped"));
@@ -202,7 +201,7 @@ public final class RolloutEngine {
 
     private Decision rollback(Rollout r, Strategy s, String reason, Instant now, List<Action> actions) {
         actions.add(new Action.RollBack(reason));
-        for (WebhookSpec hook : rollbackHooks(s)) {
+        for (WebhookSpec hook : hooks(s, "rollback")) {
             actions.add(new Action.CallWebhook(hook));
         }
         actions.add(new Action.Record("rollout.rolled-back", "rolled back to revision " + r.stableRevision() + ": "

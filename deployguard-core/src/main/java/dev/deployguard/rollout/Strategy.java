@@ -12,13 +12,14 @@ public sealed interface Strategy permits Strategy.Replace, Strategy.Canary, Stra
 
     /**
      * Canary: explicit steps; after the last step the canary is promoted, then watched for {@code bake} with the
-     * stable release still warm (automatic rollback on FAIL during the bake).
+     * stable release still warm (automatic rollback on FAIL during the bake). {@code hooks} are the webhooks
+     * called on an outcome rather than as a step: {@code rollback} and {@code post-rollout}.
      */
-    record Canary(List<Step> steps, AnalysisSpec analysis, Duration bake, List<WebhookSpec> rollbackHooks)
+    record Canary(List<Step> steps, AnalysisSpec analysis, Duration bake, List<WebhookSpec> hooks)
             implements Strategy {
         public Canary {
             steps = List.copyOf(steps);
-            rollbackHooks = List.copyOf(rollbackHooks);
+            hooks = List.copyOf(hooks);
         }
     }
 
@@ -27,10 +28,10 @@ public sealed interface Strategy permits Strategy.Replace, Strategy.Canary, Stra
      * pre-promotion steps run, then all traffic switches; the old release stays warm for {@code scaleDownDelay}.
      */
     record BlueGreen(String previewListen, List<Step> prePromotion, boolean autoPromote, Duration scaleDownDelay,
-                     AnalysisSpec analysis, Duration bake, List<WebhookSpec> rollbackHooks) implements Strategy {
+                     AnalysisSpec analysis, Duration bake, List<WebhookSpec> hooks) implements Strategy {
         public BlueGreen {
             prePromotion = List.copyOf(prePromotion);
-            rollbackHooks = List.copyOf(rollbackHooks);
+            hooks = List.copyOf(hooks);
         }
     }
 }

@@ -87,8 +87,7 @@ final class StrategyParser {
         if (analysis == null || bake == null) {
             return null;
         }
-        return new Strategy.Canary(steps, analysis, bake, hooks.stream().filter(h -> h.type().equals("rollback"))
-                .toList());
+        return new Strategy.Canary(steps, analysis, bake, outcomeHooks(hooks));
     }
 
     private static Strategy blueGreen(RawSpec.RawBlueGreen raw, String at, List<String> problems) {
@@ -118,7 +117,12 @@ final class StrategyParser {
             return null;
         }
         return new Strategy.BlueGreen(raw.previewListen, steps, raw.autoPromote == null || raw.autoPromote, delay,
-                analysis, bake, hooks.stream().filter(h -> h.type().equals("rollback")).toList());
+                analysis, bake, outcomeHooks(hooks));
+    }
+
+    /** Hooks called on an outcome (rollback, post-rollout) rather than as a step. */
+    private static List<WebhookSpec> outcomeHooks(List<WebhookSpec> hooks) {
+        return hooks.stream().filter(h -> h.type().equals("rollback") || h.type().equals("post-rollout")).toList();
     }
 
     private static List<Step> steps(List<RawSpec.RawStep> raw, AnalysisSpec base, String at,

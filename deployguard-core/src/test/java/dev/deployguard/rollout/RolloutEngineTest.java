@@ -22,8 +22,11 @@ class RolloutEngineTest {
 
     final RolloutEngine engine = new RolloutEngine();
 
+    static final WebhookSpec ON_SUCCESS = new WebhookSpec("announce", "post-rollout", "http://127.0.0.1:1/done",
+            Duration.ofSeconds(2), 0, "rollback");
+
     static Strategy.Canary canary(Step... steps) {
-        return new Strategy.Canary(List.of(steps), ANALYSIS, Duration.ofMinutes(1), List.of(ON_ROLLBACK));
+        return new Strategy.Canary(List.of(steps), ANALYSIS, Duration.ofMinutes(1), List.of(ON_ROLLBACK, ON_SUCCESS));
     }
 
     static Rollout fresh() {
@@ -67,6 +70,8 @@ class RolloutEngineTest {
         d = engine.reconcile(d.next(), s, Observation.NONE, baked);
         assertThat(d.next().phase()).isEqualTo(Rollout.Phase.SUCCEEDED);
         assertThat(of(d, Action.Finish.class)).hasSize(1);
+        assertThat(of(d, Action.CallWebhook.class)).as("post-rollout hook on success")
+                .containsExactly(new Action.CallWebhook(ON_SUCCESS));
         assertThat(engine.reconcile(d.next(), s, Observation.verdict("FAIL", "late"), baked.plusSeconds(9)).actions())
                 .as("a finished rollout ignores late verdicts").isEmpty();
     }

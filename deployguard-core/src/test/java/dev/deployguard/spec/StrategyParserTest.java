@@ -59,13 +59,14 @@ class StrategyParserTest {
                   webhooks:
                     - {name: acceptance, type: acceptance, url: "http://127.0.0.1:1/a"}
                     - {name: page, type: rollback, url: "http://127.0.0.1:1/p"}
+                    - {name: announce, type: post-rollout, url: "http://127.0.0.1:1/done"}
                 """);
         assertThat(c.steps()).extracting(s -> s.getClass().getSimpleName())
                 .containsExactly("Webhook", "SetWeight", "Analysis", "SetWeight", "Analysis", "SetWeight", "Analysis");
         assertThat(c.steps()).filteredOn(s -> s instanceof Step.SetWeight).extracting(s -> ((Step.SetWeight) s)
                 .basisPoints()).containsExactly(1000, 2000, 3000);
         assertThat(((Step.Analysis) c.steps().get(2)).analysis().minDuration()).isEqualTo(Duration.ofMinutes(1));
-        assertThat(c.rollbackHooks()).extracting(h -> h.name()).containsExactly("page");
+        assertThat(c.hooks()).extracting(h -> h.name()).containsExactly("page", "announce");
     }
 
     @Test
