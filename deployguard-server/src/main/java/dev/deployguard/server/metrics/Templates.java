@@ -1,0 +1,31 @@
+package dev.deployguard.server.metrics;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+
+/** Placeholder expansion shared by the metric sources. */
+final class Templates {
+    private Templates() {
+    }
+
+    /**
+     * Replaces {@code {{window}}} with the window's length as a Prometheus duration ({@code 30s}, or {@code 1500ms}
+     * when not whole seconds), {@code {{start}}} and {@code {{end}}} with epoch seconds (millisecond precision, no trailing zeros).
+     */
+    static String expand(String template, Instant start, Instant end) {
+        return template.replace("{{window}}", promDuration(Duration.between(start, end)))
+                .replace("{{start}}", epochSeconds(start))
+                .replace("{{end}}", epochSeconds(end));
+    }
+
+    static String promDuration(Duration d) {
+        long millis = d.toMillis();
+        return millis % 1000 == 0 ? (millis / 1000) + "s" : millis + "ms";
+    }
+
+    /** Epoch seconds with millisecond precision, truncated to the millisecond (as Prometheus reads them). */
+    static String epochSeconds(Instant t) {
+        return BigDecimal.valueOf(t.toEpochMilli()).movePointLeft(3).stripTrailingZeros().toPlainString();
+    }
+}
