@@ -75,6 +75,20 @@ class CanaryIT {
             assertThat(bad.path("outcome").asText()).contains("analysis failed");
             assertThat(h.get()).contains("v1");
             assertThat(kinds()).contains("rollout.started", "analysis.verdict", "rollback.automatic");
+            // Users on stable saw no error: the stable track's windows of the last minutes carry no 5xx.
+            JsonNode metrics = ApiClient.forStateDir(h.stateDir, null, "test").get("/api/apps/demo/metrics");
+            long stableRequests = 0;
+            long stableErrors = 0;
+            for (JsonNode t : metrics.path("tracks")) {
+                if (t.path("track").asText().equals("stable") && t.path("revision").asInt() == 1) {
+                    for (JsonNode w : t.path("windows")) {
+                        stableRequests += w.path("requests").asLong();
+                        stableErrors += w.path("errors").asLong();
+                    }
+                }
+            }
+            assertThat(stableRequests).isPositive();
+            assertThat(stableErrors).isZero();
 
             h.ok("deploy", "demo", "--version", "v3");
             JsonNode good = awaitRolloutDone();

@@ -142,6 +142,10 @@ public final class RolloutRunner {
     public void resumeAll() {
         for (String app : store.apps()) {
             store.activeRollout(app).ifPresent(r -> {
+                if (r.waitingFor() != null && r.waitingFor().startsWith(PENDING)) {
+                    finishPending(r);
+                    return;
+                }
                 store.saveRollout(engine.resume(r), clock.instant());
                 Strategy s = strategy(app);
                 running.put(app, new Running(analyses.apply(analysisOf(s)), clock.instant()));
@@ -150,6 +154,22 @@ public final class RolloutRunner {
                         + " (" + r.phase() + "); its analysis starts collecting evidence afresh");
             });
         }
+    }
+
+    /** The control plane stopped while a rollout was ending: carry out its ending again (each step is idempotent). */
+    private void finishPending(Rollout r) {
+        Rollout.Phase end = Rollout.Phase.valueOf(r.waitingFor().substring(PENDING.length()));
+        Rollout done = r.weight(end == Rollout.Phase.ROLLED_BACK ? 0 : r.weight()).done(end, r.outcome(),
+                clock.instant());
+        if (end == Rollout.Phase.ROLLED_BACK) {
+            rollBack(r, done, r.outcome(), "system");
+        } else {
+            finish(done, "system");
+        }
+        store.saveRollout(done, clock.instant());
+        events.record(r.app(), r.canaryRevision(), "system", "rollout.resumed", "finished the " + r.kind()
+                + " rollout of revision " + r.canaryRevision() + " that was ending (" + end + ") when the previous"
+                + " control plane stopped");
     }
 
     /** One pass over the running rollouts: analysis when due, webhook results, timers. Never throws. */
@@ -228,8 +248,19 @@ public final class RolloutRunner {
         return store.activeRollout(app).isPresent();
     }
 
+    private static final String PENDING = "pending ";
+
     private Rollout apply(Rollout before, Decision d, String actor) {
-        Rollout next = store.saveRollout(d.next(), clock.instant());
+        Rollout decided = d.next();
+        if (decided.phase().isDone()) {
+            // Two steps for an ending: first record that it is ending (a restarted control plane finishes it), then
+            // carry out the actions, then record the end. So "ROLLED_BACK" is never shown before traffic is back.
+            store.saveRollout(new Rollout(decided.id(), decided.app(), decided.kind(), decided.stableRevision(),
+                    decided.canaryRevision(), before.phase(), decided.stepIndex(), before.weight(),
+                    decided.startedAt(), decided.stepStartedAt(), PENDING + decided.phase(), decided.lastVerdict(),
+                    decided.outcome()), clock.instant());
+        }
+        final Rollout next = decided.phase().isDone() ? decided : store.saveRollout(decided, clock.instant());
         Running run = running.get(next.app());
         if (run != null) {
             run.wakeAt = d.wakeAt();
@@ -256,6 +287,9 @@ public final class RolloutRunner {
                 events.record(next.app(), next.canaryRevision(), actor, rec.kind(), rec.message(),
                         Map.of("rollout", next.id(), "step", next.stepIndex(), "weight", next.weight()));
             }
+        }
+        if (next.phase().isDone()) {
+            store.saveRollout(next, clock.instant());
         }
         if (next.phase().isDone() && run != null) {
             // Only this rollout's companion: a new rollout of the app may have started meanwhile.
