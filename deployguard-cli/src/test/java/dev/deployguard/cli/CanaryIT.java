@@ -181,4 +181,50 @@ class CanaryIT {
         }
         assertThat(h.get()).isEqualTo("hello from demo v2");
     }
+
+    @Test
+    void anAnalysisCanReadAWebMetricSourceInsteadOfTheRouter() throws Exception {
+        // A JSON endpoint in the Argo Rollouts "web" style: per window, the canary errs on 10% of its requests.
+        var calls = new java.util.concurrent.atomic.AtomicInteger();
+        var server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/metrics", ex -> {
+            calls.incrementAndGet();
+            byte[] b = "{\"stable\": {\"requests\": 900, \"errors\": 0}, \"canary\": {\"requests\": 100, \"errors\": 10}}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        server.start();
+        try {
+            h = new Harness(dir, "", 1);
+            h.writeSpec("", 1, Harness.java(), "127.0.0.1:" + h.listen, """
+                    strategy:
+                      canary:
+                        steps: [{setWeight: 10}, {analysis: {}}]
+                        analysis:
+                          interval: 1s
+                          latency: false
+                          source:
+                            web:
+                              url: "http://127.0.0.1:%d/metrics?from={{start}}&to={{end}}"
+                              stableRequests: $.stable.requests
+                              stableErrors: $.stable.errors
+                              canaryRequests: $.canary.requests
+                              canaryErrors: $.canary.errors
+                    """.formatted(server.getAddress().getPort()));
+            h.startServer();
+            h.ok("deploy", "demo", "--version", "v1");
+            h.ok("deploy", "demo", "--version", "v2");
+            JsonNode done = awaitRolloutDone();
+            assertThat(done.path("phase").asText()).isEqualTo("ROLLED_BACK");
+            assertThat(done.path("outcome").asText()).contains("analysis failed");
+            assertThat(calls.get()).isPositive();
+            assertThat(h.get()).isEqualTo("hello from demo v1");
+        } finally {
+            server.stop(0);
+        }
+    }
 }

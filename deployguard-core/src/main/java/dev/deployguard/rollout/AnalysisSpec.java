@@ -19,13 +19,15 @@ import java.time.Duration;
  *                      empty caches) is slower for a while, and that is not the regression users care about
  * @param negligibleErrorRate sequential judge: a canary whose own error rate is confidently below this may be
  *                            promoted whatever the ratio to stable (so an app that never errs is not held forever)
+ * @param source where measurements come from; null for DeployGuard's router (per-request evidence)
  */
 public record AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
                            double alpha, double tolerance, double successRate, double maxLatencyMillis,
-                           int failureLimit, boolean latency, Duration latencyWarmup, double negligibleErrorRate) {
+                           int failureLimit, boolean latency, Duration latencyWarmup, double negligibleErrorRate,
+                           MetricSourceSpec source) {
 
     public static AnalysisSpec defaults() {
         return new AnalysisSpec("sequential", Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(10),
-                0.01, 0.2, 99.0, 500.0, 5, true, Duration.ofSeconds(20), 0.001);
+                0.01, 0.2, 99.0, 500.0, 5, true, Duration.ofSeconds(20), 0.001, null);
     }
 }

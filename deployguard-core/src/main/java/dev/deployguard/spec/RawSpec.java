@@ -106,6 +106,32 @@ final class RawSpec {
         String latencyWarmup;
         @JsonProperty("negligibleErrorRate")
         Double negligibleErrorRate;
+        @JsonProperty("source")
+        RawSource source;
+    }
+
+    static final class RawSource {
+        @JsonProperty("prometheus")
+        RawSourceFields prometheus;
+        @JsonProperty("web")
+        RawSourceFields web;
+    }
+
+    static final class RawSourceFields {
+        @JsonProperty("url")
+        String url;
+        @JsonProperty("stableRequests")
+        String stableRequests;
+        @JsonProperty("stableErrors")
+        String stableErrors;
+        @JsonProperty("canaryRequests")
+        String canaryRequests;
+        @JsonProperty("canaryErrors")
+        String canaryErrors;
+        @JsonProperty("bearerTokenEnv")
+        String bearerTokenEnv;
+        @JsonProperty("timeout")
+        String timeout;
     }
 
     static final class RawWebhook {

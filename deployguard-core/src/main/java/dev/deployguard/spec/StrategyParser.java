@@ -67,7 +67,8 @@ final class StrategyParser {
                 analysis = new AnalysisSpec(analysis.judge(), raw.interval == null ? analysis.interval() : interval,
                         analysis.minDuration(), analysis.maxDuration(), analysis.alpha(), analysis.tolerance(),
                         analysis.successRate(), analysis.maxLatencyMillis(), threshold, analysis.latency(),
-                        analysis.latencyWarmup(), analysis.negligibleErrorRate());
+                        analysis.latencyWarmup(), analysis.negligibleErrorRate(),
+                        analysis.source());
                 for (WebhookSpec h : hooks) {
                     if (h.type().equals("pre-rollout") || h.type().equals("acceptance")) {
                         steps.add(new Step.Webhook(h));
@@ -76,7 +77,8 @@ final class StrategyParser {
                 AnalysisSpec perStep = new AnalysisSpec(analysis.judge(), analysis.interval(), interval,
                         interval.multipliedBy(Math.max(1, threshold)).plus(analysis.maxDuration()), analysis.alpha(),
                         analysis.tolerance(), analysis.successRate(), analysis.maxLatencyMillis(), threshold,
-                        analysis.latency(), analysis.latencyWarmup(), analysis.negligibleErrorRate());
+                        analysis.latency(), analysis.latencyWarmup(), analysis.negligibleErrorRate(),
+                        analysis.source());
                 for (int w = step; w <= max; w += step) {
                     steps.add(new Step.SetWeight(w));
                     steps.add(new Step.Analysis(perStep));
@@ -118,6 +120,44 @@ final class StrategyParser {
         }
         return new Strategy.BlueGreen(raw.previewListen, steps, raw.autoPromote == null || raw.autoPromote, delay,
                 analysis, bake, outcomeHooks(hooks));
+    }
+
+    private static dev.deployguard.rollout.MetricSourceSpec source(RawSpec.RawSource raw, String at,
+                                                                  List<String> problems) {
+        boolean web = raw.web != null;
+        RawSpec.RawSourceFields f = web ? raw.web : raw.prometheus;
+        if ((raw.web == null) == (raw.prometheus == null)) {
+            problems.add(at + ": expected exactly one of prometheus or web");
+            return null;
+        }
+        String here = at + (web ? ".web" : ".prometheus");
+        int before = problems.size();
+        if (f.url == null) {
+            problems.add(here + ".url: missing; expected an http:// or https:// URL");
+        } else {
+            try {
+                // Placeholders ({{start}}, {{end}}, {{window}}) are filled per window; check the URL around them.
+                URI u = URI.create(f.url.replaceAll("\\{\\{[a-z]+}}", "0"));
+                if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
+                    problems.add(here + ".url: expected an http:// or https:// URL, got '" + f.url + "'");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add(here + ".url: not a URL: '" + f.url + "'");
+            }
+        }
+        for (String[] field : new String[][] {{"stableRequests", f.stableRequests}, {"stableErrors", f.stableErrors},
+                {"canaryRequests", f.canaryRequests}, {"canaryErrors", f.canaryErrors}}) {
+            if (field[1] == null || field[1].isBlank()) {
+                problems.add(here + "." + field[0] + ": missing; expected " + (web ? "a JSON path such as"
+                        + " $.canary.errors" : "a PromQL query"));
+            }
+        }
+        Duration timeout = duration(f.timeout, "10s", here + ".timeout", problems);
+        if (problems.size() > before) {
+            return null;
+        }
+        return new dev.deployguard.rollout.MetricSourceSpec(web ? "web" : "prometheus", f.url, f.stableRequests,
+                f.stableErrors, f.canaryRequests, f.canaryErrors, f.bearerTokenEnv, timeout);
     }
 
     /** Hooks called on an outcome (rollback, post-rollout) rather than as a step. */
@@ -220,7 +260,8 @@ final class StrategyParser {
             return null;
         }
         return new AnalysisSpec(judge, interval, min, max, alpha, tol, success, maxLatency.toMillis(), failureLimit,
-                raw.latency == null || raw.latency, warmup, negligible);
+                raw.latency == null || raw.latency, warmup, negligible,
+                raw.source == null ? d.source() : source(raw.source, at + ".source", problems));
     }
 
     private static List<WebhookSpec> webhooks(List<RawSpec.RawWebhook> raw, String at, List<String> problems) {

@@ -14,7 +14,7 @@ class RolloutEngineTest {
     static final Instant T0 = Instant.parse("2026-11-25T12:00:00Z");
     static final AnalysisSpec ANALYSIS = new AnalysisSpec("sequential", Duration.ofSeconds(5), Duration.ofSeconds(30),
             Duration.ofMinutes(5), 0.01, 0.2, 99, 500, 5, true,
-            Duration.ofSeconds(20), 0.001);
+            Duration.ofSeconds(20), 0.001, null);
     static final WebhookSpec ACCEPTANCE = new WebhookSpec("smoke", "acceptance", "http://127.0.0.1:1/hook",
             Duration.ofSeconds(2), 1, "rollback");
     static final WebhookSpec ON_ROLLBACK = new WebhookSpec("page", "rollback", "http://127.0.0.1:1/page",

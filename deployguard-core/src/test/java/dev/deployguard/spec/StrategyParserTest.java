@@ -105,4 +105,38 @@ class StrategyParserTest {
         assertThatThrownBy(() -> parse("canary: {steps: [{setWeight: 5}], stepWeight: 10}"))
                 .hasMessageContaining("not both");
     }
+
+    @Test
+    void metricSourcesArePrometheusOrWebWithEveryQueryNamed() {
+        var c = (Strategy.Canary) parse("""
+                canary:
+                  steps: [{setWeight: 5}, {analysis: {}}]
+                  analysis:
+                    source:
+                      prometheus:
+                        url: http://127.0.0.1:9090
+                        stableRequests: 'sum(increase(nginx_ingress_controller_requests{canary=""}[{{window}}]))'
+                        stableErrors: 'sum(increase(nginx_ingress_controller_requests{canary="",status=~"5.."}[{{window}}]))'
+                        canaryRequests: 'sum(increase(nginx_ingress_controller_requests{canary!=""}[{{window}}]))'
+                        canaryErrors: 'sum(increase(nginx_ingress_controller_requests{canary!="",status=~"5.."}[{{window}}]))'
+                        timeout: 3s
+                """);
+        assertThat(c.analysis().source().kind()).isEqualTo("prometheus");
+        assertThat(c.analysis().source().timeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(((Step.Analysis) c.steps().get(1)).analysis().source()).as("inherited by the step")
+                .isEqualTo(c.analysis().source());
+        assertThatThrownBy(() -> parse("""
+                canary:
+                  steps: [{setWeight: 5}]
+                  analysis:
+                    source:
+                      web: {url: "ftp://x", stableRequests: $.s.r}
+                """)).hasMessageContainingAll("source.web.url: expected an http", "source.web.stableErrors: missing",
+                "source.web.canaryErrors: missing");
+        assertThatThrownBy(() -> parse("""
+                canary:
+                  steps: [{setWeight: 5}]
+                  analysis: {source: {}}
+                """)).hasMessageContaining("source: expected exactly one of prometheus or web");
+    }
 }

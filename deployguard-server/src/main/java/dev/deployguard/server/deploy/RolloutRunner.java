@@ -16,16 +16,21 @@ import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Action;
 import dev.deployguard.rollout.AnalysisSpec;
 import dev.deployguard.rollout.Decision;
+import dev.deployguard.rollout.MetricSourceSpec;
 import dev.deployguard.rollout.Observation;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.rollout.WebhookSpec;
+import dev.deployguard.server.metrics.MetricSource;
+import dev.deployguard.server.metrics.PrometheusSource;
+import dev.deployguard.server.metrics.WebSource;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.Store;
 import dev.deployguard.traffic.RouteTable;
 import dev.deployguard.traffic.Track;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,8 +76,12 @@ public final class RolloutRunner {
         long lastWindowMs;
         CompletableFuture<Observation> webhook;
 
+        MetricSource source;
+        Instant sourceFrom;
+
         Running(Judge analysis, Instant since) {
             this.analysis = analysis;
+            this.sourceFrom = since;
             // Only seconds that begin after the rollout began: earlier ones had no canary to compare.
             this.lastWindowMs = since.toEpochMilli() - Math.floorMod(since.toEpochMilli(), 1000L);
         }
@@ -208,7 +217,18 @@ public final class RolloutRunner {
             run.webhook = null;
         } else if (run.nextAnalysisAt == null || !now.isBefore(run.nextAnalysisAt)) {
             run.nextAnalysisAt = now.plus(analysis.interval());
-            WindowObservation w = window(app, r, run, now);
+            WindowObservation w;
+            if (analysis.source() == null) {
+                w = window(app, r, run, now);
+            } else {
+                if (run.source == null) {
+                    run.source = source(analysis.source());
+                }
+                w = run.source.window(run.sourceFrom, now.isAfter(run.sourceFrom) ? now : run.sourceFrom.plusMillis(1));
+                if (!w.isMissing()) {
+                    run.sourceFrom = w.end();
+                }
+            }
             if (now.isBefore(r.startedAt().plus(analysis.latencyWarmup())) && !w.isMissing()) {
                 w = new WindowObservation(w.start(), w.end(), w.stable(), w.canary(), w.canaryShare(),
                         LatencyPairs.NONE, "");
@@ -393,6 +413,19 @@ public final class RolloutRunner {
             return WindowObservation.measured(from, end, TrackWindow.NONE, TrackWindow.NONE, LatencyPairs.NONE);
         }
         return WindowObservation.measured(from, Instant.ofEpochMilli(last + 1000), stable, canary, pairs);
+    }
+
+    /** A Prometheus or web source as the spec describes it; the bearer token is read from the named variable. */
+    static MetricSource source(MetricSourceSpec spec) {
+        if (spec.kind().equals("web")) {
+            String token = spec.bearerTokenEnv() == null ? null : System.getenv(spec.bearerTokenEnv());
+            return new WebSource(new WebSource.Config(spec.url(), token, spec.stableRequests(), spec.stableErrors(),
+                    spec.canaryRequests(), spec.canaryErrors(), spec.timeout()));
+        }
+        return new PrometheusSource(new PrometheusSource.Config(URI.create(spec.url()),
+                PrometheusSource.TrackQueries.counts(spec.stableRequests(), spec.stableErrors()),
+                PrometheusSource.TrackQueries.counts(spec.canaryRequests(), spec.canaryErrors()), 1000,
+                spec.timeout()));
     }
 
     private static TrackWindow trackWindow(RouterMetrics.Window w) {
