@@ -21,6 +21,9 @@ final class RoutingHandler extends Handler.Wrapper {
     /** {@code X-Canary: always} is {@code X-DeployGuard-Track: canary}, as ingress-nginx users know it. */
     static final String CANARY_HEADER = "X-Canary";
     static final String CANARY_TRACK = "canary";
+    static final String STABLE_TRACK = "stable";
+    /** Cookie name for canary-by-cookie routing. */
+    static final String CANARY_COOKIE = "canary";
 
     private final RouteState routes;
 
@@ -64,6 +67,18 @@ final class RoutingHandler extends Handler.Wrapper {
         String canary = request.getHeaders().get(CANARY_HEADER);
         if (canary != null && canary.trim().equalsIgnoreCase("always")) {
             return CANARY_TRACK;
+        }
+        // ingress-nginx's canary-by-cookie: a tester's browser keeps "canary=always" (or "never" for stable).
+        for (String cookieHeader : request.getHeaders().getValuesList(HttpHeader.COOKIE)) {
+            for (String cookie : cookieHeader.split(";")) {
+                String c = cookie.trim();
+                if (c.equalsIgnoreCase(CANARY_COOKIE + "=always")) {
+                    return CANARY_TRACK;
+                }
+                if (c.equalsIgnoreCase(CANARY_COOKIE + "=never")) {
+                    return STABLE_TRACK;
+                }
+            }
         }
         return null;
     }

@@ -171,6 +171,8 @@ class RouterIT {
         assertThat(countVersions(router, 20, Map.of("X-DeployGuard-Track", "preview"))).containsOnlyKeys("v3");
         assertThat(countVersions(router, 20, Map.of("X-DeployGuard-Track", "nonexistent"))).containsOnlyKeys("v1");
         assertThat(countVersions(router, 20, Map.of("X-Canary", "never"))).containsOnlyKeys("v1");
+        assertThat(countVersions(router, 20, Map.of("Cookie", "theme=dark; canary=always"))).containsOnlyKeys("v2");
+        assertThat(countVersions(router, 20, Map.of("Cookie", "canary=never"))).containsOnlyKeys("v1");
     }
 
     @Test
