@@ -96,7 +96,7 @@ class H2StoreTest extends StoreContract {
     public static final class SecondOpener {
         public static void main(String[] args) {
             try (var s = JdbcStore.embedded(Path.of(args[0]))) {
-                System.out.println("opened");
+                System.out.println("opened with " + s.apps().size() + " apps");
                 System.exit(0);
             } catch (DeployGuardException e) {
                 System.out.println(e.getMessage());
