@@ -99,13 +99,27 @@ public final class ControlPlane implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        ticker.scheduleWithFixedDelay(supervisor::tick, 500, 250, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(safely("supervisor", supervisor::tick), 500, 250, TimeUnit.MILLISECONDS);
         rolloutTicker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "deployguard-rollouts");
             t.setDaemon(true);
             return t;
         });
-        rolloutTicker.scheduleWithFixedDelay(rollouts::tick, 250, 200, TimeUnit.MILLISECONDS);
+        rolloutTicker.scheduleWithFixedDelay(safely("rollouts", rollouts::tick), 250, 200, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A scheduled executor stops a task for good after one exception; supervision must outlive a database hiccup,
+     * so every tick is guarded and the failure reported on stderr.
+     */
+    private static Runnable safely(String what, Runnable tick) {
+        return () -> {
+            try {
+                tick.run();
+            } catch (Throwable t) {
+                System.err.println("deployguard: " + what + " tick failed, retrying: " + t);
+            }
+        };
     }
 
     private void adopt(String app) {
