@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "events", description = "Show the event timeline of an app.")
+@Command(name = "events", description = "Show the event timeline of an app; --follow keeps printing new events.")
 final class EventsCommand implements Callable<Integer> {
     @ParentCommand
     DeployGuard root;
@@ -19,11 +19,29 @@ final class EventsCommand implements Callable<Integer> {
     String app;
     @Option(names = "--since", description = "Only events newer than this, e.g. 2h, 30m")
     String since;
+    @Option(names = {"-f", "--follow"}, description = "Keep printing new events as they happen (Ctrl-C to stop)")
+    boolean follow;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         String q = since == null ? "" : "?since=" + ApiClient.enc(since);
-        JsonNode r = root.client().get("/api/apps/" + ApiClient.enc(app) + "/events" + q);
+        ApiClient api = root.client();
+        JsonNode r = api.get("/api/apps/" + ApiClient.enc(app) + "/events" + q);
+        if (follow) {
+            long after = 0;
+            while (true) {
+                for (JsonNode e : r.path("events")) {
+                    after = e.path("id").asLong();
+                    System.out.println(out.json() ? e.toString() : Output.when(e.path("at")) + "  "
+                            + (e.path("revision").isNull() ? "-" : e.path("revision").asText()) + "  "
+                            + e.path("actor").asText() + "  " + e.path("kind").asText() + "  "
+                            + e.path("message").asText().lines().findFirst().orElse(""));
+                }
+                System.out.flush();
+                Thread.sleep(500);
+                r = api.get("/api/apps/" + ApiClient.enc(app) + "/events?after=" + after);
+            }
+        }
         if (out.json()) {
             System.out.println(Output.pretty(r));
             return 0;

@@ -147,6 +147,14 @@ final class Harness implements AutoCloseable {
         }
     }
 
+    /** Starts the CLI as a process that keeps running (e.g. {@code events --follow}); output goes to {@code out}. */
+    Process cliBackground(Path out, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(java(), "-cp", classPath(), DeployGuard.class.getName(),
+                "--state-dir", stateDir.toString()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    }
+
     Run ok(String... args) {
         Run r = cli(args);
         if (r.exit() != 0) {

@@ -106,10 +106,16 @@ class LocalDeployIT {
         h.ok("deploy", "demo", "--version", "v1");
         JsonNode before = h.ok("status", "demo", "-o", "json").json();
         long victim = before.path("instances").get(0).path("pid").asLong();
-        ProcessHandle.of(victim).orElseThrow().destroyForcibly();
-
-        Harness.await(Duration.ofSeconds(30), () -> h.ok("events", "demo", "-o", "json").json().path("events")
-                .findValues("kind").stream().anyMatch(k -> k.asText().equals("instance.restarted")));
+        Path followed = dir.resolve("follow.out");
+        Process follow = h.cliBackground(followed, "events", "demo", "--follow");
+        try {
+            ProcessHandle.of(victim).orElseThrow().destroyForcibly();
+            // The timeline shows the crash and the restart as they happen.
+            Harness.await(Duration.ofSeconds(30), () -> Harness.read(followed).contains("instance.restarted"));
+            assertThat(Harness.read(followed)).contains("deploy.succeeded", "instance.crashed");
+        } finally {
+            follow.destroyForcibly();
+        }
         JsonNode events = h.ok("events", "demo", "-o", "json").json().path("events");
         assertThat(events).anySatisfy(e -> {
             assertThat(e.path("kind").asText()).isEqualTo("instance.crashed");
