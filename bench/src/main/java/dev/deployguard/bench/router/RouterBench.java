@@ -1,5 +1,6 @@
 package dev.deployguard.bench.router;
 
+import dev.deployguard.local.process.Ports;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -158,8 +159,8 @@ public final class RouterBench {
         String classPath = System.getProperty("java.class.path");
 
         // 1. Backends, router, nginx.
-        int v1Port = RouterLauncher.freeLoopbackPort();
-        int v2Port = RouterLauncher.freeLoopbackPort();
+        int v1Port = Ports.freeLoopbackPort();
+        int v2Port = Ports.freeLoopbackPort();
         ProcessHandle v1 = startBackend(javaBin, classPath, "v1", v1Port);
         ProcessHandle v2 = startBackend(javaBin, classPath, "v2", v2Port);
         waitUntilServing(v1Port, "/ready", v1, "demo v1", 30_000);
@@ -173,8 +174,8 @@ public final class RouterBench {
         new SecureRandom().nextBytes(secret);
         Files.writeString(tokenFile, HexFormat.of().formatHex(secret) + "\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
-        int routerPort = RouterLauncher.freeLoopbackPort();
-        int adminPort = RouterLauncher.freeLoopbackPort();
+        int routerPort = Ports.freeLoopbackPort();
+        int adminPort = Ports.freeLoopbackPort();
         RouterConfig config = new RouterConfig(APP, "127.0.0.1:" + routerPort, adminPort,
                 routerDir.resolve("routes.json"), tokenFile);
         long launchStart = System.nanoTime();
@@ -197,7 +198,7 @@ public final class RouterBench {
             notes.add("nginx not found: the nginx comparison was skipped (apt-get install -y nginx-light)");
         } else {
             nginxVersion = Nginx.version(nginxBinary);
-            nginxPort = RouterLauncher.freeLoopbackPort();
+            nginxPort = Ports.freeLoopbackPort();
             Path nginxDir = dir.resolve("nginx");
             String conf = Nginx.config(nginxDir, nginxPort, v1Port, Track.FULL - CANARY_BASIS_POINTS, v2Port,
                     CANARY_BASIS_POINTS);

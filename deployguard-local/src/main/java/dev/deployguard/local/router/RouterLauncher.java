@@ -3,8 +3,6 @@ package dev.deployguard.local.router;
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,18 +140,6 @@ public final class RouterLauncher {
                 throw new RouterStartException(prefix + ": interrupted while waiting for it to start; stopped it",
                         tail(logFile, logStart), e);
             }
-        }
-    }
-
-    /**
-     * A TCP port on 127.0.0.1 that was free a moment ago. Another process may still take it before it is used;
-     * callers that bind it get a clear "address already in use" then.
-     */
-    public static int freeLoopbackPort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot find a free port on 127.0.0.1: " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.deployguard.local.router;
 
+import dev.deployguard.local.process.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -299,7 +300,7 @@ class RouterIT {
 
     @Test
     void anUnreachableRouterIsReportedAsSuch() {
-        RouterClient client = new RouterClient(RouterLauncher.freeLoopbackPort(), TOKEN);
+        RouterClient client = new RouterClient(Ports.freeLoopbackPort(), TOKEN);
 
         assertThatThrownBy(client::health)
                 .isInstanceOfSatisfying(RouterUnreachableException.class,
@@ -365,7 +366,7 @@ class RouterIT {
     @Test
     void anUnreachableBackendIsA502CountedAsProxyError() throws Exception {
         Router router = launch("web");
-        String dead = "127.0.0.1:" + RouterLauncher.freeLoopbackPort();
+        String dead = "127.0.0.1:" + Ports.freeLoopbackPort();
         router.client.putRoutes(RouteTable.single("web", 1, 1, List.of(dead)));
 
         for (int i = 0; i < 5; i++) {
@@ -442,7 +443,7 @@ class RouterIT {
     }
 
     private Router launch(String app) throws IOException {
-        return launch(app, config(app, "127.0.0.1:" + RouterLauncher.freeLoopbackPort()));
+        return launch(app, config(app, "127.0.0.1:" + Ports.freeLoopbackPort()));
     }
 
     private Router launch(String app, RouterConfig config) {
@@ -456,7 +457,7 @@ class RouterIT {
         if (tokenFile == null) {
             tokenFile = Files.writeString(dir.resolve("router.token"), TOKEN + "\n");
         }
-        return new RouterConfig(app, listen, RouterLauncher.freeLoopbackPort(), dir.resolve(app + "-routes.json"),
+        return new RouterConfig(app, listen, Ports.freeLoopbackPort(), dir.resolve(app + "-routes.json"),
                 tokenFile);
     }
 
