@@ -160,17 +160,12 @@ class CanaryIT {
         h.ok("deploy", "demo", "--version", "v2");
         JsonNode before = h.ok("status", "demo", "-o", "json").json();
         try (var traffic = new SteadyTraffic(h.app(), 2, 200).start()) {
-            h.killServer();
-            long sent = traffic.sent();
-            Harness.await(Duration.ofSeconds(10), () -> traffic.sent() > sent + 200);
-            h.startServer();
+            h.killServerUnderTrafficAndRestart(traffic);
             JsonNode after = h.ok("status", "demo", "-o", "json").json();
             assertThat(after.path("rollout").path("phase").asText()).isEqualTo("PAUSED");
             assertThat(after.path("rollout").path("weight").asInt()).isEqualTo(3000);
             assertThat(after.path("routes")).isEqualTo(before.path("routes"));
-            assertThat(after.path("instances").findValues("pid")).extracting(JsonNode::asLong)
-                    .containsExactlyInAnyOrderElementsOf(before.path("instances").findValues("pid").stream()
-                            .map(JsonNode::asLong).toList());
+            assertThat(Harness.pids(after)).containsExactlyInAnyOrderElementsOf(Harness.pids(before));
             assertThat(kinds()).contains("rollout.resumed");
             h.ok("promote", "demo");
             JsonNode done = awaitRolloutDone();

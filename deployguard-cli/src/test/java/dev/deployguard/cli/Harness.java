@@ -90,6 +90,22 @@ final class Harness implements AutoCloseable {
         });
     }
 
+    /**
+     * kill -9 of the control plane, proof that users are still served without it (200 more requests answered
+     * while it is down), then a new control plane on the same state.
+     */
+    void killServerUnderTrafficAndRestart(dev.deployguard.local.load.SteadyTraffic traffic) throws Exception {
+        killServer();
+        long sentAtKill = traffic.sent();
+        await(Duration.ofSeconds(10), () -> traffic.sent() > sentAtKill + 200);
+        startServer();
+    }
+
+    /** The PIDs of an app's instances in a {@code status -o json} answer. */
+    static List<Long> pids(JsonNode status) {
+        return status.path("instances").findValues("pid").stream().map(JsonNode::asLong).toList();
+    }
+
     /** kill -9 of the control plane: no shutdown hook runs. */
     void killServer() throws InterruptedException {
         server.destroyForcibly();

@@ -136,14 +136,9 @@ class LocalDeployIT {
         h.ok("deploy", "demo", "--version", "v2");
         JsonNode before = h.ok("status", "demo", "-o", "json").json();
         try (var traffic = new SteadyTraffic(h.app(), 2, 200).start()) {
-            h.killServer();
-            long sentAtKill = traffic.sent();
-            Harness.await(Duration.ofSeconds(10), () -> traffic.sent() > sentAtKill + 200);
-            h.startServer();
+            h.killServerUnderTrafficAndRestart(traffic);
             JsonNode after = h.ok("status", "demo", "-o", "json").json();
-            assertThat(after.path("instances").findValues("pid")).extracting(JsonNode::asLong)
-                    .containsExactlyInAnyOrderElementsOf(before.path("instances").findValues("pid").stream()
-                            .map(JsonNode::asLong).toList());
+            assertThat(Harness.pids(after)).containsExactlyInAnyOrderElementsOf(Harness.pids(before));
             assertThat(after.path("router").path("pid").asLong()).isEqualTo(before.path("router").path("pid").asLong());
             assertThat(after.path("routes")).isEqualTo(before.path("routes"));
             JsonNode events = h.ok("events", "demo", "-o", "json").json().path("events");
