@@ -19,6 +19,15 @@ final class RawSpec {
         RawPlatform platform;
         @JsonProperty("strategy")
         RawStrategy strategy;
+        // Sections parsed by their own parsers (strictly, through SpecSections), so each can grow on its own.
+        @JsonProperty("image")
+        com.fasterxml.jackson.databind.JsonNode image;
+        @JsonProperty("checks")
+        com.fasterxml.jackson.databind.JsonNode checks;
+        @JsonProperty("notifications")
+        com.fasterxml.jackson.databind.JsonNode notifications;
+        @JsonProperty("drill")
+        com.fasterxml.jackson.databind.JsonNode drill;
     }
 
     static final class RawStrategy {
@@ -152,6 +161,8 @@ final class RawSpec {
     static final class RawPlatform {
         @JsonProperty("local")
         RawLocal local;
+        @JsonProperty("kubernetes")
+        com.fasterxml.jackson.databind.JsonNode kubernetes;
     }
 
     static final class RawLocal {

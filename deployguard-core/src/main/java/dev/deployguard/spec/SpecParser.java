@@ -99,11 +99,21 @@ public final class SpecParser {
                 problems.add(at + ": app name must be lowercase letters, digits and '-', 1-53 characters,"
                         + " starting and ending with a letter or digit");
             }
-            if (app == null || app.platform == null || app.platform.local == null) {
-                problems.add(at + ".platform.local: missing; expected the local platform block (command, listen, ...)");
+            if (app == null || app.platform == null
+                    || (app.platform.local == null && app.platform.kubernetes == null)) {
+                problems.add(at + ".platform: missing; expected a platform block: local (command, listen, ...)"
+                        + " or kubernetes (namespace, ...)");
                 return;
             }
-            LocalPlatformSpec local = local(app.platform.local, at + ".platform.local", baseDir, problems);
+            if (app.platform.local != null && app.platform.kubernetes != null) {
+                problems.add(at + ".platform: expected one platform, local or kubernetes, not both");
+                return;
+            }
+            int before = problems.size();
+            LocalPlatformSpec local = app.platform.local == null ? null
+                    : local(app.platform.local, at + ".platform.local", baseDir, problems);
+            KubernetesSpec kubernetes = KubernetesSpecParser.parse(app.platform.kubernetes,
+                    at + ".platform.kubernetes", baseDir, problems);
             var strategy = StrategyParser.parse(app.strategy, at + ".strategy", problems);
             if (local != null && strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen bg
                     && bg.previewListen().equals(local.listen().toString())) {
@@ -115,7 +125,14 @@ public final class SpecParser {
                     problems.add(at + ".platform.local.listen: " + local.listen() + " is already the listen address"
                             + " of app '" + other + "'; each app needs its own");
                 }
-                apps.put(name, new AppSpec(name, local, strategy));
+            }
+            ImageSpec image = ImageSpecParser.parse(app.image, at + ".image", baseDir, problems);
+            ChecksSpec checks = ChecksSpecParser.parse(app.checks, at + ".checks", baseDir, problems);
+            NotificationsSpec notifications = NotificationsSpecParser.parse(app.notifications,
+                    at + ".notifications", baseDir, problems);
+            DrillSpec drill = DrillSpecParser.parse(app.drill, at + ".drill", baseDir, problems);
+            if (problems.size() == before && strategy != null) {
+                apps.put(name, new AppSpec(name, local, strategy, image, checks, kubernetes, notifications, drill));
             }
         });
         if (!problems.isEmpty()) {

@@ -1,0 +1,20 @@
+package dev.deployguard.check;
+
+import dev.deployguard.spec.AppSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What a check is asked about: the app (its spec as of now) and the version about to be deployed.
+ *
+ * @param app      the app's spec
+ * @param version  the version to deploy (fills {@code ${version}} in image tags and commands)
+ * @param timeout  how long the check may take; the checklist stops waiting after it and reports ERROR
+ * @param clock    the time source (allowlist expiry, durations)
+ */
+public record CheckContext(AppSpec app, String version, Duration timeout, Clock clock) {
+    public Optional<String> versionIfAny() {
+        return Optional.ofNullable(version);
+    }
+}
