@@ -21,6 +21,26 @@ public final class EventKinds {
     public static final String ROUTER_CRASHED = "router.crashed";
     public static final String CONTROL_PLANE_STARTED = "controlplane.started";
     public static final String OPERATION_REFUSED = "operation.refused";
+    public static final String ROLLOUT_STARTED = "rollout.started";
+    public static final String ANALYSIS_VERDICT = "analysis.verdict";
+    public static final String ROLLBACK_AUTOMATIC = "rollback.automatic";
+    public static final String DRILL_STARTED = "drill.started";
+    public static final String DRILL_STEP = "drill.step";
+    public static final String DRILL_FINISHED = "drill.finished";
+    public static final String INCIDENT_OPENED = "incident.opened";
+    public static final String INCIDENT_NOTED = "incident.noted";
+    public static final String INCIDENT_CLOSED = "incident.closed";
+    /** Router traffic per second around an incident, captured when it opens and closes (the router keeps 5 min). */
+    public static final String INCIDENT_TRAFFIC = "incident.traffic";
+    public static final String NOTIFICATION_FAILED = "notification.failed";
+    /** The image tag was resolved and pinned to a digest (data: repository, tag, digest, registry, verified). */
+    public static final String IMAGE_PINNED = "image.pinned";
+    /** A deploy refused the image: bad or missing signature, or no registry answered. */
+    public static final String IMAGE_REFUSED = "image.refused";
+    /** The primary registry failed and a mirror served the image. */
+    public static final String IMAGE_MIRROR_USED = "image.mirror-used";
+    /** No registry answered and the last known-good release's digest was deployed (lastKnownGood: use). */
+    public static final String IMAGE_LAST_KNOWN_GOOD_USED = "image.last-known-good-used";
 
     private EventKinds() {
     }

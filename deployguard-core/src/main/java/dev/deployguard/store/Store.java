@@ -1,6 +1,7 @@
 package dev.deployguard.store;
 
 import dev.deployguard.event.Event;
+import dev.deployguard.incident.Incident;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
@@ -80,6 +81,22 @@ public interface Store extends AutoCloseable {
 
     /** All rollouts of an app, newest first. */
     List<Rollout> rollouts(String app, int limit);
+
+    /** Saves a new incident (id 0) and returns it with its id. */
+    Incident openIncident(Incident draft);
+
+    Optional<Incident> incident(long id);
+
+    /** Incidents of an app (all apps when null), newest first. */
+    List<Incident> incidents(String app, int limit);
+
+    /** Adds a note; throws NOT_FOUND for an unknown incident. */
+    Incident.Note addIncidentNote(Incident.Note note);
+
+    List<Incident.Note> incidentNotes(long id);
+
+    /** Closes an open incident; throws NOT_FOUND when unknown, BAD_INPUT when already closed. */
+    Incident closeIncident(long id, Instant at, String actor, String resolution);
 
     @Override
     void close();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.Event;
+import dev.deployguard.incident.Incident;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
@@ -44,11 +45,13 @@ public final class JdbcStore implements Store {
 
     private final DataSource dataSource;
     private final AutoCloseable closer;
+    private final IncidentTables incidents;
     private final ObjectMapper json = new ObjectMapper().findAndRegisterModules();
 
     private JdbcStore(DataSource dataSource, AutoCloseable closer) {
         this.dataSource = dataSource;
         this.closer = closer;
+        this.incidents = new IncidentTables(dataSource);
         migrate();
     }
 
@@ -587,6 +590,38 @@ public final class JdbcStore implements Store {
                 }
             }
         });
+    }
+
+    // --- incidents (IncidentTables) ------------------------------------------------------------------------------
+
+    @Override
+    public Incident openIncident(Incident draft) {
+        return incidents.open(draft);
+    }
+
+    @Override
+    public Optional<Incident> incident(long id) {
+        return incidents.get(id);
+    }
+
+    @Override
+    public List<Incident> incidents(String app, int limit) {
+        return incidents.list(app, limit);
+    }
+
+    @Override
+    public Incident.Note addIncidentNote(Incident.Note note) {
+        return incidents.addNote(note);
+    }
+
+    @Override
+    public List<Incident.Note> incidentNotes(long id) {
+        return incidents.notes(id);
+    }
+
+    @Override
+    public Incident closeIncident(long id, Instant at, String actor, String resolution) {
+        return incidents.close(id, at, actor, resolution);
     }
 
     @Override

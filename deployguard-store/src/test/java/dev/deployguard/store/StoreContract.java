@@ -128,4 +128,34 @@ abstract class StoreContract {
         store().saveRoutes(table);
         assertThat(store().routes("web")).contains(table);
     }
+
+    @Test
+    void incidentsAreOpenedNotedClosedOnceAndListedNewestFirst() {
+        var opened = store().openIncident(new dev.deployguard.incident.Incident(0, "web", "5xx after v2", "SEV2", T0,
+                "system", 7L, 2, null, null, null));
+        var other = store().openIncident(new dev.deployguard.incident.Incident(0, "api", "slow", "SEV3",
+                T0.plusSeconds(1), "alice", null, null, null, null, null));
+        assertThat(opened.id()).isPositive();
+        assertThat(store().incident(opened.id())).contains(opened);
+        assertThat(store().incidents(null, 10)).containsExactly(other, opened);
+        assertThat(store().incidents("web", 10)).containsExactly(opened);
+
+        store().addIncidentNote(new dev.deployguard.incident.Incident.Note(opened.id(), T0.plusSeconds(5), "bob",
+                "rolled back by itself"));
+        assertThat(store().incidentNotes(opened.id())).extracting(dev.deployguard.incident.Incident.Note::text)
+                .containsExactly("rolled back by itself");
+
+        var closed = store().closeIncident(opened.id(), T0.plusSeconds(60), "bob", "v2 fixed in v3");
+        assertThat(closed.isOpen()).isFalse();
+        assertThat(closed.closedBy()).isEqualTo("bob");
+        assertThat(closed.closedAt()).isEqualTo(T0.plusSeconds(60));
+        assertThatThrownBy(() -> store().closeIncident(opened.id(), T0.plusSeconds(61), "eve", "again"))
+                .isInstanceOfSatisfying(DeployGuardException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(ExitCode.BAD_INPUT));
+        assertThat(store().incident(opened.id()).orElseThrow().closedBy()).isEqualTo("bob");
+        assertThatThrownBy(() -> store().addIncidentNote(new dev.deployguard.incident.Incident.Note(999, T0, "x",
+                "y"))).isInstanceOfSatisfying(DeployGuardException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(ExitCode.NOT_FOUND));
+        assertThat(store().incident(999)).isEmpty();
+    }
 }
