@@ -10,6 +10,8 @@ import java.util.Objects;
  * environment, instance count), so a rollback does not depend on today's spec file. Only {@code status} changes.
  *
  * @param sourceRevision for a rollback, the revision it copies; otherwise null
+ * @param image          the image pinned by digest (handed to instances as {@code DEPLOYGUARD_IMAGE} and the
+ *                       {@code ${image}} placeholder); null for an app without an {@code image} section
  */
 public record Release(
         String app,
@@ -23,7 +25,8 @@ public record Release(
         String actor,
         Instant createdAt,
         ReleaseStatus status,
-        Integer sourceRevision) {
+        Integer sourceRevision,
+        PinnedImage image) {
 
     public Release {
         Objects.requireNonNull(app, "app");
@@ -36,12 +39,29 @@ public record Release(
         }
     }
 
-    public Release withStatus(ReleaseStatus newStatus) {
-        return new Release(app, revision, version, command, env, instances, configHash, changeCause, actor, createdAt,
-                newStatus, sourceRevision);
+    /** A release without an image. */
+    public Release(String app, int revision, String version, List<String> command, Map<String, String> env,
+                   int instances, String configHash, String changeCause, String actor, Instant createdAt,
+                   ReleaseStatus status, Integer sourceRevision) {
+        this(app, revision, version, command, env, instances, configHash, changeCause, actor, createdAt, status,
+                sourceRevision, null);
     }
 
-    /** The command with {@code ${version}} and {@code ${port}} replaced; each argument stays one argument. */
+    public Release withStatus(ReleaseStatus newStatus) {
+        return new Release(app, revision, version, command, env, instances, configHash, changeCause, actor, createdAt,
+                newStatus, sourceRevision, image);
+    }
+
+    /** The same release with its image pinned. */
+    public Release withImage(PinnedImage pinned) {
+        return new Release(app, revision, version, command, env, instances, configHash, changeCause, actor, createdAt,
+                status, sourceRevision, pinned);
+    }
+
+    /**
+     * The command with {@code ${version}}, {@code ${port}} and {@code ${image}} replaced; each argument stays one
+     * argument.
+     */
     public List<String> resolvedCommand(int port) {
         return command.stream().map(arg -> substitute(arg, port)).toList();
     }
@@ -49,10 +69,14 @@ public record Release(
     public Map<String, String> resolvedEnv(int port) {
         var out = new java.util.LinkedHashMap<String, String>();
         env.forEach((k, v) -> out.put(k, substitute(v, port)));
+        if (image != null) {
+            out.put("DEPLOYGUARD_IMAGE", image.reference());
+        }
         return out;
     }
 
     private String substitute(String arg, int port) {
-        return arg.replace("${version}", version).replace("${port}", Integer.toString(port));
+        return arg.replace("${version}", version).replace("${port}", Integer.toString(port))
+                .replace("${image}", image == null ? "" : image.reference());
     }
 }

@@ -1,5 +1,123 @@
 package dev.deployguard.spec;
 
-/** The app's {@code image} section: the OCI image a release runs (repository, mirrors, signature key, last-known-good policy). Owned by the supply-chain work (issue 4). */
-public record ImageSpec() {
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The app's {@code image} section: the OCI image a release runs, where to fetch it (a primary registry and mirrors
+ * that serve the same repository path), how to verify its cosign signature, and what to do when no registry
+ * answers. Validated once by {@link ImageSpecParser}.
+ *
+ * @param registry      the primary registry's host[:port], e.g. {@code 127.0.0.1:5000} or {@code ghcr.io}
+ * @param path          the repository path inside every registry, e.g. {@code team/web}
+ * @param tag           the tag template; {@code ${version}} is replaced by the version being deployed
+ * @param mirrors       registry hosts tried in order when the primary fails; each serves the same path
+ * @param insecure      plain HTTP for every host when true, HTTPS when false; null means plain HTTP for loopback
+ *                      hosts only
+ * @param signature     the cosign public key and whether a valid signature is required; null when not configured
+ * @param lastKnownGood what a deploy does when no registry answers
+ * @param timeout       the limit for each request to a registry
+ */
+public record ImageSpec(String registry, String path, String tag, List<String> mirrors, Boolean insecure,
+                        Signature signature, LastKnownGood lastKnownGood, Duration timeout) {
+    public ImageSpec {
+        Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(tag, "tag");
+        mirrors = List.copyOf(mirrors);
+        Objects.requireNonNull(lastKnownGood, "lastKnownGood");
+        Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /** Cosign key verification: a PEM public key (ECDSA P-256, as {@code cosign generate-key-pair} writes). */
+    public record Signature(Path publicKey, boolean required) {
+        public Signature {
+            Objects.requireNonNull(publicKey, "publicKey");
+        }
+
+        /**
+         * Reads the key file.
+         *
+         * @throws IllegalArgumentException saying what is wrong with the file and what is expected
+         */
+        public ECPublicKey readKey() {
+            String pem;
+            try {
+                pem = Files.readString(publicKey, StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read " + publicKey + " (" + e.getClass().getSimpleName()
+                        + "); expected a cosign public key file, as 'cosign generate-key-pair' writes (cosign.pub)");
+            }
+            int begin = pem.indexOf(PEM_BEGIN);
+            int end = pem.indexOf(PEM_END);
+            if (begin < 0 || end < begin) {
+                throw new IllegalArgumentException(publicKey + " is not a PEM public key (no '" + PEM_BEGIN
+                        + "' block); give the .pub file, never the private key");
+            }
+            try {
+                byte[] der = Base64.getMimeDecoder().decode(pem.substring(begin + PEM_BEGIN.length(), end));
+                var key = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der));
+                if (!(key instanceof ECPublicKey ec) || ec.getParams().getCurve().getField().getFieldSize() != 256) {
+                    throw new IllegalArgumentException(publicKey + " is not an ECDSA P-256 key; cosign key pairs"
+                            + " are ECDSA P-256");
+                }
+                return ec;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException(publicKey + " holds no ECDSA public key (" + e.getMessage()
+                        + "); cosign key pairs are ECDSA P-256");
+            }
+        }
+    }
+
+    private static final String PEM_BEGIN = "-----BEGIN PUBLIC KEY-----";
+    private static final String PEM_END = "-----END PUBLIC KEY-----";
+
+    /** What a deploy does when neither the primary registry nor any mirror answers. */
+    public enum LastKnownGood {
+        /** Refuse and name the last known-good release to roll back to. */
+        OFFER,
+        /** Deploy the last known-good release's pinned digest, loudly. */
+        USE
+    }
+
+    /** {@code registry/path}, the repository as {@code docker pull} names it. */
+    public String repository() {
+        return registry + "/" + path;
+    }
+
+    /** The primary followed by the mirrors: the order in which registries are tried. */
+    public List<String> hosts() {
+        List<String> all = new ArrayList<>();
+        all.add(registry);
+        all.addAll(mirrors);
+        return all;
+    }
+
+    /** The tag for a version. */
+    public String tagFor(String version) {
+        return tag.replace("${version}", version);
+    }
+
+    /** Whether requests to {@code host} use plain HTTP. */
+    public boolean plainHttp(String host) {
+        return insecure != null ? insecure : isLoopback(host);
+    }
+
+    /** True for {@code localhost}, {@code 127.x.x.x} and {@code [::1]}, with or without a port. */
+    public static boolean isLoopback(String host) {
+        String h = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1)
+                : host.contains(":") ? host.substring(0, host.indexOf(':')) : host;
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]");
+    }
 }

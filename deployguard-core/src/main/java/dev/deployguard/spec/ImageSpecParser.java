@@ -2,11 +2,42 @@ package dev.deployguard.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Validates an app's {@code image} section (see {@link ImageSpec}). */
 public final class ImageSpecParser {
+    /** Docker's rule: the first component is a registry host when it has a dot, a colon or is localhost. */
+    private static final Pattern HOST = Pattern.compile(
+            "(localhost|\\[[0-9a-fA-F:]+]|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)"
+                    + "(:[0-9]{1,5})?");
+    private static final Pattern PATH_COMPONENT = Pattern.compile("[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*");
+    private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
     private ImageSpecParser() {
+    }
+
+    /** The section as written in YAML. */
+    static final class Raw {
+        public String repository;
+        public String tag;
+        public List<String> mirrors;
+        public Boolean insecure;
+        public RawSignature signature;
+        public String lastKnownGood;
+        public String timeout;
+    }
+
+    /** {@code image.signature} as written. */
+    static final class RawSignature {
+        public String publicKey;
+        public Boolean required;
     }
 
     /** Returns null when the section is absent or has problems (each added to {@code problems} with its path). */
@@ -14,7 +45,105 @@ public final class ImageSpecParser {
         if (node == null || node.isNull()) {
             return null;
         }
-        problems.add(at + ": not supported yet");
-        return null;
+        Raw raw = SpecSections.read(node, Raw.class, at, problems);
+        if (raw == null) {
+            return null;
+        }
+        int before = problems.size();
+        String registry = null;
+        String path = null;
+        if (raw.repository == null || raw.repository.isBlank()) {
+            problems.add(at + ".repository: missing; expected registry host and path, e.g. ghcr.io/team/web or"
+                    + " 127.0.0.1:5000/team/web");
+        } else {
+            String repo = raw.repository.strip();
+            int slash = repo.indexOf('/');
+            String first = slash < 0 ? repo : repo.substring(0, slash);
+            if (slash < 0 || !(first.contains(".") || first.contains(":") || first.equals("localhost"))
+                    || !HOST.matcher(first).matches()) {
+                problems.add(at + ".repository: expected a registry host first (a name with a dot or a port, or"
+                        + " localhost), then the path, e.g. ghcr.io/team/web; got '" + repo + "'");
+            } else if (repo.contains("@") || repo.substring(slash).contains(":")) {
+                problems.add(at + ".repository: give the repository without a tag or digest, got '" + repo
+                        + "'; put the tag in " + at + ".tag (default \"${version}\")");
+            } else {
+                path = repo.substring(slash + 1);
+                for (String c : path.split("/", -1)) {
+                    if (!PATH_COMPONENT.matcher(c).matches()) {
+                        problems.add(at + ".repository: path component '" + c + "' must be lowercase letters and"
+                                + " digits, separated by '.', '_' or '-' (got '" + repo + "')");
+                        path = null;
+                        break;
+                    }
+                }
+                registry = first;
+            }
+        }
+        String tag = raw.tag == null ? "${version}" : raw.tag;
+        var placeholders = Pattern.compile("\\$\\{([^}]*)}").matcher(tag);
+        boolean badPlaceholder = false;
+        while (placeholders.find()) {
+            if (!placeholders.group(1).equals("version")) {
+                problems.add(at + ".tag: unknown placeholder ${" + placeholders.group(1) + "}; only ${version}");
+                badPlaceholder = true;
+            }
+        }
+        if (!badPlaceholder && !TAG.matcher(tag.replace("${version}", "v")).matches()) {
+            problems.add(at + ".tag: '" + tag + "' is not a valid tag: up to 128 letters, digits, '_', '.', '-',"
+                    + " not starting with '.' or '-'");
+        }
+        List<String> mirrors = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        if (registry != null) {
+            seen.add(registry);
+        }
+        List<String> rawMirrors = raw.mirrors == null ? List.of() : raw.mirrors;
+        for (int i = 0; i < rawMirrors.size(); i++) {
+            String m = rawMirrors.get(i);
+            String where = at + ".mirrors[" + i + "]";
+            if (m == null || !HOST.matcher(m.strip()).matches()) {
+                problems.add(where + ": expected a registry host[:port] that serves the same repository path,"
+                        + " e.g. mirror.example.com or 127.0.0.1:5001; got '" + m + "'");
+            } else if (!seen.add(m.strip())) {
+                problems.add(where + ": '" + m.strip() + "' is listed twice (or is the primary registry)");
+            } else {
+                mirrors.add(m.strip());
+            }
+        }
+        ImageSpec.Signature signature = null;
+        if (raw.signature != null) {
+            if (raw.signature.publicKey == null || raw.signature.publicKey.isBlank()) {
+                problems.add(at + ".signature.publicKey: missing; expected the path of a cosign public key (PEM),"
+                        + " e.g. keys/cosign.pub");
+            } else {
+                Path key = baseDir == null ? Path.of(raw.signature.publicKey)
+                        : baseDir.resolve(raw.signature.publicKey).normalize();
+                var candidate = new ImageSpec.Signature(key, raw.signature.required == null
+                        || raw.signature.required);
+                try {
+                    candidate.readKey();
+                    signature = candidate;
+                } catch (IllegalArgumentException e) {
+                    problems.add(at + ".signature.publicKey: " + e.getMessage());
+                }
+            }
+        }
+        ImageSpec.LastKnownGood lkg = ImageSpec.LastKnownGood.OFFER;
+        if (raw.lastKnownGood != null) {
+            switch (raw.lastKnownGood.toLowerCase(Locale.ROOT)) {
+                case "offer" -> lkg = ImageSpec.LastKnownGood.OFFER;
+                case "use" -> lkg = ImageSpec.LastKnownGood.USE;
+                default -> problems.add(at + ".lastKnownGood: expected offer (refuse and name the last known-good"
+                        + " release) or use (deploy its digest), got '" + raw.lastKnownGood + "'");
+            }
+        }
+        Duration timeout = SpecSections.duration(raw.timeout, DEFAULT_TIMEOUT, at + ".timeout", problems);
+        if (timeout != null && timeout.isZero()) {
+            problems.add(at + ".timeout: expected more than 0");
+        }
+        if (problems.size() > before || registry == null || path == null) {
+            return null;
+        }
+        return new ImageSpec(registry, path, tag, mirrors, raw.insecure, signature, lkg, timeout);
     }
 }

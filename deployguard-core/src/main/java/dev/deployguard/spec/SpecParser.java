@@ -28,7 +28,7 @@ public final class SpecParser {
     private static final Pattern APP_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
-    private static final List<String> KNOWN_PLACEHOLDERS = List.of("version", "port");
+    private static final List<String> KNOWN_PLACEHOLDERS = List.of("version", "port", "image");
 
     private final ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -127,6 +127,10 @@ public final class SpecParser {
                 }
             }
             ImageSpec image = ImageSpecParser.parse(app.image, at + ".image", baseDir, problems);
+            if (app.image == null && local != null && usesImage(local)) {
+                problems.add(at + ".platform.local: ${image} is used but the app has no image section; add"
+                        + " image.repository or drop the placeholder");
+            }
             ChecksSpec checks = ChecksSpecParser.parse(app.checks, at + ".checks", baseDir, problems);
             NotificationsSpec notifications = NotificationsSpecParser.parse(app.notifications,
                     at + ".notifications", baseDir, problems);
@@ -220,11 +224,17 @@ public final class SpecParser {
                 raw.keepPreviousWarm == null || raw.keepPreviousWarm);
     }
 
+    private static boolean usesImage(LocalPlatformSpec local) {
+        return local.command().stream().anyMatch(a -> a.contains("${image}"))
+                || local.env().values().stream().anyMatch(v -> v.contains("${image}"));
+    }
+
     private static void checkPlaceholders(String value, String at, List<String> problems) {
         var m = PLACEHOLDER.matcher(value);
         while (m.find()) {
             if (!KNOWN_PLACEHOLDERS.contains(m.group(1))) {
-                problems.add(at + ": unknown placeholder ${" + m.group(1) + "}; expected ${version} or ${port}");
+                problems.add(at + ": unknown placeholder ${" + m.group(1) + "}; expected ${version}, ${port} or"
+                        + " ${image}");
             }
         }
     }
