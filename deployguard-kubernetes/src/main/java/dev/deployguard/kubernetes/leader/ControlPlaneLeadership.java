@@ -1,0 +1,174 @@
+package dev.deployguard.kubernetes.leader;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Which of the control plane's replicas drives rollouts: leader election on a {@code coordination.k8s.io/v1}
+ * Lease with fabric8's {@link LeaderElector}. Only the leader runs its work; the others wait as candidates and take
+ * over once the leader's lease expires (it crashed, hung or lost the API server). fabric8's elector stops for good
+ * when it loses leadership, so this runs it in a loop: a replica that lost the lease stops its work (the callback)
+ * and stands again as a candidate.
+ */
+public final class ControlPlaneLeadership implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ControlPlaneLeadership.class.getName());
+
+    /**
+     * Timing of the election, as client-go names it.
+     *
+     * @param leaseDuration how long a lease holds without renewal before candidates may take it
+     * @param renewDeadline how long the leader keeps trying to renew before it gives up leading
+     * @param retryPeriod how often candidates try and the leader renews
+     */
+    public record Timing(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+        /** Kubernetes' own controllers' defaults. */
+        public static final Timing DEFAULT = new Timing(Duration.ofSeconds(15), Duration.ofSeconds(10),
+                Duration.ofSeconds(2));
+
+        public Timing {
+            if (renewDeadline.compareTo(leaseDuration) >= 0 || retryPeriod.compareTo(renewDeadline) >= 0) {
+                throw new IllegalArgumentException("need retryPeriod < renewDeadline < leaseDuration, got "
+                        + retryPeriod + " / " + renewDeadline + " / " + leaseDuration);
+            }
+        }
+    }
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String leaseName;
+    private final String identity;
+    private final Timing timing;
+    private final AtomicBoolean leading = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ExecutorService loop = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "leader-election");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile CompletableFuture<?> round;
+    private volatile String leader;
+
+    public ControlPlaneLeadership(KubernetesClient client, String namespace, String leaseName, String identity,
+                                  Timing timing) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.namespace = Objects.requireNonNull(namespace, "namespace");
+        this.leaseName = Objects.requireNonNull(leaseName, "leaseName");
+        this.identity = Objects.requireNonNull(identity, "identity");
+        this.timing = Objects.requireNonNull(timing, "timing");
+    }
+
+    /** This process's identity in the lease: host name (the pod's name in a cluster) and process id. */
+    public static String defaultIdentity() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                host = "unknown-host";
+            }
+        }
+        return host + "_" + ProcessHandle.current().pid();
+    }
+
+    public String identity() {
+        return identity;
+    }
+
+    /**
+     * Stands for election until {@link #close}; {@code onStartedLeading} runs each time this replica becomes leader,
+     * {@code onStoppedLeading} each time it stops (lost lease or close). Callbacks must return promptly.
+     */
+    public void start(Runnable onStartedLeading, Runnable onStoppedLeading) {
+        Objects.requireNonNull(onStartedLeading, "onStartedLeading");
+        Objects.requireNonNull(onStoppedLeading, "onStoppedLeading");
+        loop.execute(() -> {
+            while (!closed.get()) {
+                LeaderElector elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+                        .withName(leaseName)
+                        .withLock(new LeaseLock(namespace, leaseName, identity))
+                        .withLeaseDuration(timing.leaseDuration())
+                        .withRenewDeadline(timing.renewDeadline())
+                        .withRetryPeriod(timing.retryPeriod())
+                        .withLeaderCallbacks(new LeaderCallbacks(() -> {
+                            leading.set(true);
+                            onStartedLeading.run();
+                        }, () -> {
+                            if (leading.getAndSet(false)) {
+                                onStoppedLeading.run();
+                            }
+                        }, newLeader -> leader = newLeader))
+                        .build()).build();
+                try {
+                    round = elector.start();
+                    if (closed.get()) {
+                        round.cancel(true);
+                    }
+                    round.join();
+                } catch (RuntimeException e) {
+                    // A cancelled or failed round: fall through and stand again unless closed.
+                    if (!closed.get()) {
+                        LOG.log(Level.WARNING, "leader election round for lease " + namespace + "/" + leaseName
+                                + " ended: " + e.getMessage());
+                    }
+                }
+                if (leading.getAndSet(false)) {
+                    onStoppedLeading.run();
+                }
+                pauseBeforeRetry();
+            }
+        });
+    }
+
+    /** Whether this replica holds the lease now. */
+    public boolean isLeader() {
+        return leading.get();
+    }
+
+    /** The identity the lease last named as leader, or null before anyone was seen. */
+    public String currentLeader() {
+        return leader;
+    }
+
+    /**
+     * Stops standing for election and stops leading if it does; the lease is not released, so the other replicas
+     * take over when it expires, exactly as after a crash.
+     */
+    @Override
+    public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
+        CompletableFuture<?> r = round;
+        if (r != null) {
+            r.cancel(true);
+        }
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(timing.leaseDuration().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void pauseBeforeRetry() {
+        try {
+            Thread.sleep(timing.retryPeriod().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closed.set(true);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+package dev.deployguard.kubernetes.progressive;
+
+import dev.deployguard.error.DeployGuardException;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Blue/green on Kubernetes: two Deployments, {@code <deployment>-blue} and {@code <deployment>-green}, whose pods
+ * carry {@code deployguard.dev/slot}. The app's Service selects the live slot; {@code <service>-preview} selects
+ * the new one, so it can be tested before it gets users. Promotion and abort are one Service update each (the
+ * selector's slot), so switching back is instant while the old slot stays warm; the old slot is scaled down only
+ * when asked ({@link #scaleDownIdle}, after the strategy's scaleDownDelay).
+ *
+ * <p>The first time, the app's own Deployment is copied unchanged into the blue slot and the Service is switched to
+ * blue once it has rolled out (the pods are the same release, so users see no change); only then does a new
+ * release go to green. Without this step the new pods would match the Service's original selector and get users
+ * before promotion. From then on the app's own Deployment gets no traffic and may be scaled to 0.
+ */
+public final class KubernetesBlueGreen {
+    /** The two slots. */
+    public enum Slot {
+        BLUE, GREEN;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        public Slot other() {
+            return this == BLUE ? GREEN : BLUE;
+        }
+
+        static Optional<Slot> of(String label) {
+            for (Slot s : values()) {
+                if (s.label().equals(label)) {
+                    return Optional.of(s);
+                }
+            }
+            return Optional.empty();
+        }
+    }
+
+    private final Workloads cluster;
+    private final AppWorkload app;
+
+    public KubernetesBlueGreen(KubernetesClient client, AppWorkload app) {
+        this.app = Objects.requireNonNull(app, "app");
+        this.cluster = new Workloads(client, app.namespace());
+    }
+
+    public String slotDeployment(Slot slot) {
+        return app.deployment() + "-" + slot.label();
+    }
+
+    public String previewService() {
+        return app.service() + "-preview";
+    }
+
+    /** The slot the app's Service sends users to, if it selects one yet. */
+    public Optional<Slot> live() {
+        Service s = cluster.requireService(app.service(),
+                "platform.kubernetes.service must name the Service that selects the app's pods");
+        return Slot.of(selector(s).get(Labels.SLOT));
+    }
+
+    /**
+     * Starts {@code image} in the slot that is not live, at the live slot's replica count, and points the preview
+     * Service at it. Users still reach the live slot. Returns the new slot, or empty while the app is still being
+     * moved into its first slot (see the class comment); then call again later.
+     */
+    public Optional<Slot> deploy(String container, String image, String changeCause) {
+        Service service = cluster.requireService(app.service(),
+                "platform.kubernetes.service must name the Service that selects the app's pods");
+        Optional<Slot> live = Slot.of(selector(service).get(Labels.SLOT));
+        if (live.isEmpty()) {
+            Deployment own = cluster.requireDeployment(app.deployment(),
+                    "platform.kubernetes.deployment must name the app's running Deployment");
+            writeSlot(own, Slot.BLUE, own.getSpec().getTemplate(), "adopted into blue/green slot blue");
+            if (ready(Slot.BLUE)) {
+                switchTo(Slot.BLUE);
+            }
+            return Optional.empty();
+        }
+        Deployment base = cluster.requireDeployment(slotDeployment(live.get()), "the Service selects slot "
+                + live.get().label() + " but its Deployment is gone; restore it or remove the slot from the selector");
+        Slot next = live.get().other();
+        PodTemplateSpec template = Workloads.withImage(cluster.client(), base.getSpec().getTemplate(), container,
+                image, app.namespace() + "/" + base.getMetadata().getName());
+        writeSlot(base, next, template, changeCause);
+        Service preview = previewFor(service, next);
+        cluster.createOrUpdate(preview, s -> {
+            s.getSpec().setSelector(preview.getSpec().getSelector());
+            s.getSpec().setPorts(preview.getSpec().getPorts());
+            return s;
+        });
+        return Optional.of(next);
+    }
+
+    private void writeSlot(Deployment base, Slot next, PodTemplateSpec source, String changeCause) {
+        PodTemplateSpec template = cluster.client().getKubernetesSerialization().clone(source);
+        template.getMetadata().setLabels(Labels.with(template.getMetadata().getLabels(), Labels.SLOT, next.label()));
+        Deployment desired = new DeploymentBuilder(cluster.client().getKubernetesSerialization().clone(base))
+                .withMetadata(new ObjectMetaBuilder().withName(slotDeployment(next)).withNamespace(app.namespace())
+                        .withLabels(Labels.with(base.getMetadata().getLabels(), Labels.MANAGED_BY, "deployguard"))
+                        .withAnnotations(Map.of(Labels.CHANGE_CAUSE, changeCause))
+                        .build())
+                .editSpec()
+                .editSelector()
+                .withMatchLabels(Labels.with(base.getSpec().getSelector().getMatchLabels(), Labels.SLOT, next.label()))
+                .endSelector()
+                .withTemplate(template)
+                .endSpec()
+                .withStatus(null)
+                .build();
+        cluster.createOrUpdate(desired, d -> {
+            d.getMetadata().setAnnotations(Labels.with(d.getMetadata().getAnnotations(), Labels.CHANGE_CAUSE,
+                    changeCause));
+            d.getSpec().setReplicas(desired.getSpec().getReplicas());
+            d.getSpec().setTemplate(template);
+            return d;
+        });
+    }
+
+    /** True when the slot's Deployment has rolled out completely (every replica updated and available). */
+    public boolean ready(Slot slot) {
+        Deployment d = cluster.deployment(slotDeployment(slot));
+        return d != null && Workloads.rolledOut(d);
+    }
+
+    /** Sends all users to {@code slot}: one update of the Service's selector. */
+    public void switchTo(Slot slot) {
+        Deployment d = cluster.requireDeployment(slotDeployment(slot), "deploy to slot " + slot.label() + " first");
+        if (d.getSpec().getReplicas() != null && d.getSpec().getReplicas() == 0) {
+            throw new DeployGuardException(dev.deployguard.error.ExitCode.FAILURE, "slot " + slot.label() + " ("
+                    + app.namespace() + "/" + slotDeployment(slot) + ") is scaled to 0: switching to it would leave"
+                    + " the Service without pods; deploy again instead");
+        }
+        cluster.editService(app.service(), "switch Service " + app.namespace() + "/" + app.service() + " to slot "
+                + slot.label(), s -> {
+            s.getSpec().setSelector(Labels.with(s.getSpec().getSelector(), Labels.SLOT, slot.label()));
+            return s;
+        });
+    }
+
+    /** Promotion: users go to the preview slot. */
+    public void promote() {
+        switchTo(previewSlot());
+    }
+
+    /**
+     * Abort: if users were already switched to the new slot they go back to the other one at once (one Service
+     * update; it is still warm), then the new slot is scaled to 0.
+     */
+    public void abort() {
+        Slot fresh = previewSlot();
+        if (live().filter(fresh::equals).isPresent()) {
+            switchTo(fresh.other());
+        }
+        cluster.scale(slotDeployment(fresh), 0, "scale the aborted slot " + fresh.label() + " to 0");
+    }
+
+    /** After the scale-down delay: the slot users do not reach is scaled to 0. */
+    public void scaleDownIdle() {
+        Slot live = live().orElseThrow(() -> DeployGuardException.badInput("Service " + app.namespace() + "/"
+                + app.service() + " selects no slot yet: nothing to scale down"));
+        cluster.scale(slotDeployment(live.other()), 0, "scale the idle slot " + live.other().label() + " to 0");
+    }
+
+    private Slot previewSlot() {
+        Service preview = cluster.requireService(previewService(), "nothing was deployed with blue/green yet");
+        return Slot.of(selector(preview).get(Labels.SLOT)).orElseThrow(() -> DeployGuardException.badInput(
+                "Service " + app.namespace() + "/" + previewService() + " selects no slot; deploy again"));
+    }
+
+    private Service previewFor(Service service, Slot slot) {
+        Map<String, String> selector = new LinkedHashMap<>(selector(service));
+        selector.put(Labels.SLOT, slot.label());
+        return new ServiceBuilder()
+                .withMetadata(new ObjectMetaBuilder().withName(previewService()).withNamespace(app.namespace())
+                        .withLabels(Labels.with(service.getMetadata().getLabels(), Labels.MANAGED_BY, "deployguard"))
+                        .build())
+                .withNewSpec()
+                .withSelector(selector)
+                .withPorts(service.getSpec().getPorts().stream().map(p -> new ServicePortBuilder()
+                        .withName(p.getName()).withPort(p.getPort()).withTargetPort(p.getTargetPort())
+                        .withProtocol(p.getProtocol()).build()).toList())
+                .endSpec()
+                .build();
+    }
+
+    private static Map<String, String> selector(Service s) {
+        return s.getSpec() == null || s.getSpec().getSelector() == null ? Map.of() : s.getSpec().getSelector();
+    }
+}
