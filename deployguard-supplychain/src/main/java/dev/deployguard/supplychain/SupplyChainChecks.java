@@ -1,0 +1,42 @@
+package dev.deployguard.supplychain;
+
+import dev.deployguard.check.Check;
+import dev.deployguard.spec.AppSpec;
+import dev.deployguard.spec.ImageSpec;
+import dev.deployguard.supplychain.check.RegistryCheck;
+import dev.deployguard.supplychain.check.SignatureCheck;
+import dev.deployguard.supplychain.registry.ImageResolver;
+import dev.deployguard.supplychain.registry.RegistryClient;
+import java.util.List;
+
+/** The supply-chain checks of an app's image, and the digest resolution the checklist does before running them. */
+public final class SupplyChainChecks {
+    private SupplyChainChecks() {
+    }
+
+    /** {@code registry} and {@code image.signature} for this image (empty when the app has no image). */
+    public static List<Check> forImage(ImageSpec image) {
+        if (image == null) {
+            return List.of();
+        }
+        RegistryClient client = RegistryClient.forImage(image);
+        return List.of(new RegistryCheck(image, client), new SignatureCheck(image, client));
+    }
+
+    /**
+     * Resolves the app's image tag for {@code version} to a digest through the primary and its mirrors, for
+     * {@code CheckContext.imageDigest}; null when the app has no image or no registry serves the tag (the registry
+     * check then says why).
+     */
+    public static String resolveDigest(AppSpec app, String version) {
+        if (app.image() == null || (version == null && app.image().tag().contains("${version}"))) {
+            return null;
+        }
+        try {
+            return new ImageResolver(RegistryClient.forImage(app.image()))
+                    .resolve(app.image(), version == null ? "" : version).digest();
+        } catch (ImageResolver.NotResolved e) {
+            return null;
+        }
+    }
+}

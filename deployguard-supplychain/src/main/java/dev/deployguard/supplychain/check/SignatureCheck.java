@@ -1,0 +1,92 @@
+package dev.deployguard.supplychain.check;
+
+import dev.deployguard.check.Check;
+import dev.deployguard.check.CheckContext;
+import dev.deployguard.check.CheckResult;
+import dev.deployguard.spec.ImageSpec;
+import dev.deployguard.supplychain.cosign.CosignVerifier;
+import dev.deployguard.supplychain.cosign.Verification;
+import dev.deployguard.supplychain.registry.ImageResolver;
+import dev.deployguard.supplychain.registry.RegistryClient;
+import dev.deployguard.supplychain.registry.RegistryException;
+import java.security.PublicKey;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code image.signature}: the image digest carries a cosign signature made with the app's key, for this digest and
+ * repository. PASS or FAIL with the precise refusal (WARN instead of FAIL when {@code signature.required: false});
+ * ERROR when no registry can be read; SKIPPED when no key is configured.
+ */
+public final class SignatureCheck implements Check {
+    public static final String NAME = "image.signature";
+    private final ImageSpec image;
+    private final RegistryClient client;
+
+    public SignatureCheck(ImageSpec image, RegistryClient client) {
+        this.image = image;
+        this.client = client;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public CheckResult run(CheckContext context) {
+        if (image.signature() == null) {
+            return CheckResult.skipped(NAME, "no image.signature.publicKey configured for " + image.repository());
+        }
+        PublicKey key;
+        try {
+            key = image.signature().readKey();
+        } catch (IllegalArgumentException e) {
+            return CheckResult.error(NAME, "cannot read the signature key: " + e.getMessage(),
+                    "fix image.signature.publicKey");
+        }
+        String digest = context.imageDigest();
+        var hosts = image.hosts();
+        if (digest == null) {
+            try {
+                var r = new ImageResolver(client).resolve(image, context.version() == null ? "" : context.version());
+                digest = r.digest();
+                hosts = r.hostsServedFirst(image);
+            } catch (ImageResolver.NotResolved e) {
+                return CheckResult.error(NAME, "cannot tell: the image digest is unknown, " + e.getMessage(),
+                        "make the tag resolvable first (see the registry check)");
+            }
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("digest", digest);
+        data.put("publicKey", image.signature().publicKey().toString());
+        Verification v;
+        try {
+            v = new CosignVerifier(client).verify(image, digest, key, hosts);
+        } catch (RegistryException e) {
+            if (e.kind() == RegistryException.Kind.INVALID) {
+                return CheckResult.fail(NAME, "the signature of " + digest + " cannot be trusted: " + e.getMessage(),
+                        "re-sign the image: cosign sign --key cosign.key " + image.repository() + "@" + digest)
+                        .withData(data);
+            }
+            return CheckResult.error(NAME, "cannot tell: " + e.getMessage(), "reach the registry "
+                    + image.registry() + " or a mirror, then check again").withData(data);
+        }
+        data.put("registry", v.host());
+        if (v.verified()) {
+            data.put("dockerReference", v.dockerReference());
+            return CheckResult.pass(NAME, v.message()).withData(data);
+        }
+        data.put("refusal", v.refusal().name());
+        String remedy = switch (v.refusal()) {
+            case MISSING -> "sign the image: cosign sign --key cosign.key " + image.repository() + "@" + digest;
+            case BAD_SIGNATURE -> "check that image.signature.publicKey is the key the image was signed with; if it"
+                    + " is, the signature or payload was tampered with: do not deploy this image, re-sign it";
+            case OTHER_DIGEST, OTHER_REPOSITORY, MALFORMED -> "do not deploy this image; sign this digest: cosign sign"
+                    + " --key cosign.key " + image.repository() + "@" + digest;
+        };
+        return image.signature().required()
+                ? CheckResult.fail(NAME, v.message(), remedy).withData(data)
+                : CheckResult.warn(NAME, v.message() + " (signature.required is false)", remedy).withData(data);
+    }
+}
