@@ -1,0 +1,184 @@
+package dev.deployguard.kubernetes.helm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * {@code helm upgrade --install [--atomic]} with the chart rendered offline by Helm's own template engine
+ * (helm-java): a new revision written {@code pending-upgrade} (or {@code pending-install}), its objects applied,
+ * readiness awaited, then the previous revision {@code superseded} and the new one {@code deployed}. On failure
+ * the new revision is {@code failed} with helm's description and, when atomic, the release is rolled back to its
+ * last successful revision (a further revision {@code Rollback to N}) or, for a first install, removed.
+ * Hooks and NOTES.txt are not rendered by {@code helm template}, so they are neither run nor recorded.
+ */
+public final class HelmUpgrade {
+    /** helm's release name rule: a DNS subdomain of at most 53 characters. */
+    private static final Pattern RELEASE_NAME =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+    private final HelmReleaseStorage storage;
+    private final ChartRenderer renderer;
+    private final ReadinessWaiter waiter;
+    private final Duration timeout;
+    private final ManifestApplier applier;
+
+    public HelmUpgrade(HelmReleaseStorage storage, ChartRenderer renderer, ReadinessWaiter waiter, Duration timeout) {
+        this.storage = storage;
+        this.renderer = renderer;
+        this.waiter = waiter;
+        this.timeout = timeout;
+        this.applier = new ManifestApplier(storage.client(), storage.namespace());
+    }
+
+    /**
+     * Installs or upgrades a release from a chart directory.
+     *
+     * @return the new, deployed revision
+     * @throws DeployGuardException BAD_INPUT for a bad name or chart (nothing written), BUSY when another operation
+     *                              is pending on the release, DEPLOY_FAILED when the new revision failed (and, if
+     *                              atomic, what was done about it)
+     */
+    public HelmRelease upgrade(String release, Path chart, List<Path> valuesFiles, boolean atomic) {
+        if (release.length() > 53 || !RELEASE_NAME.matcher(release).matches()) {
+            throw DeployGuardException.badInput("'" + release + "' is not a valid Helm release name: use at most 53 "
+                    + "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit.");
+        }
+        String manifest = renderer.template(chart, release, storage.namespace(), valuesFiles);
+        ObjectNode chartRecord = ChartRecord.of(chart);
+        JsonNode config = ChartRecord.userValues(valuesFiles);
+        var serialization = storage.client().getKubernetesSerialization();
+        List<HasMetadata> targetObjects = ReleaseManifest.objects(manifest, serialization, "chart " + chart);
+
+        List<HelmRelease> history = storage.history(release);
+        if (history.isEmpty()) {
+            return install(release, chartRecord, config, manifest, targetObjects, atomic);
+        }
+        HelmRelease last = history.get(history.size() - 1);
+        if (last.status().isPending()) {
+            throw new DeployGuardException(ExitCode.BUSY, "Another operation (install/upgrade/rollback) is in "
+                    + "progress on Helm release '" + release + "': revision " + last.version() + " is "
+                    + last.statusText() + ". Wait for it; if nothing is running any more (a crash), roll back "
+                    + "to the last good revision to recover.");
+        }
+        HelmRelease current = history.stream().filter(r -> r.status() == HelmStatus.DEPLOYED)
+                .reduce((a, b) -> b).orElse(last);
+        List<HasMetadata> currentObjects = ReleaseManifest.objects(current.manifest(), serialization, current.key());
+        HelmRelease pending = record(release, last.version() + 1, current, chartRecord, config, manifest,
+                HelmStatus.PENDING_UPGRADE, "Preparing upgrade");
+        storage.create(pending);
+        try {
+            ManifestApplier.Result applied = applier.update(release, currentObjects, targetObjects);
+            await(applied.applied());
+        } catch (DeployGuardException e) {
+            storage.update(current);
+            throw fail(pending, e, atomic);
+        }
+        storage.update(current.withStatus(HelmStatus.SUPERSEDED, null));
+        HelmRelease deployed = pending.withStatus(HelmStatus.DEPLOYED, "Upgrade complete");
+        storage.update(deployed);
+        return deployed;
+    }
+
+    private HelmRelease install(String release, ObjectNode chartRecord, JsonNode config, String manifest,
+                                List<HasMetadata> targetObjects, boolean atomic) {
+        HelmRelease pending = record(release, 1, null, chartRecord, config, manifest, HelmStatus.PENDING_INSTALL,
+                "Initial install underway");
+        storage.create(pending);
+        List<HasMetadata> created = List.of();
+        try {
+            ManifestApplier.Result applied = applier.update(release, List.of(), targetObjects);
+            created = applied.created();
+            await(applied.applied());
+        } catch (DeployGuardException e) {
+            if (e instanceof ManifestApplier.Failure f) {
+                created = f.created();
+            }
+            String reason = e.getMessage();
+            storage.update(pending.withStatus(HelmStatus.FAILED, "Release \"" + release + "\" failed: " + reason));
+            if (!atomic) {
+                throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "release " + release + " failed: " + reason, e);
+            }
+            applier.delete(created);
+            storage.delete(pending);
+            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "release " + release + " failed, and has been "
+                    + "uninstalled due to atomic being set: " + reason, e);
+        }
+        HelmRelease deployed = pending.withStatus(HelmStatus.DEPLOYED, "Install complete");
+        storage.update(deployed);
+        return deployed;
+    }
+
+    private void await(List<HasMetadata> objects) {
+        try {
+            waiter.await(objects, timeout);
+        } catch (ReadinessWaiter.NotReady e) {
+            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeployGuardException(ExitCode.FAILURE, "interrupted while waiting for the release's objects "
+                    + "to become ready", e);
+        }
+    }
+
+    /** helm's {@code failRelease}: the new revision failed; with atomic, back to the last successful revision. */
+    private DeployGuardException fail(HelmRelease pending, DeployGuardException cause, boolean atomic) {
+        String release = pending.name();
+        storage.update(pending.withStatus(HelmStatus.FAILED, "Upgrade \"" + release + "\" failed: "
+                + cause.getMessage()));
+        if (!atomic) {
+            return new DeployGuardException(ExitCode.DEPLOY_FAILED, "UPGRADE FAILED: " + cause.getMessage()
+                    + " (revision " + pending.version() + " is recorded as failed)", cause);
+        }
+        HelmRelease lastGood = storage.history(release).stream()
+                .filter(r -> r.status() == HelmStatus.SUPERSEDED || r.status() == HelmStatus.DEPLOYED)
+                .reduce((a, b) -> b).orElse(null);
+        if (lastGood == null) {
+            return new DeployGuardException(ExitCode.DEPLOY_FAILED, "unable to find a previously successful release "
+                    + "when attempting to rollback. original upgrade error: " + cause.getMessage(), cause);
+        }
+        try {
+            new HelmRollback(storage, waiter, timeout).rollback(release, lastGood.version());
+        } catch (DeployGuardException rollbackFailure) {
+            return new DeployGuardException(ExitCode.DEPLOY_FAILED, "an error occurred while rolling back the "
+                    + "release. original upgrade error: " + cause.getMessage() + ": " + rollbackFailure.getMessage(),
+                    rollbackFailure);
+        }
+        return new DeployGuardException(ExitCode.DEPLOY_FAILED, "release " + release + " failed, and has been rolled "
+                + "back due to atomic being set: " + cause.getMessage(), cause);
+    }
+
+    /** The new revision as helm's upgrade (or install) builds it. */
+    private HelmRelease record(String release, int version, HelmRelease current, ObjectNode chartRecord,
+                               JsonNode config, String manifest, HelmStatus status, String description) {
+        String now = HelmTime.format(storage.clock().instant());
+        ObjectNode doc = JsonNodeFactory.instance.objectNode();
+        doc.put("name", release);
+        ObjectNode info = doc.putObject("info");
+        JsonNode first = current == null ? null : current.json().path("info").get("first_deployed");
+        if (first != null) {
+            info.set("first_deployed", first);
+        } else {
+            info.put("first_deployed", now);
+        }
+        info.put("last_deployed", now);
+        info.put("deleted", "");
+        info.put("description", description);
+        info.put("status", status.wire());
+        doc.set("chart", chartRecord);
+        if (config != null) {
+            doc.set("config", config);
+        }
+        doc.put("manifest", manifest);
+        doc.put("version", version);
+        doc.put("namespace", storage.namespace());
+        return HelmRelease.of(doc);
+    }
+}
