@@ -1,5 +1,70 @@
 package dev.deployguard.spec;
 
-/** The app's {@code platform.kubernetes} section: where the app runs on Kubernetes (namespace, Deployment or Helm release, traffic router). Owned by the Kubernetes work (issue 5). */
-public record KubernetesSpec() {
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The app's {@code platform.kubernetes} section: where the app runs on Kubernetes and what DeployGuard manages there
+ * (a Deployment, or a Helm release), plus the Service and traffic router used by progressive delivery. Validated
+ * once by {@link KubernetesSpecParser}.
+ *
+ * @param namespace      the namespace of everything the app owns (required)
+ * @param context        the kubeconfig context; null means the kubeconfig's current context
+ * @param kubeconfig     the kubeconfig file; null means {@code KUBECONFIG} or {@code ~/.kube/config}
+ * @param deployment     the Deployment to manage; null means the app's name (see {@link #deploymentName})
+ * @param container      the container that gets the image; null means the first one
+ * @param helm           manage this Helm release instead of a Deployment; null when not configured
+ * @param service        the stable Service (blue/green selector switch, canary Services); null when none
+ * @param traffic        the canary traffic router; null when canary weights are not routed by Kubernetes
+ * @param rolloutTimeout how long a rollout may take before it counts as failed
+ */
+public record KubernetesSpec(String namespace, String context, Path kubeconfig, String deployment, String container,
+                             Helm helm, String service, Traffic traffic, Duration rolloutTimeout) {
+    public KubernetesSpec {
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(rolloutTimeout, "rolloutTimeout");
+    }
+
+    /** The Deployment's name: {@code deployment}, or the app's name when not given. */
+    public String deploymentName(String appName) {
+        return deployment != null ? deployment : appName;
+    }
+
+    /**
+     * A Helm release managed instead of a bare Deployment.
+     *
+     * @param release the release name; null means the app's name (see {@link #releaseName})
+     * @param chart   a chart directory (resolved against the spec's directory), an archive, or a repo/OCI reference
+     * @param values  values files, in order, resolved against the spec's directory
+     */
+    public record Helm(String release, String chart, List<Path> values) {
+        public Helm {
+            Objects.requireNonNull(chart, "chart");
+            values = List.copyOf(values);
+        }
+
+        public String releaseName(String appName) {
+            return release != null ? release : appName;
+        }
+    }
+
+    /** The canary traffic router: exactly one of the two is set. */
+    public record Traffic(IngressNginx ingressNginx, GatewayApi gatewayApi) {
+    }
+
+    /** ingress-nginx canary annotations on a canary copy of {@code ingress}. */
+    public record IngressNginx(String ingress) {
+        public IngressNginx {
+            Objects.requireNonNull(ingress, "ingress");
+        }
+    }
+
+    /** Gateway API backend weights on {@code httpRoute}. */
+    public record GatewayApi(String httpRoute) {
+        public GatewayApi {
+            Objects.requireNonNull(httpRoute, "httpRoute");
+        }
+    }
 }

@@ -1,0 +1,83 @@
+package dev.deployguard.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class KubernetesSpecParserTest {
+    @TempDir
+    Path dir;
+
+    private AppSpec parse(String kubernetes) {
+        String yaml = """
+                apps:
+                  web:
+                    platform:
+                      kubernetes:
+                """ + kubernetes.indent(8);
+        return new SpecParser().parse(yaml, "deployguard.yaml", dir).apps().get("web");
+    }
+
+    @Test
+    void fullSectionIsReadWithPathsRelativeToTheSpecFile() {
+        AppSpec app = parse("""
+                namespace: shop
+                context: kind-dev
+                kubeconfig: kube/config
+                container: web
+                helm: {release: web, chart: charts/web, values: [values.yaml]}
+                service: web
+                traffic:
+                  ingressNginx: {ingress: web}
+                rolloutTimeout: 2m
+                """);
+        KubernetesSpec k = app.kubernetes();
+        assertThat(app.onKubernetes()).isTrue();
+        assertThat(k.namespace()).isEqualTo("shop");
+        assertThat(k.context()).isEqualTo("kind-dev");
+        assertThat(k.kubeconfig()).isEqualTo(dir.resolve("kube/config"));
+        assertThat(k.helm().chart()).isEqualTo(dir.resolve("charts/web").toString());
+        assertThat(k.helm().values()).containsExactly(dir.resolve("values.yaml"));
+        assertThat(k.traffic().ingressNginx().ingress()).isEqualTo("web");
+        assertThat(k.traffic().gatewayApi()).isNull();
+        assertThat(k.rolloutTimeout()).isEqualTo(Duration.ofMinutes(2));
+    }
+
+    @Test
+    void defaultsNameTheDeploymentAfterTheAppAndWaitTenMinutes() {
+        KubernetesSpec k = parse("namespace: shop\n").kubernetes();
+        assertThat(k.deploymentName("web")).isEqualTo("web");
+        assertThat(k.container()).isNull();
+        assertThat(k.rolloutTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(k.kubeconfig()).isNull();
+    }
+
+    @Test
+    void mistakesAreReportedWithTheirPath() {
+        assertThatThrownBy(() -> parse("""
+                deployment: Web_1
+                helm: {chart: charts/web}
+                traffic: {ingressNginx: {ingress: a}, gatewayApi: {httpRoute: b}}
+                rolloutTimeout: soon
+                replicas: 3
+                """))
+                .isInstanceOf(SpecException.class)
+                .hasMessageContaining("apps.web.platform.kubernetes.replicas: unknown field 'replicas'");
+        assertThatThrownBy(() -> parse("""
+                deployment: Web_1
+                helm: {chart: charts/web}
+                traffic: {ingressNginx: {ingress: a}, gatewayApi: {httpRoute: b}}
+                rolloutTimeout: soon
+                """))
+                .isInstanceOf(SpecException.class)
+                .hasMessageContaining("apps.web.platform.kubernetes.namespace: missing")
+                .hasMessageContaining("apps.web.platform.kubernetes.deployment: 'Web_1' is not a Deployment name")
+                .hasMessageContaining("not both")
+                .hasMessageContaining("apps.web.platform.kubernetes.traffic: expected exactly one router")
+                .hasMessageContaining("apps.web.platform.kubernetes.rolloutTimeout:");
+    }
+}
