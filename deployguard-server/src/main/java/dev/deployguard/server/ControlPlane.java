@@ -10,6 +10,8 @@ import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.analysis.Judge;
 import dev.deployguard.rollout.AnalysisSpec;
 import dev.deployguard.rollout.Rollout;
+import dev.deployguard.server.check.ChecklistFactory;
+import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.Analyses;
 import dev.deployguard.server.deploy.AppLocks;
 import dev.deployguard.server.deploy.RolloutRunner;
@@ -18,6 +20,10 @@ import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RouterProcesses;
 import dev.deployguard.server.deploy.SpecSource;
 import dev.deployguard.server.deploy.Supervisor;
+import dev.deployguard.server.drill.DrillRunner;
+import dev.deployguard.server.incident.Incidents;
+import dev.deployguard.server.notify.EventNotifications;
+import dev.deployguard.server.notify.HttpNotifier;
 import dev.deployguard.store.JdbcStore;
 import dev.deployguard.store.Store;
 import java.io.IOException;
@@ -48,6 +54,10 @@ public final class ControlPlane implements AutoCloseable {
     private final Deployer deployer;
     private final Supervisor supervisor;
     private final RolloutRunner rollouts;
+    private final DeployChecks checks;
+    private final Incidents incidents;
+    private final HttpNotifier notifier;
+    private final DrillRunner drills;
     private final String holder = "cp-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
     private final String apiToken;
     private ScheduledExecutorService ticker;
@@ -78,6 +88,13 @@ public final class ControlPlane implements AutoCloseable {
             this.supervisor = new Supervisor(store, specs, platform, routers, events, locks, clock);
             this.rollouts = new RolloutRunner(store, specs, routers, events, locks, clock, deployer, analyses);
             deployer.setRollouts(rollouts);
+            this.checks = new DeployChecks(new ChecklistFactory(stateDir, System.getenv(), clock), events);
+            deployer.setChecks(checks);
+            this.notifier = new HttpNotifier(specs, events);
+            events.addListener(new EventNotifications(notifier));
+            this.incidents = new Incidents(store, events, routers, specs, clock);
+            events.addListener(incidents);
+            this.drills = new DrillRunner(store, specs, deployer, rollouts, platform, events, clock);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -169,6 +186,19 @@ public final class ControlPlane implements AutoCloseable {
         return rollouts;
     }
 
+    /** The pre-deployment checklist, as deploy runs it and {@code POST /api/apps/APP/check} shows it. */
+    public DeployChecks checks() {
+        return checks;
+    }
+
+    public Incidents incidents() {
+        return incidents;
+    }
+
+    public DrillRunner drills() {
+        return drills;
+    }
+
     public Supervisor supervisor() {
         return supervisor;
     }
@@ -224,6 +254,8 @@ public final class ControlPlane implements AutoCloseable {
     @Override
     public void close() {
         rollouts.close();
+        incidents.close();
+        notifier.close();
         if (ticker != null) {
             rolloutTicker.shutdownNow();
             ticker.shutdownNow();

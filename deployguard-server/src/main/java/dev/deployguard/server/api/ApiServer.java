@@ -14,6 +14,8 @@ import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
+import dev.deployguard.server.drill.DrillApi;
+import dev.deployguard.server.incident.IncidentApi;
 import dev.deployguard.spec.Durations;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -170,6 +172,10 @@ public final class ApiServer implements AutoCloseable {
         if (path.equals("/api/events") && method.equals("GET")) {
             return events(null, query);
         }
+        if (IncidentApi.serves(path)) {
+            return new IncidentApi(cp.incidents()).route(method, path, query.getValue("app"),
+                    method.equals("POST") ? body(request) : null, actor);
+        }
         Matcher m = APP_PATH.matcher(path);
         if (!m.matches()) {
             throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
@@ -202,6 +208,7 @@ public final class ApiServer implements AutoCloseable {
                 Rollout r = cp.rollouts().command(app, cmd, actor);
                 yield Map.of("rollout", r, "message", describe(r));
             }
+            case "POST /drill" -> cp.drills().run(DrillApi.request(app, body(request)), actor);
             case "POST /rollback" -> {
                 JsonNode b = body(request);
                 Integer to = null;
