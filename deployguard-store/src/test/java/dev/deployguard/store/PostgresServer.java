@@ -12,10 +12,10 @@ import java.util.concurrent.TimeUnit;
  * Test support: a real PostgreSQL server (Debian's package) in a temp directory on a free loopback port, run as the
  * {@code postgres} user when the tests run as root (initdb refuses root).
  */
-final class PostgresServer implements AutoCloseable {
+public final class PostgresServer implements AutoCloseable {
     private final Path dir;
     private final Path bin;
-    final int port;
+    public final int port;
 
     private PostgresServer(Path dir, Path bin, int port) {
         this.dir = dir;
@@ -33,7 +33,7 @@ final class PostgresServer implements AutoCloseable {
         return null;
     }
 
-    static PostgresServer start() throws Exception {
+    public static PostgresServer start() throws Exception {
         Path bin = findBin();
         if (bin == null) {
             throw new IllegalStateException("PostgreSQL server binaries not found under /usr/lib/postgresql;"
@@ -57,7 +57,7 @@ final class PostgresServer implements AutoCloseable {
         return new PostgresServer(dir, bin, port);
     }
 
-    String url() {
+    public String url() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
     }
 
