@@ -7,6 +7,7 @@ import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.Event;
 import dev.deployguard.incident.Incident;
 import dev.deployguard.platform.Instance;
+import dev.deployguard.release.PinnedImage;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
@@ -143,10 +144,10 @@ public final class JdbcStore implements Store {
             }
             Release r = new Release(draft.app(), next, draft.version(), draft.command(), draft.env(),
                     draft.instances(), draft.configHash(), draft.changeCause(), draft.actor(), draft.createdAt(),
-                    draft.status(), draft.sourceRevision());
+                    draft.status(), draft.sourceRevision(), draft.image());
             try (var ps = c.prepareStatement("INSERT INTO releases (app, revision, version, command_json, env_json,"
-                    + " instances, config_hash, change_cause, actor, created_at, status, source_revision)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + " instances, config_hash, change_cause, actor, created_at, status, source_revision, image,"
+                    + " image_verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, r.app());
                 ps.setInt(2, r.revision());
                 ps.setString(3, r.version());
@@ -162,6 +163,13 @@ public final class JdbcStore implements Store {
                     ps.setNull(12, Types.INTEGER);
                 } else {
                     ps.setInt(12, r.sourceRevision());
+                }
+                if (r.image() == null) {
+                    ps.setNull(13, Types.VARCHAR);
+                    ps.setNull(14, Types.BOOLEAN);
+                } else {
+                    ps.setString(13, r.image().reference());
+                    ps.setBoolean(14, r.image().verified());
                 }
                 ps.executeUpdate();
             }
@@ -250,11 +258,12 @@ public final class JdbcStore implements Store {
     private Release release(ResultSet rs) throws SQLException {
         int src = rs.getInt("source_revision");
         Integer source = rs.wasNull() ? null : src;
+        String image = rs.getString("image");
         return new Release(rs.getString("app"), rs.getInt("revision"), rs.getString("version"),
                 read(rs.getString("command_json"), STRING_LIST), read(rs.getString("env_json"), STRING_MAP),
                 rs.getInt("instances"), rs.getString("config_hash"), rs.getString("change_cause"),
                 rs.getString("actor"), instant(rs, "created_at"), ReleaseStatus.valueOf(rs.getString("status")),
-                source);
+                source, image == null ? null : PinnedImage.parse(image, rs.getBoolean("image_verified")));
     }
 
     // --- events -----------------------------------------------------------------------------------------------

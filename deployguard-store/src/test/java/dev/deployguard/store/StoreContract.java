@@ -41,6 +41,19 @@ abstract class StoreContract {
     }
 
     @Test
+    void aPinnedImageAndWhetherItWasVerifiedAreKept() {
+        var pinned = new dev.deployguard.release.PinnedImage("127.0.0.1:5000/team/web",
+                "sha256:" + "ab".repeat(32), true);
+        Release r = store().createRelease(draft("web", "v1").withImage(pinned));
+        Release plain = store().createRelease(draft("web", "v2"));
+
+        assertThat(store().release("web", r.revision()).orElseThrow().image()).isEqualTo(pinned);
+        assertThat(store().release("web", r.revision()).orElseThrow().image().reference())
+                .isEqualTo("127.0.0.1:5000/team/web@sha256:" + "ab".repeat(32));
+        assertThat(store().release("web", plain.revision()).orElseThrow().image()).isNull();
+    }
+
+    @Test
     void markDeployedSupersedesThePreviousServingRelease() {
         store().createRelease(draft("web", "v1"));
         store().createRelease(draft("web", "v2"));
