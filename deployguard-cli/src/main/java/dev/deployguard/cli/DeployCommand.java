@@ -29,6 +29,9 @@ final class DeployCommand implements Callable<Integer> {
     boolean atomic;
     @Option(names = "--timeout", description = "How long to wait for readiness (default: the spec's readiness.timeout)")
     String timeout;
+    @Option(names = "--skip-checks", description = "Deploy without running the pre-deployment checklist first"
+            + " (recorded as a checks.skipped event with your name)")
+    boolean skipChecks;
 
     @Override
     public Integer call() {
@@ -45,6 +48,7 @@ final class DeployCommand implements Callable<Integer> {
         body.put("changeCause", changeCause);
         body.put("atomic", atomic);
         body.put("timeout", timeout);
+        body.put("skipChecks", skipChecks);
         JsonNode r;
         Progress progress = new Progress(api, app, out.json());
         try {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** The {@code deployguard} command. */
 @Command(name = "deployguard", mixinStandardHelpOptions = true, version = "DeployGuard 0.1.0",
         description = "Deployments that are safe to ship and fast to undo.",
-        subcommands = {ServerCommand.class, DeployCommand.class, StatusCommand.class, HistoryCommand.class,
+        subcommands = {ServerCommand.class, CheckCommand.class, DeployCommand.class, StatusCommand.class, HistoryCommand.class,
                 RollbackCommand.class, RolloutCommands.Promote.class,
                 RolloutCommands.Abort.class, RolloutCommands.Pause.class, RolloutCommands.Resume.class, LogsCommand.class, EventsCommand.class, QuickstartCommand.class, DrillCommand.class, IncidentCommand.class,
                 CommandLine.HelpCommand.class},

@@ -21,6 +21,9 @@ public final class EventKinds {
     public static final String ROUTER_CRASHED = "router.crashed";
     public static final String CONTROL_PLANE_STARTED = "controlplane.started";
     public static final String OPERATION_REFUSED = "operation.refused";
+    public static final String CHECKS_PASSED = "checks.passed";
+    public static final String CHECKS_FAILED = "checks.failed";
+    public static final String CHECKS_SKIPPED = "checks.skipped";
     public static final String ROLLOUT_STARTED = "rollout.started";
     public static final String ANALYSIS_VERDICT = "analysis.verdict";
     public static final String ROLLBACK_AUTOMATIC = "rollback.automatic";

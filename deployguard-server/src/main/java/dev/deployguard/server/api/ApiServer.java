@@ -2,6 +2,7 @@ package dev.deployguard.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deployguard.check.ChecklistJson;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.Event;
@@ -192,9 +193,11 @@ public final class ApiServer implements AutoCloseable {
                 JsonNode b = body(request);
                 Duration timeout = b.hasNonNull("timeout") ? duration(b.get("timeout").asText(), "timeout") : null;
                 var req = new Deployer.DeployRequest(app, text(b, "version"), text(b, "changeCause"),
-                        b.path("atomic").asBoolean(false), timeout, actor);
+                        b.path("atomic").asBoolean(false), timeout, actor, b.path("skipChecks").asBoolean(false));
                 yield result(cp.deployer().deploy(req));
             }
+            case "POST /check" -> ChecklistJson.toJson(cp.checks().checklists().run(cp.specs().app(app),
+                    text(body(request), "version")));
             case "POST /promote", "POST /abort", "POST /pause", "POST /resume" -> {
                 JsonNode b = body(request);
                 var cmd = switch (action) {

@@ -10,6 +10,7 @@ import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.rollout.Strategy;
+import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.Store;
@@ -44,6 +45,7 @@ public final class Deployer {
     private final Clock clock;
     private final String holder;
     private RolloutRunner rollouts;
+    private DeployChecks checks;
 
     public Deployer(Store store, SpecSource specs, LocalPlatform platform, RouterProcesses routers,
                     EventLog events, AppLocks appLocks, Clock clock, String holder) {
@@ -58,6 +60,11 @@ public final class Deployer {
         this.holder = holder;
     }
 
+    /** The pre-deployment checklist every deploy runs first (a rollback does not: it is the fast path). */
+    public void setChecks(DeployChecks checks) {
+        this.checks = checks;
+    }
+
     /** Progressive strategies hand over to the runner once the new release is ready. */
     public void setRollouts(RolloutRunner rollouts) {
         this.rollouts = rollouts;
@@ -69,7 +76,12 @@ public final class Deployer {
 
     /** A deploy request as the CLI and API send it. */
     public record DeployRequest(String app, String version, String changeCause, boolean atomic, Duration timeout,
-                                String actor) {
+                                String actor, boolean skipChecks) {
+        /** A request that runs the pre-deployment checklist first. */
+        public DeployRequest(String app, String version, String changeCause, boolean atomic, Duration timeout,
+                             String actor) {
+            this(app, version, changeCause, atomic, timeout, actor, false);
+        }
     }
 
     public DeployResult deploy(DeployRequest req) {
@@ -77,6 +89,9 @@ public final class Deployer {
             throw DeployGuardException.badInput("--version is required and must not be blank");
         }
         AppSpec app = specs.app(req.app());
+        if (checks != null) {
+            checks.admit(app, req.version(), req.skipChecks(), req.actor());
+        }
         LocalPlatformSpec local = app.local();
         var draft = new Release(app.name(), 1, req.version(), local.command(), local.env(), local.instances(),
                 configHash(req.version(), local), req.changeCause(), req.actor(), clock.instant(),

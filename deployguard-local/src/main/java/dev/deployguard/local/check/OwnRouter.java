@@ -1,0 +1,42 @@
+package dev.deployguard.local.check;
+
+import dev.deployguard.local.router.RouterMain;
+import dev.deployguard.spec.LocalPlatformSpec.ListenAddress;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * Tells whether an address is held by one of this app's own DeployGuard routers (its main router or its blue/green
+ * preview router, {@code APP-preview}). It looks at the running processes rather than the store, so it answers the
+ * same in the control plane and in a {@code deployguard check} run beside it, which cannot open the store: a router
+ * is a {@code RouterMain} process started with {@code --app APP --listen HOST:PORT}.
+ */
+public final class OwnRouter implements Predicate<ListenAddress> {
+    private final Set<String> routerNames;
+
+    public OwnRouter(String app) {
+        this.routerNames = Set.of(app, app + "-preview");
+    }
+
+    @Override
+    public boolean test(ListenAddress address) {
+        String listen = address.toString();
+        return routers().anyMatch(args -> routerNames.contains(value(args, "--app"))
+                && listen.equals(value(args, "--listen")));
+    }
+
+    private static Stream<List<String>> routers() {
+        String main = RouterMain.class.getName();
+        return ProcessHandle.allProcesses()
+                .filter(ProcessHandle::isAlive)
+                .map(p -> p.info().arguments().map(List::of).orElse(List.of()))
+                .filter(args -> args.contains(main));
+    }
+
+    private static String value(List<String> args, String flag) {
+        int i = args.indexOf(flag);
+        return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : null;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.deployguard.local.check;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deployguard.check.CheckContext;
+import dev.deployguard.check.CheckStatus;
+import dev.deployguard.local.process.Ports;
+import dev.deployguard.local.router.RouterConfig;
+import dev.deployguard.local.router.RouterHandle;
+import dev.deployguard.local.router.RouterLauncher;
+import dev.deployguard.spec.LocalPlatformSpec.ListenAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real router process holds the port: the app's own is recognized, another app's is not. */
+class OwnRouterIT {
+    @TempDir
+    Path dir;
+    private RouterHandle router;
+
+    @AfterEach
+    void stopRouter() {
+        if (router != null) {
+            ProcessHandle.of(router.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    @Test
+    void recognizesTheAppsOwnRouterByItsProcessArguments() throws IOException {
+        int port = Ports.freeLoopbackPort();
+        Path token = Files.writeString(dir.resolve("router.token"), "t0ken\n");
+        router = new RouterLauncher().withStartTimeout(Duration.ofSeconds(30)).start(new RouterConfig("web",
+                "127.0.0.1:" + port, Ports.freeLoopbackPort(), dir.resolve("web.routes.json"), token),
+                dir.resolve("router.log"));
+        var listen = new ListenAddress("127.0.0.1", port);
+
+        assertThat(new OwnRouter("web").test(listen)).isTrue();
+        assertThat(new OwnRouter("shop").test(listen)).isFalse();
+        assertThat(new OwnRouter("web").test(new ListenAddress("127.0.0.1", Ports.freeLoopbackPort()))).isFalse();
+
+        var context = new CheckContext(null, "1.0", Duration.ofSeconds(5), Clock.systemUTC(), null);
+        var address = List.of(new LocalPortsCheck.Address(listen, "apps.web.platform.local.listen"));
+        assertThat(new LocalPortsCheck(address, new OwnRouter("web")).run(context).status())
+                .isEqualTo(CheckStatus.PASS);
+        var other = new LocalPortsCheck(address, new OwnRouter("shop")).run(context);
+        assertThat(other.status()).isEqualTo(CheckStatus.FAIL);
+        assertThat(other.evidence()).isEqualTo("port " + port + " (127.0.0.1:" + port
+                + ") is in use by another process");
+    }
+}

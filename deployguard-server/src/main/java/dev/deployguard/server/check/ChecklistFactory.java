@@ -1,0 +1,203 @@
+package dev.deployguard.server.check;
+
+import dev.deployguard.check.Check;
+import dev.deployguard.check.CheckContext;
+import dev.deployguard.check.CheckNames;
+import dev.deployguard.check.CheckResult;
+import dev.deployguard.check.Checklist;
+import dev.deployguard.check.ChecklistReport;
+import dev.deployguard.local.check.LocalCommandCheck;
+import dev.deployguard.local.check.LocalDiskCheck;
+import dev.deployguard.local.check.LocalPortsCheck;
+import dev.deployguard.local.check.OwnRouter;
+import dev.deployguard.rollout.Strategy;
+import dev.deployguard.spec.AppSpec;
+import dev.deployguard.spec.ChecksSpec;
+import dev.deployguard.spec.LocalPlatformSpec;
+import dev.deployguard.store.check.HistoryTable;
+import dev.deployguard.store.check.MigrationCheck;
+import dev.deployguard.supplychain.SupplyChainChecks;
+import dev.deployguard.supplychain.scan.AllowlistEntry;
+import dev.deployguard.supplychain.scan.Severity;
+import dev.deployguard.supplychain.scan.VulnerabilityGate;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Builds an app's pre-deployment checklist from its spec — the checks that apply to its platform and the sections
+ * it configures, one method per family — and runs it. Used alike by {@code deployguard check} (in-process), the
+ * API and {@code deploy}, so all three judge readiness the same way.
+ */
+public final class ChecklistFactory {
+    private final Path stateDir;
+    private final Map<String, String> environment;
+    private final Clock clock;
+
+    /**
+     * @param stateDir    where instance logs and state go (measured by {@code local.disk})
+     * @param environment the process environment: PATH for {@code local.command}, database credentials by name
+     * @param clock       the time source of the run
+     */
+    public ChecklistFactory(Path stateDir, Map<String, String> environment, Clock clock) {
+        this.stateDir = stateDir.toAbsolutePath().normalize();
+        this.environment = Map.copyOf(environment);
+        this.clock = clock;
+    }
+
+    /** The app's checks in report order, skipped ones included (the checklist reports them as SKIPPED). */
+    public Checklist checklist(AppSpec app) {
+        ChecksSpec spec = spec(app);
+        List<Check> checks = new ArrayList<>();
+        checks.addAll(localChecks(app, spec));
+        checks.addAll(imageChecks(app));
+        checks.addAll(vulnerabilityChecks(spec));
+        checks.addAll(migrationChecks(app, spec));
+        checks.addAll(chartChecks(app, spec));
+        checks.addAll(clusterChecks(app, spec));
+        return new Checklist(checks, spec.skip());
+    }
+
+    /** Runs the app's checklist for {@code version} (may be null: checks that need it say so). */
+    public ChecklistReport run(AppSpec app, String version) {
+        ChecksSpec spec = spec(app);
+        String digest = imageDigest(app, version, spec.timeout());
+        return checklist(app).run(app.name(), new CheckContext(app, version, spec.timeout(), clock, digest));
+    }
+
+    static ChecksSpec spec(AppSpec app) {
+        return app.checks() == null ? ChecksSpec.DEFAULTS : app.checks();
+    }
+
+    /** {@code local.command}, {@code local.ports}, {@code local.disk}: for apps on this host. */
+    List<Check> localChecks(AppSpec app, ChecksSpec spec) {
+        LocalPlatformSpec local = app.local();
+        if (local == null) {
+            return List.of();
+        }
+        String at = "apps." + app.name();
+        List<LocalPortsCheck.Address> addresses = new ArrayList<>();
+        addresses.add(new LocalPortsCheck.Address(local.listen(), at + ".platform.local.listen"));
+        if (app.strategy() instanceof Strategy.BlueGreen bg && bg.previewListen() != null) {
+            String[] hp = bg.previewListen().split(":(?=[^:]+$)");
+            addresses.add(new LocalPortsCheck.Address(new LocalPlatformSpec.ListenAddress(hp[0],
+                    Integer.parseInt(hp[1])), at + ".strategy.blueGreen.previewListen"));
+        }
+        return List.of(
+                new LocalCommandCheck(local.command().get(0), local.workingDir(),
+                        environment.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"),
+                        at + ".platform.local.command[0]"),
+                new LocalPortsCheck(addresses, new OwnRouter(app.name())),
+                new LocalDiskCheck(stateDir.resolve("logs"), spec.disk().minFreeBytes()));
+    }
+
+    /** {@code registry} and {@code image.signature} (supply chain): for apps with an {@code image} section. */
+    List<Check> imageChecks(AppSpec app) {
+        return SupplyChainChecks.forImage(app.image());
+    }
+
+    /**
+     * The digest the image tag resolves to before the checks run, bounded by the check timeout; null when there is
+     * no image or no answer in time (the registry check then says why).
+     */
+    String imageDigest(AppSpec app, String version, Duration timeout) {
+        if (app.image() == null) {
+            return null;
+        }
+        var future = CompletableFuture.supplyAsync(() -> SupplyChainChecks.resolveDigest(app, version));
+        try {
+            return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            future.cancel(true);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** {@code vulnerabilities}: the scanner-report gate, when {@code checks.vulnerabilities} is configured. */
+    List<Check> vulnerabilityChecks(ChecksSpec spec) {
+        ChecksSpec.Vulnerabilities v = spec.vulnerabilities();
+        if (v == null) {
+            return List.of();
+        }
+        List<AllowlistEntry> allowlist = v.allowlist().stream()
+                .map(e -> new AllowlistEntry(e.id(), e.until(), e.reason())).toList();
+        Severity failOn = Severity.parse(v.failOn()).orElse(Severity.HIGH);
+        return List.of(new VersionedReports(v, failOn, allowlist));
+    }
+
+    /**
+     * {@code migrations}: the Flyway history, when {@code checks.migrations} is configured. Credentials come from the
+     * named environment variables; a named but unset variable makes the check "cannot tell", naming the variable.
+     */
+    List<Check> migrationChecks(AppSpec app, ChecksSpec spec) {
+        ChecksSpec.Migrations m = spec.migrations();
+        if (m == null) {
+            return List.of();
+        }
+        List<String> unset = new ArrayList<>();
+        for (String var : new String[] {m.userEnv(), m.passwordEnv()}) {
+            if (var != null && !environment.containsKey(var)) {
+                unset.add(var);
+            }
+        }
+        if (!unset.isEmpty()) {
+            return List.of(new MisconfiguredCheck(CheckNames.MIGRATIONS, "cannot connect to the migration history:"
+                    + " environment variable " + String.join(" and ", unset) + " is not set", "set "
+                    + String.join(" and ", unset) + " in the environment of DeployGuard (apps." + app.name()
+                    + ".checks.migrations names it)"));
+        }
+        return List.of(new MigrationCheck(m.jdbcUrl(), m.userEnv() == null ? null : environment.get(m.userEnv()),
+                m.passwordEnv() == null ? null : environment.get(m.passwordEnv()), HistoryTable.parse(m.table())));
+    }
+
+    /** {@code chart}: helm lint/template of {@code checks.chart} — the Helm work (helper E) plugs its check in here. */
+    List<Check> chartChecks(AppSpec app, ChecksSpec spec) {
+        return List.of();
+    }
+
+    /**
+     * {@code cluster.health}, {@code cluster.pods}, {@code cluster.capacity}: for apps on Kubernetes — the
+     * Kubernetes cluster checks (helper C) plug in here.
+     */
+    List<Check> clusterChecks(AppSpec app, ChecksSpec spec) {
+        return List.of();
+    }
+
+    /** The vulnerability gate with the report paths of the version being checked ({@code ${version}} filled). */
+    private static final class VersionedReports implements Check {
+        private final ChecksSpec.Vulnerabilities spec;
+        private final Severity failOn;
+        private final List<AllowlistEntry> allowlist;
+
+        VersionedReports(ChecksSpec.Vulnerabilities spec, Severity failOn, List<AllowlistEntry> allowlist) {
+            this.spec = spec;
+            this.failOn = failOn;
+            this.allowlist = allowlist;
+        }
+
+        @Override
+        public String name() {
+            return VulnerabilityGate.NAME;
+        }
+
+        @Override
+        public CheckResult run(CheckContext context) {
+            boolean needsVersion = spec.reports().stream().anyMatch(r -> r.contains("${version}"));
+            if (needsVersion && context.version() == null) {
+                return CheckResult.error(name(), "the scanner report paths depend on the"
+                        + " version, and none was given", "pass the version to check with --version V");
+            }
+            return new VulnerabilityGate(spec.reports(context.version()), failOn, allowlist).run(context);
+        }
+    }
+}
