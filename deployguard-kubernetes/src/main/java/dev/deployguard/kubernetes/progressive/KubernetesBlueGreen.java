@@ -75,7 +75,7 @@ public final class KubernetesBlueGreen {
     /**
      * Starts {@code image} in the slot that is not live, at the live slot's replica count, and points the preview
      * Service at it. Users still reach the live slot. Returns the new slot, or empty while the app is still being
-     * moved into its first slot (see the class comment); then call again later.
+     * moved into its first slot (see the class comment: blue must roll out before green starts); then call again.
      */
     public Optional<Slot> deploy(String container, String image, String changeCause) {
         Service service = cluster.requireService(app.service(),
@@ -85,10 +85,11 @@ public final class KubernetesBlueGreen {
             Deployment own = cluster.requireDeployment(app.deployment(),
                     "platform.kubernetes.deployment must name the app's running Deployment");
             writeSlot(own, Slot.BLUE, own.getSpec().getTemplate(), "adopted into blue/green slot blue");
-            if (ready(Slot.BLUE)) {
-                switchTo(Slot.BLUE);
+            if (!ready(Slot.BLUE)) {
+                return Optional.empty();
             }
-            return Optional.empty();
+            service = switchTo(Slot.BLUE);
+            live = Optional.of(Slot.BLUE);
         }
         Deployment base = cluster.requireDeployment(slotDeployment(live.get()), "the Service selects slot "
                 + live.get().label() + " but its Deployment is gone; restore it or remove the slot from the selector");
@@ -137,14 +138,14 @@ public final class KubernetesBlueGreen {
     }
 
     /** Sends all users to {@code slot}: one update of the Service's selector. */
-    public void switchTo(Slot slot) {
+    public Service switchTo(Slot slot) {
         Deployment d = cluster.requireDeployment(slotDeployment(slot), "deploy to slot " + slot.label() + " first");
         if (d.getSpec().getReplicas() != null && d.getSpec().getReplicas() == 0) {
             throw new DeployGuardException(dev.deployguard.error.ExitCode.FAILURE, "slot " + slot.label() + " ("
                     + app.namespace() + "/" + slotDeployment(slot) + ") is scaled to 0: switching to it would leave"
                     + " the Service without pods; deploy again instead");
         }
-        cluster.editService(app.service(), "switch Service " + app.namespace() + "/" + app.service() + " to slot "
+        return cluster.editService(app.service(), "switch Service " + app.namespace() + "/" + app.service() + " to slot "
                 + slot.label(), s -> {
             s.getSpec().setSelector(Labels.with(s.getSpec().getSelector(), Labels.SLOT, slot.label()));
             return s;
