@@ -14,6 +14,8 @@ import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.Store;
+import dev.deployguard.supplychain.deploy.ImageAdmission;
+import dev.deployguard.supplychain.deploy.ImageGate;
 import dev.deployguard.traffic.RouteTable;
 import dev.deployguard.traffic.TrafficRouter;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +48,7 @@ public final class Deployer {
     private final String holder;
     private RolloutRunner rollouts;
     private DeployChecks checks;
+    private final ImageGate imageGate = ImageGate.standard();
 
     public Deployer(Store store, SpecSource specs, LocalPlatform platform, RouterProcesses routers,
                     EventLog events, AppLocks appLocks, Clock clock, String holder) {
@@ -89,13 +92,19 @@ public final class Deployer {
             throw DeployGuardException.badInput("--version is required and must not be blank");
         }
         AppSpec app = specs.app(req.app());
+        // The image first, even with --skip-checks: a bad signature is never deployed, and an outage names (or
+        // uses) the last known-good release.
+        ImageAdmission image = app.image() == null ? null : imageGate.admit(app.name(), app.image(), req.version(),
+                store.history(app.name()), (kind, message, data) -> events.record(app.name(), null, req.actor(),
+                        kind, message, data));
         if (checks != null) {
             checks.admit(app, req.version(), req.skipChecks(), req.actor());
         }
         LocalPlatformSpec local = app.local();
         var draft = new Release(app.name(), 1, req.version(), local.command(), local.env(), local.instances(),
                 configHash(req.version(), local), req.changeCause(), req.actor(), clock.instant(),
-                ReleaseStatus.PROGRESSING, null);
+                ReleaseStatus.PROGRESSING, null, image == null ? null : image.image());
+        String imageWarning = image == null ? null : image.warning();
         // Refuse a command that cannot run before anything is recorded or started.
         try {
             LocalPlatform.resolveExecutable(local.command().get(0), local.workingDir(), draft);
@@ -132,7 +141,8 @@ public final class Deployer {
                         : "started: canary weight " + RolloutEngine.percent(r.weight()) + ", "
                         + (r.waitingFor() == null ? r.phase() : "waiting for " + r.waitingFor())
                         + "; follow it with: deployguard status " + app.name() + " --watch");
-                return new DeployResult(release, previous.get().revision(), 0, msg);
+                return new DeployResult(release, previous.get().revision(), 0, imageWarning == null ? msg
+                        : imageWarning + "\n" + msg);
             }
             long switchMillis = switchTraffic(release, started, req.actor());
             if (req.atomic()) {
@@ -152,8 +162,9 @@ public final class Deployer {
             store.markDeployed(app.name(), release.revision());
             Release deployed = release.withStatus(ReleaseStatus.DEPLOYED);
             cleanup(app.name(), local, keep(deployed, previous, local), req.actor());
-            String msg = "revision " + deployed.revision() + " (" + deployed.version() + ") is serving 100% of "
-                    + app.name() + " traffic; switch took " + switchMillis + " ms";
+            String msg = (imageWarning == null ? "" : imageWarning + "\n") + "revision " + deployed.revision()
+                    + " (" + deployed.version() + ") is serving 100% of " + app.name() + " traffic; switch took "
+                    + switchMillis + " ms";
             events.record(app.name(), deployed.revision(), req.actor(), EventKinds.DEPLOY_SUCCEEDED, msg,
                     Map.of("switchMillis", switchMillis));
             return new DeployResult(deployed, previous.map(Release::revision).orElse(null), switchMillis, msg);
@@ -225,7 +236,7 @@ public final class Deployer {
             Release release = store.createRelease(new Release(appName, 1, target.version(), target.command(),
                     target.env(), target.instances(), target.configHash(),
                     changeCause != null ? changeCause : "Rollback to " + target.revision(), actor, clock.instant(),
-                    ReleaseStatus.PROGRESSING, target.revision()));
+                    ReleaseStatus.PROGRESSING, target.revision(), target.image()));
             events.record(appName, release.revision(), actor, EventKinds.ROLLBACK_STARTED,
                     "rolling back from revision " + current.revision() + " (" + current.version() + ") to revision "
                             + target.revision() + " (" + target.version() + ") as revision " + release.revision(),

@@ -64,6 +64,11 @@ public final class RegistryCheck implements Check {
                         + "; " + pings, "push " + ref + " (and to each mirror), or deploy a version that exists")
                         .withData(data);
             }
+            if (image.lastKnownGood() == ImageSpec.LastKnownGood.USE) {
+                return CheckResult.warn(NAME, e.getMessage() + "; " + pings + "; lastKnownGood is use: a deploy"
+                        + " now runs the last known-good release's pinned image instead", "start or reach the"
+                        + " registry " + image.registry() + " to deploy the image that was asked for").withData(data);
+            }
             return CheckResult.error(NAME, e.getMessage() + "; " + pings, "start or reach the registry "
                     + image.registry() + (image.mirrors().isEmpty() ? "; a mirror (image.mirrors) would let deploys"
                     + " go on while it is down" : " or one of its mirrors " + image.mirrors())).withData(data);

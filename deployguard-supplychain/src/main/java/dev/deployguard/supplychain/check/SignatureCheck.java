@@ -53,6 +53,12 @@ public final class SignatureCheck implements Check {
                 digest = r.digest();
                 hosts = r.hostsServedFirst(image);
             } catch (ImageResolver.NotResolved e) {
+                if (e.unreachable() && image.lastKnownGood() == ImageSpec.LastKnownGood.USE) {
+                    return CheckResult.warn(NAME, "no registry answers, so " + image.repository() + " cannot be"
+                            + " verified; lastKnownGood is use: a deploy now runs the last known-good release's"
+                            + " verified image (" + e.getMessage() + ")", "start or reach the registry "
+                            + image.registry());
+                }
                 return CheckResult.error(NAME, "cannot tell: the image digest is unknown, " + e.getMessage(),
                         "make the tag resolvable first (see the registry check)");
             }

@@ -89,6 +89,13 @@ class RegistryCheckIT {
         assertThat(r.evidence()).contains(dead1 + ": UNREACHABLE", dead2 + ": UNREACHABLE",
                 "/v2/ answers on no registry");
         assertThat(r.remedy()).contains("start or reach the registry " + dead1);
+
+        var useLastKnownGood = new ImageSpec(dead1, "team/web", "${version}", List.of(dead2), null, null,
+                ImageSpec.LastKnownGood.USE, Duration.ofSeconds(1));
+        CheckResult warned = run(useLastKnownGood, "1.0");
+        assertThat(warned.status()).as("an outage the spec allows for does not block").isEqualTo(CheckStatus.WARN);
+        assertThat(warned.evidence()).endsWith("lastKnownGood is use: a deploy now runs the last known-good"
+                + " release's pinned image instead");
     }
 
     @Test
