@@ -1,0 +1,119 @@
+package dev.deployguard.kubernetes.leader;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deployguard.kubernetes.traffic.CrudApiServer;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ControlPlaneLeadershipTest {
+    private static final ControlPlaneLeadership.Timing FAST = new ControlPlaneLeadership.Timing(
+            Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofMillis(250));
+
+    private CrudApiServer api;
+    private final List<ControlPlaneLeadership> replicas = new ArrayList<>();
+
+    /** One control-plane replica: its own client, its work counted by the callbacks. */
+    private final class Replica {
+        final ControlPlaneLeadership leadership;
+        final AtomicInteger started = new AtomicInteger();
+        final AtomicInteger stopped = new AtomicInteger();
+
+        Replica(String identity) {
+            leadership = new ControlPlaneLeadership(api.newClient(), "deployguard", "deployguard-control-plane",
+                    identity, FAST);
+            replicas.add(leadership);
+            leadership.start(started::incrementAndGet, stopped::incrementAndGet);
+        }
+    }
+
+    @BeforeEach
+    void startServer() {
+        api = new CrudApiServer();
+    }
+
+    @AfterEach
+    void stopAll() {
+        replicas.forEach(ControlPlaneLeadership::close);
+        api.close();
+    }
+
+    @Test
+    void exactlyOneLeadsAndTheOtherTakesOverWhenTheLeaderStopsRenewing() {
+        Replica a = new Replica("replica-a");
+        Replica b = new Replica("replica-b");
+        await(Duration.ofSeconds(10), () -> a.leadership.isLeader() || b.leadership.isLeader());
+        Replica leader = a.leadership.isLeader() ? a : b;
+        Replica follower = leader == a ? b : a;
+        assertThat(follower.leadership.isLeader()).isFalse();
+        assertThat(lease().getSpec().getHolderIdentity()).isEqualTo(leader.leadership.identity());
+        await(Duration.ofSeconds(5), () -> leader.leadership.identity().equals(follower.leadership.currentLeader()));
+
+        long stoppedAt = System.nanoTime();
+        leader.leadership.close();
+
+        assertThat(leader.stopped.get()).isEqualTo(1);
+        assertThat(leader.leadership.isLeader()).isFalse();
+        await(Duration.ofSeconds(10), follower.leadership::isLeader);
+        Duration handover = Duration.ofNanos(System.nanoTime() - stoppedAt);
+        assertThat(follower.started.get()).isEqualTo(1);
+        assertThat(lease().getSpec().getHolderIdentity()).isEqualTo(follower.leadership.identity());
+        // The lease was not released: the follower had to wait for it to run out, as after a crash.
+        assertThat(handover).isGreaterThan(Duration.ofMillis(500)).isLessThan(Duration.ofSeconds(8));
+    }
+
+    @Test
+    void aLeaderThatLosesTheLeaseStopsItsWorkAndStandsAgain() {
+        Replica a = new Replica("replica-a");
+        await(Duration.ofSeconds(10), a.leadership::isLeader);
+
+        // Someone else takes the lease (an operator, a partitioned replica coming back): a can no longer renew.
+        KubernetesClient intruder = api.newClient();
+        Lease lease = lease();
+        lease.getSpec().setHolderIdentity("intruder");
+        lease.getSpec().setRenewTime(ZonedDateTime.now());
+        lease.getSpec().setAcquireTime(ZonedDateTime.now());
+        intruder.resource(lease).update();
+
+        await(Duration.ofSeconds(10), () -> a.stopped.get() == 1);
+        assertThat(a.leadership.isLeader()).isFalse();
+        // The intruder never renews: once its lease runs out, a (standing again as a candidate) leads again.
+        await(Duration.ofSeconds(15), () -> a.started.get() == 2 && a.leadership.isLeader());
+        assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("replica-a");
+    }
+
+    @Test
+    void theDefaultIdentityNamesHostAndProcess() {
+        assertThat(ControlPlaneLeadership.defaultIdentity()).endsWith("_" + ProcessHandle.current().pid())
+                .doesNotStartWith("_");
+    }
+
+    private Lease lease() {
+        return api.newClient().resources(Lease.class).inNamespace("deployguard")
+                .withName("deployguard-control-plane").get();
+    }
+
+    private static void await(Duration limit, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within " + limit);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
