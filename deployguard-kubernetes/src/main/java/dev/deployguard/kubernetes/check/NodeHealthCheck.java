@@ -5,6 +5,7 @@ import dev.deployguard.check.CheckContext;
 import dev.deployguard.check.CheckResult;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,7 +34,8 @@ public final class NodeHealthCheck implements Check {
     public CheckResult run(CheckContext context) {
         List<Node> nodes;
         try {
-            nodes = ApiProblem.call("list", "nodes", null, () -> client.nodes().list().getItems());
+            nodes = ApiProblem.call("list", "nodes", null, () -> client.nodes().list().getItems()).stream()
+                    .sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList();
         } catch (ApiProblem p) {
             return p.toResult(NAME, client);
         }

@@ -7,6 +7,7 @@ import dev.deployguard.error.DeployGuardException;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +73,8 @@ public final class PodStatusCheck implements Check {
         } catch (ApiProblem p) {
             return p.toResult(NAME, client);
         }
-        List<Pod> current = pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+        List<Pod> current = pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .sorted(Comparator.comparing(p -> p.getMetadata().getName())).toList();
         List<String> bad = current.stream().map(PodTrouble::of).flatMap(Optional::stream).toList();
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("namespace", namespace);
