@@ -52,12 +52,13 @@ public final class CapacityCheck implements Check {
 
     @Override
     public CheckResult run(CheckContext context) {
+        KubernetesClient api = BoundedClient.of(client, context.timeout());
         List<Node> nodes;
         List<Pod> pods;
         try {
-            nodes = ApiProblem.call("list", "nodes", null, () -> client.nodes().list().getItems());
+            nodes = ApiProblem.call("list", "nodes", null, () -> api.nodes().list().getItems());
             pods = ApiProblem.call("list", "pods", null,
-                    () -> client.pods().inAnyNamespace().list().getItems());
+                    () -> api.pods().inAnyNamespace().list().getItems());
         } catch (ApiProblem p) {
             return p.toResult(NAME, client);
         }

@@ -32,9 +32,10 @@ public final class NodeHealthCheck implements Check {
 
     @Override
     public CheckResult run(CheckContext context) {
+        KubernetesClient api = BoundedClient.of(client, context.timeout());
         List<Node> nodes;
         try {
-            nodes = ApiProblem.call("list", "nodes", null, () -> client.nodes().list().getItems()).stream()
+            nodes = ApiProblem.call("list", "nodes", null, () -> api.nodes().list().getItems()).stream()
                     .sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList();
         } catch (ApiProblem p) {
             return p.toResult(NAME, client);

@@ -48,12 +48,13 @@ public final class PodStatusCheck implements Check {
 
     @Override
     public CheckResult run(CheckContext context) {
+        KubernetesClient api = BoundedClient.of(client, context.timeout());
         String labels = selector.entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
         String note = "";
         try {
             Namespace ns = ApiProblem.call("get", "namespaces", null,
-                    () -> client.namespaces().withName(namespace).get());
+                    () -> api.namespaces().withName(namespace).get());
             if (ns == null) {
                 return CheckResult.fail(NAME, "namespace " + namespace + " does not exist in the cluster at "
                                 + client.getConfiguration().getMasterUrl(),
@@ -69,7 +70,7 @@ public final class PodStatusCheck implements Check {
         List<Pod> pods;
         try {
             pods = ApiProblem.call("list", "pods", namespace,
-                    () -> client.pods().inNamespace(namespace).withLabels(selector).list().getItems());
+                    () -> api.pods().inNamespace(namespace).withLabels(selector).list().getItems());
         } catch (ApiProblem p) {
             return p.toResult(NAME, client);
         }

@@ -13,6 +13,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.deployguard.check.CheckContext;
 import dev.deployguard.check.CheckResult;
 import dev.deployguard.check.CheckStatus;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -27,6 +29,8 @@ import org.junit.jupiter.api.Test;
 class CapacityCheckTest {
     static final CheckContext CONTEXT = new CheckContext(null, "1.4.2", Duration.ofSeconds(5), Clock.systemUTC(),
             null);
+    static final CheckContext ONE_SECOND = new CheckContext(null, "1.4.2", Duration.ofSeconds(1), Clock.systemUTC(),
+            null);
     KubernetesMockServer server;
     KubernetesClient client;
 
@@ -36,7 +40,7 @@ class CapacityCheckTest {
      */
     @BeforeEach
     void cluster() {
-        for (var n : new io.fabric8.kubernetes.api.model.Node[] {readyNode("node-a", "4Gi"),
+        for (Node n : new Node[] {readyNode("node-a", "4Gi"),
                 readyNode("node-b", "4Gi"), notReadyNode("node-c"), cordonedNode("node-d", "8Gi")}) {
             client.nodes().resource(n).create();
         }
@@ -44,7 +48,7 @@ class CapacityCheckTest {
                 .addNewInitContainer().withName("warm-cache").withImage("busybox")
                     .withNewResources().withRequests(Map.of("memory", new Quantity("1Gi"))).endResources()
                 .endInitContainer().endSpec();
-        for (var p : new io.fabric8.kubernetes.api.model.Pod[] {
+        for (Pod p : new Pod[] {
                 running(withInit),
                 running(pod("shop", "shop-web-2", "node-a", "1Gi")),
                 running(pod("billing", "billing-1", "node-b", "1024Mi")),
@@ -90,8 +94,8 @@ class CapacityCheckTest {
 
     @Test
     void hungApiServerIsCannotTell() throws Exception {
-        try (var silent = Unanswered.silentServer(); KubernetesClient hung = Unanswered.client(silent.url(), 1000)) {
-            CheckResult r = new CapacityCheck(hung, 1, "256Mi").run(CONTEXT);
+        try (var silent = Unanswered.silentServer(); KubernetesClient hung = Unanswered.client(silent.url())) {
+            CheckResult r = new CapacityCheck(hung, 1, "256Mi").run(ONE_SECOND);
 
             assertThat(r.status()).isEqualTo(CheckStatus.ERROR);
             assertThat(r.evidence()).contains(" did not answer in time to list nodes: ");

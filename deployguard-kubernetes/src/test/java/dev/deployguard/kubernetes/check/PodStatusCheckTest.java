@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 class PodStatusCheckTest {
     static final CheckContext CONTEXT = new CheckContext(null, "1.4.2", Duration.ofSeconds(5), Clock.systemUTC(),
             null);
+    static final CheckContext ONE_SECOND = new CheckContext(null, "1.4.2", Duration.ofSeconds(1), Clock.systemUTC(),
+            null);
     static final Map<String, String> APP = Map.of("app", "shop");
     KubernetesMockServer server;
     KubernetesClient client;
@@ -133,7 +135,7 @@ class PodStatusCheckTest {
     @Test
     void unreachableApiServerIsCannotTell() throws Exception {
         try (KubernetesClient unreachable = Unanswered.unreachable()) {
-            CheckResult r = new PodStatusCheck(unreachable, "shop", APP).run(CONTEXT);
+            CheckResult r = new PodStatusCheck(unreachable, "shop", APP).run(ONE_SECOND);
 
             assertThat(r.status()).isEqualTo(CheckStatus.ERROR);
             assertThat(r.evidence()).startsWith("cannot reach the Kubernetes API server at "

@@ -62,11 +62,12 @@ final class Unanswered implements AutoCloseable {
         }
     }
 
-    /** A client with short timeouts and no retries of its own, so a test sees the first failure. */
-    static KubernetesClient client(String url, int requestTimeoutMs) {
-        return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url)
-                .withRequestRetryBackoffLimit(0).withConnectionTimeout(1000).withRequestTimeout(requestTimeoutMs)
-                .build()).build();
+    /**
+     * A client with fabric8's default request timeout (10 s) and retries (10, backing off from 100 ms), as an app's
+     * kubeconfig gives it: the checks must bound it by their own timeout.
+     */
+    static KubernetesClient client(String url) {
+        return new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url).build()).build();
     }
 
     /** A client of a port nothing listens on. */
@@ -75,7 +76,7 @@ final class Unanswered implements AutoCloseable {
         try (var s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        return client("http://127.0.0.1:" + port, 2000);
+        return client("http://127.0.0.1:" + port);
     }
 
     /** The Status a real API server returns when RBAC denies a request. */
