@@ -15,15 +15,15 @@ import java.util.Map;
  * replicas of {@code shop/web:v1}, Service {@code web}, Ingress {@code web}), and the Deployment controller's one
  * visible effect here: marking a Deployment rolled out (the mock runs no controllers).
  */
-final class AppObjects {
-    static final String NS = "shop";
+public final class AppObjects {
+    public static final String NS = "shop";
     private final KubernetesClient client;
 
-    AppObjects(KubernetesClient client) {
+    public AppObjects(KubernetesClient client) {
         this.client = client;
     }
 
-    Deployment deployment() {
+    public Deployment deployment() {
         return client.resource(new DeploymentBuilder()
                 .withNewMetadata().withName("web").withNamespace(NS).withLabels(Map.of("app", "web"))
                 .withAnnotations(Map.of("team.example/owner", "payments")).endMetadata()
@@ -35,7 +35,7 @@ final class AppObjects {
                 .endTemplate().endSpec().build()).create();
     }
 
-    Service service() {
+    public Service service() {
         return client.resource(new ServiceBuilder()
                 .withNewMetadata().withName("web").withNamespace(NS).withLabels(Map.of("app", "web")).endMetadata()
                 .withNewSpec().withSelector(Map.of("app", "web"))
@@ -44,7 +44,7 @@ final class AppObjects {
                 .endSpec().build()).create();
     }
 
-    void ingress() {
+    public void ingress() {
         client.resource(new IngressBuilder()
                 .withNewMetadata().withName("web").withNamespace(NS).endMetadata()
                 .withNewSpec().addNewRule().withHost("shop.example").withNewHttp()
@@ -53,16 +53,16 @@ final class AppObjects {
                 .endBackend().endPath().endHttp().endRule().endSpec().build()).create();
     }
 
-    Deployment get(String name) {
+    public Deployment get(String name) {
         return client.apps().deployments().inNamespace(NS).withName(name).get();
     }
 
-    Service getService(String name) {
+    public Service getService(String name) {
         return client.services().inNamespace(NS).withName(name).get();
     }
 
     /** What the Deployment controller reports once every replica runs the current template and is available. */
-    void rolledOut(String name) {
+    public void rolledOut(String name) {
         Deployment d = get(name);
         int replicas = d.getSpec().getReplicas();
         d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())

@@ -48,8 +48,13 @@ public final class CrudApiServer implements AutoCloseable {
 
     /** A new client of this server; closed with it. */
     public KubernetesClient newClient() {
+        return newClient("fabric8");
+    }
+
+    /** A new client that says {@code userAgent} in each request, so its calls can be told from the test's own. */
+    public KubernetesClient newClient(String userAgent) {
         KubernetesClient c = new KubernetesClientBuilder().withConfig(new ConfigBuilder().withMasterUrl(url())
-                .withNamespace("default").withRequestRetryBackoffLimit(0).build()).build();
+                .withNamespace("default").withRequestRetryBackoffLimit(0).withUserAgent(userAgent).build()).build();
         synchronized (clients) {
             clients.add(c);
         }
@@ -58,10 +63,17 @@ public final class CrudApiServer implements AutoCloseable {
 
     /** The requests answered since the last call, as "METHOD path". */
     public List<String> takeRequests() throws InterruptedException {
+        return takeRequests(null);
+    }
+
+    /** Like {@link #takeRequests()}, keeping only those of clients made with {@code userAgent} (null: all). */
+    public List<String> takeRequests(String userAgent) throws InterruptedException {
         List<String> out = new ArrayList<>();
         for (RecordedRequest r = server.takeRequest(20, TimeUnit.MILLISECONDS); r != null;
              r = server.takeRequest(20, TimeUnit.MILLISECONDS)) {
-            out.add(r.getMethod() + " " + r.getPath());
+            if (userAgent == null || userAgent.equals(r.getHeader("User-Agent"))) {
+                out.add(r.getMethod() + " " + r.getPath());
+            }
         }
         return out;
     }
