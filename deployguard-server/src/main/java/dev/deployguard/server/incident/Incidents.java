@@ -109,9 +109,15 @@ public final class Incidents implements Consumer<Event>, AutoCloseable {
                 : store.rollouts(i.app(), 100).stream().filter(r -> r.id() == i.rolloutId()).findFirst();
         Instant from = rollout.map(Rollout::startedAt).filter(t -> t.isBefore(i.openedAt())).orElse(i.openedAt())
                 .minus(IncidentReport.LOOK_BEHIND);
-        Instant until = (i.closedAt() != null ? i.closedAt() : clock.instant()).plusSeconds(1);
-        List<Event> window = store.events(i.app(), 0, from, 10_000).stream().filter(e -> !e.at().isAfter(until))
-                .toList();
+        // Up to and with the closing event (all of them while the incident is open).
+        List<Event> window = new java.util.ArrayList<>();
+        for (Event e : store.events(i.app(), 0, from, 10_000)) {
+            window.add(e);
+            if (e.kind().equals(EventKinds.INCIDENT_CLOSED) && e.data().get("incident") instanceof Number n
+                    && n.longValue() == id) {
+                break;
+            }
+        }
         return new IncidentReport(i, rollout.orElse(null), store.incidentNotes(id), window, clock.instant()).markdown();
     }
 

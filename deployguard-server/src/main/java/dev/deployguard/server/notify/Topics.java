@@ -13,7 +13,8 @@ final class Topics {
         return Optional.ofNullable(switch (e.kind()) {
             case EventKinds.ROLLOUT_STARTED -> "rollout";
             case EventKinds.ANALYSIS_VERDICT -> "verdict";
-            case EventKinds.ROLLBACK_AUTOMATIC, EventKinds.ROLLBACK_SUCCEEDED, EventKinds.ROLLBACK_FAILED ->
+            case EventKinds.ROLLBACK_STARTED, EventKinds.ROLLBACK_AUTOMATIC, EventKinds.ROLLBACK_SUCCEEDED,
+                 EventKinds.ROLLBACK_FAILED ->
                     "rollback";
             case EventKinds.INCIDENT_OPENED, EventKinds.INCIDENT_CLOSED -> "incident";
             default -> null;
