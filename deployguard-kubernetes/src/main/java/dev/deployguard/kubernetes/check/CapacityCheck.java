@@ -2,6 +2,7 @@ package dev.deployguard.kubernetes.check;
 
 import dev.deployguard.check.Check;
 import dev.deployguard.check.CheckContext;
+import dev.deployguard.check.CheckNames;
 import dev.deployguard.check.CheckResult;
 import dev.deployguard.error.DeployGuardException;
 import io.fabric8.kubernetes.api.model.Container;
@@ -23,7 +24,7 @@ import java.util.Objects;
  * also names the most free memory on one node, since a pod cannot span nodes.
  */
 public final class CapacityCheck implements Check {
-    public static final String NAME = "cluster.capacity";
+    public static final String NAME = CheckNames.CLUSTER_CAPACITY;
 
     private final KubernetesClient client;
     private final int replicas;

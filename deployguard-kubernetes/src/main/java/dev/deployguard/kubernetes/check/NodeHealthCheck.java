@@ -2,6 +2,7 @@ package dev.deployguard.kubernetes.check;
 
 import dev.deployguard.check.Check;
 import dev.deployguard.check.CheckContext;
+import dev.deployguard.check.CheckNames;
 import dev.deployguard.check.CheckResult;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -11,12 +12,12 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The {@code cluster.nodes} check: every node reports Ready=True and is not cordoned. A NotReady or cordoned node
+ * The {@code cluster.health} check: every node reports Ready=True and is not cordoned. A NotReady or cordoned node
  * means pods of the release may be evicted or not scheduled, so the deploy waits until the cluster is whole (or the
  * node is removed from it).
  */
 public final class NodeHealthCheck implements Check {
-    public static final String NAME = "cluster.nodes";
+    public static final String NAME = CheckNames.CLUSTER_HEALTH;
 
     private final KubernetesClient client;
 

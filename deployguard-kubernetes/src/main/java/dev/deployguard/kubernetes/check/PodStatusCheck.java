@@ -2,6 +2,7 @@ package dev.deployguard.kubernetes.check;
 
 import dev.deployguard.check.Check;
 import dev.deployguard.check.CheckContext;
+import dev.deployguard.check.CheckNames;
 import dev.deployguard.check.CheckResult;
 import dev.deployguard.error.DeployGuardException;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -21,7 +22,7 @@ import java.util.stream.Collectors;
  * the new release, so it is named first. No pod at all passes: a first deploy has none.
  */
 public final class PodStatusCheck implements Check {
-    public static final String NAME = "cluster.pods";
+    public static final String NAME = CheckNames.CLUSTER_PODS;
 
     private final KubernetesClient client;
     private final String namespace;

@@ -38,7 +38,7 @@ class NodeHealthCheckTest {
 
         CheckResult r = new NodeHealthCheck(client).run(CONTEXT);
 
-        assertThat(r.name()).isEqualTo("cluster.nodes");
+        assertThat(r.name()).isEqualTo("cluster.health");
         assertThat(r.status()).isEqualTo(CheckStatus.PASS);
         assertThat(r.evidence()).isEqualTo("all 2 node(s) Ready and schedulable: node-a, node-b");
     }

@@ -2,6 +2,7 @@ package dev.deployguard.store.check;
 
 import dev.deployguard.check.Check;
 import dev.deployguard.check.CheckContext;
+import dev.deployguard.check.CheckNames;
 import dev.deployguard.check.CheckResult;
 import java.net.SocketTimeoutException;
 import java.sql.Connection;
@@ -24,7 +25,7 @@ import java.util.stream.Collectors;
  * evidence, data or errors.
  */
 public final class MigrationCheck implements Check {
-    public static final String NAME = "migrations";
+    public static final String NAME = CheckNames.MIGRATIONS;
 
     private final String jdbcUrl;
     private final String user;
