@@ -8,7 +8,8 @@ import java.util.Map;
 public final class Main {
     private static final Map<String, String> BENCHMARKS = Map.of(
             "router", "dev.deployguard.bench.router.RouterBench",
-            "detection", "dev.deployguard.bench.detection.DetectionBench");
+            "detection", "dev.deployguard.bench.detection.DetectionBench",
+            "k8s-scale", "dev.deployguard.bench.kubernetes.ScaleBench");
 
     private Main() {
     }
