@@ -17,7 +17,8 @@ final class ApiFailures {
         String where = " in namespace " + namespace;
         String said = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
                 : rootMessage(e);
-        return switch (e.getCode()) {
+        int code = Math.max(e.getCode(), 0);
+        return switch (code) {
             case HttpURLConnection.HTTP_FORBIDDEN -> new DeployGuardException(ExitCode.FAILURE,
                     "Forbidden: DeployGuard may not " + doing + where + " (the API server said: " + said + "). "
                             + "Grant its service account that permission (check with kubectl auth can-i).", e);
@@ -29,10 +30,10 @@ final class ApiFailures {
             case HttpURLConnection.HTTP_CONFLICT -> new DeployGuardException(ExitCode.BUSY,
                     "Conflict: someone else changed the object while DeployGuard tried to " + doing + where
                             + " (" + said + "). Try again.", e);
-            case 0 -> new DeployGuardException(ExitCode.UNREACHABLE,
+            case 0 -> new DeployGuardException(ExitCode.UNREACHABLE, // no HTTP answer at all (code 0 or -1)
                     "Cannot reach the Kubernetes API server to " + doing + where + ": " + said
                             + ". Check the kubeconfig context and that the cluster is up.", e);
-            default -> new DeployGuardException(e.getCode() >= 500 ? ExitCode.UNREACHABLE : ExitCode.FAILURE,
+            default -> new DeployGuardException(code >= 500 ? ExitCode.UNREACHABLE : ExitCode.FAILURE,
                     "The Kubernetes API server answered " + e.getCode() + " when DeployGuard tried to " + doing
                             + where + ": " + said, e);
         };

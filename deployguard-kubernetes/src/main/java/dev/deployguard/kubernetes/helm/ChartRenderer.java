@@ -4,9 +4,12 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Helm's own Go code, through helm-java, used offline: {@code helm template} and {@code helm lint} of a chart
@@ -29,6 +32,9 @@ public final class ChartRenderer {
                         + " cannot be read. Check the path in the app's spec.");
             }
         }
+        if (!hasTemplates(chart)) {
+            return "";
+        }
         synchronized (NATIVE) {
             TemplateCommand command = new Helm(chart).template().withName(release).withNamespace(namespace);
             for (Path values : valuesFiles) {
@@ -37,9 +43,23 @@ public final class ChartRenderer {
             try {
                 return command.call();
             } catch (RuntimeException e) {
-                throw DeployGuardException.badInput("Chart " + chart + " does not render: " + firstLine(e)
-                        + ". Fix the template or supply the value (helm template shows the same error).");
+                throw new NotRendered(chart, firstLine(e));
             }
+        }
+    }
+
+    /** The chart does not render; {@link #helmError()} is Helm's own message (file, line and column included). */
+    public static final class NotRendered extends DeployGuardException {
+        private final String helmError;
+
+        NotRendered(Path chart, String helmError) {
+            super(ExitCode.BAD_INPUT, "Chart " + chart + " does not render: " + helmError
+                    + ". Fix the template or supply the value (helm template shows the same error).");
+            this.helmError = helmError;
+        }
+
+        public String helmError() {
+            return helmError;
         }
     }
 
@@ -48,6 +68,20 @@ public final class ChartRenderer {
         requireChartDir(chart);
         synchronized (NATIVE) {
             return new Helm(chart).lint().call();
+        }
+    }
+
+    /** Whether the chart has any template file (helm-java fails on a chart without, where helm renders nothing). */
+    private static boolean hasTemplates(Path chart) {
+        Path templates = chart.resolve("templates");
+        if (!Files.isDirectory(templates)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.walk(templates)) {
+            return files.anyMatch(Files::isRegularFile);
+        } catch (IOException e) {
+            throw DeployGuardException.badInput("Chart templates in " + templates + " cannot be read: "
+                    + e.getMessage() + ".");
         }
     }
 
