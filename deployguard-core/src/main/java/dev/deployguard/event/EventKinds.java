@@ -21,6 +21,8 @@ public final class EventKinds {
     public static final String ROUTER_CRASHED = "router.crashed";
     public static final String CONTROL_PLANE_STARTED = "controlplane.started";
     public static final String OPERATION_REFUSED = "operation.refused";
+    /** A Kubernetes Deployment's rollout status line changed (as {@code kubectl rollout status} prints it). */
+    public static final String KUBERNETES_ROLLOUT_STATUS = "kubernetes.rollout-status";
     public static final String CHECKS_PASSED = "checks.passed";
     public static final String CHECKS_FAILED = "checks.failed";
     public static final String CHECKS_SKIPPED = "checks.skipped";

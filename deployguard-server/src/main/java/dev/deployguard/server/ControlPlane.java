@@ -21,6 +21,7 @@ import dev.deployguard.server.deploy.RouterProcesses;
 import dev.deployguard.server.deploy.SpecSource;
 import dev.deployguard.server.deploy.Supervisor;
 import dev.deployguard.server.drill.DrillRunner;
+import dev.deployguard.server.kubernetes.KubernetesApps;
 import dev.deployguard.server.incident.Incidents;
 import dev.deployguard.server.notify.EventNotifications;
 import dev.deployguard.server.notify.HttpNotifier;
@@ -58,6 +59,7 @@ public final class ControlPlane implements AutoCloseable {
     private final Incidents incidents;
     private final HttpNotifier notifier;
     private final DrillRunner drills;
+    private final KubernetesApps kubernetes;
     private final String holder = "cp-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
     private final String apiToken;
     private ScheduledExecutorService ticker;
@@ -95,6 +97,7 @@ public final class ControlPlane implements AutoCloseable {
             this.incidents = new Incidents(store, events, routers, specs, clock);
             events.addListener(incidents);
             this.drills = new DrillRunner(store, specs, deployer, rollouts, platform, events, clock);
+            this.kubernetes = new KubernetesApps(store, specs, events, clock, holder);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -193,6 +196,11 @@ public final class ControlPlane implements AutoCloseable {
 
     public Incidents incidents() {
         return incidents;
+    }
+
+    /** Deploy, rollback, history and status of apps on Kubernetes. */
+    public KubernetesApps kubernetes() {
+        return kubernetes;
     }
 
     public DrillRunner drills() {

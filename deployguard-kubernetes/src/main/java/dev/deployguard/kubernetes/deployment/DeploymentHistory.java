@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -64,9 +66,17 @@ public final class DeploymentHistory {
             boolean current = PodTemplates.sameIgnoringHash(serialization, rs.getSpec().getTemplate(),
                     d.getSpec().getTemplate());
             out.add(new Revision(number, cause, rs.getMetadata().getName(), rs.getSpec().getTemplate(), annotations,
-                    current));
+                    current, createdAt(rs.getMetadata().getCreationTimestamp())));
         }
         out.sort(Comparator.comparingLong(Revision::number));
         return out;
+    }
+
+    private static Instant createdAt(String timestamp) {
+        try {
+            return timestamp == null ? null : Instant.parse(timestamp);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.deployguard.kubernetes.deployment;
 
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -14,9 +15,10 @@ import java.util.Map;
  * @param template    the pod template of that revision (with its pod-template-hash label)
  * @param annotations the ReplicaSet's annotations (DeployGuard's rollback record travels there)
  * @param current     true for the revision whose template the Deployment runs now
+ * @param createdAt   when the ReplicaSet was created; null when the server did not say
  */
 public record Revision(long number, String changeCause, String replicaSet, PodTemplateSpec template,
-                       Map<String, String> annotations, boolean current) {
+                       Map<String, String> annotations, boolean current, Instant createdAt) {
     public Revision {
         annotations = Map.copyOf(annotations);
     }

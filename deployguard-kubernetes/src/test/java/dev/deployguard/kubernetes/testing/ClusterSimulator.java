@@ -36,7 +36,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * ReplicaSet matches re-uses it and bumps its revision (a rollback); Deployment annotations (change-cause, ...) are
  * copied to the new ReplicaSet; old ReplicaSets are scaled to 0; status (observedGeneration, replicas, conditions)
  * is written. Pods become ready one step after their ReplicaSet is scaled up, unless the Deployment is set to
- * {@link Outcome#FAILING} (progress deadline exceeded) or {@link Outcome#STALLED}.
+ * {@link Outcome#FAILING} (progress deadline exceeded) or {@link Outcome#STALLED}, or runs an image marked with
+ * {@link #failImage}.
  */
 public final class ClusterSimulator {
     /** How a Deployment's new pods behave. */
@@ -53,6 +54,7 @@ public final class ClusterSimulator {
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, Outcome> outcomes = new ConcurrentHashMap<>();
     private final Set<String> scaledUpLastStep = new HashSet<>();
+    private final Set<String> failingImages = ConcurrentHashMap.newKeySet();
 
     public ClusterSimulator(KubernetesClient client) {
         this.client = client;
@@ -61,6 +63,11 @@ public final class ClusterSimulator {
     /** From now on, the new pods of {@code namespace/deployment} behave as {@code outcome}. */
     public void outcome(String namespace, String deployment, Outcome outcome) {
         outcomes.put(namespace + "/" + deployment, outcome);
+    }
+
+    /** From now on, pods running {@code image} never become ready: their rollouts exceed the progress deadline. */
+    public void failImage(String image) {
+        failingImages.add(image);
     }
 
     /** Reconciles every Deployment once; returns the number of objects written. */
@@ -107,7 +114,9 @@ public final class ClusterSimulator {
     private int reconcile(Deployment d) {
         String ns = d.getMetadata().getNamespace();
         String name = d.getMetadata().getName();
-        Outcome outcome = outcomes.getOrDefault(ns + "/" + name, Outcome.HEALTHY);
+        boolean badImage = d.getSpec().getTemplate().getSpec().getContainers().stream()
+                .anyMatch(c -> failingImages.contains(c.getImage()));
+        Outcome outcome = outcomes.getOrDefault(ns + "/" + name, badImage ? Outcome.FAILING : Outcome.HEALTHY);
         int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
         List<ReplicaSet> owned = owned(d);
         JsonNode template = normalized(d.getSpec().getTemplate());

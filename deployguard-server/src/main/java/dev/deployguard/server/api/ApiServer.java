@@ -183,6 +183,12 @@ public final class ApiServer implements AutoCloseable {
         }
         String app = m.group(1);
         String action = m.group(2) == null ? "" : m.group(2);
+        if (cp.kubernetes().manages(app)) {
+            Object answer = kubernetes(app, method + " " + action, request, actor);
+            if (answer != null) {
+                return answer;
+            }
+        }
         return switch (method + " " + action) {
             case "GET /status", "GET " -> status(app);
             case "GET /history" -> Map.of("app", app, "releases", history(app));
@@ -225,6 +231,34 @@ public final class ApiServer implements AutoCloseable {
                 yield result(cp.deployer().rollback(app, to, text(b, "changeCause"), actor));
             }
             default -> throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
+        };
+    }
+
+    /** Apps on Kubernetes: the same endpoints, answered from the cluster; null for endpoints served as usual. */
+    private Object kubernetes(String app, String call, Request request, String actor) throws IOException {
+        var k = cp.kubernetes();
+        return switch (call) {
+            case "GET /status", "GET " -> k.status(app);
+            case "GET /history" -> Map.of("app", app, "releases", k.history(app));
+            case "POST /deploy" -> {
+                JsonNode b = body(request);
+                Duration timeout = b.hasNonNull("timeout") ? duration(b.get("timeout").asText(), "timeout") : null;
+                yield result(k.deploy(new Deployer.DeployRequest(app, text(b, "version"), text(b, "changeCause"),
+                        b.path("atomic").asBoolean(false), timeout, actor, b.path("skipChecks").asBoolean(false))));
+            }
+            case "POST /rollback" -> {
+                JsonNode b = body(request);
+                Integer to = null;
+                if (b.hasNonNull("toRevision")) {
+                    if (!b.get("toRevision").canConvertToInt() || b.get("toRevision").asInt() < 1) {
+                        throw DeployGuardException.badInput("toRevision must be a positive integer, got "
+                                + b.get("toRevision"));
+                    }
+                    to = b.get("toRevision").asInt();
+                }
+                yield result(k.rollback(app, to, text(b, "changeCause"), actor));
+            }
+            default -> null;
         };
     }
 

@@ -1,0 +1,306 @@
+package dev.deployguard.server.kubernetes;
+
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.EventKinds;
+import dev.deployguard.kubernetes.client.KubeClients;
+import dev.deployguard.kubernetes.deployment.Annotations;
+import dev.deployguard.kubernetes.deployment.DeploymentHistory;
+import dev.deployguard.kubernetes.deployment.DeploymentRollback;
+import dev.deployguard.kubernetes.deployment.DeploymentUpdate;
+import dev.deployguard.kubernetes.deployment.Revision;
+import dev.deployguard.kubernetes.deployment.RollbackResult;
+import dev.deployguard.kubernetes.deployment.RolloutStatus;
+import dev.deployguard.kubernetes.deployment.RolloutWaiter;
+import dev.deployguard.release.Release;
+import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.server.deploy.DeployResult;
+import dev.deployguard.server.deploy.Deployer;
+import dev.deployguard.server.deploy.EventLog;
+import dev.deployguard.server.deploy.SpecSource;
+import dev.deployguard.spec.AppSpec;
+import dev.deployguard.spec.KubernetesSpec;
+import dev.deployguard.store.Store;
+import dev.deployguard.supplychain.deploy.ImageAdmission;
+import dev.deployguard.supplychain.deploy.ImageGate;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The control plane's commands for apps whose spec says {@code platform.kubernetes} with a Deployment: deploy
+ * (image update + change-cause, wait, {@code --atomic} undo), rollback (kubectl undo semantics), history and status
+ * read live from the cluster, so they agree with {@code kubectl rollout history}. Operations take the app's lock in
+ * the store and record events there, as for local apps.
+ */
+public final class KubernetesApps {
+    private final Store store;
+    private final SpecSource specs;
+    private final EventLog events;
+    private final Clock clock;
+    private final String holder;
+    private final Function<KubernetesSpec, KubernetesClient> clients;
+    private final Duration pollEvery;
+    private final ImageGate imageGate = ImageGate.standard();
+
+    public KubernetesApps(Store store, SpecSource specs, EventLog events, Clock clock, String holder) {
+        this(store, specs, events, clock, holder, KubeClients::open, Duration.ofMillis(500));
+    }
+
+    public KubernetesApps(Store store, SpecSource specs, EventLog events, Clock clock, String holder,
+                          Function<KubernetesSpec, KubernetesClient> clients, Duration pollEvery) {
+        this.store = store;
+        this.specs = specs;
+        this.events = events;
+        this.clock = clock;
+        this.holder = holder;
+        this.clients = clients;
+        this.pollEvery = pollEvery;
+    }
+
+    /** True when the spec declares {@code app} on Kubernetes (false when unknown or the spec cannot be read). */
+    public boolean manages(String app) {
+        try {
+            return specs.get().app(app).map(AppSpec::onKubernetes).orElse(false);
+        } catch (DeployGuardException e) {
+            return false;
+        }
+    }
+
+    public DeployResult deploy(Deployer.DeployRequest req) {
+        if (req.version() == null || req.version().isBlank()) {
+            throw DeployGuardException.badInput("--version is required and must not be blank");
+        }
+        Target t = target(req.app());
+        Store.AppLock lock = store.lock(t.app, "deploy " + req.version(), holder, req.actor(), clock.instant());
+        try (KubernetesClient client = clients.apply(t.spec)) {
+            String image = image(t, req, readOrNull(client, t));
+            long from = 0;
+            try {
+                DeploymentUpdate.Result r = new DeploymentUpdate(client).setImage(t.spec.namespace(), t.deployment,
+                        t.spec.container(), image, changeCause(req), req.actor());
+                from = r.fromRevision();
+                events.record(t.app, (int) from, req.actor(), EventKinds.DEPLOY_STARTED, "deploying " + req.version()
+                        + " (" + image + ") to deployment " + t.where() + (r.changed() ? "; was " + r.previousImage()
+                        : "; it already runs this image, nothing to change"), Map.of("image", image));
+                if (!r.changed()) {
+                    Release current = current(client, t);
+                    events.record(t.app, current == null ? null : current.revision(), req.actor(),
+                            EventKinds.DEPLOY_SUCCEEDED, "deployment " + t.where() + " already runs " + image);
+                    return new DeployResult(current, (int) from, 0, "deployment " + t.where() + " already runs "
+                            + image + "; nothing changed");
+                }
+                RolloutStatus s = await(client, t, req.timeout(), req.actor());
+                if (s.state() == RolloutStatus.State.COMPLETE) {
+                    Release current = current(client, t);
+                    events.record(t.app, current == null ? null : current.revision(), req.actor(),
+                            EventKinds.DEPLOY_SUCCEEDED, s.message());
+                    return new DeployResult(current, (int) from, 0, "revision " + (current == null ? "?"
+                            : current.revision()) + " (" + req.version() + ") rolled out: " + s.message());
+                }
+                events.record(t.app, null, req.actor(), EventKinds.DEPLOY_FAILED, s.message());
+                if (!req.atomic()) {
+                    throw new DeployGuardException(ExitCode.DEPLOY_FAILED, s.message() + "; the Deployment keeps"
+                            + " the new template; roll back with: deployguard rollback " + t.app);
+                }
+                return atomicUndo(client, t, req, from, s);
+            } catch (DeployGuardException e) {
+                if (e.exitCode() != ExitCode.DEPLOY_FAILED) {
+                    events.record(t.app, from == 0 ? null : (int) from, req.actor(), EventKinds.DEPLOY_FAILED,
+                            "deploy " + req.version() + " failed: " + e.getMessage());
+                }
+                throw e;
+            }
+        } finally {
+            store.unlock(lock);
+        }
+    }
+
+    private DeployResult atomicUndo(KubernetesClient client, Target t, Deployer.DeployRequest req, long from,
+                                    RolloutStatus failed) {
+        RollbackResult undo = new DeploymentRollback(client).rollback(t.spec.namespace(), t.deployment, from,
+                req.actor(), "atomic deploy of " + req.version() + " failed: " + failed.message());
+        events.record(t.app, (int) from, req.actor(), EventKinds.ATOMIC_ROLLBACK, undo.message());
+        RolloutStatus back = await(client, t, null, req.actor());
+        throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "deploy of " + req.version() + " failed ("
+                + failed.message() + "); --atomic rolled deployment " + t.where() + " back to revision " + from
+                + (back.state() == RolloutStatus.State.COMPLETE ? ", which is serving again"
+                : ", but that rollout did not finish either: " + back.message()));
+    }
+
+    public DeployResult rollback(String app, Integer toRevision, String reason, String actor) {
+        Target t = target(app);
+        Store.AppLock lock = store.lock(t.app, "rollback" + (toRevision == null ? "" : " to " + toRevision),
+                holder, actor, clock.instant());
+        try (KubernetesClient client = clients.apply(t.spec)) {
+            events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_STARTED, "rolling back deployment "
+                    + t.where() + (toRevision == null ? " to the previous revision" : " to revision " + toRevision)
+                    + (reason == null ? "" : ": " + reason));
+            try {
+                RollbackResult r = new DeploymentRollback(client).rollback(t.spec.namespace(), t.deployment,
+                        toRevision == null ? null : toRevision.longValue(), actor, reason);
+                if (r.skipped()) {
+                    events.record(t.app, (int) r.toRevision(), actor, EventKinds.ROLLBACK_SUCCEEDED, r.message());
+                    return new DeployResult(current(client, t), (int) r.fromRevision(), 0, r.message());
+                }
+                RolloutStatus s = await(client, t, null, actor);
+                if (s.state() != RolloutStatus.State.COMPLETE) {
+                    throw new DeployGuardException(ExitCode.DEPLOY_FAILED, r.message() + ", but its rollout did not"
+                            + " finish: " + s.message());
+                }
+                Release current = current(client, t);
+                events.record(t.app, current == null ? null : current.revision(), actor, EventKinds.ROLLBACK_SUCCEEDED,
+                        r.message() + "; " + s.message(), Map.of("from", r.fromRevision(), "to", r.toRevision()));
+                return new DeployResult(current, (int) r.fromRevision(), 0, r.message());
+            } catch (DeployGuardException e) {
+                events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_FAILED, e.getMessage());
+                throw e;
+            }
+        } finally {
+            store.unlock(lock);
+        }
+    }
+
+    /** The Deployment's revisions as releases, oldest first (rows of {@code kubectl rollout history}). */
+    public List<Release> history(String app) {
+        Target t = target(app);
+        try (KubernetesClient client = clients.apply(t.spec)) {
+            return releases(client, t);
+        }
+    }
+
+    public Map<String, Object> status(String app) {
+        Target t = target(app);
+        try (KubernetesClient client = clients.apply(t.spec)) {
+            List<Release> releases = releases(client, t);
+            Deployment d = client.apps().deployments().inNamespace(t.spec.namespace()).withName(t.deployment).get();
+            Map<String, Object> k = new LinkedHashMap<>();
+            k.put("namespace", t.spec.namespace());
+            k.put("deployment", t.deployment);
+            RolloutStatus s = RolloutWaiter.observe(d);
+            k.put("rollout", s.state().name());
+            k.put("message", s.message());
+            k.put("replicas", d.getSpec().getReplicas());
+            k.put("availableReplicas", d.getStatus() == null ? null : d.getStatus().getAvailableReplicas());
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("app", t.app);
+            m.put("serving", releases.stream().filter(r -> r.status() == ReleaseStatus.DEPLOYED).findFirst()
+                    .orElse(null));
+            m.put("instances", List.of());
+            m.put("kubernetes", k);
+            m.put("lock", store.currentLock(t.app).orElse(null));
+            return m;
+        }
+    }
+
+    private RolloutStatus await(KubernetesClient client, Target t, Duration timeout, String actor) {
+        RolloutWaiter waiter = new RolloutWaiter(client, clock, d -> Thread.sleep(d.toMillis()), pollEvery);
+        return waiter.await(t.spec.namespace(), t.deployment, timeout != null ? timeout : t.spec.rolloutTimeout(),
+                line -> events.record(t.app, null, actor, EventKinds.KUBERNETES_ROLLOUT_STATUS, line));
+    }
+
+    private String image(Target t, Deployer.DeployRequest req, Deployment d) {
+        if (t.appSpec.image() != null) {
+            ImageAdmission admitted = imageGate.admit(t.app, t.appSpec.image(), req.version(), List.of(),
+                    (kind, message, data) -> events.record(t.app, null, req.actor(), kind, message, data));
+            return admitted.image().reference();
+        }
+        if (d == null) {
+            return null; // DeploymentUpdate reports the missing Deployment or namespace
+        }
+        Container c = t.spec.container() == null ? d.getSpec().getTemplate().getSpec().getContainers().get(0)
+                : d.getSpec().getTemplate().getSpec().getContainers().stream()
+                .filter(x -> t.spec.container().equals(x.getName())).findFirst().orElse(null);
+        if (c == null) {
+            return null; // DeploymentUpdate names the containers there are
+        }
+        return repository(c.getImage()) + ":" + req.version();
+    }
+
+    /** The Deployment, or null when it cannot be read; the update that follows reports why, precisely. */
+    private static Deployment readOrNull(KubernetesClient client, Target t) {
+        try {
+            return client.apps().deployments().inNamespace(t.spec.namespace()).withName(t.deployment).get();
+        } catch (KubernetesClientException e) {
+            return null;
+        }
+    }
+
+    /** The image reference without its tag or digest. */
+    static String repository(String image) {
+        String ref = image.contains("@") ? image.substring(0, image.indexOf('@')) : image;
+        int colon = ref.lastIndexOf(':');
+        return colon > ref.lastIndexOf('/') ? ref.substring(0, colon) : ref;
+    }
+
+    private static String changeCause(Deployer.DeployRequest req) {
+        return req.changeCause() != null && !req.changeCause().isBlank() ? req.changeCause()
+                : "deploy " + req.version() + " by " + req.actor();
+    }
+
+    private Release current(KubernetesClient client, Target t) {
+        return releases(client, t).stream().filter(r -> r.status() == ReleaseStatus.DEPLOYED).findFirst()
+                .orElse(null);
+    }
+
+    private List<Release> releases(KubernetesClient client, Target t) {
+        return new DeploymentHistory(client).list(t.spec.namespace(), t.deployment).stream()
+                .filter(r -> r.number() >= 1)
+                .map(r -> release(t, r)).toList();
+    }
+
+    private Release release(Target t, Revision r) {
+        Map<String, String> a = r.annotations();
+        String image = r.template().getSpec().getContainers().stream()
+                .filter(c -> t.spec.container() == null || t.spec.container().equals(c.getName()))
+                .map(Container::getImage).findFirst().orElse("");
+        String actor = a.getOrDefault(Annotations.ROLLED_BACK_BY, a.getOrDefault(Annotations.DEPLOYED_BY, "unknown"));
+        Integer source = null;
+        try {
+            source = a.containsKey(Annotations.ROLLED_BACK_TO) ? Integer.valueOf(a.get(Annotations.ROLLED_BACK_TO))
+                    : null;
+        } catch (NumberFormatException e) {
+            source = null;
+        }
+        return new Release(t.app, (int) r.number(), version(image), List.of(), Map.of(), 0,
+                r.replicaSet(), r.changeCause(), actor, r.createdAt() != null ? r.createdAt() : clock.instant(),
+                r.current() ? ReleaseStatus.DEPLOYED : ReleaseStatus.SUPERSEDED, source);
+    }
+
+    /** The version part of an image reference: its tag, else its digest, else the whole reference. */
+    static String version(String image) {
+        int at = image.indexOf('@');
+        if (at >= 0) {
+            return image.substring(at + 1);
+        }
+        int colon = image.lastIndexOf(':');
+        return colon > image.lastIndexOf('/') ? image.substring(colon + 1) : image;
+    }
+
+    private Target target(String app) {
+        AppSpec a = specs.app(app);
+        KubernetesSpec k = a.kubernetes();
+        if (k == null) {
+            throw DeployGuardException.badInput("app '" + app + "' is not on Kubernetes");
+        }
+        if (k.helm() != null) {
+            throw DeployGuardException.badInput("app '" + app + "' is a Helm release (platform.kubernetes.helm);"
+                    + " deploy, history and rollback of Helm releases are not wired into these commands yet; use"
+                    + " helm upgrade / helm history / helm rollback for it meanwhile");
+        }
+        return new Target(app, a, k, k.deploymentName(app));
+    }
+
+    private record Target(String app, AppSpec appSpec, KubernetesSpec spec, String deployment) {
+        String where() {
+            return spec.namespace() + "/" + deployment;
+        }
+    }
+}
