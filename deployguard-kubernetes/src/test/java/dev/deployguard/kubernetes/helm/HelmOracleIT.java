@@ -1,0 +1,178 @@
+package dev.deployguard.kubernetes.helm;
+
+import static dev.deployguard.kubernetes.helm.HelmUpgradeTest.CHARTS;
+import static dev.deployguard.kubernetes.helm.HelmUpgradeTest.WEB;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deployguard.kubernetes.testing.ClusterSimulator;
+import dev.deployguard.kubernetes.testing.MockCluster;
+import dev.deployguard.kubernetes.testing.Tools;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real helm 3.17 as the compatibility oracle: releases written by helm are read by DeployGuard and the other way
+ * round, against the mock API server that real helm accepts ({@link MockCluster}).
+ */
+class HelmOracleIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String NS = "apps";
+    private static final String V2 = CHARTS.resolve("web-v2.yaml").toString();
+    private static final String V3 = CHARTS.resolve("web-v3.yaml").toString();
+
+    private MockCluster cluster;
+    private HelmReleaseStorage storage;
+
+    @BeforeAll
+    static void binaries() {
+        assumeTrue(Tools.available(), "real helm not found (scripts/k8s-tools.sh); skipping the helm oracle tests");
+    }
+
+    @BeforeEach
+    void start() {
+        cluster = MockCluster.start();
+        storage = new HelmReleaseStorage(cluster.client(), NS, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    private JsonNode helmJson(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("-n", NS, "-o", "json"));
+        return JSON.readTree(Tools.helm(cluster, all.toArray(String[]::new)).orFail().stdout());
+    }
+
+    private List<HelmHistory.Entry> ourHistory() {
+        return new HelmHistory(storage).of("web", HelmHistory.DEFAULT_MAX);
+    }
+
+    /** helm history -o json, as entries of the same shape as ours. */
+    private List<HelmHistory.Entry> helmHistory() throws Exception {
+        List<HelmHistory.Entry> entries = new ArrayList<>();
+        for (JsonNode e : helmJson("history", "web")) {
+            entries.add(new HelmHistory.Entry(e.path("revision").asInt(), Instant.parse(e.path("updated").asText()),
+                    e.path("status").asText(), e.path("chart").asText(), e.path("app_version").asText(),
+                    e.path("description").asText()));
+        }
+        return entries;
+    }
+
+    @Test
+    void releaseObjectFromRealHelmRoundTripsAndMatchesWhatWeBuild() throws Exception {
+        ObjectNode real = (ObjectNode) helmJson("install", "web", WEB.toString(), "-f", V2, "--dry-run=client");
+
+        HelmRelease release = HelmRelease.of(real);
+        assertThat(HelmReleaseCodec.decode(HelmReleaseCodec.encode(release))).isEqualTo(release);
+        assertThat(HelmReleaseCodec.fromSecret(HelmReleaseCodec.toSecret(release, java.util.Map.of())).json())
+                .isEqualTo(real);
+
+        ObjectNode chart = ChartRecord.of(WEB);
+        assertThat(chart).as("the chart part of the record, built as helm's loader builds it")
+                .isEqualTo(real.get("chart"));
+        assertThat(ChartRecord.userValues(List.of(CHARTS.resolve("web-v2.yaml")))).isEqualTo(real.get("config"));
+        assertThat(new ChartRenderer().template(WEB, "web", NS, List.of(CHARTS.resolve("web-v2.yaml"))))
+                .as("helm-java's template renders the manifest real helm stores").isEqualTo(real.path("manifest")
+                        .asText());
+    }
+
+    @Test
+    void historyOfReleasesWrittenByRealHelmMatchesHelmHistory() throws Exception {
+        Tools.helm(cluster, "install", "web", WEB.toString(), "-n", NS, "-f", V2).orFail();
+        Tools.helm(cluster, "upgrade", "web", WEB.toString(), "-n", NS, "-f", V3).orFail();
+
+        assertThat(ourHistory()).isEqualTo(helmHistory()).hasSize(2);
+        assertThat(ourHistory().get(1).description()).isEqualTo("Upgrade complete");
+        assertThat(storage.get("web", 2).orElseThrow().config()).isEqualTo(helmJson("get", "values", "web"));
+    }
+
+    @Test
+    void ourRollbackIsReadBackByRealHelmAndRealRollbackByUs() throws Exception {
+        Tools.helm(cluster, "install", "web", WEB.toString(), "-n", NS, "-f", V2).orFail();
+        Tools.helm(cluster, "upgrade", "web", WEB.toString(), "-n", NS, "-f", V3).orFail();
+        JsonNode v1Values = helmJson("get", "values", "web", "--revision", "1");
+        String v1Manifest = Tools.helm(cluster, "get", "manifest", "web", "-n", NS, "--revision", "1").orFail()
+                .stdout();
+
+        cluster.clearCalls();
+        long started = System.nanoTime();
+        HelmRelease v3 = new HelmRollback(storage, ReadinessWaiter.none(), Duration.ofSeconds(5)).rollback("web", 1);
+        long rollbackMs = (System.nanoTime() - started) / 1_000_000;
+        int rollbackCalls = cluster.calls().size();
+        cluster.clearCalls();
+        started = System.nanoTime();
+        List<HelmHistory.Entry> ours = ourHistory();
+        long historyMs = (System.nanoTime() - started) / 1_000_000;
+        System.out.printf("helm rollback by DeployGuard against the mock: %d ms, %d API calls; history: %d ms, %d "
+                + "API calls%n", rollbackMs, rollbackCalls, historyMs, cluster.calls().size());
+
+        assertThat(v3.version()).isEqualTo(3);
+        List<HelmHistory.Entry> helms = helmHistory();
+        assertThat(helms).isEqualTo(ours);
+        assertThat(helms).extracting(HelmHistory.Entry::revision, HelmHistory.Entry::status,
+                HelmHistory.Entry::description).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(1, "superseded", "Install complete"),
+                org.assertj.core.groups.Tuple.tuple(2, "superseded", "Upgrade complete"),
+                org.assertj.core.groups.Tuple.tuple(3, "deployed", "Rollback to 1"));
+        JsonNode status = helmJson("status", "web");
+        assertThat(status.path("version").asInt()).isEqualTo(3);
+        assertThat(status.path("info").path("status").asText()).isEqualTo("deployed");
+        assertThat(status.path("info").path("notes").asText()).isEqualTo("web serves hello again.\n");
+        assertThat(helmJson("get", "values", "web")).isEqualTo(v1Values);
+        assertThat(Tools.helm(cluster, "get", "manifest", "web", "-n", NS).orFail().stdout()).isEqualTo(v1Manifest);
+        assertThat(cluster.client().configMaps().inNamespace(NS).withName("web-config").get().getData())
+                .containsEntry("message", "hello again");
+
+        Tools.helm(cluster, "rollback", "web", "2", "-n", NS).orFail();
+
+        assertThat(ourHistory()).isEqualTo(helmHistory());
+        assertThat(ourHistory()).extracting(HelmHistory.Entry::status, HelmHistory.Entry::description)
+                .last().isEqualTo(org.assertj.core.groups.Tuple.tuple("deployed", "Rollback to 2"));
+        assertThat(ourHistory()).extracting(HelmHistory.Entry::status)
+                .containsExactly("superseded", "superseded", "superseded", "deployed");
+    }
+
+    @Test
+    void ourUpgradesAndAtomicFailureAreReadByRealHelm() throws Exception {
+        ClusterSimulator simulator = new ClusterSimulator(cluster.client());
+        simulator.failImage("nginx:broken");
+        ReadinessWaiter readiness = new DeploymentReadiness(cluster.client(), Duration.ofMillis(50));
+        HelmUpgrade upgrade = new HelmUpgrade(storage, new ChartRenderer(), readiness, Duration.ofSeconds(10));
+        HelmUpgrade impatient = new HelmUpgrade(storage, new ChartRenderer(), readiness, Duration.ofSeconds(2));
+        try (AutoCloseable controller = simulator.runInBackground(50)) {
+            upgrade.upgrade("web", WEB, List.of(CHARTS.resolve("web-v2.yaml")), true);
+            Tools.helm(cluster, "upgrade", "web", WEB.toString(), "-n", NS, "-f", V3).orFail();
+            assertThatThrownBy(() -> impatient.upgrade("web", WEB, List.of(CHARTS.resolve("web-broken.yaml")), true))
+                    .hasMessageStartingWith("release web failed, and has been rolled back due to atomic being set");
+        }
+
+        List<HelmHistory.Entry> helms = helmHistory();
+        assertThat(helms).isEqualTo(ourHistory());
+        assertThat(helms).extracting(HelmHistory.Entry::status).containsExactly("superseded", "superseded",
+                "failed", "deployed");
+        assertThat(helms.get(0).description()).isEqualTo("Install complete");
+        assertThat(helms.get(2).description()).startsWith("Upgrade \"web\" failed: timed out after 2000 ms waiting "
+                + "for Deployment apps/web");
+        assertThat(helms.get(3).description()).isEqualTo("Rollback to 2");
+        assertThat(helmJson("get", "values", "web").path("message").asText()).isEqualTo("third");
+        assertThat(helmJson("get", "values", "web", "--revision", "1"))
+                .isEqualTo(ChartRecord.userValues(List.of(CHARTS.resolve("web-v2.yaml"))));
+
+        Tools.helm(cluster, "upgrade", "web", WEB.toString(), "-n", NS, "-f", V2).orFail();
+        assertThat(ourHistory()).isEqualTo(helmHistory()).hasSize(5);
+    }
+}
