@@ -24,8 +24,11 @@ record FlywayHistory(List<Row> rows) {
     }
 
     static FlywayHistory read(Connection c, HistoryTable table, int timeoutSeconds) throws SQLException {
-        String sql = "SELECT installed_rank, version, description, type, script, installed_on, success FROM "
-                + table.quoted() + " WHERE installed_rank >= 0 ORDER BY installed_rank";
+        // Flyway creates the columns quoted in lower case; quoting them here finds them on databases that fold
+        // unquoted names to upper case (H2, Oracle) as well as on PostgreSQL.
+        String sql = "SELECT \"installed_rank\", \"version\", \"description\", \"type\", \"script\","
+                + " \"installed_on\", \"success\" FROM " + table.quoted()
+                + " WHERE \"installed_rank\" >= 0 ORDER BY \"installed_rank\"";
         List<Row> rows = new ArrayList<>();
         try (var s = c.createStatement()) {
             s.setQueryTimeout(timeoutSeconds);

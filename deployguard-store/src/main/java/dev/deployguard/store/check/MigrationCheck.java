@@ -55,8 +55,7 @@ public final class MigrationCheck implements Check {
         int seconds = (int) Math.max(1, (context.timeout().toMillis() + 999) / 1000);
         try (Connection c = connect(seconds)) {
             HistoryTable where = table.inSchema(c.getSchema());
-            boolean postgres = jdbcUrl.startsWith("jdbc:postgresql:");
-            Optional<FlywayAdvisoryLock.Holder> lock = postgres
+            Optional<FlywayAdvisoryLock.Holder> lock = postgres()
                     ? FlywayAdvisoryLock.holder(c, where, seconds) : Optional.empty();
             if (lock.isPresent()) {
                 return CheckResult.fail(NAME, "a migration is in progress (Flyway lock held by "
@@ -73,7 +72,7 @@ public final class MigrationCheck implements Check {
                                 + " skip this check (checks.skip: [migrations]).")
                         .withData(Map.of("table", where.quoted()));
             }
-            return judge(FlywayHistory.read(c, where, seconds), where, postgres);
+            return judge(FlywayHistory.read(c, where, seconds), where, postgres());
         } catch (SQLException e) {
             return cannotTell(e, seconds);
         }
@@ -109,14 +108,21 @@ public final class MigrationCheck implements Check {
         if (password != null) {
             props.setProperty("password", password);
         }
-        // PostgreSQL driver: bound connecting, logging in and every read by the check's timeout.
-        props.setProperty("connectTimeout", Integer.toString(seconds));
-        props.setProperty("loginTimeout", Integer.toString(seconds));
-        props.setProperty("socketTimeout", Integer.toString(seconds));
-        props.setProperty("ApplicationName", "deployguard-check");
+        if (postgres()) {
+            // Bound connecting, logging in and every read by the check's timeout (other drivers, such as H2, refuse
+            // settings they do not know; their statements are bounded by the query timeout).
+            props.setProperty("connectTimeout", Integer.toString(seconds));
+            props.setProperty("loginTimeout", Integer.toString(seconds));
+            props.setProperty("socketTimeout", Integer.toString(seconds));
+            props.setProperty("ApplicationName", "deployguard-check");
+        }
         Connection c = DriverManager.getConnection(jdbcUrl, props);
         c.setReadOnly(true);
         return c;
+    }
+
+    private boolean postgres() {
+        return jdbcUrl.startsWith("jdbc:postgresql:");
     }
 
     private static boolean exists(Connection c, HistoryTable where) throws SQLException {
