@@ -68,6 +68,9 @@ public final class HttpNotifier implements Notifier {
         }
         for (NotificationsSpec.Target target : spec.targets()) {
             Delivery.Outcome o = delivery.deliver(target, spec, n);
+            if (pool.isShutdown()) {
+                return; // The control plane is stopping (and closing its store): not a delivery failure.
+            }
             if (!o.delivered()) {
                 String where = Delivery.describe(target);
                 events.record(n.app(), n.revision(), "system", EventKinds.NOTIFICATION_FAILED, "notification of "

@@ -1,0 +1,196 @@
+package dev.deployguard.server.notify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.deployguard.event.Event;
+import dev.deployguard.event.EventKinds;
+import dev.deployguard.notify.Notification;
+import dev.deployguard.server.deploy.EventLog;
+import dev.deployguard.server.deploy.SpecSource;
+import dev.deployguard.store.JdbcStore;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Delivery against real local endpoints: one that answers, one that is down, one that accepts and never answers. */
+class HttpNotifierTest {
+    @TempDir
+    Path dir;
+    JdbcStore store;
+    EventLog events;
+    HttpServer recorder;
+    ServerSocket hanging;
+    final List<Socket> held = new CopyOnWriteArrayList<>();
+    final List<String> bodies = new CopyOnWriteArrayList<>();
+    int downPort;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        store = JdbcStore.embedded(dir.resolve("state"));
+        events = new EventLog(store, Clock.systemUTC());
+        recorder = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        recorder.createContext("/", ex -> {
+            bodies.add(ex.getRequestURI().getPath() + " " + ex.getRequestHeaders().getFirst("Content-Type") + " "
+                    + new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        recorder.start();
+        hanging = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (true) {
+                try {
+                    held.add(hanging.accept());
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            downPort = s.getLocalPort();
+        }
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        recorder.stop(0);
+        hanging.close();
+        for (Socket s : held) {
+            s.close();
+        }
+        store.close();
+    }
+
+    private SpecSource spec(String targets) throws IOException {
+        Path file = dir.resolve("deployguard.yaml");
+        Files.writeString(file, """
+                apps:
+                  web:
+                    platform:
+                      local:
+                        command: ["/bin/true", "${port}"]
+                        listen: "127.0.0.1:1"
+                    notifications:
+                      targets:
+                %s
+                      timeout: 1s
+                      retries: 1
+                      backoff: 50ms
+                """.formatted(targets.indent(8)));
+        return new SpecSource(file);
+    }
+
+    private static Notification rollback() {
+        return new Notification("web", "rollback", EventKinds.ROLLBACK_AUTOMATIC, Instant.parse("2026-11-26T01:00:00Z"),
+                "system", 2, "rollback.automatic: all traffic back on revision 1", Map.of("switchMillis", 3));
+    }
+
+    private List<Event> failures() {
+        return store.events("web", 0, null, 100).stream()
+                .filter(e -> e.kind().equals(EventKinds.NOTIFICATION_FAILED)).toList();
+    }
+
+    private static void await(Duration max, java.util.function.BooleanSupplier c) throws InterruptedException {
+        Instant deadline = Instant.now().plus(max);
+        while (!c.getAsBoolean()) {
+            assertThat(Instant.now()).as("condition not met within %s", max).isBefore(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aWebhookGetsTheEventAsJsonAndSlackGetsText() throws Exception {
+        int port = recorder.getAddress().getPort();
+        try (var notifier = new HttpNotifier(spec("""
+                - {type: webhook, url: "http://127.0.0.1:%d/hook"}
+                - {type: slack, url: "http://127.0.0.1:%d/slack"}
+                """.formatted(port, port)), events)) {
+            notifier.notify(rollback());
+            await(Duration.ofSeconds(10), () -> bodies.size() == 2);
+        }
+        assertThat(bodies).anySatisfy(b -> assertThat(b).startsWith("/hook application/json {\"app\":\"web\","
+                + "\"topic\":\"rollback\",\"kind\":\"rollback.automatic\"").contains("\"switchMillis\":3"));
+        assertThat(bodies).contains("/slack application/json {\"text\":\"[web] rollback.automatic: all traffic back"
+                + " on revision 1\"}");
+        assertThat(failures()).isEmpty();
+    }
+
+    @Test
+    void targetsThatAreDownOrHangAreReportedAsEventsAndNeverHoldTheCaller() throws Exception {
+        try (var notifier = new HttpNotifier(spec("""
+                - {type: webhook, url: "http://127.0.0.1:%d/down"}
+                - {type: webhook, url: "http://127.0.0.1:%d/hang/secret-path"}
+                """.formatted(downPort, hanging.getLocalPort())), events)) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 20; i++) {
+                notifier.notify(rollback());
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            assertThat(took).as("notify only queues").isLessThan(Duration.ofMillis(200));
+            await(Duration.ofSeconds(30), () -> failures().stream().anyMatch(e -> e.message().contains("no answer")));
+        }
+        List<String> messages = failures().stream().map(Event::message).toList();
+        assertThat(messages).anySatisfy(m -> assertThat(m).isEqualTo("notification of rollback.automatic to webhook"
+                + " http://127.0.0.1:" + downPort + " failed after 2 attempt(s): unreachable (ConnectException)"));
+        assertThat(messages).anySatisfy(m -> assertThat(m).isEqualTo("notification of rollback.automatic to webhook"
+                + " http://127.0.0.1:" + hanging.getLocalPort() + " failed after 2 attempt(s): no answer within"
+                + " 1000 ms"));
+        assertThat(messages).noneMatch(m -> m.contains("secret-path"));
+    }
+
+    @Test
+    void aMissingSecretVariableIsReportedByNameNotSent() throws Exception {
+        String unset = "DEPLOYGUARD_TEST_UNSET_" + System.nanoTime();
+        try (var notifier = new HttpNotifier(spec("""
+                - {type: slack, urlEnv: %s}
+                - {type: webhook, url: "http://127.0.0.1:%d/hook", tokenEnv: %s}
+                """.formatted(unset, recorder.getAddress().getPort(), unset)), events)) {
+            notifier.notify(rollback());
+            await(Duration.ofSeconds(10), () -> failures().size() == 2);
+        }
+        assertThat(failures()).extracting(Event::message).allSatisfy(m -> assertThat(m)
+                .contains("environment variable " + unset, "is not set in the control plane's environment"));
+        assertThat(bodies).isEmpty();
+    }
+
+    @Test
+    void topicsNotChosenAreNotSent() throws Exception {
+        Path file = dir.resolve("only-incidents.yaml");
+        Files.writeString(file, """
+                apps:
+                  web:
+                    platform:
+                      local:
+                        command: ["/bin/true", "${port}"]
+                        listen: "127.0.0.1:1"
+                    notifications:
+                      targets: [{type: webhook, url: "http://127.0.0.1:%d/hook"}]
+                      on: [incident]
+                """.formatted(recorder.getAddress().getPort()));
+        try (var notifier = new HttpNotifier(new SpecSource(file), events)) {
+            notifier.notify(rollback());
+            notifier.notify(new Notification("web", "incident", EventKinds.INCIDENT_OPENED, Instant.now(), "system",
+                    2, "incident.opened: incident 1", Map.of()));
+            await(Duration.ofSeconds(10), () -> !bodies.isEmpty());
+        }
+        assertThat(bodies).singleElement().asString().contains("incident.opened");
+    }
+}
