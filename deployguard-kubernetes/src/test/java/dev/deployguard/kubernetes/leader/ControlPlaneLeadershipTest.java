@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.deployguard.kubernetes.traffic.CrudApiServer;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
@@ -78,11 +79,21 @@ class ControlPlaneLeadershipTest {
 
         // Someone else takes the lease (an operator, a partitioned replica coming back): a can no longer renew.
         KubernetesClient intruder = api.newClient();
-        Lease lease = lease();
-        lease.getSpec().setHolderIdentity("intruder");
-        lease.getSpec().setRenewTime(ZonedDateTime.now());
-        lease.getSpec().setAcquireTime(ZonedDateTime.now());
-        intruder.resource(lease).update();
+        await(Duration.ofSeconds(10), () -> {
+            Lease lease = lease();
+            lease.getSpec().setHolderIdentity("intruder");
+            lease.getSpec().setRenewTime(ZonedDateTime.now());
+            lease.getSpec().setAcquireTime(ZonedDateTime.now());
+            try {
+                intruder.resource(lease).update();
+                return true;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                return false; // a renews between our read and write; read again
+            }
+        });
 
         await(Duration.ofSeconds(10), () -> a.stopped.get() == 1);
         assertThat(a.leadership.isLeader()).isFalse();
