@@ -9,7 +9,8 @@ public final class Main {
     private static final Map<String, String> BENCHMARKS = Map.of(
             "router", "dev.deployguard.bench.router.RouterBench",
             "detection", "dev.deployguard.bench.detection.DetectionBench",
-            "k8s-scale", "dev.deployguard.bench.kubernetes.ScaleBench");
+            "k8s-scale", "dev.deployguard.bench.kubernetes.ScaleBench",
+            "k8s-rollback", "dev.deployguard.bench.kubernetes.RollbackBench");
 
     private Main() {
     }

@@ -113,7 +113,7 @@ public final class MockCluster implements AutoCloseable {
     }
 
     /** Every request served so far, in order. */
-    public List<OracleDispatcher.Call> calls() {
+    public List<ApiCall> calls() {
         return List.copyOf(dispatcher.calls());
     }
 

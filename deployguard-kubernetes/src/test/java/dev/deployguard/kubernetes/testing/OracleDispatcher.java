@@ -22,10 +22,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class OracleDispatcher extends Dispatcher {
     private static final String JSON = "application/json";
 
-    /** One request as the API server saw it: method, path with query, and the status it answered. */
-    record Call(String method, String path, int status) {
-    }
-
     /** A canned failure for requests matching method and path prefix, used {@code times} times. */
     record Fault(String method, String pathPrefix, int status, String reason, int[] remaining) {
     }
@@ -34,7 +30,7 @@ final class OracleDispatcher extends Dispatcher {
     private final ObjectMapper json;
     private final ProtobufJson protobuf;
     private volatile ApiDiscovery discovery;
-    private final List<Call> calls = new CopyOnWriteArrayList<>();
+    private final List<ApiCall> calls = new CopyOnWriteArrayList<>();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
 
     OracleDispatcher(Dispatcher crud, ObjectMapper json) {
@@ -47,7 +43,7 @@ final class OracleDispatcher extends Dispatcher {
         this.discovery = discovery;
     }
 
-    List<Call> calls() {
+    List<ApiCall> calls() {
         return calls;
     }
 
@@ -67,7 +63,7 @@ final class OracleDispatcher extends Dispatcher {
                 && response.header("Content-Type") == null) {
             response.setHeader("Content-Type", JSON);
         }
-        calls.add(new Call(request.getMethod(), request.getPath(), response.code()));
+        calls.add(new ApiCall(request.getMethod(), request.getPath(), response.code()));
         return response;
     }
 
