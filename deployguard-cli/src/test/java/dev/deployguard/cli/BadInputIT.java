@@ -84,10 +84,11 @@ class BadInputIT {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--timeout", "500ms");
 
+        // The pre-deployment checklist refuses it (exit 1) before anything is recorded or started.
         h.writeSpec("", 1, "/nonexistent/bin/server", "127.0.0.1:" + h.listen);
         r = h.cli("deploy", "demo", "--version", "v2");
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("'/nonexistent/bin/server' is not an executable file",
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("local.command FAIL: /nonexistent/bin/server does not exist",
                 "apps.demo.platform.local.command[0]");
 
         Files.writeString(h.spec, "apps: [broken");
@@ -98,7 +99,7 @@ class BadInputIT {
         assertThat(history()).isEqualTo(before);
         assertThat(h.get()).isEqualTo("hello from demo v1");
         JsonNode events = h.ok("events", "demo", "-o", "json").json().path("events");
-        assertThat(events).anySatisfy(e -> assertThat(e.path("kind").asText()).isEqualTo("operation.refused"));
+        assertThat(events).anySatisfy(e -> assertThat(e.path("kind").asText()).isEqualTo("checks.failed"));
     }
 
     @Test
@@ -108,8 +109,9 @@ class BadInputIT {
             assertThat(taken.getLocalPort()).isEqualTo(h.listen);
             h.startServer();
             Harness.Run r = h.cli("deploy", "demo", "--version", "v1");
-            assertThat(r.exit()).isEqualTo(2);
-            assertThat(r.err()).contains("127.0.0.1:" + h.listen, "already in use", "platform.local.listen");
+            assertThat(r.exit()).as("refused by the pre-deployment checklist").isEqualTo(1);
+            assertThat(r.err()).contains("127.0.0.1:" + h.listen, "in use by another process",
+                    "platform.local.listen");
             assertThat(h.ok("history", "demo", "-o", "json").json().path("releases")).isEmpty();
         }
         // Once the port is free the same command works.
