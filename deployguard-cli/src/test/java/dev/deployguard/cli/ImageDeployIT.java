@@ -86,6 +86,15 @@ class ImageDeployIT {
         return out;
     }
 
+    private static String status(JsonNode report, String check) {
+        for (JsonNode r : report.path("results")) {
+            if (r.path("name").asText().equals(check)) {
+                return r.path("status").asText();
+            }
+        }
+        throw new AssertionError("no check " + check + " in " + report);
+    }
+
     private JsonNode release(int revision) {
         for (JsonNode r : h.ok("history", "demo", "-o", "json").json().path("releases")) {
             if (r.path("revision").asInt() == revision) {
@@ -122,8 +131,19 @@ class ImageDeployIT {
         assertThat(instanceEnv("DEPLOYGUARD_IMAGE")).isEqualTo(repo + "@" + v1);
         assertThat(instanceEnv("APP_IMAGE")).as("${image} placeholder").isEqualTo(repo + "@" + v1);
 
+        // The checklist sees the same: registry and signature pass on the primary.
+        JsonNode ready = h.ok("check", "demo", "-f", h.spec.toString(), "--version", "2.0", "-o", "json").json();
+        assertThat(ready.path("verdict").asText()).isEqualTo("READY");
+        assertThat(status(ready, "registry")).isEqualTo("PASS");
+        assertThat(status(ready, "image.signature")).isEqualTo("PASS");
+        System.out.println("checklist with image checks against local registries: " + ready.path("tookMs")
+                + " ms: " + ready.path("results").findValuesAsText("name"));
+
         // 2. Primary down: the mirror serves, the deploy proceeds with the same digest.
         registries.primary.stop();
+        JsonNode degraded = h.ok("check", "demo", "-f", h.spec.toString(), "--version", "2.0", "-o", "json").json();
+        assertThat(status(degraded, "registry")).isEqualTo("WARN");
+        assertThat(degraded.toString()).contains("only on mirror " + registries.mirror.host());
         Harness.Run viaMirror = h.cli("deploy", "demo", "--version", "2.0");
         assertThat(viaMirror.exit()).as(viaMirror.err() + viaMirror.out()).isZero();
         assertThat(release(2).path("image").path("digest").asText()).isEqualTo(v2);
