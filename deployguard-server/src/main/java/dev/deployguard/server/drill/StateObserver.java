@@ -46,6 +46,8 @@ final class StateObserver {
         f.put("release.content", serving.map(r -> "revision " + origin(r)).orElse("(none)"));
         f.put("release.artifact", serving.map(r -> String.join(" ", r.command()).replace("${version}", r.version()))
                 .orElse("(none)"));
+        f.put("release.image", serving.map(r -> r.image() == null ? "(no image section)"
+                : r.image().repository() + "@" + r.image().digest()).orElse("(none)"));
         f.put("release.configHash", serving.map(Release::configHash).orElse("(none)"));
         f.put("release.instances", serving.map(r -> Integer.toString(r.instances())).orElse("0"));
         List<Instance> instances = serving.map(r -> store.instances(app).stream()
