@@ -37,13 +37,30 @@ public final class CapacityCheck implements Check {
      * @param perPodMemory the memory request of one pod, a Kubernetes quantity such as {@code 512Mi}
      */
     public CapacityCheck(KubernetesClient client, int replicas, String perPodMemory) {
+        this(client, replicas, Memory.parse(perPodMemory, "the per-pod memory request"), perPodMemory);
+    }
+
+    /**
+     * @param client      a client of the app's cluster
+     * @param replicas    how many pods the release runs
+     * @param perPodBytes the memory request of one pod in bytes, e.g. {@link #memoryRequest} of the release's pod
+     *                    template
+     */
+    public CapacityCheck(KubernetesClient client, int replicas, long perPodBytes) {
+        this(client, replicas, perPodBytes, Memory.format(perPodBytes));
+    }
+
+    private CapacityCheck(KubernetesClient client, int replicas, long perPodBytes, String perPod) {
         this.client = Objects.requireNonNull(client, "client");
         if (replicas < 1) {
             throw DeployGuardException.badInput("cluster.capacity needs at least 1 replica, got " + replicas);
         }
+        if (perPodBytes <= 0) {
+            throw DeployGuardException.badInput("cluster.capacity needs a positive per-pod memory request");
+        }
         this.replicas = replicas;
-        this.perPodBytes = Memory.parse(perPodMemory, "the per-pod memory request");
-        this.perPod = perPodMemory;
+        this.perPodBytes = perPodBytes;
+        this.perPod = perPod;
     }
 
     @Override
@@ -80,7 +97,7 @@ public final class CapacityCheck implements Check {
             if (node == null || !free.containsKey(node) || "Succeeded".equals(phase) || "Failed".equals(phase)) {
                 continue;
             }
-            long r = request(p.getSpec());
+            long r = memoryRequest(p.getSpec());
             free.merge(node, -r, Long::sum);
             requested += r;
             counted++;
@@ -105,8 +122,11 @@ public final class CapacityCheck implements Check {
         return CheckResult.pass(NAME, numbers).withData(data);
     }
 
-    /** A pod's effective memory request, as the scheduler counts it. */
-    static long request(PodSpec spec) {
+    /**
+     * A pod's effective memory request in bytes, as the scheduler counts it: the larger of the sum of its containers'
+     * requests and its largest init container's, plus its overhead. Use it on a release's pod template.
+     */
+    public static long memoryRequest(PodSpec spec) {
         long app = sum(spec.getContainers());
         long init = spec.getInitContainers() == null ? 0 : spec.getInitContainers().stream()
                 .mapToLong(c -> c.getResources() == null ? 0 : Memory.request(c.getResources().getRequests()))

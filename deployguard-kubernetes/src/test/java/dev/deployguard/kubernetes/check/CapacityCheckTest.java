@@ -71,6 +71,22 @@ class CapacityCheckTest {
     }
 
     @Test
+    void thePerPodRequestCanComeFromAPodTemplate() {
+        var template = pod("shop", "template", null, "512Mi").editSpec()
+                .addNewContainer().withName("sidecar").withImage("envoy")
+                    .withNewResources().withRequests(Map.of("memory", new Quantity("256Mi"))).endResources()
+                .endContainer()
+                .withOverhead(Map.of("memory", new Quantity("64Mi"))).endSpec().build();
+        long perPod = CapacityCheck.memoryRequest(template.getSpec());
+
+        CheckResult r = new CapacityCheck(client, 6, perPod).run(CONTEXT);
+
+        assertThat(perPod).isEqualTo(832L << 20);
+        assertThat(r.status()).isEqualTo(CheckStatus.PASS);
+        assertThat(r.evidence()).contains("≥ needed 4.9 Gi (6 × 832 Mi)");
+    }
+
+    @Test
     void notEnoughFreeMemoryFails() {
         CheckResult r = new CapacityCheck(client, 4, "1536Mi").run(CONTEXT);
 
