@@ -101,9 +101,11 @@ class RegistryClientTest {
             assertThatThrownBy(() -> client.ping("127.0.0.1:" + silent.getLocalPort()))
                     .isInstanceOfSatisfying(RegistryException.class, e -> {
                         assertThat(e.kind()).isEqualTo(RegistryException.Kind.UNREACHABLE);
-                        assertThat(e.getMessage()).endsWith("no answer within 300 ms");
+                        // Connected at the kernel's accept queue; on a loaded machine the connect itself may time out.
+                        assertThat(e.getMessage()).matches(".*(no answer|no connection) within 300 ms");
                     });
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("bounded, not hanging")
+                    .isLessThan(Duration.ofSeconds(15));
         }
     }
 

@@ -132,6 +132,13 @@ public final class DockerRegistry implements AutoCloseable {
         process = null;
     }
 
+    /** Whether the registry's own storage holds this blob (a pull-through cache commits blobs after serving them). */
+    public boolean stores(String digest) {
+        String hex = digest.substring(digest.indexOf(':') + 1);
+        return Files.exists(dir.resolve("data/docker/registry/v2/blobs/sha256").resolve(hex.substring(0, 2))
+                .resolve(hex).resolve("data"));
+    }
+
     public String log() {
         try {
             return Files.readString(dir.resolve("registry.log"));

@@ -2,11 +2,15 @@ package dev.deployguard.supplychain.testing;
 
 import dev.deployguard.spec.ImageSpec;
 import dev.deployguard.supplychain.registry.Digests;
+import dev.deployguard.supplychain.registry.Manifest;
+import dev.deployguard.supplychain.registry.RegistryException;
 import dev.deployguard.supplychain.registry.RegistryClient;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -43,20 +47,50 @@ public final class RegistryPair implements AutoCloseable {
         return TestImages.push(primary.host(), PATH, version, "web " + version + "\n");
     }
 
-    /** Pulls the tag, its manifest and its signature (manifest and payload blobs) through the mirror. */
+    /**
+     * Pulls the tag and its signature (manifests and payload blobs) through the mirror, waits until the mirror has
+     * committed them to its storage (the pull-through cache fetches a blob for itself again, after serving it), and
+     * then proves that it serves them with the primary stopped. The primary runs again on return.
+     */
     public void warmMirror(String version, String digest) throws Exception {
         var client = new RegistryClient(Duration.ofSeconds(5), h -> true);
-        client.manifest(mirror.host(), PATH, version);
-        try {
-            var sig = client.manifest(mirror.host(), PATH, Digests.signatureTag(digest));
-            for (var layer : RegistryClient.layers(sig)) {
-                client.blob(mirror.host(), PATH, layer.path("digest").asText());
+        List<String> blobs = pullThroughMirror(client, version, digest);
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (!blobs.stream().allMatch(mirror::stores)) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("the mirror did not store " + blobs + ":\n" + mirror.log());
             }
-        } catch (dev.deployguard.supplychain.registry.RegistryException e) {
-            if (e.kind() != dev.deployguard.supplychain.registry.RegistryException.Kind.NOT_FOUND) {
-                throw e;
-            }
+            Thread.sleep(50);
         }
+        primary.stop();
+        try {
+            pullThroughMirror(client, version, digest);
+        } finally {
+            primary.resume();
+        }
+    }
+
+    /** Pulls through the mirror; returns the digests of everything pulled. */
+    private List<String> pullThroughMirror(RegistryClient client, String version, String digest)
+            throws RegistryException {
+        List<String> pulled = new ArrayList<>();
+        pulled.add(client.manifest(mirror.host(), PATH, version).digest());
+        Manifest sig;
+        try {
+            sig = client.manifest(mirror.host(), PATH, Digests.signatureTag(digest));
+        } catch (RegistryException e) {
+            if (e.kind() == RegistryException.Kind.NOT_FOUND) {
+                return pulled;
+            }
+            throw e;
+        }
+        pulled.add(sig.digest());
+        for (var layer : RegistryClient.layers(sig)) {
+            String blob = layer.path("digest").asText();
+            client.blob(mirror.host(), PATH, blob);
+            pulled.add(blob);
+        }
+        return pulled;
     }
 
     /** A loopback host:port where nothing listens. */
