@@ -135,6 +135,25 @@ public final class KubernetesCanary {
         return Progress.DONE;
     }
 
+    /**
+     * Whether the stable Deployment runs the canary's pod template, i.e. {@link #promote} happened for this canary;
+     * a rollback then has to return the stable Deployment to its previous revision as well.
+     */
+    public boolean promoted() {
+        Deployment canary = cluster.deployment(canaryDeployment());
+        if (canary == null) {
+            return false;
+        }
+        Deployment stable = cluster.requireDeployment(app.deployment(), "the app's Deployment disappeared");
+        PodTemplateSpec t = cluster.client().getKubernetesSerialization().clone(canary.getSpec().getTemplate());
+        t.getMetadata().setLabels(Labels.with(labels(t), Labels.TRACK, Labels.STABLE));
+        return t.equals(stable.getSpec().getTemplate());
+    }
+
+    public AppWorkload workload() {
+        return app;
+    }
+
     /** Abandons the canary: weight 0 at once (one update), then the canary scaled to 0 and its route removed. */
     public void abort() {
         retire();
