@@ -54,7 +54,8 @@ import org.HdrHistogram.Recorder;
  * canary Ingress), made by the production code. One reconcile pass per app: read the canary Deployment (is it
  * ready?) and the canary Ingress (the weight the cluster holds), let the rollout engine decide, and write the
  * weight where a pause has run out (half of the apps). Passes are timed at several client concurrencies; the mock's
- * own throughput (plain GETs) is measured beside them so a slow pass can be told apart from a slow server.
+ * own throughput (plain GETs) is measured beside them so a slow pass can be told apart from a slow server, and the
+ * passes are repeated against a server answering from a hash map, which leaves DeployGuard's own cost.
  * Prints one JSON document; options: {@code --apps N}, {@code --threads 1,8,32}, {@code --quick} (200 apps).
  */
 public final class ScaleBench {
@@ -95,11 +96,7 @@ public final class ScaleBench {
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), responses,
                 new KubernetesMixedDispatcher(responses), false);
         server.init(InetAddress.getByName("127.0.0.1"), 0);
-        int maxThreads = threads.stream().mapToInt(Integer::intValue).max().orElse(1);
-        KubernetesClient client = new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-                .withMasterUrl("http://127.0.0.1:" + server.getPort()).withNamespace(NS)
-                .withRequestRetryBackoffLimit(0).withMaxConcurrentRequests(Math.max(64, maxThreads * 2))
-                .withMaxConcurrentRequestsPerHost(Math.max(64, maxThreads * 2)).build()).build();
+        KubernetesClient client = clientOf(server, threads);
         try {
             new ScaleBench(server, client, apps).run(threads);
         } finally {
@@ -138,7 +135,50 @@ public final class ScaleBench {
             passes.add(pass);
             System.err.println("k8s-scale: " + threads + " threads: " + pass);
         }
+        ArrayNode fast = out.putArray("reconcile_pass_fast_server");
+        fastServerPasses(threadCounts, fast);
         System.out.println(Json.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
+    }
+
+    /**
+     * The same passes against a server that answers from a hash map (the mock without CRUD: canned answers per
+     * path, copied from the CRUD server's objects), so what remains is DeployGuard's side: client, HTTP,
+     * serialization and decisions. The CRUD mock scans every stored object on each request.
+     */
+    private void fastServerPasses(List<Integer> threadCounts, ArrayNode into) throws Exception {
+        KubernetesMockServer fast = new KubernetesMockServer(false);
+        fast.init(InetAddress.getByName("127.0.0.1"), 0);
+        KubernetesClient fastClient = clientOf(fast, threadCounts);
+        try {
+            for (int i = 0; i < apps; i++) {
+                String base = "/apis/apps/v1/namespaces/" + NS + "/deployments/" + name(i) + "-canary";
+                fast.expect().get().withPath(base)
+                        .andReturn(200, client.apps().deployments().inNamespace(NS).withName(name(i) + "-canary").get())
+                        .always();
+                var ingress = client.network().v1().ingresses().inNamespace(NS).withName(name(i) + "-canary").get();
+                ingress.getMetadata().getAnnotations().put(NginxCanaryRoute.WEIGHT, "100");
+                String path = "/apis/networking.k8s.io/v1/namespaces/" + NS + "/ingresses/" + name(i) + "-canary";
+                fast.expect().get().withPath(path).andReturn(200, ingress).always();
+                fast.expect().put().withPath(path).andReturn(200, ingress).always();
+            }
+            ScaleBench onFast = new ScaleBench(fast, fastClient, apps);
+            for (int threads : threadCounts) {
+                ObjectNode pass = onFast.pass(threads, 1);
+                into.add(pass);
+                System.err.println("k8s-scale: fast server, " + threads + " threads: " + pass);
+            }
+        } finally {
+            fastClient.close();
+            fast.destroy();
+        }
+    }
+
+    private static KubernetesClient clientOf(KubernetesMockServer server, List<Integer> threadCounts) {
+        int maxThreads = threadCounts.stream().mapToInt(Integer::intValue).max().orElse(1);
+        return new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+                .withMasterUrl("http://127.0.0.1:" + server.getPort()).withNamespace(NS)
+                .withRequestRetryBackoffLimit(0).withMaxConcurrentRequests(Math.max(64, maxThreads * 2))
+                .withMaxConcurrentRequestsPerHost(Math.max(64, maxThreads * 2)).build()).build();
     }
 
     private static String name(int i) {
