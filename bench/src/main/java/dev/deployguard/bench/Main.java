@@ -10,7 +10,8 @@ public final class Main {
             "router", "dev.deployguard.bench.router.RouterBench",
             "detection", "dev.deployguard.bench.detection.DetectionBench",
             "k8s-scale", "dev.deployguard.bench.kubernetes.ScaleBench",
-            "k8s-rollback", "dev.deployguard.bench.kubernetes.RollbackBench");
+            "k8s-rollback", "dev.deployguard.bench.kubernetes.RollbackBench",
+            "checklist", "dev.deployguard.bench.checklist.ChecklistBench");
 
     private Main() {
     }
