@@ -57,7 +57,7 @@ class ImageDeployIT {
                       repository: %s/team/web
                       mirrors: [%s]
                       signature: {publicKey: keys/cosign.pub}
-                      timeout: 2s
+                      timeout: 5s
                 """.formatted(Harness.java(), Harness.classPath(), h.listen, registries.primary.host(),
                 registries.mirror.host()));
     }

@@ -39,7 +39,7 @@ public final class RegistryPair implements AutoCloseable {
     /** An image section for the pair: primary, then the mirror; key at {@code key} (null: no signature check). */
     public ImageSpec image(Path key, ImageSpec.LastKnownGood lkg) {
         return new ImageSpec(primary.host(), PATH, "${version}", List.of(mirror.host()), null,
-                key == null ? null : new ImageSpec.Signature(key, true), lkg, Duration.ofSeconds(2));
+                key == null ? null : new ImageSpec.Signature(key, true), lkg, Duration.ofSeconds(5));
     }
 
     /** Pushes {@code PATH:version} to the primary; returns its digest. */
