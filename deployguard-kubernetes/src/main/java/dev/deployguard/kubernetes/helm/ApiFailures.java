@@ -1,57 +1,49 @@
 package dev.deployguard.kubernetes.helm;
 
 import dev.deployguard.error.DeployGuardException;
-import dev.deployguard.error.ExitCode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
+import java.util.Locale;
 
-/** Turns a failed Kubernetes API call into a message a person can act on, classified by exit code. */
+/**
+ * The Helm code's door to the module's one translation of API failures
+ * ({@link dev.deployguard.kubernetes.client.ApiFailures}): names the verb and resource of release records and of
+ * release objects so the message says what RBAC must allow.
+ */
 final class ApiFailures {
     private ApiFailures() {
     }
 
-    /**
-     * @param doing what was attempted, e.g. {@code "list the release records of web"}
-     */
-    static DeployGuardException of(KubernetesClientException e, String doing, String namespace) {
-        String where = " in namespace " + namespace;
-        String said = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
-                : rootMessage(e);
-        int code = Math.max(e.getCode(), 0);
-        return switch (code) {
-            case HttpURLConnection.HTTP_FORBIDDEN -> new DeployGuardException(ExitCode.FAILURE,
-                    "Forbidden: DeployGuard may not " + doing + where + " (the API server said: " + said + "). "
-                            + "Grant its service account that permission (check with kubectl auth can-i).", e);
-            case HttpURLConnection.HTTP_UNAUTHORIZED -> new DeployGuardException(ExitCode.FAILURE,
-                    "Unauthorized: the API server rejected DeployGuard's credentials while trying to " + doing
-                            + where + ". Check the kubeconfig's user or the service account token.", e);
-            case HttpURLConnection.HTTP_NOT_FOUND -> new DeployGuardException(ExitCode.NOT_FOUND,
-                    "Not found: could not " + doing + where + " (" + said + ").", e);
-            case HttpURLConnection.HTTP_CONFLICT -> new DeployGuardException(ExitCode.BUSY,
-                    "Conflict: someone else changed the object while DeployGuard tried to " + doing + where
-                            + " (" + said + "). Try again.", e);
-            case 0 -> new DeployGuardException(ExitCode.UNREACHABLE, // no HTTP answer at all (code 0 or -1)
-                    "Cannot reach the Kubernetes API server to " + doing + where + ": " + said
-                            + ". Check the kubeconfig context and that the cluster is up.", e);
-            default -> new DeployGuardException(code >= 500 ? ExitCode.UNREACHABLE : ExitCode.FAILURE,
-                    "The Kubernetes API server answered " + e.getCode() + " when DeployGuard tried to " + doing
-                            + where + ": " + said, e);
-        };
+    /** A failed call on a release record (a Secret). */
+    static DeployGuardException onRecord(KubernetesClientException e, String verb, String namespace, String name,
+                                         KubernetesClient client) {
+        return dev.deployguard.kubernetes.client.ApiFailures.translate(e,
+                new dev.deployguard.kubernetes.client.ApiFailures.Call(verb, "secrets", namespace, name), client);
+    }
+
+    /** A failed call on one of a release's objects. */
+    static DeployGuardException onObject(KubernetesClientException e, String verb, HasMetadata o, String namespace,
+                                         KubernetesClient client) {
+        String ns = o.getMetadata().getNamespace() == null ? namespace : o.getMetadata().getNamespace();
+        return dev.deployguard.kubernetes.client.ApiFailures.translate(e,
+                new dev.deployguard.kubernetes.client.ApiFailures.Call(verb, resource(o), ns,
+                        o.getMetadata().getName()), client);
     }
 
     static boolean isConflict(KubernetesClientException e) {
         return e.getCode() == HttpURLConnection.HTTP_CONFLICT;
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
+    /** The resource name RBAC rules use: {@code deployments.apps}, {@code configmaps}. */
+    static String resource(HasMetadata o) {
+        if (!(o instanceof GenericKubernetesResource)) {
+            return HasMetadata.getFullResourceName(o.getClass());
         }
-        String m = t.getMessage();
-        if (m == null || m.isBlank()) {
-            m = t.getClass().getSimpleName();
-        }
-        return m;
+        String apiVersion = o.getApiVersion() == null ? "" : o.getApiVersion();
+        String group = apiVersion.contains("/") ? "." + apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+        return o.getKind().toLowerCase(Locale.ROOT) + "s" + group;
     }
 }

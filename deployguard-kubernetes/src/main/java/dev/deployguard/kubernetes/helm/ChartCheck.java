@@ -155,7 +155,7 @@ public final class ChartCheck implements Check {
                             && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage()));
                     continue;
                 }
-                DeployGuardException why = ApiFailures.of(e, "dry-run " + ReleaseManifest.describe(o), namespace);
+                DeployGuardException why = ApiFailures.onObject(e, "create", o, namespace, client);
                 return CheckResult.error(name(), offlineEvidence + " The server-side dry-run could not be done: "
                         + why.getMessage(), "Make the cluster reachable and allow DeployGuard to create these "
                         + "objects (dry-run needs the same permissions), or run the check offline.");

@@ -54,7 +54,7 @@ public final class HelmReleaseStorage {
             secrets = client.secrets().inNamespace(namespace)
                     .withLabels(Map.of("owner", HelmReleaseCodec.OWNER, "name", release)).list().getItems();
         } catch (KubernetesClientException e) {
-            throw ApiFailures.of(e, "list the Helm release records of " + release, namespace);
+            throw ApiFailures.onRecord(e, "list", namespace, null, client);
         }
         List<HelmRelease> revisions = new ArrayList<>();
         for (Secret s : secrets) {
@@ -98,7 +98,7 @@ public final class HelmReleaseStorage {
         try {
             s = client.secrets().inNamespace(namespace).withName(HelmRelease.key(release, version)).get();
         } catch (KubernetesClientException e) {
-            throw ApiFailures.of(e, "read the Helm release record " + HelmRelease.key(release, version), namespace);
+            throw ApiFailures.onRecord(e, "get", namespace, HelmRelease.key(release, version), client);
         }
         if (s == null) {
             return Optional.empty();
@@ -123,7 +123,7 @@ public final class HelmReleaseStorage {
                         + "revision " + release.version() + " in namespace " + namespace + ": another helm or "
                         + "DeployGuard operation is running on it. Wait for it to finish, then try again.", e);
             }
-            throw ApiFailures.of(e, "create the Helm release record " + release.key(), namespace);
+            throw ApiFailures.onRecord(e, "create", namespace, release.key(), client);
         }
     }
 
@@ -146,7 +146,7 @@ public final class HelmReleaseStorage {
                 return;
             } catch (KubernetesClientException e) {
                 if (!ApiFailures.isConflict(e) || attempt >= CONFLICT_RETRIES) {
-                    throw ApiFailures.of(e, "update the Helm release record " + stored.key(), namespace);
+                    throw ApiFailures.onRecord(e, "update", namespace, stored.key(), client);
                 }
             }
         }
@@ -157,7 +157,7 @@ public final class HelmReleaseStorage {
         try {
             client.secrets().inNamespace(namespace).withName(release.key()).delete();
         } catch (KubernetesClientException e) {
-            throw ApiFailures.of(e, "delete the Helm release record " + release.key(), namespace);
+            throw ApiFailures.onRecord(e, "delete", namespace, release.key(), client);
         }
     }
 

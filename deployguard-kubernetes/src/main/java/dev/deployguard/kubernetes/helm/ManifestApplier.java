@@ -72,9 +72,11 @@ final class ManifestApplier {
             HasMetadata wanted = owned(placed(o), release);
             String id = ReleaseManifest.identity(wanted);
             targetIds.add(id);
+            String verb = "get";
             try {
                 HasMetadata live = client.resource(wanted).get();
                 if (live == null) {
+                    verb = "create";
                     client.resource(wanted).create();
                     created.add(wanted);
                 } else if (!currentById.containsKey(id) && !ownedBy(live, release)) {
@@ -83,11 +85,12 @@ final class ManifestApplier {
                             + "over too. Delete it, or label/annotate it as owned by the release ("
                             + MANAGED_BY + "=Helm, " + RELEASE_NAME + "=" + release + ").");
                 } else {
+                    verb = "update";
                     replace(wanted, live);
                     updated.add(wanted);
                 }
             } catch (KubernetesClientException e) {
-                DeployGuardException d = ApiFailures.of(e, "apply " + ReleaseManifest.describe(wanted), namespace);
+                DeployGuardException d = ApiFailures.onObject(e, verb, wanted, namespace, client);
                 throw new Failure(d.getMessage(), created, d);
             } catch (DeployGuardException e) {
                 throw new Failure(e.getMessage(), created, e);
@@ -99,15 +102,17 @@ final class ManifestApplier {
                 continue;
             }
             HasMetadata gone = placed(e.getValue());
+            String verb = "get";
             try {
                 HasMetadata live = client.resource(gone).get();
                 if (live == null || keep(live)) {
                     continue;
                 }
+                verb = "delete";
                 client.resource(gone).delete();
                 deleted.add(gone);
             } catch (KubernetesClientException ex) {
-                DeployGuardException d = ApiFailures.of(ex, "delete " + ReleaseManifest.describe(gone), namespace);
+                DeployGuardException d = ApiFailures.onObject(ex, verb, gone, namespace, client);
                 throw new Failure(d.getMessage(), created, d);
             }
         }
@@ -120,7 +125,7 @@ final class ManifestApplier {
             try {
                 client.resource(placed(o)).delete();
             } catch (KubernetesClientException e) {
-                throw ApiFailures.of(e, "delete " + ReleaseManifest.describe(o), namespace);
+                throw ApiFailures.onObject(e, "delete", o, namespace, client);
             }
         }
     }

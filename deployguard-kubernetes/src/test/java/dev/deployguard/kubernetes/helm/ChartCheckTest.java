@@ -135,7 +135,8 @@ class ChartCheckTest {
             CheckResult r = new ChartCheck(CHARTS.resolve("web"), List.of(), mock.client, "apps").run(CONTEXT);
 
             assertThat(r.status()).isEqualTo(CheckStatus.ERROR);
-            assertThat(r.evidence()).contains("The server-side dry-run could not be done: Forbidden");
+            assertThat(r.evidence()).contains("The server-side dry-run could not be done: forbidden: Kubernetes refused to create "
+                    + "configmaps \"release-config\" in namespace apps");
         }
     }
 }

@@ -177,11 +177,14 @@ class HelmOracleIT {
         ReadinessWaiter readiness = new DeploymentReadiness(cluster.client(), Duration.ofMillis(50));
         HelmUpgrade upgrade = new HelmUpgrade(storage, new ChartRenderer(), readiness, Duration.ofSeconds(10));
         HelmUpgrade impatient = new HelmUpgrade(storage, new ChartRenderer(), readiness, Duration.ofSeconds(2));
-        try (AutoCloseable controller = simulator.runInBackground(50)) {
+        AutoCloseable controller = simulator.runInBackground(50);
+        try {
             upgrade.upgrade("web", WEB, List.of(CHARTS.resolve("web-v2.yaml")), true);
             Tools.helm(cluster, "upgrade", "web", WEB.toString(), "-n", NS, "-f", V3).orFail();
             assertThatThrownBy(() -> impatient.upgrade("web", WEB, List.of(CHARTS.resolve("web-broken.yaml")), true))
                     .hasMessageStartingWith("release web failed, and has been rolled back due to atomic being set");
+        } finally {
+            controller.close();
         }
 
         List<HelmHistory.Entry> helms = helmHistory();

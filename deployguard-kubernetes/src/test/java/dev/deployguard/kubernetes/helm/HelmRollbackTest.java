@@ -128,9 +128,10 @@ class HelmRollbackTest {
                 .once();
 
         assertThatThrownBy(() -> rollback().rollback("web", 1))
-                .hasMessageStartingWith("Forbidden: DeployGuard may not create the Helm release record "
-                        + "sh.helm.release.v1.web.v4 in namespace apps (the API server said: secrets is forbidden: "
-                        + "User \"deployguard\" cannot create resource \"secrets\")")
+                .hasMessageStartingWith("forbidden: Kubernetes refused to create secrets "
+                        + "\"sh.helm.release.v1.web.v4\" in namespace apps (secrets is forbidden: User \"deployguard\" "
+                        + "cannot create resource \"secrets\"). Grant the kubeconfig user an RBAC Role in namespace "
+                        + "apps allowing verb 'create' on resource 'secrets'")
                 .extracting(e -> ((DeployGuardException) e).exitCode()).isEqualTo(ExitCode.FAILURE);
         assertThat(history()).extracting(HelmHistory.Entry::status)
                 .containsExactly("superseded", "superseded", "deployed");
@@ -144,13 +145,13 @@ class HelmRollbackTest {
                         "deployments.apps \"web\" is forbidden").build()).once();
 
         assertThatThrownBy(() -> rollback().rollback("web", 0))
-                .hasMessageStartingWith("Rollback \"web\" failed: Forbidden: DeployGuard may not apply Deployment "
-                        + "apps/web in namespace apps")
+                .hasMessageStartingWith("Rollback \"web\" failed: forbidden: Kubernetes refused to update "
+                        + "deployments.apps \"web\" in namespace apps")
                 .extracting(e -> ((DeployGuardException) e).exitCode()).isEqualTo(ExitCode.DEPLOY_FAILED);
         assertThat(history()).extracting(HelmHistory.Entry::revision, HelmHistory.Entry::status)
                 .containsExactly(tuple(1, "superseded"), tuple(2, "superseded"), tuple(3, "superseded"),
                         tuple(4, "failed"));
-        assertThat(history().get(3).description()).startsWith("Rollback \"web\" failed: Forbidden");
+        assertThat(history().get(3).description()).startsWith("Rollback \"web\" failed: forbidden");
     }
 
     @Test
@@ -179,8 +180,8 @@ class HelmRollbackTest {
 
             assertThatThrownBy(() -> new HelmRollback(away, ReadinessWaiter.none(), Duration.ofSeconds(1))
                     .rollback("web", 0))
-                    .hasMessageStartingWith("Cannot reach the Kubernetes API server to list the Helm release "
-                            + "records of web in namespace apps")
+                    .hasMessageStartingWith("cannot reach the Kubernetes API server at http://127.0.0.1:" + closed
+                            + "/ to list secrets in namespace apps")
                     .extracting(e -> ((DeployGuardException) e).exitCode()).isEqualTo(ExitCode.UNREACHABLE);
         }
     }
