@@ -88,6 +88,9 @@ public final class DockerRegistry implements AutoCloseable {
         }
         process = new ProcessBuilder(BINARY.toString(), "serve", config.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("registry.log").toFile()).start();
+        Process started = process;
+        // A test JVM that dies without its cleanup must not leave registries running.
+        Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "stop-docker-registry"));
         var http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
         Instant deadline = Instant.now().plusSeconds(20);
         while (true) {
