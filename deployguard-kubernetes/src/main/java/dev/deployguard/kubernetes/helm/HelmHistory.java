@@ -1,5 +1,6 @@
 package dev.deployguard.kubernetes.helm;
 
+import dev.deployguard.error.DeployGuardException;
 import java.time.Instant;
 import java.util.List;
 
@@ -37,11 +38,11 @@ public final class HelmHistory {
     /**
      * The newest {@code max} revisions of a release, oldest first.
      *
-     * @throws dev.deployguard.error.DeployGuardException NOT_FOUND when there is no such release, or for API failures
+     * @throws DeployGuardException NOT_FOUND when there is no such release, or for API failures
      */
     public List<Entry> of(String release, int max) {
         if (max < 1) {
-            throw new IllegalArgumentException("max must be at least 1, was " + max);
+            throw DeployGuardException.badInput("--max must be at least 1, was " + max + ".");
         }
         List<HelmRelease> all = storage.requireHistory(release);
         return all.subList(Math.max(0, all.size() - max), all.size()).stream().map(Entry::of).toList();

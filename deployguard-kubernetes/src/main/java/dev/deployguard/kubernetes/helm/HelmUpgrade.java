@@ -78,7 +78,11 @@ public final class HelmUpgrade {
             ManifestApplier.Result applied = applier.update(release, currentObjects, targetObjects);
             await(applied.applied());
         } catch (DeployGuardException e) {
-            storage.update(current);
+            try {
+                storage.update(current);
+            } catch (DeployGuardException recordFailure) {
+                e.addSuppressed(recordFailure);
+            }
             throw fail(pending, e, atomic);
         }
         storage.update(current.withStatus(HelmStatus.SUPERSEDED, null));
