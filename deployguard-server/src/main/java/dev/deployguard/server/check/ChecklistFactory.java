@@ -6,6 +6,12 @@ import dev.deployguard.check.CheckNames;
 import dev.deployguard.check.CheckResult;
 import dev.deployguard.check.Checklist;
 import dev.deployguard.check.ChecklistReport;
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.kubernetes.check.CapacityCheck;
+import dev.deployguard.kubernetes.check.NodeHealthCheck;
+import dev.deployguard.kubernetes.check.PodStatusCheck;
+import dev.deployguard.kubernetes.client.KubeClients;
+import dev.deployguard.kubernetes.helm.ChartCheck;
 import dev.deployguard.local.check.LocalCommandCheck;
 import dev.deployguard.local.check.LocalDiskCheck;
 import dev.deployguard.local.check.LocalPortsCheck;
@@ -13,6 +19,7 @@ import dev.deployguard.local.check.OwnRouter;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.ChecksSpec;
+import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.check.HistoryTable;
 import dev.deployguard.store.check.MigrationCheck;
@@ -20,6 +27,8 @@ import dev.deployguard.supplychain.SupplyChainChecks;
 import dev.deployguard.supplychain.scan.AllowlistEntry;
 import dev.deployguard.supplychain.scan.Severity;
 import dev.deployguard.supplychain.scan.VulnerabilityGate;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +39,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * Builds an app's pre-deployment checklist from its spec — the checks that apply to its platform and the sections
@@ -40,6 +50,7 @@ public final class ChecklistFactory {
     private final Path stateDir;
     private final Map<String, String> environment;
     private final Clock clock;
+    private final Function<KubernetesSpec, KubernetesClient> clusters;
 
     /**
      * @param stateDir    where instance logs and state go (measured by {@code local.disk})
@@ -47,29 +58,46 @@ public final class ChecklistFactory {
      * @param clock       the time source of the run
      */
     public ChecklistFactory(Path stateDir, Map<String, String> environment, Clock clock) {
+        this(stateDir, environment, clock, KubeClients::open);
+    }
+
+    /** With another way to reach an app's cluster (a test's mock API server). */
+    public ChecklistFactory(Path stateDir, Map<String, String> environment, Clock clock,
+                            Function<KubernetesSpec, KubernetesClient> clusters) {
         this.stateDir = stateDir.toAbsolutePath().normalize();
         this.environment = Map.copyOf(environment);
         this.clock = clock;
-    }
-
-    /** The app's checks in report order, skipped ones included (the checklist reports them as SKIPPED). */
-    public Checklist checklist(AppSpec app) {
-        ChecksSpec spec = spec(app);
-        List<Check> checks = new ArrayList<>();
-        checks.addAll(localChecks(app, spec));
-        checks.addAll(imageChecks(app));
-        checks.addAll(vulnerabilityChecks(spec));
-        checks.addAll(migrationChecks(app, spec));
-        checks.addAll(chartChecks(app, spec));
-        checks.addAll(clusterChecks(app, spec));
-        return new Checklist(checks, spec.skip());
+        this.clusters = clusters;
     }
 
     /** Runs the app's checklist for {@code version} (may be null: checks that need it say so). */
     public ChecklistReport run(AppSpec app, String version) {
         ChecksSpec spec = spec(app);
         String digest = imageDigest(app, version, spec.timeout());
-        return checklist(app).run(app.name(), new CheckContext(app, version, spec.timeout(), clock, digest));
+        KubernetesClient cluster = null;
+        String clusterProblem = null;
+        if (app.onKubernetes()) {
+            try {
+                cluster = clusters.apply(app.kubernetes());
+            } catch (DeployGuardException e) {
+                clusterProblem = e.getMessage();
+            }
+        }
+        try {
+            List<Check> checks = new ArrayList<>();
+            checks.addAll(localChecks(app, spec));
+            checks.addAll(imageChecks(app));
+            checks.addAll(vulnerabilityChecks(spec));
+            checks.addAll(migrationChecks(app, spec));
+            checks.addAll(chartChecks(app, spec, cluster));
+            checks.addAll(clusterChecks(app, cluster, clusterProblem));
+            return new Checklist(checks, spec.skip()).run(app.name(),
+                    new CheckContext(app, version, spec.timeout(), clock, digest));
+        } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
+        }
     }
 
     static ChecksSpec spec(AppSpec app) {
@@ -151,26 +179,72 @@ public final class ChecklistFactory {
             }
         }
         if (!unset.isEmpty()) {
-            return List.of(new MisconfiguredCheck(CheckNames.MIGRATIONS, "cannot connect to the migration history:"
-                    + " environment variable " + String.join(" and ", unset) + " is not set", "set "
-                    + String.join(" and ", unset) + " in the environment of DeployGuard (apps." + app.name()
-                    + ".checks.migrations names it)"));
+            return List.of(new CannotRunCheck(CheckResult.error(CheckNames.MIGRATIONS, "cannot connect to the"
+                    + " migration history: environment variable " + String.join(" and ", unset) + " is not set",
+                    "set " + String.join(" and ", unset) + " in the environment of DeployGuard (apps." + app.name()
+                    + ".checks.migrations names it)")));
         }
         return List.of(new MigrationCheck(m.jdbcUrl(), m.userEnv() == null ? null : environment.get(m.userEnv()),
                 m.passwordEnv() == null ? null : environment.get(m.passwordEnv()), HistoryTable.parse(m.table())));
     }
 
-    /** {@code chart}: helm lint/template of {@code checks.chart} — the Helm work (helper E) plugs its check in here. */
-    List<Check> chartChecks(AppSpec app, ChecksSpec spec) {
-        return List.of();
+    /**
+     * {@code chart}: helm lint, template and schema validation of {@code checks.chart}, plus a server-side dry-run
+     * when the app is on a cluster that can be reached.
+     */
+    List<Check> chartChecks(AppSpec app, ChecksSpec spec, KubernetesClient cluster) {
+        ChecksSpec.Chart chart = spec.chart();
+        if (chart == null) {
+            return List.of();
+        }
+        return List.of(cluster == null ? new ChartCheck(chart.path(), chart.values())
+                : new ChartCheck(chart.path(), chart.values(), cluster, app.kubernetes().namespace()));
     }
 
     /**
-     * {@code cluster.health}, {@code cluster.pods}, {@code cluster.capacity}: for apps on Kubernetes — the
-     * Kubernetes cluster checks (helper C) plug in here.
+     * {@code cluster.health}, {@code cluster.pods}, {@code cluster.capacity}: for apps on Kubernetes. Pods and
+     * capacity are judged by the app's Deployment as the cluster has it (its selector, replicas and pod template).
+     * A cluster that cannot even be reached (no kubeconfig) makes all three "cannot tell", with the reason.
      */
-    List<Check> clusterChecks(AppSpec app, ChecksSpec spec) {
-        return List.of();
+    List<Check> clusterChecks(AppSpec app, KubernetesClient cluster, String problem) {
+        if (!app.onKubernetes()) {
+            return List.of();
+        }
+        List<String> names = List.of(CheckNames.CLUSTER_HEALTH, CheckNames.CLUSTER_PODS, CheckNames.CLUSTER_CAPACITY);
+        if (cluster == null) {
+            return names.stream().<Check>map(n -> new CannotRunCheck(CheckResult.error(n, "cannot reach the cluster: "
+                    + problem, "fix apps." + app.name() + ".platform.kubernetes (kubeconfig, context)"))).toList();
+        }
+        KubernetesSpec k8s = app.kubernetes();
+        String deployment = k8s.deploymentName(app.name());
+        return List.of(
+                new NodeHealthCheck(cluster),
+                new FromDeployment(CheckNames.CLUSTER_PODS, cluster, k8s.namespace(), deployment,
+                        d -> pods(cluster, k8s.namespace(), d)),
+                new FromDeployment(CheckNames.CLUSTER_CAPACITY, cluster, k8s.namespace(), deployment,
+                        d -> capacity(cluster, d)));
+    }
+
+    private static Check pods(KubernetesClient cluster, String namespace, Deployment d) {
+        var selector = d.getSpec().getSelector();
+        if (selector == null || selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty()) {
+            return new CannotRunCheck(CheckResult.error(CheckNames.CLUSTER_PODS, "Deployment " + namespace + "/"
+                    + d.getMetadata().getName() + " has no matchLabels selector to find its pods by",
+                    "give the Deployment a spec.selector.matchLabels"));
+        }
+        return new PodStatusCheck(cluster, namespace, selector.getMatchLabels());
+    }
+
+    private static Check capacity(KubernetesClient cluster, Deployment d) {
+        int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+        long perPod = CapacityCheck.memoryRequest(d.getSpec().getTemplate().getSpec());
+        if (replicas < 1 || perPod <= 0) {
+            String why = replicas < 1 ? "Deployment " + d.getMetadata().getName() + " runs 0 replicas"
+                    : "the pods of Deployment " + d.getMetadata().getName() + " request no memory";
+            return new CannotRunCheck(CheckResult.skipped(CheckNames.CLUSTER_CAPACITY, why + "; there is nothing to"
+                    + " compare with allocatable memory (set resources.requests.memory on its containers)"));
+        }
+        return new CapacityCheck(cluster, replicas, perPod);
     }
 
     /** The vulnerability gate with the report paths of the version being checked ({@code ${version}} filled). */
