@@ -171,6 +171,30 @@ class HelmOracleIT {
     }
 
     @Test
+    void rollbackCrashedAfterItsPendingRecordIsSeenAndRecoveredByRealHelm() throws Exception {
+        Tools.helm(cluster, "install", "web", WEB.toString(), "-n", NS, "-f", V2).orFail();
+        Tools.helm(cluster, "upgrade", "web", WEB.toString(), "-n", NS, "-f", V3).orFail();
+        ReadinessWaiter dies = (objects, timeout) -> {
+            throw new HelmRollbackTest.Crash();
+        };
+
+        assertThatThrownBy(() -> new HelmRollback(storage, dies, Duration.ofSeconds(5)).rollback("web", 1))
+                .isInstanceOf(HelmRollbackTest.Crash.class);
+
+        assertThat(helmHistory()).extracting(HelmHistory.Entry::status, HelmHistory.Entry::description).last()
+                .isEqualTo(org.assertj.core.groups.Tuple.tuple("pending-rollback", "Rollback to 1"));
+        Tools.Result upgrade = Tools.helm(cluster, "upgrade", "web", WEB.toString(), "-n", NS, "-f", V2);
+        assertThat(upgrade.exit()).isNotZero();
+        assertThat(upgrade.stderr()).contains("another operation (install/upgrade/rollback) is in progress");
+
+        Tools.helm(cluster, "rollback", "web", "2", "-n", NS).orFail();
+
+        assertThat(ourHistory()).isEqualTo(helmHistory());
+        assertThat(ourHistory()).extracting(HelmHistory.Entry::status).containsExactly("superseded", "superseded",
+                "pending-rollback", "deployed");
+    }
+
+    @Test
     void ourUpgradesAndAtomicFailureAreReadByRealHelm() throws Exception {
         ClusterSimulator simulator = new ClusterSimulator(cluster.client());
         simulator.failImage("nginx:broken");
