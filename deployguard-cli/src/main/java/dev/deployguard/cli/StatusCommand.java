@@ -73,6 +73,12 @@ final class StatusCommand implements Callable<Integer> {
         System.out.println("app " + s.path("app").asText() + ": " + (serving.isNull() || serving.isMissingNode()
                 ? "nothing serving" : "revision " + serving.path("revision").asInt() + " ("
                 + serving.path("version").asText() + ") DEPLOYED " + Output.when(serving.path("createdAt"))));
+        JsonNode k8s = s.path("kubernetes");
+        if (k8s.isObject()) {
+            System.out.println("  kubernetes: deployment " + k8s.path("namespace").asText() + "/"
+                    + k8s.path("deployment").asText() + ", " + k8s.path("availableReplicas").asInt() + "/"
+                    + k8s.path("replicas").asInt() + " available: " + k8s.path("message").asText());
+        }
         JsonNode router = s.path("router");
         if (!router.isNull() && !router.isMissingNode()) {
             System.out.println("  router: " + router.path("listen").asText() + " (pid " + router.path("pid").asLong()

@@ -99,6 +99,9 @@ class KubernetesDeployIT {
         assertThat(status.path("kubernetes").path("message").asText())
                 .isEqualTo("deployment \"web\" successfully rolled out");
 
+        assertThat(h.ok("status", "web").out()).contains("revision 4 (1.1) DEPLOYED")
+                .contains("kubernetes: deployment shop/web, 2/2 available: deployment \"web\" successfully rolled out");
+
         List<String> kinds = new ArrayList<>();
         h.ok("events", "web", "-o", "json").json().path("events").forEach(e -> kinds.add(e.path("kind").asText()));
         assertThat(kinds).containsSubsequence("deploy.started", "kubernetes.rollout-status", "deploy.succeeded",
