@@ -31,6 +31,8 @@ final class Harness implements AutoCloseable {
     final int listen;
     private Process server;
     private final List<Long> serverPids = new ArrayList<>();
+    /** Environment added to the control plane's (e.g. notification secrets named by urlEnv/tokenEnv). */
+    final java.util.Map<String, String> serverEnv = new java.util.HashMap<>();
 
     Harness(Path dir, String behaviour, int instances) throws IOException {
         this.dir = dir;
@@ -77,10 +79,11 @@ final class Harness implements AutoCloseable {
         Files.createDirectories(stateDir);
         Files.deleteIfExists(stateDir.resolve("server.json"));
         Path log = dir.resolve("server-" + serverPids.size() + ".log");
-        server = new ProcessBuilder(java(), "-Xmx256m", "-XX:+UseSerialGC", "-cp", classPath(),
+        var pb = new ProcessBuilder(java(), "-Xmx256m", "-XX:+UseSerialGC", "-cp", classPath(),
                 DeployGuard.class.getName(), "--state-dir", stateDir.toString(), "server", "-f", spec.toString(),
-                "--listen", "127.0.0.1:0")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                "--listen", "127.0.0.1:0");
+        pb.environment().putAll(serverEnv);
+        server = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         serverPids.add(server.pid());
         await(Duration.ofSeconds(30), () -> {
             if (!server.isAlive()) {

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The post-incident report of one incident, in Markdown: a pure view over the incident, its notes and the app's
@@ -29,7 +27,6 @@ final class IncidentReport {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
             .withZone(ZoneOffset.UTC);
-    private static final Pattern CANARY_COUNTS = Pattern.compile("canary (\\d+) errors in (\\d+) requests");
     static final List<String> CHECKLIST = List.of(
             "Root cause identified and confirmed with evidence",
             "Preventability assessed: could a check, test or analysis have stopped it earlier?",
@@ -166,12 +163,6 @@ final class IncidentReport {
         if (verdict.isPresent()) {
             md.append("Analysis evidence at detection: ").append(verdict.get().message().replace("\n", " "))
                     .append("\n\n");
-            Matcher m = CANARY_COUNTS.matcher(verdict.get().message());
-            if (m.find()) {
-                md.append("Requests affected: ").append(m.group(2)).append(" requests served by revision ")
-                        .append(incident.revision()).append(", ").append(m.group(1))
-                        .append(" of them errors (from the analysis evidence).\n\n");
-            }
         } else {
             md.append("No failing analysis verdict was recorded for this incident.\n\n");
         }
@@ -190,6 +181,18 @@ final class IncidentReport {
             return;
         }
         Collection<TrafficWindows.Window> windows = TrafficWindows.merge(rows);
+        if (incident.revision() != null) {
+            TrafficWindows.Totals bad = TrafficWindows.Totals.NONE;
+            for (TrafficWindows.Window w : windows) {
+                if (w.revision() == incident.revision() && !w.track().equals("stable")) {
+                    bad = bad.plus(w);
+                }
+            }
+            md.append(String.format(Locale.ROOT, "Requests affected: %d requests served by revision %d, %d of them"
+                    + " errors (%.2f%%), mean latency %.1f ms (router windows sampled every second during the"
+                    + " rollout; the last second before the rollback may be missing).%n%n", bad.requests(),
+                    incident.revision(), bad.errors(), bad.errorRate() * 100, bad.meanLatencyMillis()));
+        }
         md.append("Traffic at the router, per period (one-second windows of the tracks the router still knew when"
                 + " the incident opened and closed; a rolled-back revision's own track is in the evidence above):\n\n");
         md.append("| Period | From | To | Requests | Errors | Error rate | Mean latency | Worst 1 s p99 |\n")

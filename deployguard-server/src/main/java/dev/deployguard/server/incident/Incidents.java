@@ -18,8 +18,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
+import java.util.ArrayList;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -37,11 +41,17 @@ public final class Incidents implements Consumer<Event>, AutoCloseable {
     private final RouterProcesses routers;
     private final SpecSource specs;
     private final Clock clock;
-    private final ExecutorService background = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "incidents");
         t.setDaemon(true);
         return t;
     });
+    /**
+     * Router windows sampled every second while a rollout runs: the router drops a canary's windows the moment a
+     * rollback takes it out of the route table, so what users of the bad release saw must be kept beforehand.
+     */
+    private final Map<String, List<List<Object>>> sampled = new ConcurrentHashMap<>();
+    private final Map<String, ScheduledFuture<?>> samplers = new ConcurrentHashMap<>();
 
     public Incidents(Store store, EventLog events, RouterProcesses routers, SpecSource specs, Clock clock) {
         this.store = store;
@@ -124,8 +134,37 @@ public final class Incidents implements Consumer<Event>, AutoCloseable {
     /** Listens to the event log: an automatic rollback opens an incident, off the rollback's thread. */
     @Override
     public void accept(Event e) {
-        if (EventKinds.ROLLBACK_AUTOMATIC.equals(e.kind()) && e.app() != null) {
+        if (e.app() == null) {
+            return;
+        }
+        if (EventKinds.ROLLBACK_AUTOMATIC.equals(e.kind())) {
             background.execute(() -> autoOpen(e));
+        } else if (EventKinds.ROLLOUT_STARTED.equals(e.kind())) {
+            background.execute(() -> startSampling(e.app()));
+        }
+    }
+
+    private void startSampling(String app) {
+        sampled.remove(app);
+        ScheduledFuture<?> old = samplers.put(app, background.scheduleWithFixedDelay(() -> sample(app), 0, 1,
+                TimeUnit.SECONDS));
+        if (old != null) {
+            old.cancel(false);
+        }
+    }
+
+    private void sample(String app) {
+        try {
+            if (store.activeRollout(app).isEmpty()) {
+                ScheduledFuture<?> f = samplers.remove(app);
+                if (f != null) {
+                    f.cancel(false);
+                }
+                return;
+            }
+            sampled.put(app, TrafficWindows.compact(routers.client(app).metrics()));
+        } catch (RuntimeException e) {
+            // The router may be restarting; the next second tries again.
         }
     }
 
@@ -163,11 +202,13 @@ public final class Incidents implements Consumer<Event>, AutoCloseable {
     }
 
     private void captureTraffic(Incident i, String actor) {
-        List<List<Object>> windows;
+        List<List<Object>> windows = new ArrayList<>(sampled.getOrDefault(i.app(), List.of()));
         try {
-            windows = TrafficWindows.compact(routers.client(i.app()).metrics());
+            windows.addAll(TrafficWindows.compact(routers.client(i.app()).metrics()));
         } catch (RuntimeException e) {
-            // No router (never deployed) or it does not answer: the report says there is no traffic record.
+            // No router (never deployed) or it does not answer: only what was sampled during a rollout, if anything.
+        }
+        if (windows.isEmpty()) {
             return;
         }
         // An event row holds 64 KiB: keep the newest windows if a busy router has more.

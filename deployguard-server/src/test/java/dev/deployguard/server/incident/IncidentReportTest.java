@@ -43,6 +43,7 @@ class IncidentReportTest {
         add(5.1, 2, "system", EventKinds.INCIDENT_TRAFFIC, "router traffic kept", Map.of("incident", 1, "windows",
                 List.of(window(-3, "stable", 1, 100, 0), window(-2, "stable", 1, 100, 1),
                         window(1, "stable", 1, 80, 2), window(2, "stable", 1, 80, 0),
+                        window(1, "canary", 2, 20, 4), window(2, "canary", 2, 20, 4),
                         window(6, "stable", 1, 100, 0))));
         add(65.5, 2, "bob", EventKinds.INCIDENT_CLOSED, "incident 1 closed", Map.of("incident", 1));
         add(70, null, "system", EventKinds.CONTROL_PLANE_STARTED, "later, not in the timeline", Map.of());
@@ -58,9 +59,9 @@ class IncidentReportTest {
                 "| Time to roll back | 4.260 s | `rollback.automatic` at 10:00:04.260 UTC (router switch 3 ms) |",
                 "| Time to resolve | 65.500 s | `incident.closed` at 10:00:05.500 UTC |".replace("10:00:05.500",
                         "10:01:05.500"),
-                "Requests affected: 150 requests served by revision 2, 30 of them errors",
+                "Requests affected: 40 requests served by revision 2, 8 of them errors (20.00%), mean latency 2.0 ms",
                 "| before | 09:59:57.000 | 10:00:00.000 | 200 | 1 | 0.50% | 2.0 ms | 5.0 ms |",
-                "| during | 10:00:00.000 | 10:00:04.260 | 160 | 2 | 1.25% | 2.0 ms | 5.0 ms |",
+                "| during | 10:00:00.000 | 10:00:04.260 | 200 | 10 | 5.00% | 2.0 ms | 5.0 ms |",
                 "| after | 10:00:04.260 | 10:01:05.400 | 100 | 0 | 0.00% | 2.0 ms | 5.0 ms |",
                 "| 09:59:00.000 | -60.000 s | alice | deploy.succeeded | 1 |",
                 "| 10:00:04.260 | +4.260 s | system | rollback.automatic | 2 |",
