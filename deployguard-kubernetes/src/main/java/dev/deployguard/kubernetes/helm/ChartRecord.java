@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.deployguard.error.DeployGuardException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,11 +104,10 @@ final class ChartRecord {
         }
         for (Path p : entries) {
             Path rel = root.relativize(p);
-            boolean isDir = Files.isDirectory(p);
-            if (ignored.stream().anyMatch(m -> matches(m, rel, isDir))) {
+            if (ignored.stream().anyMatch(m -> m.matches(rel) || m.matches(rel.getFileName()))) {
                 continue;
             }
-            if (isDir) {
+            if (Files.isDirectory(p)) {
                 out.addAll(walk(root, p, ignored));
             } else if (Files.isRegularFile(p)) {
                 out.add(p);
@@ -116,18 +116,17 @@ final class ChartRecord {
         return out;
     }
 
-    private static boolean matches(PathMatcher m, Path rel, boolean isDir) {
-        return m.matches(rel) || m.matches(rel.getFileName()) || isDir && m.matches(Path.of(rel + "/"));
-    }
-
-    /** The plain patterns of .helmignore (negations are not supported and ignored). */
+    /**
+     * The plain patterns of .helmignore, matched against the path in the chart and the file name ({@code dir/}
+     * patterns match the directory; negations are not supported and ignored).
+     */
     private static List<PathMatcher> helmignore(Path chartDir) {
         Path f = chartDir.resolve(".helmignore");
         if (!Files.isRegularFile(f)) {
             return List.of();
         }
         List<PathMatcher> matchers = new ArrayList<>();
-        for (String line : new String(read(f), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+        for (String line : new String(read(f), StandardCharsets.UTF_8).split("\n")) {
             String p = line.strip();
             if (p.isEmpty() || p.startsWith("#") || p.startsWith("!")) {
                 continue;
