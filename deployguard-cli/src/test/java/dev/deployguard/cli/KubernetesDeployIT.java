@@ -37,6 +37,12 @@ class KubernetesDeployIT {
         var client = cluster.client();
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build())
                 .create();
+        // A Ready node: deploy runs the pre-deployment checklist, and cluster.health wants one.
+        client.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("node-a")
+                .endMetadata().withNewStatus().withConditions(new io.fabric8.kubernetes.api.model.NodeConditionBuilder()
+                        .withType("Ready").withStatus("True").build())
+                .withAllocatable(java.util.Map.of("memory", new io.fabric8.kubernetes.api.model.Quantity("8Gi")))
+                .endStatus().build()).create();
         client.apps().deployments().inNamespace("shop").resource(new DeploymentBuilder()
                 .withNewMetadata().withName("web").withNamespace("shop")
                 .addToAnnotations("kubernetes.io/change-cause", "initial").endMetadata()
@@ -99,6 +105,8 @@ class KubernetesDeployIT {
         assertThat(status.path("kubernetes").path("message").asText())
                 .isEqualTo("deployment \"web\" successfully rolled out");
 
+        assertThat(h.ok("status", "-o", "json").json().path("apps").get(0).path("kubernetes").path("deployment")
+                .asText()).isEqualTo("web");
         assertThat(h.ok("status", "web").out()).contains("revision 4 (1.1) DEPLOYED")
                 .contains("kubernetes: deployment shop/web, 2/2 available: deployment \"web\" successfully rolled out");
 

@@ -166,7 +166,7 @@ public final class ApiServer implements AutoCloseable {
             names.addAll(cp.store().apps());
             List<Map<String, Object>> apps = new ArrayList<>();
             for (String name : names) {
-                apps.add(status(name));
+                apps.add(cp.kubernetes().manages(name) ? kubernetesStatus(name) : status(name));
             }
             return Map.of("apps", apps);
         }
@@ -232,6 +232,19 @@ public final class ApiServer implements AutoCloseable {
             }
             default -> throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
         };
+    }
+
+    /** One app of the list: a cluster that cannot be read must not hide the other apps. */
+    private Map<String, Object> kubernetesStatus(String app) {
+        try {
+            return cp.kubernetes().status(app);
+        } catch (DeployGuardException e) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("app", app);
+            m.put("serving", null);
+            m.put("error", e.getMessage());
+            return m;
+        }
     }
 
     /** Apps on Kubernetes: the same endpoints, answered from the cluster; null for endpoints served as usual. */
