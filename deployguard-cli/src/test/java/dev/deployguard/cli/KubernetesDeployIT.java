@@ -61,6 +61,7 @@ class KubernetesDeployIT {
                         namespace: shop
                         kubeconfig: %s
                         rolloutTimeout: 20s
+                    checks: {timeout: 30s}   # the pre-deployment checklist, on a loaded test machine
                 """.formatted(cluster.kubeconfig()));
         h.startServer();
     }

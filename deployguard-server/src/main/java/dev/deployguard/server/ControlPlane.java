@@ -98,6 +98,7 @@ public final class ControlPlane implements AutoCloseable {
             events.addListener(incidents);
             this.drills = new DrillRunner(store, specs, deployer, rollouts, platform, events, clock);
             this.kubernetes = new KubernetesApps(store, specs, events, clock, holder);
+            kubernetes.setChecks(checks);
         } catch (RuntimeException e) {
             store.close();
             throw e;

@@ -14,6 +14,7 @@ import dev.deployguard.kubernetes.deployment.RolloutStatus;
 import dev.deployguard.kubernetes.deployment.RolloutWaiter;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
@@ -49,6 +50,7 @@ public final class KubernetesApps {
     private final Function<KubernetesSpec, KubernetesClient> clients;
     private final Duration pollEvery;
     private final ImageGate imageGate = ImageGate.standard();
+    private DeployChecks checks;
 
     public KubernetesApps(Store store, SpecSource specs, EventLog events, Clock clock, String holder) {
         this(store, specs, events, clock, holder, KubeClients::open, Duration.ofMillis(500));
@@ -65,6 +67,11 @@ public final class KubernetesApps {
         this.pollEvery = pollEvery;
     }
 
+    /** The pre-deployment checklist every deploy runs first (a rollback does not: it is the fast path). */
+    public void setChecks(DeployChecks checks) {
+        this.checks = checks;
+    }
+
     /** True when the spec declares {@code app} on Kubernetes (false when unknown or the spec cannot be read). */
     public boolean manages(String app) {
         try {
@@ -79,6 +86,9 @@ public final class KubernetesApps {
             throw DeployGuardException.badInput("--version is required and must not be blank");
         }
         Target t = target(req.app());
+        if (checks != null) {
+            checks.admit(specs.app(req.app()), req.version(), req.skipChecks(), req.actor());
+        }
         Store.AppLock lock = store.lock(t.app, "deploy " + req.version(), holder, req.actor(), clock.instant());
         try (KubernetesClient client = clients.apply(t.spec)) {
             String image = image(t, req, readOrNull(client, t));
