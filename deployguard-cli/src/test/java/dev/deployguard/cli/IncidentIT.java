@@ -85,9 +85,9 @@ class IncidentIT {
                 Harness.await(Duration.ofSeconds(150), () -> h.ok("incident", "list", "demo", "-o", "json").json()
                         .path("incidents").size() == 1);
                 incident = h.ok("incident", "list", "demo", "-o", "json").json().path("incidents").get(0);
-                // Some traffic after the rollback, so the report has an "after" period.
+                // Some seconds of traffic after the rollback, so the report has an "after" period.
                 long sent = traffic.sent();
-                Harness.await(Duration.ofSeconds(20), () -> traffic.sent() > sent + 400);
+                Harness.await(Duration.ofSeconds(30), () -> traffic.sent() > sent + 1200);
             }
             long id = incident.path("id").asLong();
             assertThat(incident.path("openedBy").asText()).isEqualTo("system");
@@ -127,7 +127,7 @@ class IncidentIT {
             assertThat(Long.parseLong(affected.group(2))).as("v2 errs on 20%% of its requests").isPositive();
             Matcher after = Pattern.compile("\\| after \\| [^|]+ \\| [^|]+ \\| (\\d+) \\| (\\d+) \\|").matcher(report);
             assertThat(after.find()).as(report).isTrue();
-            assertThat(Long.parseLong(after.group(1))).as("requests after the rollback").isPositive();
+            assertThat(Long.parseLong(after.group(1))).as("requests after the rollback in %s", report).isPositive();
             assertThat(Long.parseLong(after.group(2))).as("errors after the rollback").isZero();
 
             // A hanging notification target (3 s per attempt) did not hold up the switch after the failing verdict.
