@@ -68,6 +68,29 @@ class MockClusterIT {
     }
 
     @Test
+    void serverSideDryRunChangesNothingAndCreateOfAnExistingObjectSaysAlreadyExists(@TempDir Path dir)
+            throws Exception {
+        cluster.client().apps().deployments().inNamespace("shop").resource(deployment("nginx:1.25", "first"))
+                .create();
+        simulator.settle(10);
+        Tools.kubectl(cluster, "-n", "shop", "set", "image", "deployment/web", "web=nginx:1.26").orFail();
+        simulator.settle(10);
+        String rv = cluster.client().apps().deployments().inNamespace("shop").withName("web").get().getMetadata()
+                .getResourceVersion();
+
+        Tools.kubectl(cluster, "-n", "shop", "rollout", "undo", "deployment/web", "--dry-run=server").orFail();
+
+        var after = cluster.client().apps().deployments().inNamespace("shop").withName("web").get();
+        assertThat(after.getMetadata().getResourceVersion()).isEqualTo(rv);
+        assertThat(after.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("nginx:1.26");
+        Path cm = dir.resolve("cm.yaml");
+        Files.writeString(cm, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n");
+        Tools.kubectl(cluster, "create", "-f", cm.toString()).orFail();
+        assertThat(Tools.kubectl(cluster, "create", "-f", cm.toString(), "--dry-run=server").stderr())
+                .contains("AlreadyExists");
+    }
+
+    @Test
     void helmInstallsAndReadsItsReleaseSecrets(@TempDir Path dir) throws Exception {
         Path chart = dir.resolve("tiny");
         Files.createDirectories(chart.resolve("templates"));
