@@ -91,15 +91,19 @@ public final class KubernetesApps {
         }
         Store.AppLock lock = store.lock(t.app, "deploy " + req.version(), holder, req.actor(), clock.instant());
         try (KubernetesClient client = clients.apply(t.spec)) {
-            String image = image(t, req, readOrNull(client, t));
-            long from = 0;
+            Deployment before = readOrNull(client, t);
+            String image = image(t, req, before);
+            long from = before == null ? 0 : revisionOf(before);
             try {
+                // Recorded before the write: the timeline shows the attempt even when the update is refused.
+                events.record(t.app, from == 0 ? null : (int) from, req.actor(), EventKinds.DEPLOY_STARTED,
+                        "deploying " + req.version() + (image == null ? "" : " (" + image + ")") + " to deployment "
+                                + t.where()
+                                + (from == 0 ? "" : " (serving: revision " + from + ")"),
+                        image == null ? Map.of() : Map.of("image", image));
                 DeploymentUpdate.Result r = new DeploymentUpdate(client).setImage(t.spec.namespace(), t.deployment,
                         t.spec.container(), image, changeCause(req), req.actor());
                 from = r.fromRevision();
-                events.record(t.app, (int) from, req.actor(), EventKinds.DEPLOY_STARTED, "deploying " + req.version()
-                        + " (" + image + ") to deployment " + t.where() + (r.changed() ? "; was " + r.previousImage()
-                        : "; it already runs this image, nothing to change"), Map.of("image", image));
                 if (!r.changed()) {
                     Release current = current(client, t);
                     events.record(t.app, current == null ? null : current.revision(), req.actor(),
@@ -240,6 +244,16 @@ public final class KubernetesApps {
             return client.apps().deployments().inNamespace(t.spec.namespace()).withName(t.deployment).get();
         } catch (KubernetesClientException e) {
             return null;
+        }
+    }
+
+    private static long revisionOf(Deployment d) {
+        String text = d.getMetadata().getAnnotations() == null ? null
+                : d.getMetadata().getAnnotations().get(Annotations.REVISION);
+        try {
+            return text == null ? 0 : Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            return 0;
         }
     }
 
