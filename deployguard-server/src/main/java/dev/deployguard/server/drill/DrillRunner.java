@@ -166,9 +166,9 @@ public final class DrillRunner {
                 skip("verify candidate", "the candidate was never deployed");
                 skip("roll back", "traffic never left the baseline");
             }
+            long t0 = System.nanoTime();
             ObservedState after = observe();
             List<ObservedState.Difference> diffs = before.differencesTo(after);
-            long t0 = System.nanoTime();
             steps.add(new DrillReport.Step("verify restored", diffs.isEmpty() ? DrillReport.Outcome.PASS
                     : DrillReport.Outcome.FAIL, millis(t0), diffs.isEmpty() ? "every field equals the baseline ("
                     + before.fields().size() + " fields)" : diffs.size() + " field(s) differ: " + names(diffs)));

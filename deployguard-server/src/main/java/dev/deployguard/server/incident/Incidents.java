@@ -211,6 +211,14 @@ public final class Incidents implements Consumer<Event>, AutoCloseable {
         if (windows.isEmpty()) {
             return;
         }
+        // Each second of each track once, the freshest reading kept.
+        Map<String, List<Object>> byKey = new LinkedHashMap<>();
+        for (List<Object> w : windows) {
+            byKey.remove(w.get(0) + "/" + w.get(1) + "/" + w.get(2));
+            byKey.put(w.get(0) + "/" + w.get(1) + "/" + w.get(2), w);
+        }
+        windows = new ArrayList<>(byKey.values());
+        windows.sort(java.util.Comparator.comparingLong(w -> ((Number) w.get(0)).longValue()));
         // An event row holds 64 KiB: keep the newest windows if a busy router has more.
         if (windows.size() > 900) {
             windows = windows.subList(windows.size() - 900, windows.size());
@@ -236,5 +244,10 @@ public final class Incidents implements Consumer<Event>, AutoCloseable {
     @Override
     public void close() {
         background.shutdownNow();
+        try {
+            background.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

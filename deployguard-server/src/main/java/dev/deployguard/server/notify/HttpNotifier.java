@@ -93,5 +93,11 @@ public final class HttpNotifier implements Notifier {
     @Override
     public void close() {
         pool.shutdownNow();
+        try {
+            // Deliveries in flight are interrupted; let them end before the caller closes the store they write to.
+            pool.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
