@@ -36,7 +36,8 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The control plane's commands for apps whose spec says {@code platform.kubernetes} with a Deployment: deploy
+ * The control plane's commands for apps whose spec says {@code platform.kubernetes} (a Helm release goes to
+ * {@link HelmApps}) with a Deployment: deploy
  * (image update + change-cause, wait, {@code --atomic} undo), rollback (kubectl undo semantics), history and status
  * read live from the cluster, so they agree with {@code kubectl rollout history}. Operations take the app's lock in
  * the store and record events there, as for local apps.
@@ -50,6 +51,7 @@ public final class KubernetesApps {
     private final Function<KubernetesSpec, KubernetesClient> clients;
     private final Duration pollEvery;
     private final ImageGate imageGate = ImageGate.standard();
+    private final HelmApps helm;
     private DeployChecks checks;
 
     public KubernetesApps(Store store, SpecSource specs, EventLog events, Clock clock, String holder) {
@@ -65,6 +67,7 @@ public final class KubernetesApps {
         this.holder = holder;
         this.clients = clients;
         this.pollEvery = pollEvery;
+        this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery);
     }
 
     /** The pre-deployment checklist every deploy runs first (a rollback does not: it is the fast path). */
@@ -84,6 +87,10 @@ public final class KubernetesApps {
     public DeployResult deploy(Deployer.DeployRequest req) {
         if (req.version() == null || req.version().isBlank()) {
             throw DeployGuardException.badInput("--version is required and must not be blank");
+        }
+        AppSpec helmApp = helmApp(req.app());
+        if (helmApp != null) {
+            return helm.deploy(helmApp, req, checks);
         }
         Target t = target(req.app());
         if (checks != null) {
@@ -150,6 +157,10 @@ public final class KubernetesApps {
     }
 
     public DeployResult rollback(String app, Integer toRevision, String reason, String actor) {
+        AppSpec helmApp = helmApp(app);
+        if (helmApp != null) {
+            return helm.rollback(helmApp, toRevision, reason, actor);
+        }
         Target t = target(app);
         Store.AppLock lock = store.lock(t.app, "rollback" + (toRevision == null ? "" : " to " + toRevision),
                 holder, actor, clock.instant());
@@ -184,6 +195,10 @@ public final class KubernetesApps {
 
     /** The Deployment's revisions as releases, oldest first (rows of {@code kubectl rollout history}). */
     public List<Release> history(String app) {
+        AppSpec helmApp = helmApp(app);
+        if (helmApp != null) {
+            return helm.history(helmApp);
+        }
         Target t = target(app);
         try (KubernetesClient client = clients.apply(t.spec)) {
             return releases(client, t);
@@ -191,6 +206,10 @@ public final class KubernetesApps {
     }
 
     public Map<String, Object> status(String app) {
+        AppSpec helmApp = helmApp(app);
+        if (helmApp != null) {
+            return helm.status(helmApp);
+        }
         Target t = target(app);
         try (KubernetesClient client = clients.apply(t.spec)) {
             List<Release> releases = releases(client, t);
@@ -314,12 +333,13 @@ public final class KubernetesApps {
         if (k == null) {
             throw DeployGuardException.badInput("app '" + app + "' is not on Kubernetes");
         }
-        if (k.helm() != null) {
-            throw DeployGuardException.badInput("app '" + app + "' is a Helm release (platform.kubernetes.helm);"
-                    + " deploy, history and rollback of Helm releases are not wired into these commands yet; use"
-                    + " helm upgrade / helm history / helm rollback for it meanwhile");
-        }
         return new Target(app, a, k, k.deploymentName(app));
+    }
+
+    /** The app's spec when it is a Helm release ({@link HelmApps} serves it), else null. */
+    private AppSpec helmApp(String app) {
+        AppSpec a = specs.app(app);
+        return a.kubernetes() != null && a.kubernetes().helm() != null ? a : null;
     }
 
     private record Target(String app, AppSpec appSpec, KubernetesSpec spec, String deployment) {
