@@ -34,6 +34,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -90,7 +91,8 @@ public final class ControlPlane implements AutoCloseable {
             this.supervisor = new Supervisor(store, specs, platform, routers, events, locks, clock);
             this.rollouts = new RolloutRunner(store, specs, routers, events, locks, clock, deployer, analyses);
             deployer.setRollouts(rollouts);
-            this.checks = new DeployChecks(new ChecklistFactory(stateDir, System.getenv(), clock), events);
+            this.checks = new DeployChecks(new ChecklistFactory(stateDir, System.getenv(), clock)
+                    .withKnownRouters((app, address) -> ownsRouter(app, address)), events);
             deployer.setChecks(checks);
             this.notifier = new HttpNotifier(specs, events);
             events.addListener(new EventNotifications(notifier));
@@ -176,6 +178,18 @@ public final class ControlPlane implements AutoCloseable {
             events.record(app, null, "system", EventKinds.ROUTER_CRASHED, "cannot bring the router back: "
                     + e.getMessage());
         }
+    }
+
+    /** Whether {@code address} is held by a live router this control plane started for the app (or its preview). */
+    private boolean ownsRouter(String app, dev.deployguard.spec.LocalPlatformSpec.ListenAddress address) {
+        for (String name : List.of(app, app + "-preview")) {
+            var record = store.router(name).orElse(null);
+            if (record != null && address.toString().equals(record.listen())
+                    && LocalPlatform.handle(record.pid(), record.processStart()).isPresent()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Store store() {

@@ -51,6 +51,7 @@ public final class ChecklistFactory {
     private final Map<String, String> environment;
     private final Clock clock;
     private final Function<KubernetesSpec, KubernetesClient> clusters;
+    private java.util.function.BiPredicate<String, LocalPlatformSpec.ListenAddress> knownRouters = (app, a) -> false;
 
     /**
      * @param stateDir    where instance logs and state go (measured by {@code local.disk})
@@ -68,6 +69,16 @@ public final class ChecklistFactory {
         this.environment = Map.copyOf(environment);
         this.clock = clock;
         this.clusters = clusters;
+    }
+
+    /**
+     * Routers the caller knows to be the app's own (the control plane's records: app name or {@code APP-preview},
+     * listen address, live pid). Asked before the process scan of {@link OwnRouter}, which is the only way a
+     * {@code deployguard check} run outside the control plane can tell.
+     */
+    public ChecklistFactory withKnownRouters(java.util.function.BiPredicate<String, LocalPlatformSpec.ListenAddress> known) {
+        this.knownRouters = known;
+        return this;
     }
 
     /** Runs the app's checklist for {@code version} (may be null: checks that need it say so). */
@@ -100,6 +111,11 @@ public final class ChecklistFactory {
         }
     }
 
+    private java.util.function.Predicate<LocalPlatformSpec.ListenAddress> ownRouter(String app) {
+        OwnRouter scan = new OwnRouter(app);
+        return a -> knownRouters.test(app, a) || scan.test(a);
+    }
+
     static ChecksSpec spec(AppSpec app) {
         return app.checks() == null ? ChecksSpec.DEFAULTS : app.checks();
     }
@@ -122,7 +138,7 @@ public final class ChecklistFactory {
                 new LocalCommandCheck(local.command().get(0), local.workingDir(),
                         environment.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"),
                         at + ".platform.local.command[0]"),
-                new LocalPortsCheck(addresses, new OwnRouter(app.name())),
+                new LocalPortsCheck(addresses, ownRouter(app.name())),
                 new LocalDiskCheck(stateDir.resolve("logs"), spec.disk().minFreeBytes()));
     }
 
