@@ -56,7 +56,7 @@ public final class SpecParser {
         try {
             yaml.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new SpecException(source, List.of("malformed YAML: " + firstLine(e.getOriginalMessage())
+            throw new SpecException(source, List.of("malformed YAML: " + SpecSections.firstLine(e.getOriginalMessage())
                     + location(e)));
         }
         RawSpec raw;
@@ -68,12 +68,12 @@ public final class SpecParser {
             throw new SpecException(source, List.of(path(e) + ": unknown field '" + e.getPropertyName()
                     + "'; expected one of: " + known));
         } catch (MismatchedInputException e) {
-            throw new SpecException(source, List.of(path(e) + ": " + expected(e.getTargetType()) + location(e)));
+            throw new SpecException(source, List.of(path(e) + ": " + SpecSections.expected(e.getTargetType()) + location(e)));
         } catch (JsonMappingException e) {
-            throw new SpecException(source, List.of(path(e) + ": " + firstLine(e.getOriginalMessage())
+            throw new SpecException(source, List.of(path(e) + ": " + SpecSections.firstLine(e.getOriginalMessage())
                     + location(e)));
         } catch (JsonProcessingException e) {
-            throw new SpecException(source, List.of("malformed YAML: " + firstLine(e.getOriginalMessage())
+            throw new SpecException(source, List.of("malformed YAML: " + SpecSections.firstLine(e.getOriginalMessage())
                     + location(e)));
         }
         if (raw == null) {
@@ -269,50 +269,13 @@ public final class SpecParser {
         }
     }
 
-    private static String expected(Class<?> type) {
-        if (type == null) {
-            return "unexpected value";
-        }
-        if (type == Integer.class || type == int.class) {
-            return "expected a whole number";
-        }
-        if (type == Boolean.class || type == boolean.class) {
-            return "expected true or false";
-        }
-        if (type == String.class) {
-            return "expected a string";
-        }
-        if (java.util.Collection.class.isAssignableFrom(type)) {
-            return "expected a list, e.g. [a, b]";
-        }
-        return "expected a mapping of fields (key: value)";
-    }
-
     private static String path(JsonMappingException e) {
-        var sb = new StringBuilder();
-        for (var ref : e.getPath()) {
-            if (ref.getFieldName() != null) {
-                if (sb.length() > 0) {
-                    sb.append('.');
-                }
-                sb.append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                sb.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return sb.length() == 0 ? "(document)" : sb.toString();
+        String path = SpecSections.path(e);
+        return path.isEmpty() ? "(document)" : path;
     }
 
     private static String location(JsonProcessingException e) {
         var loc = e.getLocation();
         return loc == null || loc.getLineNr() < 0 ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
     }
 }

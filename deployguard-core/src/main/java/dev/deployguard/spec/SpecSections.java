@@ -66,7 +66,7 @@ public final class SpecSections {
         return rest.isEmpty() ? at : at + "." + rest;
     }
 
-    private static String path(JsonMappingException e) {
+    static String path(JsonMappingException e) {
         var sb = new StringBuilder();
         for (var ref : e.getPath()) {
             if (ref.getFieldName() != null) {
@@ -81,7 +81,7 @@ public final class SpecSections {
         return sb.toString();
     }
 
-    private static String expected(Class<?> type) {
+    static String expected(Class<?> type) {
         if (type == null) {
             return "unexpected value";
         }
@@ -100,7 +100,7 @@ public final class SpecSections {
         return "expected a mapping of fields (key: value)";
     }
 
-    private static String firstLine(String s) {
+    static String firstLine(String s) {
         if (s == null) {
             return "";
         }
