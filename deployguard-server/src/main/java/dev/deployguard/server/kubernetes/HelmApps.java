@@ -30,8 +30,10 @@ import dev.deployguard.supplychain.deploy.ImageGate;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -221,12 +223,12 @@ final class HelmApps {
         }
     }
 
+    /** The objects of a revision's manifest, parsed here (no API call). */
     private static List<HasMetadata> objects(KubernetesClient client, HelmRelease r) {
         if (r.manifest().isBlank()) {
             return List.of();
         }
-        return client.getKubernetesSerialization().unmarshal(new java.io.ByteArrayInputStream(
-                r.manifest().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        return client.load(new ByteArrayInputStream(r.manifest().getBytes(StandardCharsets.UTF_8))).items();
     }
 
     private static Map<String, Object> rollout(KubernetesClient client, Target t, String name) {
