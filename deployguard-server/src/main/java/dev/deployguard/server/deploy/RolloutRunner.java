@@ -25,6 +25,7 @@ import dev.deployguard.rollout.WebhookSpec;
 import dev.deployguard.server.metrics.MetricSource;
 import dev.deployguard.server.metrics.PrometheusSource;
 import dev.deployguard.server.metrics.WebSource;
+import dev.deployguard.server.kubernetes.KubernetesRollouts;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.Store;
@@ -67,6 +68,7 @@ public final class RolloutRunner {
         return t;
     });
     private final WebhookCaller webhooks = new WebhookCaller();
+    private KubernetesRollouts kubernetes;
 
     /** In-memory companions of a stored rollout: its analysis and a webhook call in flight. */
     private static final class Running {
@@ -99,8 +101,17 @@ public final class RolloutRunner {
         this.analyses = analyses;
     }
 
+    /** Canaries of Kubernetes apps with a traffic router are carried out on the cluster through {@code k}. */
+    public void setKubernetes(KubernetesRollouts k) {
+        this.kubernetes = k;
+    }
+
+    private boolean onKubernetes(String app) {
+        return kubernetes != null && KubernetesRollouts.drives(specs.app(app));
+    }
+
     /** Begins a rollout of a ready release beside the serving one; returns once the first step is applied. */
-    Rollout begin(Release canary, Release stable, AppSpec app, String actor) {
+    public Rollout begin(Release canary, Release stable, AppSpec app, String actor) {
         // Wait for a tick still carrying out the previous rollout's last actions (its cleanup) to finish.
         var monitor = appLocks.of(app.name());
         monitor.lock();
@@ -152,7 +163,9 @@ public final class RolloutRunner {
         for (String app : store.apps()) {
             store.activeRollout(app).ifPresent(r -> {
                 if (r.waitingFor() != null && r.waitingFor().startsWith(PENDING)) {
-                    finishPending(r);
+                    if (!finishPending(r)) {
+                        running.put(app, new Running(analyses.apply(analysisOf(strategy(app))), clock.instant()));
+                    }
                     return;
                 }
                 store.saveRollout(engine.resume(r), clock.instant());
@@ -166,19 +179,29 @@ public final class RolloutRunner {
     }
 
     /** The control plane stopped while a rollout was ending: carry out its ending again (each step is idempotent). */
-    private void finishPending(Rollout r) {
+    private boolean finishPending(Rollout r) {
+        if (!endPending(r)) {
+            return false;
+        }
+        events.record(r.app(), r.canaryRevision(), "system", "rollout.resumed", "finished the " + r.kind()
+                + " rollout of revision " + r.canaryRevision() + " that was ending (" + r.waitingFor().substring(PENDING.length())
+                + ") when the previous"
+                + " control plane stopped");
+        return true;
+    }
+
+    /** Carries out a recorded ending; false when its Finish must wait (a Kubernetes stable still rolling out). */
+    private boolean endPending(Rollout r) {
         Rollout.Phase end = Rollout.Phase.valueOf(r.waitingFor().substring(PENDING.length()));
         Rollout done = r.weight(end == Rollout.Phase.ROLLED_BACK ? 0 : r.weight()).done(end, r.outcome(),
                 clock.instant());
         if (end == Rollout.Phase.ROLLED_BACK) {
             rollBack(r, done, r.outcome(), "system");
-        } else {
-            finish(done, "system");
+        } else if (!finish(done, "system")) {
+            return false;
         }
         store.saveRollout(done, clock.instant());
-        events.record(r.app(), r.canaryRevision(), "system", "rollout.resumed", "finished the " + r.kind()
-                + " rollout of revision " + r.canaryRevision() + " that was ending (" + end + ") when the previous"
-                + " control plane stopped");
+        return true;
     }
 
     /** One pass over the running rollouts: analysis when due, webhook results, timers. Never throws. */
@@ -209,8 +232,16 @@ public final class RolloutRunner {
             return;
         }
         Rollout r = active.get();
+        boolean onKubernetes = onKubernetes(app);
+        if (onKubernetes && r.waitingFor() != null && r.waitingFor().startsWith(PENDING)) {
+            if (endPending(r)) {
+                running.remove(app, run);
+            }
+            return;
+        }
         Instant now = clock.instant();
         AnalysisSpec analysis = analysisOf(strategy(app));
+        MetricSourceSpec sourceSpec = onKubernetes ? kubernetes.source(specs.app(app)) : analysis.source();
         Observation obs = Observation.NONE;
         if (run.webhook != null && run.webhook.isDone()) {
             obs = run.webhook.join();
@@ -218,11 +249,14 @@ public final class RolloutRunner {
         } else if (run.nextAnalysisAt == null || !now.isBefore(run.nextAnalysisAt)) {
             run.nextAnalysisAt = now.plus(analysis.interval());
             WindowObservation w;
-            if (analysis.source() == null) {
+            if (onKubernetes && sourceSpec == null) {
+                w = WindowObservation.missing(run.sourceFrom, now.isAfter(run.sourceFrom) ? now
+                        : run.sourceFrom.plusMillis(1), "no analysis source for this Kubernetes canary");
+            } else if (sourceSpec == null) {
                 w = window(app, r, run, now);
             } else {
                 if (run.source == null) {
-                    run.source = source(analysis.source());
+                    run.source = source(sourceSpec);
                 }
                 w = run.source.window(run.sourceFrom, now.isAfter(run.sourceFrom) ? now : run.sourceFrom.plusMillis(1));
                 if (!w.isMissing()) {
@@ -285,6 +319,7 @@ public final class RolloutRunner {
         if (run != null) {
             run.wakeAt = d.wakeAt();
         }
+        boolean finished = true;
         for (Action a : d.actions()) {
             if (a instanceof Action.SetWeight w) {
                 setWeight(next, w.basisPoints(), actor);
@@ -302,11 +337,15 @@ public final class RolloutRunner {
             } else if (a instanceof Action.RollBack rb) {
                 rollBack(before, next, rb.reason(), actor);
             } else if (a instanceof Action.Finish) {
-                finish(next, actor);
+                finished = finish(next, actor);
             } else if (a instanceof Action.Record rec) {
                 events.record(next.app(), next.canaryRevision(), actor, rec.kind(), rec.message(),
                         Map.of("rollout", next.id(), "step", next.stepIndex(), "weight", next.weight()));
             }
+        }
+        if (!finished) {
+            // The ticker finishes it once the cluster has caught up; until then it stays active and pending.
+            return store.activeRollout(next.app()).orElse(next);
         }
         if (next.phase().isDone()) {
             store.saveRollout(next, clock.instant());
@@ -319,6 +358,10 @@ public final class RolloutRunner {
     }
 
     private void setWeight(Rollout r, int bp, String actor) {
+        if (onKubernetes(r.app())) {
+            kubernetes.setWeight(specs.app(r.app()), r, bp, actor);
+            return;
+        }
         List<Instance> stable = deployer.instancesOf(r.app(), r.stableRevision());
         List<Instance> canary = deployer.instancesOf(r.app(), r.canaryRevision());
         long generation = store.routes(r.app()).map(RouteTable::generation).orElse(0L) + 1;
@@ -334,6 +377,10 @@ public final class RolloutRunner {
     }
 
     private void promote(Rollout r, String actor) {
+        if (onKubernetes(r.app())) {
+            kubernetes.promote(specs.app(r.app()), r, actor);
+            return;
+        }
         Release canary = store.release(r.app(), r.canaryRevision()).orElseThrow();
         deployer.switchTraffic(canary, deployer.instancesOf(r.app(), r.canaryRevision()), actor);
         store.markDeployed(r.app(), r.canaryRevision());
@@ -341,6 +388,10 @@ public final class RolloutRunner {
     }
 
     private void rollBack(Rollout before, Rollout r, String reason, String actor) {
+        if (onKubernetes(r.app())) {
+            kubernetes.rollBack(specs.app(r.app()), before, r, reason, actor);
+            return;
+        }
         Release stable = store.release(r.app(), r.stableRevision()).orElseThrow();
         long ms = deployer.switchTraffic(stable, deployer.instancesOf(r.app(), r.stableRevision()), actor);
         store.markDeployed(r.app(), r.stableRevision());
@@ -357,7 +408,11 @@ public final class RolloutRunner {
                 "rolled back: " + reason);
     }
 
-    private void finish(Rollout r, String actor) {
+    /** Ends a promoted rollout; false when it must be tried again on a later tick. */
+    private boolean finish(Rollout r, String actor) {
+        if (onKubernetes(r.app())) {
+            return kubernetes.finish(specs.app(r.app()), r, actor);
+        }
         AppSpec app = specs.app(r.app());
         List<Integer> keep = new ArrayList<>(List.of(r.canaryRevision()));
         if (app.local().keepPreviousWarm()) {
@@ -366,6 +421,7 @@ public final class RolloutRunner {
         deployer.cleanup(r.app(), app.local(), keep, actor);
         events.record(r.app(), r.canaryRevision(), actor, EventKinds.DEPLOY_SUCCEEDED, "revision "
                 + r.canaryRevision() + " promoted and baked; it serves 100% of " + r.app() + " traffic");
+        return true;
     }
 
     /**
@@ -483,7 +539,7 @@ public final class RolloutRunner {
         hooks.shutdownNow();
     }
 
-    static DeployGuardException busy(String app, Rollout r) {
+    public static DeployGuardException busy(String app, Rollout r) {
         return new DeployGuardException(ExitCode.BUSY, "app '" + app + "' has a " + r.kind() + " rollout of revision "
                 + r.canaryRevision() + " in progress (" + r.phase() + ", canary weight "
                 + RolloutEngine.percent(r.weight()) + "); promote or abort it first");

@@ -18,6 +18,7 @@ import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
+import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.server.deploy.SpecSource;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
@@ -53,6 +54,8 @@ public final class KubernetesApps {
     private final ImageGate imageGate = ImageGate.standard();
     private final HelmApps helm;
     private DeployChecks checks;
+    private RolloutRunner rollouts;
+    private KubernetesRollouts canaries;
 
     public KubernetesApps(Store store, SpecSource specs, EventLog events, Clock clock, String holder) {
         this(store, specs, events, clock, holder, KubeClients::open, Duration.ofMillis(500));
@@ -73,6 +76,17 @@ public final class KubernetesApps {
     /** The pre-deployment checklist every deploy runs first (a rollback does not: it is the fast path). */
     public void setChecks(DeployChecks checks) {
         this.checks = checks;
+    }
+
+    /**
+     * Canaries ({@code strategy.canary} with {@code platform.kubernetes.traffic}) run as rollouts of {@code runner},
+     * which carries out their steps on the cluster; {@code prometheusUrl} (may be null) feeds the ingress-nginx
+     * default analysis.
+     */
+    public void setRollouts(RolloutRunner runner, String prometheusUrl) {
+        this.rollouts = runner;
+        this.canaries = new KubernetesRollouts(store, events, clock, clients, prometheusUrl, pollEvery);
+        runner.setKubernetes(canaries);
     }
 
     /** True when the spec declares {@code app} on Kubernetes (false when unknown or the spec cannot be read). */
@@ -100,6 +114,9 @@ public final class KubernetesApps {
         try (KubernetesClient client = clients.apply(t.spec)) {
             Deployment before = readOrNull(client, t);
             String image = image(t, req, before);
+            if (rollouts != null && KubernetesRollouts.drives(t.appSpec)) {
+                return canaries.deploy(rollouts, t.appSpec, req, image, () -> current(client, t));
+            }
             long from = before == null ? 0 : revisionOf(before);
             try {
                 // Recorded before the write: the timeline shows the attempt even when the update is refused.
@@ -229,6 +246,7 @@ public final class KubernetesApps {
             m.put("instances", List.of());
             m.put("kubernetes", k);
             m.put("lock", store.currentLock(t.app).orElse(null));
+            m.put("rollout", store.rollouts(t.app, 1).stream().findFirst().orElse(null));
             return m;
         }
     }

@@ -1,0 +1,207 @@
+package dev.deployguard.server.kubernetes;
+
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.EventKinds;
+import dev.deployguard.kubernetes.deployment.DeploymentRollback;
+import dev.deployguard.kubernetes.progressive.CanaryActions;
+import dev.deployguard.kubernetes.progressive.CanaryRoutes;
+import dev.deployguard.kubernetes.progressive.KubernetesCanary;
+import dev.deployguard.kubernetes.traffic.IngressNginxMetrics;
+import dev.deployguard.release.Release;
+import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.rollout.Action;
+import dev.deployguard.rollout.MetricSourceSpec;
+import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.Step;
+import dev.deployguard.rollout.Strategy;
+import dev.deployguard.server.deploy.DeployResult;
+import dev.deployguard.server.deploy.Deployer;
+import dev.deployguard.server.deploy.EventLog;
+import dev.deployguard.server.deploy.RolloutRunner;
+import dev.deployguard.spec.AppSpec;
+import dev.deployguard.spec.KubernetesSpec;
+import dev.deployguard.store.Store;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The cluster's side of a canary rollout of a Kubernetes app ({@code platform.kubernetes.traffic} and
+ * {@code strategy.canary}): {@link RolloutRunner} keeps the rollout's state in the store as for local apps and hands
+ * the engine's weight, promotion, rollback and finish actions here, which carries them out through
+ * {@link CanaryActions} instead of the local router. Each call opens its own client: rollouts outlive connections.
+ */
+public final class KubernetesRollouts {
+    private final Store store;
+    private final EventLog events;
+    private final Clock clock;
+    private final Function<KubernetesSpec, KubernetesClient> clients;
+    private final String prometheusUrl;
+    private final Duration pollEvery;
+
+    /**
+     * @param prometheusUrl where ingress-nginx's metrics are scraped; null when unknown (then an {@code analysis}
+     *                      step needs {@code analysis.source} in the spec)
+     */
+    public KubernetesRollouts(Store store, EventLog events, Clock clock,
+                              Function<KubernetesSpec, KubernetesClient> clients, String prometheusUrl,
+                              Duration pollEvery) {
+        this.store = store;
+        this.events = events;
+        this.clock = clock;
+        this.clients = clients;
+        this.prometheusUrl = prometheusUrl == null || prometheusUrl.isBlank() ? null : prometheusUrl;
+        this.pollEvery = pollEvery;
+    }
+
+    /** True when {@code app}'s canary is driven on the cluster (a Deployment with a traffic router, not Helm). */
+    public static boolean drives(AppSpec app) {
+        KubernetesSpec k = app.kubernetes();
+        return k != null && k.helm() == null && k.traffic() != null && app.strategy() instanceof Strategy.Canary;
+    }
+
+    /**
+     * Where the canary's analysis reads its evidence: the spec's {@code analysis.source}, else (behind ingress-nginx,
+     * with a Prometheus URL known) the ingress-nginx default queries; null when there is none.
+     */
+    public MetricSourceSpec source(AppSpec app) {
+        Strategy.Canary c = (Strategy.Canary) app.strategy();
+        if (c.analysis().source() != null) {
+            return c.analysis().source();
+        }
+        KubernetesSpec.Traffic t = app.kubernetes().traffic();
+        if (prometheusUrl == null || t.ingressNginx() == null) {
+            return null;
+        }
+        return IngressNginxMetrics.source(prometheusUrl, app.kubernetes().namespace(), t.ingressNginx().ingress());
+    }
+
+    /**
+     * Starts the canary of {@code image} beside the serving revision and begins its rollout in {@code runner}.
+     * Refuses (exit 2, nothing changed) an {@code analysis} step that would have nothing to judge, and (exit 4) a
+     * second rollout while one is in progress.
+     */
+    DeployResult deploy(RolloutRunner runner, AppSpec app, Deployer.DeployRequest req, String image,
+                        Supplier<Release> serving) {
+        store.activeRollout(app.name()).ifPresent(r -> {
+            throw RolloutRunner.busy(app.name(), r);
+        });
+        Strategy.Canary c = (Strategy.Canary) app.strategy();
+        if (source(app) == null && c.steps().stream().anyMatch(s -> s instanceof Step.Analysis)) {
+            throw DeployGuardException.badInput("app " + app.name() + ": strategy.canary has an analysis step but"
+                    + " there is no evidence to judge on Kubernetes: set strategy.canary.analysis.source (prometheus"
+                    + " or web queries), or give the control plane DEPLOYGUARD_PROMETHEUS_URL for the ingress-nginx"
+                    + " default queries (ingressNginx traffic only), or remove the analysis step");
+        }
+        if (image == null) {
+            throw DeployGuardException.badInput("app " + app.name() + ": cannot tell which image to run as the canary:"
+                    + " deployment " + app.kubernetes().namespace() + "/" + app.kubernetes().deploymentName(app.name())
+                    + " or its container was not found; check platform.kubernetes.deployment and container");
+        }
+        String cause = req.changeCause() != null && !req.changeCause().isBlank() ? req.changeCause()
+                : "canary of " + req.version() + " by " + req.actor();
+        Instant deadline = clock.instant().plus(req.timeout() != null ? req.timeout()
+                : app.kubernetes().rolloutTimeout());
+        try (KubernetesClient client = clients.apply(app.kubernetes())) {
+            KubernetesCanary canary = canary(client, app);
+            while (canary.start(app.kubernetes().container(), image, cause) != KubernetesCanary.Progress.DONE) {
+                if (!clock.instant().isBefore(deadline)) {
+                    throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "the stable pods of " + app.name()
+                            + " did not take the deployguard.dev/track label in time (a rolling update of the same"
+                            + " image); nothing was routed to a canary; see: kubectl rollout status deployment/"
+                            + app.kubernetes().deploymentName(app.name()) + " -n " + app.kubernetes().namespace());
+                }
+                pause();
+            }
+        }
+        Release stable = serving.get();
+        if (stable == null) {
+            throw DeployGuardException.notFound("deployment " + app.kubernetes().namespace() + "/"
+                    + app.kubernetes().deploymentName(app.name()) + " has no serving revision to canary beside");
+        }
+        // The revision the promotion will create: the stable Deployment's next one.
+        Release next = new Release(app.name(), stable.revision() + 1, req.version(), List.of(), Map.of(), 0,
+                null, cause, req.actor(), clock.instant(), ReleaseStatus.PROGRESSING, null);
+        Rollout r = runner.begin(next, stable, app, req.actor());
+        return new DeployResult(next, stable.revision(), 0, "canary rollout of " + req.version() + " ("
+                + image + ") " + (r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
+                : "started: canary weight " + RolloutEngine.percent(r.weight()) + ", "
+                + (r.waitingFor() == null ? r.phase() : "waiting for " + r.waitingFor())
+                + "; follow it with: deployguard status " + app.name() + " --watch"));
+    }
+
+    /** The canary's weight in basis points, set on the app's Ingress or HTTPRoute. */
+    public void setWeight(AppSpec app, Rollout r, int basisPoints, String actor) {
+        apply(app, new Action.SetWeight(basisPoints), r);
+        events.record(r.app(), r.canaryRevision(), actor, EventKinds.TRAFFIC_SWITCHED, "canary weight "
+                + RolloutEngine.percent(basisPoints) + " (" + route(app) + "), stable "
+                + RolloutEngine.percent(10_000 - basisPoints), Map.of("weight", basisPoints));
+    }
+
+    /** The canary's pod template becomes the stable Deployment's (a new revision); traffic stays split. */
+    public void promote(AppSpec app, Rollout r, String actor) {
+        apply(app, new Action.Promote(), r);
+        events.record(r.app(), r.canaryRevision(), actor, "rollout.promoted", "canary template copied into"
+                + " deployment " + where(app) + "; it rolls out as revision " + r.canaryRevision());
+    }
+
+    /** Weight 0 at once, canary scaled down; a promoted canary's stable Deployment is undone as well. */
+    public void rollBack(AppSpec app, Rollout before, Rollout r, String reason, String actor) {
+        apply(app, new Action.RollBack(reason), r);
+        events.record(r.app(), r.canaryRevision(), actor, "system".equals(actor) ? "rollback.automatic"
+                : EventKinds.ROLLBACK_SUCCEEDED, "canary of revision " + r.canaryRevision() + " aborted: weight 0,"
+                + " canary scaled to 0, deployment " + where(app) + " serves revision " + r.stableRevision() + ": "
+                + reason, Map.of("from", r.canaryRevision(), "to", r.stableRevision(),
+                "detectSeconds", Duration.between(before.startedAt(), clock.instant()).toMillis() / 1000.0,
+                "automatic", "system".equals(actor)));
+    }
+
+    /** Retires the canary once the promoted stable Deployment has rolled out; false while it still rolls out. */
+    public boolean finish(AppSpec app, Rollout r, String actor) {
+        if (apply(app, new Action.Finish(), r) == KubernetesCanary.Progress.WAITING_FOR_STABLE) {
+            return false;
+        }
+        events.record(r.app(), r.canaryRevision(), actor, EventKinds.DEPLOY_SUCCEEDED, "revision "
+                + r.canaryRevision() + " promoted and rolled out in deployment " + where(app)
+                + "; the canary is retired and " + r.app() + " serves it to 100% of traffic");
+        return true;
+    }
+
+    private KubernetesCanary.Progress apply(AppSpec app, Action a, Rollout r) {
+        try (KubernetesClient client = clients.apply(app.kubernetes())) {
+            return new CanaryActions(canary(client, app), new DeploymentRollback(client)).apply(a, r);
+        }
+    }
+
+    private static KubernetesCanary canary(KubernetesClient client, AppSpec app) {
+        return new KubernetesCanary(client, CanaryRoutes.workload(app.name(), app.kubernetes()),
+                CanaryRoutes.route(client, app.name(), app.kubernetes()), 1);
+    }
+
+    private static String where(AppSpec app) {
+        return app.kubernetes().namespace() + "/" + app.kubernetes().deploymentName(app.name());
+    }
+
+    private static String route(AppSpec app) {
+        KubernetesSpec.Traffic t = app.kubernetes().traffic();
+        return t.ingressNginx() != null ? "ingress " + t.ingressNginx().ingress() + "-canary"
+                : "httproute " + t.gatewayApi().httpRoute();
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(pollEvery.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "interrupted while the stable pods took the track"
+                    + " label", e);
+        }
+    }
+}
