@@ -14,6 +14,8 @@ import dev.deployguard.kubernetes.deployment.RolloutStatus;
 import dev.deployguard.kubernetes.deployment.RolloutWaiter;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
@@ -179,6 +181,17 @@ public final class KubernetesApps {
             return helm.rollback(helmApp, toRevision, reason, actor);
         }
         Target t = target(app);
+        if (rollouts != null && rollouts.hasActive(app)) {
+            if (toRevision != null) {
+                throw RolloutRunner.busy(app, store.activeRollout(app).orElseThrow());
+            }
+            // During a canary, "roll back" means: abort it, all traffic back to the stable Deployment now.
+            Rollout r = rollouts.command(app, RolloutEngine.Command.ABORT, actor);
+            try (KubernetesClient client = clients.apply(t.spec)) {
+                return new DeployResult(current(client, t), r.canaryRevision(), 0, "aborted the canary of revision "
+                        + r.canaryRevision() + "; all traffic is back on deployment " + t.where());
+            }
+        }
         Store.AppLock lock = store.lock(t.app, "rollback" + (toRevision == null ? "" : " to " + toRevision),
                 holder, actor, clock.instant());
         try (KubernetesClient client = clients.apply(t.spec)) {

@@ -171,6 +171,13 @@ class KubernetesCanaryRolloutTest {
         assertThat(app.get("web").getMetadata().getGeneration()).isEqualTo(stableGeneration);
         assertThat(cp.store().activeRollout("web")).isEmpty();
         assertThat(kinds()).contains("rollback.succeeded");
+
+        deploy("v4");
+        DeployResult back = cp.kubernetes().rollback("web", null, null, "bob");
+        assertThat(back.message()).contains("aborted the canary");
+        assertThat(canaryIngress()).as("rollback during a canary aborts it").isNull();
+        assertThat(stableImage()).isEqualTo("shop/web:v2");
+        assertThat(cp.store().rollouts("web", 1).get(0).phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
     }
 
     @Test
