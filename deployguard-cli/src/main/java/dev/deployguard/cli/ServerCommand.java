@@ -2,6 +2,8 @@ package dev.deployguard.cli;
 
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.json.Json;
+import dev.deployguard.kubernetes.leader.ControlPlaneLeadership;
+import dev.deployguard.kubernetes.leader.LeaseClients;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.api.ApiServer;
 import dev.deployguard.spec.SpecParser;
@@ -33,6 +35,16 @@ final class ServerCommand implements Callable<Integer> {
     String storeUser;
     @Option(names = "--demo", description = "Loopback-only demo mode: the API needs no token")
     boolean demo;
+    @Option(names = "--leader-elect", description = "Run as one of several replicas sharing a PostgreSQL store: only"
+            + " the holder of a Kubernetes Lease makes changes; the others serve reads (Kubernetes API from the pod's"
+            + " service account, else KUBECONFIG, else ~/.kube/config)")
+    boolean leaderElect;
+    @Option(names = "--lease-namespace", description = "Namespace of the leader Lease (default: the pod's own, else"
+            + " the kubeconfig context's)")
+    String leaseNamespace;
+    @Option(names = "--lease-name", defaultValue = "deployguard-control-plane", description = "Name of the leader Lease"
+            + " (default: deployguard-control-plane)")
+    String leaseName;
 
     @Override
     public Integer call() throws Exception {
@@ -48,16 +60,30 @@ final class ServerCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw DeployGuardException.badInput("--listen: port must be a number, got '" + hp[1] + "'");
         }
+        if (leaderElect && storeUrl == null) {
+            throw DeployGuardException.badInput("--leader-elect needs --store-url: the replicas share their state"
+                    + " through PostgreSQL; the embedded store belongs to one process");
+        }
+        if (!leaderElect && leaseNamespace != null) {
+            throw DeployGuardException.badInput("--lease-namespace only applies with --leader-elect");
+        }
         Path stateDir = root.stateDir();
+        LeaseClients.Opened lease = leaderElect ? LeaseClients.open(leaseNamespace, leaseName) : null;
         var cp = new ControlPlane(new ControlPlane.Config(stateDir, file, storeUrl, storeUser,
                 System.getenv("DEPLOYGUARD_STORE_PASSWORD")), Clock.systemUTC());
         ApiServer api;
         try {
-            cp.start();
+            if (lease == null) {
+                cp.start();
+            } else {
+                cp.start(new ControlPlaneLeadership(lease.client(), lease.namespace(), leaseName,
+                        ControlPlaneLeadership.defaultIdentity(), ControlPlaneLeadership.Timing.DEFAULT));
+            }
             api = new ApiServer(cp, hp[0], port, demo);
             api.start();
         } catch (RuntimeException e) {
             cp.close();
+            closeClient(lease);
             throw e;
         }
         writeServerInfo(stateDir, api.url());
@@ -65,6 +91,7 @@ final class ServerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             api.close();
             cp.close();
+            closeClient(lease);
             try {
                 Files.deleteIfExists(stateDir.resolve("server.json"));
             } catch (IOException ignored) {
@@ -73,9 +100,16 @@ final class ServerCommand implements Callable<Integer> {
             done.countDown();
         }));
         System.out.println("DeployGuard control plane on " + api.url() + " (state: " + cp.stateDir()
-                + (demo ? ", demo mode: no token" : ", API token in " + cp.stateDir().resolve("api.token")) + ")");
+                + (demo ? ", demo mode: no token" : ", API token in " + cp.stateDir().resolve("api.token"))
+                + (lease == null ? "" : ", leader election on Lease " + lease.namespace() + "/" + leaseName) + ")");
         done.await();
         return 0;
+    }
+
+    private static void closeClient(LeaseClients.Opened lease) {
+        if (lease != null) {
+            lease.client().close();
+        }
     }
 
     static void writeServerInfo(Path stateDir, String url) throws IOException {

@@ -20,6 +20,10 @@ public final class EventKinds {
     public static final String ROUTER_ADOPTED = "router.adopted";
     public static final String ROUTER_CRASHED = "router.crashed";
     public static final String CONTROL_PLANE_STARTED = "controlplane.started";
+    /** A replica won the leader lease: it adopts and runs supervision and rollouts from now on. */
+    public static final String CONTROL_PLANE_LEADING = "controlplane.leading";
+    /** A replica lost (or gave up) the leader lease: its tickers stopped. */
+    public static final String CONTROL_PLANE_FOLLOWING = "controlplane.following";
     public static final String OPERATION_REFUSED = "operation.refused";
     /** A Kubernetes Deployment's rollout status line changed (as {@code kubectl rollout status} prints it). */
     public static final String KUBERNETES_ROLLOUT_STATUS = "kubernetes.rollout-status";

@@ -3,6 +3,7 @@ package dev.deployguard.server;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
+import dev.deployguard.kubernetes.leader.ControlPlaneLeadership;
 import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
@@ -33,18 +34,23 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
  * The control plane of one state directory: store, deployer, supervisor and routers. Starting it re-adopts what
- * a previous control plane left running (instances, routers, routes) instead of starting duplicates.
+ * a previous control plane left running (instances, routers, routes) instead of starting duplicates. Several
+ * replicas may share one store: started with {@link #start(ControlPlaneLeadership)}, only the Lease holder adopts and
+ * runs the supervisor and rollout tickers; the others serve reads and refuse changes ({@link #requireLeader}).
  */
 public final class ControlPlane implements AutoCloseable {
     private final Path stateDir;
@@ -65,6 +71,11 @@ public final class ControlPlane implements AutoCloseable {
     private final String apiToken;
     private ScheduledExecutorService ticker;
     private ScheduledExecutorService rolloutTicker;
+    private final Object tickerLock = new Object();
+    private final AtomicLong supervisionRounds = new AtomicLong();
+    private volatile ControlPlaneLeadership leadership;
+    private volatile boolean closed;
+    private ExecutorService leaderWork;
 
     /** Where state lives and how to reach the database. */
     public record Config(Path stateDir, Path specFile, String storeUrl, String storeUser, String storePassword) {
@@ -112,24 +123,148 @@ public final class ControlPlane implements AutoCloseable {
     public void start() {
         int stale = store.releaseLocksNotHeldBy(holder);
         events.record(null, null, "system", EventKinds.CONTROL_PLANE_STARTED, "control plane started (pid "
-                + ProcessHandle.current().pid() + ", state " + stateDir + ")"
-                + (stale > 0 ? "; released " + stale + " lock(s) left by a stopped control plane" : ""));
+                + ProcessHandle.current().pid() + ", state " + stateDir + ")" + released(stale));
+        adoptAll();
+        synchronized (tickerLock) {
+            startTickers();
+        }
+    }
+
+    /**
+     * Starts as one of several replicas on a shared store: stands for election and, each time it wins, adopts
+     * (re-reads the store) and starts the tickers; each time it loses, stops them at once. Adoption runs off the
+     * election thread so lease renewals are never late because of it.
+     */
+    public void start(ControlPlaneLeadership election) {
+        this.leadership = election;
+        leaderWork = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "deployguard-leadership");
+            t.setDaemon(true);
+            return t;
+        });
+        events.record(null, null, "system", EventKinds.CONTROL_PLANE_STARTED, "control plane started (pid "
+                + ProcessHandle.current().pid() + ", state " + stateDir + ") as replica " + election.identity()
+                + "; it acts only while it holds the leader lease");
+        election.start(() -> leaderWork.execute(this::lead), this::follow);
+    }
+
+    private void lead() {
+        ControlPlaneLeadership l = leadership;
+        if (closed || !l.isLeader()) {
+            return;
+        }
+        int stale = store.releaseLocksNotHeldBy(holder);
+        events.record(null, null, "system", EventKinds.CONTROL_PLANE_LEADING, "replica " + l.identity()
+                + " now leads: adopting what runs and starting supervision and rollouts" + released(stale));
+        adoptAll();
+        synchronized (tickerLock) {
+            if (!closed && l.isLeader()) {
+                startTickers();
+            }
+        }
+    }
+
+    /** Runs on the election thread when the lease is lost: nothing may change after this returns. */
+    private void follow() {
+        stopTickers(Duration.ofSeconds(1));
+        events.record(null, null, "system", EventKinds.CONTROL_PLANE_FOLLOWING, "replica "
+                + leadership.identity() + " no longer leads (lease lost or shutting down); its supervision and"
+                + " rollout tickers stopped");
+    }
+
+    private void stopTickers(Duration wait) {
+        ScheduledExecutorService s;
+        ScheduledExecutorService r;
+        synchronized (tickerLock) {
+            s = ticker;
+            r = rolloutTicker;
+            ticker = null;
+            rolloutTicker = null;
+            if (s != null) {
+                s.shutdownNow();
+                r.shutdownNow();
+            }
+        }
+        if (s != null) {
+            try {
+                // A tick already under way finishes its store write; the lease outlives the renew deadline by more.
+                s.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
+                r.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static String released(int stale) {
+        return stale > 0 ? "; released " + stale + " lock(s) left by a stopped control plane" : "";
+    }
+
+    /**
+     * Refuses a change on a replica that is not the leader (HTTP 503, exit code 5), naming the Lease holder so the
+     * caller knows where to send it; a control plane without leader election always leads.
+     */
+    public void requireLeader(String what) {
+        ControlPlaneLeadership l = leadership;
+        if (l == null || l.isLeader()) {
+            return;
+        }
+        String leader = l.currentLeader();
+        throw new NotLeaderException(leader == null || leader.equals(l.identity()) ? null : leader,
+                "this DeployGuard replica (" + l.identity() + ") is a follower and does not " + what + "; "
+                + (leader == null || leader.equals(l.identity())
+                ? "it does not know the current leader (an election is under way, or it cannot read the Lease):"
+                + " retry in a few seconds"
+                : "the leader is " + leader + " (the Lease's holderIdentity): send the request to it, or retry"
+                + " in a few seconds if it is going away"));
+    }
+
+    /** Each tick asks again: a lease that ran out stops the work even before the tickers are shut down. */
+    private boolean leads() {
+        ControlPlaneLeadership l = leadership;
+        return l == null || l.isLeader();
+    }
+
+    /** "leader", "follower", or "single" without leader election. */
+    public String role() {
+        ControlPlaneLeadership l = leadership;
+        return l == null ? "single" : l.isLeader() ? "leader" : "follower";
+    }
+
+    /** Supervision rounds this replica has run (a follower's count stands still). */
+    public long supervisionRounds() {
+        return supervisionRounds.get();
+    }
+
+    private void adoptAll() {
         for (String app : store.apps()) {
             adopt(app);
         }
         rollouts.resumeAll();
+    }
+
+    private void startTickers() {
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "deployguard-supervisor");
             t.setDaemon(true);
             return t;
         });
-        ticker.scheduleWithFixedDelay(safely("supervisor", supervisor::tick), 500, 250, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(safely("supervisor", () -> {
+            if (leads()) {
+                supervisor.tick();
+                supervisionRounds.incrementAndGet();
+            }
+        }), 500, 250, TimeUnit.MILLISECONDS);
         rolloutTicker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "deployguard-rollouts");
             t.setDaemon(true);
             return t;
         });
-        rolloutTicker.scheduleWithFixedDelay(safely("rollouts", rollouts::tick), 250, 200, TimeUnit.MILLISECONDS);
+        rolloutTicker.scheduleWithFixedDelay(safely("rollouts", () -> {
+            if (leads()) {
+                rollouts.tick();
+            }
+        }), 250, 200, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -256,10 +391,7 @@ public final class ControlPlane implements AutoCloseable {
      * them serving, by design.
      */
     public void stopEverything() {
-        if (ticker != null) {
-            ticker.shutdownNow();
-            rolloutTicker.shutdownNow();
-        }
+        stopTickers(Duration.ofSeconds(5));
         for (String app : store.apps()) {
             var spec = specs.get().app(app);
             for (Instance i : store.instances(app)) {
@@ -277,18 +409,15 @@ public final class ControlPlane implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        if (leadership != null) {
+            leadership.close();
+            leaderWork.shutdownNow();
+        }
         rollouts.close();
         incidents.close();
         notifier.close();
-        if (ticker != null) {
-            rolloutTicker.shutdownNow();
-            ticker.shutdownNow();
-            try {
-                ticker.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        stopTickers(Duration.ofSeconds(5));
         store.close();
     }
 

@@ -4,7 +4,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaderElectionRecord;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.Lock;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -12,6 +14,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -21,7 +25,9 @@ import java.util.logging.Logger;
  * Lease with fabric8's {@link LeaderElector}. Only the leader runs its work; the others wait as candidates and take
  * over once the leader's lease expires (it crashed, hung or lost the API server). fabric8's elector stops for good
  * when it loses leadership, so this runs it in a loop: a replica that lost the lease stops its work (the callback)
- * and stands again as a candidate.
+ * and stands again as a candidate. fabric8 only notices a lost lease when a renewal fails; a renewal that hangs (a
+ * partition, a closed client) would leave this replica leading after the others took over, so a watchdog also ends
+ * leadership once no renewal has succeeded for the renew deadline, before the lease can run out for the others.
  */
 public final class ControlPlaneLeadership implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ControlPlaneLeadership.class.getName());
@@ -58,8 +64,15 @@ public final class ControlPlaneLeadership implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "leader-election-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile CompletableFuture<?> round;
     private volatile String leader;
+    /** {@link System#nanoTime()} just before the last write of the lease naming this replica that succeeded. */
+    private volatile long renewedAt;
 
     public ControlPlaneLeadership(KubernetesClient client, String namespace, String leaseName, String identity,
                                   Timing timing) {
@@ -98,7 +111,7 @@ public final class ControlPlaneLeadership implements AutoCloseable {
             while (!closed.get()) {
                 LeaderElector elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
                         .withName(leaseName)
-                        .withLock(new LeaseLock(namespace, leaseName, identity))
+                        .withLock(new RenewalTracking(new LeaseLock(namespace, leaseName, identity)))
                         .withLeaseDuration(timing.leaseDuration())
                         .withRenewDeadline(timing.renewDeadline())
                         .withRetryPeriod(timing.retryPeriod())
@@ -130,11 +143,71 @@ public final class ControlPlaneLeadership implements AutoCloseable {
                 pauseBeforeRetry();
             }
         });
+        long every = Math.max(1, timing.retryPeriod().toMillis() / 2);
+        watchdog.scheduleWithFixedDelay(() -> {
+            if (leading.get() && !renewedInTime() && leading.getAndSet(false)) {
+                LOG.warning("no renewal of lease " + namespace + "/" + leaseName + " succeeded for "
+                        + timing.renewDeadline() + "; stopping leading before the lease runs out");
+                onStoppedLeading.run();
+                CompletableFuture<?> r = round;
+                if (r != null) {
+                    r.cancel(true);
+                }
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
     }
 
-    /** Whether this replica holds the lease now. */
+    /** Whether this replica holds the lease now: it won it and renewed it within the renew deadline. */
     public boolean isLeader() {
-        return leading.get();
+        return leading.get() && renewedInTime();
+    }
+
+    private boolean renewedInTime() {
+        return System.nanoTime() - renewedAt < timing.renewDeadline().toNanos();
+    }
+
+    /** The Lease lock, noting when a write that names this replica as holder went through. */
+    private final class RenewalTracking implements Lock {
+        private final Lock lease;
+
+        RenewalTracking(Lock lease) {
+            this.lease = lease;
+        }
+
+        @Override
+        public LeaderElectionRecord get(KubernetesClient c) {
+            return lease.get(c);
+        }
+
+        @Override
+        public void create(KubernetesClient c, LeaderElectionRecord record) {
+            long sent = System.nanoTime();
+            lease.create(c, record);
+            written(record, sent);
+        }
+
+        @Override
+        public void update(KubernetesClient c, LeaderElectionRecord record) {
+            long sent = System.nanoTime();
+            lease.update(c, record);
+            written(record, sent);
+        }
+
+        private void written(LeaderElectionRecord record, long sent) {
+            if (identity.equals(record.getHolderIdentity())) {
+                renewedAt = sent;
+            }
+        }
+
+        @Override
+        public String identity() {
+            return lease.identity();
+        }
+
+        @Override
+        public String describe() {
+            return lease.describe();
+        }
     }
 
     /** The identity the lease last named as leader, or null before anyone was seen. */
@@ -155,6 +228,7 @@ public final class ControlPlaneLeadership implements AutoCloseable {
         if (r != null) {
             r.cancel(true);
         }
+        watchdog.shutdownNow();
         loop.shutdownNow();
         try {
             loop.awaitTermination(timing.leaseDuration().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);

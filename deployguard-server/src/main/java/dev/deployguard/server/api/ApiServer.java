@@ -13,6 +13,7 @@ import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.ControlPlane;
+import dev.deployguard.server.NotLeaderException;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.drill.DrillApi;
@@ -125,6 +126,9 @@ public final class ApiServer implements AutoCloseable {
                         "exitCode", ExitCode.BAD_INPUT.code()));
                 return;
             }
+            if (changes(method, path)) {
+                cp.requireLeader("make changes (" + method + " " + path + ")");
+            }
             String actor = actor(request);
             Fields query = Request.extractQueryParameters(request);
             Object body = route(method, path, query, request, actor);
@@ -135,6 +139,12 @@ public final class ApiServer implements AutoCloseable {
                 return;
             }
             send(response, callback, 200, body);
+        } catch (NotLeaderException e) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("error", e.getMessage());
+            m.put("exitCode", e.exitCode().code());
+            m.put("leader", e.leader());
+            send(response, callback, 503, m);
         } catch (DeployGuardException e) {
             int status = switch (e.exitCode()) {
                 case BAD_INPUT -> 400;
@@ -154,7 +164,7 @@ public final class ApiServer implements AutoCloseable {
     private Object route(String method, String path, Fields query, Request request, String actor)
             throws IOException {
         if (path.equals("/api/health")) {
-            return Map.of("status", "ok", "pid", ProcessHandle.current().pid());
+            return Map.of("status", "ok", "pid", ProcessHandle.current().pid(), "role", cp.role());
         }
         if (path.equals("/api/apps") && method.equals("GET")) {
             var names = new java.util.LinkedHashSet<String>();
@@ -273,6 +283,14 @@ public final class ApiServer implements AutoCloseable {
             }
             default -> null;
         };
+    }
+
+    /**
+     * Whether a request may change something, so only the leader replica serves it. Every write is a POST; the
+     * checklist ({@code POST /check}) only reads and is served by any replica.
+     */
+    static boolean changes(String method, String path) {
+        return !method.equals("GET") && !method.equals("HEAD") && !path.endsWith("/check");
     }
 
     static String describe(Rollout r) {
