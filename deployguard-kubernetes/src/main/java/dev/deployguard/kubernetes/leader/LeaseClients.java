@@ -27,19 +27,19 @@ public final class LeaseClients {
 
     /** A client for electing on Lease {@code namespace/name}; a null namespace means the environment's own. */
     public static Opened open(String namespace, String leaseName) {
-        return open(namespace, leaseName, System.getenv());
+        return open(namespace, leaseName, System.getenv(), Path.of(System.getProperty("user.home")));
     }
 
     /** The client and the namespace of the Lease it elects on. */
     public record Opened(KubernetesClient client, String namespace) {
     }
 
-    static Opened open(String namespace, String leaseName, Map<String, String> env) {
+    static Opened open(String namespace, String leaseName, Map<String, String> env, Path userHome) {
         String kubeconfig = env.get("KUBECONFIG");
         boolean inCluster = env.get("KUBERNETES_SERVICE_HOST") != null && Files.isRegularFile(SERVICE_ACCOUNT_TOKEN);
         boolean fromEnv = kubeconfig != null && !kubeconfig.isBlank()
                 && Files.isRegularFile(Path.of(kubeconfig.split(File.pathSeparator)[0]));
-        Path home = Path.of(System.getProperty("user.home"), ".kube", "config");
+        Path home = userHome.resolve(".kube").resolve("config");
         if (!inCluster && !fromEnv && !Files.isRegularFile(home)) {
             throw DeployGuardException.badInput("--leader-elect needs a Kubernetes API server for its Lease, and"
                     + " none is configured: not in a pod (no service account token), "

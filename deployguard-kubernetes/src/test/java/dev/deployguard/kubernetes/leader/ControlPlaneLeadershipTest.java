@@ -25,15 +25,24 @@ class ControlPlaneLeadershipTest {
 
     /** One control-plane replica: its own client, its work counted by the callbacks. */
     private final class Replica {
+        final KubernetesClient client = api.newClient();
         final ControlPlaneLeadership leadership;
         final AtomicInteger started = new AtomicInteger();
         final AtomicInteger stopped = new AtomicInteger();
+        volatile long startedAt;
+        volatile long stoppedAt;
 
         Replica(String identity) {
-            leadership = new ControlPlaneLeadership(api.newClient(), "deployguard", "deployguard-control-plane",
+            leadership = new ControlPlaneLeadership(client, "deployguard", "deployguard-control-plane",
                     identity, FAST);
             replicas.add(leadership);
-            leadership.start(started::incrementAndGet, stopped::incrementAndGet);
+            leadership.start(() -> {
+                startedAt = System.nanoTime();
+                started.incrementAndGet();
+            }, () -> {
+                stoppedAt = System.nanoTime();
+                stopped.incrementAndGet();
+            });
         }
     }
 
@@ -70,6 +79,26 @@ class ControlPlaneLeadershipTest {
         assertThat(lease().getSpec().getHolderIdentity()).isEqualTo(follower.leadership.identity());
         // The lease was not released: the follower had to wait for it to run out, as after a crash.
         assertThat(handover).isGreaterThan(Duration.ofMillis(500)).isLessThan(Duration.ofSeconds(8));
+    }
+
+    @Test
+    void aLeaderCutOffFromTheApiServerStopsBeforeTheOtherTakesOver() {
+        Replica a = new Replica("replica-a");
+        await(Duration.ofSeconds(10), a.leadership::isLeader);
+        Replica b = new Replica("replica-b");
+        await(Duration.ofSeconds(5), () -> "replica-a".equals(b.leadership.currentLeader()));
+
+        // Its renewals can no longer go through; fabric8 alone did not end its leadership here, the watchdog does.
+        long cut = System.nanoTime();
+        a.client.close();
+
+        await(FAST.renewDeadline().plus(Duration.ofSeconds(2)), () -> a.stopped.get() == 1);
+        assertThat(a.leadership.isLeader()).isFalse();
+        await(Duration.ofSeconds(10), b.leadership::isLeader);
+        assertThat(a.stoppedAt).isLessThan(b.startedAt);
+        assertThat(Duration.ofNanos(a.stoppedAt - cut)).isLessThanOrEqualTo(FAST.renewDeadline()
+                .plus(FAST.retryPeriod()));
+        assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("replica-b");
     }
 
     @Test
