@@ -158,7 +158,7 @@ public final class ControlPlane implements AutoCloseable {
                 + " now leads: adopting what runs and starting supervision and rollouts" + released(stale));
         adoptAll();
         synchronized (tickerLock) {
-            if (!closed && l.isLeader()) {
+            if (!closed && l.isLeader() && ticker == null) {
                 startTickers();
             }
         }
