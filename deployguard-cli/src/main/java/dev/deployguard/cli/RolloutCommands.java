@@ -38,7 +38,7 @@ final class RolloutCommands {
     }
 
     @Command(name = "promote", description = "Move a rollout past its current step (a pause, an inconclusive analysis),"
-            + " or with --full straight to 100%.")
+            + " or with --full straight to 100%%.")
     static final class Promote extends Verb {
         @Option(names = "--full", description = "Skip the remaining steps and promote now")
         boolean full;
