@@ -115,7 +115,11 @@ public final class SpecParser {
             KubernetesSpec kubernetes = KubernetesSpecParser.parse(app.platform.kubernetes,
                     at + ".platform.kubernetes", baseDir, problems);
             var strategy = StrategyParser.parse(app.strategy, at + ".strategy", problems);
-            if (local != null && strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen bg
+            if (app.platform.local != null && strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen bg
+                    && bg.previewListen() == null) {
+                problems.add(at + ".strategy.blueGreen.previewListen: missing; expected the address where the new"
+                        + " release is previewed, e.g. 127.0.0.1:8081");
+            } else if (local != null && strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen bg
                     && bg.previewListen().equals(local.listen().toString())) {
                 problems.add(at + ".strategy.blueGreen.previewListen: must differ from platform.local.listen");
             }

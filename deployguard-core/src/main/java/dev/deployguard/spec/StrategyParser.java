@@ -109,13 +109,11 @@ final class StrategyParser {
             }
             steps.addAll(pre);
         }
-        if (raw.previewListen == null) {
-            problems.add(at + ".previewListen: missing; expected the address where the new release is previewed,"
-                    + " e.g. 127.0.0.1:8081");
-        }
+        // previewListen is the local platform's preview address: SpecParser requires it there; on Kubernetes the
+        // preview is the <service>-preview Service.
         Duration delay = duration(raw.scaleDownDelay, "30s", at + ".scaleDownDelay", problems);
         Duration bake = duration(raw.bake, "0s", at + ".bake", problems);
-        if (analysis == null || delay == null || bake == null || raw.previewListen == null) {
+        if (analysis == null || delay == null || bake == null) {
             return null;
         }
         return new Strategy.BlueGreen(raw.previewListen, steps, raw.autoPromote == null || raw.autoPromote, delay,

@@ -86,6 +86,21 @@ class StrategyParserTest {
     }
 
     @Test
+    void previewListenIsRequiredLocallyButOptionalOnKubernetes() {
+        assertThatThrownBy(() -> parse("blueGreen: {autoPromote: false}")).isInstanceOf(SpecException.class)
+                .hasMessageContaining("apps.web.strategy.blueGreen.previewListen: missing; expected the address");
+        var b = (Strategy.BlueGreen) new SpecParser().parse("""
+                apps:
+                  web:
+                    platform: {kubernetes: {namespace: shop, service: web}}
+                    strategy: {blueGreen: {autoPromote: false, scaleDownDelay: 1m}}
+                """, "t.yaml", Path.of("/")).app("web").orElseThrow().strategy();
+        assertThat(b.previewListen()).isNull();
+        assertThat(b.autoPromote()).isFalse();
+        assertThat(b.scaleDownDelay()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
     void invalidStrategiesAreReportedWithPaths() {
         assertThatThrownBy(() -> parse("""
                 canary:

@@ -131,7 +131,7 @@ public final class RolloutRunner {
                 + canary.version() + " (revision " + canary.revision() + ") beside revision " + stable.revision()
                 + " (" + stable.version() + ")", Map.of("rollout", r.id(), "strategy", kind));
         try {
-            if (strategy instanceof Strategy.BlueGreen bg) {
+            if (strategy instanceof Strategy.BlueGreen bg && !onKubernetes(app.name())) {
                 preview(app.name(), bg.previewListen(), canary, actor);
             }
             setWeight(r, 0, actor);

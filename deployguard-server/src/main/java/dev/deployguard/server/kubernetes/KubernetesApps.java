@@ -188,8 +188,11 @@ public final class KubernetesApps {
             // During a canary, "roll back" means: abort it, all traffic back to the stable Deployment now.
             Rollout r = rollouts.command(app, RolloutEngine.Command.ABORT, actor);
             try (KubernetesClient client = clients.apply(t.spec)) {
-                return new DeployResult(current(client, t), r.canaryRevision(), 0, "aborted the canary of revision "
-                        + r.canaryRevision() + "; all traffic is back on deployment " + t.where());
+                boolean slots = "blueGreen".equals(r.kind());
+                return new DeployResult(current(client, t), r.canaryRevision(), 0, "aborted the "
+                        + (slots ? "blue/green rollout" : "canary") + " of revision " + r.canaryRevision()
+                        + "; all traffic is back on " + (slots ? "the previous slot behind Service "
+                        + t.spec.namespace() + "/" + t.spec.service() : "deployment " + t.where()));
             }
         }
         Store.AppLock lock = store.lock(t.app, "rollback" + (toRevision == null ? "" : " to " + toRevision),

@@ -34,7 +34,7 @@ import java.util.function.Supplier;
 
 /**
  * The cluster's side of a canary rollout of a Kubernetes app ({@code platform.kubernetes.traffic} and
- * {@code strategy.canary}): {@link RolloutRunner} keeps the rollout's state in the store as for local apps and hands
+ * {@code strategy.canary}; blue/green is handed to {@link KubernetesBlueGreenRollouts}): {@link RolloutRunner} keeps the rollout's state in the store as for local apps and hands
  * the engine's weight, promotion, rollback and finish actions here, which carries them out through
  * {@link CanaryActions} instead of the local router. Each call opens its own client: rollouts outlive connections.
  */
@@ -45,6 +45,7 @@ public final class KubernetesRollouts {
     private final Function<KubernetesSpec, KubernetesClient> clients;
     private final String prometheusUrl;
     private final Duration pollEvery;
+    private final KubernetesBlueGreenRollouts blueGreen;
 
     /**
      * @param prometheusUrl where ingress-nginx's metrics are scraped; null when unknown (then an {@code analysis}
@@ -59,12 +60,17 @@ public final class KubernetesRollouts {
         this.clients = clients;
         this.prometheusUrl = prometheusUrl == null || prometheusUrl.isBlank() ? null : prometheusUrl;
         this.pollEvery = pollEvery;
+        this.blueGreen = new KubernetesBlueGreenRollouts(store, events, clock, clients, pollEvery);
     }
 
-    /** True when {@code app}'s canary is driven on the cluster (a Deployment with a traffic router, not Helm). */
+    /**
+     * True when {@code app}'s rollout is driven on the cluster: a Deployment (not Helm) with a traffic router for a
+     * canary, or with a Service for blue/green.
+     */
     public static boolean drives(AppSpec app) {
         KubernetesSpec k = app.kubernetes();
-        return k != null && k.helm() == null && k.traffic() != null && app.strategy() instanceof Strategy.Canary;
+        return k != null && k.helm() == null && (k.traffic() != null && app.strategy() instanceof Strategy.Canary
+                || k.service() != null && app.strategy() instanceof Strategy.BlueGreen);
     }
 
     /**
@@ -72,6 +78,9 @@ public final class KubernetesRollouts {
      * with a Prometheus URL known) the ingress-nginx default queries; null when there is none.
      */
     public MetricSourceSpec source(AppSpec app) {
+        if (app.strategy() instanceof Strategy.BlueGreen bg) {
+            return bg.analysis().source(); // no user traffic reaches the new slot through a router to measure
+        }
         Strategy.Canary c = (Strategy.Canary) app.strategy();
         if (c.analysis().source() != null) {
             return c.analysis().source();
@@ -93,6 +102,9 @@ public final class KubernetesRollouts {
         store.activeRollout(app.name()).ifPresent(r -> {
             throw RolloutRunner.busy(app.name(), r);
         });
+        if (app.strategy() instanceof Strategy.BlueGreen) {
+            return blueGreen.deploy(runner, app, req, image, serving);
+        }
         Strategy.Canary c = (Strategy.Canary) app.strategy();
         if (source(app) == null && c.steps().stream().anyMatch(s -> s instanceof Step.Analysis)) {
             throw DeployGuardException.badInput("app " + app.name() + ": strategy.canary has an analysis step but"
@@ -139,6 +151,9 @@ public final class KubernetesRollouts {
 
     /** The canary's weight in basis points, set on the app's Ingress or HTTPRoute. */
     public void setWeight(AppSpec app, Rollout r, int basisPoints, String actor) {
+        if (app.strategy() instanceof Strategy.BlueGreen) {
+            return; // blue/green has no weights: the new slot gets no users until the switch
+        }
         apply(app, new Action.SetWeight(basisPoints), r);
         events.record(r.app(), r.canaryRevision(), actor, EventKinds.TRAFFIC_SWITCHED, "canary weight "
                 + RolloutEngine.percent(basisPoints) + " (" + route(app) + "), stable "
@@ -147,6 +162,10 @@ public final class KubernetesRollouts {
 
     /** The canary's pod template becomes the stable Deployment's (a new revision); traffic stays split. */
     public void promote(AppSpec app, Rollout r, String actor) {
+        if (app.strategy() instanceof Strategy.BlueGreen) {
+            blueGreen.promote(app, r, actor);
+            return;
+        }
         apply(app, new Action.Promote(), r);
         events.record(r.app(), r.canaryRevision(), actor, "rollout.promoted", "canary template copied into"
                 + " deployment " + where(app) + "; it rolls out as revision " + r.canaryRevision());
@@ -154,6 +173,10 @@ public final class KubernetesRollouts {
 
     /** Weight 0 at once, canary scaled down; a promoted canary's stable Deployment is undone as well. */
     public void rollBack(AppSpec app, Rollout before, Rollout r, String reason, String actor) {
+        if (app.strategy() instanceof Strategy.BlueGreen) {
+            blueGreen.rollBack(app, before, r, reason, actor);
+            return;
+        }
         apply(app, new Action.RollBack(reason), r);
         events.record(r.app(), r.canaryRevision(), actor, "system".equals(actor) ? "rollback.automatic"
                 : EventKinds.ROLLBACK_SUCCEEDED, "canary of revision " + r.canaryRevision() + " aborted: weight 0,"
@@ -165,6 +188,9 @@ public final class KubernetesRollouts {
 
     /** Retires the canary once the promoted stable Deployment has rolled out; false while it still rolls out. */
     public boolean finish(AppSpec app, Rollout r, String actor) {
+        if (app.strategy() instanceof Strategy.BlueGreen) {
+            return blueGreen.finish(app, r, actor);
+        }
         if (apply(app, new Action.Finish(), r) == KubernetesCanary.Progress.WAITING_FOR_STABLE) {
             return false;
         }

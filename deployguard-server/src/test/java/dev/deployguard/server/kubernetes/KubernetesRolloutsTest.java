@@ -47,6 +47,18 @@ class KubernetesRolloutsTest {
     }
 
     @Test
+    void blueGreenIsDrivenOnTheClusterWhenTheAppNamesItsServiceAndReadsOnlyItsOwnSource() {
+        Strategy.BlueGreen bg = new Strategy.BlueGreen(null, List.of(), true, Duration.ofSeconds(30),
+                AnalysisSpec.defaults(), Duration.ZERO, List.of());
+        assertThat(KubernetesRollouts.drives(app(null, bg))).isTrue();
+        AppSpec noService = new AppSpec("web", null, bg, null, null, new KubernetesSpec("shop", null, null, null,
+                null, null, null, null, Duration.ofMinutes(1)), null, null);
+        assertThat(KubernetesRollouts.drives(noService)).isFalse();
+        assertThat(rollouts("http://prom:9090").source(app(NGINX, bg))).as("no router carries the preview's traffic")
+                .isNull();
+    }
+
+    @Test
     void theSpecsSourceWinsThenTheIngressNginxDefaultThenNone() {
         MetricSourceSpec own = new MetricSourceSpec("prometheus", "http://127.0.0.1:9090", "a", "b", "c", "d", null,
                 Duration.ofSeconds(5));
