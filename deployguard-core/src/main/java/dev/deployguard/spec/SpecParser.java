@@ -115,6 +115,9 @@ public final class SpecParser {
             KubernetesSpec kubernetes = KubernetesSpecParser.parse(app.platform.kubernetes,
                     at + ".platform.kubernetes", baseDir, problems);
             var strategy = StrategyParser.parse(app.strategy, at + ".strategy", problems);
+            if (kubernetes != null) {
+                kubernetesStrategy(kubernetes, strategy, at, problems);
+            }
             if (app.platform.local != null && strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen bg
                     && bg.previewListen() == null) {
                 problems.add(at + ".strategy.blueGreen.previewListen: missing; expected the address where the new"
@@ -147,6 +150,27 @@ public final class SpecParser {
             throw new SpecException(source, problems);
         }
         return new Spec(apps);
+    }
+
+    /**
+     * A progressive strategy on Kubernetes needs the objects it moves traffic with; without them the deploy would
+     * silently be a plain rolling update.
+     */
+    private static void kubernetesStrategy(KubernetesSpec k8s, dev.deployguard.rollout.Strategy strategy, String at,
+                                           List<String> problems) {
+        boolean progressive = strategy instanceof dev.deployguard.rollout.Strategy.Canary
+                || strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen;
+        if (progressive && k8s.helm() != null) {
+            problems.add(at + ".strategy: canary and blueGreen are not supported for Helm releases yet"
+                    + " (platform.kubernetes.helm); remove the strategy (helm upgrade, --atomic) or manage the"
+                    + " Deployment directly");
+        } else if (strategy instanceof dev.deployguard.rollout.Strategy.Canary && k8s.traffic() == null) {
+            problems.add(at + ".platform.kubernetes.traffic: missing; a canary on Kubernetes needs a traffic"
+                    + " router: traffic: {ingressNginx: {ingress: NAME}} or {gatewayApi: {httpRoute: NAME}}");
+        } else if (strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen && k8s.service() == null) {
+            problems.add(at + ".platform.kubernetes.service: missing; blue/green on Kubernetes switches this"
+                    + " Service's selector between the blue and green Deployments");
+        }
     }
 
     private LocalPlatformSpec local(RawSpec.RawLocal raw, String at, Path baseDir, List<String> problems) {

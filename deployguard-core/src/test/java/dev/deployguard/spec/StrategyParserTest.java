@@ -101,6 +101,26 @@ class StrategyParserTest {
     }
 
     @Test
+    void progressiveStrategiesOnKubernetesNeedTheirTrafficObjects() {
+        assertThatThrownBy(() -> kubernetes("{namespace: shop}", "canary: {steps: [{setWeight: 20}]}"))
+                .isInstanceOf(SpecException.class)
+                .hasMessageContaining("apps.web.platform.kubernetes.traffic: missing; a canary on Kubernetes needs");
+        assertThatThrownBy(() -> kubernetes("{namespace: shop}", "blueGreen: {autoPromote: false}"))
+                .isInstanceOf(SpecException.class)
+                .hasMessageContaining("apps.web.platform.kubernetes.service: missing; blue/green on Kubernetes");
+        assertThatThrownBy(() -> kubernetes("{namespace: shop, service: web, helm: {release: web, chart: .}}",
+                "blueGreen: {autoPromote: false}")).isInstanceOf(SpecException.class)
+                .hasMessageContaining("apps.web.strategy: canary and blueGreen are not supported for Helm releases");
+        assertThat(kubernetes("{namespace: shop, service: web, traffic: {ingressNginx: {ingress: web}}}",
+                "canary: {steps: [{setWeight: 20}]}")).isInstanceOf(Strategy.Canary.class);
+    }
+
+    private static Strategy kubernetes(String platform, String strategy) {
+        return new SpecParser().parse("apps:\n  web:\n    platform: {kubernetes: " + platform + "}\n"
+                + "    strategy: {" + strategy + "}\n", "t.yaml", Path.of("/")).app("web").orElseThrow().strategy();
+    }
+
+    @Test
     void invalidStrategiesAreReportedWithPaths() {
         assertThatThrownBy(() -> parse("""
                 canary:
