@@ -112,6 +112,7 @@ public final class ControlPlane implements AutoCloseable {
             this.drills = new DrillRunner(store, specs, deployer, rollouts, platform, events, clock);
             this.kubernetes = new KubernetesApps(store, specs, events, clock, holder);
             kubernetes.setChecks(checks);
+            drills.setKubernetes(kubernetes);
             kubernetes.setRollouts(rollouts, System.getenv("DEPLOYGUARD_PROMETHEUS_URL"));
         } catch (RuntimeException e) {
             store.close();

@@ -7,10 +7,12 @@ import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.Strategy;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.server.deploy.SpecSource;
+import dev.deployguard.server.kubernetes.KubernetesApps;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.DrillSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
@@ -44,6 +46,7 @@ public final class DrillRunner {
     private final Clock clock;
     private final StateObserver observer;
     private final String holder = "drill-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
+    private KubernetesApps kubernetes;
 
     public DrillRunner(Store store, SpecSource specs, Deployer deployer, RolloutRunner rollouts,
                        LocalPlatform platform, EventLog events, Clock clock) {
@@ -56,9 +59,17 @@ public final class DrillRunner {
         this.observer = new StateObserver(store, platform);
     }
 
+    /** Apps with {@code platform.kubernetes} (Deployments) are drilled through {@code apps}. */
+    public void setKubernetes(KubernetesApps apps) {
+        this.kubernetes = apps;
+    }
+
     /** Runs one drill to its end; throws only for bad input or a busy app (before anything changed). */
     public DrillReport run(DrillRequest req, String actor) {
         AppSpec app = specs.app(req.app());
+        if (app.onKubernetes()) {
+            return runOnKubernetes(app, req, actor);
+        }
         if (app.local() == null) {
             throw DeployGuardException.badInput("app '" + app.name() + "' does not run on the local platform;"
                     + " drills run on the local platform only for now");
@@ -84,8 +95,45 @@ public final class DrillRunner {
         }
     }
 
-    /** [baseline, candidate]: as given, or the serving version and the newest other version that served. */
+    /** The drill of a Kubernetes Deployment app; Helm releases and progressive strategies are refused. */
+    private DrillReport runOnKubernetes(AppSpec app, DrillRequest req, String actor) {
+        if (kubernetes == null) {
+            throw DeployGuardException.badInput("app '" + app.name() + "' is on Kubernetes, but this control plane"
+                    + " has no Kubernetes support configured");
+        }
+        if (app.kubernetes().helm() != null) {
+            throw DeployGuardException.badInput("app '" + app.name() + "' is a Helm release; drills run on"
+                    + " Kubernetes Deployment apps only for now (rehearse with: deployguard deploy, then"
+                    + " deployguard rollback " + app.name() + ")");
+        }
+        if (app.strategy() instanceof Strategy.Canary || app.strategy() instanceof Strategy.BlueGreen) {
+            throw DeployGuardException.badInput("app '" + app.name() + "' deploys with a progressive strategy on"
+                    + " Kubernetes; drills run on Kubernetes apps with the replace strategy only for now");
+        }
+        DrillSpec spec = app.drill() != null ? app.drill() : DrillSpec.DEFAULT;
+        Duration timeout = req.timeout() != null ? req.timeout() : spec.timeout();
+        boolean probesAsked = !req.probes().isEmpty() || !spec.probes().isEmpty();
+        List<String> versions = versions(app.name(), !req.versions().isEmpty() ? req.versions() : spec.versions(),
+                kubernetes.history(app.name()));
+        Store.AppLock lock = store.lock("drill:" + app.name(), "drill " + versions.get(0) + " -> " + versions.get(1),
+                holder, actor, clock.instant());
+        try {
+            events.record(app.name(), null, actor, EventKinds.DRILL_STARTED, "rollback drill of " + app.name()
+                    + " on Kubernetes: baseline " + versions.get(0) + ", candidate " + versions.get(1),
+                    Map.of("baseline", versions.get(0), "candidate", versions.get(1)));
+            return new KubernetesDrill(kubernetes, events, clock, app, versions.get(0), versions.get(1), probesAsked,
+                    timeout, actor + ACTOR_SUFFIX).run();
+        } finally {
+            store.unlock(lock);
+        }
+    }
+
     private List<String> versions(String app, List<String> given) {
+        return versions(app, given, given.isEmpty() ? store.history(app) : List.of());
+    }
+
+    /** [baseline, candidate]: as given, or the serving version and the newest other version that served. */
+    private static List<String> versions(String app, List<String> given, List<Release> history) {
         if (!given.isEmpty()) {
             if (given.size() != 2 || given.get(0).isBlank() || given.get(1).isBlank()
                     || given.get(0).equals(given.get(1))) {
@@ -94,7 +142,6 @@ public final class DrillRunner {
             }
             return given;
         }
-        List<Release> history = store.history(app);
         Release serving = history.stream().filter(r -> r.status() == ReleaseStatus.DEPLOYED).reduce((a, b) -> b)
                 .orElseThrow(() -> DeployGuardException.badInput("app '" + app + "' has no serving release to take"
                         + " as the baseline; name both: deployguard drill " + app + " --versions BASELINE,CANDIDATE"));

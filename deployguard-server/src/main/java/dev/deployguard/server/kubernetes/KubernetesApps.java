@@ -267,6 +267,11 @@ public final class KubernetesApps {
         }
     }
 
+    /** A client for the cluster of Deployment app {@code app} (the caller closes it), for read-only observers. */
+    public KubernetesClient client(String app) {
+        return clients.apply(target(app).spec);
+    }
+
     private RolloutStatus await(KubernetesClient client, Target t, Duration timeout, String actor) {
         RolloutWaiter waiter = new RolloutWaiter(client, clock, d -> Thread.sleep(d.toMillis()), pollEvery);
         return waiter.await(t.spec.namespace(), t.deployment, timeout != null ? timeout : t.spec.rolloutTimeout(),
