@@ -63,7 +63,11 @@ public final class JdbcStore implements Store {
         } catch (IOException e) {
             throw new DeployGuardException(ExitCode.FAILURE, "cannot create state directory " + stateDir + ": " + e);
         }
-        String url = "jdbc:h2:file:" + stateDir.toAbsolutePath().resolve("deployguard") + ";DB_CLOSE_DELAY=0;WRITE_DELAY=0";
+        // async: (AsynchronousFileChannel) because a FileChannel is closed when the thread using it is interrupted,
+        // and H2 then closes the whole database: one interrupted background write (a notifier shut down, a tick
+        // cancelled) would leave the control plane without its store. Same files as file:.
+        String url = "jdbc:h2:async:" + stateDir.toAbsolutePath().resolve("deployguard")
+                + ";DB_CLOSE_DELAY=0;WRITE_DELAY=0";
         return open(url, null, null);
     }
 
