@@ -69,6 +69,7 @@ class CheckIT {
         h = new Harness(dir, "", 1);
         h.writeSpec("", 1, "/nonexistent/bin/server", "127.0.0.1:" + h.listen);
         try (var taken = new ServerSocket(h.listen, 50, InetAddress.getLoopbackAddress())) {
+            assertThat(taken.isBound()).as("another process holds the app's listen port").isTrue();
             Harness.Run table = check("--version", "v1");
             Path junitFile = dir.resolve("reports/deployguard-check.xml");
             Harness.Run junit = check("--version", "v1", "-o", "junit", "--junit-file", junitFile.toString());
