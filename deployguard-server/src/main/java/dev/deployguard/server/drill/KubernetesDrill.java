@@ -1,7 +1,6 @@
 package dev.deployguard.server.drill;
 
 import dev.deployguard.error.DeployGuardException;
-import dev.deployguard.event.EventKinds;
 import dev.deployguard.kubernetes.deployment.Annotations;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
@@ -115,14 +114,14 @@ final class KubernetesDrill {
         ObservedState after = observe();
         List<ObservedState.Difference> diffs = before.differencesTo(after);
         DrillReport.Step verify = new DrillReport.Step("verify restored", diffs.isEmpty() ? DrillReport.Outcome.PASS
-                : DrillReport.Outcome.FAIL, millis(t0), diffs.isEmpty() ? "every field equals the baseline ("
+                : DrillReport.Outcome.FAIL, DrillEvents.millis(t0), diffs.isEmpty() ? "every field equals the baseline ("
                 + before.fields().size() + " fields)" + probeNote : diffs.size() + " field(s) differ: "
-                + names(diffs));
+                + DrillEvents.names(diffs));
         steps.add(verify);
         record(verify);
         String summary = diffs.isEmpty() ? (cand != null && candidateServes ? "the app returned to its baseline"
                 : "the app is on its baseline, but the candidate step failed")
-                : "the rollback did not restore the baseline: " + names(diffs) + " differ";
+                : "the rollback did not restore the baseline: " + DrillEvents.names(diffs) + " differ";
         return finish(before, after, diffs, summary);
     }
 
@@ -221,9 +220,9 @@ final class KubernetesDrill {
         T result = null;
         try {
             result = work.get();
-            s = new DrillReport.Step(name, DrillReport.Outcome.PASS, millis(t0), describe(result));
+            s = new DrillReport.Step(name, DrillReport.Outcome.PASS, DrillEvents.millis(t0), describe(result));
         } catch (DeployGuardException | IllegalStateException e) {
-            s = new DrillReport.Step(name, DrillReport.Outcome.FAIL, millis(t0), e.getMessage());
+            s = new DrillReport.Step(name, DrillReport.Outcome.FAIL, DrillEvents.millis(t0), e.getMessage());
         }
         steps.add(s);
         record(s);
@@ -248,12 +247,7 @@ final class KubernetesDrill {
     }
 
     private void record(DrillReport.Step s) {
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("step", s.name());
-        data.put("outcome", s.outcome().name());
-        data.put("durationMillis", s.durationMillis());
-        events.record(app.name(), null, actor, EventKinds.DRILL_STEP, "drill step '" + s.name() + "' "
-                + s.outcome() + " in " + s.durationMillis() + " ms: " + s.detail(), data);
+        DrillEvents.step(events, app.name(), actor, s);
     }
 
     private DrillReport finish(ObservedState before, ObservedState after, List<ObservedState.Difference> diffs,
@@ -264,32 +258,7 @@ final class KubernetesDrill {
         } catch (DeployGuardException | KubernetesClientException e) {
             serving = Optional.empty();
         }
-        boolean passed = before != null && diffs.isEmpty()
-                && steps.stream().allMatch(s -> s.outcome() == DrillReport.Outcome.PASS);
-        long ms = Duration.between(started, clock.instant()).toMillis();
-        String where = serving.map(r -> "the app is on revision " + r.revision() + " (" + r.version() + ")")
-                .orElse("nothing serves the app");
-        String text = (passed ? "drill PASSED: " : "drill FAILED: ") + summary + "; " + where + "; took " + ms
-                + " ms";
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("passed", passed);
-        data.put("durationMillis", ms);
-        data.put("differences", diffs.stream().map(ObservedState.Difference::field).toList());
-        serving.ifPresent(r -> {
-            data.put("finalRevision", r.revision());
-            data.put("finalVersion", r.version());
-        });
-        events.record(app.name(), serving.map(Release::revision).orElse(null), actor, EventKinds.DRILL_FINISHED,
-                text, data);
-        return new DrillReport(app.name(), baseline, candidate, passed, ms, steps, before, after, diffs,
-                serving.map(Release::revision).orElse(null), serving.map(Release::version).orElse(null), text);
-    }
-
-    private static String names(List<ObservedState.Difference> diffs) {
-        return diffs.stream().map(ObservedState.Difference::field).collect(Collectors.joining(", "));
-    }
-
-    private static long millis(long t0) {
-        return Duration.ofNanos(System.nanoTime() - t0).toMillis();
+        return DrillEvents.finish(events, app.name(), actor, baseline, candidate, steps,
+                DrillEvents.since(started, clock), serving, before, after, diffs, summary);
     }
 }
