@@ -1,6 +1,7 @@
 package dev.deployguard.analysis;
 
 import org.apache.commons.math3.special.Beta;
+import org.apache.commons.math3.util.ContinuedFraction;
 
 /**
  * Closed-form mixture e-values and confidence sequences for "each event is a canary event with probability q",
@@ -35,13 +36,56 @@ public final class BetaMixture {
         if (!(nullShare > 0 && nullShare < 1)) {
             throw new IllegalArgumentException("null share must be within (0, 1), was " + nullShare);
         }
-        double posteriorMass = Beta.regularizedBeta(1 - nullShare, b + y, a + x);
-        double priorMass = Beta.regularizedBeta(1 - nullShare, b, a);
-        if (posteriorMass <= 0) {
+        double logPosteriorMass = logRegularizedBeta(1 - nullShare, b + y, a + x);
+        double logPriorMass = logRegularizedBeta(1 - nullShare, b, a);
+        if (logPosteriorMass == Double.NEGATIVE_INFINITY) {
             return Double.NEGATIVE_INFINITY;
         }
-        return Beta.logBeta(a + x, b + y) - Beta.logBeta(a, b) + Math.log(posteriorMass) - Math.log(priorMass)
+        return Beta.logBeta(a + x, b + y) - Beta.logBeta(a, b) + logPosteriorMass - logPriorMass
                 - x * Math.log(nullShare) - y * Math.log1p(-nullShare);
+    }
+
+    /**
+     * log I_z(p, q), the log of the regularized incomplete beta function, accurate when I is tiny. commons-math's
+     * {@code Beta.regularizedBeta} returns {@code 1 - I_{1-z}(q, p)} above the mean, which cancels to nothing (or to
+     * rounding noise) exactly where the posterior mass beyond the null is far below 1, so the e-value lost its
+     * monotonicity in the counts there. Here the tail on the far side of the mean is computed directly in log
+     * space from the continued fraction, and the near side as {@code log1p(-tail)}, which is accurate because that
+     * tail is then at most about one half.
+     */
+    static double logRegularizedBeta(double z, double p, double q) {
+        if (z <= 0) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        if (z >= 1) {
+            return 0;
+        }
+        if (z > (p + 1) / (p + q + 2)) {
+            return Math.log1p(-Math.exp(logTail(1 - z, q, p)));
+        }
+        return logTail(z, p, q);
+    }
+
+    /** log I_z(p, q) by the continued fraction (Numerical Recipes 6.4), valid where z is below about the mean. */
+    private static double logTail(double z, double p, double q) {
+        ContinuedFraction fraction = new ContinuedFraction() {
+            @Override
+            protected double getB(int n, double v) {
+                if (n % 2 == 0) {
+                    double m = n / 2.0;
+                    return (m * (q - m) * v) / ((p + (2 * m) - 1) * (p + (2 * m)));
+                }
+                double m = (n - 1) / 2.0;
+                return -((p + m) * (p + q + m) * v) / ((p + (2 * m)) * (p + (2 * m) + 1));
+            }
+
+            @Override
+            protected double getA(int n, double v) {
+                return 1.0;
+            }
+        };
+        double cf = fraction.evaluate(z, 1e-15, 100_000);
+        return p * Math.log(z) + q * Math.log1p(-z) - Math.log(p) - Beta.logBeta(p, q) - Math.log(cf);
     }
 
     /** log M(q) of the untruncated mixture against the point q; the confidence sequence is {q : M(q) < 1/alpha}. */

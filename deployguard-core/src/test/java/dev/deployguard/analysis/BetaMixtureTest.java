@@ -70,4 +70,37 @@ class BetaMixtureTest {
         assertThat(BetaMixture.excludesAtOrAbove(1_000, 9_000, many + 1e-3, 50, 50, 0.05)).isTrue();
         assertThat(BetaMixture.excludesAtOrAbove(1_000, 9_000, 0.1, 50, 50, 0.05)).isFalse();
     }
+
+    @Test
+    void logRegularizedBetaIsExactWhereTheTailIsTiny() {
+        // I_z(p, 1) = z^p and I_z(1, q) = 1 - (1-z)^q in closed form, far below double's epsilon and near 1.
+        assertThat(BetaMixture.logRegularizedBeta(0.1, 500, 1)).isCloseTo(500 * Math.log(0.1), within(1e-9));
+        assertThat(BetaMixture.logRegularizedBeta(0.9, 1, 400)).isCloseTo(Math.log1p(-Math.pow(0.1, 400)), within(1e-12));
+        assertThat(BetaMixture.logRegularizedBeta(0.2, 1, 3_000))
+                .isCloseTo(Math.log1p(-Math.exp(3_000 * Math.log(0.8))), within(1e-12));
+        // Where the value is moderate it agrees with commons-math.
+        for (double z : new double[] {0.05, 0.3, 0.5, 0.7, 0.95}) {
+            assertThat(BetaMixture.logRegularizedBeta(z, 7.5, 30))
+                    .isCloseTo(Math.log(Beta.regularizedBeta(z, 7.5, 30)), within(1e-10));
+        }
+    }
+
+    @Test
+    void eValueIsMonotoneWhereTheCountsSitFarBelowTheNull() {
+        // Cases where 1 - I_{1-z}(q, p) cancelled to noise: one more canary event lowered E, one more stable raised it.
+        long[][] counts = {{627, 22_594}, {1_433, 5_300}, {3_362, 24_119}, {1_821, 2_794}, {2_694, 39_019}};
+        double[][] settings = {{0.0603, 0.5191}, {0.3835, 0.2447}, {0.1760, 0.2512}, {0.5513, 0.6652}, {0.0822, 0.5383}};
+        for (int i = 0; i < counts.length; i++) {
+            long x = counts[i][0];
+            long y = counts[i][1];
+            double share = settings[i][0];
+            double nullShare = BetaMixture.nullShare(share, settings[i][1]);
+            double logE = BetaMixture.logEValue(x, y, nullShare, 100 * share, 100 * (1 - share));
+            assertThat(logE).as("log E(%d, %d)", x, y).isFinite();
+            assertThat(BetaMixture.logEValue(x + 1, y, nullShare, 100 * share, 100 * (1 - share)))
+                    .as("one more canary event").isGreaterThanOrEqualTo(logE);
+            assertThat(BetaMixture.logEValue(x, y + 1, nullShare, 100 * share, 100 * (1 - share)))
+                    .as("one more stable event").isLessThanOrEqualTo(logE);
+        }
+    }
 }
