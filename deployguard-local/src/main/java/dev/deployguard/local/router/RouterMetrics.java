@@ -10,13 +10,17 @@ import java.util.TreeMap;
 /**
  * What the router saw of its traffic, as served by {@code GET /admin/metrics}: per track (name and revision) the
  * counts and latency since the route table's generation took effect, and one-second windows of the last 300 s;
- * plus the requests in flight per backend.
+ * plus the requests in flight per backend; plus, apart, the tracks the table dropped within the last 300 s (a
+ * rolled-back canary), whose windows still tell what they served.
  */
-public record RouterMetrics(long generation, List<TrackMetrics> tracks, Map<String, Integer> inFlight) {
+public record RouterMetrics(long generation, List<TrackMetrics> tracks, Map<String, Integer> inFlight,
+                            List<TrackMetrics> retired) {
     public RouterMetrics {
         tracks = List.copyOf(tracks);
         inFlight = Collections.unmodifiableMap(new TreeMap<>(inFlight));
+        retired = retired == null ? List.of() : List.copyOf(retired);
     }
+
 
     /** The metrics of the track with this name, if the current table has it. */
     public Optional<TrackMetrics> track(String name) {

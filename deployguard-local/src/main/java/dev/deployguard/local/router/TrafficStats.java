@@ -18,6 +18,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class TrafficStats {
     private final Clock clock;
     private final Map<TrackKey, TrackStats> byTrack = new ConcurrentHashMap<>();
+    /**
+     * Tracks the table no longer has, kept with the time they left for as long as their windows reach back (300 s),
+     * so that whoever looks after a rollback (an incident's capture) still sees what the rolled-back track served.
+     */
+    private final Map<TrackKey, Retired> retired = new ConcurrentHashMap<>();
     private final TrackStats.Pairing pairing = new TrackStats.Pairing();
     // Never pruned: a backend removed from the table may still be draining, and the set of backends is small.
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
@@ -28,7 +33,7 @@ final class TrafficStats {
 
     /**
      * Prepares recording for a newly accepted table: stats of tracks it keeps start a new cumulative count, stats
-     * of tracks it drops are forgotten.
+     * of tracks it drops are retired (still reported apart, see {@link #metrics}) until their windows age out.
      *
      * @return the stats per track name of the table, for its snapshot
      */
@@ -39,7 +44,10 @@ final class TrafficStats {
         for (Track track : table.tracks()) {
             TrackKey key = new TrackKey(track.name(), track.revision());
             TrackStats stats = byTrack.get(key);
-            if (stats == null) {
+            if (stats == null && retired.containsKey(key)) {
+                stats = retired.remove(key).stats();
+                stats.resetCumulative();
+            } else if (stats == null) {
                 stats = new TrackStats(track.name(), track.revision(), now, pairing);
             } else {
                 stats.resetCumulative();
@@ -50,8 +58,14 @@ final class TrafficStats {
                 inFlight.computeIfAbsent(backend, b -> new AtomicInteger());
             }
         }
+        byTrack.forEach((key, stats) -> {
+            if (!kept.containsKey(key)) {
+                retired.put(key, new Retired(stats, now));
+            }
+        });
         byTrack.keySet().retainAll(kept.keySet());
         byTrack.putAll(kept);
+        pruneRetired(now);
         return byName;
     }
 
@@ -64,15 +78,27 @@ final class TrafficStats {
         for (TrackStats stats : byTrack.values()) {
             stats.roll(boundaryEpochMs);
         }
+        for (Retired r : retired.values()) {
+            r.stats().roll(boundaryEpochMs);
+        }
+        pruneRetired(boundaryEpochMs);
     }
 
-    /** The metrics of the tracks of this snapshot, in table order. */
+    private void pruneRetired(long nowEpochMs) {
+        retired.values().removeIf(r -> nowEpochMs - r.sinceEpochMs() > TrackStats.WINDOWS * 1000L);
+    }
+
+    /** The metrics of the tracks of this snapshot, in table order, and of the tracks retired within 300 s. */
     RouterMetrics metrics(RouteSnapshot snapshot, long sinceEpochMs) {
         List<TrackMetrics> tracks = new ArrayList<>();
         for (RouteSnapshot.Lane lane : snapshot.lanes()) {
             tracks.add(lane.stats().metrics(sinceEpochMs));
         }
-        return new RouterMetrics(snapshot.table().generation(), tracks, inFlight(snapshot));
+        List<TrackMetrics> gone = new ArrayList<>();
+        for (Retired r : retired.values()) {
+            gone.add(r.stats().metrics(sinceEpochMs));
+        }
+        return new RouterMetrics(snapshot.table().generation(), tracks, inFlight(snapshot), gone);
     }
 
     /** Requests in flight per backend: every backend of the snapshot, and any other one still draining. */
@@ -92,5 +118,8 @@ final class TrafficStats {
     }
 
     private record TrackKey(String track, int revision) {
+    }
+
+    private record Retired(TrackStats stats, long sinceEpochMs) {
     }
 }

@@ -10,7 +10,8 @@ import java.util.TreeMap;
 /**
  * The router's one-second windows in the compact form kept in {@code incident.traffic} events:
  * {@code [startEpochMs, track, revision, requests, errors, latencySumMicros, p99Micros]}, busy seconds only. The
- * router keeps 300 s per track and forgets a track when it leaves the route table, so incidents capture it.
+ * router keeps 300 s per track, also for a track that left the route table (reported as retired), and forgets
+ * them after that, so incidents capture it.
  */
 final class TrafficWindows {
     /** One second of one track. */
@@ -53,7 +54,9 @@ final class TrafficWindows {
 
     static List<List<Object>> compact(RouterMetrics m) {
         List<List<Object>> out = new ArrayList<>();
-        for (RouterMetrics.TrackMetrics t : m.tracks()) {
+        List<RouterMetrics.TrackMetrics> all = new ArrayList<>(m.tracks());
+        all.addAll(m.retired());
+        for (RouterMetrics.TrackMetrics t : all) {
             for (RouterMetrics.Window w : t.windows()) {
                 if (w.requests() > 0) {
                     out.add(new Window(w.startEpochMs(), t.track(), t.revision(), w.requests(), w.errors(),
