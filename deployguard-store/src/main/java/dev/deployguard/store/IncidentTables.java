@@ -1,7 +1,9 @@
 package dev.deployguard.store;
 
+import static dev.deployguard.store.Sql.instant;
+import static dev.deployguard.store.Sql.time;
+
 import dev.deployguard.error.DeployGuardException;
-import dev.deployguard.error.ExitCode;
 import dev.deployguard.incident.Incident;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -9,8 +11,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -150,33 +150,8 @@ final class IncidentTables {
                 rs.getString("closed_by"), rs.getString("resolution"));
     }
 
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
+    private <T> T tx(Sql.Work<T> work) {
+        return Sql.tx(dataSource, work);
     }
 
-    private <T> T tx(Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new DeployGuardException(ExitCode.FAILURE, "state database error: " + e.getMessage(), e);
-        }
-    }
-
-    private static OffsetDateTime time(Instant i) {
-        return i.atOffset(ZoneOffset.UTC);
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
-    }
 }

@@ -1,5 +1,8 @@
 package dev.deployguard.store;
 
+import static dev.deployguard.store.Sql.instant;
+import static dev.deployguard.store.Sql.time;
+
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deployguard.error.DeployGuardException;
@@ -23,8 +26,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -648,25 +649,8 @@ public final class JdbcStore implements Store {
 
     // --- plumbing ---------------------------------------------------------------------------------------------
 
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    private <T> T tx(Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new DeployGuardException(ExitCode.FAILURE, "state database error: " + e.getMessage(), e);
-        }
+    private <T> T tx(Sql.Work<T> work) {
+        return Sql.tx(dataSource, work);
     }
 
     private static void delete(Connection c, String sql, Object... args) throws SQLException {
@@ -678,14 +662,6 @@ public final class JdbcStore implements Store {
         }
     }
 
-    private static OffsetDateTime time(Instant i) {
-        return i.atOffset(ZoneOffset.UTC);
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
-    }
 
     private String write(Object value) {
         try {
