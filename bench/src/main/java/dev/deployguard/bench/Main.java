@@ -11,7 +11,8 @@ public final class Main {
             "detection", "dev.deployguard.bench.detection.DetectionBench",
             "k8s-scale", "dev.deployguard.bench.kubernetes.ScaleBench",
             "k8s-rollback", "dev.deployguard.bench.kubernetes.RollbackBench",
-            "checklist", "dev.deployguard.bench.checklist.ChecklistBench");
+            "checklist", "dev.deployguard.bench.checklist.ChecklistBench",
+            "rollback", "dev.deployguard.bench.controlplane.RollbackBench");
 
     private Main() {
     }

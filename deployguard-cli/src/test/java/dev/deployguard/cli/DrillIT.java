@@ -69,9 +69,7 @@ class DrillIT {
         h.startServer();
         Path junit = dir.resolve("drill.xml");
 
-        long t0 = System.nanoTime();
         Harness.Run run = h.cli("drill", "demo", "-o", "json", "--junit-file", junit.toString());
-        long millis = Duration.ofNanos(System.nanoTime() - t0).toMillis();
 
         assertThat(run.exit()).as(run.err() + run.out()).isZero();
         JsonNode report = run.json();
@@ -90,10 +88,11 @@ class DrillIT {
                 .containsExactly("SUPERSEDED", "ROLLED_BACK", "DEPLOYED");
         String xml = Files.readString(junit);
         assertThat(xml).contains("tests=\"7\"", "failures=\"0\"", "name=\"roll back\"", "state restored to baseline");
-        System.out.println("drill duration (demo app, 2 instances, v1 -> v2 -> v1): " + millis + " ms wall clock, "
+        // How long it took is the drill benchmark's business (bench/run drill, docs/benchmarks.md); here it is only
+        // reported, with each step's share.
+        assertThat(report.path("durationMillis").isIntegralNumber()).isTrue();
+        System.out.println("drill duration (demo app, 2 instances, v1 -> v2 -> v1): "
                 + report.path("durationMillis").asLong() + " ms in the control plane; steps: " + stepMillis(report));
-        // The target is < 20 s on an idle machine (docs/drills.md has the figure); this bound only catches a hang.
-        assertThat(millis).isLessThan(60_000);
 
         // The second drill starts from v1 serving: the table output shows every field the same.
         Harness.Run again = h.cli("drill", "demo");

@@ -1,6 +1,7 @@
 package dev.deployguard.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.deployguard.local.load.SteadyTraffic;
@@ -11,11 +12,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -62,6 +65,7 @@ class IncidentIT {
     }
 
     @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a hang, not speed
     void anAutomaticRollbackOpensAnIncidentWhoseReportMatchesTheEvents() throws Exception {
         try (var endpoints = new NotificationEndpoints()) {
             h = new Harness(dir, "v2:errorRate=0.2", 1);
@@ -73,10 +77,10 @@ class IncidentIT {
                         - {type: webhook, url: "%s", tokenEnv: HOOK_TOKEN}
                         - {type: slack, urlEnv: SLACK_URL}
                         - {type: webhook, url: "%s"}
-                      timeout: 3s
+                      timeout: 1m
                       retries: 1
                       backoff: 100ms
-                    """.formatted(endpoints.recorderUrl("/hook"), endpoints.hangingUrl()) + DrillIT.SKIP_PORTS_CHECK);
+                    """.formatted(endpoints.recorderUrl("/hook"), endpoints.holderUrl()) + DrillIT.SKIP_PORTS_CHECK);
             h.startServer();
             h.ok("deploy", "demo", "--version", "v1");
             JsonNode incident;
@@ -130,11 +134,15 @@ class IncidentIT {
             assertThat(Long.parseLong(after.group(1))).as("requests after the rollback in %s", report).isPositive();
             assertThat(Long.parseLong(after.group(2))).as("errors after the rollback").isZero();
 
-            // A hanging notification target (3 s per attempt) did not hold up the switch after the failing verdict.
-            assertThat(Duration.between(at(fail), at(rollback))).isLessThan(Duration.ofSeconds(3));
-            assertThat(endpoints.hangingConnections()).isPositive();
-            Harness.await(Duration.ofSeconds(30), () -> events().stream().anyMatch(kind("notification.failed")));
-            Harness.await(Duration.ofSeconds(10), () -> endpoints.received.stream()
+            // A target that holds every notification it gets (until the test lets it answer, below) did not hold up
+            // the automatic rollback: it happened while the target had answered nothing. Had the rollout waited for
+            // its notifications (1 min per attempt here, two attempts, for every rollout.started and verdict
+            // notification), there would have been no incident within the wait above.
+            Harness.await(Duration.ofSeconds(60), () -> endpoints.held.stream()
+                    .anyMatch(r -> r.body().contains("\"kind\":\"rollout.started\"")));
+            assertThat(endpoints.answeredByHolder()).isZero();
+            endpoints.release();
+            Harness.await(Duration.ofSeconds(60), () -> endpoints.received.stream()
                     .anyMatch(r -> r.body().contains("incident.closed")));
             List<String> hookKinds = endpoints.received.stream().filter(r -> r.path().equals("/hook"))
                     .map(r -> r.body().replaceAll(".*\"kind\":\"([^\"]+)\".*", "$1")).toList();
@@ -145,9 +153,8 @@ class IncidentIT {
             assertThat(endpoints.received.stream().filter(r -> r.path().startsWith("/slack/"))
                     .map(NotificationEndpoints.Received::body))
                     .anyMatch(b -> b.startsWith("{\"text\":\"[demo] rollback.automatic: all traffic back on revision 1"));
-            String all = h.ok("events", "demo", "-o", "json").out();
-            assertThat(all).contains("webhook http://127.0.0.1:" + endpoints.hangingUrl().split(":")[2]
-                    .replace("/hook", "")).doesNotContain(TOKEN, SLACK_SECRET);
+            assertThat(events()).noneMatch(kind("notification.failed"));
+            assertThat(h.ok("events", "demo", "-o", "json").out()).doesNotContain(TOKEN, SLACK_SECRET);
         }
     }
 
@@ -162,8 +169,14 @@ class IncidentIT {
         return kinds;
     }
 
+    /**
+     * One target holds the notification of the rollback's start until the test lets it answer, which the test does
+     * only once the rollback has returned: a rollback that waited for its notifications would not return before the
+     * notifier gave up (2 × 1 min; the bound on the call turns that into a failure; nothing here measures how long
+     * the switch took).
+     */
     @Test
-    void notificationTargetsThatAreDownOrHangNeverDelayAManualRollback() throws Exception {
+    void notificationTargetsThatAreDownOrHoldTheRequestNeverDelayAManualRollback() throws Exception {
         try (var endpoints = new NotificationEndpoints()) {
             h = new Harness(dir, "", 1);
             h.writeSpec("", 1, Harness.java(), "127.0.0.1:" + h.listen, """
@@ -171,34 +184,38 @@ class IncidentIT {
                       targets:
                         - {type: webhook, url: "%s"}
                         - {type: slack, url: "%s"}
-                      timeout: 5s
+                      timeout: 1m
                       retries: 1
                       backoff: 100ms
-                    """.formatted(endpoints.downUrl(), endpoints.hangingUrl()) + DrillIT.SKIP_PORTS_CHECK);
+                    """.formatted(endpoints.holderUrl(), endpoints.downUrl()) + DrillIT.SKIP_PORTS_CHECK);
             h.startServer();
             h.ok("deploy", "demo", "--version", "v1");
             h.ok("deploy", "demo", "--version", "v2");
 
-            Harness.Run rollback = h.ok("rollback", "demo", "-o", "json");
+            // Waiting for the held notification would take two attempts of 1 min each: the bound is below that and
+            // far above any rollback (a few seconds, tens on a saturated machine).
+            Harness.Run rollback = assertTimeoutPreemptively(Duration.ofSeconds(100),
+                    () -> h.ok("rollback", "demo", "-o", "json"), "the rollback waited for its notifications");
 
+            assertThat(h.get()).isEqualTo("hello from demo v1");
             JsonNode result = rollback.json();
-            assertThat(result.path("switchMillis").asLong()).isLessThan(1000);
+            assertThat(result.path("switchMillis").isIntegralNumber()).as(result.toString()).isTrue();
             List<JsonNode> events = events();
             JsonNode started = first(events, kind("rollback.started"));
-            JsonNode switched = events.stream().filter(kind("traffic.switched"))
-                    .filter(e -> e.path("id").asLong() > started.path("id").asLong()).findFirst().orElseThrow();
-            // Each notification of rollback.started takes 5 s per attempt to fail on the hanging target.
-            assertThat(Duration.between(at(started), at(switched))).isLessThan(Duration.ofSeconds(5));
-            assertThat(h.get()).isEqualTo("hello from demo v1");
+            assertThat(events).anyMatch(kind("traffic.switched").and(e -> e.path("id").asLong()
+                    > started.path("id").asLong()));
+            Harness.await(Duration.ofSeconds(60), () -> endpoints.held.stream()
+                    .anyMatch(r -> r.body().contains("\"kind\":\"rollback.started\"")));
+            assertThat(endpoints.answeredByHolder()).as("held until released").isZero();
+            endpoints.release();
 
-            Harness.await(Duration.ofSeconds(40), () -> events().stream().filter(kind("notification.failed"))
-                    .map(e -> e.path("message").asText()).filter(m -> m.contains("rollback.started")).count() == 2);
+            Harness.await(Duration.ofSeconds(60), () -> events().stream().filter(kind("notification.failed"))
+                    .map(e -> e.path("message").asText()).anyMatch(m -> m.contains("rollback.started")));
             List<String> failures = events().stream().filter(kind("notification.failed"))
                     .map(e -> e.path("message").asText()).filter(m -> m.contains("rollback.started")).toList();
-            assertThat(failures).anySatisfy(m -> assertThat(m).contains("webhook http://127.0.0.1:"
-                    + endpoints.downPort, "2 attempt(s)", "unreachable (ConnectException)"));
-            assertThat(failures).anySatisfy(m -> assertThat(m).contains("slack http://127.0.0.1:", "2 attempt(s)",
-                    "no answer within 5000 ms").doesNotContain("/hook"));
+            assertThat(failures).singleElement().asString().contains("slack http://127.0.0.1:" + endpoints.downPort,
+                    "2 attempt(s)", "unreachable (ConnectException)").doesNotContain("/hook");
+            assertThat(endpoints.answeredByHolder()).isPositive();
         }
     }
 

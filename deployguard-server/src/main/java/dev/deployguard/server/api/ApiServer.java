@@ -1,6 +1,5 @@
 package dev.deployguard.server.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deployguard.check.ChecklistJson;
 import dev.deployguard.error.DeployGuardException;
@@ -20,6 +19,7 @@ import dev.deployguard.server.drill.DrillApi;
 import dev.deployguard.server.incident.IncidentApi;
 import dev.deployguard.spec.Durations;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,6 +50,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 public final class ApiServer implements AutoCloseable {
     private static final Pattern APP_PATH = Pattern.compile("/api/apps/([^/]+)(/[a-z]+)?");
+    /** The largest request body read (1 MiB): every body the API takes is a few fields of text. */
+    static final int MAX_BODY = 1 << 20;
+    private static final long MAX_DRAINED = 16L << 20;
 
     private final ControlPlane cp;
     private final ObjectMapper json = Json.mapper();
@@ -146,7 +149,7 @@ public final class ApiServer implements AutoCloseable {
             m.put("leader", e.leader());
             send(response, callback, 503, m);
         } catch (DeployGuardException e) {
-            int status = switch (e.exitCode()) {
+            int status = e instanceof BodyTooLarge ? 413 : switch (e.exitCode()) {
                 case BAD_INPUT -> 400;
                 case NOT_FOUND -> 404;
                 case BUSY -> 409;
@@ -185,7 +188,7 @@ public final class ApiServer implements AutoCloseable {
         }
         if (IncidentApi.serves(path)) {
             return new IncidentApi(cp.incidents()).route(method, path, query.getValue("app"),
-                    method.equals("POST") ? body(request) : null, actor);
+                    method.equals("POST") ? body(request, method + " " + path) : null, actor);
         }
         Matcher m = APP_PATH.matcher(path);
         if (!m.matches()) {
@@ -199,25 +202,22 @@ public final class ApiServer implements AutoCloseable {
                 return answer;
             }
         }
+        String endpoint = method + " " + path;
         return switch (method + " " + action) {
             case "GET /status", "GET " -> status(app);
             case "GET /history" -> Map.of("app", app, "releases", history(app));
             case "GET /events" -> events(app, query);
             case "GET /metrics" -> cp.routers().client(app).metrics();
             case "GET /logs" -> logs(app, query);
-            case "POST /deploy" -> {
-                JsonNode b = body(request);
-                Duration timeout = b.hasNonNull("timeout") ? duration(b.get("timeout").asText(), "timeout") : null;
-                var req = new Deployer.DeployRequest(app, text(b, "version"), text(b, "changeCause"),
-                        b.path("atomic").asBoolean(false), timeout, actor, b.path("skipChecks").asBoolean(false));
-                yield result(cp.deployer().deploy(req));
+            case "POST /deploy" -> result(cp.deployer().deploy(deployRequest(app, body(request, endpoint), actor)));
+            case "POST /check" -> {
+                String version = body(request, endpoint).allowOnly("version").string("version");
+                yield ChecklistJson.toJson(cp.checks().checklists().run(cp.specs().app(app), version));
             }
-            case "POST /check" -> ChecklistJson.toJson(cp.checks().checklists().run(cp.specs().app(app),
-                    text(body(request), "version")));
             case "POST /promote", "POST /abort", "POST /pause", "POST /resume" -> {
-                JsonNode b = body(request);
+                JsonBody b = body(request, endpoint).allowOnly("full");
                 var cmd = switch (action) {
-                    case "/promote" -> b.path("full").asBoolean(false) ? RolloutEngine.Command.PROMOTE_FULL
+                    case "/promote" -> b.bool("full", false) ? RolloutEngine.Command.PROMOTE_FULL
                             : RolloutEngine.Command.PROMOTE;
                     case "/abort" -> RolloutEngine.Command.ABORT;
                     case "/pause" -> RolloutEngine.Command.PAUSE;
@@ -227,18 +227,10 @@ public final class ApiServer implements AutoCloseable {
                 Rollout r = cp.rollouts().command(app, cmd, actor);
                 yield Map.of("rollout", r, "message", describe(r));
             }
-            case "POST /drill" -> cp.drills().run(DrillApi.request(app, body(request)), actor);
+            case "POST /drill" -> cp.drills().run(DrillApi.request(app, body(request, endpoint)), actor);
             case "POST /rollback" -> {
-                JsonNode b = body(request);
-                Integer to = null;
-                if (b.hasNonNull("toRevision")) {
-                    if (!b.get("toRevision").canConvertToInt() || b.get("toRevision").asInt() < 1) {
-                        throw DeployGuardException.badInput("toRevision must be a positive integer, got "
-                                + b.get("toRevision"));
-                    }
-                    to = b.get("toRevision").asInt();
-                }
-                yield result(cp.deployer().rollback(app, to, text(b, "changeCause"), actor));
+                JsonBody b = body(request, endpoint).allowOnly("toRevision", "changeCause");
+                yield result(cp.deployer().rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor));
             }
             default -> throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
         };
@@ -263,23 +255,12 @@ public final class ApiServer implements AutoCloseable {
         return switch (call) {
             case "GET /status", "GET " -> k.status(app);
             case "GET /history" -> Map.of("app", app, "releases", k.history(app));
-            case "POST /deploy" -> {
-                JsonNode b = body(request);
-                Duration timeout = b.hasNonNull("timeout") ? duration(b.get("timeout").asText(), "timeout") : null;
-                yield result(k.deploy(new Deployer.DeployRequest(app, text(b, "version"), text(b, "changeCause"),
-                        b.path("atomic").asBoolean(false), timeout, actor, b.path("skipChecks").asBoolean(false))));
-            }
+            case "POST /deploy" -> result(k.deploy(deployRequest(app, body(request, "POST /api/apps/" + app
+                    + "/deploy"), actor)));
             case "POST /rollback" -> {
-                JsonNode b = body(request);
-                Integer to = null;
-                if (b.hasNonNull("toRevision")) {
-                    if (!b.get("toRevision").canConvertToInt() || b.get("toRevision").asInt() < 1) {
-                        throw DeployGuardException.badInput("toRevision must be a positive integer, got "
-                                + b.get("toRevision"));
-                    }
-                    to = b.get("toRevision").asInt();
-                }
-                yield result(k.rollback(app, to, text(b, "changeCause"), actor));
+                JsonBody b = body(request, "POST /api/apps/" + app + "/rollback").allowOnly("toRevision",
+                        "changeCause");
+                yield result(k.rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor));
             }
             default -> null;
         };
@@ -428,25 +409,54 @@ public final class ApiServer implements AutoCloseable {
         return a.length() > 128 ? a.substring(0, 128) : a;
     }
 
-    private JsonNode body(Request request) throws IOException {
-        String text = Content.Source.asString(request, StandardCharsets.UTF_8);
-        if (text == null || text.isBlank()) {
-            return json.createObjectNode();
-        }
-        try {
-            JsonNode n = json.readTree(text);
-            if (!n.isObject()) {
-                throw DeployGuardException.badInput("request body must be a JSON object");
+    private static Deployer.DeployRequest deployRequest(String app, JsonBody b, String actor) {
+        b.allowOnly("version", "changeCause", "atomic", "timeout", "skipChecks");
+        return new Deployer.DeployRequest(app, b.string("version"), b.string("changeCause"), b.bool("atomic", false),
+                b.duration("timeout"), actor, b.bool("skipChecks", false));
+    }
+
+    /**
+     * The request's JSON object, read up to {@link #MAX_BODY} bytes: a larger body is refused (413) before it is
+     * read in full, so a runaway client cannot fill the control plane's memory.
+     */
+    private static JsonBody body(Request request, String endpoint) throws IOException {
+        long declared = request.getLength();
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            if (declared > MAX_BODY) {
+                drain(in);
+                throw new BodyTooLarge(endpoint, declared + " bytes");
             }
-            return n;
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw DeployGuardException.badInput("malformed JSON body: " + e.getOriginalMessage());
+            byte[] bytes = in.readNBytes(MAX_BODY + 1);
+            if (bytes.length > MAX_BODY) {
+                drain(in);
+                throw new BodyTooLarge(endpoint, "more than " + MAX_BODY + " bytes");
+            }
+            return JsonBody.parse(new String(bytes, StandardCharsets.UTF_8), endpoint);
         }
     }
 
-    private static String text(JsonNode b, String field) {
-        JsonNode n = b.get(field);
-        return n == null || n.isNull() ? null : n.asText();
+    /**
+     * Reads and drops the rest of a refused body (up to {@link #MAX_DRAINED}): a server that closes a connection with
+     * unread data makes the kernel reset it, and the client sees a broken connection instead of the 413 and its
+     * message. Beyond that much, the connection is closed anyway.
+     */
+    private static void drain(InputStream in) throws IOException {
+        byte[] sink = new byte[64 * 1024];
+        long left = MAX_DRAINED;
+        int n;
+        while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) >= 0) {
+            left -= n;
+        }
+    }
+
+    /** A request body over the limit: bad input, answered with 413. */
+    private static final class BodyTooLarge extends DeployGuardException {
+        private static final long serialVersionUID = 1L;
+
+        BodyTooLarge(String endpoint, String size) {
+            super(ExitCode.BAD_INPUT, "the body of " + endpoint + " is too large (" + size + "); the API takes at most "
+                    + MAX_BODY / 1024 + " KiB per request (notes and titles are clipped far below that)");
+        }
     }
 
     private static Duration duration(String text, String what) {

@@ -1,10 +1,8 @@
 package dev.deployguard.server.drill;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.server.api.JsonBody;
 import dev.deployguard.spec.DrillSpec;
-import dev.deployguard.spec.Durations;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,27 +11,25 @@ public final class DrillApi {
     private DrillApi() {
     }
 
-    public static DrillRequest request(String app, JsonNode body) {
-        List<String> versions = new ArrayList<>();
-        body.path("versions").forEach(v -> versions.add(v.asText()));
+    public static DrillRequest request(String app, JsonBody body) {
+        body.allowOnly("versions", "probes", "timeout");
+        List<String> versions = body.strings("versions");
+        if (!versions.isEmpty() && versions.size() != 2) {
+            throw DeployGuardException.badInput("'versions' must name two versions, the baseline and the candidate,"
+                    + " e.g. [\"v1\", \"v2\"]; got " + versions.size() + " (" + String.join(", ", versions) + ")");
+        }
         List<DrillSpec.Probe> probes = new ArrayList<>();
-        for (JsonNode p : body.path("probes")) {
-            String path = p.path("path").asText("");
-            int status = p.path("expectStatus").asInt(200);
-            if (!path.startsWith("/") || status < 100 || status > 599) {
+        for (JsonBody p : body.objects("probes")) {
+            p.allowOnly("path", "expectStatus");
+            String path = p.string("path");
+            Integer status = p.integer("expectStatus", 100);
+            int expect = status == null ? 200 : status;
+            if (path == null || !path.startsWith("/") || expect > 599) {
                 throw DeployGuardException.badInput("probe " + p + ": expected a path starting with '/' and an HTTP"
-                        + " status 100..599, e.g. --probe /health");
+                        + " status 100..599, e.g. {\"path\": \"/health\", \"expectStatus\": 200}");
             }
-            probes.add(new DrillSpec.Probe(path, status));
+            probes.add(new DrillSpec.Probe(path, expect));
         }
-        Duration timeout = null;
-        if (body.hasNonNull("timeout")) {
-            try {
-                timeout = Durations.parse(body.get("timeout").asText());
-            } catch (IllegalArgumentException e) {
-                throw DeployGuardException.badInput("timeout: " + e.getMessage());
-            }
-        }
-        return new DrillRequest(app, versions, probes, timeout);
+        return new DrillRequest(app, versions, probes, body.duration("timeout"));
     }
 }

@@ -1,8 +1,8 @@
 package dev.deployguard.server.incident;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.incident.Incident;
+import dev.deployguard.server.api.JsonBody;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -31,12 +31,15 @@ public final class IncidentApi {
      * @param body the request's JSON object for POST (never null then), else null
      * @param app the {@code app} query parameter, or null
      */
-    public Object route(String method, String path, String app, JsonNode body, String actor) {
+    public Object route(String method, String path, String app, JsonBody body, String actor) {
         if (path.equals("/api/incidents")) {
             return switch (method) {
                 case "GET" -> Map.of("incidents", incidents.list(app));
-                case "POST" -> incidents.open(text(body, "app", true), text(body, "title", false),
-                        text(body, "severity", false), actor);
+                case "POST" -> {
+                    body.allowOnly("app", "title", "severity");
+                    yield incidents.open(body.requiredString("app", "\"web\""), body.string("title"),
+                            body.string("severity"), actor);
+                }
                 default -> throw notFound(method, path);
             };
         }
@@ -54,11 +57,11 @@ public final class IncidentApi {
                 yield out;
             }
             case "POST /notes" -> {
-                incidents.note(id, text(body, "text", false), actor);
+                incidents.note(id, body.allowOnly("text").string("text"), actor);
                 yield Map.of("incident", incidents.get(id), "message", "note added to incident " + id);
             }
             case "POST /close" -> {
-                Incident closed = incidents.close(id, text(body, "resolution", false), actor);
+                Incident closed = incidents.close(id, body.allowOnly("resolution").string("resolution"), actor);
                 yield Map.of("incident", closed, "message", "incident " + id + " closed after "
                         + Incidents.human(closed.duration(closed.closedAt())));
             }
@@ -78,17 +81,6 @@ public final class IncidentApi {
             throw DeployGuardException.badInput("incident id must be a positive number, got '" + text
                     + "' (see: deployguard incident list)");
         }
-    }
-
-    private static String text(JsonNode body, String field, boolean required) {
-        JsonNode n = body == null ? null : body.get(field);
-        if (n == null || n.isNull()) {
-            if (required) {
-                throw DeployGuardException.badInput("'" + field + "' is required");
-            }
-            return null;
-        }
-        return n.asText();
     }
 
     private static DeployGuardException notFound(String method, String path) {

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +25,7 @@ class WebhookCallerTest {
     final AtomicInteger calls = new AtomicInteger();
     final List<String> bodies = new CopyOnWriteArrayList<>();
     volatile int failFirst;
+    final CountDownLatch over = new CountDownLatch(1);
 
     @BeforeEach
     void start() throws Exception {
@@ -39,7 +42,8 @@ class WebhookCallerTest {
         server.createContext("/slow", ex -> {
             calls.incrementAndGet();
             try {
-                Thread.sleep(2_000);
+                // Answers only when the test is over: the caller's timeout is the only way out, however slow the machine.
+                over.await(60, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -52,6 +56,7 @@ class WebhookCallerTest {
 
     @AfterEach
     void stop() {
+        over.countDown();
         server.stop(0);
     }
 

@@ -160,12 +160,11 @@ class WebSourceTest {
 
     @Test
     void timeoutIsAMissingWindow() {
-        long before = System.nanoTime();
+        // /slow holds the request until the class is done (or 10 s): an answer would not be a missing window.
         WindowObservation w = source("/slow", "$.canary.errors", Duration.ofMillis(300)).window(START, END);
 
         assertThat(w.isMissing()).isTrue();
         assertThat(w.sourceError()).contains("timed out after 300 ms");
-        assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.deployguard.supplychain.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -97,15 +98,14 @@ class RegistryClientTest {
     void aRegistryThatNeverAnswersIsUnreachableWithinTheTimeout() throws Exception {
         try (var silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             var client = new RegistryClient(Duration.ofMillis(300), h -> true);
-            long t0 = System.nanoTime();
-            assertThatThrownBy(() -> client.ping("127.0.0.1:" + silent.getLocalPort()))
+            // The message says the client's own 300 ms bound ended it; the outer bound only turns a hang into a failure.
+            assertTimeoutPreemptively(Duration.ofMinutes(1), () -> assertThatThrownBy(
+                    () -> client.ping("127.0.0.1:" + silent.getLocalPort()))
                     .isInstanceOfSatisfying(RegistryException.class, e -> {
                         assertThat(e.kind()).isEqualTo(RegistryException.Kind.UNREACHABLE);
                         // Connected at the kernel's accept queue; on a loaded machine the connect itself may time out.
                         assertThat(e.getMessage()).matches(".*(no answer|no connection) within 300 ms");
-                    });
-            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("bounded, not hanging")
-                    .isLessThan(Duration.ofSeconds(15));
+                    }));
         }
     }
 
