@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 @EnableKubernetesMockClient(crud = true)
 class PodStatusCheckTest {
-    static final CheckContext CONTEXT = new CheckContext(null, "1.4.2", Duration.ofSeconds(5), Clock.systemUTC(),
+    static final CheckContext CONTEXT = new CheckContext(null, "1.4.2", Duration.ofSeconds(30), Clock.systemUTC(),
             null);
     static final CheckContext ONE_SECOND = new CheckContext(null, "1.4.2", Duration.ofSeconds(1), Clock.systemUTC(),
             null);
