@@ -262,7 +262,7 @@ public final class ApiServer implements AutoCloseable {
         var k = cp.kubernetes();
         return switch (call) {
             case "GET /status", "GET " -> k.status(app);
-            case "GET /history" -> Map.of("app", app, "releases", k.history(app));
+            case "GET /history" -> k.historyAnswer(app);
             case "POST /deploy" -> {
                 JsonNode b = body(request);
                 Duration timeout = b.hasNonNull("timeout") ? duration(b.get("timeout").asText(), "timeout") : null;
