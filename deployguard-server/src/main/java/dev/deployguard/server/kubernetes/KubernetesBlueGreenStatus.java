@@ -62,8 +62,8 @@ final class KubernetesBlueGreenStatus {
     /**
      * The status answer: {@code serving} (the active slot's release), {@code kubernetes} (Services, slots, the app's
      * own Deployment), {@code rollout} and {@code lock} from the store. A cluster that cannot be read gives
-     * {@code kubernetes.error}, {@code kubernetes.exitCode} and {@code kubernetes.reachable: false} (when it did not
-     * answer at all) instead of slots, and {@code serving} as the store's rollouts have it.
+     * {@code kubernetes.error}, {@code kubernetes.exitCode}, and {@code kubernetes.reachable: false} when it did not
+     * answer at all, instead of slots, and {@code serving} as the store's rollouts have it.
      *
      * @param ownHistory the app's own Deployment's revisions (as {@code history} lists them for any Deployment)
      */
@@ -283,7 +283,9 @@ final class KubernetesBlueGreenStatus {
     }
 
     private static void unreadable(Map<String, Object> kube, DeployGuardException e) {
-        kube.put("reachable", e.exitCode() != ExitCode.UNREACHABLE);
+        if (e.exitCode() == ExitCode.UNREACHABLE) {
+            kube.put("reachable", false);
+        }
         kube.put("error", e.getMessage());
         kube.put("exitCode", e.exitCode().code());
     }
