@@ -1,6 +1,10 @@
 package dev.deployguard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,11 +33,27 @@ final class HistoryCommand implements Callable<Integer> {
     }
 
     static String table(JsonNode r) {
-        var t = new Table("REVISION", "VERSION", "STATUS", "CHANGE-CAUSE", "WHEN", "WHO");
+        // Blue/green on Kubernetes: which revision each slot runs, and what the slot is for now.
+        Map<Integer, List<String>> slots = new HashMap<>();
+        for (JsonNode s : r.path("slots")) {
+            if (s.path("revision").isInt()) {
+                slots.computeIfAbsent(s.path("revision").asInt(), k -> new ArrayList<>())
+                        .add(s.path("slot").asText() + " (" + s.path("role").asText() + ")");
+            }
+        }
+        boolean withSlots = !r.path("slots").isEmpty();
+        var t = withSlots ? new Table("REVISION", "VERSION", "STATUS", "SLOT", "CHANGE-CAUSE", "WHEN", "WHO")
+                : new Table("REVISION", "VERSION", "STATUS", "CHANGE-CAUSE", "WHEN", "WHO");
         for (JsonNode rel : r.path("releases")) {
-            t.row(rel.path("revision").asInt(), rel.path("version").asText(), rel.path("status").asText(),
-                    rel.path("changeCause").isNull() ? "" : rel.path("changeCause").asText(),
-                    Output.when(rel.path("createdAt")), rel.path("actor").asText());
+            List<Object> row = new ArrayList<>(List.of(rel.path("revision").asInt(), rel.path("version").asText(),
+                    rel.path("status").asText()));
+            if (withSlots) {
+                row.add(String.join(", ", slots.getOrDefault(rel.path("revision").asInt(), List.of())));
+            }
+            row.add(rel.path("changeCause").isNull() ? "" : rel.path("changeCause").asText());
+            row.add(Output.when(rel.path("createdAt")));
+            row.add(rel.path("actor").asText());
+            t.row(row.toArray());
         }
         return t.toString();
     }

@@ -1,6 +1,8 @@
 package dev.deployguard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,25 +58,38 @@ final class StatusCommand implements Callable<Integer> {
         JsonNode r = app == null ? api.get("/api/apps") : api.get("/api/apps/" + ApiClient.enc(app) + "/status");
         if (out.json()) {
             System.out.println(Output.pretty(r));
-            return 0;
-        }
-        if (app == null) {
+        } else if (app == null) {
             for (JsonNode a : r.path("apps")) {
                 print(a);
             }
         } else {
             print(r);
         }
-        return 0;
+        return app == null ? 0 : clusterExitCode(r);
+    }
+
+    /** What the store knows was printed; a cluster that could not be read still decides the exit code. */
+    static int clusterExitCode(JsonNode status) {
+        JsonNode code = status.path("kubernetes").path("exitCode");
+        return code.isInt() ? code.asInt() : 0;
     }
 
     private static void print(JsonNode s) {
         JsonNode serving = s.path("serving");
-        System.out.println("app " + s.path("app").asText() + ": " + (serving.isNull() || serving.isMissingNode()
-                ? "nothing serving" : "revision " + serving.path("revision").asInt() + " ("
-                + serving.path("version").asText() + ") DEPLOYED " + Output.when(serving.path("createdAt"))));
         JsonNode k8s = s.path("kubernetes");
-        if (k8s.isObject()) {
+        boolean unread = k8s.has("error");
+        System.out.println("app " + s.path("app").asText() + ": " + (serving.isNull() || serving.isMissingNode()
+                ? (unread ? "serving unknown (the cluster was not read)" : "nothing serving")
+                : unread ? "revision " + serving.path("revision").asInt() + " DEPLOYED according to the store"
+                + " (the cluster was not read)"
+                : "revision " + serving.path("revision").asInt() + " ("
+                + serving.path("version").asText() + ") DEPLOYED " + Output.when(serving.path("createdAt"))));
+        if (s.has("error")) {
+            System.out.println("  error: " + s.path("error").asText());
+        }
+        if ("blueGreen".equals(k8s.path("strategy").asText())) {
+            printSlots(k8s);
+        } else if (k8s.isObject()) {
             System.out.println("  kubernetes: deployment " + k8s.path("namespace").asText() + "/"
                     + k8s.path("deployment").asText() + ", " + k8s.path("availableReplicas").asInt() + "/"
                     + k8s.path("replicas").asInt() + " available: " + k8s.path("message").asText());
@@ -91,12 +106,15 @@ final class StatusCommand implements Callable<Integer> {
                         t.path("revision").asInt(), t.path("weightBasisPoints").asInt() / 100.0, t.path("backends"));
             }
         }
-        var table = new Table("REVISION", "INSTANCE", "PID", "PORT", "ALIVE", "STARTED");
-        for (JsonNode i : s.path("instances")) {
-            table.row(i.path("revision").asInt(), i.path("index").asInt(), i.path("pid").asLong(),
-                    i.path("port").asInt(), i.path("alive").asBoolean() ? "yes" : "NO", Output.when(i.path("startedAt")));
+        if (!k8s.isObject() || !s.path("instances").isEmpty()) {
+            var table = new Table("REVISION", "INSTANCE", "PID", "PORT", "ALIVE", "STARTED");
+            for (JsonNode i : s.path("instances")) {
+                table.row(i.path("revision").asInt(), i.path("index").asInt(), i.path("pid").asLong(),
+                        i.path("port").asInt(), i.path("alive").asBoolean() ? "yes" : "NO",
+                        Output.when(i.path("startedAt")));
+            }
+            System.out.print(table.toString().indent(2));
         }
-        System.out.print(table.toString().indent(2));
         JsonNode ro = s.path("rollout");
         if (!ro.isNull() && !ro.isMissingNode()) {
             System.out.println("  rollout " + ro.path("id").asLong() + " (" + ro.path("kind").asText() + "): revision "
@@ -115,5 +133,55 @@ final class StatusCommand implements Callable<Integer> {
         if (!lock.isNull() && !lock.isMissingNode()) {
             System.out.println("  busy: " + lock.path("operation").asText() + " by " + lock.path("actor").asText());
         }
+    }
+
+    /** Blue/green on Kubernetes: which slot each Service selects and what each slot runs, as Argo Rollouts shows it. */
+    private static void printSlots(JsonNode k) {
+        String ns = k.path("namespace").asText();
+        if (k.has("error")) {
+            System.out.println("  kubernetes: blue/green behind Service " + ns + "/" + k.path("service").asText()
+                    + "; " + (k.path("reachable").asBoolean(true) ? "the cluster could not be read"
+                    : "the cluster is unreachable") + ": " + k.path("error").asText());
+            return;
+        }
+        if (k.path("activeSlot").isNull()) {
+            System.out.println("  kubernetes: blue/green behind Service " + ns + "/" + k.path("service").asText()
+                    + ", which selects no slot yet: deployment " + ns + "/" + k.path("deployment").asText()
+                    + " serves (the first deploy moves it into slot blue)"
+                    + (k.has("replicas") ? ", " + k.path("availableReplicas").asInt() + "/"
+                    + k.path("replicas").asInt() + " available: " + k.path("message").asText() : ""));
+        } else {
+            System.out.println("  kubernetes: blue/green, Service " + ns + "/" + k.path("service").asText()
+                    + " -> slot " + k.path("activeSlot").asText() + " (active), Service " + ns + "/"
+                    + k.path("previewService").asText() + " -> "
+                    + (k.path("previewSlot").isNull() ? "none" : "slot " + k.path("previewSlot").asText())
+                    + " (preview)");
+        }
+        if (k.path("slots").isEmpty()) {
+            return;
+        }
+        var table = new Table("SLOT", "DEPLOYMENT", "ROLE", "REVISION", "VERSION", "READY", "UP-TO-DATE",
+                "AVAILABLE", "IMAGE", "INFO");
+        for (JsonNode slot : k.path("slots")) {
+            List<String> info = new ArrayList<>();
+            if (!slot.path("selectedBy").isEmpty()) {
+                List<String> by = new ArrayList<>();
+                slot.path("selectedBy").forEach(n -> by.add(n.asText()));
+                info.add("selected by " + String.join(", ", by));
+            }
+            if (!slot.path("scaleDownAt").isNull() && !slot.path("scaleDownAt").isMissingNode()) {
+                info.add("scale-down at " + Output.when(slot.path("scaleDownAt")));
+            }
+            if (!slot.path("rolledOut").asBoolean() && slot.path("replicas").asInt() > 0) {
+                info.add("rolling out");
+            }
+            table.row(slot.path("slot").asText(), slot.path("deployment").asText(), slot.path("role").asText(),
+                    slot.path("revision").isNull() ? "?" : slot.path("revision").asText(),
+                    slot.path("version").asText(""),
+                    slot.path("readyReplicas").asInt() + "/" + slot.path("replicas").asInt(),
+                    slot.path("updatedReplicas").asInt(), slot.path("availableReplicas").asInt(),
+                    slot.path("image").asText(), String.join("; ", info));
+        }
+        System.out.print(table.toString().indent(2));
     }
 }

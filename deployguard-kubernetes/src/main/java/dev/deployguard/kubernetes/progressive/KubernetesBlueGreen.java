@@ -9,7 +9,9 @@ import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -39,7 +41,7 @@ public final class KubernetesBlueGreen {
             return this == BLUE ? GREEN : BLUE;
         }
 
-        static Optional<Slot> of(String label) {
+        public static Optional<Slot> of(String label) {
             for (Slot s : values()) {
                 if (s.label().equals(label)) {
                     return Optional.of(s);
@@ -78,13 +80,22 @@ public final class KubernetesBlueGreen {
      * moved into its first slot (see the class comment: blue must roll out before green starts); then call again.
      */
     public Optional<Slot> deploy(String container, String image, String changeCause) {
+        return deploy(container, image, changeCause, null);
+    }
+
+    /**
+     * {@link #deploy(String, String, String)} that also records on each slot it writes which of the app's
+     * revisions the slot runs ({@code stamp}; null records nothing), so status and history can name them.
+     */
+    public Optional<Slot> deploy(String container, String image, String changeCause, Stamp stamp) {
         Service service = cluster.requireService(app.service(),
                 "platform.kubernetes.service must name the Service that selects the app's pods");
         Optional<Slot> live = Slot.of(selector(service).get(Labels.SLOT));
         if (live.isEmpty()) {
             Deployment own = cluster.requireDeployment(app.deployment(),
                     "platform.kubernetes.deployment must name the app's running Deployment");
-            writeSlot(own, Slot.BLUE, own.getSpec().getTemplate(), "adopted into blue/green slot blue");
+            writeSlot(own, Slot.BLUE, own.getSpec().getTemplate(), "adopted into blue/green slot blue",
+                    stamp == null ? null : stamp.serving(), stamp == null ? null : stamp.actor());
             if (!ready(Slot.BLUE)) {
                 return Optional.empty();
             }
@@ -96,7 +107,8 @@ public final class KubernetesBlueGreen {
         Slot next = live.get().other();
         PodTemplateSpec template = Workloads.withImage(cluster.client(), base.getSpec().getTemplate(), container,
                 image, app.namespace() + "/" + base.getMetadata().getName());
-        writeSlot(base, next, template, changeCause);
+        writeSlot(base, next, template, changeCause, stamp == null ? null : stamp.next(),
+                stamp == null ? null : stamp.actor());
         Service preview = previewFor(service, next);
         cluster.createOrUpdate(preview, s -> {
             s.getSpec().setSelector(preview.getSpec().getSelector());
@@ -106,13 +118,14 @@ public final class KubernetesBlueGreen {
         return Optional.of(next);
     }
 
-    private void writeSlot(Deployment base, Slot next, PodTemplateSpec source, String changeCause) {
+    private void writeSlot(Deployment base, Slot next, PodTemplateSpec source, String changeCause, Integer revision,
+                           String actor) {
         PodTemplateSpec template = cluster.client().getKubernetesSerialization().clone(source);
         template.getMetadata().setLabels(Labels.with(template.getMetadata().getLabels(), Labels.SLOT, next.label()));
         Deployment desired = new DeploymentBuilder(cluster.client().getKubernetesSerialization().clone(base))
                 .withMetadata(new ObjectMetaBuilder().withName(slotDeployment(next)).withNamespace(app.namespace())
                         .withLabels(Labels.with(base.getMetadata().getLabels(), Labels.MANAGED_BY, "deployguard"))
-                        .withAnnotations(Map.of(Labels.CHANGE_CAUSE, changeCause))
+                        .withAnnotations(record(Map.of(), changeCause, revision, actor))
                         .build())
                 .editSpec()
                 .editSelector()
@@ -123,12 +136,56 @@ public final class KubernetesBlueGreen {
                 .withStatus(null)
                 .build();
         cluster.createOrUpdate(desired, d -> {
-            d.getMetadata().setAnnotations(Labels.with(d.getMetadata().getAnnotations(), Labels.CHANGE_CAUSE,
-                    changeCause));
+            d.getMetadata().setAnnotations(record(d.getMetadata().getAnnotations(), changeCause, revision, actor));
             d.getSpec().setReplicas(desired.getSpec().getReplicas());
             d.getSpec().setTemplate(template);
             return d;
         });
+    }
+
+    /** {@code annotations} with why the slot's template exists, and which revision of the app it is and who sent it. */
+    private static Map<String, String> record(Map<String, String> annotations, String changeCause, Integer revision,
+                                              String actor) {
+        Map<String, String> out = Labels.with(annotations, Labels.CHANGE_CAUSE, changeCause);
+        // A stale revision would name the wrong release: drop it when this write does not know the new one.
+        out.remove(Labels.REVISION);
+        out.remove(Labels.DEPLOYED_BY);
+        if (revision != null) {
+            out.put(Labels.REVISION, Integer.toString(revision));
+        }
+        if (actor != null) {
+            out.put(Labels.DEPLOYED_BY, actor);
+        }
+        return out;
+    }
+
+    /**
+     * Read-only: which slot each Service selects and what each slot's Deployment runs, for status. The app's
+     * Service must exist (NOT_FOUND otherwise); a missing preview Service or slot Deployment is simply absent.
+     *
+     * @param container the container whose image is reported (null: the first)
+     */
+    public SlotsView observe(String container) {
+        Service service = cluster.requireService(app.service(),
+                "platform.kubernetes.service must name the Service that selects the app's pods");
+        Service preview = cluster.service(previewService());
+        List<SlotsView.SlotState> states = new ArrayList<>();
+        for (Slot s : Slot.values()) {
+            Deployment d = cluster.deployment(slotDeployment(s));
+            if (d != null) {
+                states.add(SlotsView.SlotState.of(s, d, container));
+            }
+        }
+        return new SlotsView(app.namespace(), app.service(), previewService(),
+                Slot.of(selector(service).get(Labels.SLOT)).orElse(null), preview != null,
+                preview == null ? null : Slot.of(selector(preview).get(Labels.SLOT)).orElse(null), states);
+    }
+
+    /**
+     * Which of the app's revisions a deploy puts where: {@code serving} into blue when the app is first adopted,
+     * {@code next} into the new slot; {@code actor} who asked.
+     */
+    public record Stamp(int serving, int next, String actor) {
     }
 
     /** True when the slot's Deployment has rolled out completely (every replica updated and available). */

@@ -11,6 +11,14 @@ public final class Labels {
     public static final String SLOT = "deployguard.dev/slot";
     /** Kubernetes' own record of why a Deployment revision exists, shown by {@code kubectl rollout history}. */
     public static final String CHANGE_CAUSE = "kubernetes.io/change-cause";
+    /**
+     * DeployGuard's revision a blue/green slot runs, on the slot's Deployment (the controller copies it to the
+     * ReplicaSet): the slots have their own Deployment revisions, so status and history need this to tell which
+     * release of the app each slot holds.
+     */
+    public static final String REVISION = "deployguard.dev/revision";
+    /** Who deployed what a blue/green slot runs (DeployGuard's actor). */
+    public static final String DEPLOYED_BY = "deployguard.dev/deployed-by";
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String STABLE = "stable";
     public static final String CANARY = "canary";

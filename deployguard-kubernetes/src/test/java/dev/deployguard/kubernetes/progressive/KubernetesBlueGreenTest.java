@@ -161,6 +161,48 @@ class KubernetesBlueGreenTest {
                 .deploy(null, "x", "y")).hasMessageContaining("Service shop/api does not exist");
     }
 
+    @Test
+    void eachSlotRecordsTheAppRevisionItRunsAndObserveReportsBothServices() {
+        app.deployment();
+        app.service();
+        KubernetesBlueGreen.Stamp stamp = new KubernetesBlueGreen.Stamp(1, 2, "alice");
+        assertThat(blueGreen.deploy(null, "shop/web:v2", "v2", stamp)).isEmpty();
+        app.rolledOut("web-blue");
+        assertThat(blueGreen.deploy(null, "shop/web:v2", "v2", stamp)).contains(Slot.GREEN);
+
+        SlotsView view = blueGreen.observe(null);
+
+        assertThat(view.active()).isEqualTo(Slot.BLUE);
+        assertThat(view.preview()).isEqualTo(Slot.GREEN);
+        assertThat(view.previewExists()).isTrue();
+        assertThat(view.slots()).extracting(s -> s.slot() + " " + s.deployment() + " " + s.revision() + " "
+                        + s.image() + " " + s.deployedBy() + " " + s.desired() + " " + s.ready() + " " + s.rolledOut())
+                .containsExactly("BLUE web-blue 1 shop/web:v1 alice 3 3 true",
+                        "GREEN web-green 2 shop/web:v2 alice 3 0 false");
+        assertThat(app.get("web-blue").getMetadata().getAnnotations())
+                .containsEntry("deployguard.dev/revision", "1").containsEntry("deployguard.dev/deployed-by", "alice");
+
+        blueGreen.deploy(null, "shop/web:v3", "v3");
+
+        assertThat(app.get("web-green").getMetadata().getAnnotations()).as("a write that does not know the revision"
+                + " drops the old one rather than name the wrong release")
+                .doesNotContainKeys("deployguard.dev/revision", "deployguard.dev/deployed-by")
+                .containsEntry("kubernetes.io/change-cause", "v3");
+    }
+
+    @Test
+    void observeBeforeTheFirstDeploySeesNoSlots() {
+        app.deployment();
+        app.service();
+
+        SlotsView view = blueGreen.observe(null);
+
+        assertThat(view.active()).isNull();
+        assertThat(view.preview()).isNull();
+        assertThat(view.previewExists()).isFalse();
+        assertThat(view.slots()).isEmpty();
+    }
+
     private static List<String> writes(List<String> requests) {
         return requests.stream().filter(r -> !r.startsWith("GET ")).toList();
     }

@@ -254,7 +254,7 @@ public final class ApiServer implements AutoCloseable {
         var k = cp.kubernetes();
         return switch (call) {
             case "GET /status", "GET " -> k.status(app);
-            case "GET /history" -> Map.of("app", app, "releases", k.history(app));
+            case "GET /history" -> k.historyAnswer(app);
             case "POST /deploy" -> result(k.deploy(deployRequest(app, body(request, "POST /api/apps/" + app
                     + "/deploy"), actor)));
             case "POST /rollback" -> {

@@ -244,6 +244,9 @@ public final class KubernetesApps {
             return helm.status(helmApp);
         }
         Target t = target(app);
+        if (KubernetesBlueGreenStatus.applies(t.appSpec)) {
+            return blueGreenStatus(t);
+        }
         try (KubernetesClient client = clients.apply(t.spec)) {
             List<Release> releases = releases(client, t);
             Deployment d = client.apps().deployments().inNamespace(t.spec.namespace()).withName(t.deployment).get();
@@ -265,6 +268,30 @@ public final class KubernetesApps {
             m.put("rollout", store.rollouts(t.app, 1).stream().findFirst().orElse(null));
             return m;
         }
+    }
+
+    /**
+     * The answer to {@code history}: {@code releases} as {@link #history} lists them, and for a blue/green app
+     * ({@code strategy.blueGreen} with a Service) its blue/green revisions too, with {@code slots} saying which
+     * revision each slot runs.
+     */
+    public Map<String, Object> historyAnswer(String app) {
+        AppSpec helmApp = helmApp(app);
+        Target t = helmApp == null ? target(app) : null;
+        if (t == null || !KubernetesBlueGreenStatus.applies(t.appSpec)) {
+            return Map.of("app", app, "releases", history(app));
+        }
+        try (KubernetesClient client = clients.apply(t.spec)) {
+            return new KubernetesBlueGreenStatus(store).history(t.appSpec, client, c -> releases(c, t));
+        } catch (KubernetesClientException e) {
+            throw dev.deployguard.kubernetes.traffic.ClusterCalls.translate("read the history of " + app, e);
+        }
+    }
+
+    /** {@code status} of a blue/green app: its slots read live, the store's view when the cluster cannot be read. */
+    private Map<String, Object> blueGreenStatus(Target t) {
+        return new KubernetesBlueGreenStatus(store).status(t.appSpec, () -> clients.apply(t.spec),
+                c -> releases(c, t));
     }
 
     /** A client for the cluster of Deployment app {@code app} (the caller closes it), for read-only observers. */

@@ -94,7 +94,8 @@ final class KubernetesBlueGreenRollouts {
         try (KubernetesClient client = clients.apply(k)) {
             KubernetesBlueGreen slots = slots(client, app);
             Optional<Slot> started;
-            while ((started = slots.deploy(k.container(), image, cause)).isEmpty()) {
+            KubernetesBlueGreen.Stamp stamp = new KubernetesBlueGreen.Stamp(stableRevision, nextRevision, req.actor());
+            while ((started = slots.deploy(k.container(), image, cause, stamp)).isEmpty()) {
                 if (!clock.instant().isBefore(deadline)) {
                     throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "the app's pods did not roll out in slot"
                             + " blue (" + k.namespace() + "/" + slots.slotDeployment(Slot.BLUE) + ") in time; users"
