@@ -9,7 +9,7 @@ public final class Main {
     private static final Map<String, String> BENCHMARKS = Map.of(
             "router", "dev.deployguard.bench.router.RouterBench",
             "detection", "dev.deployguard.bench.detection.DetectionBench",
-            "k8s-scale", "dev.deployguard.bench.kubernetes.ScaleBench",
+            "k8s-rollouts", "dev.deployguard.bench.kubernetes.RolloutsBench",
             "k8s-rollback", "dev.deployguard.bench.kubernetes.RollbackBench",
             "checklist", "dev.deployguard.bench.checklist.ChecklistBench",
             "rollback", "dev.deployguard.bench.controlplane.RollbackBench");

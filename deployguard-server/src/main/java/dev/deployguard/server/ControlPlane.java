@@ -419,6 +419,7 @@ public final class ControlPlane implements AutoCloseable {
         incidents.close();
         notifier.close();
         stopTickers(Duration.ofSeconds(5));
+        kubernetes.close();
         store.close();
     }
 

@@ -40,10 +40,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -68,6 +74,18 @@ public final class RolloutRunner {
         return t;
     });
     private final WebhookCaller webhooks = new WebhookCaller();
+    /** How many apps one tick works on at once (see {@link #tick()}). */
+    static final int TICK_PARALLELISM = 8;
+    private final ExecutorService tickers = Executors.newFixedThreadPool(TICK_PARALLELISM, new ThreadFactory() {
+        private final AtomicInteger n = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "deployguard-rollout-tick-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }
+    });
     private KubernetesRollouts kubernetes;
 
     /** In-memory companions of a stored rollout: its analysis and a webhook call in flight. */
@@ -204,20 +222,77 @@ public final class RolloutRunner {
         return true;
     }
 
-    /** One pass over the running rollouts: analysis when due, webhook results, timers. Never throws. */
+    /**
+     * One pass over the running rollouts: analysis when due, webhook results, timers. Never throws. Apps are
+     * independent (each under its own lock), and an app's tick mostly waits: on its metric source and on the
+     * cluster's API server. So up to {@link #TICK_PARALLELISM} apps are ticked at once; the pass returns when every
+     * app's tick has. Interrupted (the ticker is stopping), it lets no new app tick start, interrupts those under
+     * way and still waits for them, so nothing changes after it returns.
+     */
     public void tick() {
-        for (String app : List.copyOf(running.keySet())) {
-            var monitor = appLocks.of(app);
-            if (!monitor.tryLock()) {
-                continue;
-            }
+        List<String> apps = List.copyOf(running.keySet());
+        if (apps.size() <= 1) {
+            apps.forEach(this::tickOne);
+            return;
+        }
+        CountDownLatch done = new CountDownLatch(apps.size());
+        AtomicBoolean stop = new AtomicBoolean();
+        Set<Thread> busy = ConcurrentHashMap.newKeySet();
+        for (String app : apps) {
+            Runnable task = () -> {
+                busy.add(Thread.currentThread());
+                try {
+                    if (!stop.get()) {
+                        tickOne(app);
+                    }
+                } finally {
+                    busy.remove(Thread.currentThread());
+                    Thread.interrupted(); // an interrupt meant for this app's tick must not reach the next one
+                    done.countDown();
+                }
+            };
             try {
-                tickApp(app);
-            } catch (RuntimeException e) {
-                events.record(app, null, "system", "rollout.error", "rollout step failed and will be retried: " + e);
-            } finally {
-                monitor.unlock();
+                tickers.execute(task);
+            } catch (RejectedExecutionException e) {
+                done.countDown(); // the runner is closing: this app is not ticked
             }
+        }
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            stop.set(true);
+            busy.forEach(Thread::interrupt);
+            awaitUninterruptibly(done);
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void tickOne(String app) {
+        var monitor = appLocks.of(app);
+        if (!monitor.tryLock()) {
+            return;
+        }
+        try {
+            tickApp(app);
+        } catch (RuntimeException e) {
+            events.record(app, null, "system", "rollout.error", "rollout step failed and will be retried: " + e);
+        } finally {
+            monitor.unlock();
         }
     }
 
@@ -537,6 +612,7 @@ public final class RolloutRunner {
 
     public void close() {
         hooks.shutdownNow();
+        tickers.shutdownNow();
     }
 
     public static DeployGuardException busy(String app, Rollout r) {

@@ -3,7 +3,7 @@ package dev.deployguard.server.kubernetes;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
-import dev.deployguard.kubernetes.client.KubeClients;
+import dev.deployguard.kubernetes.client.KubeClientCache;
 import dev.deployguard.kubernetes.deployment.Annotations;
 import dev.deployguard.kubernetes.deployment.DeploymentHistory;
 import dev.deployguard.kubernetes.deployment.DeploymentRollback;
@@ -58,9 +58,13 @@ public final class KubernetesApps {
     private DeployChecks checks;
     private RolloutRunner rollouts;
     private KubernetesRollouts canaries;
+    /** The shared clients this instance made (closed with it); null when the caller supplied the clients. */
+    private KubeClientCache ownedClients;
 
+    /** With one shared client per cluster (see {@link KubeClientCache}), closed by {@link #close()}. */
     public KubernetesApps(Store store, SpecSource specs, EventLog events, Clock clock, String holder) {
-        this(store, specs, events, clock, holder, KubeClients::open, Duration.ofMillis(500));
+        this(store, specs, events, clock, holder, new KubeClientCache(), Duration.ofMillis(500));
+        this.ownedClients = (KubeClientCache) clients;
     }
 
     public KubernetesApps(Store store, SpecSource specs, EventLog events, Clock clock, String holder,
@@ -73,6 +77,13 @@ public final class KubernetesApps {
         this.clients = clients;
         this.pollEvery = pollEvery;
         this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery);
+    }
+
+    /** Closes the Kubernetes clients this instance made (the control plane is stopping). */
+    public void close() {
+        if (ownedClients != null) {
+            ownedClients.close();
+        }
     }
 
     /** The pre-deployment checklist every deploy runs first (a rollback does not: it is the fast path). */

@@ -93,7 +93,7 @@ public final class PrometheusSource implements MetricSource {
 
     public PrometheusSource(Config config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.http = HttpClient.newBuilder().connectTimeout(config.timeout()).build();
+        this.http = SharedHttp.client(config.timeout(), HttpClient.Redirect.NEVER);
     }
 
     public Config config() {

@@ -69,8 +69,7 @@ public final class WebSource implements MetricSource {
         this.stableErrors = JsonPath.parse(config.stableErrors());
         this.canaryRequests = JsonPath.parse(config.canaryRequests());
         this.canaryErrors = JsonPath.parse(config.canaryErrors());
-        this.http = HttpClient.newBuilder().connectTimeout(config.timeout())
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.http = SharedHttp.client(config.timeout(), HttpClient.Redirect.NORMAL);
     }
 
     public Config config() {
