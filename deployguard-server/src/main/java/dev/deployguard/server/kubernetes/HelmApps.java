@@ -19,10 +19,13 @@ import dev.deployguard.kubernetes.helm.HelmUpgrade;
 import dev.deployguard.release.PinnedImage;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
+import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.store.Store;
@@ -75,6 +78,39 @@ final class HelmApps {
         this.holder = holder;
         this.clients = clients;
         this.pollEvery = pollEvery;
+    }
+
+    /**
+     * A deploy of an app whose strategy is carried out on the cluster ({@link KubernetesRollouts#drives}): a canary
+     * beside the release's Deployment, promoted by a Helm upgrade. The first deploy (no deployed revision: nothing
+     * to run a canary beside) is a plain install.
+     */
+    DeployResult deployProgressive(AppSpec app, Deployer.DeployRequest req, DeployChecks checks,
+                                   RolloutRunner runner, KubernetesRollouts canaries) {
+        Target t = new Target(app);
+        t.chartDirectory();
+        HelmRelease serving;
+        try (KubernetesClient client = clients.apply(t.spec())) {
+            serving = deployed(new HelmReleaseStorage(client, t.spec().namespace(), clock).history(t.release()));
+        }
+        if (serving == null) {
+            return deploy(app, req, checks);
+        }
+        if (checks != null) {
+            checks.admit(app, req.version(), req.skipChecks(), req.actor());
+        }
+        Store.AppLock lock = store.lock(t.app(), "deploy " + req.version(), holder, req.actor(), clock.instant());
+        try {
+            store.activeRollout(app.name()).ifPresent(r -> {
+                throw RolloutRunner.busy(app.name(), r);
+            });
+            String values = JSON.writeValueAsString(versionValues(t, req));
+            return canaries.deployHelm(runner, app, req, values, release(t, serving));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the version's values", e);
+        } finally {
+            store.unlock(lock);
+        }
     }
 
     DeployResult deploy(AppSpec app, Deployer.DeployRequest req, DeployChecks checks) {
@@ -148,8 +184,22 @@ final class HelmApps {
                 + " rollback " + t.app()), e);
     }
 
-    DeployResult rollback(AppSpec app, Integer toRevision, String reason, String actor) {
+    DeployResult rollback(AppSpec app, Integer toRevision, String reason, String actor, RolloutRunner runner) {
         Target t = new Target(app);
+        if (runner != null && runner.hasActive(t.app())) {
+            if (toRevision != null) {
+                throw RolloutRunner.busy(t.app(), store.activeRollout(t.app()).orElseThrow());
+            }
+            // During a canary, "roll back" means: abort it, all traffic back to the release's Deployment now.
+            Rollout r = runner.command(t.app(), RolloutEngine.Command.ABORT, actor);
+            try (KubernetesClient client = clients.apply(t.spec())) {
+                HelmRelease serving = deployed(new HelmReleaseStorage(client, t.spec().namespace(), clock)
+                        .history(t.release()));
+                return new DeployResult(serving == null ? null : release(t, serving), r.canaryRevision(), 0,
+                        "aborted the canary of revision " + r.canaryRevision() + "; all traffic is back on Helm"
+                        + " release " + t.where() + (serving == null ? "" : " revision " + serving.version()));
+            }
+        }
         Store.AppLock lock = store.lock(t.app(), "rollback" + (toRevision == null ? "" : " to " + toRevision),
                 holder, actor, clock.instant());
         try (KubernetesClient client = clients.apply(t.spec())) {
@@ -219,6 +269,7 @@ final class HelmApps {
             m.put("instances", List.of());
             m.put("kubernetes", k);
             m.put("lock", store.currentLock(t.app()).orElse(null));
+            m.put("rollout", store.rollouts(t.app(), 1).stream().findFirst().orElse(null));
             return m;
         }
     }
