@@ -169,10 +169,6 @@ public final class SpecParser {
         } else if (progressive && k8s.helm() != null && k8s.service() == null) {
             problems.add(at + ".platform.kubernetes.service: missing; a canary of a Helm release needs the"
                     + " release's Service (the stable Service the canary Service is copied from)");
-        } else if (strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen && k8s.helm() != null) {
-            problems.add(at + ".strategy: blueGreen is not supported for Helm releases yet"
-                    + " (platform.kubernetes.helm); use strategy.canary with platform.kubernetes.traffic, or no"
-                    + " strategy (helm upgrade, --atomic)");
         }
     }
 

@@ -108,9 +108,8 @@ class StrategyParserTest {
         assertThatThrownBy(() -> kubernetes("{namespace: shop}", "blueGreen: {autoPromote: false}"))
                 .isInstanceOf(SpecException.class)
                 .hasMessageContaining("apps.web.platform.kubernetes.service: missing; blue/green on Kubernetes");
-        assertThatThrownBy(() -> kubernetes("{namespace: shop, service: web, helm: {release: web, chart: .}}",
-                "blueGreen: {autoPromote: false}")).isInstanceOf(SpecException.class)
-                .hasMessageContaining("apps.web.strategy: blueGreen is not supported for Helm releases yet");
+        assertThat(kubernetes("{namespace: shop, service: web, helm: {release: web, chart: .}}",
+                "blueGreen: {autoPromote: false}")).isInstanceOf(Strategy.BlueGreen.class);
         assertThat(kubernetes("{namespace: shop, service: web, traffic: {ingressNginx: {ingress: web}}}",
                 "canary: {steps: [{setWeight: 20}]}")).isInstanceOf(Strategy.Canary.class);
     }

@@ -56,6 +56,7 @@ public final class KubernetesRollouts {
     private final Duration pollEvery;
     private final KubernetesBlueGreenRollouts blueGreen;
     private final ChartRenderer renderer = new ChartRenderer();
+    private final HelmBlueGreenRollouts helmBlueGreen;
 
     /**
      * @param prometheusUrl where ingress-nginx's metrics are scraped; null when unknown (then an {@code analysis}
@@ -71,19 +72,20 @@ public final class KubernetesRollouts {
         this.prometheusUrl = prometheusUrl == null || prometheusUrl.isBlank() ? null : prometheusUrl;
         this.pollEvery = pollEvery;
         this.blueGreen = new KubernetesBlueGreenRollouts(store, events, clock, clients, pollEvery);
+        this.helmBlueGreen = new HelmBlueGreenRollouts(events, clock, clients, pollEvery, renderer);
     }
 
     /**
      * True when {@code app}'s rollout is driven on the cluster: a Deployment or Helm release with a traffic router
-     * (and, for Helm, its Service) for a canary, or a Deployment with a Service for blue/green.
+     * (and, for Helm, its Service) for a canary, or with a Service for blue/green.
      */
     public static boolean drives(AppSpec app) {
         KubernetesSpec k = app.kubernetes();
         if (k == null) {
             return false;
         }
-        if (k.helm() != null) {
-            return k.traffic() != null && k.service() != null && app.strategy() instanceof Strategy.Canary;
+        if (k.helm() != null && k.service() == null) {
+            return false;
         }
         return k.traffic() != null && app.strategy() instanceof Strategy.Canary
                 || k.service() != null && app.strategy() instanceof Strategy.BlueGreen;
@@ -184,6 +186,9 @@ public final class KubernetesRollouts {
         store.activeRollout(app.name()).ifPresent(r -> {
             throw RolloutRunner.busy(app.name(), r);
         });
+        if (app.strategy() instanceof Strategy.BlueGreen) {
+            return helmBlueGreen.deploy(runner, app, req, versionValues, stable);
+        }
         requireEvidence(app);
         KubernetesSpec k = app.kubernetes();
         HelmChartRelease chart = chartRelease(app);
@@ -231,6 +236,10 @@ public final class KubernetesRollouts {
 
     /** The canary's pod template becomes the stable Deployment's (a new revision); traffic stays split. */
     public void promote(AppSpec app, Rollout r, String actor) {
+        if (app.strategy() instanceof Strategy.BlueGreen && app.kubernetes().helm() != null) {
+            helmBlueGreen.promote(app, r, actor);
+            return;
+        }
         if (app.strategy() instanceof Strategy.BlueGreen) {
             blueGreen.promote(app, r, actor);
             return;
@@ -245,6 +254,10 @@ public final class KubernetesRollouts {
 
     /** Weight 0 at once, canary scaled down; a promoted canary's stable Deployment is undone as well. */
     public void rollBack(AppSpec app, Rollout before, Rollout r, String reason, String actor) {
+        if (app.strategy() instanceof Strategy.BlueGreen && app.kubernetes().helm() != null) {
+            helmBlueGreen.rollBack(app, before, r, reason, actor);
+            return;
+        }
         if (app.strategy() instanceof Strategy.BlueGreen) {
             blueGreen.rollBack(app, before, r, reason, actor);
             return;
@@ -260,6 +273,9 @@ public final class KubernetesRollouts {
 
     /** Retires the canary once the promoted stable Deployment has rolled out; false while it still rolls out. */
     public boolean finish(AppSpec app, Rollout r, String actor) {
+        if (app.strategy() instanceof Strategy.BlueGreen && app.kubernetes().helm() != null) {
+            return helmBlueGreen.finish(app, r, actor);
+        }
         if (app.strategy() instanceof Strategy.BlueGreen) {
             return blueGreen.finish(app, r, actor);
         }
