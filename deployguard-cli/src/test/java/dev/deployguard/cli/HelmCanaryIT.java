@@ -96,7 +96,7 @@ class HelmCanaryIT {
         assertThat(status.path("kubernetes").path("helm").path("revision").asInt()).isEqualTo(1);
 
         h.killServer();
-        h.startServer();
+        restart();
         h.ok("promote", "web");
         Harness.await(Duration.ofSeconds(60), () -> canaryIngress() == null);
 
@@ -121,6 +121,17 @@ class HelmCanaryIT {
                 "2 1.2 DEPLOYED");
         assertThat(h.ok("status", "web", "-o", "json").json().path("rollout").path("phase").asText())
                 .isEqualTo("ROLLED_BACK");
+    }
+
+    /** A new control plane on the same state; its log is shown when it does not come up. */
+    private void restart() throws Exception {
+        try {
+            h.startServer();
+        } catch (AssertionError e) {
+            Path log = dir.resolve("server-1.log");
+            throw new AssertionError(e.getMessage() + "; its log:\n" + (Files.exists(log) ? Files.readString(log)
+                    : "(none)"), e);
+        }
     }
 
     private List<String> history() throws Exception {

@@ -190,14 +190,15 @@ final class HelmApps {
             if (toRevision != null) {
                 throw RolloutRunner.busy(t.app(), store.activeRollout(t.app()).orElseThrow());
             }
-            // During a canary, "roll back" means: abort it, all traffic back to the release's Deployment now.
+            // During a rollout, "roll back" means: abort it, all traffic back to the release's Deployment now.
             Rollout r = runner.command(t.app(), RolloutEngine.Command.ABORT, actor);
             try (KubernetesClient client = clients.apply(t.spec())) {
                 HelmRelease serving = deployed(new HelmReleaseStorage(client, t.spec().namespace(), clock)
                         .history(t.release()));
                 return new DeployResult(serving == null ? null : release(t, serving), r.canaryRevision(), 0,
-                        "aborted the canary of revision " + r.canaryRevision() + "; all traffic is back on Helm"
-                        + " release " + t.where() + (serving == null ? "" : " revision " + serving.version()));
+                        "aborted the " + ("blueGreen".equals(r.kind()) ? "blue/green rollout" : "canary")
+                        + " of revision " + r.canaryRevision() + "; all traffic is back on Helm release " + t.where()
+                        + (serving == null ? "" : " revision " + serving.version()));
             }
         }
         Store.AppLock lock = store.lock(t.app(), "rollback" + (toRevision == null ? "" : " to " + toRevision),
