@@ -16,6 +16,7 @@ import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
 import dev.deployguard.kubernetes.helm.HelmRollback;
 import dev.deployguard.kubernetes.helm.HelmStatus;
 import dev.deployguard.kubernetes.helm.HelmUpgrade;
+import dev.deployguard.kubernetes.progressive.HelmChartRelease;
 import dev.deployguard.release.PinnedImage;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
@@ -137,7 +138,9 @@ final class HelmApps {
                 Duration timeout = req.timeout() != null ? req.timeout() : t.spec().rolloutTimeout();
                 HelmRelease deployed;
                 try {
+                    // Keeps a progressive app's deployguard.dev/track labels (none on other apps): see kubernetes.md.
                     deployed = new HelmUpgrade(storage, renderer, new DeploymentReadiness(client, pollEvery), timeout)
+                            .keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS)
                             .upgrade(t.release(), chart, files, req.atomic());
                 } catch (DeployGuardException e) {
                     throw failed(storage, t, req, e);
@@ -211,7 +214,8 @@ final class HelmApps {
             try {
                 HelmRelease before = deployed(storage.requireHistory(t.release()));
                 HelmRelease now = new HelmRollback(storage, new DeploymentReadiness(client, pollEvery),
-                        t.spec().rolloutTimeout()).rollback(t.release(), toRevision == null ? 0 : toRevision);
+                        t.spec().rolloutTimeout()).keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS)
+                        .rollback(t.release(), toRevision == null ? 0 : toRevision);
                 String message = "Helm release " + t.where() + " revision " + now.version() + ": "
                         + now.description();
                 events.record(t.app(), now.version(), actor, EventKinds.ROLLBACK_SUCCEEDED, message
