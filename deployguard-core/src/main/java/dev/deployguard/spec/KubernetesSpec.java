@@ -38,8 +38,10 @@ public record KubernetesSpec(String namespace, String context, Path kubeconfig, 
      * @param release the release name; null means the app's name (see {@link #releaseName})
      * @param chart   a chart directory (resolved against the spec's directory), an archive, or a repo/OCI reference
      * @param values  values files, in order, resolved against the spec's directory
+     * @param deployment the chart's Deployment a canary or blue/green slot is made from; null means the only
+     *                   Deployment the chart renders
      */
-    public record Helm(String release, String chart, List<Path> values) {
+    public record Helm(String release, String chart, List<Path> values, String deployment) {
         public Helm {
             Objects.requireNonNull(chart, "chart");
             values = List.copyOf(values);

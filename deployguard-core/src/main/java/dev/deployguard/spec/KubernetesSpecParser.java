@@ -39,6 +39,7 @@ public final class KubernetesSpecParser {
         public String release;
         public String chart;
         public List<String> values;
+        public String deployment;
     }
 
     /** {@code traffic} as written. */
@@ -102,6 +103,7 @@ public final class KubernetesSpecParser {
             return null;
         }
         name(raw.release, RELEASE, at + ".release", "a Helm release name (at most 53 characters)", problems);
+        name(raw.deployment, SUBDOMAIN, at + ".deployment", "a Deployment name", problems);
         if (raw.chart == null || raw.chart.isBlank()) {
             problems.add(at + ".chart: missing; expected a chart directory, e.g. chart: charts/web");
             return null;
@@ -120,7 +122,7 @@ public final class KubernetesSpecParser {
                 }
             }
         }
-        return new KubernetesSpec.Helm(raw.release, chart, values);
+        return new KubernetesSpec.Helm(raw.release, chart, values, raw.deployment);
     }
 
     private static KubernetesSpec.Traffic traffic(RawTraffic raw, String at, List<String> problems) {

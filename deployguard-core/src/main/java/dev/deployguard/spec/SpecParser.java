@@ -160,16 +160,15 @@ public final class SpecParser {
                                            List<String> problems) {
         boolean progressive = strategy instanceof dev.deployguard.rollout.Strategy.Canary
                 || strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen;
-        if (progressive && k8s.helm() != null) {
-            problems.add(at + ".strategy: canary and blueGreen are not supported for Helm releases yet"
-                    + " (platform.kubernetes.helm); remove the strategy (helm upgrade, --atomic) or manage the"
-                    + " Deployment directly");
-        } else if (strategy instanceof dev.deployguard.rollout.Strategy.Canary && k8s.traffic() == null) {
+        if (strategy instanceof dev.deployguard.rollout.Strategy.Canary && k8s.traffic() == null) {
             problems.add(at + ".platform.kubernetes.traffic: missing; a canary on Kubernetes needs a traffic"
                     + " router: traffic: {ingressNginx: {ingress: NAME}} or {gatewayApi: {httpRoute: NAME}}");
         } else if (strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen && k8s.service() == null) {
             problems.add(at + ".platform.kubernetes.service: missing; blue/green on Kubernetes switches this"
                     + " Service's selector between the blue and green Deployments");
+        } else if (progressive && k8s.helm() != null && k8s.service() == null) {
+            problems.add(at + ".platform.kubernetes.service: missing; a canary of a Helm release needs the"
+                    + " release's Service (the stable Service the canary Service is copied from)");
         }
     }
 

@@ -29,7 +29,7 @@ class KubernetesSpecParserTest {
                 context: kind-dev
                 kubeconfig: kube/config
                 container: web
-                helm: {release: web, chart: charts/web, values: [values.yaml]}
+                helm: {release: web, chart: charts/web, values: [values.yaml], deployment: web-api}
                 service: web
                 traffic:
                   ingressNginx: {ingress: web}
@@ -42,6 +42,7 @@ class KubernetesSpecParserTest {
         assertThat(k.kubeconfig()).isEqualTo(dir.resolve("kube/config"));
         assertThat(k.helm().chart()).isEqualTo(dir.resolve("charts/web").toString());
         assertThat(k.helm().values()).containsExactly(dir.resolve("values.yaml"));
+        assertThat(k.helm().deployment()).isEqualTo("web-api");
         assertThat(k.traffic().ingressNginx().ingress()).isEqualTo("web");
         assertThat(k.traffic().gatewayApi()).isNull();
         assertThat(k.rolloutTimeout()).isEqualTo(Duration.ofMinutes(2));

@@ -108,11 +108,30 @@ class StrategyParserTest {
         assertThatThrownBy(() -> kubernetes("{namespace: shop}", "blueGreen: {autoPromote: false}"))
                 .isInstanceOf(SpecException.class)
                 .hasMessageContaining("apps.web.platform.kubernetes.service: missing; blue/green on Kubernetes");
-        assertThatThrownBy(() -> kubernetes("{namespace: shop, service: web, helm: {release: web, chart: .}}",
-                "blueGreen: {autoPromote: false}")).isInstanceOf(SpecException.class)
-                .hasMessageContaining("apps.web.strategy: canary and blueGreen are not supported for Helm releases");
+        assertThat(kubernetes("{namespace: shop, service: web, helm: {release: web, chart: .}}",
+                "blueGreen: {autoPromote: false}")).isInstanceOf(Strategy.BlueGreen.class);
         assertThat(kubernetes("{namespace: shop, service: web, traffic: {ingressNginx: {ingress: web}}}",
                 "canary: {steps: [{setWeight: 20}]}")).isInstanceOf(Strategy.Canary.class);
+    }
+
+    @Test
+    void helmReleasesTakeACanaryWithTheirServiceAndTrafficRouter() {
+        assertThat(kubernetes("{namespace: shop, service: web, traffic: {ingressNginx: {ingress: web}},"
+                + " helm: {chart: ., deployment: web-api}}", "canary: {steps: [{setWeight: 20}]}"))
+                .isInstanceOf(Strategy.Canary.class);
+        assertThatThrownBy(() -> kubernetes("{namespace: shop, service: web, helm: {chart: .}}",
+                "canary: {steps: [{setWeight: 20}]}")).isInstanceOf(SpecException.class)
+                .hasMessageContaining("apps.web.platform.kubernetes.traffic: missing; a canary on Kubernetes needs");
+        assertThatThrownBy(() -> kubernetes("{namespace: shop, traffic: {gatewayApi: {httpRoute: web}},"
+                + " helm: {chart: .}}", "canary: {steps: [{setWeight: 20}]}")).isInstanceOf(SpecException.class)
+                .hasMessageContaining("apps.web.platform.kubernetes.service: missing; a canary of a Helm release"
+                        + " needs the release's Service");
+        assertThatThrownBy(() -> kubernetes("{namespace: shop, helm: {chart: .}}", "blueGreen: {autoPromote: false}"))
+                .isInstanceOf(SpecException.class)
+                .hasMessageContaining("apps.web.platform.kubernetes.service: missing; blue/green on Kubernetes");
+        assertThatThrownBy(() -> kubernetes("{namespace: shop, service: web, traffic: {ingressNginx: {ingress: web}},"
+                + " helm: {chart: ., deployment: Web_Api}}", "canary: {steps: [{setWeight: 20}]}"))
+                .isInstanceOf(SpecException.class).hasMessageContaining("apps.web.platform.kubernetes.helm.deployment");
     }
 
     private static Strategy kubernetes(String platform, String strategy) {

@@ -29,10 +29,19 @@ public final class HelmRollback {
      * @param timeout how long the waiter may wait
      */
     public HelmRollback(HelmReleaseStorage storage, ReadinessWaiter waiter, Duration timeout) {
+        this(storage, waiter, timeout, LiveFields.NONE);
+    }
+
+    private HelmRollback(HelmReleaseStorage storage, ReadinessWaiter waiter, Duration timeout, LiveFields fields) {
         this.storage = storage;
-        this.applier = new ManifestApplier(storage.client(), storage.namespace());
+        this.applier = new ManifestApplier(storage.client(), storage.namespace(), fields);
         this.waiter = waiter;
         this.timeout = timeout;
+    }
+
+    /** This rollback, keeping {@code fields} of the live objects it replaces. */
+    public HelmRollback keeping(LiveFields fields) {
+        return new HelmRollback(storage, waiter, timeout, fields);
     }
 
     /**

@@ -28,14 +28,26 @@ public final class HelmUpgrade {
     private final ChartRenderer renderer;
     private final ReadinessWaiter waiter;
     private final Duration timeout;
+    private final LiveFields liveFields;
     private final ManifestApplier applier;
 
     public HelmUpgrade(HelmReleaseStorage storage, ChartRenderer renderer, ReadinessWaiter waiter, Duration timeout) {
+        this(storage, renderer, waiter, timeout, LiveFields.NONE);
+    }
+
+    private HelmUpgrade(HelmReleaseStorage storage, ChartRenderer renderer, ReadinessWaiter waiter, Duration timeout,
+                        LiveFields liveFields) {
         this.storage = storage;
         this.renderer = renderer;
         this.waiter = waiter;
         this.timeout = timeout;
-        this.applier = new ManifestApplier(storage.client(), storage.namespace());
+        this.liveFields = liveFields;
+        this.applier = new ManifestApplier(storage.client(), storage.namespace(), liveFields);
+    }
+
+    /** This upgrade, keeping {@code fields} of the live objects it replaces (an atomic rollback keeps them too). */
+    public HelmUpgrade keeping(LiveFields fields) {
+        return new HelmUpgrade(storage, renderer, waiter, timeout, fields);
     }
 
     /**
@@ -149,7 +161,7 @@ public final class HelmUpgrade {
                     + "when attempting to rollback. original upgrade error: " + cause.getMessage(), cause);
         }
         try {
-            new HelmRollback(storage, waiter, timeout).rollback(release, lastGood.version());
+            new HelmRollback(storage, waiter, timeout).keeping(liveFields).rollback(release, lastGood.version());
         } catch (DeployGuardException rollbackFailure) {
             return new DeployGuardException(ExitCode.DEPLOY_FAILED, "an error occurred while rolling back the "
                     + "release. original upgrade error: " + cause.getMessage() + ": " + rollbackFailure.getMessage(),

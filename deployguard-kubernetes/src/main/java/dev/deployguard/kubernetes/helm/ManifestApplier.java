@@ -30,10 +30,16 @@ final class ManifestApplier {
 
     private final KubernetesClient client;
     private final String namespace;
+    private final LiveFields liveFields;
 
     ManifestApplier(KubernetesClient client, String namespace) {
+        this(client, namespace, LiveFields.NONE);
+    }
+
+    ManifestApplier(KubernetesClient client, String namespace, LiveFields liveFields) {
         this.client = client;
         this.namespace = namespace;
+        this.liveFields = liveFields;
     }
 
     /** What an update did; {@code created} is what a failed atomic install removes again. */
@@ -86,6 +92,7 @@ final class ManifestApplier {
                             + MANAGED_BY + "=Helm, " + RELEASE_NAME + "=" + release + ").");
                 } else {
                     verb = "update";
+                    wanted = liveFields.keep(wanted, live);
                     replace(wanted, live);
                     updated.add(wanted);
                 }

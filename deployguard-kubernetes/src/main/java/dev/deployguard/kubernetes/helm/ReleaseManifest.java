@@ -13,13 +13,13 @@ import java.util.regex.Pattern;
  * {@code ---} and a {@code # Source:} comment), parsed into fabric8 objects in their order. Documents that are
  * empty or that are hooks ({@code helm.sh/hook} annotation) are not release objects and are left out, as helm does.
  */
-final class ReleaseManifest {
+public final class ReleaseManifest {
     private static final Pattern SEPARATOR = Pattern.compile("(?m)^---[ \\t]*(#.*)?$");
 
     private ReleaseManifest() {
     }
 
-    static List<HasMetadata> objects(String manifest, KubernetesSerialization serialization, String what) {
+    public static List<HasMetadata> objects(String manifest, KubernetesSerialization serialization, String what) {
         List<HasMetadata> objects = new ArrayList<>();
         for (String doc : SEPARATOR.split(manifest)) {
             if (doc.lines().allMatch(l -> l.isBlank() || l.stripLeading().startsWith("#"))) {

@@ -59,12 +59,35 @@ public final class KubernetesCanary {
      * they all carry it, so no request finds an empty Service; until then this answers WAITING_FOR_STABLE.
      */
     public Progress start(String container, String image, String changeCause) {
-        Deployment stable = cluster.requireDeployment(app.deployment(),
+        Deployment stable = requireStable();
+        return start(stable, Workloads.withImage(cluster.client(), stable.getSpec().getTemplate(), container, image,
+                app.where()), changeCause, Map.of());
+    }
+
+    /**
+     * As {@link #start(String, String, String)}, with the canary's whole pod template given (a Helm chart rendered
+     * with the new version's values: its image, environment and everything else the chart sets) and
+     * {@code annotations} recorded on the canary Deployment beside the change-cause.
+     */
+    public Progress start(PodTemplateSpec template, String changeCause, Map<String, String> annotations) {
+        return start(requireStable(), cluster.client().getKubernetesSerialization().clone(template), changeCause,
+                annotations);
+    }
+
+    /** The canary Deployment as it is on the cluster, or null when there is none. */
+    public Deployment canary() {
+        return cluster.deployment(canaryDeployment());
+    }
+
+    private Deployment requireStable() {
+        return cluster.requireDeployment(app.deployment(),
                 "platform.kubernetes.deployment must name the app's running Deployment");
+    }
+
+    private Progress start(Deployment stable, PodTemplateSpec template, String changeCause,
+                           Map<String, String> annotations) {
         Service service = cluster.requireService(app.service(),
                 "platform.kubernetes.service must name the Service that selects the app's pods");
-        PodTemplateSpec template = Workloads.withImage(cluster.client(), stable.getSpec().getTemplate(), container,
-                image, app.where());
         if (!Labels.STABLE.equals(labels(stable.getSpec().getTemplate()).get(Labels.TRACK))) {
             cluster.editDeployment(app.deployment(), "label the stable pods of " + app.where(), d -> {
                 d.getSpec().getTemplate().getMetadata().setLabels(
@@ -88,10 +111,11 @@ public final class KubernetesCanary {
             s.getSpec().setPorts(canaryServiceFor(service).getSpec().getPorts());
             return s;
         });
-        Deployment canary = canaryDeploymentFor(stable, template, changeCause);
+        Deployment canary = canaryDeploymentFor(stable, template, changeCause, annotations);
         cluster.createOrUpdate(canary, d -> {
-            d.getMetadata().setAnnotations(Labels.with(d.getMetadata().getAnnotations(), Labels.CHANGE_CAUSE,
-                    changeCause));
+            Map<String, String> a = Labels.with(d.getMetadata().getAnnotations(), Labels.CHANGE_CAUSE, changeCause);
+            a.putAll(annotations);
+            d.getMetadata().setAnnotations(a);
             d.getSpec().setReplicas(canaryReplicas);
             d.getSpec().setTemplate(canary.getSpec().getTemplate());
             return d;
@@ -168,13 +192,15 @@ public final class KubernetesCanary {
         route.close();
     }
 
-    private Deployment canaryDeploymentFor(Deployment stable, PodTemplateSpec template, String changeCause) {
+    private Deployment canaryDeploymentFor(Deployment stable, PodTemplateSpec template, String changeCause,
+                                           Map<String, String> annotations) {
         Deployment canary = cluster.client().getKubernetesSerialization().clone(stable);
         template.getMetadata().setLabels(Labels.with(labels(template), Labels.TRACK, Labels.CANARY));
+        Map<String, String> a = Labels.with(annotations, Labels.CHANGE_CAUSE, changeCause);
         return new DeploymentBuilder(canary)
                 .withMetadata(new ObjectMetaBuilder().withName(canaryDeployment()).withNamespace(app.namespace())
                         .withLabels(Labels.with(stable.getMetadata().getLabels(), Labels.MANAGED_BY, "deployguard"))
-                        .withAnnotations(Map.of(Labels.CHANGE_CAUSE, changeCause))
+                        .withAnnotations(a)
                         .build())
                 .editSpec()
                 .withReplicas(canaryReplicas)

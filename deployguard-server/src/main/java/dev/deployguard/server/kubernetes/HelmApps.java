@@ -16,13 +16,17 @@ import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
 import dev.deployguard.kubernetes.helm.HelmRollback;
 import dev.deployguard.kubernetes.helm.HelmStatus;
 import dev.deployguard.kubernetes.helm.HelmUpgrade;
+import dev.deployguard.kubernetes.progressive.HelmChartRelease;
 import dev.deployguard.release.PinnedImage;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
+import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.store.Store;
@@ -77,6 +81,39 @@ final class HelmApps {
         this.pollEvery = pollEvery;
     }
 
+    /**
+     * A deploy of an app whose strategy is carried out on the cluster ({@link KubernetesRollouts#drives}): a canary
+     * beside the release's Deployment, promoted by a Helm upgrade. The first deploy (no deployed revision: nothing
+     * to run a canary beside) is a plain install.
+     */
+    DeployResult deployProgressive(AppSpec app, Deployer.DeployRequest req, DeployChecks checks,
+                                   RolloutRunner runner, KubernetesRollouts canaries) {
+        Target t = new Target(app);
+        t.chartDirectory();
+        HelmRelease serving;
+        try (KubernetesClient client = clients.apply(t.spec())) {
+            serving = deployed(new HelmReleaseStorage(client, t.spec().namespace(), clock).history(t.release()));
+        }
+        if (serving == null) {
+            return deploy(app, req, checks);
+        }
+        if (checks != null) {
+            checks.admit(app, req.version(), req.skipChecks(), req.actor());
+        }
+        Store.AppLock lock = store.lock(t.app(), "deploy " + req.version(), holder, req.actor(), clock.instant());
+        try {
+            store.activeRollout(app.name()).ifPresent(r -> {
+                throw RolloutRunner.busy(app.name(), r);
+            });
+            String values = JSON.writeValueAsString(versionValues(t, req));
+            return canaries.deployHelm(runner, app, req, values, release(t, serving));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the version's values", e);
+        } finally {
+            store.unlock(lock);
+        }
+    }
+
     DeployResult deploy(AppSpec app, Deployer.DeployRequest req, DeployChecks checks) {
         Target t = new Target(app);
         Path chart = t.chartDirectory();
@@ -101,7 +138,9 @@ final class HelmApps {
                 Duration timeout = req.timeout() != null ? req.timeout() : t.spec().rolloutTimeout();
                 HelmRelease deployed;
                 try {
+                    // Keeps a progressive app's deployguard.dev/track labels (none on other apps): see kubernetes.md.
                     deployed = new HelmUpgrade(storage, renderer, new DeploymentReadiness(client, pollEvery), timeout)
+                            .keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS)
                             .upgrade(t.release(), chart, files, req.atomic());
                 } catch (DeployGuardException e) {
                     throw failed(storage, t, req, e);
@@ -148,8 +187,23 @@ final class HelmApps {
                 + " rollback " + t.app()), e);
     }
 
-    DeployResult rollback(AppSpec app, Integer toRevision, String reason, String actor) {
+    DeployResult rollback(AppSpec app, Integer toRevision, String reason, String actor, RolloutRunner runner) {
         Target t = new Target(app);
+        if (runner != null && runner.hasActive(t.app())) {
+            if (toRevision != null) {
+                throw RolloutRunner.busy(t.app(), store.activeRollout(t.app()).orElseThrow());
+            }
+            // During a rollout, "roll back" means: abort it, all traffic back to the release's Deployment now.
+            Rollout r = runner.command(t.app(), RolloutEngine.Command.ABORT, actor);
+            try (KubernetesClient client = clients.apply(t.spec())) {
+                HelmRelease serving = deployed(new HelmReleaseStorage(client, t.spec().namespace(), clock)
+                        .history(t.release()));
+                return new DeployResult(serving == null ? null : release(t, serving), r.canaryRevision(), 0,
+                        "aborted the " + ("blueGreen".equals(r.kind()) ? "blue/green rollout" : "canary")
+                        + " of revision " + r.canaryRevision() + "; all traffic is back on Helm release " + t.where()
+                        + (serving == null ? "" : " revision " + serving.version()));
+            }
+        }
         Store.AppLock lock = store.lock(t.app(), "rollback" + (toRevision == null ? "" : " to " + toRevision),
                 holder, actor, clock.instant());
         try (KubernetesClient client = clients.apply(t.spec())) {
@@ -160,7 +214,8 @@ final class HelmApps {
             try {
                 HelmRelease before = deployed(storage.requireHistory(t.release()));
                 HelmRelease now = new HelmRollback(storage, new DeploymentReadiness(client, pollEvery),
-                        t.spec().rolloutTimeout()).rollback(t.release(), toRevision == null ? 0 : toRevision);
+                        t.spec().rolloutTimeout()).keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS)
+                        .rollback(t.release(), toRevision == null ? 0 : toRevision);
                 String message = "Helm release " + t.where() + " revision " + now.version() + ": "
                         + now.description();
                 events.record(t.app(), now.version(), actor, EventKinds.ROLLBACK_SUCCEEDED, message
@@ -219,6 +274,7 @@ final class HelmApps {
             m.put("instances", List.of());
             m.put("kubernetes", k);
             m.put("lock", store.currentLock(t.app()).orElse(null));
+            m.put("rollout", store.rollouts(t.app(), 1).stream().findFirst().orElse(null));
             return m;
         }
     }

@@ -117,7 +117,9 @@ public final class KubernetesApps {
         }
         AppSpec helmApp = helmApp(req.app());
         if (helmApp != null) {
-            return helm.deploy(helmApp, req, checks);
+            return rollouts != null && KubernetesRollouts.drives(helmApp)
+                    ? helm.deployProgressive(helmApp, req, checks, rollouts, canaries)
+                    : helm.deploy(helmApp, req, checks);
         }
         Target t = target(req.app());
         if (checks != null) {
@@ -189,7 +191,7 @@ public final class KubernetesApps {
     public DeployResult rollback(String app, Integer toRevision, String reason, String actor) {
         AppSpec helmApp = helmApp(app);
         if (helmApp != null) {
-            return helm.rollback(helmApp, toRevision, reason, actor);
+            return helm.rollback(helmApp, toRevision, reason, actor, rollouts);
         }
         Target t = target(app);
         if (rollouts != null && rollouts.hasActive(app)) {

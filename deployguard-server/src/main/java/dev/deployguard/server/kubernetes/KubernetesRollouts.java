@@ -4,8 +4,14 @@ import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.kubernetes.deployment.DeploymentRollback;
+import dev.deployguard.kubernetes.helm.ChartRenderer;
+import dev.deployguard.kubernetes.helm.HelmRelease;
+import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
+import dev.deployguard.kubernetes.progressive.AppWorkload;
 import dev.deployguard.kubernetes.progressive.CanaryActions;
 import dev.deployguard.kubernetes.progressive.CanaryRoutes;
+import dev.deployguard.kubernetes.progressive.HelmChartRelease;
+import dev.deployguard.kubernetes.progressive.HelmPromotion;
 import dev.deployguard.kubernetes.progressive.KubernetesCanary;
 import dev.deployguard.kubernetes.traffic.IngressNginxMetrics;
 import dev.deployguard.release.Release;
@@ -23,6 +29,7 @@ import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.store.Store;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,6 +44,8 @@ import java.util.function.Supplier;
  * {@code strategy.canary}; blue/green is handed to {@link KubernetesBlueGreenRollouts}): {@link RolloutRunner} keeps the rollout's state in the store as for local apps and hands
  * the engine's weight, promotion, rollback and finish actions here, which carries them out through
  * {@link CanaryActions} instead of the local router. Each call opens its own client: rollouts outlive connections.
+ * A Helm release's canary ({@code platform.kubernetes.helm}) is its chart rendered with the new version's values,
+ * run beside the release's Deployment; its promotion is the Helm upgrade ({@link HelmPromotion}).
  */
 public final class KubernetesRollouts {
     private final Store store;
@@ -46,6 +55,8 @@ public final class KubernetesRollouts {
     private final String prometheusUrl;
     private final Duration pollEvery;
     private final KubernetesBlueGreenRollouts blueGreen;
+    private final ChartRenderer renderer = new ChartRenderer();
+    private final HelmBlueGreenRollouts helmBlueGreen;
 
     /**
      * @param prometheusUrl where ingress-nginx's metrics are scraped; null when unknown (then an {@code analysis}
@@ -61,16 +72,23 @@ public final class KubernetesRollouts {
         this.prometheusUrl = prometheusUrl == null || prometheusUrl.isBlank() ? null : prometheusUrl;
         this.pollEvery = pollEvery;
         this.blueGreen = new KubernetesBlueGreenRollouts(store, events, clock, clients, pollEvery);
+        this.helmBlueGreen = new HelmBlueGreenRollouts(events, clock, clients, pollEvery, renderer);
     }
 
     /**
-     * True when {@code app}'s rollout is driven on the cluster: a Deployment (not Helm) with a traffic router for a
-     * canary, or with a Service for blue/green.
+     * True when {@code app}'s rollout is driven on the cluster: a Deployment or Helm release with a traffic router
+     * (and, for Helm, its Service) for a canary, or with a Service for blue/green.
      */
     public static boolean drives(AppSpec app) {
         KubernetesSpec k = app.kubernetes();
-        return k != null && k.helm() == null && (k.traffic() != null && app.strategy() instanceof Strategy.Canary
-                || k.service() != null && app.strategy() instanceof Strategy.BlueGreen);
+        if (k == null) {
+            return false;
+        }
+        if (k.helm() != null && k.service() == null) {
+            return false;
+        }
+        return k.traffic() != null && app.strategy() instanceof Strategy.Canary
+                || k.service() != null && app.strategy() instanceof Strategy.BlueGreen;
     }
 
     /**
@@ -105,13 +123,7 @@ public final class KubernetesRollouts {
         if (app.strategy() instanceof Strategy.BlueGreen) {
             return blueGreen.deploy(runner, app, req, image, serving);
         }
-        Strategy.Canary c = (Strategy.Canary) app.strategy();
-        if (source(app) == null && c.steps().stream().anyMatch(s -> s instanceof Step.Analysis)) {
-            throw DeployGuardException.badInput("app " + app.name() + ": strategy.canary has an analysis step but"
-                    + " there is no evidence to judge on Kubernetes: set strategy.canary.analysis.source (prometheus"
-                    + " or web queries), or give the control plane DEPLOYGUARD_PROMETHEUS_URL for the ingress-nginx"
-                    + " default queries (ingressNginx traffic only), or remove the analysis step");
-        }
+        requireEvidence(app);
         if (image == null) {
             throw DeployGuardException.badInput("app " + app.name() + ": cannot tell which image to run as the canary:"
                     + " deployment " + app.kubernetes().namespace() + "/" + app.kubernetes().deploymentName(app.name())
@@ -143,10 +155,72 @@ public final class KubernetesRollouts {
                 null, cause, req.actor(), clock.instant(), ReleaseStatus.PROGRESSING, null);
         Rollout r = runner.begin(next, stable, app, req.actor());
         return new DeployResult(next, stable.revision(), 0, "canary rollout of " + req.version() + " ("
-                + image + ") " + (r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
+                + image + ") " + started(app, r));
+    }
+
+    private static String started(AppSpec app, Rollout r) {
+        return r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
                 : "started: canary weight " + RolloutEngine.percent(r.weight()) + ", "
                 + (r.waitingFor() == null ? r.phase() : "waiting for " + r.waitingFor())
-                + "; follow it with: deployguard status " + app.name() + " --watch"));
+                + "; follow it with: deployguard status " + app.name() + " --watch";
+    }
+
+    /** Refuses (exit 2) a canary whose analysis step would have nothing to judge. */
+    private void requireEvidence(AppSpec app) {
+        Strategy.Canary c = (Strategy.Canary) app.strategy();
+        if (source(app) == null && c.steps().stream().anyMatch(s -> s instanceof Step.Analysis)) {
+            throw DeployGuardException.badInput("app " + app.name() + ": strategy.canary has an analysis step but"
+                    + " there is no evidence to judge on Kubernetes: set strategy.canary.analysis.source (prometheus"
+                    + " or web queries), or give the control plane DEPLOYGUARD_PROMETHEUS_URL for the ingress-nginx"
+                    + " default queries (ingressNginx traffic only), or remove the analysis step");
+        }
+    }
+
+    /**
+     * Starts the canary of a Helm release: the chart rendered with {@code versionValues} (the values a plain
+     * deploy would add) gives the canary's pod template, run beside the release's Deployment; then the rollout
+     * begins. The release itself is not written until promotion. Refuses as {@link #deploy} does.
+     */
+    DeployResult deployHelm(RolloutRunner runner, AppSpec app, Deployer.DeployRequest req, String versionValues,
+                            Release stable) {
+        store.activeRollout(app.name()).ifPresent(r -> {
+            throw RolloutRunner.busy(app.name(), r);
+        });
+        if (app.strategy() instanceof Strategy.BlueGreen) {
+            return helmBlueGreen.deploy(runner, app, req, versionValues, stable);
+        }
+        requireEvidence(app);
+        KubernetesSpec k = app.kubernetes();
+        HelmChartRelease chart = chartRelease(app);
+        String cause = req.changeCause() != null && !req.changeCause().isBlank() ? req.changeCause()
+                : "canary of " + req.version() + " by " + req.actor();
+        Instant deadline = clock.instant().plus(req.timeout() != null ? req.timeout() : k.rolloutTimeout());
+        int latest;
+        String deployment;
+        try (KubernetesClient client = clients.apply(k)) {
+            Deployment rendered = chart.render(client, renderer, k.namespace(), versionValues);
+            deployment = rendered.getMetadata().getName();
+            KubernetesCanary canary = new KubernetesCanary(client, new AppWorkload(k.namespace(), deployment,
+                    k.service()), CanaryRoutes.route(client, app.name(), k), 1);
+            while (canary.start(rendered.getSpec().getTemplate(), cause,
+                    Map.of(HelmChartRelease.VERSION_VALUES, versionValues)) != KubernetesCanary.Progress.DONE) {
+                if (!clock.instant().isBefore(deadline)) {
+                    throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "the pods of Helm release "
+                            + k.namespace() + "/" + chart.release() + " did not take the deployguard.dev/track label"
+                            + " in time (a rolling update of the same release); nothing was routed to a canary; see:"
+                            + " kubectl rollout status deployment/" + deployment + " -n " + k.namespace());
+                }
+                pause();
+            }
+            List<HelmRelease> history = new HelmReleaseStorage(client, k.namespace(), clock).history(chart.release());
+            latest = history.isEmpty() ? stable.revision() : history.get(history.size() - 1).version();
+        }
+        // The revision the promotion will create: the release's next one.
+        Release next = new Release(app.name(), latest + 1, req.version(), List.of(), Map.of(), 0, null, cause,
+                req.actor(), clock.instant(), ReleaseStatus.PROGRESSING, null);
+        Rollout r = runner.begin(next, stable, app, req.actor());
+        return new DeployResult(next, stable.revision(), 0, "canary rollout of " + req.version() + " (Helm release "
+                + k.namespace() + "/" + chart.release() + ", deployment " + deployment + "-canary) " + started(app, r));
     }
 
     /** The canary's weight in basis points, set on the app's Ingress or HTTPRoute. */
@@ -162,17 +236,28 @@ public final class KubernetesRollouts {
 
     /** The canary's pod template becomes the stable Deployment's (a new revision); traffic stays split. */
     public void promote(AppSpec app, Rollout r, String actor) {
+        if (app.strategy() instanceof Strategy.BlueGreen && app.kubernetes().helm() != null) {
+            helmBlueGreen.promote(app, r, actor);
+            return;
+        }
         if (app.strategy() instanceof Strategy.BlueGreen) {
             blueGreen.promote(app, r, actor);
             return;
         }
         apply(app, new Action.Promote(), r);
-        events.record(r.app(), r.canaryRevision(), actor, "rollout.promoted", "canary template copied into"
-                + " deployment " + where(app) + "; it rolls out as revision " + r.canaryRevision());
+        events.record(r.app(), r.canaryRevision(), actor, "rollout.promoted", app.kubernetes().helm() != null
+                ? "Helm release " + where(app) + " upgraded to the canary's version (revision "
+                + r.canaryRevision() + "); its deployment rolls out with the traffic split in place"
+                : "canary template copied into deployment " + where(app) + "; it rolls out as revision "
+                + r.canaryRevision());
     }
 
     /** Weight 0 at once, canary scaled down; a promoted canary's stable Deployment is undone as well. */
     public void rollBack(AppSpec app, Rollout before, Rollout r, String reason, String actor) {
+        if (app.strategy() instanceof Strategy.BlueGreen && app.kubernetes().helm() != null) {
+            helmBlueGreen.rollBack(app, before, r, reason, actor);
+            return;
+        }
         if (app.strategy() instanceof Strategy.BlueGreen) {
             blueGreen.rollBack(app, before, r, reason, actor);
             return;
@@ -180,7 +265,7 @@ public final class KubernetesRollouts {
         apply(app, new Action.RollBack(reason), r);
         events.record(r.app(), r.canaryRevision(), actor, "system".equals(actor) ? "rollback.automatic"
                 : EventKinds.ROLLBACK_SUCCEEDED, "canary of revision " + r.canaryRevision() + " aborted: weight 0,"
-                + " canary scaled to 0, deployment " + where(app) + " serves revision " + r.stableRevision() + ": "
+                + " canary scaled to 0, " + what(app) + " serves revision " + r.stableRevision() + ": "
                 + reason, Map.of("from", r.canaryRevision(), "to", r.stableRevision(),
                 "detectSeconds", Duration.between(before.startedAt(), clock.instant()).toMillis() / 1000.0,
                 "automatic", "system".equals(actor)));
@@ -188,6 +273,9 @@ public final class KubernetesRollouts {
 
     /** Retires the canary once the promoted stable Deployment has rolled out; false while it still rolls out. */
     public boolean finish(AppSpec app, Rollout r, String actor) {
+        if (app.strategy() instanceof Strategy.BlueGreen && app.kubernetes().helm() != null) {
+            return helmBlueGreen.finish(app, r, actor);
+        }
         if (app.strategy() instanceof Strategy.BlueGreen) {
             return blueGreen.finish(app, r, actor);
         }
@@ -195,14 +283,23 @@ public final class KubernetesRollouts {
             return false;
         }
         events.record(r.app(), r.canaryRevision(), actor, EventKinds.DEPLOY_SUCCEEDED, "revision "
-                + r.canaryRevision() + " promoted and rolled out in deployment " + where(app)
+                + r.canaryRevision() + " promoted and rolled out in " + what(app)
                 + "; the canary is retired and " + r.app() + " serves it to 100% of traffic");
         return true;
     }
 
     private KubernetesCanary.Progress apply(AppSpec app, Action a, Rollout r) {
-        try (KubernetesClient client = clients.apply(app.kubernetes())) {
-            return new CanaryActions(canary(client, app), new DeploymentRollback(client)).apply(a, r);
+        KubernetesSpec k = app.kubernetes();
+        try (KubernetesClient client = clients.apply(k)) {
+            if (k.helm() == null) {
+                return new CanaryActions(canary(client, app), new DeploymentRollback(client)).apply(a, r);
+            }
+            HelmReleaseStorage storage = new HelmReleaseStorage(client, k.namespace(), clock);
+            HelmChartRelease chart = chartRelease(app);
+            KubernetesCanary canary = new KubernetesCanary(client, new AppWorkload(k.namespace(),
+                    chart.deploymentName(client, storage), k.service()), CanaryRoutes.route(client, app.name(), k), 1);
+            return new CanaryActions(canary, new HelmPromotion(storage, renderer, chart, canary, k.rolloutTimeout()))
+                    .apply(a, r);
         }
     }
 
@@ -211,8 +308,20 @@ public final class KubernetesRollouts {
                 CanaryRoutes.route(client, app.name(), app.kubernetes()), 1);
     }
 
+    static HelmChartRelease chartRelease(AppSpec app) {
+        KubernetesSpec.Helm h = app.kubernetes().helm();
+        return new HelmChartRelease(h.releaseName(app.name()), java.nio.file.Path.of(h.chart()), h.values(),
+                h.deployment());
+    }
+
+    private static String what(AppSpec app) {
+        return (app.kubernetes().helm() != null ? "Helm release " : "deployment ") + where(app);
+    }
+
     private static String where(AppSpec app) {
-        return app.kubernetes().namespace() + "/" + app.kubernetes().deploymentName(app.name());
+        KubernetesSpec k = app.kubernetes();
+        return k.namespace() + "/" + (k.helm() != null ? k.helm().releaseName(app.name())
+                : k.deploymentName(app.name()));
     }
 
     private static String route(AppSpec app) {

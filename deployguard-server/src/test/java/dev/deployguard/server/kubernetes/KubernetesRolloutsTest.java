@@ -59,6 +59,24 @@ class KubernetesRolloutsTest {
     }
 
     @Test
+    void aHelmReleaseIsDrivenOnTheClusterWhenItNamesItsService() {
+        KubernetesSpec.Helm helm = new KubernetesSpec.Helm(null, "charts/web", List.of(), null);
+        Strategy.BlueGreen bg = new Strategy.BlueGreen(null, List.of(), true, Duration.ofSeconds(30),
+                AnalysisSpec.defaults(), Duration.ZERO, List.of());
+        assertThat(KubernetesRollouts.drives(helmApp(helm, "web", NGINX, canary(null)))).isTrue();
+        assertThat(KubernetesRollouts.drives(helmApp(helm, "web", null, bg))).isTrue();
+        assertThat(KubernetesRollouts.drives(helmApp(helm, null, NGINX, canary(null)))).isFalse();
+        assertThat(KubernetesRollouts.drives(helmApp(helm, "web", null, canary(null)))).isFalse();
+        assertThat(KubernetesRollouts.drives(helmApp(helm, "web", NGINX, new Strategy.Replace()))).isFalse();
+    }
+
+    private static AppSpec helmApp(KubernetesSpec.Helm helm, String service, KubernetesSpec.Traffic traffic,
+                                   Strategy strategy) {
+        return new AppSpec("web", null, strategy, null, null, new KubernetesSpec("shop", null, null, null, null, helm,
+                service, traffic, Duration.ofMinutes(1)), null, null);
+    }
+
+    @Test
     void theSpecsSourceWinsThenTheIngressNginxDefaultThenNone() {
         MetricSourceSpec own = new MetricSourceSpec("prometheus", "http://127.0.0.1:9090", "a", "b", "c", "d", null,
                 Duration.ofSeconds(5));

@@ -1,0 +1,181 @@
+package dev.deployguard.server.kubernetes;
+
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.EventKinds;
+import dev.deployguard.kubernetes.helm.ChartRenderer;
+import dev.deployguard.kubernetes.helm.HelmRelease;
+import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
+import dev.deployguard.kubernetes.progressive.AppWorkload;
+import dev.deployguard.kubernetes.progressive.HelmBlueGreen;
+import dev.deployguard.kubernetes.progressive.HelmChartRelease;
+import dev.deployguard.release.Release;
+import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.Step;
+import dev.deployguard.rollout.Strategy;
+import dev.deployguard.server.deploy.DeployResult;
+import dev.deployguard.server.deploy.Deployer;
+import dev.deployguard.server.deploy.EventLog;
+import dev.deployguard.server.deploy.RolloutRunner;
+import dev.deployguard.spec.AppSpec;
+import dev.deployguard.spec.KubernetesSpec;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The cluster's side of a blue/green rollout of a Helm release ({@link HelmBlueGreen}): the chart rendered with the
+ * new version runs in a slot behind {@code <service>-preview}; promotion switches the release's Service to the slot;
+ * abort switches it back to the warm chart Deployment; finishing writes the Helm upgrade and, once the chart's
+ * Deployment has rolled it out, moves users back onto it and retires the slot.
+ */
+final class HelmBlueGreenRollouts {
+    private final EventLog events;
+    private final Clock clock;
+    private final Function<KubernetesSpec, KubernetesClient> clients;
+    private final Duration pollEvery;
+    private final ChartRenderer renderer;
+
+    HelmBlueGreenRollouts(EventLog events, Clock clock, Function<KubernetesSpec, KubernetesClient> clients,
+                          Duration pollEvery, ChartRenderer renderer) {
+        this.events = events;
+        this.clock = clock;
+        this.clients = clients;
+        this.pollEvery = pollEvery;
+        this.renderer = renderer;
+    }
+
+    DeployResult deploy(RolloutRunner runner, AppSpec app, Deployer.DeployRequest req, String versionValues,
+                        Release stable) {
+        Strategy.BlueGreen bg = (Strategy.BlueGreen) app.strategy();
+        if (bg.analysis().source() == null && bg.prePromotion().stream().anyMatch(Step.Analysis.class::isInstance)) {
+            throw DeployGuardException.badInput("app " + app.name() + ": strategy.blueGreen has an analysis step but"
+                    + " there is no evidence to judge on Kubernetes: set strategy.blueGreen.analysis.source"
+                    + " (prometheus or web queries) or remove the analysis step");
+        }
+        KubernetesSpec k = app.kubernetes();
+        HelmChartRelease chart = KubernetesRollouts.chartRelease(app);
+        String cause = req.changeCause() != null && !req.changeCause().isBlank() ? req.changeCause()
+                : "blue/green of " + req.version() + " by " + req.actor();
+        Instant deadline = clock.instant().plus(req.timeout() != null ? req.timeout() : k.rolloutTimeout());
+        int latest;
+        String slot;
+        try (KubernetesClient client = clients.apply(k)) {
+            HelmReleaseStorage storage = new HelmReleaseStorage(client, k.namespace(), clock);
+            Deployment rendered = chart.render(client, renderer, k.namespace(), versionValues);
+            HelmBlueGreen slots = slots(client, app, storage, rendered.getMetadata().getName());
+            slot = slots.slotDeployment();
+            while (slots.deploy(rendered.getSpec().getTemplate(), cause,
+                    Map.of(HelmChartRelease.VERSION_VALUES, versionValues)) != HelmBlueGreen.Progress.DONE) {
+                deadline(deadline, "the pods of Helm release " + k.namespace() + "/" + chart.release() + " did not"
+                        + " take the deployguard.dev/track label in time (a rolling update of the same release);"
+                        + " users stay where they were; see: kubectl rollout status deployment/"
+                        + rendered.getMetadata().getName() + " -n " + k.namespace(), null);
+                pause();
+            }
+            while (!slots.ready()) {
+                deadline(deadline, "the slot " + k.namespace() + "/" + slot + " did not roll out " + req.version()
+                        + " in time; it was scaled to 0 and users stay on Helm release " + k.namespace() + "/"
+                        + chart.release() + "; see: kubectl describe deployment/" + slot + " -n " + k.namespace(),
+                        slots);
+                pause();
+            }
+            List<HelmRelease> history = storage.history(chart.release());
+            latest = history.isEmpty() ? stable.revision() : history.get(history.size() - 1).version();
+        }
+        events.record(app.name(), latest + 1, req.actor(), "preview.started", req.version() + " rolled out in"
+                + " slot " + slot + " and is previewed through Service " + k.namespace() + "/" + k.service()
+                + "-preview with no user traffic");
+        Release next = new Release(app.name(), latest + 1, req.version(), List.of(), Map.of(), 0, null, cause,
+                req.actor(), clock.instant(), ReleaseStatus.PROGRESSING, null);
+        Rollout r = runner.begin(next, stable, app, req.actor());
+        return new DeployResult(next, stable.revision(), 0, "blue/green rollout of " + req.version() + " (Helm release "
+                + k.namespace() + "/" + chart.release() + ") in slot " + slot + ", previewed on Service " + k.service()
+                + "-preview; " + (r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
+                : r.phase() == Rollout.Phase.BAKING ? "promoted: users are on the slot"
+                : "users stay on the release's Deployment, " + (r.waitingFor() == null ? r.phase()
+                : "waiting for " + r.waitingFor()))
+                + "; follow it with: deployguard status " + app.name() + " --watch");
+    }
+
+    void promote(AppSpec app, Rollout r, String actor) {
+        try (KubernetesClient client = clients.apply(app.kubernetes())) {
+            HelmBlueGreen slots = slots(client, app);
+            slots.promote();
+            events.record(r.app(), r.canaryRevision(), actor, EventKinds.TRAFFIC_SWITCHED, "Service "
+                    + where(app) + " selects slot " + slots.slotDeployment() + " (" + r.app() + " revision "
+                    + r.canaryRevision() + "); the release's Deployment stays warm until the Helm upgrade",
+                    Map.of("slot", HelmBlueGreen.PREVIEW, "weight", 10_000));
+        }
+    }
+
+    void rollBack(AppSpec app, Rollout before, Rollout r, String reason, String actor) {
+        try (KubernetesClient client = clients.apply(app.kubernetes())) {
+            HelmBlueGreen slots = slots(client, app);
+            slots.abort();
+            events.record(r.app(), r.canaryRevision(), actor, "system".equals(actor) ? "rollback.automatic"
+                    : EventKinds.ROLLBACK_SUCCEEDED, "blue/green rollout of revision " + r.canaryRevision()
+                    + " aborted: Service " + where(app) + " selects the Helm release's Deployment (revision "
+                    + r.stableRevision() + "), the slot is scaled to 0, the release is not upgraded: " + reason,
+                    Map.of("from", r.canaryRevision(), "to", r.stableRevision(),
+                            "detectSeconds", Duration.between(before.startedAt(), clock.instant()).toMillis() / 1000.0,
+                            "automatic", "system".equals(actor)));
+        }
+    }
+
+    boolean finish(AppSpec app, Rollout r, String actor) {
+        try (KubernetesClient client = clients.apply(app.kubernetes())) {
+            HelmBlueGreen slots = slots(client, app);
+            if (slots.finish(r.canaryRevision(), "DeployGuard: blue/green revision " + r.canaryRevision() + " of "
+                    + r.app() + " (rollout " + r.id() + ")") == HelmBlueGreen.Progress.WAITING) {
+                return false;
+            }
+            events.record(r.app(), r.canaryRevision(), actor, EventKinds.DEPLOY_SUCCEEDED, "Helm release "
+                    + app.kubernetes().namespace() + "/" + KubernetesRollouts.chartRelease(app).release()
+                    + " upgraded and rolled out; Service " + where(app) + " selects its Deployment again and the"
+                    + " slot " + slots.slotDeployment() + " is scaled to 0");
+            return true;
+        }
+    }
+
+    private HelmBlueGreen slots(KubernetesClient client, AppSpec app) {
+        KubernetesSpec k = app.kubernetes();
+        HelmReleaseStorage storage = new HelmReleaseStorage(client, k.namespace(), clock);
+        return slots(client, app, storage, KubernetesRollouts.chartRelease(app).deploymentName(client, storage));
+    }
+
+    private HelmBlueGreen slots(KubernetesClient client, AppSpec app, HelmReleaseStorage storage, String deployment) {
+        KubernetesSpec k = app.kubernetes();
+        return new HelmBlueGreen(client, new AppWorkload(k.namespace(), deployment, k.service()), storage, renderer,
+                KubernetesRollouts.chartRelease(app), k.rolloutTimeout());
+    }
+
+    private void deadline(Instant deadline, String why, HelmBlueGreen abort) {
+        if (clock.instant().isBefore(deadline)) {
+            return;
+        }
+        if (abort != null) {
+            abort.abort();
+        }
+        throw new DeployGuardException(ExitCode.DEPLOY_FAILED, why);
+    }
+
+    private static String where(AppSpec app) {
+        return app.kubernetes().namespace() + "/" + app.kubernetes().service();
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(pollEvery.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "interrupted while the new slot rolled out", e);
+        }
+    }
+}

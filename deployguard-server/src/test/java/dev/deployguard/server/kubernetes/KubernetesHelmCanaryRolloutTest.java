@@ -1,0 +1,211 @@
+package dev.deployguard.server.kubernetes;
+
+import static dev.deployguard.kubernetes.progressive.AppObjects.NS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deployguard.event.Event;
+import dev.deployguard.kubernetes.helm.HelmRelease;
+import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
+import dev.deployguard.kubernetes.progressive.AppObjects;
+import dev.deployguard.kubernetes.testing.ClusterSimulator;
+import dev.deployguard.kubernetes.testing.MockCluster;
+import dev.deployguard.release.Release;
+import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.server.ControlPlane;
+import dev.deployguard.server.deploy.DeployResult;
+import dev.deployguard.server.deploy.Deployer;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A canary of a Helm release driven by a real (in-process) control plane against the mock API server and the
+ * simulated Deployment controller: the first deploy installs the release, later ones run the chart's new rendering
+ * as a canary beside the release's Deployment; promotion is a Helm upgrade, abort leaves the release untouched.
+ */
+class KubernetesHelmCanaryRolloutTest {
+    private static final String WEIGHT = "nginx.ingress.kubernetes.io/canary-weight";
+
+    @TempDir
+    Path dir;
+    private MockCluster cluster;
+    private AppObjects app;
+    private AutoCloseable controller;
+    private ControlPlane cp;
+
+    /** A one-Deployment chart with its Service, as a user would have it. */
+    static Path chart(Path dir) throws Exception {
+        Path chart = dir.resolve("chart");
+        Files.createDirectories(chart.resolve("templates"));
+        Files.writeString(chart.resolve("Chart.yaml"), "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: \"1\"\n");
+        Files.writeString(chart.resolve("values.yaml"), "replicaCount: 2\nimage:\n  tag: v0\n");
+        Files.writeString(chart.resolve("templates/deployment.yaml"), """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: {{ .Release.Name }}
+                  labels: {app: web}
+                spec:
+                  replicas: {{ .Values.replicaCount }}
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata: {labels: {app: web}}
+                    spec:
+                      containers:
+                        - name: app
+                          image: "shop/web:{{ .Values.image.tag }}"
+                          ports: [{containerPort: 8080}]
+                """);
+        Files.writeString(chart.resolve("templates/service.yaml"), """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web, labels: {app: web}}
+                spec:
+                  selector: {app: web}
+                  ports: [{name: http, port: 80, targetPort: 8080, protocol: TCP}]
+                """);
+        return chart;
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        cluster = MockCluster.start();
+        var client = cluster.client();
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
+                .create();
+        app = new AppObjects(client);
+        app.ingress();
+        controller = new ClusterSimulator(client).runInBackground(20);
+        Path spec = dir.resolve("deployguard.yaml");
+        Files.writeString(spec, """
+                apps:
+                  web:
+                    platform:
+                      kubernetes:
+                        namespace: shop
+                        kubeconfig: %s
+                        helm: {chart: %s}
+                        service: web
+                        traffic: {ingressNginx: {ingress: web}}
+                        rolloutTimeout: 20s
+                    strategy:
+                      canary:
+                        steps: [{setWeight: 20}, {pause: {}}]
+                        bake: 0s
+                """.formatted(cluster.kubeconfig(), chart(dir)));
+        cp = new ControlPlane(new ControlPlane.Config(dir.resolve("state"), spec, null, null, null),
+                Clock.systemUTC());
+        cp.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (cp != null) {
+            cp.close();
+        }
+        if (controller != null) {
+            controller.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private DeployResult deploy(String version) {
+        return cp.kubernetes().deploy(new Deployer.DeployRequest("web", version, null, false, null, "alice", true));
+    }
+
+    private Ingress canaryIngress() {
+        return cluster.client().network().v1().ingresses().inNamespace(NS).withName("web-canary").get();
+    }
+
+    private String stableImage() {
+        return app.get("web").getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    }
+
+    private List<HelmRelease> helmHistory() {
+        return new HelmReleaseStorage(cluster.client(), NS, Clock.systemUTC()).history("web");
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(30);
+        while (!condition.getAsBoolean()) {
+            assertThat(Instant.now()).as("waiting for " + what).isBefore(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aHelmReleaseIsCanariedPromotedByAHelmUpgradeAndAbortedWithoutARevision() throws Exception {
+        DeployResult install = deploy("v1");
+        assertThat(install.message()).as("nothing to canary beside: a plain install").contains("revision 1 (v1)");
+        assertThat(cp.store().rollouts("web", 1)).isEmpty();
+
+        DeployResult canary = deploy("v2");
+
+        assertThat(canary.message()).contains("canary rollout of v2", "Helm release shop/web", "canary weight 20");
+        assertThat(canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
+        Deployment c = app.get("web-canary");
+        assertThat(c.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("shop/web:v2");
+        assertThat(stableImage()).isEqualTo("shop/web:v1");
+        assertThat(helmHistory()).as("the release is not written before promotion").hasSize(1);
+        Rollout active = cp.store().activeRollout("web").orElseThrow();
+        assertThat(active.stableRevision()).isEqualTo(1);
+        assertThat(active.canaryRevision()).isEqualTo(2);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> helm = (Map<String, Object>) ((Map<String, Object>) cp.kubernetes().status("web")
+                .get("kubernetes")).get("helm");
+        assertThat(helm).containsEntry("revision", 1);
+        assertThat(cp.kubernetes().status("web").get("rollout")).isInstanceOf(Rollout.class);
+
+        cp.rollouts().command("web", RolloutEngine.Command.PROMOTE, "bob");
+        await("the promoted rollout to finish", () -> cp.store().activeRollout("web").isEmpty());
+
+        assertThat(cp.store().rollouts("web", 1).get(0).phase()).isEqualTo(Rollout.Phase.SUCCEEDED);
+        List<HelmRelease> history = helmHistory();
+        assertThat(history).extracting(HelmRelease::version, HelmRelease::statusText).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(1, "superseded"), org.assertj.core.groups.Tuple.tuple(2, "deployed"));
+        assertThat(history.get(1).config().path("image").path("tag").asText()).isEqualTo("v2");
+        assertThat(stableImage()).isEqualTo("shop/web:v2");
+        assertThat(canaryIngress()).as("the canary route is removed once the release rolled out").isNull();
+        assertThat(app.get("web-canary").getSpec().getReplicas()).isZero();
+        assertThat(cp.kubernetes().history("web")).extracting(Release::revision, Release::version)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "v1"), org.assertj.core.groups.Tuple.tuple(2, "v2"));
+        assertThat(kinds()).contains("rollout.started", "traffic.switched", "rollout.promoted", "deploy.succeeded");
+
+        deploy("v3");
+        assertThat(canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
+        long generation = app.get("web").getMetadata().getGeneration();
+
+        Rollout aborted = cp.rollouts().command("web", RolloutEngine.Command.ABORT, "bob");
+
+        assertThat(aborted.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
+        assertThat(canaryIngress()).isNull();
+        assertThat(helmHistory()).as("abort writes no Helm revision").hasSize(2);
+        assertThat(stableImage()).isEqualTo("shop/web:v2");
+        assertThat(app.get("web").getMetadata().getGeneration()).isEqualTo(generation);
+
+        deploy("v4");
+        DeployResult back = cp.kubernetes().rollback("web", null, null, "bob");
+        assertThat(back.message()).contains("aborted the canary", "Helm release shop/web revision 2");
+        assertThat(canaryIngress()).as("rollback during a canary aborts it").isNull();
+        assertThat(helmHistory()).hasSize(2);
+        assertThat(cp.store().rollouts("web", 1).get(0).phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
+    }
+
+    private List<String> kinds() {
+        return cp.store().events("web", 0, null, 500).stream().map(Event::kind).toList();
+    }
+}
