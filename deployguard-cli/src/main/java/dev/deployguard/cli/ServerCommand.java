@@ -6,12 +6,16 @@ import dev.deployguard.kubernetes.leader.ControlPlaneLeadership;
 import dev.deployguard.kubernetes.leader.LeaseClients;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.api.ApiServer;
+import dev.deployguard.spec.Durations;
 import dev.deployguard.spec.SpecParser;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -45,6 +49,18 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--lease-name", defaultValue = "deployguard-control-plane", description = "Name of the leader Lease"
             + " (default: deployguard-control-plane)")
     String leaseName;
+    @Option(names = "--lease-duration", paramLabel = "DURATION", description = "With --leader-elect: how long the"
+            + " Lease holds without renewal before another replica may take it; whole seconds (default: 15s)")
+    String leaseDuration;
+    @Option(names = "--renew-deadline", paramLabel = "DURATION", description = "With --leader-elect: how long the"
+            + " leader keeps trying to renew before it stops leading; shorter than --lease-duration (default: 10s)")
+    String renewDeadline;
+    @Option(names = "--retry-period", paramLabel = "DURATION", description = "With --leader-elect: how often the"
+            + " leader renews and the others try; shorter than --renew-deadline (default: 2s)")
+    String retryPeriod;
+    @Option(names = "--prometheus-url", paramLabel = "URL", description = "Prometheus that scrapes ingress-nginx, for"
+            + " the default canary analysis of ingress-nginx apps (default: env DEPLOYGUARD_PROMETHEUS_URL, else none)")
+    String prometheusUrl;
 
     @Override
     public Integer call() throws Exception {
@@ -67,17 +83,19 @@ final class ServerCommand implements Callable<Integer> {
         if (!leaderElect && leaseNamespace != null) {
             throw DeployGuardException.badInput("--lease-namespace only applies with --leader-elect");
         }
+        ControlPlaneLeadership.Timing timing = timing();
+        String prometheus = prometheusUrl(prometheusUrl, System.getenv("DEPLOYGUARD_PROMETHEUS_URL"));
         Path stateDir = root.stateDir();
         LeaseClients.Opened lease = leaderElect ? LeaseClients.open(leaseNamespace, leaseName) : null;
         var cp = new ControlPlane(new ControlPlane.Config(stateDir, file, storeUrl, storeUser,
-                System.getenv("DEPLOYGUARD_STORE_PASSWORD")), Clock.systemUTC());
+                System.getenv("DEPLOYGUARD_STORE_PASSWORD"), prometheus), Clock.systemUTC());
         ApiServer api;
         try {
             if (lease == null) {
                 cp.start();
             } else {
                 cp.start(new ControlPlaneLeadership(lease.client(), lease.namespace(), leaseName,
-                        ControlPlaneLeadership.defaultIdentity(), ControlPlaneLeadership.Timing.DEFAULT));
+                        ControlPlaneLeadership.defaultIdentity(), timing, lease.pod()));
             }
             api = new ApiServer(cp, hp[0], port, demo);
             api.start();
@@ -101,9 +119,88 @@ final class ServerCommand implements Callable<Integer> {
         }));
         System.out.println("DeployGuard control plane on " + api.url() + " (state: " + cp.stateDir()
                 + (demo ? ", demo mode: no token" : ", API token in " + cp.stateDir().resolve("api.token"))
-                + (lease == null ? "" : ", leader election on Lease " + lease.namespace() + "/" + leaseName) + ")");
+                + (lease == null ? "" : ", leader election on Lease " + lease.namespace() + "/" + leaseName
+                + " (lease " + Durations.format(timing.leaseDuration()) + ", renew deadline "
+                + Durations.format(timing.renewDeadline()) + ", retry " + Durations.format(timing.retryPeriod()) + ")"
+                + (lease.pod() == null ? "" : ", role label on Pod " + lease.pod())) + ")");
         done.await();
         return 0;
+    }
+
+    /** The election's timing from the flags, the defaults filling in those not given. */
+    private ControlPlaneLeadership.Timing timing() {
+        if (!leaderElect) {
+            for (String[] flag : new String[][] {{"--lease-duration", leaseDuration},
+                    {"--renew-deadline", renewDeadline}, {"--retry-period", retryPeriod}}) {
+                if (flag[1] != null) {
+                    throw DeployGuardException.badInput(flag[0] + " only applies with --leader-elect");
+                }
+            }
+        }
+        ControlPlaneLeadership.Timing dflt = ControlPlaneLeadership.Timing.DEFAULT;
+        Duration lease = duration("--lease-duration", leaseDuration, dflt.leaseDuration());
+        Duration renew = duration("--renew-deadline", renewDeadline, dflt.renewDeadline());
+        Duration retry = duration("--retry-period", retryPeriod, dflt.retryPeriod());
+        if (lease.toMillis() % 1000 != 0) {
+            // The Lease records leaseDurationSeconds: a fraction would be cut off for the other replicas.
+            throw DeployGuardException.badInput("--lease-duration: must be whole seconds (the Lease records"
+                    + " leaseDurationSeconds), got " + Durations.format(lease));
+        }
+        if (retry.compareTo(renew) >= 0 || renew.compareTo(lease) >= 0) {
+            throw DeployGuardException.badInput("leader election timing: need --retry-period < --renew-deadline <"
+                    + " --lease-duration, got --retry-period " + shown(retry, retryPeriod) + ", --renew-deadline "
+                    + shown(renew, renewDeadline) + ", --lease-duration " + shown(lease, leaseDuration)
+                    + ": the leader retries renewing within its deadline and gives up leading before its lease can run"
+                    + " out for the others");
+        }
+        return new ControlPlaneLeadership.Timing(lease, renew, retry);
+    }
+
+    private static String shown(Duration d, String given) {
+        return Durations.format(d) + (given == null ? " (default)" : "");
+    }
+
+    private static Duration duration(String flag, String text, Duration dflt) {
+        if (text == null) {
+            return dflt;
+        }
+        Duration d;
+        try {
+            d = Durations.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw DeployGuardException.badInput(flag + ": " + e.getMessage());
+        }
+        if (d.isZero() || d.isNegative()) {
+            throw DeployGuardException.badInput(flag + ": must be longer than 0, got '" + text + "'");
+        }
+        return d;
+    }
+
+    /** {@code --prometheus-url}, else the environment's; checked here so a typo stops the start, not a rollout. */
+    static String prometheusUrl(String flag, String env) {
+        String url = flag != null ? flag : env == null || env.isBlank() ? null : env.trim();
+        if (url == null) {
+            return null;
+        }
+        String from = flag != null ? "--prometheus-url" : "DEPLOYGUARD_PROMETHEUS_URL";
+        URI u;
+        try {
+            u = new URI(url);
+        } catch (URISyntaxException e) {
+            throw DeployGuardException.badInput(from + ": not a URL: '" + withoutPassword(url) + "' (" + e.getReason()
+                    + "); expected Prometheus' base URL, e.g. http://prometheus.monitoring:9090");
+        }
+        if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null
+                || u.getQuery() != null || u.getFragment() != null) {
+            throw DeployGuardException.badInput(from + ": expected Prometheus' base URL (http:// or https://, a host,"
+                    + " no query), e.g. http://prometheus.monitoring:9090, got '" + withoutPassword(url) + "'");
+        }
+        return url;
+    }
+
+    /** The URL as it may be shown: a password in it is masked. */
+    private static String withoutPassword(String url) {
+        return url.replaceAll("(//[^/@:]*):[^/@]*@", "$1:***@");
     }
 
     private static void closeClient(LeaseClients.Opened lease) {

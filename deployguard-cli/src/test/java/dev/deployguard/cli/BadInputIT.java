@@ -50,6 +50,49 @@ class BadInputIT {
     }
 
     @Test
+    void badServerFlagsStopTheServerBeforeItStartsNamingTheFlag() throws Exception {
+        h = new Harness(dir, "", 1);
+        String store = "jdbc:postgresql://127.0.0.1:1/deployguard";
+
+        Harness.Run r = h.cli("server", "-f", h.spec.toString(), "--listen", "127.0.0.1:0", "--prometheus-url",
+                "prometheus:9090");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--prometheus-url", "http://", "got 'prometheus:9090'");
+
+        r = h.cli("server", "-f", h.spec.toString(), "--listen", "127.0.0.1:0", "--prometheus-url",
+                "http://bob:hunter2@prometheus:9090/?x=1");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--prometheus-url", "no query", "bob:***@").doesNotContain("hunter2");
+
+        r = h.cli("server", "-f", h.spec.toString(), "--listen", "127.0.0.1:0", "--lease-duration", "30s");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--lease-duration only applies with --leader-elect");
+
+        r = h.cli("server", "-f", h.spec.toString(), "--listen", "127.0.0.1:0", "--store-url", store,
+                "--leader-elect", "--retry-period", "thirty");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--retry-period", "expected a duration such as 500ms, 30s", "'thirty'");
+
+        // Only the lease is shortened: the default renew deadline (10s) no longer fits in it.
+        r = h.cli("server", "-f", h.spec.toString(), "--listen", "127.0.0.1:0", "--store-url", store,
+                "--leader-elect", "--lease-duration", "5s");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("need --retry-period < --renew-deadline < --lease-duration",
+                "--retry-period 2s (default)", "--renew-deadline 10s (default)", "--lease-duration 5s");
+
+        r = h.cli("server", "-f", h.spec.toString(), "--listen", "127.0.0.1:0", "--store-url", store,
+                "--leader-elect", "--lease-duration", "20s", "--renew-deadline", "10s", "--retry-period", "10s");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--retry-period 10s, --renew-deadline 10s, --lease-duration 20s");
+
+        r = h.cli("server", "-f", h.spec.toString(), "--listen", "127.0.0.1:0", "--store-url", store,
+                "--leader-elect", "--lease-duration", "15500ms");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--lease-duration: must be whole seconds");
+        assertThat(h.stateDir.resolve("server.json")).doesNotExist();
+    }
+
+    @Test
     void commandsWithoutARunningControlPlaneSaySoWithExitCode5() throws Exception {
         h = new Harness(dir, "", 1);
         Harness.Run r = h.cli("history", "demo");

@@ -7,6 +7,7 @@ import dev.deployguard.json.Json;
 import dev.deployguard.kubernetes.traffic.CrudApiServer;
 import dev.deployguard.local.process.Ports;
 import dev.deployguard.store.PostgresServer;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -28,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code deployguard server --leader-elect} as a real process, reaching the mock API server through KUBECONFIG, while
  * another replica ("replica-a", written by the test) holds the Lease: the CLI's changes are refused with exit code 5
- * and the leader's name, reads work, and once the other's lease runs out this server leads and accepts them.
+ * and the leader's name, reads work, and once the other's lease runs out this server leads and accepts them. Its
+ * Pod (named by POD_NAME, as the downward API does in deploy/kubernetes) is labelled follower, then leader, then
+ * follower again when it stops.
  */
 class LeaderElectIT {
     @TempDir
@@ -86,14 +89,20 @@ class LeaderElectIT {
                         command: ["java", "-version", "${port}"]
                         listen: 127.0.0.1:%d
                 """.formatted(Ports.freeLoopbackPort()));
+        // This replica's Pod, with a leader label left over from a previous container of the same Pod.
+        k.resource(new PodBuilder().withNewMetadata().withName("deployguard-7f9c-b").withNamespace("deployguard")
+                .addToLabels("app.kubernetes.io/name", "deployguard").addToLabels("deployguard.dev/role", "leader")
+                .endMetadata().build()).create();
         Path state = dir.resolve("state");
         Files.createDirectories(state);
         Path log = dir.resolve("server.log");
         // No --lease-namespace: the kubeconfig context's namespace, where replica-a holds the Lease.
         var pb = new ProcessBuilder(Harness.java(), "-Xmx256m", "-XX:+UseSerialGC", "-cp", Harness.classPath(),
                 DeployGuard.class.getName(), "--state-dir", state.toString(), "server", "-f", spec.toString(),
-                "--listen", "127.0.0.1:0", "--store-url", pg.url(), "--store-user", "postgres", "--leader-elect");
+                "--listen", "127.0.0.1:0", "--store-url", pg.url(), "--store-user", "postgres", "--leader-elect",
+                "--lease-duration", "4s", "--renew-deadline", "3s", "--retry-period", "500ms");
         pb.environment().put("KUBECONFIG", kubeconfig.toString());
+        pb.environment().put("POD_NAME", "deployguard-7f9c-b");
         pb.environment().remove("KUBERNETES_SERVICE_HOST");
         server = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Harness.await(Duration.ofSeconds(60), () -> {
@@ -103,8 +112,11 @@ class LeaderElectIT {
             return Files.exists(state.resolve("server.json"));
         });
         String url = Json.mapper().readTree(state.resolve("server.json").toFile()).path("url").asText();
-        assertThat(Harness.read(log)).contains("leader election on Lease deployguard/deployguard-control-plane");
+        assertThat(Harness.read(log)).contains("leader election on Lease deployguard/deployguard-control-plane"
+                + " (lease 4s, renew deadline 3s, retry 500ms), role label on Pod deployguard/deployguard-7f9c-b");
         assertThat(role(url)).isEqualTo("follower");
+        // The stale leader label was cleared before the server stood for election.
+        assertThat(podRole(k)).isEqualTo("follower");
 
         // A change is refused with exit code 5, naming the Lease holder (once the server has read the Lease).
         List<String> refusals = new ArrayList<>();
@@ -128,10 +140,21 @@ class LeaderElectIT {
         lease.getSpec().setRenewTime(ZonedDateTime.now().minusSeconds(5));
         k.resource(lease).update();
         Harness.await(Duration.ofSeconds(20), () -> "leader".equals(role(url)));
+        Harness.await(Duration.ofSeconds(5), () -> "leader".equals(podRole(k)));
         assertThat(k.resources(Lease.class).inNamespace("deployguard").withName("deployguard-control-plane").get()
                 .getSpec().getHolderIdentity()).endsWith("_" + server.pid());
         incident = cli(state, "incident", "open", "web", "--title", "checkout returns 500");
         assertThat(incident.exit).as(incident.out).isZero();
+
+        // Stopped (SIGTERM, as Kubernetes does), it labels its Pod follower on the way out.
+        server.destroy();
+        assertThat(server.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(podRole(k)).isEqualTo("follower");
+    }
+
+    private static String podRole(KubernetesClient k) {
+        return k.pods().inNamespace("deployguard").withName("deployguard-7f9c-b").get().getMetadata().getLabels()
+                .get("deployguard.dev/role");
     }
 
     private record Result(int exit, String out) {

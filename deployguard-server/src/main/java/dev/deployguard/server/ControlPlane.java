@@ -77,8 +77,16 @@ public final class ControlPlane implements AutoCloseable {
     private volatile boolean closed;
     private ExecutorService leaderWork;
 
-    /** Where state lives and how to reach the database. */
-    public record Config(Path stateDir, Path specFile, String storeUrl, String storeUser, String storePassword) {
+    /**
+     * Where state lives, how to reach the database, and the Prometheus that scrapes ingress-nginx (null: none; the
+     * canary analysis of ingress-nginx apps then needs queries of its own).
+     */
+    public record Config(Path stateDir, Path specFile, String storeUrl, String storeUser, String storePassword,
+                         String prometheusUrl) {
+        /** Prometheus from the environment's {@code DEPLOYGUARD_PROMETHEUS_URL}, as before the flag. */
+        public Config(Path stateDir, Path specFile, String storeUrl, String storeUser, String storePassword) {
+            this(stateDir, specFile, storeUrl, storeUser, storePassword, System.getenv("DEPLOYGUARD_PROMETHEUS_URL"));
+        }
     }
 
     public ControlPlane(Config config, Clock clock) {
@@ -113,7 +121,7 @@ public final class ControlPlane implements AutoCloseable {
             this.kubernetes = new KubernetesApps(store, specs, events, clock, holder);
             kubernetes.setChecks(checks);
             drills.setKubernetes(kubernetes);
-            kubernetes.setRollouts(rollouts, System.getenv("DEPLOYGUARD_PROMETHEUS_URL"));
+            kubernetes.setRollouts(rollouts, config.prometheusUrl());
         } catch (RuntimeException e) {
             store.close();
             throw e;

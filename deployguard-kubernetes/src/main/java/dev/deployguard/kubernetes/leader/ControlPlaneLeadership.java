@@ -28,6 +28,8 @@ import java.util.logging.Logger;
  * and stands again as a candidate. fabric8 only notices a lost lease when a renewal fails; a renewal that hangs (a
  * partition, a closed client) would leave this replica leading after the others took over, so a watchdog also ends
  * leadership once no renewal has succeeded for the renew deadline, before the lease can run out for the others.
+ * Given its own Pod, it labels it {@code deployguard.dev/role: follower} before standing and {@code leader} while
+ * it leads ({@link PodRoleLabel}), so a Service can route changes to the leader alone.
  */
 public final class ControlPlaneLeadership implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ControlPlaneLeadership.class.getName());
@@ -57,6 +59,7 @@ public final class ControlPlaneLeadership implements AutoCloseable {
     private final String leaseName;
     private final String identity;
     private final Timing timing;
+    private final PodRoleLabel podLabel;
     private final AtomicBoolean leading = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ExecutorService loop = Executors.newSingleThreadExecutor(r -> {
@@ -76,11 +79,18 @@ public final class ControlPlaneLeadership implements AutoCloseable {
 
     public ControlPlaneLeadership(KubernetesClient client, String namespace, String leaseName, String identity,
                                   Timing timing) {
+        this(client, namespace, leaseName, identity, timing, null);
+    }
+
+    /** @param pod this replica's own Pod, labelled with its role; null to label nothing (not in a Pod) */
+    public ControlPlaneLeadership(KubernetesClient client, String namespace, String leaseName, String identity,
+                                  Timing timing, PodRoleLabel.PodRef pod) {
         this.client = Objects.requireNonNull(client, "client");
         this.namespace = Objects.requireNonNull(namespace, "namespace");
         this.leaseName = Objects.requireNonNull(leaseName, "leaseName");
         this.identity = Objects.requireNonNull(identity, "identity");
         this.timing = Objects.requireNonNull(timing, "timing");
+        this.podLabel = pod == null ? null : new PodRoleLabel(client, pod, timing.retryPeriod());
     }
 
     /** This process's identity in the lease: host name (the pod's name in a cluster) and process id. */
@@ -107,6 +117,14 @@ public final class ControlPlaneLeadership implements AutoCloseable {
     public void start(Runnable onStartedLeading, Runnable onStoppedLeading) {
         Objects.requireNonNull(onStartedLeading, "onStartedLeading");
         Objects.requireNonNull(onStoppedLeading, "onStoppedLeading");
+        Runnable stopped = () -> {
+            label(PodRoleLabel.Role.FOLLOWER);
+            onStoppedLeading.run();
+        };
+        if (podLabel != null) {
+            // A restarted container keeps its Pod's labels: clear a leader label left by the previous process first.
+            podLabel.setAndWait(PodRoleLabel.Role.FOLLOWER, timing.renewDeadline());
+        }
         loop.execute(() -> {
             while (!closed.get()) {
                 LeaderElector elector = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
@@ -117,10 +135,11 @@ public final class ControlPlaneLeadership implements AutoCloseable {
                         .withRetryPeriod(timing.retryPeriod())
                         .withLeaderCallbacks(new LeaderCallbacks(() -> {
                             leading.set(true);
+                            label(PodRoleLabel.Role.LEADER);
                             onStartedLeading.run();
                         }, () -> {
                             if (leading.getAndSet(false)) {
-                                onStoppedLeading.run();
+                                stopped.run();
                             }
                         }, newLeader -> leader = newLeader))
                         .build()).build();
@@ -138,7 +157,7 @@ public final class ControlPlaneLeadership implements AutoCloseable {
                     }
                 }
                 if (leading.getAndSet(false)) {
-                    onStoppedLeading.run();
+                    stopped.run();
                 }
                 pauseBeforeRetry();
             }
@@ -148,13 +167,19 @@ public final class ControlPlaneLeadership implements AutoCloseable {
             if (leading.get() && !renewedInTime() && leading.getAndSet(false)) {
                 LOG.warning("no renewal of lease " + namespace + "/" + leaseName + " succeeded for "
                         + timing.renewDeadline() + "; stopping leading before the lease runs out");
-                onStoppedLeading.run();
+                stopped.run();
                 CompletableFuture<?> r = round;
                 if (r != null) {
                     r.cancel(true);
                 }
             }
         }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void label(PodRoleLabel.Role role) {
+        if (podLabel != null) {
+            podLabel.set(role);
+        }
     }
 
     /** Whether this replica holds the lease now: it won it and renewed it within the renew deadline. */
@@ -216,8 +241,8 @@ public final class ControlPlaneLeadership implements AutoCloseable {
     }
 
     /**
-     * Stops standing for election and stops leading if it does; the lease is not released, so the other replicas
-     * take over when it expires, exactly as after a crash.
+     * Stops standing for election and stops leading if it does (labelling its Pod follower); the lease is not
+     * released, so the other replicas take over when it expires, exactly as after a crash.
      */
     @Override
     public void close() {
@@ -234,6 +259,11 @@ public final class ControlPlaneLeadership implements AutoCloseable {
             loop.awaitTermination(timing.leaseDuration().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (podLabel != null) {
+            // So the leader Service stops sending changes here now, not when the Pod is gone.
+            podLabel.setAndWait(PodRoleLabel.Role.FOLLOWER, timing.renewDeadline());
+            podLabel.close();
         }
     }
 

@@ -30,8 +30,11 @@ public final class LeaseClients {
         return open(namespace, leaseName, System.getenv(), Path.of(System.getProperty("user.home")));
     }
 
-    /** The client and the namespace of the Lease it elects on. */
-    public record Opened(KubernetesClient client, String namespace) {
+    /**
+     * The client, the namespace of the Lease it elects on, and this process's own Pod to label with its role (null
+     * when not in a Pod: outside a cluster without {@code POD_NAME}).
+     */
+    public record Opened(KubernetesClient client, String namespace, PodRoleLabel.PodRef pod) {
     }
 
     static Opened open(String namespace, String leaseName, Map<String, String> env, Path userHome) {
@@ -56,7 +59,7 @@ public final class LeaseClients {
             client.close();
             throw e;
         }
-        return new Opened(client, ns);
+        return new Opened(client, ns, PodRoleLabel.PodRef.fromEnvironment(env, inCluster, ns));
     }
 
     /** Reads the Lease once (absent is fine: the first leader creates it). */

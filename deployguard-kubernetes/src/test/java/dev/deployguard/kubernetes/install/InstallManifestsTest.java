@@ -3,6 +3,7 @@ package dev.deployguard.kubernetes.install;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deployguard.kubernetes.leader.ControlPlaneLeadership;
+import dev.deployguard.kubernetes.leader.PodRoleLabel;
 import dev.deployguard.kubernetes.progressive.AppObjects;
 import dev.deployguard.kubernetes.progressive.AppWorkload;
 import dev.deployguard.kubernetes.progressive.KubernetesBlueGreen;
@@ -13,6 +14,7 @@ import dev.deployguard.kubernetes.traffic.NginxCanaryRoute;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteBuilder;
@@ -30,7 +32,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -110,7 +114,7 @@ class InstallManifestsTest {
 
         assertThat(objects).extracting(HasMetadata::getKind).containsExactly("Namespace", "ServiceAccount",
                 "ClusterRole", "ClusterRole", "ClusterRoleBinding", "ClusterRoleBinding", "Role", "RoleBinding",
-                "Deployment", "Service");
+                "Deployment", "Service", "Service");
         for (HasMetadata o : objects) {
             assertThat(setup.resource(o).create().getMetadata().getUid()).as(o.getKind()).isNotBlank();
         }
@@ -118,10 +122,11 @@ class InstallManifestsTest {
     }
 
     @Test
-    void theControlPlaneDeploymentTakesSecretsOnlyFromSecretsAndIsReachableThroughItsService() throws IOException {
+    void theControlPlaneDeploymentTakesSecretsOnlyFromSecretsAndIsReachableThroughItsServices() throws IOException {
         List<HasMetadata> objects = manifests();
         Deployment d = only(objects, Deployment.class);
-        Service s = only(objects, Service.class);
+        Service s = service(objects, "deployguard");
+        Service leader = service(objects, "deployguard-leader");
 
         assertThat(objects).noneMatch(o -> o.getKind().equals("Secret"));
         assertThat(d.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("deployguard");
@@ -137,6 +142,26 @@ class InstallManifestsTest {
         assertThat(s.getSpec().getSelector()).isEqualTo(d.getSpec().getTemplate().getMetadata().getLabels());
         assertThat(c.getPorts()).anySatisfy(p -> assertThat(p.getName())
                 .isEqualTo(s.getSpec().getPorts().get(0).getTargetPort().getStrVal()));
+        // The leader Service: the same Pods, narrowed to the one that labels itself leader.
+        Map<String, String> leaderSelector = new TreeMap<>(d.getSpec().getTemplate().getMetadata().getLabels());
+        leaderSelector.put(PodRoleLabel.LABEL, "leader");
+        assertThat(leader.getSpec().getSelector()).isEqualTo(leaderSelector);
+        assertThat(leader.getSpec().getPorts()).isEqualTo(s.getSpec().getPorts());
+        assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).doesNotContainKey(PodRoleLabel.LABEL)
+                .containsEntry(PodRoleLabel.APP_LABEL, PodRoleLabel.APP);
+        // Its Pod's own name and namespace, from the downward API, for the label.
+        assertThat(c.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("POD_NAME");
+            assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.name");
+        }).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("POD_NAMESPACE");
+            assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+        });
+    }
+
+    private static Service service(List<HasMetadata> objects, String name) {
+        return objects.stream().filter(o -> o instanceof Service && o.getMetadata().getName().equals(name))
+                .map(Service.class::cast).findFirst().orElseThrow(() -> new AssertionError("no Service " + name));
     }
 
     @Test
@@ -206,9 +231,16 @@ class InstallManifestsTest {
         blueGreen.promote();
         blueGreen.scaleDownIdle();
 
+        // Its own Pod, and another replica's Pod still labelled leader (a leader cut off from the API server).
+        for (String pod : List.of("deployguard-a", "deployguard-b")) {
+            setup.resource(new PodBuilder().withNewMetadata().withName(pod).withNamespace(SA_NAMESPACE)
+                    .addToLabels(PodRoleLabel.APP_LABEL, PodRoleLabel.APP).addToLabels(PodRoleLabel.LABEL, "leader")
+                    .endMetadata().build()).create();
+        }
         try (ControlPlaneLeadership leadership = new ControlPlaneLeadership(dg, SA_NAMESPACE,
                 "deployguard-control-plane", "replica-a", new ControlPlaneLeadership.Timing(Duration.ofSeconds(3),
-                Duration.ofSeconds(2), Duration.ofMillis(250)))) {
+                Duration.ofSeconds(2), Duration.ofMillis(250)), new PodRoleLabel.PodRef(SA_NAMESPACE,
+                "deployguard-a"))) {
             leadership.start(() -> { }, () -> { });
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (!leadership.isLeader() && System.nanoTime() < deadline) {
@@ -222,6 +254,15 @@ class InstallManifestsTest {
             while (acquired.equals(leases.get().getSpec().getRenewTime()) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
+            // And for the labels: its own Pod leader, the other's follower.
+            var other = setup.pods().inNamespace(SA_NAMESPACE).withName("deployguard-b");
+            while (!"follower".equals(other.get().getMetadata().getLabels().get(PodRoleLabel.LABEL))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(other.get().getMetadata().getLabels()).containsEntry(PodRoleLabel.LABEL, "follower");
+            assertThat(setup.pods().inNamespace(SA_NAMESPACE).withName("deployguard-a").get().getMetadata()
+                    .getLabels()).containsEntry(PodRoleLabel.LABEL, "leader");
         }
         List<Call> calls = new ArrayList<>();
         for (String request : api.takeRequests(UNDER_TEST)) {
@@ -229,7 +270,10 @@ class InstallManifestsTest {
         }
         assertThat(calls).extracting(Call::key).contains("apps/deployments:create", "apps/deployments:update",
                 "/services:update", "networking.k8s.io/ingresses:delete", "gateway.networking.k8s.io/httproutes:update",
-                "coordination.k8s.io/leases:create", "coordination.k8s.io/leases:patch");
+                "coordination.k8s.io/leases:create", "coordination.k8s.io/leases:patch", "/pods:get", "/pods:list",
+                "/pods:patch");
+        assertThat(calls).filteredOn(c -> c.resource().equals("pods"))
+                .allSatisfy(c -> assertThat(c.namespace()).isEqualTo(SA_NAMESPACE));
         return calls;
     }
 
