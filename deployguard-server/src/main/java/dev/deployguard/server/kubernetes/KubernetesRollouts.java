@@ -43,7 +43,8 @@ import java.util.function.Supplier;
  * The cluster's side of a canary rollout of a Kubernetes app ({@code platform.kubernetes.traffic} and
  * {@code strategy.canary}; blue/green is handed to {@link KubernetesBlueGreenRollouts}): {@link RolloutRunner} keeps the rollout's state in the store as for local apps and hands
  * the engine's weight, promotion, rollback and finish actions here, which carries them out through
- * {@link CanaryActions} instead of the local router. Each call opens its own client: rollouts outlive connections.
+ * {@link CanaryActions} instead of the local router. Each call takes a client from the
+ * {@code clients} function (the control plane's shared client per cluster; its close hands it back).
  * A Helm release's canary ({@code platform.kubernetes.helm}) is its chart rendered with the new version's values,
  * run beside the release's Deployment; its promotion is the Helm upgrade ({@link HelmPromotion}).
  */
@@ -171,8 +172,8 @@ public final class KubernetesRollouts {
         if (source(app) == null && c.steps().stream().anyMatch(s -> s instanceof Step.Analysis)) {
             throw DeployGuardException.badInput("app " + app.name() + ": strategy.canary has an analysis step but"
                     + " there is no evidence to judge on Kubernetes: set strategy.canary.analysis.source (prometheus"
-                    + " or web queries), or give the control plane DEPLOYGUARD_PROMETHEUS_URL for the ingress-nginx"
-                    + " default queries (ingressNginx traffic only), or remove the analysis step");
+                    + " or web queries), or start the control plane with --prometheus-url (or DEPLOYGUARD_PROMETHEUS_URL)"
+                    + " for the ingress-nginx default queries (ingressNginx traffic only), or remove the analysis step");
         }
     }
 

@@ -193,7 +193,7 @@ class KubernetesCanaryRolloutTest {
         assertThatThrownBy(() -> deploy("v2")).isInstanceOfSatisfying(DeployGuardException.class, e -> {
             assertThat(e.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
             assertThat(e.getMessage()).contains("analysis step", "strategy.canary.analysis.source",
-                    "DEPLOYGUARD_PROMETHEUS_URL");
+                    "--prometheus-url", "DEPLOYGUARD_PROMETHEUS_URL");
         });
         assertThat(app.get("web-canary")).isNull();
         assertThat(canaryIngress()).isNull();
