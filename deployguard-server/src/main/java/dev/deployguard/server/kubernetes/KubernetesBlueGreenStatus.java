@@ -55,8 +55,9 @@ final class KubernetesBlueGreenStatus {
 
     /** True for the apps this view serves: a Deployment (not Helm) with a Service and {@code strategy.blueGreen}. */
     static boolean applies(AppSpec app) {
-        KubernetesSpec k = app.kubernetes();
-        return k != null && k.helm() == null && k.service() != null && app.strategy() instanceof Strategy.BlueGreen;
+        // Helm blue/green keeps the chart's Deployment warm as its slot; its status is the Helm release's.
+        return KubernetesRollouts.drives(app) && app.strategy() instanceof Strategy.BlueGreen
+                && app.kubernetes().helm() == null;
     }
 
     /**
