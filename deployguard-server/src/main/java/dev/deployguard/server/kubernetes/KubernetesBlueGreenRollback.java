@@ -53,6 +53,8 @@ import java.util.regex.Pattern;
  */
 final class KubernetesBlueGreenRollback {
     private static final String OUTCOME = "rollback to revision ";
+    /** How many of the app's events a refused rollback reads to name the version to deploy again. */
+    private static final int EVENTS_SEARCHED = 5_000;
     private static final Pattern TARGET = Pattern.compile("^" + OUTCOME + "(\\d+)\\b");
 
     private final Store store;
@@ -102,7 +104,13 @@ final class KubernetesBlueGreenRollback {
                     + " deploy again, or roll back with kubectl");
         }
         Release current = rows.stream().filter(r -> r.revision() == from).findFirst().orElse(null);
-        Release target = target(app.name(), rows, from, toRevision);
+        Release target;
+        try {
+            target = target(app.name(), rows, from, toRevision);
+        } catch (DeployGuardException e) {
+            events.record(app.name(), toRevision, actor, EventKinds.ROLLBACK_FAILED, e.getMessage());
+            throw e;
+        }
         int next = Math.max(rows.stream().mapToInt(Release::revision).max().orElse(0),
                 store.rollouts(app.name(), 1).stream().mapToInt(Rollout::canaryRevision).max().orElse(0)) + 1;
         String cause = reason != null && !reason.isBlank() ? reason : "Rollback to " + target.revision();
@@ -110,8 +118,14 @@ final class KubernetesBlueGreenRollback {
         SlotsView.SlotState idleState = view.slots().stream().filter(s -> s.slot() == idle).findFirst().orElse(null);
         boolean warm = idleState != null && Integer.valueOf(target.revision()).equals(slotRevision(history, idle))
                 && idleState.desired() > 0 && idleState.ready() >= idleState.desired() && idleState.rolledOut();
-        PodTemplateSpec template = warm ? null : template(bg, client, k, app.name(), target);
         Map<String, Object> fromTo = Map.of("from", from, "to", target.revision(), "revision", next);
+        PodTemplateSpec template;
+        try {
+            template = warm ? null : template(bg, client, k, app.name(), target, versionOf(app.name(), target));
+        } catch (DeployGuardException e) {
+            events.record(app.name(), target.revision(), actor, EventKinds.ROLLBACK_FAILED, e.getMessage(), fromTo);
+            throw e;
+        }
         events.record(app.name(), next, actor, EventKinds.ROLLBACK_STARTED, "rolling back from revision " + from
                 + (current == null ? "" : " (" + current.version() + ")") + " to revision " + target.revision()
                 + " (" + target.version() + ") as revision " + next + ": " + (warm ? "slot " + idle.label()
@@ -187,7 +201,7 @@ final class KubernetesBlueGreenRollback {
      * that number; refused (exit 2) with the deploy to run when the cluster no longer has it.
      */
     private static PodTemplateSpec template(KubernetesBlueGreen bg, KubernetesClient client, KubernetesSpec k,
-                                            String app, Release target) {
+                                            String app, Release target, String version) {
         Optional<PodTemplateSpec> recorded = bg.recordedTemplate(target.revision());
         if (recorded.isPresent()) {
             return recorded.get();
@@ -204,10 +218,26 @@ final class KubernetesBlueGreenRollback {
                 throw e;
             }
         }
-        throw DeployGuardException.badInput("revision " + target.revision() + " (" + target.version() + ") of " + app
+        throw DeployGuardException.badInput("revision " + target.revision() + " (" + version + ") of " + app
                 + " cannot be started again: its ReplicaSet is gone from the slots and from deployment "
                 + k.namespace() + "/" + own + " (revisionHistoryLimit); deploy it anew instead: deployguard deploy "
-                + app + " --version " + ("unknown".equals(target.version()) ? "<version>" : target.version()));
+                + app + " --version " + ("unknown".equals(version) ? "<version>" : version));
+    }
+
+    /**
+     * The target's version; once its ReplicaSet is gone the cluster no longer knows it, but the rollout that made
+     * it said so when it started ({@code rollout.started}: "... rollout of V (revision N) ...").
+     */
+    private String versionOf(String app, Release target) {
+        if (!"unknown".equals(target.version())) {
+            return target.version();
+        }
+        Pattern started = Pattern.compile("rollout of (\\S+) \\(revision " + target.revision() + "\\)");
+        return store.events(app, 0, null, EVENTS_SEARCHED).stream()
+                .filter(e -> "rollout.started".equals(e.kind()) && Integer.valueOf(target.revision())
+                        .equals(e.revision()))
+                .map(e -> started.matcher(e.message())).filter(Matcher::find).map(m -> m.group(1))
+                .reduce((a, b) -> b).orElse("unknown");
     }
 
     /** Waits for the restarted slot; on timeout scales it back to 0 (users never left the live slot) and fails. */

@@ -196,13 +196,50 @@ class KubernetesBlueGreenRollbackTest {
     }
 
     @Test
+    void anOlderRevisionOfTheOwnDeploymentIsRestartedFromItsReplicaSetAndRefusedOnceThatIsGone() throws Exception {
+        editOwnImage("shop/web:v1b", "2");
+        promotedAndScaledDown("v2");
+        assertThat(rows(cp.kubernetes().historyAnswer("web")))
+                .containsExactly("1 v1 SUPERSEDED", "2 v1b SUPERSEDED", "3 v2 DEPLOYED");
+
+        DeployResult back = cp.kubernetes().rollback("web", 1, null, "carol");
+
+        assertThat(back.release().revision() + " " + back.release().version()).isEqualTo("4 v1");
+        assertThat(selector("web")).isEqualTo(Map.of("app", "web", SLOT, "blue"));
+        assertThat(image("web-blue")).as("revision 1's template, from the own Deployment's ReplicaSet")
+                .isEqualTo("shop/web:v1");
+        assertThat(image("web")).as("the own Deployment keeps running what it ran").isEqualTo("shop/web:v1b");
+
+    }
+
+    @Test
+    void aRevisionWhoseReplicaSetIsGoneIsRefusedWithTheDeployToRun() throws Exception {
+        promotedAndScaledDown("v2");
+        cp.kubernetes().deploy(new Deployer.DeployRequest("web", "v3", null, false, null, "alice", true));
+        promoteAndEnd("blue");
+        cp.kubernetes().deploy(new Deployer.DeployRequest("web", "v4", null, false, null, "alice", true));
+        promoteAndEnd("green");
+        // revisionHistoryLimit pruned slot green's ReplicaSet of v2 (revision 2).
+        client.apps().replicaSets().inNamespace(NS).withLabel(SLOT, "green").list().getItems().stream()
+                .filter(rs -> rs.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()
+                        .equals("shop/web:v2"))
+                .forEach(rs -> client.resource(rs).delete());
+        cluster.clearCalls();
+
+        assertThatThrownBy(() -> cp.kubernetes().rollback("web", 2, null, "carol"))
+                .isInstanceOfSatisfying(DeployGuardException.class, e -> {
+                    assertThat(e.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
+                    assertThat(e.getMessage()).contains("revision 2 (v2)", "deployguard deploy web --version v2");
+                });
+        assertThat(writes()).as("nothing written, users stay on revision 4").isEmpty();
+        assertThat(selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
+        assertThat(cp.store().events("web", 0, null, 500)).extracting(Event::kind).last()
+                .isEqualTo("rollback.failed");
+    }
+
+    @Test
     void beforeAnyBlueGreenDeployTheAppsOwnDeploymentIsRolledBackAsBefore() throws Exception {
-        client.apps().deployments().inNamespace(NS).withName("web").edit(d -> {
-            d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("shop/web:v1b");
-            return d;
-        });
-        await("the own Deployment to roll out v1b", () -> app.get("web").getMetadata().getAnnotations()
-                .getOrDefault("deployment.kubernetes.io/revision", "").equals("2") && ready("web") == 3);
+        editOwnImage("shop/web:v1b", "2");
 
         DeployResult back = cp.kubernetes().rollback("web", null, null, "carol");
 
@@ -210,6 +247,25 @@ class KubernetesBlueGreenRollbackTest {
         assertThat(back.message()).contains("revision 1");
         assertThat(selector("web")).as("no slot is involved").isEqualTo(Map.of("app", "web"));
         assertThat(app.get("web-blue")).isNull();
+    }
+
+    /** Changes the own Deployment's image by hand (as kubectl set image) and waits for its revision. */
+    private void editOwnImage(String image, String revision) throws InterruptedException {
+        client.apps().deployments().inNamespace(NS).withName("web").edit(d -> {
+            d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
+            return d;
+        });
+        await("the own Deployment to roll out " + image, () -> app.get("web").getMetadata().getAnnotations()
+                .getOrDefault("deployment.kubernetes.io/revision", "").equals(revision) && settled("web")
+                && ready("web") == 3);
+    }
+
+    /** Promotes the rollout in progress and lets its scale-down delay pass; {@code slot} then serves alone. */
+    private void promoteAndEnd(String slot) throws InterruptedException {
+        cp.rollouts().command("web", RolloutEngine.Command.PROMOTE, "bob");
+        clock.advance(Duration.ofHours(1).plusSeconds(1));
+        await("the rollout to end", () -> cp.store().activeRollout("web").isEmpty());
+        assertThat(selector("web")).isEqualTo(Map.of("app", "web", SLOT, slot));
     }
 
     /** Deploys {@code version}, promotes it, and lets the scale-down delay end the rollout (old slot at 0). */
