@@ -127,6 +127,26 @@ class KubernetesBlueGreenIT {
         assertThat(json.json().path("rollout").path("phase").asText()).isEqualTo("BAKING");
     }
 
+    @Test
+    void rollbackAfterTheRolloutEndedSwitchesTheServiceBackToTheRestartedPreviousSlot() throws Exception {
+        h.ok("deploy", "web", "--version", "v2", "--skip-checks");
+        h.ok("promote", "web");
+        h.ok("promote", "web", "--full"); // ends the bake now: slot blue is scaled to 0, no rollout runs
+
+        Harness.Run back = h.ok("rollback", "web");
+
+        assertThat(back.out()).contains("rolled back web to v1 (revision 3, a copy of revision 1)",
+                "selects slot blue");
+        JsonNode k = h.ok("status", "web", "-o", "json").json().path("kubernetes");
+        assertThat(k.path("activeSlot").asText()).isEqualTo("blue");
+        assertThat(rows(h.ok("history", "web").out(), "1", "2", "3")).extracting(r -> String.join(" ",
+                r.subList(0, 3))).containsExactly("1 v1 SUPERSEDED", "2 v2 ROLLED_BACK", "3 v1 DEPLOYED");
+
+        Harness.Run unknown = h.cli("rollback", "web", "--to-revision", "9");
+        assertThat(unknown.exit()).isEqualTo(6);
+        assertThat(unknown.out() + unknown.err()).contains("no revision 9");
+    }
+
     /** The whitespace-separated cells of the table rows whose first cell is one of {@code first}. */
     private static List<List<String>> rows(String out, String... first) {
         List<List<String>> rows = new ArrayList<>();

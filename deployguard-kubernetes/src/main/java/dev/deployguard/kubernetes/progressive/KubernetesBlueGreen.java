@@ -1,6 +1,7 @@
 package dev.deployguard.kubernetes.progressive;
 
 import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.kubernetes.traffic.ClusterCalls;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Service;
@@ -8,6 +9,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,6 +31,7 @@ import java.util.Optional;
  * before promotion. From then on the app's own Deployment gets no traffic and may be scaled to 0.
  */
 public final class KubernetesBlueGreen {
+    private static final String POD_TEMPLATE_HASH = "pod-template-hash";
     /** The two slots. */
     public enum Slot {
         BLUE, GREEN;
@@ -95,7 +98,7 @@ public final class KubernetesBlueGreen {
             Deployment own = cluster.requireDeployment(app.deployment(),
                     "platform.kubernetes.deployment must name the app's running Deployment");
             writeSlot(own, Slot.BLUE, own.getSpec().getTemplate(), "adopted into blue/green slot blue",
-                    stamp == null ? null : stamp.serving(), stamp == null ? null : stamp.actor());
+                    stamp == null ? null : stamp.serving(), stamp == null ? null : stamp.actor(), null);
             if (!ready(Slot.BLUE)) {
                 return Optional.empty();
             }
@@ -108,24 +111,93 @@ public final class KubernetesBlueGreen {
         PodTemplateSpec template = Workloads.withImage(cluster.client(), base.getSpec().getTemplate(), container,
                 image, app.namespace() + "/" + base.getMetadata().getName());
         writeSlot(base, next, template, changeCause, stamp == null ? null : stamp.next(),
-                stamp == null ? null : stamp.actor());
+                stamp == null ? null : stamp.actor(), null);
+        preview(service, next);
+        return Optional.of(next);
+    }
+
+    /**
+     * Starts a recorded pod template (a rollback to a revision whose slot was scaled down) in the slot that is not
+     * live, at the live slot's replica count, stamped as the app's revision {@code revision}, a copy of
+     * {@code rolledBackTo}; points the preview Service at it. Users still reach the live slot. Returns the slot.
+     */
+    public Slot deployTemplate(PodTemplateSpec template, String changeCause, int revision, int rolledBackTo,
+                               String actor) {
+        Service service = cluster.requireService(app.service(),
+                "platform.kubernetes.service must name the Service that selects the app's pods");
+        Slot live = Slot.of(selector(service).get(Labels.SLOT)).orElseThrow(() -> DeployGuardException.badInput(
+                "Service " + app.namespace() + "/" + app.service() + " selects no slot yet: nothing to roll back to"));
+        Deployment base = cluster.requireDeployment(slotDeployment(live), "the Service selects slot "
+                + live.label() + " but its Deployment is gone; restore it or remove the slot from the selector");
+        PodTemplateSpec clean = cluster.client().getKubernetesSerialization().clone(template);
+        if (clean.getMetadata() != null && clean.getMetadata().getLabels() != null) {
+            // The controller's label for the ReplicaSet it came from; a Deployment's template must not carry it.
+            clean.getMetadata().getLabels().remove(POD_TEMPLATE_HASH);
+        }
+        writeSlot(base, live.other(), clean, changeCause, revision, actor, rolledBackTo);
+        preview(service, live.other());
+        return live.other();
+    }
+
+    /**
+     * Records on a slot's Deployment (metadata only: no new ReplicaSet, no pod restarts) that it now runs the
+     * app's revision {@code revision}, a copy of {@code rolledBackTo}, as a rollback to its warm pods makes it.
+     */
+    public void stamp(Slot slot, String changeCause, int revision, int rolledBackTo, String actor) {
+        cluster.editDeployment(slotDeployment(slot), "record revision " + revision + " on slot " + slot.label(), d -> {
+            d.getMetadata().setAnnotations(record(d.getMetadata().getAnnotations(), changeCause, revision, actor,
+                    rolledBackTo));
+            return d;
+        });
+    }
+
+    /**
+     * The pod template the app's revision {@code revision} ran in a slot, from the slot ReplicaSets DeployGuard
+     * stamped (one that ran it, else a rollback copy of it: the same template); empty when none is left. Every
+     * ReplicaSet of one revision holds the same template (but for the slot label, which a write sets anyway).
+     */
+    public Optional<PodTemplateSpec> recordedTemplate(int revision) {
+        String wanted = Integer.toString(revision);
+        PodTemplateSpec copy = null;
+        for (Slot s : Slot.values()) {
+            Deployment d = cluster.deployment(slotDeployment(s));
+            if (d == null) {
+                continue;
+            }
+            List<ReplicaSet> sets = ClusterCalls.call("list the ReplicaSets of " + app.namespace() + "/"
+                    + slotDeployment(s), () -> cluster.client().apps().replicaSets().inNamespace(app.namespace())
+                    .withLabels(d.getSpec().getSelector().getMatchLabels()).list().getItems());
+            for (ReplicaSet rs : sets) {
+                Map<String, String> a = rs.getMetadata().getAnnotations() == null ? Map.of()
+                        : rs.getMetadata().getAnnotations();
+                if (wanted.equals(a.get(Labels.REVISION))) {
+                    return Optional.of(rs.getSpec().getTemplate());
+                }
+                if (copy == null && wanted.equals(a.get(Labels.ROLLED_BACK_TO))) {
+                    copy = rs.getSpec().getTemplate();
+                }
+            }
+        }
+        return Optional.ofNullable(copy);
+    }
+
+    private void preview(Service service, Slot next) {
         Service preview = previewFor(service, next);
         cluster.createOrUpdate(preview, s -> {
             s.getSpec().setSelector(preview.getSpec().getSelector());
             s.getSpec().setPorts(preview.getSpec().getPorts());
             return s;
         });
-        return Optional.of(next);
     }
 
     private void writeSlot(Deployment base, Slot next, PodTemplateSpec source, String changeCause, Integer revision,
-                           String actor) {
+                           String actor, Integer rolledBackTo) {
         PodTemplateSpec template = cluster.client().getKubernetesSerialization().clone(source);
         template.getMetadata().setLabels(Labels.with(template.getMetadata().getLabels(), Labels.SLOT, next.label()));
         Deployment desired = new DeploymentBuilder(cluster.client().getKubernetesSerialization().clone(base))
                 .withMetadata(new ObjectMetaBuilder().withName(slotDeployment(next)).withNamespace(app.namespace())
                         .withLabels(Labels.with(base.getMetadata().getLabels(), Labels.MANAGED_BY, "deployguard"))
-                        .withAnnotations(record(Map.of(), changeCause, revision, actor))
+                        .withAnnotations(record(Map.of(), changeCause, revision, actor, rolledBackTo))
                         .build())
                 .editSpec()
                 .editSelector()
@@ -136,20 +208,28 @@ public final class KubernetesBlueGreen {
                 .withStatus(null)
                 .build();
         cluster.createOrUpdate(desired, d -> {
-            d.getMetadata().setAnnotations(record(d.getMetadata().getAnnotations(), changeCause, revision, actor));
+            d.getMetadata().setAnnotations(record(d.getMetadata().getAnnotations(), changeCause, revision, actor,
+                    rolledBackTo));
             d.getSpec().setReplicas(desired.getSpec().getReplicas());
             d.getSpec().setTemplate(template);
             return d;
         });
     }
 
-    /** {@code annotations} with why the slot's template exists, and which revision of the app it is and who sent it. */
+    /**
+     * {@code annotations} with why the slot's template exists, which revision of the app it is, who sent it, and
+     * (a rollback) which earlier revision it is a copy of.
+     */
     private static Map<String, String> record(Map<String, String> annotations, String changeCause, Integer revision,
-                                              String actor) {
+                                              String actor, Integer rolledBackTo) {
         Map<String, String> out = Labels.with(annotations, Labels.CHANGE_CAUSE, changeCause);
         // A stale revision would name the wrong release: drop it when this write does not know the new one.
         out.remove(Labels.REVISION);
         out.remove(Labels.DEPLOYED_BY);
+        out.remove(Labels.ROLLED_BACK_TO);
+        if (rolledBackTo != null) {
+            out.put(Labels.ROLLED_BACK_TO, Integer.toString(rolledBackTo));
+        }
         if (revision != null) {
             out.put(Labels.REVISION, Integer.toString(revision));
         }

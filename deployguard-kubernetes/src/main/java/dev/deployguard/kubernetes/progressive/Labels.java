@@ -19,6 +19,11 @@ public final class Labels {
     public static final String REVISION = "deployguard.dev/revision";
     /** Who deployed what a blue/green slot runs (DeployGuard's actor). */
     public static final String DEPLOYED_BY = "deployguard.dev/deployed-by";
+    /**
+     * On a slot that a rollback filled: the app's earlier revision whose pod template it runs (the slot's own
+     * revision is a new one, as a local rollback makes a new release).
+     */
+    public static final String ROLLED_BACK_TO = "deployguard.dev/rolled-back-to-revision";
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
     public static final String STABLE = "stable";
     public static final String CANARY = "canary";

@@ -211,6 +211,14 @@ public final class KubernetesApps {
         Store.AppLock lock = store.lock(t.app, "rollback" + (toRevision == null ? "" : " to " + toRevision),
                 holder, actor, clock.instant());
         try (KubernetesClient client = clients.apply(t.spec)) {
+            if (KubernetesBlueGreenStatus.applies(t.appSpec)) {
+                // Once a slot serves, the app's own Deployment has no users: undoing it would change nothing.
+                var slots = new KubernetesBlueGreenRollback(store, events, clock, pollEvery).rollback(t.appSpec,
+                        client, c -> releases(c, t), toRevision, reason, actor);
+                if (slots.isPresent()) {
+                    return slots.get();
+                }
+            }
             events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_STARTED, "rolling back deployment "
                     + t.where() + (toRevision == null ? " to the previous revision" : " to revision " + toRevision)
                     + (reason == null ? "" : ": " + reason));

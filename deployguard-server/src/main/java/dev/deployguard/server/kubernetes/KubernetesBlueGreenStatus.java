@@ -28,10 +28,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -128,34 +130,56 @@ final class KubernetesBlueGreenStatus {
         Map<Slot, Integer> revisions = revisions(view, latest);
         Integer activeRevision = view.active() == null ? null : revisions.get(view.active());
         Map<Integer, Revision> recorded = new HashMap<>();
+        // A warm rollback re-stamps a slot with its new revision, and the controller then the ReplicaSet: the
+        // revision it copied is known from then on only as the copy's source (same template, so same image).
+        Map<Integer, Revision> copies = new HashMap<>();
         for (SlotsView.SlotState s : view.slots()) {
             for (Revision r : new DeploymentHistory(client).list(k.namespace(), s.deployment())) {
                 Integer number = number(r.annotations().get(Labels.REVISION));
                 if (number != null) {
                     recorded.merge(number, r, (a, b) -> a.number() >= b.number() ? a : b);
                 }
+                Integer copyOf = number(r.annotations().get(Labels.ROLLED_BACK_TO));
+                if (copyOf != null) {
+                    copies.putIfAbsent(copyOf, r);
+                }
             }
+        }
+        // A rollback is stored as a finished rollout whose stable is the revision it rolled back from.
+        Set<Integer> rolledBack = new HashSet<>();
+        for (Rollout r : rollouts) {
+            KubernetesBlueGreenRollback.target(r).ifPresent(t -> rolledBack.add(r.stableRevision()));
         }
         Map<Integer, Release> rows = new TreeMap<>();
         for (Release r : own) {
             ReleaseStatus status = activeRevision == null ? r.status()
                     : r.revision() == activeRevision ? ReleaseStatus.DEPLOYED
+                    : rolledBack.contains(r.revision()) ? ReleaseStatus.ROLLED_BACK
                     : r.status() == ReleaseStatus.DEPLOYED ? ReleaseStatus.SUPERSEDED : r.status();
             rows.put(r.revision(), r.withStatus(status));
         }
         for (Rollout r : rollouts) {
             Revision rec = recorded.get(r.canaryRevision());
-            String image = rec == null ? null : rec.template().getSpec().getContainers().stream()
+            // Just after a rollback's switch the controller may not have copied the slot's new stamp to its
+            // ReplicaSet yet: the slot Deployment itself says what it runs.
+            Optional<SlotsView.SlotState> slot = view.slots().stream()
+                    .filter(s -> Integer.valueOf(r.canaryRevision()).equals(s.revision())).findFirst();
+            Revision sameTemplate = rec != null ? rec : copies.get(r.canaryRevision());
+            String image = sameTemplate != null ? sameTemplate.template().getSpec().getContainers().stream()
                     .filter(c -> k.container() == null || k.container().equals(c.getName()))
-                    .map(c -> c.getImage()).findFirst().orElse(null);
+                    .map(c -> c.getImage()).findFirst().orElse(null)
+                    : slot.map(SlotsView.SlotState::image).filter(i -> !i.isEmpty()).orElse(null);
+            String cause = rec != null ? rec.changeCause() : slot.map(SlotsView.SlotState::changeCause).orElse(null);
+            String who = rec != null ? rec.annotations().getOrDefault(Labels.DEPLOYED_BY, "unknown")
+                    : slot.map(SlotsView.SlotState::deployedBy).orElse("unknown");
             ReleaseStatus status = Integer.valueOf(r.canaryRevision()).equals(activeRevision) ? ReleaseStatus.DEPLOYED
-                    : r.phase() == Rollout.Phase.ROLLED_BACK ? ReleaseStatus.ROLLED_BACK
+                    : r.phase() == Rollout.Phase.ROLLED_BACK || rolledBack.contains(r.canaryRevision())
+                    ? ReleaseStatus.ROLLED_BACK
                     : !r.phase().isDone() ? ReleaseStatus.PROGRESSING : ReleaseStatus.SUPERSEDED;
             rows.put(r.canaryRevision(), new Release(app.name(), r.canaryRevision(),
                     image == null ? "unknown" : KubernetesApps.version(image), List.of(), Map.of(), 0,
-                    rec == null ? null : rec.replicaSet(), rec == null ? null : rec.changeCause(),
-                    rec == null ? "unknown" : rec.annotations().getOrDefault(Labels.DEPLOYED_BY, "unknown"),
-                    r.startedAt(), status, null));
+                    rec == null ? null : rec.replicaSet(), cause, who == null ? "unknown" : who,
+                    r.startedAt(), status, KubernetesBlueGreenRollback.target(r).orElse(null)));
         }
         List<Map<String, Object>> slots = new ArrayList<>();
         for (SlotsView.SlotState s : view.slots()) {
