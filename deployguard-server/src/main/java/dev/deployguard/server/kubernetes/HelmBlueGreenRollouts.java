@@ -119,13 +119,9 @@ final class HelmBlueGreenRollouts {
         try (KubernetesClient client = clients.apply(app.kubernetes())) {
             HelmBlueGreen slots = slots(client, app);
             slots.abort();
-            events.record(r.app(), r.canaryRevision(), actor, "system".equals(actor) ? "rollback.automatic"
-                    : EventKinds.ROLLBACK_SUCCEEDED, "blue/green rollout of revision " + r.canaryRevision()
-                    + " aborted: Service " + where(app) + " selects the Helm release's Deployment (revision "
-                    + r.stableRevision() + "), the slot is scaled to 0, the release is not upgraded: " + reason,
-                    Map.of("from", r.canaryRevision(), "to", r.stableRevision(),
-                            "detectSeconds", Duration.between(before.startedAt(), clock.instant()).toMillis() / 1000.0,
-                            "automatic", "system".equals(actor)));
+            KubernetesRollouts.recordAbort(events, clock, before, r, actor, "blue/green rollout of revision "
+                    + r.canaryRevision() + " aborted: Service " + where(app) + " selects the Helm release's Deployment (revision "
+                    + r.stableRevision() + "), the slot is scaled to 0, the release is not upgraded: " + reason);
         }
     }
 

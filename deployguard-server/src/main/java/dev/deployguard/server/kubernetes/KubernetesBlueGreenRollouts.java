@@ -157,13 +157,9 @@ final class KubernetesBlueGreenRollouts {
             KubernetesBlueGreen slots = slots(client, app);
             slots.abort();
             String live = slots.live().map(Slot::label).orElse("none");
-            events.record(r.app(), r.canaryRevision(), actor, "system".equals(actor) ? "rollback.automatic"
-                    : EventKinds.ROLLBACK_SUCCEEDED, "blue/green rollout of revision " + r.canaryRevision()
-                    + " aborted: Service " + where(app) + " selects slot " + live + " (revision "
-                    + r.stableRevision() + "), the new slot is scaled to 0: " + reason,
-                    Map.of("from", r.canaryRevision(), "to", r.stableRevision(),
-                            "detectSeconds", Duration.between(before.startedAt(), clock.instant()).toMillis() / 1000.0,
-                            "automatic", "system".equals(actor)));
+            KubernetesRollouts.recordAbort(events, clock, before, r, actor, "blue/green rollout of revision "
+                    + r.canaryRevision() + " aborted: Service " + where(app) + " selects slot " + live + " (revision "
+                    + r.stableRevision() + "), the new slot is scaled to 0: " + reason);
         }
     }
 

@@ -264,12 +264,21 @@ public final class KubernetesRollouts {
             return;
         }
         apply(app, new Action.RollBack(reason), r);
-        events.record(r.app(), r.canaryRevision(), actor, "system".equals(actor) ? "rollback.automatic"
-                : EventKinds.ROLLBACK_SUCCEEDED, "canary of revision " + r.canaryRevision() + " aborted: weight 0,"
-                + " canary scaled to 0, " + what(app) + " serves revision " + r.stableRevision() + ": "
-                + reason, Map.of("from", r.canaryRevision(), "to", r.stableRevision(),
+        recordAbort(events, clock, before, r, actor, "canary of revision " + r.canaryRevision() + " aborted: weight 0,"
+                + " canary scaled to 0, " + what(app) + " serves revision " + r.stableRevision() + ": " + reason);
+    }
+
+    /**
+     * The event of an aborted rollout on the cluster, the same for canary and blue/green: {@code rollback.automatic}
+     * when the system rolled back (incidents open on it), else {@code rollback.succeeded}; with the revisions and how
+     * long the rollout ran before it was stopped.
+     */
+    static void recordAbort(EventLog events, Clock clock, Rollout before, Rollout r, String actor, String message) {
+        boolean automatic = "system".equals(actor);
+        events.record(r.app(), r.canaryRevision(), actor, automatic ? EventKinds.ROLLBACK_AUTOMATIC
+                : EventKinds.ROLLBACK_SUCCEEDED, message, Map.of("from", r.canaryRevision(), "to", r.stableRevision(),
                 "detectSeconds", Duration.between(before.startedAt(), clock.instant()).toMillis() / 1000.0,
-                "automatic", "system".equals(actor)));
+                "automatic", automatic));
     }
 
     /** Retires the canary once the promoted stable Deployment has rolled out; false while it still rolls out. */
