@@ -165,7 +165,7 @@ class IngressNginxPrometheusIT {
     }
 
     @AfterAll
-    static void stopAll() throws InterruptedException {
+    static void stopAll() {
         if (prometheus != null) {
             prometheus.close();
         }

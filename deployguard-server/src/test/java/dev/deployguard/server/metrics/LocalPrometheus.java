@@ -216,15 +216,22 @@ final class LocalPrometheus implements AutoCloseable {
         }
     }
 
+    /** Stops Prometheus (forcibly after 10 s) and the exporter. */
     @Override
-    public void close() throws InterruptedException {
-        if (prometheus != null) {
-            prometheus.destroy();
-            if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
-                prometheus.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    public void close() {
+        try {
+            if (prometheus != null) {
+                prometheus.destroy();
+                if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
+                    prometheus.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
             }
+        } catch (InterruptedException e) {
+            prometheus.destroyForcibly();
+            Thread.currentThread().interrupt();
+        } finally {
+            exporter.stop(0);
         }
-        exporter.stop(0);
     }
 
     private static int freePort() throws IOException {

@@ -84,7 +84,7 @@ class PrometheusSourceTest {
     }
 
     @AfterAll
-    static void stopAll() throws InterruptedException {
+    static void stopAll() {
         if (prometheus != null) {
             prometheus.close();
         }
