@@ -14,9 +14,18 @@ final class Templates {
      * when not whole seconds), {@code {{start}}} and {@code {{end}}} with epoch seconds (millisecond precision, no trailing zeros).
      */
     static String expand(String template, Instant start, Instant end) {
-        return template.replace("{{window}}", promDuration(Duration.between(start, end)))
+        return template.replace("{{window}}", promDuration(window(start, end)))
                 .replace("{{start}}", epochSeconds(start))
                 .replace("{{end}}", epochSeconds(end));
+    }
+
+    /**
+     * The window's length between its edges truncated to the millisecond, as Prometheus reads them: a query evaluated at
+     * the end with {@code offset {{window}}} then looks at exactly the previous window's end, so consecutive windows
+     * leave no millisecond between them uncounted.
+     */
+    static Duration window(Instant start, Instant end) {
+        return Duration.ofMillis(end.toEpochMilli() - start.toEpochMilli());
     }
 
     static String promDuration(Duration d) {

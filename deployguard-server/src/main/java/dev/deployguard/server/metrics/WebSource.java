@@ -93,7 +93,7 @@ public final class WebSource implements MetricSource {
 
     private JsonNode fetch(Instant start, Instant end) throws SourceException, InterruptedException {
         String expanded = config.url()
-                .replace("{{window}}", enc(Templates.promDuration(Duration.between(start, end))))
+                .replace("{{window}}", enc(Templates.promDuration(Templates.window(start, end))))
                 .replace("{{start}}", enc(Templates.epochSeconds(start)))
                 .replace("{{end}}", enc(Templates.epochSeconds(end)));
         URI uri;
