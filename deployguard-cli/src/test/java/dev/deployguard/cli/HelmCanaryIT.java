@@ -4,20 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.deployguard.json.Json;
-import dev.deployguard.kubernetes.progressive.AppObjects;
-import dev.deployguard.kubernetes.testing.ClusterSimulator;
-import dev.deployguard.kubernetes.testing.MockCluster;
+import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.kubernetes.testing.Tools;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,54 +28,22 @@ class HelmCanaryIT {
 
     @TempDir
     Path dir;
+    @RegisterExtension
+    final KubernetesCliFixture kube = new KubernetesCliFixture();
+    private final ClusterFixture cluster = kube.cluster();
     private Harness h;
-    private MockCluster cluster;
-    private AppObjects app;
-    private AutoCloseable controller;
 
     @BeforeEach
     void start() throws Exception {
-        cluster = MockCluster.start();
-        var client = cluster.client();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build())
-                .create();
-        app = new AppObjects(client);
-        app.ingress();
-        controller = new ClusterSimulator(client).runInBackground(20);
-        h = new Harness(dir, "", 1);
-        Files.writeString(h.spec, """
-                apps:
-                  web:
-                    platform:
-                      kubernetes:
-                        namespace: shop
-                        kubeconfig: %s
-                        helm:
-                          chart: %s
-                        service: web
-                        traffic: {ingressNginx: {ingress: web}}
-                        rolloutTimeout: 30s
-                    strategy:
-                      canary:
-                        steps:
-                          - setWeight: 20
-                          - pause: {}
-                        bake: 0s
-                """.formatted(cluster.kubeconfig(), CHART));
-        h.startServer();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (h != null) {
-            h.close();
-        }
-        if (controller != null) {
-            controller.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        cluster.app().ingress();
+        cluster.runController(20);
+        h = kube.startControlPlane(dir, """
+                helm:
+                  chart: %s
+                service: web
+                traffic: {ingressNginx: {ingress: web}}
+                rolloutTimeout: 30s
+                """.formatted(CHART), ClusterFixture.canary("[{setWeight: 20}, {pause: {}}]"));
     }
 
     @Test
@@ -88,9 +52,9 @@ class HelmCanaryIT {
 
         assertThat(h.ok("deploy", "web", "--version", "1.2", "--skip-checks").out())
                 .contains("canary rollout of 1.2", "canary weight 20");
-        assertThat(canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
-        assertThat(image("web-canary")).isEqualTo("shop/web:1.2");
-        assertThat(image("web")).isEqualTo("shop/web:1.1");
+        assertThat(cluster.canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
+        assertThat(cluster.image("web-canary")).isEqualTo("shop/web:1.2");
+        assertThat(cluster.image("web")).isEqualTo("shop/web:1.1");
         JsonNode status = h.ok("status", "web", "-o", "json").json();
         assertThat(status.path("rollout").path("phase").asText()).isEqualTo("PAUSED");
         assertThat(status.path("kubernetes").path("helm").path("revision").asInt()).isEqualTo(1);
@@ -98,25 +62,25 @@ class HelmCanaryIT {
         h.killServer();
         restart();
         h.ok("promote", "web");
-        Harness.await(Duration.ofSeconds(60), () -> canaryIngress() == null);
+        Harness.await(Duration.ofSeconds(60), () -> cluster.canaryIngress() == null);
 
-        assertThat(image("web")).isEqualTo("shop/web:1.2");
+        assertThat(cluster.image("web")).isEqualTo("shop/web:1.2");
         assertThat(h.ok("status", "web", "-o", "json").json().path("rollout").path("phase").asText())
                 .isEqualTo("SUCCEEDED");
         assertThat(history()).containsExactly("1 1.1 SUPERSEDED", "2 1.2 DEPLOYED");
         if (Tools.available()) {
-            JsonNode helm = Json.mapper().readTree(Tools.helm(cluster, "history", "web", "-n", "shop", "-o", "json")
-                    .orFail().stdout());
+            JsonNode helm = Json.mapper().readTree(Tools.helm(cluster.mock(), "history", "web", "-n", "shop", "-o",
+                    "json").orFail().stdout());
             assertThat(helm).hasSize(2);
             assertThat(helm.get(1).path("status").asText()).isEqualTo("deployed");
             assertThat(helm.get(1).path("description").asText()).contains("promoted revision 2 of web");
         }
 
         h.ok("deploy", "web", "--version", "1.3", "--skip-checks");
-        assertThat(canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
+        assertThat(cluster.canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
         h.ok("abort", "web");
-        assertThat(canaryIngress()).isNull();
-        assertThat(image("web")).isEqualTo("shop/web:1.2");
+        assertThat(cluster.canaryIngress()).isNull();
+        assertThat(cluster.image("web")).isEqualTo("shop/web:1.2");
         assertThat(history()).as("abort writes no Helm revision").containsExactly("1 1.1 SUPERSEDED",
                 "2 1.2 DEPLOYED");
         assertThat(h.ok("status", "web", "-o", "json").json().path("rollout").path("phase").asText())
@@ -140,13 +104,5 @@ class HelmCanaryIT {
             rows.add(r.path("revision").asInt() + " " + r.path("version").asText() + " " + r.path("status").asText());
         }
         return rows;
-    }
-
-    private Ingress canaryIngress() {
-        return cluster.client().network().v1().ingresses().inNamespace("shop").withName("web-canary").get();
-    }
-
-    private String image(String deployment) {
-        return app.get(deployment).getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
     }
 }

@@ -4,21 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.deployguard.json.Json;
-import dev.deployguard.kubernetes.testing.ClusterSimulator;
-import dev.deployguard.kubernetes.testing.MockCluster;
+import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.kubernetes.testing.Tools;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,78 +25,50 @@ class HelmDeployIT {
 
     @TempDir
     Path dir;
+    @RegisterExtension
+    final KubernetesCliFixture kube = new KubernetesCliFixture();
+    private final ClusterFixture cluster = kube.cluster();
     private Harness h;
-    private MockCluster cluster;
-    private ClusterSimulator simulator;
-    private AutoCloseable controller;
 
     @BeforeEach
     void start() throws Exception {
-        cluster = MockCluster.start();
-        simulator = new ClusterSimulator(cluster.client());
-        var client = cluster.client();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build())
-                .create();
-        // A Ready node: deploy runs the pre-deployment checklist, and cluster.health wants one.
-        client.nodes().resource(new NodeBuilder().withNewMetadata().withName("node-a").endMetadata().withNewStatus()
-                .withConditions(new NodeConditionBuilder().withType("Ready").withStatus("True").build())
-                .withAllocatable(Map.of("memory", new Quantity("8Gi"))).endStatus().build()).create();
-        controller = simulator.runInBackground(50);
-        h = new Harness(dir, "", 1);
-        Files.writeString(h.spec, """
-                apps:
-                  web:
-                    platform:
-                      kubernetes:
-                        namespace: shop
-                        kubeconfig: %s
-                        rolloutTimeout: 4s
-                        helm:
-                          chart: %s
-                          values: [%s]
-                    checks: {timeout: 30s}   # the pre-deployment checklist, on a loaded test machine
-                """.formatted(cluster.kubeconfig(), CHART, CHART.resolve("values-prod.yaml")));
-        h.startServer();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (h != null) {
-            h.close();
-        }
-        if (controller != null) {
-            controller.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        cluster.readyNode();
+        cluster.runController(50);
+        h = kube.startControlPlane(dir, """
+                rolloutTimeout: 4s
+                helm:
+                  chart: %s
+                  values: [%s]
+                """.formatted(CHART, CHART.resolve("values-prod.yaml")), """
+                checks: {timeout: 30s}   # the pre-deployment checklist, on a loaded test machine
+                """);
     }
 
     @Test
     void deployHistoryRollbackAndStatusWorkOnAHelmRelease() throws Exception {
         h.ok("deploy", "web", "--version", "1.1", "--change-cause", "first release");
-        assertThat(image()).isEqualTo("registry.example/shop/web:1.1");
-        assertThat(replicas()).as("the spec's values file is applied").isEqualTo(3);
+        assertThat(cluster.image("web")).isEqualTo("registry.example/shop/web:1.1");
+        assertThat(cluster.replicas("web")).as("the spec's values file is applied").isEqualTo(3);
         h.ok("deploy", "web", "--version", "1.2", "--change-cause", "faster checkout");
-        assertThat(image()).isEqualTo("registry.example/shop/web:1.2");
+        assertThat(cluster.image("web")).isEqualTo("registry.example/shop/web:1.2");
         assertThat(rows()).containsExactly("1 1.1 SUPERSEDED first release shop-0.3.0",
                 "2 1.2 DEPLOYED faster checkout shop-0.3.0");
 
         h.ok("rollback", "web", "--change-cause", "checkout errors");
-        assertThat(image()).isEqualTo("registry.example/shop/web:1.1");
+        assertThat(cluster.image("web")).isEqualTo("registry.example/shop/web:1.1");
         assertThat(rows()).containsExactly("1 1.1 SUPERSEDED first release shop-0.3.0",
                 "2 1.2 SUPERSEDED faster checkout shop-0.3.0", "3 1.1 DEPLOYED Rollback to 1 shop-0.3.0");
         assertThat(h.ok("history", "web").out()).contains("Rollback to 1").contains("faster checkout");
 
         if (Tools.available()) {
-            JsonNode helm = Json.mapper().readTree(Tools.helm(cluster, "history", "web", "-n", "shop", "-o", "json")
-                    .orFail().stdout());
+            JsonNode helm = Json.mapper().readTree(Tools.helm(cluster.mock(), "history", "web", "-n", "shop", "-o",
+                    "json").orFail().stdout());
             List<String> helmRows = new ArrayList<>();
             helm.forEach(e -> helmRows.add(e.path("revision").asInt() + " " + e.path("status").asText() + " "
                     + e.path("chart").asText() + " " + e.path("description").asText()));
             assertThat(helmRows).containsExactly("1 superseded shop-0.3.0 first release",
                     "2 superseded shop-0.3.0 faster checkout", "3 deployed shop-0.3.0 Rollback to 1");
-            JsonNode values = Json.mapper().readTree(Tools.helm(cluster, "get", "values", "web", "-n", "shop",
+            JsonNode values = Json.mapper().readTree(Tools.helm(cluster.mock(), "get", "values", "web", "-n", "shop",
                     "-o", "json").orFail().stdout());
             assertThat(values.path("image").path("tag").asText()).isEqualTo("1.1");
             assertThat(values.path("replicaCount").asInt()).isEqualTo(3);
@@ -125,14 +91,14 @@ class HelmDeployIT {
     @Test
     void aFailedAtomicUpgradeLeavesThePreviousRevisionServing() {
         h.ok("deploy", "web", "--version", "1.1");
-        simulator.failImage("registry.example/shop/web:2.0-broken");
+        cluster.simulator().failImage("registry.example/shop/web:2.0-broken");
 
         Harness.Run r = h.cliProcess("deploy", "web", "--version", "2.0-broken", "--atomic");
 
         assertThat(r.exit()).as(r.err() + r.out()).isEqualTo(3);
         assertThat(r.err() + r.out()).contains("has been rolled back due to atomic being set")
                 .contains("revision 3 (Rollback to 1) is serving");
-        assertThat(image()).isEqualTo("registry.example/shop/web:1.1");
+        assertThat(cluster.image("web")).isEqualTo("registry.example/shop/web:1.1");
         assertThat(rows()).containsExactly("1 1.1 SUPERSEDED deploy 1.1 by " + System.getProperty("user.name")
                         + " shop-0.3.0",
                 "2 2.0-broken FAILED Upgrade \"web\" failed: timed out after 4000 ms waiting for Deployment shop/web"
@@ -161,16 +127,6 @@ class HelmDeployIT {
         assertThat(noChart.err()).contains("helm.chart: " + dir.resolve("nope") + " does not exist");
         assertThat(rows()).containsExactly("1 1.1 DEPLOYED deploy 1.1 by " + System.getProperty("user.name")
                 + " shop-0.3.0");
-    }
-
-    private String image() {
-        return cluster.client().apps().deployments().inNamespace("shop").withName("web").get().getSpec()
-                .getTemplate().getSpec().getContainers().get(0).getImage();
-    }
-
-    private int replicas() {
-        return cluster.client().apps().deployments().inNamespace("shop").withName("web").get().getSpec()
-                .getReplicas();
     }
 
     /** {@code deployguard history web -o json}: revision, version, status, description, chart. */

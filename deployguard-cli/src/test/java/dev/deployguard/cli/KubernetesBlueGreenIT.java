@@ -3,17 +3,13 @@ package dev.deployguard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.deployguard.kubernetes.progressive.AppObjects;
-import dev.deployguard.kubernetes.testing.ClusterSimulator;
-import dev.deployguard.kubernetes.testing.MockCluster;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import java.nio.file.Files;
+import dev.deployguard.kubernetes.testing.ClusterFixture;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,53 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
 class KubernetesBlueGreenIT {
     @TempDir
     Path dir;
+    @RegisterExtension
+    final KubernetesCliFixture kube = new KubernetesCliFixture();
+    private final ClusterFixture cluster = kube.cluster();
     private Harness h;
-    private MockCluster cluster;
-    private AutoCloseable controller;
 
     @BeforeEach
     void start() throws Exception {
-        cluster = MockCluster.start();
-        var client = cluster.client();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build())
-                .create();
-        AppObjects app = new AppObjects(client);
-        app.deployment();
-        app.service();
-        ClusterSimulator simulator = new ClusterSimulator(client);
-        simulator.settle(10);
-        controller = simulator.runInBackground(20);
-        h = new Harness(dir, "", 1);
-        // A copy: the mock cluster deletes its own kubeconfig when it stops, and the last step stops it.
-        Path kubeconfig = Files.copy(cluster.kubeconfig(), dir.resolve("kubeconfig"));
-        Files.writeString(h.spec, """
-                apps:
-                  web:
-                    platform:
-                      kubernetes:
-                        namespace: shop
-                        kubeconfig: %s
-                        service: web
-                        rolloutTimeout: 20s
-                    strategy:
-                      blueGreen:
-                        autoPromote: false
-                        scaleDownDelay: 1h
-                """.formatted(kubeconfig));
-        h.startServer();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (h != null) {
-            h.close();
-        }
-        if (controller != null) {
-            controller.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        h = kube.startBlueGreen(dir, "1h");
     }
 
     @Test
@@ -111,10 +68,7 @@ class KubernetesBlueGreenIT {
         assertThat(rows(h.ok("history", "web").out(), "1", "2")).extracting(r -> String.join(" ", r.subList(0, 5)))
                 .containsExactly("1 v1 SUPERSEDED blue (warm)", "2 v2 DEPLOYED green (active)");
 
-        controller.close();
-        controller = null;
-        cluster.close();
-        cluster = null;
+        cluster.stop();
         Harness.Run unreachable = h.cli("status", "web");
 
         assertThat(unreachable.exit()).isEqualTo(5);

@@ -1,5 +1,6 @@
 package dev.deployguard.kubernetes.leader;
 
+import static dev.deployguard.kubernetes.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deployguard.kubernetes.leader.PodRoleLabel.PodRef;
@@ -16,7 +17,6 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -186,20 +186,5 @@ class PodRoleLabelTest {
         return cluster.client().pods().inNamespace(NS).withLabel(PodRoleLabel.APP_LABEL, PodRoleLabel.APP)
                 .withLabel(PodRoleLabel.LABEL, "leader").list().getItems().stream()
                 .map(p -> p.getMetadata().getName()).toList();
-    }
-
-    private static void await(Duration limit, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within " + limit);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 }

@@ -1,5 +1,10 @@
 package dev.deployguard.kubernetes.progressive;
 
+import dev.deployguard.kubernetes.helm.ChartRenderer;
+import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
+import dev.deployguard.kubernetes.helm.HelmUpgrade;
+import dev.deployguard.kubernetes.helm.ReadinessWaiter;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -8,6 +13,10 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,6 +42,29 @@ public final class AppObjects {
                 .withNewSpec().addNewContainer().withName("app").withImage("shop/web:v1")
                 .addNewPort().withContainerPort(8080).endPort().endContainer().endSpec()
                 .endTemplate().endSpec().build()).create();
+    }
+
+    /**
+     * Deployment {@code web} as the CLI and drill tests have it: two replicas of
+     * {@code registry.example/shop/web:1.0} with {@code env}, its change-cause {@code initial}.
+     */
+    public Deployment registryDeployment(EnvVar... env) {
+        return client.apps().deployments().inNamespace(NS).resource(new DeploymentBuilder()
+                .withNewMetadata().withName("web").withNamespace(NS)
+                .addToAnnotations("kubernetes.io/change-cause", "initial").endMetadata()
+                .withNewSpec().withReplicas(2).withNewSelector().addToMatchLabels("app", "web").endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", "web").endMetadata()
+                .withNewSpec().addNewContainer().withName("web").withImage("registry.example/shop/web:1.0")
+                .addToEnv(env)
+                .endContainer().endSpec().endTemplate().endSpec().build()).create();
+    }
+
+    /** Installs {@code chart} with its default values as Helm release {@code web}; returns the release's storage. */
+    public HelmReleaseStorage helmRelease(Path chart) {
+        HelmReleaseStorage storage = new HelmReleaseStorage(client, NS, Clock.systemUTC());
+        new HelmUpgrade(storage, new ChartRenderer(), ReadinessWaiter.none(), Duration.ofSeconds(5))
+                .upgrade("web", chart, List.of(), false);
+        return storage;
     }
 
     public Service service() {

@@ -6,21 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.deployguard.kubernetes.helm.ChartRenderer;
 import dev.deployguard.kubernetes.helm.HelmRelease;
 import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
-import dev.deployguard.kubernetes.helm.HelmUpgrade;
-import dev.deployguard.kubernetes.helm.ReadinessWaiter;
+import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.kubernetes.testing.ClusterSimulator;
-import dev.deployguard.kubernetes.testing.MockCluster;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Blue/green of a Helm release on the mock API server with the simulated Deployment controller: the new version
@@ -31,7 +27,8 @@ class HelmBlueGreenTest {
     private static final Path WEB = Path.of("src/test/resources/charts/web");
     private static final String V2 = "{\"image\":{\"tag\":\"1.28\"},\"message\":\"second\"}";
 
-    private MockCluster cluster;
+    @RegisterExtension
+    final ClusterFixture cluster = new ClusterFixture();
     private KubernetesClient client;
     private ClusterSimulator controller;
     private HelmReleaseStorage storage;
@@ -41,15 +38,10 @@ class HelmBlueGreenTest {
 
     @BeforeEach
     void install() {
-        cluster = MockCluster.start();
         client = cluster.client();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                .create();
-        storage = new HelmReleaseStorage(client, NS, Clock.systemUTC());
-        new HelmUpgrade(storage, new ChartRenderer(), ReadinessWaiter.none(), Duration.ofSeconds(5))
-                .upgrade("web", WEB, List.of(), false);
-        app = new AppObjects(client);
-        controller = new ClusterSimulator(client);
+        app = cluster.app();
+        storage = app.helmRelease(WEB);
+        controller = cluster.simulator();
         controller.settle(10);
         slots = new HelmBlueGreen(client, new AppWorkload(NS, "web", "web"), storage, new ChartRenderer(), release,
                 Duration.ofSeconds(5));
@@ -59,11 +51,6 @@ class HelmBlueGreenTest {
             controller.settle(10);
         }
         controller.settle(10);
-    }
-
-    @AfterEach
-    void stop() {
-        cluster.close();
     }
 
     private Map<String, String> selector(String service) {

@@ -12,28 +12,24 @@ import dev.deployguard.error.ExitCode;
 import dev.deployguard.kubernetes.helm.ChartRenderer;
 import dev.deployguard.kubernetes.helm.HelmRelease;
 import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
-import dev.deployguard.kubernetes.helm.HelmUpgrade;
-import dev.deployguard.kubernetes.helm.ReadinessWaiter;
+import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.kubernetes.testing.ClusterSimulator;
-import dev.deployguard.kubernetes.testing.MockCluster;
 import dev.deployguard.kubernetes.testing.Tools;
 import dev.deployguard.kubernetes.traffic.NginxCanaryRoute;
 import dev.deployguard.rollout.Action;
 import dev.deployguard.rollout.Rollout;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,7 +44,8 @@ class HelmCanaryTest {
 
     @TempDir
     Path dir;
-    private MockCluster cluster;
+    @RegisterExtension
+    final ClusterFixture cluster = new ClusterFixture();
     private KubernetesClient client;
     private ClusterSimulator controller;
     private HelmReleaseStorage storage;
@@ -60,26 +57,16 @@ class HelmCanaryTest {
 
     @BeforeEach
     void install() {
-        cluster = MockCluster.start();
         client = cluster.client();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                .create();
-        storage = new HelmReleaseStorage(client, NS, Clock.systemUTC());
-        new HelmUpgrade(storage, new ChartRenderer(), ReadinessWaiter.none(), Duration.ofSeconds(5))
-                .upgrade("web", WEB, List.of(), false);
-        app = new AppObjects(client);
+        app = cluster.app();
+        storage = app.helmRelease(WEB);
         app.ingress();
-        controller = new ClusterSimulator(client);
+        controller = cluster.simulator();
         controller.settle(10);
         canary = new KubernetesCanary(client, new AppWorkload(NS, "web", "web"),
                 new NginxCanaryRoute(client, NS, "web", "web"), 1);
         actions = new CanaryActions(canary, new HelmPromotion(storage, new ChartRenderer(), release, canary,
                 Duration.ofSeconds(5)));
-    }
-
-    @AfterEach
-    void stop() {
-        cluster.close();
     }
 
     private void startCanary() {
@@ -204,14 +191,15 @@ class HelmCanaryTest {
         startCanary();
         actions.apply(new Action.Promote(), rollout);
 
-        JsonNode history = new ObjectMapper().readTree(Tools.helm(cluster, "history", "web", "-n", NS, "-o", "json")
+        JsonNode history = new ObjectMapper().readTree(Tools.helm(cluster.mock(), "history", "web", "-n", NS, "-o",
+                "json")
                 .orFail().stdout());
         assertThat(history).hasSize(2);
         assertThat(history.get(1).path("revision").asInt()).isEqualTo(2);
         assertThat(history.get(1).path("status").asText()).isEqualTo("deployed");
         assertThat(history.get(1).path("description").asText()).contains("promoted revision 2 of web");
         assertThat(history.get(0).path("status").asText()).isEqualTo("superseded");
-        assertThat(Tools.helm(cluster, "get", "values", "web", "-n", NS, "-o", "json").orFail().stdout())
+        assertThat(Tools.helm(cluster.mock(), "get", "values", "web", "-n", NS, "-o", "json").orFail().stdout())
                 .contains("\"tag\":\"1.28\"");
     }
 

@@ -4,17 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deployguard.event.Event;
 import dev.deployguard.event.EventKinds;
-import dev.deployguard.kubernetes.testing.ClusterSimulator;
-import dev.deployguard.kubernetes.testing.MockCluster;
+import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.release.Release;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.SpecSource;
 import dev.deployguard.server.kubernetes.KubernetesApps;
 import dev.deployguard.store.JdbcStore;
 import dev.deployguard.store.Store;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import java.nio.file.Files;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -22,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,8 +31,8 @@ class KubernetesDrillTest {
     @TempDir
     Path dir;
 
-    private MockCluster cluster;
-    private AutoCloseable controller;
+    @RegisterExtension
+    final ClusterFixture cluster = new ClusterFixture();
     private Store store;
     private EventLog events;
     private KubernetesApps apps;
@@ -43,31 +41,11 @@ class KubernetesDrillTest {
 
     @BeforeEach
     void start() throws Exception {
-        cluster = MockCluster.start();
-        var client = cluster.client();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build())
-                .create();
-        client.apps().deployments().inNamespace("shop").resource(new DeploymentBuilder()
-                .withNewMetadata().withName("web").withNamespace("shop")
-                .addToAnnotations("kubernetes.io/change-cause", "initial").endMetadata()
-                .withNewSpec().withReplicas(2).withNewSelector().addToMatchLabels("app", "web").endSelector()
-                .withNewTemplate().withNewMetadata().addToLabels("app", "web").endMetadata()
-                .withNewSpec().addNewContainer().withName("web").withImage("registry.example/shop/web:1.0")
-                .addNewEnv().withName("LOG_LEVEL").withValue("info").endEnv()
-                .endContainer().endSpec().endTemplate().endSpec().build()).create();
-        ClusterSimulator simulator = new ClusterSimulator(client);
-        simulator.settle(10);
-        controller = simulator.runInBackground(50);
-        Path spec = dir.resolve("deployguard.yaml");
-        Files.writeString(spec, """
-                apps:
-                  web:
-                    platform:
-                      kubernetes:
-                        namespace: shop
-                        kubeconfig: %s
-                        rolloutTimeout: 20s
-                """.formatted(cluster.kubeconfig()));
+        cluster.app().registryDeployment(new EnvVar("LOG_LEVEL", "info", null));
+        cluster.runController(50);
+        Path spec = cluster.writeSpec(dir.resolve("deployguard.yaml"), """
+                rolloutTimeout: 20s
+                """, "");
         Clock clock = Clock.systemUTC();
         store = JdbcStore.embedded(dir.resolve("state"));
         events = new EventLog(store, clock);
@@ -80,14 +58,8 @@ class KubernetesDrillTest {
 
     @AfterEach
     void stop() throws Exception {
-        if (controller != null) {
-            controller.close();
-        }
         if (store != null) {
             store.close();
-        }
-        if (cluster != null) {
-            cluster.close();
         }
     }
 
@@ -108,7 +80,7 @@ class KubernetesDrillTest {
         assertThat(report.finalVersion()).isEqualTo("1.0");
         assertThat(apps.history("web")).extracting(Release::version).as("the candidate really rolled out")
                 .contains("2.0");
-        assertThat(liveImage()).isEqualTo("registry.example/shop/web:1.0");
+        assertThat(cluster.image("web")).isEqualTo("registry.example/shop/web:1.0");
         assertThat(seen).filteredOn(e -> e.kind().equals(EventKinds.DRILL_FINISHED)).singleElement()
                 .satisfies(e -> assertThat(e.message()).startsWith("drill PASSED"));
     }
@@ -136,11 +108,7 @@ class KubernetesDrillTest {
                     assertThat(d.after()).isEqualTo("3");
                 });
         assertThat(report.summary()).startsWith("drill FAILED").contains("deployment.replicas");
-        assertThat(liveImage()).as("the rollback itself went through").isEqualTo("registry.example/shop/web:1.0");
-    }
-
-    private String liveImage() {
-        return cluster.client().apps().deployments().inNamespace("shop").withName("web").get().getSpec()
-                .getTemplate().getSpec().getContainers().get(0).getImage();
+        assertThat(cluster.image("web")).as("the rollback itself went through")
+                .isEqualTo("registry.example/shop/web:1.0");
     }
 }

@@ -1,34 +1,31 @@
 package dev.deployguard.server.kubernetes;
 
 import static dev.deployguard.kubernetes.progressive.AppObjects.NS;
+import static dev.deployguard.kubernetes.testing.Await.await;
+import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.releases;
+import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.rows;
+import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.slotRows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.Event;
-import dev.deployguard.kubernetes.progressive.AppObjects;
-import dev.deployguard.kubernetes.testing.ClusterSimulator;
-import dev.deployguard.kubernetes.testing.MockCluster;
+import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.kubernetes.testing.SimulatedClock;
 import dev.deployguard.release.Release;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.deploy.DeployResult;
-import dev.deployguard.server.deploy.Deployer;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,79 +40,40 @@ class KubernetesBlueGreenRollbackTest {
 
     @TempDir
     Path dir;
-    private MockCluster cluster;
-    private KubernetesClient client;
-    private AutoCloseable controller;
-    private ControlPlane cp;
-    private AppObjects app;
     private final SimulatedClock clock = new SimulatedClock(T0);
+    @RegisterExtension
+    final KubernetesControlPlaneFixture kube = new KubernetesControlPlaneFixture(clock);
+    private final ClusterFixture cluster = kube.cluster();
+    private ControlPlane cp;
 
     @BeforeEach
     void start() throws Exception {
-        cluster = MockCluster.start();
-        client = cluster.client();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                .create();
-        app = new AppObjects(client);
-        app.deployment();
-        app.service();
-        ClusterSimulator simulator = new ClusterSimulator(client);
-        simulator.settle(10);
-        controller = simulator.runInBackground(20);
-        Path spec = dir.resolve("deployguard.yaml");
-        Files.writeString(spec, """
-                apps:
-                  web:
-                    platform:
-                      kubernetes:
-                        namespace: shop
-                        kubeconfig: %s
-                        service: web
-                        rolloutTimeout: 20s
-                    strategy:
-                      blueGreen:
-                        autoPromote: false
-                        scaleDownDelay: 1h
-                """.formatted(cluster.kubeconfig()));
-        cp = new ControlPlane(new ControlPlane.Config(dir.resolve("state"), spec, null, null, null), clock);
-        cp.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cp != null) {
-            cp.close();
-        }
-        if (controller != null) {
-            controller.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        cp = kube.startBlueGreen(dir, "1h");
     }
 
     @Test
     void afterPromotionAWarmPreviousSlotIsOneServiceWriteAndTheRestoredReleaseIsANewRevision() throws Exception {
         promotedAndScaledDown("v2");
         // The operator brought the old slot back up (kubectl scale): it is warm again, and no rollout runs.
-        client.apps().deployments().inNamespace(NS).withName("web-blue").edit(d -> {
+        cluster.client().apps().deployments().inNamespace(NS).withName("web-blue").edit(d -> {
             d.getSpec().setReplicas(3);
             return d;
         });
-        await("slot blue to be warm again", () -> settled("web-blue") && ready("web-blue") == 3);
+        await("slot blue to be warm again", () -> cluster.settled("web-blue") && cluster.ready("web-blue") == 3);
         cluster.clearCalls();
 
         DeployResult back = cp.kubernetes().rollback("web", null, null, "carol");
 
-        assertThat(writes()).as("one Service write switches users; then the slot's stamp and the scale-down")
+        assertThat(cluster.writes()).as("one Service write switches users; then the slot's stamp and the scale-down")
                 .containsExactly("PUT /api/v1/namespaces/shop/services/web",
                         "PUT /apis/apps/v1/namespaces/shop/deployments/web-blue",
                         "PUT /apis/apps/v1/namespaces/shop/deployments/web-green");
-        assertThat(selector("web")).isEqualTo(Map.of("app", "web", SLOT, "blue"));
-        assertThat(replicas("web-green")).as("the slot rolled back from is scaled down, as after an abort").isZero();
-        assertThat(replicas("web-blue")).isEqualTo(3);
-        assertThat(image("web-blue")).isEqualTo("shop/web:v1");
-        assertThat(image("web")).as("the app's own Deployment is not touched").isEqualTo("shop/web:v1");
+        assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "blue"));
+        assertThat(cluster.replicas("web-green")).as("the slot rolled back from is scaled down, as after an abort")
+                .isZero();
+        assertThat(cluster.replicas("web-blue")).isEqualTo(3);
+        assertThat(cluster.image("web-blue")).isEqualTo("shop/web:v1");
+        assertThat(cluster.image("web")).as("the app's own Deployment is not touched").isEqualTo("shop/web:v1");
         assertThat(back.message()).contains("revision 3, a copy of revision 1", "warm switch");
         assertThat(back.release().revision() + " " + back.release().version() + " " + back.release().sourceRevision())
                 .isEqualTo("3 v1 1");
@@ -132,12 +90,12 @@ class KubernetesBlueGreenRollbackTest {
                 "traffic.switched slot=blue",
                 "rollback.succeeded from=2 to=1 warm=true");
 
-        cp.kubernetes().deploy(new Deployer.DeployRequest("web", "v4", null, false, null, "alice", true));
+        kube.deploy("v4");
 
         Rollout next = cp.store().activeRollout("web").orElseThrow();
         assertThat(next.stableRevision() + " -> " + next.canaryRevision()).isEqualTo("3 -> 4");
-        assertThat(selector("web-preview")).isEqualTo(Map.of("app", "web", SLOT, "green"));
-        assertThat(image("web-green")).isEqualTo("shop/web:v4");
+        assertThat(cluster.selector("web-preview")).isEqualTo(Map.of("app", "web", SLOT, "green"));
+        assertThat(cluster.image("web-green")).isEqualTo("shop/web:v4");
     }
 
     @Test
@@ -150,12 +108,12 @@ class KubernetesBlueGreenRollbackTest {
         assertThat(serviceWrites()).as("preview to the restarted slot, then the one switch of users")
                 .containsExactly("PUT /api/v1/namespaces/shop/services/web-preview",
                         "PUT /api/v1/namespaces/shop/services/web");
-        assertThat(selector("web")).isEqualTo(Map.of("app", "web", SLOT, "blue"));
-        assertThat(image("web-blue")).isEqualTo("shop/web:v1");
-        assertThat(ready("web-blue")).as("users were switched only to ready pods").isEqualTo(3);
-        assertThat(replicas("web-green")).isZero();
-        assertThat(image("web")).isEqualTo("shop/web:v1");
-        assertThat(writes()).noneMatch(w -> w.endsWith("/deployments/web"));
+        assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "blue"));
+        assertThat(cluster.image("web-blue")).isEqualTo("shop/web:v1");
+        assertThat(cluster.ready("web-blue")).as("users were switched only to ready pods").isEqualTo(3);
+        assertThat(cluster.replicas("web-green")).isZero();
+        assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
+        assertThat(cluster.writes()).noneMatch(w -> w.endsWith("/deployments/web"));
         assertThat(back.message()).contains("revision 3, a copy of revision 1", "cold");
         Map<String, Object> history = cp.kubernetes().historyAnswer("web");
         assertThat(rows(history)).containsExactly("1 v1 SUPERSEDED", "2 v2 ROLLED_BACK", "3 v1 DEPLOYED");
@@ -169,10 +127,10 @@ class KubernetesBlueGreenRollbackTest {
         DeployResult forward = cp.kubernetes().rollback("web", 2, null, "carol");
 
         assertThat(forward.release().revision() + " " + forward.release().version()).isEqualTo("4 v2");
-        assertThat(selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
-        assertThat(image("web-green")).as("revision 2's template, from slot green's ReplicaSet")
+        assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
+        assertThat(cluster.image("web-green")).as("revision 2's template, from slot green's ReplicaSet")
                 .isEqualTo("shop/web:v2");
-        assertThat(replicas("web-blue")).isZero();
+        assertThat(cluster.replicas("web-blue")).isZero();
         assertThat(rows(cp.kubernetes().historyAnswer("web"))).containsExactly("1 v1 SUPERSEDED",
                 "2 v2 ROLLED_BACK", "3 v1 ROLLED_BACK", "4 v2 DEPLOYED");
     }
@@ -187,8 +145,8 @@ class KubernetesBlueGreenRollbackTest {
                     assertThat(e.exitCode()).isEqualTo(ExitCode.NOT_FOUND);
                     assertThat(e.getMessage()).contains("no revision 7", "[1, 2]", "deployguard history web");
                 });
-        assertThat(writes()).isEmpty();
-        assertThat(selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
+        assertThat(cluster.writes()).isEmpty();
+        assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
         assertThat(cp.store().currentLock("web")).isEmpty();
         assertThatThrownBy(() -> cp.kubernetes().rollback("web", 2, null, "carol"))
                 .isInstanceOfSatisfying(DeployGuardException.class,
@@ -205,25 +163,25 @@ class KubernetesBlueGreenRollbackTest {
         DeployResult back = cp.kubernetes().rollback("web", 1, null, "carol");
 
         assertThat(back.release().revision() + " " + back.release().version()).isEqualTo("4 v1");
-        assertThat(selector("web")).isEqualTo(Map.of("app", "web", SLOT, "blue"));
-        assertThat(image("web-blue")).as("revision 1's template, from the own Deployment's ReplicaSet")
+        assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "blue"));
+        assertThat(cluster.image("web-blue")).as("revision 1's template, from the own Deployment's ReplicaSet")
                 .isEqualTo("shop/web:v1");
-        assertThat(image("web")).as("the own Deployment keeps running what it ran").isEqualTo("shop/web:v1b");
+        assertThat(cluster.image("web")).as("the own Deployment keeps running what it ran").isEqualTo("shop/web:v1b");
 
     }
 
     @Test
     void aRevisionWhoseReplicaSetIsGoneIsRefusedWithTheDeployToRun() throws Exception {
         promotedAndScaledDown("v2");
-        cp.kubernetes().deploy(new Deployer.DeployRequest("web", "v3", null, false, null, "alice", true));
+        kube.deploy("v3");
         promoteAndEnd("blue");
-        cp.kubernetes().deploy(new Deployer.DeployRequest("web", "v4", null, false, null, "alice", true));
+        kube.deploy("v4");
         promoteAndEnd("green");
         // revisionHistoryLimit pruned slot green's ReplicaSet of v2 (revision 2).
-        client.apps().replicaSets().inNamespace(NS).withLabel(SLOT, "green").list().getItems().stream()
+        cluster.client().apps().replicaSets().inNamespace(NS).withLabel(SLOT, "green").list().getItems().stream()
                 .filter(rs -> rs.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()
                         .equals("shop/web:v2"))
-                .forEach(rs -> client.resource(rs).delete());
+                .forEach(rs -> cluster.client().resource(rs).delete());
         cluster.clearCalls();
 
         assertThatThrownBy(() -> cp.kubernetes().rollback("web", 2, null, "carol"))
@@ -231,8 +189,8 @@ class KubernetesBlueGreenRollbackTest {
                     assertThat(e.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
                     assertThat(e.getMessage()).contains("revision 2 (v2)", "deployguard deploy web --version v2");
                 });
-        assertThat(writes()).as("nothing written, users stay on revision 4").isEmpty();
-        assertThat(selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
+        assertThat(cluster.writes()).as("nothing written, users stay on revision 4").isEmpty();
+        assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
         assertThat(cp.store().events("web", 0, null, 500)).extracting(Event::kind).last()
                 .isEqualTo("rollback.failed");
     }
@@ -243,75 +201,45 @@ class KubernetesBlueGreenRollbackTest {
 
         DeployResult back = cp.kubernetes().rollback("web", null, null, "carol");
 
-        assertThat(image("web")).isEqualTo("shop/web:v1");
+        assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
         assertThat(back.message()).contains("revision 1");
-        assertThat(selector("web")).as("no slot is involved").isEqualTo(Map.of("app", "web"));
-        assertThat(app.get("web-blue")).isNull();
+        assertThat(cluster.selector("web")).as("no slot is involved").isEqualTo(Map.of("app", "web"));
+        assertThat(cluster.deployment("web-blue")).isNull();
     }
 
     /** Changes the own Deployment's image by hand (as kubectl set image) and waits for its revision. */
-    private void editOwnImage(String image, String revision) throws InterruptedException {
-        client.apps().deployments().inNamespace(NS).withName("web").edit(d -> {
+    private void editOwnImage(String image, String revision) {
+        cluster.client().apps().deployments().inNamespace(NS).withName("web").edit(d -> {
             d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
             return d;
         });
-        await("the own Deployment to roll out " + image, () -> app.get("web").getMetadata().getAnnotations()
-                .getOrDefault("deployment.kubernetes.io/revision", "").equals(revision) && settled("web")
-                && ready("web") == 3);
+        await("the own Deployment to roll out " + image, () -> cluster.deployment("web").getMetadata()
+                .getAnnotations().getOrDefault("deployment.kubernetes.io/revision", "").equals(revision)
+                && cluster.settled("web") && cluster.ready("web") == 3);
     }
 
     /** Promotes the rollout in progress and lets its scale-down delay pass; {@code slot} then serves alone. */
-    private void promoteAndEnd(String slot) throws InterruptedException {
+    private void promoteAndEnd(String slot) {
         cp.rollouts().command("web", RolloutEngine.Command.PROMOTE, "bob");
         clock.advance(Duration.ofHours(1).plusSeconds(1));
         await("the rollout to end", () -> cp.store().activeRollout("web").isEmpty());
-        assertThat(selector("web")).isEqualTo(Map.of("app", "web", SLOT, slot));
+        assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, slot));
     }
 
     /** Deploys {@code version}, promotes it, and lets the scale-down delay end the rollout (old slot at 0). */
-    private void promotedAndScaledDown(String version) throws InterruptedException {
-        cp.kubernetes().deploy(new Deployer.DeployRequest("web", version, null, false, null, "alice", true));
+    private void promotedAndScaledDown(String version) {
+        kube.deploy(version);
         cp.rollouts().command("web", RolloutEngine.Command.PROMOTE, "bob");
         clock.advance(Duration.ofHours(1).plusSeconds(1));
         await("the scale-down delay to end the rollout", () -> cp.store().activeRollout("web").isEmpty());
-        assertThat(replicas("web-blue")).isZero();
-        await("the controller to scale slot blue down", () -> settled("web-blue") && ready("web-blue") == 0);
-        assertThat(selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
-    }
-
-    /** The simulated controller has acted on the Deployment's latest spec (its status is not stale). */
-    private boolean settled(String deployment) {
-        var d = app.get(deployment);
-        return d.getStatus() != null && d.getStatus().getObservedGeneration() != null
-                && d.getStatus().getObservedGeneration() >= d.getMetadata().getGeneration();
-    }
-
-    private Map<String, String> selector(String service) {
-        return app.getService(service).getSpec().getSelector();
-    }
-
-    private String image(String deployment) {
-        return app.get(deployment).getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
-    }
-
-    private int replicas(String deployment) {
-        return app.get(deployment).getSpec().getReplicas();
-    }
-
-    private int ready(String deployment) {
-        var s = app.get(deployment).getStatus();
-        return s == null || s.getReadyReplicas() == null ? 0 : s.getReadyReplicas();
-    }
-
-    /** Writes by DeployGuard: the simulated controller's ReplicaSet and status writes left out. */
-    private List<String> writes() {
-        return cluster.calls().stream().filter(c -> !c.method().equals("GET"))
-                .filter(c -> !c.path().contains("/replicasets") && !c.path().endsWith("/status"))
-                .map(c -> c.method() + " " + c.path()).toList();
+        assertThat(cluster.replicas("web-blue")).isZero();
+        await("the controller to scale slot blue down",
+                () -> cluster.settled("web-blue") && cluster.ready("web-blue") == 0);
+        assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
     }
 
     private List<String> serviceWrites() {
-        return writes().stream().filter(w -> w.contains("/services/")).toList();
+        return cluster.writes().stream().filter(w -> w.contains("/services/")).toList();
     }
 
     /** The rollback's events with their from/to (or slot) data, oldest first. */
@@ -329,28 +257,5 @@ class KubernetesBlueGreenRollbackTest {
         }
         return e.kind() + " from=" + d.get("from") + " to=" + d.get("to")
                 + (d.containsKey("warm") ? " warm=" + d.get("warm") : "");
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Release> releases(Map<String, Object> history) {
-        return (List<Release>) history.get("releases");
-    }
-
-    private static List<String> rows(Map<String, Object> history) {
-        return releases(history).stream().map(r -> r.revision() + " " + r.version() + " " + r.status()).toList();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<String> slotRows(Map<String, Object> history) {
-        return ((List<Map<String, Object>>) history.get("slots")).stream()
-                .map(s -> s.get("slot") + " " + s.get("revision") + " " + s.get("role")).toList();
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("waiting for " + what).isBefore(deadline);
-            Thread.sleep(20);
-        }
     }
 }

@@ -1,28 +1,25 @@
 package dev.deployguard.server.kubernetes;
 
-import static dev.deployguard.kubernetes.progressive.AppObjects.NS;
+import static dev.deployguard.kubernetes.testing.Await.await;
+import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.releases;
+import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.rows;
+import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.slotRows;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.deployguard.kubernetes.progressive.AppObjects;
-import dev.deployguard.kubernetes.testing.ClusterSimulator;
-import dev.deployguard.kubernetes.testing.MockCluster;
+import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.kubernetes.testing.SimulatedClock;
 import dev.deployguard.release.Release;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.ControlPlane;
-import dev.deployguard.server.deploy.Deployer;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,63 +33,22 @@ class KubernetesBlueGreenStatusTest {
 
     @TempDir
     Path dir;
-    private MockCluster cluster;
-    private AutoCloseable controller;
-    private ControlPlane cp;
-    private AppObjects app;
     private final SimulatedClock clock = new SimulatedClock(T0);
+    @RegisterExtension
+    final KubernetesControlPlaneFixture kube = new KubernetesControlPlaneFixture(clock);
+    private final ClusterFixture cluster = kube.cluster();
+    private ControlPlane cp;
 
     @BeforeEach
     void start() throws Exception {
-        cluster = MockCluster.start();
-        var client = cluster.client();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                .create();
-        app = new AppObjects(client);
-        app.deployment();
-        app.service();
-        ClusterSimulator simulator = new ClusterSimulator(client);
-        simulator.settle(10);
-        controller = simulator.runInBackground(20);
-        // A copy: the mock cluster deletes its own kubeconfig when it stops, and one test stops it.
-        Path kubeconfig = Files.copy(cluster.kubeconfig(), dir.resolve("kubeconfig"));
-        Path spec = dir.resolve("deployguard.yaml");
-        Files.writeString(spec, """
-                apps:
-                  web:
-                    platform:
-                      kubernetes:
-                        namespace: shop
-                        kubeconfig: %s
-                        service: web
-                        rolloutTimeout: 20s
-                    strategy:
-                      blueGreen:
-                        autoPromote: false
-                        scaleDownDelay: 1h
-                """.formatted(kubeconfig));
-        cp = new ControlPlane(new ControlPlane.Config(dir.resolve("state"), spec, null, null, null), clock);
-        cp.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cp != null) {
-            cp.close();
-        }
-        if (controller != null) {
-            controller.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        cp = kube.startBlueGreen(dir, "1h");
     }
 
     @Test
     void beforeTheFirstDeployTheAppsOwnDeploymentServesAndThereAreNoSlots() {
         Map<String, Object> status = cp.kubernetes().status("web");
 
-        Map<String, Object> k = kube(status);
+        Map<String, Object> k = kubernetes(status);
         assertThat(k).containsEntry("strategy", "blueGreen").containsEntry("reachable", true)
                 .containsEntry("service", "web").containsEntry("previewService", "web-preview")
                 .containsEntry("activeSlot", null).containsEntry("previewSlot", null)
@@ -109,10 +65,10 @@ class KubernetesBlueGreenStatusTest {
 
     @Test
     void previewThenPromotedWithTheOldSlotWarmThenScaledDown() throws Exception {
-        deploy("v2");
+        kube.deploy("v2");
 
         Map<String, Object> during = cp.kubernetes().status("web");
-        assertThat(kube(during)).containsEntry("activeSlot", "blue").containsEntry("previewSlot", "green")
+        assertThat(kubernetes(during)).containsEntry("activeSlot", "blue").containsEntry("previewSlot", "green")
                 .doesNotContainKey("error");
         assertThat(slots(during)).extracting(s -> s.get("slot") + " " + s.get("role") + " " + s.get("revision")
                         + " " + s.get("version") + " " + s.get("image") + " " + s.get("readyReplicas") + "/"
@@ -133,7 +89,7 @@ class KubernetesBlueGreenStatusTest {
         cp.rollouts().command("web", RolloutEngine.Command.PROMOTE, "bob");
 
         Map<String, Object> promoted = cp.kubernetes().status("web");
-        assertThat(kube(promoted)).containsEntry("activeSlot", "green").containsEntry("previewSlot", "green");
+        assertThat(kubernetes(promoted)).containsEntry("activeSlot", "green").containsEntry("previewSlot", "green");
         assertThat(slots(promoted)).extracting(s -> s.get("slot") + " " + s.get("role") + " " + s.get("revision")
                         + " " + s.get("replicas") + " " + s.get("selectedBy") + " " + s.get("scaleDownAt"))
                 .containsExactly("blue warm 1 3 [] " + T0.plus(Duration.ofHours(1)),
@@ -154,7 +110,7 @@ class KubernetesBlueGreenStatusTest {
         assertThat(slotRows(cp.kubernetes().historyAnswer("web")))
                 .containsExactly("blue 1 scaled-down", "green 2 active");
 
-        deploy("v3");
+        kube.deploy("v3");
         cp.rollouts().command("web", RolloutEngine.Command.ABORT, "bob");
 
         Map<String, Object> history = cp.kubernetes().historyAnswer("web");
@@ -165,15 +121,12 @@ class KubernetesBlueGreenStatusTest {
 
     @Test
     void anUnreachableClusterStillGivesWhatTheStoreKnowsAndSaysSo() throws Exception {
-        deploy("v2");
-        controller.close();
-        controller = null;
-        cluster.close();
-        cluster = null;
+        kube.deploy("v2");
+        cluster.stop();
 
         Map<String, Object> status = cp.kubernetes().status("web");
 
-        Map<String, Object> k = kube(status);
+        Map<String, Object> k = kubernetes(status);
         assertThat(k).containsEntry("reachable", false).containsEntry("exitCode", 5)
                 .containsEntry("namespace", "shop").containsEntry("service", "web").doesNotContainKey("slots");
         assertThat((String) k.get("error")).contains("unreachable");
@@ -186,40 +139,13 @@ class KubernetesBlueGreenStatusTest {
         assertThat(rollout.phase()).isEqualTo(Rollout.Phase.PAUSED);
     }
 
-    private void deploy(String version) {
-        cp.kubernetes().deploy(new Deployer.DeployRequest("web", version, null, false, null, "alice", true));
-    }
-
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> kube(Map<String, Object> status) {
+    private static Map<String, Object> kubernetes(Map<String, Object> status) {
         return (Map<String, Object>) status.get("kubernetes");
     }
 
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> slots(Map<String, Object> status) {
-        return (List<Map<String, Object>>) kube(status).get("slots");
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<Release> releases(Map<String, Object> history) {
-        return (List<Release>) history.get("releases");
-    }
-
-    private static List<String> rows(Map<String, Object> history) {
-        return releases(history).stream().map(r -> r.revision() + " " + r.version() + " " + r.status()).toList();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<String> slotRows(Map<String, Object> history) {
-        return ((List<Map<String, Object>>) history.get("slots")).stream()
-                .map(s -> s.get("slot") + " " + s.get("revision") + " " + s.get("role")).toList();
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("waiting for " + what).isBefore(deadline);
-            Thread.sleep(20);
-        }
+        return (List<Map<String, Object>>) kubernetes(status).get("slots");
     }
 }

@@ -1,33 +1,22 @@
 package dev.deployguard.server.kubernetes;
 
-import static dev.deployguard.kubernetes.progressive.AppObjects.NS;
+import static dev.deployguard.kubernetes.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
-import dev.deployguard.event.Event;
-import dev.deployguard.kubernetes.progressive.AppObjects;
-import dev.deployguard.kubernetes.testing.ClusterSimulator;
-import dev.deployguard.kubernetes.testing.MockCluster;
+import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.deploy.DeployResult;
-import dev.deployguard.server.deploy.Deployer;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,95 +30,24 @@ class KubernetesCanaryRolloutTest {
 
     @TempDir
     Path dir;
-    private MockCluster cluster;
-    private AppObjects app;
-    private AutoCloseable controller;
+    @RegisterExtension
+    final KubernetesControlPlaneFixture kube = new KubernetesControlPlaneFixture();
+    private final ClusterFixture cluster = kube.cluster();
     private ControlPlane cp;
-
-    @BeforeEach
-    void start() throws Exception {
-        cluster = MockCluster.start();
-        var client = cluster.client();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                .create();
-        app = new AppObjects(client);
-        app.deployment();
-        app.service();
-        app.ingress();
-        ClusterSimulator simulator = new ClusterSimulator(client);
-        simulator.settle(10);
-        controller = simulator.runInBackground(20);
-    }
-
-    private void controlPlane(String steps) throws Exception {
-        Path spec = dir.resolve("deployguard.yaml");
-        Files.writeString(spec, """
-                apps:
-                  web:
-                    platform:
-                      kubernetes:
-                        namespace: shop
-                        kubeconfig: %s
-                        service: web
-                        traffic: {ingressNginx: {ingress: web}}
-                        rolloutTimeout: 20s
-                    strategy:
-                      canary:
-                        steps: %s
-                        bake: 0s
-                """.formatted(cluster.kubeconfig(), steps));
-        cp = new ControlPlane(new ControlPlane.Config(dir.resolve("state"), spec, null, null, null),
-                Clock.systemUTC());
-        cp.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cp != null) {
-            cp.close();
-        }
-        if (controller != null) {
-            controller.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    private DeployResult deploy(String version) {
-        return cp.kubernetes().deploy(new Deployer.DeployRequest("web", version, null, false, null, "alice", true));
-    }
-
-    private Ingress canaryIngress() {
-        return cluster.client().network().v1().ingresses().inNamespace(NS).withName("web-canary").get();
-    }
-
-    private String stableImage() {
-        return app.get("web").getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(20);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("waiting for " + what).isBefore(deadline);
-            Thread.sleep(20);
-        }
-    }
 
     @Test
     void deployWalksToTheFirstStepPromoteRollsOutTheNewTemplateAndAbortLeavesStableAlone() throws Exception {
-        controlPlane("[{setWeight: 20}, {pause: {}}]");
+        cp = kube.startCanary(dir, "[{setWeight: 20}, {pause: {}}]");
 
-        DeployResult first = deploy("v2");
+        DeployResult first = kube.deploy("v2");
 
         assertThat(first.message()).contains("canary rollout of v2", "canary weight 20");
-        Ingress canary = canaryIngress();
+        Ingress canary = cluster.canaryIngress();
         assertThat(canary).isNotNull();
         assertThat(canary.getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000")
                 .containsEntry(WEIGHT_TOTAL, "10000");
-        assertThat(app.get("web-canary").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
-                .isEqualTo("shop/web:v2");
-        assertThat(stableImage()).isEqualTo("shop/web:v1");
+        assertThat(cluster.image("web-canary")).isEqualTo("shop/web:v2");
+        assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
         Rollout active = cp.store().activeRollout("web").orElseThrow();
         assertThat(active.phase()).isEqualTo(Rollout.Phase.PAUSED);
         assertThat(active.weight()).isEqualTo(2000);
@@ -143,19 +61,20 @@ class KubernetesCanaryRolloutTest {
 
         Rollout done = cp.store().rollouts("web", 1).get(0);
         assertThat(done.phase()).isEqualTo(Rollout.Phase.SUCCEEDED);
-        assertThat(stableImage()).isEqualTo("shop/web:v2");
-        Deployment stable = app.get("web");
+        assertThat(cluster.image("web")).isEqualTo("shop/web:v2");
+        Deployment stable = cluster.deployment("web");
         assertThat(stable.getMetadata().getAnnotations().get("deployment.kubernetes.io/revision"))
                 .isEqualTo(String.valueOf(done.canaryRevision()));
         assertThat(stable.getMetadata().getAnnotations().get("kubernetes.io/change-cause"))
                 .contains("promoted revision " + done.canaryRevision() + " of web");
-        assertThat(canaryIngress()).as("the canary route is removed once stable rolled out").isNull();
-        assertThat(app.get("web-canary").getSpec().getReplicas()).isZero();
-        assertThat(kinds()).contains("rollout.started", "traffic.switched", "rollout.promoted", "deploy.succeeded");
+        assertThat(cluster.canaryIngress()).as("the canary route is removed once stable rolled out").isNull();
+        assertThat(cluster.deployment("web-canary").getSpec().getReplicas()).isZero();
+        assertThat(kube.kinds()).contains("rollout.started", "traffic.switched", "rollout.promoted",
+                "deploy.succeeded");
 
-        deploy("v3");
-        assertThat(canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
-        long stableGeneration = app.get("web").getMetadata().getGeneration();
+        kube.deploy("v3");
+        assertThat(cluster.canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
+        long stableGeneration = cluster.deployment("web").getMetadata().getGeneration();
         cluster.clearCalls();
 
         Rollout aborted = cp.rollouts().command("web", RolloutEngine.Command.ABORT, "bob");
@@ -163,45 +82,38 @@ class KubernetesCanaryRolloutTest {
         assertThat(aborted.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         // The simulated controller may still be writing the v3 canary's ReplicaSet, status and revision annotation
         // (that one with a PATCH; DeployGuard writes with PUT): not DeployGuard's.
-        List<String> writes = cluster.calls().stream().filter(c -> !c.method().equals("GET"))
-                .filter(c -> !c.method().equals("PATCH"))
-                .filter(c -> !c.path().contains("/replicasets") && !c.path().endsWith("/status"))
-                .map(c -> c.method() + " " + c.path()).toList();
+        List<String> writes = cluster.writes().stream().filter(w -> !w.startsWith("PATCH ")).toList();
         assertThat(writes).as("weight 0 first, then the canary scaled down, then its route removed").startsWith(
                 "PUT /apis/networking.k8s.io/v1/namespaces/shop/ingresses/web-canary",
                 "PUT /apis/apps/v1/namespaces/shop/deployments/web-canary");
         assertThat(writes).contains("DELETE /apis/networking.k8s.io/v1/namespaces/shop/ingresses/web-canary");
         assertThat(writes).as("the stable Deployment is not written").noneMatch(w -> w.endsWith("/deployments/web"));
-        assertThat(canaryIngress()).isNull();
-        assertThat(stableImage()).isEqualTo("shop/web:v2");
-        assertThat(app.get("web").getMetadata().getGeneration()).isEqualTo(stableGeneration);
+        assertThat(cluster.canaryIngress()).isNull();
+        assertThat(cluster.image("web")).isEqualTo("shop/web:v2");
+        assertThat(cluster.deployment("web").getMetadata().getGeneration()).isEqualTo(stableGeneration);
         assertThat(cp.store().activeRollout("web")).isEmpty();
-        assertThat(kinds()).contains("rollback.succeeded");
+        assertThat(kube.kinds()).contains("rollback.succeeded");
 
-        deploy("v4");
+        kube.deploy("v4");
         DeployResult back = cp.kubernetes().rollback("web", null, null, "bob");
         assertThat(back.message()).contains("aborted the canary");
-        assertThat(canaryIngress()).as("rollback during a canary aborts it").isNull();
-        assertThat(stableImage()).isEqualTo("shop/web:v2");
+        assertThat(cluster.canaryIngress()).as("rollback during a canary aborts it").isNull();
+        assertThat(cluster.image("web")).isEqualTo("shop/web:v2");
         assertThat(cp.store().rollouts("web", 1).get(0).phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
     }
 
     @Test
     void anAnalysisStepWithNoSourceIsRefusedBeforeAnythingChanges() throws Exception {
-        controlPlane("[{setWeight: 20}, {analysis: {}}]");
+        cp = kube.startCanary(dir, "[{setWeight: 20}, {analysis: {}}]");
 
-        assertThatThrownBy(() -> deploy("v2")).isInstanceOfSatisfying(DeployGuardException.class, e -> {
+        assertThatThrownBy(() -> kube.deploy("v2")).isInstanceOfSatisfying(DeployGuardException.class, e -> {
             assertThat(e.exitCode()).isEqualTo(ExitCode.BAD_INPUT);
             assertThat(e.getMessage()).contains("analysis step", "strategy.canary.analysis.source",
                     "--prometheus-url", "DEPLOYGUARD_PROMETHEUS_URL");
         });
-        assertThat(app.get("web-canary")).isNull();
-        assertThat(canaryIngress()).isNull();
+        assertThat(cluster.deployment("web-canary")).isNull();
+        assertThat(cluster.canaryIngress()).isNull();
         assertThat(cp.store().rollouts("web", 1)).isEmpty();
         assertThat(cp.store().currentLock("web")).isEmpty();
-    }
-
-    private List<String> kinds() {
-        return cp.store().events("web", 0, null, 500).stream().map(Event::kind).toList();
     }
 }

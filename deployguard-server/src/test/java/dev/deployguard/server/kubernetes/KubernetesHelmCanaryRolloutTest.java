@@ -1,33 +1,23 @@
 package dev.deployguard.server.kubernetes;
 
-import static dev.deployguard.kubernetes.progressive.AppObjects.NS;
+import static dev.deployguard.kubernetes.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.deployguard.event.Event;
 import dev.deployguard.kubernetes.helm.HelmRelease;
-import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
-import dev.deployguard.kubernetes.progressive.AppObjects;
-import dev.deployguard.kubernetes.testing.ClusterSimulator;
-import dev.deployguard.kubernetes.testing.MockCluster;
+import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.release.Release;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.deploy.DeployResult;
-import dev.deployguard.server.deploy.Deployer;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,9 +30,9 @@ class KubernetesHelmCanaryRolloutTest {
 
     @TempDir
     Path dir;
-    private MockCluster cluster;
-    private AppObjects app;
-    private AutoCloseable controller;
+    @RegisterExtension
+    final KubernetesControlPlaneFixture kube = new KubernetesControlPlaneFixture();
+    private final ClusterFixture cluster = kube.cluster();
     private ControlPlane cp;
 
     /** A one-Deployment chart with its Service, as a user would have it. */
@@ -81,86 +71,26 @@ class KubernetesHelmCanaryRolloutTest {
 
     @BeforeEach
     void start() throws Exception {
-        cluster = MockCluster.start();
-        var client = cluster.client();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build())
-                .create();
-        app = new AppObjects(client);
-        app.ingress();
-        controller = new ClusterSimulator(client).runInBackground(20);
-        Path spec = dir.resolve("deployguard.yaml");
-        Files.writeString(spec, """
-                apps:
-                  web:
-                    platform:
-                      kubernetes:
-                        namespace: shop
-                        kubeconfig: %s
-                        helm: {chart: %s}
-                        service: web
-                        traffic: {ingressNginx: {ingress: web}}
-                        rolloutTimeout: 20s
-                    strategy:
-                      canary:
-                        steps: [{setWeight: 20}, {pause: {}}]
-                        bake: 0s
-                """.formatted(cluster.kubeconfig(), chart(dir)));
-        cp = new ControlPlane(new ControlPlane.Config(dir.resolve("state"), spec, null, null, null),
-                Clock.systemUTC());
-        cp.start();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (cp != null) {
-            cp.close();
-        }
-        if (controller != null) {
-            controller.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
-
-    private DeployResult deploy(String version) {
-        return cp.kubernetes().deploy(new Deployer.DeployRequest("web", version, null, false, null, "alice", true));
-    }
-
-    private Ingress canaryIngress() {
-        return cluster.client().network().v1().ingresses().inNamespace(NS).withName("web-canary").get();
-    }
-
-    private String stableImage() {
-        return app.get("web").getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
-    }
-
-    private List<HelmRelease> helmHistory() {
-        return new HelmReleaseStorage(cluster.client(), NS, Clock.systemUTC()).history("web");
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(30);
-        while (!condition.getAsBoolean()) {
-            assertThat(Instant.now()).as("waiting for " + what).isBefore(deadline);
-            Thread.sleep(20);
-        }
+        cluster.app().ingress();
+        cluster.runController(20);
+        cp = kube.startControlPlane(dir, "helm: {chart: %s}\n".formatted(chart(dir)) + ClusterFixture.CANARY,
+                ClusterFixture.canary("[{setWeight: 20}, {pause: {}}]"));
     }
 
     @Test
     void aHelmReleaseIsCanariedPromotedByAHelmUpgradeAndAbortedWithoutARevision() throws Exception {
-        DeployResult install = deploy("v1");
+        DeployResult install = kube.deploy("v1");
         assertThat(install.message()).as("nothing to canary beside: a plain install").contains("revision 1 (v1)");
         assertThat(cp.store().rollouts("web", 1)).isEmpty();
 
-        DeployResult canary = deploy("v2");
+        DeployResult canary = kube.deploy("v2");
 
         assertThat(canary.message()).contains("canary rollout of v2", "Helm release shop/web", "canary weight 20");
-        assertThat(canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
-        Deployment c = app.get("web-canary");
+        assertThat(cluster.canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
+        Deployment c = cluster.deployment("web-canary");
         assertThat(c.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("shop/web:v2");
-        assertThat(stableImage()).isEqualTo("shop/web:v1");
-        assertThat(helmHistory()).as("the release is not written before promotion").hasSize(1);
+        assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
+        assertThat(cluster.helmHistory()).as("the release is not written before promotion").hasSize(1);
         Rollout active = cp.store().activeRollout("web").orElseThrow();
         assertThat(active.stableRevision()).isEqualTo(1);
         assertThat(active.canaryRevision()).isEqualTo(2);
@@ -174,38 +104,35 @@ class KubernetesHelmCanaryRolloutTest {
         await("the promoted rollout to finish", () -> cp.store().activeRollout("web").isEmpty());
 
         assertThat(cp.store().rollouts("web", 1).get(0).phase()).isEqualTo(Rollout.Phase.SUCCEEDED);
-        List<HelmRelease> history = helmHistory();
+        List<HelmRelease> history = cluster.helmHistory();
         assertThat(history).extracting(HelmRelease::version, HelmRelease::statusText).containsExactly(
                 org.assertj.core.groups.Tuple.tuple(1, "superseded"), org.assertj.core.groups.Tuple.tuple(2, "deployed"));
         assertThat(history.get(1).config().path("image").path("tag").asText()).isEqualTo("v2");
-        assertThat(stableImage()).isEqualTo("shop/web:v2");
-        assertThat(canaryIngress()).as("the canary route is removed once the release rolled out").isNull();
-        assertThat(app.get("web-canary").getSpec().getReplicas()).isZero();
+        assertThat(cluster.image("web")).isEqualTo("shop/web:v2");
+        assertThat(cluster.canaryIngress()).as("the canary route is removed once the release rolled out").isNull();
+        assertThat(cluster.deployment("web-canary").getSpec().getReplicas()).isZero();
         assertThat(cp.kubernetes().history("web")).extracting(Release::revision, Release::version)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(1, "v1"), org.assertj.core.groups.Tuple.tuple(2, "v2"));
-        assertThat(kinds()).contains("rollout.started", "traffic.switched", "rollout.promoted", "deploy.succeeded");
+        assertThat(kube.kinds()).contains("rollout.started", "traffic.switched", "rollout.promoted",
+                "deploy.succeeded");
 
-        deploy("v3");
-        assertThat(canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
-        long generation = app.get("web").getMetadata().getGeneration();
+        kube.deploy("v3");
+        assertThat(cluster.canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
+        long generation = cluster.deployment("web").getMetadata().getGeneration();
 
         Rollout aborted = cp.rollouts().command("web", RolloutEngine.Command.ABORT, "bob");
 
         assertThat(aborted.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
-        assertThat(canaryIngress()).isNull();
-        assertThat(helmHistory()).as("abort writes no Helm revision").hasSize(2);
-        assertThat(stableImage()).isEqualTo("shop/web:v2");
-        assertThat(app.get("web").getMetadata().getGeneration()).isEqualTo(generation);
+        assertThat(cluster.canaryIngress()).isNull();
+        assertThat(cluster.helmHistory()).as("abort writes no Helm revision").hasSize(2);
+        assertThat(cluster.image("web")).isEqualTo("shop/web:v2");
+        assertThat(cluster.deployment("web").getMetadata().getGeneration()).isEqualTo(generation);
 
-        deploy("v4");
+        kube.deploy("v4");
         DeployResult back = cp.kubernetes().rollback("web", null, null, "bob");
         assertThat(back.message()).contains("aborted the canary", "Helm release shop/web revision 2");
-        assertThat(canaryIngress()).as("rollback during a canary aborts it").isNull();
-        assertThat(helmHistory()).hasSize(2);
+        assertThat(cluster.canaryIngress()).as("rollback during a canary aborts it").isNull();
+        assertThat(cluster.helmHistory()).hasSize(2);
         assertThat(cp.store().rollouts("web", 1).get(0).phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
-    }
-
-    private List<String> kinds() {
-        return cp.store().events("web", 0, null, 500).stream().map(Event::kind).toList();
     }
 }
