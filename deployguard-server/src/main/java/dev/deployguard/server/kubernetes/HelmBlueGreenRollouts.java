@@ -167,11 +167,6 @@ final class HelmBlueGreenRollouts {
     }
 
     private void pause() {
-        try {
-            Thread.sleep(pollEvery.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "interrupted while the new slot rolled out", e);
-        }
+        KubernetesRollouts.pause(pollEvery, "the new slot rolled out");
     }
 }

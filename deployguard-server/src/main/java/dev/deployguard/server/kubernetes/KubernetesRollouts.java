@@ -341,12 +341,16 @@ public final class KubernetesRollouts {
     }
 
     private void pause() {
+        pause(pollEvery, "the stable pods took the track label");
+    }
+
+    /** Waits {@code every} between two looks at the cluster; an interrupt ends the deploy (exit 3) saying during what. */
+    static void pause(Duration every, String during) {
         try {
-            Thread.sleep(pollEvery.toMillis());
+            Thread.sleep(every.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "interrupted while the stable pods took the track"
-                    + " label", e);
+            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "interrupted while " + during, e);
         }
     }
 }
