@@ -161,7 +161,7 @@ public final class DrillRunner {
         private final List<DrillSpec.Probe> probes;
         private final Duration timeout;
         private final String actor;
-        private final List<DrillReport.Step> steps = new ArrayList<>();
+        private final DrillSteps steps;
         private final Instant started = clock.instant();
 
         Drill(AppSpec app, String baseline, String candidate, List<DrillSpec.Probe> probes, Duration timeout,
@@ -173,43 +173,44 @@ public final class DrillRunner {
             this.probes = probes;
             this.timeout = timeout;
             this.actor = actor + ACTOR_SUFFIX;
+            this.steps = new DrillSteps(events, app.name(), this.actor, this::describe);
         }
 
         DrillReport run() {
-            Release base = step("deploy baseline", this::deployBaseline);
+            Release base = steps.run("deploy baseline", this::deployBaseline);
             if (base == null) {
                 return finish(null, null, List.of(), "the baseline " + baseline + " could not be brought up");
             }
-            ObservedState before = step("record baseline", () -> {
+            ObservedState before = steps.run("record baseline", () -> {
                 ObservedState s = observe();
                 String bad = serves(s);
                 if (bad != null) {
-                    throw new StepFailed("the baseline does not serve: " + bad);
+                    throw new DrillSteps.Failed("the baseline does not serve: " + bad);
                 }
                 return s;
             });
             if (before == null) {
                 return finish(null, null, List.of(), "the baseline " + baseline + " does not serve as probed");
             }
-            Release cand = step("deploy candidate", this::deployCandidate);
+            Release cand = steps.run("deploy candidate", this::deployCandidate);
             boolean candidateServes = false;
             if (cand != null) {
-                candidateServes = step("verify candidate", () -> {
+                candidateServes = steps.run("verify candidate", () -> {
                     ObservedState s = observe();
                     String bad = serves(s);
                     if (!candidate.equals(s.fields().get("release.version"))) {
                         bad = "serving " + s.fields().get("release.version") + ", not " + candidate;
                     }
                     if (bad != null) {
-                        throw new StepFailed("the candidate does not serve: " + bad);
+                        throw new DrillSteps.Failed("the candidate does not serve: " + bad);
                     }
                     return Boolean.TRUE;
                 }) != null;
-                step("roll back", () -> deployer.rollback(app.name(), base.revision(), "drill: back to "
+                steps.run("roll back", () -> deployer.rollback(app.name(), base.revision(), "drill: back to "
                         + baseline, actor).message());
             } else {
-                skip("verify candidate", "the candidate was never deployed");
-                skip("roll back", "traffic never left the baseline");
+                steps.skip("verify candidate", "the candidate was never deployed");
+                steps.skip("roll back", "traffic never left the baseline");
             }
             long t0 = System.nanoTime();
             ObservedState after = observe();
@@ -217,7 +218,6 @@ public final class DrillRunner {
             steps.add(new DrillReport.Step("verify restored", diffs.isEmpty() ? DrillReport.Outcome.PASS
                     : DrillReport.Outcome.FAIL, DrillEvents.millis(t0), diffs.isEmpty() ? "every field equals the baseline ("
                     + before.fields().size() + " fields)" : diffs.size() + " field(s) differ: " + DrillEvents.names(diffs)));
-            record(steps.get(steps.size() - 1));
             String summary = diffs.isEmpty() ? (cand != null && candidateServes ? "the app returned to its baseline"
                     : "the app is on its baseline, but the candidate step failed")
                     : "the rollback did not restore the baseline: " + DrillEvents.names(diffs) + " differ";
@@ -252,13 +252,13 @@ public final class DrillRunner {
                 if (active.isEmpty()) {
                     Rollout done = store.rollouts(app.name(), 1).get(0);
                     if (done.phase() != Rollout.Phase.SUCCEEDED) {
-                        throw new StepFailed("the rollout of " + r.version() + " ended " + done.phase() + ": "
+                        throw new DrillSteps.Failed("the rollout of " + r.version() + " ended " + done.phase() + ": "
                                 + done.outcome());
                     }
                     return store.release(app.name(), r.revision()).orElseThrow();
                 }
                 if (clock.instant().isAfter(deadline)) {
-                    throw new StepFailed("the rollout of " + r.version() + " did not finish within "
+                    throw new DrillSteps.Failed("the rollout of " + r.version() + " did not finish within "
                             + timeout.toSeconds() + "s (" + active.get().phase() + ")");
                 }
                 pause();
@@ -292,20 +292,6 @@ public final class DrillRunner {
             return bad.isEmpty() ? null : String.join("; ", bad);
         }
 
-        private <T> T step(String name, java.util.function.Supplier<T> work) {
-            long t0 = System.nanoTime();
-            DrillReport.Step s;
-            T result = null;
-            try {
-                result = work.get();
-                s = new DrillReport.Step(name, DrillReport.Outcome.PASS, DrillEvents.millis(t0), describe(result));
-            } catch (DeployGuardException | StepFailed e) {
-                s = new DrillReport.Step(name, DrillReport.Outcome.FAIL, DrillEvents.millis(t0), e.getMessage());
-            }
-            steps.add(s);
-            record(s);
-            return result;
-        }
 
         private String describe(Object result) {
             if (result instanceof Release r) {
@@ -318,19 +304,11 @@ public final class DrillRunner {
             return result instanceof String text ? text : "ok";
         }
 
-        private void skip(String name, String why) {
-            DrillReport.Step s = new DrillReport.Step(name, DrillReport.Outcome.SKIPPED, 0, why);
-            steps.add(s);
-            record(s);
-        }
 
-        private void record(DrillReport.Step s) {
-            DrillEvents.step(events, app.name(), actor, s);
-        }
 
         private DrillReport finish(ObservedState before, ObservedState after, List<ObservedState.Difference> diffs,
                                    String summary) {
-            return DrillEvents.finish(events, app.name(), actor, baseline, candidate, steps,
+            return DrillEvents.finish(events, app.name(), actor, baseline, candidate, steps.all(),
                     DrillEvents.since(started, clock), deployerServing(), before, after, diffs, summary);
         }
     }
@@ -340,16 +318,8 @@ public final class DrillRunner {
             Thread.sleep(100);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StepFailed("interrupted");
+            throw new DrillSteps.Failed("interrupted");
         }
     }
 
-    /** A step that found something wrong (as opposed to a deploy that refused). */
-    private static final class StepFailed extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        StepFailed(String message) {
-            super(message);
-        }
-    }
 }

@@ -25,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -53,7 +52,7 @@ final class KubernetesDrill {
     private final Duration timeout;
     private final String actor;
     private final String probeNote;
-    private final List<DrillReport.Step> steps = new ArrayList<>();
+    private final DrillSteps steps;
     private final Instant started;
 
     KubernetesDrill(KubernetesApps kubernetes, EventLog events, Clock clock, AppSpec app, String baseline,
@@ -68,10 +67,11 @@ final class KubernetesDrill {
         this.actor = actor;
         this.probeNote = probesAsked ? "; probes skipped: a Kubernetes app has no URL in the spec to probe" : "";
         this.started = clock.instant();
+        this.steps = new DrillSteps(events, app.name(), actor, this::describe);
     }
 
     DrillReport run() {
-        Release base = step("deploy baseline", () -> {
+        Release base = steps.run("deploy baseline", () -> {
             Optional<Release> serving = serving();
             return serving.isPresent() && serving.get().version().equals(baseline) ? serving.get()
                     : deploy(baseline, "drill: baseline ");
@@ -79,36 +79,36 @@ final class KubernetesDrill {
         if (base == null) {
             return finish(null, null, List.of(), "the baseline " + baseline + " could not be brought up");
         }
-        ObservedState before = step("record baseline", () -> {
+        ObservedState before = steps.run("record baseline", () -> {
             ObservedState s = observe();
             String bad = serves(s);
             if (bad != null) {
-                throw new IllegalStateException("the baseline does not serve: " + bad);
+                throw new DrillSteps.Failed("the baseline does not serve: " + bad);
             }
             return s;
         });
         if (before == null) {
             return finish(null, null, List.of(), "the baseline " + baseline + " does not serve");
         }
-        Release cand = step("deploy candidate", () -> deploy(candidate, "drill: candidate "));
+        Release cand = steps.run("deploy candidate", () -> deploy(candidate, "drill: candidate "));
         boolean candidateServes = false;
         if (cand != null) {
-            candidateServes = step("verify candidate", () -> {
+            candidateServes = steps.run("verify candidate", () -> {
                 ObservedState s = observe();
                 String bad = serves(s);
                 if (!candidate.equals(s.fields().get(VERSION))) {
                     bad = "serving " + s.fields().get(VERSION) + ", not " + candidate;
                 }
                 if (bad != null) {
-                    throw new IllegalStateException("the candidate does not serve: " + bad);
+                    throw new DrillSteps.Failed("the candidate does not serve: " + bad);
                 }
                 return "rolled out: " + s.fields().get(READY) + " replicas ready";
             }) != null;
-            step("roll back", () -> kubernetes.rollback(app.name(), base.revision(), "drill: back to " + baseline,
+            steps.run("roll back", () -> kubernetes.rollback(app.name(), base.revision(), "drill: back to " + baseline,
                     actor).message());
         } else {
-            skip("verify candidate", "the candidate was never deployed");
-            skip("roll back", "the Deployment never left the baseline");
+            steps.skip("verify candidate", "the candidate was never deployed");
+            steps.skip("roll back", "the Deployment never left the baseline");
         }
         long t0 = System.nanoTime();
         ObservedState after = observe();
@@ -118,7 +118,6 @@ final class KubernetesDrill {
                 + before.fields().size() + " fields)" + probeNote : diffs.size() + " field(s) differ: "
                 + DrillEvents.names(diffs));
         steps.add(verify);
-        record(verify);
         String summary = diffs.isEmpty() ? (cand != null && candidateServes ? "the app returned to its baseline"
                 : "the app is on its baseline, but the candidate step failed")
                 : "the rollback did not restore the baseline: " + DrillEvents.names(diffs) + " differ";
@@ -129,7 +128,7 @@ final class KubernetesDrill {
         Release r = kubernetes.deploy(new Deployer.DeployRequest(app.name(), version, cause + version, true, timeout,
                 actor)).release();
         if (r == null || !version.equals(r.version())) {
-            throw new IllegalStateException("after the deploy the Deployment serves "
+            throw new DrillSteps.Failed("after the deploy the Deployment serves "
                     + (r == null ? "nothing" : r.version()) + ", not " + version);
         }
         return r;
@@ -148,7 +147,7 @@ final class KubernetesDrill {
         try (KubernetesClient client = kubernetes.client(app.name())) {
             Deployment d = client.apps().deployments().inNamespace(ns).withName(name).get();
             if (d == null) {
-                throw new IllegalStateException("deployment " + ns + "/" + name + " does not exist");
+                throw new DrillSteps.Failed("deployment " + ns + "/" + name + " does not exist");
             }
             PodTemplateSpec template = d.getSpec().getTemplate();
             f.put("deployment.images", template.getSpec().getContainers().stream()
@@ -161,7 +160,7 @@ final class KubernetesDrill {
             f.put(AVAILABLE, String.valueOf(s == null ? null : s.getAvailableReplicas()));
             f.put(READY, String.valueOf(s == null ? null : s.getReadyReplicas()));
         } catch (KubernetesClientException e) {
-            throw new IllegalStateException("cannot read deployment " + ns + "/" + name + ": " + e.getMessage(), e);
+            throw new DrillSteps.Failed("cannot read deployment " + ns + "/" + name + ": " + e.getMessage(), e);
         }
         return new ObservedState(f);
     }
@@ -214,20 +213,6 @@ final class KubernetesDrill {
         return bad.isEmpty() ? null : String.join("; ", bad);
     }
 
-    private <T> T step(String name, Supplier<T> work) {
-        long t0 = System.nanoTime();
-        DrillReport.Step s;
-        T result = null;
-        try {
-            result = work.get();
-            s = new DrillReport.Step(name, DrillReport.Outcome.PASS, DrillEvents.millis(t0), describe(result));
-        } catch (DeployGuardException | IllegalStateException e) {
-            s = new DrillReport.Step(name, DrillReport.Outcome.FAIL, DrillEvents.millis(t0), e.getMessage());
-        }
-        steps.add(s);
-        record(s);
-        return result;
-    }
 
     private String describe(Object result) {
         if (result instanceof Release r) {
@@ -240,15 +225,7 @@ final class KubernetesDrill {
         return result instanceof String text ? text : "ok";
     }
 
-    private void skip(String name, String why) {
-        DrillReport.Step s = new DrillReport.Step(name, DrillReport.Outcome.SKIPPED, 0, why);
-        steps.add(s);
-        record(s);
-    }
 
-    private void record(DrillReport.Step s) {
-        DrillEvents.step(events, app.name(), actor, s);
-    }
 
     private DrillReport finish(ObservedState before, ObservedState after, List<ObservedState.Difference> diffs,
                                String summary) {
@@ -258,7 +235,7 @@ final class KubernetesDrill {
         } catch (DeployGuardException | KubernetesClientException e) {
             serving = Optional.empty();
         }
-        return DrillEvents.finish(events, app.name(), actor, baseline, candidate, steps,
+        return DrillEvents.finish(events, app.name(), actor, baseline, candidate, steps.all(),
                 DrillEvents.since(started, clock), serving, before, after, diffs, summary);
     }
 }
