@@ -17,6 +17,10 @@ import java.util.TreeSet;
  * the classifications become a weighted score, and the score is judged: at or below marginal fails at once, the
  * last judgement of the lifetime passes at or above pass.
  *
+ * <p>Only a FAIL is final. A rollout can outlive the lifetime (later steps, the bake after promotion), so after it
+ * the judge keeps judging every interval with the final rule (pass at or above pass, else fail): a canary that
+ * degrades after its first good lifetime is still rolled back.
+ *
  * <p>One deliberate departure: when half or more of the metrics have no data, Kayenta scores 0 (a failure); this
  * judge answers INCONCLUSIVE, because too little evidence is not evidence of a bad canary. Steps with a metric
  * source error count as no data.
@@ -154,7 +158,7 @@ public final class MannWhitneyJudge implements Judge {
         lastEvidence = evidence;
         lastReason = reason;
         Judgement judgement = new Judgement(NAME, verdict, from, to, evidence, reason);
-        if (verdict == Verdict.FAIL || (last && verdict == Verdict.PASS)) {
+        if (verdict == Verdict.FAIL) {
             terminal = judgement;
         }
         return judgement;

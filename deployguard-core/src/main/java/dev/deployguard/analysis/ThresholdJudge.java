@@ -12,6 +12,11 @@ import java.util.List;
  * fixed thresholds; roll back once enough checks failed, promote after enough checks passed. Unlike Flagger, a
  * check without enough canary traffic, or with a window the metric source could not measure, is INCONCLUSIVE:
  * it neither fails nor advances.
+ *
+ * <p>Failed checks are counted over the judge's whole life (every step of a rollout and its bake), as Flagger
+ * counts them toward {@code threshold}; only a FAIL is final. A PASS says that the latest check passed (and
+ * enough checks passed in all): the next check may pass again, stay inconclusive, or count as a failure, so a
+ * canary that passes once and then fails is rolled back, never promoted by its first good minute.
  */
 public final class ThresholdJudge implements Judge {
     public static final String NAME = "threshold";
@@ -139,7 +144,7 @@ public final class ThresholdJudge implements Judge {
         if (failuresReached()) {
             verdict = Verdict.FAIL;
             reason = "failed checks reached the threshold: " + lastCheck;
-        } else if (passed >= config.checksToPromote()) {
+        } else if (outcome == Outcome.PASSED && passed >= config.checksToPromote()) {
             verdict = Verdict.PASS;
             reason = "enough successful checks: " + lastCheck;
         } else {
@@ -147,7 +152,7 @@ public final class ThresholdJudge implements Judge {
             reason = lastCheck;
         }
         Judgement judgement = new Judgement(NAME, verdict, from, to, evidence, reason);
-        if (verdict != Verdict.INCONCLUSIVE) {
+        if (verdict == Verdict.FAIL) {
             terminal = judgement;
         }
         return judgement;

@@ -117,6 +117,9 @@ public final class RolloutEngine {
     private Decision progress(Rollout r, Strategy s, Observation obs, Instant now, List<Action> actions) {
         List<Step> steps = steps(s);
         AnalysisSpec analysis = analysis(s);
+        // One look at the canary passes at most one analysis step: the next step (another weight) must be judged by
+        // a later look, not waved through by the verdict that ended the previous one.
+        boolean verdictUnused = true;
         for (int guard = 0; guard <= steps.size(); guard++) {
             if (r.stepIndex() >= steps.size()) {
                 return promote(r, s, now, actions);
@@ -142,9 +145,10 @@ public final class RolloutEngine {
                 r = r.at(r.stepIndex() + 1, now);
             } else if (step instanceof Step.Analysis a) {
                 AnalysisSpec spec = a.analysis() == null ? analysis : a.analysis();
-                boolean pass = "PASS".equals(obs.verdict()) || (obs.verdict() == null && r.lastVerdict() != null
-                        && r.lastVerdict().startsWith("PASS"));
+                boolean pass = verdictUnused && ("PASS".equals(obs.verdict()) || (obs.verdict() == null
+                        && r.lastVerdict() != null && r.lastVerdict().startsWith("PASS")));
                 if (pass && elapsed.compareTo(spec.minDuration()) >= 0) {
+                    verdictUnused = false;
                     actions.add(new Action.Record("rollout.step", "step " + (r.stepIndex() + 1) + "/"
                             + steps.size() + ": analysis passed after " + Durations.format(elapsed)));
                     r = r.at(r.stepIndex() + 1, now);

@@ -64,7 +64,13 @@ final class StrategyParser {
                 problems.add(at + ": expected 0 < stepWeight <= maxWeight");
             } else if (analysis != null && interval != null) {
                 int threshold = raw.threshold == null ? analysis.failureLimit() : raw.threshold;
-                analysis = new AnalysisSpec(analysis.judge(), raw.interval == null ? analysis.interval() : interval,
+                // Flagger checks once per interval: a threshold judge counts checks of that length (1 m unless
+                // set), so threshold: 5 means five minutes of failures, not five 5-second looks. Other judges keep
+                // their own look interval unless the shorthand's interval is given.
+                boolean countsChecks = "threshold".equals(analysis.judge())
+                        && (raw.analysis == null || raw.analysis.interval == null);
+                analysis = new AnalysisSpec(analysis.judge(),
+                        raw.interval == null && !countsChecks ? analysis.interval() : interval,
                         analysis.minDuration(), analysis.maxDuration(), analysis.alpha(), analysis.tolerance(),
                         analysis.successRate(), analysis.maxLatencyMillis(), threshold, analysis.latency(),
                         analysis.latencyWarmup(), analysis.negligibleErrorRate(),

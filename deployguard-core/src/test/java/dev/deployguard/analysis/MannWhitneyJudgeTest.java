@@ -47,6 +47,24 @@ class MannWhitneyJudgeTest {
         assertThat(end.evidence()).extracting(Evidence::verdict).containsOnly(Verdict.PASS);
     }
 
+    /** Regression: the final PASS used to be final, so a canary that degraded later (a bake) was never judged again. */
+    @Test
+    void aPassAtTheEndOfTheLifetimeIsNotFinalLaterJudgementsStillFail() {
+        Judge judge = KAYENTA.newJudge();
+        for (int i = 0; i < 60; i++) {
+            judge.observe(minute(i, 1, 1));
+        }
+        assertThat(judge.judgement().verdict()).isEqualTo(Verdict.PASS);
+        Judgement later = null;
+        for (int i = 60; i < 180 && (later == null || later.verdict() != Verdict.FAIL); i++) {
+            later = judge.observe(minute(i, 3, 1));
+        }
+        assertThat(later.verdict()).as("tripled errors after the lifetime fail a later judgement").isEqualTo(Verdict.FAIL);
+        assertThat(later.reason()).doesNotContain("judgement 4 ");
+        assertThat(later.evidence().get(0).metric()).isEqualTo("errorRate");
+        assertThat(later.evidence().get(0).verdict()).isEqualTo(Verdict.FAIL);
+    }
+
     @Test
     void tripledErrorsScoreFiftyAndFailAtTheFirstJudgement() {
         Judgement j = runMinutes(KAYENTA.newJudge(), 60, 3, 1);

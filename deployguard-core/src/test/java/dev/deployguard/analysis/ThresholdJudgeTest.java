@@ -41,6 +41,21 @@ class ThresholdJudgeTest {
         assertThat(ThresholdConfig.flagger(MINUTE, 5, 20, 50, 99, 500).checksToPromote()).isEqualTo(3);
     }
 
+    /** Regression: a PASS used to end the analysis, so failed checks after a canary's first good one never counted. */
+    @Test
+    void aPassIsNotFinalFailedChecksAfterItStillRollBack() {
+        ThresholdConfig perCheck = new ThresholdConfig(MINUTE, 99.0, Double.NaN, FailureCounting.TOTAL, 5, 5, 1, 50);
+        List<Verdict> verdicts = run(perCheck, "PFFFFF");
+        assertThat(verdicts.get(0)).isEqualTo(Verdict.PASS);
+        assertThat(verdicts.subList(1, 5)).as("failed checks below the threshold hold")
+                .containsOnly(Verdict.INCONCLUSIVE);
+        assertThat(last(verdicts)).as("the fifth failed check rolls back").isEqualTo(Verdict.FAIL);
+        assertThat(run(perCheck, "PFPFLP")).as("each verdict is the latest check's")
+                .containsExactly(Verdict.PASS, Verdict.INCONCLUSIVE, Verdict.PASS, Verdict.INCONCLUSIVE,
+                        Verdict.INCONCLUSIVE, Verdict.PASS);
+        assertThat(run(perCheck, "PFFFFFPP")).as("FAIL is final").endsWith(Verdict.FAIL, Verdict.FAIL, Verdict.FAIL);
+    }
+
     @Test
     void totalCountingRollsBackOnTheFifthFailureEvenWithPassesBetween() {
         List<Verdict> verdicts = run(FLAGGER, "FPFPFPFF");

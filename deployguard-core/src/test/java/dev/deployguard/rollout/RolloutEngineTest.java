@@ -76,6 +76,26 @@ class RolloutEngineTest {
                 .as("a finished rollout ignores late verdicts").isEmpty();
     }
 
+    /** Regression: one PASS used to wave a canary through every following analysis step of the same reconcile. */
+    @Test
+    void onePassingLookPassesOneAnalysisStepNotTheNextWeightToo() {
+        AnalysisSpec noMinimum = new AnalysisSpec("threshold", Duration.ofMinutes(1), Duration.ZERO,
+                Duration.ofMinutes(10), 0.01, 0.2, 99, 500, 5, false, Duration.ZERO, 0.001, null);
+        var s = canary(new Step.SetWeight(1000), new Step.Analysis(noMinimum), new Step.SetWeight(2000),
+                new Step.Analysis(noMinimum), new Step.SetWeight(3000));
+        Decision d = engine.reconcile(fresh(), s, Observation.NONE, T0);
+        assertThat(d.next().stepIndex()).isEqualTo(1);
+
+        d = engine.reconcile(d.next(), s, Observation.verdict("PASS", "check 1 passed"), T0.plusSeconds(60));
+        assertThat(of(d, Action.SetWeight.class)).containsExactly(new Action.SetWeight(2000));
+        assertThat(d.next().stepIndex()).as("the 20% step waits for its own look").isEqualTo(3);
+        assertThat(d.next().phase()).isEqualTo(Rollout.Phase.PROGRESSING);
+
+        d = engine.reconcile(d.next(), s, Observation.verdict("PASS", "check 2 passed"), T0.plusSeconds(120));
+        assertThat(of(d, Action.SetWeight.class)).containsExactly(new Action.SetWeight(3000));
+        assertThat(of(d, Action.Promote.class)).hasSize(1);
+    }
+
     @Test
     void aFailingVerdictAtAnyPhaseRollsBackAndCallsRollbackHooks() {
         var s = canary(new Step.SetWeight(500), new Step.Pause(null), new Step.SetWeight(2000));

@@ -70,6 +70,33 @@ class StrategyParserTest {
     }
 
     @Test
+    void flaggerShorthandWithoutIntervalChecksOncePerMinuteForTheThresholdJudge() {
+        var threshold = (Strategy.Canary) parse("""
+                canary:
+                  threshold: 5
+                  analysis: {judge: threshold}
+                """);
+        assertThat(threshold.analysis().interval()).as("Flagger's default interval: threshold 5 = five 1-minute checks")
+                .isEqualTo(Duration.ofMinutes(1));
+        assertThat(((Step.Analysis) threshold.steps().get(1)).analysis().interval()).isEqualTo(Duration.ofMinutes(1));
+
+        var ownInterval = (Strategy.Canary) parse("""
+                canary:
+                  threshold: 5
+                  analysis: {judge: threshold, interval: 30s}
+                """);
+        assertThat(ownInterval.analysis().interval()).as("an analysis interval set by the user stays")
+                .isEqualTo(Duration.ofSeconds(30));
+
+        var sequential = (Strategy.Canary) parse("""
+                canary:
+                  stepWeight: 20
+                """);
+        assertThat(sequential.analysis().interval()).as("the sequential judge keeps looking every 5 s")
+                .isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
     void blueGreen() {
         var b = (Strategy.BlueGreen) parse("""
                 blueGreen:
