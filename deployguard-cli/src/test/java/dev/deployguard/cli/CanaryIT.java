@@ -29,6 +29,18 @@ class CanaryIT {
                 bake: 2s
             """;
 
+    /** Flagger's shorthand with the threshold judge: one 2-second check per 20% step, rollback at 3 failed checks. */
+    static final String THRESHOLD_SHORTHAND = """
+            strategy:
+              canary:
+                interval: 2s
+                threshold: 3
+                stepWeight: 20
+                maxWeight: 60
+                bake: 30s
+                analysis: {judge: threshold, latency: false}
+            """;
+
     @TempDir
     Path dir;
     Harness h;
@@ -102,6 +114,42 @@ class CanaryIT {
                 .containsExactly("SUPERSEDED", "ROLLED_BACK", "DEPLOYED");
         JsonNode metrics = h.ok("status", "demo", "-o", "json").json();
         assertThat(metrics.path("serving").path("version").asText()).isEqualTo("v3");
+    }
+
+    /**
+     * Regression (issue 11 item 1): the threshold judge's first PASS used to end the analysis, so a canary that turned
+     * bad after one good check was promoted and kept. Here v2 answers 30% errors once the test creates a file, which it
+     * does right after the first check passed: the failed checks that follow, at a later step or in the bake, must
+     * roll it back.
+     */
+    @Test
+    void aThresholdCanaryThatTurnsBadAfterItsFirstPassingCheckIsRolledBack() throws Exception {
+        Path turnBad = dir.resolve("v2-turns-bad");
+        h = new Harness(dir, "v2:errorRate=0.3", 1);
+        h.appEnv.put("DEMO_ERRORS_WHEN", turnBad.toString());
+        h.writeSpec("v2:errorRate=0.3", 1, Harness.java(), "127.0.0.1:" + h.listen, THRESHOLD_SHORTHAND);
+        h.startServer();
+        h.ok("deploy", "demo", "--version", "v1");
+        ApiClient api = ApiClient.forStateDir(h.stateDir, null, "test");
+        try (var traffic = new SteadyTraffic(h.app(), 4, 400).start()) {
+            h.ok("deploy", "demo", "--version", "v2");
+            Harness.await(Duration.ofSeconds(90), () -> {
+                for (JsonNode e : api.get("/api/apps/demo/events").path("events")) {
+                    if (e.path("kind").asText().equals("rollout.step")
+                            && e.path("message").asText().contains("analysis passed")) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+            java.nio.file.Files.createFile(turnBad);
+            JsonNode done = awaitRolloutDone();
+            assertThat(done.path("phase").asText()).isEqualTo("ROLLED_BACK");
+            assertThat(done.path("outcome").asText()).contains("failed checks reached the threshold");
+            assertThat(h.get()).contains("v1");
+        }
+        assertThat(h.ok("history", "demo", "-o", "json").json().path("releases").findValuesAsText("status"))
+                .containsExactly("DEPLOYED", "ROLLED_BACK");
     }
 
     @Test

@@ -33,6 +33,8 @@ final class Harness implements AutoCloseable {
     private final List<Long> serverPids = new ArrayList<>();
     /** Environment added to the control plane's (e.g. notification secrets named by urlEnv/tokenEnv). */
     final java.util.Map<String, String> serverEnv = new java.util.HashMap<>();
+    /** Extra environment of the app's instances, written into the spec by {@link #writeSpec}. */
+    final java.util.Map<String, String> appEnv = new java.util.TreeMap<>();
 
     Harness(Path dir, String behaviour, int instances) throws IOException {
         this.dir = dir;
@@ -66,12 +68,19 @@ final class Harness implements AutoCloseable {
                         command: ["%s", "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                                   "-cp", "%s", "dev.deployguard.demo.DemoApp", "--port", "${port}",
                                   "--version", "${version}"]
-                        env: {DEMO_BEHAVIOUR: "%s"}
+                        env: {DEMO_BEHAVIOUR: "%s"%s}
                         instances: %d
                         listen: "%s"
                         readiness: {path: /ready, timeout: 20s, interval: 100ms}
                         stop: {gracePeriod: 3s}
-                """.formatted(program, classPath(), behaviour, instances, listenAddress) + strategy.indent(4));
+                """.formatted(program, classPath(), behaviour, extraAppEnv(), instances, listenAddress)
+                + strategy.indent(4));
+    }
+
+    private String extraAppEnv() {
+        StringBuilder out = new StringBuilder();
+        appEnv.forEach((k, v) -> out.append(", ").append(k).append(": \"").append(v).append('"'));
+        return out.toString();
     }
 
     /** Starts {@code deployguard server} as a child process and waits until its API answers. */

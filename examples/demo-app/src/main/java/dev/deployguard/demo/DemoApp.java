@@ -30,6 +30,8 @@ public final class DemoApp implements AutoCloseable {
     private final String version;
     private final Behaviour behaviour;
     private final long readyAtNanos;
+    /** When set (env {@code DEMO_ERRORS_WHEN}), the version's errors happen only while this file exists. */
+    private volatile java.nio.file.Path errorsWhen;
 
     private DemoApp(HttpServer server, ExecutorService executor, String version, Behaviour behaviour) {
         this.server = server;
@@ -57,6 +59,10 @@ public final class DemoApp implements AutoCloseable {
         DemoApp app;
         try {
             app = start(options.port(), options.version(), behaviour);
+            String errorsWhen = System.getenv("DEMO_ERRORS_WHEN");
+            if (errorsWhen != null && !errorsWhen.isBlank()) {
+                app.errorsWhen = java.nio.file.Path.of(errorsWhen);
+            }
         } catch (IOException e) {
             System.err.println("demo " + options.version() + " cannot listen on 127.0.0.1:" + options.port() + ": "
                     + e.getMessage());
@@ -116,7 +122,8 @@ public final class DemoApp implements AutoCloseable {
                     if (behaviour.latencyMs() > 0) {
                         Thread.sleep(behaviour.latencyMs());
                     }
-                    if (behaviour.errorRate() > 0 && ThreadLocalRandom.current().nextDouble() < behaviour.errorRate()) {
+                    if (behaviour.errorRate() > 0 && ThreadLocalRandom.current().nextDouble() < behaviour.errorRate()
+                            && (errorsWhen == null || java.nio.file.Files.exists(errorsWhen))) {
                         respond(exchange, 500, "error from demo " + version + "\n");
                     } else {
                         respond(exchange, 200, "hello from demo " + version + "\n");
