@@ -49,10 +49,15 @@ final class EventsCommand implements Callable<Integer> {
         var t = new Table("WHEN", "REVISION", "ACTOR", "KIND", "MESSAGE");
         for (JsonNode e : r.path("events")) {
             t.row(Output.when(e.path("at")), e.path("revision").isNull() ? "" : e.path("revision").asInt(),
-                    e.path("actor").asText(), e.path("kind").asText(), e.path("message").asText().lines().findFirst()
-                            .orElse(""));
+                    e.path("actor").asText(), e.path("kind").asText(), oneLine(e.path("message").asText()));
         }
         System.out.print(t);
         return 0;
+    }
+
+    /** A message on one table row: its lines joined (a failed deploy's log lines stay visible, not cut off). */
+    static String oneLine(String message) {
+        return message.lines().map(String::strip).filter(l -> !l.isEmpty())
+                .reduce((a, b) -> a.endsWith(":") || b.startsWith("|") ? a + " " + b : a + " | " + b).orElse("");
     }
 }

@@ -1,9 +1,14 @@
 package dev.deployguard.spec;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.DeserializationProblemHandler;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -56,12 +61,13 @@ public final class SpecParser {
         try {
             yaml.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new SpecException(source, List.of("malformed YAML: " + SpecSections.firstLine(e.getOriginalMessage())
+            throw new SpecException(source, List.of("malformed YAML: " + SpecSections.yamlProblem(e.getOriginalMessage())
                     + location(e)));
         }
         RawSpec raw;
+        var binding = new BindingProblems();
         try {
-            raw = yaml.readValue(text, RawSpec.class);
+            raw = yaml.readerFor(RawSpec.class).withHandler(binding).readValue(text);
         } catch (UnrecognizedPropertyException e) {
             String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
                     .map(Object::toString).sorted().collect(Collectors.joining(", "));
@@ -73,13 +79,64 @@ public final class SpecParser {
             throw new SpecException(source, List.of(path(e) + ": " + SpecSections.firstLine(e.getOriginalMessage())
                     + location(e)));
         } catch (JsonProcessingException e) {
-            throw new SpecException(source, List.of("malformed YAML: " + SpecSections.firstLine(e.getOriginalMessage())
+            throw new SpecException(source, List.of("malformed YAML: " + SpecSections.yamlProblem(e.getOriginalMessage())
                     + location(e)));
         }
         if (raw == null) {
             throw new SpecException(source, List.of("the file is empty; expected a document with 'apps:'"));
         }
-        return validate(raw, source, baseDir);
+        if (binding.problems.isEmpty()) {
+            return validate(raw, source, baseDir);
+        }
+        // Report every problem at once: the fields Jackson could not bind, then what validation finds in the rest
+        // (except where it only repeats a field that could not be bound).
+        List<String> problems = new ArrayList<>(binding.problems);
+        try {
+            validate(raw, source, baseDir);
+        } catch (SpecException e) {
+            e.problems().stream().filter(p -> binding.paths.stream().noneMatch(p::startsWith)).forEach(problems::add);
+        }
+        throw new SpecException(source, problems);
+    }
+
+    /**
+     * Collects unknown fields while binding, so a spec with several of them is answered with all at once instead of
+     * one per attempt; they are skipped and binding goes on.
+     */
+    private static final class BindingProblems extends DeserializationProblemHandler {
+        final List<String> problems = new ArrayList<>();
+        final List<String> paths = new ArrayList<>();
+
+        @Override
+        public boolean handleUnknownProperty(DeserializationContext ctxt, JsonParser p,
+                                             JsonDeserializer<?> deserializer, Object beanOrClass, String name)
+                throws IOException {
+            JsonStreamContext field = p.getParsingContext();
+            if (p.currentToken() != null && p.currentToken().isStructStart()) {
+                field = field.getParent(); // the value's own object or array has begun
+            }
+            String parent = pathOf(field.getParent());
+            String at = parent.isEmpty() ? name : parent + "." + name;
+            List<String> known = new ArrayList<>();
+            deserializer.getKnownPropertyNames().forEach(k -> known.add(k.toString()));
+            known.sort(null);
+            problems.add(at + ": unknown field '" + name + "'; expected one of: " + String.join(", ", known));
+            paths.add(at);
+            p.skipChildren();
+            return true;
+        }
+
+        private static String pathOf(JsonStreamContext context) {
+            var parts = new ArrayList<String>();
+            for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+                if (c.inArray()) {
+                    parts.add(0, "[" + Math.max(0, c.getCurrentIndex()) + "]");
+                } else if (c.getCurrentName() != null) {
+                    parts.add(0, c.getCurrentName());
+                }
+            }
+            return String.join(".", parts).replace(".[", "[");
+        }
     }
 
     private Spec validate(RawSpec raw, String source, Path baseDir) {

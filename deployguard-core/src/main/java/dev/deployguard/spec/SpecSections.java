@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -98,6 +99,26 @@ public final class SpecSections {
             return "expected a list, e.g. [a, b]";
         }
         return "expected a mapping of fields (key: value)";
+    }
+
+    /**
+     * SnakeYAML's message without its source snippets and marks: "while parsing a block mapping; expected <block end>,
+     * but found '-'" instead of only the context line, which leaves out what is wrong.
+     */
+    static String yamlProblem(String s) {
+        if (s == null) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>();
+        for (String line : s.split("\n")) {
+            String t = line.strip();
+            if (t.isEmpty() || line.startsWith(" ") || t.startsWith("in 'reader'") || t.startsWith("at [Source")
+                    || t.equals("^")) {
+                continue;
+            }
+            parts.add(t);
+        }
+        return parts.isEmpty() ? firstLine(s) : String.join("; ", parts);
     }
 
     static String firstLine(String s) {

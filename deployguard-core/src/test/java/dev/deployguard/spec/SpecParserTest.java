@@ -77,6 +77,26 @@ class SpecParserTest {
     }
 
     @Test
+    void everyProblemIsReportedAtOnceEachWithItsPath() {
+        String spec = VALID.replace("instances: 3", "instanses: 3\n        stopp: {}")
+                + "  other:\n    platform: {local: {command: [srv], listen: \"127.0.0.1:9100\", colour: red}}\n"
+                + "  Bad_Name:\n    platform: {local: {command: [srv], listen: \"127.0.0.1:9101\"}}\n";
+        List<String> problems = problems(spec);
+        assertThat(problems).as(String.join("\n", problems)).hasSizeGreaterThanOrEqualTo(4);
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("apps.web.platform.local.instanses: unknown field"))
+                .anySatisfy(p -> assertThat(p).startsWith("apps.web.platform.local.stopp: unknown field"))
+                .anySatisfy(p -> assertThat(p).startsWith("apps.other.platform.local.colour: unknown field")
+                        .contains("expected one of:", "listen"))
+                .anySatisfy(p -> assertThat(p).startsWith("apps.Bad_Name: app name must be"));
+    }
+
+    @Test
+    void malformedYamlSaysWhatIsWrongNotOnlyWhereTheParserWas() {
+        String problem = problems("apps:\n  web:\n    platform: {}\n   - x\n").get(0);
+        assertThat(problem).startsWith("malformed YAML: ").contains("expected").contains("line");
+    }
+
+    @Test
     void malformedYamlGivesTheLine() {
         assertThat(problems("apps:\n  web: \"unterminated\n")).singleElement().asString()
                 .startsWith("malformed YAML").contains("line");

@@ -264,13 +264,13 @@ public final class LocalPlatform {
             f.seek(from);
             byte[] buf = new byte[(int) (len - from)];
             f.readFully(buf);
-            String[] all = new String(buf, StandardCharsets.UTF_8).split("\n");
-            int start = Math.max(0, all.length - lines);
+            List<String> all = new String(buf, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
             var sb = new StringBuilder();
-            for (int i = start; i < all.length; i++) {
-                sb.append("    | ").append(all[i]).append('\n');
+            for (String line : all.subList(Math.max(0, all.size() - lines), all.size())) {
+                sb.append("    | ").append(line).append('\n');
             }
-            return sb.length() == 0 ? "    | (log is empty: " + log + ")" : sb.toString().stripTrailing();
+            return sb.length() == 0 ? "    | (the instance wrote nothing to its log " + log + ")"
+                    : sb.toString().stripTrailing();
         } catch (IOException e) {
             return "    | (no log at " + log + ")";
         }

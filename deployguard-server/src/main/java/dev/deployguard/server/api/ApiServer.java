@@ -7,6 +7,7 @@ import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.Event;
 import dev.deployguard.json.Json;
 import dev.deployguard.platform.Instance;
+import dev.deployguard.release.Identifiers;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
@@ -40,6 +41,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -82,6 +84,16 @@ public final class ApiServer implements AutoCloseable {
         connector.setPort(port);
         connector.setIdleTimeout(Duration.ofMinutes(30).toMillis());
         server.addConnector(connector);
+        // Whatever Jetty refuses before our handler runs (an encoded slash like /api/apps/..%2Fx, a bad header)
+        // is answered in the API's own JSON shape, never an HTML page.
+        server.setErrorHandler((request, response, callback) -> {
+            Object message = request.getAttribute(ErrorHandler.ERROR_MESSAGE);
+            int status = response.getStatus() >= 400 ? response.getStatus() : 400;
+            send(response, callback, status, Map.of("error", "request refused (" + status + (message == null ? ""
+                    : ": " + message) + "); app names are lowercase letters, digits and '-'", "exitCode",
+                    ExitCode.BAD_INPUT.code()));
+            return true;
+        });
         server.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
@@ -212,6 +224,9 @@ public final class ApiServer implements AutoCloseable {
             case "POST /deploy" -> result(cp.deployer().deploy(deployRequest(app, body(request, endpoint), actor)));
             case "POST /check" -> {
                 String version = body(request, endpoint).allowOnly("version").string("version");
+                if (version != null) {
+                    Identifiers.version(version);
+                }
                 yield ChecklistJson.toJson(cp.checks().checklists().run(cp.specs().app(app), version));
             }
             case "POST /promote", "POST /abort", "POST /pause", "POST /resume" -> {
@@ -411,7 +426,8 @@ public final class ApiServer implements AutoCloseable {
 
     private static Deployer.DeployRequest deployRequest(String app, JsonBody b, String actor) {
         b.allowOnly("version", "changeCause", "atomic", "timeout", "skipChecks");
-        return new Deployer.DeployRequest(app, b.string("version"), b.string("changeCause"), b.bool("atomic", false),
+        return new Deployer.DeployRequest(app, Identifiers.version(b.string("version")),
+                Identifiers.changeCause(b.string("changeCause")), b.bool("atomic", false),
                 b.duration("timeout"), actor, b.bool("skipChecks", false));
     }
 

@@ -5,6 +5,7 @@ import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.platform.Instance;
+import dev.deployguard.release.Identifiers;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
@@ -88,9 +89,8 @@ public final class Deployer {
     }
 
     public DeployResult deploy(DeployRequest req) {
-        if (req.version() == null || req.version().isBlank()) {
-            throw DeployGuardException.badInput("--version is required and must not be blank");
-        }
+        Identifiers.version(req.version());
+        Identifiers.changeCause(req.changeCause());
         AppSpec app = specs.app(req.app());
         // The image first, even with --skip-checks: a bad signature is never deployed, and an outage names (or
         // uses) the last known-good release.

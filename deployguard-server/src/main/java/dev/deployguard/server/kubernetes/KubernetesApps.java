@@ -12,6 +12,7 @@ import dev.deployguard.kubernetes.deployment.Revision;
 import dev.deployguard.kubernetes.deployment.RollbackResult;
 import dev.deployguard.kubernetes.deployment.RolloutStatus;
 import dev.deployguard.kubernetes.deployment.RolloutWaiter;
+import dev.deployguard.release.Identifiers;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
@@ -112,9 +113,8 @@ public final class KubernetesApps {
     }
 
     public DeployResult deploy(Deployer.DeployRequest req) {
-        if (req.version() == null || req.version().isBlank()) {
-            throw DeployGuardException.badInput("--version is required and must not be blank");
-        }
+        Identifiers.version(req.version());
+        Identifiers.changeCause(req.changeCause());
         AppSpec helmApp = helmApp(req.app());
         if (helmApp != null) {
             return rollouts != null && KubernetesRollouts.drives(helmApp)

@@ -98,6 +98,35 @@ class ApiServerBadInputTest {
     }
 
     @Test
+    void versionsAndChangeCausesThatBreakTheRulesAreRefusedWithTheRule() throws Exception {
+        String before = storeState();
+        String deploy = "/api/apps/web/deploy";
+        refused(post(deploy, "{\"version\": \"v2\\n3  v9  DEPLOYED  forged\"}"), 400, "invalid version 'v2\\u000a3",
+                "letters, digits");
+        refused(post(deploy, "{\"version\": \"" + "v".repeat(5_000) + "\"}"), 400, "invalid version",
+                "(5000 characters)", "1-128 characters");
+        refused(post(deploy, "{\"version\": \"../v1\"}"), 400, "invalid version '../v1'");
+        refused(post(deploy, "{\"version\": \"v2\", \"changeCause\": \"fix\\nREVISION 9 forged\"}"), 400,
+                "control character", "one line");
+        refused(post(deploy, "{\"version\": \"v2\", \"changeCause\": \"" + "x".repeat(5_000) + "\"}"), 400,
+                "5000 characters", "at most 1024");
+        refused(post("/api/apps/web/check", "{\"version\": \"v 2\"}"), 400, "invalid version 'v 2'");
+        assertThat(storeState()).isEqualTo(before);
+    }
+
+    @Test
+    void aPathJettyRefusesIsAnsweredInJsonNotAnHtmlPage() throws Exception {
+        String before = storeState();
+        HttpResponse<String> r = post("/api/apps/..%2Fevil/deploy", "{\"version\": \"v2\"}");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+        JsonNode body = Json.mapper().readTree(r.body());
+        assertThat(body.path("exitCode").asInt()).isEqualTo(2);
+        assertThat(body.path("error").asText()).contains("request refused (400", "app names are lowercase");
+        assertThat(storeState()).isEqualTo(before);
+    }
+
+    @Test
     void checkRefusesMalformedJsonWrongTypesAndMisspeltFields() throws Exception {
         String before = storeState();
         String check = "/api/apps/web/check";
