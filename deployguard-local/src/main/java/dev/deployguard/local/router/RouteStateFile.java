@@ -38,6 +38,20 @@ final class RouteStateFile {
         }
     }
 
+    /**
+     * Moves an unreadable state file out of the way (to {@code NAME.unreadable-MILLIS}) so the next save starts a
+     * fresh one; returns what happened, for the router's log.
+     */
+    String setAside() {
+        Path aside = path.resolveSibling(path.getFileName() + ".unreadable-" + System.currentTimeMillis());
+        try {
+            Files.move(path, aside, StandardCopyOption.ATOMIC_MOVE);
+            return "the file was moved to " + aside;
+        } catch (IOException e) {
+            return "the file could not be moved aside (" + e.getMessage() + ")";
+        }
+    }
+
     /** Writes the table so that a crash at any point leaves either the old or the new table, never half of one. */
     void save(RouteTable table) throws IOException {
         Path dir = path.getParent();

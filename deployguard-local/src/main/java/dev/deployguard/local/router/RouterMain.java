@@ -94,10 +94,12 @@ public final class RouterMain {
                 routes.restore(table.get());
             }
         } catch (ExecutionException | IllegalArgumentException e) {
+            // Exiting here would make the supervisor restart the router into the same bad file forever (a total
+            // outage until a person deletes it). Start empty instead: the control plane sends the stored table
+            // right after the start; the unreadable file is kept aside for inspection.
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            System.err.println(prefix + " cannot restore its routes: " + cause.getMessage()
-                    + " (fix or remove the state file; the control plane will send the routes again)");
-            return EXIT_BAD_INPUT;
+            System.err.println(prefix + " cannot restore its routes: " + cause.getMessage() + "; "
+                    + stateFile.setAside() + "; starting with no routes until the control plane sends them");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return EXIT_FAILURE;

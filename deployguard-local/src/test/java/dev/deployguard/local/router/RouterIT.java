@@ -280,6 +280,27 @@ class RouterIT {
         assertThat(countVersions(second, 20, Map.of())).containsOnlyKeys("v2");
     }
 
+    @Test
+    void anUnreadableStateFileIsSetAsideAndTheRouterStartsEmptyForTheControlPlaneToFill() throws Exception {
+        RouterConfig config = config("web", "127.0.0.1:" + Ports.freeLoopbackPort());
+        Files.writeString(config.stateFile(), "{\"app\": \"web\", \"generation\": 3, \"tracks\": [tru");
+
+        Router router = launch("web", config);
+
+        assertThat(router.client.health().generation()).as("no table yet").isZero();
+        try (var names = Files.list(config.stateFile().getParent())) {
+            assertThat(names.map(p -> p.getFileName().toString()))
+                    .anySatisfy(n -> assertThat(n).startsWith("web-routes.json.unreadable-"));
+        }
+        assertThat(Files.exists(config.stateFile())).as("the bad file is out of the way").isFalse();
+        assertThat(Files.readString(dir.resolve("web-router.log"))).contains("cannot restore its routes",
+                "moved to", "starting with no routes");
+        RouteTable table = twoTracks(4, "v1", v1, 0, "v2", v2);
+        router.client.putRoutes(table);
+        assertThat(countVersions(router, 10, Map.of())).containsOnlyKeys("v1");
+        assertThat(Files.readString(config.stateFile())).contains("\"generation\" : 4");
+    }
+
     // --- launcher --------------------------------------------------------------------------------------------
 
     @Test
