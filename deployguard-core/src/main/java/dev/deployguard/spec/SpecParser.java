@@ -40,10 +40,27 @@ public final class SpecParser {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
 
+    /**
+     * The largest spec read (1 MiB, a few thousand apps): checked before parsing, so a huge or runaway file is refused
+     * at once instead of occupying the control plane's threads and heap.
+     */
+    public static final long MAX_BYTES = 1L << 20;
+
+    /** The refusal of a spec larger than {@link #MAX_BYTES}. */
+    public static SpecException tooLarge(String source, long bytes) {
+        return new SpecException(source, List.of(String.format(java.util.Locale.ROOT, "the spec is %.1f MiB; the"
+                + " limit is 1 MiB — is this the right file? split very large fleets across control planes",
+                bytes / (double) (1 << 20))));
+    }
+
     /** Parses and validates a spec file; relative working directories resolve against the file's directory. */
     public Spec parse(Path file) {
         String text;
         try {
+            long size = Files.size(file);
+            if (size > MAX_BYTES) {
+                throw tooLarge(file.toString(), size);
+            }
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new SpecException(file.toString(), List.of("file not found; create it or pass --file PATH"));
@@ -55,6 +72,9 @@ public final class SpecParser {
     }
 
     public Spec parse(String text, String source, Path baseDir) {
+        if (text.length() > MAX_BYTES) {
+            throw tooLarge(source, text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
         if (text.isBlank()) {
             throw new SpecException(source, List.of("the file is empty; expected a document with 'apps:'"));
         }

@@ -3,6 +3,7 @@ package dev.deployguard.server.deploy;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.Spec;
+import dev.deployguard.spec.SpecException;
 import dev.deployguard.spec.SpecParser;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,8 +29,18 @@ public final class SpecSource implements Supplier<Spec> {
     private final SpecParser parser = new SpecParser();
     private volatile Parsed last;
 
-    /** A parsed spec, the text it came from and the file's state when that text was read. */
-    private record Parsed(Stamp stamp, long readAtMillis, String text, Spec spec) {
+    /**
+     * A parsed spec (or the refusal it earned), the text it came from and the file's state when that text was read.
+     * A refusal is kept too: a broken or oversized file is parsed once, not once per caller per tick.
+     */
+    private record Parsed(Stamp stamp, long readAtMillis, String text, Spec spec, SpecException refused) {
+        Spec specOrThrow() {
+            if (refused != null) {
+                throw refused;
+            }
+            return spec;
+        }
+
         boolean settled() {
             return readAtMillis - stamp.modified().toMillis() > RACY_MILLIS;
         }
@@ -59,9 +70,14 @@ public final class SpecSource implements Supplier<Spec> {
             return parser.parse(file); // reports the missing or unreadable file
         }
         if (p != null && p.stamp().equals(stamp) && p.settled()) {
-            return p.spec();
+            return p.specOrThrow();
         }
         long readAt = System.currentTimeMillis();
+        if (stamp.size() > SpecParser.MAX_BYTES) {
+            SpecException tooBig = SpecParser.tooLarge(file.toString(), stamp.size());
+            last = new Parsed(stamp, readAt, "", null, tooBig);
+            throw tooBig;
+        }
         String text;
         try {
             text = Files.readString(file);
@@ -70,12 +86,17 @@ public final class SpecSource implements Supplier<Spec> {
             return parser.parse(file);
         }
         if (p != null && p.text().equals(text)) {
-            last = new Parsed(stamp, readAt, text, p.spec());
-            return p.spec();
+            last = new Parsed(stamp, readAt, text, p.spec(), p.refused());
+            return p.specOrThrow();
         }
-        Spec spec = parser.parse(text, file.toString(), file.toAbsolutePath().getParent());
-        last = new Parsed(stamp, readAt, text, spec);
-        return spec;
+        try {
+            Spec spec = parser.parse(text, file.toString(), file.toAbsolutePath().getParent());
+            last = new Parsed(stamp, readAt, text, spec, null);
+            return spec;
+        } catch (SpecException e) {
+            last = new Parsed(stamp, readAt, text, null, e);
+            throw e;
+        }
     }
 
     public Path file() {

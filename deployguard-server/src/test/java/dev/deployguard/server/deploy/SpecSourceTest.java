@@ -41,6 +41,29 @@ class SpecSourceTest {
     }
 
     @Test
+    void anOversizedFileIsRefusedBeforeItIsReadAndTheLastSpecIsNotParsedAgain() throws Exception {
+        Path file = write("# " + "x".repeat((int) dev.deployguard.spec.SpecParser.MAX_BYTES) + "\n" + spec(2),
+                Instant.now().minusSeconds(60));
+        SpecSource specs = new SpecSource(file);
+        assertThatThrownBy(specs::get).isInstanceOf(dev.deployguard.spec.SpecException.class)
+                .hasMessageContaining("the spec is 1.0 MiB; the limit is 1 MiB");
+        assertThatThrownBy(() -> new dev.deployguard.spec.SpecParser().parse(file))
+                .hasMessageContaining("the limit is 1 MiB");
+    }
+
+    @Test
+    void aBrokenFileIsParsedOnceAndItsRefusalRepeatedUntilItChanges() throws Exception {
+        SpecSource specs = new SpecSource(write("apps: {web: {platform: {local: {comand: [x]}}}}\n",
+                Instant.now().minusSeconds(60)));
+        Throwable first = org.assertj.core.api.Assertions.catchThrowable(specs::get);
+        assertThat(first).hasMessageContaining("unknown field 'comand'");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(specs::get)).as("the same refusal, not a re-parse")
+                .isSameAs(first);
+        write(spec(2), Instant.now().minusSeconds(30));
+        assertThat(instances(specs.get())).isEqualTo(2);
+    }
+
+    @Test
     void anUnchangedFileIsParsedOnce() throws Exception {
         SpecSource specs = new SpecSource(write(spec(2), Instant.now().minusSeconds(60)));
 
