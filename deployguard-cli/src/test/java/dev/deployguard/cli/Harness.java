@@ -83,6 +83,16 @@ final class Harness implements AutoCloseable {
         return out.toString();
     }
 
+    /** Adds {@code yaml} (one {@code key: value} line) to the app's {@code platform.local} block of the spec. */
+    void addLocalSetting(String yaml) throws IOException {
+        String text = Files.readString(spec);
+        String anchor = "        stop: {gracePeriod: 3s}\n";
+        if (!text.contains(anchor)) {
+            throw new IllegalStateException("no platform.local block in " + spec + ":\n" + text);
+        }
+        Files.writeString(spec, text.replace(anchor, anchor + "        " + yaml.strip() + "\n"));
+    }
+
     /** Starts {@code deployguard server} as a child process and waits until its API answers. */
     void startServer() throws Exception {
         Files.createDirectories(stateDir);

@@ -60,7 +60,7 @@ class HelmDeployIT {
                 "2 1.2 SUPERSEDED faster checkout shop-0.3.0", "3 1.1 DEPLOYED Rollback to 1 shop-0.3.0");
         assertThat(h.ok("history", "web").out()).contains("Rollback to 1").contains("faster checkout");
 
-        if (Tools.available()) {
+        if (Tools.check("real helm reads the history and values DeployGuard wrote")) {
             JsonNode helm = Json.mapper().readTree(Tools.helm(cluster.mock(), "history", "web", "-n", "shop", "-o",
                     "json").orFail().stdout());
             List<String> helmRows = new ArrayList<>();

@@ -53,7 +53,7 @@ class KubernetesDeployIT {
         assertThat(cluster.image("web")).isEqualTo("registry.example/shop/web:1.1");
         assertThat(rows()).containsExactly("3 1.0 SUPERSEDED rollback to revision 1 (initial): checkout errors",
                 "4 1.1 DEPLOYED rollback to revision 2 (faster checkout)");
-        if (Tools.available()) {
+        if (Tools.check("kubectl rollout history reads DeployGuard's rollbacks")) {
             String kubectl = Tools.kubectl(cluster.mock(), "-n", "shop", "rollout", "history", "deployment/web")
                     .orFail().stdout();
             assertThat(kubectl).containsPattern("3\\s+rollback to revision 1 \\(initial\\): checkout errors")

@@ -3,7 +3,6 @@ package dev.deployguard.kubernetes.deployment;
 import static dev.deployguard.kubernetes.deployment.Apps.NAME;
 import static dev.deployguard.kubernetes.deployment.Apps.NS;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,7 +28,7 @@ class KubectlCompatibilityIT {
 
     @BeforeEach
     void start() {
-        assumeTrue(Tools.available(), "kubectl not available (scripts/k8s-tools.sh could not fetch it)");
+        Tools.require("kubectl rollout history/undo against our Deployment history");
         cluster = MockCluster.start();
         simulator = new ClusterSimulator(cluster.client());
         history = new DeploymentHistory(cluster.client());

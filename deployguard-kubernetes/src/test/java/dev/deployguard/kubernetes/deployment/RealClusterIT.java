@@ -13,16 +13,19 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The history/rollback scenario against a real cluster (kind, minikube, ...), with the real Deployment controller
- * instead of the simulator. Opt-in: runs only when {@code KUBECONFIG} is set; it creates and deletes a namespace
- * {@code deployguard-it-*} in the current context. See the README, "Running against a real cluster".
+ * instead of the simulator. Opt-in: runs only when {@code -Ddeployguard.realCluster=CONTEXT} names the kubeconfig
+ * context to use (a set {@code KUBECONFIG} alone is no consent: it may name a production cluster); it creates and
+ * deletes a namespace {@code deployguard-it-*} in that context. See the README, "Running against a real cluster".
  */
-@EnabledIfEnvironmentVariable(named = "KUBECONFIG", matches = ".+",
-        disabledReason = "KUBECONFIG is not set: the real-cluster suite needs a cluster (kind/minikube), see README")
+@EnabledIfSystemProperty(named = RealClusterIT.CONTEXT_PROPERTY, matches = ".+",
+        disabledReason = "-Ddeployguard.realCluster=CONTEXT not given: the real-cluster suite runs only in the "
+                + "kubeconfig context you name (kind/minikube), see README")
 class RealClusterIT {
+    static final String CONTEXT_PROPERTY = "deployguard.realCluster";
     private static final String NAME = "web";
     private static final String IMAGE = "registry.k8s.io/pause:";
     private final String ns = "deployguard-it-" + UUID.randomUUID().toString().substring(0, 8);
@@ -30,7 +33,7 @@ class RealClusterIT {
 
     @BeforeEach
     void start() {
-        client = KubeClients.open(new KubernetesSpec(ns, null, null, null, null, null, null, null,
+        client = KubeClients.open(new KubernetesSpec(ns, System.getProperty(CONTEXT_PROPERTY), null, null, null, null, null, null,
                 Duration.ofMinutes(5)));
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
                 .create();

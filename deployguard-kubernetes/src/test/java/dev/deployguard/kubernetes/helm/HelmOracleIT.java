@@ -4,7 +4,6 @@ import static dev.deployguard.kubernetes.helm.HelmUpgradeTest.CHARTS;
 import static dev.deployguard.kubernetes.helm.HelmUpgradeTest.WEB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,7 +36,7 @@ class HelmOracleIT {
 
     @BeforeAll
     static void binaries() {
-        assumeTrue(Tools.available(), "real helm not found (scripts/k8s-tools.sh); skipping the helm oracle tests");
+        Tools.require("the helm oracle tests");
     }
 
     @BeforeEach

@@ -1,11 +1,14 @@
 package dev.deployguard.kubernetes.leader;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.kubernetes.traffic.CrudApiServer;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -17,6 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LeaseClientsTest {
+    private static final String LEASE_PATH =
+            "/apis/coordination.k8s.io/v1/namespaces/deployguard/leases/deployguard-control-plane";
+
     @TempDir
     Path home;
 
@@ -32,9 +38,30 @@ class LeaseClientsTest {
     }
 
     @Test
-    void anAbsentLeaseIsFineTheFirstLeaderCreatesIt() {
+    void anAbsentLeaseIsFineTheFirstLeaderCreatesIt() throws InterruptedException {
         try (CrudApiServer api = new CrudApiServer()) {
-            LeaseClients.check(api.newClient(), "deployguard", "deployguard-control-plane");
+            KubernetesClient client = api.newClient();
+            // when the Lease does not exist yet, the check passes
+            assertThatCode(() -> LeaseClients.check(client, "deployguard", "deployguard-control-plane"))
+                    .doesNotThrowAnyException();
+            // and it only read the Lease: creating it is the elector's job, once it leads
+            assertThat(api.takeRequests()).containsExactly("GET " + LEASE_PATH);
+            assertThat(client.resources(Lease.class).inNamespace("deployguard").withName("deployguard-control-plane")
+                    .get()).isNull();
+        }
+    }
+
+    @Test
+    void aLeaseThisControlPlaneMayNotReadNamesTheRoleToGrant() {
+        try (CrudApiServer api = new CrudApiServer()) {
+            api.server().expect().get().withPath(LEASE_PATH).andReturn(403, new StatusBuilder().withCode(403)
+                    .withReason("Forbidden").withMessage("leases is forbidden").build()).always();
+            assertThatThrownBy(() -> LeaseClients.check(api.newClient(), "deployguard", "deployguard-control-plane"))
+                    .isInstanceOfSatisfying(DeployGuardException.class, e -> assertThat(e.exitCode())
+                            .isEqualTo(ExitCode.BAD_INPUT))
+                    .hasMessageContaining("refuses to let this control plane read Lease "
+                            + "deployguard/deployguard-control-plane (HTTP 403)")
+                    .hasMessageContaining("Role deployguard-leader-election");
         }
     }
 

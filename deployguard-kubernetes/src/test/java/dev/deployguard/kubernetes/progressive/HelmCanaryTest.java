@@ -3,7 +3,6 @@ package dev.deployguard.kubernetes.progressive;
 import static dev.deployguard.kubernetes.progressive.AppObjects.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -187,7 +186,7 @@ class HelmCanaryTest {
 
     @Test
     void realHelmReadsThePromotedRevision() throws Exception {
-        assumeTrue(Tools.available(), "real helm not found (scripts/k8s-tools.sh)");
+        Tools.require("real helm reads the promoted revision");
         startCanary();
         actions.apply(new Action.Promote(), rollout);
 

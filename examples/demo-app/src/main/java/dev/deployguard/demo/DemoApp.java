@@ -52,7 +52,8 @@ public final class DemoApp implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             System.err.println("demo: " + e.getMessage());
             System.err.println("usage: DemoApp --port PORT --version VERSION   (PORT may also come from env PORT;"
-                    + " DEMO_BEHAVIOUR='v2:errorRate=0.02,latencyMs=100;v3:ready=false;v4:startDelayMs=2000')");
+                    + " DEMO_BEHAVIOUR='v2:errorRate=0.02,latencyMs=100;v3:ready=false;v4:startDelayMs=2000;"
+                    + "v5:exitOnTerm=true')");
             System.exit(2);
             return;
         }
@@ -69,7 +70,10 @@ public final class DemoApp implements AutoCloseable {
             System.exit(3);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(app::close, "demo-shutdown"));
+        // exitOnTerm: no graceful stop at all; halting skips every other hook, so in-flight requests are cut.
+        Runtime.getRuntime().addShutdownHook(behaviour.exitOnTerm()
+                ? new Thread(() -> Runtime.getRuntime().halt(143), "demo-exit-at-once")
+                : new Thread(app::close, "demo-shutdown"));
         System.out.println("demo " + options.version() + " listening on 127.0.0.1:" + app.port());
         System.out.flush();
     }

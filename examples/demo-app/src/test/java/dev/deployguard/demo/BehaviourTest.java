@@ -11,12 +11,14 @@ class BehaviourTest {
     @Test
     void parsesEveryKeyPerVersion() {
         Map<String, Behaviour> byVersion =
-                Behaviour.parse("v2:errorRate=0.02,latencyMs=100;v3:ready=false;v4:startDelayMs=2000");
+                Behaviour.parse("v2:errorRate=0.02,latencyMs=100;v3:ready=false;v4:startDelayMs=2000;"
+                        + "v5:latencyMs=300,exitOnTerm=true");
 
-        assertThat(byVersion).containsOnlyKeys("v2", "v3", "v4");
+        assertThat(byVersion).containsOnlyKeys("v2", "v3", "v4", "v5");
         assertThat(byVersion.get("v2")).isEqualTo(new Behaviour(0.02, 100, true, 0));
         assertThat(byVersion.get("v3")).isEqualTo(new Behaviour(0.0, 0, false, 0));
         assertThat(byVersion.get("v4")).isEqualTo(new Behaviour(0.0, 0, true, 2000));
+        assertThat(byVersion.get("v5")).isEqualTo(new Behaviour(0.0, 300, true, 0, true));
     }
 
     @Test
