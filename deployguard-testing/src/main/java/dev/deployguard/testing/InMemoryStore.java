@@ -20,7 +20,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -384,19 +383,5 @@ public final class InMemoryStore implements Store {
     /** Kinds of the app's events, oldest first. */
     public synchronized List<String> eventKinds(String app) {
         return events.stream().filter(e -> app.equals(e.app())).map(Event::kind).toList();
-    }
-
-    /** Rows per table, for a test that checks an operation left nothing behind. */
-    public synchronized Map<String, Integer> counts() {
-        Map<String, Integer> m = new LinkedHashMap<>();
-        m.put("releases", releases.values().stream().mapToInt(Map::size).sum());
-        m.put("events", events.size());
-        m.put("locks", locks.size());
-        m.put("instances", instances.values().stream().mapToInt(Map::size).sum());
-        m.put("routers", routers.size());
-        m.put("routes", routes.size());
-        m.put("rollouts", rollouts.size());
-        m.put("incidents", incidents.size());
-        return m;
     }
 }
