@@ -192,6 +192,35 @@ class SupervisorTest {
         assertThat(plane.store.eventKinds("web")).contains(EventKinds.INSTANCE_CRASHED);
     }
 
+    @Test
+    void anAppWhoseInstancesAnotherThreadIsEditingIsLeftForTheNextTick() throws Exception {
+        Release r1 = plane.release("v1", ReleaseStatus.DEPLOYED);
+        plane.deadInstance(r1, 0, 40994);
+        var held = new java.util.concurrent.CountDownLatch(1);
+        var release = new java.util.concurrent.CountDownLatch(1);
+        Thread deployer = new Thread(() -> {
+            plane.appLocks.of("web").lock();
+            try {
+                held.countDown();
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                plane.appLocks.of("web").unlock();
+            }
+        });
+        deployer.start();
+        held.await();
+
+        supervisor.tick();
+        assertThat(plane.store.eventKinds("web")).doesNotContain(EventKinds.INSTANCE_CRASHED);
+
+        release.countDown();
+        deployer.join();
+        supervisor.tick();
+        assertThat(plane.store.eventKinds("web")).contains(EventKinds.INSTANCE_CRASHED);
+    }
+
     private Event only(String kind) {
         List<Event> found = plane.store.events("web", 0, null, 100).stream().filter(e -> e.kind().equals(kind))
                 .toList();
