@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Behaviour every Store must have; run against H2 and PostgreSQL. */
+/** Behaviour every Store must have; run against H2, PostgreSQL and the in-memory store of deployguard-testing. */
 abstract class StoreContract {
     static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
 
@@ -119,6 +119,59 @@ abstract class StoreContract {
         store().saveRollout(next, T0.plusSeconds(9));
         assertThat(store().activeRollout("web")).isEmpty();
         assertThat(store().rollouts("web", 10)).containsExactly(next);
+    }
+
+    @Test
+    void theNewestUnfinishedRolloutIsTheActiveOneAndAnUnknownIdIsNotFound() {
+        var first = store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "web", "canary", 1, 2, T0), T0);
+        var second = store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "web", "canary", 2, 3, T0), T0);
+        store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "api", "canary", 1, 2, T0), T0);
+
+        assertThat(second.id()).isGreaterThan(first.id());
+        assertThat(store().activeRollout("web")).contains(second);
+        assertThat(store().rollouts("web", 1)).containsExactly(second);
+        store().saveRollout(second.done(dev.deployguard.rollout.Rollout.Phase.SUCCEEDED, "promoted", T0), T0);
+        assertThat(store().activeRollout("web")).contains(first);
+        assertThatThrownBy(() -> store().saveRollout(first.withId(first.id() + 1000), T0))
+                .isInstanceOfSatisfying(DeployGuardException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(ExitCode.NOT_FOUND));
+    }
+
+    @Test
+    void onlyTheHolderOfALockCanUnlockIt() {
+        var lock = store().lock("web", "deploy v2", "cp-1", "alice", T0);
+        store().unlock(new Store.AppLock("web", "deploy v2", "cp-2", "alice", T0));
+        store().unlock(new Store.AppLock("web", "rollback", "cp-1", "alice", T0));
+        assertThat(store().currentLock("web")).get().extracting(Store.AppLock::holder).isEqualTo("cp-1");
+        store().unlock(lock);
+        assertThat(store().currentLock("web")).isEmpty();
+        assertThat(store().releaseLocksNotHeldBy("cp-1")).isZero();
+    }
+
+    @Test
+    void timestampsAreRoundedToTheMicrosecondAndEventDataReadsBackAsJson() {
+        var at = T0.plusNanos(123_456_789);
+        store().append(Event.of(at, "web", 1, "alice", "deploy.started", "v1",
+                Map.of("pid", 4242L, "share", 0.25, "warm", true, "list", List.of(1, 2))));
+        store().lock("web", "deploy v1", "cp-1", "alice", at);
+
+        var read = store().events("web", 0, null, 10).get(0);
+        assertThat(read.at()).isEqualTo(T0.plusNanos(123_457_000));
+        assertThat(store().events("web", 0, T0.plusNanos(123_458_000), 10)).isEmpty();
+        assertThat(store().currentLock("web").orElseThrow().acquiredAt()).isEqualTo(T0.plusNanos(123_457_000));
+        // JSON has no long: a small one reads back as an Integer from either store.
+        assertThat(read.data()).containsEntry("pid", 4242).containsEntry("share", 0.25)
+                .containsEntry("warm", true).containsEntry("list", List.of(1, 2));
+    }
+
+    @Test
+    void reassigningOntoAnOccupiedSlotFailsAndChangesNothing() {
+        store().saveInstance(new Instance("web", 1, 0, 4242, T0, 40001, "/tmp/a.log", T0));
+        store().saveInstance(new Instance("web", 2, 0, 4243, T0, 40002, "/tmp/b.log", T0));
+        assertThatThrownBy(() -> store().reassignInstances("web", 1, 2))
+                .isInstanceOfSatisfying(DeployGuardException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(ExitCode.FAILURE));
+        assertThat(store().instances("web")).extracting(Instance::pid).containsExactly(4242L, 4243L);
     }
 
     @Test

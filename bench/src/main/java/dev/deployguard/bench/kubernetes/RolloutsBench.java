@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.deployguard.json.Json;
 import dev.deployguard.kubernetes.testing.MockCluster;
-import dev.deployguard.kubernetes.testing.SimulatedClock;
+import dev.deployguard.testing.SimulatedClock;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.deploy.Deployer;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deployguard.kubernetes.testing.ClusterSimulator;
 import dev.deployguard.kubernetes.testing.MockCluster;
-import dev.deployguard.kubernetes.testing.SimulatedClock;
+import dev.deployguard.testing.SimulatedClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

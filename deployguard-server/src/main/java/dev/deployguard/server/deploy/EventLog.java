@@ -1,7 +1,7 @@
 package dev.deployguard.server.deploy;
 
 import dev.deployguard.event.Event;
-import dev.deployguard.store.Store;
+import dev.deployguard.store.EventStore;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -10,11 +10,11 @@ import java.util.function.Consumer;
 
 /** Appends events to the store and tells listeners (progress displays) as they happen. */
 public final class EventLog {
-    private final Store store;
+    private final EventStore store;
     private final Clock clock;
     private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
 
-    public EventLog(Store store, Clock clock) {
+    public EventLog(EventStore store, Clock clock) {
         this.store = store;
         this.clock = clock;
     }

@@ -12,7 +12,7 @@ import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.Event;
 import dev.deployguard.kubernetes.testing.ClusterFixture;
-import dev.deployguard.kubernetes.testing.SimulatedClock;
+import dev.deployguard.testing.SimulatedClock;
 import dev.deployguard.release.Release;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;

@@ -7,7 +7,7 @@ import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.sl
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deployguard.kubernetes.testing.ClusterFixture;
-import dev.deployguard.kubernetes.testing.SimulatedClock;
+import dev.deployguard.testing.SimulatedClock;
 import dev.deployguard.release.Release;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;

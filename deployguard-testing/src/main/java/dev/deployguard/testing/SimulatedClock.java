@@ -1,4 +1,4 @@
-package dev.deployguard.kubernetes.testing;
+package dev.deployguard.testing;
 
 import java.time.Clock;
 import java.time.Duration;
