@@ -12,8 +12,10 @@ import picocli.CommandLine.Option;
         description = "Deployments that are safe to ship and fast to undo.",
         subcommands = {ServerCommand.class, CheckCommand.class, DeployCommand.class, StatusCommand.class, HistoryCommand.class,
                 RollbackCommand.class, RolloutCommands.Promote.class,
-                RolloutCommands.Abort.class, RolloutCommands.Pause.class, RolloutCommands.Resume.class, LogsCommand.class, EventsCommand.class, QuickstartCommand.class, DrillCommand.class, IncidentCommand.class,
-                CommandLine.HelpCommand.class},
+                RolloutCommands.Abort.class, RolloutCommands.Pause.class, RolloutCommands.Resume.class, LogsCommand.class,
+                EventsCommand.class, TeardownCommands.Stop.class, TeardownCommands.Delete.class,
+                TeardownCommands.Down.class, QuickstartCommand.class, DrillCommand.class, IncidentCommand.class,
+                CompletionCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:failure (see the message)", "2:bad input: invalid spec, flag or request",
                 "3:deploy or rollback failed; traffic stayed on / returned to the previous release",
@@ -25,9 +27,13 @@ public final class DeployGuard {
             description = "State directory (default: $DEPLOYGUARD_STATE_DIR or ./.deployguard)")
     Path stateDir;
 
-    @Option(names = "--server", scope = CommandLine.ScopeType.INHERIT,
-            description = "Control plane URL (default: read from the state directory)")
+    @Option(names = "--server", scope = CommandLine.ScopeType.INHERIT, paramLabel = "URL",
+            description = "Control plane URL (default: read from the state directory's server.json)")
     String server;
+
+    @Option(names = "--token", scope = CommandLine.ScopeType.INHERIT, paramLabel = "TOKEN",
+            description = "API token (default: $DEPLOYGUARD_TOKEN, else the state directory's api.token)")
+    String token;
 
     Path stateDir() {
         if (stateDir != null) {
@@ -38,7 +44,12 @@ public final class DeployGuard {
     }
 
     ApiClient client() {
-        return ApiClient.forStateDir(stateDir(), server, System.getProperty("user.name", "unknown"));
+        return ApiClient.forStateDir(stateDir(), server, token, System.getProperty("user.name", "unknown"));
+    }
+
+    /** True when a control plane is recorded for the state directory (or named by --server). */
+    boolean serverConfigured() {
+        return server != null || java.nio.file.Files.exists(stateDir().resolve("server.json"));
     }
 
     public static void main(String[] args) {
@@ -46,7 +57,13 @@ public final class DeployGuard {
     }
 
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The whole command tree, with {@code -h/--help} on every command and the error handlers that set exit codes. */
+    static CommandLine commandLine() {
         var cli = new CommandLine(new DeployGuard());
+        addHelp(cli);
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof DeployGuardException e) {
                 cmd.getErr().println("error: " + e.getMessage());
@@ -60,6 +77,15 @@ public final class DeployGuard {
             ex.getCommandLine().usage(ex.getCommandLine().getErr());
             return ExitCode.BAD_INPUT.code();
         });
-        return cli.execute(args);
+        return cli;
+    }
+
+    private static void addHelp(CommandLine cmd) {
+        for (CommandLine sub : cmd.getSubcommands().values()) {
+            if (!sub.getCommandSpec().optionsMap().containsKey("--help")) {
+                sub.addMixin("help", new HelpOption());
+            }
+            addHelp(sub);
+        }
     }
 }

@@ -98,8 +98,18 @@ public interface Store extends AutoCloseable {
     /** Closes an open incident; throws NOT_FOUND when unknown, BAD_INPUT when already closed. */
     Incident closeIncident(long id, Instant at, String actor, String resolution);
 
+    /**
+     * Removes the app's releases, events, rollouts, routes, router, instances and lock in one transaction (incidents
+     * stay); for {@code deployguard delete APP} once its processes are stopped.
+     */
+    AppRemoved removeApp(String app);
+
     @Override
     void close();
+
+    /** What {@link #removeApp} removed: rows of releases, events and rollouts, and of the other tables together. */
+    record AppRemoved(int releases, int events, int rollouts, int other) {
+    }
 
     /** A held operation lock. */
     record AppLock(String app, String operation, String holder, String actor, Instant acquiredAt) {
