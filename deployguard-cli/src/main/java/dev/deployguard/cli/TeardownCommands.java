@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -116,7 +118,11 @@ final class TeardownCommands {
             p.get().destroy();
             try {
                 p.get().onExit().get(Duration.ofSeconds(30).toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DeployGuardException(ExitCode.FAILURE, "interrupted while the control plane (pid " + pid
+                        + ") was stopping");
+            } catch (ExecutionException | TimeoutException e) {
                 throw new DeployGuardException(ExitCode.FAILURE, "asked the control plane (pid " + pid + ") to stop,"
                         + " but it is still running after 30 s; stop it with: kill " + pid);
             }
