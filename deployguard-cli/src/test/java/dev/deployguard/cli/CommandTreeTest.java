@@ -80,6 +80,27 @@ class CommandTreeTest {
     }
 
     @Test
+    void aNamedCommandGetsItsOwnSubtreeAndEverythingElseTheWholeTree() {
+        assertThat(DeployGuard.commandName("--state-dir", "/s", "status", "demo")).isEqualTo("status");
+        assertThat(DeployGuard.commandName("--server=http://h:1", "--token", "t", "incident", "list"))
+                .isEqualTo("incident");
+        assertThat(DeployGuard.commandName("--help")).isNull();
+        assertThat(DeployGuard.commandName("help", "deploy")).isNull();
+        assertThat(DeployGuard.commandName("completion", "bash")).isNull();
+        assertThat(DeployGuard.commandName("statu")).isNull();
+        assertThat(DeployGuard.commandName()).isNull();
+        assertThat(DeployGuard.commandLine("status", "demo").getSubcommands()).containsOnlyKeys("status");
+        assertThat(DeployGuard.commandLine("incident", "list").getSubcommands().get("incident").getSubcommands())
+                .containsKeys("open", "note", "close", "list", "report");
+
+        Run typo = run("statu", "demo");
+        assertThat(typo.exit()).isEqualTo(2);
+        assertThat(typo.err()).contains("statu", "status");
+        assertThat(run("--help").out()).contains("status", "stop", "delete", "down", "completion");
+        assertThat(run("help", "stop").out()).startsWith("Usage: deployguard stop");
+    }
+
+    @Test
     void deployHelpNamesTheVersionPlaceholderLiterally() {
         assertThat(run("deploy", "--help").out()).contains("(fills ${version})");
     }
