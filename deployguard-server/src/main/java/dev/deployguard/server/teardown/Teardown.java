@@ -1,6 +1,7 @@
 package dev.deployguard.server.teardown;
 
 import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
 import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
@@ -145,7 +146,7 @@ public final class Teardown {
                     + l.actor() + " since " + l.acquiredAt()));
         }
         if (!busy.isEmpty()) {
-            throw new DeployGuardException(dev.deployguard.error.ExitCode.BUSY, "nothing was stopped: "
+            throw new DeployGuardException(ExitCode.BUSY, "nothing was stopped: "
                     + String.join("; ", busy) + ". Wait for it, or promote/abort the rollout, then run down again");
         }
         List<Result> results = new ArrayList<>();
