@@ -35,6 +35,11 @@ public final class ApiClient {
 
     /** Finds the server of a state directory from the files it wrote when it started. */
     public static ApiClient forStateDir(Path stateDir, String serverUrl, String actor) {
+        return forStateDir(stateDir, serverUrl, null, actor);
+    }
+
+    /** As {@link #forStateDir(Path, String, String)}, with a token given on the command line (null: look it up). */
+    public static ApiClient forStateDir(Path stateDir, String serverUrl, String tokenFlag, String actor) {
         String url = serverUrl;
         Path info = stateDir.resolve("server.json");
         if (url == null) {
@@ -48,7 +53,7 @@ public final class ApiClient {
                 throw new DeployGuardException(ExitCode.UNREACHABLE, "cannot read " + info + ": " + e.getMessage());
             }
         }
-        String token = System.getenv("DEPLOYGUARD_TOKEN");
+        String token = tokenFlag != null ? tokenFlag : System.getenv("DEPLOYGUARD_TOKEN");
         Path tokenFile = stateDir.resolve("api.token");
         if (token == null && Files.exists(tokenFile)) {
             try {
@@ -81,6 +86,11 @@ public final class ApiClient {
         } catch (IOException e) {
             throw new DeployGuardException(ExitCode.FAILURE, e.getMessage(), e);
         }
+    }
+
+    /** The base URL this client talks to. */
+    public String baseUrl() {
+        return baseUrl;
     }
 
     public static String enc(String s) {

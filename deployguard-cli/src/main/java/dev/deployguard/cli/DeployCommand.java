@@ -20,7 +20,7 @@ final class DeployCommand implements Callable<Integer> {
 
     @Parameters(index = "0", description = "The app, as named in deployguard.yaml")
     String app;
-    @Option(names = "--version", required = true, description = "The version to deploy (fills ${version})")
+    @Option(names = "--version", required = true, description = "The version to deploy (fills $${version})")
     String version;
     @Option(names = "--change-cause", description = "Why: recorded with the revision, shown by history")
     String changeCause;
@@ -50,7 +50,7 @@ final class DeployCommand implements Callable<Integer> {
         body.put("timeout", timeout);
         body.put("skipChecks", skipChecks);
         JsonNode r;
-        Progress progress = new Progress(api, app, out.json());
+        Progress progress = new Progress(api, app, out.machineReadable());
         try {
             r = api.post("/api/apps/" + ApiClient.enc(app) + "/deploy", body);
         } finally {
@@ -61,10 +61,6 @@ final class DeployCommand implements Callable<Integer> {
     }
 
     static void print(JsonNode r, Output out) {
-        if (out.json()) {
-            System.out.println(Output.pretty(r));
-        } else {
-            System.out.println(r.path("message").asText());
-        }
+        out.print(r, () -> r.path("message").asText() + "\n");
     }
 }

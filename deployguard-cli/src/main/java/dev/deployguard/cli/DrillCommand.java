@@ -21,7 +21,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "drill", description = "Rollback drill: deploy the baseline, record its state, deploy the candidate"
         + " and check it serves, roll back, and check every recorded field is back. Exit 0 only when it is.")
 final class DrillCommand implements Callable<Integer> {
-    enum Format { table, json, junit }
+    enum Format { table, json, yaml, junit }
 
     @ParentCommand
     DeployGuard root;
@@ -79,6 +79,7 @@ final class DrillCommand implements Callable<Integer> {
         }
         switch (format) {
             case json -> System.out.println(Output.pretty(r));
+            case yaml -> System.out.print(Output.yaml(r));
             case junit -> System.out.print(DrillJunit.xml(r));
             default -> System.out.print(table(r));
         }

@@ -32,7 +32,7 @@ final class EventsCommand implements Callable<Integer> {
             while (true) {
                 for (JsonNode e : r.path("events")) {
                     after = e.path("id").asLong();
-                    System.out.println(out.json() ? e.toString() : Output.when(e.path("at")) + "  "
+                    System.out.println(out.machineReadable() ? line(e) : Output.when(e.path("at")) + "  "
                             + (e.path("revision").isNull() ? "-" : e.path("revision").asText()) + "  "
                             + e.path("actor").asText() + "  " + e.path("kind").asText() + "  "
                             + e.path("message").asText().lines().findFirst().orElse(""));
@@ -42,17 +42,24 @@ final class EventsCommand implements Callable<Integer> {
                 r = api.get("/api/apps/" + ApiClient.enc(app) + "/events?after=" + after);
             }
         }
-        if (out.json()) {
-            System.out.println(Output.pretty(r));
-            return 0;
-        }
-        var t = new Table("WHEN", "REVISION", "ACTOR", "KIND", "MESSAGE");
-        for (JsonNode e : r.path("events")) {
-            t.row(Output.when(e.path("at")), e.path("revision").isNull() ? "" : e.path("revision").asInt(),
-                    e.path("actor").asText(), e.path("kind").asText(), oneLine(e.path("message").asText()));
-        }
-        System.out.print(t);
+        JsonNode all = r;
+        out.print(all, () -> {
+            var t = new Table("WHEN", "REVISION", "ACTOR", "KIND", "MESSAGE");
+            for (JsonNode e : all.path("events")) {
+                t.row(Output.when(e.path("at")), e.path("revision").isNull() ? "" : e.path("revision").asInt(),
+                        e.path("actor").asText(), e.path("kind").asText(), oneLine(e.path("message").asText()));
+            }
+            return t.toString();
+        });
         return 0;
+    }
+
+    /**
+     * One followed event in the chosen machine format: a JSON object per line (JSON Lines), or a YAML document per
+     * event, so a script can read the stream as it comes.
+     */
+    private String line(JsonNode e) {
+        return out.format == Output.Format.yaml ? "---\n" + Output.yaml(e).stripTrailing() : e.toString();
     }
 
     /** A message on one table row: its lines joined (a failed deploy's log lines stay visible, not cut off). */

@@ -24,11 +24,7 @@ final class HistoryCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         JsonNode r = root.client().get("/api/apps/" + ApiClient.enc(app) + "/history");
-        if (out.json()) {
-            System.out.println(Output.pretty(r));
-        } else {
-            System.out.print(table(r));
-        }
+        out.print(r, () -> table(r));
         return 0;
     }
 

@@ -38,11 +38,11 @@ final class IncidentCommand implements Callable<Integer> {
         return "/api/incidents/" + id;
     }
 
-    static void print(JsonNode incident) {
-        System.out.println("incident " + incident.path("id").asLong() + " (" + incident.path("severity").asText()
+    static String line(JsonNode incident) {
+        return "incident " + incident.path("id").asLong() + " (" + incident.path("severity").asText()
                 + ", " + incident.path("app").asText() + "): " + incident.path("title").asText()
                 + (incident.path("closedAt").isNull() || incident.path("closedAt").isMissingNode() ? " [open]"
-                : " [closed]"));
+                : " [closed]");
     }
 
     @Command(name = "open", description = "Open an incident for an app.")
@@ -65,11 +65,7 @@ final class IncidentCommand implements Callable<Integer> {
             body.put("title", title);
             body.put("severity", severity);
             JsonNode r = parent.root.client().post("/api/incidents", body);
-            if (out.json()) {
-                System.out.println(Output.pretty(r));
-            } else {
-                print(r);
-            }
+            out.print(r, () -> line(r) + "\n");
             return 0;
         }
     }
@@ -78,6 +74,8 @@ final class IncidentCommand implements Callable<Integer> {
     static final class Note implements Callable<Integer> {
         @ParentCommand
         IncidentCommand parent;
+        @Mixin
+        Output out;
         @Parameters(index = "0", description = "The incident id")
         long id;
         @Parameters(index = "1", description = "The note (quote it)")
@@ -86,7 +84,7 @@ final class IncidentCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             JsonNode r = parent.root.client().post(path(id) + "/notes", Map.of("text", text));
-            System.out.println(r.path("message").asText());
+            DeployCommand.print(r, out);
             return 0;
         }
     }
@@ -95,6 +93,8 @@ final class IncidentCommand implements Callable<Integer> {
     static final class Close implements Callable<Integer> {
         @ParentCommand
         IncidentCommand parent;
+        @Mixin
+        Output out;
         @Parameters(index = "0", description = "The incident id")
         long id;
         @Option(names = "--resolution", description = "How it was resolved")
@@ -105,7 +105,7 @@ final class IncidentCommand implements Callable<Integer> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("resolution", resolution);
             JsonNode r = parent.root.client().post(path(id) + "/close", body);
-            System.out.println(r.path("message").asText());
+            DeployCommand.print(r, out);
             return 0;
         }
     }
@@ -122,18 +122,16 @@ final class IncidentCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             JsonNode r = parent.root.client().get("/api/incidents" + (app == null ? "" : "?app=" + ApiClient.enc(app)));
-            if (out.json()) {
-                System.out.println(Output.pretty(r));
-                return 0;
-            }
-            var t = new Table("ID", "APP", "SEVERITY", "OPENED", "BY", "STATUS", "TITLE");
-            for (JsonNode i : r.path("incidents")) {
-                boolean open = i.path("closedAt").isNull() || i.path("closedAt").isMissingNode();
-                t.row(i.path("id").asLong(), i.path("app").asText(), i.path("severity").asText(),
-                        Output.when(i.path("openedAt")), i.path("openedBy").asText(), open ? "open" : "closed",
-                        i.path("title").asText());
-            }
-            System.out.print(t);
+            out.print(r, () -> {
+                var t = new Table("ID", "APP", "SEVERITY", "OPENED", "BY", "STATUS", "TITLE");
+                for (JsonNode i : r.path("incidents")) {
+                    boolean open = i.path("closedAt").isNull() || i.path("closedAt").isMissingNode();
+                    t.row(i.path("id").asLong(), i.path("app").asText(), i.path("severity").asText(),
+                            Output.when(i.path("openedAt")), i.path("openedBy").asText(), open ? "open" : "closed",
+                            i.path("title").asText());
+                }
+                return t.toString();
+            });
             return 0;
         }
     }

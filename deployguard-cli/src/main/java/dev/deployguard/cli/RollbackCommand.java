@@ -33,7 +33,7 @@ final class RollbackCommand implements Callable<Integer> {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("toRevision", toRevision);
         body.put("changeCause", changeCause);
-        Progress progress = new Progress(api, app, out.json());
+        Progress progress = new Progress(api, app, out.machineReadable());
         try {
             DeployCommand.print(api.post("/api/apps/" + ApiClient.enc(app) + "/rollback", body), out);
         } finally {

@@ -32,7 +32,7 @@ final class RolloutCommands {
         @Override
         public Integer call() {
             JsonNode r = root.client().post("/api/apps/" + ApiClient.enc(app) + "/" + verb(), body());
-            System.out.println(out.json() ? Output.pretty(r) : r.path("message").asText());
+            DeployCommand.print(r, out);
             return 0;
         }
     }

@@ -1,11 +1,19 @@
 package dev.deployguard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.spec.Durations;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -18,54 +26,70 @@ final class StatusCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", description = "The app (default: all apps)")
     String app;
-    @picocli.CommandLine.Option(names = {"-w", "--watch"},
-            description = "Print again every second while a rollout is in progress")
+    @Option(names = {"-w", "--watch"}, description = "While a rollout is in progress, fetch the status again every"
+            + " --interval (counted from the start of each fetch: a slower answer shortens the wait, never adds"
+            + " to it) and print it when it changed; ends when the rollout does")
     boolean watch;
+    @Option(names = "--interval", defaultValue = "1s", paramLabel = "DURATION",
+            description = "With --watch: how often to fetch (default: ${DEFAULT-VALUE})")
+    String interval;
 
     @Override
     public Integer call() throws InterruptedException {
         if (watch && app == null) {
-            throw dev.deployguard.error.DeployGuardException.badInput("--watch needs an app");
+            throw DeployGuardException.badInput("--watch needs an app");
         }
         if (watch) {
-            ApiClient api = root.client();
-            String last = "";
-            while (true) {
-                JsonNode r = api.get("/api/apps/" + ApiClient.enc(app) + "/status");
-                var buf = new java.io.ByteArrayOutputStream();
-                var saved = System.out;
-                System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
-                try {
-                    print(r);
-                } finally {
-                    System.setOut(saved);
-                }
-                String now = buf.toString(java.nio.charset.StandardCharsets.UTF_8);
-                if (!now.equals(last)) {
-                    System.out.println("--- " + java.time.LocalTime.now().withNano(0));
-                    System.out.print(now);
-                    last = now;
-                }
-                JsonNode ro = r.path("rollout");
-                if (ro.isNull() || ro.isMissingNode() || ro.path("phase").asText().equals("SUCCEEDED")
-                        || ro.path("phase").asText().equals("ROLLED_BACK")) {
-                    return 0;
-                }
-                Thread.sleep(1000);
-            }
+            return watch(every());
         }
         ApiClient api = root.client();
         JsonNode r = app == null ? api.get("/api/apps") : api.get("/api/apps/" + ApiClient.enc(app) + "/status");
-        if (out.json()) {
-            System.out.println(Output.pretty(r));
-        } else if (app == null) {
-            for (JsonNode a : r.path("apps")) {
-                print(a);
-            }
-        } else {
-            print(r);
-        }
+        out.print(r, () -> app == null ? renderAll(r) : render(r));
         return app == null ? 0 : clusterExitCode(r);
+    }
+
+    private Duration every() {
+        Duration d;
+        try {
+            d = Durations.parse(interval);
+        } catch (IllegalArgumentException e) {
+            throw DeployGuardException.badInput("--interval: " + e.getMessage());
+        }
+        if (d.toMillis() < 100) {
+            throw DeployGuardException.badInput("--interval: at least 100ms, got '" + interval + "'");
+        }
+        return d;
+    }
+
+    /** Fetches at a fixed rate from the start of each fetch, so a slow control plane does not stretch the period. */
+    private int watch(Duration every) throws InterruptedException {
+        ApiClient api = root.client();
+        String last = "";
+        long next = System.nanoTime();
+        while (true) {
+            JsonNode r = api.get("/api/apps/" + ApiClient.enc(app) + "/status");
+            String now = out.machineReadable() ? (out.format == Output.Format.yaml ? Output.yaml(r) : r + "\n") : render(r);
+            if (!now.equals(last)) {
+                if (!out.machineReadable()) {
+                    System.out.println("--- " + LocalTime.now().withNano(0));
+                }
+                System.out.print(now);
+                System.out.flush();
+                last = now;
+            }
+            JsonNode ro = r.path("rollout");
+            if (ro.isNull() || ro.isMissingNode() || ro.path("phase").asText().equals("SUCCEEDED")
+                    || ro.path("phase").asText().equals("ROLLED_BACK")) {
+                return 0;
+            }
+            next += every.toNanos();
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            } else {
+                next = System.nanoTime(); // late: fetch now, and count the period from here
+            }
+        }
     }
 
     /** What the store knows was printed; a cluster that could not be read still decides the exit code. */
@@ -74,35 +98,66 @@ final class StatusCommand implements Callable<Integer> {
         return code.isInt() ? code.asInt() : 0;
     }
 
-    private static void print(JsonNode s) {
+    /** One app's status as people read it. */
+    static String render(JsonNode status) {
+        var buf = new ByteArrayOutputStream();
+        try (var o = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            print(o, status);
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    private static String renderAll(JsonNode list) {
+        var sb = new StringBuilder();
+        for (JsonNode a : list.path("apps")) {
+            sb.append(render(a));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * What a rollout waits for, in words: the runner records an ending it has still to carry out as "pending PHASE"
+     * (its resume protocol), which people should read as what it is.
+     */
+    static String waiting(String waitingFor) {
+        return switch (waitingFor) {
+            case "pending ROLLED_BACK" -> "the rollback to finish (traffic back on the stable release)";
+            case "pending SUCCEEDED" -> "the promotion to finish (the previous release being retired)";
+            default -> waitingFor.startsWith("pending ") ? "the rollout to finish ("
+                    + waitingFor.substring("pending ".length()).toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                    + ")" : waitingFor;
+        };
+    }
+
+    private static void print(PrintStream o, JsonNode s) {
         JsonNode serving = s.path("serving");
         JsonNode k8s = s.path("kubernetes");
         boolean unread = k8s.has("error");
-        System.out.println("app " + s.path("app").asText() + ": " + (serving.isNull() || serving.isMissingNode()
+        o.println("app " + s.path("app").asText() + ": " + (serving.isNull() || serving.isMissingNode()
                 ? (unread ? "serving unknown (the cluster was not read)" : "nothing serving")
                 : unread ? "revision " + serving.path("revision").asInt() + " DEPLOYED according to the store"
                 + " (the cluster was not read)"
                 : "revision " + serving.path("revision").asInt() + " ("
                 + serving.path("version").asText() + ") DEPLOYED " + Output.when(serving.path("createdAt"))));
         if (s.has("error")) {
-            System.out.println("  error: " + s.path("error").asText());
+            o.println("  error: " + s.path("error").asText());
         }
         if ("blueGreen".equals(k8s.path("strategy").asText())) {
-            printSlots(k8s);
+            printSlots(o, k8s);
         } else if (k8s.isObject()) {
-            System.out.println("  kubernetes: deployment " + k8s.path("namespace").asText() + "/"
+            o.println("  kubernetes: deployment " + k8s.path("namespace").asText() + "/"
                     + k8s.path("deployment").asText() + ", " + k8s.path("availableReplicas").asInt() + "/"
                     + k8s.path("replicas").asInt() + " available: " + k8s.path("message").asText());
         }
         JsonNode router = s.path("router");
         if (!router.isNull() && !router.isMissingNode()) {
-            System.out.println("  router: " + router.path("listen").asText() + " (pid " + router.path("pid").asLong()
+            o.println("  router: " + router.path("listen").asText() + " (pid " + router.path("pid").asLong()
                     + ")");
         }
         JsonNode routes = s.path("routes");
         if (!routes.isNull() && !routes.isMissingNode()) {
             for (JsonNode t : routes.path("tracks")) {
-                System.out.printf("  track %s: revision %d, %.2f%% -> %s%n", t.path("name").asText(),
+                o.printf("  track %s: revision %d, %.2f%% -> %s%n", t.path("name").asText(),
                         t.path("revision").asInt(), t.path("weightBasisPoints").asInt() / 100.0, t.path("backends"));
             }
         }
@@ -113,45 +168,45 @@ final class StatusCommand implements Callable<Integer> {
                         i.path("port").asInt(), i.path("alive").asBoolean() ? "yes" : "NO",
                         Output.when(i.path("startedAt")));
             }
-            System.out.print(table.toString().indent(2));
+            o.print(table.toString().indent(2));
         }
         JsonNode ro = s.path("rollout");
         if (!ro.isNull() && !ro.isMissingNode()) {
-            System.out.println("  rollout " + ro.path("id").asLong() + " (" + ro.path("kind").asText() + "): revision "
+            o.println("  rollout " + ro.path("id").asLong() + " (" + ro.path("kind").asText() + "): revision "
                     + ro.path("canaryRevision").asInt() + " vs stable " + ro.path("stableRevision").asInt() + ", "
                     + ro.path("phase").asText() + ", step " + (ro.path("stepIndex").asInt() + 1) + ", canary weight "
                     + ro.path("weight").asInt() / 100.0 + "%"
-                    + (ro.path("waitingFor").isNull() ? "" : ", waiting for " + ro.path("waitingFor").asText()));
+                    + (ro.path("waitingFor").isNull() ? "" : ", waiting for " + waiting(ro.path("waitingFor").asText())));
             if (!ro.path("lastVerdict").isNull()) {
-                System.out.println("    last verdict: " + ro.path("lastVerdict").asText());
+                o.println("    last verdict: " + ro.path("lastVerdict").asText());
             }
             if (!ro.path("outcome").isNull()) {
-                System.out.println("    outcome: " + ro.path("outcome").asText());
+                o.println("    outcome: " + ro.path("outcome").asText());
             }
         }
         JsonNode lock = s.path("lock");
         if (!lock.isNull() && !lock.isMissingNode()) {
-            System.out.println("  busy: " + lock.path("operation").asText() + " by " + lock.path("actor").asText());
+            o.println("  busy: " + lock.path("operation").asText() + " by " + lock.path("actor").asText());
         }
     }
 
     /** Blue/green on Kubernetes: which slot each Service selects and what each slot runs, as Argo Rollouts shows it. */
-    private static void printSlots(JsonNode k) {
+    private static void printSlots(PrintStream o, JsonNode k) {
         String ns = k.path("namespace").asText();
         if (k.has("error")) {
-            System.out.println("  kubernetes: blue/green behind Service " + ns + "/" + k.path("service").asText()
+            o.println("  kubernetes: blue/green behind Service " + ns + "/" + k.path("service").asText()
                     + "; " + (k.path("reachable").asBoolean(true) ? "the cluster could not be read"
                     : "the cluster is unreachable") + ": " + k.path("error").asText());
             return;
         }
         if (k.path("activeSlot").isNull()) {
-            System.out.println("  kubernetes: blue/green behind Service " + ns + "/" + k.path("service").asText()
+            o.println("  kubernetes: blue/green behind Service " + ns + "/" + k.path("service").asText()
                     + ", which selects no slot yet: deployment " + ns + "/" + k.path("deployment").asText()
                     + " serves (the first deploy moves it into slot blue)"
                     + (k.has("replicas") ? ", " + k.path("availableReplicas").asInt() + "/"
                     + k.path("replicas").asInt() + " available: " + k.path("message").asText() : ""));
         } else {
-            System.out.println("  kubernetes: blue/green, Service " + ns + "/" + k.path("service").asText()
+            o.println("  kubernetes: blue/green, Service " + ns + "/" + k.path("service").asText()
                     + " -> slot " + k.path("activeSlot").asText() + " (active), Service " + ns + "/"
                     + k.path("previewService").asText() + " -> "
                     + (k.path("previewSlot").isNull() ? "none" : "slot " + k.path("previewSlot").asText())
@@ -182,6 +237,6 @@ final class StatusCommand implements Callable<Integer> {
                     slot.path("updatedReplicas").asInt(), slot.path("availableReplicas").asInt(),
                     slot.path("image").asText(), String.join("; ", info));
         }
-        System.out.print(table.toString().indent(2));
+        o.print(table.toString().indent(2));
     }
 }

@@ -65,6 +65,29 @@ class CheckIT {
     }
 
     @Test
+    void withAControlPlaneRunningCheckUsesItsSpecNotTheWorkingDirectorys() throws Exception {
+        h = new Harness(dir, "", 1);
+        h.startServer();
+        // The working directory has no deployguard.yaml: only the server's spec can answer.
+        assertThat(Path.of("deployguard.yaml")).doesNotExist();
+
+        Harness.Run r = h.cli("check", "demo", "--version", "v1", "-o", "json");
+
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.json().path("verdict").asText()).isEqualTo("READY");
+        assertThat(r.json().path("results").findValuesAsText("name")).contains("local.command", "local.ports");
+
+        h.writeSpec("", 1, "/nonexistent/bin/server", "127.0.0.1:" + h.listen);
+        Harness.Run table = h.cli("check", "demo", "--version", "v1");
+        assertThat(table.exit()).isEqualTo(1);
+        assertThat(table.out()).contains("/nonexistent/bin/server does not exist", "NOT READY: demo v1");
+
+        Harness.Run unknown = h.cli("check", "nope");
+        assertThat(unknown.exit()).isEqualTo(6);
+        assertThat(unknown.err()).contains("unknown app 'nope'", h.spec.toString());
+    }
+
+    @Test
     void aMissingCommandAndABusyPortExitOneWithEvidenceAndJunitCountsThem() throws Exception {
         h = new Harness(dir, "", 1);
         h.writeSpec("", 1, "/nonexistent/bin/server", "127.0.0.1:" + h.listen);

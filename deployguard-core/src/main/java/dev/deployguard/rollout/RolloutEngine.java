@@ -102,8 +102,7 @@ public final class RolloutEngine {
                         actions.add(new Action.CallWebhook(hook));
                     }
                     actions.add(new Action.Record("rollout.succeeded", "bake of " + Durations.format(bake(s))
-                            + " passed; revision " + r.canaryRevision() + " stays, revision " + r.stableRevision()
-                            + " is stopped"));
+                            + " passed; revision " + r.canaryRevision() + " stays and serves all traffic"));
                     return new Decision(r.done(Rollout.Phase.SUCCEEDED, "promoted and baked", now), actions, null);
                 }
                 return new Decision(r, actions, min(end, now.plus(analysis.interval())));

@@ -11,6 +11,16 @@ package dev.deployguard.store;
 public interface Store extends ReleaseStore, EventStore, LockStore, InstanceStore, RouterStore, RolloutStore,
         IncidentStore, AutoCloseable {
 
+    /**
+     * Removes the app's releases, events, rollouts, routes, router, instances and lock in one transaction (incidents
+     * stay); for {@code deployguard delete APP} once its processes are stopped. It spans every role, so it lives here.
+     */
+    AppRemoved removeApp(String app);
+
     @Override
     void close();
+
+    /** What {@link #removeApp} removed: rows of releases, events and rollouts, and of the other tables together. */
+    record AppRemoved(int releases, int events, int rollouts, int other) {
+    }
 }

@@ -23,6 +23,7 @@ import dev.deployguard.server.deploy.SpecSource;
 import dev.deployguard.server.deploy.Supervisor;
 import dev.deployguard.server.drill.DrillRunner;
 import dev.deployguard.server.kubernetes.KubernetesApps;
+import dev.deployguard.server.teardown.Teardown;
 import dev.deployguard.server.incident.Incidents;
 import dev.deployguard.server.notify.EventNotifications;
 import dev.deployguard.server.notify.HttpNotifier;
@@ -67,6 +68,7 @@ public final class ControlPlane implements AutoCloseable {
     private final HttpNotifier notifier;
     private final DrillRunner drills;
     private final KubernetesApps kubernetes;
+    private final Teardown teardown;
     private final String holder = "cp-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
     private final String apiToken;
     private ScheduledExecutorService ticker;
@@ -122,6 +124,8 @@ public final class ControlPlane implements AutoCloseable {
             kubernetes.setChecks(checks);
             drills.setKubernetes(kubernetes);
             kubernetes.setRollouts(rollouts, config.prometheusUrl());
+            this.teardown = new Teardown(store, specs, platform, routers, events, deployer, locks,
+                    kubernetes::manages, stateDir, clock, holder);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -361,6 +365,11 @@ public final class ControlPlane implements AutoCloseable {
     /** Deploy, rollback, history and status of apps on Kubernetes. */
     public KubernetesApps kubernetes() {
         return kubernetes;
+    }
+
+    /** {@code stop}, {@code delete} and {@code down} of apps on the local platform. */
+    public Teardown teardown() {
+        return teardown;
     }
 
     public DrillRunner drills() {

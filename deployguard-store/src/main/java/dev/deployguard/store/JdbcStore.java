@@ -639,6 +639,11 @@ public final class JdbcStore implements Store {
     }
 
     @Override
+    public AppRemoved removeApp(String app) {
+        return new AppRecords(dataSource).remove(app);
+    }
+
+    @Override
     public void close() {
         try {
             closer.close();

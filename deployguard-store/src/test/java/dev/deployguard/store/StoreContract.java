@@ -196,6 +196,38 @@ abstract class StoreContract {
     }
 
     @Test
+    void removeAppTakesEveryRecordOfThatAppAndNothingOfAnotherOrOfItsIncidents() {
+        for (String app : List.of("web", "api")) {
+            store().createRelease(draft(app, "v1"));
+            store().append(Event.of(T0, app, 1, "alice", "deploy.started", "deploying v1"));
+            store().saveRollout(dev.deployguard.rollout.Rollout.start(0, app, "canary", 1, 2, T0), T0);
+            store().saveInstance(new Instance(app, 1, 0, 4242, T0, 40001, "/tmp/" + app + ".log", T0));
+            store().saveRouter(new Store.RouterRecord(app, 99, T0, 41000, "127.0.0.1:8080", "/tmp/r.log", T0));
+            store().saveRoutes(RouteTable.single(app, 1, 1, List.of("127.0.0.1:1")));
+        }
+        store().lock("web", "deploy v2", "cp-1", "alice", T0);
+        var incident = store().openIncident(new dev.deployguard.incident.Incident(0, "web", "5xx", "SEV2", T0,
+                "system", null, null, null, null, null));
+
+        Store.AppRemoved removed = store().removeApp("web");
+
+        assertThat(removed).isEqualTo(new Store.AppRemoved(1, 1, 1, 4));
+        assertThat(store().history("web")).isEmpty();
+        assertThat(store().events("web", 0, null, 100)).isEmpty();
+        assertThat(store().rollouts("web", 10)).isEmpty();
+        assertThat(store().instances("web")).isEmpty();
+        assertThat(store().router("web")).isEmpty();
+        assertThat(store().routes("web")).isEmpty();
+        assertThat(store().currentLock("web")).isEmpty();
+        assertThat(store().apps()).containsExactly("api");
+        assertThat(store().history("api")).hasSize(1);
+        assertThat(store().events("api", 0, null, 100)).hasSize(1);
+        assertThat(store().instances("api")).hasSize(1);
+        assertThat(store().router("api")).isPresent();
+        assertThat(store().incident(incident.id())).contains(incident);
+    }
+
+    @Test
     void incidentsAreOpenedNotedClosedOnceAndListedNewestFirst() {
         var opened = store().openIncident(new dev.deployguard.incident.Incident(0, "web", "5xx after v2", "SEV2", T0,
                 "system", 7L, 2, null, null, null));

@@ -338,6 +338,30 @@ public final class InMemoryStore implements Store {
 
     /** After close every call fails, as it does on a JDBC store whose pool is gone. */
     @Override
+    public synchronized AppRemoved removeApp(String app) {
+        TreeMap<Integer, Release> history = releases.remove(app);
+        int releaseRows = history == null ? 0 : history.size();
+        int eventRows = 0;
+        for (var it = events.iterator(); it.hasNext(); ) {
+            if (app.equals(it.next().app())) {
+                it.remove();
+                eventRows++;
+            }
+        }
+        int rolloutRows = 0;
+        for (var it = rollouts.values().iterator(); it.hasNext(); ) {
+            if (app.equals(it.next().app())) {
+                it.remove();
+                rolloutRows++;
+            }
+        }
+        TreeMap<String, Instance> slots = instances.remove(app);
+        int other = (routes.remove(app) == null ? 0 : 1) + (routers.remove(app) == null ? 0 : 1)
+                + (slots == null ? 0 : slots.size()) + (locks.remove(app) == null ? 0 : 1);
+        return new AppRemoved(releaseRows, eventRows, rolloutRows, other);
+    }
+
+    @Override
     public synchronized void close() {
         closed = true;
     }

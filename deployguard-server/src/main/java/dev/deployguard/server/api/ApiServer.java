@@ -18,6 +18,7 @@ import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.drill.DrillApi;
 import dev.deployguard.server.incident.IncidentApi;
+import dev.deployguard.server.teardown.TeardownApi;
 import dev.deployguard.spec.Durations;
 import java.io.IOException;
 import java.io.InputStream;
@@ -201,6 +202,9 @@ public final class ApiServer implements AutoCloseable {
         if (IncidentApi.serves(path)) {
             return new IncidentApi(cp.incidents()).route(method, path, query.getValue("app"),
                     method.equals("POST") ? body(request, method + " " + path) : null, actor);
+        }
+        if (TeardownApi.serves(method, path)) {
+            return new TeardownApi(cp.teardown()).route(path, body(request, method + " " + path), actor);
         }
         Matcher m = APP_PATH.matcher(path);
         if (!m.matches()) {

@@ -347,7 +347,7 @@ public final class Deployer {
     }
 
     /** Stops instances concurrently: each may take its whole grace period, and they do not wait on each other. */
-    void stopAll(List<Instance> instances, LocalPlatformSpec local, String actor, String why) {
+    public void stopAll(List<Instance> instances, LocalPlatformSpec local, String actor, String why) {
         List<Thread> threads = new ArrayList<>();
         for (Instance i : instances) {
             Thread t = new Thread(() -> stopInstance(i, local, actor, why), "stop-" + i.app() + "-" + i.pid());

@@ -495,7 +495,9 @@ public final class RolloutRunner {
         }
         deployer.cleanup(r.app(), app.local(), keep, actor);
         events.record(r.app(), r.canaryRevision(), actor, EventKinds.DEPLOY_SUCCEEDED, "revision "
-                + r.canaryRevision() + " promoted and baked; it serves 100% of " + r.app() + " traffic");
+                + r.canaryRevision() + " promoted and baked; it serves 100% of " + r.app() + " traffic; revision "
+                + r.stableRevision() + (app.local().keepPreviousWarm() ? " stays running, warm for a fast rollback"
+                + " (keepPreviousWarm)" : " is stopped"));
         return true;
     }
 

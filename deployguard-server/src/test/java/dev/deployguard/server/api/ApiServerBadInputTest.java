@@ -127,6 +127,30 @@ class ApiServerBadInputTest {
     }
 
     @Test
+    void stopDeleteAndDownRefuseBadBodiesAndUnknownAppsAndChangeNothing() throws Exception {
+        String before = storeState();
+
+        refused(post("/api/apps/web/stop", "{\"force\": true}"), 400, "unknown field 'force'", "it takes no fields");
+        refused(post("/api/apps/web/delete", "{\"keepHistory\": \"yes\"}"), 400, "'keepHistory'",
+                "must be true or false");
+        refused(post("/api/apps/web/delete", "{\"keep-history\": true}"), 400, "unknown field 'keep-history'",
+                "it takes keepHistory");
+        refused(post("/api/down", "{\"all\": true}"), 400, "unknown field 'all'");
+        refused(post("/api/apps/ghost/stop", "{}"), 404, "unknown app 'ghost'", "declares: web");
+        refused(post("/api/apps/ghost/delete", "{\"keepHistory\": true}"), 404, "unknown app 'ghost'");
+
+        assertThat(storeState()).isEqualTo(before);
+        // Well-formed: an app with nothing running says so; down with no app stops nothing.
+        HttpResponse<String> stop = post("/api/apps/web/stop", "{}");
+        assertThat(stop.statusCode()).as(stop.body()).isEqualTo(200);
+        assertThat(Json.mapper().readTree(stop.body()).path("message").asText())
+                .isEqualTo("app 'web' had nothing running; nothing to stop");
+        HttpResponse<String> down = post("/api/down", "{}");
+        assertThat(down.statusCode()).as(down.body()).isEqualTo(200);
+        assertThat(Json.mapper().readTree(down.body()).path("apps")).isEmpty();
+    }
+
+    @Test
     void checkRefusesMalformedJsonWrongTypesAndMisspeltFields() throws Exception {
         String before = storeState();
         String check = "/api/apps/web/check";
