@@ -317,11 +317,41 @@ public final class ControlPlane implements AutoCloseable {
             }
             // Wanted but dead: the supervisor restarts it with backoff and records the crash.
         }
+        stopUnrecorded(app);
         try {
             routers.adoptOrRestart(app, "system");
         } catch (DeployGuardException e) {
             events.record(app, null, "system", EventKinds.ROUTER_CRASHED, "cannot bring the router back: "
                     + e.getMessage());
+        }
+    }
+
+    /**
+     * The store says which instances run; the world may hold more: a duplicate of an instance (its replacement's
+     * start was stored, the old one's stop was not) or an instance whose stop was under way when the previous
+     * control plane died (its record is removed before it is stopped). Neither is wanted: each is stopped, never
+     * adopted or restarted.
+     */
+    private void stopUnrecorded(String app) {
+        List<Instance> recorded = store.instances(app);
+        var spec = specs.get().app(app);
+        for (Instance found : platform.running(app)) {
+            boolean known = recorded.stream().anyMatch(i -> i.pid() == found.pid() && platform.isAlive(i));
+            if (known) {
+                continue;
+            }
+            Instance slot = recorded.stream().filter(i -> i.revision() == found.revision()
+                    && i.index() == found.index()).findFirst().orElse(null);
+            if (spec.isPresent()) {
+                platform.stop(found, spec.get().local().stop());
+            } else {
+                platform.kill(found);
+            }
+            events.record(app, found.revision(), "system", EventKinds.INSTANCE_STOPPED, "instance " + found.index()
+                    + " of revision " + found.revision() + " (pid " + found.pid() + ") stopped on adoption: "
+                    + (slot == null ? "the store records no such instance (its stop was under way when the previous"
+                    + " control plane stopped)" : "a duplicate of the recorded instance (pid " + slot.pid() + ")"),
+                    Map.of("pid", found.pid(), "duplicateOf", slot == null ? 0 : slot.pid()));
         }
     }
 
