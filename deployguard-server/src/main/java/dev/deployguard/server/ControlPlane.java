@@ -26,6 +26,7 @@ import dev.deployguard.server.kubernetes.KubernetesApps;
 import dev.deployguard.server.incident.Incidents;
 import dev.deployguard.server.notify.EventNotifications;
 import dev.deployguard.server.notify.HttpNotifier;
+import dev.deployguard.spec.AppSpec;
 import dev.deployguard.store.JdbcStore;
 import dev.deployguard.store.Store;
 import java.io.IOException;
@@ -38,6 +39,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -95,12 +97,16 @@ public final class ControlPlane implements AutoCloseable {
 
     public ControlPlane(Config config, Clock clock, Function<AnalysisSpec, Judge> analyses) {
         this.stateDir = config.stateDir().toAbsolutePath();
+        // Checked before the store and the tokens are opened, so only modes someone else left are reported.
+        List<String> loose = StatePermissions.tighten(stateDir);
         this.store = config.storeUrl() == null ? JdbcStore.embedded(stateDir)
                 : JdbcStore.open(config.storeUrl(), config.storeUser(), config.storePassword());
         try {
             this.apiToken = secret(stateDir.resolve("api.token"));
             Path routerTokenFile = stateDir.resolve("router.token");
             String routerToken = secret(routerTokenFile);
+            StatePermissions.tighten(stateDir); // the database file H2 just created (with the umask's mode)
+            loose.forEach(w -> System.err.println("deployguard: warning: " + w));
             this.specs = new SpecSource(config.specFile());
             this.platform = new LocalPlatform(stateDir, clock);
             this.events = new EventLog(store, clock);
@@ -334,7 +340,12 @@ public final class ControlPlane implements AutoCloseable {
      */
     private void stopUnrecorded(String app) {
         List<Instance> recorded = store.instances(app);
-        var spec = specs.get().app(app);
+        Optional<AppSpec> spec;
+        try {
+            spec = specs.get().app(app);
+        } catch (DeployGuardException e) {
+            spec = Optional.empty(); // a broken spec file: stop them without its grace period
+        }
         for (Instance found : platform.running(app)) {
             boolean known = recorded.stream().anyMatch(i -> i.pid() == found.pid() && platform.isAlive(i));
             if (known) {
