@@ -114,6 +114,7 @@ class DurabilityIT {
         int deployed = restarted.status().path("serving").path("revision").asInt();
         assertThat(restartedRevisions).allMatch(e -> e.startsWith(deployed + "|"),
                 "only revision " + deployed + " (serving) had instances to restart");
+        snapshot(); // records the last restart's pid for tearDown
     }
 
     /** What the API says right after a write was acknowledged. */
