@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A restarted control plane reconciles what it rebuilds from the world with the store instead of trusting either
- * blindly: a router holding a newer route generation than the store is adopted, not fought; a duplicate of an
- * instance, or an instance the store no longer records (its stop was under way), is stopped, not adopted.
+ * blindly: a router holding a newer route generation than the store is adopted, not fought, and a rollout the
+ * router is ahead of is held for a person instead of resumed; a duplicate of an instance, or an instance the store
+ * no longer records (its stop was under way), is stopped, not adopted.
  */
 class ReconcileIT {
     @TempDir
@@ -59,6 +60,41 @@ class ReconcileIT {
         assertThat(client.routes().generation()).as("the next table is numbered after the router's")
                 .isGreaterThan(stored.generation() + 5);
         assertThat(h.get()).isEqualTo("hello from demo v2");
+    }
+
+    @Test
+    void aRolloutBehindTheRouterIsHeldNotResumed() throws Exception {
+        h = new Harness(dir, "", 1);
+        h.startServer();
+        h.ok("deploy", "demo", "--version", "v1");
+        // A canary that sits at 30% collecting evidence (no traffic: its analysis holds, it never decides).
+        h.writeSpec("", 1, Harness.java(), "127.0.0.1:" + h.listen, """
+                strategy:
+                  canary:
+                    steps:
+                      - setWeight: 30
+                      - analysis: {}
+                      - setWeight: 60
+                    analysis: {interval: 1s, minDuration: 1h, maxDuration: 2h, latency: false}
+                """);
+        h.ok("deploy", "demo", "--version", "v2");
+        JsonNode status = h.ok("status", "demo", "-o", "json").json();
+        assertThat(status.path("rollout").path("phase").asText()).isEqualTo("PROGRESSING");
+        RouterClient client = new RouterClient(status.path("router").path("adminPort").asInt(),
+                Files.readString(h.stateDir.resolve("router.token")).strip());
+        RouteTable stored = client.routes();
+        // The router took a later step the store did not keep: the stored rollout is behind it.
+        client.putRoutes(new RouteTable("demo", stored.generation() + 1, stored.tracks()));
+
+        h.killServer();
+        h.startServer();
+
+        JsonNode after = h.ok("status", "demo", "-o", "json").json();
+        assertThat(after.path("rollout").path("phase").asText()).isEqualTo("PAUSED");
+        assertThat(kinds()).anyMatch(e -> e.startsWith("rollout.held"));
+        assertThat(client.routes().generation()).isEqualTo(stored.generation() + 1);
+        h.ok("abort", "demo");
+        assertThat(h.get()).isEqualTo("hello from demo v1");
     }
 
     @Test

@@ -11,6 +11,8 @@ import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.analysis.Judge;
 import dev.deployguard.rollout.AnalysisSpec;
 import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.traffic.RouteTable;
 import dev.deployguard.server.check.ChecklistFactory;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.Analyses;
@@ -36,6 +38,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -252,10 +255,35 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private void adoptAll() {
+        List<String> routerAhead = new ArrayList<>();
         for (String app : store.apps()) {
-            adopt(app);
+            if (adopt(app)) {
+                routerAhead.add(app);
+            }
         }
         rollouts.resumeAll();
+        for (String app : routerAhead) {
+            holdRollout(app);
+        }
+    }
+
+    /**
+     * The router was ahead of the store, so the stored rollout may be behind what users get (a step or an ending
+     * that was carried out but not kept): resuming it would set weights the router already left. It is paused for
+     * a person to look, never driven against the router.
+     */
+    private void holdRollout(String app) {
+        if (!rollouts.hasActive(app)) {
+            return;
+        }
+        try {
+            rollouts.command(app, RolloutEngine.Command.PAUSE, "system");
+            events.record(app, null, "system", "rollout.held", "the router holds newer routes than the store,"
+                    + " so the stored rollout may be behind what users get; it is paused instead of resumed: check"
+                    + " `deployguard status " + app + "`, then resume, promote or abort it");
+        } catch (DeployGuardException e) {
+            // Already paused, or baking (promoted: its weights are final): nothing to hold.
+        }
     }
 
     private void startTickers() {
@@ -296,7 +324,8 @@ public final class ControlPlane implements AutoCloseable {
         };
     }
 
-    private void adopt(String app) {
+    /** Re-adopts one app's instances and router; true if the router was ahead of the store (its table adopted). */
+    private boolean adopt(String app) {
         Integer canary = store.activeRollout(app).map(Rollout::canaryRevision).orElse(null);
         for (Release r : store.history(app)) {
             if ((r.status() == ReleaseStatus.PROGRESSING || r.status() == ReleaseStatus.PENDING)
@@ -324,12 +353,14 @@ public final class ControlPlane implements AutoCloseable {
             // Wanted but dead: the supervisor restarts it with backoff and records the crash.
         }
         stopUnrecorded(app);
+        Optional<RouteTable> stored = store.routes(app);
         try {
             routers.adoptOrRestart(app, "system");
         } catch (DeployGuardException e) {
             events.record(app, null, "system", EventKinds.ROUTER_CRASHED, "cannot bring the router back: "
                     + e.getMessage());
         }
+        return !store.routes(app).equals(stored);
     }
 
     /**
