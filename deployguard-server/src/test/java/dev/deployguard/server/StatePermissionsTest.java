@@ -39,12 +39,16 @@ class StatePermissionsTest {
     @Test
     void aNewStateDirectoryAndItsDatabaseAreCreatedPrivate() {
         Path state = dir.resolve("new").resolve("state");
-        try (var cp = new ControlPlane(new ControlPlane.Config(state, dir.resolve("deployguard.yaml"), null, null,
-                null, null), Clock.systemUTC())) {
+        var cp = new ControlPlane(new ControlPlane.Config(state, dir.resolve("deployguard.yaml"), null, null, null,
+                null), Clock.systemUTC());
+        try {
+            assertThat(cp.stateDir()).isEqualTo(state.toAbsolutePath());
             for (String f : new String[] {"deployguard.mv.db", "api.token", "router.token"}) {
                 assertThat(permissions(state.resolve(f))).as(f).isEqualTo("rw-------");
             }
             assertThat(permissions(state)).isEqualTo("rwx------");
+        } finally {
+            cp.close();
         }
     }
 
