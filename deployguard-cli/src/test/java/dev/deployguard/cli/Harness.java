@@ -35,6 +35,8 @@ final class Harness implements AutoCloseable {
     final java.util.Map<String, String> serverEnv = new java.util.HashMap<>();
     /** Extra environment of the app's instances, written into the spec by {@link #writeSpec}. */
     final java.util.Map<String, String> appEnv = new java.util.TreeMap<>();
+    /** Arguments added to {@code server} (e.g. {@code --store-url}). */
+    final List<String> serverArgs = new ArrayList<>();
 
     Harness(Path dir, String behaviour, int instances) throws IOException {
         this.dir = dir;
@@ -98,9 +100,11 @@ final class Harness implements AutoCloseable {
         Files.createDirectories(stateDir);
         Files.deleteIfExists(stateDir.resolve("server.json"));
         Path log = dir.resolve("server-" + serverPids.size() + ".log");
-        var pb = new ProcessBuilder(java(), "-Xmx256m", "-XX:+UseSerialGC", "-cp", classPath(),
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m", "-XX:+UseSerialGC", "-cp", classPath(),
                 DeployGuard.class.getName(), "--state-dir", stateDir.toString(), "server", "-f", spec.toString(),
-                "--listen", "127.0.0.1:0");
+                "--listen", "127.0.0.1:0"));
+        cmd.addAll(serverArgs);
+        var pb = new ProcessBuilder(cmd);
         pb.environment().putAll(serverEnv);
         server = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         serverPids.add(server.pid());

@@ -11,6 +11,8 @@ import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.analysis.Judge;
 import dev.deployguard.rollout.AnalysisSpec;
 import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.traffic.RouteTable;
 import dev.deployguard.server.check.ChecklistFactory;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.Analyses;
@@ -27,6 +29,7 @@ import dev.deployguard.server.teardown.Teardown;
 import dev.deployguard.server.incident.Incidents;
 import dev.deployguard.server.notify.EventNotifications;
 import dev.deployguard.server.notify.HttpNotifier;
+import dev.deployguard.spec.AppSpec;
 import dev.deployguard.store.JdbcStore;
 import dev.deployguard.store.Store;
 import java.io.IOException;
@@ -36,9 +39,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -97,12 +102,16 @@ public final class ControlPlane implements AutoCloseable {
 
     public ControlPlane(Config config, Clock clock, Function<AnalysisSpec, Judge> analyses) {
         this.stateDir = config.stateDir().toAbsolutePath();
+        // Checked before the store and the tokens are opened, so only modes someone else left are reported.
+        List<String> loose = StatePermissions.tighten(stateDir);
         this.store = config.storeUrl() == null ? JdbcStore.embedded(stateDir)
                 : JdbcStore.open(config.storeUrl(), config.storeUser(), config.storePassword());
         try {
             this.apiToken = secret(stateDir.resolve("api.token"));
             Path routerTokenFile = stateDir.resolve("router.token");
             String routerToken = secret(routerTokenFile);
+            StatePermissions.tighten(stateDir); // the database file H2 just created (with the umask's mode)
+            loose.forEach(w -> System.err.println("deployguard: warning: " + w));
             this.specs = new SpecSource(config.specFile());
             this.platform = new LocalPlatform(stateDir, clock);
             this.events = new EventLog(store, clock);
@@ -250,10 +259,35 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private void adoptAll() {
+        List<String> routerAhead = new ArrayList<>();
         for (String app : store.apps()) {
-            adopt(app);
+            if (adopt(app)) {
+                routerAhead.add(app);
+            }
         }
         rollouts.resumeAll();
+        for (String app : routerAhead) {
+            holdRollout(app);
+        }
+    }
+
+    /**
+     * The router was ahead of the store, so the stored rollout may be behind what users get (a step or an ending
+     * that was carried out but not kept): resuming it would set weights the router already left. It is paused for
+     * a person to look, never driven against the router.
+     */
+    private void holdRollout(String app) {
+        if (!rollouts.hasActive(app)) {
+            return;
+        }
+        try {
+            rollouts.command(app, RolloutEngine.Command.PAUSE, "system");
+            events.record(app, null, "system", "rollout.held", "the router holds newer routes than the store,"
+                    + " so the stored rollout may be behind what users get; it is paused instead of resumed: check"
+                    + " `deployguard status " + app + "`, then resume, promote or abort it");
+        } catch (DeployGuardException e) {
+            // Already paused, or baking (promoted: its weights are final): nothing to hold.
+        }
     }
 
     private void startTickers() {
@@ -294,7 +328,8 @@ public final class ControlPlane implements AutoCloseable {
         };
     }
 
-    private void adopt(String app) {
+    /** Re-adopts one app's instances and router; true if the router was ahead of the store (its table adopted). */
+    private boolean adopt(String app) {
         Integer canary = store.activeRollout(app).map(Rollout::canaryRevision).orElse(null);
         for (Release r : store.history(app)) {
             if ((r.status() == ReleaseStatus.PROGRESSING || r.status() == ReleaseStatus.PENDING)
@@ -321,11 +356,48 @@ public final class ControlPlane implements AutoCloseable {
             }
             // Wanted but dead: the supervisor restarts it with backoff and records the crash.
         }
+        stopUnrecorded(app);
+        Optional<RouteTable> stored = store.routes(app);
         try {
             routers.adoptOrRestart(app, "system");
         } catch (DeployGuardException e) {
             events.record(app, null, "system", EventKinds.ROUTER_CRASHED, "cannot bring the router back: "
                     + e.getMessage());
+        }
+        return !store.routes(app).equals(stored);
+    }
+
+    /**
+     * The store says which instances run; the world may hold more: a duplicate of an instance (its replacement's
+     * start was stored, the old one's stop was not) or an instance whose stop was under way when the previous
+     * control plane died (its record is removed before it is stopped). Neither is wanted: each is stopped, never
+     * adopted or restarted.
+     */
+    private void stopUnrecorded(String app) {
+        List<Instance> recorded = store.instances(app);
+        Optional<AppSpec> spec;
+        try {
+            spec = specs.get().app(app);
+        } catch (DeployGuardException e) {
+            spec = Optional.empty(); // a broken spec file: stop them without its grace period
+        }
+        for (Instance found : platform.running(app)) {
+            boolean known = recorded.stream().anyMatch(i -> i.pid() == found.pid() && platform.isAlive(i));
+            if (known) {
+                continue;
+            }
+            Instance slot = recorded.stream().filter(i -> i.revision() == found.revision()
+                    && i.index() == found.index()).findFirst().orElse(null);
+            if (spec.isPresent()) {
+                platform.stop(found, spec.get().local().stop());
+            } else {
+                platform.kill(found);
+            }
+            events.record(app, found.revision(), "system", EventKinds.INSTANCE_STOPPED, "instance " + found.index()
+                    + " of revision " + found.revision() + " (pid " + found.pid() + ") stopped on adoption: "
+                    + (slot == null ? "the store records no such instance (its stop was under way when the previous"
+                    + " control plane stopped)" : "a duplicate of the recorded instance (pid " + slot.pid() + ")"),
+                    Map.of("pid", found.pid(), "duplicateOf", slot == null ? 0 : slot.pid()));
         }
     }
 

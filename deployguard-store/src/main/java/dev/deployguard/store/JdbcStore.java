@@ -64,12 +64,19 @@ public final class JdbcStore implements Store {
         } catch (IOException e) {
             throw new DeployGuardException(ExitCode.FAILURE, "cannot create state directory " + stateDir + ": " + e);
         }
-        // async: (AsynchronousFileChannel) because a FileChannel is closed when the thread using it is interrupted,
-        // and H2 then closes the whole database: one interrupted background write (a notifier shut down, a tick
-        // cancelled) would leave the control plane without its store. Same files as file:.
-        String url = "jdbc:h2:async:" + stateDir.toAbsolutePath().resolve("deployguard")
-                + ";DB_CLOSE_DELAY=0;WRITE_DELAY=0";
-        return open(url, null, null);
+        return open(embeddedUrl(stateDir), null, null);
+    }
+
+    /**
+     * The embedded database's URL. async: (AsynchronousFileChannel) because a FileChannel is closed when the thread
+     * using it is interrupted, and H2 then closes the whole database: one interrupted background write (a notifier
+     * shut down, a tick cancelled) would leave the control plane without its store. Same files as file:.
+     * WRITE_DELAY=0: each commit is written to the file before it returns, so a kill -9 loses nothing acknowledged
+     * (the OS holds the written pages). That promise also needs an H2 whose crash recovery finds the newest chunk:
+     * see the note on h2.version in the parent pom and EmbeddedCrashIT.
+     */
+    static String embeddedUrl(Path stateDir) {
+        return "jdbc:h2:async:" + stateDir.toAbsolutePath().resolve("deployguard") + ";DB_CLOSE_DELAY=0;WRITE_DELAY=0";
     }
 
     /** Opens a store by JDBC URL ({@code jdbc:h2:...} or {@code jdbc:postgresql://...}). */

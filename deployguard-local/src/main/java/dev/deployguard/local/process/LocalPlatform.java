@@ -36,6 +36,7 @@ public final class LocalPlatform {
     private static final List<String> INHERITED_ENV =
             List.of("PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TMPDIR", "JAVA_HOME");
 
+    private final Path stateDir;
     private final Path logDir;
     private final Clock clock;
     private final HttpClient http = HttpClient.newBuilder()
@@ -44,6 +45,7 @@ public final class LocalPlatform {
             .build();
 
     public LocalPlatform(Path stateDir, Clock clock) {
+        this.stateDir = stateDir.toAbsolutePath();
         this.logDir = stateDir.resolve("logs");
         this.clock = clock;
     }
@@ -83,6 +85,9 @@ public final class LocalPlatform {
             env.put("DEPLOYGUARD_APP", release.app());
             env.put("DEPLOYGUARD_VERSION", release.version());
             env.put("DEPLOYGUARD_REVISION", Integer.toString(release.revision()));
+            // So a later control plane can find this process even if the store never learned of it.
+            env.put(StartedProcesses.STATE_DIR, stateDir.toString());
+            env.put(StartedProcesses.INSTANCE, Integer.toString(index));
             Process p = pb.start();
             Instant processStart = p.info().startInstant().orElse(null);
             return new Instance(release.app(), release.revision(), index, p.pid(), processStart, port,
@@ -124,6 +129,17 @@ public final class LocalPlatform {
                     + "; fix apps." + release.app() + ".platform.local.command[0]");
         }
         return found;
+    }
+
+    /**
+     * The instance processes of {@code app} that this state directory's platform started and that still run, as
+     * instances (log file unknown), whether or not the store records them.
+     */
+    public List<Instance> running(String app) {
+        return StartedProcesses.of(stateDir.toString(), app).stream()
+                .map(f -> new Instance(app, f.revision(), f.index(), f.pid(), f.processStart(), f.port(), null,
+                        f.processStart() == null ? clock.instant() : f.processStart()))
+                .toList();
     }
 
     /** True if the recorded process is still the one we started (same PID and start time). */

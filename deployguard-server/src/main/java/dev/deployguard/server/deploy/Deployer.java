@@ -367,11 +367,13 @@ public final class Deployer {
     private void stopInstance(Instance i, LocalPlatformSpec local, String actor, String why) {
         appLocks.stopping(i, true);
         try {
+            // Written before it is acted on: a control plane that dies during the drain or the grace period
+            // must not find this instance recorded, dead, and restart it as crashed; the next one stops it if it
+            // still runs (ControlPlane.stopUnrecorded). No app monitor here: stops run on their own threads while
+            // the caller may hold it; the stopping mark keeps the supervisor away meanwhile.
+            store.removeInstance(i.app(), i.revision(), i.index());
             drain(i, local.stop().gracePeriod());
             platform.stop(i, local.stop());
-            // No app monitor here: stops run on their own threads while the caller may hold it; the
-            // stopping mark already keeps the supervisor away from this instance.
-            store.removeInstance(i.app(), i.revision(), i.index());
         } finally {
             appLocks.stopping(i, false);
         }

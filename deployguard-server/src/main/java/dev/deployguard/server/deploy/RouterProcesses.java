@@ -94,13 +94,25 @@ public final class RouterProcesses implements TrafficRouter {
                 clients.put(app, client);
                 Optional<RouteTable> want = store.routes(app);
                 Optional<RouteTable> have = routesOf(client);
-                boolean same = want.isEmpty() || (have.isPresent() && have.get().equals(want.get()));
-                if (!same) {
+                String routes;
+                if (have.isPresent() && (want.isEmpty() || !have.get().equals(want.get())
+                        && have.get().generation() >= want.get().generation())) {
+                    // The router only ever took tables the store held first, so a newer (or same-numbered but
+                    // different) table there means the store lost writes. What users get is the router's: keep
+                    // it and catch the store up, so the next table is numbered after it instead of being refused.
+                    store.saveRoutes(have.get());
+                    routes = "; it holds generation " + have.get().generation() + ", newer than the store's "
+                            + want.map(t -> Long.toString(t.generation())).orElse("(none)")
+                            + ": its table was adopted into the store";
+                } else if (want.isPresent() && !want.equals(have)) {
                     client.putRoutes(want.get());
+                    routes = "; routes re-applied from the store";
+                } else {
+                    routes = "; routes unchanged";
                 }
                 events.record(app, null, actor, EventKinds.ROUTER_ADOPTED, "router re-adopted (pid " + r.pid()
-                        + ", " + r.listen() + ")" + (same ? "; routes unchanged" : "; routes re-applied from the store"));
-                return same;
+                        + ", " + r.listen() + ")" + routes);
+                return routes.equals("; routes unchanged");
             }
         }
         events.record(app, null, actor, EventKinds.ROUTER_CRASHED, "router of " + app + " (pid " + r.pid()
