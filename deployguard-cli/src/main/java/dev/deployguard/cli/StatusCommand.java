@@ -121,7 +121,8 @@ final class StatusCommand implements Callable<Integer> {
                     + ro.path("canaryRevision").asInt() + " vs stable " + ro.path("stableRevision").asInt() + ", "
                     + ro.path("phase").asText() + ", step " + (ro.path("stepIndex").asInt() + 1) + ", canary weight "
                     + ro.path("weight").asInt() / 100.0 + "%"
-                    + (ro.path("waitingFor").isNull() ? "" : ", waiting for " + ro.path("waitingFor").asText()));
+                    + (ro.path("waiting").hasNonNull("text") ? ", waiting for " + ro.path("waiting").path("text")
+                    .asText() : ""));
             if (!ro.path("lastVerdict").isNull()) {
                 System.out.println("    last verdict: " + ro.path("lastVerdict").asText());
             }

@@ -110,12 +110,16 @@ abstract class StoreContract {
 
     @Test
     void rolloutsAreSavedUpdatedAndTheActiveOneFound() {
-        var r = store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "web", "canary", 1, 2, T0), T0);
+        var r = store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "web",
+                dev.deployguard.rollout.RolloutKind.CANARY, 1, 2, T0), T0);
         assertThat(r.id()).isPositive();
         assertThat(store().activeRollout("web")).contains(r);
-        var next = new dev.deployguard.rollout.Rollout(r.id(), "web", "canary", 1, 2,
-                dev.deployguard.rollout.Rollout.Phase.ROLLED_BACK, 3, 0, T0, T0.plusSeconds(9), null, "FAIL: E=200",
-                "analysis failed");
+        var waiting = r.toBuilder().waiting(new dev.deployguard.rollout.Waiting.Webhook("smoke", "acceptance")).build();
+        store().saveRollout(waiting, T0.plusSeconds(1));
+        assertThat(store().activeRollout("web")).contains(waiting);
+        var next = new dev.deployguard.rollout.Rollout(r.id(), "web", dev.deployguard.rollout.RolloutKind.CANARY, 1,
+                2, dev.deployguard.rollout.Rollout.Phase.ROLLED_BACK, 3, 0, T0, T0.plusSeconds(9), null,
+                "FAIL: E=200", "analysis failed");
         store().saveRollout(next, T0.plusSeconds(9));
         assertThat(store().activeRollout("web")).isEmpty();
         assertThat(store().rollouts("web", 10)).containsExactly(next);

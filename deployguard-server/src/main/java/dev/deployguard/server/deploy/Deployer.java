@@ -9,7 +9,6 @@ import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
-import dev.deployguard.rollout.Strategy;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
@@ -134,12 +133,12 @@ public final class Deployer {
                 return failDeploy(release, previous, started, local, req, ready.reason());
             }
             events.record(app.name(), release.revision(), req.actor(), EventKinds.INSTANCE_READY, ready.reason());
-            if (!(app.strategy() instanceof Strategy.Replace) && previous.isPresent() && rollouts != null) {
+            if (app.strategy().isProgressive() && previous.isPresent() && rollouts != null) {
                 Rollout r = rollouts.begin(release, previous.get(), app, req.actor());
                 String msg = r.kind() + " rollout of " + release.version() + " (revision " + release.revision()
                         + ") " + (r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
                         : "started: canary weight " + RolloutEngine.percent(r.weight()) + ", "
-                        + (r.waitingFor() == null ? r.phase() : "waiting for " + r.waitingFor())
+                        + (r.waiting() == null ? r.phase() : "waiting for " + r.waiting().text())
                         + "; follow it with: deployguard status " + app.name() + " --watch");
                 return new DeployResult(release, previous.get().revision(), 0, imageWarning == null ? msg
                         : imageWarning + "\n" + msg);

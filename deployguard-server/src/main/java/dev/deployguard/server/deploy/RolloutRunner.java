@@ -1,13 +1,14 @@
 package dev.deployguard.server.deploy;
 
-import dev.deployguard.error.DeployGuardException;
-import dev.deployguard.error.ExitCode;
 import dev.deployguard.analysis.Judge;
 import dev.deployguard.analysis.Judgement;
 import dev.deployguard.analysis.LatencyHistogram;
 import dev.deployguard.analysis.LatencyPairs;
+import dev.deployguard.analysis.TrackKind;
 import dev.deployguard.analysis.TrackWindow;
 import dev.deployguard.analysis.WindowObservation;
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.local.router.RouterMetrics;
 import dev.deployguard.platform.Instance;
@@ -20,12 +21,13 @@ import dev.deployguard.rollout.MetricSourceSpec;
 import dev.deployguard.rollout.Observation;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.RolloutKind;
 import dev.deployguard.rollout.Strategy;
-import dev.deployguard.rollout.WebhookSpec;
+import dev.deployguard.rollout.Waiting;
+import dev.deployguard.server.kubernetes.KubernetesRollouts;
 import dev.deployguard.server.metrics.MetricSource;
 import dev.deployguard.server.metrics.PrometheusSource;
 import dev.deployguard.server.metrics.WebSource;
-import dev.deployguard.server.kubernetes.KubernetesRollouts;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.Store;
@@ -142,18 +144,18 @@ public final class RolloutRunner {
 
     private Rollout beginLocked(Release canary, Release stable, AppSpec app, String actor) {
         Strategy strategy = app.strategy();
-        String kind = strategy instanceof Strategy.BlueGreen ? "blueGreen" : "canary";
+        RolloutKind kind = strategy.rolloutKind();
         Rollout r = store.saveRollout(Rollout.start(0, app.name(), kind, stable.revision(), canary.revision(),
                 clock.instant()), clock.instant());
         events.record(app.name(), canary.revision(), actor, "rollout.started", kind + " rollout of "
                 + canary.version() + " (revision " + canary.revision() + ") beside revision " + stable.revision()
-                + " (" + stable.version() + ")", Map.of("rollout", r.id(), "strategy", kind));
+                + " (" + stable.version() + ")", Map.of("rollout", r.id(), "strategy", kind.specName()));
         try {
             if (strategy instanceof Strategy.BlueGreen bg && !onKubernetes(app.name())) {
                 preview(app.name(), bg.previewListen(), canary, actor);
             }
             setWeight(r, 0, actor);
-            running.put(app.name(), new Running(analyses.apply(analysisOf(strategy)), clock.instant()));
+            running.put(app.name(), new Running(analyses.apply(strategy.analysis()), clock.instant()));
             return step(app.name(), Observation.NONE, actor);
         } catch (RuntimeException e) {
             // Could not even start: put everything back as it was, so nothing is half-applied.
@@ -166,29 +168,19 @@ public final class RolloutRunner {
         }
     }
 
-    private static AnalysisSpec analysisOf(Strategy s) {
-        if (s instanceof Strategy.Canary c) {
-            return c.analysis();
-        }
-        if (s instanceof Strategy.BlueGreen b) {
-            return b.analysis();
-        }
-        return AnalysisSpec.defaults();
-    }
-
     /** After a control-plane restart: pick up every stored rollout that was not finished. */
     public void resumeAll() {
         for (String app : store.apps()) {
             store.activeRollout(app).ifPresent(r -> {
-                if (r.waitingFor() != null && r.waitingFor().startsWith(PENDING)) {
+                if (r.waiting() instanceof Waiting.Ending) {
                     if (!finishPending(r)) {
-                        running.put(app, new Running(analyses.apply(analysisOf(strategy(app))), clock.instant()));
+                        running.put(app, new Running(analyses.apply(strategy(app).analysis()), clock.instant()));
                     }
                     return;
                 }
                 store.saveRollout(engine.resume(r), clock.instant());
                 Strategy s = strategy(app);
-                running.put(app, new Running(analyses.apply(analysisOf(s)), clock.instant()));
+                running.put(app, new Running(analyses.apply(s.analysis()), clock.instant()));
                 events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed the " + r.kind()
                         + " rollout of revision " + r.canaryRevision() + " at step " + (r.stepIndex() + 1)
                         + " (" + r.phase() + "); its analysis starts collecting evidence afresh");
@@ -201,16 +193,17 @@ public final class RolloutRunner {
         if (!endPending(r)) {
             return false;
         }
+        Rollout.Phase end = ((Waiting.Ending) r.waiting()).end();
         events.record(r.app(), r.canaryRevision(), "system", "rollout.resumed", "finished the " + r.kind()
-                + " rollout of revision " + r.canaryRevision() + " that was ending (" + r.waitingFor().substring(PENDING.length())
-                + ") when the previous"
+                + " rollout of revision " + r.canaryRevision() + " that was ending ("
+                + (end == Rollout.Phase.ROLLED_BACK ? "rolling back" : "succeeding") + ") when the previous"
                 + " control plane stopped");
         return true;
     }
 
     /** Carries out a recorded ending; false when its Finish must wait (a Kubernetes stable still rolling out). */
     private boolean endPending(Rollout r) {
-        Rollout.Phase end = Rollout.Phase.valueOf(r.waitingFor().substring(PENDING.length()));
+        Rollout.Phase end = ((Waiting.Ending) r.waiting()).end();
         Rollout done = r.weight(end == Rollout.Phase.ROLLED_BACK ? 0 : r.weight()).done(end, r.outcome(),
                 clock.instant());
         if (end == Rollout.Phase.ROLLED_BACK) {
@@ -308,14 +301,14 @@ public final class RolloutRunner {
         }
         Rollout r = active.get();
         boolean onKubernetes = onKubernetes(app);
-        if (onKubernetes && r.waitingFor() != null && r.waitingFor().startsWith(PENDING)) {
+        if (onKubernetes && r.waiting() instanceof Waiting.Ending) {
             if (endPending(r)) {
                 running.remove(app, run);
             }
             return;
         }
         Instant now = clock.instant();
-        AnalysisSpec analysis = analysisOf(strategy(app));
+        AnalysisSpec analysis = strategy(app).analysis();
         MetricSourceSpec sourceSpec = onKubernetes ? kubernetes.source(specs.app(app)) : analysis.source();
         Observation obs = Observation.NONE;
         if (run.webhook != null && run.webhook.isDone()) {
@@ -343,7 +336,7 @@ public final class RolloutRunner {
                         LatencyPairs.NONE, "");
             }
             Judgement j = run.analysis.observe(w);
-            obs = Observation.verdict(j.verdict().name(), j.toString());
+            obs = Observation.verdict(j.verdict(), j.toString());
         } else if (run.wakeAt == null || now.isBefore(run.wakeAt)) {
             return;
         }
@@ -365,7 +358,7 @@ public final class RolloutRunner {
         try {
             Rollout r = store.activeRollout(app).orElseThrow(() -> DeployGuardException.badInput("app '" + app
                     + "' has no rollout in progress; deploy a new version with a canary or blueGreen strategy"));
-            running.computeIfAbsent(app, a -> new Running(analyses.apply(analysisOf(strategy(app))), clock.instant()));
+            running.computeIfAbsent(app, a -> new Running(analyses.apply(strategy(app).analysis()), clock.instant()));
             return apply(r, engine.command(r, strategy(app), c, actor, clock.instant()), actor);
         } finally {
             monitor.unlock();
@@ -377,17 +370,13 @@ public final class RolloutRunner {
         return store.activeRollout(app).isPresent();
     }
 
-    private static final String PENDING = "pending ";
-
     private Rollout apply(Rollout before, Decision d, String actor) {
         Rollout decided = d.next();
         if (decided.phase().isDone()) {
             // Two steps for an ending: first record that it is ending (a restarted control plane finishes it), then
             // carry out the actions, then record the end. So "ROLLED_BACK" is never shown before traffic is back.
-            store.saveRollout(new Rollout(decided.id(), decided.app(), decided.kind(), decided.stableRevision(),
-                    decided.canaryRevision(), before.phase(), decided.stepIndex(), before.weight(),
-                    decided.startedAt(), decided.stepStartedAt(), PENDING + decided.phase(), decided.lastVerdict(),
-                    decided.outcome()), clock.instant());
+            store.saveRollout(decided.toBuilder().phase(before.phase()).weight(before.weight())
+                    .waiting(new Waiting.Ending(decided.phase())).build(), clock.instant());
         }
         final Rollout next = decided.phase().isDone() ? decided : store.saveRollout(decided, clock.instant());
         Running run = running.get(next.app());
@@ -441,13 +430,15 @@ public final class RolloutRunner {
         List<Instance> canary = deployer.instancesOf(r.app(), r.canaryRevision());
         long generation = store.routes(r.app()).map(RouteTable::generation).orElse(0L) + 1;
         RouteTable table = new RouteTable(r.app(), generation, List.of(
-                new Track("stable", r.stableRevision(), 10_000 - bp, stable.stream().map(Instance::address).toList()),
-                new Track("canary", r.canaryRevision(), bp, canary.stream().map(Instance::address).toList())));
+                new Track(TrackKind.STABLE.trackName(), r.stableRevision(), Track.FULL - bp,
+                        stable.stream().map(Instance::address).toList()),
+                new Track(TrackKind.CANARY.trackName(), r.canaryRevision(), bp,
+                        canary.stream().map(Instance::address).toList())));
         store.saveRoutes(table);
         routers.apply(table);
         events.record(r.app(), r.canaryRevision(), actor, EventKinds.TRAFFIC_SWITCHED, "canary weight "
                 + RolloutEngine.percent(bp) + " (revision " + r.canaryRevision() + "), stable "
-                + RolloutEngine.percent(10_000 - bp) + " (revision " + r.stableRevision() + ")",
+                + RolloutEngine.percent(Track.FULL - bp) + " (revision " + r.stableRevision() + ")",
                 Map.of("generation", generation, "weight", bp));
     }
 
@@ -520,8 +511,8 @@ public final class RolloutRunner {
         LatencyPairs pairs = LatencyPairs.NONE;
         long last = run.lastWindowMs;
         for (RouterMetrics.TrackMetrics t : m.tracks()) {
-            boolean isCanary = t.revision() == r.canaryRevision() && t.track().equals("canary");
-            boolean isStable = t.revision() == r.stableRevision() && t.track().equals("stable");
+            boolean isCanary = t.revision() == r.canaryRevision() && t.track().equals(TrackKind.CANARY.trackName());
+            boolean isStable = t.revision() == r.stableRevision() && t.track().equals(TrackKind.STABLE.trackName());
             if (!isCanary && !isStable) {
                 continue;
             }

@@ -7,7 +7,6 @@ import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
-import dev.deployguard.rollout.Strategy;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
@@ -104,7 +103,7 @@ public final class DrillRunner {
                     + " Kubernetes Deployment apps only for now (rehearse with: deployguard deploy, then"
                     + " deployguard rollback " + app.name() + ")");
         }
-        if (app.strategy() instanceof Strategy.Canary || app.strategy() instanceof Strategy.BlueGreen) {
+        if (app.strategy().isProgressive()) {
             throw DeployGuardException.badInput("app '" + app.name() + "' deploys with a progressive strategy on"
                     + " Kubernetes; drills run on Kubernetes apps with the replace strategy only for now");
         }

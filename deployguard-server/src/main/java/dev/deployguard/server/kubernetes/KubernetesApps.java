@@ -16,6 +16,7 @@ import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.RolloutKind;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
@@ -201,7 +202,7 @@ public final class KubernetesApps {
             // During a canary, "roll back" means: abort it, all traffic back to the stable Deployment now.
             Rollout r = rollouts.command(app, RolloutEngine.Command.ABORT, actor);
             try (KubernetesClient client = clients.apply(t.spec)) {
-                boolean slots = "blueGreen".equals(r.kind());
+                boolean slots = r.kind() == RolloutKind.BLUE_GREEN;
                 return new DeployResult(current(client, t), r.canaryRevision(), 0, "aborted the "
                         + (slots ? "blue/green rollout" : "canary") + " of revision " + r.canaryRevision()
                         + "; all traffic is back on " + (slots ? "the previous slot behind Service "

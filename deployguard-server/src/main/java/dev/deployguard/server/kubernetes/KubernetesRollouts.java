@@ -29,6 +29,7 @@ import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.store.Store;
+import dev.deployguard.traffic.Track;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
@@ -162,7 +163,7 @@ public final class KubernetesRollouts {
     private static String started(AppSpec app, Rollout r) {
         return r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
                 : "started: canary weight " + RolloutEngine.percent(r.weight()) + ", "
-                + (r.waitingFor() == null ? r.phase() : "waiting for " + r.waitingFor())
+                + (r.waiting() == null ? r.phase() : "waiting for " + r.waiting().text())
                 + "; follow it with: deployguard status " + app.name() + " --watch";
     }
 
@@ -232,7 +233,7 @@ public final class KubernetesRollouts {
         apply(app, new Action.SetWeight(basisPoints), r);
         events.record(r.app(), r.canaryRevision(), actor, EventKinds.TRAFFIC_SWITCHED, "canary weight "
                 + RolloutEngine.percent(basisPoints) + " (" + route(app) + "), stable "
-                + RolloutEngine.percent(10_000 - basisPoints), Map.of("weight", basisPoints));
+                + RolloutEngine.percent(Track.FULL - basisPoints), Map.of("weight", basisPoints));
     }
 
     /** The canary's pod template becomes the stable Deployment's (a new revision); traffic stays split. */
