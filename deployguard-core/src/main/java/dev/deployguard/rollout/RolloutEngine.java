@@ -88,8 +88,8 @@ public final class RolloutEngine {
                 if (p.duration() == null) {
                     actions.add(new Action.Record("rollout.paused", "step " + (r.stepIndex() + 1)
                             + ": paused until promoted"));
-                    return new Decision(r.phase(Rollout.Phase.PAUSED, new Waiting.Promotion("pause step"), now), actions,
-                            now.plus(analysis.interval()));
+                    return new Decision(r.phase(Rollout.Phase.PAUSED, new Waiting.Promotion("pause step"), now),
+                            actions, now.plus(analysis.interval()));
                 }
                 if (elapsed.compareTo(p.duration()) < 0) {
                     return new Decision(r.waitingFor(new Waiting.TimedPause(p.duration())), actions,

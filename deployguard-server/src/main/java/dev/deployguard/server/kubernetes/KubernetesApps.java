@@ -56,20 +56,31 @@ public final class KubernetesApps {
     private final Duration pollEvery;
     private final ImageGate imageGate = ImageGate.standard();
     private final HelmApps helm;
-    private DeployChecks checks;
-    private RolloutRunner rollouts;
-    private KubernetesRollouts canaries;
+    private final DeployChecks checks;
+    private final RolloutRunner rollouts;
+    private final KubernetesRollouts canaries;
     /** The shared clients this instance made (closed with it); null when the caller supplied the clients. */
     private KubeClientCache ownedClients;
 
-    /** With one shared client per cluster (see {@link KubeClientCache}), closed by {@link #close()}. */
+    /**
+     * Deploy, rollback, history and status without progressive rollouts or checks, with one shared client per
+     * cluster (see {@link KubeClientCache}) closed by {@link #close()}.
+     */
     public KubernetesApps(Store store, SpecSource specs, EventLog events, Clock clock, String holder) {
-        this(store, specs, events, clock, holder, new KubeClientCache(), Duration.ofMillis(500));
+        this(store, specs, events, clock, holder, new KubeClientCache(), Duration.ofMillis(500), null, null, null);
         this.ownedClients = (KubeClientCache) clients;
     }
 
+    /**
+     * @param clients the control plane's shared client per cluster (its close hands it back)
+     * @param rollouts runs canaries ({@code strategy.canary} with {@code platform.kubernetes.traffic}) and blue/green
+     *                 rollouts ({@code platform.kubernetes.service}); null: plain deploys only
+     * @param canaries the cluster's side of those rollouts (preparation before the runner begins them)
+     * @param checks the pre-deployment checklist every deploy runs first (a rollback does not: it is the fast path)
+     */
     public KubernetesApps(Store store, SpecSource specs, EventLog events, Clock clock, String holder,
-                          Function<KubernetesSpec, KubernetesClient> clients, Duration pollEvery) {
+                          Function<KubernetesSpec, KubernetesClient> clients, Duration pollEvery,
+                          RolloutRunner rollouts, KubernetesRollouts canaries, DeployChecks checks) {
         this.store = store;
         this.specs = specs;
         this.events = events;
@@ -77,6 +88,9 @@ public final class KubernetesApps {
         this.holder = holder;
         this.clients = clients;
         this.pollEvery = pollEvery;
+        this.rollouts = rollouts;
+        this.canaries = canaries;
+        this.checks = checks;
         this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery);
     }
 
@@ -85,22 +99,6 @@ public final class KubernetesApps {
         if (ownedClients != null) {
             ownedClients.close();
         }
-    }
-
-    /** The pre-deployment checklist every deploy runs first (a rollback does not: it is the fast path). */
-    public void setChecks(DeployChecks checks) {
-        this.checks = checks;
-    }
-
-    /**
-     * Canaries ({@code strategy.canary} with {@code platform.kubernetes.traffic}) run as rollouts of {@code runner},
-     * which carries out their steps on the cluster; {@code prometheusUrl} (may be null) feeds the ingress-nginx
-     * default analysis.
-     */
-    public void setRollouts(RolloutRunner runner, String prometheusUrl) {
-        this.rollouts = runner;
-        this.canaries = new KubernetesRollouts(store, events, clock, clients, prometheusUrl, pollEvery);
-        runner.setKubernetes(canaries);
     }
 
     /** True when the spec declares {@code app} on Kubernetes (false when unknown or the spec cannot be read). */

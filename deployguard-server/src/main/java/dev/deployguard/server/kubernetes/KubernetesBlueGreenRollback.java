@@ -149,8 +149,8 @@ final class KubernetesBlueGreenRollback {
                 bg.stamp(idle, cause, next, target.revision(), actor);
             }
             Instant now = clock.instant();
-            store.saveRollout(new Rollout(0, app.name(), RolloutKind.BLUE_GREEN, from, next, Rollout.Phase.SUCCEEDED, 0, Track.FULL,
-                    now, now, null, null, OUTCOME + target.revision() + " by " + actor
+            store.saveRollout(new Rollout(0, app.name(), RolloutKind.BLUE_GREEN, from, next, Rollout.Phase.SUCCEEDED,
+                    0, Track.FULL, now, now, null, null, OUTCOME + target.revision() + " by " + actor
                     + (reason == null ? "" : ": " + reason)), now);
             bg.scaleDownIdle();
             String msg = "rolled back " + app.name() + " to " + target.version() + " (revision " + next

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deployguard.analysis.LatencyPairs;
+import dev.deployguard.analysis.MetricSource;
 import dev.deployguard.analysis.TrackKind;
 import dev.deployguard.analysis.TrackWindow;
 import dev.deployguard.analysis.WindowObservation;
