@@ -58,8 +58,7 @@ public final class RolloutEngine {
                         actions.add(new Action.CallWebhook(hook));
                     }
                     actions.add(new Action.Record("rollout.succeeded", "bake of " + Durations.format(s.bake())
-                            + " passed; revision " + r.canaryRevision() + " stays, revision " + r.stableRevision()
-                            + " is stopped"));
+                            + " passed; revision " + r.canaryRevision() + " stays"));
                     return new Decision(r.done(Rollout.Phase.SUCCEEDED, "promoted and baked", now), actions, null);
                 }
                 return new Decision(r, actions, min(end, now.plus(analysis.interval())));

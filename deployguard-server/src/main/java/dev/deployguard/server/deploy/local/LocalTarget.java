@@ -130,7 +130,9 @@ public abstract sealed class LocalTarget implements RolloutTarget permits LocalC
         }
         parts.instances().cleanup(r.app(), app.local(), keep, actor);
         parts.events().record(r.app(), r.canaryRevision(), actor, EventKinds.DEPLOY_SUCCEEDED, "revision "
-                + r.canaryRevision() + " promoted and baked; it serves 100% of " + r.app() + " traffic");
+                + r.canaryRevision() + " promoted and baked; it serves 100% of " + r.app() + " traffic; revision "
+                + r.stableRevision() + (app.local().keepPreviousWarm() ? " stays warm for a fast rollback"
+                : " is stopped"));
     }
 
     /** After all traffic switched one way or the other (promotion or rollback). */
