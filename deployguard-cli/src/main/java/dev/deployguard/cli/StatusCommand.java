@@ -115,20 +115,6 @@ final class StatusCommand implements Callable<Integer> {
         return sb.toString();
     }
 
-    /**
-     * What a rollout waits for, in words: the runner records an ending it has still to carry out as "pending PHASE"
-     * (its resume protocol), which people should read as what it is.
-     */
-    static String waiting(String waitingFor) {
-        return switch (waitingFor) {
-            case "pending ROLLED_BACK" -> "the rollback to finish (traffic back on the stable release)";
-            case "pending SUCCEEDED" -> "the promotion to finish (the previous release being retired)";
-            default -> waitingFor.startsWith("pending ") ? "the rollout to finish ("
-                    + waitingFor.substring("pending ".length()).toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
-                    + ")" : waitingFor;
-        };
-    }
-
     private static void print(PrintStream o, JsonNode s) {
         JsonNode serving = s.path("serving");
         JsonNode k8s = s.path("kubernetes");
@@ -176,7 +162,8 @@ final class StatusCommand implements Callable<Integer> {
                     + ro.path("canaryRevision").asInt() + " vs stable " + ro.path("stableRevision").asInt() + ", "
                     + ro.path("phase").asText() + ", step " + (ro.path("stepIndex").asInt() + 1) + ", canary weight "
                     + ro.path("weight").asInt() / 100.0 + "%"
-                    + (ro.path("waitingFor").isNull() ? "" : ", waiting for " + waiting(ro.path("waitingFor").asText())));
+                    + (ro.path("waiting").hasNonNull("text") ? ", waiting for " + ro.path("waiting").path("text")
+                    .asText() : ""));
             if (!ro.path("lastVerdict").isNull()) {
                 o.println("    last verdict: " + ro.path("lastVerdict").asText());
             }

@@ -182,14 +182,6 @@ class CommandTreeTest {
     }
 
     @Test
-    void theRunnersResumeProtocolIsShownInWords() {
-        assertThat(StatusCommand.waiting("pending ROLLED_BACK")).isEqualTo(
-                "the rollback to finish (traffic back on the stable release)");
-        assertThat(StatusCommand.waiting("pending SUCCEEDED")).startsWith("the promotion to finish");
-        assertThat(StatusCommand.waiting("pause of 30s")).isEqualTo("pause of 30s");
-    }
-
-    @Test
     void aChecklistFromTheApiRendersAsTheLocalOneDoes() {
         var report = new ChecklistReport("demo", "v2", dev.deployguard.check.ChecklistVerdict.NOT_READY,
                 List.of(dev.deployguard.check.CheckResult.fail("local.command", "/x does not exist", "fix it"),

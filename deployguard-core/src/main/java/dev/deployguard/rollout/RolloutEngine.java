@@ -1,7 +1,9 @@
 package dev.deployguard.rollout;
 
+import dev.deployguard.analysis.Verdict;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.spec.Durations;
+import dev.deployguard.traffic.Track;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -16,59 +18,13 @@ import java.util.List;
  * maximum hold pauses the rollout as inconclusive, for a person to promote or abort — it never fails it.
  */
 public final class RolloutEngine {
-    private static final String PROMOTE = "promote";
-    private static final String RESUME = "resume";
-    private static final String WEBHOOK = "webhook ";
-
     /** Operator commands. */
     public enum Command { PROMOTE, PROMOTE_FULL, ABORT, PAUSE, RESUME }
 
-    /** The steps a strategy runs before promotion. */
-    public static List<Step> steps(Strategy s) {
-        if (s instanceof Strategy.Canary c) {
-            return c.steps();
-        }
-        if (s instanceof Strategy.BlueGreen b) {
-            List<Step> steps = new ArrayList<>(b.prePromotion());
-            if (!b.autoPromote()) {
-                steps.add(new Step.Pause(null));
-            }
-            return steps;
-        }
-        return List.of();
-    }
-
-    static AnalysisSpec analysis(Strategy s) {
-        if (s instanceof Strategy.Canary c) {
-            return c.analysis();
-        }
-        if (s instanceof Strategy.BlueGreen b) {
-            return b.analysis();
-        }
-        return AnalysisSpec.defaults();
-    }
-
-    static Duration bake(Strategy s) {
-        if (s instanceof Strategy.Canary c) {
-            return c.bake();
-        }
-        if (s instanceof Strategy.BlueGreen b) {
-            return b.bake().compareTo(b.scaleDownDelay()) > 0 ? b.bake() : b.scaleDownDelay();
-        }
-        return Duration.ZERO;
-    }
-
-    static List<WebhookSpec> hooks(Strategy s, String type) {
-        List<WebhookSpec> all = s instanceof Strategy.Canary c ? c.hooks()
-                : s instanceof Strategy.BlueGreen b ? b.hooks() : List.of();
-        return all.stream().filter(h -> h.type().equals(type)).toList();
-    }
-
     /** After a control-plane restart: a webhook that was being called is called again (webhooks are idempotent). */
     public Rollout resume(Rollout r) {
-        if (r.waitingFor() != null && r.waitingFor().startsWith(WEBHOOK) && r.phase() == Rollout.Phase.PROGRESSING) {
-            return new Rollout(r.id(), r.app(), r.kind(), r.stableRevision(), r.canaryRevision(), r.phase(),
-                    r.stepIndex(), r.weight(), r.startedAt(), r.stepStartedAt(), null, r.lastVerdict(), r.outcome());
+        if (r.waiting() instanceof Waiting.Webhook && r.phase() == Rollout.Phase.PROGRESSING) {
+            return r.waitingFor(null);
         }
         return r;
     }
@@ -78,15 +34,15 @@ public final class RolloutEngine {
         if (r.phase().isDone()) {
             return new Decision(r, actions, null);
         }
-        AnalysisSpec analysis = analysis(s);
+        AnalysisSpec analysis = s.analysis();
         if (obs.verdict() != null) {
             String v = obs.verdict() + (obs.evidence() == null ? "" : ": " + obs.evidence());
             // The timeline gets a verdict when it changes, not every interval's evidence.
-            if (r.lastVerdict() == null || !r.lastVerdict().startsWith(obs.verdict())) {
+            if (!r.lastVerdictIs(obs.verdict())) {
                 actions.add(new Action.Record("analysis.verdict", v));
             }
             r = r.verdict(v);
-            if ("FAIL".equals(obs.verdict())) {
+            if (obs.verdict() == Verdict.FAIL) {
                 return rollback(r, s, "analysis failed: " + obs.evidence(), now, actions);
             }
         }
@@ -95,13 +51,13 @@ public final class RolloutEngine {
                 return new Decision(r, actions, now.plus(analysis.interval()));
             }
             case BAKING -> {
-                Instant end = r.stepStartedAt().plus(bake(s));
+                Instant end = r.stepStartedAt().plus(s.bake());
                 if (!now.isBefore(end)) {
                     actions.add(new Action.Finish());
-                    for (WebhookSpec hook : hooks(s, "post-rollout")) {
+                    for (WebhookSpec hook : s.hooks("post-rollout")) {
                         actions.add(new Action.CallWebhook(hook));
                     }
-                    actions.add(new Action.Record("rollout.succeeded", "bake of " + Durations.format(bake(s))
+                    actions.add(new Action.Record("rollout.succeeded", "bake of " + Durations.format(s.bake())
                             + " passed; revision " + r.canaryRevision() + " stays and serves all traffic"));
                     return new Decision(r.done(Rollout.Phase.SUCCEEDED, "promoted and baked", now), actions, null);
                 }
@@ -114,8 +70,8 @@ public final class RolloutEngine {
     }
 
     private Decision progress(Rollout r, Strategy s, Observation obs, Instant now, List<Action> actions) {
-        List<Step> steps = steps(s);
-        AnalysisSpec analysis = analysis(s);
+        List<Step> steps = s.steps();
+        AnalysisSpec analysis = s.analysis();
         // One look at the canary passes at most one analysis step: the next step (another weight) must be judged by
         // a later look, not waved through by the verdict that ended the previous one.
         boolean verdictUnused = true;
@@ -134,18 +90,18 @@ public final class RolloutEngine {
                 if (p.duration() == null) {
                     actions.add(new Action.Record("rollout.paused", "step " + (r.stepIndex() + 1)
                             + ": paused until promoted"));
-                    return new Decision(r.phase(Rollout.Phase.PAUSED, PROMOTE + " (pause step)", now), actions,
-                            now.plus(analysis.interval()));
+                    return new Decision(r.phase(Rollout.Phase.PAUSED, new Waiting.Promotion("pause step"), now),
+                            actions, now.plus(analysis.interval()));
                 }
                 if (elapsed.compareTo(p.duration()) < 0) {
-                    return new Decision(withWaiting(r, "pause of " + Durations.format(p.duration())), actions,
+                    return new Decision(r.waitingFor(new Waiting.TimedPause(p.duration())), actions,
                             r.stepStartedAt().plus(p.duration()));
                 }
                 r = r.at(r.stepIndex() + 1, now);
             } else if (step instanceof Step.Analysis a) {
                 AnalysisSpec spec = a.analysis() == null ? analysis : a.analysis();
-                boolean pass = verdictUnused && ("PASS".equals(obs.verdict()) || (obs.verdict() == null
-                        && r.lastVerdict() != null && r.lastVerdict().startsWith("PASS")));
+                boolean pass = verdictUnused && (obs.verdict() == Verdict.PASS || (obs.verdict() == null
+                        && r.lastVerdictIs(Verdict.PASS)));
                 if (pass && elapsed.compareTo(spec.minDuration()) >= 0) {
                     verdictUnused = false;
                     actions.add(new Action.Record("rollout.step", "step " + (r.stepIndex() + 1) + "/"
@@ -155,19 +111,18 @@ public final class RolloutEngine {
                     String why = "analysis inconclusive after " + Durations.format(elapsed) + " (" + r.lastVerdict()
                             + "); promote or abort";
                     actions.add(new Action.Record("rollout.paused", why));
-                    return new Decision(r.phase(Rollout.Phase.PAUSED, PROMOTE + " (" + why + ")", now), actions,
+                    return new Decision(r.phase(Rollout.Phase.PAUSED, new Waiting.Promotion(why), now), actions,
                             now.plus(spec.interval()));
                 } else {
-                    return new Decision(withWaiting(r, "analysis (" + (pass ? "passing, minimum "
-                            + Durations.format(spec.minDuration()) : "collecting evidence") + ")"), actions,
+                    return new Decision(r.waitingFor(new Waiting.Analysis(pass, spec.minDuration())), actions,
                             min(r.stepStartedAt().plus(spec.maxDuration()), now.plus(spec.interval())));
                 }
             } else if (step instanceof Step.Webhook w) {
                 WebhookSpec hook = w.webhook();
-                boolean called = r.waitingFor() != null && r.waitingFor().startsWith(WEBHOOK);
+                boolean called = r.waiting() instanceof Waiting.Webhook;
                 if (!called) {
                     actions.add(new Action.CallWebhook(hook));
-                    return new Decision(withWaiting(r, WEBHOOK + hook.name()), actions, null);
+                    return new Decision(r.waitingFor(new Waiting.Webhook(hook.name(), hook.type())), actions, null);
                 }
                 if (obs.webhookPassed() == null) {
                     return new Decision(r, actions, null);
@@ -179,7 +134,7 @@ public final class RolloutEngine {
                 } else if ("block".equals(hook.onFailure())) {
                     String why = hook.type() + " webhook " + hook.name() + " failed: " + obs.webhookDetail();
                     actions.add(new Action.Record("webhook.failed", why + "; rollout paused"));
-                    return new Decision(r.phase(Rollout.Phase.PAUSED, PROMOTE + " (" + why + ")", now), actions,
+                    return new Decision(r.phase(Rollout.Phase.PAUSED, new Waiting.Promotion(why), now), actions,
                             now.plus(analysis.interval()));
                 } else {
                     actions.add(new Action.Record("webhook.failed", hook.type() + " webhook " + hook.name()
@@ -197,14 +152,14 @@ public final class RolloutEngine {
         actions.add(new Action.Promote());
         actions.add(new Action.Record("rollout.promoted", "revision " + r.canaryRevision() + " takes 100% of"
                 + " traffic; revision " + r.stableRevision() + " stays warm for the "
-                + Durations.format(bake(s)) + " bake"));
-        Rollout next = r.weight(10_000).phase(Rollout.Phase.BAKING, "bake of " + Durations.format(bake(s)), now);
-        return new Decision(next, actions, now.plus(bake(s)));
+                + Durations.format(s.bake()) + " bake"));
+        Rollout next = r.weight(Track.FULL).phase(Rollout.Phase.BAKING, new Waiting.Bake(s.bake()), now);
+        return new Decision(next, actions, now.plus(s.bake()));
     }
 
     private Decision rollback(Rollout r, Strategy s, String reason, Instant now, List<Action> actions) {
         actions.add(new Action.RollBack(reason));
-        for (WebhookSpec hook : hooks(s, "rollback")) {
+        for (WebhookSpec hook : s.hooks("rollback")) {
             actions.add(new Action.CallWebhook(hook));
         }
         actions.add(new Action.Record("rollout.rolled-back", "rolled back to revision " + r.stableRevision() + ": "
@@ -229,7 +184,7 @@ public final class RolloutEngine {
                 if (r.phase() == Rollout.Phase.BAKING) {
                     return finishEarly(r, now, actions);
                 }
-                return promote(r.at(steps(s).size(), now), s, now, actions);
+                return promote(r.at(s.steps().size(), now), s, now, actions);
             }
             case PROMOTE -> {
                 if (r.phase() == Rollout.Phase.BAKING) {
@@ -240,20 +195,19 @@ public final class RolloutEngine {
             case PAUSE -> {
                 if (r.phase() == Rollout.Phase.PAUSED) {
                     throw DeployGuardException.badInput("the rollout is already paused (waiting for "
-                            + r.waitingFor() + ")");
+                            + (r.waiting() == null ? "a command" : r.waiting().text()) + ")");
                 }
                 if (r.phase() == Rollout.Phase.BAKING) {
                     throw DeployGuardException.badInput("the rollout is baking after promotion; abort or promote");
                 }
-                return new Decision(r.phase(Rollout.Phase.PAUSED, RESUME + " (paused by " + actor + ")", now),
-                        actions, now.plus(analysis(s).interval()));
+                return new Decision(r.phase(Rollout.Phase.PAUSED, new Waiting.Resume(actor), now),
+                        actions, now.plus(s.analysis().interval()));
             }
             default -> {
                 if (r.phase() != Rollout.Phase.PAUSED) {
                     throw DeployGuardException.badInput("the rollout is not paused (it is " + r.phase() + ")");
                 }
-                int step = r.waitingFor() != null && r.waitingFor().startsWith(PROMOTE) ? r.stepIndex() + 1
-                        : r.stepIndex();
+                int step = r.waiting() instanceof Waiting.Promotion ? r.stepIndex() + 1 : r.stepIndex();
                 return progress(r.at(step, now), s, Observation.NONE, now, actions);
             }
         }
@@ -263,11 +217,6 @@ public final class RolloutEngine {
         actions.add(new Action.Finish());
         actions.add(new Action.Record("rollout.succeeded", "bake ended early by promote"));
         return new Decision(r.done(Rollout.Phase.SUCCEEDED, "promoted; bake skipped", now), actions, null);
-    }
-
-    private static Rollout withWaiting(Rollout r, String what) {
-        return new Rollout(r.id(), r.app(), r.kind(), r.stableRevision(), r.canaryRevision(), r.phase(),
-                r.stepIndex(), r.weight(), r.startedAt(), r.stepStartedAt(), what, r.lastVerdict(), r.outcome());
     }
 
     private static Instant min(Instant a, Instant b) {

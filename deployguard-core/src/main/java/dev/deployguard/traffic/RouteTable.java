@@ -1,5 +1,6 @@
 package dev.deployguard.traffic;
 
+import dev.deployguard.analysis.TrackKind;
 import java.util.List;
 
 /** The whole routing state for one app; replaced atomically at the router, never edited in place. */
@@ -13,6 +14,6 @@ public record RouteTable(String app, long generation, List<Track> tracks) {
     }
 
     public static RouteTable single(String app, long generation, int revision, List<String> backends) {
-        return new RouteTable(app, generation, List.of(new Track("stable", revision, Track.FULL, backends)));
+        return new RouteTable(app, generation, List.of(new Track(TrackKind.STABLE.trackName(), revision, Track.FULL, backends)));
     }
 }

@@ -2,6 +2,7 @@ package dev.deployguard.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.deployguard.analysis.Verdict;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ class RolloutEnginePropertiesTest {
     @Provide
     Arbitrary<List<Object>> inputs() {
         Arbitrary<Object> obs = Arbitraries.oneOf(
-                Arbitraries.of("PASS", "FAIL", "INCONCLUSIVE").map(v -> (Object) Observation.verdict(v, "e")),
+                Arbitraries.of(Verdict.class).map(v -> (Object) Observation.verdict(v, "e")),
                 Arbitraries.of(true, false).map(b -> (Object) Observation.webhook(b, "w")),
                 Arbitraries.just(Observation.NONE),
                 Arbitraries.of(RolloutEngine.Command.values()).map(c -> (Object) c));
@@ -44,7 +45,7 @@ class RolloutEnginePropertiesTest {
                                                           @ForAll("inputs") List<Object> inputs) {
         var s = new Strategy.Canary(steps, RolloutEngineTest.ANALYSIS, Duration.ofSeconds(30), List.of());
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
-        Rollout r = Rollout.start(1, "a", "canary", 1, 2, now);
+        Rollout r = Rollout.start(1, "a", RolloutKind.CANARY, 1, 2, now);
         List<Rollout.Phase> seen = new ArrayList<>();
         for (Object in : inputs) {
             Object[] pair = (Object[]) in;

@@ -3,6 +3,7 @@ package dev.deployguard.rollout;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.deployguard.analysis.Verdict;
 import dev.deployguard.error.DeployGuardException;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +31,7 @@ class RolloutEngineTest {
     }
 
     static Rollout fresh() {
-        return Rollout.start(1, "web", "canary", 1, 2, T0);
+        return Rollout.start(1, "web", RolloutKind.CANARY, 1, 2, T0);
     }
 
     static <T extends Action> List<T> of(Decision d, Class<T> type) {
@@ -48,17 +49,17 @@ class RolloutEngineTest {
 
         d = engine.reconcile(d.next(), s, Observation.NONE, T0.plusSeconds(10));
         assertThat(d.next().stepIndex()).as("pause not over").isEqualTo(1);
-        assertThat(d.next().waitingFor()).isEqualTo("pause of 30s");
+        assertThat(d.next().waiting()).isEqualTo(new Waiting.TimedPause(Duration.ofSeconds(30)));
 
         Instant t = T0.plusSeconds(30);
-        d = engine.reconcile(d.next(), s, Observation.verdict("INCONCLUSIVE", "12 canary requests"), t);
+        d = engine.reconcile(d.next(), s, Observation.verdict(Verdict.INCONCLUSIVE, "12 canary requests"), t);
         assertThat(d.next().stepIndex()).isEqualTo(2);
-        assertThat(d.next().waitingFor()).contains("collecting evidence");
+        assertThat(d.next().waiting()).isEqualTo(new Waiting.Analysis(false, Duration.ofSeconds(30)));
 
-        d = engine.reconcile(d.next(), s, Observation.verdict("PASS", "ratio <= 1.05"), t.plusSeconds(10));
+        d = engine.reconcile(d.next(), s, Observation.verdict(Verdict.PASS, "ratio <= 1.05"), t.plusSeconds(10));
         assertThat(d.next().stepIndex()).as("PASS before the minimum duration holds the step").isEqualTo(2);
 
-        d = engine.reconcile(d.next(), s, Observation.verdict("PASS", "ratio <= 1.05"), t.plusSeconds(31));
+        d = engine.reconcile(d.next(), s, Observation.verdict(Verdict.PASS, "ratio <= 1.05"), t.plusSeconds(31));
         assertThat(of(d, Action.SetWeight.class)).containsExactly(new Action.SetWeight(5000));
         assertThat(of(d, Action.Promote.class)).hasSize(1);
         assertThat(d.next().phase()).isEqualTo(Rollout.Phase.BAKING);
@@ -72,7 +73,7 @@ class RolloutEngineTest {
         assertThat(of(d, Action.Finish.class)).hasSize(1);
         assertThat(of(d, Action.CallWebhook.class)).as("post-rollout hook on success")
                 .containsExactly(new Action.CallWebhook(ON_SUCCESS));
-        assertThat(engine.reconcile(d.next(), s, Observation.verdict("FAIL", "late"), baked.plusSeconds(9)).actions())
+        assertThat(engine.reconcile(d.next(), s, Observation.verdict(Verdict.FAIL, "late"), baked.plusSeconds(9)).actions())
                 .as("a finished rollout ignores late verdicts").isEmpty();
     }
 
@@ -86,12 +87,12 @@ class RolloutEngineTest {
         Decision d = engine.reconcile(fresh(), s, Observation.NONE, T0);
         assertThat(d.next().stepIndex()).isEqualTo(1);
 
-        d = engine.reconcile(d.next(), s, Observation.verdict("PASS", "check 1 passed"), T0.plusSeconds(60));
+        d = engine.reconcile(d.next(), s, Observation.verdict(Verdict.PASS, "check 1 passed"), T0.plusSeconds(60));
         assertThat(of(d, Action.SetWeight.class)).containsExactly(new Action.SetWeight(2000));
         assertThat(d.next().stepIndex()).as("the 20% step waits for its own look").isEqualTo(3);
         assertThat(d.next().phase()).isEqualTo(Rollout.Phase.PROGRESSING);
 
-        d = engine.reconcile(d.next(), s, Observation.verdict("PASS", "check 2 passed"), T0.plusSeconds(120));
+        d = engine.reconcile(d.next(), s, Observation.verdict(Verdict.PASS, "check 2 passed"), T0.plusSeconds(120));
         assertThat(of(d, Action.SetWeight.class)).containsExactly(new Action.SetWeight(3000));
         assertThat(of(d, Action.Promote.class)).hasSize(1);
     }
@@ -101,7 +102,7 @@ class RolloutEngineTest {
         var s = canary(new Step.SetWeight(500), new Step.Pause(null), new Step.SetWeight(2000));
         Decision d = engine.reconcile(fresh(), s, Observation.NONE, T0);
         assertThat(d.next().phase()).isEqualTo(Rollout.Phase.PAUSED);
-        d = engine.reconcile(d.next(), s, Observation.verdict("FAIL", "E=312 >= 100"), T0.plusSeconds(20));
+        d = engine.reconcile(d.next(), s, Observation.verdict(Verdict.FAIL, "E=312 >= 100"), T0.plusSeconds(20));
         assertThat(d.next().phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         assertThat(d.next().weight()).isZero();
         assertThat(d.next().outcome()).contains("E=312");
@@ -115,7 +116,7 @@ class RolloutEngineTest {
         var s = canary(new Step.SetWeight(1000));
         Decision d = engine.reconcile(fresh(), s, Observation.NONE, T0);
         assertThat(d.next().phase()).isEqualTo(Rollout.Phase.BAKING);
-        d = engine.reconcile(d.next(), s, Observation.verdict("FAIL", "latency"), T0.plusSeconds(30));
+        d = engine.reconcile(d.next(), s, Observation.verdict(Verdict.FAIL, "latency"), T0.plusSeconds(30));
         assertThat(d.next().phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         assertThat(of(d, Action.RollBack.class)).hasSize(1);
     }
@@ -124,9 +125,10 @@ class RolloutEngineTest {
     void tooLittleEvidencePausesAsInconclusiveInsteadOfFailing() {
         var s = canary(new Step.SetWeight(100), new Step.Analysis(null));
         Decision d = engine.reconcile(fresh(), s, Observation.NONE, T0);
-        d = engine.reconcile(d.next(), s, Observation.verdict("INCONCLUSIVE", "3 requests"), T0.plus(Duration.ofMinutes(5)));
+        d = engine.reconcile(d.next(), s, Observation.verdict(Verdict.INCONCLUSIVE, "3 requests"), T0.plus(Duration.ofMinutes(5)));
         assertThat(d.next().phase()).isEqualTo(Rollout.Phase.PAUSED);
-        assertThat(d.next().waitingFor()).contains("inconclusive", "promote or abort");
+        assertThat(d.next().waiting()).isInstanceOfSatisfying(Waiting.Promotion.class,
+                w -> assertThat(w.why()).contains("inconclusive", "promote or abort"));
         assertThat(of(d, Action.RollBack.class)).isEmpty();
         // promote moves past the analysis step
         d = engine.command(d.next(), s, RolloutEngine.Command.PROMOTE, "alice", T0.plus(Duration.ofMinutes(6)));
@@ -138,7 +140,7 @@ class RolloutEngineTest {
         var s = canary(new Step.Webhook(ACCEPTANCE), new Step.SetWeight(1000));
         Decision d = engine.reconcile(fresh(), s, Observation.NONE, T0);
         assertThat(of(d, Action.CallWebhook.class)).containsExactly(new Action.CallWebhook(ACCEPTANCE));
-        assertThat(d.next().waitingFor()).isEqualTo("webhook smoke");
+        assertThat(d.next().waiting()).isEqualTo(new Waiting.Webhook("smoke", "acceptance"));
         Decision waiting = engine.reconcile(d.next(), s, Observation.NONE, T0.plusSeconds(1));
         assertThat(of(waiting, Action.CallWebhook.class)).as("not called twice").isEmpty();
 
@@ -177,14 +179,14 @@ class RolloutEngineTest {
     @Test
     void anAnalysisInterruptedByACrashResumesAtTheSameStepAndNeedsFreshEvidence() {
         var s = canary(new Step.SetWeight(500), new Step.Analysis(null), new Step.SetWeight(5000));
-        Rollout persisted = engine.reconcile(fresh(), s, Observation.verdict("INCONCLUSIVE", "few"), T0).next();
+        Rollout persisted = engine.reconcile(fresh(), s, Observation.verdict(Verdict.INCONCLUSIVE, "few"), T0).next();
         assertThat(persisted.stepIndex()).isEqualTo(1);
         Rollout resumed = engine.resume(persisted);
         assertThat(resumed).isEqualTo(persisted);
         // the new control plane's analysis starts over: INCONCLUSIVE holds, a later PASS moves on
-        Decision d = engine.reconcile(resumed, s, Observation.verdict("INCONCLUSIVE", "restarted"), T0.plusSeconds(40));
+        Decision d = engine.reconcile(resumed, s, Observation.verdict(Verdict.INCONCLUSIVE, "restarted"), T0.plusSeconds(40));
         assertThat(d.next().stepIndex()).isEqualTo(1);
-        d = engine.reconcile(d.next(), s, Observation.verdict("PASS", "bounds"), T0.plusSeconds(80));
+        d = engine.reconcile(d.next(), s, Observation.verdict(Verdict.PASS, "bounds"), T0.plusSeconds(80));
         assertThat(of(d, Action.SetWeight.class)).containsExactly(new Action.SetWeight(5000));
     }
 
@@ -215,7 +217,7 @@ class RolloutEngineTest {
     void blueGreenWaitsForPromotionWhenNotAutoPromotedAndBakesForTheScaleDownDelay() {
         var bg = new Strategy.BlueGreen("127.0.0.1:8081", List.of(new Step.Webhook(ACCEPTANCE)), false,
                 Duration.ofMinutes(5), ANALYSIS, Duration.ofMinutes(1), List.of());
-        Decision d = engine.reconcile(Rollout.start(1, "web", "blueGreen", 1, 2, T0), bg, Observation.NONE, T0);
+        Decision d = engine.reconcile(Rollout.start(1, "web", RolloutKind.BLUE_GREEN, 1, 2, T0), bg, Observation.NONE, T0);
         assertThat(d.next().weight()).as("no user traffic before the switch").isZero();
         d = engine.reconcile(d.next(), bg, Observation.webhook(true, "ok"), T0.plusSeconds(3));
         assertThat(d.next().phase()).isEqualTo(Rollout.Phase.PAUSED);

@@ -1,14 +1,15 @@
 package dev.deployguard.server;
 
+import dev.deployguard.analysis.Judge;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
+import dev.deployguard.kubernetes.client.KubeClientCache;
 import dev.deployguard.kubernetes.leader.ControlPlaneLeadership;
 import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
-import dev.deployguard.analysis.Judge;
 import dev.deployguard.rollout.AnalysisSpec;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
@@ -17,16 +18,19 @@ import dev.deployguard.server.check.ChecklistFactory;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.Analyses;
 import dev.deployguard.server.deploy.AppLocks;
-import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
+import dev.deployguard.server.deploy.LocalInstances;
+import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.server.deploy.RouterProcesses;
 import dev.deployguard.server.deploy.SpecSource;
 import dev.deployguard.server.deploy.Supervisor;
+import dev.deployguard.server.deploy.local.LocalTarget;
 import dev.deployguard.server.drill.DrillRunner;
-import dev.deployguard.server.kubernetes.KubernetesApps;
 import dev.deployguard.server.teardown.Teardown;
 import dev.deployguard.server.incident.Incidents;
+import dev.deployguard.server.kubernetes.KubernetesApps;
+import dev.deployguard.server.kubernetes.KubernetesRollouts;
 import dev.deployguard.server.notify.EventNotifications;
 import dev.deployguard.server.notify.HttpNotifier;
 import dev.deployguard.spec.AppSpec;
@@ -74,6 +78,9 @@ public final class ControlPlane implements AutoCloseable {
     private final DrillRunner drills;
     private final KubernetesApps kubernetes;
     private final Teardown teardown;
+    private final KubeClientCache clients;
+    /** How often a Kubernetes deploy looks at the cluster while it waits for pods. */
+    private static final Duration KUBERNETES_POLL = Duration.ofMillis(500);
     private final String holder = "cp-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
     private final String apiToken;
     private ScheduledExecutorService ticker;
@@ -117,23 +124,28 @@ public final class ControlPlane implements AutoCloseable {
             this.events = new EventLog(store, clock);
             AppLocks locks = new AppLocks();
             this.routers = new RouterProcesses(store, stateDir, routerTokenFile, routerToken, events, clock);
-            this.deployer = new Deployer(store, specs, platform, routers, events, locks, clock, holder);
-            this.supervisor = new Supervisor(store, specs, platform, routers, events, locks, clock);
-            this.rollouts = new RolloutRunner(store, specs, routers, events, locks, clock, deployer, analyses);
-            deployer.setRollouts(rollouts);
             this.checks = new DeployChecks(new ChecklistFactory(stateDir, System.getenv(), clock)
                     .withKnownRouters((app, address) -> ownsRouter(app, address)), events);
-            deployer.setChecks(checks);
+            // Wiring, inward first: each part gets what it uses in its constructor. The rollout target of an app is
+            // chosen here, once per rollout, from its platform and strategy; the runner never asks which platform.
+            this.clients = new KubeClientCache();
+            LocalInstances instances = new LocalInstances(store, platform, routers, events, locks, clock);
+            LocalTarget.Parts local = new LocalTarget.Parts(store, routers, events, instances, clock);
+            KubernetesRollouts cluster = new KubernetesRollouts(store, events, clock, clients,
+                    config.prometheusUrl(), KUBERNETES_POLL);
+            this.rollouts = new RolloutRunner(store, specs, events, locks, clock, holder, analyses,
+                    app -> KubernetesRollouts.drives(app) ? cluster.target(app) : LocalTarget.of(local, app));
+            this.deployer = new Deployer(store, specs, platform, routers, events, locks, clock, holder, instances,
+                    rollouts, checks);
+            this.supervisor = new Supervisor(store, specs, platform, routers, events, locks, clock);
             this.notifier = new HttpNotifier(specs, events);
             events.addListener(new EventNotifications(notifier));
             this.incidents = new Incidents(store, events, routers, specs, clock);
             events.addListener(incidents);
-            this.drills = new DrillRunner(store, specs, deployer, rollouts, platform, events, clock);
-            this.kubernetes = new KubernetesApps(store, specs, events, clock, holder);
-            kubernetes.setChecks(checks);
-            drills.setKubernetes(kubernetes);
-            kubernetes.setRollouts(rollouts, config.prometheusUrl());
-            this.teardown = new Teardown(store, specs, platform, routers, events, deployer, locks,
+            this.kubernetes = new KubernetesApps(store, specs, events, clock, holder, clients, KUBERNETES_POLL,
+                    rollouts, cluster, checks);
+            this.drills = new DrillRunner(store, specs, deployer, rollouts, platform, events, clock, kubernetes);
+            this.teardown = new Teardown(store, specs, platform, routers, events, instances, locks,
                     kubernetes::manages, stateDir, clock, holder);
         } catch (RuntimeException e) {
             store.close();
@@ -509,6 +521,7 @@ public final class ControlPlane implements AutoCloseable {
         notifier.close();
         stopTickers(Duration.ofSeconds(5));
         kubernetes.close();
+        clients.close();
         store.close();
     }
 

@@ -590,7 +590,7 @@ public final class JdbcStore implements Store {
                     + " AND phase NOT IN ('SUCCEEDED', 'ROLLED_BACK') ORDER BY id DESC LIMIT 1")) {
                 ps.setString(1, app);
                 try (var rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(read(rs.getString(1), Rollout.class)) : Optional.empty();
+                    return rs.next() ? Optional.of(RolloutRows.read(json, rs.getString(1))) : Optional.empty();
                 }
             }
         });
@@ -605,7 +605,7 @@ public final class JdbcStore implements Store {
                 try (var rs = ps.executeQuery()) {
                     List<Rollout> out = new ArrayList<>();
                     while (rs.next()) {
-                        out.add(read(rs.getString(1), Rollout.class));
+                        out.add(RolloutRows.read(json, rs.getString(1)));
                     }
                     return out;
                 }

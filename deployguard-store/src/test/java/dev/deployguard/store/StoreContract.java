@@ -110,12 +110,16 @@ abstract class StoreContract {
 
     @Test
     void rolloutsAreSavedUpdatedAndTheActiveOneFound() {
-        var r = store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "web", "canary", 1, 2, T0), T0);
+        var r = store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "web",
+                dev.deployguard.rollout.RolloutKind.CANARY, 1, 2, T0), T0);
         assertThat(r.id()).isPositive();
         assertThat(store().activeRollout("web")).contains(r);
-        var next = new dev.deployguard.rollout.Rollout(r.id(), "web", "canary", 1, 2,
-                dev.deployguard.rollout.Rollout.Phase.ROLLED_BACK, 3, 0, T0, T0.plusSeconds(9), null, "FAIL: E=200",
-                "analysis failed");
+        var waiting = r.toBuilder().waiting(new dev.deployguard.rollout.Waiting.Webhook("smoke", "acceptance")).build();
+        store().saveRollout(waiting, T0.plusSeconds(1));
+        assertThat(store().activeRollout("web")).contains(waiting);
+        var next = new dev.deployguard.rollout.Rollout(r.id(), "web", dev.deployguard.rollout.RolloutKind.CANARY, 1,
+                2, dev.deployguard.rollout.Rollout.Phase.ROLLED_BACK, 3, 0, T0, T0.plusSeconds(9), null,
+                "FAIL: E=200", "analysis failed");
         store().saveRollout(next, T0.plusSeconds(9));
         assertThat(store().activeRollout("web")).isEmpty();
         assertThat(store().rollouts("web", 10)).containsExactly(next);
@@ -123,9 +127,9 @@ abstract class StoreContract {
 
     @Test
     void theNewestUnfinishedRolloutIsTheActiveOneAndAnUnknownIdIsNotFound() {
-        var first = store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "web", "canary", 1, 2, T0), T0);
-        var second = store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "web", "canary", 2, 3, T0), T0);
-        store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "api", "canary", 1, 2, T0), T0);
+        var first = store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "web", dev.deployguard.rollout.RolloutKind.CANARY, 1, 2, T0), T0);
+        var second = store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "web", dev.deployguard.rollout.RolloutKind.CANARY, 2, 3, T0), T0);
+        store().saveRollout(dev.deployguard.rollout.Rollout.start(0, "api", dev.deployguard.rollout.RolloutKind.CANARY, 1, 2, T0), T0);
 
         assertThat(second.id()).isGreaterThan(first.id());
         assertThat(store().activeRollout("web")).contains(second);
@@ -200,7 +204,7 @@ abstract class StoreContract {
         for (String app : List.of("web", "api")) {
             store().createRelease(draft(app, "v1"));
             store().append(Event.of(T0, app, 1, "alice", "deploy.started", "deploying v1"));
-            store().saveRollout(dev.deployguard.rollout.Rollout.start(0, app, "canary", 1, 2, T0), T0);
+            store().saveRollout(dev.deployguard.rollout.Rollout.start(0, app, dev.deployguard.rollout.RolloutKind.CANARY, 1, 2, T0), T0);
             store().saveInstance(new Instance(app, 1, 0, 4242, T0, 40001, "/tmp/" + app + ".log", T0));
             store().saveRouter(new Store.RouterRecord(app, 99, T0, 41000, "127.0.0.1:8080", "/tmp/r.log", T0));
             store().saveRoutes(RouteTable.single(app, 1, 1, List.of("127.0.0.1:1")));

@@ -1,6 +1,7 @@
 package dev.deployguard.kubernetes.traffic;
 
 import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.traffic.Track;
 import java.util.OptionalInt;
 
 /**
@@ -27,7 +28,7 @@ public interface CanaryRoute {
 
     /** {@code basisPoints} if it is a weight (0..10000), else a bad-input failure naming the value. */
     static int requireWeight(int basisPoints) {
-        if (basisPoints < 0 || basisPoints > 10_000) {
+        if (basisPoints < 0 || basisPoints > Track.FULL) {
             throw DeployGuardException.badInput("canary weight must be within 0..10000 basis points (0..100%), was "
                     + basisPoints);
         }

@@ -1,6 +1,7 @@
 package dev.deployguard.kubernetes.traffic;
 
 import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.traffic.Track;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPBackendRef;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPHeaderMatchBuilder;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
@@ -52,7 +53,7 @@ public final class GatewayCanaryRoute implements CanaryRoute {
                 if (stable == null) {
                     continue;
                 }
-                stable.setWeight(10_000);
+                stable.setWeight(Track.FULL);
                 HTTPBackendRef canary = client.getKubernetesSerialization().clone(stable);
                 canary.setName(canaryService);
                 canary.setWeight(0);
@@ -85,7 +86,7 @@ public final class GatewayCanaryRoute implements CanaryRoute {
                 HTTPBackendRef stable = stableRef(rule);
                 HTTPBackendRef canary = ref(rule, canaryService);
                 if (stable != null && canary != null && !isTester(rule)) {
-                    stable.setWeight(10_000 - basisPoints);
+                    stable.setWeight(Track.FULL - basisPoints);
                     canary.setWeight(basisPoints);
                     any = true;
                 }

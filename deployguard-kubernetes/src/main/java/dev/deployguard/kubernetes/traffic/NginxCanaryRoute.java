@@ -1,6 +1,7 @@
 package dev.deployguard.kubernetes.traffic;
 
 import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.traffic.Track;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -112,7 +113,7 @@ public final class NginxCanaryRoute implements CanaryRoute {
         try {
             long weight = Long.parseLong(a.getOrDefault(WEIGHT, "0"));
             long total = Long.parseLong(a.getOrDefault(WEIGHT_TOTAL, "100"));
-            return OptionalInt.of((int) Math.round(weight * 10_000.0 / total));
+            return OptionalInt.of((int) Math.round(weight * (double) Track.FULL / total));
         } catch (NumberFormatException e) {
             throw DeployGuardException.badInput("canary Ingress " + namespace + "/" + canaryIngress()
                     + " has a weight annotation that is not a number (" + a.get(WEIGHT) + " / " + a.get(WEIGHT_TOTAL)

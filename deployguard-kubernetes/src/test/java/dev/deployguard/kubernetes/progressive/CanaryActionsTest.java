@@ -3,6 +3,7 @@ package dev.deployguard.kubernetes.progressive;
 import static dev.deployguard.kubernetes.progressive.AppObjects.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.deployguard.analysis.Verdict;
 import dev.deployguard.kubernetes.deployment.DeploymentRollback;
 import dev.deployguard.kubernetes.testing.ClusterSimulator;
 import dev.deployguard.kubernetes.traffic.CrudApiServer;
@@ -13,6 +14,7 @@ import dev.deployguard.rollout.Decision;
 import dev.deployguard.rollout.Observation;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.RolloutKind;
 import dev.deployguard.rollout.Step;
 import dev.deployguard.rollout.Strategy;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -88,7 +90,7 @@ class CanaryActionsTest {
 
     @Test
     void aGoodCanaryWalksTheStepsIsPromotedAndRetired() {
-        Rollout r = Rollout.start(1, "web", "canary", 1, 2, now);
+        Rollout r = Rollout.start(1, "web", RolloutKind.CANARY, 1, 2, now);
         for (int i = 0; i < 20 && !r.phase().isDone(); i++) {
             r = look(r, Observation.NONE);
             now = now.plus(Duration.ofSeconds(30));
@@ -105,13 +107,13 @@ class CanaryActionsTest {
 
     @Test
     void aFailBeforePromotionDropsTheCanaryAndLeavesStableAlone() throws Exception {
-        Rollout r = look(Rollout.start(1, "web", "canary", 1, 2, now), Observation.NONE);
+        Rollout r = look(Rollout.start(1, "web", RolloutKind.CANARY, 1, 2, now), Observation.NONE);
         assertThat(route.weight()).isEqualTo(OptionalInt.of(500));
         long stableGeneration = app.get("web").getMetadata().getGeneration();
 
         now = now.plusSeconds(10);
         api.takeRequests();
-        r = look(r, Observation.verdict("FAIL", "canary errors 4.1% vs stable 0.9%"));
+        r = look(r, Observation.verdict(Verdict.FAIL, "canary errors 4.1% vs stable 0.9%"));
 
         assertThat(r.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         assertThat(api.takeRequests()).filteredOn(q -> !q.startsWith("GET ")).startsWith(
@@ -126,14 +128,14 @@ class CanaryActionsTest {
 
     @Test
     void aFailDuringTheBakeAlsoReturnsStableToItsPreviousRevision() {
-        Rollout r = Rollout.start(1, "web", "canary", 1, 2, now);
+        Rollout r = Rollout.start(1, "web", RolloutKind.CANARY, 1, 2, now);
         for (int i = 0; i < 20 && r.phase() != Rollout.Phase.BAKING; i++) {
             r = look(r, Observation.NONE);
             now = now.plus(Duration.ofSeconds(30));
         }
         assertThat(stableImage()).isEqualTo("shop/web:v2");
 
-        r = look(r, Observation.verdict("FAIL", "p99 latency +40%"));
+        r = look(r, Observation.verdict(Verdict.FAIL, "p99 latency +40%"));
 
         assertThat(r.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         assertThat(stableImage()).isEqualTo("shop/web:v1");

@@ -1,5 +1,6 @@
 package dev.deployguard.kubernetes.progressive;
 
+import dev.deployguard.rollout.RolloutKind;
 import static dev.deployguard.kubernetes.progressive.AppObjects.NS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -52,7 +53,7 @@ class HelmCanaryTest {
     private KubernetesCanary canary;
     private CanaryActions actions;
     private final HelmChartRelease release = new HelmChartRelease("web", WEB, List.of(), null);
-    private final Rollout rollout = Rollout.start(7, "web", "canary", 1, 2, Instant.parse("2026-03-01T10:00:00Z"));
+    private final Rollout rollout = Rollout.start(7, "web", RolloutKind.CANARY, 1, 2, Instant.parse("2026-03-01T10:00:00Z"));
 
     @BeforeEach
     void install() {

@@ -1,5 +1,6 @@
 package dev.deployguard.local.router;
 
+import dev.deployguard.analysis.TrackKind;
 import dev.deployguard.traffic.Track;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +21,8 @@ final class RoutingHandler extends Handler.Wrapper {
     static final String TRACK_HEADER = "X-DeployGuard-Track";
     /** {@code X-Canary: always} is {@code X-DeployGuard-Track: canary}, as ingress-nginx users know it. */
     static final String CANARY_HEADER = "X-Canary";
-    static final String CANARY_TRACK = "canary";
-    static final String STABLE_TRACK = "stable";
+    static final String CANARY_TRACK = TrackKind.CANARY.trackName();
+    static final String STABLE_TRACK = TrackKind.STABLE.trackName();
     /** Cookie name for canary-by-cookie routing. */
     static final String CANARY_COOKIE = "canary";
 

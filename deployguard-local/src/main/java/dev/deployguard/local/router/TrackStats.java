@@ -1,5 +1,6 @@
 package dev.deployguard.local.router;
 
+import dev.deployguard.analysis.TrackKind;
 import dev.deployguard.local.router.RouterMetrics.Latency;
 import dev.deployguard.local.router.RouterMetrics.StatusCounts;
 import dev.deployguard.local.router.RouterMetrics.TrackMetrics;
@@ -67,9 +68,9 @@ final class TrackStats {
         second.latency.recordValue(value);
         second.latencySum.add(value);
         if (!error) {
-            if ("stable".equals(track)) {
+            if (TrackKind.STABLE.trackName().equals(track)) {
                 pairing.lastStableMicros = value;
-            } else if ("canary".equals(track)) {
+            } else if (TrackKind.CANARY.trackName().equals(track)) {
                 long stable = pairing.lastStableMicros;
                 if (stable > 0 && Math.abs(value - stable) > tieBand(value, stable)) {
                     (value > stable ? second.slower : second.faster).increment();

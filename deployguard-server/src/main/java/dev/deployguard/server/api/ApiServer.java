@@ -295,7 +295,7 @@ public final class ApiServer implements AutoCloseable {
 
     static String describe(Rollout r) {
         return r.kind() + " rollout of revision " + r.canaryRevision() + ": " + r.phase() + ", canary weight "
-                + RolloutEngine.percent(r.weight()) + (r.waitingFor() == null ? "" : ", waiting for " + r.waitingFor())
+                + RolloutEngine.percent(r.weight()) + (r.waiting() == null ? "" : ", waiting for " + r.waiting().text())
                 + (r.outcome() == null ? "" : " (" + r.outcome() + ")");
     }
 

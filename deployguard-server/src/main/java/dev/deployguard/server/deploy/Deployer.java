@@ -10,21 +10,17 @@ import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
-import dev.deployguard.rollout.Strategy;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.Store;
 import dev.deployguard.supplychain.deploy.ImageAdmission;
 import dev.deployguard.supplychain.deploy.ImageGate;
-import dev.deployguard.traffic.RouteTable;
-import dev.deployguard.traffic.TrafficRouter;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -41,37 +37,35 @@ public final class Deployer {
     private final Store store;
     private final SpecSource specs;
     private final LocalPlatform platform;
-    private final TrafficRouter router;
     private final RouterProcesses routers;
     private final EventLog events;
     private final AppLocks appLocks;
     private final Clock clock;
     private final String holder;
-    private RolloutRunner rollouts;
-    private DeployChecks checks;
+    private final LocalInstances running;
+    private final RolloutRunner rollouts;
+    private final DeployChecks checks;
     private final ImageGate imageGate = ImageGate.standard();
 
+    /**
+     * @param running the local instances' lifecycle, shared with the local rollout targets
+     * @param rollouts where progressive strategies hand over once the new release is ready
+     * @param checks the pre-deployment checklist every deploy runs first (a rollback does not: it is the fast path)
+     */
     public Deployer(Store store, SpecSource specs, LocalPlatform platform, RouterProcesses routers,
-                    EventLog events, AppLocks appLocks, Clock clock, String holder) {
+                    EventLog events, AppLocks appLocks, Clock clock, String holder, LocalInstances running,
+                    RolloutRunner rollouts, DeployChecks checks) {
         this.store = store;
         this.specs = specs;
         this.platform = platform;
-        this.router = routers;
         this.routers = routers;
         this.events = events;
         this.appLocks = appLocks;
         this.clock = clock;
         this.holder = holder;
-    }
-
-    /** The pre-deployment checklist every deploy runs first (a rollback does not: it is the fast path). */
-    public void setChecks(DeployChecks checks) {
-        this.checks = checks;
-    }
-
-    /** Progressive strategies hand over to the runner once the new release is ready. */
-    public void setRollouts(RolloutRunner rollouts) {
+        this.running = running;
         this.rollouts = rollouts;
+        this.checks = checks;
     }
 
     String holder() {
@@ -134,26 +128,26 @@ public final class Deployer {
                 return failDeploy(release, previous, started, local, req, ready.reason());
             }
             events.record(app.name(), release.revision(), req.actor(), EventKinds.INSTANCE_READY, ready.reason());
-            if (!(app.strategy() instanceof Strategy.Replace) && previous.isPresent() && rollouts != null) {
+            if (app.strategy().isProgressive() && previous.isPresent() && rollouts != null) {
                 Rollout r = rollouts.begin(release, previous.get(), app, req.actor());
                 String msg = r.kind() + " rollout of " + release.version() + " (revision " + release.revision()
                         + ") " + (r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
                         : "started: canary weight " + RolloutEngine.percent(r.weight()) + ", "
-                        + (r.waitingFor() == null ? r.phase() : "waiting for " + r.waitingFor())
+                        + (r.waiting() == null ? r.phase() : "waiting for " + r.waiting().text())
                         + "; follow it with: deployguard status " + app.name() + " --watch");
                 return new DeployResult(release, previous.get().revision(), 0, imageWarning == null ? msg
                         : imageWarning + "\n" + msg);
             }
-            long switchMillis = switchTraffic(release, started, req.actor());
+            long switchMillis = running.switchTraffic(release, started, req.actor());
             if (req.atomic()) {
                 // Atomic: the release must still answer after it took the traffic; otherwise traffic goes back.
                 List<Instance> unhealthy = started.stream()
                         .filter(i -> !platform.isAlive(i) || !platform.probe(i, local.readiness().path(),
                                 Duration.ofSeconds(2))).toList();
                 if (!unhealthy.isEmpty() && previous.isPresent()) {
-                    List<Instance> prevInstances = instancesOf(app.name(), previous.get().revision());
+                    List<Instance> prevInstances = running.instancesOf(app.name(), previous.get().revision());
                     if (!prevInstances.isEmpty()) {
-                        switchTraffic(previous.get(), prevInstances, req.actor());
+                        running.switchTraffic(previous.get(), prevInstances, req.actor());
                         return failDeploy(release, previous, started, local, req, unhealthy.size()
                                 + " instance(s) stopped answering right after the switch");
                     }
@@ -161,7 +155,7 @@ public final class Deployer {
             }
             store.markDeployed(app.name(), release.revision());
             Release deployed = release.withStatus(ReleaseStatus.DEPLOYED);
-            cleanup(app.name(), local, keep(deployed, previous, local), req.actor());
+            running.cleanup(app.name(), local, keep(deployed, previous, local), req.actor());
             String msg = (imageWarning == null ? "" : imageWarning + "\n") + "revision " + deployed.revision()
                     + " (" + deployed.version() + ") is serving 100% of " + app.name() + " traffic; switch took "
                     + switchMillis + " ms";
@@ -182,7 +176,7 @@ public final class Deployer {
                 "revision " + release.revision() + " (" + release.version() + ") failed: " + reason,
                 Map.of("reason", reason));
         if (req.atomic()) {
-            stopAll(started, local, req.actor(), "atomic deploy failed");
+            running.stopAll(started, local, req.actor(), "atomic deploy failed");
             events.record(release.app(), release.revision(), req.actor(), EventKinds.ATOMIC_ROLLBACK,
                     "atomic deploy of " + release.version() + " undone: " + where);
         }
@@ -241,7 +235,7 @@ public final class Deployer {
                     "rolling back from revision " + current.revision() + " (" + current.version() + ") to revision "
                             + target.revision() + " (" + target.version() + ") as revision " + release.revision(),
                     Map.of("from", current.revision(), "to", target.revision()));
-            List<Instance> warm = instancesOf(appName, target.revision()).stream()
+            List<Instance> warm = running.instancesOf(appName, target.revision()).stream()
                     .filter(i -> platform.isAlive(i)
                             && platform.probe(i, local.readiness().path(), Duration.ofSeconds(1)))
                     .toList();
@@ -258,13 +252,13 @@ public final class Deployer {
                 serving = warm.stream().map(i -> i.withRevision(release.revision())).toList();
             } else {
                 // Not warm: bring the target up again first; users stay on the current release meanwhile.
-                stopAll(instancesOf(appName, target.revision()), local, actor,
+                running.stopAll(running.instancesOf(appName, target.revision()), local, actor,
                         "replaced by a fresh start for the rollback");
                 serving = startInstances(release, local, actor);
                 var ready = platform.awaitReady(serving, local.readiness(), local.readiness().timeout(), () -> false);
                 if (!ready.ready()) {
                     store.setStatus(appName, release.revision(), ReleaseStatus.FAILED);
-                    stopAll(serving, local, actor, "rollback target not ready");
+                    running.stopAll(serving, local, actor, "rollback target not ready");
                     events.record(appName, release.revision(), actor, EventKinds.ROLLBACK_FAILED,
                             "rollback to revision " + target.revision() + " failed: " + ready.reason());
                     throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "rollback of " + appName
@@ -272,11 +266,11 @@ public final class Deployer {
                             + "\ntraffic stays on revision " + current.revision() + " (" + current.version() + ")");
                 }
             }
-            long switchMillis = switchTraffic(release, serving, actor);
+            long switchMillis = running.switchTraffic(release, serving, actor);
             store.markDeployed(appName, release.revision());
             store.setStatus(appName, current.revision(), ReleaseStatus.ROLLED_BACK);
             Release deployed = release.withStatus(ReleaseStatus.DEPLOYED);
-            cleanup(appName, local, List.of(deployed.revision()), actor);
+            running.cleanup(appName, local, List.of(deployed.revision()), actor);
             String msg = "rolled back " + appName + " to " + target.version() + " (revision " + deployed.revision()
                     + ", a copy of revision " + target.revision() + "); " + (fast ? "warm" : "cold")
                     + " switch took " + switchMillis + " ms";
@@ -296,7 +290,7 @@ public final class Deployer {
             try {
                 inst = platform.start(release, local, i);
             } catch (DeployGuardException e) {
-                stopAll(started, local, actor, "sibling failed to start");
+                running.stopAll(started, local, actor, "sibling failed to start");
                 store.setStatus(release.app(), release.revision(), ReleaseStatus.FAILED);
                 events.record(release.app(), release.revision(), actor, EventKinds.DEPLOY_FAILED, e.getMessage());
                 throw e;
@@ -310,28 +304,6 @@ public final class Deployer {
         return started;
     }
 
-    /** Points 100% of the app's traffic at these instances; returns how long the router took. */
-    long switchTraffic(Release release, List<Instance> instances, String actor) {
-        var monitor = appLocks.of(release.app());
-        monitor.lock();
-        try {
-            long generation = store.routes(release.app()).map(RouteTable::generation).orElse(0L) + 1;
-            RouteTable table = RouteTable.single(release.app(), generation, release.revision(),
-                    instances.stream().map(Instance::address).toList());
-            store.saveRoutes(table);
-            long t0 = System.nanoTime();
-            router.apply(table);
-            long millis = Duration.ofNanos(System.nanoTime() - t0).toMillis();
-            events.record(release.app(), release.revision(), actor, EventKinds.TRAFFIC_SWITCHED,
-                    "100% of traffic to revision " + release.revision() + " (" + release.version() + ") on "
-                            + table.tracks().get(0).backends(),
-                    Map.of("generation", generation, "switchMillis", millis));
-            return millis;
-        } finally {
-            monitor.unlock();
-        }
-    }
-
     private List<Integer> keep(Release deployed, Optional<Release> previous, LocalPlatformSpec local) {
         List<Integer> keep = new ArrayList<>(List.of(deployed.revision()));
         if (local.keepPreviousWarm()) {
@@ -340,76 +312,9 @@ public final class Deployer {
         return keep;
     }
 
-    /** Stops every instance of the app not in {@code keep}, after the router drained it. */
-    void cleanup(String app, LocalPlatformSpec local, List<Integer> keep, String actor) {
-        stopAll(store.instances(app).stream().filter(i -> !keep.contains(i.revision())).toList(), local, actor,
-                "no longer serving");
-    }
-
-    /** Stops instances concurrently: each may take its whole grace period, and they do not wait on each other. */
-    public void stopAll(List<Instance> instances, LocalPlatformSpec local, String actor, String why) {
-        List<Thread> threads = new ArrayList<>();
-        for (Instance i : instances) {
-            Thread t = new Thread(() -> stopInstance(i, local, actor, why), "stop-" + i.app() + "-" + i.pid());
-            t.start();
-            threads.add(t);
-        }
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    private void stopInstance(Instance i, LocalPlatformSpec local, String actor, String why) {
-        appLocks.stopping(i, true);
-        try {
-            // Written before it is acted on: a control plane that dies during the drain or the grace period
-            // must not find this instance recorded, dead, and restart it as crashed; the next one stops it if it
-            // still runs (ControlPlane.stopUnrecorded). No app monitor here: stops run on their own threads while
-            // the caller may hold it; the stopping mark keeps the supervisor away meanwhile.
-            store.removeInstance(i.app(), i.revision(), i.index());
-            drain(i, local.stop().gracePeriod());
-            platform.stop(i, local.stop());
-        } finally {
-            appLocks.stopping(i, false);
-        }
-        events.record(i.app(), i.revision(), actor, EventKinds.INSTANCE_STOPPED,
-                "instance " + i.index() + " of revision " + i.revision() + " (pid " + i.pid() + ") stopped: " + why);
-    }
-
-    /** Waits (bounded) until the router has no request in flight to this instance. */
-    private void drain(Instance i, Duration max) {
-        Instant deadline = clock.instant().plus(max);
-        while (clock.instant().isBefore(deadline)) {
-            int inFlight;
-            try {
-                inFlight = router.inFlight(i.app(), i.address());
-            } catch (DeployGuardException e) {
-                return;
-            }
-            if (inFlight == 0) {
-                return;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
     Optional<Release> serving(String app) {
         return store.history(app).stream().filter(r -> r.status() == ReleaseStatus.DEPLOYED)
                 .reduce((a, b) -> b);
-    }
-
-    List<Instance> instancesOf(String app, int revision) {
-        return store.instances(app).stream().filter(i -> i.revision() == revision).toList();
     }
 
     private static Map<String, Object> changeCauseData(Release r) {

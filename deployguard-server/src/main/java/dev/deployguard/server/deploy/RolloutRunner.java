@@ -1,41 +1,27 @@
 package dev.deployguard.server.deploy;
 
-import dev.deployguard.error.DeployGuardException;
-import dev.deployguard.error.ExitCode;
 import dev.deployguard.analysis.Judge;
 import dev.deployguard.analysis.Judgement;
-import dev.deployguard.analysis.LatencyHistogram;
 import dev.deployguard.analysis.LatencyPairs;
-import dev.deployguard.analysis.TrackWindow;
+import dev.deployguard.analysis.MetricSource;
 import dev.deployguard.analysis.WindowObservation;
-import dev.deployguard.event.EventKinds;
-import dev.deployguard.local.router.RouterMetrics;
-import dev.deployguard.platform.Instance;
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
 import dev.deployguard.release.Release;
-import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Action;
 import dev.deployguard.rollout.AnalysisSpec;
 import dev.deployguard.rollout.Decision;
-import dev.deployguard.rollout.MetricSourceSpec;
 import dev.deployguard.rollout.Observation;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.RolloutKind;
+import dev.deployguard.rollout.RolloutTarget;
 import dev.deployguard.rollout.Strategy;
-import dev.deployguard.rollout.WebhookSpec;
-import dev.deployguard.server.metrics.MetricSource;
-import dev.deployguard.server.metrics.PrometheusSource;
-import dev.deployguard.server.metrics.WebSource;
-import dev.deployguard.server.kubernetes.KubernetesRollouts;
+import dev.deployguard.rollout.Waiting;
 import dev.deployguard.spec.AppSpec;
-import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.Store;
-import dev.deployguard.traffic.RouteTable;
-import dev.deployguard.traffic.Track;
-import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,12 +46,14 @@ import java.util.function.Function;
 public final class RolloutRunner {
     private final Store store;
     private final SpecSource specs;
-    private final RouterProcesses routers;
     private final EventLog events;
     private final AppLocks appLocks;
     private final Clock clock;
-    private final Deployer deployer;
+    private final String holder;
     private final Function<AnalysisSpec, Judge> analyses;
+    private final Function<AppSpec, RolloutTarget> targets;
+    /** Each app's target, chosen when its rollout begins (or is first touched after a restart). */
+    private final Map<String, RolloutTarget> chosen = new ConcurrentHashMap<>();
     private final RolloutEngine engine = new RolloutEngine();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final ExecutorService hooks = Executors.newCachedThreadPool(r -> {
@@ -86,14 +74,12 @@ public final class RolloutRunner {
             return t;
         }
     });
-    private KubernetesRollouts kubernetes;
-
     /** In-memory companions of a stored rollout: its analysis and a webhook call in flight. */
     private static final class Running {
         final Judge analysis;
+        final Instant since;
         Instant wakeAt;
         Instant nextAnalysisAt;
-        long lastWindowMs;
         CompletableFuture<Observation> webhook;
 
         MetricSource source;
@@ -101,31 +87,35 @@ public final class RolloutRunner {
 
         Running(Judge analysis, Instant since) {
             this.analysis = analysis;
+            this.since = since;
             this.sourceFrom = since;
-            // Only seconds that begin after the rollout began: earlier ones had no canary to compare.
-            this.lastWindowMs = since.toEpochMilli() - Math.floorMod(since.toEpochMilli(), 1000L);
         }
     }
 
-    public RolloutRunner(Store store, SpecSource specs, RouterProcesses routers, EventLog events, AppLocks appLocks,
-                         Clock clock, Deployer deployer, Function<AnalysisSpec, Judge> analyses) {
+    /**
+     * @param holder this control plane's lock holder name (operator commands take the app's lock in the store)
+     * @param analyses the judge an analysis spec asks for
+     * @param targets the rollout target of an app (its platform and strategy); asked once per rollout
+     */
+    public RolloutRunner(Store store, SpecSource specs, EventLog events, AppLocks appLocks, Clock clock,
+                         String holder, Function<AnalysisSpec, Judge> analyses,
+                         Function<AppSpec, RolloutTarget> targets) {
         this.store = store;
         this.specs = specs;
-        this.routers = routers;
         this.events = events;
         this.appLocks = appLocks;
         this.clock = clock;
-        this.deployer = deployer;
+        this.holder = holder;
         this.analyses = analyses;
+        this.targets = targets;
     }
 
-    /** Canaries of Kubernetes apps with a traffic router are carried out on the cluster through {@code k}. */
-    public void setKubernetes(KubernetesRollouts k) {
-        this.kubernetes = k;
+    private RolloutTarget target(String app) {
+        return chosen.computeIfAbsent(app, a -> targets.apply(specs.app(a)));
     }
 
-    private boolean onKubernetes(String app) {
-        return kubernetes != null && KubernetesRollouts.drives(specs.app(app));
+    private Running newRunning(String app) {
+        return new Running(analyses.apply(strategy(app).analysis()), clock.instant());
     }
 
     /** Begins a rollout of a ready release beside the serving one; returns once the first step is applied. */
@@ -142,18 +132,17 @@ public final class RolloutRunner {
 
     private Rollout beginLocked(Release canary, Release stable, AppSpec app, String actor) {
         Strategy strategy = app.strategy();
-        String kind = strategy instanceof Strategy.BlueGreen ? "blueGreen" : "canary";
+        RolloutKind kind = strategy.rolloutKind();
         Rollout r = store.saveRollout(Rollout.start(0, app.name(), kind, stable.revision(), canary.revision(),
                 clock.instant()), clock.instant());
         events.record(app.name(), canary.revision(), actor, "rollout.started", kind + " rollout of "
                 + canary.version() + " (revision " + canary.revision() + ") beside revision " + stable.revision()
-                + " (" + stable.version() + ")", Map.of("rollout", r.id(), "strategy", kind));
+                + " (" + stable.version() + ")", Map.of("rollout", r.id(), "strategy", kind.specName()));
+        RolloutTarget target = targets.apply(app);
+        chosen.put(app.name(), target);
         try {
-            if (strategy instanceof Strategy.BlueGreen bg && !onKubernetes(app.name())) {
-                preview(app.name(), bg.previewListen(), canary, actor);
-            }
-            setWeight(r, 0, actor);
-            running.put(app.name(), new Running(analyses.apply(analysisOf(strategy)), clock.instant()));
+            target.begin(r, actor);
+            running.put(app.name(), new Running(analyses.apply(strategy.analysis()), clock.instant()));
             return step(app.name(), Observation.NONE, actor);
         } catch (RuntimeException e) {
             // Could not even start: put everything back as it was, so nothing is half-applied.
@@ -166,29 +155,18 @@ public final class RolloutRunner {
         }
     }
 
-    private static AnalysisSpec analysisOf(Strategy s) {
-        if (s instanceof Strategy.Canary c) {
-            return c.analysis();
-        }
-        if (s instanceof Strategy.BlueGreen b) {
-            return b.analysis();
-        }
-        return AnalysisSpec.defaults();
-    }
-
     /** After a control-plane restart: pick up every stored rollout that was not finished. */
     public void resumeAll() {
         for (String app : store.apps()) {
             store.activeRollout(app).ifPresent(r -> {
-                if (r.waitingFor() != null && r.waitingFor().startsWith(PENDING)) {
+                if (r.waiting() instanceof Waiting.Ending) {
                     if (!finishPending(r)) {
-                        running.put(app, new Running(analyses.apply(analysisOf(strategy(app))), clock.instant()));
+                        running.put(app, newRunning(app));
                     }
                     return;
                 }
                 store.saveRollout(engine.resume(r), clock.instant());
-                Strategy s = strategy(app);
-                running.put(app, new Running(analyses.apply(analysisOf(s)), clock.instant()));
+                running.put(app, newRunning(app));
                 events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed the " + r.kind()
                         + " rollout of revision " + r.canaryRevision() + " at step " + (r.stepIndex() + 1)
                         + " (" + r.phase() + "); its analysis starts collecting evidence afresh");
@@ -201,21 +179,23 @@ public final class RolloutRunner {
         if (!endPending(r)) {
             return false;
         }
+        Rollout.Phase end = ((Waiting.Ending) r.waiting()).end();
         events.record(r.app(), r.canaryRevision(), "system", "rollout.resumed", "finished the " + r.kind()
-                + " rollout of revision " + r.canaryRevision() + " that was ending (" + r.waitingFor().substring(PENDING.length())
-                + ") when the previous"
+                + " rollout of revision " + r.canaryRevision() + " that was ending ("
+                + (end == Rollout.Phase.ROLLED_BACK ? "rolling back" : "succeeding") + ") when the previous"
                 + " control plane stopped");
         return true;
     }
 
     /** Carries out a recorded ending; false when its Finish must wait (a Kubernetes stable still rolling out). */
     private boolean endPending(Rollout r) {
-        Rollout.Phase end = Rollout.Phase.valueOf(r.waitingFor().substring(PENDING.length()));
+        Rollout.Phase end = ((Waiting.Ending) r.waiting()).end();
         Rollout done = r.weight(end == Rollout.Phase.ROLLED_BACK ? 0 : r.weight()).done(end, r.outcome(),
                 clock.instant());
+        RolloutTarget target = target(r.app());
         if (end == Rollout.Phase.ROLLED_BACK) {
-            rollBack(r, done, r.outcome(), "system");
-        } else if (!finish(done, "system")) {
+            target.apply(new Action.RollBack(r.outcome()), done, "system");
+        } else if (target.apply(new Action.Finish(), done, "system") == RolloutTarget.Progress.NOT_YET) {
             return false;
         }
         store.saveRollout(done, clock.instant());
@@ -307,43 +287,34 @@ public final class RolloutRunner {
             return;
         }
         Rollout r = active.get();
-        boolean onKubernetes = onKubernetes(app);
-        if (onKubernetes && r.waitingFor() != null && r.waitingFor().startsWith(PENDING)) {
+        if (r.waiting() instanceof Waiting.Ending) {
             if (endPending(r)) {
                 running.remove(app, run);
             }
             return;
         }
         Instant now = clock.instant();
-        AnalysisSpec analysis = analysisOf(strategy(app));
-        MetricSourceSpec sourceSpec = onKubernetes ? kubernetes.source(specs.app(app)) : analysis.source();
+        AnalysisSpec analysis = strategy(app).analysis();
         Observation obs = Observation.NONE;
         if (run.webhook != null && run.webhook.isDone()) {
             obs = run.webhook.join();
             run.webhook = null;
         } else if (run.nextAnalysisAt == null || !now.isBefore(run.nextAnalysisAt)) {
             run.nextAnalysisAt = now.plus(analysis.interval());
-            WindowObservation w;
-            if (onKubernetes && sourceSpec == null) {
-                w = WindowObservation.missing(run.sourceFrom, now.isAfter(run.sourceFrom) ? now
-                        : run.sourceFrom.plusMillis(1), "no analysis source for this Kubernetes canary");
-            } else if (sourceSpec == null) {
-                w = window(app, r, run, now);
-            } else {
-                if (run.source == null) {
-                    run.source = source(sourceSpec);
-                }
-                w = run.source.window(run.sourceFrom, now.isAfter(run.sourceFrom) ? now : run.sourceFrom.plusMillis(1));
-                if (!w.isMissing()) {
-                    run.sourceFrom = w.end();
-                }
+            if (run.source == null) {
+                run.source = target(app).evidence(r, run.since);
+            }
+            WindowObservation w = run.source.window(run.sourceFrom, now.isAfter(run.sourceFrom) ? now
+                    : run.sourceFrom.plusMillis(1));
+            if (!w.isMissing()) {
+                run.sourceFrom = w.end();
             }
             if (now.isBefore(r.startedAt().plus(analysis.latencyWarmup())) && !w.isMissing()) {
                 w = new WindowObservation(w.start(), w.end(), w.stable(), w.canary(), w.canaryShare(),
                         LatencyPairs.NONE, "");
             }
             Judgement j = run.analysis.observe(w);
-            obs = Observation.verdict(j.verdict().name(), j.toString());
+            obs = Observation.verdict(j.verdict(), j.toString());
         } else if (run.wakeAt == null || now.isBefore(run.wakeAt)) {
             return;
         }
@@ -358,14 +329,14 @@ public final class RolloutRunner {
 
     /** promote, abort, pause, resume. */
     public Rollout command(String app, RolloutEngine.Command c, String actor) {
-        Store.AppLock lock = store.lock(app, c.name().toLowerCase(java.util.Locale.ROOT), deployer.holder(), actor,
+        Store.AppLock lock = store.lock(app, c.name().toLowerCase(java.util.Locale.ROOT), holder, actor,
                 clock.instant());
         var monitor = appLocks.of(app);
         monitor.lock();
         try {
             Rollout r = store.activeRollout(app).orElseThrow(() -> DeployGuardException.badInput("app '" + app
                     + "' has no rollout in progress; deploy a new version with a canary or blueGreen strategy"));
-            running.computeIfAbsent(app, a -> new Running(analyses.apply(analysisOf(strategy(app))), clock.instant()));
+            running.computeIfAbsent(app, this::newRunning);
             return apply(r, engine.command(r, strategy(app), c, actor, clock.instant()), actor);
         } finally {
             monitor.unlock();
@@ -377,17 +348,13 @@ public final class RolloutRunner {
         return store.activeRollout(app).isPresent();
     }
 
-    private static final String PENDING = "pending ";
-
     private Rollout apply(Rollout before, Decision d, String actor) {
         Rollout decided = d.next();
         if (decided.phase().isDone()) {
             // Two steps for an ending: first record that it is ending (a restarted control plane finishes it), then
             // carry out the actions, then record the end. So "ROLLED_BACK" is never shown before traffic is back.
-            store.saveRollout(new Rollout(decided.id(), decided.app(), decided.kind(), decided.stableRevision(),
-                    decided.canaryRevision(), before.phase(), decided.stepIndex(), before.weight(),
-                    decided.startedAt(), decided.stepStartedAt(), PENDING + decided.phase(), decided.lastVerdict(),
-                    decided.outcome()), clock.instant());
+            store.saveRollout(decided.toBuilder().phase(before.phase()).weight(before.weight())
+                    .waiting(new Waiting.Ending(decided.phase())).build(), clock.instant());
         }
         final Rollout next = decided.phase().isDone() ? decided : store.saveRollout(decided, clock.instant());
         Running run = running.get(next.app());
@@ -395,10 +362,9 @@ public final class RolloutRunner {
             run.wakeAt = d.wakeAt();
         }
         boolean finished = true;
+        RolloutTarget target = target(next.app());
         for (Action a : d.actions()) {
-            if (a instanceof Action.SetWeight w) {
-                setWeight(next, w.basisPoints(), actor);
-            } else if (a instanceof Action.CallWebhook w) {
+            if (a instanceof Action.CallWebhook w) {
                 CompletableFuture<Observation> f = CompletableFuture.supplyAsync(() -> webhooks.call(w.webhook(), context(next)), hooks);
                 if (next.phase().isDone()) {
                     f.thenAccept(o -> events.record(next.app(), next.canaryRevision(), "system",
@@ -407,15 +373,11 @@ public final class RolloutRunner {
                 } else if (run != null) {
                     run.webhook = f;
                 }
-            } else if (a instanceof Action.Promote) {
-                promote(next, actor);
-            } else if (a instanceof Action.RollBack rb) {
-                rollBack(before, next, rb.reason(), actor);
-            } else if (a instanceof Action.Finish) {
-                finished = finish(next, actor);
             } else if (a instanceof Action.Record rec) {
                 events.record(next.app(), next.canaryRevision(), actor, rec.kind(), rec.message(),
                         Map.of("rollout", next.id(), "step", next.stepIndex(), "weight", next.weight()));
+            } else if (target.apply(a, next, actor) == RolloutTarget.Progress.NOT_YET) {
+                finished = false; // only a Finish waits for its platform; the ticker asks again
             }
         }
         if (!finished) {
@@ -432,152 +394,6 @@ public final class RolloutRunner {
         return next;
     }
 
-    private void setWeight(Rollout r, int bp, String actor) {
-        if (onKubernetes(r.app())) {
-            kubernetes.setWeight(specs.app(r.app()), r, bp, actor);
-            return;
-        }
-        List<Instance> stable = deployer.instancesOf(r.app(), r.stableRevision());
-        List<Instance> canary = deployer.instancesOf(r.app(), r.canaryRevision());
-        long generation = store.routes(r.app()).map(RouteTable::generation).orElse(0L) + 1;
-        RouteTable table = new RouteTable(r.app(), generation, List.of(
-                new Track("stable", r.stableRevision(), 10_000 - bp, stable.stream().map(Instance::address).toList()),
-                new Track("canary", r.canaryRevision(), bp, canary.stream().map(Instance::address).toList())));
-        store.saveRoutes(table);
-        routers.apply(table);
-        events.record(r.app(), r.canaryRevision(), actor, EventKinds.TRAFFIC_SWITCHED, "canary weight "
-                + RolloutEngine.percent(bp) + " (revision " + r.canaryRevision() + "), stable "
-                + RolloutEngine.percent(10_000 - bp) + " (revision " + r.stableRevision() + ")",
-                Map.of("generation", generation, "weight", bp));
-    }
-
-    private void promote(Rollout r, String actor) {
-        if (onKubernetes(r.app())) {
-            kubernetes.promote(specs.app(r.app()), r, actor);
-            return;
-        }
-        Release canary = store.release(r.app(), r.canaryRevision()).orElseThrow();
-        deployer.switchTraffic(canary, deployer.instancesOf(r.app(), r.canaryRevision()), actor);
-        store.markDeployed(r.app(), r.canaryRevision());
-        stopPreview(r.app());
-    }
-
-    private void rollBack(Rollout before, Rollout r, String reason, String actor) {
-        if (onKubernetes(r.app())) {
-            kubernetes.rollBack(specs.app(r.app()), before, r, reason, actor);
-            return;
-        }
-        Release stable = store.release(r.app(), r.stableRevision()).orElseThrow();
-        long ms = deployer.switchTraffic(stable, deployer.instancesOf(r.app(), r.stableRevision()), actor);
-        store.markDeployed(r.app(), r.stableRevision());
-        store.setStatus(r.app(), r.canaryRevision(), ReleaseStatus.ROLLED_BACK);
-        events.record(r.app(), r.canaryRevision(), actor, "system".equals(actor) ? "rollback.automatic"
-                : EventKinds.ROLLBACK_SUCCEEDED, "all traffic back on revision " + r.stableRevision() + " in " + ms
-                + " ms; revision " + r.canaryRevision() + " ROLLED_BACK: " + reason,
-                Map.of("switchMillis", ms, "from", r.canaryRevision(), "to", r.stableRevision(),
-                        "detectSeconds", Duration.between(before.startedAt(), clock.instant()).toMillis() / 1000.0,
-                        "automatic", "system".equals(actor)));
-        stopPreview(r.app());
-        AppSpec app = specs.app(r.app());
-        deployer.stopAll(deployer.instancesOf(r.app(), r.canaryRevision()), app.local(), actor,
-                "rolled back: " + reason);
-    }
-
-    /** Ends a promoted rollout; false when it must be tried again on a later tick. */
-    private boolean finish(Rollout r, String actor) {
-        if (onKubernetes(r.app())) {
-            return kubernetes.finish(specs.app(r.app()), r, actor);
-        }
-        AppSpec app = specs.app(r.app());
-        List<Integer> keep = new ArrayList<>(List.of(r.canaryRevision()));
-        if (app.local().keepPreviousWarm()) {
-            keep.add(r.stableRevision());
-        }
-        deployer.cleanup(r.app(), app.local(), keep, actor);
-        events.record(r.app(), r.canaryRevision(), actor, EventKinds.DEPLOY_SUCCEEDED, "revision "
-                + r.canaryRevision() + " promoted and baked; it serves 100% of " + r.app() + " traffic; revision "
-                + r.stableRevision() + (app.local().keepPreviousWarm() ? " stays running, warm for a fast rollback"
-                + " (keepPreviousWarm)" : " is stopped"));
-        return true;
-    }
-
-    /**
-     * The interval since the last look, from the router's aligned one-second windows: stable and canary counts,
-     * exact latency histograms and the canary's sign-test pairs. Only seconds that closed at least 1.5 s ago are
-     * taken (the router publishes a second once no request can still land in it). If the router does not answer,
-     * the window is reported missing: the judges hold instead of judging.
-     */
-    private WindowObservation window(String app, Rollout r, Running run, Instant now) {
-        Instant from = Instant.ofEpochMilli(run.lastWindowMs + 1000);
-        Instant end = now.isAfter(from) ? now : from.plusMillis(1);
-        RouterMetrics m;
-        try {
-            m = routers.client(app).metrics(run.lastWindowMs + 1);
-        } catch (DeployGuardException e) {
-            return WindowObservation.missing(from, end, "router metrics unavailable: " + e.getMessage());
-        }
-        long complete = now.toEpochMilli() - 1500;
-        TrackWindow stable = TrackWindow.NONE;
-        TrackWindow canary = TrackWindow.NONE;
-        LatencyPairs pairs = LatencyPairs.NONE;
-        long last = run.lastWindowMs;
-        for (RouterMetrics.TrackMetrics t : m.tracks()) {
-            boolean isCanary = t.revision() == r.canaryRevision() && t.track().equals("canary");
-            boolean isStable = t.revision() == r.stableRevision() && t.track().equals("stable");
-            if (!isCanary && !isStable) {
-                continue;
-            }
-            for (RouterMetrics.Window w : t.windows()) {
-                if (w.startEpochMs() <= run.lastWindowMs || w.startEpochMs() > complete) {
-                    continue;
-                }
-                last = Math.max(last, w.startEpochMs());
-                TrackWindow tw = trackWindow(w);
-                if (isCanary) {
-                    canary = canary.plus(tw);
-                    pairs = pairs.plus(new LatencyPairs(w.canarySlower(), w.canaryFaster()));
-                } else {
-                    stable = stable.plus(tw);
-                }
-            }
-        }
-        run.lastWindowMs = last;
-        if (!Instant.ofEpochMilli(last + 1000).isAfter(from)) {
-            return WindowObservation.measured(from, end, TrackWindow.NONE, TrackWindow.NONE, LatencyPairs.NONE);
-        }
-        return WindowObservation.measured(from, Instant.ofEpochMilli(last + 1000), stable, canary, pairs);
-    }
-
-    /** A Prometheus or web source as the spec describes it; the bearer token is read from the named variable. */
-    static MetricSource source(MetricSourceSpec spec) {
-        if (spec.kind().equals("web")) {
-            String token = spec.bearerTokenEnv() == null ? null : System.getenv(spec.bearerTokenEnv());
-            return new WebSource(new WebSource.Config(spec.url(), token, spec.stableRequests(), spec.stableErrors(),
-                    spec.canaryRequests(), spec.canaryErrors(), spec.timeout()));
-        }
-        return new PrometheusSource(new PrometheusSource.Config(URI.create(spec.url()),
-                PrometheusSource.TrackQueries.counts(spec.stableRequests(), spec.stableErrors()),
-                PrometheusSource.TrackQueries.counts(spec.canaryRequests(), spec.canaryErrors()), 1000,
-                spec.timeout()));
-    }
-
-    private static TrackWindow trackWindow(RouterMetrics.Window w) {
-        if (w.requests() == 0) {
-            return TrackWindow.counts(0, 0);
-        }
-        double[] bounds = RouterMetrics.Window.BUCKET_BOUNDS_MILLIS;
-        long[] counts = new long[bounds.length + 1];
-        if (w.latencyBuckets().size() == counts.length) {
-            for (int i = 0; i < counts.length; i++) {
-                counts[i] = w.latencyBuckets().get(i);
-            }
-        } else {
-            counts[counts.length - 1] = w.requests();
-        }
-        return new TrackWindow(w.requests(), Math.min(w.errors(), w.requests()), w.latencySumMicros() / 1000.0,
-                LatencyHistogram.of(bounds, counts));
-    }
-
     private static Map<String, Object> context(Rollout r) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", r.app());
@@ -590,26 +406,6 @@ public final class RolloutRunner {
 
     private Strategy strategy(String app) {
         return specs.app(app).strategy();
-    }
-
-    private void preview(String app, String listen, Release canary, String actor) {
-        String[] hp = listen.split(":(?=[^:]+$)");
-        String key = app + "-preview";
-        routers.ensure(key, new LocalPlatformSpec.ListenAddress(hp[0], Integer.parseInt(hp[1])), actor);
-        long generation = store.routes(key).map(RouteTable::generation).orElse(0L) + 1;
-        RouteTable table = RouteTable.single(key, generation, canary.revision(),
-                deployer.instancesOf(app, canary.revision()).stream().map(Instance::address).toList());
-        store.saveRoutes(table);
-        routers.apply(table);
-        events.record(app, canary.revision(), actor, "preview.started", "revision " + canary.revision()
-                + " previewed on " + listen + " with no user traffic");
-    }
-
-    private void stopPreview(String app) {
-        String key = app + "-preview";
-        if (store.router(key).isPresent()) {
-            routers.stop(key);
-        }
     }
 
     public void close() {

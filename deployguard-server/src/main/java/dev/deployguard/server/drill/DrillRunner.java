@@ -7,7 +7,6 @@ import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
-import dev.deployguard.rollout.Strategy;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
@@ -44,10 +43,12 @@ public final class DrillRunner {
     private final Clock clock;
     private final StateObserver observer;
     private final String holder = "drill-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
-    private KubernetesApps kubernetes;
+    private final KubernetesApps kubernetes;
 
+    /** @param kubernetes drills apps with {@code platform.kubernetes} (Deployments); null when none can be */
     public DrillRunner(Store store, SpecSource specs, Deployer deployer, RolloutRunner rollouts,
-                       LocalPlatform platform, EventLog events, Clock clock) {
+                       LocalPlatform platform, EventLog events, Clock clock, KubernetesApps kubernetes) {
+        this.kubernetes = kubernetes;
         this.store = store;
         this.specs = specs;
         this.deployer = deployer;
@@ -55,11 +56,6 @@ public final class DrillRunner {
         this.events = events;
         this.clock = clock;
         this.observer = new StateObserver(store, platform);
-    }
-
-    /** Apps with {@code platform.kubernetes} (Deployments) are drilled through {@code apps}. */
-    public void setKubernetes(KubernetesApps apps) {
-        this.kubernetes = apps;
     }
 
     /** Runs one drill to its end; throws only for bad input or a busy app (before anything changed). */
@@ -104,7 +100,7 @@ public final class DrillRunner {
                     + " Kubernetes Deployment apps only for now (rehearse with: deployguard deploy, then"
                     + " deployguard rollback " + app.name() + ")");
         }
-        if (app.strategy() instanceof Strategy.Canary || app.strategy() instanceof Strategy.BlueGreen) {
+        if (app.strategy().isProgressive()) {
             throw DeployGuardException.badInput("app '" + app.name() + "' deploys with a progressive strategy on"
                     + " Kubernetes; drills run on Kubernetes apps with the replace strategy only for now");
         }

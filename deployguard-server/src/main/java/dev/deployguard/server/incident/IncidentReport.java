@@ -1,5 +1,6 @@
 package dev.deployguard.server.incident;
 
+import dev.deployguard.analysis.TrackKind;
 import dev.deployguard.event.Event;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.incident.Incident;
@@ -184,7 +185,7 @@ final class IncidentReport {
         if (incident.revision() != null) {
             TrafficWindows.Totals bad = TrafficWindows.Totals.NONE;
             for (TrafficWindows.Window w : windows) {
-                if (w.revision() == incident.revision() && !w.track().equals("stable")) {
+                if (w.revision() == incident.revision() && !w.track().equals(TrackKind.STABLE.trackName())) {
                     bad = bad.plus(w);
                 }
             }

@@ -22,6 +22,7 @@ import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.RolloutKind;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
@@ -199,7 +200,7 @@ final class HelmApps {
                 HelmRelease serving = deployed(new HelmReleaseStorage(client, t.spec().namespace(), clock)
                         .history(t.release()));
                 return new DeployResult(serving == null ? null : release(t, serving), r.canaryRevision(), 0,
-                        "aborted the " + ("blueGreen".equals(r.kind()) ? "blue/green rollout" : "canary")
+                        "aborted the " + (r.kind() == RolloutKind.BLUE_GREEN ? "blue/green rollout" : "canary")
                         + " of revision " + r.canaryRevision() + "; all traffic is back on Helm release " + t.where()
                         + (serving == null ? "" : " revision " + serving.version()));
             }

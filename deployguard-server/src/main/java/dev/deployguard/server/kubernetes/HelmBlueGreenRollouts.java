@@ -20,6 +20,7 @@ import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
+import dev.deployguard.traffic.Track;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
@@ -99,8 +100,8 @@ final class HelmBlueGreenRollouts {
                 + k.namespace() + "/" + chart.release() + ") in slot " + slot + ", previewed on Service " + k.service()
                 + "-preview; " + (r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
                 : r.phase() == Rollout.Phase.BAKING ? "promoted: users are on the slot"
-                : "users stay on the release's Deployment, " + (r.waitingFor() == null ? r.phase()
-                : "waiting for " + r.waitingFor()))
+                : "users stay on the release's Deployment, " + (r.waiting() == null ? r.phase()
+                : "waiting for " + r.waiting().text()))
                 + "; follow it with: deployguard status " + app.name() + " --watch");
     }
 
@@ -111,7 +112,7 @@ final class HelmBlueGreenRollouts {
             events.record(r.app(), r.canaryRevision(), actor, EventKinds.TRAFFIC_SWITCHED, "Service "
                     + where(app) + " selects slot " + slots.slotDeployment() + " (" + r.app() + " revision "
                     + r.canaryRevision() + "); the release's Deployment stays warm until the Helm upgrade",
-                    Map.of("slot", HelmBlueGreen.PREVIEW, "weight", 10_000));
+                    Map.of("slot", HelmBlueGreen.PREVIEW, "weight", Track.FULL));
         }
     }
 

@@ -17,6 +17,7 @@ import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.RolloutKind;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
@@ -56,20 +57,31 @@ public final class KubernetesApps {
     private final Duration pollEvery;
     private final ImageGate imageGate = ImageGate.standard();
     private final HelmApps helm;
-    private DeployChecks checks;
-    private RolloutRunner rollouts;
-    private KubernetesRollouts canaries;
+    private final DeployChecks checks;
+    private final RolloutRunner rollouts;
+    private final KubernetesRollouts canaries;
     /** The shared clients this instance made (closed with it); null when the caller supplied the clients. */
     private KubeClientCache ownedClients;
 
-    /** With one shared client per cluster (see {@link KubeClientCache}), closed by {@link #close()}. */
+    /**
+     * Deploy, rollback, history and status without progressive rollouts or checks, with one shared client per
+     * cluster (see {@link KubeClientCache}) closed by {@link #close()}.
+     */
     public KubernetesApps(Store store, SpecSource specs, EventLog events, Clock clock, String holder) {
-        this(store, specs, events, clock, holder, new KubeClientCache(), Duration.ofMillis(500));
+        this(store, specs, events, clock, holder, new KubeClientCache(), Duration.ofMillis(500), null, null, null);
         this.ownedClients = (KubeClientCache) clients;
     }
 
+    /**
+     * @param clients the control plane's shared client per cluster (its close hands it back)
+     * @param rollouts runs canaries ({@code strategy.canary} with {@code platform.kubernetes.traffic}) and blue/green
+     *                 rollouts ({@code platform.kubernetes.service}); null: plain deploys only
+     * @param canaries the cluster's side of those rollouts (preparation before the runner begins them)
+     * @param checks the pre-deployment checklist every deploy runs first (a rollback does not: it is the fast path)
+     */
     public KubernetesApps(Store store, SpecSource specs, EventLog events, Clock clock, String holder,
-                          Function<KubernetesSpec, KubernetesClient> clients, Duration pollEvery) {
+                          Function<KubernetesSpec, KubernetesClient> clients, Duration pollEvery,
+                          RolloutRunner rollouts, KubernetesRollouts canaries, DeployChecks checks) {
         this.store = store;
         this.specs = specs;
         this.events = events;
@@ -77,6 +89,9 @@ public final class KubernetesApps {
         this.holder = holder;
         this.clients = clients;
         this.pollEvery = pollEvery;
+        this.rollouts = rollouts;
+        this.canaries = canaries;
+        this.checks = checks;
         this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery);
     }
 
@@ -85,22 +100,6 @@ public final class KubernetesApps {
         if (ownedClients != null) {
             ownedClients.close();
         }
-    }
-
-    /** The pre-deployment checklist every deploy runs first (a rollback does not: it is the fast path). */
-    public void setChecks(DeployChecks checks) {
-        this.checks = checks;
-    }
-
-    /**
-     * Canaries ({@code strategy.canary} with {@code platform.kubernetes.traffic}) run as rollouts of {@code runner},
-     * which carries out their steps on the cluster; {@code prometheusUrl} (may be null) feeds the ingress-nginx
-     * default analysis.
-     */
-    public void setRollouts(RolloutRunner runner, String prometheusUrl) {
-        this.rollouts = runner;
-        this.canaries = new KubernetesRollouts(store, events, clock, clients, prometheusUrl, pollEvery);
-        runner.setKubernetes(canaries);
     }
 
     /** True when the spec declares {@code app} on Kubernetes (false when unknown or the spec cannot be read). */
@@ -201,7 +200,7 @@ public final class KubernetesApps {
             // During a canary, "roll back" means: abort it, all traffic back to the stable Deployment now.
             Rollout r = rollouts.command(app, RolloutEngine.Command.ABORT, actor);
             try (KubernetesClient client = clients.apply(t.spec)) {
-                boolean slots = "blueGreen".equals(r.kind());
+                boolean slots = r.kind() == RolloutKind.BLUE_GREEN;
                 return new DeployResult(current(client, t), r.canaryRevision(), 0, "aborted the "
                         + (slots ? "blue/green rollout" : "canary") + " of revision " + r.canaryRevision()
                         + "; all traffic is back on " + (slots ? "the previous slot behind Service "

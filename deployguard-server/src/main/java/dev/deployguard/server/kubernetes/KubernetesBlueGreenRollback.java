@@ -12,11 +12,13 @@ import dev.deployguard.kubernetes.progressive.SlotsView;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutKind;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.store.Store;
+import dev.deployguard.traffic.Track;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
@@ -142,13 +144,13 @@ final class KubernetesBlueGreenRollback {
             long switchMillis = (System.nanoTime() - started) / 1_000_000;
             events.record(app.name(), next, actor, EventKinds.TRAFFIC_SWITCHED, "Service " + where(k) + " selects slot "
                     + idle.label() + " (revision " + next + ", a copy of revision " + target.revision() + ")",
-                    Map.of("slot", idle.label(), "weight", 10_000, "switchMillis", switchMillis));
+                    Map.of("slot", idle.label(), "weight", Track.FULL, "switchMillis", switchMillis));
             if (warm) {
                 bg.stamp(idle, cause, next, target.revision(), actor);
             }
             Instant now = clock.instant();
-            store.saveRollout(new Rollout(0, app.name(), "blueGreen", from, next, Rollout.Phase.SUCCEEDED, 0, 10_000,
-                    now, now, null, null, OUTCOME + target.revision() + " by " + actor
+            store.saveRollout(new Rollout(0, app.name(), RolloutKind.BLUE_GREEN, from, next, Rollout.Phase.SUCCEEDED,
+                    0, Track.FULL, now, now, null, null, OUTCOME + target.revision() + " by " + actor
                     + (reason == null ? "" : ": " + reason)), now);
             bg.scaleDownIdle();
             String msg = "rolled back " + app.name() + " to " + target.version() + " (revision " + next

@@ -19,6 +19,7 @@ import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.Durations;
 import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.store.Store;
+import dev.deployguard.traffic.Track;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -132,8 +133,8 @@ final class KubernetesBlueGreenRollouts {
                 + ") in slot " + fresh.label() + ", previewed on Service " + k.service() + "-preview; "
                 + (r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
                 : r.phase() == Rollout.Phase.BAKING ? "promoted: users are on slot " + fresh.label()
-                : "users stay on slot " + fresh.other().label() + ", " + (r.waitingFor() == null ? r.phase()
-                : "waiting for " + r.waitingFor()))
+                : "users stay on slot " + fresh.other().label() + ", " + (r.waiting() == null ? r.phase()
+                : "waiting for " + r.waiting().text()))
                 + "; follow it with: deployguard status " + app.name() + " --watch");
     }
 
@@ -147,7 +148,7 @@ final class KubernetesBlueGreenRollouts {
             events.record(r.app(), r.canaryRevision(), actor, EventKinds.TRAFFIC_SWITCHED, "Service " + where(app)
                     + " selects slot " + live.label() + " (revision " + r.canaryRevision() + "); slot "
                     + live.other().label() + " stays warm for " + Durations.format(bg.scaleDownDelay()),
-                    Map.of("slot", live.label(), "weight", 10_000));
+                    Map.of("slot", live.label(), "weight", Track.FULL));
         }
     }
 

@@ -15,6 +15,7 @@ import dev.deployguard.kubernetes.traffic.ClusterCalls;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutKind;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
@@ -22,7 +23,6 @@ import dev.deployguard.store.Store;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -77,7 +77,7 @@ final class KubernetesBlueGreenStatus {
         Rollout latest = rollouts.isEmpty() ? null : rollouts.get(rollouts.size() - 1);
         Map<String, Object> kube = new LinkedHashMap<>();
         kube.put("namespace", k.namespace());
-        kube.put("strategy", "blueGreen");
+        kube.put("strategy", RolloutKind.BLUE_GREEN.specName());
         kube.put("service", k.service());
         kube.put("previewService", k.service() + "-preview");
         kube.put("deployment", k.deploymentName(app.name()));
@@ -199,7 +199,7 @@ final class KubernetesBlueGreenStatus {
 
     private List<Rollout> blueGreenRollouts(String app) {
         List<Rollout> all = new ArrayList<>(store.rollouts(app, HISTORY_ROLLOUTS).stream()
-                .filter(r -> "blueGreen".equals(r.kind())).toList());
+                .filter(r -> r.kind() == RolloutKind.BLUE_GREEN).toList());
         all.sort(Comparator.comparingLong(Rollout::id));
         return all;
     }
@@ -266,14 +266,9 @@ final class KubernetesBlueGreenStatus {
         // The old slot waits for the scale-down delay while the promoted rollout bakes; then finish scales it to 0.
         Instant scaleDownAt = "warm".equals(role) && latest != null && latest.phase() == Rollout.Phase.BAKING
                 && revision != null && revision == latest.stableRevision()
-                ? latest.stepStartedAt().plus(bake((Strategy.BlueGreen) app.strategy())) : null;
+                ? latest.stepStartedAt().plus(app.strategy().bake()) : null;
         m.put("scaleDownAt", scaleDownAt);
         return m;
-    }
-
-    /** As the engine counts the bake of a promoted blue/green rollout: the longer of bake and scaleDownDelay. */
-    private static Duration bake(Strategy.BlueGreen b) {
-        return b.bake().compareTo(b.scaleDownDelay()) > 0 ? b.bake() : b.scaleDownDelay();
     }
 
     /** The active slot's release; the app's own Deployment's while the Service selects no slot yet. */

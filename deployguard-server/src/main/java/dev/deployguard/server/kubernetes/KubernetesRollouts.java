@@ -1,9 +1,9 @@
 package dev.deployguard.server.kubernetes;
 
+import dev.deployguard.analysis.MetricSource;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
-import dev.deployguard.kubernetes.deployment.DeploymentRollback;
 import dev.deployguard.kubernetes.helm.ChartRenderer;
 import dev.deployguard.kubernetes.helm.HelmRelease;
 import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
@@ -16,16 +16,16 @@ import dev.deployguard.kubernetes.progressive.KubernetesCanary;
 import dev.deployguard.kubernetes.traffic.IngressNginxMetrics;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
-import dev.deployguard.rollout.Action;
 import dev.deployguard.rollout.MetricSourceSpec;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
-import dev.deployguard.rollout.Step;
-import dev.deployguard.rollout.Strategy;
+import dev.deployguard.rollout.RolloutKind;
+import dev.deployguard.rollout.RolloutTarget;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
+import dev.deployguard.server.metrics.MetricSources;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.store.Store;
@@ -40,13 +40,12 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The cluster's side of a canary rollout of a Kubernetes app ({@code platform.kubernetes.traffic} and
- * {@code strategy.canary}; blue/green is handed to {@link KubernetesBlueGreenRollouts}): {@link RolloutRunner} keeps the rollout's state in the store as for local apps and hands
- * the engine's weight, promotion, rollback and finish actions here, which carries them out through
- * {@link CanaryActions} instead of the local router. Each call takes a client from the
- * {@code clients} function (the control plane's shared client per cluster; its close hands it back).
- * A Helm release's canary ({@code platform.kubernetes.helm}) is its chart rendered with the new version's values,
- * run beside the release's Deployment; its promotion is the Helm upgrade ({@link HelmPromotion}).
+ * The cluster's side of the rollouts of Kubernetes apps: it prepares a rollout (the canary Deployment beside the
+ * serving revision, the blue/green slot, a Helm release's rendered canary or slot) and begins it in
+ * {@link RolloutRunner}, and it gives each app its {@link RolloutTarget} ({@link #target}): a Deployment's or a Helm
+ * release's canary behind ingress-nginx or the Gateway API, a Deployment's or a Helm release's blue/green Service
+ * switch. The runner keeps the rollout's state and hands the engine's actions to that target only. Each call takes a
+ * client from the {@code clients} function (the control plane's shared client per cluster; its close hands it back).
  */
 public final class KubernetesRollouts {
     private final Store store;
@@ -88,8 +87,13 @@ public final class KubernetesRollouts {
         if (k.helm() != null && k.service() == null) {
             return false;
         }
-        return k.traffic() != null && app.strategy() instanceof Strategy.Canary
-                || k.service() != null && app.strategy() instanceof Strategy.BlueGreen;
+        if (!app.strategy().isProgressive()) {
+            return false;
+        }
+        return switch (app.strategy().rolloutKind()) {
+            case CANARY -> k.traffic() != null;
+            case BLUE_GREEN -> k.service() != null;
+        };
     }
 
     /**
@@ -97,12 +101,9 @@ public final class KubernetesRollouts {
      * with a Prometheus URL known) the ingress-nginx default queries; null when there is none.
      */
     public MetricSourceSpec source(AppSpec app) {
-        if (app.strategy() instanceof Strategy.BlueGreen bg) {
-            return bg.analysis().source(); // no user traffic reaches the new slot through a router to measure
-        }
-        Strategy.Canary c = (Strategy.Canary) app.strategy();
-        if (c.analysis().source() != null) {
-            return c.analysis().source();
+        MetricSourceSpec own = app.strategy().analysis().source();
+        if (own != null || app.strategy().rolloutKind() == RolloutKind.BLUE_GREEN) {
+            return own; // no user traffic reaches a blue/green preview through a router to measure
         }
         KubernetesSpec.Traffic t = app.kubernetes().traffic();
         if (prometheusUrl == null || t.ingressNginx() == null) {
@@ -121,7 +122,7 @@ public final class KubernetesRollouts {
         store.activeRollout(app.name()).ifPresent(r -> {
             throw RolloutRunner.busy(app.name(), r);
         });
-        if (app.strategy() instanceof Strategy.BlueGreen) {
+        if (app.strategy().rolloutKind() == RolloutKind.BLUE_GREEN) {
             return blueGreen.deploy(runner, app, req, image, serving);
         }
         requireEvidence(app);
@@ -162,14 +163,13 @@ public final class KubernetesRollouts {
     private static String started(AppSpec app, Rollout r) {
         return r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
                 : "started: canary weight " + RolloutEngine.percent(r.weight()) + ", "
-                + (r.waitingFor() == null ? r.phase() : "waiting for " + r.waitingFor())
+                + (r.waiting() == null ? r.phase() : "waiting for " + r.waiting().text())
                 + "; follow it with: deployguard status " + app.name() + " --watch";
     }
 
     /** Refuses (exit 2) a canary whose analysis step would have nothing to judge. */
     private void requireEvidence(AppSpec app) {
-        Strategy.Canary c = (Strategy.Canary) app.strategy();
-        if (source(app) == null && c.steps().stream().anyMatch(s -> s instanceof Step.Analysis)) {
+        if (source(app) == null && app.strategy().hasAnalysisStep()) {
             throw DeployGuardException.badInput("app " + app.name() + ": strategy.canary has an analysis step but"
                     + " there is no evidence to judge on Kubernetes: set strategy.canary.analysis.source (prometheus"
                     + " or web queries), or start the control plane with --prometheus-url (or DEPLOYGUARD_PROMETHEUS_URL)"
@@ -187,7 +187,7 @@ public final class KubernetesRollouts {
         store.activeRollout(app.name()).ifPresent(r -> {
             throw RolloutRunner.busy(app.name(), r);
         });
-        if (app.strategy() instanceof Strategy.BlueGreen) {
+        if (app.strategy().rolloutKind() == RolloutKind.BLUE_GREEN) {
             return helmBlueGreen.deploy(runner, app, req, versionValues, stable);
         }
         requireEvidence(app);
@@ -224,48 +224,24 @@ public final class KubernetesRollouts {
                 + k.namespace() + "/" + chart.release() + ", deployment " + deployment + "-canary) " + started(app, r));
     }
 
-    /** The canary's weight in basis points, set on the app's Ingress or HTTPRoute. */
-    public void setWeight(AppSpec app, Rollout r, int basisPoints, String actor) {
-        if (app.strategy() instanceof Strategy.BlueGreen) {
-            return; // blue/green has no weights: the new slot gets no users until the switch
-        }
-        apply(app, new Action.SetWeight(basisPoints), r);
-        events.record(r.app(), r.canaryRevision(), actor, EventKinds.TRAFFIC_SWITCHED, "canary weight "
-                + RolloutEngine.percent(basisPoints) + " (" + route(app) + "), stable "
-                + RolloutEngine.percent(10_000 - basisPoints), Map.of("weight", basisPoints));
+    /**
+     * The rollout target of an app this class {@link #drives}: chosen once, from its strategy and whether a Helm
+     * release or a plain Deployment runs it.
+     */
+    public RolloutTarget target(AppSpec app) {
+        boolean helm = app.kubernetes().helm() != null;
+        return switch (app.strategy().rolloutKind()) {
+            case CANARY -> helm ? new HelmCanaryTarget(this, app) : new KubernetesCanaryTarget(this, app);
+            case BLUE_GREEN -> helm ? new HelmBlueGreenTarget(helmBlueGreen, this, app)
+                    : new KubernetesBlueGreenTarget(blueGreen, this, app);
+        };
     }
 
-    /** The canary's pod template becomes the stable Deployment's (a new revision); traffic stays split. */
-    public void promote(AppSpec app, Rollout r, String actor) {
-        if (app.strategy() instanceof Strategy.BlueGreen && app.kubernetes().helm() != null) {
-            helmBlueGreen.promote(app, r, actor);
-            return;
-        }
-        if (app.strategy() instanceof Strategy.BlueGreen) {
-            blueGreen.promote(app, r, actor);
-            return;
-        }
-        apply(app, new Action.Promote(), r);
-        events.record(r.app(), r.canaryRevision(), actor, "rollout.promoted", app.kubernetes().helm() != null
-                ? "Helm release " + where(app) + " upgraded to the canary's version (revision "
-                + r.canaryRevision() + "); its deployment rolls out with the traffic split in place"
-                : "canary template copied into deployment " + where(app) + "; it rolls out as revision "
-                + r.canaryRevision());
-    }
-
-    /** Weight 0 at once, canary scaled down; a promoted canary's stable Deployment is undone as well. */
-    public void rollBack(AppSpec app, Rollout before, Rollout r, String reason, String actor) {
-        if (app.strategy() instanceof Strategy.BlueGreen && app.kubernetes().helm() != null) {
-            helmBlueGreen.rollBack(app, before, r, reason, actor);
-            return;
-        }
-        if (app.strategy() instanceof Strategy.BlueGreen) {
-            blueGreen.rollBack(app, before, r, reason, actor);
-            return;
-        }
-        apply(app, new Action.RollBack(reason), r);
-        recordAbort(events, clock, before, r, actor, "canary of revision " + r.canaryRevision() + " aborted: weight 0,"
-                + " canary scaled to 0, " + what(app) + " serves revision " + r.stableRevision() + ": " + reason);
+    /** Where the analysis of {@code app}'s rollout reads its windows ({@link #source}); all missing when none. */
+    MetricSource evidence(AppSpec app) {
+        MetricSourceSpec spec = source(app);
+        return spec == null ? MetricSource.none("no analysis source for this Kubernetes canary")
+                : MetricSources.of(spec);
     }
 
     /**
@@ -281,39 +257,23 @@ public final class KubernetesRollouts {
                 "automatic", automatic));
     }
 
-    /** Retires the canary once the promoted stable Deployment has rolled out; false while it still rolls out. */
-    public boolean finish(AppSpec app, Rollout r, String actor) {
-        if (app.strategy() instanceof Strategy.BlueGreen && app.kubernetes().helm() != null) {
-            return helmBlueGreen.finish(app, r, actor);
-        }
-        if (app.strategy() instanceof Strategy.BlueGreen) {
-            return blueGreen.finish(app, r, actor);
-        }
-        if (apply(app, new Action.Finish(), r) == KubernetesCanary.Progress.WAITING_FOR_STABLE) {
-            return false;
-        }
-        events.record(r.app(), r.canaryRevision(), actor, EventKinds.DEPLOY_SUCCEEDED, "revision "
-                + r.canaryRevision() + " promoted and rolled out in " + what(app)
-                + "; the canary is retired and " + r.app() + " serves it to 100% of traffic");
-        return true;
+    Function<KubernetesSpec, KubernetesClient> clients() {
+        return clients;
     }
 
-    private KubernetesCanary.Progress apply(AppSpec app, Action a, Rollout r) {
-        KubernetesSpec k = app.kubernetes();
-        try (KubernetesClient client = clients.apply(k)) {
-            if (k.helm() == null) {
-                return new CanaryActions(canary(client, app), new DeploymentRollback(client)).apply(a, r);
-            }
-            HelmReleaseStorage storage = new HelmReleaseStorage(client, k.namespace(), clock);
-            HelmChartRelease chart = chartRelease(app);
-            KubernetesCanary canary = new KubernetesCanary(client, new AppWorkload(k.namespace(),
-                    chart.deploymentName(client, storage), k.service()), CanaryRoutes.route(client, app.name(), k), 1);
-            return new CanaryActions(canary, new HelmPromotion(storage, renderer, chart, canary, k.rolloutTimeout()))
-                    .apply(a, r);
-        }
+    EventLog events() {
+        return events;
     }
 
-    private static KubernetesCanary canary(KubernetesClient client, AppSpec app) {
+    Clock clock() {
+        return clock;
+    }
+
+    ChartRenderer renderer() {
+        return renderer;
+    }
+
+    static KubernetesCanary canary(KubernetesClient client, AppSpec app) {
         return new KubernetesCanary(client, CanaryRoutes.workload(app.name(), app.kubernetes()),
                 CanaryRoutes.route(client, app.name(), app.kubernetes()), 1);
     }
@@ -324,17 +284,17 @@ public final class KubernetesRollouts {
                 h.deployment());
     }
 
-    private static String what(AppSpec app) {
+    static String what(AppSpec app) {
         return (app.kubernetes().helm() != null ? "Helm release " : "deployment ") + where(app);
     }
 
-    private static String where(AppSpec app) {
+    static String where(AppSpec app) {
         KubernetesSpec k = app.kubernetes();
         return k.namespace() + "/" + (k.helm() != null ? k.helm().releaseName(app.name())
                 : k.deploymentName(app.name()));
     }
 
-    private static String route(AppSpec app) {
+    static String route(AppSpec app) {
         KubernetesSpec.Traffic t = app.kubernetes().traffic();
         return t.ingressNginx() != null ? "ingress " + t.ingressNginx().ingress() + "-canary"
                 : "httproute " + t.gatewayApi().httpRoute();

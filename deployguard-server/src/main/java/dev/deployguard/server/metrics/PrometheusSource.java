@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deployguard.analysis.LatencyHistogram;
 import dev.deployguard.analysis.LatencyPairs;
+import dev.deployguard.analysis.MetricSource;
+import dev.deployguard.analysis.TrackKind;
 import dev.deployguard.analysis.TrackWindow;
 import dev.deployguard.analysis.WindowObservation;
 import java.io.IOException;
@@ -103,8 +105,8 @@ public final class PrometheusSource implements MetricSource {
     @Override
     public WindowObservation window(Instant start, Instant end) {
         try {
-            TrackWindow stable = track("stable", config.stable(), start, end);
-            TrackWindow canary = track("canary", config.canary(), start, end);
+            TrackWindow stable = track(TrackKind.STABLE.trackName(), config.stable(), start, end);
+            TrackWindow canary = track(TrackKind.CANARY.trackName(), config.canary(), start, end);
             LatencyPairs pairs = LatencyPairs.ofMedians(canary.histogram().quantile(0.5),
                     stable.histogram().quantile(0.5));
             return WindowObservation.measured(start, end, stable, canary, pairs);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deployguard.analysis.LatencyPairs;
+import dev.deployguard.analysis.MetricSource;
+import dev.deployguard.analysis.TrackKind;
 import dev.deployguard.analysis.TrackWindow;
 import dev.deployguard.analysis.WindowObservation;
 import java.io.IOException;
@@ -80,8 +82,8 @@ public final class WebSource implements MetricSource {
     public WindowObservation window(Instant start, Instant end) {
         try {
             JsonNode root = fetch(start, end);
-            TrackWindow stable = track("stable", root, stableRequests, stableErrors);
-            TrackWindow canary = track("canary", root, canaryRequests, canaryErrors);
+            TrackWindow stable = track(TrackKind.STABLE.trackName(), root, stableRequests, stableErrors);
+            TrackWindow canary = track(TrackKind.CANARY.trackName(), root, canaryRequests, canaryErrors);
             return WindowObservation.measured(start, end, stable, canary, LatencyPairs.NONE);
         } catch (SourceException e) {
             return WindowObservation.missing(start, end, e.getMessage());

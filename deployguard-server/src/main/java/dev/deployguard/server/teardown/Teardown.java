@@ -7,7 +7,7 @@ import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.server.deploy.AppLocks;
-import dev.deployguard.server.deploy.Deployer;
+import dev.deployguard.server.deploy.LocalInstances;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.server.deploy.RouterProcesses;
@@ -43,7 +43,7 @@ public final class Teardown {
     private final LocalPlatform platform;
     private final RouterProcesses routers;
     private final EventLog events;
-    private final Deployer deployer;
+    private final LocalInstances instances;
     private final AppLocks appLocks;
     private final Predicate<String> onKubernetes;
     private final Path stateDir;
@@ -59,13 +59,14 @@ public final class Teardown {
     }
 
     public Teardown(Store store, SpecSource specs, LocalPlatform platform, RouterProcesses routers, EventLog events,
-                    Deployer deployer, AppLocks appLocks, Predicate<String> onKubernetes, Path stateDir, Clock clock, String holder) {
+                    LocalInstances instances, AppLocks appLocks, Predicate<String> onKubernetes, Path stateDir,
+                    Clock clock, String holder) {
         this.store = store;
         this.specs = specs;
         this.platform = platform;
         this.routers = routers;
         this.events = events;
-        this.deployer = deployer;
+        this.instances = instances;
         this.appLocks = appLocks;
         this.onKubernetes = onKubernetes;
         this.stateDir = stateDir;
@@ -209,7 +210,7 @@ public final class Teardown {
         List<Long> instancePids = instances.stream().map(Instance::pid).toList();
         Optional<AppSpec> spec = specs.get().app(app);
         if (spec.isPresent() && spec.get().local() != null) {
-            deployer.stopAll(instances, spec.get().local(), actor, "app stopped");
+            this.instances.stopAll(instances, spec.get().local(), actor, "app stopped");
         } else {
             // No longer declared: nothing says how it wants to be stopped, so it is killed.
             for (Instance i : instances) {

@@ -43,8 +43,7 @@ class DeployerTest {
                       command: ["./no-such-binary", "${port}"]
                       listen: "127.0.0.1:2"
                 """);
-        deployer = new Deployer(plane.store, plane.specs, plane.platform, plane.routers, plane.events,
-                plane.appLocks, plane.clock, "cp-test");
+        deployer = plane.deployer(plane.runner());
     }
 
     @AfterEach
@@ -77,7 +76,7 @@ class DeployerTest {
                 new Refusal("deploy during a rollout", p -> {
                     p.release("v1", ReleaseStatus.DEPLOYED);
                     p.release("v2", ReleaseStatus.PROGRESSING);
-                    p.store.saveRollout(Rollout.start(0, "web", "canary", 1, 2, p.clock.instant()),
+                    p.store.saveRollout(Rollout.start(0, "web", dev.deployguard.rollout.RolloutKind.CANARY, 1, 2, p.clock.instant()),
                             p.clock.instant());
                 }, d -> d.deploy(request("web", "v3")), ExitCode.BUSY, "promote or abort it first"),
                 new Refusal("deploy while another operation holds the app", p -> p.store.lock("web", "rollback",
@@ -100,7 +99,7 @@ class DeployerTest {
                 new Refusal("rollback to a revision during a rollout", p -> {
                     p.release("v1", ReleaseStatus.DEPLOYED);
                     p.release("v2", ReleaseStatus.PROGRESSING);
-                    p.store.saveRollout(Rollout.start(0, "web", "canary", 1, 2, p.clock.instant()),
+                    p.store.saveRollout(Rollout.start(0, "web", dev.deployguard.rollout.RolloutKind.CANARY, 1, 2, p.clock.instant()),
                             p.clock.instant());
                 }, d -> d.rollback("web", 1, null, "alice"), ExitCode.BUSY, "canary rollout of revision 2"));
     }

@@ -63,6 +63,21 @@ final class LocalPlaneFixture implements AutoCloseable {
     }
 
     /** Records release {@code version} of {@code web} with the given status. */
+    /** The local platform's rollout runner, wired as ControlPlane wires it (no checklist). */
+    RolloutRunner runner() {
+        LocalInstances instances = new LocalInstances(store, platform, routers, events, appLocks, clock);
+        var local = new dev.deployguard.server.deploy.local.LocalTarget.Parts(store, routers, events, instances, clock);
+        return new RolloutRunner(store, specs, events, appLocks, clock, "cp-test", Analyses::forSpec,
+                app -> dev.deployguard.server.deploy.local.LocalTarget.of(local, app));
+    }
+
+    /** A deployer wired as ControlPlane wires it, with no checklist. */
+    Deployer deployer(RolloutRunner rollouts) {
+        LocalInstances instances = new LocalInstances(store, platform, routers, events, appLocks, clock);
+        return new Deployer(store, specs, platform, routers, events, appLocks, clock, "cp-test", instances, rollouts,
+                null);
+    }
+
     Release release(String version, ReleaseStatus status) {
         Release r = store.createRelease(new Release("web", 1, version, List.of("sleep", "600"), Map.of(), 1,
                 "sha256:" + version, null, "alice", clock.instant(), ReleaseStatus.PENDING, null));

@@ -3,116 +3,235 @@ package dev.deployguard.server.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.deployguard.analysis.Judge;
+import dev.deployguard.analysis.Judgement;
+import dev.deployguard.analysis.MetricSource;
+import dev.deployguard.analysis.Verdict;
+import dev.deployguard.analysis.WindowObservation;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.Event;
+import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.rollout.Action;
 import dev.deployguard.rollout.Rollout;
-import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.RolloutTarget;
+import dev.deployguard.rollout.Waiting;
+import dev.deployguard.store.JdbcStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The rollout runner's bookkeeping over an in-memory store: operator commands need a rollout and the app's lock,
- * and a restarted control plane resumes stored rollouts. Carrying out actions (weights, promotion, rollback) needs
- * a router: {@code RolloutRunner} takes {@link RouterProcesses} and calls it (and the deployer) directly, so those
- * paths wait for the RolloutTarget seam (issue 18, item 1) to be driven with a fake target.
+ * The runner over the {@link RolloutTarget} seam, with a recording target and a scripted judge in simulated time:
+ * it hands the target the engine's platform actions only, keeps state and events itself, and ends a rollout only
+ * once the target says its Finish is done.
  */
 class RolloutRunnerTest {
+    static final Instant T0 = Instant.parse("2026-12-07T10:00:00Z");
+
     @TempDir
     Path dir;
-    LocalPlaneFixture plane;
+    JdbcStore store;
+    final MovableClock clock = new MovableClock(T0);
+    final RecordingTarget target = new RecordingTarget();
+    final Deque<Verdict> verdicts = new ArrayDeque<>();
     RolloutRunner runner;
 
     @BeforeEach
-    void wire() {
-        plane = new LocalPlaneFixture(dir, LocalPlaneFixture.sleepingApp(1) + """
-                  strategy:
-                    canary:
-                      steps:
-                        - setWeight: 20
-                        - pause: {}
+    void start() throws Exception {
+        Path spec = dir.resolve("deployguard.yaml");
+        Files.writeString(spec, """
+                apps:
+                  web:
+                    platform:
+                      local:
+                        command: ["true", "${port}"]
+                        listen: 127.0.0.1:18080
+                    strategy:
+                      canary:
+                        steps:
+                          - setWeight: 25
+                          - analysis: {}
+                          - setWeight: 50
+                        analysis: {interval: 1s, minDuration: 0s, maxDuration: 60s, latency: false}
+                        bake: 10s
                 """);
-        Deployer deployer = new Deployer(plane.store, plane.specs, plane.platform, plane.routers, plane.events,
-                plane.appLocks, plane.clock, "cp-test");
-        runner = new RolloutRunner(plane.store, plane.specs, plane.routers, plane.events, plane.appLocks,
-                plane.clock, deployer, Analyses::forSpec);
+        store = JdbcStore.embedded(dir.resolve("state"));
+        runner = new RolloutRunner(store, new SpecSource(spec), new EventLog(store, clock), new AppLocks(), clock,
+                "test", a -> new ScriptedJudge(verdicts), app -> target);
     }
 
     @AfterEach
-    void cleanUp() {
+    void stop() {
         runner.close();
-        plane.close();
+        store.close();
     }
 
-    @ParameterizedTest
-    @EnumSource(RolloutEngine.Command.class)
-    void aCommandWithoutARolloutIsRefusedAndReleasesTheLock(RolloutEngine.Command command) {
-        plane.release("v1", ReleaseStatus.DEPLOYED);
-
-        assertThatThrownBy(() -> runner.command("web", command, "alice"))
-                .isInstanceOfSatisfying(DeployGuardException.class,
-                        e -> assertThat(e.exitCode()).isEqualTo(ExitCode.BAD_INPUT))
-                .hasMessageContaining("app 'web' has no rollout in progress");
-        assertThat(plane.store.currentLock("web")).isEmpty();
+    static Release release(int revision, String version) {
+        return new Release("web", revision, version, List.of(), Map.of(), 1, null, null, "alice", T0,
+                ReleaseStatus.PROGRESSING, null, null);
     }
 
-    @ParameterizedTest
-    @EnumSource(RolloutEngine.Command.class)
-    void aCommandWhileAnotherOperationHoldsTheAppIsBusyAndChangesNothing(RolloutEngine.Command command) {
-        Rollout r = activeCanary();
-        plane.store.lock("web", "deploy v3", "cp-other", "bob", plane.clock.instant());
-
-        assertThatThrownBy(() -> runner.command("web", command, "alice"))
-                .isInstanceOfSatisfying(DeployGuardException.class,
-                        e -> assertThat(e.exitCode()).isEqualTo(ExitCode.BUSY))
-                .hasMessageContaining("deploy v3 by bob");
-        assertThat(plane.store.activeRollout("web")).contains(r);
-        assertThat(plane.store.currentLock("web").orElseThrow().holder()).isEqualTo("cp-other");
+    Rollout begin() {
+        return runner.begin(release(2, "v2"), release(1, "v1"), new SpecSource(dir.resolve("deployguard.yaml"))
+                .app("web"), "alice");
     }
 
-    @ParameterizedTest(name = "waiting for \"{0}\" resumes waiting for \"{1}\"")
-    @CsvSource(value = {"NULL, NULL", "promotion, promotion", "webhook smoke, NULL"}, nullValues = "NULL")
-    void aStoredRolloutIsResumedAndAWebhookInFlightIsCalledAgain(String waitingBefore, String waitingAfter) {
-        Rollout stored = activeCanary();
-        Rollout waiting = new Rollout(stored.id(), "web", "canary", 1, 2, Rollout.Phase.PROGRESSING, 1, 2000,
-                stored.startedAt(), stored.stepStartedAt(), waitingBefore, null, null);
-        plane.store.saveRollout(waiting, plane.clock.instant());
-
-        runner.resumeAll();
-
-        Rollout resumed = plane.store.activeRollout("web").orElseThrow();
-        assertThat(resumed.waitingFor()).isEqualTo(waitingAfter);
-        assertThat(resumed.stepIndex()).isEqualTo(1);
-        assertThat(resumed.weight()).isEqualTo(2000);
-        Event event = plane.store.events("web", 0, null, 10).get(0);
-        assertThat(event.kind()).isEqualTo("rollout.resumed");
-        assertThat(event.message()).contains("canary rollout of revision 2 at step 2");
-        assertThat(runner.hasActive("web")).isTrue();
+    List<String> eventKinds() {
+        return store.events("web", 0, null, 1000).stream().map(Event::kind).toList();
     }
 
     @Test
-    void theBusyMessageNamesTheRolloutAndWhatToDo() {
-        Rollout r = activeCanary().weight(2500);
+    void theTargetGetsTheWeightsPromotionAndFinishAndTheRolloutEndsOnlyWhenTheFinishIsDone() {
+        Rollout r = begin();
+        assertThat(target.calls).containsExactly("begin", "SetWeight(2500)");
+        assertThat(r.waiting()).isInstanceOf(Waiting.Analysis.class);
 
-        DeployGuardException e = RolloutRunner.busy("web", r);
+        verdicts.add(Verdict.PASS);
+        clock.advance(Duration.ofSeconds(1));
+        runner.tick();
+        assertThat(target.calls).containsExactly("begin", "SetWeight(2500)", "SetWeight(5000)", "Promote");
+        assertThat(store.activeRollout("web")).get().extracting(Rollout::phase).isEqualTo(Rollout.Phase.BAKING);
 
-        assertThat(e.exitCode()).isEqualTo(ExitCode.BUSY);
-        assertThat(e.getMessage()).isEqualTo("app 'web' has a canary rollout of revision 2 in progress (PROGRESSING,"
-                + " canary weight 25%); promote or abort it first");
+        target.finishes = RolloutTarget.Progress.NOT_YET;
+        verdicts.add(Verdict.PASS);
+        clock.advance(Duration.ofSeconds(11));
+        runner.tick();
+        Rollout ending = store.activeRollout("web").orElseThrow();
+        assertThat(ending.waiting()).as("still active while the platform catches up")
+                .isEqualTo(new Waiting.Ending(Rollout.Phase.SUCCEEDED));
+
+        target.finishes = RolloutTarget.Progress.DONE;
+        clock.advance(Duration.ofSeconds(1));
+        runner.tick();
+        assertThat(store.activeRollout("web")).isEmpty();
+        assertThat(store.rollouts("web", 1)).singleElement().extracting(Rollout::phase)
+                .isEqualTo(Rollout.Phase.SUCCEEDED);
+        assertThat(target.calls).endsWith("Finish", "Finish");
+        assertThat(eventKinds()).contains("rollout.started", "rollout.promoted", "rollout.succeeded");
     }
 
-    /** Revision 1 serves, revision 2 is the canary of a stored, unfinished rollout. */
-    private Rollout activeCanary() {
-        plane.release("v1", ReleaseStatus.DEPLOYED);
-        plane.release("v2", ReleaseStatus.PROGRESSING);
-        return plane.store.saveRollout(Rollout.start(0, "web", "canary", 1, 2, plane.clock.instant()),
-                plane.clock.instant());
+    @Test
+    void aFailingVerdictHandsTheTargetOneRollBackAndEndsRolledBack() {
+        begin();
+        verdicts.add(Verdict.FAIL);
+        clock.advance(Duration.ofSeconds(1));
+        runner.tick();
+        assertThat(target.calls).containsExactly("begin", "SetWeight(2500)", "RollBack");
+        Rollout done = store.rollouts("web", 1).get(0);
+        assertThat(done.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
+        assertThat(done.weight()).isZero();
+        assertThat(done.waiting()).isNull();
+        assertThat(eventKinds()).contains("analysis.verdict", "rollout.rolled-back");
+    }
+
+    @Test
+    void aTargetThatCannotBeginIsRolledBackAndTheDeployFailsSayingWhy() {
+        target.failBegin = true;
+        assertThatThrownBy(this::begin).isInstanceOfSatisfying(DeployGuardException.class,
+                e -> assertThat(e.exitCode()).isEqualTo(ExitCode.DEPLOY_FAILED))
+                .hasMessageContaining("could not start").hasMessageContaining("traffic stays on revision 1");
+        assertThat(target.calls).containsExactly("begin", "RollBack");
+        assertThat(store.activeRollout("web")).isEmpty();
+    }
+
+    /** Records the actions it is handed; its Finish answers what the test says. */
+    static final class RecordingTarget implements RolloutTarget {
+        final List<String> calls = new ArrayList<>();
+        volatile Progress finishes = Progress.DONE;
+        boolean failBegin;
+
+        @Override
+        public void begin(Rollout r, String actor) {
+            calls.add("begin");
+            if (failBegin) {
+                throw new IllegalStateException("router refused the route table");
+            }
+        }
+
+        @Override
+        public Progress apply(Action action, Rollout r, String actor) {
+            if (action instanceof Action.SetWeight w) {
+                calls.add("SetWeight(" + w.basisPoints() + ")");
+            } else {
+                calls.add(action.getClass().getSimpleName());
+            }
+            return action instanceof Action.Finish ? finishes : Progress.DONE;
+        }
+
+        @Override
+        public MetricSource evidence(Rollout r, Instant since) {
+            return MetricSource.none("no traffic in this test");
+        }
+    }
+
+    /** Answers the verdicts the test queued, INCONCLUSIVE once they run out. */
+    static final class ScriptedJudge implements Judge {
+        private final Deque<Verdict> script;
+        private Verdict last = Verdict.INCONCLUSIVE;
+        private WindowObservation window;
+
+        ScriptedJudge(Deque<Verdict> script) {
+            this.script = script;
+        }
+
+        @Override
+        public String name() {
+            return "scripted";
+        }
+
+        @Override
+        public Verdict update(WindowObservation w) {
+            window = w;
+            last = script.isEmpty() ? Verdict.INCONCLUSIVE : script.poll();
+            return last;
+        }
+
+        @Override
+        public Judgement judgement() {
+            return new Judgement("scripted", last, window.start(), window.end(), List.of(), "as scripted");
+        }
+    }
+
+    /** A clock the test moves. */
+    static final class MovableClock extends Clock {
+        private volatile Instant now;
+
+        MovableClock(Instant start) {
+            now = start;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
     }
 }

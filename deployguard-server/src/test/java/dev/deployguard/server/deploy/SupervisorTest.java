@@ -168,7 +168,7 @@ class SupervisorTest {
         Release stable = plane.release("v1", ReleaseStatus.SUPERSEDED);
         Release r = plane.release("v2", status);
         if (canary) {
-            plane.store.saveRollout(Rollout.start(0, "web", "canary", stable.revision(), r.revision(),
+            plane.store.saveRollout(Rollout.start(0, "web", dev.deployguard.rollout.RolloutKind.CANARY, stable.revision(), r.revision(),
                     plane.clock.instant()), plane.clock.instant());
         }
         plane.deadInstance(r, 0, 40996);

@@ -12,6 +12,7 @@ import dev.deployguard.rollout.Decision;
 import dev.deployguard.rollout.Observation;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.RolloutKind;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.spec.SpecParser;
 import java.nio.file.Path;
@@ -63,13 +64,12 @@ class ThresholdRolloutSimulationTest {
     private Run simulate(Predicate<Long> bad) {
         Strategy strategy = new SpecParser().parse(FLAGGER_SHORTHAND, "t.yaml", Path.of("/")).app("web").orElseThrow()
                 .strategy();
-        Duration interval = RolloutEngine.steps(strategy).isEmpty() ? Duration.ofMinutes(1)
-                : ((Strategy.Canary) strategy).analysis().interval();
+        Duration interval = strategy.analysis().interval();
         assertThat(interval).as("Flagger's shorthand checks once a minute").isEqualTo(Duration.ofMinutes(1));
-        Judge judge = Analyses.forSpec(((Strategy.Canary) strategy).analysis());
+        Judge judge = Analyses.forSpec(strategy.analysis());
         List<Action> actions = new ArrayList<>();
         List<Long> minutes = new ArrayList<>();
-        Decision d = engine.reconcile(Rollout.start(1, "web", "canary", 1, 2, T0), strategy, Observation.NONE, T0);
+        Decision d = engine.reconcile(Rollout.start(1, "web", RolloutKind.CANARY, 1, 2, T0), strategy, Observation.NONE, T0);
         record(d, 0, actions, minutes);
         for (long minute = 1; minute <= 120 && !d.next().phase().isDone(); minute++) {
             Instant now = T0.plus(Duration.ofMinutes(minute));
@@ -79,7 +79,7 @@ class ThresholdRolloutSimulationTest {
                     TrackWindow.counts(1_000 - canaryRequests, (1_000 - canaryRequests) / 1_000), TrackWindow.counts(canaryRequests, canaryErrors),
                     LatencyPairs.NONE);
             Judgement j = judge.observe(w);
-            d = engine.reconcile(d.next(), strategy, Observation.verdict(j.verdict().name(), j.toString()), now);
+            d = engine.reconcile(d.next(), strategy, Observation.verdict(j.verdict(), j.toString()), now);
             record(d, minute, actions, minutes);
         }
         return new Run(d.next(), actions, minutes);

@@ -52,8 +52,7 @@ class KubernetesDrillTest {
         events.addListener(seen::add);
         SpecSource specs = new SpecSource(spec);
         apps = new KubernetesApps(store, specs, events, clock, "test-holder");
-        drills = new DrillRunner(store, specs, null, null, null, events, clock);
-        drills.setKubernetes(apps);
+        drills = new DrillRunner(store, specs, null, null, null, events, clock, apps);
     }
 
     @AfterEach

@@ -1,5 +1,6 @@
 package dev.deployguard.server.incident;
 
+import dev.deployguard.rollout.RolloutKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deployguard.event.Event;
@@ -47,7 +48,7 @@ class IncidentReportTest {
                         window(6, "stable", 1, 100, 0))));
         add(65.5, 2, "bob", EventKinds.INCIDENT_CLOSED, "incident 1 closed", Map.of("incident", 1));
         add(70, null, "system", EventKinds.CONTROL_PLANE_STARTED, "later, not in the timeline", Map.of());
-        var rollout = new Rollout(7, "web", "canary", 1, 2, Rollout.Phase.ROLLED_BACK, 1, 0, T0, T0, null, "FAIL",
+        var rollout = new Rollout(7, "web", RolloutKind.CANARY, 1, 2, Rollout.Phase.ROLLED_BACK, 1, 0, T0, T0, null, "FAIL",
                 "analysis failed");
         var incident = new Incident(1, "web", "Automatic rollback of revision 2", "SEV2", T0.plusSeconds(5), "system",
                 7L, 2, T0.plusMillis(65_400), "bob", "v2 withdrawn");

@@ -1,5 +1,6 @@
 package dev.deployguard.server.kubernetes;
 
+import dev.deployguard.rollout.RolloutKind;
 import static dev.deployguard.kubernetes.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,7 +56,7 @@ class KubernetesBlueGreenRolloutTest {
                 .containsEntry(SLOT, "green");
         assertThat(cluster.image("web")).as("the app's own Deployment is left as it was").isEqualTo("shop/web:v1");
         Rollout active = cp.store().activeRollout("web").orElseThrow();
-        assertThat(active.kind()).isEqualTo("blueGreen");
+        assertThat(active.kind()).isEqualTo(RolloutKind.BLUE_GREEN);
         assertThat(active.phase()).as("autoPromote: false waits for a person").isEqualTo(Rollout.Phase.PAUSED);
         assertThat(active.canaryRevision()).isEqualTo(active.stableRevision() + 1);
         assertThat(cp.store().currentLock("web")).as("deploy gave the app lock back").isEmpty();

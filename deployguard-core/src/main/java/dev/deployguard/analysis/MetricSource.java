@@ -1,11 +1,11 @@
-package dev.deployguard.server.metrics;
+package dev.deployguard.analysis;
 
-import dev.deployguard.analysis.WindowObservation;
 import java.time.Instant;
 
 /**
- * Where canary analysis reads one aligned window of stable and canary traffic from (the built-in router, Prometheus,
- * a web/JSON endpoint).
+ * Where canary analysis reads one aligned window of stable and canary traffic from: one implementation per provider,
+ * in its adapter (the built-in router's per-request windows in {@code deployguard-local}; Prometheus and web/JSON
+ * queries in the server's {@code metrics} package). The rollout runner asks only this interface.
  *
  * <p>Implementations never throw for a source failure: when the source cannot answer (unreachable, timeout, error
  * response, unexpected data) they return {@link WindowObservation#missing(Instant, Instant, String)} with a precise
@@ -18,4 +18,9 @@ public interface MetricSource {
      * @return the measured window, or a missing window saying why it could not be measured
      */
     WindowObservation window(Instant start, Instant end);
+
+    /** A source with nothing to measure: every window is missing, for {@code reason}. */
+    static MetricSource none(String reason) {
+        return (start, end) -> WindowObservation.missing(start, end, reason);
+    }
 }

@@ -1,0 +1,32 @@
+package dev.deployguard.rollout;
+
+import dev.deployguard.analysis.MetricSource;
+import java.time.Instant;
+
+/**
+ * Carries out the engine's actions for one platform and strategy (local canary, local blue/green, a Kubernetes
+ * Deployment behind ingress-nginx or the Gateway API, a Kubernetes blue/green Service switch, a Helm release's
+ * canary or blue/green) and names where the rollout's evidence comes from. Chosen once per app, as Argo Rollouts
+ * picks one traffic-routing reconciler per router.
+ *
+ * <p>A target only acts: the rollout runner keeps the rollout's state, its events and its webhooks. A target never
+ * sleeps waiting for its platform; it answers {@link Progress#NOT_YET} and is asked again on a later tick.
+ */
+public interface RolloutTarget {
+
+    /** Whether an action is carried out, or must be tried again later (the platform has not caught up). */
+    enum Progress { DONE, NOT_YET }
+
+    /** Called once when the rollout of {@code r} begins: no user traffic on the new release yet (weight 0). */
+    void begin(Rollout r, String actor);
+
+    /**
+     * Carries out one of the engine's platform actions ({@link Action.SetWeight}, {@link Action.Promote},
+     * {@link Action.RollBack}, {@link Action.Finish}) for {@code r}, the rollout as it is after the decision.
+     * Idempotent: after a restart the runner may carry out an ending again.
+     */
+    Progress apply(Action action, Rollout r, String actor);
+
+    /** Where the analysis of {@code r} reads its windows, starting at {@code since}. */
+    MetricSource evidence(Rollout r, Instant since);
+}

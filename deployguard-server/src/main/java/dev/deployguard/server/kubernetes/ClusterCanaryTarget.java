@@ -1,0 +1,73 @@
+package dev.deployguard.server.kubernetes;
+
+import dev.deployguard.analysis.MetricSource;
+import dev.deployguard.event.EventKinds;
+import dev.deployguard.kubernetes.progressive.CanaryActions;
+import dev.deployguard.kubernetes.progressive.KubernetesCanary;
+import dev.deployguard.rollout.Action;
+import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.RolloutTarget;
+import dev.deployguard.spec.AppSpec;
+import dev.deployguard.traffic.Track;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A canary on the cluster: weights on the app's Ingress (ingress-nginx) or HTTPRoute (Gateway API), carried out by
+ * {@link CanaryActions}; promotion is the Deployment's template ({@link KubernetesCanaryTarget}) or the Helm upgrade
+ * ({@link HelmCanaryTarget}). Each action takes a client from the control plane's shared one per cluster.
+ */
+abstract sealed class ClusterCanaryTarget implements RolloutTarget permits KubernetesCanaryTarget, HelmCanaryTarget {
+    final KubernetesRollouts cluster;
+    final AppSpec app;
+
+    ClusterCanaryTarget(KubernetesRollouts cluster, AppSpec app) {
+        this.cluster = cluster;
+        this.app = app;
+    }
+
+    /** The canary's actions with this kind of promotion, on {@code client}. */
+    abstract CanaryActions actions(KubernetesClient client);
+
+    /** The event message of a promotion. */
+    abstract String promoted(Rollout r);
+
+    @Override
+    public void begin(Rollout r, String actor) {
+        apply(new Action.SetWeight(0), r, actor);
+    }
+
+    @Override
+    public Progress apply(Action a, Rollout r, String actor) {
+        KubernetesCanary.Progress p;
+        try (KubernetesClient client = cluster.clients().apply(app.kubernetes())) {
+            p = actions(client).apply(a, r);
+        }
+        if (a instanceof Action.SetWeight w) {
+            cluster.events().record(r.app(), r.canaryRevision(), actor, EventKinds.TRAFFIC_SWITCHED, "canary weight "
+                    + RolloutEngine.percent(w.basisPoints()) + " (" + KubernetesRollouts.route(app) + "), stable "
+                    + RolloutEngine.percent(Track.FULL - w.basisPoints()), Map.of("weight", w.basisPoints()));
+        } else if (a instanceof Action.Promote) {
+            cluster.events().record(r.app(), r.canaryRevision(), actor, "rollout.promoted", promoted(r));
+        } else if (a instanceof Action.RollBack rb) {
+            KubernetesRollouts.recordAbort(cluster.events(), cluster.clock(), r, r, actor, "canary of revision "
+                    + r.canaryRevision() + " aborted: weight 0, canary scaled to 0, " + KubernetesRollouts.what(app)
+                    + " serves revision " + r.stableRevision() + ": " + rb.reason());
+        } else if (a instanceof Action.Finish) {
+            if (p == KubernetesCanary.Progress.WAITING_FOR_STABLE) {
+                return Progress.NOT_YET;
+            }
+            cluster.events().record(r.app(), r.canaryRevision(), actor, EventKinds.DEPLOY_SUCCEEDED, "revision "
+                    + r.canaryRevision() + " promoted and rolled out in " + KubernetesRollouts.what(app)
+                    + "; the canary is retired and " + r.app() + " serves it to 100% of traffic");
+        }
+        return Progress.DONE;
+    }
+
+    @Override
+    public MetricSource evidence(Rollout r, Instant since) {
+        return cluster.evidence(app);
+    }
+}
