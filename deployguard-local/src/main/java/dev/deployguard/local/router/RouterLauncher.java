@@ -57,7 +57,12 @@ public final class RouterLauncher {
         return new RouterLauncher(startTimeout, classPath, options);
     }
 
-    /** The command that starts a router with this config; never run through a shell. */
+    /**
+     * The command that starts a router with this config; never run through a shell. The class path goes in the
+     * {@code CLASSPATH} environment variable (see {@link #start}), not on the command line: a command line longer
+     * than a page is cut in {@code /proc/PID/cmdline}, and whoever identifies the router by its arguments (the
+     * control plane adopting a running router, {@code ps}) would no longer see them.
+     */
     public List<String> command(RouterConfig config) {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
@@ -66,8 +71,6 @@ public final class RouterLauncher {
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(classPath);
         command.add(RouterMain.class.getName());
         command.addAll(config.toArgs());
         return command;
@@ -95,6 +98,7 @@ public final class RouterLauncher {
         ProcessBuilder builder = new ProcessBuilder(command(config))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        builder.environment().put("CLASSPATH", classPath);
         if (DEV_NULL.exists()) {
             builder.redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
         }

@@ -114,7 +114,8 @@ public final class RouterMain {
         }
         RouteTable table = routes.snapshot().table();
         System.out.println(prefix + " listening on " + server.listen() + " (admin 127.0.0.1:" + config.adminPort()
-                + ", pid " + ProcessHandle.current().pid() + ", generation " + table.generation() + ", "
+                + ", pid " + ProcessHandle.current().pid() + ", " + server.transportName() + ", generation "
+                + table.generation() + ", "
                 + table.tracks().size() + " tracks)");
         System.out.flush();
         try {
