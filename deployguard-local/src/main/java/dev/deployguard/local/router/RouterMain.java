@@ -31,6 +31,11 @@ public final class RouterMain {
         if (System.getProperty("org.eclipse.jetty.util.referencesPerCacheLine") == null) {
             System.setProperty("org.eclipse.jetty.util.referencesPerCacheLine", "16");
         }
+        // Netty samples 1 % of buffers for leak reports by default; the data path's buffers are released on every
+        // path its ITs walk, and sampling costs a stack trace per sampled buffer on the hot path.
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
         RouterConfig config;
         try {
             config = RouterConfig.parse(args);
