@@ -3,7 +3,6 @@ package dev.deployguard.local.router;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -12,6 +11,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
     private final BackendPool pool;
     private String backend;
     private Exchange exchange;
+    private int quietPeriods;
 
     BackendConnection(BackendPool pool) {
         this.pool = pool;
@@ -27,6 +27,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
     void bind(Exchange owner) {
         this.exchange = owner;
+        this.quietPeriods = 0;
     }
 
     void unbind() {
@@ -35,6 +36,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        quietPeriods = 0;
         if (exchange != null && msg instanceof HttpObject http) {
             exchange.onBackendMessage(http);
         } else {
@@ -80,10 +82,11 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-        if (event instanceof IdleStateEvent idle) {
+        if (event instanceof IdleStateEvent) {
             if (exchange == null) {
+                // Idle in the pool for the pool's idle timeout.
                 ctx.close();
-            } else if (idle.state() == IdleState.READER_IDLE) {
+            } else if (++quietPeriods >= BackendPool.RESPONSE_TIMEOUT_PERIODS) {
                 Exchange owner = exchange;
                 exchange = null;
                 ctx.close();

@@ -25,6 +25,8 @@ final class BackendPool {
     // Below the JDK HttpServer's 30 s keep-alive so the router, not the backend, closes idle connections; otherwise a
     // request can race onto a connection the backend is closing.
     static final long POOL_IDLE_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(15);
+    /** Quiet periods of {@link #POOL_IDLE_TIMEOUT_MS} in a row after which a backend owing a response times out. */
+    static final int RESPONSE_TIMEOUT_PERIODS = (int) (RESPONSE_TIMEOUT_MS / POOL_IDLE_TIMEOUT_MS);
     private static final int MAX_IDLE_PER_BACKEND = 128;
 
     private final Bootstrap bootstrap;
@@ -40,9 +42,9 @@ final class BackendPool {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        // Reader idleness only: watching writes too would add a listener to every write.
                         ch.pipeline().addLast(
-                                new IdleStateHandler(RESPONSE_TIMEOUT_MS, 0, POOL_IDLE_TIMEOUT_MS,
-                                        TimeUnit.MILLISECONDS),
+                                new IdleStateHandler(POOL_IDLE_TIMEOUT_MS, 0, 0, TimeUnit.MILLISECONDS),
                                 new HttpClientCodec(),
                                 new BackendConnection(BackendPool.this));
                     }

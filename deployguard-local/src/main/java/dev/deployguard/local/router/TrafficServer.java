@@ -74,7 +74,7 @@ final class TrafficServer {
                         clients.add(ch);
                         ClientConnection.HeadAwareEncoder encoder = new ClientConnection.HeadAwareEncoder();
                         ch.pipeline().addLast(
-                                new io.netty.handler.timeout.IdleStateHandler(0, 0, CLIENT_IDLE_TIMEOUT_MS,
+                                new io.netty.handler.timeout.IdleStateHandler(CLIENT_IDLE_TIMEOUT_MS, 0, 0,
                                         TimeUnit.MILLISECONDS),
                                 new RequestDecoder(),
                                 encoder,
