@@ -194,7 +194,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext context, Object event) {
         if (event instanceof IdleStateEvent || event == STOPPING) {
-            if (exchange == null) {
+            // Busy connections close after their answer; one whose answer went out while the user stopped sending
+            // the rest of the body closes now.
+            if (exchange == null || (event instanceof IdleStateEvent && exchange.answered())) {
                 context.close();
             }
             return;

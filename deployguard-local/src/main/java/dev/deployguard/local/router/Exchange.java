@@ -98,6 +98,11 @@ final class Exchange {
         return requestEnded;
     }
 
+    /** Whether the whole response has been written, whatever is left of the request. */
+    boolean answered() {
+        return responseEnded;
+    }
+
     /** Picks the track and backend and starts the first attempt, or answers 503 when there is none. */
     void start() {
         RouteSnapshot snapshot = server.routes().snapshot();

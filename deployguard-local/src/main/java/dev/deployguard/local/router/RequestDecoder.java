@@ -9,9 +9,10 @@ import io.netty.handler.codec.http.HttpRequestDecoder;
 import java.util.List;
 
 /**
- * Netty's request decoder, stricter about framing: a request with both {@code Content-Length} and
- * {@code Transfer-Encoding} (the classic smuggling vector, RFC 9112 6.1) is marked malformed instead of having its
- * {@code Content-Length} dropped, and {@link #problem} names what makes a decoded request unfit to forward.
+ * Netty's request decoder, strict about framing: a request with both {@code Content-Length} and
+ * {@code Transfer-Encoding} (the classic smuggling vector, RFC 9112 6.1) is malformed — Netty 4.2 refuses it
+ * already, and the override below keeps it refused should Netty fall back to dropping {@code Content-Length} —, and
+ * {@link #problem} names what makes a decoded request unfit to forward.
  */
 final class RequestDecoder extends HttpRequestDecoder {
     /** Longest request line and header block accepted; longer ones are answered 400. */
