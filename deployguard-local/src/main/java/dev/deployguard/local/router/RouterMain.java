@@ -24,6 +24,17 @@ public final class RouterMain {
     private RouterMain() {
     }
 
+    /**
+     * The pid the router gives as its own: its supervisor's when it runs under one (see
+     * {@link RouterLauncher#withSupervisor}), so a restart is invisible to the control plane; else its own.
+     */
+    static long reportedPid() {
+        if (Boolean.getBoolean(RouterLauncher.SUPERVISED_PROPERTY)) {
+            return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(ProcessHandle.current().pid());
+        }
+        return ProcessHandle.current().pid();
+    }
+
     public static void main(String[] args) {
         // Jetty otherwise asks the platform MBean server for the JVM's pointer size, which loads JMX and JFR classes:
         // almost half a second of start-up on 2 busy cores. 16 four-byte references fill a 64-byte cache line, and
@@ -123,6 +134,12 @@ public final class RouterMain {
                 + table.generation() + ", "
                 + table.tracks().size() + " tracks)");
         System.out.flush();
+        if (Boolean.getBoolean(RouterLauncher.SUPERVISED_PROPERTY)) {
+            // Killed with its supervisor (SIGKILL passes nothing on): a router nobody restarts or stops would hold the
+            // address the next one needs. Exiting runs the shutdown hook, which finishes the requests in flight.
+            ProcessHandle.current().parent().ifPresent(supervisor -> supervisor.onExit()
+                    .thenRun(() -> System.exit(0)));
+        }
         try {
             server.join();
         } catch (InterruptedException e) {

@@ -26,5 +26,9 @@
  * retry list, within a retry budget ({@link dev.deployguard.local.router.RetryPolicy}). Malformed or ambiguous
  * requests (oversized headers, bad chunking, both Content-Length and Transfer-Encoding) are answered 400 and
  * never forwarded.
+ *
+ * <p>{@link dev.deployguard.local.router.RouterLauncher#withSupervisor} (opt-in) runs the router under a shell loop
+ * that starts it again after a crash, from its state file, as the same router (same reported pid), so the data
+ * plane heals without the control plane.
  */
 package dev.deployguard.local.router;
