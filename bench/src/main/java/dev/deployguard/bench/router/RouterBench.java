@@ -692,6 +692,52 @@ public final class RouterBench {
         return all;
     }
 
+    /**
+     * The headline of issue 16 at the top of the JSON: router throughput over nginx's, the router's added p99 at
+     * 1,000 req/s over nginx's (both against direct, same run), and the median time until all new requests go to the
+     * other release after a route change under steady load. Missing figures are null.
+     */
+    private void routerVsNginx(ObjectNode verdict) {
+        ObjectNode headline = JSON.createObjectNode();
+        double throughput = out.at("/throughput_ratio/router_vs_nginx").asDouble(Double.NaN);
+        double routerP99 = out.at("/added_latency_ms/router/p99").asDouble(Double.NaN);
+        double nginxP99 = out.at("/added_latency_ms/nginx/p99").asDouble(Double.NaN);
+        // An added p99 at or below zero is within the noise of the direct run; the ratio is then meaningless.
+        double p99Ratio = nginxP99 > 0 ? routerP99 / nginxP99 : Double.NaN;
+        double switchP50 = out.at("/rollback_switch_ms/traffic_moved/median").asDouble(Double.NaN);
+        putOrNull(headline, "throughput_ratio", r3(throughput));
+        putOrNull(headline, "added_p99_ratio", r3(p99Ratio));
+        putOrNull(headline, "switch_ms_p50", r2(switchP50));
+        headline.put("added_p99_ms_router", r3(routerP99));
+        headline.put("added_p99_ms_nginx", r3(nginxP99));
+        if (!Double.isNaN(throughput)) {
+            verdict(verdict, "router_throughput_ge_1_0x_nginx", throughput >= 1.0,
+                    disturbed(foreignValues("throughput")));
+        }
+        if (!Double.isNaN(routerP99) && !Double.isNaN(nginxP99)) {
+            verdict(verdict, "router_added_p99_le_nginx", routerP99 <= nginxP99,
+                    disturbed(foreignValues("fixed_rate")));
+        }
+        if (!Double.isNaN(switchP50)) {
+            verdict(verdict, "switch_p50_le_10ms", switchP50 <= 10, disturbed(List.of(
+                    out.at("/rollback_switch_ms/other_processes_cpu_cores").asDouble(Double.NaN))));
+        }
+        // First in the document, so a reader sees the verdict at once.
+        ObjectNode reordered = JSON.createObjectNode();
+        reordered.set("router_vs_nginx", headline);
+        reordered.setAll(out);
+        out.removeAll();
+        out.setAll(reordered);
+    }
+
+    private static void putOrNull(ObjectNode node, String field, Double value) {
+        if (value == null) {
+            node.putNull(field);
+        } else {
+            node.put(field, value);
+        }
+    }
+
     /** Flags a measurement during which other processes used a noticeable share of the machine. */
     private void noteForeign(String what, double cores) {
         foreignMeasurements++;
@@ -706,6 +752,7 @@ public final class RouterBench {
 
     private void finish() {
         ObjectNode verdict = JSON.createObjectNode();
+        routerVsNginx(verdict);
         if (out.has("rollback_switch_ms")) {
             double movedMax = out.at("/rollback_switch_ms/traffic_moved/max").asDouble(Double.NaN);
             double putMax = out.at("/rollback_switch_ms/put_roundtrip/max").asDouble(Double.NaN);

@@ -60,7 +60,7 @@ final class AdminHandler extends Handler.Abstract {
                     return notAllowed(response, callback, "GET");
                 }
                 RouteSnapshot snapshot = routes.snapshot();
-                return json(response, callback, HttpStatus.OK_200, new RouterHealth(app, ProcessHandle.current().pid(),
+                return json(response, callback, HttpStatus.OK_200, new RouterHealth(app, RouterMain.reportedPid(),
                         snapshot.table().generation(), listen.get()));
             }
             case "/admin/routes" -> {

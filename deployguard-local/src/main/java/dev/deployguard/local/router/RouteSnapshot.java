@@ -106,6 +106,11 @@ final class RouteSnapshot {
             return stats;
         }
 
+        /** How many backends the track has. */
+        int size() {
+            return targets.length;
+        }
+
         /** The next backend in turn, or null when the track has none. */
         Target nextTarget() {
             if (targets.length == 0) {

@@ -30,44 +30,85 @@ public final class RouterLauncher {
     private static final long POLL_MS = 50;
     private static final int LOG_TAIL_LINES = 20;
 
+    /** Tells a router it runs under {@link #SUPERVISOR}: it answers with its supervisor's pid and dies with it. */
+    static final String SUPERVISED_PROPERTY = "deployguard.router.supervised";
+    /**
+     * A POSIX shell loop that runs the router and starts it again when it dies of anything but a clean stop (0), bad
+     * input (2) or a taken address (3), which a restart would not cure; a SIGTERM is passed on to the router, which
+     * then finishes its requests in flight. A shell stays at about a megabyte: no second JVM per router.
+     */
+    static final String SUPERVISOR = String.join("\n",
+            "trap 'trap - TERM INT; kill -TERM \"$child\" 2>/dev/null; wait \"$child\"; exit 0' TERM INT",
+            "while :; do",
+            "  \"$@\" &",
+            "  child=$!",
+            "  wait \"$child\"",
+            "  code=$?",
+            "  case \"$code\" in 0|2|3) exit \"$code\";; esac",
+            "  echo \"router supervisor: the router exited with code $code; starting it again\" >&2",
+            "  sleep 0.2",
+            "done");
+    private static final Path SHELL = Path.of("/bin/sh");
+
     private final Duration startTimeout;
     private final String classPath;
     private final List<String> jvmOptions;
+    private final boolean supervised;
 
     /** A launcher with the default timeout and JVM options, running the router from this JVM's class path. */
     public RouterLauncher() {
-        this(DEFAULT_START_TIMEOUT, System.getProperty("java.class.path"), DEFAULT_JVM_OPTIONS);
+        this(DEFAULT_START_TIMEOUT, System.getProperty("java.class.path"), DEFAULT_JVM_OPTIONS, false);
     }
 
-    private RouterLauncher(Duration startTimeout, String classPath, List<String> jvmOptions) {
+    private RouterLauncher(Duration startTimeout, String classPath, List<String> jvmOptions, boolean supervised) {
         this.startTimeout = Objects.requireNonNull(startTimeout, "startTimeout");
         this.classPath = Objects.requireNonNull(classPath, "classPath");
         this.jvmOptions = List.copyOf(jvmOptions);
+        this.supervised = supervised;
     }
 
     public RouterLauncher withStartTimeout(Duration timeout) {
-        return new RouterLauncher(timeout, classPath, jvmOptions);
+        return new RouterLauncher(timeout, classPath, jvmOptions, supervised);
     }
 
     public RouterLauncher withClassPath(String path) {
-        return new RouterLauncher(startTimeout, path, jvmOptions);
+        return new RouterLauncher(startTimeout, path, jvmOptions, supervised);
     }
 
     public RouterLauncher withJvmOptions(List<String> options) {
-        return new RouterLauncher(startTimeout, classPath, options);
+        return new RouterLauncher(startTimeout, classPath, options, supervised);
     }
 
-    /** The command that starts a router with this config; never run through a shell. */
+    /**
+     * Runs the router under a tiny supervisor that starts it again when it crashes, so the data plane heals
+     * without the control plane. The handle's pid is then the supervisor's, which the router reports as its own:
+     * stopping it (SIGTERM) stops the router gracefully, and a restarted router is the same router to the control
+     * plane. The router exits when its supervisor is killed.
+     */
+    public RouterLauncher withSupervisor(boolean supervise) {
+        return new RouterLauncher(startTimeout, classPath, jvmOptions, supervise);
+    }
+
+    /**
+     * The command that starts a router with this config; never run through a shell. The class path goes in the
+     * {@code CLASSPATH} environment variable (see {@link #start}), not on the command line: a command line longer
+     * than a page is cut in {@code /proc/PID/cmdline}, and whoever identifies the router by its arguments (the
+     * control plane adopting a running router, {@code ps}) would no longer see them.
+     */
     public List<String> command(RouterConfig config) {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             // A session of its own: a Ctrl-C or hang-up aimed at the control plane's terminal does not reach it.
             command.add(SETSID.toString());
         }
+        if (supervised) {
+            command.addAll(List.of(SHELL.toString(), "-c", SUPERVISOR, "router-supervisor"));
+        }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(classPath);
+        if (supervised) {
+            command.add("-D" + SUPERVISED_PROPERTY + "=true");
+        }
         command.add(RouterMain.class.getName());
         command.addAll(config.toArgs());
         return command;
@@ -95,6 +136,7 @@ public final class RouterLauncher {
         ProcessBuilder builder = new ProcessBuilder(command(config))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        builder.environment().put("CLASSPATH", classPath);
         if (DEV_NULL.exists()) {
             builder.redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
         }

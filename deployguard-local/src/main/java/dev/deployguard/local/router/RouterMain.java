@@ -24,12 +24,28 @@ public final class RouterMain {
     private RouterMain() {
     }
 
+    /**
+     * The pid the router gives as its own: its supervisor's when it runs under one (see
+     * {@link RouterLauncher#withSupervisor}), so a restart is invisible to the control plane; else its own.
+     */
+    static long reportedPid() {
+        if (Boolean.getBoolean(RouterLauncher.SUPERVISED_PROPERTY)) {
+            return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(ProcessHandle.current().pid());
+        }
+        return ProcessHandle.current().pid();
+    }
+
     public static void main(String[] args) {
         // Jetty otherwise asks the platform MBean server for the JVM's pointer size, which loads JMX and JFR classes:
         // almost half a second of start-up on 2 busy cores. 16 four-byte references fill a 64-byte cache line, and
         // the router's small heap always has compressed references.
         if (System.getProperty("org.eclipse.jetty.util.referencesPerCacheLine") == null) {
             System.setProperty("org.eclipse.jetty.util.referencesPerCacheLine", "16");
+        }
+        // Netty samples 1 % of buffers for leak reports by default; the data path's buffers are released on every
+        // path its ITs walk, and sampling costs a stack trace per sampled buffer on the hot path.
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
         }
         RouterConfig config;
         try {
@@ -114,9 +130,16 @@ public final class RouterMain {
         }
         RouteTable table = routes.snapshot().table();
         System.out.println(prefix + " listening on " + server.listen() + " (admin 127.0.0.1:" + config.adminPort()
-                + ", pid " + ProcessHandle.current().pid() + ", generation " + table.generation() + ", "
+                + ", pid " + ProcessHandle.current().pid() + ", " + server.transportName() + ", generation "
+                + table.generation() + ", "
                 + table.tracks().size() + " tracks)");
         System.out.flush();
+        if (Boolean.getBoolean(RouterLauncher.SUPERVISED_PROPERTY)) {
+            // Killed with its supervisor (SIGKILL passes nothing on): a router nobody restarts or stops would hold the
+            // address the next one needs. Exiting runs the shutdown hook, which finishes the requests in flight.
+            ProcessHandle.current().parent().ifPresent(supervisor -> supervisor.onExit()
+                    .thenRun(() -> System.exit(0)));
+        }
         try {
             server.join();
         } catch (InterruptedException e) {

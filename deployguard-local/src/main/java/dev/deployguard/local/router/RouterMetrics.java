@@ -11,14 +11,29 @@ import java.util.TreeMap;
  * What the router saw of its traffic, as served by {@code GET /admin/metrics}: per track (name and revision) the
  * counts and latency since the route table's generation took effect, and one-second windows of the last 300 s;
  * plus the requests in flight per backend; plus, apart, the tracks the table dropped within the last 300 s (a
- * rolled-back canary), whose windows still tell what they served.
+ * rolled-back canary), whose windows still tell what they served; plus the backends the router's passive health
+ * check ejected (a refused or reset connection), so the control plane sees a crashed instance at once.
  */
 public record RouterMetrics(long generation, List<TrackMetrics> tracks, Map<String, Integer> inFlight,
-                            List<TrackMetrics> retired) {
+                            List<TrackMetrics> retired, List<BackendHealth> backends) {
     public RouterMetrics {
         tracks = List.copyOf(tracks);
         inFlight = Collections.unmodifiableMap(new TreeMap<>(inFlight));
         retired = retired == null ? List.of() : List.copyOf(retired);
+        backends = backends == null ? List.of() : List.copyOf(backends);
+    }
+
+    public RouterMetrics(long generation, List<TrackMetrics> tracks, Map<String, Integer> inFlight,
+                         List<TrackMetrics> retired) {
+        this(generation, tracks, inFlight, retired, List.of());
+    }
+
+    /**
+     * A backend the router ejected at least once: whether it is out now and until when, how often, and the last
+     * reason (e.g. "connection refused").
+     */
+    public record BackendHealth(String backend, boolean ejected, long ejectedUntilEpochMs, long ejections,
+                                String lastFailure) {
     }
 
 

@@ -6,45 +6,57 @@ import java.time.Clock;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.server.Handler;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.GracefulHandler;
-import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * The router's Jetty server: a public connector carrying the app's traffic through the proxy, and an admin
- * connector on 127.0.0.1 for the control plane, sharing one small thread pool.
+ * The router's two faces: the app's traffic on Netty ({@link TrafficServer}), and the admin API for the control
+ * plane on a small Jetty server on 127.0.0.1. The admin API stays on Jetty: it serves a few requests a second, its
+ * contract (status codes, JSON errors, token check) is Jetty-tested and unchanged, and its one blocking step (the
+ * fsync of a route table) wants a worker thread, which Jetty has and an event loop must not be.
  */
 final class RouterServer {
     /** How long a stopping router lets in-flight requests finish. */
     static final long STOP_GRACE_MS = 5_000;
 
-    private static final int MAX_THREADS = Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
-    private static final int MIN_THREADS = 4;
+    private static final int ADMIN_MAX_THREADS = 4;
+    private static final int ADMIN_MIN_THREADS = 1;
     private static final long CONNECTION_IDLE_TIMEOUT_MS = 30_000;
 
     private final RouterConfig config;
     private final Clock clock;
     private final TrafficStats stats;
+    private final RetryBudget retryBudget;
+    private final TrafficServer traffic;
     private final Server server;
-    private final ServerConnector publicConnector;
     private final ServerConnector adminConnector;
     private final ScheduledExecutorService ticker;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicBoolean stopOnce = new AtomicBoolean();
+    private boolean trafficBound;
 
     RouterServer(RouterConfig config, String token, RouteState routes, TrafficStats stats, Clock clock) {
+        this(config, token, routes, stats, clock, RetryPolicy.fromSystemProperties(), Transport.best(),
+                TrafficServer.defaultEventLoops());
+    }
+
+    RouterServer(RouterConfig config, String token, RouteState routes, TrafficStats stats, Clock clock,
+                 RetryPolicy retryPolicy, Transport transport, int eventLoops) {
         this.config = config;
         this.clock = clock;
         this.stats = stats;
-        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS);
-        threads.setName("router");
-        // No reserved threads: on a small machine handing work to them costs more context switches than it saves.
+        this.retryBudget = new RetryBudget(retryPolicy);
+        PassiveHealth health = new PassiveHealth(clock, retryPolicy.ejectMillis());
+        stats.health(health);
+        this.traffic = new TrafficServer(routes, health, retryBudget, transport, eventLoops);
+
+        QueuedThreadPool threads = new QueuedThreadPool(ADMIN_MAX_THREADS, ADMIN_MIN_THREADS);
+        threads.setName("router-admin");
         threads.setReservedThreads(0);
         server = new Server(threads);
 
@@ -54,26 +66,13 @@ final class RouterServer {
         http.setSendDateHeader(false);
         http.setIdleTimeout(CONNECTION_IDLE_TIMEOUT_MS);
 
-        HostPort listen = HostPort.parse(config.listen());
-        publicConnector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
-        publicConnector.setName("public");
-        publicConnector.setHost(listen.host());
-        publicConnector.setPort(listen.port());
-        publicConnector.setAcceptQueueSize(512);
-        publicConnector.setReuseAddress(true);
-
         adminConnector = new ServerConnector(server, 0, 1, new HttpConnectionFactory(http));
         adminConnector.setName("admin");
         adminConnector.setHost("127.0.0.1");
         adminConnector.setPort(config.adminPort());
-        server.addConnector(publicConnector);
         server.addConnector(adminConnector);
-
-        AdminHandler admin = new AdminHandler(config.app(), token, routes, stats, this::listen, clock);
-        RoutingHandler traffic = new RoutingHandler(routes, new BackendProxy());
-        server.setHandler(new GracefulHandler(new ByConnector(adminConnector, admin, traffic)));
-        server.setStopTimeout(STOP_GRACE_MS);
-        server.setStopAtShutdown(true);
+        server.setHandler(new AdminHandler(config.app(), token, routes, stats, this::listen, clock));
+        server.setStopTimeout(1_000);
 
         ticker = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "router-windows");
@@ -88,8 +87,27 @@ final class RouterServer {
      * @throws AddressInUseException when the public or the admin address is taken
      */
     void bind() throws IOException {
-        open(publicConnector, config.listen(), true);
-        open(adminConnector, "127.0.0.1:" + config.adminPort(), false);
+        if (!trafficBound) {
+            try {
+                traffic.bind(HostPort.parse(config.listen()));
+            } catch (IOException e) {
+                if (causedByBind(e)) {
+                    throw new AddressInUseException(config.listen(), true, e);
+                }
+                throw e;
+            }
+            trafficBound = true;
+        }
+        if (!adminConnector.isOpen()) {
+            try {
+                adminConnector.open();
+            } catch (IOException e) {
+                if (causedByBind(e)) {
+                    throw new AddressInUseException("127.0.0.1:" + config.adminPort(), false, e);
+                }
+                throw e;
+            }
+        }
     }
 
     /** Starts serving on the bound addresses (binding them first if {@link #bind()} was not called). */
@@ -97,41 +115,53 @@ final class RouterServer {
         bind();
         server.start();
         scheduleRoll();
+        // A stopping router (SIGTERM, as the control plane stops it) lets the requests in flight finish.
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stopQuietly, "router-stop"));
     }
 
-    /** The public address actually bound (its port is known once started, even when 0 was asked for). */
+    /** The public address actually bound (its port is known once bound, even when 0 was asked for). */
     String listen() {
         HostPort asked = HostPort.parse(config.listen());
-        int port = publicConnector.getLocalPort() > 0 ? publicConnector.getLocalPort() : asked.port();
+        int port = traffic.localPort() > 0 ? traffic.localPort() : asked.port();
         return new HostPort(asked.host(), port).toString();
     }
 
+    String transportName() {
+        return traffic.transportName();
+    }
+
     void join() throws InterruptedException {
-        server.join();
+        stopped.await();
     }
 
     void stop() throws Exception {
-        ticker.shutdownNow();
-        server.stop();
-    }
-
-    private static void open(ServerConnector connector, String address, boolean isPublic) throws IOException {
-        if (connector.isOpen()) {
+        if (!stopOnce.compareAndSet(false, true)) {
+            stopped.await();
             return;
         }
         try {
-            connector.open();
-        } catch (IOException e) {
-            if (causedByBind(e)) {
-                throw new AddressInUseException(address, isPublic, e);
-            }
-            throw e;
+            ticker.shutdownNow();
+            traffic.stop(STOP_GRACE_MS);
+            server.stop();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void stopQuietly() {
+        try {
+            stop();
+        } catch (Exception e) {
+            System.err.println("router for app " + config.app() + ": error while stopping: " + e);
         }
     }
 
     private static boolean causedByBind(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof BindException) {
+            // Netty's native transport reports EADDRINUSE as its own IOException, not a BindException.
+            if (t instanceof BindException
+                    || (t.getMessage() != null && t.getMessage().toLowerCase(java.util.Locale.ROOT)
+                            .contains("address already in use"))) {
                 return true;
             }
         }
@@ -146,46 +176,13 @@ final class RouterServer {
             try {
                 long boundary = Math.round(clock.millis() / 1000.0) * 1000;
                 stats.roll(boundary);
+                retryBudget.roll();
             } finally {
                 if (!ticker.isShutdown()) {
                     scheduleRoll();
                 }
             }
         }, delay, TimeUnit.MILLISECONDS);
-    }
-
-    /** Sends admin-connector requests to the admin API and everything else to the app's traffic. */
-    private static final class ByConnector extends Handler.Wrapper {
-        private final ServerConnector adminConnector;
-        private final Handler admin;
-
-        ByConnector(ServerConnector adminConnector, Handler admin, Handler traffic) {
-            super(traffic);
-            this.adminConnector = adminConnector;
-            this.admin = admin;
-            addBean(admin);
-        }
-
-        @Override
-        public void setServer(Server server) {
-            super.setServer(server);
-            admin.setServer(server);
-        }
-
-        // Neither side blocks a thread: the proxy is asynchronous, and the admin API hands its one blocking step
-        // (saving a route table) to a pool thread.
-        @Override
-        public InvocationType getInvocationType() {
-            return InvocationType.NON_BLOCKING;
-        }
-
-        @Override
-        public boolean handle(Request request, Response response, Callback callback) throws Exception {
-            if (request.getConnectionMetaData().getConnector() == adminConnector) {
-                return admin.handle(request, response, callback);
-            }
-            return super.handle(request, response, callback);
-        }
     }
 
     /** The public or admin address is held by another process. */

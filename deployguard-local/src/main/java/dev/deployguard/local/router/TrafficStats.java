@@ -27,8 +27,15 @@ final class TrafficStats {
     // Never pruned: a backend removed from the table may still be draining, and the set of backends is small.
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
 
+    private volatile PassiveHealth health;
+
     TrafficStats(Clock clock) {
         this.clock = clock;
+    }
+
+    /** Where {@link #metrics} reads the backends ejected by passive health checks. */
+    void health(PassiveHealth passiveHealth) {
+        this.health = passiveHealth;
     }
 
     /**
@@ -98,7 +105,9 @@ final class TrafficStats {
         for (Retired r : retired.values()) {
             gone.add(r.stats().metrics(sinceEpochMs));
         }
-        return new RouterMetrics(snapshot.table().generation(), tracks, inFlight(snapshot), gone);
+        PassiveHealth passive = health;
+        return new RouterMetrics(snapshot.table().generation(), tracks, inFlight(snapshot), gone,
+                passive == null ? List.of() : passive.report());
     }
 
     /** Requests in flight per backend: every backend of the snapshot, and any other one still draining. */

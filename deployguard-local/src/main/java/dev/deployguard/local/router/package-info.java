@@ -11,10 +11,24 @@
  *   <li>{@code GET /admin/routes} → the {@link dev.deployguard.traffic.RouteTable} in force</li>
  *   <li>{@code PUT /admin/routes} → replaces it (409 for an older generation, 400 for a malformed table), saved
  *       to the state file before it routes a request</li>
- *   <li>{@code GET /admin/metrics[?since=epochMs]} → {@link dev.deployguard.local.router.RouterMetrics}</li>
+ *   <li>{@code GET /admin/metrics[?since=epochMs]} → {@link dev.deployguard.local.router.RouterMetrics}, with the
+ *       backends the passive health check ejected in {@code backends}</li>
  *   <li>{@code GET /admin/inflight} → requests in flight per backend</li>
  * </ul>
  * Errors are {@code {"error": "..."}}. User requests may force a track with {@code X-DeployGuard-Track: NAME} or
  * {@code X-Canary: always}.
+ *
+ * <p>The user traffic runs on Netty ({@link dev.deployguard.local.router.TrafficServer}): a few event loops (one per
+ * two cores; {@code -Ddeployguard.router.eventLoops=N}), native epoll where it loads, each request proxied on its
+ * client connection's loop over that loop's pooled backend connections, bodies streamed. A backend that refuses or
+ * resets a connection is ejected for a cool-down; a request that never reached the app (connect failure) is retried
+ * on another backend of its track, and so is an idempotent body-less request after a reset or a status of the
+ * retry list, within a retry budget ({@link dev.deployguard.local.router.RetryPolicy}). Malformed or ambiguous
+ * requests (oversized headers, bad chunking, both Content-Length and Transfer-Encoding) are answered 400 and
+ * never forwarded.
+ *
+ * <p>{@link dev.deployguard.local.router.RouterLauncher#withSupervisor} (opt-in) runs the router under a shell loop
+ * that starts it again after a crash, from its state file, as the same router (same reported pid), so the data
+ * plane heals without the control plane.
  */
 package dev.deployguard.local.router;

@@ -1,0 +1,226 @@
+package dev.deployguard.local.router;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+
+/**
+ * One user connection: validates each request, runs one {@link Exchange} at a time (pipelined requests wait their
+ * turn, with reading paused), keeps the connection alive between them, and refuses malformed requests with a 400
+ * before anything reaches a backend.
+ */
+final class ClientConnection extends ChannelInboundHandlerAdapter {
+    /** Sent to every client connection when the router stops: idle ones close, busy ones close after the answer. */
+    static final Object STOPPING = new Object();
+
+    private final TrafficServer server;
+    private final HeadAwareEncoder encoder;
+    private ChannelHandlerContext ctx;
+    private Exchange exchange;
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+    private boolean inRead;
+    private boolean resuming;
+    private boolean rejected;
+
+    ClientConnection(TrafficServer server, HeadAwareEncoder encoder) {
+        this.server = server;
+        this.encoder = encoder;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext context) {
+        this.ctx = context;
+    }
+
+    boolean inRead() {
+        return inRead;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext context, Object msg) {
+        inRead = true;
+        if (rejected) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!waiting.isEmpty() || (exchange != null && exchange.requestEnded() && msg instanceof HttpRequest)) {
+            waiting.add(msg);
+            updateAutoRead();
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
+        if (msg instanceof HttpRequest request) {
+            String problem = RequestDecoder.problem(request);
+            if (problem != null) {
+                ReferenceCountUtil.release(msg);
+                reject(problem);
+                return;
+            }
+            server.exchangeStarted();
+            exchange = new Exchange(this, server, ctx, request);
+            encoder.nextIsHead(exchange.head());
+            exchange.start();
+        } else if (msg instanceof HttpContent content) {
+            if (content.decoderResult().isFailure()) {
+                String reason = RequestDecoder.reason(content.decoderResult().cause());
+                content.release();
+                if (exchange != null) {
+                    rejected = true;
+                    exchange.rejectBody(reason);
+                } else {
+                    reject(reason);
+                }
+                return;
+            }
+            if (exchange == null) {
+                content.release();
+                return;
+            }
+            exchange.onRequestContent(content);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** Answers 400 and closes: after a framing error nothing more on this connection can be trusted. */
+    private void reject(String reason) {
+        rejected = true;
+        ctx.channel().config().setAutoRead(false);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST,
+                Unpooled.copiedBuffer(reason + "\n", StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        encoder.nextIsHead(false);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext context) {
+        inRead = false;
+        if (exchange != null) {
+            exchange.flushToBackend();
+        }
+        context.flush();
+    }
+
+    /** Called by the exchange once its response is written and its request read to the end. */
+    void exchangeDone(Exchange done, boolean keepAlive) {
+        if (exchange == done) {
+            exchange = null;
+        }
+        if (!keepAlive || server.stopping()) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            releaseWaiting();
+            return;
+        }
+        resume();
+    }
+
+    // Runs waiting pipelined requests in order; an exchange that completes at once re-enters here, hence the guard.
+    private void resume() {
+        if (resuming) {
+            return;
+        }
+        resuming = true;
+        try {
+            while (!waiting.isEmpty() && !rejected
+                    && (exchange == null || !(exchange.requestEnded() && waiting.peek() instanceof HttpRequest))) {
+                dispatch(waiting.poll());
+            }
+        } finally {
+            resuming = false;
+        }
+        updateAutoRead();
+    }
+
+    void updateAutoRead() {
+        boolean read;
+        if (rejected) {
+            read = false;
+        } else if (!waiting.isEmpty()) {
+            read = false;
+        } else {
+            read = exchange == null || exchange.wantsClientReads();
+        }
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext context) {
+        if (exchange != null) {
+            exchange.clientWritabilityChanged();
+        }
+        context.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) {
+        Exchange gone = exchange;
+        exchange = null;
+        if (gone != null) {
+            gone.clientGone();
+        }
+        releaseWaiting();
+    }
+
+    private void releaseWaiting() {
+        Object msg;
+        while ((msg = waiting.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) {
+        if (event instanceof IdleStateEvent || event == STOPPING) {
+            // Busy connections close after their answer; one whose answer went out while the user stopped sending
+            // the rest of the body closes now.
+            if (exchange == null || (event instanceof IdleStateEvent && exchange.answered())) {
+                context.close();
+            }
+            return;
+        }
+        context.fireUserEventTriggered(event);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        // A reset by the user or a write to a closed socket: nothing to tell anyone, the connection is over.
+        context.close();
+    }
+
+    /** The response encoder, told when the response it is about to write answers a HEAD (no body follows). */
+    static final class HeadAwareEncoder extends HttpResponseEncoder {
+        private boolean head;
+
+        void nextIsHead(boolean isHead) {
+            this.head = isHead;
+        }
+
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpResponse msg) {
+            return head || super.isContentAlwaysEmpty(msg);
+        }
+    }
+}

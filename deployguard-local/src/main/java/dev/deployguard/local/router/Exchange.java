@@ -1,0 +1,563 @@
+package dev.deployguard.local.router;
+
+import dev.deployguard.traffic.Track;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One user request on its way through the router, entirely on its client connection's event loop: the track and
+ * backend picked when it arrived (kept even if the routes change meanwhile), the backend attempts (another backend
+ * of the same track after a connect failure, or for a replayable request after a reset or a retryable status), the
+ * response streamed back piece by piece, and one record in the track's stats when it ends.
+ */
+final class Exchange {
+    private static final int MAX_QUEUED_PIECES = 4;
+
+    private final ClientConnection client;
+    private final TrafficServer server;
+    private final ChannelHandlerContext ctx;
+    private final HttpRequest request;
+    private final boolean clientKeepAlive;
+    private final boolean http10;
+    private final boolean head;
+    /** Idempotent and without a body: it can be sent again exactly as it was. */
+    private final boolean replayable;
+    private final long startNanos = System.nanoTime();
+
+    private RouteSnapshot.Lane lane;
+    private RouteSnapshot.Target target;
+    private final List<RouteSnapshot.Target> tried = new ArrayList<>(2);
+    private boolean attemptOpen;
+    /** Request pieces received while no backend connection is ready; all of the body until then. */
+    private final ArrayDeque<HttpContent> queued = new ArrayDeque<>();
+    private Channel backend;
+    private BackendConnection backendEnd;
+    private boolean bodyWritten;
+    private boolean requestEnded;
+    private boolean requestSent;
+    private boolean backendKeepAlive;
+
+    private boolean responseStarted;
+    private boolean responseEnded;
+    private boolean informational;
+    /** A retryable status is being read to its end before the next attempt. */
+    private RouteSnapshot.Target retryAfterDiscard;
+    private boolean closeClient;
+    private int status;
+    private boolean proxyError;
+    private boolean finished;
+
+    Exchange(ClientConnection client, TrafficServer server, ChannelHandlerContext ctx, HttpRequest request) {
+        this.client = client;
+        this.server = server;
+        this.ctx = ctx;
+        this.request = request;
+        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        this.head = HttpMethod.HEAD.equals(request.method());
+        this.replayable = idempotent(request.method()) && !HttpUtil.isTransferEncodingChunked(request)
+                && HttpUtil.getContentLength(request, 0L) == 0L;
+    }
+
+    private static boolean idempotent(HttpMethod method) {
+        return HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.OPTIONS.equals(method)
+                || HttpMethod.PUT.equals(method) || HttpMethod.DELETE.equals(method)
+                || HttpMethod.TRACE.equals(method);
+    }
+
+    boolean head() {
+        return head;
+    }
+
+    boolean requestEnded() {
+        return requestEnded;
+    }
+
+    /** Whether the whole response has been written, whatever is left of the request. */
+    boolean answered() {
+        return responseEnded;
+    }
+
+    /** Picks the track and backend and starts the first attempt, or answers 503 when there is none. */
+    void start() {
+        RouteSnapshot snapshot = server.routes().snapshot();
+        lane = snapshot.choose(TrackChoice.forcedTrack(request.headers()),
+                ThreadLocalRandom.current().nextInt(Track.FULL));
+        if (lane == null) {
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "no route: app " + snapshot.table().app()
+                    + " has no tracks at generation " + snapshot.table().generation() + "\n");
+            return;
+        }
+        RouteSnapshot.Target first = pick();
+        if (first == null) {
+            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "no route: track " + lane.track().name() + " has no backends\n");
+            return;
+        }
+        // The app sees what the user sent, minus hop-by-hop headers, plus where it came from; the router keeps its
+        // backend connections alive whatever the user asked for.
+        ProxyHeaders.dropHopByHop(request);
+        ProxyHeaders.addForwarded(request.headers(), ctx.channel().remoteAddress(), ctx.channel().localAddress());
+        if (http10) {
+            request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        }
+        server.retryBudget().onRequest();
+        attempt(first);
+    }
+
+    /** The next backend of the lane in turn that is neither ejected nor tried; all ejected: try one anyway. */
+    private RouteSnapshot.Target pick() {
+        int n = lane.size();
+        for (int i = 0; i < n; i++) {
+            RouteSnapshot.Target t = lane.nextTarget();
+            if (!tried.contains(t) && !server.health().isEjected(t.backend())) {
+                return t;
+            }
+        }
+        // Every backend ejected: a try may still succeed (the cool-down is a guess), a 502 would not.
+        return tried.isEmpty() ? lane.nextTarget() : null;
+    }
+
+    private void attempt(RouteSnapshot.Target next) {
+        target = next;
+        tried.add(next);
+        next.inFlight().incrementAndGet();
+        attemptOpen = true;
+        BackendPool pool = server.pool(ctx.channel().eventLoop());
+        Channel pooled = pool.poll(next.backend());
+        if (pooled != null) {
+            bind(pooled);
+            return;
+        }
+        ChannelFuture connecting = pool.connect(next.backend());
+        connecting.addListener((ChannelFutureListener) f -> {
+            if (finished || target != next) {
+                f.channel().close();
+                return;
+            }
+            if (f.isSuccess()) {
+                bind(f.channel());
+            } else {
+                onConnectFailure(f.cause());
+            }
+        });
+    }
+
+    private void bind(Channel channel) {
+        backend = channel;
+        backendEnd = channel.pipeline().get(BackendConnection.class);
+        backendEnd.bind(this);
+        channel.write(request);
+        if (replayable) {
+            // Nothing but the end marker was or will be received; it is sent with the head on every attempt.
+            if (requestEnded) {
+                channel.write(LastHttpContent.EMPTY_LAST_CONTENT);
+                requestSent = true;
+            }
+        } else {
+            HttpContent piece;
+            while ((piece = queued.poll()) != null) {
+                writeBody(piece);
+            }
+        }
+        if (!client.inRead()) {
+            channel.flush();
+        }
+        client.updateAutoRead();
+    }
+
+    /** A piece of the request body from the client. */
+    void onRequestContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            requestEnded = true;
+        }
+        if (responseEnded) {
+            // Answered already (locally, or the backend answered early): the rest is read and dropped.
+            content.release();
+            if (last) {
+                complete();
+            }
+            return;
+        }
+        if (replayable) {
+            content.release();
+            if (last && backend != null) {
+                backend.write(LastHttpContent.EMPTY_LAST_CONTENT);
+                requestSent = true;
+                if (!client.inRead()) {
+                    backend.flush();
+                }
+            }
+            return;
+        }
+        if (backend == null) {
+            queued.add(content);
+        } else {
+            writeBody(content);
+            if (!client.inRead()) {
+                backend.flush();
+            }
+        }
+        client.updateAutoRead();
+    }
+
+    private void writeBody(HttpContent piece) {
+        bodyWritten = true;
+        if (piece instanceof LastHttpContent) {
+            requestSent = true;
+        }
+        backend.write(piece);
+    }
+
+    /** The client's read batch ended: what was written to the backend goes out now, in one system call. */
+    void flushToBackend() {
+        if (backend != null) {
+            backend.flush();
+        }
+    }
+
+    /** Whether the client connection should keep reading: not while request pieces pile up for a slow backend. */
+    boolean wantsClientReads() {
+        if (requestEnded || responseEnded) {
+            return true;
+        }
+        if (backend == null) {
+            return queued.size() < MAX_QUEUED_PIECES;
+        }
+        return backend.isWritable();
+    }
+
+    void backendWritabilityChanged() {
+        client.updateAutoRead();
+    }
+
+    void clientWritabilityChanged() {
+        if (backend != null) {
+            backend.config().setAutoRead(ctx.channel().isWritable());
+        }
+    }
+
+    // --- from the backend ------------------------------------------------------------------------------------
+
+    void onBackendMessage(HttpObject message) {
+        if (message instanceof HttpResponse response) {
+            onBackendResponse(response);
+        }
+        if (message instanceof HttpContent content) {
+            onBackendContent(content);
+        }
+    }
+
+    private void onBackendResponse(HttpResponse response) {
+        if (response.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(response);
+            Channel broken = unbindBackend();
+            broken.close();
+            closeAttempt();
+            failWith(HttpResponseStatus.BAD_GATEWAY, "the backend sent a malformed response\n");
+            return;
+        }
+        int code = response.status().code();
+        if (code >= 100 && code < 200) {
+            // 100 Continue and friends are passed on; the final response follows on the same connection.
+            informational = true;
+            ProxyHeaders.dropHopByHop(response);
+            ctx.write(response);
+            return;
+        }
+        backendKeepAlive = HttpUtil.isKeepAlive(response);
+        if (replayable && requestSent && server.retryBudget().policy().retriesStatus(code)) {
+            RouteSnapshot.Target next = pick();
+            if (next != null && server.retryBudget().tryAcquire()) {
+                retryAfterDiscard = next;
+                return;
+            }
+        }
+        status = code;
+        responseStarted = true;
+        ProxyHeaders.dropHopByHop(response);
+        boolean keepAlive = clientKeepAlive && !server.stopping();
+        boolean framed = HttpUtil.isContentLengthSet(response) || HttpUtil.isTransferEncodingChunked(response);
+        if (!framed && !head && code != 204 && code != 304) {
+            // The backend delimits this body by closing; a client on HTTP/1.1 gets it chunked instead.
+            if (http10) {
+                keepAlive = false;
+            } else {
+                HttpUtil.setTransferEncodingChunked(response, true);
+            }
+        }
+        if (http10) {
+            response.setProtocolVersion(HttpVersion.HTTP_1_0);
+            if (HttpUtil.isTransferEncodingChunked(response)) {
+                response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+                keepAlive = false;
+            }
+            if (keepAlive) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+        }
+        if (!keepAlive) {
+            closeClient = true;
+            if (!http10) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            }
+        }
+        ctx.write(response);
+        if (!ctx.channel().isWritable()) {
+            backend.config().setAutoRead(false);
+        }
+    }
+
+    private void onBackendContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (informational) {
+            if (last) {
+                informational = false;
+            }
+            ctx.write(content);
+            return;
+        }
+        if (retryAfterDiscard != null) {
+            content.release();
+            if (last) {
+                RouteSnapshot.Target next = retryAfterDiscard;
+                retryAfterDiscard = null;
+                releaseBackend();
+                closeAttempt();
+                attempt(next);
+            }
+            return;
+        }
+        ctx.write(content);
+        if (!ctx.channel().isWritable() && backend != null) {
+            backend.config().setAutoRead(false);
+        }
+        if (last) {
+            releaseBackend();
+            closeAttempt();
+            responseEnded = true;
+            ctx.flush();
+            complete();
+        }
+    }
+
+    void flushToClient() {
+        ctx.flush();
+    }
+
+    /** The backend connection closed, failed or was reset (cause null: closed) before the exchange was done. */
+    void onBackendFailure(Throwable cause, boolean connectFailure) {
+        if (finished) {
+            return;
+        }
+        if (backend != null) {
+            Channel broken = unbindBackend();
+            broken.close();
+        }
+        closeAttempt();
+        String reason = cause == null ? "connection closed" : cause instanceof IOException && cause.getMessage() != null
+                ? cause.getMessage() : cause.toString();
+        server.health().eject(target.backend(), reason);
+        if (!responseStarted) {
+            boolean again = connectFailure || (replayable && !informational);
+            if (again) {
+                RouteSnapshot.Target next = pick();
+                if (next != null && server.retryBudget().tryAcquire()) {
+                    retryAfterDiscard = null;
+                    attempt(next);
+                    return;
+                }
+            }
+            failWith(HttpResponseStatus.BAD_GATEWAY, "bad gateway: backend " + target.backend() + " of track "
+                    + lane.track().name() + " failed: " + reason + "\n");
+            return;
+        }
+        // Part of the response is with the user: all that is left is to end the connection so they see it broke.
+        proxyError = true;
+        abort();
+    }
+
+    void onConnectFailure(Throwable cause) {
+        String reason = cause instanceof ConnectException && cause.getMessage() != null
+                ? "connection refused" : cause.toString();
+        onBackendFailure(new ConnectException(reason), true);
+    }
+
+    void onBackendTimeout() {
+        if (finished) {
+            return;
+        }
+        backend = null;
+        backendEnd = null;
+        closeAttempt();
+        if (!responseStarted) {
+            failWith(HttpResponseStatus.GATEWAY_TIMEOUT, "gateway timeout: backend " + target.backend()
+                    + " did not answer within " + TimeUnit.MILLISECONDS.toSeconds(BackendPool.RESPONSE_TIMEOUT_MS)
+                    + " s\n");
+        } else {
+            proxyError = true;
+            abort();
+        }
+    }
+
+    private void failWith(HttpResponseStatus failure, String message) {
+        proxyError = true;
+        respondLocally(failure, message);
+    }
+
+    private void respondLocally(HttpResponseStatus answer, String message) {
+        status = answer.code();
+        responseStarted = true;
+        responseEnded = true;
+        FullHttpResponse response = new DefaultFullHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
+                answer, Unpooled.copiedBuffer(message, StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        if (answer.code() == 503) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        }
+        if (!clientKeepAlive || server.stopping()) {
+            closeClient = true;
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        releaseQueued();
+        ctx.writeAndFlush(response);
+        if (requestEnded) {
+            complete();
+        }
+    }
+
+    /** The request turned out malformed after its head (bad chunking): the backend never gets a complete request. */
+    void rejectBody(String reason) {
+        if (backend != null) {
+            // Closing discards what was written but not flushed: with the body read in the head's batch, the
+            // backend has not seen a byte of this request.
+            Channel dropped = unbindBackend();
+            dropped.close();
+        }
+        closeAttempt();
+        lane = null;
+        requestEnded = true;
+        closeClient = true;
+        if (!responseStarted) {
+            respondLocally(HttpResponseStatus.BAD_REQUEST, reason + "\n");
+        } else {
+            abort();
+        }
+    }
+
+    /** The client went away: the backend connection cannot be reused mid-exchange. */
+    void clientGone() {
+        if (finished) {
+            return;
+        }
+        if (backend != null) {
+            Channel dropped = unbindBackend();
+            dropped.close();
+        }
+        closeAttempt();
+        if (!responseStarted) {
+            status = 499;
+        }
+        finish();
+    }
+
+    private void abort() {
+        closeClient = true;
+        if (backend != null) {
+            Channel dropped = unbindBackend();
+            dropped.close();
+        }
+        closeAttempt();
+        finish();
+        ctx.flush();
+        ctx.close();
+    }
+
+    private void complete() {
+        if (finished || !responseEnded || !requestEnded) {
+            return;
+        }
+        finish();
+        client.exchangeDone(this, !closeClient);
+    }
+
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        releaseQueued();
+        closeAttempt();
+        if (lane != null && !tried.isEmpty()) {
+            long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos);
+            lane.stats().record(status, proxyError, micros);
+        }
+        server.exchangeEnded();
+    }
+
+    private void closeAttempt() {
+        if (attemptOpen) {
+            attemptOpen = false;
+            target.inFlight().decrementAndGet();
+        }
+    }
+
+    private Channel unbindBackend() {
+        Channel channel = backend;
+        backendEnd.unbind();
+        backend = null;
+        backendEnd = null;
+        channel.config().setAutoRead(true);
+        return channel;
+    }
+
+    /** Returns the backend connection to this loop's pool when the exchange left it clean, else closes it. */
+    private void releaseBackend() {
+        if (backend == null) {
+            return;
+        }
+        String address = backendEnd.backend();
+        Channel channel = unbindBackend();
+        if (backendKeepAlive && requestSent && !server.stopping()) {
+            server.pool(ctx.channel().eventLoop()).offer(address, channel);
+        } else {
+            channel.close();
+        }
+    }
+
+    private void releaseQueued() {
+        HttpContent piece;
+        while ((piece = queued.poll()) != null) {
+            piece.release();
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package dev.deployguard.local.router;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The router's data path on Netty: a few event loops each accepting, reading and proxying its own user connections,
+ * with backend connections pooled per loop so a request never changes thread. Holds what all connections share:
+ * routes, passive health, the retry budget, and the count of exchanges a stopping router waits for.
+ */
+final class TrafficServer {
+    private static final long CLIENT_IDLE_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(30);
+
+    private final RouteState routes;
+    private final PassiveHealth health;
+    private final RetryBudget retryBudget;
+    private final Transport transport;
+    private final EventLoopGroup loops;
+    private final ChannelGroup clients = new DefaultChannelGroup("router-clients", GlobalEventExecutor.INSTANCE);
+    private final FastThreadLocal<BackendPool> pools = new FastThreadLocal<>();
+    private final AtomicInteger exchanges = new AtomicInteger();
+    private volatile boolean stopping;
+    private Channel listener;
+
+    TrafficServer(RouteState routes, PassiveHealth health, RetryBudget retryBudget, Transport transport,
+                  int eventLoops) {
+        this.routes = routes;
+        this.health = health;
+        this.retryBudget = retryBudget;
+        this.transport = transport;
+        this.loops = transport.newGroup(eventLoops, "router-io");
+    }
+
+    /** The default number of event loops: one per two cores, at least one. */
+    static int defaultEventLoops() {
+        return Integer.getInteger("deployguard.router.eventLoops",
+                Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+    }
+
+    String transportName() {
+        return transport.name();
+    }
+
+    /**
+     * Binds the public address.
+     *
+     * @throws BindException when it is taken
+     */
+    void bind(HostPort address) throws IOException {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(loops)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 512)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        clients.add(ch);
+                        ClientConnection.HeadAwareEncoder encoder = new ClientConnection.HeadAwareEncoder();
+                        ch.pipeline().addLast(
+                                new io.netty.handler.timeout.IdleStateHandler(CLIENT_IDLE_TIMEOUT_MS, 0, 0,
+                                        TimeUnit.MILLISECONDS),
+                                new RequestDecoder(),
+                                encoder,
+                                new ClientConnection(TrafficServer.this, encoder));
+                        if (stopping) {
+                            ch.close();
+                        }
+                    }
+                });
+        try {
+            listener = bootstrap.bind(new InetSocketAddress(address.host(), address.port())).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while binding " + address, e);
+        } catch (Exception e) {
+            if (e instanceof BindException bind) {
+                throw bind;
+            }
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("cannot bind " + address + ": " + e, e);
+        }
+    }
+
+    /** The port actually bound, or -1 before binding. */
+    int localPort() {
+        return listener == null ? -1 : ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    RouteState routes() {
+        return routes;
+    }
+
+    PassiveHealth health() {
+        return health;
+    }
+
+    RetryBudget retryBudget() {
+        return retryBudget;
+    }
+
+    boolean stopping() {
+        return stopping;
+    }
+
+    /** This loop's backend connections; called on the loop itself. */
+    BackendPool pool(EventLoop loop) {
+        BackendPool pool = pools.get();
+        if (pool == null) {
+            pool = new BackendPool(loop, transport);
+            pools.set(pool);
+        }
+        return pool;
+    }
+
+    void exchangeStarted() {
+        exchanges.incrementAndGet();
+    }
+
+    void exchangeEnded() {
+        exchanges.decrementAndGet();
+    }
+
+    int exchangesInFlight() {
+        return exchanges.get();
+    }
+
+    /**
+     * Stops taking connections, lets requests in flight finish for up to {@code graceMs} (their connections close
+     * after the answer), then closes everything.
+     */
+    void stop(long graceMs) throws InterruptedException {
+        stopping = true;
+        if (listener != null) {
+            listener.close().await(graceMs);
+        }
+        for (Channel client : clients) {
+            client.pipeline().fireUserEventTriggered(ClientConnection.STOPPING);
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(graceMs);
+        while (exchanges.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        clients.close().await(1_000);
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(2_000);
+    }
+}
