@@ -6,7 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
-import java.security.interfaces.ECPublicKey;
+import java.security.PublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,10 +41,24 @@ public record ImageSpec(String registry, String path, String tag, List<String> m
         Objects.requireNonNull(timeout, "timeout");
     }
 
-    /** Cosign key verification: a PEM public key (ECDSA P-256, as {@code cosign generate-key-pair} writes). */
-    public record Signature(Path publicKey, boolean required) {
+    /**
+     * Cosign key verification: a PEM public key (ECDSA, as {@code cosign generate-key-pair} writes; RSA and Ed25519
+     * keys too, as cosign accepts them), whether a valid signature is required, and whether the signed payload must
+     * name this repository.
+     *
+     * @param repository {@link IdentityRepository#ANY} (default, as cosign decides: the signature binds the digest)
+     *                   or {@link IdentityRepository#EXACT} (the payload's docker-reference must be this repository
+     *                   or one of its mirrors)
+     */
+    public record Signature(Path publicKey, boolean required, IdentityRepository repository) {
         public Signature {
             Objects.requireNonNull(publicKey, "publicKey");
+            Objects.requireNonNull(repository, "repository");
+        }
+
+        /** A key policy that accepts any repository in the payload, as cosign does. */
+        public Signature(Path publicKey, boolean required) {
+            this(publicKey, required, IdentityRepository.ANY);
         }
 
         /**
@@ -51,7 +66,7 @@ public record ImageSpec(String registry, String path, String tag, List<String> m
          *
          * @throws IllegalArgumentException saying what is wrong with the file and what is expected
          */
-        public ECPublicKey readKey() {
+        public PublicKey readKey() {
             String pem;
             try {
                 pem = Files.readString(publicKey, StandardCharsets.US_ASCII);
@@ -65,21 +80,40 @@ public record ImageSpec(String registry, String path, String tag, List<String> m
                 throw new IllegalArgumentException(publicKey + " is not a PEM public key (no '" + PEM_BEGIN
                         + "' block); give the .pub file, never the private key");
             }
+            byte[] der;
             try {
-                byte[] der = Base64.getMimeDecoder().decode(pem.substring(begin + PEM_BEGIN.length(), end));
-                var key = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der));
-                if (!(key instanceof ECPublicKey ec) || ec.getParams().getCurve().getField().getFieldSize() != 256) {
-                    throw new IllegalArgumentException(publicKey + " is not an ECDSA P-256 key; cosign key pairs"
-                            + " are ECDSA P-256");
-                }
-                return ec;
-            } catch (GeneralSecurityException e) {
-                throw new IllegalArgumentException(publicKey + " holds no ECDSA public key (" + e.getMessage()
-                        + "); cosign key pairs are ECDSA P-256");
+                der = Base64.getMimeDecoder().decode(pem.substring(begin + PEM_BEGIN.length(), end));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(publicKey + " has a PEM block that is not base64 ("
+                        + e.getMessage() + "); give the .pub file as cosign wrote it");
             }
+            // The SubjectPublicKeyInfo names its algorithm; each factory accepts only its own.
+            for (String algorithm : KEY_ALGORITHMS) {
+                try {
+                    PublicKey key = KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(der));
+                    if (key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() < 2048) {
+                        throw new IllegalArgumentException(publicKey + " is an RSA key of "
+                                + rsa.getModulus().bitLength() + " bits; at least 2048 are required");
+                    }
+                    return key;
+                } catch (GeneralSecurityException e) {
+                    // not this algorithm: try the next
+                }
+            }
+            throw new IllegalArgumentException(publicKey + " holds no ECDSA, RSA or Ed25519 public key; cosign key"
+                    + " pairs are ECDSA P-256 (cosign generate-key-pair)");
         }
     }
 
+    /** Whether a signature's payload must name the repository the image is pulled from. */
+    public enum IdentityRepository {
+        /** Any repository: the signature binds the digest (cosign's rule), so relocated and mirrored images pass. */
+        ANY,
+        /** The payload's docker-reference must be this repository or one of its mirrors. */
+        EXACT
+    }
+
+    private static final List<String> KEY_ALGORITHMS = List.of("EC", "RSA", "Ed25519");
     private static final String PEM_BEGIN = "-----BEGIN PUBLIC KEY-----";
     private static final String PEM_END = "-----END PUBLIC KEY-----";
 

@@ -38,6 +38,12 @@ public final class ImageSpecParser {
     static final class RawSignature {
         public String publicKey;
         public Boolean required;
+        public RawIdentity identity;
+    }
+
+    /** {@code image.signature.identity} as written. */
+    static final class RawIdentity {
+        public String repository;
     }
 
     /** Returns null when the section is absent or has problems (each added to {@code problems} with its path). */
@@ -118,8 +124,19 @@ public final class ImageSpecParser {
             } else {
                 Path key = baseDir == null ? Path.of(raw.signature.publicKey)
                         : baseDir.resolve(raw.signature.publicKey).normalize();
+                ImageSpec.IdentityRepository repository = ImageSpec.IdentityRepository.ANY;
+                String rule = raw.signature.identity == null ? null : raw.signature.identity.repository;
+                if (rule != null) {
+                    switch (rule.toLowerCase(Locale.ROOT)) {
+                        case "any" -> repository = ImageSpec.IdentityRepository.ANY;
+                        case "exact" -> repository = ImageSpec.IdentityRepository.EXACT;
+                        default -> problems.add(at + ".signature.identity.repository: expected any (the signature"
+                                + " binds the digest, as cosign decides) or exact (the signed payload must name this"
+                                + " repository or a mirror), got '" + rule + "'");
+                    }
+                }
                 var candidate = new ImageSpec.Signature(key, raw.signature.required == null
-                        || raw.signature.required);
+                        || raw.signature.required, repository);
                 try {
                     candidate.readKey();
                     signature = candidate;

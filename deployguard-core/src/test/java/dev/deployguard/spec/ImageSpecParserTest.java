@@ -142,4 +142,40 @@ class ImageSpecParserTest {
                 e -> assertThat(e.problems()).containsExactly("apps.web.platform.local: ${image} is used but the app"
                         + " has no image section; add image.repository or drop the placeholder"));
     }
+
+    @Test
+    void identityRepositoryIsAnyByDefaultExactOnRequestAndAnythingElseIsRefused() throws Exception {
+        writeKey("cosign.pub");
+        ImageSpec dflt = parse("image: {repository: ghcr.io/a/b, signature: {publicKey: cosign.pub}}").apps()
+                .get("web").image();
+        assertThat(dflt.signature().repository()).isEqualTo(ImageSpec.IdentityRepository.ANY);
+        ImageSpec exact = parse("image: {repository: ghcr.io/a/b, signature: {publicKey: cosign.pub,"
+                + " identity: {repository: exact}}}").apps().get("web").image();
+        assertThat(exact.signature().repository()).isEqualTo(ImageSpec.IdentityRepository.EXACT);
+        assertThatThrownBy(() -> parse("image: {repository: ghcr.io/a/b, signature: {publicKey: cosign.pub,"
+                + " identity: {repository: same}}}")).isInstanceOfSatisfying(SpecException.class,
+                e -> assertThat(e.problems()).singleElement().asString()
+                        .startsWith("apps.web.image.signature.identity.repository: expected any").endsWith("got 'same'"));
+    }
+
+    @Test
+    void rsaAndEd25519KeysAreReadAsCosignAcceptsThemAndShortRsaIsRefused() throws Exception {
+        for (String algorithm : java.util.List.of("RSA", "Ed25519")) {
+            var gen = KeyPairGenerator.getInstance(algorithm);
+            if (algorithm.equals("RSA")) {
+                gen.initialize(2048);
+            }
+            Files.writeString(dir.resolve("k.pub"), "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64,
+                    "\n".getBytes()).encodeToString(gen.generateKeyPair().getPublic().getEncoded())
+                    + "\n-----END PUBLIC KEY-----\n");
+            assertThat(new ImageSpec.Signature(dir.resolve("k.pub"), true).readKey().getAlgorithm())
+                    .isIn(algorithm, "EdDSA");
+        }
+        var weak = KeyPairGenerator.getInstance("RSA");
+        weak.initialize(1024);
+        Files.writeString(dir.resolve("weak.pub"), "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder()
+                .encodeToString(weak.generateKeyPair().getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+        assertThatThrownBy(() -> new ImageSpec.Signature(dir.resolve("weak.pub"), true).readKey())
+                .hasMessageContaining("RSA key of 1024 bits; at least 2048");
+    }
 }

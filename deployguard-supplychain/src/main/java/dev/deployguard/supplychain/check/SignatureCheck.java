@@ -14,8 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@code image.signature}: the image digest carries a cosign signature made with the app's key, for this digest and
- * repository. PASS or FAIL with the precise refusal (WARN instead of FAIL when {@code signature.required: false});
+ * {@code image.signature}: the image digest carries a cosign signature made with the app's key, for this digest (and
+ * repository, under {@code identity.repository: exact}). PASS or FAIL with the precise refusal (WARN instead of FAIL when {@code signature.required: false});
  * ERROR when no registry can be read; SKIPPED when no key is configured.
  */
 public final class SignatureCheck implements Check {
@@ -84,15 +84,25 @@ public final class SignatureCheck implements Check {
             return CheckResult.pass(NAME, v.message()).withData(data);
         }
         data.put("refusal", v.refusal().name());
-        String remedy = switch (v.refusal()) {
-            case MISSING -> "sign the image: cosign sign --key cosign.key " + image.repository() + "@" + digest;
-            case BAD_SIGNATURE -> "check that image.signature.publicKey is the key the image was signed with; if it"
-                    + " is, the signature or payload was tampered with: do not deploy this image, re-sign it";
-            case OTHER_DIGEST, OTHER_REPOSITORY, MALFORMED -> "do not deploy this image; sign this digest: cosign sign"
-                    + " --key cosign.key " + image.repository() + "@" + digest;
-        };
+        String remedy = remedy(v.refusal(), image, digest);
         return image.signature().required()
                 ? CheckResult.fail(NAME, v.message(), remedy).withData(data)
                 : CheckResult.warn(NAME, v.message() + " (signature.required is false)", remedy).withData(data);
+    }
+
+    /** What to do about a refusal (shared with {@code deployguard verify}). */
+    public static String remedy(Verification.Refusal refusal, ImageSpec image, String digest) {
+        String sign = "cosign sign --key cosign.key " + image.repository() + "@" + digest;
+        return switch (refusal) {
+            case MISSING -> "sign the image: " + sign;
+            case WRONG_KEY, BAD_SIGNATURE -> "check that image.signature.publicKey is the key the image was signed"
+                    + " with; if it is, the signature or payload was tampered with: do not deploy this image,"
+                    + " re-sign it";
+            case KEYLESS -> "the image is signed keyless: verify it by identity, or sign it with the key: " + sign;
+            case BAD_ENCODING -> "the signature annotation is damaged: re-sign the image: " + sign;
+            case CHANGED_PAYLOAD, OTHER_DIGEST, MALFORMED -> "do not deploy this image; sign this digest: " + sign;
+            case OTHER_REPOSITORY -> "sign it for this repository (" + sign + "), add the signing repository as a"
+                    + " mirror, or set image.signature.identity.repository: any (cosign's rule)";
+        };
     }
 }

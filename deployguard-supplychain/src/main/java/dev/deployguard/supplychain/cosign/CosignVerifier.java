@@ -9,7 +9,9 @@ import dev.deployguard.supplychain.registry.RegistryClient;
 import dev.deployguard.supplychain.registry.RegistryException;
 import java.security.PublicKey;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 
@@ -24,6 +26,10 @@ public final class CosignVerifier {
 
     public CosignVerifier(RegistryClient client) {
         this.client = client;
+    }
+
+    private static ImageSpec.IdentityRepository rule(ImageSpec image) {
+        return image.signature() == null ? ImageSpec.IdentityRepository.ANY : image.signature().repository();
     }
 
     /**
@@ -43,16 +49,18 @@ public final class CosignVerifier {
                 Manifest sig = client.manifest(host, image.path(), tag);
                 List<SignedLayer> layers = new ArrayList<>();
                 for (JsonNode layer : RegistryClient.layers(sig)) {
-                    String annotation = layer.path("annotations").path(SignatureJudge.SIGNATURE_ANNOTATION)
-                            .asText(null);
-                    if (annotation == null) {
+                    Map<String, String> annotations = new LinkedHashMap<>();
+                    layer.path("annotations").properties().forEach(e -> annotations.put(e.getKey(),
+                            e.getValue().asText("")));
+                    String signature = annotations.get(SignatureJudge.SIGNATURE_ANNOTATION);
+                    if (signature == null) {
                         layers.add(new SignedLayer(new byte[0], null));
                         continue;
                     }
                     byte[] payload = client.blob(host, image.path(), layer.path("digest").asText(""));
-                    layers.add(new SignedLayer(payload, annotation));
+                    layers.add(new SignedLayer(payload, signature, annotations));
                 }
-                return SignatureJudge.judge(layers, digest, key, repositories, where, host);
+                return SignatureJudge.judge(layers, digest, key, rule(image), repositories, where, host);
             } catch (RegistryException e) {
                 if (e.kind() == RegistryException.Kind.NOT_FOUND) {
                     return Verification.refused(Refusal.MISSING, "no cosign signature for " + digest + ": "
