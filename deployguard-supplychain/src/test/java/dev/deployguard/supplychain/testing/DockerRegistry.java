@@ -142,6 +142,29 @@ public final class DockerRegistry implements AutoCloseable {
                 .resolve(hex).resolve("data"));
     }
 
+    /**
+     * Places a manifest in the registry's storage, in distribution's documented filesystem layout (blob data, the
+     * repository's revision link and tag links), as a push would leave it. For real manifests whose layers the test
+     * data does not carry: the registry refuses to accept a pushed manifest whose blobs it lacks, but serves one
+     * that is stored, byte for byte, through the API. Returns the manifest's digest.
+     */
+    public String storeManifest(String path, String tag, byte[] manifest) throws IOException {
+        String digest = dev.deployguard.supplychain.registry.Digests.sha256(manifest);
+        String hex = digest.substring("sha256:".length());
+        Path v2 = dir.resolve("data/docker/registry/v2");
+        Path blob = v2.resolve("blobs/sha256").resolve(hex.substring(0, 2)).resolve(hex).resolve("data");
+        Files.createDirectories(blob.getParent());
+        Files.write(blob, manifest);
+        Path manifests = v2.resolve("repositories").resolve(path).resolve("_manifests");
+        for (Path link : new Path[] {manifests.resolve("revisions/sha256").resolve(hex).resolve("link"),
+                manifests.resolve("tags").resolve(tag).resolve("current/link"),
+                manifests.resolve("tags").resolve(tag).resolve("index/sha256").resolve(hex).resolve("link")}) {
+            Files.createDirectories(link.getParent());
+            Files.writeString(link, digest);
+        }
+        return digest;
+    }
+
     public String log() {
         try {
             return Files.readString(dir.resolve("registry.log"));
