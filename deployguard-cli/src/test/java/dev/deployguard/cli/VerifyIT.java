@@ -125,9 +125,28 @@ class VerifyIT {
         assertThat(refused(RealCosignImages.COPIED, images.key, "OTHER_DIGEST").out())
                 .contains("signs another image, " + images.digest);
         assertThat(refused(RealCosignImages.UNSIGNED, images.key, "MISSING").out())
-                .contains("does not exist (sign it with: cosign sign --key");
+                .contains("does not exist, and no Sigstore bundle refers to it");
         Harness.Run rekor = verify(images.reference(RealCosignImages.KEY_REKOR), "--key", images.otherKey.toString());
         assertThat(rekor.exit()).as(rekor.out()).isZero();
+    }
+
+    @Test
+    void aCosign3BundleAttachedAsAReferrerVerifiesAndAnotherKeyIsNamed() throws Exception {
+        var signer = new dev.deployguard.supplychain.testing.CosignSigner();
+        Path key = signer.writePublicKey(Files.createTempDirectory("dg-verify-bundle").resolve("cosign.pub"));
+        String digest = dev.deployguard.supplychain.testing.TestImages.push(images.host, "bundled/web", "v1", "b\n");
+        var m = new dev.deployguard.supplychain.registry.RegistryClient(java.time.Duration.ofSeconds(5), h -> true)
+                .manifest(images.host, "bundled/web", digest);
+        String entry = dev.deployguard.supplychain.testing.BundleSigner.attach(images.host, "bundled/web", digest,
+                m.mediaType(), m.bytes().length, dev.deployguard.supplychain.testing.BundleSigner.dsseBundle(signer,
+                        dev.deployguard.supplychain.testing.BundleSigner.statement("bundled/web", digest)));
+        dev.deployguard.supplychain.testing.BundleSigner.writeReferrersTag(images.host, "bundled/web", digest, entry);
+        Harness.Run ok = verify(images.host + "/bundled/web:v1", "--key", key.toString());
+        assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+        assertThat(ok.out()).contains("(DSSE in-toto statement, predicate https://sigstore.dev/cosign/sign/v1)");
+        Harness.Run other = verify(images.host + "/bundled/web:v1", "--key", images.key.toString());
+        assertThat(other.exit()).isEqualTo(1);
+        assertThat(other.out()).contains(": WRONG_KEY\n");
     }
 
     @Test

@@ -80,7 +80,9 @@ public final class SignatureCheck implements Check {
         }
         data.put("registry", v.host());
         if (v.verified()) {
-            data.put("dockerReference", v.dockerReference());
+            if (v.dockerReference() != null) {
+                data.put("dockerReference", v.dockerReference());
+            }
             return CheckResult.pass(NAME, v.message()).withData(data);
         }
         data.put("refusal", v.refusal().name());

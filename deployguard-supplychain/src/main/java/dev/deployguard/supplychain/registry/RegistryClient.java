@@ -114,6 +114,52 @@ public final class RegistryClient {
         return r.body();
     }
 
+    /**
+     * The referrers of a digest (OCI distribution 1.1): {@code GET /v2/<path>/referrers/<digest>}; when the registry
+     * has no referrers API (404, as docker-registry 2.8), the referrers tag schema's image index at tag
+     * {@code sha256-<hex>}. Empty when neither exists.
+     */
+    public Referrers referrers(String host, String path, String digest) throws RegistryException {
+        URI uri = uri(host, "/v2/" + path + "/referrers/" + digest);
+        HttpResponse<byte[]> r = send(host, HttpRequest.newBuilder(uri).GET().header("Accept", OCI_INDEX),
+                "repository:" + path + ":pull");
+        if (r.statusCode() == 200) {
+            return new Referrers(descriptors(host, r.body(), "referrers of " + digest), "referrers API " + uri);
+        }
+        if (r.statusCode() != 404) {
+            expectOk(host, uri, r, "referrers of " + digest);
+        }
+        String tag = digest.replace(':', '-');
+        try {
+            Manifest index = manifest(host, path, tag);
+            return new Referrers(descriptors(host, index.bytes(), "referrers tag " + tag),
+                    "referrers tag " + host + "/" + path + ":" + tag);
+        } catch (RegistryException e) {
+            if (e.kind() == RegistryException.Kind.NOT_FOUND) {
+                return new Referrers(List.of(), "no referrers API and no referrers tag " + tag);
+            }
+            throw e;
+        }
+    }
+
+    /** The referrer descriptors of a digest and where they were read. */
+    public record Referrers(List<JsonNode> descriptors, String source) {
+        public Referrers {
+            descriptors = List.copyOf(descriptors);
+        }
+    }
+
+    private static List<JsonNode> descriptors(String host, byte[] index, String what) throws RegistryException {
+        try {
+            JsonNode json = Json.mapper().readTree(index);
+            return json.path("manifests").isArray()
+                    ? java.util.stream.StreamSupport.stream(json.path("manifests").spliterator(), false).toList()
+                    : List.of();
+        } catch (IOException e) {
+            throw new RegistryException(RegistryException.Kind.INVALID, host, what + " is not a JSON image index", e);
+        }
+    }
+
     URI uri(String host, String path) {
         return URI.create((plainHttp.test(host) ? "http://" : "https://") + host + path);
     }
