@@ -46,19 +46,27 @@ public record ImageSpec(String registry, String path, String tag, List<String> m
      * keys too, as cosign accepts them), whether a valid signature is required, and whether the signed payload must
      * name this repository.
      *
+     * @param publicKey  the trusted key file, or null for a keyless policy
      * @param repository {@link IdentityRepository#ANY} (default, as cosign decides: the signature binds the digest)
      *                   or {@link IdentityRepository#EXACT} (the payload's docker-reference must be this repository
      *                   or one of its mirrors)
+     * @param keyless    the keyless policy (Fulcio certificate identity, trusted root), or null for a key policy
      */
-    public record Signature(Path publicKey, boolean required, IdentityRepository repository) {
+    public record Signature(Path publicKey, boolean required, IdentityRepository repository, Keyless keyless) {
         public Signature {
-            Objects.requireNonNull(publicKey, "publicKey");
+            if ((publicKey == null) == (keyless == null)) {
+                throw new IllegalArgumentException("give either a public key or a keyless policy");
+            }
             Objects.requireNonNull(repository, "repository");
         }
 
         /** A key policy that accepts any repository in the payload, as cosign does. */
         public Signature(Path publicKey, boolean required) {
-            this(publicKey, required, IdentityRepository.ANY);
+            this(publicKey, required, IdentityRepository.ANY, null);
+        }
+
+        public Signature(Path publicKey, boolean required, IdentityRepository repository) {
+            this(publicKey, required, repository, null);
         }
 
         /**
@@ -67,6 +75,9 @@ public record ImageSpec(String registry, String path, String tag, List<String> m
          * @throws IllegalArgumentException saying what is wrong with the file and what is expected
          */
         public PublicKey readKey() {
+            if (publicKey == null) {
+                throw new IllegalArgumentException("the policy is keyless: there is no public key to read");
+            }
             String pem;
             try {
                 pem = Files.readString(publicKey, StandardCharsets.US_ASCII);
@@ -102,6 +113,30 @@ public record ImageSpec(String registry, String path, String tag, List<String> m
             }
             throw new IllegalArgumentException(publicKey + " holds no ECDSA, RSA or Ed25519 public key; cosign key"
                     + " pairs are ECDSA P-256 (cosign generate-key-pair)");
+        }
+    }
+
+    /**
+     * Keyless verification, as {@code cosign verify --certificate-identity[-regexp] --certificate-oidc-issuer[-regexp]
+     * --trusted-root}: the Fulcio certificate must chain to a CA of the trusted root, name the identity and issuer
+     * (exactly, or a full match of the regular expression), and have been valid when the Rekor log, whose key is in the
+     * trusted root, recorded the signature.
+     *
+     * @param trustedRoot a Sigstore {@code trusted_root.json} (the public-good one or a private instance's)
+     */
+    public record Keyless(Path trustedRoot, String identity, String identityRegexp, String issuer,
+                          String issuerRegexp) {
+        public Keyless {
+            Objects.requireNonNull(trustedRoot, "trustedRoot");
+            if ((identity == null) == (identityRegexp == null) || (issuer == null) == (issuerRegexp == null)) {
+                throw new IllegalArgumentException("give one identity and one issuer, each exact or a regexp");
+            }
+        }
+
+        /** What is required, as cosign's flags say it. */
+        public String describe() {
+            return (identity != null ? "identity " + identity : "identity matching " + identityRegexp)
+                    + ", issuer " + (issuer != null ? issuer : "matching " + issuerRegexp);
         }
     }
 

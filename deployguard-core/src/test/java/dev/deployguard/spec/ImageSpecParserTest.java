@@ -178,4 +178,37 @@ class ImageSpecParserTest {
         assertThatThrownBy(() -> new ImageSpec.Signature(dir.resolve("weak.pub"), true).readKey())
                 .hasMessageContaining("RSA key of 1024 bits; at least 2048");
     }
+
+    @Test
+    void keylessPolicyNeedsATrustedRootOneIdentityAndOneIssuer() throws Exception {
+        Files.writeString(dir.resolve("trusted_root.json"), "{}");
+        ImageSpec image = parse("""
+                image:
+                  repository: ghcr.io/a/b
+                  signature:
+                    keyless:
+                      trustedRoot: trusted_root.json
+                      certificateIdentityRegexp: ".*@example\\\\.com"
+                      certificateOidcIssuer: https://accounts.google.com
+                """).apps().get("web").image();
+        assertThat(image.signature().publicKey()).isNull();
+        assertThat(image.signature().keyless().trustedRoot()).isEqualTo(dir.resolve("trusted_root.json"));
+        assertThat(image.signature().keyless().describe())
+                .isEqualTo("identity matching .*@example\\.com, issuer https://accounts.google.com");
+        assertThatThrownBy(() -> parse("""
+                image:
+                  repository: ghcr.io/a/b
+                  signature:
+                    keyless: {certificateIdentity: a, certificateIdentityRegexp: "(", trustedRoot: none.json}
+                """)).isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.problems()).satisfiesExactly(
+                p -> assertThat(p).startsWith("apps.web.image.signature.keyless: give one of certificateIdentity or"),
+                p -> assertThat(p).startsWith("apps.web.image.signature.keyless: give one of certificateOidcIssuer"),
+                p -> assertThat(p).startsWith("apps.web.image.signature.keyless.certificateIdentityRegexp: not a"
+                        + " regular expression")));
+        writeKey("cosign.pub");
+        assertThatThrownBy(() -> parse("image: {repository: ghcr.io/a/b, signature: {publicKey: cosign.pub,"
+                + " keyless: {trustedRoot: trusted_root.json}}}")).isInstanceOfSatisfying(SpecException.class,
+                e -> assertThat(e.problems()).containsExactly("apps.web.image.signature: give publicKey or keyless,"
+                        + " not both"));
+    }
 }

@@ -5,11 +5,11 @@ import dev.deployguard.check.CheckContext;
 import dev.deployguard.check.CheckResult;
 import dev.deployguard.spec.ImageSpec;
 import dev.deployguard.supplychain.cosign.CosignVerifier;
+import dev.deployguard.supplychain.cosign.Trust;
 import dev.deployguard.supplychain.cosign.Verification;
 import dev.deployguard.supplychain.registry.ImageResolver;
 import dev.deployguard.supplychain.registry.RegistryClient;
 import dev.deployguard.supplychain.registry.RegistryException;
-import java.security.PublicKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -38,9 +38,9 @@ public final class SignatureCheck implements Check {
         if (image.signature() == null) {
             return CheckResult.skipped(NAME, "no image.signature.publicKey configured for " + image.repository());
         }
-        PublicKey key;
+        Trust trust;
         try {
-            key = image.signature().readKey();
+            trust = Trust.of(image.signature());
         } catch (IllegalArgumentException e) {
             return CheckResult.error(NAME, "cannot read the signature key: " + e.getMessage(),
                     "fix image.signature.publicKey");
@@ -65,10 +65,14 @@ public final class SignatureCheck implements Check {
         }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("digest", digest);
-        data.put("publicKey", image.signature().publicKey().toString());
+        if (image.signature().publicKey() != null) {
+            data.put("publicKey", image.signature().publicKey().toString());
+        } else {
+            data.put("keyless", image.signature().keyless().describe());
+        }
         Verification v;
         try {
-            v = new CosignVerifier(client).verify(image, digest, key, hosts);
+            v = new CosignVerifier(client).verify(image, digest, trust, hosts);
         } catch (RegistryException e) {
             if (e.kind() == RegistryException.Kind.INVALID) {
                 return CheckResult.fail(NAME, "the signature of " + digest + " cannot be trusted: " + e.getMessage(),
@@ -103,6 +107,13 @@ public final class SignatureCheck implements Check {
             case KEYLESS -> "the image is signed keyless: verify it by identity, or sign it with the key: " + sign;
             case BAD_ENCODING -> "the signature annotation is damaged: re-sign the image: " + sign;
             case CHANGED_PAYLOAD, OTHER_DIGEST, MALFORMED -> "do not deploy this image; sign this digest: " + sign;
+            case KEYED -> "the image is signed with a key: give image.signature.publicKey, or sign it keyless: cosign"
+                    + " sign " + image.repository() + "@" + digest;
+            case WRONG_IDENTITY -> "check certificateIdentity/certificateOidcIssuer; if they are right, this image was"
+                    + " not signed by that identity: do not deploy it";
+            case UNTRUSTED_CERTIFICATE, BAD_TLOG -> "do not deploy this image: its keyless signature cannot be"
+                    + " trusted with the configured trusted root (check keyless.trustedRoot)";
+            case UNSUPPORTED -> "sign with a key, or in cosign's classic layout (cosign sign --new-bundle-format=false)";
             case OTHER_REPOSITORY -> "sign it for this repository (" + sign + "), add the signing repository as a"
                     + " mirror, or set image.signature.identity.repository: any (cosign's rule)";
         };

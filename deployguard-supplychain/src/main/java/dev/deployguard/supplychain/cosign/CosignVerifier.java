@@ -41,11 +41,26 @@ public final class CosignVerifier {
      */
     public Verification verify(ImageSpec image, String digest, PublicKey key, List<String> hosts)
             throws RegistryException {
+        return verify(image, digest, new Trust.Key(key), hosts);
+    }
+
+    /**
+     * Reads the key or trusted root of the image's signature policy and verifies.
+     *
+     * @throws IllegalArgumentException when the key or trusted root cannot be read
+     */
+    public Verification verify(ImageSpec image, String digest, List<String> hosts) throws RegistryException {
+        return verify(image, digest, Trust.of(image.signature()), hosts);
+    }
+
+    /** As {@link #verify(ImageSpec, String, PublicKey, List)}, for a key or keyless trust. */
+    public Verification verify(ImageSpec image, String digest, Trust trust, List<String> hosts)
+            throws RegistryException {
         List<String> unreachable = new ArrayList<>();
         RegistryException last = null;
         for (String host : hosts) {
             try {
-                return verifyOn(host, image, digest, key);
+                return verifyOn(host, image, digest, trust);
             } catch (RegistryException e) {
                 if (e.kind() != RegistryException.Kind.UNREACHABLE) {
                     throw e;
@@ -59,7 +74,7 @@ public final class CosignVerifier {
                         unreachable) + ")");
     }
 
-    private Verification verifyOn(String host, ImageSpec image, String digest, PublicKey key)
+    private Verification verifyOn(String host, ImageSpec image, String digest, Trust trust)
             throws RegistryException {
         Set<String> repositories = new LinkedHashSet<>();
         image.hosts().forEach(h -> repositories.add(h + "/" + image.path()));
@@ -67,7 +82,7 @@ public final class CosignVerifier {
         Verification classic = null;
         try {
             Manifest sig = client.manifest(host, image.path(), Digests.signatureTag(digest));
-            classic = SignatureJudge.judge(layers(host, image, sig), digest, key, rule(image), repositories, where,
+            classic = SignatureJudge.judge(layers(host, image, sig), digest, trust, rule(image), repositories, where,
                     host);
             if (classic.verified()) {
                 return classic;
@@ -80,7 +95,12 @@ public final class CosignVerifier {
         RegistryClient.Referrers referrers = client.referrers(host, image.path(), digest);
         List<BundleJudge.Found> bundles = bundles(host, image, digest, referrers);
         Verification bundled = null;
-        if (!bundles.isEmpty()) {
+        if (!bundles.isEmpty() && trust instanceof Trust.Keyless keyless) {
+            bundled = Verification.refused(Refusal.UNSUPPORTED, bundles.size() + " Sigstore bundle(s) refer to "
+                    + digest + ", but keyless bundles are not verified yet (" + keyless.policy().describe()
+                    + "): only classic keyless signatures are", host);
+        } else if (!bundles.isEmpty()) {
+            PublicKey key = ((Trust.Key) trust).key();
             byte[] manifest = bundles.stream().anyMatch(b -> b.bundle() != null
                     && b.bundle().content() instanceof SigstoreBundle.MessageSignature)
                     ? client.manifest(host, image.path(), digest).bytes() : new byte[0];

@@ -28,7 +28,8 @@ public final class SignatureJudge {
     public static final String PAYLOAD_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json";
     /** When layers are refused for different reasons, the one reported first: the most telling. */
     private static final List<Refusal> PRECEDENCE = List.of(Refusal.OTHER_DIGEST, Refusal.OTHER_REPOSITORY,
-            Refusal.MALFORMED, Refusal.CHANGED_PAYLOAD, Refusal.WRONG_KEY, Refusal.KEYLESS, Refusal.BAD_SIGNATURE,
+            Refusal.MALFORMED, Refusal.WRONG_IDENTITY, Refusal.UNTRUSTED_CERTIFICATE, Refusal.BAD_TLOG,
+            Refusal.CHANGED_PAYLOAD, Refusal.WRONG_KEY, Refusal.KEYLESS, Refusal.KEYED, Refusal.BAD_SIGNATURE,
             Refusal.BAD_ENCODING);
 
     private SignatureJudge() {
@@ -55,7 +56,14 @@ public final class SignatureJudge {
      */
     public static Verification judge(List<SignedLayer> layers, String digest, PublicKey key, IdentityRepository rule,
                                      Set<String> repositories, String where, String host) {
-        String fp = fingerprint(key);
+        return judge(layers, digest, new Trust.Key(key), rule, repositories, where, host);
+    }
+
+    /** As above, for a key or a keyless trust. */
+    public static Verification judge(List<SignedLayer> layers, String digest, Trust trust, IdentityRepository rule,
+                                     Set<String> repositories, String where, String host) {
+        PublicKey key = trust instanceof Trust.Key k ? k.key() : null;
+        String fp = key != null ? fingerprint(key) : null;
         int signed = 0;
         List<LayerRefusal> refusals = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
@@ -72,10 +80,21 @@ public final class SignatureJudge {
                 refusals.add(new LayerRefusal(i, Refusal.BAD_ENCODING, at + " is not base64: " + e.getMessage()));
                 continue;
             }
-            KeySignatures.Result result = KeySignatures.verify(key, layer.payload(), sig);
-            if (result != KeySignatures.Result.VERIFIES) {
-                refusals.add(whyNot(layer, i, at, key, fp, result));
-                continue;
+            String signer;
+            if (trust instanceof Trust.Keyless keyless) {
+                KeylessCheck.Outcome outcome = KeylessCheck.check(layer, sig, keyless, at);
+                if (outcome.refusal() != null) {
+                    refusals.add(new LayerRefusal(i, outcome.refusal(), outcome.message()));
+                    continue;
+                }
+                signer = "keyless, " + outcome.message() + ",";
+            } else {
+                KeySignatures.Result result = KeySignatures.verify(key, layer.payload(), sig);
+                if (result != KeySignatures.Result.VERIFIES) {
+                    refusals.add(whyNot(layer, i, at, key, fp, result));
+                    continue;
+                }
+                signer = "key " + fp;
             }
             JsonNode payload;
             try {
@@ -86,14 +105,14 @@ public final class SignatureJudge {
             String signedDigest = payload == null ? ""
                     : payload.path("critical").path("image").path("docker-manifest-digest").asText("");
             if (payload == null || !Digests.isSha256(signedDigest)) {
-                refusals.add(new LayerRefusal(i, Refusal.MALFORMED, at + " verifies with key " + fp
+                refusals.add(new LayerRefusal(i, Refusal.MALFORMED, at + " verifies with " + signer
                         + " but its payload is not a cosign simple-signing document"
                         + " (no critical.image.docker-manifest-digest)"));
                 continue;
             }
             if (!signedDigest.equals(digest)) {
-                refusals.add(new LayerRefusal(i, Refusal.OTHER_DIGEST, "a signature in " + where + " verifies with"
-                        + " key " + fp + " but signs another image, " + signedDigest + ", not " + digest
+                refusals.add(new LayerRefusal(i, Refusal.OTHER_DIGEST, "a signature in " + where + " verifies with "
+                        + signer + " but signs another image, " + signedDigest + ", not " + digest
                         + ": the signature was copied from another image"));
                 continue;
             }
@@ -101,12 +120,12 @@ public final class SignatureJudge {
             boolean sameRepository = repositories.contains(repositoryOf(ref));
             if (rule == IdentityRepository.EXACT && !sameRepository) {
                 refusals.add(new LayerRefusal(i, Refusal.OTHER_REPOSITORY, "a signature in " + where
-                        + " verifies with key " + fp + " for " + digest + " but names repository "
+                        + " verifies with " + signer + " for " + digest + " but names repository "
                         + (ref.isEmpty() ? "(none)" : ref) + ", not " + String.join(" or ", repositories)
                         + " (signature.identity.repository is exact)"));
                 continue;
             }
-            String accepted = at + " verifies with key " + fp + " and signs " + digest + " for "
+            String accepted = at + " verifies with " + signer + " and signs " + digest + " for "
                     + (ref.isEmpty() ? "(no docker-reference)" : ref);
             if (!sameRepository) {
                 accepted += "; that is another repository than " + String.join(" or ", repositories)
@@ -124,7 +143,7 @@ public final class SignatureJudge {
         String message = first.message();
         if (first.refusal() == Refusal.BAD_SIGNATURE && refusals.stream()
                 .allMatch(r -> r.refusal() == Refusal.BAD_SIGNATURE)) {
-            message = "none of the " + signed + " signature(s) in " + where + " verifies with key " + fp
+            message = "none of the " + signed + " signature(s) in " + where + " verifies with " + trust.describe()
                     + ": the image was signed with another key, or its signed payload was changed after signing";
         } else if (refusals.size() > 1) {
             message += " (" + (refusals.size() - 1) + " other signature(s) refused too: " + String.join(", ",

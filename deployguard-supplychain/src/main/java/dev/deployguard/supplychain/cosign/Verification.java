@@ -19,6 +19,16 @@ public record Verification(boolean verified, Refusal refusal, String message, St
         BAD_ENCODING,
         /** A keyless signature (Fulcio certificate) where the policy trusts a key. */
         KEYLESS,
+        /** A signature DeployGuard cannot verify yet (a keyless Sigstore bundle). */
+        UNSUPPORTED,
+        /** A key signature where the policy is keyless. */
+        KEYED,
+        /** Keyless: the certificate does not chain to the trusted root, or was not valid when the signature was logged. */
+        UNTRUSTED_CERTIFICATE,
+        /** Keyless: the certificate names another identity or issuer than the policy requires. */
+        WRONG_IDENTITY,
+        /** Keyless: the transparency-log evidence is missing, does not verify, or is for something else. */
+        BAD_TLOG,
         /** The signature does not verify, and its Rekor entry shows it was made with another key. */
         WRONG_KEY,
         /** The signature does not verify, and its Rekor entry shows the payload signed was another one. */

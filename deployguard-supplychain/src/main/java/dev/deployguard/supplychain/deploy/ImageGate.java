@@ -70,8 +70,7 @@ public final class ImageGate {
         if (image.signature() != null) {
             Verification v;
             try {
-                v = new CosignVerifier(client).verify(image, r.digest(), image.signature().readKey(),
-                        r.hostsServedFirst(image));
+                v = new CosignVerifier(client).verify(image, r.digest(), r.hostsServedFirst(image));
             } catch (IllegalArgumentException e) {
                 throw refuse(events, ExitCode.BAD_INPUT, "deploy of " + app + " " + version + " refused: cannot read"
                         + " the signature key: " + e.getMessage(), Map.of("reference", ref));

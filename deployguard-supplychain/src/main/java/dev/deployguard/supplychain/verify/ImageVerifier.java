@@ -117,7 +117,7 @@ public final class ImageVerifier {
         }
         Verification v;
         try {
-            v = new CosignVerifier(client).verify(spec, digest, spec.signature().readKey(), hosts);
+            v = new CosignVerifier(client).verify(spec, digest, hosts);
         } catch (IllegalArgumentException e) {
             throw DeployGuardException.badInput("--key: " + e.getMessage());
         } catch (RegistryException e) {
