@@ -15,15 +15,25 @@ import picocli.CommandLine.Parameters;
  * {@code deployguard verify IMAGE --key K}: one image's signature, verified as a deploy verifies it, with no spec and
  * no control plane — cosign users' {@code cosign verify}. Exit 0 when verified, 1 when not (the reason printed).
  */
-@Command(name = "verify", description = "Verify an image's cosign signature as a deploy does (no spec, no server);"
-        + " exit 0 when verified, 1 when not, 2 on a bad reference or key.")
+@Command(name = "verify", description = "Verify an image's cosign signature (key or keyless) as a deploy does (no"
+        + " spec, no server); exit 0 when verified, 1 when not, 2 on a bad reference, key or flag.")
 final class VerifyCommand implements Callable<Integer> {
     enum Format { text, json }
 
     @Parameters(index = "0", paramLabel = "IMAGE", description = "registry/path[:tag][@sha256:digest]")
     String image;
-    @Option(names = "--key", required = true, description = "The cosign public key (PEM: ECDSA, RSA or Ed25519)")
+    @Option(names = "--key", description = "The cosign public key (PEM: ECDSA, RSA or Ed25519)")
     Path key;
+    @Option(names = "--certificate-identity", description = "Keyless: the signer's identity (e-mail or URI)")
+    String identity;
+    @Option(names = "--certificate-identity-regexp", description = "Keyless: a regexp the identity must match")
+    String identityRegexp;
+    @Option(names = "--certificate-oidc-issuer", description = "Keyless: the OIDC issuer of the identity")
+    String issuer;
+    @Option(names = "--certificate-oidc-issuer-regexp", description = "Keyless: a regexp the issuer must match")
+    String issuerRegexp;
+    @Option(names = "--trusted-root", description = "Keyless: a Sigstore trusted_root.json (verification is offline)")
+    Path trustedRoot;
     @Option(names = "--repository", defaultValue = "any", description = "Whether the signed payload must name this"
             + " repository or a mirror: any (default, as cosign) or exact")
     String repository;
@@ -44,7 +54,15 @@ final class VerifyCommand implements Callable<Integer> {
             default -> throw dev.deployguard.error.DeployGuardException.badInput("--repository: expected any or"
                     + " exact, got '" + repository + "'");
         };
-        var result = ImageVerifier.standard().verify(new ImageVerifier.Request(image, key.toAbsolutePath(), rule,
+        boolean keyless = identity != null || identityRegexp != null || issuer != null || issuerRegexp != null
+                || trustedRoot != null;
+        if ((key == null) == !keyless) {
+            throw dev.deployguard.error.DeployGuardException.badInput("give --key K, or keyless --trusted-root F"
+                    + " --certificate-identity[-regexp] ... --certificate-oidc-issuer[-regexp] ...; not both");
+        }
+        var result = ImageVerifier.standard().verify(new ImageVerifier.Request(image,
+                key == null ? null : key.toAbsolutePath(), keyless ? new ImageVerifier.Keyless(trustedRoot == null
+                ? null : trustedRoot.toAbsolutePath(), identity, identityRegexp, issuer, issuerRegexp) : null, rule,
                 mirrors, insecure, timeout));
         if (format == Format.json) {
             System.out.println(Output.pretty(result.toJson()));

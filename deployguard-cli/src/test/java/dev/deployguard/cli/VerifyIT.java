@@ -150,6 +150,31 @@ class VerifyIT {
     }
 
     @Test
+    void theRealKeylessSignatureVerifiesByIdentityOfflineAndAnotherIdentityIsRefused() {
+        String ref = images.reference(RealCosignImages.KEYLESS);
+        Harness.Run ok = verify(ref, "--trusted-root", images.trustedRoot.toString(), "--certificate-identity",
+                "mitr@redhat.com", "--certificate-oidc-issuer", "https://github.com/login/oauth");
+        assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+        assertThat(ok.out()).contains("verifies with keyless, mitr@redhat.com");
+        Harness.Run other = verify(ref, "--trusted-root", images.trustedRoot.toString(),
+                "--certificate-identity-regexp", ".*@example\\.com", "--certificate-oidc-issuer",
+                "https://github.com/login/oauth");
+        assertThat(other.exit()).isEqualTo(1);
+        assertThat(other.out()).contains(": WRONG_IDENTITY\n").contains("is signed by mitr@redhat.com");
+        Harness.Run keyed = verify(images.reference(RealCosignImages.KEY_REKOR), "--trusted-root",
+                images.trustedRoot.toString(), "--certificate-identity", "mitr@redhat.com",
+                "--certificate-oidc-issuer", "https://github.com/login/oauth");
+        assertThat(keyed.out()).contains(": KEYED\n");
+        Harness.Run both = verify(ref, "--key", images.key.toString(), "--certificate-identity", "mitr@redhat.com");
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err()).contains("give --key K, or keyless --trusted-root F");
+        Harness.Run noIssuer = verify(ref, "--trusted-root", images.trustedRoot.toString(), "--certificate-identity",
+                "mitr@redhat.com");
+        assertThat(noIssuer.exit()).isEqualTo(2);
+        assertThat(noIssuer.err()).contains("give one of --certificate-oidc-issuer or --certificate-oidc-issuer-regexp");
+    }
+
+    @Test
     void anUnknownTagOrADeadRegistryIsNotVerified() throws IOException {
         Harness.Run missing = verify(images.host + "/relocated/none:v9", "--key", images.key.toString());
         assertThat(missing.exit()).isEqualTo(1);

@@ -34,12 +34,25 @@ public final class ImageVerifier {
         return new ImageVerifier(RegistryClient::forImage);
     }
 
-    /** The options of one verification, as {@code cosign verify} users give them. */
-    public record Request(String image, Path key, ImageSpec.IdentityRepository repository, List<String> mirrors,
-                          Boolean insecure, String timeout) {
+    /**
+     * The options of one verification, as {@code cosign verify} users give them: a key, or a keyless identity (the
+     * fields of {@code signature.keyless}, null when a key is given).
+     */
+    public record Request(String image, Path key, Keyless keyless, ImageSpec.IdentityRepository repository,
+                          List<String> mirrors, Boolean insecure, String timeout) {
         public Request {
             mirrors = List.copyOf(mirrors);
         }
+
+        public Request(String image, Path key, ImageSpec.IdentityRepository repository, List<String> mirrors,
+                       Boolean insecure, String timeout) {
+            this(image, key, null, repository, mirrors, insecure, timeout);
+        }
+    }
+
+    /** Keyless options as given ({@code --trusted-root}, {@code --certificate-identity[-regexp]}, ...). */
+    public record Keyless(Path trustedRoot, String identity, String identityRegexp, String issuer,
+                          String issuerRegexp) {
     }
 
     /**
@@ -119,7 +132,8 @@ public final class ImageVerifier {
         try {
             v = new CosignVerifier(client).verify(spec, digest, hosts);
         } catch (IllegalArgumentException e) {
-            throw DeployGuardException.badInput("--key: " + e.getMessage());
+            throw DeployGuardException.badInput((request.key() != null ? "--key: " : "--trusted-root: ")
+                    + e.getMessage());
         } catch (RegistryException e) {
             if (e.kind() == RegistryException.Kind.UNREACHABLE) {
                 return new Result("UNREACHABLE", null, shown, digest, registry, null, e.getMessage(),
@@ -149,13 +163,36 @@ public final class ImageVerifier {
             section.put("timeout", request.timeout());
         }
         ObjectNode signature = section.putObject("signature");
-        signature.put("publicKey", request.key().toString());
+        if (request.key() != null) {
+            signature.put("publicKey", request.key().toString());
+        }
+        if (request.keyless() != null) {
+            ObjectNode k = signature.putObject("keyless");
+            Keyless given = request.keyless();
+            if (given.trustedRoot() != null) {
+                k.put("trustedRoot", given.trustedRoot().toString());
+            }
+            k.put("certificateIdentity", given.identity());
+            k.put("certificateIdentityRegexp", given.identityRegexp());
+            k.put("certificateOidcIssuer", given.issuer());
+            k.put("certificateOidcIssuerRegexp", given.issuerRegexp());
+            java.util.List.of("certificateIdentity", "certificateIdentityRegexp", "certificateOidcIssuer",
+                    "certificateOidcIssuerRegexp").forEach(f -> {
+                        if (k.path(f).isNull()) {
+                            k.remove(f);
+                        }
+                    });
+        }
         signature.putObject("identity").put("repository", request.repository().name().toLowerCase(Locale.ROOT));
         List<String> problems = new ArrayList<>();
         ImageSpec spec = ImageSpecParser.parse(section, "image", null, problems);
         if (spec == null || !problems.isEmpty()) {
             throw DeployGuardException.badInput(String.join("\n", problems).replace("image.signature.publicKey",
-                    "--key").replace("image.repository", "IMAGE").replace("image.tag", "IMAGE tag")
+                    "--key").replace("image.signature.keyless.trustedRoot", "--trusted-root")
+                    .replace("image.signature.keyless", "keyless").replace("certificateIdentityRegexp",
+                            "--certificate-identity-regexp").replace("certificateOidcIssuerRegexp",
+                            "--certificate-oidc-issuer-regexp").replace("certificateIdentity", "--certificate-identity")
+                    .replace("certificateOidcIssuer", "--certificate-oidc-issuer").replace("image.repository", "IMAGE").replace("image.tag", "IMAGE tag")
                     .replace("image.mirrors", "--mirror").replace("image.timeout", "--timeout"));
         }
         return spec;

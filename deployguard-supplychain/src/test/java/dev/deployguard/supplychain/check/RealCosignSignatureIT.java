@@ -154,4 +154,27 @@ class RealCosignSignatureIT {
         CheckResult r = check(image(RealCosignImages.UNSIGNED, images.key));
         assertThat(r.data()).containsEntry("refusal", "MISSING");
     }
+
+    @Test
+    void theRealKeylessSignatureVerifiesForItsIdentityAgainstTheTrustedRootAndNotForAnother() {
+        var keyless = new ImageSpec(images.host, RealCosignImages.KEYLESS, RealCosignImages.TAG, List.of(), null,
+                new ImageSpec.Signature(null, true, ImageSpec.IdentityRepository.ANY, new ImageSpec.Keyless(
+                        images.trustedRoot, "mitr@redhat.com", null, "https://github.com/login/oauth", null)),
+                ImageSpec.LastKnownGood.OFFER, Duration.ofSeconds(5));
+        CheckResult r = check(keyless);
+        assertThat(r.status()).as(r.evidence()).isEqualTo(CheckStatus.PASS);
+        assertThat(r.evidence()).contains("verifies with keyless, mitr@redhat.com (issuer https://github.com/login/oauth)"
+                + " (Fulcio CA sigstore, logged at 2023-01-20T20:51:33Z)");
+        assertThat(r.data()).containsEntry("keyless", "identity mitr@redhat.com, issuer https://github.com/login/oauth");
+        var admission = ImageGate.standard().admit("web", keyless, "1", List.of(), (k, m, d) -> { });
+        assertThat(admission.image().verified()).isTrue();
+
+        var other = new ImageSpec(images.host, RealCosignImages.KEYLESS, RealCosignImages.TAG, List.of(), null,
+                new ImageSpec.Signature(null, true, ImageSpec.IdentityRepository.ANY, new ImageSpec.Keyless(
+                        images.trustedRoot, null, ".*@example\\.com", "https://github.com/login/oauth", null)),
+                ImageSpec.LastKnownGood.OFFER, Duration.ofSeconds(5));
+        CheckResult refused = check(other);
+        assertThat(refused.status()).isEqualTo(CheckStatus.FAIL);
+        assertThat(refused.data()).containsEntry("refusal", "WRONG_IDENTITY");
+    }
 }

@@ -49,9 +49,12 @@ public final class RealCosignImages {
     public final String copiedDigest;
     public final Path key;
     public final Path otherKey;
+    /** The public-good trusted root the keyless fixture was made under (sigstore-trust/README.md). */
+    public final Path trustedRoot;
 
     private RealCosignImages(String host, String digest, String rekorDigest, String copiedDigest, Path key,
-                             Path otherKey) {
+                             Path otherKey, Path trustedRoot) {
+        this.trustedRoot = trustedRoot;
         this.host = host;
         this.digest = digest;
         this.rekorDigest = rekorDigest;
@@ -104,7 +107,11 @@ public final class RealCosignImages {
         Files.createDirectories(dir);
         Files.write(key, resource("cosign.pub"));
         Files.write(otherKey, resource("other-cosign.pub"));
-        return new RealCosignImages(host, digest, rekorDigest, copiedDigest, key, otherKey);
+        Path trustedRoot = dir.resolve("trusted_root.json");
+        try (InputStream in = RealCosignImages.class.getResourceAsStream("/sigstore-trust/trusted_root_pgi.json")) {
+            Files.write(trustedRoot, in.readAllBytes());
+        }
+        return new RealCosignImages(host, digest, rekorDigest, copiedDigest, key, otherKey, trustedRoot);
     }
 
     private static final String SIGNATURE = "dev.cosignproject.cosign/signature";
