@@ -28,6 +28,10 @@ public final class DockerRegistry implements AutoCloseable {
     private Process process;
 
     private DockerRegistry(Path dir, int port, String proxyOf) throws IOException {
+        this(dir, port, proxyOf, dir.resolve("data"), "");
+    }
+
+    private DockerRegistry(Path dir, int port, String proxyOf, Path storage, String auth) throws IOException {
         this.dir = dir;
         this.port = port;
         this.config = dir.resolve("config.yml");
@@ -42,8 +46,8 @@ public final class DockerRegistry implements AutoCloseable {
                 http:
                   addr: "127.0.0.1:%d"
                   secret: deployguard-test
-                """.formatted(dir.resolve("data"), port)
-                + (proxyOf == null ? "" : "proxy: {remoteurl: \"http://" + proxyOf + "\"}\n"));
+                """.formatted(storage, port)
+                + (proxyOf == null ? "" : "proxy: {remoteurl: \"http://" + proxyOf + "\"}\n") + auth);
     }
 
     /** Starts a registry that accepts pushes. */
@@ -57,6 +61,31 @@ public final class DockerRegistry implements AutoCloseable {
      */
     public static DockerRegistry startMirrorOf(DockerRegistry primary) throws IOException {
         return create(primary.host());
+    }
+
+    /**
+     * Starts a registry that serves {@code open}'s storage (so tests push there, anonymously) but requires a bearer
+     * token from {@code realm}, signed by the key of the certificate {@code rootCert}, as the distribution token
+     * flow does.
+     */
+    public static DockerRegistry startTokenAuthOver(DockerRegistry open, String realm, Path rootCert, String service,
+                                                    String issuer) throws IOException {
+        int port;
+        try (var s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String auth = """
+                auth:
+                  token:
+                    realm: "%s"
+                    service: "%s"
+                    issuer: "%s"
+                    rootcertbundle: "%s"
+                """.formatted(realm, service, issuer, rootCert);
+        var r = new DockerRegistry(Files.createTempDirectory("dg-registry-auth"), port, null,
+                open.dir.resolve("data"), auth);
+        r.resume();
+        return r;
     }
 
     private static DockerRegistry create(String proxyOf) throws IOException {
@@ -100,7 +129,7 @@ public final class DockerRegistry implements AutoCloseable {
             try {
                 var r = http.send(HttpRequest.newBuilder(URI.create("http://" + host() + "/v2/"))
                         .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
+                if (r.statusCode() == 200 || r.statusCode() == 401) {
                     return;
                 }
             } catch (IOException e) {
