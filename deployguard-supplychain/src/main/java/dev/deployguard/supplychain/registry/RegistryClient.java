@@ -60,7 +60,7 @@ public final class RegistryClient {
         this.credentials = credentials;
         this.timeout = timeout;
         this.plainHttp = plainHttp;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL)
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER)
                 .version(HttpClient.Version.HTTP_1_1).build();
     }
 
@@ -268,7 +268,44 @@ public final class RegistryClient {
         }
     }
 
+    /**
+     * Sends the request and follows redirects itself (registries redirect blob downloads to storage hosts): the
+     * {@code Authorization} header goes along only to the same scheme, host and port, as Docker and containerd do, so
+     * a token or password never reaches a storage host.
+     */
     private HttpResponse<byte[]> exchange(String host, HttpRequest request) throws RegistryException {
+        HttpRequest current = request;
+        for (int hops = 0; ; hops++) {
+            HttpResponse<byte[]> r = exchangeOnce(host, current);
+            int s = r.statusCode();
+            String location = r.headers().firstValue("Location").orElse(null);
+            if (!(s == 301 || s == 302 || s == 303 || s == 307 || s == 308) || location == null
+                    || !current.method().equals("GET")) {
+                return r;
+            }
+            if (hops == 5) {
+                throw new RegistryException(RegistryException.Kind.INVALID, host, request.uri() + " redirected more"
+                        + " than 5 times");
+            }
+            URI next = current.uri().resolve(location);
+            if (!next.getScheme().equals("https") && !next.getScheme().equals("http")) {
+                throw new RegistryException(RegistryException.Kind.INVALID, host, request.uri() + " redirected to "
+                        + next.getScheme() + ":, not HTTP");
+            }
+            boolean sameOrigin = next.getScheme().equals(current.uri().getScheme())
+                    && String.valueOf(next.getHost()).equalsIgnoreCase(String.valueOf(current.uri().getHost()))
+                    && next.getPort() == current.uri().getPort();
+            HttpRequest.Builder b = HttpRequest.newBuilder(next).timeout(timeout).GET();
+            current.headers().map().forEach((name, values) -> {
+                if (sameOrigin || !name.equalsIgnoreCase("Authorization")) {
+                    values.forEach(v -> b.header(name, v));
+                }
+            });
+            current = b.build();
+        }
+    }
+
+    private HttpResponse<byte[]> exchangeOnce(String host, HttpRequest request) throws RegistryException {
         try {
             HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             if (r.body() != null && r.body().length > MAX_BODY) {
