@@ -175,6 +175,43 @@ class VerifyIT {
     }
 
     @Test
+    void credentialsComeFromTheDockerConfigOfTheEnvironmentAndAreNeverPrinted() throws Exception {
+        Path dir = Files.createTempDirectory("dg-verify-creds");
+        String password = "pw-never-printed-7";
+        try (var tokens = new dev.deployguard.supplychain.testing.TokenServer(dir, "deployer", password);
+             var authed = DockerRegistry.startTokenAuthOver(registry, tokens.realm(), tokens.certificate(),
+                     dev.deployguard.supplychain.testing.TokenServer.SERVICE,
+                     dev.deployguard.supplychain.testing.TokenServer.ISSUER)) {
+            String ref = authed.host() + "/" + RealCosignImages.RELOCATED + ":" + RealCosignImages.TAG;
+            Files.writeString(dir.resolve("config.json"), "{\"auths\":{\"" + authed.host() + "\":{\"auth\":\""
+                    + java.util.Base64.getEncoder().encodeToString(("deployer:" + password).getBytes(
+                    StandardCharsets.UTF_8)) + "\"}}}");
+            String withConfig = process(dir, "verify", ref, "--key", images.key.toString());
+            assertThat(withConfig).startsWith("exit 0\nVERIFIED " + ref).doesNotContain(password);
+            assertThat(tokens.requests()).contains("deployer");
+            String anonymous = process(null, "verify", ref, "--key", images.key.toString());
+            assertThat(anonymous).startsWith("exit 1\nNOT VERIFIED " + ref + ": DENIED")
+                    .contains("anonymous pulls are not allowed (add credentials to the Docker config: docker login "
+                            + authed.host() + ")");
+        }
+    }
+
+    /** Runs the CLI as a process, with DOCKER_CONFIG set to {@code dockerConfig} (or unset); "exit N\n" + output. */
+    private static String process(Path dockerConfig, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Harness.java(), "-cp", Harness.classPath(),
+                DeployGuard.class.getName()));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile("dg-verify", ".out");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().remove("DOCKER_CONFIG");
+        if (dockerConfig != null) {
+            pb.environment().put("DOCKER_CONFIG", dockerConfig.toString());
+        }
+        int exit = pb.start().waitFor();
+        return "exit " + exit + "\n" + Files.readString(out);
+    }
+
+    @Test
     void anUnknownTagOrADeadRegistryIsNotVerified() throws IOException {
         Harness.Run missing = verify(images.host + "/relocated/none:v9", "--key", images.key.toString());
         assertThat(missing.exit()).isEqualTo(1);

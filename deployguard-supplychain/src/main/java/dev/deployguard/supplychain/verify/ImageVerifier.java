@@ -58,7 +58,7 @@ public final class ImageVerifier {
     /**
      * What was decided.
      *
-     * @param outcome   VERIFIED, REFUSED (see {@code refusal}), NOT_FOUND or UNREACHABLE
+     * @param outcome   VERIFIED, REFUSED (see {@code refusal}), NOT_FOUND, DENIED (credentials) or UNREACHABLE
      * @param refusal   the signature refusal (null unless REFUSED)
      * @param digest    the image digest verified (null when it could not be resolved)
      * @param registry  the registry that served it
@@ -123,9 +123,16 @@ public final class ImageVerifier {
                 registry = r.host();
                 hosts = r.hostsServedFirst(spec);
             } catch (ImageResolver.NotResolved e) {
-                return new Result(e.notFound() ? "NOT_FOUND" : "UNREACHABLE", null, shown, null, null, null,
-                        e.getMessage(), e.notFound() ? "push the image, or check the reference"
-                        : "reach the registry " + spec.registry() + " or a mirror (--mirror), then verify again");
+                boolean denied = e.attempts().stream()
+                        .anyMatch(a -> a.failure().kind() == RegistryException.Kind.DENIED);
+                String outcome = e.notFound() ? "NOT_FOUND" : denied ? "DENIED" : "UNREACHABLE";
+                String remedy = switch (outcome) {
+                    case "NOT_FOUND" -> "push the image, or check the reference";
+                    case "DENIED" -> "give credentials for " + spec.registry() + " in the Docker config (docker login "
+                            + spec.registry() + ", or DOCKER_CONFIG)";
+                    default -> "reach the registry " + spec.registry() + " or a mirror (--mirror), then verify again";
+                };
+                return new Result(outcome, null, shown, null, null, null, e.getMessage(), remedy);
             }
         }
         Verification v;
