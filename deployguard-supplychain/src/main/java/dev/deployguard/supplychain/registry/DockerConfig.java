@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -102,8 +101,7 @@ public final class DockerConfig implements RegistryCredentials {
 
     /** The entry for a host: keys may be {@code host}, {@code https://host} or {@code https://host/v1/}. */
     private static JsonNode entry(JsonNode map, String host) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : map.properties()) {
             if (normalize(e.getKey()).equals(host)) {
                 return e.getValue();
             }

@@ -2,7 +2,6 @@ package dev.deployguard.supplychain.cosign;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deployguard.json.Json;
 import dev.deployguard.spec.ImageSpec;
@@ -135,7 +134,7 @@ class KeylessCheckTest {
 
         // Only the first Fulcio CA, whose validity ended 2022-12-31: the certificate (2023-01-20) has no CA.
         ObjectNode oldCa = (ObjectNode) Json.mapper().readTree(text("sigstore-trust/trusted_root_pgi.json"));
-        ((ArrayNode) oldCa.withArray("certificateAuthorities")).remove(1);
+        oldCa.withArray("certificateAuthorities").remove(1);
         Verification untrusted = judge(layer(), root(oldCa.toString()), "mitr@redhat.com", null,
                 "https://github.com/login/oauth");
         assertThat(untrusted.refusal()).isEqualTo(Refusal.UNTRUSTED_CERTIFICATE);
