@@ -113,7 +113,6 @@ public final class SignatureCheck implements Check {
                     + " not signed by that identity: do not deploy it";
             case UNTRUSTED_CERTIFICATE, BAD_TLOG -> "do not deploy this image: its keyless signature cannot be"
                     + " trusted with the configured trusted root (check keyless.trustedRoot)";
-            case UNSUPPORTED -> "sign with a key, or in cosign's classic layout (cosign sign --new-bundle-format=false)";
             case OTHER_REPOSITORY -> "sign it for this repository (" + sign + "), add the signing repository as a"
                     + " mirror, or set image.signature.identity.repository: any (cosign's rule)";
         };

@@ -27,7 +27,8 @@ import java.util.function.Supplier;
  */
 public final class BundleJudge {
     private static final List<Refusal> PRECEDENCE = List.of(Refusal.OTHER_DIGEST, Refusal.MALFORMED,
-            Refusal.CHANGED_PAYLOAD, Refusal.WRONG_KEY, Refusal.KEYLESS, Refusal.BAD_SIGNATURE, Refusal.BAD_ENCODING);
+            Refusal.WRONG_IDENTITY, Refusal.UNTRUSTED_CERTIFICATE, Refusal.BAD_TLOG, Refusal.CHANGED_PAYLOAD,
+            Refusal.WRONG_KEY, Refusal.KEYLESS, Refusal.KEYED, Refusal.BAD_SIGNATURE, Refusal.BAD_ENCODING);
 
     private BundleJudge() {
     }
@@ -44,7 +45,12 @@ public final class BundleJudge {
      */
     public static Verification judge(List<Found> bundles, String digest, Supplier<byte[]> manifest, PublicKey key,
                                      String host) {
-        String fp = SignatureJudge.fingerprint(key);
+        return judge(bundles, digest, manifest, new Trust.Key(key), host);
+    }
+
+    /** As above, for a key or a keyless trust. */
+    public static Verification judge(List<Found> bundles, String digest, Supplier<byte[]> manifest, Trust trust,
+                                     String host) {
         List<Refused> refusals = new ArrayList<>();
         for (Found found : bundles) {
             if (found.bundle() == null) {
@@ -52,7 +58,9 @@ public final class BundleJudge {
                         + " cannot be read: " + found.unreadable()));
                 continue;
             }
-            Object outcome = judgeOne(found, digest, manifest, key, fp, host);
+            Object outcome = trust instanceof Trust.Key k
+                    ? judgeOne(found, digest, manifest, k.key(), SignatureJudge.fingerprint(k.key()), host)
+                    : judgeKeyless(found, digest, manifest, (Trust.Keyless) trust, host);
             if (outcome instanceof Verification v) {
                 return v;
             }
@@ -115,11 +123,48 @@ public final class BundleJudge {
             return notVerified(at, key, fp, r, hintIsAnotherKey, b.keyHint() != null,
                     "its envelope (statement or signature) was changed after signing");
         }
+        return statementVerdict(d, digest, at, "key " + fp, tlog, host);
+    }
+
+    private static Object judgeKeyless(Found found, String digest, Supplier<byte[]> manifest, Trust.Keyless trust,
+                                       String host) {
+        SigstoreBundle b = found.bundle();
+        String at = "the Sigstore bundle " + found.where();
+        if (b.certificate() == null) {
+            return new Refused(Refusal.KEYED, at + " was made with a key (no Fulcio certificate), but the policy is"
+                    + " keyless (" + trust.policy().describe() + ")");
+        }
+        if (b.content() instanceof SigstoreBundle.MessageSignature m) {
+            String signed = "sha256:" + HexFormat.of().formatHex(m.digest());
+            if (!m.digestAlgorithm().equals("SHA2_256") || !signed.equals(digest)) {
+                return new Refused(Refusal.OTHER_DIGEST, at + " signs another artifact, " + signed + ", not "
+                        + digest);
+            }
+        }
+        KeylessBundleCheck.Outcome o = KeylessBundleCheck.check(b.json(), b, manifest.get(), trust, at);
+        if (o.refusal() != null) {
+            return new Refused(o.refusal(), o.message());
+        }
+        String signer = "keyless, " + o.message() + ",";
+        if (b.content() instanceof SigstoreBundle.MessageSignature) {
+            return Verification.accepted(at + " (message signature over the manifest) verifies with " + signer
+                    + " and signs " + digest, null, host);
+        }
+        return statementVerdict((SigstoreBundle.Dsse) b.content(), digest, at, signer, "Rekor entry verified", host);
+    }
+
+    /** Judges a verified DSSE envelope's in-toto statement: is the image digest its subject? */
+    private static Object statementVerdict(SigstoreBundle.Dsse d, String digest, String at, String signer,
+                                           String tlog, String host) {
+        if (!d.payloadType().equals(SigstoreBundle.IN_TOTO)) {
+            return new Refused(Refusal.MALFORMED, at + " has a DSSE payload of type '" + d.payloadType() + "', not an"
+                    + " in-toto statement (" + SigstoreBundle.IN_TOTO + ")");
+        }
         JsonNode statement;
         try {
             statement = Json.mapper().readTree(d.payload());
         } catch (IOException e) {
-            return new Refused(Refusal.MALFORMED, at + " verifies with key " + fp + " but its payload is not JSON");
+            return new Refused(Refusal.MALFORMED, at + " verifies with " + signer + " but its payload is not JSON");
         }
         String hex = digest.substring("sha256:".length());
         List<String> subjects = new ArrayList<>();
@@ -127,16 +172,16 @@ public final class BundleJudge {
             String sha = s.path("digest").path("sha256").asText("");
             if (sha.equals(hex)) {
                 return Verification.accepted(at + " (DSSE in-toto statement, predicate "
-                        + statement.path("predicateType").asText("(none)") + ") verifies with key " + fp
+                        + statement.path("predicateType").asText("(none)") + ") verifies with " + signer
                         + " and names " + digest + " as its subject; " + tlog, null, host);
             }
             subjects.add("sha256:" + sha);
         }
         if (subjects.isEmpty()) {
-            return new Refused(Refusal.MALFORMED, at + " verifies with key " + fp + " but its in-toto statement has no"
-                    + " sha256 subject");
+            return new Refused(Refusal.MALFORMED, at + " verifies with " + signer + " but its in-toto statement has"
+                    + " no sha256 subject");
         }
-        return new Refused(Refusal.OTHER_DIGEST, at + " verifies with key " + fp + " but its subject is another"
+        return new Refused(Refusal.OTHER_DIGEST, at + " verifies with " + signer + " but its subject is another"
                 + " image, " + String.join(", ", subjects) + ", not " + digest + ": the bundle was copied from another"
                 + " image");
     }

@@ -95,16 +95,12 @@ public final class CosignVerifier {
         RegistryClient.Referrers referrers = client.referrers(host, image.path(), digest);
         List<BundleJudge.Found> bundles = bundles(host, image, digest, referrers);
         Verification bundled = null;
-        if (!bundles.isEmpty() && trust instanceof Trust.Keyless keyless) {
-            bundled = Verification.refused(Refusal.UNSUPPORTED, bundles.size() + " Sigstore bundle(s) refer to "
-                    + digest + ", but keyless bundles are not verified yet (" + keyless.policy().describe()
-                    + "): only classic keyless signatures are", host);
-        } else if (!bundles.isEmpty()) {
-            PublicKey key = ((Trust.Key) trust).key();
+        if (!bundles.isEmpty()) {
             byte[] manifest = bundles.stream().anyMatch(b -> b.bundle() != null
                     && b.bundle().content() instanceof SigstoreBundle.MessageSignature)
+                    || trust instanceof Trust.Keyless
                     ? client.manifest(host, image.path(), digest).bytes() : new byte[0];
-            bundled = BundleJudge.judge(bundles, digest, () -> manifest, key, host);
+            bundled = BundleJudge.judge(bundles, digest, () -> manifest, trust, host);
             if (bundled.verified()) {
                 return bundled;
             }

@@ -44,15 +44,10 @@ final class KeylessCheck {
         }
         X509Certificate cert;
         SigningCertificate identity;
-        List<X509Certificate> chain = new ArrayList<>();
         try {
             List<X509Certificate> certs = Pem.certificates(pem);
             cert = certs.get(0);
             identity = SigningCertificate.of(cert);
-            String chainPem = layer.annotation("dev.sigstore.cosign/chain");
-            if (chainPem != null) {
-                chain.addAll(Pem.certificates(chainPem));
-            }
         } catch (GeneralSecurityException | RuntimeException e) {
             return new Outcome(Refusal.BAD_ENCODING, at + " has a certificate that cannot be read: " + e.getMessage());
         }
@@ -108,7 +103,7 @@ final class KeylessCheck {
             return new Outcome(Refusal.UNTRUSTED_CERTIFICATE, at + ": the certificate was valid " + identity.notBefore()
                     + " to " + identity.notAfter() + ", but the signature was logged at " + logged);
         }
-        String ca = chainsTo(cert, chain, trust.root(), logged);
+        String ca = chainsTo(cert, trust.root(), logged);
         if (ca == null) {
             return new Outcome(Refusal.UNTRUSTED_CERTIFICATE, at + ": the certificate of " + identity.describe()
                     + " does not chain to a certificate authority of the trusted root that was valid at " + logged);
@@ -125,7 +120,7 @@ final class KeylessCheck {
     }
 
     /** The name of the CA the certificate chains to at {@code time}, or null. */
-    private static String chainsTo(X509Certificate cert, List<X509Certificate> given, TrustedRoot root, Instant time) {
+    static String chainsTo(X509Certificate cert, TrustedRoot root, Instant time) {
         for (TrustedRoot.Authority ca : root.authorities()) {
             if (!ca.validAt(time)) {
                 continue;

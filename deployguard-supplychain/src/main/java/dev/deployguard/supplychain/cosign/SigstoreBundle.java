@@ -18,10 +18,11 @@ import java.util.List;
  * @param content      what was signed
  * @param certificate  the DER signing certificate of a keyless bundle, or null for a keyed one
  * @param keyHint      the public-key hint of a keyed bundle, or null
- * @param tlogEntries  how many transparency-log entries the bundle carries (not verified offline)
+ * @param tlogEntries  how many transparency-log entries the bundle carries
+ * @param json         the bundle as read (its transparency-log entries, for keyless verification)
  */
 public record SigstoreBundle(String mediaType, Content content, byte[] certificate, String keyHint,
-                             int tlogEntries) {
+                             int tlogEntries, JsonNode json) {
     /** The payload type of an in-toto statement in a DSSE envelope. */
     public static final String IN_TOTO = "application/vnd.in-toto+json";
 
@@ -109,7 +110,7 @@ public record SigstoreBundle(String mediaType, Content content, byte[] certifica
         } else {
             throw new MalformedBundle("neither messageSignature nor dsseEnvelope");
         }
-        return new SigstoreBundle(mediaType, content, certificate, hint, material.path("tlogEntries").size());
+        return new SigstoreBundle(mediaType, content, certificate, hint, material.path("tlogEntries").size(), b);
     }
 
     private static byte[] base64(JsonNode node, String field) throws MalformedBundle {

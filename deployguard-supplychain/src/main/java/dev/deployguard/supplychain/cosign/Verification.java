@@ -19,8 +19,6 @@ public record Verification(boolean verified, Refusal refusal, String message, St
         BAD_ENCODING,
         /** A keyless signature (Fulcio certificate) where the policy trusts a key. */
         KEYLESS,
-        /** A signature DeployGuard cannot verify yet (a keyless Sigstore bundle). */
-        UNSUPPORTED,
         /** A key signature where the policy is keyless. */
         KEYED,
         /** Keyless: the certificate does not chain to the trusted root, or was not valid when the signature was logged. */
