@@ -248,6 +248,10 @@ public final class RegistryClient {
             tokenRequest.header("Authorization", credential.basic());
         }
         HttpResponse<byte[]> r = exchange(host, tokenRequest.build());
+        if (r.statusCode() >= 500) {
+            throw new RegistryException(RegistryException.Kind.UNREACHABLE, host, "the token service " + realm
+                    + " answered " + r.statusCode());
+        }
         if (r.statusCode() != 200) {
             throw new RegistryException(RegistryException.Kind.DENIED, host, "the token service " + realm
                     + " answered " + r.statusCode() + (credential == null

@@ -101,6 +101,17 @@ class RegistryCredentialsIT {
                             + " Docker config: docker login " + authed.host() + ")");
                 });
         assertThat(tokens.requests()).contains("anonymous");
+
+        // A deploy is refused as denied, not as an outage, and no last known-good image is used in its place.
+        var useLkg = new ImageSpec(authed.host(), PATH, "${version}", List.of(), null, new ImageSpec.Signature(key,
+                true), ImageSpec.LastKnownGood.USE, Duration.ofSeconds(5));
+        assertThatThrownBy(() -> new dev.deployguard.supplychain.deploy.ImageGate(i -> client(
+                RegistryCredentials.ANONYMOUS)).admit("web", useLkg, "1.0", List.of(), (k, m, d) -> { }))
+                .isInstanceOfSatisfying(dev.deployguard.error.DeployGuardException.class, e -> {
+                    assertThat(e.exitCode()).isEqualTo(dev.deployguard.error.ExitCode.UNREACHABLE);
+                    assertThat(e.getMessage()).contains("refused: the registry denied access to " + authed.host()
+                            + "/team/web:1.0").contains("docker login " + authed.host());
+                });
     }
 
     @Test
