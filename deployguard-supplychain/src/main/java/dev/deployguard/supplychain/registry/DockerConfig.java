@@ -44,7 +44,17 @@ public final class DockerConfig implements RegistryCredentials {
         String dir = System.getenv("DOCKER_CONFIG");
         Path file = dir != null ? Path.of(dir, "config.json")
                 : Path.of(System.getProperty("user.home"), ".docker", "config.json");
-        return Files.isRegularFile(file) ? read(file, null) : ANONYMOUS;
+        if (!Files.isRegularFile(file)) {
+            return ANONYMOUS;
+        }
+        try {
+            return read(file, null);
+        } catch (IllegalArgumentException e) {
+            // Only a registry that asks for credentials needs the file: fail there, with the reason.
+            return host -> {
+                throw new RegistryException(RegistryException.Kind.DENIED, host, e.getMessage());
+            };
+        }
     }
 
     /**
