@@ -51,22 +51,32 @@ public record ImageSpec(String registry, String path, String tag, List<String> m
      *                   or {@link IdentityRepository#EXACT} (the payload's docker-reference must be this repository
      *                   or one of its mirrors)
      * @param keyless    the keyless policy (Fulcio certificate identity, trusted root), or null for a key policy
+     * @param transparencyLog for a key policy: a Sigstore {@code trusted_root.json} whose Rekor log must hold each
+     *                   classic key signature (as cosign requires by default), or null not to require it
      */
-    public record Signature(Path publicKey, boolean required, IdentityRepository repository, Keyless keyless) {
+    public record Signature(Path publicKey, boolean required, IdentityRepository repository, Keyless keyless,
+                            Path transparencyLog) {
         public Signature {
             if ((publicKey == null) == (keyless == null)) {
                 throw new IllegalArgumentException("give either a public key or a keyless policy");
             }
             Objects.requireNonNull(repository, "repository");
+            if (transparencyLog != null && keyless != null) {
+                throw new IllegalArgumentException("a keyless policy names its trusted root in keyless.trustedRoot");
+            }
         }
 
         /** A key policy that accepts any repository in the payload, as cosign does. */
         public Signature(Path publicKey, boolean required) {
-            this(publicKey, required, IdentityRepository.ANY, null);
+            this(publicKey, required, IdentityRepository.ANY, null, null);
         }
 
         public Signature(Path publicKey, boolean required, IdentityRepository repository) {
-            this(publicKey, required, repository, null);
+            this(publicKey, required, repository, null, null);
+        }
+
+        public Signature(Path publicKey, boolean required, IdentityRepository repository, Keyless keyless) {
+            this(publicKey, required, repository, keyless, null);
         }
 
         /**

@@ -40,6 +40,12 @@ public final class ImageSpecParser {
         public Boolean required;
         public RawIdentity identity;
         public RawKeyless keyless;
+        public RawTransparencyLog transparencyLog;
+    }
+
+    /** {@code image.signature.transparencyLog} as written. */
+    static final class RawTransparencyLog {
+        public String trustedRoot;
     }
 
     /** {@code image.signature.keyless} as written (cosign's flag names). */
@@ -143,6 +149,9 @@ public final class ImageSpecParser {
             boolean hasKey = raw.signature.publicKey != null && !raw.signature.publicKey.isBlank();
             if (hasKey && raw.signature.keyless != null) {
                 problems.add(at + ".signature: give publicKey or keyless, not both");
+            } else if (raw.signature.keyless != null && raw.signature.transparencyLog != null) {
+                problems.add(at + ".signature.transparencyLog: a keyless policy names its trusted root in"
+                        + " keyless.trustedRoot");
             } else if (raw.signature.keyless != null) {
                 ImageSpec.Keyless keyless = keyless(raw.signature.keyless, at + ".signature.keyless", baseDir,
                         problems);
@@ -155,7 +164,17 @@ public final class ImageSpecParser {
             } else {
                 Path key = baseDir == null ? Path.of(raw.signature.publicKey)
                         : baseDir.resolve(raw.signature.publicKey).normalize();
-                var candidate = new ImageSpec.Signature(key, required, repository);
+                Path tlog = null;
+                if (raw.signature.transparencyLog != null) {
+                    String root = raw.signature.transparencyLog.trustedRoot;
+                    tlog = root == null || root.isBlank() ? null
+                            : baseDir == null ? Path.of(root) : baseDir.resolve(root).normalize();
+                    if (tlog == null || !java.nio.file.Files.isReadable(tlog)) {
+                        problems.add(at + ".signature.transparencyLog.trustedRoot: expected a readable Sigstore"
+                                + " trusted_root.json, got '" + root + "'");
+                    }
+                }
+                var candidate = new ImageSpec.Signature(key, required, repository, null, tlog);
                 try {
                     candidate.readKey();
                     signature = candidate;

@@ -211,4 +211,17 @@ class ImageSpecParserTest {
                 e -> assertThat(e.problems()).containsExactly("apps.web.image.signature: give publicKey or keyless,"
                         + " not both"));
     }
+
+    @Test
+    void aKeyPolicyMayRequireTheTransparencyLogOfATrustedRoot() throws Exception {
+        writeKey("cosign.pub");
+        Files.writeString(dir.resolve("root.json"), "{}");
+        ImageSpec image = parse("image: {repository: ghcr.io/a/b, signature: {publicKey: cosign.pub,"
+                + " transparencyLog: {trustedRoot: root.json}}}").apps().get("web").image();
+        assertThat(image.signature().transparencyLog()).isEqualTo(dir.resolve("root.json"));
+        assertThatThrownBy(() -> parse("image: {repository: ghcr.io/a/b, signature: {publicKey: cosign.pub,"
+                + " transparencyLog: {trustedRoot: none.json}}}")).isInstanceOfSatisfying(SpecException.class,
+                e -> assertThat(e.problems()).containsExactly("apps.web.image.signature.transparencyLog.trustedRoot:"
+                        + " expected a readable Sigstore trusted_root.json, got 'none.json'"));
+    }
 }

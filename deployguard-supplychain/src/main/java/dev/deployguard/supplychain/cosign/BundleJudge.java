@@ -58,9 +58,17 @@ public final class BundleJudge {
                         + " cannot be read: " + found.unreadable()));
                 continue;
             }
-            Object outcome = trust instanceof Trust.Key k
-                    ? judgeOne(found, digest, manifest, k.key(), SignatureJudge.fingerprint(k.key()), host)
-                    : judgeKeyless(found, digest, manifest, (Trust.Keyless) trust, host);
+            Object outcome;
+            if (trust instanceof Trust.Key k && k.tlog() != null) {
+                // Fail closed: the policy requires the log, and a keyed bundle's log entry is not checked yet.
+                outcome = new Refused(Refusal.BAD_TLOG, "the Sigstore bundle " + found.where() + " is a keyed bundle;"
+                        + " signature.transparencyLog requires a verified log entry, which DeployGuard checks for"
+                        + " classic key signatures and keyless bundles only");
+            } else if (trust instanceof Trust.Key k) {
+                outcome = judgeOne(found, digest, manifest, k.key(), SignatureJudge.fingerprint(k.key()), host);
+            } else {
+                outcome = judgeKeyless(found, digest, manifest, (Trust.Keyless) trust, host);
+            }
             if (outcome instanceof Verification v) {
                 return v;
             }

@@ -52,53 +52,18 @@ final class KeylessCheck {
             return new Outcome(Refusal.BAD_ENCODING, at + " has a certificate that cannot be read: " + e.getMessage());
         }
         // The log entry first: it proves when the signature existed, which the certificate's validity is judged at.
-        String bundle = layer.annotation(SignedLayer.BUNDLE_ANNOTATION);
-        if (bundle == null || bundle.isBlank()) {
-            return new Outcome(Refusal.BAD_TLOG, at + " has no Rekor bundle: without the log's signed entry"
-                    + " timestamp the signing time cannot be proven offline");
+        Object entry = logged(layer, signature, trust.root(), at, loggedPem -> {
+            try {
+                List<X509Certificate> logged = Pem.certificates(loggedPem);
+                return !logged.isEmpty() && Arrays.equals(logged.get(0).getEncoded(), cert.getEncoded());
+            } catch (GeneralSecurityException e) {
+                return false;
+            }
+        });
+        if (entry instanceof Outcome refused) {
+            return refused;
         }
-        Instant logged;
-        try {
-            JsonNode b = Json.mapper().readTree(bundle);
-            JsonNode p = b.path("Payload");
-            String logId = p.path("logID").asText("");
-            TrustedRoot.Log log = trust.root().log(logId);
-            if (log == null) {
-                return new Outcome(Refusal.BAD_TLOG, at + " was logged by " + logId + ", a log the trusted root does"
-                        + " not list");
-            }
-            String canonical = "{\"body\":" + Json.mapper().writeValueAsString(p.path("body").asText(""))
-                    + ",\"integratedTime\":" + p.path("integratedTime").asLong() + ",\"logID\":"
-                    + Json.mapper().writeValueAsString(logId) + ",\"logIndex\":" + p.path("logIndex").asLong() + "}";
-            byte[] set = SignatureEncoding.decode(b.path("SignedEntryTimestamp").asText(""));
-            if (KeySignatures.verify(log.key(), canonical.getBytes(StandardCharsets.UTF_8), set)
-                    != KeySignatures.Result.VERIFIES) {
-                return new Outcome(Refusal.BAD_TLOG, at + ": the Rekor signed entry timestamp does not verify with"
-                        + " the log key of the trusted root (entry " + p.path("logIndex").asLong() + " was changed)");
-            }
-            logged = Instant.ofEpochSecond(p.path("integratedTime").asLong());
-            if (!log.validAt(logged)) {
-                return new Outcome(Refusal.BAD_TLOG, at + " was logged at " + logged + ", outside the period the"
-                        + " trusted root gives the log key");
-            }
-            JsonNode entry = Json.mapper().readTree(Base64.getDecoder().decode(p.path("body").asText("")));
-            JsonNode spec = entry.path("spec");
-            String hash = spec.path("data").path("hash").path("value").asText("");
-            if (!("sha256:" + hash).equals(Digests.sha256(layer.payload()))) {
-                return new Outcome(Refusal.CHANGED_PAYLOAD, at + ": its payload was changed after signing (Rekor"
-                        + " entry " + p.path("logIndex").asLong() + " recorded SHA-256 " + hash + ")");
-            }
-            byte[] loggedSig = Base64.getDecoder().decode(spec.path("signature").path("content").asText(""));
-            List<X509Certificate> loggedCert = Pem.certificates(new String(Base64.getDecoder().decode(
-                    spec.path("signature").path("publicKey").path("content").asText("")), StandardCharsets.US_ASCII));
-            if (!Arrays.equals(loggedSig, signature) || loggedCert.isEmpty()
-                    || !Arrays.equals(loggedCert.get(0).getEncoded(), cert.getEncoded())) {
-                return new Outcome(Refusal.BAD_TLOG, at + ": the Rekor entry " + p.path("logIndex").asLong()
-                        + " is for another signature or certificate");
-            }
-        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-            return new Outcome(Refusal.BAD_TLOG, at + " has a Rekor bundle that cannot be read: " + e.getMessage());
-        }
+        Instant logged = (Instant) entry;
         if (logged.isBefore(identity.notBefore()) || logged.isAfter(identity.notAfter())) {
             return new Outcome(Refusal.UNTRUSTED_CERTIFICATE, at + ": the certificate was valid " + identity.notBefore()
                     + " to " + identity.notAfter() + ", but the signature was logged at " + logged);
@@ -117,6 +82,61 @@ final class KeylessCheck {
                     + " required " + trust.policy().describe());
         }
         return new Outcome(null, identity.describe() + " (Fulcio CA " + ca + ", logged at " + logged + ")");
+    }
+
+    /**
+     * Verifies a classic signature's Rekor bundle against the trusted root: its signed entry timestamp with a log key
+     * of the root (valid then), and that its {@code hashedrekord} entry records this payload's hash, this signature
+     * and a signer {@code signerPem} accepts. Returns the logged time, or the refusal ({@link Outcome}).
+     */
+    static Object logged(SignedLayer layer, byte[] signature, TrustedRoot root, String at,
+                         java.util.function.Predicate<String> signerPem) {
+        String bundle = layer.annotation(SignedLayer.BUNDLE_ANNOTATION);
+        if (bundle == null || bundle.isBlank()) {
+            return new Outcome(Refusal.BAD_TLOG, at + " has no Rekor bundle: without the log's signed entry"
+                    + " timestamp the signing cannot be proven offline");
+        }
+        try {
+            JsonNode b = Json.mapper().readTree(bundle);
+            JsonNode p = b.path("Payload");
+            String logId = p.path("logID").asText("");
+            TrustedRoot.Log log = root.log(logId);
+            if (log == null) {
+                return new Outcome(Refusal.BAD_TLOG, at + " was logged by " + logId + ", a log the trusted root does"
+                        + " not list");
+            }
+            String canonical = "{\"body\":" + Json.mapper().writeValueAsString(p.path("body").asText(""))
+                    + ",\"integratedTime\":" + p.path("integratedTime").asLong() + ",\"logID\":"
+                    + Json.mapper().writeValueAsString(logId) + ",\"logIndex\":" + p.path("logIndex").asLong() + "}";
+            byte[] set = SignatureEncoding.decode(b.path("SignedEntryTimestamp").asText(""));
+            if (KeySignatures.verify(log.key(), canonical.getBytes(StandardCharsets.UTF_8), set)
+                    != KeySignatures.Result.VERIFIES) {
+                return new Outcome(Refusal.BAD_TLOG, at + ": the Rekor signed entry timestamp does not verify with"
+                        + " the log key of the trusted root (entry " + p.path("logIndex").asLong() + " was changed)");
+            }
+            Instant logged = Instant.ofEpochSecond(p.path("integratedTime").asLong());
+            if (!log.validAt(logged)) {
+                return new Outcome(Refusal.BAD_TLOG, at + " was logged at " + logged + ", outside the period the"
+                        + " trusted root gives the log key");
+            }
+            JsonNode entry = Json.mapper().readTree(Base64.getDecoder().decode(p.path("body").asText("")));
+            JsonNode spec = entry.path("spec");
+            String hash = spec.path("data").path("hash").path("value").asText("");
+            if (!("sha256:" + hash).equals(Digests.sha256(layer.payload()))) {
+                return new Outcome(Refusal.CHANGED_PAYLOAD, at + ": its payload was changed after signing (Rekor"
+                        + " entry " + p.path("logIndex").asLong() + " recorded SHA-256 " + hash + ")");
+            }
+            byte[] loggedSig = Base64.getDecoder().decode(spec.path("signature").path("content").asText(""));
+            String loggedSigner = new String(Base64.getDecoder().decode(spec.path("signature").path("publicKey")
+                    .path("content").asText("")), StandardCharsets.US_ASCII);
+            if (!Arrays.equals(loggedSig, signature) || !signerPem.test(loggedSigner)) {
+                return new Outcome(Refusal.BAD_TLOG, at + ": the Rekor entry " + p.path("logIndex").asLong()
+                        + " is for another signature or signer");
+            }
+            return logged;
+        } catch (IOException | IllegalArgumentException e) {
+            return new Outcome(Refusal.BAD_TLOG, at + " has a Rekor bundle that cannot be read: " + e.getMessage());
+        }
     }
 
     /** The name of the CA the certificate chains to at {@code time}, or null. */

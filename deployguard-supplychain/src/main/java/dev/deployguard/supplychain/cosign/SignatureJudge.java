@@ -95,6 +95,21 @@ public final class SignatureJudge {
                     continue;
                 }
                 signer = "key " + fp;
+                TrustedRoot tlog = ((Trust.Key) trust).tlog();
+                if (tlog != null) {
+                    Object entry = KeylessCheck.logged(layer, sig, tlog, at, pem -> {
+                        try {
+                            return java.util.Arrays.equals(Pem.keyOf(pem).getEncoded(), key.getEncoded());
+                        } catch (GeneralSecurityException | IllegalArgumentException e) {
+                            return false;
+                        }
+                    });
+                    if (entry instanceof KeylessCheck.Outcome refused) {
+                        refusals.add(new LayerRefusal(i, refused.refusal(), refused.message()));
+                        continue;
+                    }
+                    signer += " (Rekor entry verified, logged at " + entry + ")";
+                }
             }
             JsonNode payload;
             try {

@@ -6,8 +6,14 @@ import java.util.regex.Pattern;
 
 /** What a signature must be made by: a key, or a keyless identity under a trusted root. */
 public sealed interface Trust {
-    /** A public key (cosign {@code --key}). */
-    record Key(PublicKey key) implements Trust {
+    /**
+     * A public key (cosign {@code --key}); with {@code tlog}, each signature must also be in a transparency log of
+     * that trusted root (cosign's default), else null.
+     */
+    record Key(PublicKey key, TrustedRoot tlog) implements Trust {
+        public Key(PublicKey key) {
+            this(key, null);
+        }
     }
 
     /** A Fulcio certificate identity and issuer under a trusted root (cosign keyless). */
@@ -31,7 +37,8 @@ public sealed interface Trust {
     static Trust of(ImageSpec.Signature signature) {
         return signature.keyless() != null
                 ? new Keyless(signature.keyless(), TrustedRoot.read(signature.keyless().trustedRoot()))
-                : new Key(signature.readKey());
+                : new Key(signature.readKey(), signature.transparencyLog() == null ? null
+                : TrustedRoot.read(signature.transparencyLog()));
     }
 
     /** For messages: the key's fingerprint, or the identity required. */

@@ -177,4 +177,20 @@ class RealCosignSignatureIT {
         assertThat(refused.status()).isEqualTo(CheckStatus.FAIL);
         assertThat(refused.data()).containsEntry("refusal", "WRONG_IDENTITY");
     }
+
+    @Test
+    void aKeyPolicyWithATransparencyLogAcceptsTheLoggedSignatureAndRefusesTheUnloggedOne() {
+        var logged = new ImageSpec(images.host, RealCosignImages.KEY_REKOR, RealCosignImages.TAG, List.of(), null,
+                new ImageSpec.Signature(images.otherKey, true, ImageSpec.IdentityRepository.ANY, null,
+                        images.trustedRoot), ImageSpec.LastKnownGood.OFFER, Duration.ofSeconds(5));
+        CheckResult ok = check(logged);
+        assertThat(ok.status()).as(ok.evidence()).isEqualTo(CheckStatus.PASS);
+        assertThat(ok.evidence()).contains("(Rekor entry verified, logged at 2023-01-20T21:57:39Z)");
+        var unlogged = new ImageSpec(images.host, RealCosignImages.RELOCATED, RealCosignImages.TAG, List.of(), null,
+                new ImageSpec.Signature(images.key, true, ImageSpec.IdentityRepository.ANY, null, images.trustedRoot),
+                ImageSpec.LastKnownGood.OFFER, Duration.ofSeconds(5));
+        CheckResult refused = check(unlogged);
+        assertThat(refused.status()).isEqualTo(CheckStatus.FAIL);
+        assertThat(refused.data()).containsEntry("refusal", "BAD_TLOG");
+    }
 }

@@ -140,4 +140,16 @@ class BundleJudgeTest {
             }
         }
     }
+
+    @Test
+    void aKeyedBundleIsRefusedWhenThePolicyRequiresTheTransparencyLog() throws Exception {
+        Path root = dir.resolve("pgi.json");
+        Files.write(root, resource("sigstore-trust/trusted_root_pgi.json"));
+        byte[] artifact = resource("sigstore-conformance/a.txt");
+        Verification v = BundleJudge.judge(List.of(found("managed-key-happy-path.sigstore.json")),
+                Digests.sha256(artifact), () -> artifact, new Trust.Key(key("sigstore-conformance/managed-key.pub"),
+                        TrustedRoot.read(root)), null);
+        assertThat(v.refusal()).isEqualTo(Refusal.BAD_TLOG);
+        assertThat(v.message()).contains("signature.transparencyLog requires a verified log entry");
+    }
 }

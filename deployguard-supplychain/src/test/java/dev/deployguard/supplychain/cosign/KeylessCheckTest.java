@@ -193,4 +193,40 @@ class KeylessCheckTest {
                 Set.of(REPO), "fixture", null);
         assertThat(v.refusal()).isEqualTo(Refusal.KEYED);
     }
+
+    @Test
+    void aKeySignatureMustBeInTheTransparencyLogWhenTheKeyPolicyNamesATrustedRoot() throws Exception {
+        Path keyFile = dir.resolve("signer.pub");
+        Files.write(keyFile, resource("cosign-real/other-cosign.pub"));
+        var signer = new ImageSpec.Signature(keyFile, true).readKey();
+        TrustedRoot pgi = TrustedRoot.read(publicGood());
+        String d = Digests.sha256(resource("cosign-real/key-rekor/manifest.json"));
+        String bundle = text("cosign-real/key-rekor/bundle.json");
+        SignedLayer logged = new SignedLayer(resource("cosign-real/key-rekor/payload.json"),
+                text("cosign-real/key-rekor/signature.b64"), Map.of(SignedLayer.BUNDLE_ANNOTATION, bundle));
+        Verification v = SignatureJudge.judge(List.of(logged), d, new Trust.Key(signer, pgi),
+                ImageSpec.IdentityRepository.ANY, Set.of(REPO), "fixture", null);
+        assertThat(v.verified()).as(v.message()).isTrue();
+        assertThat(v.message()).contains("verifies with key " + SignatureJudge.fingerprint(signer)
+                + " (Rekor entry verified, logged at 2023-01-20T21:57:39Z)");
+
+        SignedLayer relogged = new SignedLayer(resource("cosign-real/key-rekor/payload.json"),
+                text("cosign-real/key-rekor/signature.b64"), Map.of(SignedLayer.BUNDLE_ANNOTATION,
+                bundle.replace("\"integratedTime\":1674251859", "\"integratedTime\":1674251860")));
+        assertThat(SignatureJudge.judge(List.of(relogged), d, new Trust.Key(signer, pgi),
+                ImageSpec.IdentityRepository.ANY, Set.of(REPO), "fixture", null).refusal()).isEqualTo(Refusal.BAD_TLOG);
+
+        // The classic fixture was signed without the log: refused when the log is required, accepted when not.
+        Path cosignKey = dir.resolve("cosign.pub");
+        Files.write(cosignKey, resource("cosign-real/cosign.pub"));
+        SignedLayer unlogged = new SignedLayer(resource("cosign-real/payload.json"), text("cosign-real/signature.b64"));
+        String classic = Digests.sha256(resource("cosign-real/manifest.json"));
+        var key = new ImageSpec.Signature(cosignKey, true).readKey();
+        Verification required = SignatureJudge.judge(List.of(unlogged), classic, new Trust.Key(key, pgi),
+                ImageSpec.IdentityRepository.ANY, Set.of(REPO), "fixture", null);
+        assertThat(required.refusal()).isEqualTo(Refusal.BAD_TLOG);
+        assertThat(required.message()).contains("has no Rekor bundle");
+        assertThat(SignatureJudge.judge(List.of(unlogged), classic, new Trust.Key(key),
+                ImageSpec.IdentityRepository.ANY, Set.of(REPO), "fixture", null).verified()).isTrue();
+    }
 }
