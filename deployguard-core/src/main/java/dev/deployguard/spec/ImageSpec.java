@@ -6,7 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
-import java.security.interfaces.ECPublicKey;
+import java.security.PublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,10 +41,42 @@ public record ImageSpec(String registry, String path, String tag, List<String> m
         Objects.requireNonNull(timeout, "timeout");
     }
 
-    /** Cosign key verification: a PEM public key (ECDSA P-256, as {@code cosign generate-key-pair} writes). */
-    public record Signature(Path publicKey, boolean required) {
+    /**
+     * Cosign key verification: a PEM public key (ECDSA, as {@code cosign generate-key-pair} writes; RSA and Ed25519
+     * keys too, as cosign accepts them), whether a valid signature is required, and whether the signed payload must
+     * name this repository.
+     *
+     * @param publicKey  the trusted key file, or null for a keyless policy
+     * @param repository {@link IdentityRepository#ANY} (default, as cosign decides: the signature binds the digest)
+     *                   or {@link IdentityRepository#EXACT} (the payload's docker-reference must be this repository
+     *                   or one of its mirrors)
+     * @param keyless    the keyless policy (Fulcio certificate identity, trusted root), or null for a key policy
+     * @param transparencyLog for a key policy: a Sigstore {@code trusted_root.json} whose Rekor log must hold each
+     *                   classic key signature (as cosign requires by default), or null not to require it
+     */
+    public record Signature(Path publicKey, boolean required, IdentityRepository repository, Keyless keyless,
+                            Path transparencyLog) {
         public Signature {
-            Objects.requireNonNull(publicKey, "publicKey");
+            if ((publicKey == null) == (keyless == null)) {
+                throw new IllegalArgumentException("give either a public key or a keyless policy");
+            }
+            Objects.requireNonNull(repository, "repository");
+            if (transparencyLog != null && keyless != null) {
+                throw new IllegalArgumentException("a keyless policy names its trusted root in keyless.trustedRoot");
+            }
+        }
+
+        /** A key policy that accepts any repository in the payload, as cosign does. */
+        public Signature(Path publicKey, boolean required) {
+            this(publicKey, required, IdentityRepository.ANY, null, null);
+        }
+
+        public Signature(Path publicKey, boolean required, IdentityRepository repository) {
+            this(publicKey, required, repository, null, null);
+        }
+
+        public Signature(Path publicKey, boolean required, IdentityRepository repository, Keyless keyless) {
+            this(publicKey, required, repository, keyless, null);
         }
 
         /**
@@ -51,7 +84,10 @@ public record ImageSpec(String registry, String path, String tag, List<String> m
          *
          * @throws IllegalArgumentException saying what is wrong with the file and what is expected
          */
-        public ECPublicKey readKey() {
+        public PublicKey readKey() {
+            if (publicKey == null) {
+                throw new IllegalArgumentException("the policy is keyless: there is no public key to read");
+            }
             String pem;
             try {
                 pem = Files.readString(publicKey, StandardCharsets.US_ASCII);
@@ -65,21 +101,64 @@ public record ImageSpec(String registry, String path, String tag, List<String> m
                 throw new IllegalArgumentException(publicKey + " is not a PEM public key (no '" + PEM_BEGIN
                         + "' block); give the .pub file, never the private key");
             }
+            byte[] der;
             try {
-                byte[] der = Base64.getMimeDecoder().decode(pem.substring(begin + PEM_BEGIN.length(), end));
-                var key = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(der));
-                if (!(key instanceof ECPublicKey ec) || ec.getParams().getCurve().getField().getFieldSize() != 256) {
-                    throw new IllegalArgumentException(publicKey + " is not an ECDSA P-256 key; cosign key pairs"
-                            + " are ECDSA P-256");
-                }
-                return ec;
-            } catch (GeneralSecurityException e) {
-                throw new IllegalArgumentException(publicKey + " holds no ECDSA public key (" + e.getMessage()
-                        + "); cosign key pairs are ECDSA P-256");
+                der = Base64.getMimeDecoder().decode(pem.substring(begin + PEM_BEGIN.length(), end));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(publicKey + " has a PEM block that is not base64 ("
+                        + e.getMessage() + "); give the .pub file as cosign wrote it");
             }
+            // The SubjectPublicKeyInfo names its algorithm; each factory accepts only its own.
+            for (String algorithm : KEY_ALGORITHMS) {
+                try {
+                    PublicKey key = KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(der));
+                    if (key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() < 2048) {
+                        throw new IllegalArgumentException(publicKey + " is an RSA key of "
+                                + rsa.getModulus().bitLength() + " bits; at least 2048 are required");
+                    }
+                    return key;
+                } catch (GeneralSecurityException e) {
+                    // not this algorithm: try the next
+                }
+            }
+            throw new IllegalArgumentException(publicKey + " holds no ECDSA, RSA or Ed25519 public key; cosign key"
+                    + " pairs are ECDSA P-256 (cosign generate-key-pair)");
         }
     }
 
+    /**
+     * Keyless verification, as {@code cosign verify --certificate-identity[-regexp] --certificate-oidc-issuer[-regexp]
+     * --trusted-root}: the Fulcio certificate must chain to a CA of the trusted root, name the identity and issuer
+     * (exactly, or a full match of the regular expression), and have been valid when the Rekor log, whose key is in the
+     * trusted root, recorded the signature.
+     *
+     * @param trustedRoot a Sigstore {@code trusted_root.json} (the public-good one or a private instance's)
+     */
+    public record Keyless(Path trustedRoot, String identity, String identityRegexp, String issuer,
+                          String issuerRegexp) {
+        public Keyless {
+            Objects.requireNonNull(trustedRoot, "trustedRoot");
+            if ((identity == null) == (identityRegexp == null) || (issuer == null) == (issuerRegexp == null)) {
+                throw new IllegalArgumentException("give one identity and one issuer, each exact or a regexp");
+            }
+        }
+
+        /** What is required, as cosign's flags say it. */
+        public String describe() {
+            return (identity != null ? "identity " + identity : "identity matching " + identityRegexp)
+                    + ", issuer " + (issuer != null ? issuer : "matching " + issuerRegexp);
+        }
+    }
+
+    /** Whether a signature's payload must name the repository the image is pulled from. */
+    public enum IdentityRepository {
+        /** Any repository: the signature binds the digest (cosign's rule), so relocated and mirrored images pass. */
+        ANY,
+        /** The payload's docker-reference must be this repository or one of its mirrors. */
+        EXACT
+    }
+
+    private static final List<String> KEY_ALGORITHMS = List.of("EC", "RSA", "Ed25519");
     private static final String PEM_BEGIN = "-----BEGIN PUBLIC KEY-----";
     private static final String PEM_END = "-----END PUBLIC KEY-----";
 

@@ -38,6 +38,28 @@ public final class ImageSpecParser {
     static final class RawSignature {
         public String publicKey;
         public Boolean required;
+        public RawIdentity identity;
+        public RawKeyless keyless;
+        public RawTransparencyLog transparencyLog;
+    }
+
+    /** {@code image.signature.transparencyLog} as written. */
+    static final class RawTransparencyLog {
+        public String trustedRoot;
+    }
+
+    /** {@code image.signature.keyless} as written (cosign's flag names). */
+    static final class RawKeyless {
+        public String trustedRoot;
+        public String certificateIdentity;
+        public String certificateIdentityRegexp;
+        public String certificateOidcIssuer;
+        public String certificateOidcIssuerRegexp;
+    }
+
+    /** {@code image.signature.identity} as written. */
+    static final class RawIdentity {
+        public String repository;
     }
 
     /** Returns null when the section is absent or has problems (each added to {@code problems} with its path). */
@@ -112,14 +134,47 @@ public final class ImageSpecParser {
         }
         ImageSpec.Signature signature = null;
         if (raw.signature != null) {
-            if (raw.signature.publicKey == null || raw.signature.publicKey.isBlank()) {
+            ImageSpec.IdentityRepository repository = ImageSpec.IdentityRepository.ANY;
+            String rule = raw.signature.identity == null ? null : raw.signature.identity.repository;
+            if (rule != null) {
+                switch (rule.toLowerCase(Locale.ROOT)) {
+                    case "any" -> repository = ImageSpec.IdentityRepository.ANY;
+                    case "exact" -> repository = ImageSpec.IdentityRepository.EXACT;
+                    default -> problems.add(at + ".signature.identity.repository: expected any (the signature"
+                            + " binds the digest, as cosign decides) or exact (the signed payload must name this"
+                            + " repository or a mirror), got '" + rule + "'");
+                }
+            }
+            boolean required = raw.signature.required == null || raw.signature.required;
+            boolean hasKey = raw.signature.publicKey != null && !raw.signature.publicKey.isBlank();
+            if (hasKey && raw.signature.keyless != null) {
+                problems.add(at + ".signature: give publicKey or keyless, not both");
+            } else if (raw.signature.keyless != null && raw.signature.transparencyLog != null) {
+                problems.add(at + ".signature.transparencyLog: a keyless policy names its trusted root in"
+                        + " keyless.trustedRoot");
+            } else if (raw.signature.keyless != null) {
+                ImageSpec.Keyless keyless = keyless(raw.signature.keyless, at + ".signature.keyless", baseDir,
+                        problems);
+                if (keyless != null) {
+                    signature = new ImageSpec.Signature(null, required, repository, keyless);
+                }
+            } else if (!hasKey) {
                 problems.add(at + ".signature.publicKey: missing; expected the path of a cosign public key (PEM),"
-                        + " e.g. keys/cosign.pub");
+                        + " e.g. keys/cosign.pub (or signature.keyless for keyless signatures)");
             } else {
                 Path key = baseDir == null ? Path.of(raw.signature.publicKey)
                         : baseDir.resolve(raw.signature.publicKey).normalize();
-                var candidate = new ImageSpec.Signature(key, raw.signature.required == null
-                        || raw.signature.required);
+                Path tlog = null;
+                if (raw.signature.transparencyLog != null) {
+                    String root = raw.signature.transparencyLog.trustedRoot;
+                    tlog = root == null || root.isBlank() ? null
+                            : baseDir == null ? Path.of(root) : baseDir.resolve(root).normalize();
+                    if (tlog == null || !java.nio.file.Files.isReadable(tlog)) {
+                        problems.add(at + ".signature.transparencyLog.trustedRoot: expected a readable Sigstore"
+                                + " trusted_root.json, got '" + root + "'");
+                    }
+                }
+                var candidate = new ImageSpec.Signature(key, required, repository, null, tlog);
                 try {
                     candidate.readKey();
                     signature = candidate;
@@ -145,5 +200,40 @@ public final class ImageSpecParser {
             return null;
         }
         return new ImageSpec(registry, path, tag, mirrors, raw.insecure, signature, lkg, timeout);
+    }
+
+    private static ImageSpec.Keyless keyless(RawKeyless raw, String at, Path baseDir, List<String> problems) {
+        int before = problems.size();
+        if (raw.trustedRoot == null || raw.trustedRoot.isBlank()) {
+            problems.add(at + ".trustedRoot: missing; expected a Sigstore trusted_root.json (verification is offline)");
+        }
+        if ((raw.certificateIdentity == null) == (raw.certificateIdentityRegexp == null)) {
+            problems.add(at + ": give one of certificateIdentity or certificateIdentityRegexp (as cosign's"
+                    + " --certificate-identity[-regexp])");
+        }
+        if ((raw.certificateOidcIssuer == null) == (raw.certificateOidcIssuerRegexp == null)) {
+            problems.add(at + ": give one of certificateOidcIssuer or certificateOidcIssuerRegexp (as cosign's"
+                    + " --certificate-oidc-issuer[-regexp])");
+        }
+        for (String[] re : new String[][] {{"certificateIdentityRegexp", raw.certificateIdentityRegexp},
+                {"certificateOidcIssuerRegexp", raw.certificateOidcIssuerRegexp}}) {
+            if (re[1] != null) {
+                try {
+                    Pattern.compile(re[1]);
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    problems.add(at + "." + re[0] + ": not a regular expression: " + e.getDescription());
+                }
+            }
+        }
+        if (problems.size() > before) {
+            return null;
+        }
+        Path root = baseDir == null ? Path.of(raw.trustedRoot) : baseDir.resolve(raw.trustedRoot).normalize();
+        if (!java.nio.file.Files.isReadable(root)) {
+            problems.add(at + ".trustedRoot: cannot read " + root + "; expected a Sigstore trusted_root.json");
+            return null;
+        }
+        return new ImageSpec.Keyless(root, raw.certificateIdentity, raw.certificateIdentityRegexp,
+                raw.certificateOidcIssuer, raw.certificateOidcIssuerRegexp);
     }
 }

@@ -142,4 +142,86 @@ class ImageSpecParserTest {
                 e -> assertThat(e.problems()).containsExactly("apps.web.platform.local: ${image} is used but the app"
                         + " has no image section; add image.repository or drop the placeholder"));
     }
+
+    @Test
+    void identityRepositoryIsAnyByDefaultExactOnRequestAndAnythingElseIsRefused() throws Exception {
+        writeKey("cosign.pub");
+        ImageSpec dflt = parse("image: {repository: ghcr.io/a/b, signature: {publicKey: cosign.pub}}").apps()
+                .get("web").image();
+        assertThat(dflt.signature().repository()).isEqualTo(ImageSpec.IdentityRepository.ANY);
+        ImageSpec exact = parse("image: {repository: ghcr.io/a/b, signature: {publicKey: cosign.pub,"
+                + " identity: {repository: exact}}}").apps().get("web").image();
+        assertThat(exact.signature().repository()).isEqualTo(ImageSpec.IdentityRepository.EXACT);
+        assertThatThrownBy(() -> parse("image: {repository: ghcr.io/a/b, signature: {publicKey: cosign.pub,"
+                + " identity: {repository: same}}}")).isInstanceOfSatisfying(SpecException.class,
+                e -> assertThat(e.problems()).singleElement().asString()
+                        .startsWith("apps.web.image.signature.identity.repository: expected any").endsWith("got 'same'"));
+    }
+
+    @Test
+    void rsaAndEd25519KeysAreReadAsCosignAcceptsThemAndShortRsaIsRefused() throws Exception {
+        for (String algorithm : java.util.List.of("RSA", "Ed25519")) {
+            var gen = KeyPairGenerator.getInstance(algorithm);
+            if (algorithm.equals("RSA")) {
+                gen.initialize(2048);
+            }
+            Files.writeString(dir.resolve("k.pub"), "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64,
+                    "\n".getBytes()).encodeToString(gen.generateKeyPair().getPublic().getEncoded())
+                    + "\n-----END PUBLIC KEY-----\n");
+            assertThat(new ImageSpec.Signature(dir.resolve("k.pub"), true).readKey().getAlgorithm())
+                    .isIn(algorithm, "EdDSA");
+        }
+        var weak = KeyPairGenerator.getInstance("RSA");
+        weak.initialize(1024);
+        Files.writeString(dir.resolve("weak.pub"), "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder()
+                .encodeToString(weak.generateKeyPair().getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+        assertThatThrownBy(() -> new ImageSpec.Signature(dir.resolve("weak.pub"), true).readKey())
+                .hasMessageContaining("RSA key of 1024 bits; at least 2048");
+    }
+
+    @Test
+    void keylessPolicyNeedsATrustedRootOneIdentityAndOneIssuer() throws Exception {
+        Files.writeString(dir.resolve("trusted_root.json"), "{}");
+        ImageSpec image = parse("""
+                image:
+                  repository: ghcr.io/a/b
+                  signature:
+                    keyless:
+                      trustedRoot: trusted_root.json
+                      certificateIdentityRegexp: ".*@example\\\\.com"
+                      certificateOidcIssuer: https://accounts.google.com
+                """).apps().get("web").image();
+        assertThat(image.signature().publicKey()).isNull();
+        assertThat(image.signature().keyless().trustedRoot()).isEqualTo(dir.resolve("trusted_root.json"));
+        assertThat(image.signature().keyless().describe())
+                .isEqualTo("identity matching .*@example\\.com, issuer https://accounts.google.com");
+        assertThatThrownBy(() -> parse("""
+                image:
+                  repository: ghcr.io/a/b
+                  signature:
+                    keyless: {certificateIdentity: a, certificateIdentityRegexp: "(", trustedRoot: none.json}
+                """)).isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.problems()).satisfiesExactly(
+                p -> assertThat(p).startsWith("apps.web.image.signature.keyless: give one of certificateIdentity or"),
+                p -> assertThat(p).startsWith("apps.web.image.signature.keyless: give one of certificateOidcIssuer"),
+                p -> assertThat(p).startsWith("apps.web.image.signature.keyless.certificateIdentityRegexp: not a"
+                        + " regular expression")));
+        writeKey("cosign.pub");
+        assertThatThrownBy(() -> parse("image: {repository: ghcr.io/a/b, signature: {publicKey: cosign.pub,"
+                + " keyless: {trustedRoot: trusted_root.json}}}")).isInstanceOfSatisfying(SpecException.class,
+                e -> assertThat(e.problems()).containsExactly("apps.web.image.signature: give publicKey or keyless,"
+                        + " not both"));
+    }
+
+    @Test
+    void aKeyPolicyMayRequireTheTransparencyLogOfATrustedRoot() throws Exception {
+        writeKey("cosign.pub");
+        Files.writeString(dir.resolve("root.json"), "{}");
+        ImageSpec image = parse("image: {repository: ghcr.io/a/b, signature: {publicKey: cosign.pub,"
+                + " transparencyLog: {trustedRoot: root.json}}}").apps().get("web").image();
+        assertThat(image.signature().transparencyLog()).isEqualTo(dir.resolve("root.json"));
+        assertThatThrownBy(() -> parse("image: {repository: ghcr.io/a/b, signature: {publicKey: cosign.pub,"
+                + " transparencyLog: {trustedRoot: none.json}}}")).isInstanceOfSatisfying(SpecException.class,
+                e -> assertThat(e.problems()).containsExactly("apps.web.image.signature.transparencyLog.trustedRoot:"
+                        + " expected a readable Sigstore trusted_root.json, got 'none.json'"));
+    }
 }

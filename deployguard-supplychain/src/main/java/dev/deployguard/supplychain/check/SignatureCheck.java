@@ -5,17 +5,17 @@ import dev.deployguard.check.CheckContext;
 import dev.deployguard.check.CheckResult;
 import dev.deployguard.spec.ImageSpec;
 import dev.deployguard.supplychain.cosign.CosignVerifier;
+import dev.deployguard.supplychain.cosign.Trust;
 import dev.deployguard.supplychain.cosign.Verification;
 import dev.deployguard.supplychain.registry.ImageResolver;
 import dev.deployguard.supplychain.registry.RegistryClient;
 import dev.deployguard.supplychain.registry.RegistryException;
-import java.security.PublicKey;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@code image.signature}: the image digest carries a cosign signature made with the app's key, for this digest and
- * repository. PASS or FAIL with the precise refusal (WARN instead of FAIL when {@code signature.required: false});
+ * {@code image.signature}: the image digest carries a cosign signature made with the app's key, for this digest (and
+ * repository, under {@code identity.repository: exact}). PASS or FAIL with the precise refusal (WARN instead of FAIL when {@code signature.required: false});
  * ERROR when no registry can be read; SKIPPED when no key is configured.
  */
 public final class SignatureCheck implements Check {
@@ -38,9 +38,9 @@ public final class SignatureCheck implements Check {
         if (image.signature() == null) {
             return CheckResult.skipped(NAME, "no image.signature.publicKey configured for " + image.repository());
         }
-        PublicKey key;
+        Trust trust;
         try {
-            key = image.signature().readKey();
+            trust = Trust.of(image.signature());
         } catch (IllegalArgumentException e) {
             return CheckResult.error(NAME, "cannot read the signature key: " + e.getMessage(),
                     "fix image.signature.publicKey");
@@ -65,10 +65,14 @@ public final class SignatureCheck implements Check {
         }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("digest", digest);
-        data.put("publicKey", image.signature().publicKey().toString());
+        if (image.signature().publicKey() != null) {
+            data.put("publicKey", image.signature().publicKey().toString());
+        } else {
+            data.put("keyless", image.signature().keyless().describe());
+        }
         Verification v;
         try {
-            v = new CosignVerifier(client).verify(image, digest, key, hosts);
+            v = new CosignVerifier(client).verify(image, digest, trust, hosts);
         } catch (RegistryException e) {
             if (e.kind() == RegistryException.Kind.INVALID) {
                 return CheckResult.fail(NAME, "the signature of " + digest + " cannot be trusted: " + e.getMessage(),
@@ -80,19 +84,37 @@ public final class SignatureCheck implements Check {
         }
         data.put("registry", v.host());
         if (v.verified()) {
-            data.put("dockerReference", v.dockerReference());
+            if (v.dockerReference() != null) {
+                data.put("dockerReference", v.dockerReference());
+            }
             return CheckResult.pass(NAME, v.message()).withData(data);
         }
         data.put("refusal", v.refusal().name());
-        String remedy = switch (v.refusal()) {
-            case MISSING -> "sign the image: cosign sign --key cosign.key " + image.repository() + "@" + digest;
-            case BAD_SIGNATURE -> "check that image.signature.publicKey is the key the image was signed with; if it"
-                    + " is, the signature or payload was tampered with: do not deploy this image, re-sign it";
-            case OTHER_DIGEST, OTHER_REPOSITORY, MALFORMED -> "do not deploy this image; sign this digest: cosign sign"
-                    + " --key cosign.key " + image.repository() + "@" + digest;
-        };
+        String remedy = remedy(v.refusal(), image, digest);
         return image.signature().required()
                 ? CheckResult.fail(NAME, v.message(), remedy).withData(data)
                 : CheckResult.warn(NAME, v.message() + " (signature.required is false)", remedy).withData(data);
+    }
+
+    /** What to do about a refusal (shared with {@code deployguard verify}). */
+    public static String remedy(Verification.Refusal refusal, ImageSpec image, String digest) {
+        String sign = "cosign sign --key cosign.key " + image.repository() + "@" + digest;
+        return switch (refusal) {
+            case MISSING -> "sign the image: " + sign;
+            case WRONG_KEY, BAD_SIGNATURE -> "check that image.signature.publicKey is the key the image was signed"
+                    + " with; if it is, the signature or payload was tampered with: do not deploy this image,"
+                    + " re-sign it";
+            case KEYLESS -> "the image is signed keyless: verify it by identity, or sign it with the key: " + sign;
+            case BAD_ENCODING -> "the signature annotation is damaged: re-sign the image: " + sign;
+            case CHANGED_PAYLOAD, OTHER_DIGEST, MALFORMED -> "do not deploy this image; sign this digest: " + sign;
+            case KEYED -> "the image is signed with a key: give image.signature.publicKey, or sign it keyless: cosign"
+                    + " sign " + image.repository() + "@" + digest;
+            case WRONG_IDENTITY -> "check certificateIdentity/certificateOidcIssuer; if they are right, this image was"
+                    + " not signed by that identity: do not deploy it";
+            case UNTRUSTED_CERTIFICATE, BAD_TLOG -> "do not deploy this image: its keyless signature cannot be"
+                    + " trusted with the configured trusted root (check keyless.trustedRoot)";
+            case OTHER_REPOSITORY -> "sign it for this repository (" + sign + "), add the signing repository as a"
+                    + " mirror, or set image.signature.identity.repository: any (cosign's rule)";
+        };
     }
 }

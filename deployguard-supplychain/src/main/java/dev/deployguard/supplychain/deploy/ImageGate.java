@@ -59,6 +59,16 @@ public final class ImageGate {
                 throw refuse(events, ExitCode.NOT_FOUND, "deploy of " + app + " " + version + " refused: " + ref
                         + " does not exist (" + e.getMessage() + "); push it first", Map.of("reference", ref));
             }
+            if (e.attempts().stream().anyMatch(a -> a.failure().kind() == RegistryException.Kind.DENIED)) {
+                // A refusal of access is an answer, not an outage: no last known-good image replaces it silently.
+                Map<String, Object> data = new LinkedHashMap<>();
+                data.put("reference", ref);
+                lastKnownGood(image, history).ifPresent(l -> data.put("lastKnownGood", l.revision()));
+                throw refuse(events, ExitCode.UNREACHABLE, "deploy of " + app + " " + version + " refused: the"
+                        + " registry denied access to " + ref + " (" + e.getMessage() + "); give the control plane"
+                        + " credentials in its Docker config (docker login " + image.registry() + ", or DOCKER_CONFIG)"
+                        + "\n" + offer(app, image, history), data);
+            }
             return unreachable(app, image, version, ref, e.getMessage(), history, events);
         }
         if (r.mirror()) {
@@ -70,8 +80,7 @@ public final class ImageGate {
         if (image.signature() != null) {
             Verification v;
             try {
-                v = new CosignVerifier(client).verify(image, r.digest(), image.signature().readKey(),
-                        r.hostsServedFirst(image));
+                v = new CosignVerifier(client).verify(image, r.digest(), r.hostsServedFirst(image));
             } catch (IllegalArgumentException e) {
                 throw refuse(events, ExitCode.BAD_INPUT, "deploy of " + app + " " + version + " refused: cannot read"
                         + " the signature key: " + e.getMessage(), Map.of("reference", ref));

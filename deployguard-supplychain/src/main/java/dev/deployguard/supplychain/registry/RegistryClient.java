@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -42,21 +43,30 @@ public final class RegistryClient {
     private final Duration timeout;
     private final Predicate<String> plainHttp;
     private final Map<String, String> tokens = new ConcurrentHashMap<>();
+    private final RegistryCredentials credentials;
 
     /**
      * @param timeout   the limit for connecting and for each request
      * @param plainHttp which hosts are spoken to over plain HTTP (the rest over HTTPS)
      */
     public RegistryClient(Duration timeout, Predicate<String> plainHttp) {
+        this(timeout, plainHttp, RegistryCredentials.ANONYMOUS);
+    }
+
+    /**
+     * @param credentials where to find a user and secret for a host that asks for them (basic or bearer)
+     */
+    public RegistryClient(Duration timeout, Predicate<String> plainHttp, RegistryCredentials credentials) {
+        this.credentials = credentials;
         this.timeout = timeout;
         this.plainHttp = plainHttp;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL)
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER)
                 .version(HttpClient.Version.HTTP_1_1).build();
     }
 
-    /** A client with the image section's timeout and plain-HTTP rule. */
+    /** A client with the image section's timeout and plain-HTTP rule, and the Docker config's credentials. */
     public static RegistryClient forImage(ImageSpec image) {
-        return new RegistryClient(image.timeout(), image::plainHttp);
+        return new RegistryClient(image.timeout(), image::plainHttp, DockerConfig.fromEnvironment());
     }
 
     public Duration timeout() {
@@ -114,6 +124,52 @@ public final class RegistryClient {
         return r.body();
     }
 
+    /**
+     * The referrers of a digest (OCI distribution 1.1): {@code GET /v2/<path>/referrers/<digest>}; when the registry
+     * has no referrers API (404, as docker-registry 2.8), the referrers tag schema's image index at tag
+     * {@code sha256-<hex>}. Empty when neither exists.
+     */
+    public Referrers referrers(String host, String path, String digest) throws RegistryException {
+        URI uri = uri(host, "/v2/" + path + "/referrers/" + digest);
+        HttpResponse<byte[]> r = send(host, HttpRequest.newBuilder(uri).GET().header("Accept", OCI_INDEX),
+                "repository:" + path + ":pull");
+        if (r.statusCode() == 200) {
+            return new Referrers(descriptors(host, r.body(), "referrers of " + digest), "referrers API " + uri);
+        }
+        if (r.statusCode() != 404) {
+            expectOk(host, uri, r, "referrers of " + digest);
+        }
+        String tag = digest.replace(':', '-');
+        try {
+            Manifest index = manifest(host, path, tag);
+            return new Referrers(descriptors(host, index.bytes(), "referrers tag " + tag),
+                    "referrers tag " + host + "/" + path + ":" + tag);
+        } catch (RegistryException e) {
+            if (e.kind() == RegistryException.Kind.NOT_FOUND) {
+                return new Referrers(List.of(), "no referrers API and no referrers tag " + tag);
+            }
+            throw e;
+        }
+    }
+
+    /** The referrer descriptors of a digest and where they were read. */
+    public record Referrers(List<JsonNode> descriptors, String source) {
+        public Referrers {
+            descriptors = List.copyOf(descriptors);
+        }
+    }
+
+    private static List<JsonNode> descriptors(String host, byte[] index, String what) throws RegistryException {
+        try {
+            JsonNode json = Json.mapper().readTree(index);
+            return json.path("manifests").isArray()
+                    ? java.util.stream.StreamSupport.stream(json.path("manifests").spliterator(), false).toList()
+                    : List.of();
+        } catch (IOException e) {
+            throw new RegistryException(RegistryException.Kind.INVALID, host, what + " is not a JSON image index", e);
+        }
+    }
+
     URI uri(String host, String path) {
         return URI.create((plainHttp.test(host) ? "http://" : "https://") + host + path);
     }
@@ -129,7 +185,8 @@ public final class RegistryClient {
         }
         if (s == 401 || s == 403) {
             throw new RegistryException(RegistryException.Kind.DENIED, host, "GET " + uri + " answered " + s
-                    + "; the registry denies anonymous pulls");
+                    + "; the registry denies anonymous pulls (give credentials in the Docker config: docker login "
+                    + host + ")");
         }
         if (s >= 500) {
             throw new RegistryException(RegistryException.Kind.UNREACHABLE, host, "GET " + uri + " answered " + s);
@@ -142,22 +199,34 @@ public final class RegistryClient {
         req.timeout(timeout);
         String cached = scope == null ? null : tokens.get(host + " " + scope);
         if (cached != null) {
-            req.header("Authorization", "Bearer " + cached);
+            req.header("Authorization", cached);
         }
         HttpResponse<byte[]> r = exchange(host, req.build());
         if (r.statusCode() == 401 && scope != null) {
             String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
+            Optional<RegistryCredential> credential = credentials.find(host);
+            String authorization = null;
             if (challenge.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                String token = token(host, challenge, scope);
-                tokens.put(host + " " + scope, token);
-                req.setHeader("Authorization", "Bearer " + token);
+                authorization = "Bearer " + token(host, challenge, scope, credential.orElse(null));
+            } else if (challenge.regionMatches(true, 0, "Basic", 0, 5) && credential.isPresent()) {
+                authorization = credential.get().basic();
+            }
+            if (authorization != null) {
+                tokens.put(host + " " + scope, authorization);
+                req.setHeader("Authorization", authorization);
                 r = exchange(host, req.build());
+                if ((r.statusCode() == 401 || r.statusCode() == 403) && credential.isPresent()) {
+                    throw new RegistryException(RegistryException.Kind.DENIED, host, "GET " + req.build().uri()
+                            + " answered " + r.statusCode() + " with the credentials of "
+                            + credential.get().describe() + "; check them, or their access to this repository");
+                }
             }
         }
         return r;
     }
 
-    private String token(String host, String challenge, String scope) throws RegistryException {
+    private String token(String host, String challenge, String scope, RegistryCredential credential)
+            throws RegistryException {
         Map<String, String> params = new LinkedHashMap<>();
         Matcher m = CHALLENGE_PARAM.matcher(challenge);
         while (m.find()) {
@@ -173,11 +242,21 @@ public final class RegistryClient {
             q.append("service=").append(URLEncoder.encode(params.get("service"), StandardCharsets.UTF_8)).append('&');
         }
         q.append("scope=").append(URLEncoder.encode(params.getOrDefault("scope", scope), StandardCharsets.UTF_8));
-        HttpResponse<byte[]> r = exchange(host, HttpRequest.newBuilder(URI.create(q.toString())).timeout(timeout)
-                .GET().build());
+        HttpRequest.Builder tokenRequest = HttpRequest.newBuilder(URI.create(q.toString())).timeout(timeout).GET();
+        if (credential != null) {
+            // The distribution token flow: the secret goes to the token service only, as Basic credentials.
+            tokenRequest.header("Authorization", credential.basic());
+        }
+        HttpResponse<byte[]> r = exchange(host, tokenRequest.build());
+        if (r.statusCode() >= 500) {
+            throw new RegistryException(RegistryException.Kind.UNREACHABLE, host, "the token service " + realm
+                    + " answered " + r.statusCode());
+        }
         if (r.statusCode() != 200) {
             throw new RegistryException(RegistryException.Kind.DENIED, host, "the token service " + realm
-                    + " answered " + r.statusCode() + "; anonymous pulls are not allowed");
+                    + " answered " + r.statusCode() + (credential == null
+                    ? "; anonymous pulls are not allowed (add credentials to the Docker config: docker login " + host
+                    + ")" : " for " + credential.describe()));
         }
         try {
             JsonNode json = Json.mapper().readTree(r.body());
@@ -193,7 +272,44 @@ public final class RegistryClient {
         }
     }
 
+    /**
+     * Sends the request and follows redirects itself (registries redirect blob downloads to storage hosts): the
+     * {@code Authorization} header goes along only to the same scheme, host and port, as Docker and containerd do, so
+     * a token or password never reaches a storage host.
+     */
     private HttpResponse<byte[]> exchange(String host, HttpRequest request) throws RegistryException {
+        HttpRequest current = request;
+        for (int hops = 0; ; hops++) {
+            HttpResponse<byte[]> r = exchangeOnce(host, current);
+            int s = r.statusCode();
+            String location = r.headers().firstValue("Location").orElse(null);
+            if (!(s == 301 || s == 302 || s == 303 || s == 307 || s == 308) || location == null
+                    || !current.method().equals("GET")) {
+                return r;
+            }
+            if (hops == 5) {
+                throw new RegistryException(RegistryException.Kind.INVALID, host, request.uri() + " redirected more"
+                        + " than 5 times");
+            }
+            URI next = current.uri().resolve(location);
+            if (!next.getScheme().equals("https") && !next.getScheme().equals("http")) {
+                throw new RegistryException(RegistryException.Kind.INVALID, host, request.uri() + " redirected to "
+                        + next.getScheme() + ":, not HTTP");
+            }
+            boolean sameOrigin = next.getScheme().equals(current.uri().getScheme())
+                    && String.valueOf(next.getHost()).equalsIgnoreCase(String.valueOf(current.uri().getHost()))
+                    && next.getPort() == current.uri().getPort();
+            HttpRequest.Builder b = HttpRequest.newBuilder(next).timeout(timeout).GET();
+            current.headers().map().forEach((name, values) -> {
+                if (sameOrigin || !name.equalsIgnoreCase("Authorization")) {
+                    values.forEach(v -> b.header(name, v));
+                }
+            });
+            current = b.build();
+        }
+    }
+
+    private HttpResponse<byte[]> exchangeOnce(String host, HttpRequest request) throws RegistryException {
         try {
             HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             if (r.body() != null && r.body().length > MAX_BODY) {

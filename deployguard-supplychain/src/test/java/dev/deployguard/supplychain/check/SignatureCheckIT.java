@@ -93,8 +93,9 @@ class SignatureCheckIT {
         CheckResult r = run(image(), "2.0", unsigned);
         assertThat(r.status()).isEqualTo(CheckStatus.FAIL);
         assertThat(r.evidence()).isEqualTo("no cosign signature for " + unsigned + ": " + sigTag(unsigned)
-                + " does not exist (sign it with: cosign sign --key cosign.key " + registries.primary.host()
-                + "/team/web@" + unsigned + ")");
+                + " does not exist, and no Sigstore bundle refers to it (looked at: no referrers API and no referrers"
+                + " tag " + unsigned.replace(':', '-') + "); sign it with: cosign sign --key cosign.key "
+                + registries.primary.host() + "/team/web@" + unsigned);
         assertThat(r.data()).containsEntry("refusal", "MISSING");
     }
 

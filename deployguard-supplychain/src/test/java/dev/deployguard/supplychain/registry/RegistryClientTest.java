@@ -115,4 +115,40 @@ class RegistryClientTest {
         assertThat(client.uri("127.0.0.1:5000", "/v2/").toString()).isEqualTo("http://127.0.0.1:5000/v2/");
         assertThat(client.uri("ghcr.io", "/v2/").toString()).isEqualTo("https://ghcr.io/v2/");
     }
+
+    @Test
+    void aRedirectToAnotherHostDoesNotCarryTheTokenAndOneToTheSameHostDoes() throws Exception {
+        byte[] blob = "layer bytes".getBytes(StandardCharsets.UTF_8);
+        String digest = Digests.sha256(blob);
+        List<String> storageAuth = new CopyOnWriteArrayList<>();
+        HttpServer storage = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        storage.createContext("/blob", ex -> {
+            storageAuth.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+            respond(ex, 200, blob);
+        });
+        storage.start();
+        List<String> sameHostAuth = new CopyOnWriteArrayList<>();
+        server.createContext("/v2/team/web/blobs/", ex -> {
+            if (!"Bearer t0k3n".equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://" + host + "/token\"");
+                respond(ex, 401, new byte[0]);
+                return;
+            }
+            ex.getResponseHeaders().add("Location", "/local-blob");
+            respond(ex, 307, new byte[0]);
+        });
+        server.createContext("/local-blob", ex -> {
+            sameHostAuth.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
+            ex.getResponseHeaders().add("Location", "http://127.0.0.1:" + storage.getAddress().getPort() + "/blob");
+            respond(ex, 302, new byte[0]);
+        });
+        try {
+            byte[] got = new RegistryClient(Duration.ofSeconds(5), h -> true).blob(host, "team/web", digest);
+            assertThat(got).isEqualTo(blob);
+            assertThat(sameHostAuth).containsExactly("Bearer t0k3n");
+            assertThat(storageAuth).containsExactly("null");
+        } finally {
+            storage.stop(0);
+        }
+    }
 }

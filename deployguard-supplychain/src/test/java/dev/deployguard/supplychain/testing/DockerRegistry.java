@@ -28,6 +28,10 @@ public final class DockerRegistry implements AutoCloseable {
     private Process process;
 
     private DockerRegistry(Path dir, int port, String proxyOf) throws IOException {
+        this(dir, port, proxyOf, dir.resolve("data"), "");
+    }
+
+    private DockerRegistry(Path dir, int port, String proxyOf, Path storage, String auth) throws IOException {
         this.dir = dir;
         this.port = port;
         this.config = dir.resolve("config.yml");
@@ -42,8 +46,8 @@ public final class DockerRegistry implements AutoCloseable {
                 http:
                   addr: "127.0.0.1:%d"
                   secret: deployguard-test
-                """.formatted(dir.resolve("data"), port)
-                + (proxyOf == null ? "" : "proxy: {remoteurl: \"http://" + proxyOf + "\"}\n"));
+                """.formatted(storage, port)
+                + (proxyOf == null ? "" : "proxy: {remoteurl: \"http://" + proxyOf + "\"}\n") + auth);
     }
 
     /** Starts a registry that accepts pushes. */
@@ -57,6 +61,31 @@ public final class DockerRegistry implements AutoCloseable {
      */
     public static DockerRegistry startMirrorOf(DockerRegistry primary) throws IOException {
         return create(primary.host());
+    }
+
+    /**
+     * Starts a registry that serves {@code open}'s storage (so tests push there, anonymously) but requires a bearer
+     * token from {@code realm}, signed by the key of the certificate {@code rootCert}, as the distribution token
+     * flow does.
+     */
+    public static DockerRegistry startTokenAuthOver(DockerRegistry open, String realm, Path rootCert, String service,
+                                                    String issuer) throws IOException {
+        int port;
+        try (var s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String auth = """
+                auth:
+                  token:
+                    realm: "%s"
+                    service: "%s"
+                    issuer: "%s"
+                    rootcertbundle: "%s"
+                """.formatted(realm, service, issuer, rootCert);
+        var r = new DockerRegistry(Files.createTempDirectory("dg-registry-auth"), port, null,
+                open.dir.resolve("data"), auth);
+        r.resume();
+        return r;
     }
 
     private static DockerRegistry create(String proxyOf) throws IOException {
@@ -100,7 +129,7 @@ public final class DockerRegistry implements AutoCloseable {
             try {
                 var r = http.send(HttpRequest.newBuilder(URI.create("http://" + host() + "/v2/"))
                         .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
+                if (r.statusCode() == 200 || r.statusCode() == 401) {
                     return;
                 }
             } catch (IOException e) {
@@ -140,6 +169,29 @@ public final class DockerRegistry implements AutoCloseable {
         String hex = digest.substring(digest.indexOf(':') + 1);
         return Files.exists(dir.resolve("data/docker/registry/v2/blobs/sha256").resolve(hex.substring(0, 2))
                 .resolve(hex).resolve("data"));
+    }
+
+    /**
+     * Places a manifest in the registry's storage, in distribution's documented filesystem layout (blob data, the
+     * repository's revision link and tag links), as a push would leave it. For real manifests whose layers the test
+     * data does not carry: the registry refuses to accept a pushed manifest whose blobs it lacks, but serves one
+     * that is stored, byte for byte, through the API. Returns the manifest's digest.
+     */
+    public String storeManifest(String path, String tag, byte[] manifest) throws IOException {
+        String digest = dev.deployguard.supplychain.registry.Digests.sha256(manifest);
+        String hex = digest.substring("sha256:".length());
+        Path v2 = dir.resolve("data/docker/registry/v2");
+        Path blob = v2.resolve("blobs/sha256").resolve(hex.substring(0, 2)).resolve(hex).resolve("data");
+        Files.createDirectories(blob.getParent());
+        Files.write(blob, manifest);
+        Path manifests = v2.resolve("repositories").resolve(path).resolve("_manifests");
+        for (Path link : new Path[] {manifests.resolve("revisions/sha256").resolve(hex).resolve("link"),
+                manifests.resolve("tags").resolve(tag).resolve("current/link"),
+                manifests.resolve("tags").resolve(tag).resolve("index/sha256").resolve(hex).resolve("link")}) {
+            Files.createDirectories(link.getParent());
+            Files.writeString(link, digest);
+        }
+        return digest;
     }
 
     public String log() {
