@@ -117,9 +117,9 @@ final class PostgresEngine implements StoreEngine {
     @Override
     public TableDigest restoreScratch(byte[] dump, Path work) throws Exception {
         Path file = write(dump, work);
-        String scratch = "deployguard_verify_" + HexFormat.of().formatHex(BackupFile.sha256(
-                (System.nanoTime() + "" + ProcessHandle.current().pid()).getBytes(StandardCharsets.US_ASCII), 32))
-                .substring(0, 12);
+        byte[] random = new byte[6];
+        new java.security.SecureRandom().nextBytes(random);
+        String scratch = "deployguard_verify_" + HexFormat.of().formatHex(random);
         try (Connection admin = target.connect(target.database()); Statement s = admin.createStatement()) {
             try {
                 s.execute("CREATE DATABASE " + scratch);
