@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
         description = "Deployments that are safe to ship and fast to undo.",
         subcommands = {ServerCommand.class, CheckCommand.class, DeployCommand.class, StatusCommand.class, HistoryCommand.class,
                 RollbackCommand.class, RolloutCommands.Promote.class,
-                RolloutCommands.Abort.class, RolloutCommands.Pause.class, RolloutCommands.Resume.class, LogsCommand.class, EventsCommand.class, QuickstartCommand.class, DrillCommand.class, IncidentCommand.class,
+                RolloutCommands.Abort.class, RolloutCommands.Pause.class, RolloutCommands.Resume.class, LogsCommand.class, EventsCommand.class, QuickstartCommand.class, DrillCommand.class, IncidentCommand.class, BackupCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:failure (see the message)", "2:bad input: invalid spec, flag or request",

@@ -55,6 +55,7 @@ import java.util.function.Function;
 public final class ControlPlane implements AutoCloseable {
     private final Path stateDir;
     private final Store store;
+    private final dev.deployguard.store.backup.StoreLocation storeLocation;
     private final SpecSource specs;
     private final LocalPlatform platform;
     private final EventLog events;
@@ -95,6 +96,8 @@ public final class ControlPlane implements AutoCloseable {
 
     public ControlPlane(Config config, Clock clock, Function<AnalysisSpec, Judge> analyses) {
         this.stateDir = config.stateDir().toAbsolutePath();
+        this.storeLocation = new dev.deployguard.store.backup.StoreLocation(stateDir, config.storeUrl(),
+                config.storeUser(), config.storePassword());
         this.store = config.storeUrl() == null ? JdbcStore.embedded(stateDir)
                 : JdbcStore.open(config.storeUrl(), config.storeUser(), config.storePassword());
         try {
@@ -339,6 +342,11 @@ public final class ControlPlane implements AutoCloseable {
 
     public Store store() {
         return store;
+    }
+
+    /** Where the store lives, for backups taken through this (running) control plane. */
+    public dev.deployguard.store.backup.StoreLocation storeLocation() {
+        return storeLocation;
     }
 
     public Deployer deployer() {

@@ -96,7 +96,15 @@ public final class RouterProcesses implements TrafficRouter {
                 Optional<RouteTable> have = routesOf(client);
                 boolean same = want.isEmpty() || (have.isPresent() && have.get().equals(want.get()));
                 if (!same) {
-                    client.putRoutes(want.get());
+                    RouteTable table = want.get();
+                    if (have.isPresent() && have.get().generation() >= table.generation()) {
+                        // Routes are written to the store before a router gets them, so a router ahead of the store
+                        // means the store was restored from a backup: the stored table wins, under a generation the
+                        // router accepts.
+                        table = new RouteTable(table.app(), have.get().generation() + 1, table.tracks());
+                        store.saveRoutes(table);
+                    }
+                    client.putRoutes(table);
                 }
                 events.record(app, null, actor, EventKinds.ROUTER_ADOPTED, "router re-adopted (pid " + r.pid()
                         + ", " + r.listen() + ")" + (same ? "; routes unchanged" : "; routes re-applied from the store"));

@@ -6,7 +6,6 @@ import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.Event;
 import dev.deployguard.event.EventKinds;
-import dev.deployguard.store.EventStore;
 import dev.deployguard.store.JdbcStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -32,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -75,9 +75,14 @@ public final class Backups {
 
     /**
      * Dumps the live store (through {@code live}, which may belong to a running control plane) and the state files,
-     * writes the backup, verifies it by a scratch restore, and records an event in {@code events}.
+     * writes the backup, verifies it by a scratch restore, and records an event in the live store.
      */
     public BackupRecord create(JdbcStore live, BackupKey key, String actor) {
+        return create(live, key, actor, live::append);
+    }
+
+    /** As {@link #create(JdbcStore, BackupKey, String)}, the event going to {@code events} (a control plane's log). */
+    public BackupRecord create(JdbcStore live, BackupKey key, String actor, Consumer<Event> events) {
         StoreEngine engine = location.engine();
         Instant started = clock.instant();
         long t0 = System.nanoTime();
@@ -106,17 +111,17 @@ public final class Backups {
             record = record.verified(verifyFile(file, key, id, work));
             writePrivate(recordFile(id), json.writeValueAsBytes(record));
         } catch (DeployGuardException e) {
-            live.append(Event.of(clock.instant(), null, null, actor, EventKinds.BACKUP_FAILED, "backup " + id
+            events.accept(Event.of(clock.instant(), null, null, actor, EventKinds.BACKUP_FAILED, "backup " + id
                     + " failed: " + e.getMessage()));
             throw e;
         } catch (Exception e) {
-            live.append(Event.of(clock.instant(), null, null, actor, EventKinds.BACKUP_FAILED, "backup " + id
+            events.accept(Event.of(clock.instant(), null, null, actor, EventKinds.BACKUP_FAILED, "backup " + id
                     + " failed: " + e));
             throw new DeployGuardException(ExitCode.FAILURE, "backup " + id + " failed: " + e.getMessage(), e);
         } finally {
             deleteTree(work);
         }
-        live.append(Event.of(clock.instant(), null, null, actor, record.status() == BackupRecord.Status.COMPLETED
+        events.accept(Event.of(clock.instant(), null, null, actor, record.status() == BackupRecord.Status.COMPLETED
                 ? EventKinds.BACKUP_CREATED : EventKinds.BACKUP_FAILED, "backup " + id + " "
                 + (record.status() == BackupRecord.Status.COMPLETED ? "completed and verified" : "FAILED verification: "
                 + record.verification().message()) + " (" + record.sizeBytes() + " bytes, " + record.rows()
@@ -280,12 +285,24 @@ public final class Backups {
         Instant at = clock.instant();
         try {
             Contents contents = open(file, key, id);
-            return compare(contents, location.engine(), work);
+            return compare(contents, scratchEngine(contents.manifest().engine()), work);
         } catch (DeployGuardException e) {
             return new BackupRecord.Verification(at, false, 0, e.getMessage());
         } catch (Exception e) {
             return new BackupRecord.Verification(at, false, 0, e.toString());
         }
+    }
+
+    /** An H2 backup verifies in a temp file anywhere; a PostgreSQL one needs a server for its scratch database. */
+    private StoreEngine scratchEngine(String kind) {
+        if (kind.equals("h2")) {
+            return new H2Engine(location.stateDir().resolve("deployguard"));
+        }
+        if (location.embedded()) {
+            throw DeployGuardException.badInput("verifying a " + kind + " backup needs the server to create its"
+                    + " scratch database on: give --store-url (and --store-user)");
+        }
+        return location.engine();
     }
 
     private BackupRecord.Verification compare(Contents contents, StoreEngine engine, Path work) throws Exception {
