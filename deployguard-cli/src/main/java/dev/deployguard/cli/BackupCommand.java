@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.Event;
+import dev.deployguard.event.EventKinds;
 import dev.deployguard.spec.Durations;
 import dev.deployguard.store.JdbcStore;
 import dev.deployguard.store.backup.BackupKey;
@@ -15,6 +17,7 @@ import dev.deployguard.store.backup.StoreLocation;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -180,6 +183,18 @@ final class BackupCommand {
         public Integer call() throws Exception {
             boolean json = json();
             BackupRecord r = backups().verify(id, BackupKey.fromEnv(keyEnv, System.getenv()));
+            if (LiveControlPlane.pid(stateDir()).isEmpty()) {
+                // With a control plane running, the embedded store is its alone: the result stays in <id>.json.
+                StoreLocation l = location();
+                try (JdbcStore store = l.url() == null ? JdbcStore.embedded(l.stateDir())
+                        : JdbcStore.open(l.url(), l.user(), l.password())) {
+                    store.append(Event.of(Instant.now(), null, null, System.getProperty("user.name", "unknown"),
+                            EventKinds.BACKUP_VERIFIED, "backup " + id + " " + (r.status() == BackupRecord.Status
+                            .COMPLETED ? "verified" : "FAILED verification") + ": " + r.verification().message(),
+                            Map.of("backup", id, "status", r.status().name(),
+                                    "restoreMillis", r.verification().restoreMillis())));
+                }
+            }
             if (json) {
                 print(r);
             } else {
