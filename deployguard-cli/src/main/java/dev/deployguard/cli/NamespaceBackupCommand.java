@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
 /** {@code deployguard backup namespace create|restore}: a namespace's objects as a Velero-format tarball. */
 @Command(name = "namespace", description = "Back up a Kubernetes namespace's objects into a Velero-format tarball,"
         + " and restore one in dependency order.",
-        subcommands = {NamespaceBackupCommand.Create.class, NamespaceBackupCommand.Restore.class})
+        subcommands = {NamespaceBackupCommand.Create.class, NamespaceBackupCommand.Restore.class,
+                NamespaceBackupCommand.Verify.class})
 final class NamespaceBackupCommand {
 
     /** Which cluster: kubeconfig and context. */
@@ -51,6 +52,8 @@ final class NamespaceBackupCommand {
         String namespace;
         @Option(names = {"-f", "--file"}, description = "Output file (default: <namespace>-<UTC time>.tar.gz)")
         Path file;
+        @Option(names = "--no-verify", description = "Do not restore it into a scratch namespace and compare")
+        boolean noVerify;
 
         @Override
         public Integer call() throws Exception {
@@ -60,8 +63,38 @@ final class NamespaceBackupCommand {
                 var summary = new NamespaceBackup(client).backup(namespace, out);
                 System.out.println("backed up " + summary.total() + " objects of namespace " + namespace + " into "
                         + out.toAbsolutePath() + ": " + summary.objects());
+                if (!noVerify) {
+                    return report(new NamespaceRestore(client).verify(out, Duration.ofSeconds(60)), out);
+                }
             }
             return 0;
+        }
+    }
+
+    /** Prints a verification; exit 1 when it failed, so a backup that does not verify is never reported completed. */
+    static int report(NamespaceRestore.Verification v, Path file) {
+        System.out.println((v.ok() ? "COMPLETED: " : "FAILED: ") + file + " restored into scratch namespace "
+                + v.scratchNamespace() + " (" + v.objects() + " objects, " + v.restoreMillis() + " ms) and compared"
+                + (v.ok() ? ": equal" : ": " + String.join("; ", v.differences()))
+                + (v.notRun().isEmpty() ? "" : "; not created there because they would run the app: " + v.notRun())
+                + "; the scratch namespace was deleted");
+        return v.ok() ? 0 : dev.deployguard.error.ExitCode.FAILURE.code();
+    }
+
+    @Command(name = "verify", description = "Restore a namespace backup into a scratch namespace (workloads at zero"
+            + " replicas; Pods, Jobs and DaemonSets left out), compare every object with the backup, delete it again.")
+    static final class Verify extends ClusterOptions implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE")
+        Path file;
+
+        @Override
+        public Integer call() {
+            if (!Files.isRegularFile(file)) {
+                throw DeployGuardException.notFound("no backup file " + file);
+            }
+            try (KubernetesClient client = client()) {
+                return report(new NamespaceRestore(client).verify(file, Duration.ofSeconds(60)), file);
+            }
         }
     }
 

@@ -38,7 +38,10 @@ class NamespaceBackupIT {
         Path file = dir.resolve("shop.tar.gz");
 
         assertThat(h.ok("backup", "namespace", "create", "shop", "-f", file.toString(), "--kubeconfig", kubeconfig)
-                .out()).contains("backed up 2 objects of namespace shop");
+                .out()).contains("backed up 2 objects of namespace shop").contains("COMPLETED: ")
+                .contains("restored into scratch namespace shop-verify-");
+        assertThat(h.ok("backup", "namespace", "verify", file.toString(), "--kubeconfig", kubeconfig).out())
+                .contains("compared: equal");
         assertThat(Files.size(file)).isPositive();
 
         Harness.Run dry = h.ok("backup", "namespace", "restore", file.toString(), "--to", "shop-copy", "--dry-run",
