@@ -182,8 +182,17 @@ public final class NamespaceRestore {
                 }
             }
             long millis = (System.nanoTime() - t0) / 1_000_000;
+            // One list per kind read back, not one GET per object: verify should cost about what the backup did.
+            Map<ResourceType, Map<String, GenericKubernetesResource>> restored = new HashMap<>();
             for (Planned p : created) {
-                GenericKubernetesResource actual = resource(p.item()).get();
+                Map<String, GenericKubernetesResource> byName = restored.computeIfAbsent(p.item().type(), t -> {
+                    Map<String, GenericKubernetesResource> m = new HashMap<>();
+                    var op = client.genericKubernetesResources(t.context());
+                    (t.namespaced() ? op.inNamespace(scratch).list() : op.list()).getItems()
+                            .forEach(o -> m.put(o.getMetadata().getName(), o));
+                    return m;
+                });
+                GenericKubernetesResource actual = byName.get(p.item().object().getMetadata().getName());
                 String diff = actual == null ? "missing after the restore"
                         : Subset.difference(asMap(p.item().object()), asMap(actual), "");
                 if (diff != null) {
