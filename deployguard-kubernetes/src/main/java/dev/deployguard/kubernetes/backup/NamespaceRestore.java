@@ -201,11 +201,36 @@ public final class NamespaceRestore {
             }
             return new Verification(scratch, planned.size() - 1, millis, differences, notRun);
         } finally {
-            for (int i = created.size() - 1; i >= 0; i--) {
-                try {
-                    resource(created.get(i).item()).delete();
-                } catch (KubernetesClientException e) {
-                    // The namespace's deletion below takes what is left on a real cluster.
+            removeScratch(created, scratch);
+        }
+    }
+
+    /**
+     * Deletes the scratch copies a collection per kind (one call each, not one per object), then the namespace; on a
+     * real cluster the namespace's deletion alone would take them, fabric8's mock server does not cascade.
+     */
+    private void removeScratch(List<Planned> created, String scratch) {
+        Set<ResourceType> kinds = new java.util.LinkedHashSet<>();
+        for (int i = created.size() - 1; i >= 0; i--) {
+            kinds.add(created.get(i).item().type());
+        }
+        for (ResourceType t : kinds) {
+            try {
+                var op = client.genericKubernetesResources(t.context());
+                if (t.namespaced()) {
+                    op.inNamespace(scratch).delete();
+                } else {
+                    op.withName(scratch).delete();
+                }
+            } catch (KubernetesClientException e) {
+                for (Planned p : created) {
+                    if (p.item().type().equals(t)) {
+                        try {
+                            resource(p.item()).delete();
+                        } catch (KubernetesClientException ignored) {
+                            // Left for the namespace's deletion on a real cluster.
+                        }
+                    }
                 }
             }
         }

@@ -136,7 +136,9 @@ public final class Backups {
         }
         List<BackupRecord> out = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
+            // Only our own records: a --dir shared with other files must not break the listing.
+            for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".json")
+                    && ID.matcher(f.getFileName().toString().replaceFirst("\\.json$", "")).matches()).toList()) {
                 out.add(json.readValue(p.toFile(), BackupRecord.class));
             }
         } catch (IOException e) {
