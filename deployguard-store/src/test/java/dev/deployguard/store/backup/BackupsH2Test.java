@@ -112,11 +112,18 @@ class BackupsH2Test {
     }
 
     @Test
-    void anEncryptedBackupNeedsItsKeyAndTellsAWrongOne() {
+    void anEncryptedBackupNeedsItsKeyAndTellsAWrongOne() throws Exception {
         BackupKey key = BackupKey.fromEnv("DG_KEY", Map.of("DG_KEY", "correct horse battery staple"));
         BackupRecord b = backups.create(store, key, "alice");
         assertThat(b.encrypted()).isTrue();
         assertThat(b.status()).isEqualTo(BackupRecord.Status.COMPLETED);
+        // The key is never written down: not in the record beside the backup, not in the backup, not in an event.
+        assertThat(Files.readString(backups.dir().resolve(b.id() + ".json"))).contains("DG_KEY")
+                .doesNotContain("correct horse");
+        assertThat(new String(Files.readAllBytes(backups.file(b.id())), java.nio.charset.StandardCharsets.ISO_8859_1))
+                .doesNotContain("correct horse").doesNotContain("api-secret");
+        assertThat(store.events(null, 0, null, 1000)).allSatisfy(e -> assertThat(e.message() + e.data())
+                .doesNotContain("correct horse"));
 
         BackupRecord wrong = backups.verify(b.id(), BackupKey.fromEnv("DG_KEY", Map.of("DG_KEY", "another key 1234")));
         assertThat(wrong.status()).isEqualTo(BackupRecord.Status.FAILED);
