@@ -53,4 +53,12 @@ public final class EventKinds {
 
     private EventKinds() {
     }
+    /** A backup of DeployGuard's own state was written and verified by a restore into a scratch target. */
+    public static final String BACKUP_CREATED = "backup.created";
+    /** A backup could not be written or did not verify; it is kept, marked failed, and never restored from. */
+    public static final String BACKUP_FAILED = "backup.failed";
+    /** {@code backup verify} restored a backup into a scratch target and compared it. */
+    public static final String BACKUP_VERIFIED = "backup.verified";
+    /** The state was restored from a backup (recorded in the restored store). */
+    public static final String BACKUP_RESTORED = "backup.restored";
 }

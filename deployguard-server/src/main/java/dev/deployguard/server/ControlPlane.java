@@ -65,6 +65,7 @@ import java.util.function.Function;
 public final class ControlPlane implements AutoCloseable {
     private final Path stateDir;
     private final Store store;
+    private final dev.deployguard.store.backup.StoreLocation storeLocation;
     private final SpecSource specs;
     private final LocalPlatform platform;
     private final EventLog events;
@@ -111,6 +112,8 @@ public final class ControlPlane implements AutoCloseable {
         this.stateDir = config.stateDir().toAbsolutePath();
         // Checked before the store and the tokens are opened, so only modes someone else left are reported.
         List<String> loose = StatePermissions.tighten(stateDir);
+        this.storeLocation = new dev.deployguard.store.backup.StoreLocation(stateDir, config.storeUrl(),
+                config.storeUser(), config.storePassword());
         this.store = config.storeUrl() == null ? JdbcStore.embedded(stateDir)
                 : JdbcStore.open(config.storeUrl(), config.storeUser(), config.storePassword());
         try {
@@ -277,6 +280,13 @@ public final class ControlPlane implements AutoCloseable {
                 routerAhead.add(app);
             }
         }
+        try {
+            // Every router has now taken the restored store's routes; from here on a router ahead means lost writes.
+            java.nio.file.Files.deleteIfExists(stateDir.resolve(RouterProcesses.RESTORED_MARKER));
+        } catch (IOException e) {
+            events.record(null, null, "system", EventKinds.ROUTER_ADOPTED, "cannot remove the restore marker "
+                    + RouterProcesses.RESTORED_MARKER + ": " + e.getMessage() + "; remove it by hand");
+        }
         rollouts.resumeAll();
         for (String app : routerAhead) {
             holdRollout(app);
@@ -427,6 +437,11 @@ public final class ControlPlane implements AutoCloseable {
 
     public Store store() {
         return store;
+    }
+
+    /** Where the store lives, for backups taken through this (running) control plane. */
+    public dev.deployguard.store.backup.StoreLocation storeLocation() {
+        return storeLocation;
     }
 
     public Deployer deployer() {

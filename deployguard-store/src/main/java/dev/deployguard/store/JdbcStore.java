@@ -132,6 +132,11 @@ public final class JdbcStore implements Store {
         return url.replaceAll("(?i)(password=)[^&;]*", "$1***");
     }
 
+    /** A connection from the store's pool, for backups: they dump through the process that holds the store. */
+    public Connection connection() throws SQLException {
+        return dataSource.getConnection();
+    }
+
     private void migrate() {
         Flyway.configure()
                 .dataSource(dataSource)

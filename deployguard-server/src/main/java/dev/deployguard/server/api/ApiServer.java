@@ -14,6 +14,7 @@ import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.NotLeaderException;
+import dev.deployguard.server.backup.BackupApi;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.drill.DrillApi;
@@ -198,6 +199,11 @@ public final class ApiServer implements AutoCloseable {
         }
         if (path.equals("/api/events") && method.equals("GET")) {
             return events(null, query);
+        }
+        if (path.equals("/api/backups") && method.equals("POST")) {
+            JsonBody b = body(request, "POST " + path).allowOnly("dir", "keyEnv", "keep", "maxAge");
+            return BackupApi.create(cp, b.string("dir"), b.string("keyEnv"), b.integer("keep", 1),
+                    b.duration("maxAge"), actor);
         }
         if (IncidentApi.serves(path)) {
             return new IncidentApi(cp.incidents()).route(method, path, query.getValue("app"),

@@ -13,6 +13,7 @@ import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.Store;
 import dev.deployguard.traffic.RouteTable;
 import dev.deployguard.traffic.TrafficRouter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
@@ -27,6 +28,12 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RouterProcesses implements TrafficRouter {
     private final Store store;
     private final Path routerDir;
+    /**
+     * Left in the state directory by {@code deployguard backup restore}, removed after the next start has adopted
+     * every router: while it is there, a router ahead of the store is behind the restore, not the other way round.
+     */
+    public static final String RESTORED_MARKER = "store-restored";
+    private final Path restoredMarker;
     private final String token;
     private final Path tokenFile;
     private final EventLog events;
@@ -36,6 +43,7 @@ public final class RouterProcesses implements TrafficRouter {
     public RouterProcesses(Store store, Path stateDir, Path tokenFile, String token, EventLog events, Clock clock) {
         this.store = store;
         this.routerDir = stateDir.resolve("routers");
+        this.restoredMarker = stateDir.resolve(RESTORED_MARKER);
         this.tokenFile = tokenFile;
         this.token = token;
         this.events = events;
@@ -95,8 +103,17 @@ public final class RouterProcesses implements TrafficRouter {
                 Optional<RouteTable> want = store.routes(app);
                 Optional<RouteTable> have = routesOf(client);
                 String routes;
-                if (have.isPresent() && (want.isEmpty() || !have.get().equals(want.get())
-                        && have.get().generation() >= want.get().generation())) {
+                boolean ahead = have.isPresent() && (want.isEmpty() || !have.get().equals(want.get())
+                        && have.get().generation() >= want.get().generation());
+                if (ahead && want.isPresent() && Files.exists(restoredMarker)) {
+                    // The store was restored from a backup on purpose (the restore leaves this marker): its table
+                    // wins, under a generation the router accepts.
+                    RouteTable table = new RouteTable(app, have.get().generation() + 1, want.get().tracks());
+                    store.saveRoutes(table);
+                    client.putRoutes(table);
+                    routes = "; the store was restored from a backup: its routes re-applied as generation "
+                            + table.generation();
+                } else if (ahead) {
                     // The router only ever took tables the store held first, so a newer (or same-numbered but
                     // different) table there means the store lost writes. What users get is the router's: keep
                     // it and catch the store up, so the next table is numbered after it instead of being refused.
