@@ -55,6 +55,10 @@ final class RawSpec {
         java.math.BigDecimal stepWeight;
         @JsonProperty("maxWeight")
         java.math.BigDecimal maxWeight;
+        @JsonProperty("stepWeights")
+        List<java.math.BigDecimal> stepWeights;
+        @JsonProperty("stepWeightPromotion")
+        java.math.BigDecimal stepWeightPromotion;
     }
 
     static final class RawBlueGreen {

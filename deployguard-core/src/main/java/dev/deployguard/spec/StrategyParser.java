@@ -1,6 +1,7 @@
 package dev.deployguard.spec;
 
 import dev.deployguard.rollout.AnalysisSpec;
+import dev.deployguard.rollout.FlaggerProgression;
 import dev.deployguard.rollout.Step;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.rollout.WebhookSpec;
@@ -43,26 +44,23 @@ final class StrategyParser {
         List<WebhookSpec> hooks = webhooks(raw.webhooks, at + ".webhooks", problems);
         List<Step> steps = new ArrayList<>();
         boolean shorthand = raw.stepWeight != null || raw.maxWeight != null || raw.interval != null
-                || raw.threshold != null;
+                || raw.threshold != null || raw.stepWeights != null || raw.stepWeightPromotion != null;
         if (raw.steps != null && shorthand) {
-            problems.add(at + ": use either steps or Flagger's interval/threshold/stepWeight/maxWeight, not both");
+            problems.add(at + ": use either steps or Flagger's interval/threshold/stepWeight/maxWeight/stepWeights,"
+                    + " not both");
         } else if (raw.steps != null) {
             steps.addAll(steps(raw.steps, analysis, at + ".steps", problems));
             if (raw.steps.isEmpty()) {
                 problems.add(at + ".steps: expected at least one step");
             }
         } else {
-            // Flagger: every interval the analysis is checked; if it holds, the weight grows by stepWeight.
-            int step = weight(raw.stepWeight == null ? BigDecimal.TEN : raw.stepWeight, at + ".stepWeight", problems);
-            int max = weight(raw.maxWeight == null ? BigDecimal.valueOf(50) : raw.maxWeight, at + ".maxWeight",
-                    problems);
+            // Flagger: every interval the analysis is checked; if it holds, the weight moves to the next step.
+            FlaggerProgression progression = progression(raw, at, problems);
             Duration interval = duration(raw.interval, "1m", at + ".interval", problems);
             if (raw.threshold != null && raw.threshold < 1) {
                 problems.add(at + ".threshold: expected 1 or more, got " + raw.threshold);
             }
-            if (step <= 0 || max < step) {
-                problems.add(at + ": expected 0 < stepWeight <= maxWeight");
-            } else if (analysis != null && interval != null) {
+            if (progression != null && analysis != null && interval != null) {
                 int threshold = raw.threshold == null ? analysis.failureLimit() : raw.threshold;
                 // Flagger checks once per interval: a threshold judge counts checks of that length (1 m unless
                 // set), so threshold: 5 means five minutes of failures, not five 5-second looks. Other judges keep
@@ -85,7 +83,7 @@ final class StrategyParser {
                         analysis.tolerance(), analysis.successRate(), analysis.maxLatencyMillis(), threshold,
                         analysis.latency(), analysis.latencyWarmup(), analysis.negligibleErrorRate(),
                         analysis.source());
-                for (int w = step; w <= max; w += step) {
+                for (int w : progression.canaryWeights()) {
                     steps.add(new Step.SetWeight(w));
                     steps.add(new Step.Analysis(perStep));
                 }
@@ -96,6 +94,45 @@ final class StrategyParser {
             return null;
         }
         return new Strategy.Canary(steps, analysis, bake, outcomeHooks(hooks));
+    }
+
+    /**
+     * Flagger's weights: {@code stepWeights}, or {@code stepWeight} (default 10) up to {@code maxWeight} (default
+     * 50), stepped exactly as Flagger steps them (the last step may pass maxWeight, see {@link FlaggerProgression}).
+     */
+    private static FlaggerProgression progression(RawSpec.RawCanary raw, String at, List<String> problems) {
+        int before = problems.size();
+        List<Integer> list = new ArrayList<>();
+        if (raw.stepWeights != null) {
+            if (raw.stepWeights.isEmpty()) {
+                problems.add(at + ".stepWeights: expected at least one weight, e.g. [1, 2, 10, 80]");
+            }
+            for (int i = 0; i < raw.stepWeights.size(); i++) {
+                BigDecimal w = raw.stepWeights.get(i);
+                int bp = w == null ? -1 : weight(w, at + ".stepWeights[" + i + "]", problems);
+                if (bp == 0 || w == null) {
+                    problems.add(at + ".stepWeights[" + i + "]: expected a percentage above 0");
+                }
+                list.add(bp);
+            }
+        }
+        boolean fixed = raw.stepWeight != null || raw.stepWeights == null;
+        int step = fixed ? weight(raw.stepWeight == null ? BigDecimal.TEN : raw.stepWeight, at + ".stepWeight",
+                problems) : 0;
+        int max = raw.maxWeight == null ? (raw.stepWeights == null ? 5000 : 0)
+                : weight(raw.maxWeight, at + ".maxWeight", problems);
+        if (raw.stepWeightPromotion != null) {
+            weight(raw.stepWeightPromotion, at + ".stepWeightPromotion", problems);
+        }
+        if (problems.size() > before) {
+            return null;
+        }
+        if (fixed && (step <= 0 || (list.isEmpty() && max > 0 && max < step))) {
+            problems.add(at + ": expected 0 < stepWeight <= maxWeight");
+            return null;
+        }
+        // Both given: Flagger steps by stepWeight up to the last of stepWeights; FlaggerProgression does the same.
+        return new FlaggerProgression(step, max, list);
     }
 
     private static Strategy blueGreen(RawSpec.RawBlueGreen raw, String at, List<String> problems) {

@@ -70,6 +70,30 @@ class StrategyParserTest {
     }
 
     @Test
+    void flaggerShorthandStepsPastMaxWeightAndFollowsStepWeightsAsFlaggerDoes() {
+        var overshoot = (Strategy.Canary) parse("canary: {stepWeight: 20, maxWeight: 50}");
+        assertThat(weights(overshoot)).as("Flagger's docs: 20, 40, 60, then promotion").containsExactly(2000, 4000, 6000);
+
+        var list = (Strategy.Canary) parse("canary: {stepWeights: [1, 2, 10, 80], stepWeightPromotion: 50}");
+        assertThat(weights(list)).containsExactly(100, 200, 1000, 8000);
+        assertThat(list.steps()).filteredOn(s -> s instanceof Step.Analysis).hasSize(4);
+
+        var fine = (Strategy.Canary) parse("canary: {stepWeights: [0.5, 5]}");
+        assertThat(weights(fine)).containsExactly(50, 500);
+
+        assertThatThrownBy(() -> parse("canary: {stepWeights: []}")).hasMessageContaining("stepWeights: expected at least");
+        assertThatThrownBy(() -> parse("canary: {stepWeights: [10, 0]}"))
+                .hasMessageContaining("stepWeights[1]: expected a percentage above 0");
+        assertThatThrownBy(() -> parse("canary: {stepWeightPromotion: 150}"))
+                .hasMessageContaining("stepWeightPromotion: expected a percentage from 0 to 100");
+    }
+
+    private static java.util.List<Integer> weights(Strategy.Canary c) {
+        return c.steps().stream().filter(s -> s instanceof Step.SetWeight).map(s -> ((Step.SetWeight) s).basisPoints())
+                .toList();
+    }
+
+    @Test
     void flaggerShorthandWithoutIntervalChecksOncePerMinuteForTheThresholdJudge() {
         var threshold = (Strategy.Canary) parse("""
                 canary:
