@@ -32,7 +32,7 @@ public final class MannWhitneyJudge implements Judge {
     /** Seed of the noise added to single-valued sides, so a judgement is reproducible. */
     static final long NOISE_SEED = 12345;
 
-    private record Classification(Label label, boolean critical, double effect, String reason) {
+    record Classification(Label label, boolean critical, double effect, String reason) {
     }
 
     private record Step(Instant start, TrackWindow stable, TrackWindow canary, boolean missing) {
@@ -216,7 +216,7 @@ public final class MannWhitneyJudge implements Judge {
     }
 
     /** Kayenta's MannWhitneyClassifier.classify. */
-    private Classification classify(MannWhitneyMetric metric, double[] rawBaseline, double[] rawCanary) {
+    Classification classify(MannWhitneyMetric metric, double[] rawBaseline, double[] rawCanary) {
         double[] baseline = preprocess(rawBaseline, metric.preprocessing());
         double[] canary = preprocess(rawCanary, metric.preprocessing());
         if (canary.length == 0 || baseline.length == 0) {
