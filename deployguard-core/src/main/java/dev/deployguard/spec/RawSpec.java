@@ -59,6 +59,8 @@ final class RawSpec {
         List<java.math.BigDecimal> stepWeights;
         @JsonProperty("stepWeightPromotion")
         java.math.BigDecimal stepWeightPromotion;
+        @JsonProperty("skipAnalysis")
+        Boolean skipAnalysis;
     }
 
     static final class RawBlueGreen {
@@ -70,6 +72,13 @@ final class RawSpec {
         Boolean autoPromote;
         @JsonProperty("scaleDownDelay")
         String scaleDownDelay;
+        // Flagger's blue/green: iterations checks of one interval each at the preview, threshold failed checks
+        @JsonProperty("iterations")
+        Integer iterations;
+        @JsonProperty("interval")
+        String interval;
+        @JsonProperty("threshold")
+        Integer threshold;
         @JsonProperty("analysis")
         RawAnalysis analysis;
         @JsonProperty("bake")

@@ -16,7 +16,7 @@ import java.util.Set;
 final class StrategyParser {
     private static final Set<String> JUDGES = Set.of("sequential", "threshold", "mannWhitney");
     private static final Set<String> HOOK_TYPES = Set.of("pre-rollout", "acceptance", "load", "post-rollout",
-            "rollback");
+            "rollback", "confirm-rollout", "confirm-traffic-increase", "confirm-promotion");
 
     private StrategyParser() {
     }
@@ -89,6 +89,12 @@ final class StrategyParser {
                 }
             }
         }
+        if (Boolean.TRUE.equals(raw.skipAnalysis)) {
+            // Flagger's skipAnalysis: promote without weights, checks or gates.
+            steps.clear();
+        } else {
+            steps = gated(steps, hooks);
+        }
         Duration bake = duration(raw.bake, "1m", at + ".bake", problems);
         if (analysis == null || bake == null) {
             return null;
@@ -152,6 +158,18 @@ final class StrategyParser {
             }
             steps.addAll(pre);
         }
+        if (raw.iterations != null || raw.interval != null || raw.threshold != null) {
+            Step iterations = iterations(raw, analysis, at, problems);
+            if (iterations != null) {
+                steps.add(iterations);
+            }
+        }
+        List<Step> withGates = new ArrayList<>();
+        hooks.stream().filter(h -> h.type().equals("confirm-rollout")).forEach(h -> withGates.add(new Step.Webhook(h)));
+        withGates.addAll(steps);
+        hooks.stream().filter(h -> h.type().equals("confirm-promotion"))
+                .forEach(h -> withGates.add(new Step.Webhook(h)));
+        steps = withGates;
         // previewListen is the local platform's preview address: SpecParser requires it there; on Kubernetes the
         // preview is the <service>-preview Service.
         Duration delay = duration(raw.scaleDownDelay, "30s", at + ".scaleDownDelay", problems);
@@ -161,6 +179,30 @@ final class StrategyParser {
         }
         return new Strategy.BlueGreen(raw.previewListen, steps, raw.autoPromote == null || raw.autoPromote, delay,
                 analysis, bake, outcomeHooks(hooks));
+    }
+
+    /**
+     * Flagger's blue/green {@code iterations}: that many checks of one {@code interval} (default 1 m) at the preview
+     * before the switch, {@code threshold} failed checks rolling back; one analysis step of that length here.
+     */
+    private static Step iterations(RawSpec.RawBlueGreen raw, AnalysisSpec analysis, String at, List<String> problems) {
+        int n = raw.iterations == null ? 10 : raw.iterations;
+        if (n < 1) {
+            problems.add(at + ".iterations: expected 1 or more, got " + n);
+        }
+        if (raw.threshold != null && raw.threshold < 1) {
+            problems.add(at + ".threshold: expected 1 or more, got " + raw.threshold);
+        }
+        Duration interval = duration(raw.interval, "1m", at + ".interval", problems);
+        if (analysis == null || interval == null || n < 1 || (raw.threshold != null && raw.threshold < 1)) {
+            return null;
+        }
+        int threshold = raw.threshold == null ? analysis.failureLimit() : raw.threshold;
+        Duration length = interval.multipliedBy(n);
+        return new Step.Analysis(new AnalysisSpec(analysis.judge(), analysis.interval(), length,
+                length.plus(analysis.maxDuration()), analysis.alpha(), analysis.tolerance(), analysis.successRate(),
+                analysis.maxLatencyMillis(), threshold, analysis.latency(), analysis.latencyWarmup(),
+                analysis.negligibleErrorRate(), analysis.source()));
     }
 
     private static dev.deployguard.rollout.MetricSourceSpec source(RawSpec.RawSource raw, String at,
@@ -202,6 +244,24 @@ final class StrategyParser {
     }
 
     /** Hooks called on an outcome (rollback, post-rollout) rather than as a step. */
+    /**
+     * Flagger's gates: confirm-rollout before anything, confirm-traffic-increase before every weight increase,
+     * confirm-promotion before the promotion.
+     */
+    private static List<Step> gated(List<Step> steps, List<WebhookSpec> hooks) {
+        List<Step> out = new ArrayList<>();
+        hooks.stream().filter(h -> h.type().equals("confirm-rollout")).forEach(h -> out.add(new Step.Webhook(h)));
+        for (Step step : steps) {
+            if (step instanceof Step.SetWeight) {
+                hooks.stream().filter(h -> h.type().equals("confirm-traffic-increase"))
+                        .forEach(h -> out.add(new Step.Webhook(h)));
+            }
+            out.add(step);
+        }
+        hooks.stream().filter(h -> h.type().equals("confirm-promotion")).forEach(h -> out.add(new Step.Webhook(h)));
+        return out;
+    }
+
     private static List<WebhookSpec> outcomeHooks(List<WebhookSpec> hooks) {
         return hooks.stream().filter(h -> h.type().equals("rollback") || h.type().equals("post-rollout")).toList();
     }
@@ -340,9 +400,13 @@ final class StrategyParser {
             if (retries < 0 || retries > 10) {
                 problems.add(here + ".retries: expected 0 to 10, got " + retries);
             }
-            String onFailure = w.onFailure == null ? "rollback" : w.onFailure;
-            if (!onFailure.equals("rollback") && !onFailure.equals("block")) {
-                problems.add(here + ".onFailure: expected rollback or block, got '" + onFailure + "'");
+            // Flagger: a confirm-* gate that says "not yet" holds the rollout; a failing pre-rollout hook is a failed
+            // check counted toward the threshold.
+            String onFailure = w.onFailure != null ? w.onFailure : type != null && type.startsWith("confirm-") ? "hold"
+                    : "pre-rollout".equals(type) ? "count" : "rollback";
+            if (!Set.of("rollback", "block", "hold", "count").contains(onFailure)) {
+                problems.add(here + ".onFailure: expected rollback, block, hold (ask again every interval) or count"
+                        + " (a failed check toward the threshold), got '" + onFailure + "'");
             }
             if (problems.size() == before) {
                 out.add(new WebhookSpec(name, type, w.url, timeout, retries, onFailure));
