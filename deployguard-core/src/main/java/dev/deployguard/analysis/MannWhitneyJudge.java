@@ -265,10 +265,12 @@ public final class MannWhitneyJudge implements Judge {
         boolean criticalFailure = metric.critical()
                 && ((high && (Double.isNaN(effect) || effect >= metric.effectSize().criticalIncrease()))
                 || (low && (Double.isNaN(effect) || effect <= metric.effectSize().criticalDecrease())));
+        // Kayenta reports the mean ratio (its "deviation") whatever measure decides; NaN when a mean is 0.
+        double ratio = effectSize(MannWhitneyMetric.EffectMeasure.MEAN_RATIO, baseline, canary);
         String reason = String.format("%s: %s; canary − baseline shift %.4g, %.0f%% interval [%.4g, %.4g] vs ±%.4g;"
-                        + " effect size %.4f (%d canary, %d baseline steps)", metric.name(), label.name().toLowerCase(),
-                mw.estimate(), 100 * config.confidenceLevel(), mw.lower(), mw.upper(), critical, effect, canary.length,
-                baseline.length);
+                        + " effect size %.4f, mean ratio %.4f (%d canary, %d baseline steps)", metric.name(),
+                label.name().toLowerCase(), mw.estimate(), 100 * config.confidenceLevel(), mw.lower(), mw.upper(),
+                critical, effect, ratio, canary.length, baseline.length);
         return new Classification(label, criticalFailure, effect, reason);
     }
 
