@@ -77,7 +77,20 @@ class KayentaConformanceTest {
                     + " 336 346 351 370 390 404 409 411 436 437 439 441 444 448 451 453 470 480 482 487 494 495 499"
                     + " 503 514 521 522 527 548 550 559 560 570 572 574 578 585 592 592 607 616 618 621 629 637 638"
                     + " 640 656 668 707 709 719 737 739 752 758 766 792 792 794 802 818 830 832 843 858 860 869 918"
-                    + " 925 953 991 1000 1005 1068 1441 | " + "0 ".repeat(89) + "1");
+                    + " 925 953 991 1000 1005 1068 1441 | " + "0 ".repeat(89) + "1",
+            // The judge's detector (NetflixACAJudge.handleOutliers): reduced sensitivity, fences at least p1/p99.
+            "IQRDetector | reduced sensitivity keeps the tied top values | outliers:1.5:true | 1 2 3 4 5 6 7 8 30 30"
+                    + " | 0 0 0 0 0 0 0 0 0 0",
+            "IQRDetector | the same data without it | outliers:1.5:false | 1 2 3 4 5 6 7 8 30 30 | 0 0 0 0 0 0 0 0 1 1",
+            "IQRDetector | reduced sensitivity still removes a lone extreme | outliers:1.5:true | 21 23 24 25 50 29 23 21"
+                    + " | 0 0 0 0 1 0 0 0",
+            "IQRDetector | two sided, reduced | outliers:1.5:true | 1 1 1 5 -1 -1 -1 -5 | 0 0 0 1 0 0 0 1",
+            "IQRDetector | factor 3 (the judge's default) | outliers:3.0:false | 1 2 3 4 5 6 7 8 9 40"
+                    + " | 0 0 0 0 0 0 0 0 0 1",
+            "IQRDetector | no outlier in a uniform run | outliers:1.5:false | 1 2 3 4 5 6 7 8 9 10 | 0 0 0 0 0 0 0 0 0 0",
+            "IQRDetector | a single value is no outlier | outliers:3.0:true | 7 | 0",
+            "IQRDetector | zero IQR flags any other value | outliers:1.5:false | 5 5 5 5 5 5 100 | 0 0 0 0 0 0 1",
+            "Transforms | replacing NaNs keeps every position | replaceNaNs | NaN 3 NaN | 0 3 0");
 
     static Stream<String> transforms() {
         return TRANSFORMS.stream();
@@ -94,10 +107,15 @@ class KayentaConformanceTest {
             case "replaceNaNs" -> KayentaTransforms.replaceNaNs(in, 0);
             case "removeOutliers" -> KayentaTransforms.removeOutliers(in, 1.5, false);
             case "outliers" -> mask(KayentaTransforms.outliers(in, 1.5, false));
-            default -> throw new IllegalArgumentException(f[2]);
+            default -> {
+                String[] o = f[2].split(":");
+                yield mask(KayentaTransforms.outliers(in, Double.parseDouble(o[1]), Boolean.parseBoolean(o[2])));
+            }
         };
 
-        assertThat(out).as("%s@%s %s%s: %s", REPOSITORY, COMMIT, TESTS, f[0], f[1]).containsExactly(values(f[4]));
+        String file = f[0].endsWith(".scala") ? TESTS + f[0]
+                : JUDGE + (f[0].equals("IQRDetector") ? "detectors/" : "preprocessing/") + f[0] + ".scala";
+        assertThat(out).as("%s@%s %s: %s", REPOSITORY, COMMIT, file, f[1]).containsExactly(values(f[4]));
     }
 
     // ---------------------------------------------------------------- scorer
