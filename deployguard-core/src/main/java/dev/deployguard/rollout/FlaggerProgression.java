@@ -98,14 +98,12 @@ public record FlaggerProgression(int stepWeight, int maxWeight, List<Integer> st
         }
         List<Integer> primary = new ArrayList<>();
         int p = TOTAL - canaryWeight;
-        int c = canaryWeight;
-        if (c == 0) {
+        if (canaryWeight == 0) {
             // Flagger only shifts while the canary holds traffic; at 0 it finalises at once.
             return List.of(TOTAL);
         }
         while (p < TOTAL) {
             p = Math.min(TOTAL, p + promotionStep);
-            c = Math.max(0, c - promotionStep);
             primary.add(p);
         }
         return List.copyOf(primary);

@@ -130,6 +130,13 @@ final class StrategyParser {
         if (raw.stepWeightPromotion != null) {
             weight(raw.stepWeightPromotion, at + ".stepWeightPromotion", problems);
         }
+        for (int i = 1; i < list.size(); i++) {
+            if (list.get(i) <= list.get(i - 1)) {
+                // Flagger never advances past a step that does not grow: the canary would hang there.
+                problems.add(at + ".stepWeights: expected increasing weights, got " + raw.stepWeights);
+                break;
+            }
+        }
         if (problems.size() > before) {
             return null;
         }

@@ -85,6 +85,8 @@ class StrategyParserTest {
         assertThatThrownBy(() -> parse("canary: {stepWeights: []}")).hasMessageContaining("stepWeights: expected at least");
         assertThatThrownBy(() -> parse("canary: {stepWeights: [10, 0]}"))
                 .hasMessageContaining("stepWeights[1]: expected a percentage above 0");
+        assertThatThrownBy(() -> parse("canary: {stepWeights: [10, 5]}"))
+                .hasMessageContaining("stepWeights: expected increasing weights");
         assertThatThrownBy(() -> parse("canary: {stepWeightPromotion: 150}"))
                 .hasMessageContaining("stepWeightPromotion: expected a percentage from 0 to 100");
     }
