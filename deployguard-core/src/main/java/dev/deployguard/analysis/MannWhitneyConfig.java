@@ -19,21 +19,38 @@ import java.util.Objects;
  * @param tolerance the interval must clear this fraction of the Hodges-Lehmann estimate (NetflixACAJudge: 0.25)
  * @param metrics the metrics compared
  * @param groupWeights weights (summing to at most 100) of named groups; other groups share the rest equally
+ * @param warmup Kayenta's {@code beginCanaryAnalysisAfterMins}: data before it is ignored, the lifetime starts after
+ * @param strict {@code compat: strict}: too many metrics without data score 0 (fail) as in Kayenta, instead of
+ *               holding
  */
 public record MannWhitneyConfig(Duration step, Duration analysisInterval, Duration lifetime, Duration lookback,
                                 double passScore, double marginalScore, double confidenceLevel, double tolerance,
-                                List<MannWhitneyMetric> metrics, Map<String, Double> groupWeights)
+                                List<MannWhitneyMetric> metrics, Map<String, Double> groupWeights, Duration warmup,
+                                boolean strict)
         implements JudgeConfig {
+    public MannWhitneyConfig(Duration step, Duration analysisInterval, Duration lifetime, Duration lookback,
+                             double passScore, double marginalScore, double confidenceLevel, double tolerance,
+                             List<MannWhitneyMetric> metrics, Map<String, Double> groupWeights) {
+        this(step, analysisInterval, lifetime, lookback, passScore, marginalScore, confidenceLevel, tolerance,
+                metrics, groupWeights, Duration.ZERO, false);
+    }
+
     public MannWhitneyConfig {
         Objects.requireNonNull(step, "step");
         Objects.requireNonNull(analysisInterval, "analysisInterval");
         Objects.requireNonNull(lifetime, "lifetime");
         Objects.requireNonNull(lookback, "lookback");
+        Objects.requireNonNull(warmup, "warmup");
         metrics = List.copyOf(metrics);
         groupWeights = Map.copyOf(groupWeights);
+        // Kayenta: an analysis interval longer than the lifetime is shrunk to the lifetime (one judgement).
+        if (lifetime.compareTo(step) >= 0 && analysisInterval.compareTo(lifetime) > 0) {
+            analysisInterval = lifetime;
+        }
         if (step.isZero() || step.isNegative() || analysisInterval.compareTo(step) < 0
-                || lifetime.compareTo(analysisInterval) < 0 || lookback.isNegative()) {
-            throw new IllegalArgumentException("need 0 < step <= analysisInterval <= lifetime and lookback >= 0");
+                || lifetime.compareTo(analysisInterval) < 0 || lookback.isNegative() || warmup.isNegative()) {
+            throw new IllegalArgumentException("need 0 < step <= analysisInterval, step <= lifetime, lookback >= 0"
+                    + " and warmup >= 0");
         }
         if (!(marginalScore >= 0 && marginalScore <= passScore && passScore <= 100)) {
             throw new IllegalArgumentException("need 0 <= marginalScore <= passScore <= 100");
@@ -62,12 +79,23 @@ public record MannWhitneyConfig(Duration step, Duration analysisInterval, Durati
 
     public MannWhitneyConfig withSchedule(Duration newInterval, Duration newLifetime) {
         return new MannWhitneyConfig(step, newInterval, newLifetime, lookback, passScore, marginalScore,
-                confidenceLevel, tolerance, metrics, groupWeights);
+                confidenceLevel, tolerance, metrics, groupWeights, warmup, strict);
     }
 
     public MannWhitneyConfig withMetrics(List<MannWhitneyMetric> newMetrics) {
         return new MannWhitneyConfig(step, analysisInterval, lifetime, lookback, passScore, marginalScore,
-                confidenceLevel, tolerance, newMetrics, groupWeights);
+                confidenceLevel, tolerance, newMetrics, groupWeights, warmup, strict);
+    }
+
+    public MannWhitneyConfig withWarmup(Duration newWarmup) {
+        return new MannWhitneyConfig(step, analysisInterval, lifetime, lookback, passScore, marginalScore,
+                confidenceLevel, tolerance, metrics, groupWeights, newWarmup, strict);
+    }
+
+    /** {@code compat: strict}: decide exactly as Kayenta, no-data included. */
+    public MannWhitneyConfig asStrict() {
+        return new MannWhitneyConfig(step, analysisInterval, lifetime, lookback, passScore, marginalScore,
+                confidenceLevel, tolerance, metrics, groupWeights, warmup, true);
     }
 
     @Override

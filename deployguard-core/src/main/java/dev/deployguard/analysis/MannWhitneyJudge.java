@@ -7,8 +7,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Kayenta's NetflixACAJudge semantics: the windows are cut into steps (one value per track and metric per step);
@@ -27,12 +25,14 @@ import java.util.TreeSet;
  */
 public final class MannWhitneyJudge implements Judge {
     public static final String NAME = "mannWhitney";
-    private static final double NODATA_SHARE = 0.5;
 
     /** Kayenta's metric classifications. */
-    enum Label { PASS, HIGH, LOW, NODATA, NODATA_FAIL, ERROR }
+    public enum Label { PASS, HIGH, LOW, NODATA, NODATA_FAIL, ERROR }
 
-    private record Classification(Label label, boolean critical, double effect, String reason) {
+    /** Seed of the noise added to single-valued sides, so a judgement is reproducible. */
+    static final long NOISE_SEED = 12345;
+
+    record Classification(Label label, boolean critical, double effect, String reason) {
     }
 
     private record Step(Instant start, TrackWindow stable, TrackWindow canary, boolean missing) {
@@ -40,7 +40,10 @@ public final class MannWhitneyJudge implements Judge {
 
     private final MannWhitneyConfig config;
     private final List<Step> steps = new ArrayList<>();
+    private final java.util.Random noise = new java.util.Random(NOISE_SEED);
     private Instant from;
+    private Instant start;
+    private Instant lastJudgedAt;
     private Instant to;
     private Judgement judged;
     private Instant stepStart;
@@ -69,7 +72,15 @@ public final class MannWhitneyJudge implements Judge {
         }
         if (from == null) {
             from = window.start();
-            stepStart = window.start();
+            start = from.plus(config.warmup());
+        }
+        if (!window.end().isAfter(start)) {
+            // Kayenta's warm-up (beginCanaryAnalysisAfterMins): nothing before it is measured.
+            judged = null;
+            return Verdict.INCONCLUSIVE;
+        }
+        if (stepStart == null) {
+            stepStart = window.start().isBefore(start) ? start : window.start();
         }
         if (window.isMissing()) {
             stepMissing = true;
@@ -107,14 +118,24 @@ public final class MannWhitneyJudge implements Judge {
                 "next judgement at %ds; %s", Duration.between(from, nextJudgement()).toSeconds(), lastReason));
     }
 
+    /**
+     * Every analysis interval after the warm-up; the lifetime's end is always a judgement time (Kayenta's windows
+     * stay inside the lifetime, the last one is cut at its end). After the lifetime every interval again.
+     */
     private Instant nextJudgement() {
-        return from.plus(config.analysisInterval().multipliedBy(judgements + 1L));
+        Instant end = start.plus(config.lifetime());
+        Instant next = (lastJudgedAt == null ? start : lastJudgedAt).plus(config.analysisInterval());
+        if (next.isAfter(end) && (lastJudgedAt == null || lastJudgedAt.isBefore(end))) {
+            return end;
+        }
+        return next;
     }
 
     private Judgement judge(Instant to) {
         judgements++;
-        boolean last = !to.isBefore(from.plus(config.lifetime()));
-        Instant windowFrom = config.lookback().isZero() ? from : to.minus(config.lookback());
+        lastJudgedAt = nextJudgement();
+        boolean last = !to.isBefore(start.plus(config.lifetime()));
+        Instant windowFrom = config.lookback().isZero() ? start : to.minus(config.lookback());
         List<Step> inScope = steps.stream().filter(s -> !s.start().isBefore(windowFrom)).toList();
 
         Map<MannWhitneyMetric, Classification> results = new LinkedHashMap<>();
@@ -127,27 +148,37 @@ public final class MannWhitneyJudge implements Judge {
             evidence.add(new Evidence(metric.name(), c.label() == Label.PASS ? Verdict.PASS
                     : c.label() == Label.NODATA || c.label() == Label.ERROR ? Verdict.INCONCLUSIVE : Verdict.FAIL,
                     c.effect(), metric.effectSize().allowedIncrease(), Double.NaN, canary.length, baseline.length,
-                    c.reason()));
+                    metric.preprocessing().muted() ? c.reason() + " (muted: not scored)" : c.reason()));
         }
-        long noData = results.values().stream().filter(c -> c.label() == Label.NODATA).count();
-        String critical = results.entrySet().stream().filter(e -> e.getValue().critical()
-                        && e.getValue().label() != Label.PASS).map(e -> e.getKey().name()).findFirst().orElse(null);
-        double score = critical != null ? 0 : score(results);
-        String scoreText = String.format("judgement %d at %ds over %d steps: score %.2f (pass %.0f, marginal %.0f)",
-                judgements, Duration.between(from, to).toSeconds(), inScope.size(), score, config.passScore(),
+        long noData = results.entrySet().stream().filter(e -> !e.getKey().preprocessing().muted()
+                && e.getValue().label() == Label.NODATA).count();
+        long scored = results.keySet().stream().filter(m -> !m.preprocessing().muted()).count();
+        boolean hold = !config.strict() && scored > 0 && 100.0 * noData / scored >= KayentaScore.NODATA_THRESHOLD;
+        List<KayentaScore.MetricResult> forScore = new ArrayList<>();
+        // Outside compat: strict a metric without data never counts as a critical failure: it holds instead.
+        results.forEach((m, c) -> forScore.add(new KayentaScore.MetricResult(m.name(), c.label(),
+                c.critical() && (config.strict() || c.label() != Label.NODATA), m.preprocessing().muted(),
+                m.groups())));
+        KayentaScore kayenta = KayentaScore.of(forScore, config.groupWeights(), config.passScore(),
                 config.marginalScore());
+        String critical = forScore.stream().filter(r -> r.critical() && !r.muted() && r.classification() != Label.PASS)
+                .map(KayentaScore.MetricResult::name).findFirst().orElse(null);
+        double score = kayenta.score();
+        String scoreText = String.format("judgement %d at %ds over %d steps: score %.2f, %s (pass %.0f, marginal %.0f)",
+                judgements, Duration.between(from, to).toSeconds(), inScope.size(), score,
+                kayentaLabel(kayenta.label()), config.passScore(), config.marginalScore());
 
         Verdict verdict;
         String reason;
         if (critical != null) {
             verdict = Verdict.FAIL;
             reason = scoreText + "; critical metric " + critical + " failed";
-        } else if (noData >= NODATA_SHARE * results.size()) {
+        } else if (hold) {
             verdict = Verdict.INCONCLUSIVE;
             reason = scoreText + String.format("; %d of %d metrics without data: holding", noData, results.size());
         } else if (score <= config.marginalScore()) {
             verdict = Verdict.FAIL;
-            reason = scoreText + "; at or below marginal";
+            reason = scoreText + (kayenta.reason() != null ? "; " + kayenta.reason() : "; at or below marginal");
         } else if (last) {
             verdict = score >= config.passScore() ? Verdict.PASS : Verdict.FAIL;
             reason = scoreText + (verdict == Verdict.PASS ? "; final score passes" : "; final score below pass");
@@ -164,15 +195,35 @@ public final class MannWhitneyJudge implements Judge {
         return judgement;
     }
 
+    private static String kayentaLabel(KayentaScore.Label label) {
+        return switch (label) {
+            case PASS -> "Pass";
+            case MARGINAL -> "Marginal";
+            case FAIL -> "Fail";
+        };
+    }
+
+    /** The step values of one track, NaN where a step had no value; steps with a source error are left out. */
     private static double[] series(List<Step> steps, MannWhitneyMetric metric, boolean canary) {
         return steps.stream().filter(s -> !s.missing())
-                .mapToDouble(s -> metric.measure().of(canary ? s.canary() : s.stable()))
-                .filter(v -> !Double.isNaN(v)).toArray();
+                .mapToDouble(s -> metric.measure().of(canary ? s.canary() : s.stable())).toArray();
+    }
+
+    /** Kayenta's transformMetric: NaN strategy first, then outlier removal when asked. */
+    private static double[] preprocess(double[] raw, MannWhitneyMetric.Preprocessing p) {
+        double[] values = KayentaTransforms.handleNaNs(raw, p.nanStrategy());
+        return p.removeOutliers() ? KayentaTransforms.removeOutliers(values, p.outlierFactor(), true) : values;
     }
 
     /** Kayenta's MannWhitneyClassifier.classify. */
-    private Classification classify(MannWhitneyMetric metric, double[] baseline, double[] canary) {
+    Classification classify(MannWhitneyMetric metric, double[] rawBaseline, double[] rawCanary) {
+        double[] baseline = preprocess(rawBaseline, metric.preprocessing());
+        double[] canary = preprocess(rawCanary, metric.preprocessing());
         if (canary.length == 0 || baseline.length == 0) {
+            if (metric.preprocessing().nanStrategy() == KayentaTransforms.NanStrategy.REPLACE) {
+                return new Classification(Label.PASS, false, 1.0, metric.name() + ": no data, passes under"
+                        + " nanStrategy replace");
+            }
             String reason = "no data for " + metric.name();
             if (metric.mustHaveData() && !metric.critical()) {
                 return new Classification(Label.NODATA_FAIL, false, Double.NaN, reason + " (must have data)");
@@ -190,11 +241,17 @@ public final class MannWhitneyJudge implements Judge {
                 && sortedCanary[0] == sortedBaseline[0]) {
             return new Classification(Label.PASS, false, 1.0, metric.name() + ": all values equal");
         }
+        if (KayentaTransforms.needsNoise(canary, baseline)) {
+            // Kayenta breaks the all-tied ranks with noise of 1e-5 of each side's value.
+            canary = KayentaTransforms.addNoise(canary, noise);
+            baseline = KayentaTransforms.addNoise(baseline, noise);
+        }
         RankSumInterval.Result mw;
         try {
             mw = RankSumInterval.of(canary, baseline, config.confidenceLevel());
         } catch (IllegalArgumentException e) {
-            return new Classification(Label.ERROR, metric.critical(), Double.NaN,
+            // Kayenta never marks an ERROR critical: a classification failure is not evidence against the canary.
+            return new Classification(Label.ERROR, false, Double.NaN,
                     metric.name() + ": classification failed: " + e.getMessage());
         }
         double effect = effectSize(metric.effectSize().measure(), baseline, canary);
@@ -208,10 +265,12 @@ public final class MannWhitneyJudge implements Judge {
         boolean criticalFailure = metric.critical()
                 && ((high && (Double.isNaN(effect) || effect >= metric.effectSize().criticalIncrease()))
                 || (low && (Double.isNaN(effect) || effect <= metric.effectSize().criticalDecrease())));
+        // Kayenta reports the mean ratio (its "deviation") whatever measure decides; NaN when a mean is 0.
+        double ratio = effectSize(MannWhitneyMetric.EffectMeasure.MEAN_RATIO, baseline, canary);
         String reason = String.format("%s: %s; canary − baseline shift %.4g, %.0f%% interval [%.4g, %.4g] vs ±%.4g;"
-                        + " effect size %.4f (%d canary, %d baseline steps)", metric.name(), label.name().toLowerCase(),
-                mw.estimate(), 100 * config.confidenceLevel(), mw.lower(), mw.upper(), critical, effect, canary.length,
-                baseline.length);
+                        + " effect size %.4f, mean ratio %.4f (%d canary, %d baseline steps)", metric.name(),
+                label.name().toLowerCase(), mw.estimate(), 100 * config.confidenceLevel(), mw.lower(), mw.upper(),
+                critical, effect, ratio, canary.length, baseline.length);
         return new Classification(label, criticalFailure, effect, reason);
     }
 
@@ -228,34 +287,5 @@ public final class MannWhitneyJudge implements Judge {
         double canaryMean = Arrays.stream(canary).average().orElse(Double.NaN);
         double baselineMean = Arrays.stream(baseline).average().orElse(Double.NaN);
         return canaryMean == 0 || baselineMean == 0 ? Double.NaN : canaryMean / baselineMean;
-    }
-
-    /** Kayenta's WeightedSumScorer: per group, 100 × passed / classified; groups weighted; rounded to 0.01. */
-    private double score(Map<MannWhitneyMetric, Classification> results) {
-        Map<String, int[]> groups = new LinkedHashMap<>();
-        results.forEach((metric, c) -> {
-            for (String group : metric.groups()) {
-                int[] counts = groups.computeIfAbsent(group, g -> new int[2]);
-                switch (c.label()) {
-                    case PASS -> {
-                        counts[0]++;
-                        counts[1]++;
-                    }
-                    case HIGH, LOW, NODATA_FAIL -> counts[1]++;
-                    default -> { }
-                }
-            }
-        });
-        Set<String> unweighted = new TreeSet<>(groups.keySet());
-        unweighted.removeAll(config.groupWeights().keySet());
-        double weightSum = config.groupWeights().values().stream().mapToDouble(Double::doubleValue).sum();
-        double share = unweighted.isEmpty() ? 0 : (100 - weightSum) / unweighted.size();
-        double score = 0;
-        for (Map.Entry<String, int[]> group : groups.entrySet()) {
-            int[] counts = group.getValue();
-            double groupScore = counts[1] == 0 ? 100 : 100.0 * counts[0] / counts[1];
-            score += groupScore * config.groupWeights().getOrDefault(group.getKey(), share) / 100;
-        }
-        return Math.round(score * 100) / 100.0;
     }
 }

@@ -14,9 +14,29 @@ import java.util.Objects;
  * @param mustHaveData missing data fails the metric instead of leaving it out (Kayenta {@code mustHaveData})
  * @param effectSize how large a change must be to count
  * @param groups the score groups the metric belongs to
+ * @param preprocessing Kayenta's NaN strategy, outlier removal and muting
  */
 public record MannWhitneyMetric(String name, Measure measure, MetricDirection direction, boolean critical,
-                                boolean mustHaveData, EffectSize effectSize, List<String> groups) {
+                                boolean mustHaveData, EffectSize effectSize, List<String> groups,
+                                Preprocessing preprocessing) {
+    /**
+     * Kayenta's per-metric {@code nanStrategy}, {@code outliers: {strategy, outlierFactor}} and {@code muted}: a
+     * muted metric is classified and reported but left out of the score.
+     */
+    public record Preprocessing(KayentaTransforms.NanStrategy nanStrategy, boolean removeOutliers,
+                                double outlierFactor, boolean muted) {
+        /** Kayenta's defaults: remove NaNs, keep outliers (factor 3.0 when removal is turned on), not muted. */
+        public static final Preprocessing DEFAULTS =
+                new Preprocessing(KayentaTransforms.NanStrategy.REMOVE, false, 3.0, false);
+
+        public Preprocessing {
+            Objects.requireNonNull(nanStrategy, "nanStrategy");
+            if (!(outlierFactor > 0)) {
+                throw new IllegalArgumentException("outlierFactor must be greater than zero");
+            }
+        }
+    }
+
     /** The per-step value of a track. */
     public enum Measure {
         /** Errors per request in the step. */
@@ -60,7 +80,13 @@ public record MannWhitneyMetric(String name, Measure measure, MetricDirection di
         }
     }
 
+    public MannWhitneyMetric(String name, Measure measure, MetricDirection direction, boolean critical,
+                             boolean mustHaveData, EffectSize effectSize, List<String> groups) {
+        this(name, measure, direction, critical, mustHaveData, effectSize, groups, Preprocessing.DEFAULTS);
+    }
+
     public MannWhitneyMetric {
+        Objects.requireNonNull(preprocessing, "preprocessing");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(measure, "measure");
         Objects.requireNonNull(direction, "direction");
@@ -78,6 +104,11 @@ public record MannWhitneyMetric(String name, Measure measure, MetricDirection di
     }
 
     public MannWhitneyMetric asCritical() {
-        return new MannWhitneyMetric(name, measure, direction, true, mustHaveData, effectSize, groups);
+        return new MannWhitneyMetric(name, measure, direction, true, mustHaveData, effectSize, groups, preprocessing);
+    }
+
+    public MannWhitneyMetric withPreprocessing(Preprocessing newPreprocessing) {
+        return new MannWhitneyMetric(name, measure, direction, critical, mustHaveData, effectSize, groups,
+                newPreprocessing);
     }
 }

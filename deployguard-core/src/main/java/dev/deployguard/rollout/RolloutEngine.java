@@ -26,6 +26,9 @@ public final class RolloutEngine {
         if (r.waiting() instanceof Waiting.Webhook && r.phase() == Rollout.Phase.PROGRESSING) {
             return r.waitingFor(null);
         }
+        if (r.waiting() instanceof Waiting.Retry rt && rt.called() && r.phase() == Rollout.Phase.PROGRESSING) {
+            return r.waitingFor(new Waiting.Retry(rt.name(), rt.type(), rt.failures(), false));
+        }
         return r;
     }
 
@@ -119,10 +122,13 @@ public final class RolloutEngine {
                 }
             } else if (step instanceof Step.Webhook w) {
                 WebhookSpec hook = w.webhook();
-                boolean called = r.waiting() instanceof Waiting.Webhook;
+                Waiting.Retry retry = r.waiting() instanceof Waiting.Retry rt ? rt : null;
+                boolean called = r.waiting() instanceof Waiting.Webhook || (retry != null && retry.called());
                 if (!called) {
                     actions.add(new Action.CallWebhook(hook));
-                    return new Decision(r.waitingFor(new Waiting.Webhook(hook.name(), hook.type())), actions, null);
+                    Waiting calling = retry == null ? new Waiting.Webhook(hook.name(), hook.type())
+                            : new Waiting.Retry(hook.name(), hook.type(), retry.failures(), true);
+                    return new Decision(r.waitingFor(calling), actions, null);
                 }
                 if (obs.webhookPassed() == null) {
                     return new Decision(r, actions, null);
@@ -131,6 +137,22 @@ public final class RolloutEngine {
                     actions.add(new Action.Record("webhook.passed", hook.type() + " webhook " + hook.name()
                             + " passed: " + obs.webhookDetail()));
                     r = r.at(r.stepIndex() + 1, now);
+                } else if ("hold".equals(hook.onFailure())) {
+                    // Flagger's confirm-* gates: "not yet" holds the rollout where it is and asks again.
+                    actions.add(new Action.Record("webhook.held", hook.type() + " gate " + hook.name()
+                            + " not yet open: " + obs.webhookDetail() + "; asking again in "
+                            + Durations.format(analysis.interval())));
+                    return new Decision(r.waitingFor(new Waiting.Retry(hook.name(), hook.type(), 0, false)), actions,
+                            now.plus(analysis.interval()));
+                } else if ("count".equals(hook.onFailure())
+                        && (retry == null ? 0 : retry.failures()) + 1 < analysis.failureLimit()) {
+                    // Flagger's pre-rollout hook: a failure is a failed check; below the threshold it is retried.
+                    int failures = (retry == null ? 0 : retry.failures()) + 1;
+                    actions.add(new Action.Record("webhook.failed", hook.type() + " webhook " + hook.name()
+                            + " failed: " + obs.webhookDetail() + "; failed check " + failures + " of "
+                            + analysis.failureLimit() + ", asking again in " + Durations.format(analysis.interval())));
+                    return new Decision(r.waitingFor(new Waiting.Retry(hook.name(), hook.type(), failures, false)),
+                            actions, now.plus(analysis.interval()));
                 } else if ("block".equals(hook.onFailure())) {
                     String why = hook.type() + " webhook " + hook.name() + " failed: " + obs.webhookDetail();
                     actions.add(new Action.Record("webhook.failed", why + "; rollout paused"));

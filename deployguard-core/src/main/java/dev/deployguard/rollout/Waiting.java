@@ -16,6 +16,7 @@ import java.time.Duration;
         @JsonSubTypes.Type(value = Waiting.TimedPause.class, name = "pause"),
         @JsonSubTypes.Type(value = Waiting.Analysis.class, name = "analysis"),
         @JsonSubTypes.Type(value = Waiting.Webhook.class, name = "webhook"),
+        @JsonSubTypes.Type(value = Waiting.Retry.class, name = "retry"),
         @JsonSubTypes.Type(value = Waiting.Promotion.class, name = "promote"),
         @JsonSubTypes.Type(value = Waiting.Resume.class, name = "resume"),
         @JsonSubTypes.Type(value = Waiting.Bake.class, name = "bake"),
@@ -50,6 +51,18 @@ public sealed interface Waiting {
         @Override
         public String text() {
             return "the answer of webhook " + name + (type == null ? "" : " (" + type + ")");
+        }
+    }
+
+    /**
+     * A Flagger gate that answered "not yet" (onFailure hold) or a pre-rollout hook that failed fewer times than the
+     * threshold (onFailure count): it is asked again every interval; {@code called} while a call is under way.
+     */
+    record Retry(String name, String type, int failures, boolean called) implements Waiting {
+        @Override
+        public String text() {
+            return "webhook " + name + " (" + type + ") to answer yes; asked again every interval"
+                    + (failures > 0 ? " (" + failures + " failed so far)" : "");
         }
     }
 

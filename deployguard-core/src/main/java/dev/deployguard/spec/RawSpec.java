@@ -55,6 +55,12 @@ final class RawSpec {
         java.math.BigDecimal stepWeight;
         @JsonProperty("maxWeight")
         java.math.BigDecimal maxWeight;
+        @JsonProperty("stepWeights")
+        List<java.math.BigDecimal> stepWeights;
+        @JsonProperty("stepWeightPromotion")
+        java.math.BigDecimal stepWeightPromotion;
+        @JsonProperty("skipAnalysis")
+        Boolean skipAnalysis;
     }
 
     static final class RawBlueGreen {
@@ -66,6 +72,13 @@ final class RawSpec {
         Boolean autoPromote;
         @JsonProperty("scaleDownDelay")
         String scaleDownDelay;
+        // Flagger's blue/green: iterations checks of one interval each at the preview, threshold failed checks
+        @JsonProperty("iterations")
+        Integer iterations;
+        @JsonProperty("interval")
+        String interval;
+        @JsonProperty("threshold")
+        Integer threshold;
         @JsonProperty("analysis")
         RawAnalysis analysis;
         @JsonProperty("bake")

@@ -1,6 +1,7 @@
 package dev.deployguard.spec;
 
 import dev.deployguard.rollout.AnalysisSpec;
+import dev.deployguard.rollout.FlaggerProgression;
 import dev.deployguard.rollout.Step;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.rollout.WebhookSpec;
@@ -15,7 +16,7 @@ import java.util.Set;
 final class StrategyParser {
     private static final Set<String> JUDGES = Set.of("sequential", "threshold", "mannWhitney");
     private static final Set<String> HOOK_TYPES = Set.of("pre-rollout", "acceptance", "load", "post-rollout",
-            "rollback");
+            "rollback", "confirm-rollout", "confirm-traffic-increase", "confirm-promotion");
 
     private StrategyParser() {
     }
@@ -43,26 +44,23 @@ final class StrategyParser {
         List<WebhookSpec> hooks = webhooks(raw.webhooks, at + ".webhooks", problems);
         List<Step> steps = new ArrayList<>();
         boolean shorthand = raw.stepWeight != null || raw.maxWeight != null || raw.interval != null
-                || raw.threshold != null;
+                || raw.threshold != null || raw.stepWeights != null || raw.stepWeightPromotion != null;
         if (raw.steps != null && shorthand) {
-            problems.add(at + ": use either steps or Flagger's interval/threshold/stepWeight/maxWeight, not both");
+            problems.add(at + ": use either steps or Flagger's interval/threshold/stepWeight/maxWeight/stepWeights,"
+                    + " not both");
         } else if (raw.steps != null) {
             steps.addAll(steps(raw.steps, analysis, at + ".steps", problems));
             if (raw.steps.isEmpty()) {
                 problems.add(at + ".steps: expected at least one step");
             }
         } else {
-            // Flagger: every interval the analysis is checked; if it holds, the weight grows by stepWeight.
-            int step = weight(raw.stepWeight == null ? BigDecimal.TEN : raw.stepWeight, at + ".stepWeight", problems);
-            int max = weight(raw.maxWeight == null ? BigDecimal.valueOf(50) : raw.maxWeight, at + ".maxWeight",
-                    problems);
+            // Flagger: every interval the analysis is checked; if it holds, the weight moves to the next step.
+            FlaggerProgression progression = progression(raw, at, problems);
             Duration interval = duration(raw.interval, "1m", at + ".interval", problems);
             if (raw.threshold != null && raw.threshold < 1) {
                 problems.add(at + ".threshold: expected 1 or more, got " + raw.threshold);
             }
-            if (step <= 0 || max < step) {
-                problems.add(at + ": expected 0 < stepWeight <= maxWeight");
-            } else if (analysis != null && interval != null) {
+            if (progression != null && analysis != null && interval != null) {
                 int threshold = raw.threshold == null ? analysis.failureLimit() : raw.threshold;
                 // Flagger checks once per interval: a threshold judge counts checks of that length (1 m unless
                 // set), so threshold: 5 means five minutes of failures, not five 5-second looks. Other judges keep
@@ -85,17 +83,69 @@ final class StrategyParser {
                         analysis.tolerance(), analysis.successRate(), analysis.maxLatencyMillis(), threshold,
                         analysis.latency(), analysis.latencyWarmup(), analysis.negligibleErrorRate(),
                         analysis.source());
-                for (int w = step; w <= max; w += step) {
+                for (int w : progression.canaryWeights()) {
                     steps.add(new Step.SetWeight(w));
                     steps.add(new Step.Analysis(perStep));
                 }
             }
+        }
+        if (Boolean.TRUE.equals(raw.skipAnalysis)) {
+            // Flagger's skipAnalysis: promote without weights, checks or gates.
+            steps.clear();
+        } else {
+            steps = gated(steps, hooks);
         }
         Duration bake = duration(raw.bake, "1m", at + ".bake", problems);
         if (analysis == null || bake == null) {
             return null;
         }
         return new Strategy.Canary(steps, analysis, bake, outcomeHooks(hooks));
+    }
+
+    /**
+     * Flagger's weights: {@code stepWeights}, or {@code stepWeight} (default 10) up to {@code maxWeight} (default
+     * 50), stepped exactly as Flagger steps them (the last step may pass maxWeight, see {@link FlaggerProgression}).
+     */
+    private static FlaggerProgression progression(RawSpec.RawCanary raw, String at, List<String> problems) {
+        int before = problems.size();
+        List<Integer> list = new ArrayList<>();
+        if (raw.stepWeights != null) {
+            if (raw.stepWeights.isEmpty()) {
+                problems.add(at + ".stepWeights: expected at least one weight, e.g. [1, 2, 10, 80]");
+            }
+            for (int i = 0; i < raw.stepWeights.size(); i++) {
+                BigDecimal w = raw.stepWeights.get(i);
+                int bp = w == null ? -1 : weight(w, at + ".stepWeights[" + i + "]", problems);
+                if (bp == 0 || w == null) {
+                    problems.add(at + ".stepWeights[" + i + "]: expected a percentage above 0");
+                }
+                list.add(bp);
+            }
+        }
+        boolean fixed = raw.stepWeight != null || raw.stepWeights == null;
+        int step = fixed ? weight(raw.stepWeight == null ? BigDecimal.TEN : raw.stepWeight, at + ".stepWeight",
+                problems) : 0;
+        int max = raw.maxWeight == null ? (raw.stepWeights == null ? 5000 : 0)
+                : weight(raw.maxWeight, at + ".maxWeight", problems);
+        if (raw.stepWeightPromotion != null) {
+            weight(raw.stepWeightPromotion, at + ".stepWeightPromotion", problems);
+        }
+        for (int i = 1; i < list.size(); i++) {
+            if (list.get(i) <= list.get(i - 1)) {
+                // Flagger never advances past a step that does not grow: the canary would hang there.
+                problems.add(at + ".stepWeights: expected increasing weights, got " + raw.stepWeights);
+                break;
+            }
+        }
+        if (problems.size() > before) {
+            return null;
+        }
+        if (fixed && (step <= 0 || (list.isEmpty() && max > 0 && max < step))) {
+            problems.add(at + ": expected 0 < stepWeight <= maxWeight");
+            return null;
+        }
+        // Both given: Flagger steps by stepWeight up to the last of stepWeights; FlaggerProgression does the same.
+        return new FlaggerProgression(step, max, list);
     }
 
     private static Strategy blueGreen(RawSpec.RawBlueGreen raw, String at, List<String> problems) {
@@ -115,6 +165,18 @@ final class StrategyParser {
             }
             steps.addAll(pre);
         }
+        if (raw.iterations != null || raw.interval != null || raw.threshold != null) {
+            Step iterations = iterations(raw, analysis, at, problems);
+            if (iterations != null) {
+                steps.add(iterations);
+            }
+        }
+        List<Step> withGates = new ArrayList<>();
+        hooks.stream().filter(h -> h.type().equals("confirm-rollout")).forEach(h -> withGates.add(new Step.Webhook(h)));
+        withGates.addAll(steps);
+        hooks.stream().filter(h -> h.type().equals("confirm-promotion"))
+                .forEach(h -> withGates.add(new Step.Webhook(h)));
+        steps = withGates;
         // previewListen is the local platform's preview address: SpecParser requires it there; on Kubernetes the
         // preview is the <service>-preview Service.
         Duration delay = duration(raw.scaleDownDelay, "30s", at + ".scaleDownDelay", problems);
@@ -124,6 +186,30 @@ final class StrategyParser {
         }
         return new Strategy.BlueGreen(raw.previewListen, steps, raw.autoPromote == null || raw.autoPromote, delay,
                 analysis, bake, outcomeHooks(hooks));
+    }
+
+    /**
+     * Flagger's blue/green {@code iterations}: that many checks of one {@code interval} (default 1 m) at the preview
+     * before the switch, {@code threshold} failed checks rolling back; one analysis step of that length here.
+     */
+    private static Step iterations(RawSpec.RawBlueGreen raw, AnalysisSpec analysis, String at, List<String> problems) {
+        int n = raw.iterations == null ? 10 : raw.iterations;
+        if (n < 1) {
+            problems.add(at + ".iterations: expected 1 or more, got " + n);
+        }
+        if (raw.threshold != null && raw.threshold < 1) {
+            problems.add(at + ".threshold: expected 1 or more, got " + raw.threshold);
+        }
+        Duration interval = duration(raw.interval, "1m", at + ".interval", problems);
+        if (analysis == null || interval == null || n < 1 || (raw.threshold != null && raw.threshold < 1)) {
+            return null;
+        }
+        int threshold = raw.threshold == null ? analysis.failureLimit() : raw.threshold;
+        Duration length = interval.multipliedBy(n);
+        return new Step.Analysis(new AnalysisSpec(analysis.judge(), analysis.interval(), length,
+                length.plus(analysis.maxDuration()), analysis.alpha(), analysis.tolerance(), analysis.successRate(),
+                analysis.maxLatencyMillis(), threshold, analysis.latency(), analysis.latencyWarmup(),
+                analysis.negligibleErrorRate(), analysis.source()));
     }
 
     private static dev.deployguard.rollout.MetricSourceSpec source(RawSpec.RawSource raw, String at,
@@ -165,6 +251,24 @@ final class StrategyParser {
     }
 
     /** Hooks called on an outcome (rollback, post-rollout) rather than as a step. */
+    /**
+     * Flagger's gates: confirm-rollout before anything, confirm-traffic-increase before every weight increase,
+     * confirm-promotion before the promotion.
+     */
+    private static List<Step> gated(List<Step> steps, List<WebhookSpec> hooks) {
+        List<Step> out = new ArrayList<>();
+        hooks.stream().filter(h -> h.type().equals("confirm-rollout")).forEach(h -> out.add(new Step.Webhook(h)));
+        for (Step step : steps) {
+            if (step instanceof Step.SetWeight) {
+                hooks.stream().filter(h -> h.type().equals("confirm-traffic-increase"))
+                        .forEach(h -> out.add(new Step.Webhook(h)));
+            }
+            out.add(step);
+        }
+        hooks.stream().filter(h -> h.type().equals("confirm-promotion")).forEach(h -> out.add(new Step.Webhook(h)));
+        return out;
+    }
+
     private static List<WebhookSpec> outcomeHooks(List<WebhookSpec> hooks) {
         return hooks.stream().filter(h -> h.type().equals("rollback") || h.type().equals("post-rollout")).toList();
     }
@@ -303,9 +407,13 @@ final class StrategyParser {
             if (retries < 0 || retries > 10) {
                 problems.add(here + ".retries: expected 0 to 10, got " + retries);
             }
-            String onFailure = w.onFailure == null ? "rollback" : w.onFailure;
-            if (!onFailure.equals("rollback") && !onFailure.equals("block")) {
-                problems.add(here + ".onFailure: expected rollback or block, got '" + onFailure + "'");
+            // Flagger: a confirm-* gate that says "not yet" holds the rollout; a failing pre-rollout hook is a failed
+            // check counted toward the threshold.
+            String onFailure = w.onFailure != null ? w.onFailure : type != null && type.startsWith("confirm-") ? "hold"
+                    : "pre-rollout".equals(type) ? "count" : "rollback";
+            if (!Set.of("rollback", "block", "hold", "count").contains(onFailure)) {
+                problems.add(here + ".onFailure: expected rollback, block, hold (ask again every interval) or count"
+                        + " (a failed check toward the threshold), got '" + onFailure + "'");
             }
             if (problems.size() == before) {
                 out.add(new WebhookSpec(name, type, w.url, timeout, retries, onFailure));

@@ -142,4 +142,81 @@ class MannWhitneyJudgeTest {
         assertThat(j.verdict()).isEqualTo(Verdict.FAIL);
         assertThat(j.reason()).contains("over 15 steps");
     }
+
+    @Test
+    void theScoreCarriesKayentasLabel() {
+        Judgement pass = runMinutes(KAYENTA.newJudge(), 60, 1, 1);
+        assertThat(pass.reason()).contains("score 100.00, Pass");
+
+        Judgement fail = runMinutes(KAYENTA.newJudge(), 60, 3, 1);
+        assertThat(fail.reason()).contains("score 50.00, Fail");
+    }
+
+    @Test
+    void strictCompatFailsOnNoDataAsKayentaDoes() {
+        Judge judge = KAYENTA.asStrict().newJudge();
+        Judgement j = null;
+        for (int i = 0; i < 15 && (j == null || j.verdict() != Verdict.FAIL); i++) {
+            j = judge.observe(Windows.missing(i, MINUTE, "datasource down"));
+        }
+        assertThat(j.verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(j.reason()).contains("score 0.00, Fail").contains("50% or more metrics returned NODATA");
+    }
+
+    @Test
+    void aMutedMetricIsReportedButNotScored() {
+        MannWhitneyMetric errors = KAYENTA.metrics().get(0).withPreprocessing(
+                new MannWhitneyMetric.Preprocessing(KayentaTransforms.NanStrategy.REMOVE, false, 3.0, true));
+        Judge judge = KAYENTA.withMetrics(List.of(errors, KAYENTA.metrics().get(1))).newJudge();
+
+        Judgement j = runMinutes(judge, 60, 3, 1);
+
+        assertThat(j.verdict()).as("tripled errors on a muted metric do not fail").isEqualTo(Verdict.PASS);
+        assertThat(j.evidence().get(0).verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(j.evidence().get(0).reason()).contains("muted");
+    }
+
+    @Test
+    void warmUpIsNotMeasuredAndTheLifetimeStartsAfterIt() {
+        Judge judge = KAYENTA.withWarmup(Duration.ofMinutes(10)).newJudge();
+        Judgement j = null;
+        // A canary three times worse while warming up, then like its baseline.
+        for (int i = 0; i < 70; i++) {
+            j = judge.observe(minute(i, i < 10 ? 3 : 1, 1));
+            if (i < 69) {
+                assertThat(j.verdict()).as("minute %d", i).isEqualTo(Verdict.INCONCLUSIVE);
+            }
+        }
+        assertThat(j.verdict()).isEqualTo(Verdict.PASS);
+        assertThat(j.reason()).contains("over 60 steps");
+    }
+
+    @Test
+    void theLifetimesEndIsAJudgementAndALongIntervalShrinksToTheLifetime() {
+        MannWhitneyConfig odd = KAYENTA.withSchedule(Duration.ofMinutes(25), Duration.ofMinutes(60));
+        Judge judge = odd.newJudge();
+        Judgement j = null;
+        for (int i = 0; i < 60; i++) {
+            j = judge.observe(minute(i, 1, 1));
+        }
+        assertThat(j.verdict()).as("judged at 25, 50 and the lifetime's end at 60").isEqualTo(Verdict.PASS);
+        assertThat(j.reason()).contains("judgement 3 ");
+
+        MannWhitneyConfig shrunk = KAYENTA.withSchedule(Duration.ofHours(2), Duration.ofMinutes(30));
+        assertThat(shrunk.analysisInterval()).isEqualTo(Duration.ofMinutes(30));
+    }
+
+    @Test
+    void replacingNaNsWithZeroPassesAnEmptySideWhereRemovingHolds() {
+        var replace = new MannWhitneyMetric.Preprocessing(KayentaTransforms.NanStrategy.REPLACE, false, 3.0, false);
+        MannWhitneyMetric latency = KAYENTA.metrics().get(1);
+        var judge = new MannWhitneyJudge(KAYENTA);
+
+        var removed = judge.classify(latency, new double[] {Double.NaN, Double.NaN}, new double[] {1, 2});
+        var replaced = judge.classify(latency.withPreprocessing(replace), new double[] {Double.NaN, Double.NaN},
+                new double[] {0, 0});
+
+        assertThat(removed.label()).isEqualTo(MannWhitneyJudge.Label.NODATA);
+        assertThat(replaced.label()).isEqualTo(MannWhitneyJudge.Label.PASS);
+    }
 }

@@ -9,14 +9,22 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class RankSumIntervalTest {
+    /** Kayenta's root finder stops within its absolute tolerance of 1e-4, not closer. */
     @Test
-    void anExactShiftIsEstimatedExactly() {
+    void anExactShiftIsEstimatedWithinKayentasTolerance() {
         double[] y = {1.3, 2.9, 3.1, 4.7, 5.2, 6.8, 7.4, 8.0, 9.6, 10.1};
         double[] x = Arrays.stream(y).map(v -> v + 5).toArray();
         RankSumInterval.Result r = RankSumInterval.of(x, y, 0.98);
-        assertThat(r.estimate()).isCloseTo(5, within(1e-6));
+        assertThat(r.estimate()).isCloseTo(5, within(RankSumInterval.TOLERANCE));
         assertThat(r.lower()).isLessThan(5);
         assertThat(r.upper()).isGreaterThan(5);
+    }
+
+    @Test
+    void zeroinFindsARootWithinTheToleranceAndReturnsAnEndPointThatIsARoot() {
+        double root = RankSumInterval.zeroin(0, 2, -2, 2, v -> v * v - 2);
+        assertThat(root).isCloseTo(Math.sqrt(2), within(RankSumInterval.TOLERANCE));
+        assertThat(RankSumInterval.zeroin(-1, 3, 0, 5, v -> v + 1)).isEqualTo(-1);
     }
 
     @Test

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 class WaitingTest {
     static final List<Waiting> ALL = List.of(new Waiting.TimedPause(Duration.ofSeconds(30)),
             new Waiting.Analysis(false, Duration.ofSeconds(30)), new Waiting.Analysis(true, Duration.ofSeconds(30)),
-            new Waiting.Webhook("smoke", "acceptance"), new Waiting.Promotion("pause step"),
+            new Waiting.Webhook("smoke", "acceptance"), new Waiting.Retry("approve", "confirm-promotion", 2, true),
+            new Waiting.Promotion("pause step"),
             new Waiting.Resume("alice"), new Waiting.Bake(Duration.ofMinutes(1)),
             new Waiting.Ending(Rollout.Phase.ROLLED_BACK), new Waiting.Ending(Rollout.Phase.SUCCEEDED));
 

@@ -3,6 +3,7 @@ package dev.deployguard.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.deployguard.rollout.AnalysisSpec;
 import dev.deployguard.rollout.Step;
 import dev.deployguard.rollout.Strategy;
 import java.nio.file.Path;
@@ -67,6 +68,77 @@ class StrategyParserTest {
                 .basisPoints()).containsExactly(1000, 2000, 3000);
         assertThat(((Step.Analysis) c.steps().get(2)).analysis().minDuration()).isEqualTo(Duration.ofMinutes(1));
         assertThat(c.hooks()).extracting(h -> h.name()).containsExactly("page", "announce");
+    }
+
+    @Test
+    void flaggerShorthandStepsPastMaxWeightAndFollowsStepWeightsAsFlaggerDoes() {
+        var overshoot = (Strategy.Canary) parse("canary: {stepWeight: 20, maxWeight: 50}");
+        assertThat(weights(overshoot)).as("Flagger's docs: 20, 40, 60, then promotion").containsExactly(2000, 4000, 6000);
+
+        var list = (Strategy.Canary) parse("canary: {stepWeights: [1, 2, 10, 80], stepWeightPromotion: 50}");
+        assertThat(weights(list)).containsExactly(100, 200, 1000, 8000);
+        assertThat(list.steps()).filteredOn(s -> s instanceof Step.Analysis).hasSize(4);
+
+        var fine = (Strategy.Canary) parse("canary: {stepWeights: [0.5, 5]}");
+        assertThat(weights(fine)).containsExactly(50, 500);
+
+        assertThatThrownBy(() -> parse("canary: {stepWeights: []}")).hasMessageContaining("stepWeights: expected at least");
+        assertThatThrownBy(() -> parse("canary: {stepWeights: [10, 0]}"))
+                .hasMessageContaining("stepWeights[1]: expected a percentage above 0");
+        assertThatThrownBy(() -> parse("canary: {stepWeights: [10, 5]}"))
+                .hasMessageContaining("stepWeights: expected increasing weights");
+        assertThatThrownBy(() -> parse("canary: {stepWeightPromotion: 150}"))
+                .hasMessageContaining("stepWeightPromotion: expected a percentage from 0 to 100");
+    }
+
+    @Test
+    void flaggerGatesSitWhereFlaggerAsksThem() {
+        var c = (Strategy.Canary) parse("""
+                canary:
+                  stepWeight: 25
+                  maxWeight: 50
+                  webhooks:
+                    - {name: go, type: confirm-rollout, url: "http://127.0.0.1:1/go"}
+                    - {name: db, type: pre-rollout, url: "http://127.0.0.1:1/db"}
+                    - {name: more, type: confirm-traffic-increase, url: "http://127.0.0.1:1/more"}
+                    - {name: ship, type: confirm-promotion, url: "http://127.0.0.1:1/ship"}
+                """);
+        assertThat(c.steps()).extracting(StrategyParserTest::describe).containsExactly("go", "db", "more", "2500",
+                "analysis", "more", "5000", "analysis", "ship");
+        assertThat(c.steps()).filteredOn(st -> st instanceof Step.Webhook).extracting(st -> ((Step.Webhook) st)
+                .webhook().onFailure()).containsExactly("hold", "count", "hold", "hold", "hold");
+
+        var skipped = (Strategy.Canary) parse("canary: {stepWeight: 10, skipAnalysis: true}");
+        assertThat(skipped.steps()).as("skipAnalysis promotes at once").isEmpty();
+    }
+
+    @Test
+    void flaggerBlueGreenIterationsAreOneAnalysisOfIterationsIntervals() {
+        var b = (Strategy.BlueGreen) parse("""
+                blueGreen:
+                  previewListen: 127.0.0.1:8081
+                  iterations: 10
+                  interval: 30s
+                  threshold: 2
+                """);
+        assertThat(b.prePromotion()).hasSize(1);
+        AnalysisSpec a = ((Step.Analysis) b.prePromotion().get(0)).analysis();
+        assertThat(a.minDuration()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(a.failureLimit()).isEqualTo(2);
+        assertThatThrownBy(() -> parse("blueGreen: {previewListen: 127.0.0.1:8081, iterations: 0}"))
+                .hasMessageContaining("blueGreen.iterations: expected 1 or more, got 0");
+    }
+
+    private static String describe(Step st) {
+        if (st instanceof Step.Webhook w) {
+            return w.webhook().name();
+        }
+        return st instanceof Step.SetWeight sw ? String.valueOf(sw.basisPoints()) : "analysis";
+    }
+
+    private static java.util.List<Integer> weights(Strategy.Canary c) {
+        return c.steps().stream().filter(s -> s instanceof Step.SetWeight).map(s -> ((Step.SetWeight) s).basisPoints())
+                .toList();
     }
 
     @Test
