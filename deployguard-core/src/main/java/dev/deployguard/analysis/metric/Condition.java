@@ -85,6 +85,7 @@ public final class Condition {
 
     private static Cel cel(dev.cel.common.types.CelType result) {
         return CelFactory.standardCelBuilder()
+                .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS)
                 .setOptions(CelOptions.current().enableHeterogeneousNumericComparisons(true).build())
                 .addVar("result", result)
                 .build();
