@@ -59,6 +59,63 @@ public final class MetricAnalysis {
         return !everythingCompleted || worst == null ? MetricPhase.RUNNING : worst;
     }
 
+    /**
+     * Takes every measurement due at {@code now} and re-assesses: a relative metric is queried for both tracks and
+     * its result is the ratio canary / stable (so {@code result < 1.2} reads "at most 20% above stable").
+     *
+     * @return when the next measurement is due, or null when none is (every metric done, or the run terminating)
+     */
+    public Instant tick(Instant now, MetricQuery query) {
+        for (MetricRun r : runs.values()) {
+            if (terminating()) {
+                break;
+            }
+            Instant due = r.nextMeasurementAt();
+            if (due != null && !due.isAfter(now)) {
+                r.record(measure(r.metric(), now, query));
+            }
+        }
+        if (terminating()) {
+            return null;
+        }
+        return runs.values().stream().map(MetricRun::nextMeasurementAt).filter(java.util.Objects::nonNull)
+                .min(Instant::compareTo).orElse(null);
+    }
+
+    private static Measurement measure(MetricDefinition m, Instant now, MetricQuery query) {
+        if (!m.relative()) {
+            MetricQuery.Answer a = query.query(m, null, now);
+            if (a instanceof MetricQuery.Answer.Unavailable u) {
+                return Measurement.error(now, m.name() + ": " + u.reason());
+            }
+            return m.measure(now, ((MetricQuery.Answer.Value) a).result());
+        }
+        double[] values = new double[2];
+        String[] tracks = {"canary", "stable"};
+        for (int i = 0; i < 2; i++) {
+            MetricQuery.Answer a = query.query(m, tracks[i], now);
+            if (a instanceof MetricQuery.Answer.Unavailable u) {
+                return Measurement.error(now, m.name() + " (" + tracks[i] + "): " + u.reason());
+            }
+            Object result = ((MetricQuery.Answer.Value) a).result();
+            if (!(result instanceof Number n)) {
+                return Measurement.error(now, m.name() + " (" + tracks[i] + "): a relative metric needs one number"
+                        + " per track, the query returned " + describe(result) + "; aggregate it in the query"
+                        + " (sum(...))");
+            }
+            values[i] = n.doubleValue();
+        }
+        if (values[1] == 0) {
+            return Measurement.error(now, m.name() + ": stable measured 0, so the canary / stable ratio is"
+                    + " undefined (canary " + values[0] + ")");
+        }
+        return m.measure(now, values[0] / values[1]);
+    }
+
+    private static String describe(Object result) {
+        return result instanceof List<?> l ? "a vector of " + l.size() + " values" : String.valueOf(result);
+    }
+
     public List<MetricStatus> statuses() {
         List<MetricStatus> out = new ArrayList<>();
         runs.values().forEach(r -> out.add(r.status()));
