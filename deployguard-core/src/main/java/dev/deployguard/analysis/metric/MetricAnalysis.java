@@ -98,6 +98,10 @@ public final class MetricAnalysis {
                 return Measurement.error(now, m.name() + " (" + tracks[i] + "): " + u.reason());
             }
             Object result = ((MetricQuery.Answer.Value) a).result();
+            // A one-series vector is that series' value (a per-track query aggregated by track).
+            if (result instanceof List<?> l && l.size() == 1) {
+                result = l.get(0);
+            }
             if (!(result instanceof Number n)) {
                 return Measurement.error(now, m.name() + " (" + tracks[i] + "): a relative metric needs one number"
                         + " per track, the query returned " + describe(result) + "; aggregate it in the query"
