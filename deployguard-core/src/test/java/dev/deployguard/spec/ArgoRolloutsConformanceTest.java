@@ -142,7 +142,15 @@ class ArgoRolloutsConformanceTest {
                         "interval: 5m, count: 10, failureLimit: 3", "FFFSSSS", false, MetricPhase.RUNNING),
                 new RunCase(DOCS, "failureLimit (the doc's example: the 4th failure fails)",
                         "interval: 5m, count: 10, failureLimit: 3", "FFFSF", false, MetricPhase.FAILED),
-                new RunCase(DOCS, "consecutiveSuccessLimit is a streak, not a total",
+                new RunCase(DOCS, "failureLimit defaults to 0: one failure fails", "interval: 1m", "SF", false,
+                        MetricPhase.FAILED),
+                new RunCase(DOCS, "inconclusiveLimit defaults to 0: one inconclusive ends it", "interval: 1m", "SI",
+                        false, MetricPhase.INCONCLUSIVE),
+                new RunCase(DOCS, "consecutiveErrorLimit defaults to 4", "interval: 1m", "EEEESEEEE", true,
+                        MetricPhase.SUCCESSFUL),
+                new RunCase(DOCS, "count without failures succeeds", "interval: 1m, count: 3", "SSS", false,
+                        MetricPhase.SUCCESSFUL),
+                                new RunCase(DOCS, "consecutiveSuccessLimit is a streak, not a total",
                         "interval: 5m, count: 10, failureLimit: 3, consecutiveSuccessLimit: 4", "SSSFSSSF", false,
                         MetricPhase.RUNNING));
     }
@@ -290,7 +298,9 @@ class ArgoRolloutsConformanceTest {
                 new ScheduleCase(f, "TestCalculateNextReconcileUponError (10s retry whatever the interval)",
                         "interval: 30m", "E", Duration.ofSeconds(60 + 10)),
                 new ScheduleCase(f, "TestCalculateNextReconcileTimeNoInterval (done after one)", "", "S", null),
-                new ScheduleCase(f, "TestGenerateMetricTasksInterval (count reached: no more)",
+                new ScheduleCase(f, "TestGenerateMetricTasksError (after a retry, the interval again)",
+                        "interval: 30s", "ES", Duration.ofSeconds(120 + 30)),
+                                new ScheduleCase(f, "TestGenerateMetricTasksInterval (count reached: no more)",
                         "interval: 30s, count: 2", "SS", null));
     }
 
@@ -332,7 +342,9 @@ class ArgoRolloutsConformanceTest {
                         "E", "", "I", MetricPhase.ERROR),
                 new RunPhaseCase(f, "TestReconcileAnalysisRunTerminateSiblingAfterFail", "", "F", "interval: 60s",
                         "SS", MetricPhase.FAILED),
-                new RunPhaseCase(f, "TestAssessRunStatusWithOnlyDryRunMetrics", "dryRun: true", "F", "dryRun: true",
+                new RunPhaseCase(f, "TestAssessRunStatus (inconclusive beats successful)", "", "I", "", "S",
+                        MetricPhase.INCONCLUSIVE),
+                                new RunPhaseCase(f, "TestAssessRunStatusWithOnlyDryRunMetrics", "dryRun: true", "F", "dryRun: true",
                         "S", MetricPhase.SUCCESSFUL),
                 new RunPhaseCase(f, "TestAssessRunStatusWithMixedMetrics", "dryRun: true", "F", "", "S",
                         MetricPhase.SUCCESSFUL),
@@ -356,10 +368,10 @@ class ArgoRolloutsConformanceTest {
     }
 
     @org.junit.jupiter.api.Test
-    void theTableHasAtLeastSixtyCasesEachWithItsSource() {
+    void theTableHasAtLeastAHundredCasesEachWithItsSource() {
         long n = metricStatus().count() + conditions().count() + validation().count() + schedule().count()
                 + runPhase().count();
-        assertThat(n).isGreaterThanOrEqualTo(60);
+        assertThat(n).isGreaterThanOrEqualTo(100);
     }
 
     private static void feed(MetricRun run, String phases) {
