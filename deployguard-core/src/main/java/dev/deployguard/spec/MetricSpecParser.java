@@ -44,8 +44,7 @@ final class MetricSpecParser {
             problems.add(at + ": expected a map from template name to {args, metrics}");
             return out;
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            var e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             String here = at + "." + e.getKey();
             if (!NAME.matcher(e.getKey()).matches()) {
                 problems.add(here + ": a template name is lowercase letters, digits and '-'");
@@ -340,7 +339,7 @@ final class MetricSpecParser {
         }
         if (n.isObject()) {
             ObjectNode out = JsonNodeFactory.instance.objectNode();
-            n.fields().forEachRemaining(e -> out.set(e.getKey(), substitute(e.getValue(), values, unknown)));
+            n.properties().forEach(e -> out.set(e.getKey(), substitute(e.getValue(), values, unknown)));
             return out;
         }
         return n;
