@@ -56,12 +56,16 @@ class ArchitectureTest {
     static final DescribedPredicate<JavaClass> PRIMITIVE = DescribedPredicate.describe("primitive",
             c -> (c.isArray() ? c.getBaseComponentType() : c).isPrimitive());
 
-    /** Core: the domain, the engine and the ports; the JDK, Jackson and commons-math only. */
+    /**
+     * Core: the domain, the engine and the ports; the JDK, Jackson, commons-math and CEL only (CEL evaluates metric
+     * conditions: no I/O, side-effect free by design).
+     */
     @ArchTest
     static final ArchRule coreUsesOnlyItselfTheJdkAndItsLibraries = classes()
             .that(inModule("deployguard-core"))
             .should().onlyDependOnClassesThat(inModule("deployguard-core").or(PRIMITIVE)
-                    .or(resideInAnyPackage("java..", "com.fasterxml.jackson..", "org.apache.commons.math3..")))
+                    .or(resideInAnyPackage("java..", "com.fasterxml.jackson..", "org.apache.commons.math3..",
+                            "dev.cel..")))
             .because("core depends on nothing of ours (DESIGN.md: dependencies point inward) and holds no I/O"
                     + " libraries");
 

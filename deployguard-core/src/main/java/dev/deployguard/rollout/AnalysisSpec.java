@@ -1,6 +1,8 @@
 package dev.deployguard.rollout;
 
+import dev.deployguard.analysis.metric.MetricDefinition;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * How a canary is judged: which judge, how often it looks, how long it may hold for evidence.
@@ -20,11 +22,25 @@ import java.time.Duration;
  * @param negligibleErrorRate sequential judge: a canary whose own error rate is confidently below this may be
  *                            promoted whatever the ratio to stable (so an app that never errs is not held forever)
  * @param source where measurements come from; null for DeployGuard's router (per-request evidence)
+ * @param metrics custom metrics (inline and from templates) with Argo Rollouts' run semantics; see docs/analysis.md
  */
 public record AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
                            double alpha, double tolerance, double successRate, double maxLatencyMillis,
                            int failureLimit, boolean latency, Duration latencyWarmup, double negligibleErrorRate,
-                           MetricSourceSpec source) {
+                           MetricSourceSpec source, List<MetricDefinition> metrics) {
+
+    public AnalysisSpec {
+        metrics = metrics == null ? List.of() : List.copyOf(metrics);
+    }
+
+    /** An analysis without custom metrics. */
+    public AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
+                        double alpha, double tolerance, double successRate, double maxLatencyMillis,
+                        int failureLimit, boolean latency, Duration latencyWarmup, double negligibleErrorRate,
+                        MetricSourceSpec source) {
+        this(judge, interval, minDuration, maxDuration, alpha, tolerance, successRate, maxLatencyMillis,
+                failureLimit, latency, latencyWarmup, negligibleErrorRate, source, List.of());
+    }
 
     public static AnalysisSpec defaults() {
         return new AnalysisSpec("sequential", Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(10),

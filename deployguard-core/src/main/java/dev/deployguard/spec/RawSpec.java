@@ -13,6 +13,9 @@ final class RawSpec {
     Integer version;
     @JsonProperty("apps")
     LinkedHashMap<String, RawApp> apps;
+    // Custom metrics are free-form until MetricSpecParser validates them (its messages name each path).
+    @JsonProperty("analysisTemplates")
+    com.fasterxml.jackson.databind.JsonNode analysisTemplates;
 
     static final class RawApp {
         @JsonProperty("platform")
@@ -130,6 +133,16 @@ final class RawSpec {
         Double negligibleErrorRate;
         @JsonProperty("source")
         RawSource source;
+        @JsonProperty("metrics")
+        com.fasterxml.jackson.databind.JsonNode metrics;
+        @JsonProperty("templates")
+        com.fasterxml.jackson.databind.JsonNode templates;
+        @JsonProperty("args")
+        com.fasterxml.jackson.databind.JsonNode args;
+        // Set by SpecParser before validation: the spec's analysisTemplates, so that the strategy parser's
+        // signatures need not carry them.
+        @com.fasterxml.jackson.annotation.JsonIgnore
+        java.util.Map<String, dev.deployguard.analysis.metric.AnalysisTemplate> templatesInScope = java.util.Map.of();
     }
 
     static final class RawSource {

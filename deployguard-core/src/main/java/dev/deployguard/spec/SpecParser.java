@@ -159,6 +159,37 @@ public final class SpecParser {
         }
     }
 
+    // Every analysis of the app sees the spec's templates; Flagger's shorthand rebuilds its analysis per check and
+    // does not carry custom metrics yet, so they are refused there rather than silently dropped.
+    private static void metricsInScope(RawSpec.RawStrategy strategy,
+                                       Map<String, dev.deployguard.analysis.metric.AnalysisTemplate> templates,
+                                       String at, List<String> problems) {
+        if (strategy == null) {
+            return;
+        }
+        List<RawSpec.RawAnalysis> analyses = new ArrayList<>();
+        if (strategy.canary != null) {
+            analyses.add(strategy.canary.analysis);
+            if (strategy.canary.steps != null) {
+                strategy.canary.steps.forEach(s -> analyses.add(s == null ? null : s.analysis));
+            }
+            var c = strategy.canary;
+            boolean shorthand = c.stepWeight != null || c.maxWeight != null || c.interval != null
+                    || c.threshold != null;
+            if (shorthand && c.analysis != null && (c.analysis.metrics != null || c.analysis.templates != null)) {
+                problems.add(at + ".canary.analysis.metrics: custom metrics are not supported with Flagger's"
+                        + " shorthand (stepWeight/maxWeight/interval) yet; write steps with setWeight and analysis");
+            }
+        }
+        if (strategy.blueGreen != null) {
+            analyses.add(strategy.blueGreen.analysis);
+            if (strategy.blueGreen.prePromotion != null) {
+                strategy.blueGreen.prePromotion.forEach(s -> analyses.add(s == null ? null : s.analysis));
+            }
+        }
+        analyses.stream().filter(java.util.Objects::nonNull).forEach(a -> a.templatesInScope = templates);
+    }
+
     private Spec validate(RawSpec raw, String source, Path baseDir) {
         List<String> problems = new ArrayList<>();
         if (raw.version != null && raw.version != 1) {
@@ -170,6 +201,7 @@ public final class SpecParser {
         }
         Map<String, AppSpec> apps = new LinkedHashMap<>();
         Map<String, String> listenOwners = new HashMap<>();
+        var templates = MetricSpecParser.templates(raw.analysisTemplates, "analysisTemplates", problems);
         raw.apps.forEach((name, app) -> {
             String at = "apps." + name;
             if (!APP_NAME.matcher(name).matches()) {
@@ -191,6 +223,7 @@ public final class SpecParser {
                     : local(app.platform.local, at + ".platform.local", baseDir, problems);
             KubernetesSpec kubernetes = KubernetesSpecParser.parse(app.platform.kubernetes,
                     at + ".platform.kubernetes", baseDir, problems);
+            metricsInScope(app.strategy, templates, at + ".strategy", problems);
             var strategy = StrategyParser.parse(app.strategy, at + ".strategy", problems);
             if (kubernetes != null) {
                 kubernetesStrategy(kubernetes, strategy, at, problems);

@@ -1,5 +1,6 @@
 package dev.deployguard.spec;
 
+import dev.deployguard.analysis.metric.MetricDefinition;
 import dev.deployguard.rollout.AnalysisSpec;
 import dev.deployguard.rollout.FlaggerProgression;
 import dev.deployguard.rollout.Step;
@@ -360,6 +361,8 @@ final class StrategyParser {
         if (failureLimit < 1) {
             problems.add(at + ".failureLimit: expected 1 or more, got " + failureLimit);
         }
+        List<MetricDefinition> metrics = raw.metrics == null && raw.templates == null ? d.metrics()
+                : MetricSpecParser.metrics(raw.metrics, raw.templates, raw.args, raw.templatesInScope, at, problems);
         if (problems.size() > before) {
             return null;
         }
@@ -369,7 +372,7 @@ final class StrategyParser {
         }
         return new AnalysisSpec(judge, interval, min, max, alpha, tol, success, maxLatency.toMillis(), failureLimit,
                 raw.latency == null || raw.latency, warmup, negligible,
-                raw.source == null ? d.source() : source(raw.source, at + ".source", problems));
+                raw.source == null ? d.source() : source(raw.source, at + ".source", problems), metrics);
     }
 
     private static List<WebhookSpec> webhooks(List<RawSpec.RawWebhook> raw, String at, List<String> problems) {

@@ -1,0 +1,128 @@
+package dev.deployguard.analysis.metric;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The metrics of one analysis run together, with Argo Rollouts' run phase: running while any metric runs, else
+ * the worst phase of the metrics that decide (dry-run metrics are recorded and never decide), and terminating as
+ * soon as a deciding metric ends Failed, Error or Inconclusive.
+ */
+public final class MetricAnalysis {
+    // Argo's order, best to worst.
+    private static final List<MetricPhase> ORDER = List.of(MetricPhase.SUCCESSFUL, MetricPhase.RUNNING,
+            MetricPhase.PENDING, MetricPhase.INCONCLUSIVE, MetricPhase.ERROR, MetricPhase.FAILED);
+
+    private final Map<String, MetricRun> runs = new LinkedHashMap<>();
+
+    public MetricAnalysis(List<MetricDefinition> metrics, Instant startedAt) {
+        for (MetricDefinition m : metrics) {
+            runs.put(m.name(), new MetricRun(m, startedAt));
+        }
+    }
+
+    public MetricRun run(String metric) {
+        MetricRun r = runs.get(metric);
+        if (r == null) {
+            throw new IllegalArgumentException("no metric " + metric + "; the analysis has " + runs.keySet());
+        }
+        return r;
+    }
+
+    /** Whether a deciding metric has ended badly, so no further measurements are taken. */
+    public boolean terminating() {
+        return runs.values().stream().anyMatch(r -> !r.metric().dryRun() && (r.phase() == MetricPhase.FAILED
+                || r.phase() == MetricPhase.ERROR || r.phase() == MetricPhase.INCONCLUSIVE));
+    }
+
+    /** The run's phase now. */
+    public MetricPhase phase() {
+        boolean terminating = terminating();
+        MetricPhase worst = null;
+        boolean everythingCompleted = true;
+        for (MetricRun r : runs.values()) {
+            MetricPhase p = r.assess(terminating);
+            if (!p.completed()) {
+                everythingCompleted = false;
+            } else if (r.metric().dryRun()) {
+                worst = worst == null ? MetricPhase.SUCCESSFUL : worst;
+            } else if (worst == null || ORDER.indexOf(p) > ORDER.indexOf(worst)) {
+                worst = p;
+            }
+        }
+        if (terminating) {
+            return worst == null ? MetricPhase.SUCCESSFUL : worst;
+        }
+        return !everythingCompleted || worst == null ? MetricPhase.RUNNING : worst;
+    }
+
+    /**
+     * Takes every measurement due at {@code now} and re-assesses: a relative metric is queried for both tracks and
+     * its result is the ratio canary / stable (so {@code result < 1.2} reads "at most 20% above stable").
+     *
+     * @return when the next measurement is due, or null when none is (every metric done, or the run terminating)
+     */
+    public Instant tick(Instant now, MetricQuery query) {
+        for (MetricRun r : runs.values()) {
+            if (terminating()) {
+                break;
+            }
+            Instant due = r.nextMeasurementAt();
+            if (due != null && !due.isAfter(now)) {
+                r.record(measure(r.metric(), now, query));
+            }
+        }
+        if (terminating()) {
+            return null;
+        }
+        return runs.values().stream().map(MetricRun::nextMeasurementAt).filter(java.util.Objects::nonNull)
+                .min(Instant::compareTo).orElse(null);
+    }
+
+    private static Measurement measure(MetricDefinition m, Instant now, MetricQuery query) {
+        if (!m.relative()) {
+            MetricQuery.Answer a = query.query(m, null, now);
+            if (a instanceof MetricQuery.Answer.Unavailable u) {
+                return Measurement.error(now, m.name() + ": " + u.reason());
+            }
+            return m.measure(now, ((MetricQuery.Answer.Value) a).result());
+        }
+        double[] values = new double[2];
+        String[] tracks = {"canary", "stable"};
+        for (int i = 0; i < 2; i++) {
+            MetricQuery.Answer a = query.query(m, tracks[i], now);
+            if (a instanceof MetricQuery.Answer.Unavailable u) {
+                return Measurement.error(now, m.name() + " (" + tracks[i] + "): " + u.reason());
+            }
+            Object result = ((MetricQuery.Answer.Value) a).result();
+            // A one-series vector is that series' value (a per-track query aggregated by track).
+            if (result instanceof List<?> l && l.size() == 1) {
+                result = l.get(0);
+            }
+            if (!(result instanceof Number n)) {
+                return Measurement.error(now, m.name() + " (" + tracks[i] + "): a relative metric needs one number"
+                        + " per track, the query returned " + describe(result) + "; aggregate it in the query"
+                        + " (sum(...))");
+            }
+            values[i] = n.doubleValue();
+        }
+        if (values[1] == 0) {
+            return Measurement.error(now, m.name() + ": stable measured 0, so the canary / stable ratio is"
+                    + " undefined (canary " + values[0] + ")");
+        }
+        return m.measure(now, values[0] / values[1]);
+    }
+
+    private static String describe(Object result) {
+        return result instanceof List<?> l ? "a vector of " + l.size() + " values" : String.valueOf(result);
+    }
+
+    public List<MetricStatus> statuses() {
+        List<MetricStatus> out = new ArrayList<>();
+        runs.values().forEach(r -> out.add(r.status()));
+        return out;
+    }
+}

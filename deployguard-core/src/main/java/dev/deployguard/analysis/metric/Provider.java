@@ -1,0 +1,34 @@
+package dev.deployguard.analysis.metric;
+
+/** Where a metric's value comes from: one query per provider kind. */
+public sealed interface Provider {
+    /** The provider's name as written in the spec. */
+    String kind();
+
+    /** A built-in measurement of DeployGuard's router: {@code errorRate}, {@code latencyP50/P95/P99}, {@code requestRate}. */
+    record Router(String measure) implements Provider {
+        public static final java.util.Set<String> MEASURES =
+                java.util.Set.of("errorRate", "latencyP50", "latencyP95", "latencyP99", "requestRate");
+
+        @Override
+        public String kind() {
+            return "router";
+        }
+    }
+
+    /** A PromQL query; {@code {{track}}} is replaced by {@code stable} or {@code canary} for relative metrics. */
+    record Prometheus(String url, String query) implements Provider {
+        @Override
+        public String kind() {
+            return "prometheus";
+        }
+    }
+
+    /** A JSON endpoint and a JSON pointer to the value (Argo's web provider's {@code jsonPath}). */
+    record Web(String url, String jsonPath) implements Provider {
+        @Override
+        public String kind() {
+            return "web";
+        }
+    }
+}
