@@ -279,8 +279,9 @@ public final class ApiServer implements AutoCloseable {
                     + "/deploy"), actor)));
             case "POST /rollback" -> {
                 JsonBody b = body(request, "POST /api/apps/" + app + "/rollback").allowOnly("toRevision",
-                        "changeCause");
-                yield result(k.rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor));
+                        "changeCause", "forceSchema");
+                yield result(k.rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor,
+                        b.bool("forceSchema", false)));
             }
             default -> null;
         };
