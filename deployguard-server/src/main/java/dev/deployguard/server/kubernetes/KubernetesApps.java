@@ -201,7 +201,7 @@ public final class KubernetesApps {
     public DeployResult rollback(String app, Integer toRevision, String reason, String actor, boolean forceSchema) {
         AppSpec helmApp = helmApp(app);
         if (helmApp != null) {
-            return helm.rollback(helmApp, toRevision, reason, actor, rollouts);
+            return helm.rollback(helmApp, toRevision, reason, actor, rollouts, forceSchema);
         }
         Target t = target(app);
         if (rollouts != null && rollouts.hasActive(app)) {
