@@ -23,6 +23,9 @@ final class RollbackCommand implements Callable<Integer> {
     Integer toRevision;
     @Option(names = "--change-cause", description = "Why (default: 'Rollback to N')")
     String changeCause;
+    @Option(names = "--force-schema", description = "Roll back even though the database holds a contract migration"
+            + " newer than the target release knows (recorded with your name); prefer rolling forward")
+    boolean forceSchema;
 
     @Override
     public Integer call() {
@@ -33,6 +36,10 @@ final class RollbackCommand implements Callable<Integer> {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("toRevision", toRevision);
         body.put("changeCause", changeCause);
+        if (forceSchema) {
+            // Only sent when set, so a control plane without the schema guard still accepts plain rollbacks.
+            body.put("forceSchema", true);
+        }
         Progress progress = new Progress(api, app, out.machineReadable());
         try {
             DeployCommand.print(api.post("/api/apps/" + ApiClient.enc(app) + "/rollback", body), out);

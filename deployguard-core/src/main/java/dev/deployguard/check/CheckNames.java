@@ -14,6 +14,8 @@ public final class CheckNames {
     public static final String IMAGE_SIGNATURE = "image.signature";
     public static final String VULNERABILITIES = "vulnerabilities";
     public static final String MIGRATIONS = "migrations";
+    /** The release being deployed knows the database's schema (no newer contract migration applied). */
+    public static final String SCHEMA = "schema";
     public static final String CHART = "chart";
     public static final String CLUSTER_HEALTH = "cluster.health";
     public static final String CLUSTER_PODS = "cluster.pods";
@@ -21,7 +23,7 @@ public final class CheckNames {
 
     /** Every known name, in the order a checklist lists them. */
     public static final List<String> ALL = List.of(LOCAL_COMMAND, LOCAL_PORTS, LOCAL_DISK, REGISTRY, IMAGE_SIGNATURE,
-            VULNERABILITIES, MIGRATIONS, CHART, CLUSTER_HEALTH, CLUSTER_PODS, CLUSTER_CAPACITY);
+            VULNERABILITIES, MIGRATIONS, SCHEMA, CHART, CLUSTER_HEALTH, CLUSTER_PODS, CLUSTER_CAPACITY);
 
     private CheckNames() {
     }

@@ -9,6 +9,12 @@ public final class EventKinds {
     public static final String ROLLBACK_STARTED = "rollback.started";
     public static final String ROLLBACK_SUCCEEDED = "rollback.succeeded";
     public static final String ROLLBACK_FAILED = "rollback.failed";
+    /** A rollback target's schema compatibility: compatible, or an expand-only gap (allowed). */
+    public static final String ROLLBACK_SCHEMA_CHECKED = "rollback.schema-checked";
+    /** A rollback refused: the database holds a contract migration newer than the target knows (or cannot tell). */
+    public static final String ROLLBACK_SCHEMA_REFUSED = "rollback.schema-refused";
+    /** A rollback past an incompatible schema that an operator forced with --force-schema. */
+    public static final String ROLLBACK_SCHEMA_FORCED = "rollback.schema-forced";
     public static final String TRAFFIC_SWITCHED = "traffic.switched";
     public static final String INSTANCE_STARTED = "instance.started";
     public static final String INSTANCE_READY = "instance.ready";

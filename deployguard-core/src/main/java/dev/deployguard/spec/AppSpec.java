@@ -8,7 +8,14 @@ import dev.deployguard.rollout.Strategy;
  * optional (null when absent).
  */
 public record AppSpec(String name, LocalPlatformSpec local, Strategy strategy, ImageSpec image, ChecksSpec checks,
-                      KubernetesSpec kubernetes, NotificationsSpec notifications, DrillSpec drill) {
+                      KubernetesSpec kubernetes, NotificationsSpec notifications, DrillSpec drill,
+                      DatabaseSpec database) {
+    /** An app without a {@code database} section. */
+    public AppSpec(String name, LocalPlatformSpec local, Strategy strategy, ImageSpec image, ChecksSpec checks,
+                   KubernetesSpec kubernetes, NotificationsSpec notifications, DrillSpec drill) {
+        this(name, local, strategy, image, checks, kubernetes, notifications, drill, null);
+    }
+
     public AppSpec(String name, LocalPlatformSpec local, Strategy strategy) {
         this(name, local, strategy, null, null, null, null, null);
     }

@@ -31,6 +31,8 @@ final class RawSpec {
         com.fasterxml.jackson.databind.JsonNode notifications;
         @JsonProperty("drill")
         com.fasterxml.jackson.databind.JsonNode drill;
+        @JsonProperty("database")
+        com.fasterxml.jackson.databind.JsonNode database;
     }
 
     static final class RawStrategy {

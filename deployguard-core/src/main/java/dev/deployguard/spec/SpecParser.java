@@ -252,8 +252,10 @@ public final class SpecParser {
             NotificationsSpec notifications = NotificationsSpecParser.parse(app.notifications,
                     at + ".notifications", baseDir, problems);
             DrillSpec drill = DrillSpecParser.parse(app.drill, at + ".drill", baseDir, problems);
+            DatabaseSpec database = DatabaseSpecParser.parse(app.database, at + ".database", baseDir, problems);
             if (problems.size() == before && strategy != null) {
-                apps.put(name, new AppSpec(name, local, strategy, image, checks, kubernetes, notifications, drill));
+                apps.put(name, new AppSpec(name, local, strategy, image, checks, kubernetes, notifications, drill,
+                        database));
             }
         });
         if (!problems.isEmpty()) {

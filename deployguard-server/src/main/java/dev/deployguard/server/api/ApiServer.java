@@ -254,8 +254,9 @@ public final class ApiServer implements AutoCloseable {
             }
             case "POST /drill" -> cp.drills().run(DrillApi.request(app, body(request, endpoint)), actor);
             case "POST /rollback" -> {
-                JsonBody b = body(request, endpoint).allowOnly("toRevision", "changeCause");
-                yield result(cp.deployer().rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor));
+                JsonBody b = body(request, endpoint).allowOnly("toRevision", "changeCause", "forceSchema");
+                yield result(cp.deployer().rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor,
+                        b.bool("forceSchema", false)));
             }
             default -> throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
         };
@@ -284,8 +285,9 @@ public final class ApiServer implements AutoCloseable {
                     + "/deploy"), actor)));
             case "POST /rollback" -> {
                 JsonBody b = body(request, "POST /api/apps/" + app + "/rollback").allowOnly("toRevision",
-                        "changeCause");
-                yield result(k.rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor));
+                        "changeCause", "forceSchema");
+                yield result(k.rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor,
+                        b.bool("forceSchema", false)));
             }
             default -> null;
         };

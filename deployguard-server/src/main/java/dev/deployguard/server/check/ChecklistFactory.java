@@ -100,6 +100,7 @@ public final class ChecklistFactory {
             checks.addAll(imageChecks(app));
             checks.addAll(vulnerabilityChecks(spec));
             checks.addAll(migrationChecks(app, spec));
+            checks.addAll(schemaChecks(app));
             checks.addAll(chartChecks(app, spec, cluster));
             checks.addAll(clusterChecks(app, cluster, clusterProblem));
             return new Checklist(checks, spec.skip()).run(app.name(),
@@ -202,6 +203,35 @@ public final class ChecklistFactory {
         }
         return List.of(new MigrationCheck(m.jdbcUrl(), m.userEnv() == null ? null : environment.get(m.userEnv()),
                 m.passwordEnv() == null ? null : environment.get(m.passwordEnv()), HistoryTable.parse(m.table())));
+    }
+
+    /**
+     * {@code schema}: the release being deployed knows the database's schema, when the app has a {@code database}
+     * section. An unset credential variable makes it "cannot tell", naming the variable.
+     */
+    List<Check> schemaChecks(AppSpec app) {
+        dev.deployguard.spec.DatabaseSpec db = app.database();
+        if (db == null) {
+            return List.of();
+        }
+        List<String> unset = new ArrayList<>();
+        for (String var : new String[] {db.userEnv(), db.passwordEnv()}) {
+            if (var != null && !environment.containsKey(var)) {
+                unset.add(var);
+            }
+        }
+        if (!unset.isEmpty()) {
+            return List.of(new CannotRunCheck(CheckResult.error(CheckNames.SCHEMA, "cannot read the schema"
+                    + " history: environment variable " + String.join(" and ", unset) + " is not set",
+                    "set " + String.join(" and ", unset) + " in the environment of DeployGuard (apps." + app.name()
+                    + ".database names it)")));
+        }
+        // The checklist bounds the whole check by checks.timeout; this bounds each statement.
+        int seconds = (int) Math.max(1, app.checks() == null ? 10 : app.checks().timeout().toSeconds());
+        return List.of(new dev.deployguard.store.schema.SchemaCheck(new dev.deployguard.store.schema.SchemaGuard(
+                db.jdbcUrl(), db.userEnv() == null ? null : environment.get(db.userEnv()),
+                db.passwordEnv() == null ? null : environment.get(db.passwordEnv()), db.table(), seconds),
+                v -> java.nio.file.Path.of(db.migrationsOf(v))));
     }
 
     /**

@@ -46,6 +46,7 @@ public final class Deployer {
     private final RolloutRunner rollouts;
     private final DeployChecks checks;
     private final ImageGate imageGate = ImageGate.standard();
+    private final SchemaGate schemaGate;
 
     /**
      * @param running the local instances' lifecycle, shared with the local rollout targets
@@ -55,6 +56,15 @@ public final class Deployer {
     public Deployer(Store store, SpecSource specs, LocalPlatform platform, RouterProcesses routers,
                     EventLog events, AppLocks appLocks, Clock clock, String holder, LocalInstances running,
                     RolloutRunner rollouts, DeployChecks checks) {
+        this(store, specs, platform, routers, events, appLocks, clock, holder, running, rollouts, checks,
+                new SchemaGate(System.getenv(), events));
+    }
+
+    /** @param schemaGate refuses a rollback onto a schema the target release cannot use */
+    public Deployer(Store store, SpecSource specs, LocalPlatform platform, RouterProcesses routers,
+                    EventLog events, AppLocks appLocks, Clock clock, String holder, LocalInstances running,
+                    RolloutRunner rollouts, DeployChecks checks, SchemaGate schemaGate) {
+        this.schemaGate = schemaGate;
         this.store = store;
         this.specs = specs;
         this.platform = platform;
@@ -189,6 +199,15 @@ public final class Deployer {
 
     /** Rolls back to {@code toRevision}, or to the most recent release before the serving one. */
     public DeployResult rollback(String appName, Integer toRevision, String changeCause, String actor) {
+        return rollback(appName, toRevision, changeCause, actor, false);
+    }
+
+    /**
+     * Rolls back as {@link #rollback(String, Integer, String, String)}, first refusing a target that cannot run on
+     * the database's schema unless {@code forceSchema} (recorded with the actor).
+     */
+    public DeployResult rollback(String appName, Integer toRevision, String changeCause, String actor,
+                                 boolean forceSchema) {
         AppSpec app = specs.app(appName);
         LocalPlatformSpec local = app.local();
         if (rollouts != null && rollouts.hasActive(appName) && toRevision == null) {
@@ -226,6 +245,8 @@ public final class Deployer {
                 throw DeployGuardException.badInput("revision " + target.revision() + " is already serving "
                         + appName + "; nothing to roll back");
             }
+            // Before anything moves: a release put back onto a schema it does not know breaks or corrupts data.
+            Optional<String> schema = schemaGate.beforeRollback(app, target, current, forceSchema, actor);
             routers.ensure(appName, local.listen(), actor);
             Release release = store.createRelease(new Release(appName, 1, target.version(), target.command(),
                     target.env(), target.instances(), target.configHash(),
@@ -277,7 +298,8 @@ public final class Deployer {
             events.record(appName, deployed.revision(), actor, EventKinds.ROLLBACK_SUCCEEDED, msg,
                     Map.of("switchMillis", switchMillis, "warm", fast, "from", current.revision(),
                             "to", target.revision()));
-            return new DeployResult(deployed, current.revision(), switchMillis, msg);
+            return new DeployResult(deployed, current.revision(), switchMillis,
+                    schema.map(line -> msg + "\n" + line).orElse(msg));
         } finally {
             store.unlock(lock);
         }

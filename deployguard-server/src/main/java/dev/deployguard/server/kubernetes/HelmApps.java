@@ -28,6 +28,7 @@ import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
+import dev.deployguard.server.deploy.SchemaGate;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.store.Store;
@@ -71,6 +72,7 @@ final class HelmApps {
     private final Duration pollEvery;
     private final ChartRenderer renderer = new ChartRenderer();
     private final ImageGate imageGate = ImageGate.standard();
+    private final SchemaGate schemaGate;
 
     HelmApps(Store store, EventLog events, Clock clock, String holder,
              Function<KubernetesSpec, KubernetesClient> clients, Duration pollEvery) {
@@ -80,6 +82,7 @@ final class HelmApps {
         this.holder = holder;
         this.clients = clients;
         this.pollEvery = pollEvery;
+        this.schemaGate = new SchemaGate(System.getenv(), events);
     }
 
     /**
@@ -189,6 +192,12 @@ final class HelmApps {
     }
 
     DeployResult rollback(AppSpec app, Integer toRevision, String reason, String actor, RolloutRunner runner) {
+        return rollback(app, toRevision, reason, actor, runner, false);
+    }
+
+    /** Rolls back; first the target is judged against the database's schema (see {@link SchemaGate}). */
+    DeployResult rollback(AppSpec app, Integer toRevision, String reason, String actor, RolloutRunner runner,
+                          boolean forceSchema) {
         Target t = new Target(app);
         if (runner != null && runner.hasActive(t.app())) {
             if (toRevision != null) {
@@ -209,6 +218,7 @@ final class HelmApps {
                 holder, actor, clock.instant());
         try (KubernetesClient client = clients.apply(t.spec())) {
             HelmReleaseStorage storage = new HelmReleaseStorage(client, t.spec().namespace(), clock);
+            schemaGuard(app, t, storage, toRevision, forceSchema, actor);
             events.record(t.app(), toRevision, actor, EventKinds.ROLLBACK_STARTED, "rolling back Helm release "
                     + t.where() + (toRevision == null ? " to the previous revision" : " to revision " + toRevision)
                     + (reason == null ? "" : ": " + reason));
@@ -229,6 +239,27 @@ final class HelmApps {
         } finally {
             store.unlock(lock);
         }
+    }
+
+    /**
+     * The schema guard before a Helm rollback moves anything: the target is the revision asked for, else the one
+     * before the deployed revision (as {@code helm rollback RELEASE 0} picks it).
+     */
+    private void schemaGuard(AppSpec app, Target t, HelmReleaseStorage storage, Integer toRevision, boolean force,
+                             String actor) {
+        if (app.database() == null) {
+            return;
+        }
+        List<Release> all = storage.history(t.release()).stream().map(r -> release(t, r)).toList();
+        Release serving = all.stream().filter(r -> r.status() == ReleaseStatus.DEPLOYED).findFirst().orElse(null);
+        if (serving == null) {
+            return;
+        }
+        all.stream().filter(r -> toRevision != null && toRevision > 0 ? r.revision() == toRevision
+                        : r.revision() < serving.revision())
+                .max(java.util.Comparator.comparingInt(Release::revision))
+                .filter(target -> target.revision() != serving.revision())
+                .ifPresent(target -> schemaGate.beforeRollback(app, target, serving, force, actor));
     }
 
     /** The release's revisions as releases, oldest first: the rows of {@code helm history}. */

@@ -23,6 +23,7 @@ import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
+import dev.deployguard.server.deploy.SchemaGate;
 import dev.deployguard.server.deploy.SpecSource;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
@@ -60,6 +61,7 @@ public final class KubernetesApps {
     private final DeployChecks checks;
     private final RolloutRunner rollouts;
     private final KubernetesRollouts canaries;
+    private final SchemaGate schemaGate;
     /** The shared clients this instance made (closed with it); null when the caller supplied the clients. */
     private KubeClientCache ownedClients;
 
@@ -93,6 +95,7 @@ public final class KubernetesApps {
         this.canaries = canaries;
         this.checks = checks;
         this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery);
+        this.schemaGate = new SchemaGate(System.getenv(), events);
     }
 
     /** Closes the Kubernetes clients this instance made (the control plane is stopping). */
@@ -188,9 +191,17 @@ public final class KubernetesApps {
     }
 
     public DeployResult rollback(String app, Integer toRevision, String reason, String actor) {
+        return rollback(app, toRevision, reason, actor, false);
+    }
+
+    /**
+     * Rolls back as {@link #rollback(String, Integer, String, String)}; a Deployment's target is first judged against
+     * the database's schema (app {@code database} section) and refused unless {@code forceSchema}.
+     */
+    public DeployResult rollback(String app, Integer toRevision, String reason, String actor, boolean forceSchema) {
         AppSpec helmApp = helmApp(app);
         if (helmApp != null) {
-            return helm.rollback(helmApp, toRevision, reason, actor, rollouts);
+            return helm.rollback(helmApp, toRevision, reason, actor, rollouts, forceSchema);
         }
         Target t = target(app);
         if (rollouts != null && rollouts.hasActive(app)) {
@@ -218,6 +229,7 @@ public final class KubernetesApps {
                     return slots.get();
                 }
             }
+            schemaGuard(client, t, toRevision, forceSchema, actor);
             events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_STARTED, "rolling back deployment "
                     + t.where() + (toRevision == null ? " to the previous revision" : " to revision " + toRevision)
                     + (reason == null ? "" : ": " + reason));
@@ -372,6 +384,25 @@ public final class KubernetesApps {
     private static String changeCause(Deployer.DeployRequest req) {
         return req.changeCause() != null && !req.changeCause().isBlank() ? req.changeCause()
                 : "deploy " + req.version() + " by " + req.actor();
+    }
+
+    /**
+     * The schema guard before a Deployment rollback moves anything: the target is the revision asked for, else the
+     * one before the serving revision (as {@code kubectl rollout undo} picks it).
+     */
+    private void schemaGuard(KubernetesClient client, Target t, Integer toRevision, boolean force, String actor) {
+        if (t.appSpec.database() == null) {
+            return;
+        }
+        List<Release> all = releases(client, t);
+        Release serving = all.stream().filter(r -> r.status() == ReleaseStatus.DEPLOYED).findFirst().orElse(null);
+        if (serving == null) {
+            return;
+        }
+        all.stream().filter(r -> toRevision != null ? r.revision() == toRevision : r.revision() < serving.revision())
+                .max(java.util.Comparator.comparingInt(Release::revision))
+                .filter(target -> target.revision() != serving.revision())
+                .ifPresent(target -> schemaGate.beforeRollback(t.appSpec, target, serving, force, actor));
     }
 
     private Release current(KubernetesClient client, Target t) {

@@ -1,0 +1,53 @@
+package dev.deployguard.store.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deployguard.check.CheckContext;
+import dev.deployguard.check.CheckResult;
+import dev.deployguard.check.CheckStatus;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code schema} check on an H2 database migrated by real Flyway. */
+class SchemaCheckTest {
+    @TempDir
+    Path tmp;
+
+    CheckResult check(String version) {
+        String url = "jdbc:h2:file:" + tmp.resolve("app");
+        return new SchemaCheck(new SchemaGuard(url, "sa", "", null, 5), v -> Releases.dir("1.0").resolveSibling(v))
+                .run(new CheckContext(null, version, Duration.ofSeconds(5), Clock.systemUTC(), null));
+    }
+
+    @Test
+    void deployingAReleaseOlderThanAContractMigrationFails() {
+        Releases.migrate("jdbc:h2:file:" + tmp.resolve("app"), "sa", "", "3.0");
+
+        CheckResult r = check("2.0");
+
+        assertThat(r.name()).isEqualTo("schema");
+        assertThat(r.status()).isEqualTo(CheckStatus.FAIL);
+        assertThat(r.evidence()).startsWith("release 2.0 knows schema version 2 but the database holds contract");
+        assertThat(r.remedy()).isEqualTo("deploy a release that knows schema version 3, or restore the database first");
+    }
+
+    @Test
+    void theReleaseThatShippedTheSchemaPasses() {
+        Releases.migrate("jdbc:h2:file:" + tmp.resolve("app"), "sa", "", "3.0");
+
+        assertThat(check("3.0").status()).isEqualTo(CheckStatus.PASS);
+    }
+
+    @Test
+    void aReleaseWithoutAMigrationsDirectoryIsAnErrorNotAPass() {
+        Releases.migrate("jdbc:h2:file:" + tmp.resolve("app"), "sa", "", "3.0");
+
+        CheckResult r = check("9.9");
+
+        assertThat(r.status()).isEqualTo(CheckStatus.ERROR);
+        assertThat(r.evidence()).startsWith("the migrations of release 9.9 are not at");
+    }
+}
