@@ -12,7 +12,8 @@ public final class Main {
             "k8s-rollouts", "dev.deployguard.bench.kubernetes.RolloutsBench",
             "k8s-rollback", "dev.deployguard.bench.kubernetes.RollbackBench",
             "checklist", "dev.deployguard.bench.checklist.ChecklistBench",
-            "rollback", "dev.deployguard.bench.controlplane.RollbackBench");
+            "rollback", "dev.deployguard.bench.controlplane.RollbackBench",
+            "faults", "dev.deployguard.bench.faults.FaultsBench");
 
     private Main() {
     }
