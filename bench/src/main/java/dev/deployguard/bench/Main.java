@@ -13,7 +13,8 @@ public final class Main {
             "k8s-rollback", "dev.deployguard.bench.kubernetes.RollbackBench",
             "checklist", "dev.deployguard.bench.checklist.ChecklistBench",
             "rollback", "dev.deployguard.bench.controlplane.RollbackBench",
-            "backup", "dev.deployguard.bench.backup.BackupBench");
+            "backup", "dev.deployguard.bench.backup.BackupBench",
+            "faults", "dev.deployguard.bench.faults.FaultsBench");
 
     private Main() {
     }

@@ -137,8 +137,8 @@ final class StatusCommand implements Callable<Integer> {
         }
         JsonNode router = s.path("router");
         if (!router.isNull() && !router.isMissingNode()) {
-            o.println("  router: " + router.path("listen").asText() + " (pid " + router.path("pid").asLong()
-                    + ")");
+            o.println("  router: " + router.path("listen").asText() + (router.path("alive").asBoolean(true)
+                    ? " (pid " + router.path("pid").asLong() + ")" : " (NOT RUNNING: the supervisor restarts it)"));
         }
         JsonNode routes = s.path("routes");
         if (!routes.isNull() && !routes.isMissingNode()) {

@@ -25,6 +25,11 @@ public final class EventKinds {
     public static final String ROUTER_STARTED = "router.started";
     public static final String ROUTER_ADOPTED = "router.adopted";
     public static final String ROUTER_CRASHED = "router.crashed";
+    /**
+     * A router or instance keeps dying: recorded once per crash loop (not per attempt); restarts go on with backoff
+     * and an incident is opened for it.
+     */
+    public static final String CRASH_LOOP = "crashloop.detected";
     public static final String CONTROL_PLANE_STARTED = "controlplane.started";
     /** A replica won the leader lease: it adopts and runs supervision and rollouts from now on. */
     public static final String CONTROL_PLANE_LEADING = "controlplane.leading";

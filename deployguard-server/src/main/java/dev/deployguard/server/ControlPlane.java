@@ -28,6 +28,7 @@ import dev.deployguard.server.deploy.Supervisor;
 import dev.deployguard.server.deploy.local.LocalTarget;
 import dev.deployguard.server.drill.DrillRunner;
 import dev.deployguard.server.teardown.Teardown;
+import dev.deployguard.server.health.LoopHealth;
 import dev.deployguard.server.incident.Incidents;
 import dev.deployguard.server.kubernetes.KubernetesApps;
 import dev.deployguard.server.kubernetes.KubernetesRollouts;
@@ -87,6 +88,10 @@ public final class ControlPlane implements AutoCloseable {
     private ScheduledExecutorService ticker;
     private ScheduledExecutorService rolloutTicker;
     private final Object tickerLock = new Object();
+    /** A tick (or the gap between two) longer than this makes {@code /api/health} answer 503. */
+    static final Duration LOOP_LIMIT = Duration.ofSeconds(30);
+    // Wall time: the tickers run on real threads whatever clock the rollouts use.
+    private final LoopHealth loops = new LoopHealth(Clock.systemUTC());
     private final AtomicLong supervisionRounds = new AtomicLong();
     private volatile ControlPlaneLeadership leadership;
     private volatile boolean closed;
@@ -217,6 +222,8 @@ public final class ControlPlane implements AutoCloseable {
             r = rolloutTicker;
             ticker = null;
             rolloutTicker = null;
+            loops.forget("supervisor");
+            loops.forget("rollouts");
             if (s != null) {
                 s.shutdownNow();
                 r.shutdownNow();
@@ -266,6 +273,16 @@ public final class ControlPlane implements AutoCloseable {
     public String role() {
         ControlPlaneLeadership l = leadership;
         return l == null ? "single" : l.isLeader() ? "leader" : "follower";
+    }
+
+    /**
+     * What keeps this control plane from doing its work: a supervision or rollout loop stuck in a tick or starved
+     * of ticks, or an app whose supervision hangs. Empty when healthy.
+     */
+    public List<LoopHealth.Problem> healthProblems() {
+        List<LoopHealth.Problem> out = new ArrayList<>(loops.problems());
+        out.addAll(supervisor.problems());
+        return out;
     }
 
     /** Supervision rounds this replica has run (a follower's count stands still). */
@@ -318,22 +335,22 @@ public final class ControlPlane implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        ticker.scheduleWithFixedDelay(safely("supervisor", () -> {
+        ticker.scheduleWithFixedDelay(loops.watch("supervisor", LOOP_LIMIT, safely("supervisor", () -> {
             if (leads()) {
                 supervisor.tick();
                 supervisionRounds.incrementAndGet();
             }
-        }), 500, 250, TimeUnit.MILLISECONDS);
+        })), 500, 250, TimeUnit.MILLISECONDS);
         rolloutTicker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "deployguard-rollouts");
             t.setDaemon(true);
             return t;
         });
-        rolloutTicker.scheduleWithFixedDelay(safely("rollouts", () -> {
+        rolloutTicker.scheduleWithFixedDelay(loops.watch("rollouts", LOOP_LIMIT, safely("rollouts", () -> {
             if (leads()) {
                 rollouts.tick();
             }
-        }), 250, 200, TimeUnit.MILLISECONDS);
+        })), 250, 200, TimeUnit.MILLISECONDS);
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.Event;
 import dev.deployguard.json.Json;
+import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Identifiers;
 import dev.deployguard.release.Release;
@@ -18,6 +19,7 @@ import dev.deployguard.server.backup.BackupApi;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.drill.DrillApi;
+import dev.deployguard.server.health.LoopHealth;
 import dev.deployguard.server.incident.IncidentApi;
 import dev.deployguard.server.teardown.TeardownApi;
 import dev.deployguard.spec.Durations;
@@ -39,6 +41,8 @@ import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -56,6 +60,7 @@ public final class ApiServer implements AutoCloseable {
     private static final Pattern APP_PATH = Pattern.compile("/api/apps/([^/]+)(/[a-z]+)?");
     /** The largest request body read (1 MiB): every body the API takes is a few fields of text. */
     static final int MAX_BODY = 1 << 20;
+    static final int MAX_HEADERS = 16 << 10;
     private static final long MAX_DRAINED = 16L << 20;
 
     private final ControlPlane cp;
@@ -81,7 +86,12 @@ public final class ApiServer implements AutoCloseable {
         var pool = new QueuedThreadPool(32, 4);
         pool.setName("deployguard-api");
         this.server = new Server(pool);
-        var connector = new ServerConnector(server, 1, 1);
+        // Headers are bounded before anything parses them: a request line plus headers over MAX_HEADERS is
+        // refused with 431 by Jetty (answered as JSON by the error handler below), like a body over MAX_BODY.
+        var http = new HttpConfiguration();
+        http.setRequestHeaderSize(MAX_HEADERS);
+        http.setSendServerVersion(false);
+        var connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
         connector.setHost(address.getHostAddress());
         connector.setPort(port);
         connector.setIdleTimeout(Duration.ofMinutes(30).toMillis());
@@ -141,6 +151,11 @@ public final class ApiServer implements AutoCloseable {
                 send(response, callback, 401, Map.of("error", "missing or wrong API token: send 'Authorization:"
                         + " Bearer <token>' (the token is in the state directory's api.token)",
                         "exitCode", ExitCode.BAD_INPUT.code()));
+                return;
+            }
+            List<LoopHealth.Problem> problems = "/api/health".equals(path) ? cp.healthProblems() : List.of();
+            if (!problems.isEmpty()) {
+                send(response, callback, 503, unhealthy(problems));
                 return;
             }
             if (changes(method, path)) {
@@ -344,9 +359,38 @@ public final class ApiServer implements AutoCloseable {
         }
         m.put("instances", instances);
         m.put("routes", cp.store().routes(app).orElse(null));
-        m.put("router", cp.store().router(app).orElse(null));
+        m.put("router", cp.store().router(app).map(this::router).orElse(null));
         m.put("lock", cp.store().currentLock(app).orElse(null));
         m.put("rollout", cp.store().rollouts(app, 1).stream().findFirst().orElse(null));
+        return m;
+    }
+
+    /** 503's body: which loop is stuck or starved, since when, and what that means for users. */
+    private static Map<String, Object> unhealthy(List<LoopHealth.Problem> problems) {
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (LoopHealth.Problem p : problems) {
+            list.add(Map.of("loop", p.loop(), "state", p.state(), "since", p.since().toString(), "detail",
+                    p.detail()));
+        }
+        LoopHealth.Problem first = problems.get(0);
+        return Map.of("status", "unhealthy", "pid", ProcessHandle.current().pid(), "problems", list, "error",
+                "the " + first.loop() + " loop is " + first.state() + " since " + first.since() + ": "
+                        + first.detail() + "; crashed instances and routers may not be restarted meanwhile (a"
+                        + " thread dump, `jstack " + ProcessHandle.current().pid() + "`, shows where it waits)",
+                "exitCode", ExitCode.FAILURE.code());
+    }
+
+    /** The router record with "alive" checked by pid and process start: a dead pid is never shown as running. */
+    private Map<String, Object> router(dev.deployguard.store.Store.RouterRecord r) {
+        boolean alive = LocalPlatform.handle(r.pid(), r.processStart()).isPresent();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("app", r.app());
+        m.put("pid", alive ? r.pid() : null);
+        m.put("alive", alive);
+        m.put("adminPort", r.adminPort());
+        m.put("listen", r.listen());
+        m.put("logFile", r.logFile());
+        m.put("startedAt", r.startedAt());
         return m;
     }
 

@@ -9,6 +9,7 @@ import dev.deployguard.local.router.RouterClient;
 import dev.deployguard.local.router.RouterConfig;
 import dev.deployguard.local.router.RouterHandle;
 import dev.deployguard.local.router.RouterLauncher;
+import dev.deployguard.local.router.RouterMain;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.Store;
 import dev.deployguard.traffic.RouteTable;
@@ -16,6 +17,10 @@ import dev.deployguard.traffic.TrafficRouter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,6 +44,8 @@ public final class RouterProcesses implements TrafficRouter {
     private final EventLog events;
     private final Clock clock;
     private final Map<String, RouterClient> clients = new ConcurrentHashMap<>();
+    private final Map<String, Streak> streaks = new HashMap<>();
+    static final int LOOP_AFTER = 3;
 
     public RouterProcesses(Store store, Path stateDir, Path tokenFile, String token, EventLog events, Clock clock) {
         this.store = store;
@@ -140,9 +147,109 @@ public final class RouterProcesses implements TrafficRouter {
         return false;
     }
 
-    /** Supervision tick: a router that died is restarted with its routes. */
-    public void supervise(String app) {
-        store.router(app).filter(r -> !alive(r)).ifPresent(r -> adoptOrRestart(app, "supervisor"));
+    /**
+     * Supervision tick: a router that died is restarted with its routes, with backoff (1 s doubling to 30 s) so a
+     * router that cannot start is not retried (and recorded) on every tick. The first death is one
+     * {@code router.crashed} event; the {@value #LOOP_AFTER}th failed restart in a row is one
+     * {@code crashloop.detected} event (which opens an incident); later attempts are silent until one works.
+     * A router of this state directory that runs under another pid than the record's (the record is stale) is
+     * adopted instead of fought over its port.
+     */
+    public synchronized void supervise(String app) {
+        Optional<Store.RouterRecord> rec = store.router(app);
+        if (rec.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        Streak streak = streaks.get(app);
+        if (alive(rec.get())) {
+            if (streak != null && Duration.between(streak.lastFailure, now).compareTo(Supervisor.STABLE_AFTER) > 0) {
+                streaks.remove(app);
+            }
+            return;
+        }
+        if (streak != null && now.isBefore(streak.nextTry)) {
+            return;
+        }
+        Store.RouterRecord r = rec.get();
+        Optional<Store.RouterRecord> orphan = orphan(r);
+        if (orphan.isPresent()) {
+            store.saveRouter(orphan.get());
+            events.record(app, null, "supervisor", EventKinds.ROUTER_ADOPTED, "the stored router pid " + r.pid()
+                    + " is stale (not running, or another process since); adopting the router of " + app
+                    + " that runs as pid " + orphan.get().pid() + " on admin port " + orphan.get().adminPort());
+            clients.remove(app);
+            adoptOrRestart(app, "supervisor");
+            return;
+        }
+        if (streak == null) {
+            streak = new Streak();
+            streaks.put(app, streak);
+            events.record(app, null, "supervisor", EventKinds.ROUTER_CRASHED, "router of " + app + " (pid "
+                    + r.pid() + ") is not running; starting it again with the stored routes",
+                    Map.of("pid", r.pid()));
+            // The dead pid must not be shown as the router's while it is down.
+            store.saveRouter(new Store.RouterRecord(app, 0, null, r.adminPort(), r.listen(), r.logFile(),
+                    r.startedAt()));
+        }
+        streak.failures++;
+        streak.lastFailure = now;
+        streak.nextTry = now.plus(Supervisor.backoff(streak.failures));
+        clients.remove(app);
+        try {
+            launch(app, listenOf(r), "supervisor", "restarted after " + streak.failures + " attempt(s)");
+        } catch (RuntimeException e) {
+            if (streak.failures == LOOP_AFTER) {
+                events.record(app, null, "supervisor", EventKinds.CRASH_LOOP, "the router of " + app + " failed to"
+                        + " start " + LOOP_AFTER + " times in a row; retrying with backoff up to "
+                        + Supervisor.MAX_BACKOFF.toSeconds() + " s, without an event per attempt. Last error: "
+                        + e.getMessage() + " (its log: " + r.logFile() + ")",
+                        Map.of("component", "router", "failures", streak.failures));
+            }
+        }
+    }
+
+    /** Failed restarts of one app's router in a row. */
+    private static final class Streak {
+        int failures;
+        Instant lastFailure;
+        Instant nextTry;
+    }
+
+    /**
+     * A live router process of this state directory for the record's app, found by its arguments (its state
+     * file is unique to the app and the state directory), when the record names another pid.
+     */
+    private Optional<Store.RouterRecord> orphan(Store.RouterRecord r) {
+        Path stateFile = routerDir.resolve(r.app() + ".routes.json");
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != r.pid())
+                .flatMap(p -> adminPortOf(p.info().arguments().map(List::of).orElse(List.of()), stateFile)
+                        .stream()
+                        .map(port -> new Store.RouterRecord(r.app(), p.pid(), p.info().startInstant().orElse(null),
+                                port, r.listen(), r.logFile(), clock.instant())))
+                .findFirst();
+    }
+
+    /** The admin port in a router's arguments if they name {@code stateFile} as its state file. */
+    static Optional<Integer> adminPortOf(List<String> args, Path stateFile) {
+        int state = args.indexOf("--state-file");
+        int admin = args.indexOf("--admin-port");
+        if (state < 0 || admin < 0 || state + 1 >= args.size() || admin + 1 >= args.size()
+                || !args.contains(RouterMain.class.getName())
+                || !stateFile.toString().equals(args.get(state + 1))) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Integer.parseInt(args.get(admin + 1)));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static LocalPlatformSpec.ListenAddress listenOf(Store.RouterRecord r) {
+        String[] hp = r.listen().split(":(?=[^:]+$)");
+        return new LocalPlatformSpec.ListenAddress(hp[0], Integer.parseInt(hp[1]));
     }
 
     @Override

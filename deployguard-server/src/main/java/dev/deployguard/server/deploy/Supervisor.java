@@ -6,6 +6,8 @@ import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
+import dev.deployguard.server.health.AppWork;
+import dev.deployguard.server.health.LoopHealth;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.Store;
@@ -15,10 +17,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Keeps serving and warm releases running: a crashed instance is recorded as an event, taken out of the routes,
@@ -37,7 +39,10 @@ public final class Supervisor {
     private final EventLog events;
     private final AppLocks appLocks;
     private final Clock clock;
-    private final Map<String, Crash> crashes = new HashMap<>();
+    static final Duration APP_LIMIT = Duration.ofSeconds(10);
+
+    private final Map<String, Crash> crashes = new ConcurrentHashMap<>();
+    private final AppWork work;
 
     /** Restart bookkeeping for one instance slot. */
     private static final class Crash {
@@ -56,27 +61,41 @@ public final class Supervisor {
         this.events = events;
         this.appLocks = appLocks;
         this.clock = clock;
+        // Wall time: the limit is on real threads, whatever clock drives the backoff.
+        this.work = new AppWork("supervisor", APP_LIMIT, Clock.systemUTC());
     }
 
-    /** One pass over every app; never throws. */
+    /**
+     * One pass over every app; never throws. Each app's work runs with a time limit ({@link #APP_LIMIT}): an app
+     * whose work hangs is skipped until it ends, and the others are still supervised.
+     */
     public synchronized void tick() {
         for (String app : store.apps()) {
-            try {
-                routers.supervise(app);
-            } catch (RuntimeException e) {
-                // Reported through events by the router code; try again next tick.
-            }
-            var monitor = appLocks.of(app);
-            if (!monitor.tryLock()) {
-                continue;
-            }
-            try {
-                superviseApp(app);
-            } catch (RuntimeException e) {
-                // A broken spec or a store hiccup must not stop supervision of the other apps.
-            } finally {
-                monitor.unlock();
-            }
+            work.run(app, () -> superviseOne(app));
+        }
+    }
+
+    /** Apps whose supervision has hung past the limit (for {@code /api/health}). */
+    public List<LoopHealth.Problem> problems() {
+        return work.problems();
+    }
+
+    private void superviseOne(String app) {
+        try {
+            routers.supervise(app);
+        } catch (RuntimeException e) {
+            // Reported through events by the router code; try again next tick.
+        }
+        var monitor = appLocks.of(app);
+        if (!monitor.tryLock()) {
+            return;
+        }
+        try {
+            superviseApp(app);
+        } catch (RuntimeException e) {
+            // A broken spec or a store hiccup must not stop supervision of the other apps.
+        } finally {
+            monitor.unlock();
         }
     }
 
@@ -130,6 +149,7 @@ public final class Supervisor {
                                 + "); restarting in " + backoff.toMillis() + " ms; last log lines:\n"
                                 + LocalPlatform.logTail(inst, 5),
                         Map.of("pid", inst.pid(), "crashCount", crash.count, "backoffMillis", backoff.toMillis()));
+                reportLoop(app, inst, crash.count);
             }
             if (!now.isBefore(crash.restartAt)) {
                 Instance fresh = platform.start(release, local, inst.index());
@@ -160,6 +180,17 @@ public final class Supervisor {
                     "instance " + fresh.index() + " of revision " + release.revision() + " exited again while"
                             + " starting (crash " + crash.count + "); next try in " + backoff.toMillis() + " ms",
                     Map.of("pid", fresh.pid(), "crashCount", crash.count, "backoffMillis", backoff.toMillis()));
+            reportLoop(app, fresh, crash.count);
+        }
+    }
+
+    /** The {@value RouterProcesses#LOOP_AFTER}th crash in a row is a crash loop: one event, which opens an incident. */
+    private void reportLoop(String app, Instance inst, int count) {
+        if (count == RouterProcesses.LOOP_AFTER) {
+            events.record(app, inst.revision(), "supervisor", EventKinds.CRASH_LOOP, "instance " + inst.index()
+                    + " of revision " + inst.revision() + " crashed " + count + " times in a row; restarts go on with"
+                    + " backoff up to " + MAX_BACKOFF.toSeconds() + " s; last log lines:\n" + LocalPlatform.logTail(inst, 5),
+                    Map.of("component", "instance", "index", inst.index(), "failures", count));
         }
     }
 

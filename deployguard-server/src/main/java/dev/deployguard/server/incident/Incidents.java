@@ -139,6 +139,8 @@ public final class Incidents implements Consumer<Event>, AutoCloseable {
         }
         if (EventKinds.ROLLBACK_AUTOMATIC.equals(e.kind())) {
             background.execute(() -> autoOpen(e));
+        } else if (EventKinds.CRASH_LOOP.equals(e.kind())) {
+            background.execute(() -> openForCrashLoop(e));
         } else if (EventKinds.ROLLOUT_STARTED.equals(e.kind())) {
             background.execute(() -> startSampling(e.app()));
         }
@@ -185,6 +187,13 @@ public final class Incidents implements Consumer<Event>, AutoCloseable {
         record(new Incident(0, e.app(), clip("Automatic rollback of revision " + canary + ": " + reason, 500),
                 "SEV2", clock.instant(), "system", rolloutId, canary, null, null, null),
                 "opened automatically by the rollback of revision " + canary + " (rollout " + rolloutId + ")");
+    }
+
+    /** One incident per crash loop (the supervisor records the loop once, not once per attempt). */
+    private void openForCrashLoop(Event e) {
+        String first = e.message().lines().findFirst().orElse(e.message());
+        record(new Incident(0, e.app(), clip("Crash loop: " + first, 500), "SEV2", clock.instant(), "system", null,
+                e.revision(), null, null, null), "opened automatically by a crash loop");
     }
 
     private Incident record(Incident draft, String how) {

@@ -98,6 +98,22 @@ class ApiServerBadInputTest {
     }
 
     @Test
+    void headersOverTheLimitAreRefusedWith431AsJsonAndAHealthyControlPlaneSaysOk() throws Exception {
+        HttpResponse<String> big = http.send(HttpRequest.newBuilder(URI.create(api.url() + "/api/apps"))
+                .header("Authorization", "Bearer " + cp.apiToken())
+                .header("X-Padding", "x".repeat(ApiServer.MAX_HEADERS + 1))
+                .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(big.statusCode()).isEqualTo(431);
+        assertThat(Json.mapper().readTree(big.body()).path("error").asText()).contains("431");
+
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(api.url() + "/api/health"))
+                .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(Json.mapper().readTree(health.body()).path("status").asText()).isEqualTo("ok");
+    }
+
+    @Test
     void versionsAndChangeCausesThatBreakTheRulesAreRefusedWithTheRule() throws Exception {
         String before = storeState();
         String deploy = "/api/apps/web/deploy";

@@ -1,0 +1,82 @@
+package dev.deployguard.server.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deployguard.event.Event;
+import dev.deployguard.event.EventKinds;
+import dev.deployguard.local.router.RouterMain;
+import dev.deployguard.store.RouterStore.RouterRecord;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Router supervision in simulated time: a router that cannot start (its listen address is held by the test) is
+ * retried with backoff and reported once, not four times a second (issue 19: 897 {@code router.crashed} events in
+ * seven minutes); its dead pid is cleared from the record.
+ */
+class RouterProcessesTest {
+    @TempDir
+    Path dir;
+    LocalPlaneFixture plane;
+    ServerSocket squatter;
+
+    @BeforeEach
+    void wire() throws IOException {
+        plane = new LocalPlaneFixture(dir, LocalPlaneFixture.sleepingApp(1));
+        squatter = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        squatter.close();
+        plane.close();
+    }
+
+    @Test
+    void aRouterThatCannotStartIsReportedOnceAsCrashedAndOnceAsACrashLoopOverTenMinutesOfTicks() throws Exception {
+        long deadPid = deadPid();
+        plane.store.saveRouter(new RouterRecord("web", deadPid, null, 1, "127.0.0.1:" + squatter.getLocalPort(),
+                dir.resolve("web.log").toString(), plane.clock.instant()));
+
+        for (int tick = 0; tick < 10 * 60 * 4; tick++) {
+            plane.routers.supervise("web");
+            plane.clock.advance(Duration.ofMillis(250));
+        }
+
+        List<String> kinds = plane.store.eventKinds("web");
+        assertThat(kinds).containsOnlyOnce(EventKinds.ROUTER_CRASHED, EventKinds.CRASH_LOOP);
+        assertThat(kinds).hasSize(2);
+        Event loop = plane.store.events("web", 0, null, 100).stream()
+                .filter(e -> e.kind().equals(EventKinds.CRASH_LOOP)).findFirst().orElseThrow();
+        assertThat(loop.message()).contains("failed to start 3 times in a row", "already in use");
+        assertThat(plane.store.router("web").orElseThrow().pid())
+                .as("the dead pid is cleared, so status cannot show it as the router's").isZero();
+    }
+
+    @Test
+    void aRouterIsRecognizedByItsStateFileAndAdminPort() {
+        Path stateFile = dir.resolve("routers/web.routes.json");
+        List<String> args = List.of("-Xmx128m", RouterMain.class.getName(), "--app", "web", "--listen",
+                "127.0.0.1:8080", "--admin-port", "4711", "--state-file", stateFile.toString(), "--token-file", "t");
+
+        assertThat(RouterProcesses.adminPortOf(args, stateFile)).contains(4711);
+        assertThat(RouterProcesses.adminPortOf(args, dir.resolve("routers/other.routes.json"))).isEmpty();
+        assertThat(RouterProcesses.adminPortOf(List.of("sleep", "--admin-port", "1", "--state-file",
+                stateFile.toString()), stateFile)).as("not a router").isEqualTo(Optional.empty());
+    }
+
+    private static long deadPid() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        return p.pid();
+    }
+}
