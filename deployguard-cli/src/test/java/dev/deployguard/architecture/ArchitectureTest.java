@@ -96,11 +96,6 @@ class ArchitectureTest {
      * that closes a cycle still fails. Delete an entry once its cycle is gone (the test does not notice that).
      */
     private static final List<List<String>> KNOWN_CYCLE_EDGES = List.of(
-            // api <-> drill, incident, teardown: the per-resource handlers take api.JsonBody while ApiServer calls
-            // them. Goes with the ApiServer split (item 4), or by moving JsonBody beside the handlers.
-            List.of("drill.DrillApi", "api.JsonBody"),
-            List.of("incident.IncidentApi", "api.JsonBody"),
-            List.of("teardown.TeardownApi", "api.JsonBody"),
             // check <-> deploy: Deployer runs DeployChecks, which records through deploy.EventLog.
             List.of("check.DeployChecks", "deploy.EventLog"));
 

@@ -21,6 +21,7 @@ import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.drill.DrillApi;
 import dev.deployguard.server.health.LoopHealth;
 import dev.deployguard.server.incident.IncidentApi;
+import dev.deployguard.server.request.JsonBody;
 import dev.deployguard.server.teardown.TeardownApi;
 import dev.deployguard.spec.Durations;
 import java.io.IOException;

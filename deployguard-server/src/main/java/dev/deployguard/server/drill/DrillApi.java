@@ -1,7 +1,7 @@
 package dev.deployguard.server.drill;
 
 import dev.deployguard.error.DeployGuardException;
-import dev.deployguard.server.api.JsonBody;
+import dev.deployguard.server.request.JsonBody;
 import dev.deployguard.spec.DrillSpec;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.deployguard.server.incident;
 
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.incident.Incident;
-import dev.deployguard.server.api.JsonBody;
+import dev.deployguard.server.request.JsonBody;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;

@@ -1,7 +1,7 @@
 package dev.deployguard.server.teardown;
 
 import dev.deployguard.error.DeployGuardException;
-import dev.deployguard.server.api.JsonBody;
+import dev.deployguard.server.request.JsonBody;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.deployguard.server.api;
+package dev.deployguard.server.request;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
