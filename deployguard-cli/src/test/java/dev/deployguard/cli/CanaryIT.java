@@ -147,6 +147,8 @@ class CanaryIT {
             assertThat(done.path("phase").asText()).isEqualTo("ROLLED_BACK");
             assertThat(done.path("outcome").asText()).contains("failed checks reached the threshold");
             assertThat(h.get()).contains("v1");
+            traffic.stop();
+            assertThat(traffic.answers()).containsKey("hello from demo v1");
         }
         assertThat(h.ok("history", "demo", "-o", "json").json().path("releases").findValuesAsText("status"))
                 .containsExactly("DEPLOYED", "ROLLED_BACK");

@@ -220,7 +220,7 @@ class RouterFailoverIT {
                         + ".log")));
             }
             try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                return true;
+                return socket.isConnected();
             } catch (IOException e) {
                 return false;
             }
