@@ -154,7 +154,7 @@ public final class ControlPlane implements AutoCloseable {
             this.kubernetes = new KubernetesApps(store, specs, events, clock, holder, clients, KUBERNETES_POLL,
                     rollouts, cluster, checks);
             this.localApps = new dev.deployguard.server.deploy.local.LocalApps(store, specs, deployer, platform,
-                    stateDir);
+                    stateDir, routers);
             this.drills = new DrillRunner(store, specs, deployer, rollouts, platform, events, clock, kubernetes);
             this.teardown = new Teardown(store, specs, platform, routers, events, instances, locks,
                     kubernetes::manages, stateDir, clock, holder);
@@ -285,6 +285,7 @@ public final class ControlPlane implements AutoCloseable {
     public List<LoopHealth.Problem> healthProblems() {
         List<LoopHealth.Problem> out = new ArrayList<>(loops.problems());
         out.addAll(supervisor.problems());
+        out.addAll(rollouts.problems());
         return out;
     }
 

@@ -233,7 +233,7 @@ public final class ApiServer implements AutoCloseable {
             case "GET /status", "GET " -> cp.apps(app).status(app);
             case "GET /history" -> cp.apps(app).historyAnswer(app);
             case "GET /events" -> events(app, query);
-            case "GET /metrics" -> cp.routers().client(app).metrics();
+            case "GET /metrics" -> cp.apps(app).trafficMetrics(app);
             case "GET /logs" -> cp.apps(app).logs(app, query.getValue("revision") == null ? null
                     : (int) longParam(query, "revision", 0), (int) longParam(query, "lines", 100));
             case "POST /deploy" -> result(cp.apps(app).deploy(deployRequest(app, body(request, endpoint), actor)));

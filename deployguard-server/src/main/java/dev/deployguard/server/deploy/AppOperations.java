@@ -20,6 +20,9 @@ public interface AppOperations {
 
     DeployResult rollback(String app, Integer toRevision, String reason, String actor, boolean forceSchema);
 
+    /** What the app's traffic looks like now, per track (the router's windows for local apps). */
+    Object trafficMetrics(String app);
+
     /** The last {@code lines} of the app's logs ({@code revision} null: the newest revision's instances). */
     String logs(String app, Integer revision, int lines) throws IOException;
 }

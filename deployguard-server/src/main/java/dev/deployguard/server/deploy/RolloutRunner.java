@@ -18,9 +18,11 @@ import dev.deployguard.rollout.RolloutKind;
 import dev.deployguard.rollout.RolloutTarget;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.rollout.Waiting;
+import dev.deployguard.server.health.LoopHealth;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.store.Store;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,8 +34,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -64,16 +69,27 @@ public final class RolloutRunner {
     private final WebhookCaller webhooks = new WebhookCaller();
     /** How many apps one tick works on at once (see {@link #tick()}). */
     static final int TICK_PARALLELISM = 8;
-    private final ExecutorService tickers = Executors.newFixedThreadPool(TICK_PARALLELISM, new ThreadFactory() {
-        private final AtomicInteger n = new AtomicInteger();
+    /**
+     * How long one pass waits for an app's tick (wall time). An app whose tick outlives it (a metrics provider or an
+     * API server that does not answer) is left running on its own thread and skipped until it ends; the pass goes
+     * on and {@code /api/health} names the app.
+     */
+    static final Duration APP_LIMIT = Duration.ofSeconds(30);
+    private volatile Duration appLimit = APP_LIMIT;
+    private final ThreadPoolExecutor tickers = new ThreadPoolExecutor(TICK_PARALLELISM, TICK_PARALLELISM, 60,
+            TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new ThreadFactory() {
+                private final AtomicInteger n = new AtomicInteger();
 
-        @Override
-        public Thread newThread(Runnable r) {
-            Thread t = new Thread(r, "deployguard-rollout-tick-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }
-    });
+                @Override
+                public Thread newThread(Runnable r) {
+                    Thread t = new Thread(r, "deployguard-rollout-tick-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }
+            });
+    /** Apps whose tick is under way, with its start (System.nanoTime), so a hung one is skipped and reported. */
+    private final Map<String, Long> ticking = new ConcurrentHashMap<>();
+
     /** In-memory companions of a stored rollout: its analysis and a webhook call in flight. */
     private static final class Running {
         final Judge analysis;
@@ -212,13 +228,25 @@ public final class RolloutRunner {
     public void tick() {
         List<String> apps = List.copyOf(running.keySet());
         if (apps.size() <= 1) {
-            apps.forEach(this::tickOne);
+            for (String app : apps) {
+                ticking.put(app, System.nanoTime());
+                try {
+                    tickOne(app);
+                } finally {
+                    ticking.remove(app);
+                }
+            }
             return;
         }
-        CountDownLatch done = new CountDownLatch(apps.size());
+        List<String> due = apps.stream().filter(app -> !ticking.containsKey(app)).toList();
+        // Apps hung in an earlier pass hold a thread each: the pool grows by that many, so the others keep
+        // TICK_PARALLELISM threads and are never queued behind a hung app.
+        resizeTickers(TICK_PARALLELISM + ticking.size());
+        CountDownLatch done = new CountDownLatch(due.size());
         AtomicBoolean stop = new AtomicBoolean();
         Set<Thread> busy = ConcurrentHashMap.newKeySet();
-        for (String app : apps) {
+        for (String app : due) {
+            ticking.put(app, System.nanoTime());
             Runnable task = () -> {
                 busy.add(Thread.currentThread());
                 try {
@@ -227,6 +255,7 @@ public final class RolloutRunner {
                     }
                 } finally {
                     busy.remove(Thread.currentThread());
+                    ticking.remove(app);
                     Thread.interrupted(); // an interrupt meant for this app's tick must not reach the next one
                     done.countDown();
                 }
@@ -234,17 +263,49 @@ public final class RolloutRunner {
             try {
                 tickers.execute(task);
             } catch (RejectedExecutionException e) {
+                ticking.remove(app);
                 done.countDown(); // the runner is closing: this app is not ticked
             }
         }
         try {
-            done.await();
+            done.await(appLimit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             stop.set(true);
             busy.forEach(Thread::interrupt);
             awaitUninterruptibly(done);
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Tests: a shorter wait for a hung app's tick than {@link #APP_LIMIT}. */
+    void appLimit(Duration limit) {
+        this.appLimit = limit;
+    }
+
+    private synchronized void resizeTickers(int threads) {
+        if (threads > tickers.getMaximumPoolSize()) {
+            tickers.setMaximumPoolSize(threads);
+            tickers.setCorePoolSize(threads);
+        } else if (threads < tickers.getCorePoolSize()) {
+            tickers.setCorePoolSize(threads);
+            tickers.setMaximumPoolSize(threads);
+        }
+    }
+
+    /** Apps whose rollout tick has run past {@link #APP_LIMIT} (for {@code /api/health}). */
+    public List<LoopHealth.Problem> problems() {
+        long now = System.nanoTime();
+        Instant wall = Instant.now();
+        List<LoopHealth.Problem> out = new java.util.ArrayList<>();
+        ticking.forEach((app, start) -> {
+            Duration ran = Duration.ofNanos(now - start);
+            if (ran.compareTo(appLimit) > 0) {
+                out.add(new LoopHealth.Problem("rollouts", "stuck", wall.minus(ran), "the rollout tick of app '"
+                        + app + "' has run for " + ran.toSeconds() + " s (limit " + appLimit.toSeconds()
+                        + " s); the other apps' rollouts go on without it"));
+            }
+        });
+        return out;
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {

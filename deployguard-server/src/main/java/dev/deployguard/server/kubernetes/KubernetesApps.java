@@ -330,6 +330,13 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
                 c -> releases(c, t));
     }
 
+    /** The cluster's traffic is measured by its ingress or mesh, through Prometheus; DeployGuard keeps no copy. */
+    @Override
+    public Object trafficMetrics(String app) {
+        throw DeployGuardException.badInput("app '" + app + "' runs on Kubernetes: its traffic metrics come from"
+                + " Prometheus (the canary analysis queries it); `deployguard status " + app + "` shows the verdicts");
+    }
+
     /** Pods' logs stay with the cluster: DeployGuard does not proxy them; the message says where to read them. */
     @Override
     public String logs(String app, Integer revision, int lines) {

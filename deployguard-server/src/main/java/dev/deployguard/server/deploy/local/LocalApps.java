@@ -8,6 +8,7 @@ import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.server.deploy.AppOperations;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
+import dev.deployguard.server.deploy.RouterProcesses;
 import dev.deployguard.server.deploy.SpecSource;
 import dev.deployguard.store.Store;
 import java.io.IOException;
@@ -29,8 +30,11 @@ public final class LocalApps implements AppOperations {
     private final Deployer deployer;
     private final LocalPlatform platform;
     private final Path stateDir;
+    private final RouterProcesses routers;
 
-    public LocalApps(Store store, SpecSource specs, Deployer deployer, LocalPlatform platform, Path stateDir) {
+    public LocalApps(Store store, SpecSource specs, Deployer deployer, LocalPlatform platform, Path stateDir,
+                     RouterProcesses routers) {
+        this.routers = routers;
         this.store = store;
         this.specs = specs;
         this.deployer = deployer;
@@ -80,6 +84,11 @@ public final class LocalApps implements AppOperations {
     @Override
     public DeployResult rollback(String app, Integer toRevision, String reason, String actor, boolean forceSchema) {
         return deployer.rollback(app, toRevision, reason, actor, forceSchema);
+    }
+
+    @Override
+    public Object trafficMetrics(String app) {
+        return routers.client(app).metrics();
     }
 
     @Override
