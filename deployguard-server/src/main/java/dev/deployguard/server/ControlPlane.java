@@ -1,3 +1,4 @@
+// Over 400 lines: the composition root: builds every part in order and owns start, adoption, tickers, close.
 package dev.deployguard.server;
 
 import dev.deployguard.analysis.Judge;

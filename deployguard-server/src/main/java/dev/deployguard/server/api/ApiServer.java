@@ -1,3 +1,4 @@
+// Over 400 lines: Jetty setup, auth, limits, error mapping and the route table; logic lives in handlers.
 package dev.deployguard.server.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -19,6 +19,7 @@ import dev.deployguard.rollout.RolloutTarget;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.rollout.Waiting;
 import dev.deployguard.server.health.LoopHealth;
+import dev.deployguard.server.health.ParallelAppWork;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.store.Store;
 import java.time.Clock;
@@ -28,19 +29,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -75,20 +67,7 @@ public final class RolloutRunner {
      * on and {@code /api/health} names the app.
      */
     static final Duration APP_LIMIT = Duration.ofSeconds(30);
-    private volatile Duration appLimit = APP_LIMIT;
-    private final ThreadPoolExecutor tickers = new ThreadPoolExecutor(TICK_PARALLELISM, TICK_PARALLELISM, 60,
-            TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new ThreadFactory() {
-                private final AtomicInteger n = new AtomicInteger();
-
-                @Override
-                public Thread newThread(Runnable r) {
-                    Thread t = new Thread(r, "deployguard-rollout-tick-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                }
-            });
-    /** Apps whose tick is under way, with its start (System.nanoTime), so a hung one is skipped and reported. */
-    private final Map<String, Long> ticking = new ConcurrentHashMap<>();
+    private final ParallelAppWork ticks = new ParallelAppWork("rollouts", TICK_PARALLELISM, APP_LIMIT);
 
     /** In-memory companions of a stored rollout: its analysis and a webhook call in flight. */
     private static final class Running {
@@ -222,105 +201,22 @@ public final class RolloutRunner {
      * One pass over the running rollouts: analysis when due, webhook results, timers. Never throws. Apps are
      * independent (each under its own lock), and an app's tick mostly waits: on its metric source and on the
      * cluster's API server. So up to {@link #TICK_PARALLELISM} apps are ticked at once; the pass returns when every
-     * app's tick has. Interrupted (the ticker is stopping), it lets no new app tick start, interrupts those under
+     * app's tick has, or after {@link #APP_LIMIT} (a hung app is skipped until its tick ends: {@link
+     * ParallelAppWork}). Interrupted (the ticker is stopping), it lets no new app tick start, interrupts those under
      * way and still waits for them, so nothing changes after it returns.
      */
     public void tick() {
-        List<String> apps = List.copyOf(running.keySet());
-        if (apps.size() <= 1) {
-            for (String app : apps) {
-                ticking.put(app, System.nanoTime());
-                try {
-                    tickOne(app);
-                } finally {
-                    ticking.remove(app);
-                }
-            }
-            return;
-        }
-        List<String> due = apps.stream().filter(app -> !ticking.containsKey(app)).toList();
-        // Apps hung in an earlier pass hold a thread each: the pool grows by that many, so the others keep
-        // TICK_PARALLELISM threads and are never queued behind a hung app.
-        resizeTickers(TICK_PARALLELISM + ticking.size());
-        CountDownLatch done = new CountDownLatch(due.size());
-        AtomicBoolean stop = new AtomicBoolean();
-        Set<Thread> busy = ConcurrentHashMap.newKeySet();
-        for (String app : due) {
-            ticking.put(app, System.nanoTime());
-            Runnable task = () -> {
-                busy.add(Thread.currentThread());
-                try {
-                    if (!stop.get()) {
-                        tickOne(app);
-                    }
-                } finally {
-                    busy.remove(Thread.currentThread());
-                    ticking.remove(app);
-                    Thread.interrupted(); // an interrupt meant for this app's tick must not reach the next one
-                    done.countDown();
-                }
-            };
-            try {
-                tickers.execute(task);
-            } catch (RejectedExecutionException e) {
-                ticking.remove(app);
-                done.countDown(); // the runner is closing: this app is not ticked
-            }
-        }
-        try {
-            done.await(appLimit.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            stop.set(true);
-            busy.forEach(Thread::interrupt);
-            awaitUninterruptibly(done);
-            Thread.currentThread().interrupt();
-        }
+        ticks.run(List.copyOf(running.keySet()), this::tickOne);
     }
 
     /** Tests: a shorter wait for a hung app's tick than {@link #APP_LIMIT}. */
     void appLimit(Duration limit) {
-        this.appLimit = limit;
-    }
-
-    private synchronized void resizeTickers(int threads) {
-        if (threads > tickers.getMaximumPoolSize()) {
-            tickers.setMaximumPoolSize(threads);
-            tickers.setCorePoolSize(threads);
-        } else if (threads < tickers.getCorePoolSize()) {
-            tickers.setCorePoolSize(threads);
-            tickers.setMaximumPoolSize(threads);
-        }
+        ticks.limit(limit);
     }
 
     /** Apps whose rollout tick has run past {@link #APP_LIMIT} (for {@code /api/health}). */
     public List<LoopHealth.Problem> problems() {
-        long now = System.nanoTime();
-        Instant wall = Instant.now();
-        List<LoopHealth.Problem> out = new java.util.ArrayList<>();
-        ticking.forEach((app, start) -> {
-            Duration ran = Duration.ofNanos(now - start);
-            if (ran.compareTo(appLimit) > 0) {
-                out.add(new LoopHealth.Problem("rollouts", "stuck", wall.minus(ran), "the rollout tick of app '"
-                        + app + "' has run for " + ran.toSeconds() + " s (limit " + appLimit.toSeconds()
-                        + " s); the other apps' rollouts go on without it"));
-            }
-        });
-        return out;
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        return ticks.problems();
     }
 
     private void tickOne(String app) {
@@ -471,7 +367,7 @@ public final class RolloutRunner {
 
     public void close() {
         hooks.shutdownNow();
-        tickers.shutdownNow();
+        ticks.close();
     }
 
     public static DeployGuardException busy(String app, Rollout r) {

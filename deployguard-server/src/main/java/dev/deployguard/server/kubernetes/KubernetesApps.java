@@ -1,3 +1,4 @@
+// Over 400 lines: AppOperations of Deployments; all read one Deployment's revisions through shared helpers.
 package dev.deployguard.server.kubernetes;
 
 import dev.deployguard.error.DeployGuardException;
