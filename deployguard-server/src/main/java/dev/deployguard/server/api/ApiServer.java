@@ -97,7 +97,7 @@ public final class ApiServer implements AutoCloseable {
         this.tokens = new ApiTokens(cp.store(), cp.apiToken(), Clock.systemUTC());
         this.tokenApi = new TokenApi(tokens);
         this.audit = new Audit(cp.events());
-        this.metrics = new ControlPlaneMetrics(cp);
+        this.metrics = new ControlPlaneMetrics(cp, Clock.systemUTC());
         var pool = new QueuedThreadPool(32, 4);
         pool.setName("deployguard-api");
         this.server = new Server(pool);
@@ -167,6 +167,7 @@ public final class ApiServer implements AutoCloseable {
         String method = request.getMethod();
         Endpoint endpoint = Endpoint.find(method, path).orElse(null);
         Answer answer = answer(request, method, path, endpoint);
+        metrics.apiRequest(endpoint, answer.status());
         if (Audit.audited(method, endpoint)) {
             Object p = request.getAttribute(Principal.ATTRIBUTE);
             audit.record(new Audit.Call(method, path, endpoint, p instanceof Principal principal ? principal : null,
