@@ -92,6 +92,22 @@ class MetricsPrometheusIT {
                 .isPositive();
         JsonNode tokens = h.ok("token", "list", "-o", "json").json().path("tokens");
         assertThat(tokens.findValues("name").toString()).contains("prometheus");
+
+        // Every query of the Grafana dashboard is valid PromQL for this Prometheus, over the series it now has.
+        JsonNode dashboard = Json.mapper().readTree(Path.of("..", "deploy", "grafana", "deployguard.json").toFile());
+        List<String> exprs = dashboard.findValuesAsText("expr");
+        assertThat(exprs).hasSizeGreaterThan(15);
+        for (String expr : exprs) {
+            JsonNode answer = query(prom, expr.replace("$app", ".*"));
+            assertThat(answer.path("status").asText()).as(expr + " -> " + answer).isEqualTo("success");
+        }
+    }
+
+    private JsonNode query(String prom, String q) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(prom + "/api/v1/query?query="
+                + java.net.URLEncoder.encode(q, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return Json.mapper().readTree(r.body());
     }
 
     private void awaitValue(String prom, String query, double expected) throws Exception {

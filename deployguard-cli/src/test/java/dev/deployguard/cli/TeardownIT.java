@@ -123,7 +123,7 @@ class TeardownIT {
         assertThat(history("demo")).isEmpty();
         JsonNode events = h.ok("events", "demo", "-o", "json").json().path("events");
         assertThat(events.findValuesAsText("kind")).containsExactly("app.deleted");
-        assertThat(events.get(0).path("actor").asText()).isEqualTo(System.getProperty("user.name"));
+        assertThat(events.get(0).path("actor").asText()).isEqualTo(Harness.actor());
         assertThat(h.dir.resolve("state/logs/demo")).doesNotExist();
         // The spec still declares it: deploying again starts a new history at revision 1.
         h.ok("deploy", "demo", "--version", "v3");
