@@ -46,16 +46,21 @@ final class EventTable {
         });
     }
 
-    List<Event> events(String app, long afterId, Instant since, int limit) {
+    /** Events after {@code afterId}, of {@code app} and of kind {@code type} or {@code type.*} when given. */
+    List<Event> events(String app, String type, long afterId, Instant since, int limit) {
         return tx(c -> {
             String sql = "SELECT * FROM events WHERE id > ? AND at >= ?" + (app == null ? "" : " AND app = ?")
-                    + " ORDER BY id LIMIT ?";
+                    + (type == null ? "" : " AND (kind = ? OR kind LIKE ?)") + " ORDER BY id LIMIT ?";
             try (var ps = c.prepareStatement(sql)) {
                 int i = 1;
                 ps.setLong(i++, afterId);
                 ps.setObject(i++, time(since == null ? Instant.EPOCH : since));
                 if (app != null) {
                     ps.setString(i++, app);
+                }
+                if (type != null) {
+                    ps.setString(i++, type);
+                    ps.setString(i++, type.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%");
                 }
                 ps.setInt(i, limit);
                 try (var rs = ps.executeQuery()) {

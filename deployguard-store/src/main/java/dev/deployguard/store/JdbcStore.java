@@ -36,6 +36,7 @@ public final class JdbcStore implements Store {
     private final LockTable locks;
     private final LocalTables local;
     private final RolloutTable rollouts;
+    private final TokenTables tokens;
 
     private JdbcStore(DataSource dataSource, AutoCloseable closer) {
         this.dataSource = dataSource;
@@ -46,6 +47,7 @@ public final class JdbcStore implements Store {
         this.locks = new LockTable(dataSource);
         this.local = new LocalTables(dataSource);
         this.rollouts = new RolloutTable(dataSource);
+        this.tokens = new TokenTables(dataSource);
         migrate();
     }
 
@@ -179,7 +181,12 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<Event> events(String app, long afterId, Instant since, int limit) {
-        return events.events(app, afterId, since, limit);
+        return events.events(app, null, afterId, since, limit);
+    }
+
+    @Override
+    public List<Event> events(String app, String type, long afterId, Instant since, int limit) {
+        return events.events(app, type, afterId, since, limit);
     }
 
     // --- LockTable -------------------------------------------------------------------------------
@@ -298,6 +305,33 @@ public final class JdbcStore implements Store {
     @Override
     public Incident closeIncident(long id, Instant at, String actor, String resolution) {
         return incidents.close(id, at, actor, resolution);
+    }
+
+    // --- API tokens (TokenTables) --------------------------------------------------------------------------------
+
+    @Override
+    public void addToken(StoredToken token) {
+        tokens.add(token);
+    }
+
+    @Override
+    public List<StoredToken> tokens() {
+        return tokens.list();
+    }
+
+    @Override
+    public Optional<StoredToken> tokenByHash(String hash) {
+        return tokens.byHash(hash);
+    }
+
+    @Override
+    public boolean removeToken(String name) {
+        return tokens.remove(name);
+    }
+
+    @Override
+    public void tokenUsed(String name, Instant at) {
+        tokens.used(name, at);
     }
 
     @Override

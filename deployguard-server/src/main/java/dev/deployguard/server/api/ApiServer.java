@@ -12,26 +12,34 @@ import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.NotLeaderException;
+import dev.deployguard.server.access.ApiTokens;
+import dev.deployguard.server.access.Audit;
+import dev.deployguard.server.access.TokenApi;
 import dev.deployguard.server.backup.BackupApi;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.drill.DrillApi;
 import dev.deployguard.server.health.LoopHealth;
 import dev.deployguard.server.incident.IncidentApi;
+import dev.deployguard.server.telemetry.ControlPlaneMetrics;
+import dev.deployguard.server.request.Endpoint;
 import dev.deployguard.server.request.JsonBody;
+import dev.deployguard.server.request.Principal;
+import dev.deployguard.server.request.Role;
 import dev.deployguard.server.teardown.TeardownApi;
 import dev.deployguard.spec.Durations;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
@@ -62,7 +70,10 @@ public final class ApiServer implements AutoCloseable {
     private final ControlPlane cp;
     private final ObjectMapper json = Json.mapper();
     private final Server server;
-    private final byte[] token;
+    private final ApiTokens tokens;
+    private final TokenApi tokenApi;
+    private final Audit audit;
+    private final ControlPlaneMetrics metrics;
     private final boolean demo;
 
     public ApiServer(ControlPlane cp, String host, int port, boolean demo) {
@@ -78,7 +89,10 @@ public final class ApiServer implements AutoCloseable {
         }
         this.cp = cp;
         this.demo = demo;
-        this.token = cp.apiToken().getBytes(StandardCharsets.UTF_8);
+        this.tokens = new ApiTokens(cp.store(), cp.apiToken(), Clock.systemUTC());
+        this.tokenApi = new TokenApi(tokens);
+        this.audit = new Audit(cp.events());
+        this.metrics = new ControlPlaneMetrics(cp, Clock.systemUTC());
         var pool = new QueuedThreadPool(32, 4);
         pool.setName("deployguard-api");
         this.server = new Server(pool);
@@ -139,40 +153,77 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Serves one request. A call that would change something is recorded in the audit trail before it is answered,
+     * so whoever reads the trail after an answer finds the call in it.
+     */
     private void serve(Request request, Response response, Callback callback) {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
+        Endpoint endpoint = Endpoint.find(method, path).orElse(null);
+        Answer answer = answer(request, method, path, endpoint);
+        metrics.apiRequest(endpoint, answer.status());
+        if (Audit.audited(method, endpoint)) {
+            Object p = request.getAttribute(Principal.ATTRIBUTE);
+            audit.record(new Audit.Call(method, path, endpoint, p instanceof Principal principal ? principal : null,
+                    Principal.onBehalfOf(request), Request.getRemoteAddr(request), answer.status(), answer.error()));
+        }
+        if (answer.body() instanceof String text) {
+            response.setStatus(answer.status());
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, endpoint == Endpoint.PROMETHEUS_METRICS
+                    ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8");
+            Content.Sink.write(response, true, text, callback);
+            return;
+        }
+        send(response, callback, answer.status(), answer.body());
+    }
+
+    /** A status and what goes with it: a JSON-able object, or text. */
+    private record Answer(int status, Object body) {
+        String error() {
+            return status >= 300 && body instanceof Map<?, ?> m && m.get("error") != null
+                    ? String.valueOf(m.get("error")) : null;
+        }
+    }
+
+    private Answer answer(Request request, String method, String path, Endpoint endpoint) {
         try {
-            if (!"/api/health".equals(path) && !authorized(request)) {
-                send(response, callback, 401, Map.of("error", "missing or wrong API token: send 'Authorization:"
-                        + " Bearer <token>' (the token is in the state directory's api.token)",
+            Principal principal = authenticate(request);
+            if (principal != null) {
+                Principal.set(request, principal);
+            }
+            if ((endpoint == null || !endpoint.open()) && principal == null) {
+                discard(request);
+                return new Answer(401, Map.of("error", "missing or wrong API token: send"
+                        + " 'Authorization: Bearer <token>' (the admin token is in the state directory's api.token;"
+                        + " others come from: deployguard token create)", "exitCode", ExitCode.BAD_INPUT.code()));
+            }
+            if (endpoint == null) {
+                throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
+            }
+            if (!endpoint.open() && !principal.may(endpoint.role())) {
+                discard(request);
+                return new Answer(403, Map.of("error", endpoint + " needs the " + endpoint.role().label()
+                        + " role; token '" + principal.actor() + "' has the " + principal.role().label()
+                        + " role (an admin can create a token with: deployguard token create --role "
+                        + endpoint.role().label() + ")", "requiredRole", endpoint.role().label(),
                         "exitCode", ExitCode.BAD_INPUT.code()));
-                return;
             }
-            List<LoopHealth.Problem> problems = "/api/health".equals(path) ? cp.healthProblems() : List.of();
+            List<LoopHealth.Problem> problems = endpoint == Endpoint.HEALTH ? cp.healthProblems() : List.of();
             if (!problems.isEmpty()) {
-                send(response, callback, 503, unhealthy(problems));
-                return;
+                return new Answer(503, unhealthy(problems));
             }
-            if (changes(method, path)) {
+            if (endpoint.changes()) {
                 cp.requireLeader("make changes (" + method + " " + path + ")");
             }
-            String actor = actor(request);
             Fields query = Request.extractQueryParameters(request);
-            Object body = route(method, path, query, request, actor);
-            if (body instanceof String text) {
-                response.setStatus(200);
-                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-                Content.Sink.write(response, true, text, callback);
-                return;
-            }
-            send(response, callback, 200, body);
+            return new Answer(200, route(endpoint, method, path, query, request, actor(request)));
         } catch (NotLeaderException e) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("error", e.getMessage());
             m.put("exitCode", e.exitCode().code());
             m.put("leader", e.leader());
-            send(response, callback, 503, m);
+            return new Answer(503, m);
         } catch (DeployGuardException e) {
             int status = e instanceof BodyTooLarge ? 413 : switch (e.exitCode()) {
                 case BAD_INPUT -> 400;
@@ -182,15 +233,37 @@ public final class ApiServer implements AutoCloseable {
                 case UNREACHABLE -> 502;
                 default -> 500;
             };
-            send(response, callback, status, Map.of("error", e.getMessage(), "exitCode", e.exitCode().code()));
+            return new Answer(status, Map.of("error", e.getMessage(), "exitCode", e.exitCode().code()));
         } catch (RuntimeException | IOException e) {
-            send(response, callback, 500, Map.of("error", "internal error: " + e, "exitCode",
-                    ExitCode.FAILURE.code()));
+            return new Answer(500, Map.of("error", "internal error: " + e, "exitCode", ExitCode.FAILURE.code()));
         }
     }
 
-    private Object route(String method, String path, Fields query, Request request, String actor)
-            throws IOException {
+    /** Reads and drops a refused request's body, so the connection stays usable for the client's next request. */
+    private static void discard(Request request) {
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            drain(in);
+        } catch (IOException e) {
+            // The client went away; nothing to answer on.
+        }
+    }
+
+    private Object route(Endpoint endpoint, String method, String path, Fields query, Request request,
+                         String actor) throws IOException {
+        switch (endpoint) {
+            case TOKENS -> {
+                return tokenApi.route(endpoint, path, null, actor);
+            }
+            case TOKEN_CREATE, TOKEN_REVOKE -> {
+                return tokenApi.route(endpoint, path, body(request, method + " " + path), actor);
+            }
+            case PROMETHEUS_METRICS -> {
+                return metrics.scrape();
+            }
+            default -> {
+                // served below
+            }
+        }
         if (path.equals("/api/health")) {
             return Map.of("status", "ok", "pid", ProcessHandle.current().pid(), "role", cp.role());
         }
@@ -229,7 +302,7 @@ public final class ApiServer implements AutoCloseable {
         }
         String app = m.group(1);
         String action = m.group(2) == null ? "" : m.group(2);
-        String endpoint = method + " " + path;
+        String call = method + " " + path;
         return switch (method + " " + action) {
             case "GET /status", "GET " -> cp.apps(app).status(app);
             case "GET /history" -> cp.apps(app).historyAnswer(app);
@@ -237,16 +310,16 @@ public final class ApiServer implements AutoCloseable {
             case "GET /metrics" -> cp.apps(app).trafficMetrics(app);
             case "GET /logs" -> cp.apps(app).logs(app, query.getValue("revision") == null ? null
                     : (int) longParam(query, "revision", 0), (int) longParam(query, "lines", 100));
-            case "POST /deploy" -> result(cp.apps(app).deploy(deployRequest(app, body(request, endpoint), actor)));
+            case "POST /deploy" -> result(cp.apps(app).deploy(deployRequest(app, body(request, call), actor)));
             case "POST /check" -> {
-                String version = body(request, endpoint).allowOnly("version").string("version");
+                String version = body(request, call).allowOnly("version").string("version");
                 if (version != null) {
                     Identifiers.version(version);
                 }
                 yield ChecklistJson.toJson(cp.checks().checklists().run(cp.specs().app(app), version));
             }
             case "POST /promote", "POST /abort", "POST /pause", "POST /resume" -> {
-                JsonBody b = body(request, endpoint).allowOnly("full");
+                JsonBody b = body(request, call).allowOnly("full");
                 var cmd = switch (action) {
                     case "/promote" -> b.bool("full", false) ? RolloutEngine.Command.PROMOTE_FULL
                             : RolloutEngine.Command.PROMOTE;
@@ -258,9 +331,9 @@ public final class ApiServer implements AutoCloseable {
                 Rollout r = cp.rollouts().command(app, cmd, actor);
                 yield Map.of("rollout", r, "message", describe(r));
             }
-            case "POST /drill" -> cp.drills().run(DrillApi.request(app, body(request, endpoint)), actor);
+            case "POST /drill" -> cp.drills().run(DrillApi.request(app, body(request, call)), actor);
             case "POST /rollback" -> {
-                JsonBody b = body(request, endpoint).allowOnly("toRevision", "changeCause", "forceSchema");
+                JsonBody b = body(request, call).allowOnly("toRevision", "changeCause", "forceSchema");
                 yield result(cp.apps(app).rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor,
                         b.bool("forceSchema", false)));
             }
@@ -279,14 +352,6 @@ public final class ApiServer implements AutoCloseable {
             m.put("error", e.getMessage());
             return m;
         }
-    }
-
-    /**
-     * Whether a request may change something, so only the leader replica serves it. Every write is a POST; the
-     * checklist ({@code POST /check}) only reads and is served by any replica.
-     */
-    static boolean changes(String method, String path) {
-        return !method.equals("GET") && !method.equals("HEAD") && !path.endsWith("/check");
     }
 
     static String describe(Rollout r) {
@@ -337,27 +402,48 @@ public final class ApiServer implements AutoCloseable {
         if (s != null) {
             since = Instant.now().minus(duration(s, "since"));
         }
-        List<Event> list = cp.store().events(app, after, since, limit);
+        String type = query.getValue("type");
+        if (type != null && !type.matches("[a-z][a-z.-]{0,63}")) {
+            throw DeployGuardException.badInput("type must be an event kind or its first part, e.g. audit or"
+                    + " rollback.started; got '" + type + "'");
+        }
+        List<Event> list;
+        if (app != null && type != null && (type.equals("audit") || type.startsWith("audit."))) {
+            // Audit events belong to the control plane and name their app in data (see Audit).
+            list = new ArrayList<>();
+            long from = after;
+            while (list.size() < limit) {
+                List<Event> page = cp.store().events(null, type, from, since, 1000);
+                page.stream().filter(e -> app.equals(Audit.app(e))).limit(limit - list.size()).forEach(list::add);
+                if (page.size() < 1000) {
+                    break;
+                }
+                from = page.get(page.size() - 1).id();
+            }
+        } else {
+            list = cp.store().events(app, type, after, since, limit);
+        }
         return Map.of("events", list);
     }
 
-    private boolean authorized(Request request) {
-        if (demo) {
-            return true;
-        }
+    /** The request's principal from its bearer token; in demo mode, without a token, {@code demo} as admin. */
+    private Principal authenticate(Request request) {
         String h = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        if (h == null || !h.startsWith("Bearer ")) {
-            return false;
+        if (h != null && h.startsWith("Bearer ")) {
+            Optional<Principal> p = tokens.authenticate(h.substring(7).trim());
+            if (p.isPresent()) {
+                return p.get();
+            }
         }
-        return MessageDigest.isEqual(token, h.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+        return demo ? new Principal("demo", Role.ADMIN) : null;
     }
 
+    /** WHO in history and events: the token's name, with the client's "on behalf of" text beside it. */
     private static String actor(Request request) {
-        String a = request.getHeaders().get("X-DeployGuard-Actor");
-        if (a == null || a.isBlank()) {
-            a = "api@" + Request.getRemoteAddr(request);
+        if (request.getAttribute(Principal.ATTRIBUTE) instanceof Principal p) {
+            return p.recorded(Principal.onBehalfOf(request));
         }
-        return a.length() > 128 ? a.substring(0, 128) : a;
+        return "api@" + Request.getRemoteAddr(request);
     }
 
     private static Deployer.DeployRequest deployRequest(String app, JsonBody b, String actor) {
