@@ -107,7 +107,8 @@ public final class Deployer {
         LocalPlatformSpec local = app.local();
         var draft = new Release(app.name(), 1, req.version(), local.command(), local.env(), local.instances(),
                 configHash(req.version(), local), req.changeCause(), req.actor(), clock.instant(),
-                ReleaseStatus.PROGRESSING, null, image == null ? null : image.image());
+                ReleaseStatus.PROGRESSING, null, image == null ? null : image.image(),
+                schemaGate.record(app, req.version()));
         String imageWarning = image == null ? null : image.warning();
         // Refuse a command that cannot run before anything is recorded or started.
         try {
@@ -251,7 +252,7 @@ public final class Deployer {
             Release release = store.createRelease(new Release(appName, 1, target.version(), target.command(),
                     target.env(), target.instances(), target.configHash(),
                     changeCause != null ? changeCause : "Rollback to " + target.revision(), actor, clock.instant(),
-                    ReleaseStatus.PROGRESSING, target.revision(), target.image()));
+                    ReleaseStatus.PROGRESSING, target.revision(), target.image(), target.schema()));
             events.record(appName, release.revision(), actor, EventKinds.ROLLBACK_STARTED,
                     "rolling back from revision " + current.revision() + " (" + current.version() + ") to revision "
                             + target.revision() + " (" + target.version() + ") as revision " + release.revision(),

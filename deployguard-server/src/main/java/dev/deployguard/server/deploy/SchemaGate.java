@@ -4,11 +4,13 @@ import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.release.Release;
+import dev.deployguard.release.ReleaseSchema;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.DatabaseSpec;
 import dev.deployguard.store.schema.ReleaseMigrations;
 import dev.deployguard.store.schema.SchemaGuard;
 import dev.deployguard.store.schema.SchemaVerdict;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,7 +42,7 @@ public final class SchemaGate {
     }
 
     /**
-     * Judges a rollback from {@code serving} to {@code target}.
+     * Judges a rollback from {@code serving} (null when unknown) to {@code target}.
      *
      * @return a line for the rollback's output (compatible, expand-only gap, or forced), empty without a database
      * @throws DeployGuardException when the target would break on the schema, or the schema cannot be read, and the
@@ -76,6 +78,18 @@ public final class SchemaGate {
                 + target.version() + ") refused, nothing was changed: " + verdict.message());
     }
 
+    /**
+     * The record a deploy of {@code version} keeps with its release: the migrations it ships and the schema version
+     * it needs. Null for an app without a database section.
+     *
+     * @throws DeployGuardException (bad input) when the release's migrations are not where the spec says: a release
+     *                              recorded without them could never be judged, so the deploy stops first
+     */
+    public ReleaseSchema record(AppSpec app, String version) {
+        DatabaseSpec db = app.database();
+        return db == null ? null : ReleaseMigrations.scan(version, Path.of(db.migrationsOf(version))).record();
+    }
+
     private SchemaVerdict judge(DatabaseSpec db, Release target, Release serving) {
         List<String> unset = new ArrayList<>();
         for (String name : new String[] {db.userEnv(), db.passwordEnv()}) {
@@ -89,17 +103,31 @@ public final class SchemaGate {
         }
         ReleaseMigrations targetMigrations;
         try {
-            targetMigrations = ReleaseMigrations.scan(target.version(), Path.of(db.migrationsOf(target.version())));
+            targetMigrations = migrationsOf(db, target);
         } catch (DeployGuardException e) {
             return new SchemaVerdict.CannotTell(e.getMessage());
         }
         List<ReleaseMigrations> known = new ArrayList<>();
-        Path servingDir = Path.of(db.migrationsOf(serving.version()));
-        if (java.nio.file.Files.isDirectory(servingDir)) {
-            known.add(ReleaseMigrations.scan(serving.version(), servingDir));
+        if (serving != null && serving.schema() != null) {
+            known.add(ReleaseMigrations.of(serving.version(), serving.schema()));
+        } else if (serving != null && Files.isDirectory(Path.of(db.migrationsOf(serving.version())))) {
+            known.add(ReleaseMigrations.scan(serving.version(), Path.of(db.migrationsOf(serving.version()))));
         }
+        return guard(db).judge(targetMigrations, known);
+    }
+
+    /**
+     * What a release ships: the record its deploy kept, else (a release recorded before records existed) its
+     * migrations directory.
+     */
+    static ReleaseMigrations migrationsOf(DatabaseSpec db, Release release) {
+        return release.schema() != null ? ReleaseMigrations.of(release.version(), release.schema())
+                : ReleaseMigrations.scan(release.version(), Path.of(db.migrationsOf(release.version())));
+    }
+
+    /** Reads the database's history with the credentials named in the spec (unset names are caught before). */
+    SchemaGuard guard(DatabaseSpec db) {
         return new SchemaGuard(db.jdbcUrl(), db.userEnv() == null ? null : environment.get(db.userEnv()),
-                db.passwordEnv() == null ? null : environment.get(db.passwordEnv()), db.table(), TIMEOUT_SECONDS)
-                .judge(targetMigrations, known);
+                db.passwordEnv() == null ? null : environment.get(db.passwordEnv()), db.table(), TIMEOUT_SECONDS);
     }
 }
