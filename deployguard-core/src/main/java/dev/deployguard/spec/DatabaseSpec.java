@@ -1,5 +1,6 @@
 package dev.deployguard.spec;
 
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -13,9 +14,12 @@ import java.util.Objects;
  * @param tool        the migration tool
  * @param migrations  the directory of a release's migrations; {@code ${version}} is replaced by the release's version
  * @param table       Flyway's history table, {@code flyway_schema_history} or {@code schema.table}
+ * @param migrate     whether a deploy runs the release's expand migrations before traffic moves
+ * @param command     the migration command, an argument list (never a shell string), or empty for the tool's Java
+ *                    API; {@code ${target}} is the highest version to run, {@code ${phase}} expand or contract
  */
 public record DatabaseSpec(String jdbcUrl, String userEnv, String passwordEnv, Tool tool, String migrations,
-                           String table) {
+                           String table, Migrate migrate, List<String> command) {
     public static final String DEFAULT_TABLE = "flyway_schema_history";
 
     public DatabaseSpec {
@@ -23,7 +27,21 @@ public record DatabaseSpec(String jdbcUrl, String userEnv, String passwordEnv, T
         Objects.requireNonNull(tool, "tool");
         Objects.requireNonNull(migrations, "migrations");
         Objects.requireNonNull(table, "table");
+        Objects.requireNonNull(migrate, "migrate");
+        command = List.copyOf(command);
     }
+
+    /** A section that only reads the history (DeployGuard runs no migration). */
+    public DatabaseSpec(String jdbcUrl, String userEnv, String passwordEnv, Tool tool, String migrations,
+                        String table) {
+        this(jdbcUrl, userEnv, passwordEnv, tool, migrations, table, Migrate.NONE, List.of());
+    }
+
+    /**
+     * What a deploy migrates: {@link #NONE} (the app or a pipeline does), or {@link #EXPAND} (the release's expand
+     * migrations before traffic moves; contract migrations wait for {@code deployguard migrate APP --contract}).
+     */
+    public enum Migrate { NONE, EXPAND }
 
     /** The migration tool whose history DeployGuard reads. */
     public enum Tool { FLYWAY, LIQUIBASE }

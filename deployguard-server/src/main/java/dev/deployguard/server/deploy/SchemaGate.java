@@ -41,6 +41,11 @@ public final class SchemaGate {
         this.events = Objects.requireNonNull(events, "events");
     }
 
+    /** Where the database credentials are read. */
+    Map<String, String> environment() {
+        return environment;
+    }
+
     /**
      * Judges a rollback from {@code serving} (null when unknown) to {@code target}.
      *
