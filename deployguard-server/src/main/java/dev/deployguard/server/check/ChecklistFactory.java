@@ -19,6 +19,7 @@ import dev.deployguard.local.check.OwnRouter;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.ChecksSpec;
+import dev.deployguard.spec.DatabaseSpec;
 import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.check.HistoryTable;
@@ -210,7 +211,7 @@ public final class ChecklistFactory {
      * section. An unset credential variable makes it "cannot tell", naming the variable.
      */
     List<Check> schemaChecks(AppSpec app) {
-        dev.deployguard.spec.DatabaseSpec db = app.database();
+        DatabaseSpec db = app.database();
         if (db == null) {
             return List.of();
         }
@@ -228,10 +229,12 @@ public final class ChecklistFactory {
         }
         // The checklist bounds the whole check by checks.timeout; this bounds each statement.
         int seconds = (int) Math.max(1, app.checks() == null ? 10 : app.checks().timeout().toSeconds());
-        return List.of(new dev.deployguard.store.schema.SchemaCheck(new dev.deployguard.store.schema.SchemaGuard(
-                db.jdbcUrl(), db.userEnv() == null ? null : environment.get(db.userEnv()),
-                db.passwordEnv() == null ? null : environment.get(db.passwordEnv()), db.table(), seconds),
-                v -> java.nio.file.Path.of(db.migrationsOf(v))));
+        var guard = new dev.deployguard.store.schema.SchemaGuard(db.jdbcUrl(),
+                db.userEnv() == null ? null : environment.get(db.userEnv()),
+                db.passwordEnv() == null ? null : environment.get(db.passwordEnv()), db.table(), seconds);
+        // A deploy that runs the migrations creates the history table itself: its absence then means "none yet".
+        return List.of(new dev.deployguard.store.schema.SchemaCheck(db.migrate() == DatabaseSpec.Migrate.EXPAND
+                ? guard.noHistoryIsEmpty() : guard, v -> java.nio.file.Path.of(db.migrationsOf(v))));
     }
 
     /**
