@@ -12,8 +12,10 @@ import java.util.Objects;
  * @param userEnv     the environment variable holding the user, or null
  * @param passwordEnv the environment variable holding the password, or null
  * @param tool        the migration tool
- * @param migrations  the directory of a release's migrations; {@code ${version}} is replaced by the release's version
- * @param table       Flyway's history table, {@code flyway_schema_history} or {@code schema.table}
+ * @param migrations  the directory of a release's Flyway migrations, or its Liquibase changelog file;
+ *                    {@code ${version}} is replaced by the release's version
+ * @param table       the history table: Flyway's {@code flyway_schema_history}, Liquibase's {@code databasechangelog},
+ *                    or {@code schema.table}
  * @param migrate     whether a deploy runs the release's expand migrations before traffic moves
  * @param command     the migration command, an argument list (never a shell string), or empty for the tool's Java
  *                    API; {@code ${target}} is the highest version to run, {@code ${phase}} expand or contract
@@ -21,6 +23,8 @@ import java.util.Objects;
 public record DatabaseSpec(String jdbcUrl, String userEnv, String passwordEnv, Tool tool, String migrations,
                            String table, Migrate migrate, List<String> command) {
     public static final String DEFAULT_TABLE = "flyway_schema_history";
+    /** Liquibase's history table; its lock table is this name + {@code LOCK}. */
+    public static final String LIQUIBASE_TABLE = "databasechangelog";
 
     public DatabaseSpec {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");

@@ -67,8 +67,7 @@ public final class DatabaseSpecParser {
         if (t.equals("flyway")) {
             tool = DatabaseSpec.Tool.FLYWAY;
         } else if (t.equals("liquibase")) {
-            problems.add(at + ".tool: liquibase is not supported yet (its DATABASECHANGELOG is not read); use flyway,"
-                    + " or leave the database section out");
+            tool = DatabaseSpec.Tool.LIQUIBASE;
         } else {
             problems.add(at + ".tool: unknown migration tool '" + raw.tool + "'; expected flyway or liquibase");
         }
@@ -80,7 +79,8 @@ public final class DatabaseSpecParser {
             Path p = Path.of(raw.migrations.replace("${version}", "VERSION"));
             migrations = p.isAbsolute() ? raw.migrations : baseDir.resolve(raw.migrations).toString();
         }
-        String table = raw.table == null ? DatabaseSpec.DEFAULT_TABLE : raw.table;
+        String table = raw.table != null ? raw.table
+                : tool == DatabaseSpec.Tool.LIQUIBASE ? DatabaseSpec.LIQUIBASE_TABLE : DatabaseSpec.DEFAULT_TABLE;
         if (!TABLE.matcher(table).matches()) {
             problems.add(at + ".table: expected a table name (letters, digits, '_', optionally schema.table), got '"
                     + table + "'");

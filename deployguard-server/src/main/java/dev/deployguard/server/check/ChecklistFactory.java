@@ -24,6 +24,11 @@ import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.check.HistoryTable;
 import dev.deployguard.store.check.MigrationCheck;
+import dev.deployguard.store.schema.LiquibaseCheck;
+import dev.deployguard.store.schema.LiquibaseHistory;
+import dev.deployguard.store.schema.SchemaCheck;
+import dev.deployguard.store.schema.SchemaJudge;
+import dev.deployguard.store.schema.Secrets;
 import dev.deployguard.supplychain.SupplyChainChecks;
 import dev.deployguard.supplychain.scan.AllowlistEntry;
 import dev.deployguard.supplychain.scan.Severity;
@@ -229,12 +234,18 @@ public final class ChecklistFactory {
         }
         // The checklist bounds the whole check by checks.timeout; this bounds each statement.
         int seconds = (int) Math.max(1, app.checks() == null ? 10 : app.checks().timeout().toSeconds());
-        var guard = new dev.deployguard.store.schema.SchemaGuard(db.jdbcUrl(),
-                db.userEnv() == null ? null : environment.get(db.userEnv()),
-                db.passwordEnv() == null ? null : environment.get(db.passwordEnv()), db.table(), seconds);
+        String user = db.userEnv() == null ? null : environment.get(db.userEnv());
+        String password = db.passwordEnv() == null ? null : environment.get(db.passwordEnv());
         // A deploy that runs the migrations creates the history table itself: its absence then means "none yet".
-        return List.of(new dev.deployguard.store.schema.SchemaCheck(db.migrate() == DatabaseSpec.Migrate.EXPAND
-                ? guard.noHistoryIsEmpty() : guard, v -> java.nio.file.Path.of(db.migrationsOf(v))));
+        var judge = SchemaJudge.of(db, user, password, seconds, db.migrate() == DatabaseSpec.Migrate.EXPAND);
+        List<Check> out = new ArrayList<>(List.of(new SchemaCheck(judge)));
+        if (db.tool() == DatabaseSpec.Tool.LIQUIBASE && (app.checks() == null || app.checks().migrations() == null)) {
+            // Liquibase's failed changesets and lock row, read from the same database section.
+            out.add(new LiquibaseCheck(new LiquibaseHistory(db.jdbcUrl(), user, password, db.table(), seconds),
+                    db.jdbcUrl() + (user == null ? "" : " as user '" + user + "'"),
+                    new Secrets(password == null ? List.of() : List.of(password))));
+        }
+        return out;
     }
 
     /**

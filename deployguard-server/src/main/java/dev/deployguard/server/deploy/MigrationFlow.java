@@ -6,6 +6,8 @@ import dev.deployguard.event.EventKinds;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.DatabaseSpec;
 import dev.deployguard.store.schema.FlywayMigrator;
+import dev.deployguard.store.schema.LiquibaseChangelog;
+import dev.deployguard.store.schema.LiquibaseMigrator;
 import dev.deployguard.store.schema.Migration;
 import dev.deployguard.store.schema.MigrationCommand;
 import dev.deployguard.store.schema.MigrationPlan;
@@ -116,6 +118,10 @@ public final class MigrationFlow {
 
     private MigrationPlan plan(AppSpec app, DatabaseSpec db, Integer revision, String version, String actor) {
         try {
+            if (db.tool() == DatabaseSpec.Tool.LIQUIBASE) {
+                requireCredentials(db);
+                return liquibase(db).plan(LiquibaseChangelog.read(version, dir(db, version)));
+            }
             ReleaseMigrations release = ReleaseMigrations.scan(version, dir(db, version));
             return migrator(db).plan(release, dir(db, version));
         } catch (DeployGuardException e) {
@@ -126,6 +132,11 @@ public final class MigrationFlow {
 
     private MigrationRun run(AppSpec app, DatabaseSpec db, String version, String phase, Optional<String> target,
                              List<Migration> planned) {
+        if (db.command().isEmpty() && db.tool() == DatabaseSpec.Tool.LIQUIBASE) {
+            // Changesets have no versions to stop at: the expand phase applies exactly the planned count.
+            return liquibase(db).update(dir(db, version), phase, target.isPresent() ? planned.size() : null,
+                    planned.stream().map(Migration::version).toList());
+        }
         if (db.command().isEmpty()) {
             return migrator(db).migrate(dir(db, version), phase, target);
         }
@@ -155,6 +166,17 @@ public final class MigrationFlow {
     }
 
     private FlywayMigrator migrator(DatabaseSpec db) {
+        requireCredentials(db);
+        return new FlywayMigrator(db.jdbcUrl(), credential(db.userEnv()).orElse(null),
+                credential(db.passwordEnv()).orElse(null), db.table());
+    }
+
+    private LiquibaseMigrator liquibase(DatabaseSpec db) {
+        return new LiquibaseMigrator(db.jdbcUrl(), credential(db.userEnv()).orElse(null),
+                credential(db.passwordEnv()).orElse(null), db.table());
+    }
+
+    private void requireCredentials(DatabaseSpec db) {
         List<String> unset = new ArrayList<>();
         for (String name : new String[] {db.userEnv(), db.passwordEnv()}) {
             if (name != null && environment.get(name) == null) {
@@ -166,8 +188,6 @@ public final class MigrationFlow {
                     + String.join(" and ", unset) + " is not set (database.userEnv / passwordEnv name it); set it"
                     + " where the control plane runs; nothing was migrated");
         }
-        return new FlywayMigrator(db.jdbcUrl(), credential(db.userEnv()).orElse(null),
-                credential(db.passwordEnv()).orElse(null), db.table());
     }
 
     private Optional<String> credential(String name) {

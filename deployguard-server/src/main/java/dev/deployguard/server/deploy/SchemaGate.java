@@ -7,11 +7,8 @@ import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseSchema;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.DatabaseSpec;
-import dev.deployguard.store.schema.ReleaseMigrations;
-import dev.deployguard.store.schema.SchemaGuard;
+import dev.deployguard.store.schema.SchemaJudge;
 import dev.deployguard.store.schema.SchemaVerdict;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,7 +89,7 @@ public final class SchemaGate {
      */
     public ReleaseSchema record(AppSpec app, String version) {
         DatabaseSpec db = app.database();
-        return db == null ? null : ReleaseMigrations.scan(version, Path.of(db.migrationsOf(version))).record();
+        return db == null ? null : judge(db).record(version);
     }
 
     private SchemaVerdict judge(DatabaseSpec db, Release target, Release serving) {
@@ -106,33 +103,29 @@ public final class SchemaGate {
             return new SchemaVerdict.CannotTell("environment variable " + String.join(" and ", unset) + " is not set"
                     + " (database.userEnv / passwordEnv name it); set it where the control plane runs");
         }
-        ReleaseMigrations targetMigrations;
+        SchemaJudge judge = judge(db);
+        ReleaseSchema targetSchema;
         try {
-            targetMigrations = migrationsOf(db, target);
+            targetSchema = target.schema() != null ? target.schema() : judge.record(target.version());
         } catch (DeployGuardException e) {
             return new SchemaVerdict.CannotTell(e.getMessage());
         }
-        List<ReleaseMigrations> known = new ArrayList<>();
+        List<ReleaseSchema> known = new ArrayList<>();
         if (serving != null && serving.schema() != null) {
-            known.add(ReleaseMigrations.of(serving.version(), serving.schema()));
-        } else if (serving != null && Files.isDirectory(Path.of(db.migrationsOf(serving.version())))) {
-            known.add(ReleaseMigrations.scan(serving.version(), Path.of(db.migrationsOf(serving.version()))));
+            known.add(serving.schema());
+        } else if (serving != null) {
+            try {
+                known.add(judge.record(serving.version()));
+            } catch (DeployGuardException e) {
+                // Without the serving release's files, applied migrations are classified by name: contract if unsure.
+            }
         }
-        return guard(db).judge(targetMigrations, known);
-    }
-
-    /**
-     * What a release ships: the record its deploy kept, else (a release recorded before records existed) its
-     * migrations directory.
-     */
-    static ReleaseMigrations migrationsOf(DatabaseSpec db, Release release) {
-        return release.schema() != null ? ReleaseMigrations.of(release.version(), release.schema())
-                : ReleaseMigrations.scan(release.version(), Path.of(db.migrationsOf(release.version())));
+        return judge.judge(target.version(), targetSchema, known);
     }
 
     /** Reads the database's history with the credentials named in the spec (unset names are caught before). */
-    SchemaGuard guard(DatabaseSpec db) {
-        return new SchemaGuard(db.jdbcUrl(), db.userEnv() == null ? null : environment.get(db.userEnv()),
-                db.passwordEnv() == null ? null : environment.get(db.passwordEnv()), db.table(), TIMEOUT_SECONDS);
+    SchemaJudge judge(DatabaseSpec db) {
+        return SchemaJudge.of(db, db.userEnv() == null ? null : environment.get(db.userEnv()),
+                db.passwordEnv() == null ? null : environment.get(db.passwordEnv()), TIMEOUT_SECONDS, false);
     }
 }

@@ -5,6 +5,7 @@ import dev.deployguard.check.CheckContext;
 import dev.deployguard.check.CheckNames;
 import dev.deployguard.check.CheckResult;
 import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.release.ReleaseSchema;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -16,13 +17,26 @@ import java.util.function.Function;
  * it fails; an expand-only gap passes and says so; an unreadable history is an error, never a pass.
  */
 public final class SchemaCheck implements Check {
-    private final SchemaGuard guard;
-    private final Function<String, Path> migrationsOf;
+    private final SchemaJudge judge;
 
-    /** @param migrationsOf the migrations directory of a release version (the spec's {@code ${version}} path) */
+    /** @param judge reads a release's migrations and judges it against the database */
+    public SchemaCheck(SchemaJudge judge) {
+        this.judge = Objects.requireNonNull(judge, "judge");
+    }
+
+    /** A Flyway check; {@code migrationsOf} is the migrations directory of a release version. */
     public SchemaCheck(SchemaGuard guard, Function<String, Path> migrationsOf) {
-        this.guard = Objects.requireNonNull(guard, "guard");
-        this.migrationsOf = Objects.requireNonNull(migrationsOf, "migrationsOf");
+        this(new SchemaJudge() {
+            @Override
+            public ReleaseSchema record(String version) {
+                return ReleaseMigrations.scan(version, migrationsOf.apply(version)).record();
+            }
+
+            @Override
+            public SchemaVerdict judge(String release, ReleaseSchema target, List<ReleaseSchema> known) {
+                return guard.judge(ReleaseMigrations.of(release, target), List.of());
+            }
+        });
     }
 
     @Override
@@ -37,13 +51,13 @@ public final class SchemaCheck implements Check {
             return CheckResult.error(name(), "no release version given: cannot tell which migrations it ships",
                     "deploy with --version");
         }
-        ReleaseMigrations release;
+        ReleaseSchema release;
         try {
-            release = ReleaseMigrations.scan(version, migrationsOf.apply(version));
+            release = judge.record(version);
         } catch (DeployGuardException e) {
             return CheckResult.error(name(), e.getMessage(), "fix database.migrations in the app's spec");
         }
-        SchemaVerdict v = guard.judge(release, List.of());
+        SchemaVerdict v = judge.judge(version, release, List.of());
         if (v instanceof SchemaVerdict.Incompatible i) {
             return CheckResult.fail(name(), v.message(), "deploy a release that knows schema version "
                     + i.contract().get(i.contract().size() - 1).version() + ", or restore the database first");
