@@ -66,6 +66,30 @@ class DatabaseMigrationIT {
         }
     }
 
+    /** Every command and its output, for docs/migrations.md (target/migrations-transcript.txt). */
+    final StringBuilder transcript = new StringBuilder();
+
+    Harness.Run ok(String... args) {
+        return note(h.ok(args), args);
+    }
+
+    Harness.Run cli(String... args) {
+        return note(h.cli(args), args);
+    }
+
+    Harness.Run note(Harness.Run r, String... args) {
+        if (!List.of(args).contains("json")) {
+            transcript.append("$ deployguard ").append(String.join(" ", args)).append("   # exit ").append(r.exit())
+                    .append('\n').append(r.out()).append(r.err()).append('\n');
+        }
+        return r;
+    }
+
+    @AfterEach
+    void saveTranscript() throws Exception {
+        Files.writeString(Path.of("target", "migrations-transcript.txt"), transcript.toString());
+    }
+
     String shopUrl() {
         return "jdbc:postgresql://127.0.0.1:" + pg.port + "/shop";
     }
@@ -136,12 +160,12 @@ class DatabaseMigrationIT {
         h.serverEnv.put("WRONG_DB_PASSWORD", "not-" + PASSWORD);
         h.startServer();
 
-        Harness.Run v1 = h.ok("deploy", "demo", "--version", "v1");
+        Harness.Run v1 = ok("deploy", "demo", "--version", "v1");
         assertThat(v1.out()).contains("expand migrations of release v1 ran before traffic moved:"
                 + " V1 'create orders' (expand)", "migrated to version 1 - create orders");
         assertThat(get("/orders")).isEqualTo("0 orders (read orders.legacy_status)");
 
-        Harness.Run v2 = h.ok("deploy", "demo", "--version", "v2");
+        Harness.Run v2 = ok("deploy", "demo", "--version", "v2");
         assertThat(v2.out()).contains("V2 'add status' (expand)", "schema now at version 2");
         JsonNode history = h.ok("history", "demo", "-o", "json").json();
         JsonNode schema = history.path("releases").get(1).path("schema");
@@ -149,20 +173,20 @@ class DatabaseMigrationIT {
         assertThat(schema.path("migrations").findValuesAsText("kind")).containsExactly("expand", "expand");
 
         // Expand-only gap: v1 keeps working on schema 2, and the output says why it was allowed.
-        Harness.Run back = h.ok("rollback", "demo");
+        Harness.Run back = ok("rollback", "demo");
         assertThat(back.out()).contains("rolled back demo to v1", "schema: the database holds 1 migration(s) newer"
                 + " than release v1 knows (1), all expand, so it keeps working: version 2 'add status'");
         assertThat(get("/")).isEqualTo("hello from demo v1");
         assertThat(get("/orders")).isEqualTo("0 orders (read orders.legacy_status)");
 
-        h.ok("deploy", "demo", "--version", "v2");
-        Harness.Run v3 = h.ok("deploy", "demo", "--version", "v3");
+        ok("deploy", "demo", "--version", "v2");
+        Harness.Run v3 = ok("deploy", "demo", "--version", "v3");
         assertThat(v3.out()).contains("expand migrations of release v3: none pending", "held until the rollout and"
                 + " its bake have ended: V3 'contract drop legacy status' (contract); run them then with:"
                 + " deployguard migrate demo --contract");
         assertThat(columns()).contains("legacy_status");
 
-        Harness.Run contract = h.ok("migrate", "demo", "--contract");
+        Harness.Run contract = ok("migrate", "demo", "--contract");
         assertThat(contract.out()).contains("migrated demo (contract phase of release v3): 1 migration(s) applied",
                 "migrated to version 3 - contract drop legacy status", "releases that do not know schema version 3"
                         + " can no longer be rolled back to without --force-schema");
@@ -171,7 +195,7 @@ class DatabaseMigrationIT {
         assertThat(ran.toString()).contains("migration.ran", "migration.held").doesNotContain(PASSWORD);
 
         int revisions = h.ok("history", "demo", "-o", "json").json().path("releases").size();
-        Harness.Run refused = h.cli("rollback", "demo");
+        Harness.Run refused = cli("rollback", "demo");
         assertThat(refused.exit()).as(refused.out()).isEqualTo(1);
         assertThat(refused.err()).contains("rollback of demo to revision 4 (v2) refused, nothing was changed: release"
                 + " v2 knows schema version 2 but the database holds contract migration(s) newer than that: version 3"
@@ -183,10 +207,11 @@ class DatabaseMigrationIT {
         badInputChangesNothing(revisions);
 
         spec(goodDatabase());
-        Harness.Run forward = h.ok("deploy", "demo", "--version", "v4");
+        Harness.Run forward = ok("deploy", "demo", "--version", "v4");
         assertThat(forward.out()).contains("V4 'expand add regions' (expand)");
         assertThat(get("/")).isEqualTo("hello from demo v4");
         assertThat(get("/orders")).isEqualTo("0 orders (read orders.status)");
+        assertThat(ok("history", "demo").out()).contains("v4");
     }
 
     /** Table-driven: each broken database section makes the rollback refuse with a clear message; nothing moves. */
@@ -212,7 +237,7 @@ class DatabaseMigrationIT {
                         "password authentication failed for user \"shop\""));
         for (Case c : cases) {
             spec(c.database());
-            Harness.Run r = h.cli("rollback", "demo");
+            Harness.Run r = cli("rollback", "demo");
             assertThat(r.exit()).as(c.name() + ": " + r.err()).isEqualTo(c.exit());
             assertThat(r.err()).as(c.name()).contains(c.message()).doesNotContain(PASSWORD)
                     .doesNotContain("Exception");
@@ -223,7 +248,7 @@ class DatabaseMigrationIT {
         }
         // The deploy-time check never passes what it cannot read.
         spec(cases.get(0).database());
-        JsonNode check = h.cli("check", "demo", "--version", "v3", "-o", "json").json();
+        JsonNode check = cli("check", "demo", "--version", "v3", "-o", "json").json();
         JsonNode schemaCheck = null;
         for (JsonNode result : check.path("results")) {
             if (result.path("name").asText().equals("schema")) {
@@ -233,7 +258,7 @@ class DatabaseMigrationIT {
         assertThat(schemaCheck).as(check.toString()).isNotNull();
         assertThat(schemaCheck.path("status").asText()).isEqualTo("ERROR");
         assertThat(schemaCheck.toString()).contains("cannot tell");
-        Harness.Run migrate = h.cli("migrate", "demo", "--contract");
+        Harness.Run migrate = cli("migrate", "demo", "--contract");
         assertThat(migrate.exit()).isEqualTo(5);
         assertThat(migrate.err()).contains("cannot tell which migrations are pending").doesNotContain(PASSWORD);
     }
