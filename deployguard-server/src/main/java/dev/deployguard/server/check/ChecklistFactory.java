@@ -238,7 +238,9 @@ public final class ChecklistFactory {
         String password = db.passwordEnv() == null ? null : environment.get(db.passwordEnv());
         // A deploy that runs the migrations creates the history table itself: its absence then means "none yet".
         var judge = SchemaJudge.of(db, user, password, seconds, db.migrate() == DatabaseSpec.Migrate.EXPAND);
-        List<Check> out = new ArrayList<>(List.of(new SchemaCheck(judge)));
+        SchemaCheck.Canary canary = app.strategy() == null || !app.strategy().isProgressive() ? SchemaCheck.Canary.NONE
+                : db.migrate() == DatabaseSpec.Migrate.EXPAND ? SchemaCheck.Canary.HELD : SchemaCheck.Canary.APP;
+        List<Check> out = new ArrayList<>(List.of(new SchemaCheck(judge, canary)));
         if (db.tool() == DatabaseSpec.Tool.LIQUIBASE && (app.checks() == null || app.checks().migrations() == null)) {
             // Liquibase's failed changesets and lock row, read from the same database section.
             out.add(new LiquibaseCheck(new LiquibaseHistory(db.jdbcUrl(), user, password, db.table(), seconds),

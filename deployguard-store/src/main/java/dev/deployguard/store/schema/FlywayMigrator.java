@@ -69,8 +69,10 @@ public final class FlywayMigrator {
             MigrateResult r = conf.load().migrate();
             List<String> applied = new ArrayList<>();
             StringBuilder out = new StringBuilder();
-            out.append("Flyway ").append(r.flywayVersion).append(": schema ").append(r.schemaName).append(" from ")
-                    .append(r.initialSchemaVersion == null ? "empty" : "version " + r.initialSchemaVersion);
+            out.append("Flyway ").append(r.flywayVersion).append(": ")
+                    .append(r.schemaName == null || r.schemaName.isBlank() ? "" : "schema " + r.schemaName + " ")
+                    .append(r.initialSchemaVersion == null ? "from an empty schema"
+                            : "from version " + r.initialSchemaVersion);
             for (MigrateOutput m : r.migrations) {
                 applied.add(m.version);
                 out.append("\nmigrated to version ").append(m.version).append(" - ").append(m.description)
@@ -100,15 +102,18 @@ public final class FlywayMigrator {
     }
 
     private DeployGuardException cannotRead(FlywayException e) {
-        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines()
-                .filter(l -> !l.isBlank()).limit(3).reduce((a, b) -> a + " " + b).orElse("");
+        // Flyway's own message is a banner of several lines: the first, and the driver's first, say it all.
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName()
+                : e.getMessage().lines().filter(l -> !l.isBlank()).findFirst().orElse("");
         Throwable root = e;
         while (root.getCause() != null) {
             root = root.getCause();
         }
-        if (root != e && root.getMessage() != null) {
+        if (root != e && root.getMessage() != null && !reason.contains(root.getMessage().lines().findFirst()
+                .orElse(""))) {
             reason = reason + " (" + root.getMessage().lines().findFirst().orElse("") + ")";
         }
+        reason = reason.strip().replaceAll("[.\\s]+$", "");
         return new DeployGuardException(ExitCode.UNREACHABLE, secrets.mask("cannot tell which migrations are"
                 + " pending: Flyway could not read " + table + " at " + jdbcUrl + (user == null ? ""
                 : " as user '" + user + "'") + ": " + reason + ". Check database.url, userEnv and passwordEnv;"

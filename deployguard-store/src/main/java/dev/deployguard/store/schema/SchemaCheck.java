@@ -6,10 +6,8 @@ import dev.deployguard.check.CheckNames;
 import dev.deployguard.check.CheckResult;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.release.ReleaseSchema;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * The {@code schema} check: the release being deployed must know the database's schema. Deploying a release older
@@ -18,25 +16,25 @@ import java.util.function.Function;
  */
 public final class SchemaCheck implements Check {
     private final SchemaJudge judge;
+    private final Canary canary;
+
+    /**
+     * Who applies a release's contract migrations during a progressive rollout. {@link #NONE}: no canary (a switch),
+     * nothing to say; {@link #HELD}: DeployGuard runs expand only and holds contract ones until the rollout and its
+     * bake end (said in the result); {@link #APP}: the app migrates itself at start, so its canary would apply
+     * contract migrations while the stable release still serves: a failure.
+     */
+    public enum Canary { NONE, HELD, APP }
 
     /** @param judge reads a release's migrations and judges it against the database */
     public SchemaCheck(SchemaJudge judge) {
-        this.judge = Objects.requireNonNull(judge, "judge");
+        this(judge, Canary.NONE);
     }
 
-    /** A Flyway check; {@code migrationsOf} is the migrations directory of a release version. */
-    public SchemaCheck(SchemaGuard guard, Function<String, Path> migrationsOf) {
-        this(new SchemaJudge() {
-            @Override
-            public ReleaseSchema record(String version) {
-                return ReleaseMigrations.scan(version, migrationsOf.apply(version)).record();
-            }
-
-            @Override
-            public SchemaVerdict judge(String release, ReleaseSchema target, List<ReleaseSchema> known) {
-                return guard.judge(ReleaseMigrations.of(release, target), List.of());
-            }
-        });
+    /** @param canary what happens to the release's pending contract migrations while its canary runs */
+    public SchemaCheck(SchemaJudge judge, Canary canary) {
+        this.judge = Objects.requireNonNull(judge, "judge");
+        this.canary = Objects.requireNonNull(canary, "canary");
     }
 
     @Override
@@ -66,6 +64,27 @@ public final class SchemaCheck implements Check {
             return CheckResult.error(name(), v.message(),
                     "check database.url and its credentials; the check cannot tell whether this release fits");
         }
-        return CheckResult.pass(name(), v.message());
+        if (canary == Canary.NONE) {
+            return CheckResult.pass(name(), v.message());
+        }
+        MigrationPlan plan;
+        try {
+            plan = judge.pending(version);
+        } catch (DeployGuardException e) {
+            return CheckResult.error(name(), e.getMessage(), "check database.url and its credentials");
+        }
+        List<Migration> contract = plan.heldContract();
+        if (contract.isEmpty()) {
+            return CheckResult.pass(name(), v.message() + "; no contract migration pending");
+        }
+        if (canary == Canary.HELD) {
+            return CheckResult.pass(name(), v.message() + "; pending contract migration(s) "
+                    + MigrationPlan.describe(contract) + " are held until the rollout and its bake have ended");
+        }
+        return CheckResult.fail(name(), "release " + version + " ships contract migration(s) not applied yet: "
+                        + MigrationPlan.describe(contract) + "; the app migrates itself at start (database.migrate:"
+                        + " none), so its canary would apply them while the stable release still serves",
+                "set database.migrate: expand (DeployGuard then holds contract migrations until the rollout and its"
+                        + " bake end: deployguard migrate APP --contract), or ship them in a later release");
     }
 }

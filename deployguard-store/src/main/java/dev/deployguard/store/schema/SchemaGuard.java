@@ -135,7 +135,8 @@ public final class SchemaGuard {
     }
 
     private String scrub(String message) {
-        String m = message == null ? "" : message;
+        // The driver's first line is the reason; PostgreSQL adds "Position: N" lines, and its own final period.
+        String m = message == null ? "" : message.lines().findFirst().orElse("").strip().replaceAll("[.\\s]+$", "");
         return password == null || password.isEmpty() ? m : m.replace(password, "***");
     }
 }

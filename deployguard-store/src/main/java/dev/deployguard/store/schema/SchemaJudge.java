@@ -20,6 +20,13 @@ public interface SchemaJudge {
     /** Whether {@code target} may serve on today's schema; {@code known} classify applied migrations it lacks. */
     SchemaVerdict judge(String release, ReleaseSchema target, List<ReleaseSchema> known);
 
+    /**
+     * The release's migrations not applied yet, split into expand (may run before traffic) and held.
+     *
+     * @throws dev.deployguard.error.DeployGuardException when the history or the release's files cannot be read
+     */
+    MigrationPlan pending(String version);
+
     /** The judge for a database section, with the credentials already read from the environment. */
     static SchemaJudge of(DatabaseSpec db, String user, String password, int timeoutSeconds,
                           boolean noHistoryIsEmpty) {
@@ -37,6 +44,11 @@ public interface SchemaJudge {
                 public SchemaVerdict judge(String release, ReleaseSchema target, List<ReleaseSchema> known) {
                     return guard.judge(release, target, known);
                 }
+
+                @Override
+                public MigrationPlan pending(String version) {
+                    return new LiquibaseMigrator(db.jdbcUrl(), user, password, db.table()).plan(record(version));
+                }
             };
         }
         SchemaGuard flyway = new SchemaGuard(db.jdbcUrl(), user, password, db.table(), timeoutSeconds);
@@ -51,6 +63,13 @@ public interface SchemaJudge {
             public SchemaVerdict judge(String release, ReleaseSchema target, List<ReleaseSchema> known) {
                 return guard.judge(ReleaseMigrations.of(release, target),
                         known.stream().map(k -> ReleaseMigrations.of(release, k)).toList());
+            }
+
+            @Override
+            public MigrationPlan pending(String version) {
+                Path dir = Path.of(db.migrationsOf(version));
+                return new FlywayMigrator(db.jdbcUrl(), user, password, db.table())
+                        .plan(ReleaseMigrations.scan(version, dir), dir);
             }
         };
     }
