@@ -15,6 +15,14 @@ public final class EventKinds {
     public static final String ROLLBACK_SCHEMA_REFUSED = "rollback.schema-refused";
     /** A rollback past an incompatible schema that an operator forced with --force-schema. */
     public static final String ROLLBACK_SCHEMA_FORCED = "rollback.schema-forced";
+    /** Migrations ran (data: phase expand|contract, applied versions, output with secrets masked). */
+    public static final String MIGRATION_RAN = "migration.ran";
+    /** A migration run failed (data: phase, output with secrets masked). */
+    public static final String MIGRATION_FAILED = "migration.failed";
+    /** A deploy held contract migrations back until its rollout and bake have ended (data: versions). */
+    public static final String MIGRATION_HELD = "migration.held";
+    /** A migration run was refused before anything ran (a rollout in progress, credentials unset). */
+    public static final String MIGRATION_REFUSED = "migration.refused";
     public static final String TRAFFIC_SWITCHED = "traffic.switched";
     public static final String INSTANCE_STARTED = "instance.started";
     public static final String INSTANCE_READY = "instance.ready";

@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param sourceRevision for a rollback, the revision it copies; otherwise null
  * @param image          the image pinned by digest (handed to instances as {@code DEPLOYGUARD_IMAGE} and the
  *                       {@code ${image}} placeholder); null for an app without an {@code image} section
+ * @param schema         the migrations the release ships and the schema version it needs, recorded at deploy time;
+ *                       null for an app without a {@code database} section (or a release recorded before)
  */
 public record Release(
         String app,
@@ -26,7 +28,8 @@ public record Release(
         Instant createdAt,
         ReleaseStatus status,
         Integer sourceRevision,
-        PinnedImage image) {
+        PinnedImage image,
+        ReleaseSchema schema) {
 
     public Release {
         Objects.requireNonNull(app, "app");
@@ -39,23 +42,37 @@ public record Release(
         }
     }
 
+    /** A release without a schema record. */
+    public Release(String app, int revision, String version, List<String> command, Map<String, String> env,
+                   int instances, String configHash, String changeCause, String actor, Instant createdAt,
+                   ReleaseStatus status, Integer sourceRevision, PinnedImage image) {
+        this(app, revision, version, command, env, instances, configHash, changeCause, actor, createdAt, status,
+                sourceRevision, image, null);
+    }
+
     /** A release without an image. */
     public Release(String app, int revision, String version, List<String> command, Map<String, String> env,
                    int instances, String configHash, String changeCause, String actor, Instant createdAt,
                    ReleaseStatus status, Integer sourceRevision) {
         this(app, revision, version, command, env, instances, configHash, changeCause, actor, createdAt, status,
-                sourceRevision, null);
+                sourceRevision, null, null);
     }
 
     public Release withStatus(ReleaseStatus newStatus) {
         return new Release(app, revision, version, command, env, instances, configHash, changeCause, actor, createdAt,
-                newStatus, sourceRevision, image);
+                newStatus, sourceRevision, image, schema);
     }
 
     /** The same release with its image pinned. */
     public Release withImage(PinnedImage pinned) {
         return new Release(app, revision, version, command, env, instances, configHash, changeCause, actor, createdAt,
-                status, sourceRevision, pinned);
+                status, sourceRevision, pinned, schema);
+    }
+
+    /** The same release with the record of its migrations. */
+    public Release withSchema(ReleaseSchema recorded) {
+        return new Release(app, revision, version, command, env, instances, configHash, changeCause, actor, createdAt,
+                status, sourceRevision, image, recorded);
     }
 
     /**

@@ -30,6 +30,10 @@ public final class DatabaseSpecParser {
         String migrations;
         @JsonProperty("table")
         String table;
+        @JsonProperty("migrate")
+        String migrate;
+        @JsonProperty("command")
+        List<String> command;
     }
 
     /** Returns null when the section is absent or has problems (each added to {@code problems} with its path). */
@@ -63,8 +67,7 @@ public final class DatabaseSpecParser {
         if (t.equals("flyway")) {
             tool = DatabaseSpec.Tool.FLYWAY;
         } else if (t.equals("liquibase")) {
-            problems.add(at + ".tool: liquibase is not supported yet (its DATABASECHANGELOG is not read); use flyway,"
-                    + " or leave the database section out");
+            tool = DatabaseSpec.Tool.LIQUIBASE;
         } else {
             problems.add(at + ".tool: unknown migration tool '" + raw.tool + "'; expected flyway or liquibase");
         }
@@ -76,12 +79,26 @@ public final class DatabaseSpecParser {
             Path p = Path.of(raw.migrations.replace("${version}", "VERSION"));
             migrations = p.isAbsolute() ? raw.migrations : baseDir.resolve(raw.migrations).toString();
         }
-        String table = raw.table == null ? DatabaseSpec.DEFAULT_TABLE : raw.table;
+        String table = raw.table != null ? raw.table
+                : tool == DatabaseSpec.Tool.LIQUIBASE ? DatabaseSpec.LIQUIBASE_TABLE : DatabaseSpec.DEFAULT_TABLE;
         if (!TABLE.matcher(table).matches()) {
             problems.add(at + ".table: expected a table name (letters, digits, '_', optionally schema.table), got '"
                     + table + "'");
         }
+        DatabaseSpec.Migrate migrate = DatabaseSpec.Migrate.NONE;
+        String m = raw.migrate == null ? "none" : raw.migrate.trim().toLowerCase(Locale.ROOT);
+        if (m.equals("expand")) {
+            migrate = DatabaseSpec.Migrate.EXPAND;
+        } else if (!m.equals("none")) {
+            problems.add(at + ".migrate: expected none (the app migrates) or expand (a deploy runs the release's"
+                    + " expand migrations before traffic moves), got '" + raw.migrate + "'");
+        }
+        List<String> command = raw.command == null ? List.of() : raw.command;
+        if (raw.command != null && (command.isEmpty() || command.stream().anyMatch(a -> a == null || a.isBlank()))) {
+            problems.add(at + ".command: expected an argument list such as [\"flyway\", \"-target=${target}\","
+                    + " \"migrate\"] (no empty arguments; it is never run through a shell)");
+        }
         return problems.size() > before ? null
-                : new DatabaseSpec(raw.url, raw.userEnv, raw.passwordEnv, tool, migrations, table);
+                : new DatabaseSpec(raw.url, raw.userEnv, raw.passwordEnv, tool, migrations, table, migrate, command);
     }
 }

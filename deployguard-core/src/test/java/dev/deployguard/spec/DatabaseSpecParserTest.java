@@ -69,9 +69,32 @@ class DatabaseSpecParserTest {
     }
 
     @Test
-    void liquibaseIsRefusedUntilItsHistoryIsRead() {
-        assertThat(parse("{url: 'jdbc:h2:/srv/db', tool: liquibase, migrations: /x}")).isNull();
-        assertThat(problems).containsExactly("apps.web.database.tool: liquibase is not supported yet (its"
-                + " DATABASECHANGELOG is not read); use flyway, or leave the database section out");
+    void liquibaseReadsItsOwnHistoryTableByDefault() {
+        DatabaseSpec d = parse("{url: 'jdbc:h2:/srv/db', tool: liquibase, migrations: '/x/${version}/changelog.xml'}");
+
+        assertThat(problems).isEmpty();
+        assertThat(d.tool()).isEqualTo(DatabaseSpec.Tool.LIQUIBASE);
+        assertThat(d.table()).isEqualTo("databasechangelog");
+    }
+
+    @Test
+    void migrateAndCommandAreReadAndChecked() {
+        DatabaseSpec d = parse("{url: 'jdbc:h2:/srv/db', migrations: /x, migrate: expand,"
+                + " command: [flyway, '-target=${target}', migrate]}");
+
+        assertThat(problems).isEmpty();
+        assertThat(d.migrate()).isEqualTo(DatabaseSpec.Migrate.EXPAND);
+        assertThat(d.command()).containsExactly("flyway", "-target=${target}", "migrate");
+
+        assertThat(parse("{url: 'jdbc:h2:/srv/db', migrations: /x, migrate: always, command: [flyway, '']}"))
+                .isNull();
+        assertThat(problems).containsExactly("apps.web.database.migrate: expected none (the app migrates) or expand"
+                + " (a deploy runs the release's expand migrations before traffic moves), got 'always'",
+                "apps.web.database.command: expected an argument list such as [\"flyway\", \"-target=${target}\","
+                        + " \"migrate\"] (no empty arguments; it is never run through a shell)");
+        problems.clear();
+        // A shell string is not an argument list.
+        assertThat(parse("{url: 'jdbc:h2:/srv/db', migrations: /x, command: 'flyway migrate && rm -rf /'}")).isNull();
+        assertThat(problems).containsExactly("apps.web.database.command: expected a list, e.g. [a, b]");
     }
 }

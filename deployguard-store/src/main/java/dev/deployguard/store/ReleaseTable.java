@@ -10,6 +10,7 @@ import static dev.deployguard.store.Sql.time;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.release.PinnedImage;
 import dev.deployguard.release.Release;
+import dev.deployguard.release.ReleaseSchema;
 import dev.deployguard.release.ReleaseStatus;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -42,10 +43,10 @@ final class ReleaseTable {
             }
             Release r = new Release(draft.app(), next, draft.version(), draft.command(), draft.env(),
                     draft.instances(), draft.configHash(), draft.changeCause(), draft.actor(), draft.createdAt(),
-                    draft.status(), draft.sourceRevision(), draft.image());
+                    draft.status(), draft.sourceRevision(), draft.image(), draft.schema());
             try (var ps = c.prepareStatement("INSERT INTO releases (app, revision, version, command_json, env_json,"
                     + " instances, config_hash, change_cause, actor, created_at, status, source_revision, image,"
-                    + " image_verified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + " image_verified, schema_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, r.app());
                 ps.setInt(2, r.revision());
                 ps.setString(3, r.version());
@@ -69,6 +70,7 @@ final class ReleaseTable {
                     ps.setString(13, r.image().reference());
                     ps.setBoolean(14, r.image().verified());
                 }
+                ps.setString(15, r.schema() == null ? null : write(r.schema()));
                 ps.executeUpdate();
             }
             return r;
@@ -152,11 +154,13 @@ final class ReleaseTable {
         int src = rs.getInt("source_revision");
         Integer source = rs.wasNull() ? null : src;
         String image = rs.getString("image");
+        String schema = rs.getString("schema_json");
         return new Release(rs.getString("app"), rs.getInt("revision"), rs.getString("version"),
                 read(rs.getString("command_json"), STRING_LIST), read(rs.getString("env_json"), STRING_MAP),
                 rs.getInt("instances"), rs.getString("config_hash"), rs.getString("change_cause"),
                 rs.getString("actor"), instant(rs, "created_at"), ReleaseStatus.valueOf(rs.getString("status")),
-                source, image == null ? null : PinnedImage.parse(image, rs.getBoolean("image_verified")));
+                source, image == null ? null : PinnedImage.parse(image, rs.getBoolean("image_verified")),
+                schema == null ? null : read(schema, ReleaseSchema.class));
     }
 
     private <T> T tx(Sql.Work<T> work) {

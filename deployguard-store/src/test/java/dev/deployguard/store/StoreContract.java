@@ -54,6 +54,20 @@ abstract class StoreContract {
     }
 
     @Test
+    void theMigrationsAReleaseShipsAreKeptWithIt() {
+        var schema = new dev.deployguard.release.ReleaseSchema("flyway", "3", java.util.List.of(
+                new dev.deployguard.release.ReleaseSchema.Shipped("2", "add status", "V2__add_status.sql", "expand"),
+                new dev.deployguard.release.ReleaseSchema.Shipped("3", "contract drop legacy status",
+                        "V3__contract_drop_legacy_status.sql", "contract")));
+        Release r = store().createRelease(draft("web", "v3").withSchema(schema));
+        Release plain = store().createRelease(draft("web", "v4"));
+
+        assertThat(store().release("web", r.revision()).orElseThrow().schema()).isEqualTo(schema);
+        assertThat(store().history("web").get(0).withStatus(ReleaseStatus.DEPLOYED).schema()).isEqualTo(schema);
+        assertThat(store().release("web", plain.revision()).orElseThrow().schema()).isNull();
+    }
+
+    @Test
     void markDeployedSupersedesThePreviousServingRelease() {
         store().createRelease(draft("web", "v1"));
         store().createRelease(draft("web", "v2"));

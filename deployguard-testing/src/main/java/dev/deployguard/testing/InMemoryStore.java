@@ -63,7 +63,7 @@ public final class InMemoryStore implements Store {
         int next = history.isEmpty() ? 1 : history.lastKey() + 1;
         Release r = new Release(draft.app(), next, draft.version(), draft.command(), draft.env(), draft.instances(),
                 draft.configHash(), draft.changeCause(), draft.actor(), micros(draft.createdAt()), draft.status(),
-                draft.sourceRevision(), draft.image());
+                draft.sourceRevision(), draft.image(), draft.schema());
         history.put(next, r);
         return r;
     }

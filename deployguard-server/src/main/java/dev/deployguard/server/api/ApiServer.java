@@ -337,6 +337,11 @@ public final class ApiServer implements AutoCloseable {
                 yield result(cp.apps(app).rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor,
                         b.bool("forceSchema", false)));
             }
+            case "POST /migrate" -> {
+                JsonBody b = body(request, call).allowOnly("version", "contract");
+                yield Map.of("app", app, "message", cp.deployer().migrate(app, b.string("version"),
+                        b.bool("contract", false), actor));
+            }
             default -> throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
         };
     }

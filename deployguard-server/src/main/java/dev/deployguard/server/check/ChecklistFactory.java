@@ -19,10 +19,16 @@ import dev.deployguard.local.check.OwnRouter;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.ChecksSpec;
+import dev.deployguard.spec.DatabaseSpec;
 import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.check.HistoryTable;
 import dev.deployguard.store.check.MigrationCheck;
+import dev.deployguard.store.schema.LiquibaseCheck;
+import dev.deployguard.store.schema.LiquibaseHistory;
+import dev.deployguard.store.schema.SchemaCheck;
+import dev.deployguard.store.schema.SchemaJudge;
+import dev.deployguard.store.schema.Secrets;
 import dev.deployguard.supplychain.SupplyChainChecks;
 import dev.deployguard.supplychain.scan.AllowlistEntry;
 import dev.deployguard.supplychain.scan.Severity;
@@ -210,7 +216,7 @@ public final class ChecklistFactory {
      * section. An unset credential variable makes it "cannot tell", naming the variable.
      */
     List<Check> schemaChecks(AppSpec app) {
-        dev.deployguard.spec.DatabaseSpec db = app.database();
+        DatabaseSpec db = app.database();
         if (db == null) {
             return List.of();
         }
@@ -228,10 +234,20 @@ public final class ChecklistFactory {
         }
         // The checklist bounds the whole check by checks.timeout; this bounds each statement.
         int seconds = (int) Math.max(1, app.checks() == null ? 10 : app.checks().timeout().toSeconds());
-        return List.of(new dev.deployguard.store.schema.SchemaCheck(new dev.deployguard.store.schema.SchemaGuard(
-                db.jdbcUrl(), db.userEnv() == null ? null : environment.get(db.userEnv()),
-                db.passwordEnv() == null ? null : environment.get(db.passwordEnv()), db.table(), seconds),
-                v -> java.nio.file.Path.of(db.migrationsOf(v))));
+        String user = db.userEnv() == null ? null : environment.get(db.userEnv());
+        String password = db.passwordEnv() == null ? null : environment.get(db.passwordEnv());
+        // A deploy that runs the migrations creates the history table itself: its absence then means "none yet".
+        var judge = SchemaJudge.of(db, user, password, seconds, db.migrate() == DatabaseSpec.Migrate.EXPAND);
+        SchemaCheck.Canary canary = app.strategy() == null || !app.strategy().isProgressive() ? SchemaCheck.Canary.NONE
+                : db.migrate() == DatabaseSpec.Migrate.EXPAND ? SchemaCheck.Canary.HELD : SchemaCheck.Canary.APP;
+        List<Check> out = new ArrayList<>(List.of(new SchemaCheck(judge, canary)));
+        if (db.tool() == DatabaseSpec.Tool.LIQUIBASE && (app.checks() == null || app.checks().migrations() == null)) {
+            // Liquibase's failed changesets and lock row, read from the same database section.
+            out.add(new LiquibaseCheck(new LiquibaseHistory(db.jdbcUrl(), user, password, db.table(), seconds),
+                    db.jdbcUrl() + (user == null ? "" : " as user '" + user + "'"),
+                    new Secrets(password == null ? List.of() : List.of(password))));
+        }
+        return out;
     }
 
     /**

@@ -47,6 +47,7 @@ public final class Deployer {
     private final DeployChecks checks;
     private final ImageGate imageGate = ImageGate.standard();
     private final SchemaGate schemaGate;
+    private final MigrationFlow migrations;
 
     /**
      * @param running the local instances' lifecycle, shared with the local rollout targets
@@ -65,6 +66,7 @@ public final class Deployer {
                     EventLog events, AppLocks appLocks, Clock clock, String holder, LocalInstances running,
                     RolloutRunner rollouts, DeployChecks checks, SchemaGate schemaGate) {
         this.schemaGate = schemaGate;
+        this.migrations = new MigrationFlow(schemaGate.environment(), events);
         this.store = store;
         this.specs = specs;
         this.platform = platform;
@@ -107,7 +109,8 @@ public final class Deployer {
         LocalPlatformSpec local = app.local();
         var draft = new Release(app.name(), 1, req.version(), local.command(), local.env(), local.instances(),
                 configHash(req.version(), local), req.changeCause(), req.actor(), clock.instant(),
-                ReleaseStatus.PROGRESSING, null, image == null ? null : image.image());
+                ReleaseStatus.PROGRESSING, null, image == null ? null : image.image(),
+                schemaGate.record(app, req.version()));
         String imageWarning = image == null ? null : image.warning();
         // Refuse a command that cannot run before anything is recorded or started.
         try {
@@ -130,6 +133,13 @@ public final class Deployer {
                             + previous.map(p -> " (serving: revision " + p.revision() + ", " + p.version() + ")")
                             .orElse(" (first release)"),
                     changeCauseData(release));
+            Optional<String> migrated;
+            try {
+                // Expand migrations before any instance starts; contract ones wait for the rollout and bake.
+                migrated = migrations.beforeTraffic(app, release.revision(), release.version(), req.actor());
+            } catch (DeployGuardException e) {
+                return failDeploy(release, previous, List.of(), local, req, e.getMessage());
+            }
             Duration timeout = req.timeout() != null ? req.timeout() : local.readiness().timeout();
             List<Instance> started = startInstances(release, local, req.actor());
             LocalPlatform.Readiness ready = started.isEmpty() ? new LocalPlatform.Readiness(false, "no instance")
@@ -145,8 +155,8 @@ public final class Deployer {
                         : "started: canary weight " + RolloutEngine.percent(r.weight()) + ", "
                         + (r.waiting() == null ? r.phase() : "waiting for " + r.waiting().text())
                         + "; follow it with: deployguard status " + app.name() + " --watch");
-                return new DeployResult(release, previous.get().revision(), 0, imageWarning == null ? msg
-                        : imageWarning + "\n" + msg);
+                return new DeployResult(release, previous.get().revision(), 0, (imageWarning == null ? msg
+                        : imageWarning + "\n" + msg) + migrated.map(m -> "\n" + m).orElse(""));
             }
             long switchMillis = running.switchTraffic(release, started, req.actor());
             if (req.atomic()) {
@@ -171,7 +181,8 @@ public final class Deployer {
                     + switchMillis + " ms";
             events.record(app.name(), deployed.revision(), req.actor(), EventKinds.DEPLOY_SUCCEEDED, msg,
                     Map.of("switchMillis", switchMillis));
-            return new DeployResult(deployed, previous.map(Release::revision).orElse(null), switchMillis, msg);
+            return new DeployResult(deployed, previous.map(Release::revision).orElse(null), switchMillis,
+                    msg + migrated.map(m -> "\n" + m).orElse(""));
         } finally {
             store.unlock(lock);
         }
@@ -251,7 +262,7 @@ public final class Deployer {
             Release release = store.createRelease(new Release(appName, 1, target.version(), target.command(),
                     target.env(), target.instances(), target.configHash(),
                     changeCause != null ? changeCause : "Rollback to " + target.revision(), actor, clock.instant(),
-                    ReleaseStatus.PROGRESSING, target.revision(), target.image()));
+                    ReleaseStatus.PROGRESSING, target.revision(), target.image(), target.schema()));
             events.record(appName, release.revision(), actor, EventKinds.ROLLBACK_STARTED,
                     "rolling back from revision " + current.revision() + " (" + current.version() + ") to revision "
                             + target.revision() + " (" + target.version() + ") as revision " + release.revision(),
@@ -300,6 +311,28 @@ public final class Deployer {
                             "to", target.revision()));
             return new DeployResult(deployed, current.revision(), switchMillis,
                     schema.map(line -> msg + "\n" + line).orElse(msg));
+        } finally {
+            store.unlock(lock);
+        }
+    }
+
+    /**
+     * {@code deployguard migrate APP [--contract]}: the migrations of release {@code version} (default: the serving
+     * one), under the app's lock; contract ones only once no rollout (bake included) runs.
+     */
+    public String migrate(String appName, String version, boolean contract, String actor) {
+        AppSpec app = specs.app(appName);
+        Optional<Release> serving = serving(appName);
+        Release release = version == null ? serving.orElseThrow(() -> DeployGuardException.badInput("app '"
+                + appName + "' has no serving release here; name the release to migrate with --version"))
+                : serving.filter(r -> r.version().equals(Identifiers.version(version))).orElse(null);
+        String active = store.activeRollout(appName).map(r -> "the " + r.kind() + " rollout of revision "
+                + r.canaryRevision()).orElse(null);
+        Store.AppLock lock = store.lock(appName, "migrate" + (contract ? " --contract" : ""), holder, actor,
+                clock.instant());
+        try {
+            return migrations.migrate(app, release == null ? null : release.revision(),
+                    release == null ? version : release.version(), contract, active, actor);
         } finally {
             store.unlock(lock);
         }

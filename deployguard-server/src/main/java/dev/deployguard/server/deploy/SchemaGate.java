@@ -4,12 +4,11 @@ import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.release.Release;
+import dev.deployguard.release.ReleaseSchema;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.DatabaseSpec;
-import dev.deployguard.store.schema.ReleaseMigrations;
-import dev.deployguard.store.schema.SchemaGuard;
+import dev.deployguard.store.schema.SchemaJudge;
 import dev.deployguard.store.schema.SchemaVerdict;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,8 +38,13 @@ public final class SchemaGate {
         this.events = Objects.requireNonNull(events, "events");
     }
 
+    /** Where the database credentials are read. */
+    Map<String, String> environment() {
+        return environment;
+    }
+
     /**
-     * Judges a rollback from {@code serving} to {@code target}.
+     * Judges a rollback from {@code serving} (null when unknown) to {@code target}.
      *
      * @return a line for the rollback's output (compatible, expand-only gap, or forced), empty without a database
      * @throws DeployGuardException when the target would break on the schema, or the schema cannot be read, and the
@@ -76,6 +80,18 @@ public final class SchemaGate {
                 + target.version() + ") refused, nothing was changed: " + verdict.message());
     }
 
+    /**
+     * The record a deploy of {@code version} keeps with its release: the migrations it ships and the schema version
+     * it needs. Null for an app without a database section.
+     *
+     * @throws DeployGuardException (bad input) when the release's migrations are not where the spec says: a release
+     *                              recorded without them could never be judged, so the deploy stops first
+     */
+    public ReleaseSchema record(AppSpec app, String version) {
+        DatabaseSpec db = app.database();
+        return db == null ? null : judge(db).record(version);
+    }
+
     private SchemaVerdict judge(DatabaseSpec db, Release target, Release serving) {
         List<String> unset = new ArrayList<>();
         for (String name : new String[] {db.userEnv(), db.passwordEnv()}) {
@@ -87,19 +103,29 @@ public final class SchemaGate {
             return new SchemaVerdict.CannotTell("environment variable " + String.join(" and ", unset) + " is not set"
                     + " (database.userEnv / passwordEnv name it); set it where the control plane runs");
         }
-        ReleaseMigrations targetMigrations;
+        SchemaJudge judge = judge(db);
+        ReleaseSchema targetSchema;
         try {
-            targetMigrations = ReleaseMigrations.scan(target.version(), Path.of(db.migrationsOf(target.version())));
+            targetSchema = target.schema() != null ? target.schema() : judge.record(target.version());
         } catch (DeployGuardException e) {
             return new SchemaVerdict.CannotTell(e.getMessage());
         }
-        List<ReleaseMigrations> known = new ArrayList<>();
-        Path servingDir = Path.of(db.migrationsOf(serving.version()));
-        if (java.nio.file.Files.isDirectory(servingDir)) {
-            known.add(ReleaseMigrations.scan(serving.version(), servingDir));
+        List<ReleaseSchema> known = new ArrayList<>();
+        if (serving != null && serving.schema() != null) {
+            known.add(serving.schema());
+        } else if (serving != null) {
+            try {
+                known.add(judge.record(serving.version()));
+            } catch (DeployGuardException e) {
+                // Without the serving release's files, applied migrations are classified by name: contract if unsure.
+            }
         }
-        return new SchemaGuard(db.jdbcUrl(), db.userEnv() == null ? null : environment.get(db.userEnv()),
-                db.passwordEnv() == null ? null : environment.get(db.passwordEnv()), db.table(), TIMEOUT_SECONDS)
-                .judge(targetMigrations, known);
+        return judge.judge(target.version(), targetSchema, known);
+    }
+
+    /** Reads the database's history with the credentials named in the spec (unset names are caught before). */
+    SchemaJudge judge(DatabaseSpec db) {
+        return SchemaJudge.of(db, db.userEnv() == null ? null : environment.get(db.userEnv()),
+                db.passwordEnv() == null ? null : environment.get(db.passwordEnv()), TIMEOUT_SECONDS, false);
     }
 }

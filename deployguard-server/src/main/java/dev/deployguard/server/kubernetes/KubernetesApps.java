@@ -227,7 +227,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
             if (KubernetesBlueGreenStatus.applies(t.appSpec)) {
                 // Once a slot serves, the app's own Deployment has no users: undoing it would change nothing.
                 var slots = new KubernetesBlueGreenRollback(store, events, clock, pollEvery).rollback(t.appSpec,
-                        client, c -> releases(c, t), toRevision, reason, actor);
+                        client, c -> releases(c, t), toRevision, reason, actor, schemaGate, forceSchema);
                 if (slots.isPresent()) {
                     return slots.get();
                 }

@@ -15,6 +15,7 @@ import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutKind;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.EventLog;
+import dev.deployguard.server.deploy.SchemaGate;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.store.Store;
@@ -88,7 +89,7 @@ final class KubernetesBlueGreenRollback {
      */
     Optional<DeployResult> rollback(AppSpec app, KubernetesClient client,
                                     Function<KubernetesClient, List<Release>> ownHistory, Integer toRevision,
-                                    String reason, String actor) {
+                                    String reason, String actor, SchemaGate schemaGate, boolean forceSchema) {
         KubernetesSpec k = app.kubernetes();
         KubernetesBlueGreen bg = new KubernetesBlueGreen(client, CanaryRoutes.workload(app.name(), k));
         SlotsView view = bg.observe(k.container());
@@ -113,6 +114,8 @@ final class KubernetesBlueGreenRollback {
             events.record(app.name(), toRevision, actor, EventKinds.ROLLBACK_FAILED, e.getMessage());
             throw e;
         }
+        // Before any slot or Service moves: the same schema gate as every other rollback path.
+        Optional<String> schema = schemaGate.beforeRollback(app, target, current, forceSchema, actor);
         int next = Math.max(rows.stream().mapToInt(Release::revision).max().orElse(0),
                 store.rollouts(app.name(), 1).stream().mapToInt(Rollout::canaryRevision).max().orElse(0)) + 1;
         String cause = reason != null && !reason.isBlank() ? reason : "Rollback to " + target.revision();
@@ -164,7 +167,8 @@ final class KubernetesBlueGreenRollback {
             events.record(app.name(), next, actor, EventKinds.ROLLBACK_SUCCEEDED, msg, data);
             Release deployed = new Release(app.name(), next, target.version(), List.of(), Map.of(), 0, null, cause,
                     actor, now, ReleaseStatus.DEPLOYED, target.revision());
-            return Optional.of(new DeployResult(deployed, from, warm ? switchMillis : 0, msg));
+            return Optional.of(new DeployResult(deployed, from, warm ? switchMillis : 0,
+                    schema.map(line -> msg + "\n" + line).orElse(msg)));
         } catch (DeployGuardException e) {
             events.record(app.name(), next, actor, EventKinds.ROLLBACK_FAILED, e.getMessage(), fromTo);
             throw e;

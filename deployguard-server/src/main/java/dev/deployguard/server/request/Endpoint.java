@@ -43,6 +43,7 @@ public enum Endpoint {
     RESUME("POST", "/api/apps/{app}/resume", Role.OPERATOR),
     ROLLBACK("POST", "/api/apps/{app}/rollback", Role.OPERATOR),
     DRILL("POST", "/api/apps/{app}/drill", Role.OPERATOR),
+    MIGRATE("POST", "/api/apps/{app}/migrate", Role.OPERATOR),
     STOP("POST", "/api/apps/{app}/stop", Role.OPERATOR),
     DELETE("POST", "/api/apps/{app}/delete", Role.ADMIN);
 

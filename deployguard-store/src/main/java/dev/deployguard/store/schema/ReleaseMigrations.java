@@ -1,6 +1,7 @@
 package dev.deployguard.store.schema;
 
 import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.release.ReleaseSchema;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -61,6 +62,21 @@ public record ReleaseMigrations(String release, List<Migration> migrations) {
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + file, e);
         }
+    }
+
+    /** The record kept with the release in the store. */
+    public ReleaseSchema record() {
+        return new ReleaseSchema("flyway", knows().map(MigrationVersion::getVersion).orElse(null), migrations.stream()
+                .map(m -> new ReleaseSchema.Shipped(m.version(), m.description(), m.script(), m.kind().word()))
+                .toList());
+    }
+
+    /** A release's migrations as its deploy recorded them. */
+    public static ReleaseMigrations of(String release, ReleaseSchema recorded) {
+        return new ReleaseMigrations(release, recorded.migrations().stream()
+                .map(m -> new Migration(m.version(), m.description(), m.script(),
+                        MigrationKind.valueOf(m.kind().toUpperCase(java.util.Locale.ROOT))))
+                .toList());
     }
 
     /** The schema version this release knows: its highest migration, empty when it ships none. */

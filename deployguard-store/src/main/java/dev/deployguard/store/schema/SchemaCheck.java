@@ -5,10 +5,9 @@ import dev.deployguard.check.CheckContext;
 import dev.deployguard.check.CheckNames;
 import dev.deployguard.check.CheckResult;
 import dev.deployguard.error.DeployGuardException;
-import java.nio.file.Path;
+import dev.deployguard.release.ReleaseSchema;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * The {@code schema} check: the release being deployed must know the database's schema. Deploying a release older
@@ -16,13 +15,26 @@ import java.util.function.Function;
  * it fails; an expand-only gap passes and says so; an unreadable history is an error, never a pass.
  */
 public final class SchemaCheck implements Check {
-    private final SchemaGuard guard;
-    private final Function<String, Path> migrationsOf;
+    private final SchemaJudge judge;
+    private final Canary canary;
 
-    /** @param migrationsOf the migrations directory of a release version (the spec's {@code ${version}} path) */
-    public SchemaCheck(SchemaGuard guard, Function<String, Path> migrationsOf) {
-        this.guard = Objects.requireNonNull(guard, "guard");
-        this.migrationsOf = Objects.requireNonNull(migrationsOf, "migrationsOf");
+    /**
+     * Who applies a release's contract migrations during a progressive rollout. {@link #NONE}: no canary (a switch),
+     * nothing to say; {@link #HELD}: DeployGuard runs expand only and holds contract ones until the rollout and its
+     * bake end (said in the result); {@link #APP}: the app migrates itself at start, so its canary would apply
+     * contract migrations while the stable release still serves: a failure.
+     */
+    public enum Canary { NONE, HELD, APP }
+
+    /** @param judge reads a release's migrations and judges it against the database */
+    public SchemaCheck(SchemaJudge judge) {
+        this(judge, Canary.NONE);
+    }
+
+    /** @param canary what happens to the release's pending contract migrations while its canary runs */
+    public SchemaCheck(SchemaJudge judge, Canary canary) {
+        this.judge = Objects.requireNonNull(judge, "judge");
+        this.canary = Objects.requireNonNull(canary, "canary");
     }
 
     @Override
@@ -37,13 +49,13 @@ public final class SchemaCheck implements Check {
             return CheckResult.error(name(), "no release version given: cannot tell which migrations it ships",
                     "deploy with --version");
         }
-        ReleaseMigrations release;
+        ReleaseSchema release;
         try {
-            release = ReleaseMigrations.scan(version, migrationsOf.apply(version));
+            release = judge.record(version);
         } catch (DeployGuardException e) {
             return CheckResult.error(name(), e.getMessage(), "fix database.migrations in the app's spec");
         }
-        SchemaVerdict v = guard.judge(release, List.of());
+        SchemaVerdict v = judge.judge(version, release, List.of());
         if (v instanceof SchemaVerdict.Incompatible i) {
             return CheckResult.fail(name(), v.message(), "deploy a release that knows schema version "
                     + i.contract().get(i.contract().size() - 1).version() + ", or restore the database first");
@@ -52,6 +64,27 @@ public final class SchemaCheck implements Check {
             return CheckResult.error(name(), v.message(),
                     "check database.url and its credentials; the check cannot tell whether this release fits");
         }
-        return CheckResult.pass(name(), v.message());
+        if (canary == Canary.NONE) {
+            return CheckResult.pass(name(), v.message());
+        }
+        MigrationPlan plan;
+        try {
+            plan = judge.pending(version);
+        } catch (DeployGuardException e) {
+            return CheckResult.error(name(), e.getMessage(), "check database.url and its credentials");
+        }
+        List<Migration> contract = plan.heldContract();
+        if (contract.isEmpty()) {
+            return CheckResult.pass(name(), v.message() + "; no contract migration pending");
+        }
+        if (canary == Canary.HELD) {
+            return CheckResult.pass(name(), v.message() + "; pending contract migration(s) "
+                    + MigrationPlan.describe(contract) + " are held until the rollout and its bake have ended");
+        }
+        return CheckResult.fail(name(), "release " + version + " ships contract migration(s) not applied yet: "
+                        + MigrationPlan.describe(contract) + "; the app migrates itself at start (database.migrate:"
+                        + " none), so its canary would apply them while the stable release still serves",
+                "set database.migrate: expand (DeployGuard then holds contract migrations until the rollout and its"
+                        + " bake end: deployguard migrate APP --contract), or ship them in a later release");
     }
 }

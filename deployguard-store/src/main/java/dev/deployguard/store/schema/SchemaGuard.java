@@ -23,16 +23,32 @@ public final class SchemaGuard {
     private final String password;
     private final String table;
     private final int timeoutSeconds;
+    private final boolean noHistoryIsEmpty;
 
     /**
      * @param table the history table, {@code flyway_schema_history} or {@code schema.table}
      */
     public SchemaGuard(String jdbcUrl, String user, String password, String table, int timeoutSeconds) {
+        this(jdbcUrl, user, password, table, timeoutSeconds, false);
+    }
+
+    private SchemaGuard(String jdbcUrl, String user, String password, String table, int timeoutSeconds,
+                        boolean noHistoryIsEmpty) {
         this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         this.user = user;
         this.password = password;
         this.table = table == null || table.isBlank() ? "flyway_schema_history" : table;
         this.timeoutSeconds = Math.max(1, timeoutSeconds);
+        this.noHistoryIsEmpty = noHistoryIsEmpty;
+    }
+
+    /**
+     * The same guard, reading a missing history table as "nothing migrated yet": right only where DeployGuard itself
+     * is about to create it (a deploy that runs the migrations). Everywhere else a missing table is "cannot tell", as
+     * it may be a wrong {@code database.table}.
+     */
+    public SchemaGuard noHistoryIsEmpty() {
+        return new SchemaGuard(jdbcUrl, user, password, table, timeoutSeconds, true);
     }
 
     /**
@@ -44,6 +60,10 @@ public final class SchemaGuard {
         try {
             applied = read(known);
         } catch (SQLException e) {
+            if (noHistoryIsEmpty && undefinedTable(e)) {
+                return new SchemaVerdict.Compatible(target.release(), target.knows().map(MigrationVersion::getVersion)
+                        .orElse("none"));
+            }
             return new SchemaVerdict.CannotTell("reading the Flyway history " + table + " at " + safeUrl()
                     + (user == null ? "" : " as user '" + user + "'") + " failed: " + scrub(e.getMessage())
                     + ". Check that the database is up and reachable, and database.url, userEnv and passwordEnv;"
@@ -96,6 +116,11 @@ public final class SchemaGuard {
         return rows;
     }
 
+    /** PostgreSQL's undefined_table, H2's table-not-found. */
+    private static boolean undefinedTable(SQLException e) {
+        return "42P01".equals(e.getSQLState()) || "42S02".equals(e.getSQLState()) || e.getErrorCode() == 42102;
+    }
+
     private static String quoted(String table) {
         int dot = table.indexOf('.');
         return dot < 0 ? quote(table) : quote(table.substring(0, dot)) + "." + quote(table.substring(dot + 1));
@@ -110,7 +135,8 @@ public final class SchemaGuard {
     }
 
     private String scrub(String message) {
-        String m = message == null ? "" : message;
+        // The driver's first line is the reason; PostgreSQL adds "Position: N" lines, and its own final period.
+        String m = message == null ? "" : message.lines().findFirst().orElse("").strip().replaceAll("[.\\s]+$", "");
         return password == null || password.isEmpty() ? m : m.replace(password, "***");
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.deployguard.check.CheckContext;
 import dev.deployguard.check.CheckResult;
 import dev.deployguard.check.CheckStatus;
+import dev.deployguard.spec.DatabaseSpec;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,8 +18,14 @@ class SchemaCheckTest {
     Path tmp;
 
     CheckResult check(String version) {
+        return check(version, SchemaCheck.Canary.NONE);
+    }
+
+    CheckResult check(String version, SchemaCheck.Canary canary) {
         String url = "jdbc:h2:file:" + tmp.resolve("app");
-        return new SchemaCheck(new SchemaGuard(url, "sa", "", null, 5), v -> Releases.dir("1.0").resolveSibling(v))
+        var db = new DatabaseSpec(url, null, null, DatabaseSpec.Tool.FLYWAY,
+                Releases.dir("1.0").resolveSibling("${version}").toString(), DatabaseSpec.DEFAULT_TABLE);
+        return new SchemaCheck(SchemaJudge.of(db, "sa", "", 5, false), canary)
                 .run(new CheckContext(null, version, Duration.ofSeconds(5), Clock.systemUTC(), null));
     }
 
@@ -49,5 +56,30 @@ class SchemaCheckTest {
 
         assertThat(r.status()).isEqualTo(CheckStatus.ERROR);
         assertThat(r.evidence()).startsWith("the migrations of release 9.9 are not at");
+    }
+
+    @Test
+    void aCanaryThatWouldApplyItsOwnContractMigrationFails() {
+        Releases.migrate("jdbc:h2:file:" + tmp.resolve("app"), "sa", "", "2.0");
+
+        CheckResult r = check("3.0", SchemaCheck.Canary.APP);
+
+        assertThat(r.status()).isEqualTo(CheckStatus.FAIL);
+        assertThat(r.evidence()).isEqualTo("release 3.0 ships contract migration(s) not applied yet: V3 'contract"
+                + " drop legacy status' (contract); the app migrates itself at start (database.migrate: none), so its"
+                + " canary would apply them while the stable release still serves");
+        assertThat(r.remedy()).startsWith("set database.migrate: expand");
+    }
+
+    @Test
+    void contractMigrationsDeployGuardHoldsPassAndAreNamed() {
+        Releases.migrate("jdbc:h2:file:" + tmp.resolve("app"), "sa", "", "2.0");
+
+        CheckResult r = check("3.0", SchemaCheck.Canary.HELD);
+
+        assertThat(r.status()).isEqualTo(CheckStatus.PASS);
+        assertThat(r.evidence()).endsWith("; pending contract migration(s) V3 'contract drop legacy status'"
+                + " (contract) are held until the rollout and its bake have ended");
+        assertThat(check("2.0", SchemaCheck.Canary.APP).evidence()).endsWith("; no contract migration pending");
     }
 }

@@ -32,6 +32,8 @@ public final class DemoApp implements AutoCloseable {
     private final long readyAtNanos;
     /** When set (env {@code DEMO_ERRORS_WHEN}), the version's errors happen only while this file exists. */
     private volatile java.nio.file.Path errorsWhen;
+    /** The database this version reads, when given one (env {@code DEMO_DB_URL}). */
+    private volatile DemoDatabase database;
 
     private DemoApp(HttpServer server, ExecutorService executor, String version, Behaviour behaviour) {
         this.server = server;
@@ -46,9 +48,11 @@ public final class DemoApp implements AutoCloseable {
         System.setProperty("sun.net.httpserver.nodelay", "true");
         Options options;
         Behaviour behaviour;
+        DemoDatabase database;
         try {
             options = Options.parse(args, System.getenv("PORT"));
             behaviour = Behaviour.forVersion(Behaviour.parse(System.getenv("DEMO_BEHAVIOUR")), options.version());
+            database = DemoDatabase.fromEnv(options.version(), System.getenv()).orElse(null);
         } catch (IllegalArgumentException e) {
             System.err.println("demo: " + e.getMessage());
             System.err.println("usage: DemoApp --port PORT --version VERSION   (PORT may also come from env PORT;"
@@ -60,6 +64,7 @@ public final class DemoApp implements AutoCloseable {
         DemoApp app;
         try {
             app = start(options.port(), options.version(), behaviour);
+            app.database = database;
             String errorsWhen = System.getenv("DEMO_ERRORS_WHEN");
             if (errorsWhen != null && !errorsWhen.isBlank()) {
                 app.errorsWhen = java.nio.file.Path.of(errorsWhen);
@@ -119,7 +124,21 @@ public final class DemoApp implements AutoCloseable {
             switch (path) {
                 case "/ready" -> {
                     boolean ready = behaviour.ready() && System.nanoTime() - readyAtNanos >= 0;
-                    respond(exchange, ready ? 200 : 503, ready ? "ready\n" : "not ready\n");
+                    var schema = database == null ? java.util.Optional.<String>empty() : database.problem();
+                    respond(exchange, ready && schema.isEmpty() ? 200 : 503, !ready ? "not ready\n"
+                            : schema.map(p -> p + "\n").orElse("ready\n"));
+                }
+                case "/orders" -> {
+                    if (database == null) {
+                        respond(exchange, 404, "no database given (DEMO_DB_URL)\n");
+                    } else {
+                        try {
+                            respond(exchange, 200, database.orders() + "\n");
+                        } catch (java.sql.SQLException e) {
+                            respond(exchange, 500, "demo " + version + " cannot read its data: " + e.getMessage()
+                                    + "\n");
+                        }
+                    }
                 }
                 case "/version" -> respond(exchange, 200, version + "\n");
                 default -> {
