@@ -83,6 +83,14 @@ class ArchitectureTest {
                     .or(resideInAnyPackage("dev.deployguard.server..", "dev.deployguard.cli..")))
             .because("the server wires the adapters; an adapter that reached back would make a cycle");
 
+    /** Issue 18: the API holds no platform branch; {@code ControlPlane.apps(app)} picks the platform's operations. */
+    @ArchTest
+    static final ArchRule apiKnowsNoPlatform = noClasses()
+            .that().resideInAPackage("dev.deployguard.server.api..")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.deployguard.server.kubernetes..",
+                    "dev.deployguard.server.deploy.local..", "dev.deployguard.kubernetes..", "dev.deployguard.local..")
+            .because("each platform answers the API through AppOperations; a platform type in the API is a branch");
+
     @ArchTest
     static final ArchRule testSupportUsesCoreOnly = noClasses()
             .that(inModule("deployguard-testing"))

@@ -1,3 +1,4 @@
+// Over 400 lines: Argo's and Flagger's metric grammar: providers, conditions, limits, templates.
 package dev.deployguard.spec;
 
 import com.fasterxml.jackson.databind.JsonNode;

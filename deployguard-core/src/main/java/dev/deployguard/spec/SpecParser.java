@@ -1,3 +1,4 @@
+// Over 400 lines: the top-level grammar and the collection of every problem with its path.
 package dev.deployguard.spec;
 
 import com.fasterxml.jackson.core.JsonParser;

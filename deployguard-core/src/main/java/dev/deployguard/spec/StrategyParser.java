@@ -1,3 +1,4 @@
+// Over 400 lines: the whole strategy grammar (canary, blue/green, Flagger shorthand, analysis, hooks).
 package dev.deployguard.spec;
 
 import dev.deployguard.analysis.metric.MetricDefinition;

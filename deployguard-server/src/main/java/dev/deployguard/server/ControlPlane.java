@@ -1,3 +1,4 @@
+// Over 400 lines: the composition root: builds every part in order and owns start, adoption, tickers, close.
 package dev.deployguard.server;
 
 import dev.deployguard.analysis.Judge;
@@ -79,6 +80,7 @@ public final class ControlPlane implements AutoCloseable {
     private final HttpNotifier notifier;
     private final DrillRunner drills;
     private final KubernetesApps kubernetes;
+    private final dev.deployguard.server.deploy.local.LocalApps localApps;
     private final Teardown teardown;
     private final KubeClientCache clients;
     /** How often a Kubernetes deploy looks at the cluster while it waits for pods. */
@@ -152,6 +154,8 @@ public final class ControlPlane implements AutoCloseable {
             events.addListener(incidents);
             this.kubernetes = new KubernetesApps(store, specs, events, clock, holder, clients, KUBERNETES_POLL,
                     rollouts, cluster, checks);
+            this.localApps = new dev.deployguard.server.deploy.local.LocalApps(store, specs, deployer, platform,
+                    stateDir, routers);
             this.drills = new DrillRunner(store, specs, deployer, rollouts, platform, events, clock, kubernetes);
             this.teardown = new Teardown(store, specs, platform, routers, events, instances, locks,
                     kubernetes::manages, stateDir, clock, holder);
@@ -282,6 +286,7 @@ public final class ControlPlane implements AutoCloseable {
     public List<LoopHealth.Problem> healthProblems() {
         List<LoopHealth.Problem> out = new ArrayList<>(loops.problems());
         out.addAll(supervisor.problems());
+        out.addAll(rollouts.problems());
         return out;
     }
 
@@ -476,6 +481,11 @@ public final class ControlPlane implements AutoCloseable {
 
     public Incidents incidents() {
         return incidents;
+    }
+
+    /** Status, history, deploy, rollback and logs of {@code app} on its platform (chosen by its spec). */
+    public dev.deployguard.server.deploy.AppOperations apps(String app) {
+        return kubernetes.manages(app) ? kubernetes : localApps;
     }
 
     /** Deploy, rollback, history and status of apps on Kubernetes. */

@@ -38,6 +38,16 @@ final class Sql {
         }
     }
 
+    /** Runs one DELETE (or other update) with positional arguments. */
+    static void delete(Connection c, String sql, Object... args) throws SQLException {
+        try (var ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            ps.executeUpdate();
+        }
+    }
+
     static OffsetDateTime time(Instant i) {
         return i.atOffset(ZoneOffset.UTC);
     }

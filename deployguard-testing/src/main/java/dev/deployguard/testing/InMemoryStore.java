@@ -1,3 +1,4 @@
+// Over 400 lines: every Store role, as JdbcStore has.
 package dev.deployguard.testing;
 
 import com.fasterxml.jackson.core.type.TypeReference;

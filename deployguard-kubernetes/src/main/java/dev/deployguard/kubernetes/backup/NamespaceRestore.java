@@ -1,3 +1,4 @@
+// Over 400 lines: Velero's restore rules plus the dependency order and its waits form one procedure.
 package dev.deployguard.kubernetes.backup;
 
 import dev.deployguard.error.DeployGuardException;

@@ -1,3 +1,4 @@
+// Over 400 lines: one proxied exchange's state machine on its event loop; the states share per-request fields.
 package dev.deployguard.local.router;
 
 import dev.deployguard.traffic.Track;

@@ -1,3 +1,4 @@
+// Over 400 lines: Jetty setup, auth, limits, error mapping and the route table; logic lives in handlers.
 package dev.deployguard.server.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,11 +7,7 @@ import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.Event;
 import dev.deployguard.json.Json;
-import dev.deployguard.local.process.LocalPlatform;
-import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Identifiers;
-import dev.deployguard.release.Release;
-import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.ControlPlane;
@@ -28,8 +25,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -209,7 +204,7 @@ public final class ApiServer implements AutoCloseable {
             names.addAll(cp.store().apps());
             List<Map<String, Object>> apps = new ArrayList<>();
             for (String name : names) {
-                apps.add(cp.kubernetes().manages(name) ? kubernetesStatus(name) : status(name));
+                apps.add(listed(name));
             }
             return Map.of("apps", apps);
         }
@@ -234,20 +229,15 @@ public final class ApiServer implements AutoCloseable {
         }
         String app = m.group(1);
         String action = m.group(2) == null ? "" : m.group(2);
-        if (cp.kubernetes().manages(app)) {
-            Object answer = kubernetes(app, method + " " + action, request, actor);
-            if (answer != null) {
-                return answer;
-            }
-        }
         String endpoint = method + " " + path;
         return switch (method + " " + action) {
-            case "GET /status", "GET " -> status(app);
-            case "GET /history" -> Map.of("app", app, "releases", history(app));
+            case "GET /status", "GET " -> cp.apps(app).status(app);
+            case "GET /history" -> cp.apps(app).historyAnswer(app);
             case "GET /events" -> events(app, query);
-            case "GET /metrics" -> cp.routers().client(app).metrics();
-            case "GET /logs" -> logs(app, query);
-            case "POST /deploy" -> result(cp.deployer().deploy(deployRequest(app, body(request, endpoint), actor)));
+            case "GET /metrics" -> cp.apps(app).trafficMetrics(app);
+            case "GET /logs" -> cp.apps(app).logs(app, query.getValue("revision") == null ? null
+                    : (int) longParam(query, "revision", 0), (int) longParam(query, "lines", 100));
+            case "POST /deploy" -> result(cp.apps(app).deploy(deployRequest(app, body(request, endpoint), actor)));
             case "POST /check" -> {
                 String version = body(request, endpoint).allowOnly("version").string("version");
                 if (version != null) {
@@ -271,7 +261,7 @@ public final class ApiServer implements AutoCloseable {
             case "POST /drill" -> cp.drills().run(DrillApi.request(app, body(request, endpoint)), actor);
             case "POST /rollback" -> {
                 JsonBody b = body(request, endpoint).allowOnly("toRevision", "changeCause", "forceSchema");
-                yield result(cp.deployer().rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor,
+                yield result(cp.apps(app).rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor,
                         b.bool("forceSchema", false)));
             }
             default -> throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
@@ -279,9 +269,9 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** One app of the list: a cluster that cannot be read must not hide the other apps. */
-    private Map<String, Object> kubernetesStatus(String app) {
+    private Map<String, Object> listed(String app) {
         try {
-            return cp.kubernetes().status(app);
+            return cp.apps(app).status(app);
         } catch (DeployGuardException e) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("app", app);
@@ -289,24 +279,6 @@ public final class ApiServer implements AutoCloseable {
             m.put("error", e.getMessage());
             return m;
         }
-    }
-
-    /** Apps on Kubernetes: the same endpoints, answered from the cluster; null for endpoints served as usual. */
-    private Object kubernetes(String app, String call, Request request, String actor) throws IOException {
-        var k = cp.kubernetes();
-        return switch (call) {
-            case "GET /status", "GET " -> k.status(app);
-            case "GET /history" -> k.historyAnswer(app);
-            case "POST /deploy" -> result(k.deploy(deployRequest(app, body(request, "POST /api/apps/" + app
-                    + "/deploy"), actor)));
-            case "POST /rollback" -> {
-                JsonBody b = body(request, "POST /api/apps/" + app + "/rollback").allowOnly("toRevision",
-                        "changeCause", "forceSchema");
-                yield result(k.rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor,
-                        b.bool("forceSchema", false)));
-            }
-            default -> null;
-        };
     }
 
     /**
@@ -339,33 +311,6 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private Map<String, Object> status(String app) {
-        requireApp(app);
-        List<Release> history = cp.store().history(app);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("app", app);
-        m.put("serving", history.stream().filter(r -> r.status() == ReleaseStatus.DEPLOYED).reduce((a, b) -> b)
-                .orElse(null));
-        List<Map<String, Object>> instances = new ArrayList<>();
-        for (Instance i : cp.store().instances(app)) {
-            Map<String, Object> im = new LinkedHashMap<>();
-            im.put("revision", i.revision());
-            im.put("index", i.index());
-            im.put("pid", i.pid());
-            im.put("port", i.port());
-            im.put("alive", cp.platform().isAlive(i));
-            im.put("startedAt", i.startedAt());
-            im.put("log", i.logFile());
-            instances.add(im);
-        }
-        m.put("instances", instances);
-        m.put("routes", cp.store().routes(app).orElse(null));
-        m.put("router", cp.store().router(app).map(this::router).orElse(null));
-        m.put("lock", cp.store().currentLock(app).orElse(null));
-        m.put("rollout", cp.store().rollouts(app, 1).stream().findFirst().orElse(null));
-        return m;
-    }
-
     /** 503's body: which loop is stuck or starved, since when, and what that means for users. */
     private static Map<String, Object> unhealthy(List<LoopHealth.Problem> problems) {
         List<Map<String, Object>> list = new ArrayList<>();
@@ -381,25 +326,6 @@ public final class ApiServer implements AutoCloseable {
                 "exitCode", ExitCode.FAILURE.code());
     }
 
-    /** The router record with "alive" checked by pid and process start: a dead pid is never shown as running. */
-    private Map<String, Object> router(dev.deployguard.store.Store.RouterRecord r) {
-        boolean alive = LocalPlatform.handle(r.pid(), r.processStart()).isPresent();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("app", r.app());
-        m.put("pid", alive ? r.pid() : null);
-        m.put("alive", alive);
-        m.put("adminPort", r.adminPort());
-        m.put("listen", r.listen());
-        m.put("logFile", r.logFile());
-        m.put("startedAt", r.startedAt());
-        return m;
-    }
-
-    private List<Release> history(String app) {
-        requireApp(app);
-        return cp.store().history(app);
-    }
-
     private Map<String, Object> events(String app, Fields query) {
         if (app != null) {
             requireApp(app);
@@ -413,53 +339,6 @@ public final class ApiServer implements AutoCloseable {
         }
         List<Event> list = cp.store().events(app, after, since, limit);
         return Map.of("events", list);
-    }
-
-    private String logs(String app, Fields query) throws IOException {
-        requireApp(app);
-        List<Instance> all = cp.store().instances(app);
-        Integer revision = query.getValue("revision") == null ? null : (int) longParam(query, "revision", 0);
-        int lines = (int) longParam(query, "lines", 100);
-        List<Instance> chosen = all.stream().filter(i -> revision == null || i.revision() == revision).toList();
-        if (revision == null && !chosen.isEmpty()) {
-            int newest = chosen.stream().mapToInt(Instance::revision).max().getAsInt();
-            chosen = chosen.stream().filter(i -> i.revision() == newest).toList();
-        }
-        if (chosen.isEmpty()) {
-            // Instances of failed or stopped releases are gone from the store; their logs are not.
-            Path dir = cp.stateDir().resolve("logs").resolve(app);
-            String prefix = app + "-r" + (revision == null ? "" : revision + "-");
-            if (Files.isDirectory(dir)) {
-                try (var files = Files.list(dir)) {
-                    List<Path> logs = files.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted()
-                            .toList();
-                    if (!logs.isEmpty()) {
-                        var sb = new StringBuilder();
-                        for (Path p : logs) {
-                            sb.append("==> ").append(p).append(" <==\n").append(tail(p, lines)).append('\n');
-                        }
-                        return sb.toString();
-                    }
-                }
-            }
-            throw DeployGuardException.notFound("no logs for app '" + app + "'"
-                    + (revision == null ? "" : " revision " + revision));
-        }
-        var sb = new StringBuilder();
-        for (Instance i : chosen) {
-            sb.append("==> revision ").append(i.revision()).append(" instance ").append(i.index()).append(" (pid ")
-                    .append(i.pid()).append(", ").append(i.logFile()).append(") <==\n")
-                    .append(tail(Path.of(i.logFile()), lines)).append('\n');
-        }
-        return sb.toString();
-    }
-
-    private static String tail(Path file, int lines) throws IOException {
-        if (!Files.exists(file)) {
-            return "(no log file)";
-        }
-        List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     private boolean authorized(Request request) {

@@ -18,24 +18,21 @@ import dev.deployguard.rollout.RolloutKind;
 import dev.deployguard.rollout.RolloutTarget;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.rollout.Waiting;
+import dev.deployguard.server.health.LoopHealth;
+import dev.deployguard.server.health.ParallelAppWork;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.store.Store;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -64,16 +61,14 @@ public final class RolloutRunner {
     private final WebhookCaller webhooks = new WebhookCaller();
     /** How many apps one tick works on at once (see {@link #tick()}). */
     static final int TICK_PARALLELISM = 8;
-    private final ExecutorService tickers = Executors.newFixedThreadPool(TICK_PARALLELISM, new ThreadFactory() {
-        private final AtomicInteger n = new AtomicInteger();
+    /**
+     * How long one pass waits for an app's tick (wall time). An app whose tick outlives it (a metrics provider or an
+     * API server that does not answer) is left running on its own thread and skipped until it ends; the pass goes
+     * on and {@code /api/health} names the app.
+     */
+    static final Duration APP_LIMIT = Duration.ofSeconds(30);
+    private final ParallelAppWork ticks = new ParallelAppWork("rollouts", TICK_PARALLELISM, APP_LIMIT);
 
-        @Override
-        public Thread newThread(Runnable r) {
-            Thread t = new Thread(r, "deployguard-rollout-tick-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }
-    });
     /** In-memory companions of a stored rollout: its analysis and a webhook call in flight. */
     private static final class Running {
         final Judge analysis;
@@ -206,60 +201,22 @@ public final class RolloutRunner {
      * One pass over the running rollouts: analysis when due, webhook results, timers. Never throws. Apps are
      * independent (each under its own lock), and an app's tick mostly waits: on its metric source and on the
      * cluster's API server. So up to {@link #TICK_PARALLELISM} apps are ticked at once; the pass returns when every
-     * app's tick has. Interrupted (the ticker is stopping), it lets no new app tick start, interrupts those under
+     * app's tick has, or after {@link #APP_LIMIT} (a hung app is skipped until its tick ends: {@link
+     * ParallelAppWork}). Interrupted (the ticker is stopping), it lets no new app tick start, interrupts those under
      * way and still waits for them, so nothing changes after it returns.
      */
     public void tick() {
-        List<String> apps = List.copyOf(running.keySet());
-        if (apps.size() <= 1) {
-            apps.forEach(this::tickOne);
-            return;
-        }
-        CountDownLatch done = new CountDownLatch(apps.size());
-        AtomicBoolean stop = new AtomicBoolean();
-        Set<Thread> busy = ConcurrentHashMap.newKeySet();
-        for (String app : apps) {
-            Runnable task = () -> {
-                busy.add(Thread.currentThread());
-                try {
-                    if (!stop.get()) {
-                        tickOne(app);
-                    }
-                } finally {
-                    busy.remove(Thread.currentThread());
-                    Thread.interrupted(); // an interrupt meant for this app's tick must not reach the next one
-                    done.countDown();
-                }
-            };
-            try {
-                tickers.execute(task);
-            } catch (RejectedExecutionException e) {
-                done.countDown(); // the runner is closing: this app is not ticked
-            }
-        }
-        try {
-            done.await();
-        } catch (InterruptedException e) {
-            stop.set(true);
-            busy.forEach(Thread::interrupt);
-            awaitUninterruptibly(done);
-            Thread.currentThread().interrupt();
-        }
+        ticks.run(List.copyOf(running.keySet()), this::tickOne);
     }
 
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+    /** Tests: a shorter wait for a hung app's tick than {@link #APP_LIMIT}. */
+    void appLimit(Duration limit) {
+        ticks.limit(limit);
+    }
+
+    /** Apps whose rollout tick has run past {@link #APP_LIMIT} (for {@code /api/health}). */
+    public List<LoopHealth.Problem> problems() {
+        return ticks.problems();
     }
 
     private void tickOne(String app) {
@@ -410,7 +367,7 @@ public final class RolloutRunner {
 
     public void close() {
         hooks.shutdownNow();
-        tickers.shutdownNow();
+        ticks.close();
     }
 
     public static DeployGuardException busy(String app, Rollout r) {

@@ -1,3 +1,4 @@
+// Over 400 lines: AppOperations of Helm releases, sharing the release-record reading.
 package dev.deployguard.server.kubernetes;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,3 +1,4 @@
+// Over 400 lines: AppOperations of Deployments; all read one Deployment's revisions through shared helpers.
 package dev.deployguard.server.kubernetes;
 
 import dev.deployguard.error.DeployGuardException;
@@ -48,7 +49,7 @@ import java.util.function.Function;
  * read live from the cluster, so they agree with {@code kubectl rollout history}. Operations take the app's lock in
  * the store and record events there, as for local apps.
  */
-public final class KubernetesApps {
+public final class KubernetesApps implements dev.deployguard.server.deploy.AppOperations {
     private final Store store;
     private final SpecSource specs;
     private final EventLog events;
@@ -114,6 +115,7 @@ public final class KubernetesApps {
         }
     }
 
+    @Override
     public DeployResult deploy(Deployer.DeployRequest req) {
         Identifiers.version(req.version());
         Identifiers.changeCause(req.changeCause());
@@ -198,6 +200,7 @@ public final class KubernetesApps {
      * Rolls back as {@link #rollback(String, Integer, String, String)}; a Deployment's target is first judged against
      * the database's schema (app {@code database} section) and refused unless {@code forceSchema}.
      */
+    @Override
     public DeployResult rollback(String app, Integer toRevision, String reason, String actor, boolean forceSchema) {
         AppSpec helmApp = helmApp(app);
         if (helmApp != null) {
@@ -270,6 +273,7 @@ public final class KubernetesApps {
         }
     }
 
+    @Override
     public Map<String, Object> status(String app) {
         AppSpec helmApp = helmApp(app);
         if (helmApp != null) {
@@ -307,6 +311,7 @@ public final class KubernetesApps {
      * ({@code strategy.blueGreen} with a Service) its blue/green revisions too, with {@code slots} saying which
      * revision each slot runs.
      */
+    @Override
     public Map<String, Object> historyAnswer(String app) {
         AppSpec helmApp = helmApp(app);
         Target t = helmApp == null ? target(app) : null;
@@ -324,6 +329,24 @@ public final class KubernetesApps {
     private Map<String, Object> blueGreenStatus(Target t) {
         return new KubernetesBlueGreenStatus(store).status(t.appSpec, () -> clients.apply(t.spec),
                 c -> releases(c, t));
+    }
+
+    /** The cluster's traffic is measured by its ingress or mesh, through Prometheus; DeployGuard keeps no copy. */
+    @Override
+    public Object trafficMetrics(String app) {
+        throw DeployGuardException.badInput("app '" + app + "' runs on Kubernetes: its traffic metrics come from"
+                + " Prometheus (the canary analysis queries it); `deployguard status " + app + "` shows the verdicts");
+    }
+
+    /** Pods' logs stay with the cluster: DeployGuard does not proxy them; the message says where to read them. */
+    @Override
+    public String logs(String app, Integer revision, int lines) {
+        AppSpec helmApp = helmApp(app);
+        String where = helmApp != null ? "-n " + helmApp.kubernetes().namespace() + " -l app.kubernetes.io/instance="
+                + KubernetesRollouts.chartRelease(helmApp).release()
+                : "-n " + target(app).spec.namespace() + " deployment/" + target(app).deployment;
+        throw DeployGuardException.badInput("app '" + app + "' runs on Kubernetes, whose pods keep their own logs:"
+                + " read them with `kubectl logs " + where + " --tail=" + lines + "`");
     }
 
     /** A client for the cluster of Deployment app {@code app} (the caller closes it), for read-only observers. */

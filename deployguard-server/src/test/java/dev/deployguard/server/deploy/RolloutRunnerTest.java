@@ -149,8 +149,64 @@ class RolloutRunnerTest {
         assertThat(store.activeRollout("web")).isEmpty();
     }
 
+    @Test
+    @org.junit.jupiter.api.Timeout(60) // before the fix the pass waited for the hung app forever
+    void anAppWhoseTickHangsIsSkippedAndReportedWhileTheOthersGoOn() throws Exception {
+        Path spec = dir.resolve("two.yaml");
+        Files.writeString(spec, Files.readString(dir.resolve("deployguard.yaml")).replace("apps:\n", "apps:\n"
+                + "  api:\n    platform: {local: {command: [\"true\", \"${port}\"], listen: 127.0.0.1:18081}}\n"
+                + "    strategy: {canary: {steps: [{setWeight: 25}, {analysis: {}}, {setWeight: 50}],"
+                + " analysis: {interval: 1s, minDuration: 0s, maxDuration: 60s, latency: false}}}\n"));
+        var hang = new java.util.concurrent.CountDownLatch(1);
+        var hung = new java.util.concurrent.CountDownLatch(1);
+        RecordingTarget api = new RecordingTarget() {
+            @Override
+            public MetricSource evidence(Rollout r, Instant since) {
+                hung.countDown();
+                try {
+                    hang.await(); // a metrics provider that does not answer
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.evidence(r, since);
+            }
+        };
+        runner.close();
+        SpecSource specs = new SpecSource(spec);
+        runner = new RolloutRunner(store, specs, new EventLog(store, clock), new AppLocks(), clock, "test",
+                a -> new ScriptedJudge(verdicts), app -> app.name().equals("api") ? api : target);
+        runner.appLimit(Duration.ofMillis(200));
+        runner.begin(release(2, "v2"), release(1, "v1"), specs.app("web"), "alice");
+        runner.begin(new Release("api", 2, "v2", List.of(), Map.of(), 1, null, null, "alice", T0,
+                ReleaseStatus.PROGRESSING, null, null), new Release("api", 1, "v1", List.of(), Map.of(), 1, null, null,
+                "alice", T0, ReleaseStatus.DEPLOYED, null, null), specs.app("api"), "alice");
+
+        verdicts.add(Verdict.PASS);
+        clock.advance(Duration.ofSeconds(1));
+        runner.tick();
+        assertThat(hung.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(target.calls).as("web's rollout went on while api's tick hung")
+                .contains("SetWeight(5000)", "Promote");
+        assertThat(runner.problems()).singleElement().satisfies(p -> {
+            assertThat(p.loop()).isEqualTo("rollouts");
+            assertThat(p.detail()).contains("app 'api'");
+        });
+
+        clock.advance(Duration.ofSeconds(11));
+        verdicts.add(Verdict.PASS);
+        runner.tick();
+        assertThat(store.activeRollout("web")).as("a second pass does not wait for the hung app again").isEmpty();
+
+        hang.countDown();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!runner.problems().isEmpty() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(runner.problems()).as("api's tick ended, so nothing is stuck").isEmpty();
+    }
+
     /** Records the actions it is handed; its Finish answers what the test says. */
-    static final class RecordingTarget implements RolloutTarget {
+    static class RecordingTarget implements RolloutTarget {
         final List<String> calls = new ArrayList<>();
         volatile Progress finishes = Progress.DONE;
         boolean failBegin;

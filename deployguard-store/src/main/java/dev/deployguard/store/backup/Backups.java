@@ -1,3 +1,4 @@
+// Over 400 lines: create, verify, restore, prune of one file format.
 package dev.deployguard.store.backup;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
