@@ -5,6 +5,7 @@ import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.json.Json;
 import dev.deployguard.kubernetes.etcd.EtcdSnapshots;
+import dev.deployguard.kubernetes.etcd.EtcdTls;
 import dev.deployguard.kubernetes.etcd.SnapshotFile;
 import dev.deployguard.kubernetes.etcd.SnapshotRecord;
 import dev.deployguard.spec.Durations;
@@ -57,6 +58,19 @@ final class EtcdBackupCommand {
         @Option(names = "--endpoints", split = ",", paramLabel = "URL", description = "etcd client URLs, e.g."
                 + " http://127.0.0.1:2379 (the first is the one snapshotted)")
         List<String> endpoints = List.of();
+        @Option(names = "--cacert", paramLabel = "FILE", description = "CA of etcd's server certificate (PEM), for"
+                + " https endpoints (kubeadm: /etc/kubernetes/pki/etcd/ca.crt)")
+        Path cacert;
+        @Option(names = "--cert", paramLabel = "FILE", description = "Client certificate (PEM), e.g."
+                + " /etc/kubernetes/pki/apiserver-etcd-client.crt")
+        Path cert;
+        @Option(names = "--key", paramLabel = "FILE", description = "The client certificate's key (PEM, PKCS#8 or"
+                + " PKCS#1 RSA)")
+        Path key;
+
+        Client connect() {
+            return EtcdSnapshots.connect(endpoints, EtcdTls.of(cacert, cert, key));
+        }
     }
 
     @Command(name = "save", description = "Take a snapshot now, check its trailer and verify it by a restore"
@@ -86,7 +100,7 @@ final class EtcdBackupCommand {
             int code;
             do {
                 long start = System.nanoTime();
-                try (Client client = EtcdSnapshots.connect(endpoints)) {
+                try (Client client = connect()) {
                     SnapshotRecord r = s.save(client, endpoints.get(0), true);
                     List<String> pruned = "COMPLETED".equals(r.status()) && (keep != null || age != null)
                             ? s.prune(keep == null ? Integer.MAX_VALUE : keep, age) : List.of();
@@ -156,7 +170,7 @@ final class EtcdBackupCommand {
             if (endpoints.isEmpty()) {
                 v = s.verify(r, null, null);
             } else {
-                try (Client client = EtcdSnapshots.connect(endpoints)) {
+                try (Client client = connect()) {
                     v = s.verify(r, client, endpoints.get(0));
                 }
             }

@@ -37,7 +37,9 @@ import java.util.concurrent.TimeoutException;
 public final class EtcdSnapshots {
     private static final DateTimeFormatter ID = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
-    private static final Duration CALL = Duration.ofMinutes(5);
+    /** A snapshot stream or a hash of a large member takes minutes; every other call is small. */
+    private static final Duration STREAM = Duration.ofMinutes(10);
+    private static final Duration CALL = Duration.ofSeconds(20);
     private static final Duration START = Duration.ofSeconds(60);
     /** Every key: the range from "\0" to the end ("\0" as range end), as {@code etcdctl get "" --from-key}. */
     private static final ByteSequence ALL = ByteSequence.from(new byte[] {0});
@@ -50,12 +52,25 @@ public final class EtcdSnapshots {
         this.clock = clock;
     }
 
-    /** A jetcd client for {@code endpoints} (the caller closes it). */
+    /** A jetcd client for {@code endpoints} over plain HTTP (the caller closes it). */
     public static Client connect(List<String> endpoints) {
+        return connect(endpoints, null);
+    }
+
+    /** A jetcd client for {@code endpoints}, with client TLS when {@code tls} is given (the caller closes it). */
+    public static Client connect(List<String> endpoints, EtcdTls tls) {
         if (endpoints.isEmpty()) {
             throw DeployGuardException.badInput("give the etcd endpoints (--endpoints http://127.0.0.1:2379)");
         }
-        return Client.builder().endpoints(endpoints.toArray(String[]::new)).build();
+        var b = Client.builder().endpoints(endpoints.toArray(String[]::new));
+        if (tls != null) {
+            try {
+                b.sslContext(tls::configure);
+            } catch (javax.net.ssl.SSLException e) {
+                throw DeployGuardException.badInput("cannot set up TLS for etcd: " + e.getMessage());
+            }
+        }
+        return b.build();
     }
 
     /** Takes a snapshot from {@code endpoint} through {@code client}, then verifies it (unless {@code verify} is off). */
@@ -69,7 +84,7 @@ public final class EtcdSnapshots {
                 .getVersion();
         try {
             try (OutputStream out = Files.newOutputStream(create0600(part))) {
-                await(client.getMaintenanceClient().snapshot(out), "stream a snapshot from " + endpoint);
+                await(client.getMaintenanceClient().snapshot(out), "stream a snapshot from " + endpoint, STREAM);
             }
             try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
                 ch.force(true);
@@ -123,7 +138,7 @@ public final class EtcdSnapshots {
                 long revision = all.getHeader().getRevision();
                 long keys = all.getCount();
                 long hash = Integer.toUnsignedLong(await(restored.getMaintenanceClient().hashKV(m.clientUrl(),
-                        revision), "hash the restored keys").getHash());
+                        revision), "hash the restored keys", STREAM).getHash());
                 SnapshotRecord.Verification v = client != null
                         ? compareWithSource(client, endpoint, revision, keys, hash, restoreMillis)
                         : compareWithRecord(r, revision, keys, hash, restoreMillis);
@@ -149,7 +164,7 @@ public final class EtcdSnapshots {
             sourceKeys = await(client.getKVClient().get(ALL, countAll(revision)), "count the source's keys")
                     .getCount();
             sourceHash = Integer.toUnsignedLong(await(client.getMaintenanceClient().hashKV(endpoint, revision),
-                    "hash the source's keys").getHash());
+                    "hash the source's keys", STREAM).getHash());
         } catch (DeployGuardException e) {
             return new SnapshotRecord.Verification(clock.instant(), false, revision, keys, hash, null, null, "source",
                     restoreMillis, "cannot read the source at revision " + revision + " (compacted past it?): "
@@ -261,15 +276,20 @@ public final class EtcdSnapshots {
     }
 
     static <T> T await(java.util.concurrent.CompletableFuture<T> f, String what) {
+        return await(f, what, CALL);
+    }
+
+    static <T> T await(java.util.concurrent.CompletableFuture<T> f, String what, Duration limit) {
         try {
-            return f.get(CALL.toMillis(), TimeUnit.MILLISECONDS);
+            return f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable c = e.getCause() == null ? e : e.getCause();
             throw new DeployGuardException(ExitCode.UNREACHABLE, "cannot " + what + ": " + c.getMessage(), c);
         } catch (TimeoutException e) {
             f.cancel(true);
             throw new DeployGuardException(ExitCode.UNREACHABLE, "cannot " + what + ": no answer in "
-                    + CALL.toMinutes() + " minutes", e);
+                    + limit.toSeconds() + " s (is the endpoint right, and does it need --cacert, --cert and --key?)",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DeployGuardException(ExitCode.FAILURE, "cannot " + what + ": interrupted", e);

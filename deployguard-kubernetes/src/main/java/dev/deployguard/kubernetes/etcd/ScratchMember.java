@@ -47,14 +47,25 @@ final class ScratchMember implements AutoCloseable {
 
     /** Starts etcd on {@code dataDir} (already restored for {@link #NAME} at the peer port) and waits until healthy. */
     static ScratchMember start(Path dataDir, int clientPort, int peerPort, Duration timeout) {
-        String client = "http://127.0.0.1:" + clientPort;
+        return start(dataDir, List.of("http://127.0.0.1:" + clientPort), peerPort, timeout, List.of());
+    }
+
+    /**
+     * Starts etcd listening for clients on {@code clientUrls} (the first plain HTTP: health is read there) with
+     * {@code extraArgs} (TLS files, for instance).
+     */
+    static ScratchMember start(Path dataDir, List<String> clientUrls, int peerPort, Duration timeout,
+                               List<String> extraArgs) {
+        String client = clientUrls.get(0);
+        String urls = String.join(",", clientUrls);
         String peer = peerUrl(peerPort);
         Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
-        ProcessBuilder pb = new ProcessBuilder(List.of(EtcdTools.etcd().toString(), "--name", NAME,
-                "--data-dir", dataDir.toString(), "--listen-client-urls", client, "--advertise-client-urls", client,
+        List<String> cmd = new java.util.ArrayList<>(List.of(EtcdTools.etcd().toString(), "--name", NAME,
+                "--data-dir", dataDir.toString(), "--listen-client-urls", urls, "--advertise-client-urls", urls,
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                "--initial-cluster", NAME + "=" + peer))
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+                "--initial-cluster", NAME + "=" + peer));
+        cmd.addAll(extraArgs);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         Process p;
         try {
             p = pb.start();
