@@ -31,7 +31,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "backup", description = "Back up and restore DeployGuard's own state (store, tokens, route tables)."
         + " Every backup is restored into a scratch database and compared before it is called completed.",
         subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Verify.class,
-                BackupCommand.Restore.class, NamespaceBackupCommand.class})
+                BackupCommand.Restore.class, NamespaceBackupCommand.class, EtcdBackupCommand.class})
 final class BackupCommand {
     @ParentCommand
     DeployGuard root;
