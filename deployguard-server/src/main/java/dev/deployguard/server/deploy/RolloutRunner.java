@@ -62,6 +62,8 @@ public final class RolloutRunner {
         return t;
     });
     private final WebhookCaller webhooks = new WebhookCaller();
+    private final List<java.util.function.Consumer<AnalysisWindow>> windowListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     /** How many apps one tick works on at once (see {@link #tick()}). */
     static final int TICK_PARALLELISM = 8;
     private final ExecutorService tickers = Executors.newFixedThreadPool(TICK_PARALLELISM, new ThreadFactory() {
@@ -314,11 +316,27 @@ public final class RolloutRunner {
                         LatencyPairs.NONE, "");
             }
             Judgement j = run.analysis.observe(w);
+            publish(new AnalysisWindow(app, r, w, j, analysis));
             obs = Observation.verdict(j.verdict(), j.toString());
         } else if (run.wakeAt == null || now.isBefore(run.wakeAt)) {
             return;
         }
         step(app, obs, "system");
+    }
+
+    /** Tells {@code listener} about every analysis look from now on (on the ticker's thread: it must be quick). */
+    public void onAnalysis(java.util.function.Consumer<AnalysisWindow> listener) {
+        windowListeners.add(listener);
+    }
+
+    private void publish(AnalysisWindow w) {
+        for (var l : windowListeners) {
+            try {
+                l.accept(w);
+            } catch (RuntimeException e) {
+                // A broken display must never break a rollout.
+            }
+        }
     }
 
     /** Runs the engine once and carries out its decision. */
