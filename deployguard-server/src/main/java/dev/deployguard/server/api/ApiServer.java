@@ -21,7 +21,10 @@ import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.drill.DrillApi;
 import dev.deployguard.server.health.LoopHealth;
 import dev.deployguard.server.incident.IncidentApi;
+import dev.deployguard.server.request.Endpoint;
 import dev.deployguard.server.request.JsonBody;
+import dev.deployguard.server.request.Principal;
+import dev.deployguard.server.request.Role;
 import dev.deployguard.server.teardown.TeardownApi;
 import dev.deployguard.spec.Durations;
 import java.io.IOException;
@@ -148,10 +151,24 @@ public final class ApiServer implements AutoCloseable {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
         try {
-            if (!"/api/health".equals(path) && !authorized(request)) {
+            Endpoint endpoint = Endpoint.find(method, path).orElse(null);
+            Principal principal = authenticate(request);
+            if ((endpoint == null || !endpoint.open()) && principal == null) {
                 send(response, callback, 401, Map.of("error", "missing or wrong API token: send 'Authorization:"
                         + " Bearer <token>' (the token is in the state directory's api.token)",
                         "exitCode", ExitCode.BAD_INPUT.code()));
+                return;
+            }
+            if (endpoint == null) {
+                throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
+            }
+            if (principal != null) {
+                Principal.set(request, principal);
+            }
+            if (!endpoint.open() && !principal.may(endpoint.role())) {
+                send(response, callback, 403, Map.of("error", endpoint + " needs the " + endpoint.role().label()
+                        + " role; token '" + principal.actor() + "' has " + principal.role().label(),
+                        "requiredRole", endpoint.role().label(), "exitCode", ExitCode.BAD_INPUT.code()));
                 return;
             }
             List<LoopHealth.Problem> problems = "/api/health".equals(path) ? cp.healthProblems() : List.of();
@@ -462,23 +479,22 @@ public final class ApiServer implements AutoCloseable {
         return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
-    private boolean authorized(Request request) {
-        if (demo) {
-            return true;
-        }
+    /** The request's principal from its bearer token; in demo mode, without a token, {@code demo} as admin. */
+    private Principal authenticate(Request request) {
         String h = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        if (h == null || !h.startsWith("Bearer ")) {
-            return false;
+        if (h != null && h.startsWith("Bearer ")
+                && MessageDigest.isEqual(token, h.substring(7).trim().getBytes(StandardCharsets.UTF_8))) {
+            return new Principal("admin", Role.ADMIN);
         }
-        return MessageDigest.isEqual(token, h.substring(7).trim().getBytes(StandardCharsets.UTF_8));
+        return demo ? new Principal("demo", Role.ADMIN) : null;
     }
 
+    /** WHO in history and events: the token's name, with the client's "on behalf of" text beside it. */
     private static String actor(Request request) {
-        String a = request.getHeaders().get("X-DeployGuard-Actor");
-        if (a == null || a.isBlank()) {
-            a = "api@" + Request.getRemoteAddr(request);
+        if (request.getAttribute(Principal.ATTRIBUTE) instanceof Principal p) {
+            return p.recorded(Principal.onBehalfOf(request));
         }
-        return a.length() > 128 ? a.substring(0, 128) : a;
+        return "api@" + Request.getRemoteAddr(request);
     }
 
     private static Deployer.DeployRequest deployRequest(String app, JsonBody b, String actor) {
