@@ -1,5 +1,6 @@
 package dev.deployguard.server.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deployguard.check.ChecklistJson;
 import dev.deployguard.error.DeployGuardException;
@@ -16,6 +17,8 @@ import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.NotLeaderException;
 import dev.deployguard.server.backup.BackupApi;
+import dev.deployguard.server.dashboard.Dashboard;
+import dev.deployguard.server.dashboard.Sessions;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.drill.DrillApi;
@@ -40,6 +43,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
@@ -72,6 +76,9 @@ public final class ApiServer implements AutoCloseable {
     private final Server server;
     private final byte[] token;
     private final boolean demo;
+    private final Dashboard dashboard;
+    /** The request attribute that marks a request authenticated by a dashboard session cookie. */
+    private static final String SESSION = "dev.deployguard.dashboard.session";
 
     public ApiServer(ControlPlane cp, String host, int port, boolean demo) {
         InetAddress address;
@@ -110,6 +117,7 @@ public final class ApiServer implements AutoCloseable {
                     ExitCode.BAD_INPUT.code()));
             return true;
         });
+        this.dashboard = new Dashboard(cp, this::read, demo, this::principalOf);
         server.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
@@ -140,6 +148,7 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        dashboard.close(); // open event streams end first, so stopping does not wait for them
         try {
             server.stop();
         } catch (Exception e) {
@@ -150,6 +159,10 @@ public final class ApiServer implements AutoCloseable {
     private void serve(Request request, Response response, Callback callback) {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
+        if (Dashboard.serves(path)) {
+            dashboard.handle(request, response, callback);
+            return;
+        }
         try {
             Endpoint endpoint = Endpoint.find(method, path).orElse(null);
             Principal principal = authenticate(request);
@@ -164,6 +177,12 @@ public final class ApiServer implements AutoCloseable {
             }
             if (principal != null) {
                 Principal.set(request, principal);
+            }
+            if (!method.equals("GET") && !dashboardMayChange(request)) {
+                send(response, callback, 403, Map.of("error", "refused: a browser request to change something must"
+                        + " come from the dashboard's own page, with its CSRF token (reload the page and retry)",
+                        "exitCode", ExitCode.BAD_INPUT.code()));
+                return;
             }
             if (!endpoint.open() && !principal.may(endpoint.role())) {
                 send(response, callback, 403, Map.of("error", endpoint + " needs the " + endpoint.role().label()
@@ -482,11 +501,49 @@ public final class ApiServer implements AutoCloseable {
     /** The request's principal from its bearer token; in demo mode, without a token, {@code demo} as admin. */
     private Principal authenticate(Request request) {
         String h = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        if (h != null && h.startsWith("Bearer ")
-                && MessageDigest.isEqual(token, h.substring(7).trim().getBytes(StandardCharsets.UTF_8))) {
-            return new Principal("admin", Role.ADMIN);
+        if (h != null && h.startsWith("Bearer ")) {
+            Optional<Principal> p = principalOf(h.substring(7).trim());
+            if (p.isPresent()) {
+                return p.get();
+            }
+        } else {
+            // A browser: the dashboard's session cookie stands for the token typed at login.
+            Optional<Sessions.Login> login = dashboard.sessions().find(request);
+            if (login.isPresent()) {
+                request.setAttribute(SESSION, login.get());
+                return login.get().principal();
+            }
         }
-        return demo ? new Principal("demo", Role.ADMIN) : null;
+        return demo ? Dashboard.demoPrincipal() : null;
+    }
+
+    /** Who a token is, or empty when the API does not accept it (the dashboard's login asks the same). */
+    private Optional<Principal> principalOf(String presented) {
+        return MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8))
+                ? Optional.of(new Principal("admin", Role.ADMIN)) : Optional.empty();
+    }
+
+    /**
+     * CSRF defence for changes: a request from a browser page of another origin is refused (the CLI sends no
+     * Origin), and one authenticated by the session cookie must carry the session's CSRF token in a header.
+     */
+    private static boolean dashboardMayChange(Request request) {
+        if (!Dashboard.sameOrigin(request)) {
+            return false;
+        }
+        return !(request.getAttribute(SESSION) instanceof Sessions.Login login)
+                || Sessions.csrfMatches(login, request.getHeaders().get(Sessions.CSRF_HEADER));
+    }
+
+    /** The API's own answer to a GET, as JSON, for the dashboard's pages. */
+    private JsonNode read(String path, Map<String, String> query) {
+        Fields fields = new Fields();
+        query.forEach(fields::add);
+        try {
+            return json.valueToTree(route("GET", path, fields, null, "dashboard"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** WHO in history and events: the token's name, with the client's "on behalf of" text beside it. */

@@ -1,5 +1,6 @@
 package dev.deployguard.server.dashboard;
 
+import dev.deployguard.server.request.Principal;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -32,22 +33,22 @@ public final class Sessions {
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
-    private final Function<String, Optional<Viewer>> authenticate;
+    private final Function<String, Optional<Principal>> authenticate;
 
-    /** @param authenticate the API's authorization of a token: who it is, or empty for an unknown token */
-    public Sessions(Clock clock, Function<String, Optional<Viewer>> authenticate) {
+    /** @param authenticate the API's authorization of a token: who it is, or empty for an unknown or revoked token */
+    public Sessions(Clock clock, Function<String, Optional<Principal>> authenticate) {
         this.clock = clock;
         this.authenticate = authenticate;
     }
 
     /** A logged-in browser: who it is and the CSRF token its pages carry. */
-    public record Login(String id, Viewer viewer, String csrf) {
+    public record Login(String id, Principal principal, String csrf) {
     }
 
     /** A new session for {@code token}, or empty when the API does not accept the token. */
     Optional<Login> login(String token) {
-        Optional<Viewer> viewer = authenticate.apply(token);
-        if (viewer.isEmpty()) {
+        Optional<Principal> principal = authenticate.apply(token);
+        if (principal.isEmpty()) {
             return Optional.empty();
         }
         Instant now = clock.instant();
@@ -58,7 +59,7 @@ public final class Sessions {
         String id = randomHex();
         String csrf = randomHex();
         sessions.put(id, new Session(token, csrf, now.plus(LIFETIME)));
-        return Optional.of(new Login(id, viewer.get(), csrf));
+        return Optional.of(new Login(id, principal.get(), csrf));
     }
 
     /** The session of the request's cookie, still valid and with its token still accepted; else empty. */
@@ -75,12 +76,12 @@ public final class Sessions {
             sessions.remove(id);
             return Optional.empty();
         }
-        Optional<Viewer> viewer = authenticate.apply(s.token());
-        if (viewer.isEmpty()) {
+        Optional<Principal> principal = authenticate.apply(s.token());
+        if (principal.isEmpty()) {
             sessions.remove(id); // the token was revoked: so is every session made with it
             return Optional.empty();
         }
-        return Optional.of(new Login(id, viewer.get(), s.csrf()));
+        return Optional.of(new Login(id, principal.get(), s.csrf()));
     }
 
     /** Whether {@code presented} is the session's CSRF token (compared in constant time). */
