@@ -24,7 +24,7 @@ public final class DeployGuard {
             RolloutCommands.Promote.class, RolloutCommands.Abort.class, RolloutCommands.Pause.class,
             RolloutCommands.Resume.class, VerifyCommand.class, LogsCommand.class, EventsCommand.class, TeardownCommands.Stop.class,
             TeardownCommands.Delete.class, TeardownCommands.Down.class, QuickstartCommand.class, DrillCommand.class,
-            IncidentCommand.class, BackupCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class);
+            IncidentCommand.class, TokenCommand.class, BackupCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class);
     /** Options of the root that take a separate value, skipped when looking for the command's name. */
     private static final Set<String> ROOT_OPTIONS_WITH_VALUE = Set.of("--state-dir", "--server", "--token");
 

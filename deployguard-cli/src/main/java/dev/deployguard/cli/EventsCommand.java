@@ -8,15 +8,19 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "events", description = "Show the event timeline of an app; --follow keeps printing new events.")
+@Command(name = "events", description = "Show the event timeline of an app (or of all apps); --type audit shows who did"
+        + " what; --follow keeps printing new events.")
 final class EventsCommand implements Callable<Integer> {
     @ParentCommand
     DeployGuard root;
     @Mixin
     Output out;
 
-    @Parameters(index = "0", description = "The app")
+    @Parameters(index = "0", arity = "0..1", description = "The app (default: all apps and the control plane)")
     String app;
+    @Option(names = "--type", paramLabel = "KIND",
+            description = "Only events of this kind or family, e.g. audit (who did what, refusals included), rollback")
+    String type;
     @Option(names = "--since", description = "Only events newer than this, e.g. 2h, 30m")
     String since;
     @Option(names = {"-f", "--follow"}, description = "Keep printing new events as they happen (Ctrl-C to stop)")
@@ -24,9 +28,10 @@ final class EventsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        String q = since == null ? "" : "?since=" + ApiClient.enc(since);
+        String base = app == null ? "/api/events" : "/api/apps/" + ApiClient.enc(app) + "/events";
+        String filter = type == null ? "" : "&type=" + ApiClient.enc(type);
         ApiClient api = root.client();
-        JsonNode r = api.get("/api/apps/" + ApiClient.enc(app) + "/events" + q);
+        JsonNode r = api.get(base + "?" + (since == null ? "" : "since=" + ApiClient.enc(since)) + filter);
         if (follow) {
             long after = 0;
             while (true) {
@@ -39,7 +44,7 @@ final class EventsCommand implements Callable<Integer> {
                 }
                 System.out.flush();
                 Thread.sleep(500);
-                r = api.get("/api/apps/" + ApiClient.enc(app) + "/events?after=" + after);
+                r = api.get(base + "?after=" + after + filter);
             }
         }
         JsonNode all = r;

@@ -72,4 +72,10 @@ public final class EventKinds {
     public static final String BACKUP_VERIFIED = "backup.verified";
     /** The state was restored from a backup (recorded in the restored store). */
     public static final String BACKUP_RESTORED = "backup.restored";
+    /** An API action that was carried out (any 2xx answer to a call that changes something). */
+    public static final String AUDIT_ACTION = "audit.action";
+    /** An API action refused before it ran: no or a wrong token (401), or a role too low for it (403). */
+    public static final String AUDIT_REFUSED = "audit.refused";
+    /** An API action that was allowed but failed (bad input, busy app, not the leader, an error). */
+    public static final String AUDIT_FAILED = "audit.failed";
 }

@@ -9,7 +9,7 @@ package dev.deployguard.store;
  * own so they can move to that platform once the control plane stops asking the whole store for them.
  */
 public interface Store extends ReleaseStore, EventStore, LockStore, InstanceStore, RouterStore, RolloutStore,
-        IncidentStore, AutoCloseable {
+        IncidentStore, TokenStore, AutoCloseable {
 
     /**
      * Removes the app's releases, events, rollouts, routes, router, instances and lock in one transaction (incidents

@@ -48,12 +48,14 @@ public final class JdbcStore implements Store {
     private final DataSource dataSource;
     private final AutoCloseable closer;
     private final IncidentTables incidents;
+    private final TokenTables tokens;
     private final ObjectMapper json = new ObjectMapper().findAndRegisterModules();
 
     private JdbcStore(DataSource dataSource, AutoCloseable closer) {
         this.dataSource = dataSource;
         this.closer = closer;
         this.incidents = new IncidentTables(dataSource);
+        this.tokens = new TokenTables(dataSource);
         migrate();
     }
 
@@ -313,15 +315,24 @@ public final class JdbcStore implements Store {
 
     @Override
     public List<Event> events(String app, long afterId, Instant since, int limit) {
+        return events(app, null, afterId, since, limit);
+    }
+
+    @Override
+    public List<Event> events(String app, String type, long afterId, Instant since, int limit) {
         return tx(c -> {
             String sql = "SELECT * FROM events WHERE id > ? AND at >= ?" + (app == null ? "" : " AND app = ?")
-                    + " ORDER BY id LIMIT ?";
+                    + (type == null ? "" : " AND (kind = ? OR kind LIKE ?)") + " ORDER BY id LIMIT ?";
             try (var ps = c.prepareStatement(sql)) {
                 int i = 1;
                 ps.setLong(i++, afterId);
                 ps.setObject(i++, time(since == null ? Instant.EPOCH : since));
                 if (app != null) {
                     ps.setString(i++, app);
+                }
+                if (type != null) {
+                    ps.setString(i++, type);
+                    ps.setString(i++, type.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%");
                 }
                 ps.setInt(i, limit);
                 try (var rs = ps.executeQuery()) {
@@ -648,6 +659,33 @@ public final class JdbcStore implements Store {
     @Override
     public Incident closeIncident(long id, Instant at, String actor, String resolution) {
         return incidents.close(id, at, actor, resolution);
+    }
+
+    // --- API tokens (TokenTables) --------------------------------------------------------------------------------
+
+    @Override
+    public void addToken(StoredToken token) {
+        tokens.add(token);
+    }
+
+    @Override
+    public List<StoredToken> tokens() {
+        return tokens.list();
+    }
+
+    @Override
+    public Optional<StoredToken> tokenByHash(String hash) {
+        return tokens.byHash(hash);
+    }
+
+    @Override
+    public boolean removeToken(String name) {
+        return tokens.remove(name);
+    }
+
+    @Override
+    public void tokenUsed(String name, Instant at) {
+        tokens.used(name, at);
     }
 
     @Override

@@ -47,6 +47,7 @@ public final class InMemoryStore implements Store {
     private final TreeMap<Long, Rollout> rollouts = new TreeMap<>();
     private final TreeMap<Long, Incident> incidents = new TreeMap<>();
     private final List<Incident.Note> notes = new ArrayList<>();
+    private final TreeMap<String, StoredToken> tokens = new TreeMap<>();
     private long lastEventId;
     private long lastRolloutId;
     private long lastIncidentId;
@@ -337,6 +338,46 @@ public final class InMemoryStore implements Store {
     }
 
     /** After close every call fails, as it does on a JDBC store whose pool is gone. */
+    // --- API tokens ---------------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized void addToken(StoredToken token) {
+        open();
+        if (tokens.containsKey(token.name())) {
+            throw DeployGuardException.badInput("a token named '" + token.name() + "' exists; revoke it first"
+                    + " (deployguard token revoke " + token.name() + ") or choose another name; nothing changed");
+        }
+        tokens.put(token.name(), new StoredToken(token.name(), token.role(), token.hash(), micros(token.createdAt()),
+                token.createdBy(), token.lastUsedAt() == null ? null : micros(token.lastUsedAt())));
+    }
+
+    @Override
+    public synchronized List<StoredToken> tokens() {
+        open();
+        return List.copyOf(tokens.values());
+    }
+
+    @Override
+    public synchronized Optional<StoredToken> tokenByHash(String hash) {
+        open();
+        return tokens.values().stream().filter(t -> t.hash().equals(hash)).findFirst();
+    }
+
+    @Override
+    public synchronized boolean removeToken(String name) {
+        open();
+        return tokens.remove(name) != null;
+    }
+
+    @Override
+    public synchronized void tokenUsed(String name, Instant at) {
+        open();
+        StoredToken t = tokens.get(name);
+        if (t != null && (t.lastUsedAt() == null || t.lastUsedAt().isBefore(at))) {
+            tokens.put(name, new StoredToken(t.name(), t.role(), t.hash(), t.createdAt(), t.createdBy(), micros(at)));
+        }
+    }
+
     @Override
     public synchronized AppRemoved removeApp(String app) {
         TreeMap<Integer, Release> history = releases.remove(app);

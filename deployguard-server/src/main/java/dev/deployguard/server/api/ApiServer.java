@@ -16,6 +16,9 @@ import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.NotLeaderException;
+import dev.deployguard.server.access.ApiTokens;
+import dev.deployguard.server.access.Audit;
+import dev.deployguard.server.access.TokenApi;
 import dev.deployguard.server.backup.BackupApi;
 import dev.deployguard.server.dashboard.Dashboard;
 import dev.deployguard.server.dashboard.Sessions;
@@ -24,6 +27,7 @@ import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.drill.DrillApi;
 import dev.deployguard.server.health.LoopHealth;
 import dev.deployguard.server.incident.IncidentApi;
+import dev.deployguard.server.telemetry.ControlPlaneMetrics;
 import dev.deployguard.server.request.Endpoint;
 import dev.deployguard.server.request.JsonBody;
 import dev.deployguard.server.request.Principal;
@@ -36,7 +40,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -74,7 +78,10 @@ public final class ApiServer implements AutoCloseable {
     private final ControlPlane cp;
     private final ObjectMapper json = Json.mapper();
     private final Server server;
-    private final byte[] token;
+    private final ApiTokens tokens;
+    private final TokenApi tokenApi;
+    private final Audit audit;
+    private final ControlPlaneMetrics metrics;
     private final boolean demo;
     private final Dashboard dashboard;
     /** The request attribute that marks a request authenticated by a dashboard session cookie. */
@@ -93,7 +100,10 @@ public final class ApiServer implements AutoCloseable {
         }
         this.cp = cp;
         this.demo = demo;
-        this.token = cp.apiToken().getBytes(StandardCharsets.UTF_8);
+        this.tokens = new ApiTokens(cp.store(), cp.apiToken(), Clock.systemUTC());
+        this.tokenApi = new TokenApi(tokens);
+        this.audit = new Audit(cp.events());
+        this.metrics = new ControlPlaneMetrics(cp);
         var pool = new QueuedThreadPool(32, 4);
         pool.setName("deployguard-api");
         this.server = new Server(pool);
@@ -117,7 +127,7 @@ public final class ApiServer implements AutoCloseable {
                     ExitCode.BAD_INPUT.code()));
             return true;
         });
-        this.dashboard = new Dashboard(cp, this::read, demo, this::principalOf);
+        this.dashboard = new Dashboard(cp, this::read, demo, tokens::authenticate);
         server.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
@@ -156,6 +166,7 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** Serves one request and, for a call that would change something, records it in the audit trail. */
     private void serve(Request request, Response response, Callback callback) {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
@@ -163,57 +174,68 @@ public final class ApiServer implements AutoCloseable {
             dashboard.handle(request, response, callback);
             return;
         }
+        Endpoint endpoint = Endpoint.find(method, path).orElse(null);
+        String error = serve(request, response, callback, method, path, endpoint);
+        if (Audit.audited(method, endpoint)) {
+            Object p = request.getAttribute(Principal.ATTRIBUTE);
+            audit.record(new Audit.Call(method, path, endpoint, p instanceof Principal principal ? principal : null,
+                    Principal.onBehalfOf(request), Request.getRemoteAddr(request), response.getStatus(), error));
+        }
+    }
+
+    /** @return the error message answered, or null when the call succeeded */
+    private String serve(Request request, Response response, Callback callback, String method, String path,
+                         Endpoint endpoint) {
         try {
-            Endpoint endpoint = Endpoint.find(method, path).orElse(null);
             Principal principal = authenticate(request);
+            if (principal != null) {
+                Principal.set(request, principal);
+            }
             if ((endpoint == null || !endpoint.open()) && principal == null) {
-                send(response, callback, 401, Map.of("error", "missing or wrong API token: send 'Authorization:"
-                        + " Bearer <token>' (the token is in the state directory's api.token)",
-                        "exitCode", ExitCode.BAD_INPUT.code()));
-                return;
+                return fail(response, callback, 401, Map.of("error", "missing or wrong API token: send"
+                        + " 'Authorization: Bearer <token>' (the admin token is in the state directory's api.token;"
+                        + " others come from: deployguard token create)", "exitCode", ExitCode.BAD_INPUT.code()));
             }
             if (endpoint == null) {
                 throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
             }
-            if (principal != null) {
-                Principal.set(request, principal);
-            }
             if (!method.equals("GET") && !dashboardMayChange(request)) {
-                send(response, callback, 403, Map.of("error", "refused: a browser request to change something must"
-                        + " come from the dashboard's own page, with its CSRF token (reload the page and retry)",
-                        "exitCode", ExitCode.BAD_INPUT.code()));
-                return;
+                return fail(response, callback, 403, Map.of("error", "refused: a browser request to change"
+                        + " something must come from the dashboard's own page, with its CSRF token (reload the page"
+                        + " and retry)", "exitCode", ExitCode.BAD_INPUT.code()));
             }
             if (!endpoint.open() && !principal.may(endpoint.role())) {
-                send(response, callback, 403, Map.of("error", endpoint + " needs the " + endpoint.role().label()
-                        + " role; token '" + principal.actor() + "' has " + principal.role().label(),
-                        "requiredRole", endpoint.role().label(), "exitCode", ExitCode.BAD_INPUT.code()));
-                return;
+                return fail(response, callback, 403, Map.of("error", endpoint + " needs the "
+                        + endpoint.role().label() + " role; token '" + principal.actor() + "' has the "
+                        + principal.role().label() + " role (an admin can create a token with: deployguard token"
+                        + " create --role " + endpoint.role().label() + ")", "requiredRole", endpoint.role().label(),
+                        "exitCode", ExitCode.BAD_INPUT.code()));
             }
-            List<LoopHealth.Problem> problems = "/api/health".equals(path) ? cp.healthProblems() : List.of();
+            List<LoopHealth.Problem> problems = endpoint == Endpoint.HEALTH ? cp.healthProblems() : List.of();
             if (!problems.isEmpty()) {
-                send(response, callback, 503, unhealthy(problems));
-                return;
+                return fail(response, callback, 503, unhealthy(problems));
             }
-            if (changes(method, path)) {
+            if (endpoint.changes()) {
                 cp.requireLeader("make changes (" + method + " " + path + ")");
             }
             String actor = actor(request);
             Fields query = Request.extractQueryParameters(request);
-            Object body = route(method, path, query, request, actor);
+            Object body = route(endpoint, method, path, query, request, actor);
             if (body instanceof String text) {
                 response.setStatus(200);
-                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, endpoint == Endpoint.PROMETHEUS_METRICS
+                        ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8");
                 Content.Sink.write(response, true, text, callback);
-                return;
+                return null;
             }
             send(response, callback, 200, body);
+            return null;
         } catch (NotLeaderException e) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("error", e.getMessage());
             m.put("exitCode", e.exitCode().code());
             m.put("leader", e.leader());
-            send(response, callback, 503, m);
+            return fail(response, callback, 503, m);
         } catch (DeployGuardException e) {
             int status = e instanceof BodyTooLarge ? 413 : switch (e.exitCode()) {
                 case BAD_INPUT -> 400;
@@ -223,15 +245,36 @@ public final class ApiServer implements AutoCloseable {
                 case UNREACHABLE -> 502;
                 default -> 500;
             };
-            send(response, callback, status, Map.of("error", e.getMessage(), "exitCode", e.exitCode().code()));
+            return fail(response, callback, status, Map.of("error", e.getMessage(), "exitCode",
+                    e.exitCode().code()));
         } catch (RuntimeException | IOException e) {
-            send(response, callback, 500, Map.of("error", "internal error: " + e, "exitCode",
+            return fail(response, callback, 500, Map.of("error", "internal error: " + e, "exitCode",
                     ExitCode.FAILURE.code()));
         }
     }
 
-    private Object route(String method, String path, Fields query, Request request, String actor)
-            throws IOException {
+    /** Answers an error; returns its message for the audit trail. */
+    private String fail(Response response, Callback callback, int status, Map<String, Object> body) {
+        send(response, callback, status, body);
+        return String.valueOf(body.get("error"));
+    }
+
+    private Object route(Endpoint endpoint, String method, String path, Fields query, Request request,
+                         String actor) throws IOException {
+        switch (endpoint) {
+            case TOKENS -> {
+                return tokenApi.route(endpoint, path, null, actor);
+            }
+            case TOKEN_CREATE, TOKEN_REVOKE -> {
+                return tokenApi.route(endpoint, path, body(request, method + " " + path), actor);
+            }
+            case PROMETHEUS_METRICS -> {
+                return metrics.scrape();
+            }
+            default -> {
+                // served below
+            }
+        }
         if (path.equals("/api/health")) {
             return Map.of("status", "ok", "pid", ProcessHandle.current().pid(), "role", cp.role());
         }
@@ -276,23 +319,23 @@ public final class ApiServer implements AutoCloseable {
                 return answer;
             }
         }
-        String endpoint = method + " " + path;
+        String call = method + " " + path;
         return switch (method + " " + action) {
             case "GET /status", "GET " -> status(app);
             case "GET /history" -> Map.of("app", app, "releases", history(app));
             case "GET /events" -> events(app, query);
             case "GET /metrics" -> cp.routers().client(app).metrics();
             case "GET /logs" -> logs(app, query);
-            case "POST /deploy" -> result(cp.deployer().deploy(deployRequest(app, body(request, endpoint), actor)));
+            case "POST /deploy" -> result(cp.deployer().deploy(deployRequest(app, body(request, call), actor)));
             case "POST /check" -> {
-                String version = body(request, endpoint).allowOnly("version").string("version");
+                String version = body(request, call).allowOnly("version").string("version");
                 if (version != null) {
                     Identifiers.version(version);
                 }
                 yield ChecklistJson.toJson(cp.checks().checklists().run(cp.specs().app(app), version));
             }
             case "POST /promote", "POST /abort", "POST /pause", "POST /resume" -> {
-                JsonBody b = body(request, endpoint).allowOnly("full");
+                JsonBody b = body(request, call).allowOnly("full");
                 var cmd = switch (action) {
                     case "/promote" -> b.bool("full", false) ? RolloutEngine.Command.PROMOTE_FULL
                             : RolloutEngine.Command.PROMOTE;
@@ -304,9 +347,9 @@ public final class ApiServer implements AutoCloseable {
                 Rollout r = cp.rollouts().command(app, cmd, actor);
                 yield Map.of("rollout", r, "message", describe(r));
             }
-            case "POST /drill" -> cp.drills().run(DrillApi.request(app, body(request, endpoint)), actor);
+            case "POST /drill" -> cp.drills().run(DrillApi.request(app, body(request, call)), actor);
             case "POST /rollback" -> {
-                JsonBody b = body(request, endpoint).allowOnly("toRevision", "changeCause", "forceSchema");
+                JsonBody b = body(request, call).allowOnly("toRevision", "changeCause", "forceSchema");
                 yield result(cp.deployer().rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor,
                         b.bool("forceSchema", false)));
             }
@@ -343,14 +386,6 @@ public final class ApiServer implements AutoCloseable {
             }
             default -> null;
         };
-    }
-
-    /**
-     * Whether a request may change something, so only the leader replica serves it. Every write is a POST; the
-     * checklist ({@code POST /check}) only reads and is served by any replica.
-     */
-    static boolean changes(String method, String path) {
-        return !method.equals("GET") && !method.equals("HEAD") && !path.endsWith("/check");
     }
 
     static String describe(Rollout r) {
@@ -447,7 +482,12 @@ public final class ApiServer implements AutoCloseable {
         if (s != null) {
             since = Instant.now().minus(duration(s, "since"));
         }
-        List<Event> list = cp.store().events(app, after, since, limit);
+        String type = query.getValue("type");
+        if (type != null && !type.matches("[a-z][a-z.-]{0,63}")) {
+            throw DeployGuardException.badInput("type must be an event kind or its first part, e.g. audit or"
+                    + " rollback.started; got '" + type + "'");
+        }
+        List<Event> list = cp.store().events(app, type, after, since, limit);
         return Map.of("events", list);
     }
 
@@ -502,7 +542,7 @@ public final class ApiServer implements AutoCloseable {
     private Principal authenticate(Request request) {
         String h = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         if (h != null && h.startsWith("Bearer ")) {
-            Optional<Principal> p = principalOf(h.substring(7).trim());
+            Optional<Principal> p = tokens.authenticate(h.substring(7).trim());
             if (p.isPresent()) {
                 return p.get();
             }
@@ -515,12 +555,6 @@ public final class ApiServer implements AutoCloseable {
             }
         }
         return demo ? Dashboard.demoPrincipal() : null;
-    }
-
-    /** Who a token is, or empty when the API does not accept it (the dashboard's login asks the same). */
-    private Optional<Principal> principalOf(String presented) {
-        return MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8))
-                ? Optional.of(new Principal("admin", Role.ADMIN)) : Optional.empty();
     }
 
     /**
@@ -539,8 +573,10 @@ public final class ApiServer implements AutoCloseable {
     private JsonNode read(String path, Map<String, String> query) {
         Fields fields = new Fields();
         query.forEach(fields::add);
+        Endpoint endpoint = Endpoint.find("GET", path).orElseThrow(() -> DeployGuardException.notFound(
+                "no such API endpoint: GET " + path));
         try {
-            return json.valueToTree(route("GET", path, fields, null, "dashboard"));
+            return json.valueToTree(route(endpoint, "GET", path, fields, null, "dashboard"));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
