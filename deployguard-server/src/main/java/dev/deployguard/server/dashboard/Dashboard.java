@@ -264,7 +264,9 @@ public final class Dashboard implements AutoCloseable {
     private static void secure(Response response) {
         response.getHeaders().put("Content-Security-Policy", CSP);
         response.getHeaders().put("X-Content-Type-Options", "nosniff");
-        response.getHeaders().put("Referrer-Policy", "no-referrer");
+        // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" on a form POST, and the
+        // login's Origin check could not tell the dashboard's own form from another site's.
+        response.getHeaders().put("Referrer-Policy", "same-origin");
         response.getHeaders().put("X-Frame-Options", "DENY");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
     }
