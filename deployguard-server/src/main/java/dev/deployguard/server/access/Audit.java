@@ -52,6 +52,7 @@ public final class Audit {
         if (c.error() != null) {
             data.put("error", clip(c.error()));
         }
+        data.values().removeIf(java.util.Objects::isNull); // events hold no nulls
         String message = what + " by " + actor + (c.principal() == null ? ""
                 : " (" + c.principal().role().label() + ")") + " from " + c.source() + ": " + c.status()
                 + (c.error() == null ? "" : " " + clip(c.error()));
@@ -59,8 +60,7 @@ public final class Audit {
         try {
             events.record(m.matches() ? m.group(1) : null, null, actor, kind, message, data);
         } catch (RuntimeException e) {
-            System.err.println("deployguard: warning: cannot record the audit event of " + what + ": "
-                    + e.getMessage());
+            System.err.println("deployguard: warning: cannot record the audit event of " + what + ": " + e);
         }
     }
 

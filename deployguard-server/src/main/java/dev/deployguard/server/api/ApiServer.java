@@ -103,7 +103,7 @@ public final class ApiServer implements AutoCloseable {
         this.tokens = new ApiTokens(cp.store(), cp.apiToken(), Clock.systemUTC());
         this.tokenApi = new TokenApi(tokens);
         this.audit = new Audit(cp.events());
-        this.metrics = new ControlPlaneMetrics(cp);
+        this.metrics = new ControlPlaneMetrics(cp, Clock.systemUTC());
         var pool = new QueuedThreadPool(32, 4);
         pool.setName("deployguard-api");
         this.server = new Server(pool);
@@ -166,7 +166,10 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    /** Serves one request and, for a call that would change something, records it in the audit trail. */
+    /**
+     * Serves one request. A call that would change something is recorded in the audit trail before it is answered,
+     * so whoever reads the trail after an answer finds the call in it.
+     */
     private void serve(Request request, Response response, Callback callback) {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
@@ -175,24 +178,40 @@ public final class ApiServer implements AutoCloseable {
             return;
         }
         Endpoint endpoint = Endpoint.find(method, path).orElse(null);
-        String error = serve(request, response, callback, method, path, endpoint);
+        Answer answer = answer(request, method, path, endpoint);
+        metrics.apiRequest(endpoint, answer.status());
         if (Audit.audited(method, endpoint)) {
             Object p = request.getAttribute(Principal.ATTRIBUTE);
             audit.record(new Audit.Call(method, path, endpoint, p instanceof Principal principal ? principal : null,
-                    Principal.onBehalfOf(request), Request.getRemoteAddr(request), response.getStatus(), error));
+                    Principal.onBehalfOf(request), Request.getRemoteAddr(request), answer.status(), answer.error()));
+        }
+        if (answer.body() instanceof String text) {
+            response.setStatus(answer.status());
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, endpoint == Endpoint.PROMETHEUS_METRICS
+                    ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8");
+            Content.Sink.write(response, true, text, callback);
+            return;
+        }
+        send(response, callback, answer.status(), answer.body());
+    }
+
+    /** A status and what goes with it: a JSON-able object, or text. */
+    private record Answer(int status, Object body) {
+        String error() {
+            return status >= 300 && body instanceof Map<?, ?> m && m.get("error") != null
+                    ? String.valueOf(m.get("error")) : null;
         }
     }
 
-    /** @return the error message answered, or null when the call succeeded */
-    private String serve(Request request, Response response, Callback callback, String method, String path,
-                         Endpoint endpoint) {
+    private Answer answer(Request request, String method, String path, Endpoint endpoint) {
         try {
             Principal principal = authenticate(request);
             if (principal != null) {
                 Principal.set(request, principal);
             }
             if ((endpoint == null || !endpoint.open()) && principal == null) {
-                return fail(response, callback, 401, Map.of("error", "missing or wrong API token: send"
+                discard(request);
+                return new Answer(401, Map.of("error", "missing or wrong API token: send"
                         + " 'Authorization: Bearer <token>' (the admin token is in the state directory's api.token;"
                         + " others come from: deployguard token create)", "exitCode", ExitCode.BAD_INPUT.code()));
             }
@@ -205,37 +224,28 @@ public final class ApiServer implements AutoCloseable {
                         + " and retry)", "exitCode", ExitCode.BAD_INPUT.code()));
             }
             if (!endpoint.open() && !principal.may(endpoint.role())) {
-                return fail(response, callback, 403, Map.of("error", endpoint + " needs the "
-                        + endpoint.role().label() + " role; token '" + principal.actor() + "' has the "
-                        + principal.role().label() + " role (an admin can create a token with: deployguard token"
-                        + " create --role " + endpoint.role().label() + ")", "requiredRole", endpoint.role().label(),
+                discard(request);
+                return new Answer(403, Map.of("error", endpoint + " needs the " + endpoint.role().label()
+                        + " role; token '" + principal.actor() + "' has the " + principal.role().label()
+                        + " role (an admin can create a token with: deployguard token create --role "
+                        + endpoint.role().label() + ")", "requiredRole", endpoint.role().label(),
                         "exitCode", ExitCode.BAD_INPUT.code()));
             }
             List<LoopHealth.Problem> problems = endpoint == Endpoint.HEALTH ? cp.healthProblems() : List.of();
             if (!problems.isEmpty()) {
-                return fail(response, callback, 503, unhealthy(problems));
+                return new Answer(503, unhealthy(problems));
             }
             if (endpoint.changes()) {
                 cp.requireLeader("make changes (" + method + " " + path + ")");
             }
-            String actor = actor(request);
             Fields query = Request.extractQueryParameters(request);
-            Object body = route(endpoint, method, path, query, request, actor);
-            if (body instanceof String text) {
-                response.setStatus(200);
-                response.getHeaders().put(HttpHeader.CONTENT_TYPE, endpoint == Endpoint.PROMETHEUS_METRICS
-                        ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8");
-                Content.Sink.write(response, true, text, callback);
-                return null;
-            }
-            send(response, callback, 200, body);
-            return null;
+            return new Answer(200, route(endpoint, method, path, query, request, actor(request)));
         } catch (NotLeaderException e) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("error", e.getMessage());
             m.put("exitCode", e.exitCode().code());
             m.put("leader", e.leader());
-            return fail(response, callback, 503, m);
+            return new Answer(503, m);
         } catch (DeployGuardException e) {
             int status = e instanceof BodyTooLarge ? 413 : switch (e.exitCode()) {
                 case BAD_INPUT -> 400;
@@ -245,18 +255,19 @@ public final class ApiServer implements AutoCloseable {
                 case UNREACHABLE -> 502;
                 default -> 500;
             };
-            return fail(response, callback, status, Map.of("error", e.getMessage(), "exitCode",
-                    e.exitCode().code()));
+            return new Answer(status, Map.of("error", e.getMessage(), "exitCode", e.exitCode().code()));
         } catch (RuntimeException | IOException e) {
-            return fail(response, callback, 500, Map.of("error", "internal error: " + e, "exitCode",
-                    ExitCode.FAILURE.code()));
+            return new Answer(500, Map.of("error", "internal error: " + e, "exitCode", ExitCode.FAILURE.code()));
         }
     }
 
-    /** Answers an error; returns its message for the audit trail. */
-    private String fail(Response response, Callback callback, int status, Map<String, Object> body) {
-        send(response, callback, status, body);
-        return String.valueOf(body.get("error"));
+    /** Reads and drops a refused request's body, so the connection stays usable for the client's next request. */
+    private static void discard(Request request) {
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            drain(in);
+        } catch (IOException e) {
+            // The client went away; nothing to answer on.
+        }
     }
 
     private Object route(Endpoint endpoint, String method, String path, Fields query, Request request,
