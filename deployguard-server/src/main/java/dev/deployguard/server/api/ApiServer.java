@@ -219,7 +219,8 @@ public final class ApiServer implements AutoCloseable {
                 throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
             }
             if (!method.equals("GET") && !dashboardMayChange(request)) {
-                return fail(response, callback, 403, Map.of("error", "refused: a browser request to change"
+                discard(request);
+                return new Answer(403, Map.of("error", "refused: a browser request to change"
                         + " something must come from the dashboard's own page, with its CSRF token (reload the page"
                         + " and retry)", "exitCode", ExitCode.BAD_INPUT.code()));
             }
