@@ -188,7 +188,8 @@ public final class Dashboard implements AutoCloseable {
                     parts.put("events", pages.events(app));
                 }
                 case "rollout" -> {
-                    parts.put("rollout-state", pages.rolloutState(app, rollout, canAct));
+                    parts.put("rollout-state", pages.rolloutState(app, rollout));
+                    parts.put("rollout-actions", pages.rolloutActions(app, rollout, canAct));
                     parts.put("verdicts", pages.verdicts(app, rollout));
                     RolloutSeries.Slice slice = series.since(app, rollout, next[0]);
                     if (!slice.points().isEmpty()) {

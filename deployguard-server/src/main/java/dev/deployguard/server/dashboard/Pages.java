@@ -58,7 +58,8 @@ final class Pages {
                     + " strategy.</p>"));
         }
         h.raw("<div id=\"rollout\" data-rollout=\"").text(r.get().id()).raw("\">");
-        h.raw(live("rollout-state", rolloutState(app, r.get().id(), canAct(who))));
+        h.raw(live("rollout-state", rolloutState(app, r.get().id())));
+        h.raw(live("rollout-actions", rolloutActions(app, r.get().id(), canAct(who))));
         h.raw("<h2>Charts</h2><p class=\"hint\">One point per analysis look; live while the page is open.</p>");
         h.raw("<div class=\"charts\">");
         for (String[] c : List.of(new String[] {"weight", "Canary weight (%)"},
@@ -198,7 +199,7 @@ final class Pages {
         return h.raw("</tbody></table>").toString();
     }
 
-    String rolloutState(String app, long id, boolean canAct) {
+    String rolloutState(String app, long id) {
         Rollout r = cp.store().rollouts(app, 20).stream().filter(x -> x.id() == id).findFirst().orElse(null);
         if (r == null) {
             return "<p class=\"empty\">This rollout is no longer recorded.</p>";
@@ -218,21 +219,31 @@ final class Pages {
         if (r.outcome() != null) {
             h.raw("<dt>Outcome</dt><dd id=\"outcome\">").text(r.outcome()).raw("</dd>");
         }
-        h.raw("</dl>");
-        if (canAct) {
-            h.raw("<div class=\"actions\">");
-            boolean active = !r.phase().isDone();
-            button(h, "promote", "Promote", active);
-            button(h, "abort", "Abort", active);
-            button(h, "pause", "Pause", active && r.phase() == Rollout.Phase.PROGRESSING);
-            button(h, "resume", "Resume", active && r.phase() == Rollout.Phase.PAUSED);
-            if (!active || r.phase() == Rollout.Phase.BAKING) {
-                h.raw("<button class=\"action\" data-action=\"rollback\" data-revision=\"").text(r.stableRevision())
-                        .raw("\">Roll back to ").text(r.stableRevision()).raw("</button>");
-            }
-            h.raw("</div>");
+        return h.raw("</dl>").toString();
+    }
+
+    /**
+     * The buttons, a live part of their own: it changes only with the phase, so a button is not replaced under
+     * the pointer while the facts above it update every second.
+     */
+    String rolloutActions(String app, long id, boolean canAct) {
+        Rollout r = cp.store().rollouts(app, 20).stream().filter(x -> x.id() == id).findFirst().orElse(null);
+        if (r == null || !canAct) {
+            return "";
         }
-        return h.toString();
+        Html h = new Html().raw("<div class=\"actions\">");
+        boolean active = !r.phase().isDone();
+        if (active) { // a finished rollout takes no command; what is left is rolling back to its stable revision
+            button(h, "promote", "Promote", true);
+            button(h, "abort", "Abort", true);
+            button(h, "pause", "Pause", r.phase() == Rollout.Phase.PROGRESSING);
+            button(h, "resume", "Resume", r.phase() == Rollout.Phase.PAUSED);
+        }
+        if (!active || r.phase() == Rollout.Phase.BAKING) {
+            h.raw("<button class=\"action\" data-action=\"rollback\" data-revision=\"").text(r.stableRevision())
+                    .raw("\">Roll back to ").text(r.stableRevision()).raw("</button>");
+        }
+        return h.raw("</div>").toString();
     }
 
     String verdicts(String app, long id) {

@@ -81,7 +81,7 @@ class DashboardBrowserIT {
             assertThat(b.driver.findElement(By.id("who")).getText()).contains("watcher").contains("viewer");
 
             WebElement row = b.driver.findElement(By.cssSelector("tr[data-app='demo']"));
-            assertThat(row.getText()).contains("v1").contains("PROGRESSING").contains("30%");
+            assertThat(row.getText()).contains("v1").contains("PAUSED").contains("30%");
             b.screenshot("apps");
 
             b.driver.get(f.api.url() + "/ui/apps/demo/rollout");
@@ -116,7 +116,7 @@ class DashboardBrowserIT {
             b.screenshot("app");
         }
         Rollout r = f.cp.store().activeRollout("demo").orElseThrow();
-        assertThat(r.phase()).isEqualTo(Rollout.Phase.PROGRESSING);
+        assertThat(r.phase()).isEqualTo(Rollout.Phase.PAUSED); // waiting for an operator, not aborted
         assertThat(kinds("audit.refused")).anySatisfy(e -> {
             assertThat(e.path("actor").asText()).startsWith("watcher");
             assertThat(e.path("message").asText()).contains("abort");
@@ -135,11 +135,13 @@ class DashboardBrowserIT {
                     .map(e -> e.getDomAttribute("data-action")).toList()).contains("promote", "abort", "pause");
             b.screenshot("rollout");
 
-            b.driver.findElement(By.id("abort")).click();
+            b.driver.findElement(By.id("abort")).click(); // the buttons are replaced only when the phase changes
             // The page learns the outcome from the event stream, as any other change.
             wait.until(d -> d.findElement(By.id("phase")).getText().equals("ROLLED_BACK"));
             assertThat(b.driver.findElement(By.id("message")).getText()).startsWith("abort:");
             assertThat(b.driver.findElements(By.cssSelector("button.action[data-action='abort']"))).isEmpty();
+            assertThat(b.driver.findElement(By.cssSelector("button.action[data-action='rollback']")).getText())
+                    .isEqualTo("Roll back to 1");
             b.screenshot("rollout-aborted");
         }
         assertThat(f.cp.store().rollouts("demo", 1).get(0).phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
