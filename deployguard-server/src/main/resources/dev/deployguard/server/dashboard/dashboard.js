@@ -72,7 +72,7 @@
     var fig = document.getElementById(id);
     if (!fig) { return; }
     var plot = fig.querySelector('.plot');
-    var W = 460, H = 180, L = 52, R = 10, T = 10, B = 22;
+    var W = 460, H = 196, L = 52, R = 10, T = 10, B = 38;
     var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, width: '100%', role: 'img' });
     var tr = opts.log ? function (v) { return v > 0 ? Math.log10(v) : null; } : function (v) { return v; };
     var lo = Infinity, hi = -Infinity;
@@ -96,7 +96,7 @@
       lab.textContent = fmt(opts.log ? Math.pow(10, t) : t);
     });
     var secs = Math.round((x1 - x0) / 1000);
-    var xl = el('text', { x: W - R, y: H - 6, 'text-anchor': 'end', 'font-size': 10, fill: '#4a5568' }, svg);
+    var xl = el('text', { x: W - R, y: H - B + 14, 'text-anchor': 'end', 'font-size': 10, fill: '#4a5568' }, svg);
     xl.textContent = xs.length ? secs + ' s' : 'waiting for the first analysis look';
     lines.forEach(function (l, i) {
       var d = '', pen = false;
@@ -110,8 +110,8 @@
                     'data-series': l.name };
       if (l.dashed) { attrs['stroke-dasharray'] = '5 4'; }
       el('path', attrs, svg);
-      var key = el('text', { x: L + 6 + i * 110, y: T + 12, 'font-size': 10, fill: COLORS[l.key] || '#2d3748' }, svg);
-      key.textContent = l.name;
+      var key = el('text', { x: L + i * 100, y: H - 4, 'font-size': 10, fill: COLORS[l.key] || '#2d3748' }, svg);
+      key.textContent = (l.dashed ? '- - ' : '— ') + l.name;
     });
     plot.replaceChildren(svg);
     fig.dataset.n = String(xs.length);

@@ -36,9 +36,9 @@ final class Browser implements AutoCloseable {
         options.setBinary(CHROMIUM.toFile());
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic",
-                "--no-first-run", "--window-size=1280,1000", "--user-data-dir=" + profile.toAbsolutePath());
+                "--no-first-run", "--window-size=1280,1800", "--user-data-dir=" + profile.toAbsolutePath());
         driver = new ChromeDriver(service, options);
-        driver.manage().window().setSize(new Dimension(1280, 1000));
+        driver.manage().window().setSize(new Dimension(1280, 1800));
     }
 
     /** A bounded wait whose failure shows where the browser is and what the page says. */
@@ -49,21 +49,13 @@ final class Browser implements AutoCloseable {
         return wait;
     }
 
-    /**
-     * Saves a screenshot under target/dashboard-screenshots and, with {@code -Ddashboard.screenshots=DIR}, into
-     * DIR as well (the docs' pictures are made so).
-     */
+    /** Saves a screenshot under target/dashboard-screenshots (the docs' pictures are copied from there). */
     void screenshot(String name) {
         File shot = driver.getScreenshotAs(OutputType.FILE);
         try {
             Path target = Path.of("target", "dashboard-screenshots");
             Files.createDirectories(target);
             Files.copy(shot.toPath(), target.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
-            String docs = System.getProperty("dashboard.screenshots");
-            if (docs != null && !docs.isBlank()) {
-                Files.createDirectories(Path.of(docs));
-                Files.copy(shot.toPath(), Path.of(docs).resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
-            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -22,7 +22,9 @@ import java.util.function.BooleanSupplier;
 /**
  * A real control plane on a temp state directory, its HTTP server on 127.0.0.1 (port 0), the demo app as real
  * processes behind a real router, and steady traffic through it: {@code v1} serving, then {@code v2} as a canary
- * at 30% that waits for an operator ({@code pause: {}}) while its analysis looks every second.
+ * at 30% that waits for an operator ({@code pause: {}}) while its analysis looks every second. Both versions fail 2%
+ * of requests (so the error charts have something to show); the canary is no worse than stable, and with alpha
+ * 0.001 the judge's chance of a (false) rollback during the test is below 0.1%.
  */
 final class DashboardFixture implements AutoCloseable {
     static final String CANARY = """
@@ -31,7 +33,8 @@ final class DashboardFixture implements AutoCloseable {
                 steps:
                   - setWeight: 30
                   - pause: {}
-                analysis: {interval: 1s, minDuration: 2s, maxDuration: 600s, latency: true, latencyWarmup: 0s}
+                analysis: {interval: 1s, minDuration: 2s, maxDuration: 600s, latency: true, latencyWarmup: 0s,
+                           alpha: 0.001}
             """;
 
     final Path dir;
@@ -53,6 +56,7 @@ final class DashboardFixture implements AutoCloseable {
                         command: ["%s", "-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                                   "-cp", "%s", "dev.deployguard.demo.DemoApp", "--port", "${port}",
                                   "--version", "${version}"]
+                        env: {DEMO_BEHAVIOUR: "v1:errorRate=0.02;v2:errorRate=0.02"}
                         instances: 1
                         listen: "127.0.0.1:%d"
                         readiness: {path: /ready, timeout: 30s, interval: 100ms}
