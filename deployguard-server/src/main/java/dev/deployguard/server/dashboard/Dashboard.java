@@ -174,7 +174,7 @@ public final class Dashboard implements AutoCloseable {
             throw DeployGuardException.badInput("not an app name: " + app);
         }
         boolean canAct = Pages.canAct(who);
-        Map<String, String> last = new java.util.HashMap<>();
+        Map<String, String> last = signatures(q.getValue("sig"));
         long[] next = {parseLong(q.getValue("from"))};
         long rollout = parseLong(q.getValue("rollout"));
         streams.start(response, callback, () -> {
@@ -200,12 +200,27 @@ public final class Dashboard implements AutoCloseable {
                 default -> parts.put("apps", pages.appsTable());
             }
             parts.forEach((id, html) -> {
-                if (!html.equals(last.put(id, html))) {
-                    out.add(new EventStream.Message("fragment", json(Map.of("id", id, "html", html))));
+                if (!Pages.signature(html).equals(last.put(id, Pages.signature(html)))) {
+                    out.add(new EventStream.Message("fragment", json(Map.of("id", id, "html", html, "sig",
+                            Pages.signature(html)))));
                 }
             });
             return out;
         });
+    }
+
+    /** {@code id:sig,id:sig} from the page: what it already shows, so the stream does not send it again. */
+    private static Map<String, String> signatures(String text) {
+        Map<String, String> out = new java.util.HashMap<>();
+        if (text != null) {
+            for (String pair : text.split(",", 32)) {
+                int colon = pair.indexOf(':');
+                if (colon > 0 && pair.length() < 100) {
+                    out.put(pair.substring(0, colon), pair.substring(colon + 1));
+                }
+            }
+        }
+        return out;
     }
 
     private static long parseLong(String v) {

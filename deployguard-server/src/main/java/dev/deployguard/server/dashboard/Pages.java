@@ -326,8 +326,16 @@ final class Pages {
         return who.may(Role.OPERATOR);
     }
 
+    /**
+     * A live part, carrying the signature of what it shows: the page hands the signatures to its event stream,
+     * which then sends a part only once it differs from what the page already has.
+     */
     private static String live(String id, String html) {
-        return "<div id=\"" + id + "\" class=\"live\">" + html + "</div>";
+        return "<div id=\"" + id + "\" class=\"live\" data-sig=\"" + signature(html) + "\">" + html + "</div>";
+    }
+
+    static String signature(String html) {
+        return Integer.toHexString(html.hashCode());
     }
 
     private static String doctype(String title) {

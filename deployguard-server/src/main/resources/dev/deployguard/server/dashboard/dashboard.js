@@ -186,6 +186,9 @@
     var seriesData = seriesEl ? JSON.parse(seriesEl.textContent) : { end: 0 };
     params += '&rollout=' + encodeURIComponent(holderEl.dataset.rollout) + '&from=' + (seriesData.end || 0);
   }
+  var sigs = [];
+  document.querySelectorAll('.live[data-sig]').forEach(function (e) { sigs.push(e.id + ':' + e.dataset.sig); });
+  params += '&sig=' + encodeURIComponent(sigs.join(','));
   var source = new EventSource('/ui/stream?' + params);
   var dot = document.getElementById('live');
   source.onopen = function () { if (dot) { dot.className = 'live-dot on'; } };
@@ -193,7 +196,10 @@
   source.addEventListener('fragment', function (ev) {
     var f = JSON.parse(ev.data);
     var target = document.getElementById(f.id);
-    if (target) { target.innerHTML = f.html; } // HTML rendered and escaped by the server
+    if (target) {
+      target.innerHTML = f.html; // HTML rendered and escaped by the server
+      target.dataset.sig = f.sig;
+    }
   });
   source.addEventListener('points', function (ev) {
     var s = JSON.parse(ev.data);

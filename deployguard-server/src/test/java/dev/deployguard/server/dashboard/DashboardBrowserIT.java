@@ -153,6 +153,27 @@ class DashboardBrowserIT {
                 .startsWith("oncall"));
     }
 
+    @Test
+    @Order(3)
+    void anOperatorRollsBackToARevisionFromTheHistory() throws Exception {
+        String token = f.token("releaser", "operator");
+        try (Browser b = loggedIn("releaser", token)) {
+            b.driver.get(f.api.url() + "/ui/apps/demo");
+            var wait = b.waiting(Duration.ofSeconds(90));
+            // Revision 2 (v2, rolled back by the abort) is in the list with its button; revision 1 serves.
+            b.driver.findElement(By.cssSelector("#history button[data-action='rollback'][data-revision='2']"))
+                    .click();
+            // Like `helm rollback demo 2`: a new revision 3 copies revision 2 and serves, and the page shows it live.
+            wait.until(d -> d.findElement(By.id("history")).getText().lines()
+                    .anyMatch(l -> l.startsWith("3 v2 DEPLOYED")));
+            assertThat(b.driver.findElement(By.id("app-state")).getText()).contains("v2 (revision 3)");
+        }
+        assertThat(kinds("audit.action")).anySatisfy(e -> {
+            assertThat(e.path("actor").asText()).startsWith("releaser");
+            assertThat(e.path("message").asText()).contains("rollback");
+        });
+    }
+
     private List<JsonNode> kinds(String kind) throws Exception {
         JsonNode events = f.call("GET", "/api/events?limit=10000", f.cp.apiToken(), null).path("events");
         List<JsonNode> out = new ArrayList<>();
