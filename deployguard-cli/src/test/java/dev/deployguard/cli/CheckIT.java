@@ -147,7 +147,7 @@ class CheckIT {
         assertThat(h.get()).isEqualTo("hello from demo v1");
         JsonNode skipped = h.ok("events", "demo", "-o", "json").json().path("events").findParents("kind").stream()
                 .filter(e -> e.path("kind").asText().equals("checks.skipped")).findFirst().orElseThrow();
-        String actor = System.getProperty("user.name");
+        String actor = Harness.actor();
         assertThat(skipped.path("actor").asText()).isEqualTo(actor);
         assertThat(skipped.path("message").asText()).isEqualTo("pre-deployment checks skipped by " + actor
                 + " for v1 (--skip-checks)");

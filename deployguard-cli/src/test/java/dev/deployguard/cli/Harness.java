@@ -46,6 +46,14 @@ final class Harness implements AutoCloseable {
         writeSpec(behaviour, instances, java(), "127.0.0.1:" + listen);
     }
 
+    /**
+     * WHO the CLI's commands are recorded as: the token's name ({@code admin} for the state directory's api.token),
+     * with the OS user the CLI sends beside it.
+     */
+    static String actor() {
+        return "admin (for " + System.getProperty("user.name") + ")";
+    }
+
     static String classPath() {
         Path jar = Path.of("target", "deployguard.jar");
         return Files.exists(jar) ? jar.toAbsolutePath().toString() : System.getProperty("java.class.path");

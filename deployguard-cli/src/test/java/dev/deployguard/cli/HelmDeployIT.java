@@ -99,7 +99,7 @@ class HelmDeployIT {
         assertThat(r.err() + r.out()).contains("has been rolled back due to atomic being set")
                 .contains("revision 3 (Rollback to 1) is serving");
         assertThat(cluster.image("web")).isEqualTo("registry.example/shop/web:1.1");
-        assertThat(rows()).containsExactly("1 1.1 SUPERSEDED deploy 1.1 by " + System.getProperty("user.name")
+        assertThat(rows()).containsExactly("1 1.1 SUPERSEDED deploy 1.1 by " + Harness.actor()
                         + " shop-0.3.0",
                 "2 2.0-broken FAILED Upgrade \"web\" failed: timed out after 4000 ms waiting for Deployment shop/web"
                         + " (3 of 3 replicas updated, 0 available) shop-0.3.0",
@@ -125,7 +125,7 @@ class HelmDeployIT {
         Harness.Run noChart = h.cli("deploy", "web", "--version", "1.2");
         assertThat(noChart.exit()).isEqualTo(2);
         assertThat(noChart.err()).contains("helm.chart: " + dir.resolve("nope") + " does not exist");
-        assertThat(rows()).containsExactly("1 1.1 DEPLOYED deploy 1.1 by " + System.getProperty("user.name")
+        assertThat(rows()).containsExactly("1 1.1 DEPLOYED deploy 1.1 by " + Harness.actor()
                 + " shop-0.3.0");
     }
 

@@ -250,7 +250,7 @@ class IncidentIT {
         assertThat(twice.exit()).isEqualTo(2);
         assertThat(twice.err()).contains("already closed");
         JsonNode openedEvent = first(events(), kind("incident.opened"));
-        assertThat(openedEvent.path("actor").asText()).isEqualTo(System.getProperty("user.name"));
+        assertThat(openedEvent.path("actor").asText()).isEqualTo(Harness.actor());
         assertThat(events()).extracting(e -> e.path("kind").asText()).containsExactly("incident.opened",
                 "incident.closed");
     }

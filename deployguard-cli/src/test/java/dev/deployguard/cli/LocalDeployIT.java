@@ -68,7 +68,7 @@ class LocalDeployIT {
         assertThat(rev3.path("changeCause").asText()).isEqualTo("Rollback to 1");
         assertThat(rev3.path("sourceRevision").asInt()).isEqualTo(1);
         assertThat(history.path("releases").get(0).path("changeCause").asText()).isEqualTo("first");
-        assertThat(history.path("releases").get(0).path("actor").asText()).isEqualTo(System.getProperty("user.name"));
+        assertThat(history.path("releases").get(0).path("actor").asText()).isEqualTo(Harness.actor());
 
         String table = h.ok("history", "demo").out();
         assertThat(table.lines().findFirst().orElseThrow()).contains("REVISION", "VERSION", "STATUS",

@@ -123,7 +123,10 @@ class TeardownIT {
         assertThat(history("demo")).isEmpty();
         JsonNode events = h.ok("events", "demo", "-o", "json").json().path("events");
         assertThat(events.findValuesAsText("kind")).containsExactly("app.deleted");
-        assertThat(events.get(0).path("actor").asText()).isEqualTo(System.getProperty("user.name"));
+        assertThat(events.get(0).path("actor").asText()).isEqualTo(Harness.actor());
+        // The audit trail keeps the deletion (audit events are the control plane's, naming the app in data).
+        JsonNode audit = h.ok("events", "demo", "--type", "audit", "-o", "json").json().path("events");
+        assertThat(audit.findValuesAsText("endpoint")).contains("DELETE");
         assertThat(h.dir.resolve("state/logs/demo")).doesNotExist();
         // The spec still declares it: deploying again starts a new history at revision 1.
         h.ok("deploy", "demo", "--version", "v3");

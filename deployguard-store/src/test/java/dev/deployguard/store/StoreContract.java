@@ -260,4 +260,43 @@ abstract class StoreContract {
                         e -> assertThat(e.exitCode()).isEqualTo(ExitCode.NOT_FOUND));
         assertThat(store().incident(999)).isEmpty();
     }
+
+    @Test
+    void tokensAreKeptByNameAndHashFoundByHashUsedAndRemoved() {
+        var viewer = new TokenStore.StoredToken("grafana", "viewer", "a".repeat(64), T0, "admin", null);
+        store().addToken(viewer);
+        store().addToken(new TokenStore.StoredToken("ci", "operator", "b".repeat(64), T0.plusSeconds(1), "admin",
+                null));
+        assertThat(store().tokens()).extracting(TokenStore.StoredToken::name).containsExactly("ci", "grafana");
+        assertThat(store().tokenByHash("a".repeat(64))).contains(viewer);
+        assertThat(store().tokenByHash("c".repeat(64))).isEmpty();
+        assertThatThrownBy(() -> store().addToken(new TokenStore.StoredToken("grafana", "admin", "d".repeat(64), T0,
+                "x", null))).isInstanceOfSatisfying(DeployGuardException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(ExitCode.BAD_INPUT));
+        assertThat(store().tokenByHash("a".repeat(64)).orElseThrow().role()).isEqualTo("viewer");
+
+        store().tokenUsed("grafana", T0.plusSeconds(60));
+        store().tokenUsed("grafana", T0.plusSeconds(30)); // an older use never moves "last used" back
+        assertThat(store().tokenByHash("a".repeat(64)).orElseThrow().lastUsedAt()).isEqualTo(T0.plusSeconds(60));
+
+        assertThat(store().removeToken("grafana")).isTrue();
+        assertThat(store().removeToken("grafana")).isFalse();
+        assertThat(store().tokenByHash("a".repeat(64))).isEmpty();
+        assertThat(store().tokens()).extracting(TokenStore.StoredToken::name).containsExactly("ci");
+    }
+
+    @Test
+    void eventsAreFilteredByKindOrFamily() {
+        for (String kind : List.of("audit.action", "auditx.y", "audit.refused", "deploy.started", "audit")) {
+            store().append(Event.of(T0, "web", null, "a", kind, kind));
+        }
+        store().append(Event.of(T0, "api", null, "a", "audit.action", "api"));
+        assertThat(store().events(null, "audit", 0, null, 100)).extracting(Event::message)
+                .containsExactly("audit.action", "audit.refused", "audit", "api");
+        assertThat(store().events("web", "audit", 0, null, 2)).extracting(Event::message)
+                .containsExactly("audit.action", "audit.refused");
+        assertThat(store().events("web", "audit.refused", 0, null, 100)).hasSize(1);
+        assertThat(store().events("web", null, 0, null, 100)).hasSize(5);
+        assertThat(store().events(null, "audit_", 0, null, 100)).isEmpty(); // '_' is no wildcard
+    }
 }

@@ -34,6 +34,11 @@ public final class Audit {
         return endpoint == null ? !method.equals("GET") && !method.equals("HEAD") : endpoint.changes();
     }
 
+    /** The app an audit event concerns ({@code data.app}), or null. */
+    public static String app(dev.deployguard.event.Event e) {
+        return e.data().get("app") instanceof String a ? a : null;
+    }
+
     /** Records the call; a store that cannot take the event must not turn an answered call into an error. */
     public void record(Call c) {
         String kind = c.status() < 300 ? EventKinds.AUDIT_ACTION
@@ -45,6 +50,8 @@ public final class Audit {
         data.put("source", c.source());
         data.put("method", c.method());
         data.put("path", clip(c.path()));
+        Matcher m = APP.matcher(c.path());
+        data.put("app", m.matches() ? m.group(1) : null);
         data.put("endpoint", c.endpoint() == null ? null : c.endpoint().name());
         data.put("requiredRole", c.endpoint() == null || c.endpoint().open() ? null : c.endpoint().role().label());
         data.put("status", c.status());
@@ -56,9 +63,10 @@ public final class Audit {
         String message = what + " by " + actor + (c.principal() == null ? ""
                 : " (" + c.principal().role().label() + ")") + " from " + c.source() + ": " + c.status()
                 + (c.error() == null ? "" : " " + clip(c.error()));
-        Matcher m = APP.matcher(c.path());
         try {
-            events.record(m.matches() ? m.group(1) : null, null, actor, kind, message, data);
+            // Recorded as a control-plane event, the app in data: an app's own timeline and its incident reports
+            // keep telling what happened to it, and a deleted app's audit record stays.
+            events.record(null, null, actor, kind, message, data);
         } catch (RuntimeException e) {
             System.err.println("deployguard: warning: cannot record the audit event of " + what + ": " + e);
         }

@@ -499,7 +499,22 @@ public final class ApiServer implements AutoCloseable {
             throw DeployGuardException.badInput("type must be an event kind or its first part, e.g. audit or"
                     + " rollback.started; got '" + type + "'");
         }
-        List<Event> list = cp.store().events(app, type, after, since, limit);
+        List<Event> list;
+        if (app != null && type != null && (type.equals("audit") || type.startsWith("audit."))) {
+            // Audit events belong to the control plane and name their app in data (see Audit).
+            list = new ArrayList<>();
+            long from = after;
+            while (list.size() < limit) {
+                List<Event> page = cp.store().events(null, type, from, since, 1000);
+                page.stream().filter(e -> app.equals(Audit.app(e))).limit(limit - list.size()).forEach(list::add);
+                if (page.size() < 1000) {
+                    break;
+                }
+                from = page.get(page.size() - 1).id();
+            }
+        } else {
+            list = cp.store().events(app, type, after, since, limit);
+        }
         return Map.of("events", list);
     }
 

@@ -29,6 +29,8 @@ public final class ControlPlaneMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final RouterTraffic traffic = new RouterTraffic(registry);
     private final RolloutGauges rollouts = new RolloutGauges(registry);
+    /** The listener of analysis looks (package-private for tests, which hand it looks as the runner does). */
+    final VerdictMetrics verdicts = new VerdictMetrics(registry);
     private final MultiGauge routerUp;
     private final MultiGauge loopProblems;
 
@@ -37,7 +39,7 @@ public final class ControlPlaneMetrics {
         this.clock = clock;
         registry.getPrometheusRegistry().register(traffic);
         cp.events().addListener(new EventMetrics(registry));
-        cp.rollouts().onAnalysis(new VerdictMetrics(registry));
+        cp.rollouts().onAnalysis(verdicts);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);

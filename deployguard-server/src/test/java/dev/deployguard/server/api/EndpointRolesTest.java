@@ -143,7 +143,8 @@ class EndpointRolesTest {
                 "audit.refused", "audit.action");
         Event refused = audit.get(2);
         assertThat(refused.actor()).isEqualTo("t-viewer");
-        assertThat(refused.app()).isEqualTo("web");
+        assertThat(refused.app()).isNull(); // a control-plane event; the app is in its data
+        assertThat(refused.data()).containsEntry("app", "web");
         assertThat(refused.data()).containsEntry("role", "viewer").containsEntry("requiredRole", "operator")
                 .containsEntry("status", 403).containsEntry("source", "127.0.0.1");
         assertThat(audit.get(3).actor()).isEqualTo("anonymous");
