@@ -44,6 +44,8 @@ final class Browser implements AutoCloseable {
     /** A bounded wait whose failure shows where the browser is and what the page says. */
     WebDriverWait waiting(Duration limit) {
         var wait = new WebDriverWait(driver, limit, Duration.ofMillis(100));
+        // Live parts are replaced when they change: an element found a moment ago may be gone; look again.
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
         wait.withMessage(() -> "at " + driver.getCurrentUrl() + ", the page says: "
                 + driver.findElement(org.openqa.selenium.By.tagName("body")).getText());
         return wait;

@@ -18,7 +18,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
-import org.openqa.selenium.WebElement;
 
 /**
  * The dashboard in a real browser (Debian's Chromium through chromedriver) against a real control plane, the demo
@@ -80,8 +79,10 @@ class DashboardBrowserIT {
             assertThat((String) b.driver.executeScript("return document.cookie")).doesNotContain(session.getValue());
             assertThat(b.driver.findElement(By.id("who")).getText()).contains("watcher").contains("viewer");
 
-            WebElement row = b.driver.findElement(By.cssSelector("tr[data-app='demo']"));
-            assertThat(row.getText()).contains("v1").contains("PAUSED").contains("30%");
+            b.waiting(Duration.ofSeconds(20)).until(d -> {
+                String row = d.findElement(By.cssSelector("tr[data-app='demo']")).getText();
+                return row.contains("v1") && row.contains("PAUSED") && row.contains("30%");
+            });
             b.screenshot("apps");
 
             b.driver.get(f.api.url() + "/ui/apps/demo/rollout");
@@ -93,7 +94,7 @@ class DashboardBrowserIT {
             assertThat(b.driver.findElements(By.cssSelector("#chart-evalue path[data-series='1/alpha (roll back)']")))
                     .hasSize(1);
             assertThat(b.driver.findElements(By.cssSelector("#chart-ratio path[data-series='upper']"))).hasSize(1);
-            assertThat(b.driver.findElement(By.id("weight")).getText()).isEqualTo("30%");
+            wait.until(d -> d.findElement(By.id("weight")).getText().equals("30%"));
             assertThat(b.driver.findElement(By.id("verdicts")).getText()).containsAnyOf("Hold:", "Promote:");
 
             // Read-only: no button at all, and a POST forged from the page (with the session's CSRF token) is refused.
@@ -138,7 +139,7 @@ class DashboardBrowserIT {
             b.driver.findElement(By.id("abort")).click(); // the buttons are replaced only when the phase changes
             // The page learns the outcome from the event stream, as any other change.
             wait.until(d -> d.findElement(By.id("phase")).getText().equals("ROLLED_BACK"));
-            assertThat(b.driver.findElement(By.id("message")).getText()).startsWith("abort:");
+            wait.until(d -> d.findElement(By.id("message")).getText().startsWith("abort:"));
             assertThat(b.driver.findElements(By.cssSelector("button.action[data-action='abort']"))).isEmpty();
             assertThat(b.driver.findElement(By.cssSelector("button.action[data-action='rollback']")).getText())
                     .isEqualTo("Roll back to 1");
@@ -166,7 +167,9 @@ class DashboardBrowserIT {
             // Like `helm rollback demo 2`: a new revision 3 copies revision 2 and serves, and the page shows it live.
             wait.until(d -> d.findElement(By.id("history")).getText().lines()
                     .anyMatch(l -> l.startsWith("3 v2 DEPLOYED")));
-            assertThat(b.driver.findElement(By.id("app-state")).getText()).contains("v2 (revision 3)");
+            wait.until(d -> d.findElement(By.id("app-state")).getText().contains("v2 (revision 3)"));
+            // The API's answer (the audit event is written before it) ends the button's call.
+            wait.until(d -> d.findElement(By.id("message")).getText().startsWith("rollback:"));
         }
         assertThat(kinds("audit.action")).anySatisfy(e -> {
             assertThat(e.path("actor").asText()).startsWith("releaser");
