@@ -123,6 +123,8 @@ final class ServerCommand implements Callable<Integer> {
                 + " (lease " + Durations.format(timing.leaseDuration()) + ", renew deadline "
                 + Durations.format(timing.renewDeadline()) + ", retry " + Durations.format(timing.retryPeriod()) + ")"
                 + (lease.pod() == null ? "" : ", role label on Pod " + lease.pod())) + ")");
+        System.out.println("Dashboard: " + api.url() + "/ui/" + (demo ? " (no login in demo mode)"
+                : " (log in with an API token; see docs/dashboard.md)"));
         done.await();
         return 0;
     }

@@ -15,9 +15,18 @@ import java.util.Objects;
  * @param canarySamples canary samples behind the value (requests, pairs or steps, as {@code reason} says)
  * @param stableSamples stable samples behind the value
  * @param reason a sentence a person can read
+ * @param lowerBound lower end of the judge's confidence interval (or sequence) for {@code value}, NaN when none
+ * @param upperBound upper end of that interval, NaN when none (infinite when not yet bounded)
  */
 public record Evidence(String metric, Verdict verdict, double value, double bound, double eValue,
-                       long canarySamples, long stableSamples, String reason) {
+                       long canarySamples, long stableSamples, String reason, double lowerBound,
+                       double upperBound) {
+    /** Evidence without a confidence interval for its value. */
+    public Evidence(String metric, Verdict verdict, double value, double bound, double eValue, long canarySamples,
+                    long stableSamples, String reason) {
+        this(metric, verdict, value, bound, eValue, canarySamples, stableSamples, reason, Double.NaN, Double.NaN);
+    }
+
     public Evidence {
         Objects.requireNonNull(metric, "metric");
         Objects.requireNonNull(verdict, "verdict");

@@ -185,6 +185,17 @@ final class LogOddsMixture {
         return Math.exp(theta[0]);
     }
 
+    /** The smallest grid ratio inside the confidence sequence at level alpha (its lower end, to one grid step). */
+    double lowerBound(double alpha) {
+        double limit = logMixture() + Math.log(alpha);
+        for (int j = 0; j < theta.length; j++) {
+            if (logLikelihood[j] > limit) {
+                return Math.exp(theta[Math.max(j - 1, 0)]);
+            }
+        }
+        return Math.exp(theta[theta.length - 1]);
+    }
+
     private static double softplus(double z) {
         return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     }

@@ -138,7 +138,8 @@ public final class SequentialJudge implements Judge {
                                 + " e-value %.3g against ratio <= %.2f; %.0f%% upper bound %s (promote below %.2f%s)",
                         observedRatio, canaryErrors, canaryRequests, stableErrors, stableRequests, errorE,
                         1 + config.errorTolerance(), 100 * (1 - config.promoteAlpha()), format(ratioUpper),
-                        config.errorPromoteRatio(), negligible ? "; canary error rate negligible" : "")));
+                        config.errorPromoteRatio(), negligible ? "; canary error rate negligible" : ""),
+                errors == null ? Double.NaN : errors.lowerBound(config.promoteAlpha()), ratioUpper));
         if (config.judgeLatency()) {
             double latencyE = Math.exp(logLatencyE);
             long slower = latency.canaryEvents();
@@ -151,7 +152,8 @@ public final class SequentialJudge implements Judge {
                                     + " odds <= %.2f; %.0f%% upper bound %s (promote below %.2f)",
                             slower, slower + faster, odds, latencyE, 1 + config.latencyTolerance(),
                             100 * (1 - config.promoteAlpha()), format(latency.upperBound(config.promoteAlpha())),
-                            config.latencyPromoteRatio())));
+                            config.latencyPromoteRatio()),
+                    latency.lowerBound(config.promoteAlpha()), latency.upperBound(config.promoteAlpha())));
         }
         double e = Math.exp(logE);
         String reason;

@@ -240,6 +240,29 @@ class SequentialJudgeTest {
     }
 
     @Test
+    void theErrorRatiosConfidenceBoundsHoldTheTrueRatioAndNarrowWithEvidence() {
+        Judge judge = DEFAULTS.withLatency(false).newJudge();
+        Evidence early = null;
+        Evidence late = null;
+        for (int w = 0; w < 600; w++) {
+            // Equal error rates (1%) on both tracks, canary at 10% of the traffic: the true ratio is 1.
+            Evidence e = judge.observe(Windows.counts(w, SECOND, 900, 9, 100, 1)).evidence().get(0);
+            if (w == 30) {
+                early = e;
+            }
+            late = e;
+        }
+        for (Evidence e : new Evidence[] {early, late}) {
+            assertThat(e.lowerBound()).isLessThanOrEqualTo(1.0).isPositive();
+            assertThat(e.upperBound()).isGreaterThanOrEqualTo(1.0);
+            assertThat(e.lowerBound()).isLessThanOrEqualTo(e.value());
+            assertThat(e.upperBound()).isGreaterThanOrEqualTo(e.value());
+        }
+        assertThat(late.upperBound() - late.lowerBound()).isLessThan(early.upperBound() - early.lowerBound());
+        assertThat(late.reason()).contains(String.format("%.3f", late.upperBound()));
+    }
+
+    @Test
     void aMetricSourceErrorHoldsInsteadOfFailing() {
         Judge judge = DEFAULTS.newJudge();
         judge.observe(Windows.counts(0, SECOND, 950, 9, 50, 1));

@@ -1,6 +1,7 @@
 // Over 400 lines: Jetty setup, auth, limits, error mapping and the route table; logic lives in handlers.
 package dev.deployguard.server.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deployguard.check.ChecklistJson;
 import dev.deployguard.error.DeployGuardException;
@@ -16,6 +17,8 @@ import dev.deployguard.server.access.ApiTokens;
 import dev.deployguard.server.access.Audit;
 import dev.deployguard.server.access.TokenApi;
 import dev.deployguard.server.backup.BackupApi;
+import dev.deployguard.server.dashboard.Dashboard;
+import dev.deployguard.server.dashboard.Sessions;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.drill.DrillApi;
@@ -75,6 +78,9 @@ public final class ApiServer implements AutoCloseable {
     private final Audit audit;
     private final ControlPlaneMetrics metrics;
     private final boolean demo;
+    private final Dashboard dashboard;
+    /** The request attribute that marks a request authenticated by a dashboard session cookie. */
+    private static final String SESSION = "dev.deployguard.dashboard.session";
 
     public ApiServer(ControlPlane cp, String host, int port, boolean demo) {
         InetAddress address;
@@ -116,6 +122,7 @@ public final class ApiServer implements AutoCloseable {
                     ExitCode.BAD_INPUT.code()));
             return true;
         });
+        this.dashboard = new Dashboard(cp, this::read, demo, tokens::authenticate);
         server.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
@@ -146,6 +153,7 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        dashboard.close(); // open event streams end first, so stopping does not wait for them
         try {
             server.stop();
         } catch (Exception e) {
@@ -160,6 +168,10 @@ public final class ApiServer implements AutoCloseable {
     private void serve(Request request, Response response, Callback callback) {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
+        if (Dashboard.serves(path)) {
+            dashboard.handle(request, response, callback);
+            return;
+        }
         Endpoint endpoint = Endpoint.find(method, path).orElse(null);
         Answer answer = answer(request, method, path, endpoint);
         metrics.apiRequest(endpoint, answer.status());
@@ -200,6 +212,12 @@ public final class ApiServer implements AutoCloseable {
             }
             if (endpoint == null) {
                 throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
+            }
+            if (!method.equals("GET") && !dashboardMayChange(request)) {
+                discard(request);
+                return new Answer(403, Map.of("error", "refused: a browser request to change"
+                        + " something must come from the dashboard's own page, with its CSRF token (reload the page"
+                        + " and retry)", "exitCode", ExitCode.BAD_INPUT.code()));
             }
             if (!endpoint.open() && !principal.may(endpoint.role())) {
                 discard(request);
@@ -439,8 +457,40 @@ public final class ApiServer implements AutoCloseable {
             if (p.isPresent()) {
                 return p.get();
             }
+        } else {
+            // A browser: the dashboard's session cookie stands for the token typed at login.
+            Optional<Sessions.Login> login = dashboard.sessions().find(request);
+            if (login.isPresent()) {
+                request.setAttribute(SESSION, login.get());
+                return login.get().principal();
+            }
         }
-        return demo ? new Principal("demo", Role.ADMIN) : null;
+        return demo ? Dashboard.demoPrincipal() : null;
+    }
+
+    /**
+     * CSRF defence for changes: a request from a browser page of another origin is refused (the CLI sends no
+     * Origin), and one authenticated by the session cookie must carry the session's CSRF token in a header.
+     */
+    private static boolean dashboardMayChange(Request request) {
+        if (!Dashboard.sameOrigin(request)) {
+            return false;
+        }
+        return !(request.getAttribute(SESSION) instanceof Sessions.Login login)
+                || Sessions.csrfMatches(login, request.getHeaders().get(Sessions.CSRF_HEADER));
+    }
+
+    /** The API's own answer to a GET, as JSON, for the dashboard's pages. */
+    private JsonNode read(String path, Map<String, String> query) {
+        Fields fields = new Fields();
+        query.forEach(fields::add);
+        Endpoint endpoint = Endpoint.find("GET", path).orElseThrow(() -> DeployGuardException.notFound(
+                "no such API endpoint: GET " + path));
+        try {
+            return json.valueToTree(route(endpoint, "GET", path, fields, null, "dashboard"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** WHO in history and events: the token's name, with the client's "on behalf of" text beside it. */

@@ -1,0 +1,210 @@
+// DeployGuard dashboard: live parts over server-sent events, SVG charts drawn here (no library, no CDN), and
+// the action buttons, which call the JSON API with the session's CSRF token. All text from the server is set with
+// textContent or arrives as HTML the server has escaped; nothing here builds HTML from data.
+(function () {
+  'use strict';
+  var body = document.body;
+  var view = body.dataset.view;
+  var app = body.dataset.app;
+  var csrf = body.dataset.csrf;
+  var SVG = 'http://www.w3.org/2000/svg';
+  var COLORS = { stable: '#2b6cb0', canary: '#dd6b20', bound: '#c53030', lower: '#718096', upper: '#718096',
+                 value: '#2f855a', weight: '#6b46c1', evalue: '#dd6b20', canarySamples: '#dd6b20',
+                 stableSamples: '#2b6cb0' };
+
+  function message(text, error) {
+    var m = document.getElementById('message');
+    if (!m) { return; }
+    m.textContent = text;
+    m.className = error ? 'error' : 'ok';
+  }
+
+  // ---- actions -----------------------------------------------------------------------------------------------
+  document.addEventListener('click', function (ev) {
+    var b = ev.target.closest ? ev.target.closest('button.action') : null;
+    if (!b || b.disabled) { return; }
+    var action = b.dataset.action;
+    var payload = {};
+    if (action === 'rollback') {
+      payload = { toRevision: Number(b.dataset.revision), changeCause: 'rollback from the dashboard' };
+    }
+    b.disabled = true;
+    fetch('/api/apps/' + encodeURIComponent(app) + '/' + action, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-DeployGuard-CSRF': csrf },
+      body: JSON.stringify(payload)
+    }).then(function (r) {
+      return r.json().then(function (j) { return { ok: r.ok, status: r.status, body: j }; });
+    }).then(function (r) {
+      if (r.ok) {
+        message(action + ': ' + (r.body.message || 'done'), false);
+      } else {
+        message(action + ' refused (' + r.status + '): ' + (r.body.error || ''), true);
+      }
+    }).catch(function (e) {
+      message(action + ' failed: ' + e, true);
+    }).then(function () { b.disabled = false; });
+  });
+
+  // ---- charts ------------------------------------------------------------------------------------------------
+  var points = [];
+  var seriesEl = document.getElementById('series');
+  if (seriesEl) {
+    points = JSON.parse(seriesEl.textContent).points || [];
+  }
+
+  function el(name, attrs, parent) {
+    var e = document.createElementNS(SVG, name);
+    for (var k in attrs) { e.setAttribute(k, attrs[k]); }
+    if (parent) { parent.appendChild(e); }
+    return e;
+  }
+
+  function fmt(v) {
+    if (v === null || v === undefined || !isFinite(v)) { return '-'; }
+    var a = Math.abs(v);
+    if (a !== 0 && (a >= 1e5 || a < 1e-3)) { return v.toExponential(1); }
+    return String(Math.round(v * 1000) / 1000);
+  }
+
+  // lines: [{name, values: [number|null], dashed}] over xs (epoch ms); opts.log for a log10 axis.
+  function draw(id, xs, lines, opts) {
+    var fig = document.getElementById(id);
+    if (!fig) { return; }
+    var plot = fig.querySelector('.plot');
+    var W = 460, H = 196, L = 52, R = 10, T = 10, B = 38;
+    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, width: '100%', role: 'img' });
+    var tr = opts.log ? function (v) { return v > 0 ? Math.log10(v) : null; } : function (v) { return v; };
+    var lo = Infinity, hi = -Infinity;
+    lines.forEach(function (l) {
+      l.values.forEach(function (v) {
+        var t = v === null || v === undefined ? null : tr(v);
+        if (t !== null && isFinite(t)) { lo = Math.min(lo, t); hi = Math.max(hi, t); }
+      });
+    });
+    if (!isFinite(lo)) { lo = 0; hi = 1; }
+    if (opts.zero && !opts.log) { lo = Math.min(lo, 0); }
+    if (hi - lo < 1e-9) { hi = lo + 1; }
+    var pad = (hi - lo) * 0.08; hi += pad; if (!opts.zero || opts.log) { lo -= pad; }
+    var x0 = xs.length ? xs[0] : 0, x1 = xs.length ? xs[xs.length - 1] : 1;
+    if (x1 === x0) { x1 = x0 + 1; }
+    function X(x) { return L + (x - x0) / (x1 - x0) * (W - L - R); }
+    function Y(v) { return T + (1 - (v - lo) / (hi - lo)) * (H - T - B); }
+    el('rect', { x: L, y: T, width: W - L - R, height: H - T - B, fill: '#fff', stroke: '#cbd5e0' }, svg);
+    [lo, (lo + hi) / 2, hi].forEach(function (t) {
+      var lab = el('text', { x: L - 4, y: Y(t) + 4, 'text-anchor': 'end', 'font-size': 10, fill: '#4a5568' }, svg);
+      lab.textContent = fmt(opts.log ? Math.pow(10, t) : t);
+    });
+    var secs = Math.round((x1 - x0) / 1000);
+    var xl = el('text', { x: W - R, y: H - B + 14, 'text-anchor': 'end', 'font-size': 10, fill: '#4a5568' }, svg);
+    xl.textContent = xs.length ? secs + ' s' : 'waiting for the first analysis look';
+    lines.forEach(function (l, i) {
+      var d = '', pen = false;
+      l.values.forEach(function (v, j) {
+        var t = v === null || v === undefined ? null : tr(v);
+        if (t === null || !isFinite(t)) { pen = false; return; }
+        d += (pen ? 'L' : 'M') + X(xs[j]).toFixed(1) + ' ' + Y(t).toFixed(1) + ' ';
+        pen = true;
+      });
+      var attrs = { d: d || 'M0 0', fill: 'none', stroke: COLORS[l.key] || '#2d3748', 'stroke-width': 1.8,
+                    'data-series': l.name };
+      if (l.dashed) { attrs['stroke-dasharray'] = '5 4'; }
+      el('path', attrs, svg);
+      var key = el('text', { x: L + i * 100, y: H - 4, 'font-size': 10, fill: COLORS[l.key] || '#2d3748' }, svg);
+      key.textContent = (l.dashed ? '- - ' : '— ') + l.name;
+    });
+    plot.replaceChildren(svg);
+    fig.dataset.n = String(xs.length);
+  }
+
+  function col(f) { return points.map(f); }
+  function pct(v) { return v === null || v === undefined ? null : v * 100; }
+  function metric(p, name) {
+    for (var i = 0; i < p.metrics.length; i++) { if (p.metrics[i].name === name) { return p.metrics[i]; } }
+    return null;
+  }
+  function field(name, f) { return col(function (p) { var m = metric(p, name); return m ? m[f] : null; }); }
+  function cumulative(f) {
+    var sum = 0; return col(function (p) { sum += f(p); return sum; });
+  }
+
+  function render() {
+    if (view !== 'rollout') { return; }
+    var xs = col(function (p) { return p.t; });
+    draw('chart-weight', xs, [{ name: 'canary weight', key: 'weight',
+      values: col(function (p) { return p.weight / 100; }) }], { zero: true });
+    draw('chart-errors', xs, [
+      { name: 'stable', key: 'stable', values: col(function (p) { return pct(p.stable.errorRate); }) },
+      { name: 'canary', key: 'canary', values: col(function (p) { return pct(p.canary.errorRate); }) }], { zero: true });
+    draw('chart-latency', xs, [
+      { name: 'stable', key: 'stable', values: col(function (p) { return p.stable.latencyMillis; }) },
+      { name: 'canary', key: 'canary', values: col(function (p) { return p.canary.latencyMillis; }) }], { zero: true });
+    draw('chart-evalue', xs, [
+      { name: 'e-value', key: 'evalue', values: col(function (p) { return p.eValue; }) },
+      { name: '1/alpha (roll back)', key: 'bound', dashed: true, values: col(function (p) { return p.rollbackAt; }) }],
+      { log: true });
+    draw('chart-ratio', xs, [
+      { name: 'observed', key: 'value', values: field('errors', 'value') },
+      { name: 'lower', key: 'lower', dashed: true, values: field('errors', 'lower') },
+      { name: 'upper', key: 'upper', dashed: true,
+        values: field('errors', 'upper').map(function (v) { return v !== null && v >= 1e9 ? null : v; }) },
+      { name: 'tolerance', key: 'bound', dashed: true, values: field('errors', 'bound') }], { zero: true });
+    draw('chart-samples', xs, [
+      { name: 'canary', key: 'canarySamples', values: cumulative(function (p) { return p.canary.requests; }) },
+      { name: 'stable', key: 'stableSamples', values: cumulative(function (p) { return p.stable.requests; }) }],
+      { zero: true });
+    var names = [];
+    points.forEach(function (p) {
+      p.metrics.forEach(function (m) { if (m.name !== 'errors' && names.indexOf(m.name) < 0) { names.push(m.name); } });
+    });
+    var holder = document.getElementById('metric-charts');
+    names.forEach(function (n) {
+      var id = 'chart-metric-' + n.replace(/[^A-Za-z0-9_-]/g, '_');
+      if (!document.getElementById(id)) {
+        var fig = document.createElement('figure');
+        fig.className = 'chart'; fig.id = id; fig.dataset.n = '0';
+        var cap = document.createElement('figcaption');
+        cap.textContent = 'Metric ' + n + ': value against its bound, with confidence bounds';
+        var plot = document.createElement('div'); plot.className = 'plot';
+        fig.appendChild(cap); fig.appendChild(plot); holder.appendChild(fig);
+      }
+      draw(id, xs, [
+        { name: 'value', key: 'value', values: field(n, 'value') },
+        { name: 'bound', key: 'bound', dashed: true, values: field(n, 'bound') },
+        { name: 'lower', key: 'lower', dashed: true, values: field(n, 'lower') },
+        { name: 'upper', key: 'upper', dashed: true,
+          values: field(n, 'upper').map(function (v) { return v !== null && v >= 1e9 ? null : v; }) }], {});
+    });
+  }
+  render();
+
+  // ---- live updates ------------------------------------------------------------------------------------------
+  if (!window.EventSource) { return; }
+  var params = 'view=' + encodeURIComponent(view) + (app ? '&app=' + encodeURIComponent(app) : '');
+  var holderEl = document.getElementById('rollout');
+  if (holderEl) {
+    var seriesData = seriesEl ? JSON.parse(seriesEl.textContent) : { end: 0 };
+    params += '&rollout=' + encodeURIComponent(holderEl.dataset.rollout) + '&from=' + (seriesData.end || 0);
+  }
+  var sigs = [];
+  document.querySelectorAll('.live[data-sig]').forEach(function (e) { sigs.push(e.id + ':' + e.dataset.sig); });
+  params += '&sig=' + encodeURIComponent(sigs.join(','));
+  var source = new EventSource('/ui/stream?' + params);
+  var dot = document.getElementById('live');
+  source.onopen = function () { if (dot) { dot.className = 'live-dot on'; } };
+  source.onerror = function () { if (dot) { dot.className = 'live-dot off'; } };
+  source.addEventListener('fragment', function (ev) {
+    var f = JSON.parse(ev.data);
+    var target = document.getElementById(f.id);
+    if (target) {
+      target.innerHTML = f.html; // HTML rendered and escaped by the server
+      target.dataset.sig = f.sig;
+    }
+  });
+  source.addEventListener('points', function (ev) {
+    var s = JSON.parse(ev.data);
+    points = points.concat(s.points);
+    if (points.length > 2000) { points = points.slice(points.length - 2000); }
+    render();
+  });
+}());
