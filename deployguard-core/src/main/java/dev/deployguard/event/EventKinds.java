@@ -72,4 +72,13 @@ public final class EventKinds {
     public static final String BACKUP_VERIFIED = "backup.verified";
     /** The state was restored from a backup (recorded in the restored store). */
     public static final String BACKUP_RESTORED = "backup.restored";
+    /**
+     * A rollback's restore commit could not be written yet (git unreachable, push rejected twice): the cluster runs
+     * the rolled-back release, git still says otherwise; retried until {@link #GITOPS_GIT_RESTORED}.
+     */
+    public static final String GITOPS_GIT_PENDING = "gitops.git.pending";
+    /** Git caught up: the restore commit was pushed, or git's head no longer deploys the bad revision. */
+    public static final String GITOPS_GIT_RESTORED = "gitops.git.restored";
+    /** The restore commit cannot be written as asked (no good commit in the history); a person must act. */
+    public static final String GITOPS_GIT_FAILED = "gitops.git.failed";
 }
