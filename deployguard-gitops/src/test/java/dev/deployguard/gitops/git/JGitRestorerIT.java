@@ -250,6 +250,39 @@ class JGitRestorerIT {
         assertThat(fx.exitOf(bare, "diff", "--quiet", c2, "main", "--", "apps/shop")).isZero();
     }
 
+    @Test
+    void overHttpsStyleAuthTheTokenFromTheNamedVariableIsSentAndNeverShown() throws Exception {
+        String token = "s3cr3t-token-4711";
+        try (var http = new GitHttpBackend(bare.getParent(), GitCredentials.TOKEN_USER, token)) {
+            var git = new GitOpsSpec.Git(http.url("deploy"), "main", "apps/shop", GitOpsSpec.Push.MAIN, "GIT_TOKEN");
+            var bad = Deployed.Mentions.image("registry.example/shop:v2");
+
+            var noSecret = new JGitRestorer(Map.of(), scratch, Duration.ofSeconds(10));
+            assertThatThrownBy(() -> noSecret.restore(new GitRestoreRequest("shop", git, bad, null, "bob")))
+                    .isInstanceOf(GitRestoreException.class)
+                    .hasMessageContaining("GIT_TOKEN named in gitops.git.credentialsEnv is not set");
+
+            var wrong = new JGitRestorer(Map.of("GIT_TOKEN", "wrong-" + token), scratch, Duration.ofSeconds(10));
+            assertThatThrownBy(() -> wrong.restore(new GitRestoreRequest("shop", git, bad, null, "bob")))
+                    .isInstanceOfSatisfying(GitRestoreException.class, e -> {
+                        assertThat(e.retryable()).isTrue();
+                        assertThat(e.getMessage()).contains(http.url("deploy")).doesNotContain(token);
+                    });
+            assertThat(remoteHead("main")).isEqualTo(head);
+
+            var right = new JGitRestorer(Map.of("GIT_TOKEN", token), scratch, Duration.ofSeconds(10));
+            var result = (GitRestoreResult.Restored) right.restore(new GitRestoreRequest("shop", git, bad, null,
+                    "bob"));
+
+            assertThat(remoteHead("main")).isEqualTo(result.sha());
+            assertThat(fx.exitOf(bare, "diff", "--quiet", c2, "main", "--", "apps/shop")).isZero();
+            assertThat(result.toString()).doesNotContain(token);
+            assertThat(http.authorizations()).contains("Basic " + java.util.Base64.getEncoder().encodeToString(
+                    (GitCredentials.TOKEN_USER + ":" + token).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(leftovers()).isEmpty();
+        }
+    }
+
     private java.util.List<Path> leftovers() {
         if (!Files.exists(scratch)) {
             return java.util.List.of();
