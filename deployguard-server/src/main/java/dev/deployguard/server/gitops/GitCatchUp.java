@@ -144,6 +144,7 @@ public final class GitCatchUp {
             if (!e.getMessage().equals(p.reason())) {
                 // Once per distinct reason, not once per retry.
                 Map<String, Object> data = new LinkedHashMap<>(PendingData.of(p.bad(), p.good()));
+                data.put("reason", e.getMessage());
                 events.record(p.app(), null, p.actor(), EventKinds.GITOPS_GIT_PENDING, "git has not caught up with"
                         + " the rollback of " + p.app() + " (the cluster runs the rolled-back release): "
                         + e.getMessage() + "; retrying every " + dev.deployguard.spec.Durations.format(retryEvery),
@@ -187,11 +188,17 @@ public final class GitCatchUp {
                 }
             }
         }
+        // What happened since this object was made (a rollback answered before the first tick) is newer: kept.
         latest.forEach((app, e) -> {
+            if (last.containsKey(app) || pending.containsKey(app)) {
+                return;
+            }
             switch (e.kind()) {
                 case EventKinds.GITOPS_GIT_PENDING -> PendingData.read(e.data()).ifPresent(m -> {
-                    pending.put(app, new Pending(app, m.bad(), m.good(), e.actor(), clock.instant(), e.message()));
-                    remember(app, "pending", e.message(), Map.of());
+                    Object reason = e.data().get("reason");
+                    pending.put(app, new Pending(app, m.bad(), m.good(), e.actor(), clock.instant(),
+                            reason == null ? e.message() : reason.toString()));
+                    remember(app, "pending", reason == null ? e.message() : reason.toString(), Map.of());
                 });
                 case EventKinds.GITOPS_GIT_RESTORED -> remember(app, "restored", e.message(), e.data());
                 default -> remember(app, "failed", e.message(), Map.of());
