@@ -154,18 +154,24 @@ public final class GitFixture implements AutoCloseable {
         return "git://127.0.0.1:" + daemonPort + "/" + name + ".git";
     }
 
-    public void stopDaemon() throws InterruptedException {
+    /** Stops the daemon (connections to its port are then refused); a no-op when it is not running. */
+    public void stopDaemon() {
         if (daemon != null) {
             daemon.destroy();
-            if (!daemon.waitFor(10, TimeUnit.SECONDS)) {
-                daemon.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            try {
+                if (!daemon.waitFor(10, TimeUnit.SECONDS)) {
+                    daemon.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                daemon.destroyForcibly();
+                Thread.currentThread().interrupt();
             }
             daemon = null;
         }
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         stopDaemon();
     }
 }

@@ -61,7 +61,7 @@ class JGitRestorerIT {
     }
 
     @AfterEach
-    void stop() throws InterruptedException {
+    void stop() {
         fx.close();
     }
 

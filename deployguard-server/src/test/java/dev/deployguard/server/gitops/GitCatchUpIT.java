@@ -38,7 +38,7 @@ class GitCatchUpIT {
     final SimulatedClock clock = new SimulatedClock(Instant.parse("2026-12-07T08:00:00Z"));
 
     @AfterEach
-    void stop() throws InterruptedException {
+    void stop() {
         if (fx != null) {
             fx.close();
         }

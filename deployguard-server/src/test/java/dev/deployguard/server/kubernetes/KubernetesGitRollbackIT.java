@@ -43,7 +43,7 @@ class KubernetesGitRollbackIT {
     }
 
     @AfterEach
-    void stop() throws InterruptedException {
+    void stop() {
         fx.close();
     }
 
