@@ -98,6 +98,42 @@ class GitCatchUpIT {
     }
 
     @Test
+    void refusedCredentialsArePendingAndTheTokenIsInNoEventNorAnswer() throws Exception {
+        fx = new GitFixture(tmp);
+        Path bare = fx.bare("deploy");
+        Path work = fx.clone(bare, "dev");
+        fx.commit(work, "shop v1", "apps/shop/deployment.yaml", "image: registry.example/shop:v1\n");
+        fx.commit(work, "shop v2", "apps/shop/deployment.yaml", "image: registry.example/shop:v2\n");
+        fx.git(work, "push", "-q", "origin", "main");
+        String token = "tok-" + java.util.UUID.randomUUID();
+        try (var http = new dev.deployguard.gitops.git.GitHttpBackend(bare.getParent(), "x-access-token", token)) {
+            AppSpec shop = new AppSpec("shop", null, new Strategy.Replace(), null, null, null, null, null, null,
+                    new GitOpsSpec(new GitOpsSpec.Git(http.url("deploy"), "main", "apps/shop", GitOpsSpec.Push.BRANCH,
+                            "SHOP_GIT_TOKEN")));
+            Spec spec = new Spec(Map.of("shop", shop));
+            Deployed bad = Deployed.Mentions.image("registry.example/shop:v2");
+            // The control plane was started with a stale token: git refuses it.
+            var stale = new GitCatchUp(new JGitRestorer(Map.of("SHOP_GIT_TOKEN", "old-" + token),
+                    tmp.resolve("scratch"), Duration.ofSeconds(5)), new EventLog(store, clock), store, () -> spec,
+                    clock, RETRY);
+
+            String answer = stale.afterRollback(shop, bad, null, "alice");
+
+            assertThat(kinds()).containsExactly(EventKinds.GITOPS_GIT_PENDING);
+            assertThat(http.authorizations()).isNotEmpty();
+            // Restarted with the right token, it catches up on the branch policy's review branch.
+            var fresh = new GitCatchUp(new JGitRestorer(Map.of("SHOP_GIT_TOKEN", token), tmp.resolve("scratch"),
+                    Duration.ofSeconds(5)), new EventLog(store, clock), store, () -> spec, clock, RETRY);
+            fresh.tick();
+
+            assertThat(kinds()).containsExactly(EventKinds.GITOPS_GIT_PENDING, EventKinds.GITOPS_GIT_RESTORED);
+            assertThat(events().get(1).data().get("ref").toString()).startsWith("refs/heads/deployguard/rollback-shop-");
+            String everything = answer + events() + fresh.state(shop);
+            assertThat(everything).doesNotContain(token);
+        }
+    }
+
+    @Test
     void anAppWithoutGitIsLeftAlone() {
         AppSpec plain = new AppSpec("plain", null, new Strategy.Replace());
         GitCatchUp catchUp = catchUp(new Spec(Map.of("plain", plain)));
