@@ -19,6 +19,7 @@ import dev.deployguard.server.check.ChecklistFactory;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.Analyses;
 import dev.deployguard.server.deploy.AppLocks;
+import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.LocalInstances;
@@ -529,6 +530,29 @@ public final class ControlPlane implements AutoCloseable {
 
     public LocalPlatform platform() {
         return platform;
+    }
+
+    /**
+     * The restore commit after a rollback of an app on this host with {@code gitops.git} (Kubernetes apps get theirs
+     * in {@link KubernetesApps}); {@code r} with what git did added to its message.
+     */
+    public DeployResult restoreGit(String app, DeployResult r, boolean toRevision, String actor) {
+        if (r.release() == null || r.previousRevision() == null) {
+            return r;
+        }
+        Release bad = store.release(app, r.previousRevision()).orElse(null);
+        String says = gitops.afterRollback(specs.app(app), bad, r.release(), toRevision, actor);
+        return says == null ? r : new DeployResult(r.release(), r.previousRevision(), r.switchMillis(),
+                r.message() + "; git: " + says);
+    }
+
+    /** What {@code status} shows of the app's git (see {@link GitCatchUp#state}); null without gitops.git. */
+    public Map<String, Object> gitState(String app) {
+        try {
+            return specs.get().app(app).map(gitops::state).orElse(null);
+        } catch (DeployGuardException e) {
+            return null; // a spec that cannot be read: status shows the rest
+        }
     }
 
     public SpecSource specs() {

@@ -271,8 +271,9 @@ public final class ApiServer implements AutoCloseable {
             case "POST /drill" -> cp.drills().run(DrillApi.request(app, body(request, endpoint)), actor);
             case "POST /rollback" -> {
                 JsonBody b = body(request, endpoint).allowOnly("toRevision", "changeCause", "forceSchema");
-                yield result(cp.deployer().rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor,
-                        b.bool("forceSchema", false)));
+                Integer to = b.integer("toRevision", 1);
+                yield result(cp.restoreGit(app, cp.deployer().rollback(app, to, b.string("changeCause"), actor,
+                        b.bool("forceSchema", false)), to != null, actor));
             }
             default -> throw DeployGuardException.notFound("no such API endpoint: " + method + " " + path);
         };
@@ -363,6 +364,10 @@ public final class ApiServer implements AutoCloseable {
         m.put("router", cp.store().router(app).map(this::router).orElse(null));
         m.put("lock", cp.store().currentLock(app).orElse(null));
         m.put("rollout", cp.store().rollouts(app, 1).stream().findFirst().orElse(null));
+        Map<String, Object> git = cp.gitState(app);
+        if (git != null) {
+            m.put("gitops", Map.of("git", git));
+        }
         return m;
     }
 

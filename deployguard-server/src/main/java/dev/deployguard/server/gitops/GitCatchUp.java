@@ -7,6 +7,7 @@ import dev.deployguard.gitops.GitRestoreException;
 import dev.deployguard.gitops.GitRestoreRequest;
 import dev.deployguard.gitops.GitRestoreResult;
 import dev.deployguard.gitops.GitRestorer;
+import dev.deployguard.release.Release;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.GitOpsSpec;
@@ -70,6 +71,23 @@ public final class GitCatchUp {
         }
         pending.remove(app.name());
         return attempt(new Pending(app.name(), bad, good, actor, clock.instant(), null), app.gitops().git(), false);
+    }
+
+    /**
+     * After a rollback that moved {@code app} from release {@code bad} to {@code good} (an app on this host): the
+     * releases are recognised in git by their image reference when they have one, else by their version as a whole
+     * word. {@code toRevision}: the good commit must name {@code good}; otherwise it is the one before the bad commit.
+     */
+    public String afterRollback(AppSpec app, Release bad, Release good, boolean toRevision, String actor) {
+        if (bad == null || good == null || bad.revision() == good.revision()) {
+            return null;
+        }
+        return afterRollback(app, marker(bad), toRevision ? marker(good) : null, actor);
+    }
+
+    private static Deployed marker(Release r) {
+        return r.image() != null ? Deployed.Mentions.image(r.image().reference())
+                : new Deployed.Mentions(List.of(r.version()));
     }
 
     /** Retries every pending restore whose time has come (the control plane's gitops ticker, leader only). */

@@ -134,6 +134,37 @@ class GitCatchUpIT {
     }
 
     @Test
+    void aLocalAppsReleasesAreFoundByTheirVersionAndToRevisionPicksTheGoodOne() throws Exception {
+        fx = new GitFixture(tmp);
+        Path bare = fx.bare("deploy");
+        Path work = fx.clone(bare, "dev");
+        String v1 = fx.commit(work, "web 1.9", "hosts/web/release.env", "VERSION=1.9\n");
+        fx.commit(work, "web 2.0", "hosts/web/release.env", "VERSION=2.0\n", "hosts/web/extra.conf", "x=1\n");
+        String v21 = fx.commit(work, "web 2.1", "hosts/web/release.env", "VERSION=2.1\n", "hosts/web/extra.conf",
+                null, "other/keep.txt", "kept\n");
+        fx.git(work, "push", "-q", "origin", "main");
+        AppSpec web = new AppSpec("web", null, new Strategy.Replace(), null, null, null, null, null, null,
+                new GitOpsSpec(new GitOpsSpec.Git(bare.toUri().toString(), "main", "hosts/web", GitOpsSpec.Push.MAIN,
+                        null)));
+        GitCatchUp catchUp = catchUp(new Spec(Map.of("web", web)));
+
+        // rollback --to-revision 1: from 2.1 straight back to 1.9, past 2.0.
+        String answer = catchUp.afterRollback(web, release(3, "2.1"), release(1, "1.9"), true, "dave");
+
+        String head = fx.git(bare, "rev-parse", "main").strip();
+        assertThat(answer).contains("restore commit " + head.substring(0, 7));
+        assertThat(events().get(0).data()).containsEntry("good", v1).containsEntry("bad", v21);
+        assertThat(fx.exitOf(bare, "diff", "--quiet", v1, head, "--", "hosts/web")).isZero();
+        assertThat(fx.exitOf(bare, "diff", "--quiet", v21, head, "--", "other")).isZero();
+    }
+
+    private static dev.deployguard.release.Release release(int revision, String version) {
+        return new dev.deployguard.release.Release("web", revision, version, List.of("run"), Map.of(), 1, "h", null,
+                "dave", Instant.parse("2026-12-07T08:00:00Z"), dev.deployguard.release.ReleaseStatus.SUPERSEDED,
+                null);
+    }
+
+    @Test
     void anAppWithoutGitIsLeftAlone() {
         AppSpec plain = new AppSpec("plain", null, new Strategy.Replace());
         GitCatchUp catchUp = catchUp(new Spec(Map.of("plain", plain)));
