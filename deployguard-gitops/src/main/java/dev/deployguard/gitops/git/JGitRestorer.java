@@ -45,10 +45,15 @@ public final class JGitRestorer implements GitRestorer {
      * @param timeout for each connection to the remote
      */
     public JGitRestorer(Map<String, String> env, Path workDir, Duration timeout) {
+        this(env, workDir, timeout, Path.of(System.getProperty("user.home")));
+    }
+
+    /** As above, with SSH's keys, config and known hosts read from {@code home}/.ssh. */
+    public JGitRestorer(Map<String, String> env, Path workDir, Duration timeout, Path home) {
         this.env = Map.copyOf(env);
         this.workDir = workDir;
         this.timeout = timeout;
-        this.ssh = new SshSessions(Path.of(System.getProperty("user.home")), env.get("SSH_AUTH_SOCK"));
+        this.ssh = new SshSessions(home, env.get("SSH_AUTH_SOCK"));
     }
 
     /** With the process environment, repositories under the system's temporary directory and a 30 s timeout. */

@@ -71,11 +71,11 @@ public final class GitFixture implements AutoCloseable {
 
     /** Runs git and returns its exit code (for {@code diff --quiet}). */
     public int exitOf(Path dir, String... args) throws IOException {
-        return run(dir, List.of(), args).exit;
+        return gitResult(dir, List.of(), args).exit;
     }
 
     private String runGit(Path dir, List<String> env, String... args) throws IOException {
-        Result r = run(dir, env, args);
+        Result r = gitResult(dir, env, args);
         if (r.exit != 0) {
             throw new IllegalStateException("git " + String.join(" ", args) + " exited " + r.exit + ": " + r.out);
         }
@@ -85,9 +85,24 @@ public final class GitFixture implements AutoCloseable {
     private record Result(int exit, String out) {
     }
 
-    private Result run(Path dir, List<String> env, String... args) throws IOException {
+    /** Runs another program ({@code ssh-keygen}, {@code ssh-add}) like git; fails the test on a non-zero exit. */
+    public String run(Path dir, List<String> env, String program, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(program));
+        cmd.addAll(List.of(args));
+        Result r = exec(dir, env, cmd);
+        if (r.exit != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " exited " + r.exit + ": " + r.out);
+        }
+        return r.out;
+    }
+
+    private Result gitResult(Path dir, List<String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("git"));
         cmd.addAll(List.of(args));
+        return exec(dir, env, cmd);
+    }
+
+    private Result exec(Path dir, List<String> env, List<String> cmd) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().put("HOME", home.toString());
         pb.environment().put("GIT_CONFIG_NOSYSTEM", "1");
@@ -104,7 +119,7 @@ public final class GitFixture implements AutoCloseable {
         try {
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new IllegalStateException("git " + String.join(" ", args) + " did not finish in 60 s");
+                throw new IllegalStateException(String.join(" ", cmd) + " did not finish in 60 s");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -11,6 +11,10 @@ import dev.deployguard.spec.GitOpsSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.List;
+import org.apache.sshd.common.config.keys.AuthorizedKeyEntry;
+import org.apache.sshd.common.config.keys.PublicKeyEntryResolver;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -280,6 +284,50 @@ class JGitRestorerIT {
             assertThat(http.authorizations()).contains("Basic " + java.util.Base64.getEncoder().encodeToString(
                     (GitCredentials.TOKEN_USER + ":" + token).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             assertThat(leftovers()).isEmpty();
+        }
+    }
+
+    @Test
+    void overSshTheKeyOfTheRunningAgentLogsIn() throws Exception {
+        // A home with known_hosts but no key files: only the ssh-agent can log in.
+        Path home = Files.createDirectories(tmp.resolve("ssh-home"));
+        Path key = tmp.resolve("agent-key");
+        fx.run(tmp, List.of(), "ssh-keygen", "-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C", "deployguard-test",
+                "-f", key.toString());
+        Path socket = tmp.resolve("agent.sock");
+        Process agent = new ProcessBuilder("ssh-agent", "-D", "-a", socket.toString())
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile()).start();
+        try {
+            for (int i = 0; i < 200 && !Files.exists(socket); i++) {
+                Thread.sleep(50); // bounded wait for the agent's socket (at most 10 s)
+            }
+            assertThat(socket).exists();
+            fx.run(tmp, List.of("SSH_AUTH_SOCK=" + socket), "ssh-add", "-q", key.toString());
+            PublicKey allowed = AuthorizedKeyEntry.readAuthorizedKeys(Path.of(key + ".pub")).get(0)
+                    .resolvePublicKey(null, PublicKeyEntryResolver.FAILING);
+            try (var ssh = new GitSshServer(bare.getParent(), allowed)) {
+                Files.createDirectories(home.resolve(".ssh"));
+                Files.writeString(home.resolve(".ssh/known_hosts"), ssh.knownHostsLine() + "\n");
+                var git = new GitOpsSpec.Git("ssh://git@127.0.0.1:" + ssh.port() + "/deploy.git", "main",
+                        "apps/shop", GitOpsSpec.Push.BRANCH, null);
+                var bad = Deployed.Mentions.image("registry.example/shop:v2");
+
+                var noAgent = new JGitRestorer(Map.of(), scratch, Duration.ofSeconds(10), home);
+                assertThatThrownBy(() -> noAgent.restore(new GitRestoreRequest("shop", git, bad, null, "bob")))
+                        .isInstanceOfSatisfying(GitRestoreException.class, e -> assertThat(e.retryable()).isTrue());
+
+                var withAgent = new JGitRestorer(Map.of("SSH_AUTH_SOCK", socket.toString()), scratch,
+                        Duration.ofSeconds(10), home);
+                var result = (GitRestoreResult.Restored) withAgent.restore(new GitRestoreRequest("shop", git, bad,
+                        null, "bob"));
+
+                assertThat(remoteHead(result.ref())).isEqualTo(result.sha());
+                assertThat(fx.exitOf(bare, "diff", "--quiet", c2, result.sha(), "--", "apps/shop")).isZero();
+                assertThat(remoteHead("main")).isEqualTo(head);
+            }
+        } finally {
+            agent.destroy();
+            agent.waitFor();
         }
     }
 
