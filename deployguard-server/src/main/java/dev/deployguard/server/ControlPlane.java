@@ -546,6 +546,14 @@ public final class ControlPlane implements AutoCloseable {
                 r.message() + "; git: " + says);
     }
 
+    /**
+     * Writes restore commits after rollbacks and retries pending ones; GitOps controllers' rollbacks call it too, and
+     * ask {@code gitops().restorer().headDeploys(...)} before re-arming automation.
+     */
+    public GitCatchUp gitops() {
+        return gitops;
+    }
+
     /** What {@code status} shows of the app's git (see {@link GitCatchUp#state}); null without gitops.git. */
     public Map<String, Object> gitState(String app) {
         try {
