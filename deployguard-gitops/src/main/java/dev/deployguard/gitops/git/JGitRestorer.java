@@ -87,6 +87,9 @@ public final class JGitRestorer implements GitRestorer {
                 var commit = (RestorePlan.Commit) outcome;
                 String ref = git.push() == GitOpsSpec.Push.MAIN ? main
                         : "refs/heads/deployguard/rollback-" + request.app() + "-" + commit.bad().abbreviate(7).name();
+                if (git.push() == GitOpsSpec.Push.BRANCH && remote.fetch(ref) != null) {
+                    return existingBranch(repo, remote, request, commit, ref);
+                }
                 try {
                     beforePush.run(attempt);
                 } catch (Exception e) {
@@ -95,8 +98,14 @@ public final class JGitRestorer implements GitRestorer {
                 StringBuilder why = new StringBuilder();
                 ObjectId expected = git.push() == GitOpsSpec.Push.MAIN ? head : ObjectId.zeroId();
                 RemoteRefUpdate.Status status = remote.push(commit.commit(), ref, expected, why);
-                if (status == RemoteRefUpdate.Status.OK || status == RemoteRefUpdate.Status.UP_TO_DATE) {
+                if (status == RemoteRefUpdate.Status.OK) {
                     return restored(commit, ref, attempt > 1, git);
+                }
+                if (status == RemoteRefUpdate.Status.UP_TO_DATE) {
+                    // The same commit (same tree, parent, message and second) was pushed already.
+                    return new GitRestoreResult.Restored(commit.commit().name(), ref, commit.good().name(),
+                            commit.bad().name(), false, shortRef(ref) + " of " + git.url() + " already has restore"
+                            + " commit " + commit.commit().abbreviate(7).name() + "; nothing pushed");
                 }
                 if (git.push() == GitOpsSpec.Push.BRANCH && status == RemoteRefUpdate.Status.REJECTED_REMOTE_CHANGED) {
                     return existingBranch(repo, remote, request, commit, ref);
@@ -177,6 +186,12 @@ public final class JGitRestorer implements GitRestorer {
         } catch (IOException e) {
             throw GitRestoreException.unavailable("git failed while restoring " + git.path() + " of " + git.url()
                     + ": " + credentials.redact(e.getMessage()));
+        } catch (GitRestoreException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // JGit's unchecked failures (a corrupt pack, an internal error): retryable, described without a secret.
+            throw GitRestoreException.unavailable("git failed while restoring " + git.path() + " of " + git.url()
+                    + ": " + e.getClass().getSimpleName() + ": " + credentials.redact(String.valueOf(e.getMessage())));
         } finally {
             delete(dir);
         }

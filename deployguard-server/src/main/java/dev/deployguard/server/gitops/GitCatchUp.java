@@ -39,6 +39,7 @@ public final class GitCatchUp {
     private final Duration retryEvery;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Object>> last = new ConcurrentHashMap<>();
+    private final Map<String, Object> appLocks = new ConcurrentHashMap<>();
     private volatile boolean resumed;
 
     /** A restore not yet written: what to restore, and when to try again. */
@@ -65,12 +66,20 @@ public final class GitCatchUp {
      * one): writes the restore commit now, or records it as pending. Returns the sentence for the rollback's answer,
      * or null when the app has no {@code gitops.git} section. Never throws: git cannot undo a rollback that worked.
      */
-    public synchronized String afterRollback(AppSpec app, Deployed bad, Deployed good, String actor) {
+    public String afterRollback(AppSpec app, Deployed bad, Deployed good, String actor) {
         if (app.gitops() == null || app.gitops().git() == null || bad == null) {
             return null;
         }
-        pending.remove(app.name());
-        return attempt(new Pending(app.name(), bad, good, actor, clock.instant(), null), app.gitops().git(), false);
+        synchronized (lockOf(app.name())) {
+            pending.remove(app.name());
+            return attempt(new Pending(app.name(), bad, good, actor, clock.instant(), null), app.gitops().git(),
+                    false);
+        }
+    }
+
+    /** One lock per app: a retry of one app's restore never holds up the rollback answer of another. */
+    private Object lockOf(String app) {
+        return appLocks.computeIfAbsent(app, a -> new Object());
     }
 
     /**
@@ -91,23 +100,26 @@ public final class GitCatchUp {
     }
 
     /** Retries every pending restore whose time has come (the control plane's gitops ticker, leader only). */
-    public synchronized void tick() {
+    public void tick() {
         if (!resumed) {
             resume();
         }
-        Instant now = clock.instant();
-        for (Pending p : List.copyOf(pending.values())) {
-            if (now.isBefore(p.next())) {
-                continue;
+        for (Pending queued : List.copyOf(pending.values())) {
+            synchronized (lockOf(queued.app())) {
+                Pending p = pending.get(queued.app()); // a rollback may have replaced it meanwhile
+                if (p == null || clock.instant().isBefore(p.next())) {
+                    continue;
+                }
+                GitOpsSpec.Git git = specs.get().app(p.app()).map(AppSpec::gitops).map(GitOpsSpec::git)
+                        .orElse(null);
+                if (git == null) {
+                    pending.remove(p.app());
+                    failed(p, "app " + p.app() + " no longer has a gitops.git section; its pending restore commit"
+                            + " is dropped");
+                    continue;
+                }
+                attempt(p, git, true);
             }
-            GitOpsSpec.Git git = specs.get().app(p.app()).map(AppSpec::gitops).map(GitOpsSpec::git).orElse(null);
-            if (git == null) {
-                pending.remove(p.app());
-                failed(p, "app " + p.app() + " no longer has a gitops.git section; its pending restore commit is"
-                        + " dropped");
-                continue;
-            }
-            attempt(p, git, true);
         }
     }
 
@@ -135,7 +147,16 @@ public final class GitCatchUp {
     private String attempt(Pending p, GitOpsSpec.Git git, boolean retry) {
         var request = new GitRestoreRequest(p.app(), git, p.bad(), p.good(), p.actor());
         try {
-            GitRestoreResult r = restorer.restore(request);
+            GitRestoreResult r;
+            try {
+                r = restorer.restore(request);
+            } catch (GitRestoreException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // Not a failure the restorer described: its message is not shown (it could hold anything).
+                throw GitRestoreException.unavailable("git failed unexpectedly (" + e.getClass().getSimpleName()
+                        + ")");
+            }
             pending.remove(p.app());
             Map<String, Object> data = new LinkedHashMap<>();
             if (r instanceof GitRestoreResult.Restored done) {
