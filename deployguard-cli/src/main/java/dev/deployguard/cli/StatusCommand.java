@@ -135,6 +135,18 @@ final class StatusCommand implements Callable<Integer> {
                     + k8s.path("deployment").asText() + ", " + k8s.path("availableReplicas").asInt() + "/"
                     + k8s.path("replicas").asInt() + " available: " + k8s.path("message").asText());
         }
+        JsonNode git = s.path("gitops").path("git");
+        if (git.isObject()) {
+            String state = git.path("state").asText();
+            o.println("  git: " + git.path("path").asText() + " on " + git.path("branch").asText() + " of "
+                    + git.path("url").asText() + ": " + switch (state) {
+                        case "pending" -> "PENDING (git has not caught up with the last rollback): "
+                                + git.path("message").asText();
+                        case "restored" -> git.path("message").asText();
+                        case "failed" -> "FAILED: " + git.path("message").asText();
+                        default -> "no restore commit written yet";
+                    });
+        }
         JsonNode router = s.path("router");
         if (!router.isNull() && !router.isMissingNode()) {
             o.println("  router: " + router.path("listen").asText() + (router.path("alive").asBoolean(true)

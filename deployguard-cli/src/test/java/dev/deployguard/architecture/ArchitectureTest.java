@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 @AnalyzeClasses(packages = "dev.deployguard", importOptions = ArchitectureTest.MainClassesOnly.class)
 class ArchitectureTest {
     private static final List<String> ADAPTERS = List.of("deployguard-store", "deployguard-local",
-            "deployguard-kubernetes", "deployguard-supplychain");
+            "deployguard-kubernetes", "deployguard-supplychain", "deployguard-gitops");
 
     /** Main classes only: no test classes and no test jars of the modules. */
     static final class MainClassesOnly implements ImportOption {

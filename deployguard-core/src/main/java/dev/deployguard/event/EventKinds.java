@@ -86,4 +86,13 @@ public final class EventKinds {
     public static final String AUDIT_REFUSED = "audit.refused";
     /** An API action that was allowed but failed (bad input, busy app, not the leader, an error). */
     public static final String AUDIT_FAILED = "audit.failed";
+    /**
+     * A rollback's restore commit could not be written yet (git unreachable, push rejected twice): the cluster runs
+     * the rolled-back release, git still says otherwise; retried until {@link #GITOPS_GIT_RESTORED}.
+     */
+    public static final String GITOPS_GIT_PENDING = "gitops.git.pending";
+    /** Git caught up: the restore commit was pushed, or git's head no longer deploys the bad revision. */
+    public static final String GITOPS_GIT_RESTORED = "gitops.git.restored";
+    /** The restore commit cannot be written as asked (no good commit in the history); a person must act. */
+    public static final String GITOPS_GIT_FAILED = "gitops.git.failed";
 }

@@ -9,7 +9,14 @@ import dev.deployguard.rollout.Strategy;
  */
 public record AppSpec(String name, LocalPlatformSpec local, Strategy strategy, ImageSpec image, ChecksSpec checks,
                       KubernetesSpec kubernetes, NotificationsSpec notifications, DrillSpec drill,
-                      DatabaseSpec database) {
+                      DatabaseSpec database, GitOpsSpec gitops) {
+    /** An app without a {@code gitops} section. */
+    public AppSpec(String name, LocalPlatformSpec local, Strategy strategy, ImageSpec image, ChecksSpec checks,
+                   KubernetesSpec kubernetes, NotificationsSpec notifications, DrillSpec drill,
+                   DatabaseSpec database) {
+        this(name, local, strategy, image, checks, kubernetes, notifications, drill, database, null);
+    }
+
     /** An app without a {@code database} section. */
     public AppSpec(String name, LocalPlatformSpec local, Strategy strategy, ImageSpec image, ChecksSpec checks,
                    KubernetesSpec kubernetes, NotificationsSpec notifications, DrillSpec drill) {

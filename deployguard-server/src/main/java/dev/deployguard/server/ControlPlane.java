@@ -5,6 +5,7 @@ import dev.deployguard.analysis.Judge;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
+import dev.deployguard.gitops.git.JGitRestorer;
 import dev.deployguard.kubernetes.client.KubeClientCache;
 import dev.deployguard.kubernetes.leader.ControlPlaneLeadership;
 import dev.deployguard.local.process.LocalPlatform;
@@ -19,12 +20,14 @@ import dev.deployguard.server.check.ChecklistFactory;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.Analyses;
 import dev.deployguard.server.deploy.AppLocks;
+import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.LocalInstances;
 import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.server.deploy.RouterProcesses;
 import dev.deployguard.server.deploy.SpecSource;
+import dev.deployguard.server.gitops.GitCatchUp;
 import dev.deployguard.server.deploy.Supervisor;
 import dev.deployguard.server.deploy.local.LocalTarget;
 import dev.deployguard.server.drill.DrillRunner;
@@ -81,14 +84,19 @@ public final class ControlPlane implements AutoCloseable {
     private final DrillRunner drills;
     private final KubernetesApps kubernetes;
     private final dev.deployguard.server.deploy.local.LocalApps localApps;
+    private final GitCatchUp gitops;
     private final Teardown teardown;
     private final KubeClientCache clients;
     /** How often a Kubernetes deploy looks at the cluster while it waits for pods. */
     private static final Duration KUBERNETES_POLL = Duration.ofMillis(500);
+    /** How long one git connection may take, and how often a pending restore commit is retried. */
+    private static final Duration GIT_TIMEOUT = Duration.ofSeconds(15);
     private final String holder = "cp-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
     private final String apiToken;
     private ScheduledExecutorService ticker;
     private ScheduledExecutorService rolloutTicker;
+    /** Retries pending restore commits; its own thread, so a slow git never holds up supervision or rollouts. */
+    private ScheduledExecutorService gitopsTicker;
     private final Object tickerLock = new Object();
     /** A tick (or the gap between two) longer than this makes {@code /api/health} answer 503. */
     static final Duration LOOP_LIMIT = Duration.ofSeconds(30);
@@ -152,10 +160,12 @@ public final class ControlPlane implements AutoCloseable {
             events.addListener(new EventNotifications(notifier));
             this.incidents = new Incidents(store, events, routers, specs, clock);
             events.addListener(incidents);
+            this.gitops = new GitCatchUp(new JGitRestorer(System.getenv(), stateDir.resolve("gitops-scratch"),
+                    GIT_TIMEOUT), events, store, specs, clock, GIT_TIMEOUT);
             this.kubernetes = new KubernetesApps(store, specs, events, clock, holder, clients, KUBERNETES_POLL,
-                    rollouts, cluster, checks);
+                    rollouts, cluster, checks, gitops);
             this.localApps = new dev.deployguard.server.deploy.local.LocalApps(store, specs, deployer, platform,
-                    stateDir, routers);
+                    stateDir, routers, gitops);
             this.drills = new DrillRunner(store, specs, deployer, rollouts, platform, events, clock, kubernetes);
             this.teardown = new Teardown(store, specs, platform, routers, events, instances, locks,
                     kubernetes::manages, stateDir, clock, holder);
@@ -224,6 +234,10 @@ public final class ControlPlane implements AutoCloseable {
         synchronized (tickerLock) {
             s = ticker;
             r = rolloutTicker;
+            if (gitopsTicker != null) {
+                gitopsTicker.shutdownNow();
+                gitopsTicker = null;
+            }
             ticker = null;
             rolloutTicker = null;
             loops.forget("supervisor");
@@ -356,6 +370,16 @@ public final class ControlPlane implements AutoCloseable {
                 rollouts.tick();
             }
         })), 250, 200, TimeUnit.MILLISECONDS);
+        gitopsTicker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "deployguard-gitops");
+            t.setDaemon(true);
+            return t;
+        });
+        gitopsTicker.scheduleWithFixedDelay(safely("gitops", () -> {
+            if (leads()) {
+                gitops.tick();
+            }
+        }), 1, 1, TimeUnit.SECONDS);
     }
 
     /**
@@ -517,6 +541,16 @@ public final class ControlPlane implements AutoCloseable {
     public LocalPlatform platform() {
         return platform;
     }
+
+
+    /**
+     * Writes restore commits after rollbacks and retries pending ones; GitOps controllers' rollbacks call it too, and
+     * ask {@code gitops().restorer().headDeploys(...)} before re-arming automation.
+     */
+    public GitCatchUp gitops() {
+        return gitops;
+    }
+
 
     public SpecSource specs() {
         return specs;

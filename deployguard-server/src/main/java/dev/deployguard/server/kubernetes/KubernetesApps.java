@@ -4,6 +4,7 @@ package dev.deployguard.server.kubernetes;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
+import dev.deployguard.gitops.Deployed;
 import dev.deployguard.kubernetes.client.KubeClientCache;
 import dev.deployguard.kubernetes.deployment.Annotations;
 import dev.deployguard.kubernetes.deployment.DeploymentHistory;
@@ -26,6 +27,7 @@ import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.server.deploy.SchemaGate;
 import dev.deployguard.server.deploy.SpecSource;
+import dev.deployguard.server.gitops.GitCatchUp;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.store.Store;
@@ -42,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
+// Over 400 lines: deploy, rollback, history and status of one Deployment app share their Target and cluster reads.
 /**
  * The control plane's commands for apps whose spec says {@code platform.kubernetes} (a Helm release goes to
  * {@link HelmApps}) with a Deployment: deploy
@@ -63,6 +66,8 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
     private final RolloutRunner rollouts;
     private final KubernetesRollouts canaries;
     private final SchemaGate schemaGate;
+    /** Writes the restore commit after a rollback of an app with {@code gitops.git}; null: not wired. */
+    private final GitCatchUp git;
     /** The shared clients this instance made (closed with it); null when the caller supplied the clients. */
     private KubeClientCache ownedClients;
 
@@ -85,6 +90,14 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
     public KubernetesApps(Store store, SpecSource specs, EventLog events, Clock clock, String holder,
                           Function<KubernetesSpec, KubernetesClient> clients, Duration pollEvery,
                           RolloutRunner rollouts, KubernetesRollouts canaries, DeployChecks checks) {
+        this(store, specs, events, clock, holder, clients, pollEvery, rollouts, canaries, checks, null);
+    }
+
+    /** As above; {@code git} makes git say what runs after each rollback of an app with {@code gitops.git}. */
+    public KubernetesApps(Store store, SpecSource specs, EventLog events, Clock clock, String holder,
+                          Function<KubernetesSpec, KubernetesClient> clients, Duration pollEvery,
+                          RolloutRunner rollouts, KubernetesRollouts canaries, DeployChecks checks, GitCatchUp git) {
+        this.git = git;
         this.store = store;
         this.specs = specs;
         this.events = events;
@@ -237,6 +250,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
                     + t.where() + (toRevision == null ? " to the previous revision" : " to revision " + toRevision)
                     + (reason == null ? "" : ": " + reason));
             try {
+                String badImage = containerImage(readOrNull(client, t), t);
                 RollbackResult r = new DeploymentRollback(client).rollback(t.spec.namespace(), t.deployment,
                         toRevision == null ? null : toRevision.longValue(), actor, reason);
                 if (r.skipped()) {
@@ -251,7 +265,9 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
                 Release current = current(client, t);
                 events.record(t.app, current == null ? null : current.revision(), actor, EventKinds.ROLLBACK_SUCCEEDED,
                         r.message() + "; " + s.message(), Map.of("from", r.fromRevision(), "to", r.toRevision()));
-                return new DeployResult(current, (int) r.fromRevision(), 0, r.message());
+                String gitSays = restoreGit(t, badImage, containerImage(readOrNull(client, t), t), toRevision, actor);
+                return new DeployResult(current, (int) r.fromRevision(), 0, r.message()
+                        + (gitSays == null ? "" : "; git: " + gitSays));
             } catch (DeployGuardException e) {
                 events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_FAILED, e.getMessage());
                 throw e;
@@ -259,6 +275,29 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         } finally {
             store.unlock(lock);
         }
+    }
+
+    /**
+     * The restore commit after a rollback from {@code bad} to {@code good} (container images): git's path goes back
+     * to the newest commit before the one that brought {@code bad} in, or, for {@code --to-revision}, to the newest
+     * one before it that names {@code good}. Null when the app has no {@code gitops.git} or nothing moved.
+     */
+    private String restoreGit(Target t, String bad, String good, Integer toRevision, String actor) {
+        if (git == null || bad == null || bad.equals(good)) {
+            return null;
+        }
+        return git.afterRollback(t.appSpec, Deployed.Mentions.image(bad),
+                toRevision == null || good == null ? null : Deployed.Mentions.image(good), actor);
+    }
+
+    /** The image of the app's container in {@code d}; null when there is no such Deployment or container. */
+    private static String containerImage(Deployment d, Target t) {
+        if (d == null || d.getSpec() == null || d.getSpec().getTemplate() == null) {
+            return null;
+        }
+        return d.getSpec().getTemplate().getSpec().getContainers().stream()
+                .filter(c -> t.spec.container() == null || t.spec.container().equals(c.getName()))
+                .map(Container::getImage).findFirst().orElse(null);
     }
 
     /** The Deployment's revisions as releases, oldest first (rows of {@code kubectl rollout history}). */
@@ -302,6 +341,9 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
             m.put("kubernetes", k);
             m.put("lock", store.currentLock(t.app).orElse(null));
             m.put("rollout", store.rollouts(t.app, 1).stream().findFirst().orElse(null));
+            if (git != null && t.appSpec.gitops() != null && t.appSpec.gitops().git() != null) {
+                m.put("gitops", Map.of("git", git.state(t.appSpec)));
+            }
             return m;
         }
     }

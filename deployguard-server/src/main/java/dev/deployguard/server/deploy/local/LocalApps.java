@@ -10,6 +10,7 @@ import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.RouterProcesses;
 import dev.deployguard.server.deploy.SpecSource;
+import dev.deployguard.server.gitops.GitCatchUp;
 import dev.deployguard.store.Store;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,10 +32,12 @@ public final class LocalApps implements AppOperations {
     private final LocalPlatform platform;
     private final Path stateDir;
     private final RouterProcesses routers;
+    private final GitCatchUp gitops;
 
     public LocalApps(Store store, SpecSource specs, Deployer deployer, LocalPlatform platform, Path stateDir,
-                     RouterProcesses routers) {
+                     RouterProcesses routers, GitCatchUp gitops) {
         this.routers = routers;
+        this.gitops = gitops;
         this.store = store;
         this.specs = specs;
         this.deployer = deployer;
@@ -67,6 +70,10 @@ public final class LocalApps implements AppOperations {
         m.put("router", store.router(app).map(LocalApps::router).orElse(null));
         m.put("lock", store.currentLock(app).orElse(null));
         m.put("rollout", store.rollouts(app, 1).stream().findFirst().orElse(null));
+        Map<String, Object> git = gitState(app);
+        if (git != null) {
+            m.put("gitops", Map.of("git", git));
+        }
         return m;
     }
 
@@ -83,7 +90,31 @@ public final class LocalApps implements AppOperations {
 
     @Override
     public DeployResult rollback(String app, Integer toRevision, String reason, String actor, boolean forceSchema) {
-        return deployer.rollback(app, toRevision, reason, actor, forceSchema);
+        return restoreGit(app, deployer.rollback(app, toRevision, reason, actor, forceSchema), toRevision != null,
+                actor);
+    }
+
+    /**
+     * After a rollback, the app's git path is set back by a restore commit when the spec has {@code gitops.git}
+     * (pending and retried when git cannot be reached); the answer says what git did.
+     */
+    private DeployResult restoreGit(String app, DeployResult r, boolean toRevision, String actor) {
+        if (r.release() == null || r.previousRevision() == null) {
+            return r;
+        }
+        Release bad = store.release(app, r.previousRevision()).orElse(null);
+        String says = gitops.afterRollback(specs.app(app), bad, r.release(), toRevision, actor);
+        return says == null ? r : new DeployResult(r.release(), r.previousRevision(), r.switchMillis(),
+                r.message() + "; git: " + says);
+    }
+
+    /** What {@code status} shows of the app's git (see {@link GitCatchUp#state}); null without gitops.git. */
+    private Map<String, Object> gitState(String app) {
+        try {
+            return specs.get().app(app).map(gitops::state).orElse(null);
+        } catch (DeployGuardException e) {
+            return null; // a spec that cannot be read: status shows the rest
+        }
     }
 
     @Override
