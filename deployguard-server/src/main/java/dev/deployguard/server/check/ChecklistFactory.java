@@ -10,6 +10,7 @@ import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.kubernetes.check.CapacityCheck;
 import dev.deployguard.kubernetes.check.NodeHealthCheck;
 import dev.deployguard.kubernetes.check.PodStatusCheck;
+import dev.deployguard.kubernetes.check.RollbackImageCheck;
 import dev.deployguard.kubernetes.client.KubeClients;
 import dev.deployguard.kubernetes.helm.ChartCheck;
 import dev.deployguard.local.check.LocalCommandCheck;
@@ -256,19 +257,43 @@ public final class ChecklistFactory {
         if (!app.onKubernetes()) {
             return List.of();
         }
-        List<String> names = List.of(CheckNames.CLUSTER_HEALTH, CheckNames.CLUSTER_PODS, CheckNames.CLUSTER_CAPACITY);
+        boolean prePull = app.kubernetes().prePull().enabled();
+        List<String> names = new ArrayList<>(List.of(CheckNames.CLUSTER_HEALTH, CheckNames.CLUSTER_PODS,
+                CheckNames.CLUSTER_CAPACITY));
+        if (prePull) {
+            names.add(CheckNames.CLUSTER_ROLLBACK_IMAGE);
+        }
         if (cluster == null) {
             return names.stream().<Check>map(n -> new CannotRunCheck(CheckResult.error(n, "cannot reach the cluster: "
                     + problem, "fix apps." + app.name() + ".platform.kubernetes (kubeconfig, context)"))).toList();
         }
         KubernetesSpec k8s = app.kubernetes();
         String deployment = k8s.deploymentName(app.name());
-        return List.of(
+        List<Check> checks = new ArrayList<>(List.of(
                 new NodeHealthCheck(cluster),
                 new FromDeployment(CheckNames.CLUSTER_PODS, cluster, k8s.namespace(), deployment,
                         d -> pods(cluster, k8s.namespace(), d)),
                 new FromDeployment(CheckNames.CLUSTER_CAPACITY, cluster, k8s.namespace(), deployment,
-                        d -> capacity(cluster, d)));
+                        d -> capacity(cluster, d))));
+        if (prePull) {
+            checks.add(new FromDeployment(CheckNames.CLUSTER_ROLLBACK_IMAGE, cluster, k8s.namespace(), deployment,
+                    d -> rollbackImage(cluster, app, d)));
+        }
+        return checks;
+    }
+
+    /** {@code cluster.rollback-image}: the serving container's image, counted on the nodes that may run the app. */
+    private static Check rollbackImage(KubernetesClient cluster, AppSpec app, Deployment d) {
+        var pod = d.getSpec().getTemplate().getSpec();
+        String container = app.kubernetes().container();
+        String image = pod.getContainers().stream().filter(c -> container == null || container.equals(c.getName()))
+                .map(io.fabric8.kubernetes.api.model.Container::getImage).findFirst().orElse(null);
+        if (image == null) {
+            return new CannotRunCheck(CheckResult.error(CheckNames.CLUSTER_ROLLBACK_IMAGE, "Deployment "
+                    + d.getMetadata().getName() + " has no container " + container, "check"
+                    + " apps." + app.name() + ".platform.kubernetes.container"));
+        }
+        return new RollbackImageCheck(cluster, app.kubernetes().namespace(), app.name(), pod, image);
     }
 
     private static Check pods(KubernetesClient cluster, String namespace, Deployment d) {

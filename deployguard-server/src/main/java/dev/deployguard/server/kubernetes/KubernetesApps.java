@@ -12,6 +12,8 @@ import dev.deployguard.kubernetes.deployment.Revision;
 import dev.deployguard.kubernetes.deployment.RollbackResult;
 import dev.deployguard.kubernetes.deployment.RolloutStatus;
 import dev.deployguard.kubernetes.deployment.RolloutWaiter;
+import dev.deployguard.kubernetes.prepull.PrePull;
+import dev.deployguard.kubernetes.prepull.PrePullDaemonSet;
 import dev.deployguard.release.Identifiers;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
@@ -131,6 +133,7 @@ public final class KubernetesApps {
         try (KubernetesClient client = clients.apply(t.spec)) {
             Deployment before = readOrNull(client, t);
             String image = image(t, req, before);
+            prePull(client, t, before, image, req.actor());
             if (rollouts != null && KubernetesRollouts.drives(t.appSpec)) {
                 return canaries.deploy(rollouts, t.appSpec, req, image, () -> current(client, t));
             }
@@ -175,6 +178,33 @@ public final class KubernetesApps {
             }
         } finally {
             store.unlock(lock);
+        }
+    }
+
+    /**
+     * With {@code platform.kubernetes.prePull}: the new image on every node that may run the app, and the serving
+     * image kept there, before anything moves (refused, exit 3, when the timeout passes first).
+     */
+    private void prePull(KubernetesClient client, Target t, Deployment before, String image, String actor) {
+        KubernetesSpec.PrePull p = t.spec.prePull();
+        if (!p.enabled() || image == null || before == null || store.activeRollout(t.app).isPresent()) {
+            return; // no Deployment: the update that follows says why; a rollout in progress: refused after this
+        }
+        var pod = before.getSpec().getTemplate().getSpec();
+        String serving = pod.getContainers().stream()
+                .filter(c -> t.spec.container() == null || t.spec.container().equals(c.getName()))
+                .map(Container::getImage).findFirst().orElse(null);
+        try {
+            var done = new PrePull(client, clock, d -> Thread.sleep(d.toMillis()), pollEvery).warm(
+                    t.spec.namespace(), t.app, pod, image, serving, p.helperImage(), p.timeout(),
+                    line -> events.record(t.app, null, actor, EventKinds.KUBERNETES_PREPULL, line));
+            events.record(t.app, null, actor, EventKinds.KUBERNETES_PREPULL, "daemon set " + t.spec.namespace() + "/"
+                    + PrePullDaemonSet.name(t.app) + " holds " + image + (serving == null || serving.equals(image)
+                    ? "" : " and the rollback image " + serving) + " on " + done.ready() + " node(s)",
+                    Map.of("image", image, "nodes", done.ready()));
+        } catch (DeployGuardException e) {
+            events.record(t.app, null, actor, EventKinds.DEPLOY_FAILED, e.getMessage());
+            throw e;
         }
     }
 
