@@ -32,6 +32,11 @@ import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.store.Store;
 import dev.deployguard.supplychain.deploy.ImageAdmission;
 import dev.deployguard.supplychain.deploy.ImageGate;
+import dev.deployguard.supplychain.registry.DockerConfig;
+import dev.deployguard.supplychain.registry.PullSecrets;
+import dev.deployguard.supplychain.registry.RegistryClient;
+import dev.deployguard.supplychain.registry.RegistryCredentials;
+import dev.deployguard.kubernetes.deployment.ImagePullSecrets;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -132,7 +137,7 @@ public final class KubernetesApps {
         Store.AppLock lock = store.lock(t.app, "deploy " + req.version(), holder, req.actor(), clock.instant());
         try (KubernetesClient client = clients.apply(t.spec)) {
             Deployment before = readOrNull(client, t);
-            String image = image(t, req, before);
+            String image = image(client, t, req, before);
             prePull(client, t, before, image, req.actor());
             if (rollouts != null && KubernetesRollouts.drives(t.appSpec)) {
                 return canaries.deploy(rollouts, t.appSpec, req, image, () -> current(client, t));
@@ -367,9 +372,9 @@ public final class KubernetesApps {
                 line -> events.record(t.app, null, actor, EventKinds.KUBERNETES_ROLLOUT_STATUS, line));
     }
 
-    private String image(Target t, Deployer.DeployRequest req, Deployment d) {
+    private String image(KubernetesClient client, Target t, Deployer.DeployRequest req, Deployment d) {
         if (t.appSpec.image() != null) {
-            ImageAdmission admitted = imageGate.admit(t.app, t.appSpec.image(), req.version(), List.of(),
+            ImageAdmission admitted = gateFor(client, t, d).admit(t.app, t.appSpec.image(), req.version(), List.of(),
                     (kind, message, data) -> events.record(t.app, null, req.actor(), kind, message, data));
             return admitted.image().reference();
         }
@@ -383,6 +388,28 @@ public final class KubernetesApps {
             return null; // DeploymentUpdate names the containers there are
         }
         return repository(c.getImage()) + ":" + req.version();
+    }
+
+    /**
+     * The image gate of a deploy: registry credentials from the pull Secrets of the Deployment's pods (as the kubelet
+     * will pull), then the control plane's Docker config.
+     */
+    static ImageGate gateFor(KubernetesClient client, String namespace, Deployment d, ImageGate standard) {
+        if (d == null) {
+            return standard;
+        }
+        PullSecrets secrets = new PullSecrets(ImagePullSecrets.of(client, namespace,
+                d.getSpec().getTemplate().getSpec()).stream()
+                .map(f -> new PullSecrets.Secret(f.name(), f.type(), f.content())).toList());
+        if (secrets.isEmpty()) {
+            return standard;
+        }
+        RegistryCredentials credentials = secrets.then(DockerConfig.fromEnvironment());
+        return new ImageGate(image -> new RegistryClient(image.timeout(), image::plainHttp, credentials));
+    }
+
+    private ImageGate gateFor(KubernetesClient client, Target t, Deployment d) {
+        return gateFor(client, t.spec.namespace(), d, imageGate);
     }
 
     /** The Deployment, or null when it cannot be read; the update that follows reports why, precisely. */
