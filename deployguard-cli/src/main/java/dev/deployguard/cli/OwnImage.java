@@ -77,7 +77,8 @@ final class OwnImage {
             Containerizer containerizer = r.tar() != null
                     ? Containerizer.to(TarImage.at(r.tar()).named(target))
                     : Containerizer.to(withCredentials(target, credentials));
-            containerizer.setAllowInsecureRegistries(r.insecure() || loopback(target.getRegistry()))
+            containerizer.setAllowInsecureRegistries(r.insecure() || loopback(target.getRegistry())
+                            || !"scratch".equals(r.base()) && loopback(reference(r.base(), "--from").getRegistry()))
                     .setToolName("deployguard")
                     .setApplicationLayersCache(r.cache().resolve("application"))
                     .setBaseImageLayersCache(r.cache().resolve("base"));
