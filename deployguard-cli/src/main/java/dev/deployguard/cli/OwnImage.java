@@ -28,8 +28,8 @@ import java.util.Set;
 /**
  * The control plane's own OCI image, built with Jib core from the distribution jar — no Docker daemon: the base
  * image (a Java 17 runtime) plus one layer holding {@code /opt/deployguard/deployguard.jar}, run as user 10001 with
- * {@code java -jar}, port 7420, OCI labels. Pushed to a registry (credentials from the Docker config) or written as
- * a tarball that {@code docker load} reads.
+ * {@code java -jar}, port 7420, OCI labels. Pushed to a registry as an OCI manifest (credentials from the Docker
+ * config) or written as a tarball in Docker's format, which {@code docker load} and {@code podman load} read.
  */
 final class OwnImage {
     static final String JAR_DIR = "/opt/deployguard";
@@ -64,7 +64,8 @@ final class OwnImage {
             labels.put("org.opencontainers.image.description", "DeployGuard control plane (deployguard server)");
             labels.put("org.opencontainers.image.version", target.getTag().orElse("unknown"));
             labels.put("org.opencontainers.image.base.name", r.base());
-            builder.setFormat(ImageFormat.OCI)
+            // A tarball in Docker's format loads everywhere (docker load); a registry gets an OCI manifest.
+            builder.setFormat(r.tar() != null ? ImageFormat.Docker : ImageFormat.OCI)
                     .addLayer(List.of(r.jar()), AbsoluteUnixPath.get(JAR_DIR))
                     .setEntrypoint("java", "-XX:+UseSerialGC", "-XX:MaxRAMPercentage=75", "-jar",
                             JAR_DIR + "/" + r.jar().getFileName())

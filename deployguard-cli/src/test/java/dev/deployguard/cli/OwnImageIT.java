@@ -136,7 +136,7 @@ class OwnImageIT {
         assertThat(verified.verified()).as(verified.message()).isTrue();
         CommandTreeTest.Run v = CommandTreeTest.run("verify", pinned, "--key", publicKey.toString());
         assertThat(v.exit()).as(v.out() + v.err()).isZero();
-        assertThat(v.out()).startsWith("VERIFIED " + pinned);
+        assertThat(v.out()).startsWith("VERIFIED " + registry.host() + "/platform/deployguard@" + digest);
         Path otherKey = pem(dir.resolve("other.pub"), "PUBLIC KEY", otherPublicKey());
         assertThat(CommandTreeTest.run("verify", pinned, "--key", otherKey.toString()).exit()).isEqualTo(1);
 
