@@ -12,8 +12,6 @@ import dev.deployguard.kubernetes.deployment.Revision;
 import dev.deployguard.kubernetes.deployment.RollbackResult;
 import dev.deployguard.kubernetes.deployment.RolloutStatus;
 import dev.deployguard.kubernetes.deployment.RolloutWaiter;
-import dev.deployguard.kubernetes.prepull.PrePull;
-import dev.deployguard.kubernetes.prepull.PrePullDaemonSet;
 import dev.deployguard.release.Identifiers;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
@@ -32,11 +30,6 @@ import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.store.Store;
 import dev.deployguard.supplychain.deploy.ImageAdmission;
 import dev.deployguard.supplychain.deploy.ImageGate;
-import dev.deployguard.supplychain.registry.DockerConfig;
-import dev.deployguard.supplychain.registry.PullSecrets;
-import dev.deployguard.supplychain.registry.RegistryClient;
-import dev.deployguard.supplychain.registry.RegistryCredentials;
-import dev.deployguard.kubernetes.deployment.ImagePullSecrets;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -69,6 +62,7 @@ public final class KubernetesApps {
     private final RolloutRunner rollouts;
     private final KubernetesRollouts canaries;
     private final SchemaGate schemaGate;
+    private final ClusterImages images;
     /** The shared clients this instance made (closed with it); null when the caller supplied the clients. */
     private KubeClientCache ownedClients;
 
@@ -103,6 +97,7 @@ public final class KubernetesApps {
         this.checks = checks;
         this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery);
         this.schemaGate = new SchemaGate(System.getenv(), events);
+        this.images = new ClusterImages(events, clock, pollEvery);
     }
 
     /** Closes the Kubernetes clients this instance made (the control plane is stopping). */
@@ -138,7 +133,9 @@ public final class KubernetesApps {
         try (KubernetesClient client = clients.apply(t.spec)) {
             Deployment before = readOrNull(client, t);
             String image = image(client, t, req, before);
-            prePull(client, t, before, image, req.actor());
+            if (store.activeRollout(t.app).isEmpty()) { // a rollout in progress: refused after this, unchanged
+                images.prePull(client, t.app, t.spec, before, image, req.actor());
+            }
             if (rollouts != null && KubernetesRollouts.drives(t.appSpec)) {
                 return canaries.deploy(rollouts, t.appSpec, req, image, () -> current(client, t));
             }
@@ -183,33 +180,6 @@ public final class KubernetesApps {
             }
         } finally {
             store.unlock(lock);
-        }
-    }
-
-    /**
-     * With {@code platform.kubernetes.prePull}: the new image on every node that may run the app, and the serving
-     * image kept there, before anything moves (refused, exit 3, when the timeout passes first).
-     */
-    private void prePull(KubernetesClient client, Target t, Deployment before, String image, String actor) {
-        KubernetesSpec.PrePull p = t.spec.prePull();
-        if (!p.enabled() || image == null || before == null || store.activeRollout(t.app).isPresent()) {
-            return; // no Deployment: the update that follows says why; a rollout in progress: refused after this
-        }
-        var pod = before.getSpec().getTemplate().getSpec();
-        String serving = pod.getContainers().stream()
-                .filter(c -> t.spec.container() == null || t.spec.container().equals(c.getName()))
-                .map(Container::getImage).findFirst().orElse(null);
-        try {
-            var done = new PrePull(client, clock, d -> Thread.sleep(d.toMillis()), pollEvery).warm(
-                    t.spec.namespace(), t.app, pod, image, serving, p.helperImage(), p.timeout(),
-                    line -> events.record(t.app, null, actor, EventKinds.KUBERNETES_PREPULL, line));
-            events.record(t.app, null, actor, EventKinds.KUBERNETES_PREPULL, "daemon set " + t.spec.namespace() + "/"
-                    + PrePullDaemonSet.name(t.app) + " holds " + image + (serving == null || serving.equals(image)
-                    ? "" : " and the rollback image " + serving) + " on " + done.ready() + " node(s)",
-                    Map.of("image", image, "nodes", done.ready()));
-        } catch (DeployGuardException e) {
-            events.record(t.app, null, actor, EventKinds.DEPLOY_FAILED, e.getMessage());
-            throw e;
         }
     }
 
@@ -374,7 +344,8 @@ public final class KubernetesApps {
 
     private String image(KubernetesClient client, Target t, Deployer.DeployRequest req, Deployment d) {
         if (t.appSpec.image() != null) {
-            ImageAdmission admitted = gateFor(client, t, d).admit(t.app, t.appSpec.image(), req.version(), List.of(),
+            ImageGate gate = ClusterImages.gateFor(client, t.spec.namespace(), d, imageGate);
+            ImageAdmission admitted = gate.admit(t.app, t.appSpec.image(), req.version(), List.of(),
                     (kind, message, data) -> events.record(t.app, null, req.actor(), kind, message, data));
             return admitted.image().reference();
         }
@@ -388,28 +359,6 @@ public final class KubernetesApps {
             return null; // DeploymentUpdate names the containers there are
         }
         return repository(c.getImage()) + ":" + req.version();
-    }
-
-    /**
-     * The image gate of a deploy: registry credentials from the pull Secrets of the Deployment's pods (as the kubelet
-     * will pull), then the control plane's Docker config.
-     */
-    static ImageGate gateFor(KubernetesClient client, String namespace, Deployment d, ImageGate standard) {
-        if (d == null) {
-            return standard;
-        }
-        PullSecrets secrets = new PullSecrets(ImagePullSecrets.of(client, namespace,
-                d.getSpec().getTemplate().getSpec()).stream()
-                .map(f -> new PullSecrets.Secret(f.name(), f.type(), f.content())).toList());
-        if (secrets.isEmpty()) {
-            return standard;
-        }
-        RegistryCredentials credentials = secrets.then(DockerConfig.fromEnvironment());
-        return new ImageGate(image -> new RegistryClient(image.timeout(), image::plainHttp, credentials));
-    }
-
-    private ImageGate gateFor(KubernetesClient client, Target t, Deployment d) {
-        return gateFor(client, t.spec.namespace(), d, imageGate);
     }
 
     /** The Deployment, or null when it cannot be read; the update that follows reports why, precisely. */
