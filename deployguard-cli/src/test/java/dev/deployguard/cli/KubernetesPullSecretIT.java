@@ -96,6 +96,15 @@ class KubernetesPullSecretIT {
 
     @Test
     void theDeploymentsPullSecretLetsTheSignedImageThroughAndItsAbsenceIsADenial() throws Exception {
+        // the checklist (run by the control plane) reads the registry with the same Secret
+        Harness.Run checked = h.cli("check", "web", "--version", "2.0", "-o", "json");
+        var results = new java.util.HashMap<String, String>();
+        checked.json().path("results").forEach(c -> results.put(c.path("name").asText(), c.path("status").asText()
+                + " " + c.path("evidence").asText()));
+        assertThat(results.get("registry")).as(checked.out()).startsWith("PASS");
+        assertThat(results.get("image.signature")).as(checked.out()).startsWith("PASS");
+        assertThat(checked.out()).doesNotContain(PASSWORD);
+
         Harness.Run deployed = h.ok("deploy", "web", "--version", "2.0", "--skip-checks");
 
         assertThat(cluster.image("web")).isEqualTo(authed.host() + "/shop/web@" + digest);

@@ -25,6 +25,10 @@ import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.check.HistoryTable;
 import dev.deployguard.store.check.MigrationCheck;
 import dev.deployguard.supplychain.SupplyChainChecks;
+import dev.deployguard.supplychain.registry.DockerConfig;
+import dev.deployguard.supplychain.registry.PullSecrets;
+import dev.deployguard.supplychain.registry.RegistryCredentials;
+import dev.deployguard.kubernetes.deployment.ImagePullSecrets;
 import dev.deployguard.supplychain.scan.AllowlistEntry;
 import dev.deployguard.supplychain.scan.Severity;
 import dev.deployguard.supplychain.scan.VulnerabilityGate;
@@ -85,7 +89,6 @@ public final class ChecklistFactory {
     /** Runs the app's checklist for {@code version} (may be null: checks that need it say so). */
     public ChecklistReport run(AppSpec app, String version) {
         ChecksSpec spec = spec(app);
-        String digest = imageDigest(app, version, spec.timeout());
         KubernetesClient cluster = null;
         String clusterProblem = null;
         if (app.onKubernetes()) {
@@ -96,9 +99,11 @@ public final class ChecklistFactory {
             }
         }
         try {
+            RegistryCredentials credentials = pullSecrets(app, cluster);
+            String digest = imageDigest(app, version, spec.timeout(), credentials);
             List<Check> checks = new ArrayList<>();
             checks.addAll(localChecks(app, spec));
-            checks.addAll(imageChecks(app));
+            checks.addAll(SupplyChainChecks.forImage(app.image(), credentials));
             checks.addAll(vulnerabilityChecks(spec));
             checks.addAll(migrationChecks(app, spec));
             checks.addAll(schemaChecks(app));
@@ -144,20 +149,16 @@ public final class ChecklistFactory {
                 new LocalDiskCheck(stateDir.resolve("logs"), spec.disk().minFreeBytes()));
     }
 
-    /** {@code registry} and {@code image.signature} (supply chain): for apps with an {@code image} section. */
-    List<Check> imageChecks(AppSpec app) {
-        return SupplyChainChecks.forImage(app.image());
-    }
-
     /**
      * The digest the image tag resolves to before the checks run, bounded by the check timeout; null when there is
      * no image or no answer in time (the registry check then says why).
      */
-    String imageDigest(AppSpec app, String version, Duration timeout) {
+    private String imageDigest(AppSpec app, String version, Duration timeout, RegistryCredentials credentials) {
         if (app.image() == null) {
             return null;
         }
-        var future = CompletableFuture.supplyAsync(() -> SupplyChainChecks.resolveDigest(app, version));
+        var future = CompletableFuture.supplyAsync(() -> SupplyChainChecks.resolveDigest(app, version,
+                credentials));
         try {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
@@ -166,6 +167,29 @@ public final class ChecklistFactory {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
+        }
+    }
+
+    /**
+     * A Kubernetes app's registry credentials as a deploy uses them: its Deployment's pull Secrets, then the Docker
+     * config; null (the Docker config's) when there is no image, no cluster, no Deployment or no Secret.
+     */
+    private static RegistryCredentials pullSecrets(AppSpec app, KubernetesClient cluster) {
+        if (app.image() == null || cluster == null || app.kubernetes().helm() != null) {
+            return null;
+        }
+        try {
+            Deployment d = cluster.apps().deployments().inNamespace(app.kubernetes().namespace())
+                    .withName(app.kubernetes().deploymentName(app.name())).get();
+            if (d == null) {
+                return null;
+            }
+            PullSecrets secrets = new PullSecrets(ImagePullSecrets.of(cluster, app.kubernetes().namespace(),
+                    d.getSpec().getTemplate().getSpec()).stream()
+                    .map(f -> new PullSecrets.Secret(f.name(), f.type(), f.content())).toList());
+            return secrets.isEmpty() ? null : secrets.then(DockerConfig.fromEnvironment());
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            return null; // the cluster checks say why the cluster cannot be read
         }
     }
 
