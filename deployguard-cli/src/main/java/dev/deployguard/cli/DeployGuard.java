@@ -22,7 +22,7 @@ public final class DeployGuard {
     private static final List<Class<?>> COMMANDS = List.of(ServerCommand.class, CheckCommand.class,
             DeployCommand.class, StatusCommand.class, HistoryCommand.class, RollbackCommand.class, MigrateCommand.class,
             RolloutCommands.Promote.class, RolloutCommands.Abort.class, RolloutCommands.Pause.class,
-            RolloutCommands.Resume.class, VerifyCommand.class, LogsCommand.class, EventsCommand.class, TeardownCommands.Stop.class,
+            RolloutCommands.Resume.class, VerifyCommand.class, MirrorsCommand.class, ImageCommand.class, LogsCommand.class, EventsCommand.class, TeardownCommands.Stop.class,
             TeardownCommands.Delete.class, TeardownCommands.Down.class, QuickstartCommand.class, DrillCommand.class,
             IncidentCommand.class, TokenCommand.class, BackupCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class);
     /** Options of the root that take a separate value, skipped when looking for the command's name. */

@@ -20,10 +20,13 @@ public final class CheckNames {
     public static final String CLUSTER_HEALTH = "cluster.health";
     public static final String CLUSTER_PODS = "cluster.pods";
     public static final String CLUSTER_CAPACITY = "cluster.capacity";
+    /** The image a rollback puts back is on every node that may run the app (Kubernetes, with prePull). */
+    public static final String CLUSTER_ROLLBACK_IMAGE = "cluster.rollback-image";
 
     /** Every known name, in the order a checklist lists them. */
     public static final List<String> ALL = List.of(LOCAL_COMMAND, LOCAL_PORTS, LOCAL_DISK, REGISTRY, IMAGE_SIGNATURE,
-            VULNERABILITIES, MIGRATIONS, SCHEMA, CHART, CLUSTER_HEALTH, CLUSTER_PODS, CLUSTER_CAPACITY);
+            VULNERABILITIES, MIGRATIONS, SCHEMA, CHART, CLUSTER_HEALTH, CLUSTER_PODS, CLUSTER_CAPACITY,
+            CLUSTER_ROLLBACK_IMAGE);
 
     private CheckNames() {
     }

@@ -46,6 +46,8 @@ public final class EventKinds {
     public static final String OPERATION_REFUSED = "operation.refused";
     /** A Kubernetes Deployment's rollout status line changed (as {@code kubectl rollout status} prints it). */
     public static final String KUBERNETES_ROLLOUT_STATUS = "kubernetes.rollout-status";
+    /** A line of the pre-pull DaemonSet's progress (platform.kubernetes.prePull), and its end. */
+    public static final String KUBERNETES_PREPULL = "kubernetes.prepull";
     public static final String CHECKS_PASSED = "checks.passed";
     public static final String CHECKS_FAILED = "checks.failed";
     public static final String CHECKS_SKIPPED = "checks.skipped";

@@ -19,12 +19,42 @@ import java.util.Objects;
  * @param service        the stable Service (blue/green selector switch, canary Services); null when none
  * @param traffic        the canary traffic router; null when canary weights are not routed by Kubernetes
  * @param rolloutTimeout how long a rollout may take before it counts as failed
+ * @param prePull        the pre-pull DaemonSet that warms the new image and keeps the rollback image on every node
  */
 public record KubernetesSpec(String namespace, String context, Path kubeconfig, String deployment, String container,
-                             Helm helm, String service, Traffic traffic, Duration rolloutTimeout) {
+                             Helm helm, String service, Traffic traffic, Duration rolloutTimeout, PrePull prePull) {
     public KubernetesSpec {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(rolloutTimeout, "rolloutTimeout");
+        Objects.requireNonNull(prePull, "prePull");
+    }
+
+    /** Without a pre-pull DaemonSet ({@link PrePull#OFF}). */
+    public KubernetesSpec(String namespace, String context, Path kubeconfig, String deployment, String container,
+                          Helm helm, String service, Traffic traffic, Duration rolloutTimeout) {
+        this(namespace, context, kubeconfig, deployment, container, helm, service, traffic, rolloutTimeout,
+                PrePull.OFF);
+    }
+
+    /**
+     * {@code prePull}: a DaemonSet {@code deployguard-prepull-APP} whose pods hold the new image and the rollback
+     * image on every node that may run the app; a deploy waits until it is ready on all of them before traffic
+     * moves (as the playbook's image-cache warmer, but for exactly this app's digests and nodes).
+     *
+     * @param enabled     whether deploys run it
+     * @param timeout     how long a deploy waits for the images on every eligible node before it is refused
+     * @param helperImage a small image with a static {@code /bin/busybox} (copied into the pods so that images
+     *                    without a shell can be held by a sleeping container)
+     */
+    public record PrePull(boolean enabled, Duration timeout, String helperImage) {
+        public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(5);
+        public static final String DEFAULT_HELPER = "busybox:1.36.1";
+        public static final PrePull OFF = new PrePull(false, DEFAULT_TIMEOUT, DEFAULT_HELPER);
+
+        public PrePull {
+            Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(helperImage, "helperImage");
+        }
     }
 
     /** The Deployment's name: {@code deployment}, or the app's name when not given. */

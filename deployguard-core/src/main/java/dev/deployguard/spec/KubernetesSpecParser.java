@@ -32,6 +32,14 @@ public final class KubernetesSpecParser {
         public String service;
         public RawTraffic traffic;
         public String rolloutTimeout;
+        public RawPrePull prePull;
+    }
+
+    /** {@code prePull} as written. */
+    static final class RawPrePull {
+        public Boolean enabled;
+        public String timeout;
+        public String helperImage;
     }
 
     /** {@code helm} as written. */
@@ -91,11 +99,34 @@ public final class KubernetesSpecParser {
         if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
             problems.add(at + ".rolloutTimeout: must be longer than 0, e.g. 10m");
         }
+        KubernetesSpec.PrePull prePull = prePull(raw.prePull, at + ".prePull", raw.helm != null, problems);
         if (problems.size() != before) {
             return null;
         }
         return new KubernetesSpec(raw.namespace, raw.context, kubeconfig, raw.deployment, raw.container, helm,
-                raw.service, traffic, timeout);
+                raw.service, traffic, timeout, prePull);
+    }
+
+    private static KubernetesSpec.PrePull prePull(RawPrePull raw, String at, boolean helm, List<String> problems) {
+        if (raw == null) {
+            return KubernetesSpec.PrePull.OFF;
+        }
+        boolean enabled = raw.enabled == null || raw.enabled;
+        if (enabled && helm) {
+            problems.add(at + ": pre-pull works with a Deployment managed directly, not yet with a Helm release;"
+                    + " remove prePull or set enabled: false");
+        }
+        Duration timeout = SpecSections.duration(raw.timeout, KubernetesSpec.PrePull.DEFAULT_TIMEOUT,
+                at + ".timeout", problems);
+        if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
+            problems.add(at + ".timeout: must be longer than 0, e.g. 5m");
+        }
+        String helper = raw.helperImage == null ? KubernetesSpec.PrePull.DEFAULT_HELPER : raw.helperImage.strip();
+        if (helper.isEmpty() || helper.chars().anyMatch(Character::isWhitespace)) {
+            problems.add(at + ".helperImage: '" + raw.helperImage + "' is not an image reference, e.g. "
+                    + KubernetesSpec.PrePull.DEFAULT_HELPER);
+        }
+        return timeout == null ? null : new KubernetesSpec.PrePull(enabled, timeout, helper);
     }
 
     private static KubernetesSpec.Helm helm(RawHelm raw, String at, Path baseDir, List<String> problems) {

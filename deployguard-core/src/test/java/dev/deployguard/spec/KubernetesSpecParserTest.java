@@ -81,4 +81,32 @@ class KubernetesSpecParserTest {
                 .hasMessageContaining("apps.web.platform.kubernetes.traffic: expected exactly one router")
                 .hasMessageContaining("apps.web.platform.kubernetes.rolloutTimeout:");
     }
+
+    @Test
+    void prePullIsOffByDefaultAndReadWithItsDefaults() {
+        assertThat(parse("namespace: shop\n").kubernetes().prePull()).isEqualTo(KubernetesSpec.PrePull.OFF);
+        KubernetesSpec.PrePull p = parse("namespace: shop\nprePull: {}\n").kubernetes().prePull();
+        assertThat(p.enabled()).isTrue();
+        assertThat(p.timeout()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(p.helperImage()).isEqualTo("busybox:1.36.1");
+        KubernetesSpec.PrePull full = parse("""
+                namespace: shop
+                prePull: {enabled: true, timeout: 90s, helperImage: "mirror.local/busybox@sha256:abc"}
+                """).kubernetes().prePull();
+        assertThat(full.timeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(full.helperImage()).isEqualTo("mirror.local/busybox@sha256:abc");
+        assertThat(parse("namespace: shop\nprePull: {enabled: false}\n").kubernetes().prePull().enabled())
+                .isFalse();
+    }
+
+    @Test
+    void prePullMistakesAreReportedWithTheirPath() {
+        assertThatThrownBy(() -> parse("namespace: shop\nprePull: {timeout: 0s, helperImage: \"a b\"}\n"))
+                .isInstanceOf(SpecException.class)
+                .hasMessageContaining("apps.web.platform.kubernetes.prePull.timeout: must be longer than 0")
+                .hasMessageContaining("apps.web.platform.kubernetes.prePull.helperImage: 'a b' is not an image");
+        assertThatThrownBy(() -> parse("namespace: shop\nhelm: {chart: charts/web}\nprePull: {enabled: true}\n"))
+                .isInstanceOf(SpecException.class)
+                .hasMessageContaining("apps.web.platform.kubernetes.prePull: pre-pull works with a Deployment");
+    }
 }

@@ -80,7 +80,12 @@ class InstallManifestsTest {
             new Call("", "configmaps", "update", "shop", "helm.ManifestApplier"),
             new Call("", "configmaps", "delete", "shop", "helm.ManifestApplier"),
             new Call("", "nodes", "list", null, "check.NodeHealthCheck, check.CapacityCheck"),
-            new Call("", "pods", "list", null, "check.CapacityCheck (all namespaces), check.PodStatusCheck"));
+            new Call("", "pods", "list", null, "check.CapacityCheck (all namespaces), check.PodStatusCheck,"
+                    + " check.RollbackImageCheck, prepull.PrePull"),
+            new Call("apps", "daemonsets", "get", "shop", "prepull.PrePull"),
+            new Call("apps", "daemonsets", "create", "shop", "prepull.PrePull"),
+            new Call("apps", "daemonsets", "update", "shop", "prepull.PrePull"),
+            new Call("", "serviceaccounts", "get", "shop", "deployment.ImagePullSecrets"));
 
     private CrudApiServer api;
     private KubernetesClient setup;

@@ -10,6 +10,7 @@ import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.kubernetes.check.CapacityCheck;
 import dev.deployguard.kubernetes.check.NodeHealthCheck;
 import dev.deployguard.kubernetes.check.PodStatusCheck;
+import dev.deployguard.kubernetes.check.RollbackImageCheck;
 import dev.deployguard.kubernetes.client.KubeClients;
 import dev.deployguard.kubernetes.helm.ChartCheck;
 import dev.deployguard.local.check.LocalCommandCheck;
@@ -30,6 +31,10 @@ import dev.deployguard.store.schema.SchemaCheck;
 import dev.deployguard.store.schema.SchemaJudge;
 import dev.deployguard.store.schema.Secrets;
 import dev.deployguard.supplychain.SupplyChainChecks;
+import dev.deployguard.supplychain.registry.DockerConfig;
+import dev.deployguard.supplychain.registry.PullSecrets;
+import dev.deployguard.supplychain.registry.RegistryCredentials;
+import dev.deployguard.kubernetes.deployment.ImagePullSecrets;
 import dev.deployguard.supplychain.scan.AllowlistEntry;
 import dev.deployguard.supplychain.scan.Severity;
 import dev.deployguard.supplychain.scan.VulnerabilityGate;
@@ -90,7 +95,6 @@ public final class ChecklistFactory {
     /** Runs the app's checklist for {@code version} (may be null: checks that need it say so). */
     public ChecklistReport run(AppSpec app, String version) {
         ChecksSpec spec = spec(app);
-        String digest = imageDigest(app, version, spec.timeout());
         KubernetesClient cluster = null;
         String clusterProblem = null;
         if (app.onKubernetes()) {
@@ -101,9 +105,11 @@ public final class ChecklistFactory {
             }
         }
         try {
+            RegistryCredentials credentials = pullSecrets(app, cluster);
+            String digest = imageDigest(app, version, spec.timeout(), credentials);
             List<Check> checks = new ArrayList<>();
             checks.addAll(localChecks(app, spec));
-            checks.addAll(imageChecks(app));
+            checks.addAll(SupplyChainChecks.forImage(app.image(), credentials));
             checks.addAll(vulnerabilityChecks(spec));
             checks.addAll(migrationChecks(app, spec));
             checks.addAll(schemaChecks(app));
@@ -149,20 +155,16 @@ public final class ChecklistFactory {
                 new LocalDiskCheck(stateDir.resolve("logs"), spec.disk().minFreeBytes()));
     }
 
-    /** {@code registry} and {@code image.signature} (supply chain): for apps with an {@code image} section. */
-    List<Check> imageChecks(AppSpec app) {
-        return SupplyChainChecks.forImage(app.image());
-    }
-
     /**
      * The digest the image tag resolves to before the checks run, bounded by the check timeout; null when there is
      * no image or no answer in time (the registry check then says why).
      */
-    String imageDigest(AppSpec app, String version, Duration timeout) {
+    private String imageDigest(AppSpec app, String version, Duration timeout, RegistryCredentials credentials) {
         if (app.image() == null) {
             return null;
         }
-        var future = CompletableFuture.supplyAsync(() -> SupplyChainChecks.resolveDigest(app, version));
+        var future = CompletableFuture.supplyAsync(() -> SupplyChainChecks.resolveDigest(app, version,
+                credentials));
         try {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
@@ -171,6 +173,29 @@ public final class ChecklistFactory {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
+        }
+    }
+
+    /**
+     * A Kubernetes app's registry credentials as a deploy uses them: its Deployment's pull Secrets, then the Docker
+     * config; null (the Docker config's) when there is no image, no cluster, no Deployment or no Secret.
+     */
+    private static RegistryCredentials pullSecrets(AppSpec app, KubernetesClient cluster) {
+        if (app.image() == null || cluster == null || app.kubernetes().helm() != null) {
+            return null;
+        }
+        try {
+            Deployment d = cluster.apps().deployments().inNamespace(app.kubernetes().namespace())
+                    .withName(app.kubernetes().deploymentName(app.name())).get();
+            if (d == null) {
+                return null;
+            }
+            PullSecrets secrets = new PullSecrets(ImagePullSecrets.of(cluster, app.kubernetes().namespace(),
+                    d.getSpec().getTemplate().getSpec()).stream()
+                    .map(f -> new PullSecrets.Secret(f.name(), f.type(), f.content())).toList());
+            return secrets.isEmpty() ? null : secrets.then(DockerConfig.fromEnvironment());
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            return null; // the cluster checks say why the cluster cannot be read
         }
     }
 
@@ -272,19 +297,43 @@ public final class ChecklistFactory {
         if (!app.onKubernetes()) {
             return List.of();
         }
-        List<String> names = List.of(CheckNames.CLUSTER_HEALTH, CheckNames.CLUSTER_PODS, CheckNames.CLUSTER_CAPACITY);
+        boolean prePull = app.kubernetes().prePull().enabled();
+        List<String> names = new ArrayList<>(List.of(CheckNames.CLUSTER_HEALTH, CheckNames.CLUSTER_PODS,
+                CheckNames.CLUSTER_CAPACITY));
+        if (prePull) {
+            names.add(CheckNames.CLUSTER_ROLLBACK_IMAGE);
+        }
         if (cluster == null) {
             return names.stream().<Check>map(n -> new CannotRunCheck(CheckResult.error(n, "cannot reach the cluster: "
                     + problem, "fix apps." + app.name() + ".platform.kubernetes (kubeconfig, context)"))).toList();
         }
         KubernetesSpec k8s = app.kubernetes();
         String deployment = k8s.deploymentName(app.name());
-        return List.of(
+        List<Check> checks = new ArrayList<>(List.of(
                 new NodeHealthCheck(cluster),
                 new FromDeployment(CheckNames.CLUSTER_PODS, cluster, k8s.namespace(), deployment,
                         d -> pods(cluster, k8s.namespace(), d)),
                 new FromDeployment(CheckNames.CLUSTER_CAPACITY, cluster, k8s.namespace(), deployment,
-                        d -> capacity(cluster, d)));
+                        d -> capacity(cluster, d))));
+        if (prePull) {
+            checks.add(new FromDeployment(CheckNames.CLUSTER_ROLLBACK_IMAGE, cluster, k8s.namespace(), deployment,
+                    d -> rollbackImage(cluster, app, d)));
+        }
+        return checks;
+    }
+
+    /** {@code cluster.rollback-image}: the serving container's image, counted on the nodes that may run the app. */
+    private static Check rollbackImage(KubernetesClient cluster, AppSpec app, Deployment d) {
+        var pod = d.getSpec().getTemplate().getSpec();
+        String container = app.kubernetes().container();
+        String image = pod.getContainers().stream().filter(c -> container == null || container.equals(c.getName()))
+                .map(io.fabric8.kubernetes.api.model.Container::getImage).findFirst().orElse(null);
+        if (image == null) {
+            return new CannotRunCheck(CheckResult.error(CheckNames.CLUSTER_ROLLBACK_IMAGE, "Deployment "
+                    + d.getMetadata().getName() + " has no container " + container, "check"
+                    + " apps." + app.name() + ".platform.kubernetes.container"));
+        }
+        return new RollbackImageCheck(cluster, app.kubernetes().namespace(), app.name(), pod, image);
     }
 
     private static Check pods(KubernetesClient cluster, String namespace, Deployment d) {

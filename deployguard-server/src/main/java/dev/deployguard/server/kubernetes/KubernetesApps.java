@@ -68,6 +68,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
     private final SchemaGate schemaGate;
     /** Writes the restore commit after a rollback of an app with {@code gitops.git}; null: not wired. */
     private final GitCatchUp git;
+    private final ClusterImages images;
     /** The shared clients this instance made (closed with it); null when the caller supplied the clients. */
     private KubeClientCache ownedClients;
 
@@ -110,6 +111,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         this.checks = checks;
         this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery);
         this.schemaGate = new SchemaGate(System.getenv(), events);
+        this.images = new ClusterImages(events, clock, pollEvery);
     }
 
     /** Closes the Kubernetes clients this instance made (the control plane is stopping). */
@@ -145,7 +147,10 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         Store.AppLock lock = store.lock(t.app, "deploy " + req.version(), holder, req.actor(), clock.instant());
         try (KubernetesClient client = clients.apply(t.spec)) {
             Deployment before = readOrNull(client, t);
-            String image = image(t, req, before);
+            String image = image(client, t, req, before);
+            if (store.activeRollout(t.app).isEmpty()) { // a rollout in progress: refused after this, unchanged
+                images.prePull(client, t.app, t.spec, before, image, req.actor());
+            }
             if (rollouts != null && KubernetesRollouts.drives(t.appSpec)) {
                 return canaries.deploy(rollouts, t.appSpec, req, image, () -> current(client, t));
             }
@@ -402,9 +407,10 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
                 line -> events.record(t.app, null, actor, EventKinds.KUBERNETES_ROLLOUT_STATUS, line));
     }
 
-    private String image(Target t, Deployer.DeployRequest req, Deployment d) {
+    private String image(KubernetesClient client, Target t, Deployer.DeployRequest req, Deployment d) {
         if (t.appSpec.image() != null) {
-            ImageAdmission admitted = imageGate.admit(t.app, t.appSpec.image(), req.version(), List.of(),
+            ImageGate gate = ClusterImages.gateFor(client, t.spec.namespace(), d, imageGate);
+            ImageAdmission admitted = gate.admit(t.app, t.appSpec.image(), req.version(), List.of(),
                     (kind, message, data) -> events.record(t.app, null, req.actor(), kind, message, data));
             return admitted.image().reference();
         }

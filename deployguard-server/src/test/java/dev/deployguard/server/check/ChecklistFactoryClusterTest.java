@@ -111,4 +111,20 @@ class ChecklistFactoryClusterTest {
                 + " kubeconfig /nowhere/config (NoSuchFileException)");
         assertThat(report.results().get(0).remedy()).contains("apps.web.platform.kubernetes");
     }
+
+    @Test
+    void withPrePullTheRollbackImageIsCountedOnTheNodesThatMayRunTheApp() {
+        deployment();
+        AppSpec prePull = new AppSpec("web", null, new Strategy.Replace(), null, null,
+                new KubernetesSpec("shop", null, null, null, null, null, null, null, Duration.ofMinutes(5),
+                        new KubernetesSpec.PrePull(true, Duration.ofMinutes(5), "busybox:1.36.1")), null, null);
+
+        ChecklistReport report = new ChecklistFactory(dir, Map.of(), Clock.systemUTC(), spec -> server.createClient())
+                .run(prePull, "1.0");
+
+        CheckResult r = result(report, "cluster.rollback-image");
+        assertThat(r.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(r.evidence()).isEqualTo("rollback target web:1 present on 0/1 node(s); missing on node-a");
+        assertThat(run().results()).extracting(CheckResult::name).doesNotContain("cluster.rollback-image");
+    }
 }

@@ -82,35 +82,49 @@ public final class DockerConfig implements RegistryCredentials {
         }
         JsonNode auth = entry(config.path("auths"), host);
         if (auth != null) {
-            String where = file + " auths";
-            String encoded = auth.path("auth").asText("");
-            if (!encoded.isEmpty()) {
-                String decoded;
-                try {
-                    decoded = new String(Base64.getDecoder().decode(encoded.strip()), StandardCharsets.UTF_8);
-                } catch (IllegalArgumentException e) {
-                    throw new RegistryException(RegistryException.Kind.DENIED, host, "the auths entry for " + host
-                            + " in " + file + " is not base64 of user:password");
-                }
-                int colon = decoded.indexOf(':');
-                if (colon < 0) {
-                    throw new RegistryException(RegistryException.Kind.DENIED, host, "the auths entry for " + host
-                            + " in " + file + " is not base64 of user:password (no ':')");
-                }
-                return Optional.of(new RegistryCredential(decoded.substring(0, colon), decoded.substring(colon + 1),
-                        where));
-            }
-            if (auth.hasNonNull("username") && auth.hasNonNull("password")) {
-                return Optional.of(new RegistryCredential(auth.path("username").asText(),
-                        auth.path("password").asText(), where));
+            Optional<RegistryCredential> c = fromAuths(auth, host, file + " auths", file.toString());
+            if (c.isPresent()) {
+                return c;
             }
         }
         String store = config.path("credsStore").asText("");
         return store.isEmpty() ? Optional.empty() : helper(store, host);
     }
 
+    /**
+     * The credential of one {@code auths} entry: {@code auth} (base64 of {@code user:password}), else
+     * {@code username}/{@code password}; empty when it has neither.
+     *
+     * @param where the source named in the credential and in messages (never the content)
+     */
+    static Optional<RegistryCredential> fromAuths(JsonNode auth, String host, String where, String file)
+            throws RegistryException {
+        String encoded = auth.path("auth").asText("");
+        if (!encoded.isEmpty()) {
+            String decoded;
+            try {
+                decoded = new String(Base64.getDecoder().decode(encoded.strip()), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new RegistryException(RegistryException.Kind.DENIED, host, "the auths entry for " + host
+                        + " in " + file + " is not base64 of user:password");
+            }
+            int colon = decoded.indexOf(':');
+            if (colon < 0) {
+                throw new RegistryException(RegistryException.Kind.DENIED, host, "the auths entry for " + host
+                        + " in " + file + " is not base64 of user:password (no ':')");
+            }
+            return Optional.of(new RegistryCredential(decoded.substring(0, colon), decoded.substring(colon + 1),
+                    where));
+        }
+        if (auth.hasNonNull("username") && auth.hasNonNull("password")) {
+            return Optional.of(new RegistryCredential(auth.path("username").asText(),
+                    auth.path("password").asText(), where));
+        }
+        return Optional.empty();
+    }
+
     /** The entry for a host: keys may be {@code host}, {@code https://host} or {@code https://host/v1/}. */
-    private static JsonNode entry(JsonNode map, String host) {
+    static JsonNode entry(JsonNode map, String host) {
         for (Map.Entry<String, JsonNode> e : map.properties()) {
             if (normalize(e.getKey()).equals(host)) {
                 return e.getValue();

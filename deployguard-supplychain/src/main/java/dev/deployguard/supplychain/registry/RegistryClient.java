@@ -195,7 +195,7 @@ public final class RegistryClient {
     }
 
     /** Sends the request; on a bearer challenge fetches an anonymous token (cached per host and scope) and retries. */
-    private HttpResponse<byte[]> send(String host, HttpRequest.Builder req, String scope) throws RegistryException {
+    HttpResponse<byte[]> send(String host, HttpRequest.Builder req, String scope) throws RegistryException {
         req.timeout(timeout);
         String cached = scope == null ? null : tokens.get(host + " " + scope);
         if (cached != null) {

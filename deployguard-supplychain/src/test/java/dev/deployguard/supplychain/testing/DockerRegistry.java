@@ -88,6 +88,27 @@ public final class DockerRegistry implements AutoCloseable {
         return r;
     }
 
+    /**
+     * Starts a registry that serves {@code open}'s storage but requires HTTP Basic auth checked against an htpasswd
+     * file (bcrypt entries, as {@code htpasswd -B} writes them) — the registry's {@code auth.htpasswd} mode.
+     */
+    public static DockerRegistry startHtpasswdOver(DockerRegistry open, Path htpasswd) throws IOException {
+        int port;
+        try (var s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String auth = """
+                auth:
+                  htpasswd:
+                    realm: deployguard-test
+                    path: "%s"
+                """.formatted(htpasswd);
+        var r = new DockerRegistry(Files.createTempDirectory("dg-registry-htpasswd"), port, null,
+                open.dir.resolve("data"), auth);
+        r.resume();
+        return r;
+    }
+
     private static DockerRegistry create(String proxyOf) throws IOException {
         if (!Files.isExecutable(BINARY)) {
             throw new IllegalStateException(BINARY + " not found; install the Debian package 'docker-registry'");
