@@ -141,13 +141,24 @@ class MetricsPrometheusIT {
         assertThat(value(prom, "deployguard_analysis_verdict" + errors)).isEqualTo(-1);
         assertThat(value(prom, "deployguard_analysis_evalue" + errors))
                 .isGreaterThanOrEqualTo(value(prom, "deployguard_analysis_evalue_threshold" + errors));
+        // The canary/stable error-rate ratio: +Inf here, as stable answered no error at all.
         assertThat(value(prom, "deployguard_analysis_value" + errors))
                 .isGreaterThan(value(prom, "deployguard_analysis_bound" + errors));
         assertThat(value(prom, "sum(deployguard_analysis_samples" + errors.replace("}", ",track=\"canary\"}")
                 + ")")).isPositive();
-        assertThat(value(prom, "sum(deployguard_analysis_looks_total{app=\"demo\",verdict=\"FAIL\"})")).isGreaterThanOrEqualTo(1);
+        assertThat(value(prom, "sum(deployguard_analysis_looks_total{app=\"demo\",verdict=\"FAIL\"})"))
+                .isGreaterThanOrEqualTo(1);
         assertThat(value(prom, "sum(deployguard_router_errors_total{app=\"demo\",track=\"canary\"})")).isPositive();
         assertThat(value(prom, "sum(deployguard_router_errors_total{app=\"demo\",track=\"stable\"})")).isZero();
+    }
+
+    /** A sample value as Prometheus writes it ({@code +Inf}, {@code -Inf}, {@code NaN} or a number). */
+    private static double number(String text) {
+        return switch (text) {
+            case "+Inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(text);
+        };
     }
 
     private void awaitValue(String prom, String query, double expected) throws Exception {
@@ -170,7 +181,7 @@ class MetricsPrometheusIT {
                     + java.net.URLEncoder.encode(query, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(5))
                     .build(), HttpResponse.BodyHandlers.ofString());
             JsonNode result = Json.mapper().readTree(r.body()).path("data").path("result");
-            return result.size() == 1 ? result.get(0).path("value").get(1).asDouble() : Double.NaN;
+            return result.size() == 1 ? number(result.get(0).path("value").get(1).asText()) : Double.NaN;
         } catch (java.io.IOException e) {
             return Double.NaN;
         } catch (InterruptedException e) {
