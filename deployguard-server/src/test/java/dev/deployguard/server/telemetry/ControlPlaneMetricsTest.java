@@ -91,7 +91,8 @@ class ControlPlaneMetricsTest {
         assertThat(text).contains("le=\"+Inf\"} 22");
         assertThat(text).contains("deployguard_router_request_duration_seconds_count{app=\"web\",revision=\"2\","
                 + "track=\"canary\"} 22");
-        Matcher sum = Pattern.compile("deployguard_router_request_duration_seconds_sum\\{[^}]*} (\\S+)").matcher(text);
+        Matcher sum = Pattern.compile("deployguard_router_request_duration_seconds_sum\\{[^}]*} (\\S+)")
+                .matcher(text);
         assertThat(sum.find()).isTrue();
         assertThat(Double.parseDouble(sum.group(1))).isCloseTo(0.066, org.assertj.core.data.Offset.offset(1e-9));
     }
