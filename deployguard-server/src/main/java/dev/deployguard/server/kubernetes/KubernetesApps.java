@@ -23,6 +23,7 @@ import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
+import dev.deployguard.server.deploy.MigrationFlow;
 import dev.deployguard.server.deploy.SchemaGate;
 import dev.deployguard.server.deploy.SpecSource;
 import dev.deployguard.spec.AppSpec;
@@ -62,6 +63,7 @@ public final class KubernetesApps {
     private final RolloutRunner rollouts;
     private final KubernetesRollouts canaries;
     private final SchemaGate schemaGate;
+    private final MigrationFlow migrations;
     /** The shared clients this instance made (closed with it); null when the caller supplied the clients. */
     private KubeClientCache ownedClients;
 
@@ -96,6 +98,7 @@ public final class KubernetesApps {
         this.checks = checks;
         this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery);
         this.schemaGate = new SchemaGate(System.getenv(), events);
+        this.migrations = new MigrationFlow(System.getenv(), events);
     }
 
     /** Closes the Kubernetes clients this instance made (the control plane is stopping). */
@@ -129,6 +132,8 @@ public final class KubernetesApps {
         }
         Store.AppLock lock = store.lock(t.app, "deploy " + req.version(), holder, req.actor(), clock.instant());
         try (KubernetesClient client = clients.apply(t.spec)) {
+            // Expand migrations before any pod of the release starts; contract ones wait (database.migrate).
+            migrations.beforeTraffic(t.appSpec, null, req.version(), req.actor());
             Deployment before = readOrNull(client, t);
             String image = image(t, req, before);
             if (rollouts != null && KubernetesRollouts.drives(t.appSpec)) {
