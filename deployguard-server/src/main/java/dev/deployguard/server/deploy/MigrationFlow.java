@@ -45,11 +45,12 @@ public final class MigrationFlow {
      * At deploy, before the release's instances start: with {@code database.migrate: expand}, runs its pending expand
      * migrations and holds the rest.
      *
+     * @param revision the new revision for the events, or null (on Kubernetes the cluster numbers revisions)
      * @return a line for the deploy's output; empty when the app does not let DeployGuard migrate
      * @throws DeployGuardException when the migrations cannot be planned or a run fails: the deploy stops before
      *                              any traffic moves
      */
-    public Optional<String> beforeTraffic(AppSpec app, int revision, String version, String actor) {
+    public Optional<String> beforeTraffic(AppSpec app, Integer revision, String version, String actor) {
         DatabaseSpec db = app.database();
         if (db == null || db.migrate() != DatabaseSpec.Migrate.EXPAND) {
             return Optional.empty();

@@ -29,6 +29,7 @@ import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
+import dev.deployguard.server.deploy.MigrationFlow;
 import dev.deployguard.server.deploy.SchemaGate;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
@@ -73,6 +74,7 @@ final class HelmApps {
     private final Duration pollEvery;
     private final ChartRenderer renderer = new ChartRenderer();
     private final ImageGate imageGate = ImageGate.standard();
+    private final MigrationFlow migrations;
     private final SchemaGate schemaGate;
 
     HelmApps(Store store, EventLog events, Clock clock, String holder,
@@ -84,6 +86,7 @@ final class HelmApps {
         this.clients = clients;
         this.pollEvery = pollEvery;
         this.schemaGate = new SchemaGate(System.getenv(), events);
+        this.migrations = new MigrationFlow(System.getenv(), events);
     }
 
     /**
@@ -110,6 +113,7 @@ final class HelmApps {
             store.activeRollout(app.name()).ifPresent(r -> {
                 throw RolloutRunner.busy(app.name(), r);
             });
+            migrations.beforeTraffic(app, null, req.version(), req.actor());
             String values = JSON.writeValueAsString(versionValues(t, req));
             return canaries.deployHelm(runner, app, req, values, release(t, serving));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -128,6 +132,8 @@ final class HelmApps {
         Store.AppLock lock = store.lock(t.app(), "deploy " + req.version(), holder, req.actor(), clock.instant());
         Path versionValues = null;
         try (KubernetesClient client = clients.apply(t.spec())) {
+            // Expand migrations before the chart's pods start; contract ones wait (database.migrate).
+            migrations.beforeTraffic(app, null, req.version(), req.actor());
             HelmReleaseStorage storage = new HelmReleaseStorage(client, t.spec().namespace(), clock);
             HelmRelease before = deployed(storage.history(t.release()));
             Integer from = before == null ? null : before.version();

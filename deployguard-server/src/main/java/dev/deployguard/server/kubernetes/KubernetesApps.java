@@ -25,6 +25,7 @@ import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
+import dev.deployguard.server.deploy.MigrationFlow;
 import dev.deployguard.server.deploy.SchemaGate;
 import dev.deployguard.server.deploy.SpecSource;
 import dev.deployguard.server.gitops.GitCatchUp;
@@ -69,6 +70,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
     /** Writes the restore commit after a rollback of an app with {@code gitops.git}; null: not wired. */
     private final GitCatchUp git;
     private final ClusterImages images;
+    private final MigrationFlow migrations;
     /** The shared clients this instance made (closed with it); null when the caller supplied the clients. */
     private KubeClientCache ownedClients;
 
@@ -112,6 +114,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery);
         this.schemaGate = new SchemaGate(System.getenv(), events);
         this.images = new ClusterImages(events, clock, pollEvery);
+        this.migrations = new MigrationFlow(System.getenv(), events);
     }
 
     /** Closes the Kubernetes clients this instance made (the control plane is stopping). */
@@ -151,6 +154,9 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
             if (store.activeRollout(t.app).isEmpty()) { // a rollout in progress: refused after this, unchanged
                 images.prePull(client, t.app, t.spec, before, image, req.actor());
             }
+            // Expand migrations before any pod of the release starts (its image already on the nodes); contract
+            // ones wait (database.migrate).
+            migrations.beforeTraffic(t.appSpec, null, req.version(), req.actor());
             if (rollouts != null && KubernetesRollouts.drives(t.appSpec)) {
                 return canaries.deploy(rollouts, t.appSpec, req, image, () -> current(client, t));
             }

@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * The demo app's database, when it is given one ({@code DEMO_DB_URL}, {@code DEMO_DB_USER}, {@code DEMO_DB_PASSWORD}):
  * each version reads the columns {@code DEMO_DB_COLUMNS} says it needs, e.g.
- * {@code v1:orders.legacy_status;v3:orders.status} (a version without an entry uses the last entry). A version whose columns are gone is not ready and fails {@code /orders}: the code that breaks on a
+ * {@code v1:orders.legacy_status;v3:orders.status} (a version without an entry uses the last entry). A version
+ * whose columns are gone is not ready and fails {@code /orders}: the code that breaks on a
  * schema it does not know, which is what a guarded rollback must never put back.
  */
 final class DemoDatabase {
