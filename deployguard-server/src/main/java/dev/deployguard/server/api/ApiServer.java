@@ -295,7 +295,7 @@ public final class ApiServer implements AutoCloseable {
     private Object kubernetes(String app, String call, Request request, String actor) throws IOException {
         var k = cp.kubernetes();
         return switch (call) {
-            case "GET /status", "GET " -> k.status(app);
+            case "GET /status", "GET " -> withMetrics(app, k.status(app));
             case "GET /history" -> k.historyAnswer(app);
             case "POST /deploy" -> result(k.deploy(deployRequest(app, body(request, "POST /api/apps/" + app
                     + "/deploy"), actor)));
@@ -363,6 +363,14 @@ public final class ApiServer implements AutoCloseable {
         m.put("router", cp.store().router(app).map(this::router).orElse(null));
         m.put("lock", cp.store().currentLock(app).orElse(null));
         m.put("rollout", cp.store().rollouts(app, 1).stream().findFirst().orElse(null));
+        m.put("metrics", cp.rollouts().metrics(app));
+        return m;
+    }
+
+    /** A status with the custom metrics of the app's latest rollout (each metric's phase and measurements). */
+    private Map<String, Object> withMetrics(String app, Map<String, Object> status) {
+        Map<String, Object> m = new LinkedHashMap<>(status);
+        m.put("metrics", cp.rollouts().metrics(app));
         return m;
     }
 
