@@ -36,12 +36,41 @@ final class RolloutMetrics {
     private AnalysisSpec stepSpec;
     private MetricAnalysis step;
     private final Map<String, Integer> seen = new HashMap<>();
+    private final boolean stepsHaveMetrics;
+    /** The final status of earlier steps' metrics, so {@code status} still shows them once the rollout moves on. */
+    private final List<MetricStatus> earlierSteps = new ArrayList<>();
 
     RolloutMetrics(Strategy strategy, MetricQuery query, Instant startedAt) {
         this.query = query;
         this.background = strategy.analysis();
+        this.stepsHaveMetrics = strategy.steps().stream().anyMatch(st -> st instanceof Step.Analysis a
+                && a.analysis() != null && !a.analysis().metrics().isEmpty()
+                && !a.analysis().metrics().equals(background.metrics()));
         this.whole = background.metrics().isEmpty() ? null
                 : new MetricAnalysis(background.metrics(), startedAt, !background.strict());
+    }
+
+    /** Whether an analysis step has metrics of its own (which hold the step until they allow it to pass). */
+    boolean stepsHaveMetrics() {
+        return stepsHaveMetrics;
+    }
+
+    /**
+     * Whether a PASS now could carry {@code r} into and through an analysis step whose own metrics have not measured
+     * yet: the engine passes the first analysis step it reaches with one PASS, and that step is a later one with
+     * metrics (the current step's metrics are judged by {@link #tick} instead).
+     */
+    boolean guardsNextStep(Rollout r, Strategy s) {
+        if (!stepsHaveMetrics || r.phase() != Rollout.Phase.PROGRESSING) {
+            return false;
+        }
+        for (int i = r.stepIndex(); i < s.steps().size(); i++) {
+            if (s.steps().get(i) instanceof Step.Analysis a) {
+                return i > r.stepIndex() && a.analysis() != null && !a.analysis().metrics().isEmpty()
+                        && !a.analysis().metrics().equals(background.metrics());
+            }
+        }
+        return false;
     }
 
     /** Whether the strategy or any of its steps has custom metrics. */
@@ -93,6 +122,7 @@ final class RolloutMetrics {
         if (whole != null) {
             out.addAll(whole.statuses());
         }
+        out.addAll(earlierSteps);
         if (step != null) {
             out.addAll(step.statuses());
         }
@@ -105,6 +135,9 @@ final class RolloutMetrics {
             return;
         }
         stepIndex = r.stepIndex();
+        if (step != null) {
+            earlierSteps.addAll(step.statuses());
+        }
         step = null;
         stepSpec = null;
         if (r.phase() != Rollout.Phase.PROGRESSING || stepIndex >= s.steps().size()

@@ -4,6 +4,8 @@ import dev.deployguard.analysis.Judge;
 import dev.deployguard.analysis.Judgement;
 import dev.deployguard.analysis.LatencyPairs;
 import dev.deployguard.analysis.MetricSource;
+import dev.deployguard.analysis.Verdict;
+import dev.deployguard.analysis.metric.MetricGate;
 import dev.deployguard.analysis.WindowObservation;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
@@ -305,10 +307,11 @@ public final class RolloutRunner {
         Instant now = clock.instant();
         AnalysisSpec analysis = strategy(app).analysis();
         Observation obs = Observation.NONE;
+        boolean metricsDue = metricsDue(app, r, run, now);
         if (run.webhook != null && run.webhook.isDone()) {
             obs = run.webhook.join();
             run.webhook = null;
-        } else if (judgeDue(run, now) || metricsDue(app, r, run, now)) {
+        } else if (judgeDue(run, now) || metricsDue) {
             if (judgeDue(run, now)) {
                 run.judged = judge(app, r, run, analysis, now);
             }
@@ -316,6 +319,14 @@ public final class RolloutRunner {
                     measureMetrics(app, r, run, now));
         } else if (run.wakeAt == null || now.isBefore(run.wakeAt)) {
             return;
+        }
+        boolean passing = obs.verdict() == Verdict.PASS || (obs.verdict() == null && r.lastVerdictIs(Verdict.PASS));
+        if (passing && run.metrics != null && run.metrics.guardsNextStep(r, strategy(app))) {
+            // A pause ending (or a passed webhook) may carry the rollout into an analysis step with metrics of its
+            // own: the judge's PASS must not pass that step before its metrics have measured anything.
+            obs = new Observation(Verdict.INCONCLUSIVE, (obs.evidence() == null ? "" : "judge PASS ("
+                    + obs.evidence() + "); ") + "the next analysis step's metrics have not measured yet",
+                    obs.webhookPassed(), obs.webhookDetail());
         }
         step(app, obs, "system");
     }
@@ -360,7 +371,7 @@ public final class RolloutRunner {
         return next != null && !now.isBefore(next);
     }
 
-    private dev.deployguard.analysis.metric.MetricGate.Outcome measureMetrics(String app, Rollout r, Running run,
+    private MetricGate.Outcome measureMetrics(String app, Rollout r, Running run,
                                                                               Instant now) {
         var gate = run.metrics.tick(r, strategy(app), now, m -> events.record(app, r.canaryRevision(), "system",
                 EventKinds.ANALYSIS_METRIC, CustomMetrics.describe(m), CustomMetrics.data(r, m)));
