@@ -15,6 +15,13 @@ public interface MetricQuery {
      */
     Answer query(MetricDefinition metric, String track, Instant at);
 
+    /**
+     * Called on every analysis tick, measurement due or not: a provider that computes values over windows of its own
+     * (the built-in measures on one host) reads them here, so a measurement can look back over exactly its interval.
+     */
+    default void observe(Instant now) {
+    }
+
     /** What a provider answered. */
     sealed interface Answer {
         /**

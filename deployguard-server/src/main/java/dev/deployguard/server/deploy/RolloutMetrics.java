@@ -106,6 +106,11 @@ final class RolloutMetrics {
                 ? fromStep : fromWhole;
     }
 
+    /** Lets the providers read their windows (every analysis tick). */
+    void observe(Instant now) {
+        query.observe(now);
+    }
+
     /** When a measurement is next due (null when none is); the rollout's step may start new ones meanwhile. */
     Instant nextDue(Rollout r, Strategy s, Instant now) {
         follow(r, s);

@@ -314,6 +314,9 @@ public final class RolloutRunner {
         } else if (judgeDue(run, now) || metricsDue) {
             if (judgeDue(run, now)) {
                 run.judged = judge(app, r, run, analysis, now);
+                if (run.metrics != null) {
+                    run.metrics.observe(now);
+                }
             }
             obs = run.metrics == null ? run.judged : CustomMetrics.combine(run.judged,
                     measureMetrics(app, r, run, now));

@@ -63,23 +63,35 @@ public final class LocalMeasures implements MetricQuery {
                 usage(canaryRevision)));
     }
 
+    /** Reads the router's new windows and the tracks' usage, at most once a second. */
+    @Override
+    public synchronized void observe(Instant now) {
+        if (!now.isBefore(readings.getLast().at().plusSeconds(1))) {
+            read(now);
+        }
+    }
+
+    private void read(Instant at) {
+        WindowObservation w = router.window(readings.getLast().at(), at);
+        if (w.isMissing()) {
+            failedAt = at;
+            failure = w.sourceError();
+            return;
+        }
+        readings.add(new Reading(at, w.stable(), w.canary(), usage(stableRevision), usage(canaryRevision)));
+        while (readings.size() > 2 && readings.getFirst().at().isBefore(at.minus(KEEP))) {
+            readings.removeFirst();
+        }
+    }
+
     @Override
     public synchronized Answer query(MetricDefinition metric, String track, Instant at) {
         String measure = ((Provider.Router) metric.provider()).measure();
+        if (at.isAfter(readings.getLast().at()) && !at.equals(failedAt)) {
+            read(at);
+        }
         if (at.equals(failedAt)) {
             return new Answer.Unavailable(failure);
-        }
-        if (at.isAfter(readings.getLast().at())) {
-            WindowObservation w = router.window(readings.getLast().at(), at);
-            if (w.isMissing()) {
-                failedAt = at;
-                failure = w.sourceError();
-                return new Answer.Unavailable(failure);
-            }
-            readings.add(new Reading(at, w.stable(), w.canary(), usage(stableRevision), usage(canaryRevision)));
-            while (readings.size() > 2 && readings.getFirst().at().isBefore(at.minus(KEEP))) {
-                readings.removeFirst();
-            }
         }
         boolean canary = track == null || track.equals("canary");
         Instant from = metric.interval() == null ? since : at.minus(metric.interval());
