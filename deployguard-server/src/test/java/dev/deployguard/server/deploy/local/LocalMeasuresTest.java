@@ -56,7 +56,7 @@ class LocalMeasuresTest {
                     return WindowObservation.missing(start, end, down);
                 }
                 WindowObservation w = WindowObservation.measured(start, end, TrackWindow.counts(stableRequests, 0),
-                        TrackWindow.counts(canaryRequests, 1), LatencyPairs.NONE);
+                        TrackWindow.counts(canaryRequests, Math.min(1, canaryRequests)), LatencyPairs.NONE);
                 stableRequests = 0;
                 canaryRequests = 0;
                 return w;
@@ -100,7 +100,8 @@ class LocalMeasuresTest {
         assertThat(measures.query(metric("errorRate", Duration.ofSeconds(10)), "canary", T0.plusSeconds(20)))
                 .isEqualTo(new MetricQuery.Answer.Value(1.0 / 250, "1 errors in 250 requests in 10s"));
         assertThat(((MetricQuery.Answer.Value) measures.query(metric("memoryPerRequest", Duration.ofSeconds(10)),
-                "stable", T0.plusSeconds(20))).result()).isEqualTo(102400.0 * 1024 / 1000);
+                "stable", T0.plusSeconds(20))).result()).as("resident bytes at the end over the requests, whole bytes")
+                .isEqualTo((double) (102400L * 1024 / 1000));
     }
 
     @Test
