@@ -6,6 +6,7 @@ import dev.deployguard.analysis.metric.MetricGate;
 import dev.deployguard.analysis.metric.MetricQuery;
 import dev.deployguard.rollout.Observation;
 import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.Strategy;
 import dev.deployguard.server.metrics.ProviderQueries;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -37,6 +38,20 @@ final class CustomMetrics {
                     : "judge " + judged.verdict() + " (" + judged.evidence() + "); ") + gate.sentence());
         }
         return judged;
+    }
+
+    /**
+     * A pause ending (or a passed webhook) may carry the rollout into an analysis step with metrics of its own: the
+     * judge's PASS must not pass that step before its metrics have measured anything.
+     */
+    static Observation guard(Observation obs, Rollout r, RolloutMetrics metrics, Strategy s) {
+        boolean passing = obs.verdict() == Verdict.PASS || (obs.verdict() == null && r.lastVerdictIs(Verdict.PASS));
+        if (!passing || !metrics.guardsNextStep(r, s)) {
+            return obs;
+        }
+        return new Observation(Verdict.INCONCLUSIVE, (obs.evidence() == null ? "" : "judge PASS ("
+                + obs.evidence() + "); ") + "the next analysis step's metrics have not measured yet",
+                obs.webhookPassed(), obs.webhookDetail());
     }
 
     /** "metric cpu: FAILED 3.9 (canary ..., stable ...); the metric is FAILED: failed (1) > failureLimit (0)". */

@@ -1,11 +1,13 @@
+// Over 400 lines: a rollout's whole life (begin, resume, tick, commands, endings) is kept in one place; the
+// judge's and custom metrics' details live in Analyses, RolloutMetrics and CustomMetrics.
 package dev.deployguard.server.deploy;
 
 import dev.deployguard.analysis.Judge;
 import dev.deployguard.analysis.Judgement;
 import dev.deployguard.analysis.LatencyPairs;
 import dev.deployguard.analysis.MetricSource;
-import dev.deployguard.analysis.Verdict;
 import dev.deployguard.analysis.metric.MetricGate;
+import dev.deployguard.analysis.metric.MetricStatus;
 import dev.deployguard.analysis.WindowObservation;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
@@ -59,8 +61,7 @@ public final class RolloutRunner {
     private final Map<String, RolloutTarget> chosen = new ConcurrentHashMap<>();
     private final RolloutEngine engine = new RolloutEngine();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
-    private final Map<String, List<dev.deployguard.analysis.metric.MetricStatus>> lastMetrics =
-            new ConcurrentHashMap<>();
+    private final Map<String, List<MetricStatus>> lastMetrics = new ConcurrentHashMap<>();
     private final ExecutorService hooks = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "webhook");
         t.setDaemon(true);
@@ -323,15 +324,7 @@ public final class RolloutRunner {
         } else if (run.wakeAt == null || now.isBefore(run.wakeAt)) {
             return;
         }
-        boolean passing = obs.verdict() == Verdict.PASS || (obs.verdict() == null && r.lastVerdictIs(Verdict.PASS));
-        if (passing && run.metrics != null && run.metrics.guardsNextStep(r, strategy(app))) {
-            // A pause ending (or a passed webhook) may carry the rollout into an analysis step with metrics of its
-            // own: the judge's PASS must not pass that step before its metrics have measured anything.
-            obs = new Observation(Verdict.INCONCLUSIVE, (obs.evidence() == null ? "" : "judge PASS ("
-                    + obs.evidence() + "); ") + "the next analysis step's metrics have not measured yet",
-                    obs.webhookPassed(), obs.webhookDetail());
-        }
-        step(app, obs, "system");
+        step(app, run.metrics == null ? obs : CustomMetrics.guard(obs, r, run.metrics, strategy(app)), "system");
     }
 
     private static boolean judgeDue(Running run, Instant now) {
@@ -374,8 +367,7 @@ public final class RolloutRunner {
         return next != null && !now.isBefore(next);
     }
 
-    private MetricGate.Outcome measureMetrics(String app, Rollout r, Running run,
-                                                                              Instant now) {
+    private MetricGate.Outcome measureMetrics(String app, Rollout r, Running run, Instant now) {
         var gate = run.metrics.tick(r, strategy(app), now, m -> events.record(app, r.canaryRevision(), "system",
                 EventKinds.ANALYSIS_METRIC, CustomMetrics.describe(m), CustomMetrics.data(r, m)));
         lastMetrics.put(app, run.metrics.statuses());
@@ -386,7 +378,7 @@ public final class RolloutRunner {
      * The custom metrics of {@code app}'s running (or latest) rollout since this control plane started: each metric's
      * phase, counters and measurements; empty when it has none.
      */
-    public List<dev.deployguard.analysis.metric.MetricStatus> metrics(String app) {
+    public List<MetricStatus> metrics(String app) {
         return lastMetrics.getOrDefault(app, List.of());
     }
 
