@@ -309,15 +309,15 @@ public final class RolloutRunner {
         AnalysisSpec analysis = strategy(app).analysis();
         Observation obs = Observation.NONE;
         boolean metricsDue = metricsDue(app, r, run, now);
+        if (run.metrics != null) {
+            run.metrics.observe(now); // built-in measures read their windows (at most once a second)
+        }
         if (run.webhook != null && run.webhook.isDone()) {
             obs = run.webhook.join();
             run.webhook = null;
         } else if (judgeDue(run, now) || metricsDue) {
             if (judgeDue(run, now)) {
                 run.judged = judge(app, r, run, analysis, now);
-                if (run.metrics != null) {
-                    run.metrics.observe(now);
-                }
             }
             obs = run.metrics == null ? run.judged : CustomMetrics.combine(run.judged,
                     measureMetrics(app, r, run, now));

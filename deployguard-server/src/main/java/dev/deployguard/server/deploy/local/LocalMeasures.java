@@ -8,7 +8,6 @@ import dev.deployguard.analysis.metric.MetricDefinition;
 import dev.deployguard.analysis.metric.MetricQuery;
 import dev.deployguard.analysis.metric.Provider;
 import dev.deployguard.local.process.ProcResources;
-import dev.deployguard.spec.Durations;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -109,7 +108,7 @@ public final class LocalMeasures implements MetricQuery {
         }
         Duration span = Duration.between(base.at(), at);
         String name = canary ? "canary" : "stable";
-        String window = "in " + Durations.format(span);
+        String window = "in " + MetricAnalysis.format(span.toMillis() / 1000.0) + "s";
         if (measure.equals("requestRate")) {
             double seconds = span.toMillis() / 1000.0;
             return seconds <= 0 ? new Answer.Unavailable("no time has passed") : new Answer.Value(
