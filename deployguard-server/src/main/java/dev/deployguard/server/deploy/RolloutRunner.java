@@ -352,12 +352,13 @@ public final class RolloutRunner {
     // Custom metrics (issue 11): started on the rollout's first tick, measured when due.
     private boolean metricsDue(String app, Rollout r, Running run, Instant now) {
         if (!run.metricsChecked) {
-            run.metricsChecked = true;
             Strategy s = strategy(app);
             if (RolloutMetrics.any(s)) {
+                // May throw (a cluster that cannot be read): the tick fails, nothing moves, the next tick tries again.
                 run.metrics = new RolloutMetrics(s, CustomMetrics.queries(target(app).builtins(r, run.since)),
                         run.since);
             }
+            run.metricsChecked = true;
         }
         if (run.metrics == null) {
             return false;

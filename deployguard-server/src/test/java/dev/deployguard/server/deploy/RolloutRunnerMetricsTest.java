@@ -170,6 +170,21 @@ class RolloutRunnerMetricsTest {
     }
 
     @Test
+    void whenTheBuiltInMeasuresCannotBeSetUpNothingMovesAndTheNextTickTriesAgain() throws Exception {
+        target.canary = 0.008;
+        target.stable = 0.002;
+        target.builtinsFailures = 1;
+        spec(CPU_STEP, "");
+        advance(1);
+        assertThat(store.activeRollout("web")).get().extracting(Rollout::weight).isEqualTo(2500);
+        assertThat(events("rollout.error")).singleElement().extracting(Event::message).asString()
+                .contains("the cluster's API server did not answer");
+        advance(1);
+        assertThat(latest().phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
+        assertThat(latest().outcome()).contains("metric cpu (cpuPerRequest) failed: canary / stable ratio 4");
+    }
+
+    @Test
     void providerErrorsHoldTheStepAndNeverRollBackByDefault() throws Exception {
         target.down = "router metrics unavailable: connection refused";
         spec(CPU_STEP, "");
@@ -262,6 +277,7 @@ class RolloutRunnerMetricsTest {
         volatile double canary;
         volatile double stable;
         volatile String down;
+        volatile int builtinsFailures;
 
         @Override
         public void begin(Rollout r, String actor) {
@@ -281,6 +297,10 @@ class RolloutRunnerMetricsTest {
 
         @Override
         public MetricQuery builtins(Rollout r, Instant since) {
+            if (builtinsFailures > 0) {
+                builtinsFailures--;
+                throw new IllegalStateException("the cluster's API server did not answer");
+            }
             return (MetricDefinition metric, String track, Instant at) -> {
                 if (down != null) {
                     return new MetricQuery.Answer.Unavailable(down);
