@@ -182,11 +182,32 @@ final class StatusCommand implements Callable<Integer> {
             if (!ro.path("outcome").isNull()) {
                 o.println("    outcome: " + ro.path("outcome").asText());
             }
+            printMetrics(o, s.path("metrics"));
         }
         JsonNode lock = s.path("lock");
         if (!lock.isNull() && !lock.isMissingNode()) {
             o.println("  busy: " + lock.path("operation").asText() + " by " + lock.path("actor").asText());
         }
+    }
+
+    /** Custom metrics of the latest rollout: phase, counters and the latest measurement, as Argo's status shows. */
+    private static void printMetrics(PrintStream o, JsonNode metrics) {
+        if (!metrics.isArray() || metrics.isEmpty()) {
+            return;
+        }
+        var table = new Table("METRIC", "PHASE", "OK", "FAILED", "INCONCL.", "ERRORS", "LAST");
+        for (JsonNode m : metrics) {
+            JsonNode all = m.path("measurements");
+            JsonNode last = all.isEmpty() ? null : all.get(all.size() - 1);
+            String shown = last == null ? "-" : last.path("phase").asText() + (last.path("value").isNull()
+                    || last.path("value").isMissingNode() ? "" : " " + last.path("value").asText())
+                    + (last.path("message").asText("").isEmpty() ? "" : " (" + last.path("message").asText() + ")");
+            table.row(m.path("name").asText() + (m.path("dryRun").asBoolean() ? " (dry run)" : ""),
+                    m.path("phase").asText(), m.path("successful").asInt(), m.path("failed").asInt(),
+                    m.path("inconclusive").asInt(), m.path("error").asInt(), shown);
+        }
+        o.println("    metrics:");
+        o.print(table.toString().indent(4));
     }
 
     /** Blue/green on Kubernetes: which slot each Service selects and what each slot runs, as Argo Rollouts shows it. */

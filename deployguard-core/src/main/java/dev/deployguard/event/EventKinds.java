@@ -53,6 +53,8 @@ public final class EventKinds {
     public static final String CHECKS_SKIPPED = "checks.skipped";
     public static final String ROLLOUT_STARTED = "rollout.started";
     public static final String ANALYSIS_VERDICT = "analysis.verdict";
+    /** A custom metric's measurement (data: metric, phase, value, the metric's phase and counters). */
+    public static final String ANALYSIS_METRIC = "analysis.metric";
     public static final String ROLLBACK_AUTOMATIC = "rollback.automatic";
     public static final String DRILL_STARTED = "drill.started";
     public static final String DRILL_STEP = "drill.step";

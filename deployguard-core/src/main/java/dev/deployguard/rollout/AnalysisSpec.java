@@ -23,14 +23,25 @@ import java.util.List;
  *                            promoted whatever the ratio to stable (so an app that never errs is not held forever)
  * @param source where measurements come from; null for DeployGuard's router (per-request evidence)
  * @param metrics custom metrics (inline and from templates) with Argo Rollouts' run semantics; see docs/analysis.md
+ * @param strict {@code compat: strict}: decide exactly as the anchor (a custom metric's Error beyond its limit rolls
+ *               back, as Argo Rollouts aborts) instead of DeployGuard's departures (provider errors and no data hold)
  */
 public record AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
                            double alpha, double tolerance, double successRate, double maxLatencyMillis,
                            int failureLimit, boolean latency, Duration latencyWarmup, double negligibleErrorRate,
-                           MetricSourceSpec source, List<MetricDefinition> metrics) {
+                           MetricSourceSpec source, List<MetricDefinition> metrics, boolean strict) {
 
     public AnalysisSpec {
         metrics = metrics == null ? List.of() : List.copyOf(metrics);
+    }
+
+    /** An analysis with DeployGuard's departures (not {@code compat: strict}). */
+    public AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
+                        double alpha, double tolerance, double successRate, double maxLatencyMillis,
+                        int failureLimit, boolean latency, Duration latencyWarmup, double negligibleErrorRate,
+                        MetricSourceSpec source, List<MetricDefinition> metrics) {
+        this(judge, interval, minDuration, maxDuration, alpha, tolerance, successRate, maxLatencyMillis,
+                failureLimit, latency, latencyWarmup, negligibleErrorRate, source, metrics, false);
     }
 
     /** An analysis without custom metrics. */

@@ -1,6 +1,7 @@
 package dev.deployguard.rollout;
 
 import dev.deployguard.analysis.MetricSource;
+import dev.deployguard.analysis.metric.MetricQuery;
 import java.time.Instant;
 
 /**
@@ -29,4 +30,14 @@ public interface RolloutTarget {
 
     /** Where the analysis of {@code r} reads its windows, starting at {@code since}. */
     MetricSource evidence(Rollout r, Instant since);
+
+    /**
+     * Answers custom metrics' built-in measures ({@code provider: {router: {measure: ...}}}: error rate, latency,
+     * request rate, CPU and memory per request) for {@code r}, per track. Asked once per rollout; a platform without
+     * them answers every query as unavailable, which holds the metric (never fails it).
+     */
+    default MetricQuery builtins(Rollout r, Instant since) {
+        return (metric, track, at) -> new MetricQuery.Answer.Unavailable("this platform has no built-in measure "
+                + ((dev.deployguard.analysis.metric.Provider.Router) metric.provider()).measure());
+    }
 }

@@ -143,6 +143,8 @@ final class RawSpec {
         com.fasterxml.jackson.databind.JsonNode templates;
         @JsonProperty("args")
         com.fasterxml.jackson.databind.JsonNode args;
+        @JsonProperty("compat")
+        String compat;
         // Set by SpecParser before validation: the spec's analysisTemplates, so that the strategy parser's
         // signatures need not carry them.
         @com.fasterxml.jackson.annotation.JsonIgnore

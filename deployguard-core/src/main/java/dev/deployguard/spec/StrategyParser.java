@@ -364,6 +364,14 @@ final class StrategyParser {
         }
         List<MetricDefinition> metrics = raw.metrics == null && raw.templates == null ? d.metrics()
                 : MetricSpecParser.metrics(raw.metrics, raw.templates, raw.args, raw.templatesInScope, at, problems);
+        boolean strict = d.strict();
+        if (raw.compat != null) {
+            if (!raw.compat.equals("strict") && !raw.compat.equals("deployguard")) {
+                problems.add(at + ".compat: expected strict (decide exactly as the anchor: Argo Rollouts, Kayenta)"
+                        + " or deployguard (the default: provider errors and no data hold), got '" + raw.compat + "'");
+            }
+            strict = raw.compat.equals("strict");
+        }
         if (problems.size() > before) {
             return null;
         }
@@ -373,7 +381,7 @@ final class StrategyParser {
         }
         return new AnalysisSpec(judge, interval, min, max, alpha, tol, success, maxLatency.toMillis(), failureLimit,
                 raw.latency == null || raw.latency, warmup, negligible,
-                raw.source == null ? d.source() : source(raw.source, at + ".source", problems), metrics);
+                raw.source == null ? d.source() : source(raw.source, at + ".source", problems), metrics, strict);
     }
 
     private static List<WebhookSpec> webhooks(List<RawSpec.RawWebhook> raw, String at, List<String> problems) {

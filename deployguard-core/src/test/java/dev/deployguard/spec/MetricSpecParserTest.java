@@ -254,4 +254,28 @@ class MetricSpecParserTest {
                 .hasMessageContaining("strategy.canary.analysis.metrics: custom metrics are not supported with"
                         + " Flagger's shorthand");
     }
+
+    @Test
+    void resourceMeasuresAreBuiltInAndCompatIsReadPerAnalysis() {
+        String cpu = """
+                metrics:
+                  - name: cpu
+                    relative: true
+                    provider: {router: {measure: cpuPerRequest}}
+                    failureCondition: result > 2
+                  - name: memory
+                    provider: {router: {measure: memoryPerRequest}}
+                    failureCondition: result > 1000000
+                """;
+        var step = (Step.Analysis) parse("", "compat: strict\n" + cpu).steps().get(1);
+        assertThat(step.analysis().strict()).isTrue();
+        assertThat(step.analysis().metrics()).extracting(m -> ((Provider.Router) m.provider()).measure())
+                .containsExactly("cpuPerRequest", "memoryPerRequest");
+        assertThat(((Step.Analysis) parse("", cpu).steps().get(1)).analysis().strict()).isFalse();
+        assertThat(problems("", "compat: argo\n" + cpu)).singleElement().asString()
+                .startsWith("apps.web.strategy.canary.steps[1].analysis.compat: expected strict");
+        assertThat(problems("", cpu.replace("cpuPerRequest", "cpuSeconds"))).singleElement().asString()
+                .contains("steps[1].analysis.metrics[0].provider.router.measure: expected one of", "cpuPerRequest",
+                        "memoryPerRequest");
+    }
 }

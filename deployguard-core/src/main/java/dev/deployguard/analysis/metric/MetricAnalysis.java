@@ -18,10 +18,21 @@ public final class MetricAnalysis {
 
     private final Map<String, MetricRun> runs = new LinkedHashMap<>();
 
+    /** A run with Argo's semantics exactly ({@code compat: strict}). */
     public MetricAnalysis(List<MetricDefinition> metrics, Instant startedAt) {
+        this(metrics, startedAt, false);
+    }
+
+    /** @param errorsHold DeployGuard's default: Error measurements hold a metric, never end it (see {@link MetricRun}) */
+    public MetricAnalysis(List<MetricDefinition> metrics, Instant startedAt, boolean errorsHold) {
         for (MetricDefinition m : metrics) {
-            runs.put(m.name(), new MetricRun(m, startedAt));
+            runs.put(m.name(), new MetricRun(m, startedAt, errorsHold));
         }
+    }
+
+    /** Every metric's run, in the spec's order. */
+    public java.util.Collection<MetricRun> runs() {
+        return java.util.Collections.unmodifiableCollection(runs.values());
     }
 
     public MetricRun run(String metric) {
@@ -75,6 +86,11 @@ public final class MetricAnalysis {
                 r.record(measure(r.metric(), now, query));
             }
         }
+        return nextMeasurementAt();
+    }
+
+    /** When the next measurement is due, or null when none is (every metric done, or the run terminating). */
+    public Instant nextMeasurementAt() {
         if (terminating()) {
             return null;
         }
@@ -88,9 +104,11 @@ public final class MetricAnalysis {
             if (a instanceof MetricQuery.Answer.Unavailable u) {
                 return Measurement.error(now, m.name() + ": " + u.reason());
             }
-            return m.measure(now, ((MetricQuery.Answer.Value) a).result());
+            MetricQuery.Answer.Value v = (MetricQuery.Answer.Value) a;
+            return withEvidence(m.measure(now, v.result()), v.evidence());
         }
         double[] values = new double[2];
+        String[] evidence = new String[2];
         String[] tracks = {"canary", "stable"};
         for (int i = 0; i < 2; i++) {
             MetricQuery.Answer a = query.query(m, tracks[i], now);
@@ -108,12 +126,30 @@ public final class MetricAnalysis {
                         + " (sum(...))");
             }
             values[i] = n.doubleValue();
+            String e = ((MetricQuery.Answer.Value) a).evidence();
+            evidence[i] = tracks[i] + " " + format(values[i]) + (e.isEmpty() ? "" : " (" + e + ")");
         }
         if (values[1] == 0) {
             return Measurement.error(now, m.name() + ": stable measured 0, so the canary / stable ratio is"
                     + " undefined (canary " + values[0] + ")");
         }
-        return m.measure(now, values[0] / values[1]);
+        return withEvidence(m.measure(now, values[0] / values[1]), evidence[0] + ", " + evidence[1]);
+    }
+
+    private static Measurement withEvidence(Measurement m, String evidence) {
+        if (evidence.isEmpty() || m.phase() == MetricPhase.ERROR) {
+            return m;
+        }
+        return new Measurement(m.at(), m.phase(), m.value(), m.message().isEmpty() ? evidence
+                : m.message() + "; " + evidence);
+    }
+
+    /** A number as people read it in a verdict: four significant digits. */
+    public static String format(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
     private static String describe(Object result) {

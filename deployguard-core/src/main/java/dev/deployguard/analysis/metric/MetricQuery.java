@@ -15,10 +15,28 @@ public interface MetricQuery {
      */
     Answer query(MetricDefinition metric, String track, Instant at);
 
+    /**
+     * Called on every analysis tick, measurement due or not: a provider that computes values over windows of its own
+     * (the built-in measures on one host) reads them here, so a measurement can look back over exactly its interval.
+     */
+    default void observe(Instant now) {
+    }
+
     /** What a provider answered. */
     sealed interface Answer {
-        /** A number, a list of numbers (a vector) or a map (a JSON object). */
-        record Value(Object result) implements Answer {
+        /**
+         * A number, a list of numbers (a vector) or a map (a JSON object).
+         *
+         * @param evidence what the value was computed from (counts, window), for verdicts; empty when nothing to add
+         */
+        record Value(Object result, String evidence) implements Answer {
+            public Value {
+                evidence = evidence == null ? "" : evidence;
+            }
+
+            public Value(Object result) {
+                this(result, "");
+            }
         }
 
         /** The provider could not answer: unreachable, timed out, rejected the query, no data. */

@@ -17,6 +17,7 @@ public final class MetricRun {
 
     private final MetricDefinition metric;
     private final Instant startedAt;
+    private final boolean errorsHold;
     private final List<Measurement> measurements = new ArrayList<>();
     private int count;
     private int successful;
@@ -28,9 +29,32 @@ public final class MetricRun {
     private MetricPhase phase = MetricPhase.PENDING;
     private String message = "";
 
+    /** A run with Argo's semantics exactly ({@code compat: strict}). */
     public MetricRun(MetricDefinition metric, Instant startedAt) {
+        this(metric, startedAt, false);
+    }
+
+    /**
+     * @param errorsHold DeployGuard's departure (the default): Error measurements (a provider unreachable, no data,
+     *                   a result the conditions cannot judge) never end the metric, whatever
+     *                   {@code consecutiveErrorLimit}; the metric keeps measuring (every 10 s) and holds meanwhile
+     */
+    public MetricRun(MetricDefinition metric, Instant startedAt, boolean errorsHold) {
         this.metric = Objects.requireNonNull(metric, "metric");
         this.startedAt = Objects.requireNonNull(startedAt, "startedAt");
+        this.errorsHold = errorsHold;
+    }
+
+    /** Whether the latest measurement is an Error that holds the metric (see {@link #MetricRun(MetricDefinition, Instant, boolean)}). */
+    public boolean holding() {
+        return errorsHold && !phase.completed() && !measurements.isEmpty()
+                && measurements.get(measurements.size() - 1).phase() == MetricPhase.ERROR;
+    }
+
+    /** The latest measurement, if any. */
+    public java.util.Optional<Measurement> last() {
+        return measurements.isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(measurements.get(measurements.size() - 1));
     }
 
     public MetricDefinition metric() {
@@ -103,6 +127,9 @@ public final class MetricRun {
             }
             return set(MetricPhase.SUCCESSFUL, "count (" + effective + ") reached");
         }
+        if (holding() && !terminating) {
+            return set(MetricPhase.RUNNING, "holding: " + measurements.get(measurements.size() - 1).message());
+        }
         return set(terminating ? MetricPhase.SUCCESSFUL : MetricPhase.RUNNING, "");
     }
 
@@ -118,7 +145,7 @@ public final class MetricRun {
             p = MetricPhase.INCONCLUSIVE;
             why = "inconclusive (" + inconclusive + ") > inconclusiveLimit (" + metric.inconclusiveLimit() + ")";
         }
-        if (consecutiveError > metric.consecutiveErrorLimit()) {
+        if (!errorsHold && consecutiveError > metric.consecutiveErrorLimit()) {
             p = MetricPhase.ERROR;
             why = "consecutiveErrors (" + consecutiveError + ") > consecutiveErrorLimit ("
                     + metric.consecutiveErrorLimit() + ")";

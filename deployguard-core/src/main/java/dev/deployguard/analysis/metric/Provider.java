@@ -5,10 +5,14 @@ public sealed interface Provider {
     /** The provider's name as written in the spec. */
     String kind();
 
-    /** A built-in measurement of DeployGuard's router: {@code errorRate}, {@code latencyP50/P95/P99}, {@code requestRate}. */
+    /**
+     * A built-in measurement: the router's {@code errorRate}, {@code latencyP50/P95/P99}, {@code requestRate}, and
+     * resource efficiency, {@code cpuPerRequest} (CPU seconds) and {@code memoryPerRequest} (resident bytes), from
+     * {@code /proc} on one host and from Prometheus' container metrics on Kubernetes.
+     */
     record Router(String measure) implements Provider {
-        public static final java.util.Set<String> MEASURES =
-                java.util.Set.of("errorRate", "latencyP50", "latencyP95", "latencyP99", "requestRate");
+        public static final java.util.Set<String> MEASURES = java.util.Set.of("errorRate", "latencyP50",
+                "latencyP95", "latencyP99", "requestRate", "cpuPerRequest", "memoryPerRequest");
 
         @Override
         public String kind() {

@@ -322,7 +322,7 @@ public final class ApiServer implements AutoCloseable {
         String action = m.group(2) == null ? "" : m.group(2);
         String call = method + " " + path;
         return switch (method + " " + action) {
-            case "GET /status", "GET " -> cp.apps(app).status(app);
+            case "GET /status", "GET " -> withMetrics(app, cp.apps(app).status(app));
             case "GET /history" -> cp.apps(app).historyAnswer(app);
             case "GET /events" -> events(app, query);
             case "GET /metrics" -> cp.apps(app).trafficMetrics(app);
@@ -397,6 +397,13 @@ public final class ApiServer implements AutoCloseable {
         if (cp.store().history(app).isEmpty()) {
             cp.specs().app(app);
         }
+    }
+
+    /** A status with the custom metrics of the app's latest rollout (each metric's phase and measurements). */
+    private Map<String, Object> withMetrics(String app, Map<String, Object> status) {
+        Map<String, Object> m = new LinkedHashMap<>(status);
+        m.put("metrics", cp.rollouts().metrics(app));
+        return m;
     }
 
     /** 503's body: which loop is stuck or starved, since when, and what that means for users. */

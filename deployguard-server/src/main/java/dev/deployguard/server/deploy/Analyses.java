@@ -23,9 +23,10 @@ public final class Analyses {
                 Duration every = lifetime.dividedBy(4).compareTo(spec.interval()) < 0 ? spec.interval()
                         : lifetime.dividedBy(4);
                 MannWhitneyConfig d = MannWhitneyConfig.defaults();
-                yield new MannWhitneyConfig(spec.interval(), every, lifetime, d.lookback(), d.passScore(),
-                        d.marginalScore(), d.confidenceLevel(), d.tolerance(), d.metrics(), d.groupWeights())
-                        .newJudge();
+                MannWhitneyConfig c = new MannWhitneyConfig(spec.interval(), every, lifetime, d.lookback(),
+                        d.passScore(), d.marginalScore(), d.confidenceLevel(), d.tolerance(), d.metrics(),
+                        d.groupWeights());
+                yield (spec.strict() ? c.asStrict() : c).newJudge();
             }
             default -> SequentialConfig.defaults().withAlpha(spec.alpha()).withErrorTolerance(spec.tolerance())
                     .withMinTimeToPromote(spec.minDuration()).withLatency(spec.latency())

@@ -1,12 +1,17 @@
+// Over 400 lines: a rollout's whole life (begin, resume, tick, commands, endings) is kept in one place; the
+// judge's and custom metrics' details live in Analyses, RolloutMetrics and CustomMetrics.
 package dev.deployguard.server.deploy;
 
 import dev.deployguard.analysis.Judge;
 import dev.deployguard.analysis.Judgement;
 import dev.deployguard.analysis.LatencyPairs;
 import dev.deployguard.analysis.MetricSource;
+import dev.deployguard.analysis.metric.MetricGate;
+import dev.deployguard.analysis.metric.MetricStatus;
 import dev.deployguard.analysis.WindowObservation;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.EventKinds;
 import dev.deployguard.release.Release;
 import dev.deployguard.rollout.Action;
 import dev.deployguard.rollout.AnalysisSpec;
@@ -53,6 +58,7 @@ public final class RolloutRunner {
     private final Map<String, RolloutTarget> chosen = new ConcurrentHashMap<>();
     private final RolloutEngine engine = new RolloutEngine();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
+    private final Map<String, List<MetricStatus>> lastMetrics = new ConcurrentHashMap<>();
     private final ExecutorService hooks = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "webhook");
         t.setDaemon(true);
@@ -81,6 +87,11 @@ public final class RolloutRunner {
 
         MetricSource source;
         Instant sourceFrom;
+
+        /** The judge's latest verdict, combined with the custom metrics' on ticks when only they are due. */
+        Observation judged = Observation.NONE;
+        boolean metricsChecked;
+        RolloutMetrics metrics;
 
         Running(Judge analysis, Instant since) {
             this.analysis = analysis;
@@ -137,6 +148,7 @@ public final class RolloutRunner {
                 + " (" + stable.version() + ")", Map.of("rollout", r.id(), "strategy", kind.specName()));
         RolloutTarget target = targets.apply(app);
         chosen.put(app.name(), target);
+        lastMetrics.remove(app.name());
         try {
             target.begin(r, actor);
             running.put(app.name(), new Running(analyses.apply(strategy.analysis()), clock.instant()));
@@ -255,30 +267,80 @@ public final class RolloutRunner {
         Instant now = clock.instant();
         AnalysisSpec analysis = strategy(app).analysis();
         Observation obs = Observation.NONE;
+        boolean metricsDue = metricsDue(app, r, run, now);
+        if (run.metrics != null) {
+            run.metrics.observe(now); // built-in measures read their windows (at most once a second)
+        }
         if (run.webhook != null && run.webhook.isDone()) {
             obs = run.webhook.join();
             run.webhook = null;
-        } else if (run.nextAnalysisAt == null || !now.isBefore(run.nextAnalysisAt)) {
-            run.nextAnalysisAt = now.plus(analysis.interval());
-            if (run.source == null) {
-                run.source = target(app).evidence(r, run.since);
+        } else if (judgeDue(run, now) || metricsDue) {
+            if (judgeDue(run, now)) {
+                run.judged = judge(app, r, run, analysis, now);
             }
-            WindowObservation w = run.source.window(run.sourceFrom, now.isAfter(run.sourceFrom) ? now
-                    : run.sourceFrom.plusMillis(1));
-            if (!w.isMissing()) {
-                run.sourceFrom = w.end();
-            }
-            if (now.isBefore(r.startedAt().plus(analysis.latencyWarmup())) && !w.isMissing()) {
-                w = new WindowObservation(w.start(), w.end(), w.stable(), w.canary(), w.canaryShare(),
-                        LatencyPairs.NONE, "");
-            }
-            Judgement j = run.analysis.observe(w);
-            publish(new AnalysisWindow(app, r, w, j, analysis));
-            obs = Observation.verdict(j.verdict(), j.toString());
+            obs = run.metrics == null ? run.judged : CustomMetrics.combine(run.judged,
+                    measureMetrics(app, r, run, now));
         } else if (run.wakeAt == null || now.isBefore(run.wakeAt)) {
             return;
         }
-        step(app, obs, "system");
+        step(app, run.metrics == null ? obs : CustomMetrics.guard(obs, r, run.metrics, strategy(app)), "system");
+    }
+
+    private static boolean judgeDue(Running run, Instant now) {
+        return run.nextAnalysisAt == null || !now.isBefore(run.nextAnalysisAt);
+    }
+
+    private Observation judge(String app, Rollout r, Running run, AnalysisSpec analysis, Instant now) {
+        run.nextAnalysisAt = now.plus(analysis.interval());
+        if (run.source == null) {
+            run.source = target(app).evidence(r, run.since);
+        }
+        WindowObservation w = run.source.window(run.sourceFrom, now.isAfter(run.sourceFrom) ? now
+                : run.sourceFrom.plusMillis(1));
+        if (!w.isMissing()) {
+            run.sourceFrom = w.end();
+        }
+        if (now.isBefore(r.startedAt().plus(analysis.latencyWarmup())) && !w.isMissing()) {
+            w = new WindowObservation(w.start(), w.end(), w.stable(), w.canary(), w.canaryShare(),
+                    LatencyPairs.NONE, "");
+        }
+        Judgement j = run.analysis.observe(w);
+        publish(new AnalysisWindow(app, r, w, j, analysis));
+        return Observation.verdict(j.verdict(), j.toString());
+    }
+
+    // Custom metrics (issue 11): started on the rollout's first tick, measured when due.
+    private boolean metricsDue(String app, Rollout r, Running run, Instant now) {
+        if (!run.metricsChecked) {
+            Strategy s = strategy(app);
+            if (RolloutMetrics.any(s)) {
+                // May throw (a cluster that cannot be read): the tick fails, nothing moves, the next tick tries again.
+                run.metrics = new RolloutMetrics(s, CustomMetrics.queries(target(app).builtins(r, run.since)),
+                        run.since);
+            }
+            run.metricsChecked = true;
+        }
+        if (run.metrics == null) {
+            return false;
+        }
+        // Asked afresh each tick: an analysis step the rollout just reached starts its own metrics at once.
+        Instant next = run.metrics.nextDue(r, strategy(app), now);
+        return next != null && !now.isBefore(next);
+    }
+
+    private MetricGate.Outcome measureMetrics(String app, Rollout r, Running run, Instant now) {
+        var gate = run.metrics.tick(r, strategy(app), now, m -> events.record(app, r.canaryRevision(), "system",
+                EventKinds.ANALYSIS_METRIC, CustomMetrics.describe(m), CustomMetrics.data(r, m)));
+        lastMetrics.put(app, run.metrics.statuses());
+        return gate;
+    }
+
+    /**
+     * The custom metrics of {@code app}'s running (or latest) rollout since this control plane started: each metric's
+     * phase, counters and measurements; empty when it has none.
+     */
+    public List<MetricStatus> metrics(String app) {
+        return lastMetrics.getOrDefault(app, List.of());
     }
 
     /** Tells {@code listener} about every analysis look from now on (on the ticker's thread: it must be quick). */

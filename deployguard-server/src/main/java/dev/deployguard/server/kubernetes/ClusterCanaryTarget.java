@@ -1,6 +1,9 @@
 package dev.deployguard.server.kubernetes;
 
 import dev.deployguard.analysis.MetricSource;
+import dev.deployguard.analysis.metric.MetricQuery;
+import dev.deployguard.server.metrics.ContainerResources;
+import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.kubernetes.progressive.CanaryActions;
 import dev.deployguard.kubernetes.progressive.KubernetesCanary;
@@ -69,5 +72,23 @@ abstract sealed class ClusterCanaryTarget implements RolloutTarget permits Kuber
     @Override
     public MetricSource evidence(Rollout r, Instant since) {
         return cluster.evidence(app);
+    }
+
+    /** The stable Deployment's name (the canary's is it with {@code -canary}). */
+    abstract String stableDeployment(KubernetesClient client);
+
+    @Override
+    public MetricQuery builtins(Rollout r, Instant since) {
+        KubernetesSpec k = app.kubernetes();
+        if (cluster.prometheusUrl() == null || k.traffic().ingressNginx() == null) {
+            return (m, track, at) -> new MetricQuery.Answer.Unavailable("built-in measures on Kubernetes need the"
+                    + " control plane's --prometheus-url and traffic through ingressNginx");
+        }
+        String deployment;
+        try (KubernetesClient client = cluster.clients().apply(k)) {
+            deployment = stableDeployment(client);
+        }
+        return ContainerResources.ingressNginx(cluster.prometheusUrl(), k.namespace(), deployment,
+                k.traffic().ingressNginx().ingress(), java.time.Duration.ofSeconds(10));
     }
 }

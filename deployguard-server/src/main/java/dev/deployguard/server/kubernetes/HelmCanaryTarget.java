@@ -33,6 +33,12 @@ final class HelmCanaryTarget extends ClusterCanaryTarget {
     }
 
     @Override
+    String stableDeployment(KubernetesClient client) {
+        return KubernetesRollouts.chartRelease(app).deploymentName(client, new HelmReleaseStorage(client,
+                app.kubernetes().namespace(), cluster.clock()));
+    }
+
+    @Override
     String promoted(Rollout r) {
         return "Helm release " + KubernetesRollouts.where(app) + " upgraded to the canary's version (revision "
                 + r.canaryRevision() + "); its deployment rolls out with the traffic split in place";

@@ -18,6 +18,11 @@ final class KubernetesCanaryTarget extends ClusterCanaryTarget {
     }
 
     @Override
+    String stableDeployment(KubernetesClient client) {
+        return app.kubernetes().deploymentName(app.name());
+    }
+
+    @Override
     String promoted(Rollout r) {
         return "canary template copied into deployment " + KubernetesRollouts.where(app) + "; it rolls out as revision "
                 + r.canaryRevision();

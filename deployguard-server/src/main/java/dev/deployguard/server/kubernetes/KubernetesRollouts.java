@@ -96,6 +96,11 @@ public final class KubernetesRollouts {
         };
     }
 
+    /** Where the cluster's metrics are scraped (ingress-nginx, cAdvisor); null when unknown. */
+    String prometheusUrl() {
+        return prometheusUrl;
+    }
+
     /**
      * Where the canary's analysis reads its evidence: the spec's {@code analysis.source}, else (behind ingress-nginx,
      * with a Prometheus URL known) the ingress-nginx default queries; null when there is none.

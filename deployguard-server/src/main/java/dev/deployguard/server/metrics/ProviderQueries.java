@@ -54,6 +54,11 @@ public final class ProviderQueries implements MetricQuery {
         }
     }
 
+    @Override
+    public void observe(Instant now) {
+        router.observe(now);
+    }
+
     private Answer prometheus(Provider.Prometheus p, String track, Instant at) throws InterruptedException {
         String promql = withTrack(p.query(), track);
         String base = p.url().endsWith("/") ? p.url().substring(0, p.url().length() - 1) : p.url();

@@ -5,16 +5,24 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * How one version of the demo app misbehaves: error rate, added latency, readiness, start delay, and whether it
+ * How one version of the demo app misbehaves: error rate, added latency, readiness, start delay, whether it
  * exits at once on SIGTERM ({@code exitOnTerm}: in-flight requests are cut, as by an app without graceful shutdown,
- * so only the control plane's drain keeps them from failing).
+ * so only the control plane's drain keeps them from failing), and the CPU it burns per request ({@code cpuMs}: CPU
+ * milliseconds of busy work, the same at any load, so a version with 4 times the value costs 4 times the CPU per
+ * request with the same errors and, at low load, nearly the same latency).
  */
-public record Behaviour(double errorRate, long latencyMs, boolean ready, long startDelayMs, boolean exitOnTerm) {
-    public static final Behaviour HEALTHY = new Behaviour(0.0, 0, true, 0, false);
+public record Behaviour(double errorRate, long latencyMs, boolean ready, long startDelayMs, boolean exitOnTerm,
+                        double cpuMs) {
+    public static final Behaviour HEALTHY = new Behaviour(0.0, 0, true, 0, false, 0);
 
     /** A behaviour that shuts down gracefully. */
     public Behaviour(double errorRate, long latencyMs, boolean ready, long startDelayMs) {
         this(errorRate, latencyMs, ready, startDelayMs, false);
+    }
+
+    /** A behaviour that burns no extra CPU. */
+    public Behaviour(double errorRate, long latencyMs, boolean ready, long startDelayMs, boolean exitOnTerm) {
+        this(errorRate, latencyMs, ready, startDelayMs, exitOnTerm, 0);
     }
 
     public Behaviour {
@@ -23,6 +31,9 @@ public record Behaviour(double errorRate, long latencyMs, boolean ready, long st
         }
         if (latencyMs < 0) {
             throw new IllegalArgumentException("latencyMs must not be negative, was " + latencyMs);
+        }
+        if (!(cpuMs >= 0 && cpuMs <= 10_000)) {
+            throw new IllegalArgumentException("cpuMs must be within 0..10000, was " + cpuMs);
         }
         if (startDelayMs < 0) {
             throw new IllegalArgumentException("startDelayMs must not be negative, was " + startDelayMs);
@@ -71,6 +82,7 @@ public record Behaviour(double errorRate, long latencyMs, boolean ready, long st
         boolean ready = HEALTHY.ready;
         long startDelayMs = HEALTHY.startDelayMs;
         boolean exitOnTerm = HEALTHY.exitOnTerm;
+        double cpuMs = HEALTHY.cpuMs;
         for (String pair : settings.split(",", -1)) {
             if (pair.isBlank()) {
                 continue;
@@ -89,8 +101,9 @@ public record Behaviour(double errorRate, long latencyMs, boolean ready, long st
                     case "startDelayMs" -> startDelayMs = Long.parseLong(value);
                     case "ready" -> ready = parseBoolean(version, key, value);
                     case "exitOnTerm" -> exitOnTerm = parseBoolean(version, key, value);
+                    case "cpuMs" -> cpuMs = Double.parseDouble(value);
                     default -> throw new IllegalArgumentException("version " + version + ": unknown key '" + key
-                            + "' (known: errorRate, latencyMs, ready, startDelayMs, exitOnTerm)");
+                            + "' (known: errorRate, latencyMs, ready, startDelayMs, exitOnTerm, cpuMs)");
                 }
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(
@@ -98,7 +111,7 @@ public record Behaviour(double errorRate, long latencyMs, boolean ready, long st
             }
         }
         try {
-            return new Behaviour(errorRate, latencyMs, ready, startDelayMs, exitOnTerm);
+            return new Behaviour(errorRate, latencyMs, ready, startDelayMs, exitOnTerm, cpuMs);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("version " + version + ": " + e.getMessage(), e);
         }

@@ -57,7 +57,7 @@ public final class DemoApp implements AutoCloseable {
             System.err.println("demo: " + e.getMessage());
             System.err.println("usage: DemoApp --port PORT --version VERSION   (PORT may also come from env PORT;"
                     + " DEMO_BEHAVIOUR='v2:errorRate=0.02,latencyMs=100;v3:ready=false;v4:startDelayMs=2000;"
-                    + "v5:exitOnTerm=true')");
+                    + "v5:exitOnTerm=true;v6:cpuMs=8')");
             System.exit(2);
             return;
         }
@@ -142,6 +142,9 @@ public final class DemoApp implements AutoCloseable {
                 }
                 case "/version" -> respond(exchange, 200, version + "\n");
                 default -> {
+                    if (behaviour.cpuMs() > 0) {
+                        burn(behaviour.cpuMs());
+                    }
                     if (behaviour.latencyMs() > 0) {
                         Thread.sleep(behaviour.latencyMs());
                     }
@@ -158,6 +161,24 @@ public final class DemoApp implements AutoCloseable {
         } finally {
             exchange.close();
         }
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS_CPU =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+    private static volatile long sink;
+
+    /** Busy work until this thread has used {@code cpuMs} of CPU (not wall time: the same cost on a busy machine). */
+    static void burn(double cpuMs) {
+        boolean measured = THREADS_CPU.isCurrentThreadCpuTimeSupported();
+        long start = measured ? THREADS_CPU.getCurrentThreadCpuTime() : System.nanoTime();
+        long budget = (long) (cpuMs * 1_000_000);
+        long x = sink;
+        while ((measured ? THREADS_CPU.getCurrentThreadCpuTime() : System.nanoTime()) - start < budget) {
+            for (int i = 0; i < 1_000; i++) {
+                x = x * 6364136223846793005L + 1442695040888963407L;
+            }
+        }
+        sink = x;
     }
 
     private static void respond(HttpExchange exchange, int status, String text) throws IOException {

@@ -22,6 +22,17 @@ class BehaviourTest {
     }
 
     @Test
+    void cpuMsIsTheCpuBurnedPerRequestAndBurnUsesThatMuchThreadCpu() {
+        assertThat(Behaviour.parse("v6:cpuMs=8").get("v6")).isEqualTo(new Behaviour(0.0, 0, true, 0, false, 8));
+        assertThatThrownBy(() -> Behaviour.parse("v6:cpuMs=-1")).hasMessageContaining("cpuMs must be within");
+
+        var bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = bean.getCurrentThreadCpuTime();
+        DemoApp.burn(30);
+        assertThat(bean.getCurrentThreadCpuTime() - before).isGreaterThanOrEqualTo(30_000_000L);
+    }
+
+    @Test
     void unknownVersionIsHealthy() {
         Map<String, Behaviour> byVersion = Behaviour.parse("v2:errorRate=1.0");
 

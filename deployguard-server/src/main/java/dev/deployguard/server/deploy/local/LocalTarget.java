@@ -2,6 +2,8 @@ package dev.deployguard.server.deploy.local;
 
 import dev.deployguard.analysis.MetricSource;
 import dev.deployguard.analysis.TrackKind;
+import dev.deployguard.analysis.metric.MetricQuery;
+import dev.deployguard.local.process.ProcResources;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.local.router.RouterMetricSource;
 import dev.deployguard.platform.Instance;
@@ -78,6 +80,14 @@ public abstract sealed class LocalTarget implements RolloutTarget permits LocalC
         }
         return new RouterMetricSource(from -> parts.routers().client(r.app()).metrics(from), r.stableRevision(),
                 r.canaryRevision(), since);
+    }
+
+    @Override
+    public MetricQuery builtins(Rollout r, Instant since) {
+        RouterMetricSource router = new RouterMetricSource(from -> parts.routers().client(r.app()).metrics(from),
+                r.stableRevision(), r.canaryRevision(), since);
+        return new LocalMeasures(router, new ProcResources(), rev -> parts.instances().instancesOf(r.app(), rev)
+                .stream().map(Instance::pid).toList(), r.stableRevision(), r.canaryRevision(), since);
     }
 
     void setWeight(Rollout r, int bp, String actor) {
