@@ -45,6 +45,7 @@ final class IncidentReport {
     private final List<Incident.Note> notes;
     private final List<Event> events;
     private final Instant now;
+    private List<Event> backups = List.of();
 
     IncidentReport(Incident incident, Rollout rollout, List<Incident.Note> notes, List<Event> events, Instant now) {
         this.incident = incident;
@@ -52,6 +53,15 @@ final class IncidentReport {
         this.notes = notes;
         this.events = events;
         this.now = now;
+    }
+
+    /**
+     * The control plane's backup events ({@code backup.*}, oldest first), so the report names the last verified
+     * backup before the impact and any restore during the incident.
+     */
+    IncidentReport withBackups(List<Event> backupEvents) {
+        this.backups = List.copyOf(backupEvents);
+        return this;
     }
 
     /** One measured moment: when, and the event it was read from. */
@@ -116,6 +126,7 @@ final class IncidentReport {
         keyTimes(md, start);
         impact(md, start);
         timeline(md, start);
+        backups(md, start);
         md.append("\n## Notes\n\n");
         if (notes.isEmpty()) {
             md.append("_No notes were added (deployguard incident note ").append(incident.id())
@@ -240,6 +251,26 @@ final class IncidentReport {
     /** A duration in seconds with milliseconds, as the key times print it. */
     static String seconds(Duration d) {
         return String.format(Locale.ROOT, "%.3f s", d.toMillis() / 1000.0);
+    }
+
+    /** The last verified backup before the impact, and the restores made while the incident lasted. */
+    private void backups(StringBuilder md, Moment start) {
+        Instant end = incident.closedAt() != null ? incident.closedAt() : now;
+        Optional<Event> before = backups.stream().filter(e -> e.kind().equals(EventKinds.BACKUP_CREATED)
+                && !e.at().isAfter(start.at())).reduce((a, b) -> b);
+        List<Event> restores = backups.stream().filter(e -> e.kind().equals(EventKinds.BACKUP_RESTORED)
+                && !e.at().isBefore(start.at()) && !e.at().isAfter(end)).toList();
+        md.append("\n## Backups\n\n");
+        md.append("- Last verified backup before the impact: ").append(before.map(e -> "`" + e.data().getOrDefault(
+                "backup", "?") + "`, " + DATE_TIME.format(e.at()) + " — " + e.message()).orElse("none recorded (deployguard"
+                + " backup create)")).append('\n');
+        if (restores.isEmpty()) {
+            md.append("- No restore from a backup during the incident.\n");
+        }
+        for (Event e : restores) {
+            md.append("- Restored at ").append(DATE_TIME.format(e.at())).append(" by ").append(e.actor())
+                    .append(": ").append(e.message()).append('\n');
+        }
     }
 
     private Optional<Event> first(Predicate<Event> p) {

@@ -128,7 +128,8 @@ public final class Incidents implements Consumer<Event>, AutoCloseable {
                 break;
             }
         }
-        return new IncidentReport(i, rollout.orElse(null), store.incidentNotes(id), window, clock.instant()).markdown();
+        return new IncidentReport(i, rollout.orElse(null), store.incidentNotes(id), window, clock.instant())
+                .withBackups(store.events(null, "backup", 0, null, 10_000)).markdown();
     }
 
     /** Listens to the event log: an automatic rollback opens an incident, off the rollback's thread. */

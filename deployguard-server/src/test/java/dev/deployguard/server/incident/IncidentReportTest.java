@@ -81,4 +81,33 @@ class IncidentReportTest {
                 "No router traffic was recorded", "_No notes were added");
         assertThat(md.lines().filter(l -> l.startsWith("- [ ] "))).hasSize(IncidentReport.CHECKLIST.size());
     }
+
+    @Test
+    void theReportNamesTheLastVerifiedBackupBeforeTheImpactAndRestoresDuringIt() {
+        add(0, 2, "alice", EventKinds.ROLLOUT_STARTED, "canary rollout of v2", Map.of("rollout", 7));
+        add(5, 2, "system", EventKinds.INCIDENT_OPENED, "incident 1 (SEV2) opened", Map.of("incident", 1));
+        var incident = new Incident(1, "web", "Bad canary", "SEV2", T0.plusSeconds(5), "system", 7L, 2, null, null,
+                null);
+        var rollout = new Rollout(7, "web", RolloutKind.CANARY, 1, 2, Rollout.Phase.ROLLED_BACK, 1, 0, T0, T0, null,
+                "FAIL", "analysis failed");
+        List<Event> backups = List.of(
+                new Event(90, T0.minusSeconds(7200), null, null, "cron", EventKinds.BACKUP_CREATED,
+                        "backup b-old completed and verified", Map.of("backup", "b-old")),
+                new Event(91, T0.minusSeconds(600), null, null, "cron", EventKinds.BACKUP_CREATED,
+                        "backup b-new completed and verified", Map.of("backup", "b-new")),
+                new Event(92, T0.plusSeconds(2), null, null, "cron", EventKinds.BACKUP_CREATED,
+                        "backup b-after completed and verified", Map.of("backup", "b-after")),
+                new Event(93, T0.plusSeconds(40), null, null, "carol", EventKinds.BACKUP_RESTORED,
+                        "state restored from backup b-new", Map.of("backup", "b-new")));
+
+        String md = new IncidentReport(incident, rollout, List.of(), events, T0.plusSeconds(100))
+                .withBackups(backups).markdown();
+
+        assertThat(md).contains("## Backups", "Last verified backup before the impact: `b-new`, 2026-11-26 09:50:00"
+                + " UTC", "Restored at 2026-11-26 10:00:40 UTC by carol: state restored from backup b-new")
+                .doesNotContain("b-after`");
+        String none = new IncidentReport(incident, rollout, List.of(), events, T0.plusSeconds(100)).markdown();
+        assertThat(none).contains("none recorded (deployguard backup create)",
+                "No restore from a backup during the incident.");
+    }
 }
