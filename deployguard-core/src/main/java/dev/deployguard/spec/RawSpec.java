@@ -33,6 +33,8 @@ final class RawSpec {
         com.fasterxml.jackson.databind.JsonNode drill;
         @JsonProperty("database")
         com.fasterxml.jackson.databind.JsonNode database;
+        @JsonProperty("gitops")
+        com.fasterxml.jackson.databind.JsonNode gitops;
     }
 
     static final class RawStrategy {

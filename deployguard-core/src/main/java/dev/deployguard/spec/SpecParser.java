@@ -253,9 +253,10 @@ public final class SpecParser {
                     at + ".notifications", baseDir, problems);
             DrillSpec drill = DrillSpecParser.parse(app.drill, at + ".drill", baseDir, problems);
             DatabaseSpec database = DatabaseSpecParser.parse(app.database, at + ".database", baseDir, problems);
+            GitOpsSpec gitops = GitOpsSpecParser.parse(app.gitops, at + ".gitops", problems);
             if (problems.size() == before && strategy != null) {
                 apps.put(name, new AppSpec(name, local, strategy, image, checks, kubernetes, notifications, drill,
-                        database));
+                        database, gitops));
             }
         });
         if (!problems.isEmpty()) {
