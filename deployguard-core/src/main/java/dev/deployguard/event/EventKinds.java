@@ -72,4 +72,10 @@ public final class EventKinds {
     public static final String BACKUP_VERIFIED = "backup.verified";
     /** The state was restored from a backup (recorded in the restored store). */
     public static final String BACKUP_RESTORED = "backup.restored";
+    /** The GitOps controller changed back a field DeployGuard set (data: field, expected, actual, manager, owner). */
+    public static final String GITOPS_FIGHT = "gitops.fight";
+    /** DeployGuard paused an owner's automation (Argo CD auto-sync off, Flux suspend) before or after acting. */
+    public static final String GITOPS_PAUSED = "gitops.paused";
+    /** A GitOps owner was found that DeployGuard cannot pause (only a field manager names it). */
+    public static final String GITOPS_OWNER = "gitops.owner";
 }

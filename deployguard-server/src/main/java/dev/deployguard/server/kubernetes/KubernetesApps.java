@@ -12,6 +12,7 @@ import dev.deployguard.kubernetes.deployment.Revision;
 import dev.deployguard.kubernetes.deployment.RollbackResult;
 import dev.deployguard.kubernetes.deployment.RolloutStatus;
 import dev.deployguard.kubernetes.deployment.RolloutWaiter;
+import dev.deployguard.kubernetes.gitops.Owner;
 import dev.deployguard.release.Identifiers;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
@@ -62,6 +63,7 @@ public final class KubernetesApps {
     private final RolloutRunner rollouts;
     private final KubernetesRollouts canaries;
     private final SchemaGate schemaGate;
+    private final GitOpsRollback gitops;
     /** The shared clients this instance made (closed with it); null when the caller supplied the clients. */
     private KubeClientCache ownedClients;
 
@@ -96,6 +98,7 @@ public final class KubernetesApps {
         this.checks = checks;
         this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery);
         this.schemaGate = new SchemaGate(System.getenv(), events);
+        this.gitops = new GitOpsRollback(events, clock, d -> Thread.sleep(d.toMillis()), pollEvery);
     }
 
     /** Closes the Kubernetes clients this instance made (the control plane is stopping). */
@@ -229,33 +232,71 @@ public final class KubernetesApps {
                     return slots.get();
                 }
             }
-            schemaGuard(client, t, toRevision, forceSchema, actor);
-            events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_STARTED, "rolling back deployment "
-                    + t.where() + (toRevision == null ? " to the previous revision" : " to revision " + toRevision)
-                    + (reason == null ? "" : ": " + reason));
+            Deployment live = readOrNull(client, t);
+            var owner = live == null ? java.util.Optional.<Owner>empty()
+                    : GitOpsRollback.owner(client, t.appSpec, live);
+            if (owner.isEmpty()) {
+                return undo(client, t, toRevision, reason, actor, forceSchema);
+            }
+            boolean[] undone = {false};
             try {
-                RollbackResult r = new DeploymentRollback(client).rollback(t.spec.namespace(), t.deployment,
-                        toRevision == null ? null : toRevision.longValue(), actor, reason);
-                if (r.skipped()) {
-                    events.record(t.app, (int) r.toRevision(), actor, EventKinds.ROLLBACK_SUCCEEDED, r.message());
-                    return new DeployResult(current(client, t), (int) r.fromRevision(), 0, r.message());
-                }
-                RolloutStatus s = await(client, t, null, actor);
-                if (s.state() != RolloutStatus.State.COMPLETE) {
-                    throw new DeployGuardException(ExitCode.DEPLOY_FAILED, r.message() + ", but its rollout did not"
-                            + " finish: " + s.message());
-                }
-                Release current = current(client, t);
-                events.record(t.app, current == null ? null : current.revision(), actor, EventKinds.ROLLBACK_SUCCEEDED,
-                        r.message() + "; " + s.message(), Map.of("from", r.fromRevision(), "to", r.toRevision()));
-                return new DeployResult(current, (int) r.fromRevision(), 0, r.message());
+                return gitops.rollback(t.appSpec, client, live, owner.get(), toRevision, reason, actor, () -> {
+                    undone[0] = true;
+                    return undo(client, t, toRevision, reason, actor, forceSchema);
+                }, () -> settled(client, t, actor));
             } catch (DeployGuardException e) {
-                events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_FAILED, e.getMessage());
+                if (!undone[0]) { // the plain rollback records its own failure
+                    events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_FAILED, e.getMessage());
+                }
                 throw e;
             }
         } finally {
             store.unlock(lock);
         }
+    }
+
+    /** The plain Deployment rollback ({@code kubectl rollout undo}), schema guard first. */
+    private DeployResult undo(KubernetesClient client, Target t, Integer toRevision, String reason, String actor,
+                              boolean forceSchema) {
+        schemaGuard(client, t, toRevision, forceSchema, actor);
+        events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_STARTED, "rolling back deployment "
+                + t.where() + (toRevision == null ? " to the previous revision" : " to revision " + toRevision)
+                + (reason == null ? "" : ": " + reason));
+        try {
+            RollbackResult r = new DeploymentRollback(client).rollback(t.spec.namespace(), t.deployment,
+                    toRevision == null ? null : toRevision.longValue(), actor, reason);
+            if (r.skipped()) {
+                events.record(t.app, (int) r.toRevision(), actor, EventKinds.ROLLBACK_SUCCEEDED, r.message());
+                return new DeployResult(current(client, t), (int) r.fromRevision(), 0, r.message());
+            }
+            RolloutStatus s = await(client, t, null, actor);
+            if (s.state() != RolloutStatus.State.COMPLETE) {
+                throw new DeployGuardException(ExitCode.DEPLOY_FAILED, r.message() + ", but its rollout did not"
+                        + " finish: " + s.message());
+            }
+            Release current = current(client, t);
+            events.record(t.app, current == null ? null : current.revision(), actor, EventKinds.ROLLBACK_SUCCEEDED,
+                    r.message() + "; " + s.message(), Map.of("from", r.fromRevision(), "to", r.toRevision()));
+            return new DeployResult(current, (int) r.fromRevision(), 0, r.message());
+        } catch (DeployGuardException e) {
+            events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_FAILED, e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Waits for the Deployment's rollout after its owner synced it; the serving release. */
+    private DeployResult settled(KubernetesClient client, Target t, String actor) {
+        RolloutStatus s = await(client, t, null, actor);
+        if (s.state() != RolloutStatus.State.COMPLETE) {
+            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "deployment " + t.where() + " did not finish"
+                    + " its rollout: " + s.message());
+        }
+        Release current = current(client, t);
+        if (current != null) {
+            events.record(t.app, current.revision(), actor, EventKinds.ROLLBACK_SUCCEEDED, "deployment " + t.where()
+                    + " rolled out revision " + current.revision() + "; " + s.message());
+        }
+        return new DeployResult(current, null, 0, "deployment " + t.where() + " rolled out: " + s.message());
     }
 
     /** The Deployment's revisions as releases, oldest first (rows of {@code kubectl rollout history}). */
@@ -296,6 +337,7 @@ public final class KubernetesApps {
                     .orElse(null));
             m.put("instances", List.of());
             m.put("kubernetes", k);
+            m.put("gitops", GitOpsRollback.owner(client, t.appSpec, d).map(Owner::toMap).orElse(null));
             m.put("lock", store.currentLock(t.app).orElse(null));
             m.put("rollout", store.rollouts(t.app, 1).stream().findFirst().orElse(null));
             return m;
@@ -311,7 +353,16 @@ public final class KubernetesApps {
         AppSpec helmApp = helmApp(app);
         Target t = helmApp == null ? target(app) : null;
         if (t == null || !KubernetesBlueGreenStatus.applies(t.appSpec)) {
-            return Map.of("app", app, "releases", history(app));
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("app", app);
+            answer.put("releases", history(app));
+            if (t != null) {
+                try (KubernetesClient client = clients.apply(t.spec)) {
+                    GitOpsRollback.owner(client, t.appSpec, readOrNull(client, t))
+                            .ifPresent(o -> answer.put("gitops", o.toMap()));
+                }
+            }
+            return answer;
         }
         try (KubernetesClient client = clients.apply(t.spec)) {
             return new KubernetesBlueGreenStatus(store).history(t.appSpec, client, c -> releases(c, t));
