@@ -3,6 +3,9 @@ package dev.deployguard.server.kubernetes;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
+import dev.deployguard.kubernetes.deployment.DeploymentHistory;
+import dev.deployguard.kubernetes.deployment.DeploymentRollback;
+import dev.deployguard.kubernetes.deployment.Revision;
 import dev.deployguard.kubernetes.deployment.RolloutWaiter;
 import dev.deployguard.kubernetes.gitops.ArgoApplication;
 import dev.deployguard.kubernetes.gitops.Controller;
@@ -14,12 +17,14 @@ import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.GitOpsSpec;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -67,7 +72,8 @@ final class GitOpsRollback {
             events.record(app.name(), null, actor, EventKinds.GITOPS_OWNER, "deployment "
                     + deployment.getMetadata().getName() + " is " + owner.describe() + "; DeployGuard cannot pause"
                     + " an owner it cannot name, so it rolls back and watches for a fight");
-            return watched(app, client, deployment, owner, undo.run(), undo, actor);
+            FightWatch.Expected expected = afterUndo(client, app, deployment, toRevision);
+            return watched(app, client, deployment, owner, undo.run(), expected, undo, actor);
         }
         if (!owner.exists()) {
             throw DeployGuardException.notFound("deployment " + deployment.getMetadata().getNamespace() + "/"
@@ -85,8 +91,10 @@ final class GitOpsRollback {
             pauseOwner(client, app, owner, actor, "before rolling back");
             paused = true;
         }
-        DeployResult result = owner.controller() == Controller.ARGO_CD_APPLICATION
-                ? argo(app, client, owner, toRevision, reason, actor, rolledOut) : undo.run();
+        boolean isArgo = owner.controller() == Controller.ARGO_CD_APPLICATION;
+        FightWatch.Expected[] expected = {isArgo ? null : afterUndo(client, app, deployment, toRevision)};
+        DeployResult result = isArgo ? argo(app, client, deployment, owner, toRevision, reason, actor, rolledOut,
+                expected) : undo.run();
         if (owner.controller() != Controller.ARGO_CD_APPLICATION && (paused || owner.automation().suspended())) {
             result = new DeployResult(result.release(), result.previousRevision(), result.switchMillis(),
                     result.message() + "; " + owner.title() + " stays suspended: resuming it now would apply git's"
@@ -94,13 +102,14 @@ final class GitOpsRollback {
                             + (owner.controller() == Controller.FLUX_KUSTOMIZATION ? "kustomization" : "helmrelease")
                             + " " + owner.name() + " -n " + owner.namespace());
         }
-        Undo again = owner.controller() == Controller.ARGO_CD_APPLICATION
-                ? () -> argo(app, client, owner, toRevision, reason, actor, rolledOut) : undo;
-        return watched(app, client, deployment, owner, result, again, actor);
+        Undo again = isArgo ? () -> argo(app, client, deployment, owner, toRevision, reason, actor, rolledOut,
+                new FightWatch.Expected[1]) : undo;
+        return watched(app, client, deployment, owner, result, expected[0], again, actor);
     }
 
-    private DeployResult argo(AppSpec app, KubernetesClient client, Owner owner, Integer toRevision, String reason,
-                              String actor, Supplier<DeployResult> rolledOut) {
+    private DeployResult argo(AppSpec app, KubernetesClient client, Deployment deployment, Owner owner,
+                              Integer toRevision, String reason, String actor, Supplier<DeployResult> rolledOut,
+                              FightWatch.Expected[] expected) {
         ArgoApplication argo = new ArgoApplication(client);
         ArgoApplication.RollbackRequest r = argo.rollback(owner.namespace(), owner.name(),
                 toRevision == null ? null : toRevision.longValue(), actor, reason);
@@ -115,6 +124,8 @@ final class GitOpsRollback {
                     + op.message()) + "; see: kubectl get application " + owner.name() + " -n "
                     + owner.namespace() + " -o yaml");
         }
+        // What Argo CD applied for the rollback is what must stay: read it before anything can change it back.
+        expected[0] = live(client, app, deployment);
         DeployResult done = rolledOut.get();
         String text = "Argo CD Application " + owner.namespace() + "/" + owner.name() + " synced history entry "
                 + r.to().id() + " (" + r.to().shortRevision() + ") again; " + done.message()
@@ -122,23 +133,45 @@ final class GitOpsRollback {
         return new DeployResult(done.release(), done.previousRevision(), done.switchMillis(), text);
     }
 
+    /**
+     * What the plain rollback sets: the target revision's image (the one asked for, else the one before the
+     * serving one, as kubectl picks it) and the replicas as they are (a rollback does not change them).
+     */
+    private static FightWatch.Expected afterUndo(KubernetesClient client, AppSpec app, Deployment d,
+                                                 Integer toRevision) {
+        String ns = d.getMetadata().getNamespace();
+        String name = d.getMetadata().getName();
+        try {
+            Revision target = DeploymentRollback.target(new DeploymentHistory(client).list(ns, name),
+                    toRevision == null ? null : toRevision.longValue(), ns, name);
+            return new FightWatch.Expected(app.kubernetes().container(), image(target.template().getSpec()
+                    .getContainers(), app.kubernetes().container()), d.getSpec().getReplicas());
+        } catch (DeployGuardException e) {
+            return null; // the rollback itself reports the missing revision
+        }
+    }
+
+    private static FightWatch.Expected live(KubernetesClient client, AppSpec app, Deployment d) {
+        Deployment now = client.apps().deployments().inNamespace(d.getMetadata().getNamespace())
+                .withName(d.getMetadata().getName()).get();
+        return now == null ? null : new FightWatch.Expected(app.kubernetes().container(),
+                image(now.getSpec().getTemplate().getSpec().getContainers(), app.kubernetes().container()),
+                now.getSpec().getReplicas());
+    }
+
+    private static String image(List<Container> containers, String container) {
+        return containers.stream().filter(c -> container == null || container.equals(c.getName())).findFirst()
+                .map(Container::getImage).orElse(null);
+    }
+
     private DeployResult watched(AppSpec app, KubernetesClient client, Deployment before, Owner owner,
-                                 DeployResult result, Undo again, String actor) {
+                                 DeployResult result, FightWatch.Expected expected, Undo again, String actor) {
         Duration window = app.gitops().fightWindow();
-        if (window.isZero()) {
+        if (window.isZero() || expected == null) {
             return result;
         }
         String ns = before.getMetadata().getNamespace();
         String name = before.getMetadata().getName();
-        Deployment now = client.apps().deployments().inNamespace(ns).withName(name).get();
-        if (now == null) {
-            return result;
-        }
-        String container = app.kubernetes().container();
-        String image = now.getSpec().getTemplate().getSpec().getContainers().stream()
-                .filter(c -> container == null || container.equals(c.getName())).findFirst()
-                .map(c -> c.getImage()).orElse(null);
-        FightWatch.Expected expected = new FightWatch.Expected(container, image, now.getSpec().getReplicas());
         Optional<FightWatch.Fight> fight = new FightWatch(client, clock, pause, pollEvery).watch(ns, name, expected,
                 window);
         if (fight.isEmpty()) {
@@ -159,13 +192,12 @@ final class GitOpsRollback {
                 return new DeployResult(result.release(), result.previousRevision(), result.switchMillis(),
                         result.message() + "; WARNING: " + text + " (gitops.onFight: alert)");
             }
-            case REFUSE -> throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "the rollback did not hold: " + text
-                    + ". " + owner.describe() + "; " + howToPause(owner) + ", then roll back again");
+            case REFUSE -> throw failed(app, actor, "the rollback did not hold: " + text + ". " + owner.describe()
+                    + "; " + howToPause(owner) + ", then roll back again");
             default -> {
                 if (!owner.named() || !owner.exists()) {
-                    throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "the rollback did not hold: " + text
-                            + "; gitops.onFight is pause, but no label names the owner, so DeployGuard cannot"
-                            + " pause it. " + owner.describe());
+                    throw failed(app, actor, "the rollback did not hold: " + text + "; gitops.onFight is pause, but"
+                            + " no label names the owner, so DeployGuard cannot pause it. " + owner.describe());
                 }
                 pauseOwner(client, app, owner, actor, "after it changed " + f.field() + " back");
                 DeployResult redo = again.run();
@@ -174,6 +206,12 @@ final class GitOpsRollback {
                                 + " paused it and rolled back again (gitops.onFight: pause)");
             }
         }
+    }
+
+    /** The rollback ran but did not hold: recorded (and so notified) as a failed rollback. */
+    private DeployGuardException failed(AppSpec app, String actor, String message) {
+        events.record(app.name(), null, actor, EventKinds.ROLLBACK_FAILED, message);
+        return new DeployGuardException(ExitCode.DEPLOY_FAILED, message);
     }
 
     private void pauseOwner(KubernetesClient client, AppSpec app, Owner owner, String actor, String when) {

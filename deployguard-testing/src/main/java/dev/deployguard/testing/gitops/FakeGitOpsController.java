@@ -121,6 +121,31 @@ public final class FakeGitOpsController {
         return writes;
     }
 
+    /**
+     * Steps every {@code everyMillis} ms on a daemon thread, for tests that drive a whole control plane in real time
+     * (as the real controllers run beside it); close the result to stop it.
+     */
+    public AutoCloseable runInBackground(long everyMillis) {
+        Thread t = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    step();
+                    Thread.sleep(everyMillis);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    // a 409 from a concurrent writer, or the API server going away at the end of a test: next tick
+                }
+            }
+        }, "fake-gitops-controller");
+        t.setDaemon(true);
+        t.start();
+        return () -> {
+            t.interrupt();
+            t.join(5_000);
+        };
+    }
+
     @SuppressWarnings("unchecked")
     private int argo(GenericKubernetesResource app) {
         Target target = targets.get(key(APPLICATIONS, app.getMetadata().getNamespace(), app.getMetadata().getName()));
