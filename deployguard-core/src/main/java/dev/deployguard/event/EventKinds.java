@@ -76,6 +76,6 @@ public final class EventKinds {
     public static final String GITOPS_FIGHT = "gitops.fight";
     /** DeployGuard paused an owner's automation (Argo CD auto-sync off, Flux suspend) before or after acting. */
     public static final String GITOPS_PAUSED = "gitops.paused";
-    /** A GitOps owner was found that DeployGuard cannot pause (only a field manager names it). */
+    /** The GitOps owner found before acting (a drill), or one DeployGuard cannot pause (only a field manager names it). */
     public static final String GITOPS_OWNER = "gitops.owner";
 }

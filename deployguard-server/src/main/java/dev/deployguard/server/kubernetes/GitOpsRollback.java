@@ -107,6 +107,26 @@ final class GitOpsRollback {
         return watched(app, client, deployment, owner, result, expected[0], again, actor);
     }
 
+    /**
+     * Before DeployGuard changes an owned app for {@code purpose} (a drill): refuses or pauses an owner whose
+     * automation would undo it, as {@code gitops.autoSync} says; an owner it cannot name or that is missing is refused.
+     */
+    void hold(AppSpec app, KubernetesClient client, Owner owner, String actor, String purpose) {
+        if (!owner.named() || !owner.exists()) {
+            throw DeployGuardException.badInput("app '" + app.name() + "' is " + owner.describe() + "; DeployGuard"
+                    + " cannot pause that owner, so it will not " + purpose + " beside it");
+        }
+        if (!owner.automation().automated()) {
+            return;
+        }
+        if (app.gitops().autoSync() == GitOpsSpec.AutoSync.REFUSE) {
+            throw DeployGuardException.badInput("app '" + app.name() + "' is " + owner.describe() + ": it would undo"
+                    + " a " + purpose + ". Nothing was changed. Set gitops.autoSync: pause in the spec to let"
+                    + " DeployGuard pause it and record that, or " + howToPause(owner));
+        }
+        pauseOwner(client, app, owner, actor, "before a " + purpose);
+    }
+
     private DeployResult argo(AppSpec app, KubernetesClient client, Deployment deployment, Owner owner,
                               Integer toRevision, String reason, String actor, Supplier<DeployResult> rolledOut,
                               FightWatch.Expected[] expected) {

@@ -202,6 +202,15 @@ public final class KubernetesApps {
      * the database's schema (app {@code database} section) and refused unless {@code forceSchema}.
      */
     public DeployResult rollback(String app, Integer toRevision, String reason, String actor, boolean forceSchema) {
+        return rollback(app, toRevision, reason, actor, forceSchema, true);
+    }
+
+    /**
+     * Rolls back as above; {@code viaOwner} false rolls a GitOps-owned Deployment back by its own revisions, beside
+     * the owner (a drill, after {@link #holdOwner} paused it), instead of through the owner's history.
+     */
+    public DeployResult rollback(String app, Integer toRevision, String reason, String actor, boolean forceSchema,
+                                 boolean viaOwner) {
         AppSpec helmApp = helmApp(app);
         if (helmApp != null) {
             return helm.rollback(helmApp, toRevision, reason, actor, rollouts, forceSchema);
@@ -233,7 +242,7 @@ public final class KubernetesApps {
                 }
             }
             Deployment live = readOrNull(client, t);
-            var owner = live == null ? java.util.Optional.<Owner>empty()
+            var owner = live == null || !viaOwner ? java.util.Optional.<Owner>empty()
                     : GitOpsRollback.owner(client, t.appSpec, live);
             if (owner.isEmpty()) {
                 return undo(client, t, toRevision, reason, actor, forceSchema);
@@ -297,6 +306,20 @@ public final class KubernetesApps {
                     + " rolled out revision " + current.revision() + "; " + s.message());
         }
         return new DeployResult(current, null, 0, "deployment " + t.where() + " rolled out: " + s.message());
+    }
+
+    /**
+     * Before a drill of a Deployment app: its GitOps owner, refused or paused (per {@code gitops.autoSync}) when its
+     * automation would undo the drill; empty when no GitOps controller owns it.
+     */
+    public java.util.Optional<Owner> holdOwner(String app, String actor, String purpose) {
+        Target t = target(app);
+        try (KubernetesClient client = clients.apply(t.spec)) {
+            Deployment live = readOrNull(client, t);
+            var owner = live == null ? java.util.Optional.<Owner>empty() : GitOpsRollback.owner(client, t.appSpec, live);
+            owner.ifPresent(o -> gitops.hold(t.appSpec, client, o, actor, purpose));
+            return owner;
+        }
     }
 
     /** The Deployment's revisions as releases, oldest first (rows of {@code kubectl rollout history}). */
