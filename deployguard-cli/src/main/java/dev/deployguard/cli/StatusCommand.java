@@ -135,6 +135,10 @@ final class StatusCommand implements Callable<Integer> {
                     + k8s.path("deployment").asText() + ", " + k8s.path("availableReplicas").asInt() + "/"
                     + k8s.path("replicas").asInt() + " available: " + k8s.path("message").asText());
         }
+        JsonNode gitops = s.path("gitops");
+        if (gitops.isObject()) {
+            o.println("  gitops: " + gitops.path("summary").asText());
+        }
         JsonNode router = s.path("router");
         if (!router.isNull() && !router.isMissingNode()) {
             o.println("  router: " + router.path("listen").asText() + (router.path("alive").asBoolean(true)

@@ -78,6 +78,15 @@ public record Owner(Controller controller, String namespace, String name, boolea
         public static final Automation UNKNOWN = new Automation(false, false, false, false,
                 "automation unknown (the owner cannot be read)");
 
+        /** Automation that could not be read (the owner is forbidden to DeployGuard's user, say). */
+        public static Automation unknown(String why) {
+            return new Automation(false, false, false, false, "automation unknown (" + why + ")");
+        }
+
+        public boolean isUnknown() {
+            return text.startsWith("automation unknown");
+        }
+
         public String describe() {
             return text;
         }

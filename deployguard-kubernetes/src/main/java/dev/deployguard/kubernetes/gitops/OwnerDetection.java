@@ -1,5 +1,6 @@
 package dev.deployguard.kubernetes.gitops;
 
+import dev.deployguard.error.DeployGuardException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
@@ -65,7 +66,7 @@ public final class OwnerDetection {
         }
         String instance = labels.get(INSTANCE_LABEL);
         if (instance != null) {
-            GenericKubernetesResource app = objects.get(Controller.ARGO_CD_APPLICATION, argocdNamespace, instance);
+            GenericKubernetesResource app = readable(Controller.ARGO_CD_APPLICATION, argocdNamespace, instance);
             if (app != null) {
                 return Optional.of(owner(Controller.ARGO_CD_APPLICATION, argocdNamespace, instance, app,
                         "label " + INSTANCE_LABEL + " (Argo CD label tracking)"));
@@ -85,7 +86,24 @@ public final class OwnerDetection {
 
     /** The owner named by hand (a Helm app's HelmRelease, say), read live. */
     public Owner read(Controller c, String namespace, String name, String evidence) {
-        return owner(c, namespace, name, objects.get(c, namespace, name), evidence);
+        GenericKubernetesResource r;
+        try {
+            r = objects.get(c, namespace, name);
+        } catch (DeployGuardException e) {
+            // Forbidden or unreachable: the owner is still named; what it does is unknown, and said so.
+            return new Owner(c, namespace, name, true, Owner.Automation.unknown("cannot read " + c.resource()
+                    + ": " + e.getMessage().lines().findFirst().orElse("")), evidence);
+        }
+        return owner(c, namespace, name, r, evidence);
+    }
+
+    /** The object, or null when there is none or it cannot be read (label tracking is a guess, not a claim). */
+    private GenericKubernetesResource readable(Controller c, String namespace, String name) {
+        try {
+            return objects.get(c, namespace, name);
+        } catch (DeployGuardException e) {
+            return null;
+        }
     }
 
     private static Owner owner(Controller c, String namespace, String name, GenericKubernetesResource r,

@@ -96,11 +96,7 @@ final class GitOpsRollback {
         DeployResult result = isArgo ? argo(app, client, deployment, owner, toRevision, reason, actor, rolledOut,
                 expected) : undo.run();
         if (owner.controller() != Controller.ARGO_CD_APPLICATION && (paused || owner.automation().suspended())) {
-            result = new DeployResult(result.release(), result.previousRevision(), result.switchMillis(),
-                    result.message() + "; " + owner.title() + " stays suspended: resuming it now would apply git's"
-                            + " current revision again. Once git deploys the good revision: flux resume "
-                            + (owner.controller() == Controller.FLUX_KUSTOMIZATION ? "kustomization" : "helmrelease")
-                            + " " + owner.name() + " -n " + owner.namespace());
+            result = staysSuspended(owner, result);
         }
         Undo again = isArgo ? () -> argo(app, client, deployment, owner, toRevision, reason, actor, rolledOut,
                 new FightWatch.Expected[1]) : undo;
@@ -151,6 +147,21 @@ final class GitOpsRollback {
                 + r.to().id() + " (" + r.to().shortRevision() + ") again; " + done.message()
                 + ". It is OutOfSync with git until git deploys " + r.to().shortRevision() + " again";
         return new DeployResult(done.release(), done.previousRevision(), done.switchMillis(), text);
+    }
+
+    /** The answer, saying that the Flux owner stays suspended and how to resume it once git is fixed. */
+    static DeployResult staysSuspended(Owner owner, DeployResult result) {
+        return new DeployResult(result.release(), result.previousRevision(), result.switchMillis(),
+                result.message() + "; " + owner.title() + " stays suspended: resuming it now would apply git's"
+                        + " current revision again. Once git deploys the good revision: flux resume "
+                        + (owner.controller() == Controller.FLUX_KUSTOMIZATION ? "kustomization" : "helmrelease")
+                        + " " + owner.name() + " -n " + owner.namespace());
+    }
+
+    /** Watches {@code workload} for a fight, expecting what it runs now (just after the rollback). */
+    DeployResult watchLive(AppSpec app, KubernetesClient client, Deployment workload, Owner owner,
+                           DeployResult result, Undo again, String actor) {
+        return watched(app, client, workload, owner, result, live(client, app, workload), again, actor);
     }
 
     /**
