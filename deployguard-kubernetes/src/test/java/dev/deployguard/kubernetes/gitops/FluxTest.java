@@ -57,6 +57,49 @@ class FluxTest {
                 .isEqualTo(k.getMetadata().getAnnotations().get(FluxSuspension.REQUESTED_AT));
     }
 
+    private void gitRepository(String revision) {
+        var ctx = new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder()
+                .withGroup("source.toolkit.fluxcd.io").withVersion("v1").withKind("GitRepository")
+                .withPlural("gitrepositories").withNamespaced(true).build();
+        var repo = new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                .withApiVersion("source.toolkit.fluxcd.io/v1").withKind("GitRepository").withNewMetadata()
+                .withNamespace("flux-system").withName("deploy").endMetadata().build();
+        repo.getAdditionalProperties().put("status", Map.of("artifact", Map.of("revision", revision)));
+        f.client.genericKubernetesResources(ctx).inNamespace("flux-system").resource(repo).createOr(
+                io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+    }
+
+    @Test
+    void resumeWaitsUntilGitNoLongerDeliversTheRevisionRolledBackFrom() {
+        f.gitops.kustomization("flux-system", "apps", TARGET);
+        f.gitops.step();
+        String bad = "main@sha1:" + GitOpsFixture.V1;
+        suspension.suspend(Controller.FLUX_KUSTOMIZATION, "flux-system", "apps", "rollback by alice");
+
+        assertThat(suspension.resumeIfSafe(Controller.FLUX_KUSTOMIZATION, "flux-system", "apps").why())
+                .isEqualTo("GitRepository deploy has no fetched revision yet");
+        gitRepository(bad);
+        FluxSuspension.Safety still = suspension.resumeIfSafe(Controller.FLUX_KUSTOMIZATION, "flux-system", "apps");
+        assertThat(still.safe()).isFalse();
+        assertThat(still.why()).isEqualTo("git still delivers " + bad + ", the revision applied when DeployGuard"
+                + " suspended it; fix git first");
+        assertThat(new FluxKustomization(f.client).revisions("flux-system", "apps").suspended()).isTrue();
+
+        gitRepository("main@sha1:" + "c".repeat(40));
+        FluxSuspension.Safety now = suspension.resumeIfSafe(Controller.FLUX_KUSTOMIZATION, "flux-system", "apps");
+
+        assertThat(now.safe()).as(now.why()).isTrue();
+        assertThat(new FluxKustomization(f.client).revisions("flux-system", "apps").suspended()).isFalse();
+    }
+
+    @Test
+    void anObjectDeployGuardDidNotSuspendIsNeverResumedByIt() {
+        f.gitops.kustomization("flux-system", "apps", TARGET);
+
+        assertThat(suspension.resumeIfSafe(Controller.FLUX_KUSTOMIZATION, "flux-system", "apps").why())
+                .contains("was not suspended by DeployGuard");
+    }
+
     @Test
     void anAlreadySuspendedObjectIsNotClaimed() {
         f.gitops.kustomization("flux-system", "apps", TARGET);
