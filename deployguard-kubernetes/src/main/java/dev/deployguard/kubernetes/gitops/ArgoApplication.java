@@ -29,6 +29,8 @@ import java.util.stream.Collectors;
 public final class ArgoApplication {
     /** Where DeployGuard keeps the automated block it paused, to put it back as it was. */
     public static final String PAUSED_AUTOMATION = "deployguard.dev/paused-automated-sync";
+    /** The git revision the Application tracked ({@code status.sync.revision}) when DeployGuard paused auto-sync. */
+    public static final String PAUSED_AT = "deployguard.dev/paused-at-revision";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final OwnerObjects objects;
@@ -175,6 +177,7 @@ public final class ArgoApplication {
         GenericKubernetesResource written = objects.update(Controller.ARGO_CD_APPLICATION, namespace, name, app -> {
             Map<String, Object> automated = OwnerObjects.map(app, "spec", "syncPolicy", "automated");
             OwnerObjects.annotate(app, PAUSED_AUTOMATION, json(automated));
+            OwnerObjects.annotate(app, PAUSED_AT, OwnerObjects.text(app, "status", "sync", "revision"));
             automated.put("enabled", false);
             return app;
         });
@@ -206,9 +209,32 @@ public final class ArgoApplication {
                         + namespace + "/" + name + " is not JSON; re-enable auto-sync by hand");
             }
             OwnerObjects.annotate(app, PAUSED_AUTOMATION, null);
+            OwnerObjects.annotate(app, PAUSED_AT, null);
             return app;
         });
         return true;
+    }
+
+    /**
+     * Re-arms auto-sync only once git no longer points at the revision it tracked when DeployGuard paused it (Argo CD
+     * keeps refreshing {@code status.sync.revision} from git while auto-sync is off): re-arming earlier would sync the
+     * bad revision again at once. Returns why it did or did not.
+     */
+    public String resumeIfSafe(String namespace, String name) {
+        GenericKubernetesResource app = objects.require(Controller.ARGO_CD_APPLICATION, namespace, name);
+        Map<String, String> a = app.getMetadata().getAnnotations() == null ? Map.of()
+                : app.getMetadata().getAnnotations();
+        String bad = a.get(PAUSED_AT);
+        String now = OwnerObjects.text(app, "status", "sync", "revision");
+        if (!a.containsKey(PAUSED_AUTOMATION)) {
+            return "not re-armed: DeployGuard did not pause auto-sync of Argo CD Application " + namespace + "/" + name;
+        }
+        if (bad == null || bad.equals(now)) {
+            return "not re-armed: git still points at " + (bad == null ? "an unknown revision" : bad)
+                    + ", the revision tracked when DeployGuard paused auto-sync; fix git first";
+        }
+        resumeAutoSync(namespace, name);
+        return "re-armed auto-sync: git moved from " + bad + " to " + now;
     }
 
     /**

@@ -113,6 +113,30 @@ class ArgoApplicationTest {
     }
 
     @Test
+    void autoSyncIsReArmedOnlyOnceGitMovedOnFromTheBadRevision() {
+        f.argoSyncedTwice(true, true);
+        argo.pauseAutoSync("argocd", "shop");
+
+        assertThat(argo.resumeIfSafe("argocd", "shop")).isEqualTo("not re-armed: git still points at " + V2
+                + ", the revision tracked when DeployGuard paused auto-sync; fix git first");
+        assertThat(ArgoApplication.automation(app()).automated()).isFalse();
+
+        // Argo CD refreshes status.sync.revision from git while auto-sync is off: a fix lands as commit ccc…
+        String fix = "c".repeat(40);
+        f.client.genericKubernetesResources(FakeGitOpsController.APPLICATIONS).inNamespace("argocd").withName("shop")
+                .edit(a -> {
+                    a.getAdditionalProperties().put("status", new java.util.LinkedHashMap<>(Map.of("sync",
+                            Map.of("status", "OutOfSync", "revision", fix), "history",
+                            ((Map<?, ?>) a.getAdditionalProperties().get("status")).get("history"))));
+                    return a;
+                });
+
+        assertThat(argo.resumeIfSafe("argocd", "shop")).isEqualTo("re-armed auto-sync: git moved from " + V2
+                + " to " + fix);
+        assertThat(ArgoApplication.automation(app()).automated()).isTrue();
+    }
+
+    @Test
     void noSuchApplicationIsNamed() {
         assertThatThrownBy(() -> argo.rollback("argocd", "nope", null, "alice", null))
                 .isInstanceOfSatisfying(DeployGuardException.class, e -> assertThat(e.exitCode())
