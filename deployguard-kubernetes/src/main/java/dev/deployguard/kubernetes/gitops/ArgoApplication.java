@@ -52,7 +52,7 @@ public final class ArgoApplication {
     public record RollbackRequest(HistoryEntry from, HistoryEntry to, String message) {
     }
 
-    /** How auto-sync was paused: {@code enabled: false} (Argo CD 3.x) or the automated block removed (older). */
+    /** How auto-sync was paused: {@code enabled: false} (newer Argo CD) or the automated block removed (older). */
     public record Pause(boolean changed, String how) {
     }
 
@@ -165,8 +165,9 @@ public final class ArgoApplication {
     }
 
     /**
-     * Turns auto-sync off and keeps what was there in {@link #PAUSED_AUTOMATION}. Argo CD 3.x reads
-     * {@code automated.enabled: false}; an older CRD prunes that unknown field on write, so when the re-read shows it
+     * Turns auto-sync off and keeps what was there in {@link #PAUSED_AUTOMATION}. Newer Argo CD reads
+     * {@code automated.enabled: false} (argoproj/argo-cd {@code pkg/apis/application/v1alpha1/types.go},
+     * {@code SyncPolicy.IsAutomatedSyncEnabled}); an older CRD prunes that unknown field on write, so when the re-read shows it
      * gone the automated block is removed instead (what {@code argocd app set --sync-policy none} does).
      */
     public Pause pauseAutoSync(String namespace, String name) {
@@ -189,7 +190,7 @@ public final class ArgoApplication {
             return app;
         });
         return new Pause(true, "spec.syncPolicy.automated removed (this Argo CD's CRD has no automated.enabled,"
-                + " which came with Argo CD 3.0)");
+                + " which newer Argo CD versions read)");
     }
 
     /** Puts back the automated block {@link #pauseAutoSync} kept; false when there was none to put back. */

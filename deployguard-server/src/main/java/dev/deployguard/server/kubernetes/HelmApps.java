@@ -1,3 +1,4 @@
+// Over 400 lines: every command of a Helm release app shares Target and the release-record readers here; GitOps ownership lives in HelmGitOps.
 package dev.deployguard.server.kubernetes;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,3 +1,4 @@
+// Over 400 lines: every command of a Deployment app (deploy, rollback plain/blue-green/GitOps-owned, history, status) shares Target and the release readers here; GitOps logic itself lives in GitOpsRollback.
 package dev.deployguard.server.kubernetes;
 
 import dev.deployguard.error.DeployGuardException;
