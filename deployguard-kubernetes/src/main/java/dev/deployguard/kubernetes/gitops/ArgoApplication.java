@@ -101,7 +101,7 @@ public final class ArgoApplication {
 
     /**
      * Writes a sync operation to history entry {@code toId} (null: the entry before the latest, as {@code argocd app
-     * rollback} without an id). Refuses, writing nothing, while auto-sync is on, while another operation runs, for an
+     * rollback} without an id; ids start at 0). Refuses, writing nothing, while auto-sync is on, while another operation runs, for an
      * unknown id or the entry already deployed.
      */
     public RollbackRequest rollback(String namespace, String name, Long toId, String actor, String reason) {
@@ -268,7 +268,8 @@ public final class ArgoApplication {
     }
 
     private static HistoryEntry target(List<HistoryEntry> history, Long toId, String title) {
-        if (toId == null || toId <= 0) {
+        // As the argocd CLI: no id means the entry before the latest; 0 is a real id (Argo CD counts from 0).
+        if (toId == null || toId < 0) {
             if (history.size() < 2) {
                 throw DeployGuardException.notFound(title + " has no earlier sync to roll back to (history: "
                         + ids(history) + ")");

@@ -68,11 +68,13 @@ class ArgoApplicationTest {
     }
 
     @Test
-    void toRevisionPicksTheHistoryId() {
+    void toRevisionPicksTheHistoryIdAndZeroIsTheFirstSync() {
         f.argoSyncedTwice(false, false);
         f.gitops.commit("c".repeat(40), new FakeGitOpsController.Manifest("shop/web:v3", 3));
+        f.sync("c".repeat(40));
 
-        assertThat(argo.rollback("argocd", "shop", 0L, "alice", null).to().revision()).isEqualTo(V1);
+        assertThat(argo.rollback("argocd", "shop", 0L, "alice", null).to().revision())
+                .as("id 0, not the previous entry (id 1)").isEqualTo(V1);
     }
 
     @Test

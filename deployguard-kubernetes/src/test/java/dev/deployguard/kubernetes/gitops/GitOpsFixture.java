@@ -60,7 +60,7 @@ final class GitOpsFixture implements AutoCloseable {
         deployments.settle(10);
     }
 
-    private void sync(String revision) {
+    void sync(String revision) {
         client.genericKubernetesResources(FakeGitOpsController.APPLICATIONS).inNamespace("argocd").withName("shop")
                 .edit(a -> {
                     a.getAdditionalProperties().put("operation", java.util.Map.of("sync", java.util.Map.of(
