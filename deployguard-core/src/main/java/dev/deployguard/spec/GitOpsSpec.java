@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param argocdNamespace where Argo CD's Applications live when the tracking id does not say
  */
 public record GitOpsSpec(AutoSync autoSync, OnFight onFight, Duration fightWindow, String argocdNamespace) {
-    public static final Duration DEFAULT_FIGHT_WINDOW = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_FIGHT_WINDOW = Duration.ofSeconds(15);
     public static final GitOpsSpec DEFAULT = new GitOpsSpec(AutoSync.REFUSE, OnFight.ALERT, DEFAULT_FIGHT_WINDOW,
             "argocd");
 

@@ -25,7 +25,7 @@ class GitOpsSpecParserTest {
     void absentIsTheDefault() {
         assertThat(parse(null)).isEqualTo(GitOpsSpec.DEFAULT);
         assertThat(GitOpsSpec.DEFAULT).isEqualTo(new GitOpsSpec(GitOpsSpec.AutoSync.REFUSE, GitOpsSpec.OnFight.ALERT,
-                Duration.ofSeconds(60), "argocd"));
+                Duration.ofSeconds(15), "argocd"));
     }
 
     @Test
