@@ -20,10 +20,13 @@ public final class CheckNames {
     public static final String CLUSTER_HEALTH = "cluster.health";
     public static final String CLUSTER_PODS = "cluster.pods";
     public static final String CLUSTER_CAPACITY = "cluster.capacity";
+    /** Whether Argo CD or Flux owns the app and would undo a change made beside it. */
+    public static final String GITOPS_OWNER = "gitops.owner";
 
     /** Every known name, in the order a checklist lists them. */
     public static final List<String> ALL = List.of(LOCAL_COMMAND, LOCAL_PORTS, LOCAL_DISK, REGISTRY, IMAGE_SIGNATURE,
-            VULNERABILITIES, MIGRATIONS, SCHEMA, CHART, CLUSTER_HEALTH, CLUSTER_PODS, CLUSTER_CAPACITY);
+            VULNERABILITIES, MIGRATIONS, SCHEMA, CHART, CLUSTER_HEALTH, CLUSTER_PODS, CLUSTER_CAPACITY,
+            GITOPS_OWNER);
 
     private CheckNames() {
     }

@@ -11,6 +11,7 @@ import dev.deployguard.kubernetes.check.CapacityCheck;
 import dev.deployguard.kubernetes.check.NodeHealthCheck;
 import dev.deployguard.kubernetes.check.PodStatusCheck;
 import dev.deployguard.kubernetes.client.KubeClients;
+import dev.deployguard.kubernetes.gitops.GitOpsOwnerCheck;
 import dev.deployguard.kubernetes.helm.ChartCheck;
 import dev.deployguard.local.check.LocalCommandCheck;
 import dev.deployguard.local.check.LocalDiskCheck;
@@ -248,7 +249,8 @@ public final class ChecklistFactory {
     }
 
     /**
-     * {@code cluster.health}, {@code cluster.pods}, {@code cluster.capacity}: for apps on Kubernetes. Pods and
+     * {@code cluster.health}, {@code cluster.pods}, {@code cluster.capacity}, {@code gitops.owner}: for apps on
+     * Kubernetes. Pods and
      * capacity are judged by the app's Deployment as the cluster has it (its selector, replicas and pod template).
      * A cluster that cannot even be reached (no kubeconfig) makes all three "cannot tell", with the reason.
      */
@@ -256,7 +258,8 @@ public final class ChecklistFactory {
         if (!app.onKubernetes()) {
             return List.of();
         }
-        List<String> names = List.of(CheckNames.CLUSTER_HEALTH, CheckNames.CLUSTER_PODS, CheckNames.CLUSTER_CAPACITY);
+        List<String> names = List.of(CheckNames.CLUSTER_HEALTH, CheckNames.CLUSTER_PODS, CheckNames.CLUSTER_CAPACITY,
+                CheckNames.GITOPS_OWNER);
         if (cluster == null) {
             return names.stream().<Check>map(n -> new CannotRunCheck(CheckResult.error(n, "cannot reach the cluster: "
                     + problem, "fix apps." + app.name() + ".platform.kubernetes (kubeconfig, context)"))).toList();
@@ -268,7 +271,9 @@ public final class ChecklistFactory {
                 new FromDeployment(CheckNames.CLUSTER_PODS, cluster, k8s.namespace(), deployment,
                         d -> pods(cluster, k8s.namespace(), d)),
                 new FromDeployment(CheckNames.CLUSTER_CAPACITY, cluster, k8s.namespace(), deployment,
-                        d -> capacity(cluster, d)));
+                        d -> capacity(cluster, d)),
+                new FromDeployment(CheckNames.GITOPS_OWNER, cluster, k8s.namespace(), deployment,
+                        d -> new GitOpsOwnerCheck(cluster, app.gitops().argocdNamespace(), d)));
     }
 
     private static Check pods(KubernetesClient cluster, String namespace, Deployment d) {

@@ -113,6 +113,7 @@ final class IncidentReport {
                     + " beside revision " + rollout.stableRevision() + ", ended " + rollout.phase()
                     + (rollout.outcome() == null ? "" : " (" + rollout.outcome() + ")"));
         }
+        gitops(md);
         keyTimes(md, start);
         impact(md, start);
         timeline(md, start);
@@ -240,6 +241,21 @@ final class IncidentReport {
     /** A duration in seconds with milliseconds, as the key times print it. */
     static String seconds(Duration d) {
         return String.format(Locale.ROOT, "%.3f s", d.toMillis() / 1000.0);
+    }
+
+    /** For an app that Argo CD or Flux owns: who, whether DeployGuard paused it, and whether they fought. */
+    private void gitops(StringBuilder md) {
+        List<Event> g = events.stream().filter(e -> e.kind().startsWith("gitops.")).toList();
+        if (g.isEmpty()) {
+            return;
+        }
+        String owner = g.stream().map(e -> e.data().get("owner")).filter(o -> o != null).map(Object::toString)
+                .findFirst().orElse("a GitOps controller");
+        Optional<Event> paused = g.stream().filter(e -> e.kind().equals(EventKinds.GITOPS_PAUSED)).findFirst();
+        long fights = g.stream().filter(e -> e.kind().equals(EventKinds.GITOPS_FIGHT)).count();
+        row(md, "GitOps", owner + paused.map(e -> "; paused by DeployGuard at " + DATE_TIME.format(e.at())
+                + " (resume it once git deploys the good revision)").orElse("") + (fights == 0 ? ""
+                : "; " + fights + " fight(s): the controller changed back what DeployGuard set"));
     }
 
     private Optional<Event> first(Predicate<Event> p) {
