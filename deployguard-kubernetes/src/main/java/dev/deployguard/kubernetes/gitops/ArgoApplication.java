@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
+import dev.deployguard.gitops.GitRestorer;
 import dev.deployguard.kubernetes.deployment.RolloutWaiter;
+import dev.deployguard.spec.GitOpsSpec;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
@@ -236,6 +238,18 @@ public final class ArgoApplication {
         }
         resumeAutoSync(namespace, name);
         return "re-armed auto-sync: git moved from " + bad + " to " + now;
+    }
+
+    /**
+     * As {@link #resumeIfSafe(String, String)}, and also not while git's head still has the app's {@code gitops.git}
+     * path at the revision tracked at pause time ({@code git}: the restorer of the control plane's GitCatchUp).
+     */
+    public String resumeIfSafe(String namespace, String name, GitRestorer git, GitOpsSpec.Git where) {
+        Map<String, String> a = objects.require(Controller.ARGO_CD_APPLICATION, namespace, name).getMetadata()
+                .getAnnotations();
+        String held = a == null || !a.containsKey(PAUSED_AUTOMATION) ? null
+                : GitHead.holds(git, where, a.get(PAUSED_AT));
+        return held != null ? "not re-armed: " + held : resumeIfSafe(namespace, name);
     }
 
     /**

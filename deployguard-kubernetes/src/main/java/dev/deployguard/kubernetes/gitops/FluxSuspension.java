@@ -1,5 +1,7 @@
 package dev.deployguard.kubernetes.gitops;
 
+import dev.deployguard.gitops.GitRestorer;
+import dev.deployguard.spec.GitOpsSpec;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
@@ -107,6 +109,17 @@ public final class FluxSuspension {
             resume(kind, namespace, name);
         }
         return s;
+    }
+
+    /**
+     * As {@link #resumeIfSafe(Controller, String, String)}, and also not while git's head still has the app's
+     * {@code gitops.git} path at the revision applied at suspend time ({@code git}: the control plane's restorer).
+     */
+    public Safety resumeIfSafe(Controller kind, String namespace, String name, GitRestorer git, GitOpsSpec.Git where) {
+        Safety s = safeToResume(kind, namespace, name);
+        String held = !s.safe() ? null : GitHead.holds(git, where, objects.require(kind, namespace, name)
+                .getMetadata().getAnnotations().get(SUSPENDED_AT));
+        return held != null ? new Safety(false, held) : resumeIfSafe(kind, namespace, name);
     }
 
     private static String[] concat(String[] a, String b) {

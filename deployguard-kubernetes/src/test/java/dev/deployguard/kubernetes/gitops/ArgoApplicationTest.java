@@ -139,6 +139,38 @@ class ArgoApplicationTest {
     }
 
     @Test
+    void gitsOwnHeadOfThePathIsAskedBeforeReArming() {
+        f.argoSyncedTwice(true, true);
+        argo.pauseAutoSync("argocd", "shop");
+        String other = "c".repeat(40); // a commit that moved the branch: Argo CD alone would call it safe
+        f.client.genericKubernetesResources(FakeGitOpsController.APPLICATIONS).inNamespace("argocd").withName("shop")
+                .edit(a -> {
+                    a.getAdditionalProperties().put("status", new java.util.LinkedHashMap<>(Map.of("sync",
+                            Map.of("status", "OutOfSync", "revision", other), "history",
+                            ((Map<?, ?>) a.getAdditionalProperties().get("status")).get("history"))));
+                    return a;
+                });
+        GitHeadAnswer git = new GitHeadAnswer();
+        git.deploys = true;
+
+        assertThat(argo.resumeIfSafe("argocd", "shop", git, GitHeadAnswer.WHERE)).isEqualTo("not re-armed:"
+                + " apps/shop on main still has its tree at " + V2 + ", the revision paused from; fix git first");
+        assertThat(git.asked).containsExactly(new dev.deployguard.gitops.Deployed.Commit(V2));
+        assertThat(ArgoApplication.automation(app()).automated()).isFalse();
+
+        git.failure = dev.deployguard.gitops.GitRestoreException.unavailable("git daemon at 127.0.0.1 refused");
+        assertThat(argo.resumeIfSafe("argocd", "shop", git, GitHeadAnswer.WHERE)).isEqualTo("not re-armed: git"
+                + " cannot be read to check apps/shop on main: git daemon at 127.0.0.1 refused");
+        assertThat(ArgoApplication.automation(app()).automated()).isFalse();
+
+        git.failure = null;
+        git.deploys = false;
+        assertThat(argo.resumeIfSafe("argocd", "shop", git, GitHeadAnswer.WHERE)).isEqualTo("re-armed auto-sync:"
+                + " git moved from " + V2 + " to " + other);
+        assertThat(ArgoApplication.automation(app()).automated()).isTrue();
+    }
+
+    @Test
     void noSuchApplicationIsNamed() {
         assertThatThrownBy(() -> argo.rollback("argocd", "nope", null, "alice", null))
                 .isInstanceOfSatisfying(DeployGuardException.class, e -> assertThat(e.exitCode())

@@ -93,6 +93,29 @@ class FluxTest {
     }
 
     @Test
+    void gitsOwnHeadOfThePathIsAskedBeforeResuming() {
+        f.gitops.kustomization("flux-system", "apps", TARGET);
+        f.gitops.step();
+        suspension.suspend(Controller.FLUX_KUSTOMIZATION, "flux-system", "apps", "rollback by alice");
+        gitRepository("main@sha1:" + "c".repeat(40)); // the branch moved: the GitRepository alone would call it safe
+        GitHeadAnswer git = new GitHeadAnswer();
+        git.deploys = true;
+
+        FluxSuspension.Safety held = suspension.resumeIfSafe(Controller.FLUX_KUSTOMIZATION, "flux-system", "apps",
+                git, GitHeadAnswer.WHERE);
+        assertThat(held).isEqualTo(new FluxSuspension.Safety(false, "apps/shop on main still has its tree at "
+                + GitOpsFixture.V1 + ", the revision paused from; fix git first"));
+        assertThat(git.asked).containsExactly(new dev.deployguard.gitops.Deployed.Commit(GitOpsFixture.V1));
+        assertThat(new FluxKustomization(f.client).revisions("flux-system", "apps").suspended()).isTrue();
+
+        git.deploys = false;
+        FluxSuspension.Safety now = suspension.resumeIfSafe(Controller.FLUX_KUSTOMIZATION, "flux-system", "apps",
+                git, GitHeadAnswer.WHERE);
+        assertThat(now.safe()).as(now.why()).isTrue();
+        assertThat(new FluxKustomization(f.client).revisions("flux-system", "apps").suspended()).isFalse();
+    }
+
+    @Test
     void anObjectDeployGuardDidNotSuspendIsNeverResumedByIt() {
         f.gitops.kustomization("flux-system", "apps", TARGET);
 
