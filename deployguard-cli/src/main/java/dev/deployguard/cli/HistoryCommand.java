@@ -51,6 +51,8 @@ final class HistoryCommand implements Callable<Integer> {
             row.add(rel.path("actor").asText());
             t.row(row.toArray());
         }
-        return t.toString();
+        // An app Argo CD or Flux owns: its own history is the owner's too (argocd app history, flux get).
+        return (r.path("gitops").isObject() ? "gitops: " + r.path("gitops").path("summary").asText() + "\n" : "")
+                + t.toString();
     }
 }

@@ -135,7 +135,11 @@ final class StatusCommand implements Callable<Integer> {
                     + k8s.path("deployment").asText() + ", " + k8s.path("availableReplicas").asInt() + "/"
                     + k8s.path("replicas").asInt() + " available: " + k8s.path("message").asText());
         }
-        JsonNode git = s.path("gitops").path("git");
+        JsonNode gitops = s.path("gitops");
+        if (gitops.path("summary").isTextual()) {
+            o.println("  gitops: " + gitops.path("summary").asText());
+        }
+        JsonNode git = gitops.path("git");
         if (git.isObject()) {
             String state = git.path("state").asText();
             o.println("  git: " + git.path("path").asText() + " on " + git.path("branch").asText() + " of "

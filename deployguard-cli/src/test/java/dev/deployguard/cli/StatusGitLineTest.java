@@ -33,4 +33,18 @@ class StatusGitLineTest {
         assertThat(render("{\"url\": \"u\", \"branch\": \"main\", \"path\": \"apps/web\", \"state\": \"none\"}"))
                 .contains("  git: apps/web on main of u: no restore commit written yet");
     }
+
+    @Test
+    void theOwnerLineAndTheGitLineComeFromTheOneGitopsObject() throws Exception {
+        String both = StatusCommand.render(JSON.readTree("""
+                {"app": "web", "serving": null, "instances": [], "gitops": {"kind": "Application",
+                 "summary": "owned by Argo CD Application argocd/shop, auto-sync off (automated.enabled: false)",
+                 "git": {"url": "u", "branch": "main", "path": "apps/web", "state": "none"}}}
+                """));
+
+        assertThat(both).contains("  gitops: owned by Argo CD Application argocd/shop, auto-sync off"
+                + " (automated.enabled: false)\n  git: apps/web on main of u: no restore commit written yet\n");
+        assertThat(render("{\"url\": \"u\", \"branch\": \"main\", \"path\": \"apps/web\", \"state\": \"none\"}"))
+                .as("no owner: no gitops line").doesNotContain("gitops:");
+    }
 }

@@ -22,11 +22,13 @@ public final class CheckNames {
     public static final String CLUSTER_CAPACITY = "cluster.capacity";
     /** The image a rollback puts back is on every node that may run the app (Kubernetes, with prePull). */
     public static final String CLUSTER_ROLLBACK_IMAGE = "cluster.rollback-image";
+    /** Whether Argo CD or Flux owns the app and would undo a change made beside it. */
+    public static final String GITOPS_OWNER = "gitops.owner";
 
     /** Every known name, in the order a checklist lists them. */
     public static final List<String> ALL = List.of(LOCAL_COMMAND, LOCAL_PORTS, LOCAL_DISK, REGISTRY, IMAGE_SIGNATURE,
             VULNERABILITIES, MIGRATIONS, SCHEMA, CHART, CLUSTER_HEALTH, CLUSTER_PODS, CLUSTER_CAPACITY,
-            CLUSTER_ROLLBACK_IMAGE);
+            CLUSTER_ROLLBACK_IMAGE, GITOPS_OWNER);
 
     private CheckNames() {
     }

@@ -99,4 +99,10 @@ public final class EventKinds {
     public static final String GITOPS_GIT_RESTORED = "gitops.git.restored";
     /** The restore commit cannot be written as asked (no good commit in the history); a person must act. */
     public static final String GITOPS_GIT_FAILED = "gitops.git.failed";
+    /** The GitOps controller changed back a field DeployGuard set (data: field, expected, actual, manager, owner). */
+    public static final String GITOPS_FIGHT = "gitops.fight";
+    /** DeployGuard paused an owner's automation (Argo CD auto-sync off, Flux suspend) before or after acting. */
+    public static final String GITOPS_PAUSED = "gitops.paused";
+    /** The GitOps owner found before acting (a drill), or one DeployGuard cannot pause (only a field manager names it). */
+    public static final String GITOPS_OWNER = "gitops.owner";
 }

@@ -5,12 +5,16 @@ import dev.deployguard.rollout.Strategy;
 /**
  * One deployable unit: how it runs and how a new release of it reaches users. Exactly one platform is set:
  * {@code local} (supervised processes behind DeployGuard's router) or {@code kubernetes}. The other sections are
- * optional (null when absent).
+ * optional (null when absent), except {@code gitops}, which is {@link GitOpsSpec#DEFAULT} when absent.
  */
 public record AppSpec(String name, LocalPlatformSpec local, Strategy strategy, ImageSpec image, ChecksSpec checks,
                       KubernetesSpec kubernetes, NotificationsSpec notifications, DrillSpec drill,
                       DatabaseSpec database, GitOpsSpec gitops) {
-    /** An app without a {@code gitops} section. */
+    public AppSpec {
+        gitops = gitops == null ? GitOpsSpec.DEFAULT : gitops;
+    }
+
+    /** An app with the default {@code gitops} section. */
     public AppSpec(String name, LocalPlatformSpec local, Strategy strategy, ImageSpec image, ChecksSpec checks,
                    KubernetesSpec kubernetes, NotificationsSpec notifications, DrillSpec drill,
                    DatabaseSpec database) {

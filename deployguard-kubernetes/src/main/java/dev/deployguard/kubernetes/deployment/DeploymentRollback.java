@@ -83,7 +83,7 @@ public final class DeploymentRollback {
     }
 
     /** kubectl's rsForRevision: the named revision, or the second-highest revision number. */
-    static Revision target(List<Revision> history, Long toRevision, String namespace, String name) {
+    public static Revision target(List<Revision> history, Long toRevision, String namespace, String name) {
         if (toRevision != null && toRevision > 0) {
             return DeploymentHistory.find(history, toRevision, namespace, name);
         }

@@ -12,6 +12,7 @@ import dev.deployguard.kubernetes.check.NodeHealthCheck;
 import dev.deployguard.kubernetes.check.PodStatusCheck;
 import dev.deployguard.kubernetes.check.RollbackImageCheck;
 import dev.deployguard.kubernetes.client.KubeClients;
+import dev.deployguard.kubernetes.gitops.GitOpsOwnerCheck;
 import dev.deployguard.kubernetes.helm.ChartCheck;
 import dev.deployguard.local.check.LocalCommandCheck;
 import dev.deployguard.local.check.LocalDiskCheck;
@@ -289,7 +290,8 @@ public final class ChecklistFactory {
     }
 
     /**
-     * {@code cluster.health}, {@code cluster.pods}, {@code cluster.capacity}: for apps on Kubernetes. Pods and
+     * {@code cluster.health}, {@code cluster.pods}, {@code cluster.capacity}, {@code gitops.owner}: for apps on
+     * Kubernetes. Pods and
      * capacity are judged by the app's Deployment as the cluster has it (its selector, replicas and pod template).
      * A cluster that cannot even be reached (no kubeconfig) makes all three "cannot tell", with the reason.
      */
@@ -299,7 +301,7 @@ public final class ChecklistFactory {
         }
         boolean prePull = app.kubernetes().prePull().enabled();
         List<String> names = new ArrayList<>(List.of(CheckNames.CLUSTER_HEALTH, CheckNames.CLUSTER_PODS,
-                CheckNames.CLUSTER_CAPACITY));
+                CheckNames.CLUSTER_CAPACITY, CheckNames.GITOPS_OWNER));
         if (prePull) {
             names.add(CheckNames.CLUSTER_ROLLBACK_IMAGE);
         }
@@ -314,7 +316,9 @@ public final class ChecklistFactory {
                 new FromDeployment(CheckNames.CLUSTER_PODS, cluster, k8s.namespace(), deployment,
                         d -> pods(cluster, k8s.namespace(), d)),
                 new FromDeployment(CheckNames.CLUSTER_CAPACITY, cluster, k8s.namespace(), deployment,
-                        d -> capacity(cluster, d))));
+                        d -> capacity(cluster, d)),
+                new FromDeployment(CheckNames.GITOPS_OWNER, cluster, k8s.namespace(), deployment,
+                        d -> new GitOpsOwnerCheck(cluster, app.gitops().argocdNamespace(), d))));
         if (prePull) {
             checks.add(new FromDeployment(CheckNames.CLUSTER_ROLLBACK_IMAGE, cluster, k8s.namespace(), deployment,
                     d -> rollbackImage(cluster, app, d)));

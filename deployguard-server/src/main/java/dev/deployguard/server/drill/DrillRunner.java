@@ -89,7 +89,10 @@ public final class DrillRunner {
         }
     }
 
-    /** The drill of a Kubernetes Deployment app; Helm releases and progressive strategies are refused. */
+    /**
+     * The drill of a Kubernetes Deployment app, also one Argo CD or Flux owns (its owner refused or paused first, per
+     * {@code gitops.autoSync}); Helm releases and progressive strategies are refused.
+     */
     private DrillReport runOnKubernetes(AppSpec app, DrillRequest req, String actor) {
         if (kubernetes == null) {
             throw DeployGuardException.badInput("app '" + app.name() + "' is on Kubernetes, but this control plane"
@@ -104,6 +107,10 @@ public final class DrillRunner {
             throw DeployGuardException.badInput("app '" + app.name() + "' deploys with a progressive strategy on"
                     + " Kubernetes; drills run on Kubernetes apps with the replace strategy only for now");
         }
+        // An app Argo CD or Flux owns: the owner must not undo the drill's deploys (refused or paused, and recorded).
+        kubernetes.holdOwner(app.name(), actor, "rollback drill").ifPresent(o -> events.record(app.name(), null,
+                actor, EventKinds.GITOPS_OWNER, "rollback drill of an app " + o.describe(),
+                Map.of("owner", o.title())));
         DrillSpec spec = app.drill() != null ? app.drill() : DrillSpec.DEFAULT;
         Duration timeout = req.timeout() != null ? req.timeout() : spec.timeout();
         boolean probesAsked = !req.probes().isEmpty() || !spec.probes().isEmpty();

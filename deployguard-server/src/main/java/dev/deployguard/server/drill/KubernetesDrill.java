@@ -104,8 +104,9 @@ final class KubernetesDrill {
                 }
                 return "rolled out: " + s.fields().get(READY) + " replicas ready";
             }) != null;
+            // By the Deployment's own revisions, also for a GitOps-owned app (its owner was paused before the drill).
             steps.run("roll back", () -> kubernetes.rollback(app.name(), base.revision(), "drill: back to " + baseline,
-                    actor).message());
+                    actor, false, false).message());
         } else {
             steps.skip("verify candidate", "the candidate was never deployed");
             steps.skip("roll back", "the Deployment never left the baseline");

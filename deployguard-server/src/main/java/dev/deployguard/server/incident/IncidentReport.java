@@ -123,6 +123,7 @@ final class IncidentReport {
                     + " beside revision " + rollout.stableRevision() + ", ended " + rollout.phase()
                     + (rollout.outcome() == null ? "" : " (" + rollout.outcome() + ")"));
         }
+        gitops(md);
         keyTimes(md, start);
         impact(md, start);
         timeline(md, start);
@@ -261,9 +262,9 @@ final class IncidentReport {
         List<Event> restores = backups.stream().filter(e -> e.kind().equals(EventKinds.BACKUP_RESTORED)
                 && !e.at().isBefore(start.at()) && !e.at().isAfter(end)).toList();
         md.append("\n## Backups\n\n");
-        md.append("- Last verified backup before the impact: ").append(before.map(e -> "`" + e.data().getOrDefault(
-                "backup", "?") + "`, " + DATE_TIME.format(e.at()) + " — " + e.message()).orElse("none recorded (deployguard"
-                + " backup create)")).append('\n');
+        md.append("- Last verified backup before the impact: ").append(before.map(e -> "`"
+                + e.data().getOrDefault("backup", "?") + "`, " + DATE_TIME.format(e.at()) + " — " + e.message())
+                .orElse("none recorded (deployguard backup create)")).append('\n');
         if (restores.isEmpty()) {
             md.append("- No restore from a backup during the incident.\n");
         }
@@ -271,6 +272,21 @@ final class IncidentReport {
             md.append("- Restored at ").append(DATE_TIME.format(e.at())).append(" by ").append(e.actor())
                     .append(": ").append(e.message()).append('\n');
         }
+    }
+
+    /** For an app that Argo CD or Flux owns: who, whether DeployGuard paused it, and whether they fought. */
+    private void gitops(StringBuilder md) {
+        List<Event> g = events.stream().filter(e -> e.kind().startsWith("gitops.")).toList();
+        if (g.isEmpty()) {
+            return;
+        }
+        String owner = g.stream().map(e -> e.data().get("owner")).filter(o -> o != null).map(Object::toString)
+                .findFirst().orElse("a GitOps controller");
+        Optional<Event> paused = g.stream().filter(e -> e.kind().equals(EventKinds.GITOPS_PAUSED)).findFirst();
+        long fights = g.stream().filter(e -> e.kind().equals(EventKinds.GITOPS_FIGHT)).count();
+        row(md, "GitOps", owner + paused.map(e -> "; paused by DeployGuard at " + DATE_TIME.format(e.at())
+                + " (resume it once git deploys the good revision)").orElse("") + (fights == 0 ? ""
+                : "; " + fights + " fight(s): the controller changed back what DeployGuard set"));
     }
 
     private Optional<Event> first(Predicate<Event> p) {

@@ -9,6 +9,7 @@ import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.kubernetes.deployment.RolloutStatus;
 import dev.deployguard.kubernetes.deployment.RolloutWaiter;
+import dev.deployguard.kubernetes.gitops.Owner;
 import dev.deployguard.kubernetes.helm.ChartRenderer;
 import dev.deployguard.kubernetes.helm.DeploymentReadiness;
 import dev.deployguard.kubernetes.helm.HelmHistory;
@@ -50,6 +51,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -76,6 +78,7 @@ final class HelmApps {
     private final ImageGate imageGate = ImageGate.standard();
     private final MigrationFlow migrations;
     private final SchemaGate schemaGate;
+    private final HelmGitOps gitops;
 
     HelmApps(Store store, EventLog events, Clock clock, String holder,
              Function<KubernetesSpec, KubernetesClient> clients, Duration pollEvery) {
@@ -87,6 +90,8 @@ final class HelmApps {
         this.pollEvery = pollEvery;
         this.schemaGate = new SchemaGate(System.getenv(), events);
         this.migrations = new MigrationFlow(System.getenv(), events);
+        this.gitops = new HelmGitOps(events, new GitOpsRollback(events, clock, d -> Thread.sleep(d.toMillis()),
+                pollEvery));
     }
 
     /**
@@ -225,26 +230,50 @@ final class HelmApps {
                 holder, actor, clock.instant());
         try (KubernetesClient client = clients.apply(t.spec())) {
             HelmReleaseStorage storage = new HelmReleaseStorage(client, t.spec().namespace(), clock);
-            schemaGuard(app, t, storage, toRevision, forceSchema, actor);
-            events.record(t.app(), toRevision, actor, EventKinds.ROLLBACK_STARTED, "rolling back Helm release "
-                    + t.where() + (toRevision == null ? " to the previous revision" : " to revision " + toRevision)
-                    + (reason == null ? "" : ": " + reason));
+            Deployment workload = HelmGitOps.workload(client, t.spec().namespace(),
+                    deployed(storage.history(t.release())));
+            Optional<Owner> owner = HelmGitOps.owner(client, app, t.release(), workload);
+            if (owner.isEmpty()) {
+                return helmRollback(client, storage, app, t, toRevision, reason, actor, forceSchema);
+            }
+            Optional<DeployResult> remediated;
             try {
-                HelmRelease before = deployed(storage.requireHistory(t.release()));
-                HelmRelease now = new HelmRollback(storage, new DeploymentReadiness(client, pollEvery),
-                        t.spec().rolloutTimeout()).keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS)
-                        .rollback(t.release(), toRevision == null ? 0 : toRevision);
-                String message = "Helm release " + t.where() + " revision " + now.version() + ": "
-                        + now.description();
-                events.record(t.app(), now.version(), actor, EventKinds.ROLLBACK_SUCCEEDED, message
-                        + (reason == null ? "" : " (" + reason + ")"));
-                return new DeployResult(release(t, now), before == null ? null : before.version(), 0, message);
+                remediated = gitops.before(client, app, owner.get(), toRevision, actor);
             } catch (DeployGuardException e) {
                 events.record(t.app(), toRevision, actor, EventKinds.ROLLBACK_FAILED, e.getMessage());
                 throw e;
             }
+            if (remediated.isPresent()) {
+                return remediated.get();
+            }
+            DeployResult r = helmRollback(client, storage, app, t, toRevision, reason, actor, forceSchema);
+            return gitops.after(client, app, owner.get(), workload, r,
+                    () -> helmRollback(client, storage, app, t, toRevision, reason, actor, forceSchema), actor);
         } finally {
             store.unlock(lock);
+        }
+    }
+
+    /** {@code helm rollback}: schema guard first, then the rollback and its wait, recorded. */
+    private DeployResult helmRollback(KubernetesClient client, HelmReleaseStorage storage, AppSpec app, Target t,
+                                      Integer toRevision, String reason, String actor, boolean forceSchema) {
+        schemaGuard(app, t, storage, toRevision, forceSchema, actor);
+        events.record(t.app(), toRevision, actor, EventKinds.ROLLBACK_STARTED, "rolling back Helm release "
+                + t.where() + (toRevision == null ? " to the previous revision" : " to revision " + toRevision)
+                + (reason == null ? "" : ": " + reason));
+        try {
+            HelmRelease before = deployed(storage.requireHistory(t.release()));
+            HelmRelease now = new HelmRollback(storage, new DeploymentReadiness(client, pollEvery),
+                    t.spec().rolloutTimeout()).keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS)
+                    .rollback(t.release(), toRevision == null ? 0 : toRevision);
+            String message = "Helm release " + t.where() + " revision " + now.version() + ": "
+                    + now.description();
+            events.record(t.app(), now.version(), actor, EventKinds.ROLLBACK_SUCCEEDED, message
+                    + (reason == null ? "" : " (" + reason + ")"));
+            return new DeployResult(release(t, now), before == null ? null : before.version(), 0, message);
+        } catch (DeployGuardException e) {
+            events.record(t.app(), toRevision, actor, EventKinds.ROLLBACK_FAILED, e.getMessage());
+            throw e;
         }
     }
 
@@ -312,6 +341,8 @@ final class HelmApps {
             m.put("serving", serving == null ? null : release(t, serving));
             m.put("instances", List.of());
             m.put("kubernetes", k);
+            m.put("gitops", HelmGitOps.owner(client, app, t.release(), HelmGitOps.workload(client,
+                    t.spec().namespace(), shown)).map(o -> HelmGitOps.describe(client, o)).orElse(null));
             m.put("lock", store.currentLock(t.app()).orElse(null));
             m.put("rollout", store.rollouts(t.app(), 1).stream().findFirst().orElse(null));
             return m;

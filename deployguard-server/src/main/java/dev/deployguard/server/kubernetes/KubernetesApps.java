@@ -14,6 +14,7 @@ import dev.deployguard.kubernetes.deployment.Revision;
 import dev.deployguard.kubernetes.deployment.RollbackResult;
 import dev.deployguard.kubernetes.deployment.RolloutStatus;
 import dev.deployguard.kubernetes.deployment.RolloutWaiter;
+import dev.deployguard.kubernetes.gitops.Owner;
 import dev.deployguard.release.Identifiers;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
@@ -71,6 +72,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
     private final GitCatchUp git;
     private final ClusterImages images;
     private final MigrationFlow migrations;
+    private final GitOpsRollback gitops;
     /** The shared clients this instance made (closed with it); null when the caller supplied the clients. */
     private KubeClientCache ownedClients;
 
@@ -115,6 +117,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         this.schemaGate = new SchemaGate(System.getenv(), events);
         this.images = new ClusterImages(events, clock, pollEvery);
         this.migrations = new MigrationFlow(System.getenv(), events);
+        this.gitops = new GitOpsRollback(events, clock, d -> Thread.sleep(d.toMillis()), pollEvery);
     }
 
     /** Closes the Kubernetes clients this instance made (the control plane is stopping). */
@@ -226,6 +229,15 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
      */
     @Override
     public DeployResult rollback(String app, Integer toRevision, String reason, String actor, boolean forceSchema) {
+        return rollback(app, toRevision, reason, actor, forceSchema, true);
+    }
+
+    /**
+     * Rolls back as above; {@code viaOwner} false rolls a GitOps-owned Deployment back by its own revisions, beside
+     * the owner (a drill, after {@link #holdOwner} paused it), instead of through the owner's history.
+     */
+    public DeployResult rollback(String app, Integer toRevision, String reason, String actor, boolean forceSchema,
+                                 boolean viaOwner) {
         AppSpec helmApp = helmApp(app);
         if (helmApp != null) {
             return helm.rollback(helmApp, toRevision, reason, actor, rollouts, forceSchema);
@@ -256,35 +268,36 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
                     return slots.get();
                 }
             }
-            schemaGuard(client, t, toRevision, forceSchema, actor);
-            events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_STARTED, "rolling back deployment "
-                    + t.where() + (toRevision == null ? " to the previous revision" : " to revision " + toRevision)
-                    + (reason == null ? "" : ": " + reason));
-            try {
-                String badImage = containerImage(readOrNull(client, t), t);
-                RollbackResult r = new DeploymentRollback(client).rollback(t.spec.namespace(), t.deployment,
-                        toRevision == null ? null : toRevision.longValue(), actor, reason);
-                if (r.skipped()) {
-                    events.record(t.app, (int) r.toRevision(), actor, EventKinds.ROLLBACK_SUCCEEDED, r.message());
-                    return new DeployResult(current(client, t), (int) r.fromRevision(), 0, r.message());
-                }
-                RolloutStatus s = await(client, t, null, actor);
-                if (s.state() != RolloutStatus.State.COMPLETE) {
-                    throw new DeployGuardException(ExitCode.DEPLOY_FAILED, r.message() + ", but its rollout did not"
-                            + " finish: " + s.message());
-                }
-                Release current = current(client, t);
-                events.record(t.app, current == null ? null : current.revision(), actor, EventKinds.ROLLBACK_SUCCEEDED,
-                        r.message() + "; " + s.message(), Map.of("from", r.fromRevision(), "to", r.toRevision()));
-                String gitSays = restoreGit(t, badImage, containerImage(readOrNull(client, t), t), toRevision, actor);
-                return new DeployResult(current, (int) r.fromRevision(), 0, r.message()
-                        + (gitSays == null ? "" : "; git: " + gitSays));
-            } catch (DeployGuardException e) {
-                events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_FAILED, e.getMessage());
-                throw e;
-            }
+            Deployment live = readOrNull(client, t);
+            String badImage = containerImage(live, t);
+            var owner = live == null || !viaOwner ? java.util.Optional.<Owner>empty()
+                    : GitOpsRollback.owner(client, t.appSpec, live);
+            DeployResult done = owner.isEmpty() ? undo(client, t, toRevision, reason, actor, forceSchema)
+                    : viaOwner(client, t, live, owner.get(), toRevision, reason, actor, forceSchema);
+            // A drill (viaOwner false) rehearses: git keeps saying what the drill leaves running.
+            String gitSays = viaOwner ? restoreGit(t, badImage, containerImage(readOrNull(client, t), t), toRevision,
+                    actor) : null;
+            return gitSays == null ? done : new DeployResult(done.release(), done.previousRevision(),
+                    done.switchMillis(), done.message() + "; git: " + gitSays);
         } finally {
             store.unlock(lock);
+        }
+    }
+
+    /** The rollback through the app's GitOps owner (Argo CD {@code .operation}, Flux suspend + undo). */
+    private DeployResult viaOwner(KubernetesClient client, Target t, Deployment live, Owner owner, Integer toRevision,
+                                  String reason, String actor, boolean forceSchema) {
+        boolean[] undone = {false};
+        try {
+            return gitops.rollback(t.appSpec, client, live, owner, toRevision, reason, actor, () -> {
+                undone[0] = true;
+                return undo(client, t, toRevision, reason, actor, forceSchema);
+            }, () -> settled(client, t, actor));
+        } catch (DeployGuardException e) {
+            if (!undone[0]) { // the plain rollback records its own failure
+                events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_FAILED, e.getMessage());
+            }
+            throw e;
         }
     }
 
@@ -309,6 +322,64 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         return d.getSpec().getTemplate().getSpec().getContainers().stream()
                 .filter(c -> t.spec.container() == null || t.spec.container().equals(c.getName()))
                 .map(Container::getImage).findFirst().orElse(null);
+    }
+
+    /** The plain Deployment rollback ({@code kubectl rollout undo}), schema guard first. */
+    private DeployResult undo(KubernetesClient client, Target t, Integer toRevision, String reason, String actor,
+                              boolean forceSchema) {
+        schemaGuard(client, t, toRevision, forceSchema, actor);
+        events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_STARTED, "rolling back deployment "
+                + t.where() + (toRevision == null ? " to the previous revision" : " to revision " + toRevision)
+                + (reason == null ? "" : ": " + reason));
+        try {
+            RollbackResult r = new DeploymentRollback(client).rollback(t.spec.namespace(), t.deployment,
+                    toRevision == null ? null : toRevision.longValue(), actor, reason);
+            if (r.skipped()) {
+                events.record(t.app, (int) r.toRevision(), actor, EventKinds.ROLLBACK_SUCCEEDED, r.message());
+                return new DeployResult(current(client, t), (int) r.fromRevision(), 0, r.message());
+            }
+            RolloutStatus s = await(client, t, null, actor);
+            if (s.state() != RolloutStatus.State.COMPLETE) {
+                throw new DeployGuardException(ExitCode.DEPLOY_FAILED, r.message() + ", but its rollout did not"
+                        + " finish: " + s.message());
+            }
+            Release current = current(client, t);
+            events.record(t.app, current == null ? null : current.revision(), actor, EventKinds.ROLLBACK_SUCCEEDED,
+                    r.message() + "; " + s.message(), Map.of("from", r.fromRevision(), "to", r.toRevision()));
+            return new DeployResult(current, (int) r.fromRevision(), 0, r.message());
+        } catch (DeployGuardException e) {
+            events.record(t.app, toRevision, actor, EventKinds.ROLLBACK_FAILED, e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Waits for the Deployment's rollout after its owner synced it; the serving release. */
+    private DeployResult settled(KubernetesClient client, Target t, String actor) {
+        RolloutStatus s = await(client, t, null, actor);
+        if (s.state() != RolloutStatus.State.COMPLETE) {
+            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "deployment " + t.where() + " did not finish"
+                    + " its rollout: " + s.message());
+        }
+        Release current = current(client, t);
+        if (current != null) {
+            events.record(t.app, current.revision(), actor, EventKinds.ROLLBACK_SUCCEEDED, "deployment " + t.where()
+                    + " rolled out revision " + current.revision() + "; " + s.message());
+        }
+        return new DeployResult(current, null, 0, "deployment " + t.where() + " rolled out: " + s.message());
+    }
+
+    /**
+     * Before a drill of a Deployment app: its GitOps owner, refused or paused (per {@code gitops.autoSync}) when its
+     * automation would undo the drill; empty when no GitOps controller owns it.
+     */
+    public java.util.Optional<Owner> holdOwner(String app, String actor, String purpose) {
+        Target t = target(app);
+        try (KubernetesClient client = clients.apply(t.spec)) {
+            Deployment live = readOrNull(client, t);
+            var owner = live == null ? java.util.Optional.<Owner>empty() : GitOpsRollback.owner(client, t.appSpec, live);
+            owner.ifPresent(o -> gitops.hold(t.appSpec, client, o, actor, purpose));
+            return owner;
+        }
     }
 
     /** The Deployment's revisions as releases, oldest first (rows of {@code kubectl rollout history}). */
@@ -350,11 +421,15 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
                     .orElse(null));
             m.put("instances", List.of());
             m.put("kubernetes", k);
+            // One gitops object: the owner's fields (summary, controller, ...) and the git restore state under git.
+            Map<String, Object> gitops = new LinkedHashMap<>(GitOpsRollback.owner(client, t.appSpec, d)
+                    .map(Owner::toMap).orElse(Map.of()));
+            if (git != null && t.appSpec.gitops().git() != null) {
+                gitops.put("git", git.state(t.appSpec));
+            }
+            m.put("gitops", gitops.isEmpty() ? null : gitops);
             m.put("lock", store.currentLock(t.app).orElse(null));
             m.put("rollout", store.rollouts(t.app, 1).stream().findFirst().orElse(null));
-            if (git != null && t.appSpec.gitops() != null && t.appSpec.gitops().git() != null) {
-                m.put("gitops", Map.of("git", git.state(t.appSpec)));
-            }
             return m;
         }
     }
@@ -369,7 +444,16 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         AppSpec helmApp = helmApp(app);
         Target t = helmApp == null ? target(app) : null;
         if (t == null || !KubernetesBlueGreenStatus.applies(t.appSpec)) {
-            return Map.of("app", app, "releases", history(app));
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("app", app);
+            answer.put("releases", history(app));
+            if (t != null) {
+                try (KubernetesClient client = clients.apply(t.spec)) {
+                    GitOpsRollback.owner(client, t.appSpec, readOrNull(client, t))
+                            .ifPresent(o -> answer.put("gitops", o.toMap()));
+                }
+            }
+            return answer;
         }
         try (KubernetesClient client = clients.apply(t.spec)) {
             return new KubernetesBlueGreenStatus(store).history(t.appSpec, client, c -> releases(c, t));

@@ -14,8 +14,8 @@ final class Topics {
             case EventKinds.ROLLOUT_STARTED -> "rollout";
             case EventKinds.ANALYSIS_VERDICT -> "verdict";
             case EventKinds.ROLLBACK_STARTED, EventKinds.ROLLBACK_AUTOMATIC, EventKinds.ROLLBACK_SUCCEEDED,
-                 EventKinds.ROLLBACK_FAILED, EventKinds.GITOPS_GIT_PENDING, EventKinds.GITOPS_GIT_RESTORED,
-                 EventKinds.GITOPS_GIT_FAILED ->
+                 EventKinds.ROLLBACK_FAILED, EventKinds.GITOPS_FIGHT, EventKinds.GITOPS_GIT_PENDING,
+                 EventKinds.GITOPS_GIT_RESTORED, EventKinds.GITOPS_GIT_FAILED ->
                     "rollback";
             case EventKinds.INCIDENT_OPENED, EventKinds.INCIDENT_CLOSED -> "incident";
             default -> null;

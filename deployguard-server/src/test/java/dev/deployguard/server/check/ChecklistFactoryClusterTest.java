@@ -81,7 +81,7 @@ class ChecklistFactoryClusterTest {
         ChecklistReport report = run();
 
         assertThat(report.results()).extracting(CheckResult::name)
-                .containsExactly("cluster.health", "cluster.pods", "cluster.capacity");
+                .containsExactly("cluster.health", "cluster.pods", "cluster.capacity", "gitops.owner");
         assertThat(report.results()).as(report.results().toString()).extracting(CheckResult::status)
                 .containsOnly(CheckStatus.PASS);
         assertThat(result(report, "cluster.capacity").evidence()).contains("2");

@@ -71,6 +71,31 @@ class IncidentReportTest {
     }
 
     @Test
+    void aGitOpsOwnedAppNamesItsOwnerThePauseAndTheFights() {
+        add(0, 2, "alice", EventKinds.INCIDENT_OPENED, "incident 2 (SEV2) opened", Map.of("incident", 2));
+        add(10, null, "alice", EventKinds.GITOPS_PAUSED, "paused Argo CD Application argocd/shop before rolling"
+                + " back: spec.syncPolicy.automated.enabled set to false", Map.of("owner",
+                "Argo CD Application argocd/shop", "how", "spec.syncPolicy.automated.enabled set to false"));
+        add(12, 3, "alice", EventKinds.ROLLBACK_SUCCEEDED, "rolled out revision 3", Map.of());
+        add(20, null, "alice", EventKinds.GITOPS_FIGHT, "image changed back", Map.of("owner",
+                "Argo CD Application argocd/shop", "field", "image"));
+        var incident = new Incident(2, "web", "5xx after v2", "SEV2", T0, "alice", null, 2, null, null, null);
+
+        String md = new IncidentReport(incident, null, List.of(), events, T0.plusSeconds(60)).markdown();
+
+        assertThat(md).contains("| GitOps | Argo CD Application argocd/shop; paused by DeployGuard at 2026-11-26"
+                + " 10:00:10 UTC (resume it once git deploys the good revision); 1 fight(s): the controller changed"
+                + " back what DeployGuard set |", "| +20.000 s | alice | gitops.fight |");
+    }
+
+    @Test
+    void aPlainAppHasNoGitOpsRow() {
+        var incident = new Incident(3, "web", "users see 502", "SEV1", T0, "alice", null, null, null, null, null);
+        assertThat(new IncidentReport(incident, null, List.of(), List.of(), T0.plusSeconds(9)).markdown())
+                .doesNotContain("| GitOps |");
+    }
+
+    @Test
     void anIncidentWithoutRolloutOrEventsSaysWhatIsNotMeasured() {
         var incident = new Incident(3, "web", "users see 502", "SEV1", T0, "alice", null, null, null, null, null);
         String md = new IncidentReport(incident, null, List.of(), List.of(), T0.plusSeconds(90)).markdown();

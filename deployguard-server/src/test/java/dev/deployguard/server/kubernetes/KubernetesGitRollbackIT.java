@@ -8,7 +8,9 @@ import dev.deployguard.gitops.git.GitFixture;
 import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.deploy.DeployResult;
+import dev.deployguard.testing.gitops.FakeGitOpsController;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code rollback} of a Kubernetes Deployment app with {@code gitops.git}, by a real (in-process) control plane on the
  * mock API server: the cluster goes back first (from its own history), then git gets the restore commit of the app's
  * directory, checked with the git binary; with git unreachable the rollback still works and is recorded as pending.
+ * An app Argo CD owns is rolled back through Argo CD first (auto-sync paused), then git gets the same restore commit.
  */
 class KubernetesGitRollbackIT {
     @TempDir
@@ -92,5 +95,43 @@ class KubernetesGitRollbackIT {
                 .filter(e -> e.kind().equals(EventKinds.GITOPS_GIT_PENDING)).findFirst().orElseThrow();
         assertThat(pending.data()).containsKey("bad");
         assertThat(fx.git(bare, "rev-parse", "main").strip()).isEqualTo(bad);
+    }
+
+    @Test
+    void anArgoOwnedAppGoesBackThroughArgoThenGitGetsTheRestoreCommit() throws Exception {
+        cluster.app().deployment();
+        cluster.simulator().settle(10);
+        var argo = new FakeGitOpsController(cluster.client(), Clock.systemUTC());
+        argo.commit("a".repeat(40), new FakeGitOpsController.Manifest("shop/web:v1", 3));
+        argo.argoApplication("argocd", "shop", new FakeGitOpsController.Target("shop", "web", "app"), true, true);
+        argo.step();
+        argo.commit("b".repeat(40), new FakeGitOpsController.Manifest("shop/web:v2", 3));
+        argo.step();
+        cluster.runController(20);
+        assertThat(cluster.image("web")).isEqualTo("shop/web:v2");
+        try (AutoCloseable running = argo.runInBackground(20)) {
+            ControlPlane cp = kube.startControlPlane(dir, "container: app\nrolloutTimeout: 20s\n", """
+                    gitops:
+                      autoSync: pause
+                      fightWindow: 1s
+                      git: {url: '%s', branch: main, path: apps/web, push: main}
+                    """.formatted(bare.toUri()));
+
+            DeployResult back = cp.kubernetes().rollback("web", null, "5xx after v2", "carol");
+
+            assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
+            String head = fx.git(bare, "rev-parse", "main").strip();
+            assertThat(back.message()).contains("Argo CD Application argocd/shop synced history entry 0")
+                    .contains("git: restore commit " + head.substring(0, 7) + " pushed to main");
+            assertThat(fx.exitOf(bare, "diff", "--quiet", good, head, "--", "apps/web")).isZero();
+            assertThat(kube.kinds()).containsSubsequence(EventKinds.GITOPS_PAUSED, EventKinds.ROLLBACK_SUCCEEDED,
+                    EventKinds.GITOPS_GIT_RESTORED);
+            @SuppressWarnings("unchecked")
+            var gitops = (Map<String, Object>) cp.kubernetes().status("web").get("gitops");
+            assertThat(gitops).containsEntry("summary", "owned by Argo CD Application argocd/shop, auto-sync off"
+                    + " (automated.enabled: false)");
+            assertThat(gitops.get("git")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                    .containsEntry("state", "restored").containsEntry("sha", head);
+        }
     }
 }
