@@ -1,5 +1,6 @@
 package dev.deployguard.rollout;
 
+import dev.deployguard.analysis.LatencyComparison;
 import dev.deployguard.analysis.metric.MetricDefinition;
 import java.time.Duration;
 import java.util.List;
@@ -23,14 +24,42 @@ import java.util.List;
  *                            promoted whatever the ratio to stable (so an app that never errs is not held forever)
  * @param source where measurements come from; null for DeployGuard's router (per-request evidence)
  * @param metrics custom metrics (inline and from templates) with Argo Rollouts' run semantics; see docs/analysis.md
+ * @param latencyComparison sequential judge: a canary request counts as slower only beyond this relative tolerance
+ *                          and absolute indifference ({@code latency: {tolerance: 10%, indifference: 5ms}})
+ * @param latencyWarmupRequests sequential judge: the canary's first requests give no latency evidence either
  */
 public record AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
                            double alpha, double tolerance, double successRate, double maxLatencyMillis,
                            int failureLimit, boolean latency, Duration latencyWarmup, double negligibleErrorRate,
-                           MetricSourceSpec source, List<MetricDefinition> metrics) {
+                           MetricSourceSpec source, List<MetricDefinition> metrics,
+                           LatencyComparison latencyComparison, long latencyWarmupRequests) {
+    /** The latency comparison when the spec sets none: 10% and 5 ms. */
+    public static final LatencyComparison DEFAULT_LATENCY = new LatencyComparison(0.10, 5);
+    public static final long DEFAULT_WARMUP_REQUESTS = 200;
 
     public AnalysisSpec {
         metrics = metrics == null ? List.of() : List.copyOf(metrics);
+        latencyComparison = latencyComparison == null ? DEFAULT_LATENCY : latencyComparison;
+        if (latencyWarmupRequests < 0) {
+            throw new IllegalArgumentException("latencyWarmupRequests must not be negative");
+        }
+    }
+
+    /** An analysis with custom metrics and the default latency comparison and warm-up requests. */
+    public AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
+                        double alpha, double tolerance, double successRate, double maxLatencyMillis,
+                        int failureLimit, boolean latency, Duration latencyWarmup, double negligibleErrorRate,
+                        MetricSourceSpec source, List<MetricDefinition> metrics) {
+        this(judge, interval, minDuration, maxDuration, alpha, tolerance, successRate, maxLatencyMillis,
+                failureLimit, latency, latencyWarmup, negligibleErrorRate, source, metrics, DEFAULT_LATENCY,
+                DEFAULT_WARMUP_REQUESTS);
+    }
+
+    /** The same analysis with another latency comparison and warm-up request count. */
+    public AnalysisSpec withLatencyJudging(LatencyComparison comparison, long warmupRequests) {
+        return new AnalysisSpec(judge, interval, minDuration, maxDuration, alpha, tolerance, successRate,
+                maxLatencyMillis, failureLimit, latency, latencyWarmup, negligibleErrorRate, source, metrics,
+                comparison, warmupRequests);
     }
 
     /** An analysis without custom metrics. */
@@ -44,6 +73,6 @@ public record AnalysisSpec(String judge, Duration interval, Duration minDuration
 
     public static AnalysisSpec defaults() {
         return new AnalysisSpec("sequential", Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(10),
-                0.01, 0.2, 99.0, 500.0, 5, true, Duration.ofSeconds(20), 0.001, null);
+                0.01, 0.0, 99.0, 500.0, 5, true, Duration.ofSeconds(60), 0.001, null);
     }
 }

@@ -128,7 +128,7 @@ final class RawSpec {
         @JsonProperty("failureLimit")
         Integer failureLimit;
         @JsonProperty("latency")
-        Boolean latency;
+        com.fasterxml.jackson.databind.JsonNode latency;
         @JsonProperty("latencyWarmup")
         String latencyWarmup;
         @JsonProperty("negligibleErrorRate")
