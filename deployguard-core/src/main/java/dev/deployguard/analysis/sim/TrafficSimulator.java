@@ -167,7 +167,16 @@ public final class TrafficSimulator {
      * trapezoid rule on [-9, 9] (the integrand is smooth and the normal weight negligible beyond).
      */
     private double slowerProbability(double shift) {
+        return slowerProbability(model, comparison, shift);
+    }
+
+    /**
+     * The probability that a canary request counts as slower than its stable pair under {@code comparison}, for
+     * the model's log-normal latencies and a canary whose log-location is shifted by {@code shift}.
+     */
+    public static double slowerProbability(TrafficModel model, LatencyComparison comparison, double shift) {
         double sigma = model.latencySigma();
+        double logMedian = Math.log(model.latencyMedianMillis());
         int n = 3_600;
         double h = 18.0 / n;
         double sum = 0;
