@@ -8,6 +8,7 @@ import dev.deployguard.local.router.RouterMetrics.Window;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.AtomicHistogram;
 
@@ -74,6 +75,9 @@ final class TrackStats {
                 long stable = pairing.lastStableMicros;
                 if (stable > 0 && Math.abs(value - stable) > tieBand(value, stable)) {
                     (value > stable ? second.slower : second.faster).increment();
+                }
+                if (stable > 0) {
+                    second.samplePair(value, stable);
                 }
             }
         }
@@ -171,10 +175,20 @@ final class TrackStats {
         final LongAdder latencySum = new LongAdder();
         final LongAdder slower = new LongAdder();
         final LongAdder faster = new LongAdder();
+        final long[] pairs = new long[2 * Window.MAX_PAIRS];
+        final AtomicInteger pairCount = new AtomicInteger();
         long startEpochMs;
 
         Second(long startEpochMs) {
             this.startEpochMs = startEpochMs;
+        }
+
+        void samplePair(long canaryMicros, long stableMicros) {
+            int i = pairCount.getAndIncrement();
+            if (i < Window.MAX_PAIRS) {
+                pairs[2 * i] = canaryMicros;
+                pairs[2 * i + 1] = stableMicros;
+            }
         }
 
         Window summary() {
@@ -192,7 +206,17 @@ final class TrackStats {
             }
             buckets.add(requests - below);
             return new Window(startEpochMs, requests, errors.sum(), latency.getValueAtPercentile(50),
-                    latency.getValueAtPercentile(99), latencySum.sum(), buckets, slower.sum(), faster.sum());
+                    latency.getValueAtPercentile(99), latencySum.sum(), buckets, slower.sum(), faster.sum(),
+                    sampledPairs());
+        }
+
+        private List<Long> sampledPairs() {
+            int n = Math.min(pairCount.get(), Window.MAX_PAIRS);
+            List<Long> out = new ArrayList<>(2 * n);
+            for (int i = 0; i < 2 * n; i++) {
+                out.add(pairs[i]);
+            }
+            return out;
         }
 
         void reset(long newStartEpochMs) {
@@ -201,6 +225,7 @@ final class TrackStats {
             latencySum.reset();
             slower.reset();
             faster.reset();
+            pairCount.set(0);
             startEpochMs = newStartEpochMs;
         }
     }
