@@ -27,12 +27,13 @@ import java.util.List;
  * @param latencyComparison sequential judge: a canary request counts as slower only beyond this relative tolerance
  *                          and absolute indifference ({@code latency: {tolerance: 10%, indifference: 5ms}})
  * @param latencyWarmupRequests sequential judge: the canary's first requests give no latency evidence either
+ * @param load built-in synthetic load while this analysis runs, or null (see {@link LoadSpec})
  */
 public record AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
                            double alpha, double tolerance, double successRate, double maxLatencyMillis,
                            int failureLimit, boolean latency, Duration latencyWarmup, double negligibleErrorRate,
                            MetricSourceSpec source, List<MetricDefinition> metrics,
-                           LatencyComparison latencyComparison, long latencyWarmupRequests) {
+                           LatencyComparison latencyComparison, long latencyWarmupRequests, LoadSpec load) {
     /** The latency comparison when the spec sets none: 10% and 5 ms. */
     public static final LatencyComparison DEFAULT_LATENCY = new LatencyComparison(0.10, 5);
     public static final long DEFAULT_WARMUP_REQUESTS = 200;
@@ -52,14 +53,21 @@ public record AnalysisSpec(String judge, Duration interval, Duration minDuration
                         MetricSourceSpec source, List<MetricDefinition> metrics) {
         this(judge, interval, minDuration, maxDuration, alpha, tolerance, successRate, maxLatencyMillis,
                 failureLimit, latency, latencyWarmup, negligibleErrorRate, source, metrics, DEFAULT_LATENCY,
-                DEFAULT_WARMUP_REQUESTS);
+                DEFAULT_WARMUP_REQUESTS, null);
     }
 
     /** The same analysis with another latency comparison and warm-up request count. */
     public AnalysisSpec withLatencyJudging(LatencyComparison comparison, long warmupRequests) {
         return new AnalysisSpec(judge, interval, minDuration, maxDuration, alpha, tolerance, successRate,
                 maxLatencyMillis, failureLimit, latency, latencyWarmup, negligibleErrorRate, source, metrics,
-                comparison, warmupRequests);
+                comparison, warmupRequests, load);
+    }
+
+    /** The same analysis with built-in load (null: none). */
+    public AnalysisSpec withLoad(LoadSpec value) {
+        return new AnalysisSpec(judge, interval, minDuration, maxDuration, alpha, tolerance, successRate,
+                maxLatencyMillis, failureLimit, latency, latencyWarmup, negligibleErrorRate, source, metrics,
+                latencyComparison, latencyWarmupRequests, value);
     }
 
     /** An analysis without custom metrics. */

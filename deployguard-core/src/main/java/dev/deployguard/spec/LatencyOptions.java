@@ -20,10 +20,10 @@ import java.util.Set;
 record LatencyOptions(boolean judged, LatencyComparison comparison, Duration warmup, long warmupRequests) {
     private static final Set<String> FIELDS = Set.of("tolerance", "indifference", "warmup", "warmupRequests");
 
-    /** Reads the field at {@code at}; problems are added (and null returned) for anything a person must fix. */
-    static LatencyOptions parse(JsonNode node, String at, List<String> problems) {
-        LatencyOptions defaults = new LatencyOptions(true, AnalysisSpec.DEFAULT_LATENCY, null,
-                AnalysisSpec.DEFAULT_WARMUP_REQUESTS);
+    /** Reads the field at {@code at} over the inherited analysis' settings; problems are added (and null returned) for anything a person must fix. */
+    static LatencyOptions parse(JsonNode node, AnalysisSpec inherited, String at, List<String> problems) {
+        LatencyOptions defaults = new LatencyOptions(inherited.latency(), inherited.latencyComparison(), null,
+                inherited.latencyWarmupRequests());
         if (node == null || node.isNull()) {
             return defaults;
         }

@@ -131,6 +131,8 @@ final class RawSpec {
         com.fasterxml.jackson.databind.JsonNode latency;
         @JsonProperty("latencyWarmup")
         String latencyWarmup;
+        @JsonProperty("load")
+        com.fasterxml.jackson.databind.JsonNode load;
         @JsonProperty("negligibleErrorRate")
         Double negligibleErrorRate;
         @JsonProperty("source")

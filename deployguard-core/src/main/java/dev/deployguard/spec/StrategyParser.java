@@ -74,7 +74,7 @@ final class StrategyParser {
                         analysis.successRate(), analysis.maxLatencyMillis(), threshold, analysis.latency(),
                         analysis.latencyWarmup(), analysis.negligibleErrorRate(),
                         analysis.source()).withLatencyJudging(analysis.latencyComparison(),
-                        analysis.latencyWarmupRequests());
+                        analysis.latencyWarmupRequests()).withLoad(analysis.load());
                 for (WebhookSpec h : hooks) {
                     if (h.type().equals("pre-rollout") || h.type().equals("acceptance")) {
                         steps.add(new Step.Webhook(h));
@@ -85,7 +85,7 @@ final class StrategyParser {
                         analysis.tolerance(), analysis.successRate(), analysis.maxLatencyMillis(), threshold,
                         analysis.latency(), analysis.latencyWarmup(), analysis.negligibleErrorRate(),
                         analysis.source()).withLatencyJudging(analysis.latencyComparison(),
-                        analysis.latencyWarmupRequests());
+                        analysis.latencyWarmupRequests()).withLoad(analysis.load());
                 for (int w : progression.canaryWeights()) {
                     steps.add(new Step.SetWeight(w));
                     steps.add(new Step.Analysis(perStep));
@@ -213,7 +213,8 @@ final class StrategyParser {
                 length.plus(analysis.maxDuration()), analysis.alpha(), analysis.tolerance(), analysis.successRate(),
                 analysis.maxLatencyMillis(), threshold, analysis.latency(), analysis.latencyWarmup(),
                 analysis.negligibleErrorRate(), analysis.source())
-                .withLatencyJudging(analysis.latencyComparison(), analysis.latencyWarmupRequests()));
+                .withLatencyJudging(analysis.latencyComparison(), analysis.latencyWarmupRequests())
+                .withLoad(analysis.load()));
     }
 
     private static dev.deployguard.rollout.MetricSourceSpec source(RawSpec.RawSource raw, String at,
@@ -354,7 +355,8 @@ final class StrategyParser {
         }
         Duration warmup = duration(raw.latencyWarmup, Durations.format(d.latencyWarmup()), at + ".latencyWarmup",
                 problems);
-        LatencyOptions latency = LatencyOptions.parse(raw.latency, at + ".latency", problems);
+        LatencyOptions latency = LatencyOptions.parse(raw.latency, d, at + ".latency", problems);
+        dev.deployguard.rollout.LoadSpec load = LoadOptions.parse(raw.load, at + ".load", problems);
         if (latency != null && latency.warmup() != null) {
             warmup = latency.warmup();
         }
@@ -380,7 +382,7 @@ final class StrategyParser {
         return new AnalysisSpec(judge, interval, min, max, alpha, tol, success, maxLatency.toMillis(), failureLimit,
                 latency.judged(), warmup, negligible,
                 raw.source == null ? d.source() : source(raw.source, at + ".source", problems), metrics,
-                latency.comparison(), latency.warmupRequests());
+                latency.comparison(), latency.warmupRequests(), load);
     }
 
     private static List<WebhookSpec> webhooks(List<RawSpec.RawWebhook> raw, String at, List<String> problems) {

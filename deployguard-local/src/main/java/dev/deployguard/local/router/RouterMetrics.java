@@ -42,11 +42,19 @@ public record RouterMetrics(long generation, List<TrackMetrics> tracks, Map<Stri
         return tracks.stream().filter(t -> t.track().equals(name)).findFirst();
     }
 
-    /** One track's traffic: cumulative since the generation, and recent one-second windows, oldest first. */
+    /**
+     * One track's traffic: cumulative since the generation, and recent one-second windows, oldest first;
+     * {@code synthetic} of the {@code requests} were DeployGuard's built-in load ({@code X-DeployGuard-Synthetic}).
+     */
     public record TrackMetrics(String track, int revision, long requests, StatusCounts status, long proxyErrors,
-                               Latency latencyMicros, List<Window> windows) {
+                               Latency latencyMicros, List<Window> windows, long synthetic) {
         public TrackMetrics {
             windows = List.copyOf(windows);
+        }
+
+        public TrackMetrics(String track, int revision, long requests, StatusCounts status, long proxyErrors,
+                            Latency latencyMicros, List<Window> windows) {
+            this(track, revision, requests, status, proxyErrors, latencyMicros, windows, 0);
         }
     }
 

@@ -60,6 +60,11 @@ final class TrackStats {
      * status outside 100..499 (0 when the client went away before a status was set).
      */
     void record(int status, boolean proxyError, long micros) {
+        record(status, proxyError, micros, false);
+    }
+
+    /** Records one finished request, counting it as synthetic (built-in load) too when it was marked so. */
+    void record(int status, boolean proxyError, long micros, boolean synthetic) {
         long value = Math.min(Math.max(micros, 0), HIGHEST_MICROS);
         boolean error = proxyError || status < 100 || status >= 500;
         Second second = current;
@@ -83,6 +88,9 @@ final class TrackStats {
         }
         Cumulative total = cumulative;
         total.latency.recordValue(value);
+        if (synthetic) {
+            total.synthetic.increment();
+        }
         if (error) {
             if (proxyError) {
                 total.proxyErrors.increment();
@@ -135,7 +143,7 @@ final class TrackStats {
                 : new Latency(latency.getValueAtPercentile(50), latency.getValueAtPercentile(90),
                         latency.getValueAtPercentile(99), latency.getMaxValue());
         return new TrackMetrics(track, revision, status.total(), status, total.proxyErrors.sum(), summary,
-                windows);
+                windows, total.synthetic.sum());
     }
 
     private static long secondOf(long epochMs) {
@@ -149,6 +157,7 @@ final class TrackStats {
         final LongAdder clientError = new LongAdder();
         final LongAdder serverError = new LongAdder();
         final LongAdder proxyErrors = new LongAdder();
+        final LongAdder synthetic = new LongAdder();
         final AtomicHistogram latency = new AtomicHistogram(HIGHEST_MICROS, DIGITS);
     }
 

@@ -100,7 +100,7 @@ class TrackStatsTest {
         var pairing = new TrackStats.Pairing();
         TrackStats stable = new TrackStats("stable", 1, T0, pairing);
         TrackStats canary = new TrackStats("canary", 2, T0, pairing);
-        stable.record(200, false, 20_000);          // 20 ms: bucket (10, 25]
+        stable.record(200, false, 20_000, true);    // 20 ms: bucket (10, 25]; built-in load
         canary.record(200, false, 30_000);          // slower than 20 ms: (25, 50]
         canary.record(200, false, 21_500);          // within 10% of 20 ms: a tie, (10, 25]
         canary.record(200, false, 3_000);           // faster: (0, 5]
@@ -124,6 +124,8 @@ class TrackStatsTest {
         Window s = stable.metrics(Long.MIN_VALUE).windows().get(0);
         assertThat(s.canarySlower() + s.canaryFaster()).as("only the canary track pairs").isZero();
         assertThat(s.pairMicros()).isEmpty();
+        assertThat(stable.metrics(Long.MIN_VALUE).synthetic()).as("synthetic requests counted apart").isEqualTo(1);
+        assertThat(canary.metrics(Long.MIN_VALUE).synthetic()).isZero();
         assertThat(s.latencyBuckets().get(Window.BUCKET_BOUNDS_MILLIS.length)).as("overflow").isEqualTo(1);
         assertThat(s.latencyBuckets().stream().mapToLong(Long::longValue).sum()).isEqualTo(2);
     }
