@@ -1,7 +1,9 @@
 package dev.deployguard.rollout;
 
 import dev.deployguard.analysis.MetricSource;
+import java.net.URI;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Carries out the engine's actions for one platform and strategy (local canary, local blue/green, a Kubernetes
@@ -29,4 +31,12 @@ public interface RolloutTarget {
 
     /** Where the analysis of {@code r} reads its windows, starting at {@code since}. */
     MetricSource evidence(Rollout r, Instant since);
+
+    /**
+     * Where an analysis' built-in {@code load} sends its synthetic requests for {@code r} (the app's router, which
+     * splits them between the tracks), or empty when this target has no such address yet.
+     */
+    default Optional<URI> loadTarget(Rollout r) {
+        return Optional.empty();
+    }
 }
