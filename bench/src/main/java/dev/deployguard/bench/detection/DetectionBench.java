@@ -25,8 +25,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@code bench/run detection [--quick] [--threads N] [--seed S]}: runs the sequential, threshold (Flagger defaults)
- * and Mann-Whitney (Kayenta defaults) judges side by side on the same simulated traffic and prints one JSON document:
+ * {@code bench/run detection [--json] [--quick] [--threads N] [--seed S]}: runs the sequential, threshold (Flagger
+ * defaults) and Mann-Whitney (Kayenta defaults) judges and the oracle SPRT side by side on the same simulated traffic and prints one JSON document:
  * per judge the A/A false-rollback rate, the time to roll back error-rate and latency regressions, and the time to
  * promote a good canary; a bursty-errors stress row; baseline variants; and the configuration with the number of
  * runs behind every figure. Progress goes to stderr.
@@ -48,10 +48,13 @@ public final class DetectionBench {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
+                case "--json" -> {
+                    // the output is always one JSON document; accepted so the documented command works as written
+                }
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 default -> {
-                    System.err.println("usage: bench/run detection [--quick] [--threads N] [--seed S]");
+                    System.err.println("usage: bench/run detection [--json] [--quick] [--threads N] [--seed S]");
                     System.exit(2);
                 }
             }
