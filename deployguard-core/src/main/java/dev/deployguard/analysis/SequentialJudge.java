@@ -33,7 +33,7 @@ import java.util.List;
 public final class SequentialJudge implements Judge {
     public static final String NAME = "sequential";
     /** The errors' share of the rollback budget: error regressions are the common, costly kind. */
-    static final double ERROR_WEIGHT = 0.8;
+    static final double ERROR_WEIGHT = 0.9;
     /** Rollback prior: centred on a canary with twice stable's error rate (or odds 3 of a slower request). */
     private static final double ERROR_ALTERNATIVE = 2;
     private static final double LATENCY_ALTERNATIVE = 3;

@@ -77,7 +77,7 @@ final class VerdictText {
             return "∞";
         }
         double abs = Math.abs(value);
-        if (abs >= 1000 || abs < 0.01 && abs > 0) {
+        if (abs >= 1e6 || abs < 0.01 && abs > 0) {
             return String.format("%.3g", value);
         }
         return abs >= 100 ? String.format("%.0f", value) : abs >= 10 ? String.format("%.1f", value)

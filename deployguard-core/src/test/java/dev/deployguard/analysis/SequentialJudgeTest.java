@@ -264,7 +264,7 @@ class SequentialJudgeTest {
         Evidence latency = strict.judgement().evidence().get(1);
         assertThat(latency.metric()).isEqualTo("latency");
         assertThat(strict.judgement().reason()).contains("latency: canary mean 2.1 ms vs stable 1.1 ms")
-                .contains("> bound 50%").contains("≥ 500");
+                .contains("> bound 50%").contains("≥ 1000");
     }
 
     @Test

@@ -38,6 +38,7 @@ public final class TrafficSimulator {
     private final Regression regression;
     private final Bursts bursts;
     private final Draws draws;
+    private final Draws latencyDraws;
     private final double phase;
     private final double windowSeconds;
     private final double logMedian;
@@ -69,6 +70,7 @@ public final class TrafficSimulator {
         this.regression = regression;
         this.bursts = bursts;
         this.draws = new Draws(seed);
+        this.latencyDraws = new Draws(seed ^ 0x5DEECE66DL);
         this.phase = 2 * Math.PI * draws.uniform();
         this.windowSeconds = model.window().toNanos() / 1e9;
         this.logMedian = Math.log(model.latencyMedianMillis());
@@ -105,16 +107,12 @@ public final class TrafficSimulator {
     public WindowObservation next() {
         Instant end = start.plus(model.window());
         double mid = elapsedSeconds + windowSeconds / 2;
-        if (mid >= outageFrom && mid < outageTo) {
-            WindowObservation missing = WindowObservation.missing(start, end, "metrics provider unavailable");
-            start = end;
-            elapsedSeconds += windowSeconds;
-            return missing;
-        }
         boolean cold = mid < coldUntilSeconds;
         double rate = model.requestsPerSecond()
                 * (1 + model.diurnalAmplitude() * Math.sin(2 * Math.PI * mid / model.diurnalPeriod().toSeconds() + phase));
         double multiplier = burstMultiplier(mid);
+        // Latencies draw from their own stream: a cold start changes latencies only, and the same seed with and
+        // without it gives the same requests and errors (the benchmark compares such twins).
         long canaryRequests = draws.poisson(rate * windowSeconds * model.canaryShare());
         long stableRequests = draws.poisson(rate * windowSeconds * (1 - model.canaryShare()));
         double stableErrorRate = Math.min(1, model.errorRate() * multiplier);
@@ -125,14 +123,18 @@ public final class TrafficSimulator {
         TrackWindow stable = new TrackWindow(stableRequests, stableErrors, latencySum(stableRequests, stableMoments),
                 LatencyHistogram.EMPTY);
         LatencyHistogram histogram = bounds.length == 0 ? LatencyHistogram.EMPTY
-                : LatencyHistogram.of(bounds, draws.multinomial(canaryRequests, canaryBucketProbabilities));
+                : LatencyHistogram.of(bounds, latencyDraws.multinomial(canaryRequests, canaryBucketProbabilities));
         TrackWindow canary = new TrackWindow(canaryRequests, canaryErrors,
                 latencySum(canaryRequests, cold ? coldMoments : canaryMoments),
                 histogram);
         long pairs = Math.min(canaryRequests - canaryErrors, stableRequests - stableErrors);
-        long slower = draws.binomial(pairs, cold ? pColdSlower : pCanarySlower);
+        long slower = latencyDraws.binomial(pairs, cold ? pColdSlower : pCanarySlower);
         WindowObservation window = WindowObservation.measured(start, end, stable, canary,
                 new LatencyPairs(slower, pairs - slower));
+        if (mid >= outageFrom && mid < outageTo) {
+            // drawn all the same, so the windows after the outage are those of the same seed without it
+            window = WindowObservation.missing(start, end, "metrics provider unavailable");
+        }
         start = end;
         elapsedSeconds += windowSeconds;
         return window;
@@ -157,7 +159,7 @@ public final class TrafficSimulator {
         if (n == 0) {
             return 0;
         }
-        double sum = n * moments[0] + Math.sqrt(n * moments[1]) * draws.gaussian();
+        double sum = n * moments[0] + Math.sqrt(n * moments[1]) * latencyDraws.gaussian();
         return Math.max(0, sum);
     }
 
