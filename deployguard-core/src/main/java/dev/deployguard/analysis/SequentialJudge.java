@@ -38,6 +38,8 @@ public final class SequentialJudge implements Judge {
     private static final double ERROR_ALTERNATIVE = 2;
     private static final double LATENCY_ALTERNATIVE = 3;
     private static final double ROLLBACK_SPREAD = 0.6;
+    /** Narrower for errors: about ratios 1.3 to 3, where error regressions are hard to tell from noise. */
+    private static final double ERROR_ROLLBACK_SPREAD = 0.4;
     /** Promotion prior: centred on a canary as good as stable (and on the odds of a slower request of 0.6). */
     private static final double PROMOTE_SPREAD = 0.4;
     private static final double LATENCY_GOOD_ODDS = 0.6;
@@ -74,7 +76,7 @@ public final class SequentialJudge implements Judge {
         this.config = config;
         double tolerance = 1 + config.errorTolerance();
         this.errorsWorse = new OneSidedMixture(tolerance, Side.ABOVE, Math.max(ERROR_ALTERNATIVE, tolerance * 1.5),
-                ROLLBACK_SPREAD);
+                ERROR_ROLLBACK_SPREAD);
         this.errorsGood = new OneSidedMixture(config.errorPromoteRatio(), Side.BELOW, 1, PROMOTE_SPREAD);
         this.latencyWorse = new OneSidedMixture(1, Side.ABOVE, LATENCY_ALTERNATIVE, ROLLBACK_SPREAD);
         this.latencyGood = new OneSidedMixture(1, Side.BELOW, LATENCY_GOOD_ODDS, PROMOTE_SPREAD * 2);
