@@ -62,8 +62,7 @@ final class LoadOptions {
         if (headersNode != null && !headersNode.isObject()) {
             problems.add(at + ".headers: expected a map of header names to values");
         } else if (headersNode != null) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = headersNode.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : headersNode.properties()) {
                 String name = e.getKey();
                 if (!TOKEN.matcher(name).matches() || RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
                     problems.add(at + ".headers." + name + ": not a header a load may set (a token, not one of "
