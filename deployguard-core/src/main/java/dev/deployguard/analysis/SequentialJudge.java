@@ -1,5 +1,6 @@
 package dev.deployguard.analysis;
 
+import dev.deployguard.analysis.OneSidedMixture.Side;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,43 +12,60 @@ import java.util.List;
  *
  * <p><b>Errors.</b> Given a window's errors, each one is a canary error with probability
  * q = rho·r / (rho·r + 1 − rho), rho the router's actual canary share in that window and r the ratio of the
- * canary's error rate to stable's. The test of r ≤ 1 + tolerance is a mixture over r of likelihood ratios, with a
- * Beta(k·rho, k·(1−rho)) prior on q truncated above the null (see {@link LogOddsMixture}): the closed form of
- * {@link BetaMixture} when the share is constant, and still valid when the share moves, because r is the common
- * parameter and only the offset logit(rho) changes from window to window. This holds exactly when requests arrive
- * as a Poisson process split by the router; with request counts taken as fixed and a common error rate the split of
- * errors is hypergeometric, which is less spread than the binomial and so only makes the test conservative
- * (Hoeffding 1963).
+ * canary's error rate to stable's. Two one-sided mixture tests on log r ({@link OneSidedMixture}) run side by side:
+ * the rollback test against r ≤ 1 + tolerance, with its prior centred on the practical alternative (2× the errors),
+ * and the promotion test against r ≥ the promote bound, with its prior centred on a canary as good as stable. Both
+ * stay valid when the share moves, because r is the common parameter and only the offset logit(rho) changes. This
+ * holds exactly when requests arrive as a Poisson process split by the router; with request counts taken as fixed
+ * the split of errors is hypergeometric, less spread than the binomial, which only makes the test conservative.
  *
- * <p><b>Latency.</b> A sign test on time-paired successful requests: under "canary no slower" each pair has the
- * canary slower with probability at most 1/2; the null allows odds up to 1 + latencyTolerance, and the same
- * mixture is used with rho = 1/2 (so e^theta is the odds of "canary slower").
+ * <p><b>Latency.</b> A sign test on time-paired successful requests: a pair counts as "canary slower" only beyond
+ * the {@link LatencyComparison} (relative tolerance and absolute indifference). Under "the canary is no slower than
+ * that", each pair is slower with probability at most 1/2, so the same tests run with rho = 1/2. The canary's first
+ * moments and requests (warm-up) are left out of the latency evidence; errors count from the first request.
  *
- * <p><b>Combining.</b> Both e-processes are supermartingales in the filtration of all windows, so their mean is
- * one too; the judge rolls back when the mean reaches 1/alpha (a single-metric regression needs its own e-value at
- * 2/alpha). It promotes when every judged metric's confidence sequence (level promoteAlpha) lies below its promote
- * bound, after the minimum time and canary requests. FAIL is final; PASS stays unless a later FAIL (the judge
- * keeps watching during a bake).
+ * <p><b>Combining.</b> Both rollback e-processes are supermartingales in the filtration of all windows, and so is
+ * their weighted mean (errors {@value #ERROR_WEIGHT}, latency the rest); the judge rolls back when it reaches
+ * 1/alpha, so errors alone need an e-value of 1/(alpha·{@value #ERROR_WEIGHT}). It promotes when every judged
+ * metric's promotion e-value reached 1/promoteAlpha, after the minimum time and canary requests. FAIL is final;
+ * PASS stays unless a later FAIL (the judge keeps watching during a bake).
  */
 public final class SequentialJudge implements Judge {
     public static final String NAME = "sequential";
+    /** The errors' share of the rollback budget: error regressions are the common, costly kind. */
+    static final double ERROR_WEIGHT = 0.9;
+    /** Rollback prior: centred on a canary with twice stable's error rate (or odds 3 of a slower request). */
+    private static final double ERROR_ALTERNATIVE = 2;
+    private static final double LATENCY_ALTERNATIVE = 3;
+    private static final double ROLLBACK_SPREAD = 0.6;
+    /** Narrower for errors: about ratios 1.3 to 3, where error regressions are hard to tell from noise. */
+    private static final double ERROR_ROLLBACK_SPREAD = 0.4;
+    /** Promotion prior: centred on a canary as good as stable (and on the odds of a slower request of 0.6). */
+    private static final double PROMOTE_SPREAD = 0.4;
+    private static final double LATENCY_GOOD_ODDS = 0.6;
     private static final double ERROR_RATE_PRIOR = 0.5;
 
     private final SequentialConfig config;
-    private final LogOddsMixture latency;
-    private LogOddsMixture errors;
+    private final OneSidedMixture errorsWorse;
+    private final OneSidedMixture errorsGood;
+    private final OneSidedMixture latencyWorse;
+    private final OneSidedMixture latencyGood;
     private long stableRequests;
     private long canaryRequests;
     private long stableErrors;
     private long canaryErrors;
+    private double stableLatencySum;
+    private double canaryLatencySum;
+    private long stableWarmRequests;
+    private long canaryWarmRequests;
+    private long warmupPairsSkipped;
     private Instant from;
     private Instant to;
     private String sourceError = "";
     private double logErrorE;
     private double logLatencyE;
-    private double logE;
     private boolean watchedEnough;
-    private boolean ratioOk;
+    private boolean errorsOk;
     private boolean negligible;
     private boolean latencyOk;
     private boolean failed;
@@ -56,8 +74,12 @@ public final class SequentialJudge implements Judge {
 
     SequentialJudge(SequentialConfig config) {
         this.config = config;
-        this.latency = new LogOddsMixture(0.5, config.priorStrength(), 1 + config.latencyTolerance(),
-                config.latencyPromoteRatio());
+        double tolerance = 1 + config.errorTolerance();
+        this.errorsWorse = new OneSidedMixture(tolerance, Side.ABOVE, Math.max(ERROR_ALTERNATIVE, tolerance * 1.5),
+                ERROR_ROLLBACK_SPREAD);
+        this.errorsGood = new OneSidedMixture(config.errorPromoteRatio(), Side.BELOW, 1, PROMOTE_SPREAD);
+        this.latencyWorse = new OneSidedMixture(1, Side.ABOVE, LATENCY_ALTERNATIVE, ROLLBACK_SPREAD);
+        this.latencyGood = new OneSidedMixture(1, Side.BELOW, LATENCY_GOOD_ODDS, PROMOTE_SPREAD * 2);
         this.latencyOk = !config.judgeLatency();
     }
 
@@ -80,38 +102,55 @@ public final class SequentialJudge implements Judge {
     }
 
     private void fold(WindowObservation window) {
+        boolean warm = !window.start().isBefore(from.plus(config.latencyWarmup()))
+                && canaryRequests >= config.latencyWarmupRequests();
         stableRequests += window.stable().requests();
         canaryRequests += window.canary().requests();
         stableErrors += window.stable().errors();
         canaryErrors += window.canary().errors();
         double share = window.canaryShare();
-        if (errors == null && share > 0 && share < 1) {
-            // The prior is fixed once, at the first share seen, before any error could influence it.
-            errors = new LogOddsMixture(share, config.priorStrength(), 1 + config.errorTolerance(),
-                    config.errorPromoteRatio());
-        }
-        if (errors != null) {
-            errors.observe(window.canary().errors(), window.stable().errors(), share);
-        }
+        errorsWorse.observe(window.canary().errors(), window.stable().errors(), share);
+        errorsGood.observe(window.canary().errors(), window.stable().errors(), share);
         if (config.judgeLatency()) {
-            latency.observe(window.pairs().canarySlower(), window.pairs().canaryFaster(), 0.5);
+            if (warm) {
+                long[] counted = window.pairs().count(config.latency());
+                latencyWorse.observe(counted[0], counted[1], 0.5);
+                latencyGood.observe(counted[0], counted[1], 0.5);
+                stableLatencySum += window.stable().latencySumMillis();
+                canaryLatencySum += window.canary().latencySumMillis();
+                stableWarmRequests += window.stable().requests();
+                canaryWarmRequests += window.canary().requests();
+            } else {
+                warmupPairsSkipped += window.pairs().pairs();
+            }
         }
-        logErrorE = errors == null ? 0 : errors.logEValue();
-        logLatencyE = config.judgeLatency() ? latency.logEValue() : Double.NaN;
-        logE = config.judgeLatency() ? logMeanExp(logErrorE, logLatencyE) : logErrorE;
-        if (logE >= -Math.log(config.alpha())) {
+        logErrorE = errorsWorse.logEValue();
+        logLatencyE = config.judgeLatency() ? latencyWorse.logEValue() : Double.NEGATIVE_INFINITY;
+        if (logCombined() >= -Math.log(config.alpha())) {
             failed = true; // final: the evidence stops here, as the rollback starts here
             failedAt = to;
             return;
         }
         if (!passed) {
+            double promoteAt = -Math.log(config.promoteAlpha());
             watchedEnough = !to.isBefore(from.plus(config.minTimeToPromote()))
                     && canaryRequests >= config.minCanaryRequestsToPromote();
-            ratioOk = errors != null && errors.excludesPromoteRatioAndAbove(config.promoteAlpha());
-            negligible = !ratioOk && canaryRequests > 0 && canaryErrorRateUpperBound() < config.negligibleErrorRate();
-            latencyOk = !config.judgeLatency() || latency.excludesPromoteRatioAndAbove(config.promoteAlpha());
-            passed = watchedEnough && (ratioOk || negligible) && latencyOk;
+            errorsOk = errorsGood.logEValue() >= promoteAt;
+            negligible = !errorsOk && canaryRequests > 0 && canaryErrorRateUpperBound() < config.negligibleErrorRate();
+            latencyOk = !config.judgeLatency() || latencyGood.logEValue() >= promoteAt;
+            passed = watchedEnough && (errorsOk || negligible) && latencyOk;
         }
+    }
+
+    /** log of the weighted mean of the rollback e-values (errors alone when latency is not judged). */
+    private double logCombined() {
+        if (!config.judgeLatency()) {
+            return logErrorE;
+        }
+        double a = Math.log(ERROR_WEIGHT) + logErrorE;
+        double b = Math.log(1 - ERROR_WEIGHT) + logLatencyE;
+        double max = Math.max(a, b);
+        return max == Double.NEGATIVE_INFINITY ? max : max + Math.log(Math.exp(a - max) + Math.exp(b - max));
     }
 
     private Verdict verdict() {
@@ -125,47 +164,43 @@ public final class SequentialJudge implements Judge {
         }
         String held = sourceError.isEmpty() ? ""
                 : "; metric source error (" + sourceError + "): no evidence from the last window, holding";
-        double rollbackAt = 1 / config.alpha();
-        List<Evidence> evidence = new ArrayList<>();
+        double errorRollbackAt = 1 / (config.alpha() * (config.judgeLatency() ? ERROR_WEIGHT : 1));
+        double latencyRollbackAt = 1 / (config.alpha() * (1 - ERROR_WEIGHT));
         double errorE = Math.exp(logErrorE);
-        double observedRatio = ratio(canaryErrors, canaryRequests, stableErrors, stableRequests);
-        double ratioUpper = errors == null ? Double.POSITIVE_INFINITY : errors.upperBound(config.promoteAlpha());
-        boolean errorsOk = ratioOk || negligible;
+        boolean errorsFailed = failed && errorE >= errorRollbackAt;
+        VerdictText text = new VerdictText(config);
+        List<Evidence> evidence = new ArrayList<>();
+        String errorSentence = text.errors(canaryErrors, canaryRequests, stableErrors, stableRequests, errorE,
+                errorRollbackAt, Math.exp(errorsGood.logEValue()), failed, errorsOk, negligible);
         evidence.add(new Evidence("errors",
-                failed && errorE >= rollbackAt ? Verdict.FAIL : errorsOk ? Verdict.PASS : Verdict.INCONCLUSIVE,
-                observedRatio, 1 + config.errorTolerance(), errorE, canaryRequests, stableRequests,
-                String.format("error-rate ratio canary/stable %.3f (canary %d errors in %d requests, stable %d in %d);"
-                                + " e-value %.3g against ratio <= %.2f; %.0f%% upper bound %s (promote below %.2f%s)",
-                        observedRatio, canaryErrors, canaryRequests, stableErrors, stableRequests, errorE,
-                        1 + config.errorTolerance(), 100 * (1 - config.promoteAlpha()), format(ratioUpper),
-                        config.errorPromoteRatio(), negligible ? "; canary error rate negligible" : ""),
-                errors == null ? Double.NaN : errors.lowerBound(config.promoteAlpha()), ratioUpper));
+                errorsFailed ? Verdict.FAIL : errorsOk || negligible ? Verdict.PASS : Verdict.INCONCLUSIVE,
+                VerdictText.ratio(canaryErrors, canaryRequests, stableErrors, stableRequests),
+                1 + config.errorTolerance(), errorE, canaryRequests, stableRequests, errorSentence));
+        String latencySentence = "";
+        boolean latencyFailed = false;
         if (config.judgeLatency()) {
             double latencyE = Math.exp(logLatencyE);
-            long slower = latency.canaryEvents();
-            long faster = latency.stableEvents();
-            double odds = faster == 0 ? (slower == 0 ? 1 : Double.POSITIVE_INFINITY) : (double) slower / faster;
+            latencyFailed = failed && !errorsFailed;
+            long slower = latencyWorse.canaryEvents();
+            long pairs = slower + latencyWorse.stableEvents();
+            latencySentence = text.latency(canaryLatencySum / canaryWarmRequests,
+                    stableLatencySum / stableWarmRequests, slower, pairs, latencyE,
+                    latencyRollbackAt, Math.exp(latencyGood.logEValue()), failed, latencyOk, warmupPairsSkipped);
             evidence.add(new Evidence("latency",
-                    failed && latencyE >= rollbackAt ? Verdict.FAIL : latencyOk ? Verdict.PASS : Verdict.INCONCLUSIVE,
-                    odds, 1 + config.latencyTolerance(), latencyE, slower + faster, slower + faster,
-                    String.format("canary slower in %d of %d time-paired requests (odds %.3f); e-value %.3g against"
-                                    + " odds <= %.2f; %.0f%% upper bound %s (promote below %.2f)",
-                            slower, slower + faster, odds, latencyE, 1 + config.latencyTolerance(),
-                            100 * (1 - config.promoteAlpha()), format(latency.upperBound(config.promoteAlpha())),
-                            config.latencyPromoteRatio()),
-                    latency.lowerBound(config.promoteAlpha()), latency.upperBound(config.promoteAlpha())));
+                    latencyFailed ? Verdict.FAIL : latencyOk ? Verdict.PASS : Verdict.INCONCLUSIVE,
+                    pairs == 0 ? Double.NaN : (double) slower / pairs, 0.5, latencyE, pairs, pairs,
+                    latencySentence));
         }
-        double e = Math.exp(logE);
         String reason;
         if (failed) {
-            reason = String.format("canary worse than stable beyond tolerance: e-value %.3g >= %.0f (alpha %s) after"
-                    + " %ds", e, rollbackAt, config.alpha(), Duration.between(from, failedAt).toSeconds());
+            reason = String.format("rolled back after %ds: %s", Duration.between(from, failedAt).toSeconds(),
+                    errorsFailed || !latencyFailed ? errorSentence : latencySentence);
         } else if (passed) {
-            reason = String.format("canary no worse than stable: confidence bounds below the promote bounds"
-                    + " (e-value %.3g, rollback at %.0f; still watching)", e, rollbackAt);
+            reason = "canary no worse than stable: " + errorSentence
+                    + (config.judgeLatency() ? "; " + latencySentence : "") + " (still watching)";
         } else {
-            reason = String.format("collecting evidence: e-value %.3g (rollback at %.0f); promotion waits for %s", e,
-                    rollbackAt, waitingFor(errorsOk));
+            reason = "collecting evidence: " + errorSentence + (config.judgeLatency() ? "; " + latencySentence : "")
+                    + "; promotion waits for " + waitingFor();
         }
         return new Judgement(NAME, verdict(), from, to, evidence, reason + held);
     }
@@ -175,39 +210,18 @@ public final class SequentialJudge implements Judge {
                 config.promoteAlpha());
     }
 
-    private String waitingFor(boolean errorsOk) {
+    private String waitingFor() {
         List<String> waits = new ArrayList<>();
         if (!watchedEnough) {
             waits.add(String.format("%ds and %d canary requests", config.minTimeToPromote().toSeconds(),
                     config.minCanaryRequestsToPromote()));
         }
-        if (!errorsOk) {
-            waits.add("the error-rate ratio bound");
+        if (!(errorsOk || negligible)) {
+            waits.add("the error-rate evidence");
         }
         if (!latencyOk) {
-            waits.add("the latency odds bound");
+            waits.add("the latency evidence");
         }
-        return String.join(", ", waits);
-    }
-
-    private static double ratio(long canaryErrors, long canaryRequests, long stableErrors, long stableRequests) {
-        if (canaryRequests == 0 || stableRequests == 0) {
-            return Double.NaN;
-        }
-        double stableRate = (double) stableErrors / stableRequests;
-        double canaryRate = (double) canaryErrors / canaryRequests;
-        return stableRate == 0 ? (canaryRate == 0 ? 1 : Double.POSITIVE_INFINITY) : canaryRate / stableRate;
-    }
-
-    private static double logMeanExp(double a, double b) {
-        double max = Math.max(a, b);
-        if (max == Double.NEGATIVE_INFINITY) {
-            return max;
-        }
-        return max + Math.log((Math.exp(a - max) + Math.exp(b - max)) / 2);
-    }
-
-    private static String format(double value) {
-        return Double.isFinite(value) ? String.format("%.3f", value) : "unbounded";
+        return waits.isEmpty() ? "nothing" : String.join(", ", waits);
     }
 }

@@ -7,7 +7,8 @@ import java.util.Arrays;
  * Collects one window's requests as the router sees them (track, arrival time, latency, error) and closes them
  * into a {@link WindowObservation}.
  *
- * <p>Latency pairs for the sign test: every successful request of the sparser track is paired with the nearest
+ * <p>Latency pairs for the sign test (their latencies, which the judge compares with its own tolerance and
+ * indifference): every successful request of the sparser track is paired with the nearest
  * (in arrival time) not yet paired successful request of the other track. The pairing looks only at arrival times,
  * never at latencies, so under "no difference" each pair's sign is a fair coin; pairing close in time cancels
  * load that slows both tracks alike. Errors are left out of the pairs so that the error test and the latency
@@ -47,8 +48,8 @@ public final class WindowRecorder {
         Successes sparse = canarySparser ? canaryOk : stableOk;
         Successes dense = canarySparser ? stableOk : canaryOk;
         boolean[] used = new boolean[dense.times().length];
-        long slower = 0;
-        long faster = 0;
+        double[] sample = new double[2 * sparse.times().length];
+        int n = 0;
         for (int i = 0; i < sparse.times().length; i++) {
             int j = nearestUnused(dense.times(), used, sparse.times()[i]);
             if (j < 0) {
@@ -57,13 +58,10 @@ public final class WindowRecorder {
             used[j] = true;
             double canaryLatency = canarySparser ? sparse.latencies()[i] : dense.latencies()[j];
             double stableLatency = canarySparser ? dense.latencies()[j] : sparse.latencies()[i];
-            if (canaryLatency > stableLatency) {
-                slower++;
-            } else if (canaryLatency < stableLatency) {
-                faster++;
-            }
+            sample[n++] = canaryLatency;
+            sample[n++] = stableLatency;
         }
-        return new LatencyPairs(slower, faster);
+        return LatencyPairs.sampled(java.util.Arrays.copyOf(sample, n));
     }
 
     private static int nearestUnused(long[] times, boolean[] used, long t) {

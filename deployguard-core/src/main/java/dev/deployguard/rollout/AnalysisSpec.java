@@ -1,5 +1,6 @@
 package dev.deployguard.rollout;
 
+import dev.deployguard.analysis.LatencyComparison;
 import dev.deployguard.analysis.metric.MetricDefinition;
 import java.time.Duration;
 import java.util.List;
@@ -25,23 +26,59 @@ import java.util.List;
  * @param metrics custom metrics (inline and from templates) with Argo Rollouts' run semantics; see docs/analysis.md
  * @param strict {@code compat: strict}: decide exactly as the anchor (a custom metric's Error beyond its limit rolls
  *               back, as Argo Rollouts aborts) instead of DeployGuard's departures (provider errors and no data hold)
+ * @param latencyComparison sequential judge: a canary request counts as slower only beyond this relative tolerance
+ *                          and absolute indifference ({@code latency: {tolerance: 10%, indifference: 5ms}})
+ * @param latencyWarmupRequests sequential judge: the canary's first requests give no latency evidence either
+ * @param load built-in synthetic load while this analysis runs, or null (see {@link LoadSpec})
  */
 public record AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
                            double alpha, double tolerance, double successRate, double maxLatencyMillis,
                            int failureLimit, boolean latency, Duration latencyWarmup, double negligibleErrorRate,
-                           MetricSourceSpec source, List<MetricDefinition> metrics, boolean strict) {
+                           MetricSourceSpec source, List<MetricDefinition> metrics, boolean strict,
+                           LatencyComparison latencyComparison, long latencyWarmupRequests, LoadSpec load) {
+    /** The latency comparison when the spec sets none: 10% and 5 ms. */
+    public static final LatencyComparison DEFAULT_LATENCY = new LatencyComparison(0.10, 5);
+    public static final long DEFAULT_WARMUP_REQUESTS = 200;
 
     public AnalysisSpec {
         metrics = metrics == null ? List.of() : List.copyOf(metrics);
+        latencyComparison = latencyComparison == null ? DEFAULT_LATENCY : latencyComparison;
+        if (latencyWarmupRequests < 0) {
+            throw new IllegalArgumentException("latencyWarmupRequests must not be negative");
+        }
     }
 
-    /** An analysis with DeployGuard's departures (not {@code compat: strict}). */
+    /** An analysis with custom metrics, {@code compat} as given, the default latency comparison and warm-up. */
+    public AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
+                        double alpha, double tolerance, double successRate, double maxLatencyMillis,
+                        int failureLimit, boolean latency, Duration latencyWarmup, double negligibleErrorRate,
+                        MetricSourceSpec source, List<MetricDefinition> metrics, boolean strict) {
+        this(judge, interval, minDuration, maxDuration, alpha, tolerance, successRate, maxLatencyMillis,
+                failureLimit, latency, latencyWarmup, negligibleErrorRate, source, metrics, strict, DEFAULT_LATENCY,
+                DEFAULT_WARMUP_REQUESTS, null);
+    }
+
+    /** An analysis with custom metrics and DeployGuard's departures (not {@code compat: strict}). */
     public AnalysisSpec(String judge, Duration interval, Duration minDuration, Duration maxDuration,
                         double alpha, double tolerance, double successRate, double maxLatencyMillis,
                         int failureLimit, boolean latency, Duration latencyWarmup, double negligibleErrorRate,
                         MetricSourceSpec source, List<MetricDefinition> metrics) {
         this(judge, interval, minDuration, maxDuration, alpha, tolerance, successRate, maxLatencyMillis,
                 failureLimit, latency, latencyWarmup, negligibleErrorRate, source, metrics, false);
+    }
+
+    /** The same analysis with another latency comparison and warm-up request count. */
+    public AnalysisSpec withLatencyJudging(LatencyComparison comparison, long warmupRequests) {
+        return new AnalysisSpec(judge, interval, minDuration, maxDuration, alpha, tolerance, successRate,
+                maxLatencyMillis, failureLimit, latency, latencyWarmup, negligibleErrorRate, source, metrics, strict,
+                comparison, warmupRequests, load);
+    }
+
+    /** The same analysis with built-in load (null: none). */
+    public AnalysisSpec withLoad(LoadSpec value) {
+        return new AnalysisSpec(judge, interval, minDuration, maxDuration, alpha, tolerance, successRate,
+                maxLatencyMillis, failureLimit, latency, latencyWarmup, negligibleErrorRate, source, metrics, strict,
+                latencyComparison, latencyWarmupRequests, value);
     }
 
     /** An analysis without custom metrics. */
@@ -55,6 +92,6 @@ public record AnalysisSpec(String judge, Duration interval, Duration minDuration
 
     public static AnalysisSpec defaults() {
         return new AnalysisSpec("sequential", Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(10),
-                0.01, 0.2, 99.0, 500.0, 5, true, Duration.ofSeconds(20), 0.001, null);
+                0.01, 0.0, 99.0, 500.0, 5, true, Duration.ofSeconds(60), 0.001, null);
     }
 }

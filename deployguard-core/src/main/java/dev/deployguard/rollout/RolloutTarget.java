@@ -2,7 +2,9 @@ package dev.deployguard.rollout;
 
 import dev.deployguard.analysis.MetricSource;
 import dev.deployguard.analysis.metric.MetricQuery;
+import java.net.URI;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * Carries out the engine's actions for one platform and strategy (local canary, local blue/green, a Kubernetes
@@ -39,5 +41,13 @@ public interface RolloutTarget {
     default MetricQuery builtins(Rollout r, Instant since) {
         return (metric, track, at) -> new MetricQuery.Answer.Unavailable("this platform has no built-in measure "
                 + ((dev.deployguard.analysis.metric.Provider.Router) metric.provider()).measure());
+    }
+
+    /**
+     * Where an analysis' built-in {@code load} sends its synthetic requests for {@code r} (the app's router, which
+     * splits them between the tracks), or empty when this target has no such address yet.
+     */
+    default Optional<URI> loadTarget(Rollout r) {
+        return Optional.empty();
     }
 }

@@ -130,9 +130,11 @@ final class RawSpec {
         @JsonProperty("failureLimit")
         Integer failureLimit;
         @JsonProperty("latency")
-        Boolean latency;
+        com.fasterxml.jackson.databind.JsonNode latency;
         @JsonProperty("latencyWarmup")
         String latencyWarmup;
+        @JsonProperty("load")
+        com.fasterxml.jackson.databind.JsonNode load;
         @JsonProperty("negligibleErrorRate")
         Double negligibleErrorRate;
         @JsonProperty("source")

@@ -74,7 +74,8 @@ final class StrategyParser {
                         analysis.minDuration(), analysis.maxDuration(), analysis.alpha(), analysis.tolerance(),
                         analysis.successRate(), analysis.maxLatencyMillis(), threshold, analysis.latency(),
                         analysis.latencyWarmup(), analysis.negligibleErrorRate(),
-                        analysis.source());
+                        analysis.source()).withLatencyJudging(analysis.latencyComparison(),
+                        analysis.latencyWarmupRequests()).withLoad(analysis.load());
                 for (WebhookSpec h : hooks) {
                     if (h.type().equals("pre-rollout") || h.type().equals("acceptance")) {
                         steps.add(new Step.Webhook(h));
@@ -84,7 +85,8 @@ final class StrategyParser {
                         interval.multipliedBy(Math.max(1, threshold)).plus(analysis.maxDuration()), analysis.alpha(),
                         analysis.tolerance(), analysis.successRate(), analysis.maxLatencyMillis(), threshold,
                         analysis.latency(), analysis.latencyWarmup(), analysis.negligibleErrorRate(),
-                        analysis.source());
+                        analysis.source()).withLatencyJudging(analysis.latencyComparison(),
+                        analysis.latencyWarmupRequests()).withLoad(analysis.load());
                 for (int w : progression.canaryWeights()) {
                     steps.add(new Step.SetWeight(w));
                     steps.add(new Step.Analysis(perStep));
@@ -211,7 +213,9 @@ final class StrategyParser {
         return new Step.Analysis(new AnalysisSpec(analysis.judge(), analysis.interval(), length,
                 length.plus(analysis.maxDuration()), analysis.alpha(), analysis.tolerance(), analysis.successRate(),
                 analysis.maxLatencyMillis(), threshold, analysis.latency(), analysis.latencyWarmup(),
-                analysis.negligibleErrorRate(), analysis.source()));
+                analysis.negligibleErrorRate(), analysis.source())
+                .withLatencyJudging(analysis.latencyComparison(), analysis.latencyWarmupRequests())
+                .withLoad(analysis.load()));
     }
 
     private static dev.deployguard.rollout.MetricSourceSpec source(RawSpec.RawSource raw, String at,
@@ -352,6 +356,11 @@ final class StrategyParser {
         }
         Duration warmup = duration(raw.latencyWarmup, Durations.format(d.latencyWarmup()), at + ".latencyWarmup",
                 problems);
+        LatencyOptions latency = LatencyOptions.parse(raw.latency, d, at + ".latency", problems);
+        dev.deployguard.rollout.LoadSpec load = LoadOptions.parse(raw.load, at + ".load", problems);
+        if (latency != null && latency.warmup() != null) {
+            warmup = latency.warmup();
+        }
         Duration maxLatency = duration(raw.maxLatency, (long) d.maxLatencyMillis() + "ms", at + ".maxLatency",
                 problems);
         int failureLimit = raw.failureLimit == null ? d.failureLimit() : raw.failureLimit;
@@ -380,8 +389,9 @@ final class StrategyParser {
             return null;
         }
         return new AnalysisSpec(judge, interval, min, max, alpha, tol, success, maxLatency.toMillis(), failureLimit,
-                raw.latency == null || raw.latency, warmup, negligible,
-                raw.source == null ? d.source() : source(raw.source, at + ".source", problems), metrics, strict);
+                latency.judged(), warmup, negligible,
+                raw.source == null ? d.source() : source(raw.source, at + ".source", problems), metrics, strict,
+                latency.comparison(), latency.warmupRequests(), load);
     }
 
     private static List<WebhookSpec> webhooks(List<RawSpec.RawWebhook> raw, String at, List<String> problems) {

@@ -39,21 +39,28 @@ class EValuePropertiesTest {
     }
 
     @Property(tries = 300)
-    void mixtureOverMovingSharesIsNonNegativeAndMonotoneInCanaryErrors(@ForAll("windows") List<Window> windows,
-                                                                      @ForAll @DoubleRange(min = 0.01, max = 0.5) @Scale(3)
-                                                                      double priorShare) {
-        LogOddsMixture base = new LogOddsMixture(priorShare, 100, 1.1, 1.3);
-        LogOddsMixture oneMore = new LogOddsMixture(priorShare, 100, 1.1, 1.3);
+    void mixturesOverMovingSharesAreNonNegativeAndMonotoneInCanaryErrors(@ForAll("windows") List<Window> windows,
+                                                                      @ForAll @DoubleRange(min = 1, max = 1.5) @Scale(3)
+                                                                      double boundary) {
+        OneSidedMixture base = new OneSidedMixture(boundary, OneSidedMixture.Side.ABOVE, 2, 0.6);
+        OneSidedMixture oneMore = new OneSidedMixture(boundary, OneSidedMixture.Side.ABOVE, 2, 0.6);
+        OneSidedMixture good = new OneSidedMixture(boundary, OneSidedMixture.Side.BELOW, 1, 0.4);
+        OneSidedMixture goodOneMore = new OneSidedMixture(boundary, OneSidedMixture.Side.BELOW, 1, 0.4);
         for (Window w : windows) {
             base.observe(w.canary(), w.stable(), w.share());
             oneMore.observe(w.canary(), w.stable(), w.share());
+            good.observe(w.canary(), w.stable(), w.share());
+            goodOneMore.observe(w.canary(), w.stable(), w.share());
         }
         oneMore.observe(1, 0, 0.3);
+        goodOneMore.observe(1, 0, 0.3);
         double logE = base.logEValue();
         assertThat(logE).isNotNaN();
         assertThat(Math.exp(logE)).isGreaterThanOrEqualTo(0);
         assertThat(oneMore.logEValue()).isGreaterThanOrEqualTo(logE - 1e-9);
-        assertThat(base.upperBound(0.05)).isPositive();
+        // a canary event is evidence of "worse", never of "good"
+        assertThat(goodOneMore.logEValue()).isLessThanOrEqualTo(good.logEValue() + 1e-9);
+        assertThat(good.logEValue()).isNotNaN();
     }
 
     @Property(tries = 200)

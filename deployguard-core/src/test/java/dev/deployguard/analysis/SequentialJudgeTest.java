@@ -99,14 +99,28 @@ class SequentialJudgeTest {
         return new BinomialDistribution(null, runs, alpha).inverseCumulativeProbability(0.999);
     }
 
+    /** The canary latency increase at which a pair is "slower" beyond the default comparison half of the time. */
+    static double latencyIncreaseAtTheBoundary(TrafficModel traffic) {
+        double low = 0;
+        double high = 2;
+        for (int i = 0; i < 50; i++) {
+            double mid = (low + high) / 2;
+            if (TrafficSimulator.slowerProbability(traffic, DEFAULTS.latency(), Math.log1p(mid)) < 0.5) {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        return (low + high) / 2;
+    }
+
     @Test
     void aCanaryAtTheEdgeOfToleranceIsRolledBackAtMostAlphaOfTheTime() {
-        // given canaries exactly at both null boundaries: 1.1x the error rate and latency 1.75% higher, which makes
-        // the odds of "canary slower" 1.04 (sigma 0.5): the hardest good canaries, where A/A is the easiest
+        // given canaries exactly at both null boundaries: stable's error rate (tolerance 0) and latencies that make
+        // half of the pairs slower than 1.1 x stable + 5 ms: the hardest good canaries, where A/A is the easiest
         TrafficModel traffic = TrafficModel.benchmark().withWindow(Duration.ofSeconds(10)).withoutHistograms();
-        double latencyAtBoundary = Math.expm1(
-                new NormalDistribution().inverseCumulativeProbability(1.04 / 2.04)
-                        * 0.5 * Math.sqrt(2));
+        double latencyAtBoundary = latencyIncreaseAtTheBoundary(traffic);
+        assertThat(latencyAtBoundary).isBetween(0.15, 0.35);
         int runs = 500;
         int rollbacks = 0;
         for (int run = 0; run < runs; run++) {
@@ -159,7 +173,8 @@ class SequentialJudgeTest {
     }
 
     @Test
-    void errorRegressionsAreCaughtWithinAMinute() {
+    void errorRegressionsAreCaughtWithinHalfAMinute() {
+        // given 5% canaries at 1,000 req/s with twice and three times stable's 1% error rate, one-second windows
         TrafficModel traffic = TrafficModel.benchmark().withoutHistograms();
         double[] threeX = new double[100];
         double[] twoX = new double[100];
@@ -169,41 +184,133 @@ class SequentialJudgeTest {
             twoX[run] = secondsToFail(DEFAULTS.newJudge(),
                     new TrafficSimulator(traffic, Regression.errors(2), Bursts.NONE, 22_000 + run), 600);
         }
+        // then all are rolled back, 3x in 15 s and 2x in about 30 s (medians; the oracle SPRT needs about 24 s for
+        // 2x). The benchmark measures the 2x median on 300 runs (docs/benchmarks.md); 100 runs' median varies by
+        // a few seconds from seed set to seed set, so this bound leaves room for that and still fails the old
+        // judge (43 s).
         assertThat(threeX).doesNotContain(Double.NaN);
         assertThat(twoX).doesNotContain(Double.NaN);
-        assertThat(median(threeX)).isLessThanOrEqualTo(30);
-        assertThat(median(twoX)).isLessThanOrEqualTo(60);
+        assertThat(median(threeX)).isLessThanOrEqualTo(15);
+        assertThat(median(twoX)).isLessThanOrEqualTo(36);
     }
 
     @Test
-    void aTenPercentLatencyRegressionIsCaught() {
+    void aCanaryTwiceAsSlowIsCaughtRightAfterItsWarmup() {
         TrafficModel traffic = TrafficModel.benchmark().withoutHistograms();
         double[] seconds = new double[50];
         for (int run = 0; run < seconds.length; run++) {
             seconds[run] = secondsToFail(DEFAULTS.newJudge(),
-                    new TrafficSimulator(traffic, Regression.latency(0.10), Bursts.NONE, 23_000 + run), 600);
+                    new TrafficSimulator(traffic, Regression.latency(1.0), Bursts.NONE, 23_000 + run), 600);
         }
         assertThat(seconds).doesNotContain(Double.NaN);
-        assertThat(median(seconds)).isLessThanOrEqualTo(90);
+        // no latency evidence during the warm-up (a rollback before its end can only come from the error test,
+        // whose canary is as good as stable here: at most alpha of the runs; 3 of 50 bounds that at level 0.2%),
+        // then a few seconds of it suffice
+        long warmup = DEFAULTS.latencyWarmup().toSeconds();
+        assertThat(Arrays.stream(seconds).filter(t -> t <= warmup).count()).isLessThanOrEqualTo(3);
+        assertThat(median(seconds)).isBetween(warmup + 1.0, warmup + 15.0);
     }
 
     @Test
-    void aGoodCanaryIsPromotedAndExplainsWhy() {
+    void aColdCanaryTwiceAsSlowForItsFirstMinuteIsNotRolledBackForIt() {
+        // given 200 good canaries that are 2x slower for their first 60 s (a cold JVM), 10 minutes each, and their
+        // twins: the same seeds without the cold start (same requests and errors; the simulator draws latencies
+        // from their own stream)
         TrafficModel traffic = TrafficModel.benchmark().withoutHistograms();
-        int promoted = 0;
+        int caused = 0;
+        int rollbacks = 0;
+        for (int run = 0; run < 200; run++) {
+            double cold = secondsToFail(DEFAULTS.newJudge(), new TrafficSimulator(traffic, Regression.NONE,
+                    Bursts.NONE, 25_000 + run).coldStart(60, 1.0), 600);
+            double twin = secondsToFail(DEFAULTS.newJudge(), new TrafficSimulator(traffic, Regression.NONE,
+                    Bursts.NONE, 25_000 + run), 600);
+            rollbacks += Double.isNaN(cold) ? 0 : 1;
+            caused += !Double.isNaN(cold) && Double.isNaN(twin) ? 1 : 0;
+        }
+        // then the cold start caused none of the rollbacks (a good canary is still rolled back at the A/A rate,
+        // on errors, cold or not: at most alpha of them, 2 of 200, give or take the binomial's level-0.1% slack)
+        assertThat(caused).isZero();
+        assertThat(rollbacks).isLessThanOrEqualTo(notRejectedAtLevelOnePerMille(200, DEFAULTS.alpha()));
+        // while a judge without warm-up rolls most of them back: the scenario does bite
+        int withoutWarmup = 0;
+        for (int run = 0; run < 50; run++) {
+            TrafficSimulator simulator = new TrafficSimulator(traffic, Regression.NONE, Bursts.NONE, 25_000 + run)
+                    .coldStart(60, 1.0);
+            withoutWarmup += Double.isNaN(secondsToFail(DEFAULTS.withLatencyWarmup(Duration.ZERO, 0).newJudge(),
+                    simulator, 600)) ? 0 : 1;
+        }
+        assertThat(withoutWarmup).isGreaterThan(40);
+    }
+
+    @Test
+    void aCanaryAMillisecondSlowerThanAOneMillisecondStableIsNotARegression() {
+        // given the cold canary: 2.1 ms against stable's 1.1 ms, in every pair, with no errors
+        double[] sample = new double[200];
+        for (int i = 0; i < sample.length; i += 2) {
+            sample[i] = 2.1;
+            sample[i + 1] = 1.1;
+        }
+        LatencyPairs pairs = LatencyPairs.sampled(sample);
+        Judge judge = DEFAULTS.withLatencyWarmup(Duration.ZERO, 0).newJudge();
+        Judge strict = DEFAULTS.withLatencyWarmup(Duration.ZERO, 0).withLatencyComparison(LatencyComparison.STRICT)
+                .newJudge();
+        Verdict verdict = Verdict.INCONCLUSIVE;
+        Verdict strictVerdict = Verdict.INCONCLUSIVE;
+        for (int w = 0; w < 120; w++) {
+            WindowObservation window = Windows.full(w, SECOND, 900, 0, 1.1, 100, 0, 2.1, LatencyHistogram.EMPTY, pairs);
+            verdict = judge.update(window);
+            strictVerdict = strict.update(window);
+        }
+        // then with the default 5 ms indifference it is promoted; a strict sign test would roll it back
+        assertThat(verdict).isEqualTo(Verdict.PASS);
+        assertThat(strictVerdict).isEqualTo(Verdict.FAIL);
+        Evidence latency = strict.judgement().evidence().get(1);
+        assertThat(latency.metric()).isEqualTo("latency");
+        assertThat(strict.judgement().reason()).contains("latency: canary mean 2.1 ms vs stable 1.1 ms")
+                .contains("> bound 50%").contains("≥ 1000");
+    }
+
+    @Test
+    void latencyWarmupCountsRequestsToo() {
+        // given a quiet canary (2 requests a second) that is much slower in every pair
+        double[] slow = {100, 10, 100, 10};
+        Judge judge = DEFAULTS.withLatencyWarmup(Duration.ZERO, 200).newJudge();
+        Verdict verdict = Verdict.INCONCLUSIVE;
+        int w = 0;
+        // when it has served fewer than 200 requests, latency gives no evidence
+        for (; w < 99; w++) {
+            verdict = judge.update(Windows.full(w, SECOND, 40, 0, 10, 2, 0, 100, LatencyHistogram.EMPTY,
+                    LatencyPairs.sampled(slow)));
+        }
+        assertThat(verdict).isEqualTo(Verdict.INCONCLUSIVE);
+        assertThat(judge.judgement().reason()).contains("warm-up pairs ignored");
+        // then afterwards it does
+        for (; w < 400 && verdict != Verdict.FAIL; w++) {
+            verdict = judge.update(Windows.full(w, SECOND, 40, 0, 10, 2, 0, 100, LatencyHistogram.EMPTY,
+                    LatencyPairs.sampled(slow)));
+        }
+        assertThat(verdict).isEqualTo(Verdict.FAIL);
+    }
+
+    @Test
+    void aGoodCanaryIsPromotedWithinTwoMinutesAndExplainsWhy() {
+        TrafficModel traffic = TrafficModel.benchmark().withoutHistograms();
+        double[] seconds = new double[40];
         Judgement last = null;
-        for (int run = 0; run < 40; run++) {
+        for (int run = 0; run < seconds.length; run++) {
             Judge judge = DEFAULTS.newJudge();
             TrafficSimulator simulator = new TrafficSimulator(traffic, Regression.NONE, Bursts.NONE, 24_000 + run);
-            for (int s = 0; s < 900; s++) {
+            seconds[run] = Double.NaN;
+            for (int s = 1; s <= 900; s++) {
                 if (judge.update(simulator.next()) == Verdict.PASS) {
-                    promoted++;
+                    seconds[run] = s;
                     last = judge.judgement();
                     break;
                 }
             }
         }
-        assertThat(promoted).isGreaterThanOrEqualTo(38);
+        assertThat(Arrays.stream(seconds).filter(Double::isNaN).count()).isLessThanOrEqualTo(2);
+        assertThat(median(seconds)).isLessThanOrEqualTo(120);
         assertThat(last.verdict()).isEqualTo(Verdict.PASS);
         assertThat(last.elapsed()).isGreaterThanOrEqualTo(DEFAULTS.minTimeToPromote());
         assertThat(last.evidence()).extracting(Evidence::metric).containsExactly("errors", "latency");
@@ -212,7 +319,8 @@ class SequentialJudgeTest {
             assertThat(e.eValue()).isLessThan(100);
             assertThat(e.canarySamples()).isPositive();
         });
-        assertThat(last.reason()).contains("no worse than stable");
+        assertThat(last.reason()).contains("no worse than stable").contains("error rate: canary")
+                .contains("< promote bound 1.50").contains("latency: canary mean");
     }
 
     @Test
@@ -231,8 +339,10 @@ class SequentialJudgeTest {
         assertThat(errors.verdict()).isEqualTo(Verdict.FAIL);
         assertThat(errors.eValue()).isGreaterThanOrEqualTo(100);
         assertThat(errors.value()).isGreaterThan(3);
-        assertThat(errors.bound()).isEqualTo(1.1);
-        assertThat(failed.reason()).contains("e-value").contains(">= 100");
+        assertThat(errors.bound()).isEqualTo(1.0);
+        // one sentence: the metric, its estimate and its bound
+        assertThat(failed.reason()).startsWith("rolled back after").contains("error rate: canary")
+                .contains("vs stable").contains("> bound 1.00, e-value").contains("≥ 100");
         // good windows afterwards do not undo it
         for (int w = 120; w < 300; w++) {
             assertThat(judge.observe(Windows.counts(w, SECOND, 950, 9, 50, 0)).verdict()).isEqualTo(Verdict.FAIL);
@@ -287,6 +397,7 @@ class SequentialJudgeTest {
 
     @Test
     void anAppWithoutErrorsIsPromotedOnANegligibleErrorRate() {
+        // (or on the error-rate ratio: with no errors anywhere the ratio carries no evidence either way)
         Judge judge = DEFAULTS.withLatency(false).newJudge();
         Verdict verdict = Verdict.INCONCLUSIVE;
         int w = 0;

@@ -38,8 +38,9 @@ class WindowRecorderTest {
         recorder.record(TrackKind.CANARY, 1_050, 25, false); // earliest canary, nearest t=1000, 20 ms: slower
         WindowObservation w = recorder.close(START, START.plusSeconds(1));
         assertThat(w.pairs().pairs()).isEqualTo(3);
-        assertThat(w.pairs().canarySlower()).isEqualTo(1);
-        assertThat(w.pairs().canaryFaster()).isEqualTo(2);
+        assertThat(w.pairs().count(LatencyComparison.STRICT)).containsExactly(1, 2);
+        // 25 ms against 20 ms is within 10% + 5 ms: not slower under the default comparison
+        assertThat(w.pairs().count(new LatencyComparison(0.1, 5))).containsExactly(0, 3);
     }
 
     @Test

@@ -25,8 +25,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * {@code bench/run detection [--quick] [--threads N] [--seed S]}: runs the sequential, threshold (Flagger defaults)
- * and Mann-Whitney (Kayenta defaults) judges side by side on the same simulated traffic and prints one JSON document:
+ * {@code bench/run detection [--json] [--quick] [--threads N] [--seed S]}: runs the sequential, threshold (Flagger
+ * defaults) and Mann-Whitney (Kayenta defaults) judges and the oracle SPRT side by side on the same simulated traffic and prints one JSON document:
  * per judge the A/A false-rollback rate, the time to roll back error-rate and latency regressions, and the time to
  * promote a good canary; a bursty-errors stress row; baseline variants; and the configuration with the number of
  * runs behind every figure. Progress goes to stderr.
@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DetectionBench {
     private static final int AA_HORIZON_SECONDS = 2 * 3600;
     private static final int REGRESSION_HORIZON_SECONDS = 3600;
+    private static final int GOOD_HORIZON_SECONDS = 1800;
     /** Stress case: bursts every 5 minutes on average, lasting 20 s on average, with 10× the error rate. */
     private static final Bursts STRESS = new Bursts(300, 20, 10);
 
@@ -47,10 +48,13 @@ public final class DetectionBench {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
+                case "--json" -> {
+                    // the output is always one JSON document; accepted so the documented command works as written
+                }
                 case "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 default -> {
-                    System.err.println("usage: bench/run detection [--quick] [--threads N] [--seed S]");
+                    System.err.println("usage: bench/run detection [--json] [--quick] [--threads N] [--seed S]");
                     System.exit(2);
                 }
             }
@@ -61,27 +65,40 @@ public final class DetectionBench {
         int stressRegressionRuns = quick ? 50 : 200;
 
         TrafficModel traffic = TrafficModel.benchmark();
+        SequentialConfig sequential = SequentialConfig.defaults();
         List<Contender> judges = List.of(
-                new Contender("sequential", SequentialConfig.defaults(), true),
-                new Contender("threshold", ThresholdConfig.flaggerDefaults(), false),
-                new Contender("mannWhitney", MannWhitneyConfig.defaults(), false));
+                contender("sequential", sequential, true),
+                contender("threshold", ThresholdConfig.flaggerDefaults(), false),
+                contender("mannWhitney", MannWhitneyConfig.defaults(), false));
         List<Contender> variants = List.of(
-                new Contender("threshold_consecutive",
+                contender("threshold_consecutive",
                         ThresholdConfig.flaggerDefaults().withCounting(FailureCounting.CONSECUTIVE, 5, 5), false),
-                new Contender("threshold_min_success_98", ThresholdConfig.flaggerDefaults().withMinSuccessRate(98),
+                contender("threshold_min_success_98", ThresholdConfig.flaggerDefaults().withMinSuccessRate(98),
                         false),
-                new Contender("mannWhitney_single_judgement", MannWhitneyConfig.defaults()
+                contender("mannWhitney_single_judgement", MannWhitneyConfig.defaults()
                         .withSchedule(Duration.ofHours(1), Duration.ofHours(1)), false));
+        double oracleNull = 1 + sequential.errorTolerance();
+        Contender oracle = new Contender("oracle_sprt", Map.of("null_ratio", oracleNull, "alpha", sequential.alpha(),
+                "alternative", "the scenario's true error ratio (2 in the A/A rows)"),
+                scenario -> new OracleSprt(oracleNull,
+                        scenario.regression().errorRatio() > oracleNull ? scenario.regression().errorRatio() : 2,
+                        sequential.alpha()), false);
         List<Contender> all = new ArrayList<>(judges);
         all.addAll(variants);
+        all.add(oracle);
 
         Map<String, Scenario> scenarios = new LinkedHashMap<>();
         scenarios.put("aa", new Scenario("aa", Regression.NONE, Bursts.NONE, AA_HORIZON_SECONDS, aaRuns, seed));
         scenarios.put("errors_1.5x", regression("errors_1.5x", Regression.errors(1.5), regressionRuns, seed + 1));
         scenarios.put("errors_2x", regression("errors_2x", Regression.errors(2), regressionRuns, seed + 2));
         scenarios.put("errors_3x", regression("errors_3x", Regression.errors(3), regressionRuns, seed + 3));
-        scenarios.put("latency_5pct", regression("latency_5pct", Regression.latency(0.05), regressionRuns, seed + 4));
-        scenarios.put("latency_10pct", regression("latency_10pct", Regression.latency(0.10), regressionRuns, seed + 5));
+        scenarios.put("latency_1.5x", regression("latency_1.5x", Regression.latency(0.5), regressionRuns, seed + 4));
+        scenarios.put("latency_2x", regression("latency_2x", Regression.latency(1.0), regressionRuns, seed + 5));
+        Map<String, Scenario> good = new LinkedHashMap<>();
+        good.put("cold_start", new Scenario("cold_start", Regression.NONE, Bursts.NONE, GOOD_HORIZON_SECONDS,
+                regressionRuns, seed + 8, 60, 1.0, Double.NaN, Double.NaN));
+        good.put("provider_outage", new Scenario("provider_outage", Regression.NONE, Bursts.NONE,
+                GOOD_HORIZON_SECONDS, regressionRuns, seed + 9, 0, 0, 30, 150));
         Scenario stressAa = new Scenario("stress_aa", Regression.NONE, STRESS, AA_HORIZON_SECONDS, stressAaRuns,
                 seed + 6);
         Scenario stressErrors = new Scenario("stress_errors_2x", Regression.errors(2), STRESS,
@@ -94,6 +111,14 @@ public final class DetectionBench {
             for (Scenario scenario : scenarios.values()) {
                 results.put(scenario.name(), run(pool, traffic, scenario, all));
             }
+            for (Scenario scenario : good.values()) {
+                results.put(scenario.name(), run(pool, traffic, scenario, all));
+                // the same seeds without the cold start or the outage: rollbacks that happen only with it are
+                // the ones it caused (a good canary is still rolled back at the A/A rate, with or without it)
+                Scenario twin = new Scenario(scenario.name() + "_twin", Regression.NONE, Bursts.NONE,
+                        scenario.horizonSeconds(), scenario.runs(), scenario.seed());
+                results.put(twin.name(), run(pool, traffic, twin, all));
+            }
             results.put(stressAa.name(), run(pool, traffic, stressAa, judges));
             results.put(stressErrors.name(), run(pool, traffic, stressErrors, judges));
         } finally {
@@ -102,8 +127,10 @@ public final class DetectionBench {
         double elapsed = (System.nanoTime() - started) / 1e9;
 
         Map<String, Object> document = new LinkedHashMap<>();
-        document.put("judges", report(judges, all, scenarios, results));
-        document.put("variants", report(variants, all, scenarios, results));
+        document.put("summary", summary(sequential, all, results));
+        document.put("judges", report(judges, all, scenarios, good, results));
+        document.put("oracle", oracleReport(oracle, all, scenarios, results));
+        document.put("variants", report(variants, all, scenarios, good, results));
         Map<String, Object> stress = new LinkedHashMap<>();
         stress.put("bursts", Map.of("mean_gap_seconds", STRESS.meanGapSeconds(),
                 "mean_duration_seconds", STRESS.meanDurationSeconds(), "error_multiplier", STRESS.errorMultiplier(),
@@ -121,7 +148,8 @@ public final class DetectionBench {
         }
         stress.put("judges", stressJudges);
         document.put("stress_bursty", stress);
-        document.put("config", config(quick, threads, seed, traffic, all, scenarios, stressAa, stressErrors, elapsed));
+        document.put("config", config(quick, threads, seed, traffic, all, scenarios, good, stressAa, stressErrors,
+                elapsed));
 
         System.out.println(Json.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValueAsString(document));
@@ -132,8 +160,61 @@ public final class DetectionBench {
         return new Scenario(name, regression, Bursts.NONE, REGRESSION_HORIZON_SECONDS, runs, seed);
     }
 
+    private static Contender contender(String name, dev.deployguard.analysis.JudgeConfig config, boolean watches) {
+        return new Contender(name, config, scenario -> config.newJudge(), watches);
+    }
+
+    /** The figures the targets are about, next to their targets. */
+    private static Map<String, Object> summary(SequentialConfig sequential, List<Contender> all,
+                                               Map<String, List<Outcome[]>> results) {
+        int seq = 0;
+        int oracle = all.size() - 1;
+        Map<String, Object> out = new LinkedHashMap<>();
+        Object twoX = Tally.detection(column(results.get("errors_2x"), seq)).get("median");
+        Object oracleTwoX = Tally.detection(column(results.get("errors_2x"), oracle)).get("median");
+        Object aa = Tally.falseRollbacks(column(results.get("aa"), seq), true).get("rate");
+        Object promote = Tally.promotion(column(results.get("aa"), seq)).get("median");
+        long cold = caused(column(results.get("cold_start"), seq), column(results.get("cold_start_twin"), seq), true);
+        long outage = caused(column(results.get("provider_outage"), seq),
+                column(results.get("provider_outage_twin"), seq), true);
+        out.put("sequential_errors_2x_median_seconds", twoX);
+        out.put("oracle_sprt_errors_2x_median_seconds", oracleTwoX);
+        out.put("sequential_aa_false_rollback_rate", aa);
+        out.put("sequential_promote_median_seconds", promote);
+        out.put("sequential_cold_start_rollbacks_caused", cold);
+        out.put("sequential_provider_outage_rollbacks_caused", outage);
+        out.put("targets", Map.of("errors_2x_median_seconds", 30, "aa_false_rollback_rate", sequential.alpha(),
+                "promote_median_seconds", 120, "cold_start_rollbacks_caused", 0, "provider_outage_rollbacks_caused", 0));
+        out.put("targets_met", twoX instanceof Double t && t <= 30 && aa instanceof Double r
+                && r <= sequential.alpha() && promote instanceof Double p && p <= 120 && cold == 0 && outage == 0);
+        return out;
+    }
+
+    /** The oracle's error rows and A/A rate, and how far the sequential judge is from it. */
+    private static Map<String, Object> oracleReport(Contender oracle, List<Contender> all,
+                                                    Map<String, Scenario> scenarios,
+                                                    Map<String, List<Outcome[]>> results) {
+        int j = all.indexOf(oracle);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("aa_false_rollback_rate", Tally.falseRollbacks(column(results.get("aa"), j), false).get("rate"));
+        Map<String, Object> detect = new LinkedHashMap<>();
+        for (Scenario scenario : scenarios.values()) {
+            if (scenario.regression().errorRatio() > 1) {
+                Map<String, Object> row = Tally.detection(column(results.get(scenario.name()), j));
+                Object sequential = Tally.detection(column(results.get(scenario.name()), 0)).get("median");
+                if (row.get("median") instanceof Double o && sequential instanceof Double s && o > 0) {
+                    row.put("sequential_over_oracle", Tally.round(s / o, 2));
+                }
+                detect.put(scenario.name(), row);
+            }
+        }
+        out.put("detect_seconds", detect);
+        return out;
+    }
+
     private static Map<String, Object> report(List<Contender> shown, List<Contender> all,
-                                              Map<String, Scenario> scenarios, Map<String, List<Outcome[]>> results) {
+                                              Map<String, Scenario> scenarios, Map<String, Scenario> good,
+                                              Map<String, List<Outcome[]>> results) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Contender judge : shown) {
             int j = all.indexOf(judge);
@@ -150,9 +231,31 @@ public final class DetectionBench {
             row.put("detect_seconds", detect);
             row.put("promote_seconds", Tally.promotion(aa));
             row.put("aa_false_rollback", falseRollbacks);
+            Map<String, Object> goodRows = new LinkedHashMap<>();
+            for (Scenario scenario : good.values()) {
+                List<Outcome> outcomes = column(results.get(scenario.name()), j);
+                List<Outcome> twins = column(results.get(scenario.name() + "_twin"), j);
+                Map<String, Object> g = new LinkedHashMap<>();
+                g.put("rollbacks_caused", caused(outcomes, twins, judge.watchesAfterPass()));
+                g.put("rollbacks", Tally.falseRollbacks(outcomes, judge.watchesAfterPass()));
+                g.put("promote_seconds", Tally.promotion(outcomes));
+                goodRows.put(scenario.name(), g);
+            }
+            row.put("good_canaries", goodRows);
             out.put(judge.name(), row);
         }
         return out;
+    }
+
+    /** Runs rolled back with the disturbance whose twin (same seed, no disturbance) was not. */
+    private static long caused(List<Outcome> disturbed, List<Outcome> twins, boolean watchesAfterPass) {
+        long n = 0;
+        for (int i = 0; i < disturbed.size(); i++) {
+            boolean with = watchesAfterPass ? disturbed.get(i).failed() : disturbed.get(i).failedBeforePass();
+            boolean without = watchesAfterPass ? twins.get(i).failed() : twins.get(i).failedBeforePass();
+            n += with && !without ? 1 : 0;
+        }
+        return n;
     }
 
     private static List<Outcome> column(List<Outcome[]> runs, int judge) {
@@ -185,14 +288,14 @@ public final class DetectionBench {
     }
 
     private static Outcome[] runOnce(TrafficModel traffic, Scenario scenario, List<Contender> contenders, long seed) {
-        TrafficSimulator simulator = new TrafficSimulator(traffic, scenario.regression(), scenario.bursts(), seed);
+        TrafficSimulator simulator = scenario.simulator(traffic, seed);
         int n = contenders.size();
         Judge[] judges = new Judge[n];
         double[] failAt = new double[n];
         double[] passAt = new double[n];
         boolean[] active = new boolean[n];
         for (int j = 0; j < n; j++) {
-            judges[j] = contenders.get(j).config().newJudge();
+            judges[j] = contenders.get(j).judges().apply(scenario);
             failAt[j] = Double.NaN;
             passAt[j] = Double.NaN;
             active[j] = true;
@@ -231,7 +334,7 @@ public final class DetectionBench {
 
     private static Map<String, Object> config(boolean quick, int threads, long seed, TrafficModel traffic,
                                               List<Contender> judges, Map<String, Scenario> scenarios,
-                                              Scenario stressAa, Scenario stressErrors, double elapsed) {
+                                              Map<String, Scenario> good, Scenario stressAa, Scenario stressErrors, double elapsed) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("quick", quick);
         config.put("seed", seed);
@@ -239,6 +342,9 @@ public final class DetectionBench {
         config.put("elapsed_seconds", Tally.round(elapsed, 1));
         Map<String, Object> runs = new LinkedHashMap<>();
         for (Scenario scenario : scenarios.values()) {
+            runs.put(scenario.name(), scenario.runs());
+        }
+        for (Scenario scenario : good.values()) {
             runs.put(scenario.name(), scenario.runs());
         }
         runs.put("stress_aa", stressAa.runs());
@@ -256,7 +362,7 @@ public final class DetectionBench {
                 "window_seconds", traffic.window().toNanos() / 1e9));
         Map<String, Object> settings = new LinkedHashMap<>();
         for (Contender judge : judges) {
-            settings.put(judge.name(), judge.config());
+            settings.put(judge.name(), judge.settings());
         }
         config.put("judge_settings", settings);
         config.put("protocol", List.of(
@@ -268,6 +374,12 @@ public final class DetectionBench {
                         + " counts as a false rollback; threshold and mannWhitney stop when their tools stop"
                         + " (promotion or rollback). promote_seconds comes from the A/A runs.",
                 "Regression runs last 1 h (Kayenta's lifetime); a judge still holding at 1 h has not detected.",
+                "Good canaries under trouble last 30 min: cold_start has the canary 2x slower for its first 60 s"
+                        + " (a cold JVM); provider_outage has no measurements from 30 s to 150 s. Every rollback"
+                        + " there is a false one; rollbacks_caused counts those whose twin run (same seed, same"
+                        + " requests and errors, no cold start or outage) was not rolled back.",
+                "oracle_sprt: Wald's SPRT that knows the true error ratio in advance (the limit), same null and"
+                        + " alpha as the sequential judge; only rolls back.",
                 "The canary share stays at the router's 5% for all judges (Flagger's weight steps are not"
                         + " simulated; its promotion after maxWeight/stepWeight = 5 successful checks is)."));
         return config;

@@ -2,13 +2,33 @@ package dev.deployguard.bench.detection;
 
 import dev.deployguard.analysis.sim.Bursts;
 import dev.deployguard.analysis.sim.Regression;
+import dev.deployguard.analysis.sim.TrafficModel;
+import dev.deployguard.analysis.sim.TrafficSimulator;
 
 /**
  * Simulated traffic of one benchmark row: what is wrong with the canary, whether errors come in bursts, how long a
- * run lasts and how many seeded runs there are.
+ * run lasts and how many seeded runs there are; optionally a cold start (the canary {@code coldIncrease} slower for
+ * its first {@code coldSeconds}) and a metrics-provider outage between two times.
  */
-record Scenario(String name, Regression regression, Bursts bursts, int horizonSeconds, int runs, long seed) {
+record Scenario(String name, Regression regression, Bursts bursts, int horizonSeconds, int runs, long seed,
+                double coldSeconds, double coldIncrease, double outageFrom, double outageTo) {
+    Scenario(String name, Regression regression, Bursts bursts, int horizonSeconds, int runs, long seed) {
+        this(name, regression, bursts, horizonSeconds, runs, seed, 0, 0, Double.NaN, Double.NaN);
+    }
+
+    /** A good canary: every rollback is a false one. */
     boolean isAa() {
         return regression.equals(Regression.NONE);
+    }
+
+    TrafficSimulator simulator(TrafficModel traffic, long runSeed) {
+        TrafficSimulator simulator = new TrafficSimulator(traffic, regression, bursts, runSeed);
+        if (coldSeconds > 0) {
+            simulator.coldStart(coldSeconds, coldIncrease);
+        }
+        if (!Double.isNaN(outageFrom)) {
+            simulator.outage(outageFrom, outageTo);
+        }
+        return simulator;
     }
 }

@@ -1,7 +1,9 @@
 package dev.deployguard.analysis.sim;
 
+import dev.deployguard.analysis.LatencyComparison;
 import dev.deployguard.analysis.LatencyHistogram;
 import dev.deployguard.analysis.LatencyPairs;
+import dev.deployguard.analysis.SequentialConfig;
 import dev.deployguard.analysis.TrackWindow;
 import dev.deployguard.analysis.WindowObservation;
 import java.time.Duration;
@@ -22,8 +24,11 @@ import org.apache.commons.math3.distribution.NormalDistribution;
  *       is drawn from the normal approximation of a sum of n log-normals (mean n·m, variance n·v); the canary's
  *       histogram is a multinomial draw over the buckets' log-normal probabilities;</li>
  *   <li>latency pairs: each successful request of the sparser track is paired with one of the other track, and in
- *       each pair the canary is slower with probability Φ(log(1 + increase) / (σ·√2)) — exact for independent
- *       log-normal latencies — so the number of "canary slower" pairs is binomial.</li>
+ *       each pair the canary counts as slower (beyond the judge's {@link LatencyComparison}) with the exact
+ *       probability for independent log-normal latencies (a one-dimensional integral, computed once), so the
+ *       number of "canary slower" pairs is binomial;</li>
+ *   <li>optionally a cold start (the canary slower by another factor for its first seconds, as a cold JVM is) and
+ *       a metrics-provider outage (windows the source could not measure).</li>
  * </ul>
  */
 public final class TrafficSimulator {
@@ -33,10 +38,17 @@ public final class TrafficSimulator {
     private final Regression regression;
     private final Bursts bursts;
     private final Draws draws;
+    private final Draws latencyDraws;
     private final double phase;
     private final double windowSeconds;
     private final double logMedian;
     private final double pCanarySlower;
+    private final LatencyComparison comparison;
+    private double coldUntilSeconds;
+    private double pColdSlower;
+    private double[] coldMoments;
+    private double outageFrom = Double.POSITIVE_INFINITY;
+    private double outageTo = Double.POSITIVE_INFINITY;
     private final double[] stableMoments;
     private final double[] canaryMoments;
     private final double[] canaryBucketProbabilities;
@@ -46,16 +58,24 @@ public final class TrafficSimulator {
     private double burstEndsAt = Double.NEGATIVE_INFINITY;
     private double nextBurstAt;
 
+    /** Latency pairs counted with the default judge's comparison. */
     public TrafficSimulator(TrafficModel model, Regression regression, Bursts bursts, long seed) {
+        this(model, regression, bursts, seed, SequentialConfig.defaults().latency());
+    }
+
+    public TrafficSimulator(TrafficModel model, Regression regression, Bursts bursts, long seed,
+                            LatencyComparison comparison) {
         this.model = model;
+        this.comparison = comparison;
         this.regression = regression;
         this.bursts = bursts;
         this.draws = new Draws(seed);
+        this.latencyDraws = new Draws(seed ^ 0x5DEECE66DL);
         this.phase = 2 * Math.PI * draws.uniform();
         this.windowSeconds = model.window().toNanos() / 1e9;
         this.logMedian = Math.log(model.latencyMedianMillis());
         double shift = Math.log1p(regression.latencyIncrease());
-        this.pCanarySlower = NORMAL.cumulativeProbability(shift / (model.latencySigma() * Math.sqrt(2)));
+        this.pCanarySlower = slowerProbability(shift);
         this.stableMoments = logNormalMoments(logMedian, model.latencySigma());
         this.canaryMoments = logNormalMoments(logMedian + shift, model.latencySigma());
         this.bounds = model.histogramBoundsMillis();
@@ -64,13 +84,35 @@ public final class TrafficSimulator {
         this.nextBurstAt = bursts.any() ? draws.exponential(bursts.meanGapSeconds()) : Double.POSITIVE_INFINITY;
     }
 
+    /**
+     * A cold start: for its first {@code seconds} the canary's latencies are another {@code 1 + increase} times
+     * higher (on top of the regression). Call before the first window.
+     */
+    public TrafficSimulator coldStart(double seconds, double increase) {
+        double shift = Math.log1p(regression.latencyIncrease()) + Math.log1p(increase);
+        this.coldUntilSeconds = seconds;
+        this.pColdSlower = slowerProbability(shift);
+        this.coldMoments = logNormalMoments(logMedian + shift, model.latencySigma());
+        return this;
+    }
+
+    /** A metrics-provider outage: windows between the two times (seconds since the start) are missing. */
+    public TrafficSimulator outage(double fromSeconds, double toSeconds) {
+        this.outageFrom = fromSeconds;
+        this.outageTo = toSeconds;
+        return this;
+    }
+
     /** The next window of traffic. */
     public WindowObservation next() {
         Instant end = start.plus(model.window());
         double mid = elapsedSeconds + windowSeconds / 2;
+        boolean cold = mid < coldUntilSeconds;
         double rate = model.requestsPerSecond()
                 * (1 + model.diurnalAmplitude() * Math.sin(2 * Math.PI * mid / model.diurnalPeriod().toSeconds() + phase));
         double multiplier = burstMultiplier(mid);
+        // Latencies draw from their own stream: a cold start changes latencies only, and the same seed with and
+        // without it gives the same requests and errors (the benchmark compares such twins).
         long canaryRequests = draws.poisson(rate * windowSeconds * model.canaryShare());
         long stableRequests = draws.poisson(rate * windowSeconds * (1 - model.canaryShare()));
         double stableErrorRate = Math.min(1, model.errorRate() * multiplier);
@@ -81,13 +123,18 @@ public final class TrafficSimulator {
         TrackWindow stable = new TrackWindow(stableRequests, stableErrors, latencySum(stableRequests, stableMoments),
                 LatencyHistogram.EMPTY);
         LatencyHistogram histogram = bounds.length == 0 ? LatencyHistogram.EMPTY
-                : LatencyHistogram.of(bounds, draws.multinomial(canaryRequests, canaryBucketProbabilities));
-        TrackWindow canary = new TrackWindow(canaryRequests, canaryErrors, latencySum(canaryRequests, canaryMoments),
+                : LatencyHistogram.of(bounds, latencyDraws.multinomial(canaryRequests, canaryBucketProbabilities));
+        TrackWindow canary = new TrackWindow(canaryRequests, canaryErrors,
+                latencySum(canaryRequests, cold ? coldMoments : canaryMoments),
                 histogram);
         long pairs = Math.min(canaryRequests - canaryErrors, stableRequests - stableErrors);
-        long slower = draws.binomial(pairs, pCanarySlower);
+        long slower = latencyDraws.binomial(pairs, cold ? pColdSlower : pCanarySlower);
         WindowObservation window = WindowObservation.measured(start, end, stable, canary,
                 new LatencyPairs(slower, pairs - slower));
+        if (mid >= outageFrom && mid < outageTo) {
+            // drawn all the same, so the windows after the outage are those of the same seed without it
+            window = WindowObservation.missing(start, end, "metrics provider unavailable");
+        }
         start = end;
         elapsedSeconds += windowSeconds;
         return window;
@@ -112,8 +159,38 @@ public final class TrafficSimulator {
         if (n == 0) {
             return 0;
         }
-        double sum = n * moments[0] + Math.sqrt(n * moments[1]) * draws.gaussian();
+        double sum = n * moments[0] + Math.sqrt(n * moments[1]) * latencyDraws.gaussian();
         return Math.max(0, sum);
+    }
+
+    /**
+     * P(C > (1 + tolerance)·S + indifference) for independent log-normal S (stable) and C (canary, log-location
+     * shifted by {@code shift}): the integral over S's standard normal z of the canary's upper tail, by the
+     * trapezoid rule on [-9, 9] (the integrand is smooth and the normal weight negligible beyond).
+     */
+    private double slowerProbability(double shift) {
+        return slowerProbability(model, comparison, shift);
+    }
+
+    /**
+     * The probability that a canary request counts as slower than its stable pair under {@code comparison}, for
+     * the model's log-normal latencies and a canary whose log-location is shifted by {@code shift}.
+     */
+    public static double slowerProbability(TrafficModel model, LatencyComparison comparison, double shift) {
+        double sigma = model.latencySigma();
+        double logMedian = Math.log(model.latencyMedianMillis());
+        int n = 3_600;
+        double h = 18.0 / n;
+        double sum = 0;
+        for (int i = 0; i <= n; i++) {
+            double z = -9 + i * h;
+            double stable = Math.exp(logMedian + sigma * z);
+            double bound = comparison.bound(stable);
+            double tail = 1 - NORMAL.cumulativeProbability((Math.log(bound) - logMedian - shift) / sigma);
+            double weight = (i == 0 || i == n ? 0.5 : 1) * Math.exp(-0.5 * z * z);
+            sum += weight * tail;
+        }
+        return sum * h / Math.sqrt(2 * Math.PI);
     }
 
     /** Mean and variance of a log-normal with log-location mu and log-scale sigma. */

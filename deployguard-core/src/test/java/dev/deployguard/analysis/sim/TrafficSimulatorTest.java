@@ -3,6 +3,7 @@ package dev.deployguard.analysis.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.deployguard.analysis.LatencyComparison;
 import dev.deployguard.analysis.LatencyHistogram;
 import dev.deployguard.analysis.LatencyPairs;
 import dev.deployguard.analysis.TrackWindow;
@@ -19,7 +20,10 @@ class TrafficSimulatorTest {
     }
 
     static Hour hour(Regression regression, Bursts bursts, long seed) {
-        TrafficSimulator simulator = new TrafficSimulator(BENCHMARK, regression, bursts, seed);
+        return hour(new TrafficSimulator(BENCHMARK, regression, bursts, seed, LatencyComparison.STRICT));
+    }
+
+    static Hour hour(TrafficSimulator simulator) {
         TrackWindow stable = TrackWindow.NONE;
         TrackWindow canary = TrackWindow.NONE;
         LatencyPairs pairs = LatencyPairs.NONE;
@@ -66,6 +70,55 @@ class TrafficSimulatorTest {
         assertThat(slower).isCloseTo(expected, within(0.005));
         assertThat(latency.canary().meanLatencyMillis() / latency.stable().meanLatencyMillis())
                 .isCloseTo(1.1, within(0.01));
+    }
+
+    @Test
+    void pairsCountAsSlowerOnlyBeyondTheComparison() {
+        // given a canary 2x slower, pairs counted beyond 1.1 x stable + 5 ms
+        LatencyComparison comparison = new LatencyComparison(0.1, 5);
+        Hour h = hour(new TrafficSimulator(BENCHMARK, Regression.latency(1.0), Bursts.NONE, 7, comparison));
+        double slower = (double) h.pairs().canarySlower() / h.pairs().pairs();
+        // then the share of slower pairs is what independent log-normal draws give (Monte Carlo, 400k pairs)
+        java.util.SplittableRandom random = new java.util.SplittableRandom(8);
+        int hits = 0;
+        int n = 400_000;
+        for (int i = 0; i < n; i++) {
+            double stable = 50 * Math.exp(0.5 * random.nextGaussian());
+            double canary = 2 * 50 * Math.exp(0.5 * random.nextGaussian());
+            hits += comparison.slower(canary, stable) ? 1 : 0;
+        }
+        assertThat(slower).isCloseTo((double) hits / n, within(0.01));
+        // and an A/A canary is "slower" in well under half of its pairs: the margins are on its side
+        Hour aa = hour(new TrafficSimulator(BENCHMARK, Regression.NONE, Bursts.NONE, 9, comparison));
+        assertThat((double) aa.pairs().canarySlower() / aa.pairs().pairs()).isBetween(0.3, 0.45);
+    }
+
+    @Test
+    void aColdStartSlowsOnlyTheFirstSecondsAndAnOutageLeavesWindowsMissing() {
+        TrafficSimulator simulator = new TrafficSimulator(BENCHMARK, Regression.NONE, Bursts.NONE, 10,
+                LatencyComparison.STRICT).coldStart(60, 1.0).outage(100, 110);
+        long coldSlower = 0;
+        long coldPairs = 0;
+        long warmSlower = 0;
+        long warmPairs = 0;
+        int missing = 0;
+        for (int s = 0; s < 300; s++) {
+            WindowObservation w = simulator.next();
+            if (w.isMissing()) {
+                missing++;
+                assertThat(s).isBetween(100, 109);
+            } else if (s < 60) {
+                coldSlower += w.pairs().canarySlower();
+                coldPairs += w.pairs().pairs();
+            } else {
+                warmSlower += w.pairs().canarySlower();
+                warmPairs += w.pairs().pairs();
+            }
+        }
+        assertThat(missing).isEqualTo(10);
+        double expectedCold = new NormalDistribution().cumulativeProbability(Math.log(2) / (0.5 * Math.sqrt(2)));
+        assertThat((double) coldSlower / coldPairs).isCloseTo(expectedCold, within(0.03));
+        assertThat((double) warmSlower / warmPairs).isCloseTo(0.5, within(0.03));
     }
 
     @Test

@@ -51,6 +51,8 @@ final class Exchange {
     private final long startNanos = System.nanoTime();
 
     private RouteSnapshot.Lane lane;
+    /** Sent by DeployGuard's built-in load ({@code X-DeployGuard-Synthetic}): counted apart from user traffic. */
+    private boolean synthetic;
     private RouteSnapshot.Target target;
     private final List<RouteSnapshot.Target> tried = new ArrayList<>(2);
     private boolean attemptOpen;
@@ -107,6 +109,7 @@ final class Exchange {
     /** Picks the track and backend and starts the first attempt, or answers 503 when there is none. */
     void start() {
         RouteSnapshot snapshot = server.routes().snapshot();
+        synthetic = request.headers().contains(TrackChoice.SYNTHETIC_HEADER);
         lane = snapshot.choose(TrackChoice.forcedTrack(request.headers()),
                 ThreadLocalRandom.current().nextInt(Track.FULL));
         if (lane == null) {
@@ -520,7 +523,7 @@ final class Exchange {
         closeAttempt();
         if (lane != null && !tried.isEmpty()) {
             long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos);
-            lane.stats().record(status, proxyError, micros);
+            lane.stats().record(status, proxyError, micros, synthetic);
         }
         server.exchangeEnded();
     }

@@ -65,7 +65,7 @@ public final class RouterMetricSource implements MetricSource {
                 TrackWindow tw = trackWindow(w);
                 if (isCanary) {
                     canary = canary.plus(tw);
-                    pairs = pairs.plus(new LatencyPairs(w.canarySlower(), w.canaryFaster()));
+                    pairs = pairs.plus(pairs(w));
                 } else {
                     stable = stable.plus(tw);
                 }
@@ -76,6 +76,18 @@ public final class RouterMetricSource implements MetricSource {
             return WindowObservation.measured(from, end, TrackWindow.NONE, TrackWindow.NONE, LatencyPairs.NONE);
         }
         return WindowObservation.measured(from, Instant.ofEpochMilli(last + 1000), stable, canary, pairs);
+    }
+
+    /** The window's sampled pairs in milliseconds, or its counts from a router that sends no sample. */
+    private static LatencyPairs pairs(RouterMetrics.Window w) {
+        if (w.pairMicros().isEmpty()) {
+            return new LatencyPairs(w.canarySlower(), w.canaryFaster());
+        }
+        double[] millis = new double[w.pairMicros().size() - w.pairMicros().size() % 2];
+        for (int i = 0; i < millis.length; i++) {
+            millis[i] = w.pairMicros().get(i) / 1000.0;
+        }
+        return LatencyPairs.sampled(millis);
     }
 
     private static TrackWindow trackWindow(RouterMetrics.Window w) {

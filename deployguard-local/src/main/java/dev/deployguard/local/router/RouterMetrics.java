@@ -42,11 +42,19 @@ public record RouterMetrics(long generation, List<TrackMetrics> tracks, Map<Stri
         return tracks.stream().filter(t -> t.track().equals(name)).findFirst();
     }
 
-    /** One track's traffic: cumulative since the generation, and recent one-second windows, oldest first. */
+    /**
+     * One track's traffic: cumulative since the generation, and recent one-second windows, oldest first;
+     * {@code synthetic} of the {@code requests} were DeployGuard's built-in load ({@code X-DeployGuard-Synthetic}).
+     */
     public record TrackMetrics(String track, int revision, long requests, StatusCounts status, long proxyErrors,
-                               Latency latencyMicros, List<Window> windows) {
+                               Latency latencyMicros, List<Window> windows, long synthetic) {
         public TrackMetrics {
             windows = List.copyOf(windows);
+        }
+
+        public TrackMetrics(String track, int revision, long requests, StatusCounts status, long proxyErrors,
+                            Latency latencyMicros, List<Window> windows) {
+            this(track, revision, requests, status, proxyErrors, latencyMicros, windows, 0);
         }
     }
 
@@ -68,20 +76,27 @@ public record RouterMetrics(long generation, List<TrackMetrics> tracks, Map<Stri
      * boundaries for every track, so tracks can be compared window by window. Errors are 5xx responses. Besides
      * quantiles, a window carries the latency sum and bucket counts (so windows merge into exact interval
      * histograms) and, on the canary track, the sign-test pairs: each successful canary request compared with
-     * the latest successful stable request, counted as slower or faster (ties dropped).
+     * the latest successful stable request, counted as slower or faster (ties dropped), and the first
+     * {@link #MAX_PAIRS} of those pairs' latencies ({@code pairMicros}: canary, stable, canary, stable, ...) so the
+     * judge can count them with its own tolerance and indifference. A router older than the field sends none; the
+     * counts are used then.
      */
     public record Window(long startEpochMs, long requests, long errors, long p50Micros, long p99Micros,
-                         long latencySumMicros, List<Long> latencyBuckets, long canarySlower, long canaryFaster) {
+                         long latencySumMicros, List<Long> latencyBuckets, long canarySlower, long canaryFaster,
+                         List<Long> pairMicros) {
+        /** Pairs sampled per second: the first ones, chosen by arrival only, so the sample is as fair as all. */
+        public static final int MAX_PAIRS = 128;
         /** Upper bounds of {@link #latencyBuckets} in milliseconds (Prometheus' defaults); one more overflow count. */
         public static final double[] BUCKET_BOUNDS_MILLIS =
                 {5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000};
 
         public Window {
             latencyBuckets = latencyBuckets == null ? List.of() : List.copyOf(latencyBuckets);
+            pairMicros = pairMicros == null ? List.of() : List.copyOf(pairMicros);
         }
 
         public Window(long startEpochMs, long requests, long errors, long p50Micros, long p99Micros) {
-            this(startEpochMs, requests, errors, p50Micros, p99Micros, 0, List.of(), 0, 0);
+            this(startEpochMs, requests, errors, p50Micros, p99Micros, 0, List.of(), 0, 0, List.of());
         }
     }
 }

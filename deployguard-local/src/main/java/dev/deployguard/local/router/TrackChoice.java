@@ -10,6 +10,8 @@ final class TrackChoice {
     static final String TRACK_HEADER = "X-DeployGuard-Track";
     /** {@code X-Canary: always} is {@code X-DeployGuard-Track: canary}, as ingress-nginx users know it. */
     static final String CANARY_HEADER = "X-Canary";
+    /** Marks DeployGuard's built-in load; it takes the track weights like user traffic, and is counted apart. */
+    static final String SYNTHETIC_HEADER = "X-DeployGuard-Synthetic";
     static final String CANARY_TRACK = TrackKind.CANARY.trackName();
     static final String STABLE_TRACK = TrackKind.STABLE.trackName();
     /** Cookie name for canary-by-cookie routing. */

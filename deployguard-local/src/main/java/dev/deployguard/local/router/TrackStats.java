@@ -8,6 +8,7 @@ import dev.deployguard.local.router.RouterMetrics.Window;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.AtomicHistogram;
 
@@ -59,6 +60,11 @@ final class TrackStats {
      * status outside 100..499 (0 when the client went away before a status was set).
      */
     void record(int status, boolean proxyError, long micros) {
+        record(status, proxyError, micros, false);
+    }
+
+    /** Records one finished request, counting it as synthetic (built-in load) too when it was marked so. */
+    void record(int status, boolean proxyError, long micros, boolean synthetic) {
         long value = Math.min(Math.max(micros, 0), HIGHEST_MICROS);
         boolean error = proxyError || status < 100 || status >= 500;
         Second second = current;
@@ -75,10 +81,16 @@ final class TrackStats {
                 if (stable > 0 && Math.abs(value - stable) > tieBand(value, stable)) {
                     (value > stable ? second.slower : second.faster).increment();
                 }
+                if (stable > 0) {
+                    second.samplePair(value, stable);
+                }
             }
         }
         Cumulative total = cumulative;
         total.latency.recordValue(value);
+        if (synthetic) {
+            total.synthetic.increment();
+        }
         if (error) {
             if (proxyError) {
                 total.proxyErrors.increment();
@@ -131,7 +143,7 @@ final class TrackStats {
                 : new Latency(latency.getValueAtPercentile(50), latency.getValueAtPercentile(90),
                         latency.getValueAtPercentile(99), latency.getMaxValue());
         return new TrackMetrics(track, revision, status.total(), status, total.proxyErrors.sum(), summary,
-                windows);
+                windows, total.synthetic.sum());
     }
 
     private static long secondOf(long epochMs) {
@@ -145,6 +157,7 @@ final class TrackStats {
         final LongAdder clientError = new LongAdder();
         final LongAdder serverError = new LongAdder();
         final LongAdder proxyErrors = new LongAdder();
+        final LongAdder synthetic = new LongAdder();
         final AtomicHistogram latency = new AtomicHistogram(HIGHEST_MICROS, DIGITS);
     }
 
@@ -171,10 +184,20 @@ final class TrackStats {
         final LongAdder latencySum = new LongAdder();
         final LongAdder slower = new LongAdder();
         final LongAdder faster = new LongAdder();
+        final long[] pairs = new long[2 * Window.MAX_PAIRS];
+        final AtomicInteger pairCount = new AtomicInteger();
         long startEpochMs;
 
         Second(long startEpochMs) {
             this.startEpochMs = startEpochMs;
+        }
+
+        void samplePair(long canaryMicros, long stableMicros) {
+            int i = pairCount.getAndIncrement();
+            if (i < Window.MAX_PAIRS) {
+                pairs[2 * i] = canaryMicros;
+                pairs[2 * i + 1] = stableMicros;
+            }
         }
 
         Window summary() {
@@ -192,7 +215,17 @@ final class TrackStats {
             }
             buckets.add(requests - below);
             return new Window(startEpochMs, requests, errors.sum(), latency.getValueAtPercentile(50),
-                    latency.getValueAtPercentile(99), latencySum.sum(), buckets, slower.sum(), faster.sum());
+                    latency.getValueAtPercentile(99), latencySum.sum(), buckets, slower.sum(), faster.sum(),
+                    sampledPairs());
+        }
+
+        private List<Long> sampledPairs() {
+            int n = Math.min(pairCount.get(), Window.MAX_PAIRS);
+            List<Long> out = new ArrayList<>(2 * n);
+            for (int i = 0; i < 2 * n; i++) {
+                out.add(pairs[i]);
+            }
+            return out;
         }
 
         void reset(long newStartEpochMs) {
@@ -201,6 +234,7 @@ final class TrackStats {
             latencySum.reset();
             slower.reset();
             faster.reset();
+            pairCount.set(0);
             startEpochMs = newStartEpochMs;
         }
     }

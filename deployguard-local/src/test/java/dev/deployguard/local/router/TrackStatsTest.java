@@ -100,7 +100,7 @@ class TrackStatsTest {
         var pairing = new TrackStats.Pairing();
         TrackStats stable = new TrackStats("stable", 1, T0, pairing);
         TrackStats canary = new TrackStats("canary", 2, T0, pairing);
-        stable.record(200, false, 20_000);          // 20 ms: bucket (10, 25]
+        stable.record(200, false, 20_000, true);    // 20 ms: bucket (10, 25]; built-in load
         canary.record(200, false, 30_000);          // slower than 20 ms: (25, 50]
         canary.record(200, false, 21_500);          // within 10% of 20 ms: a tie, (10, 25]
         canary.record(200, false, 3_000);           // faster: (0, 5]
@@ -115,11 +115,17 @@ class TrackStatsTest {
         assertThat(c.requests()).isEqualTo(5);
         assertThat(c.canarySlower()).isEqualTo(1);
         assertThat(c.canaryFaster()).isEqualTo(2);
+        // every successful canary request's pair, ties included, for the judge's own comparison
+        assertThat(c.pairMicros()).containsExactly(30_000L, 20_000L, 21_500L, 20_000L, 3_000L, 20_000L,
+                40_000L, 60_000_000L);
         assertThat(c.latencySumMicros()).isEqualTo(184_500);
         assertThat(c.latencyBuckets()).hasSize(Window.BUCKET_BOUNDS_MILLIS.length + 1)
                 .containsExactly(1L, 0L, 1L, 2L, 0L, 1L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L);
         Window s = stable.metrics(Long.MIN_VALUE).windows().get(0);
         assertThat(s.canarySlower() + s.canaryFaster()).as("only the canary track pairs").isZero();
+        assertThat(s.pairMicros()).isEmpty();
+        assertThat(stable.metrics(Long.MIN_VALUE).synthetic()).as("synthetic requests counted apart").isEqualTo(1);
+        assertThat(canary.metrics(Long.MIN_VALUE).synthetic()).isZero();
         assertThat(s.latencyBuckets().get(Window.BUCKET_BOUNDS_MILLIS.length)).as("overflow").isEqualTo(1);
         assertThat(s.latencyBuckets().stream().mapToLong(Long::longValue).sum()).isEqualTo(2);
     }

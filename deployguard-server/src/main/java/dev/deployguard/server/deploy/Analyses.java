@@ -30,7 +30,9 @@ public final class Analyses {
             }
             default -> SequentialConfig.defaults().withAlpha(spec.alpha()).withErrorTolerance(spec.tolerance())
                     .withMinTimeToPromote(spec.minDuration()).withLatency(spec.latency())
-                    .withNegligibleErrorRate(spec.negligibleErrorRate()).newJudge();
+                    .withNegligibleErrorRate(spec.negligibleErrorRate())
+                    .withLatencyComparison(spec.latencyComparison())
+                    .withLatencyWarmup(spec.latencyWarmup(), spec.latencyWarmupRequests()).newJudge();
         };
     }
 }

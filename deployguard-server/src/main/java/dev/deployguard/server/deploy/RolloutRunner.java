@@ -49,6 +49,7 @@ public final class RolloutRunner {
     private final Store store;
     private final SpecSource specs;
     private final EventLog events;
+    private final LoadDriver loads;
     private final AppLocks appLocks;
     private final Clock clock;
     private final String holder;
@@ -111,6 +112,7 @@ public final class RolloutRunner {
         this.store = store;
         this.specs = specs;
         this.events = events;
+        this.loads = new LoadDriver(events);
         this.appLocks = appLocks;
         this.clock = clock;
         this.holder = holder;
@@ -254,16 +256,19 @@ public final class RolloutRunner {
             return;
         }
         if (active.isEmpty()) {
+            loads.stop(app, null, "the rollout ended");
             running.remove(app, run);
             return;
         }
         Rollout r = active.get();
         if (r.waiting() instanceof Waiting.Ending) {
+            loads.stop(app, r.canaryRevision(), "the rollout is ending");
             if (endPending(r)) {
                 running.remove(app, run);
             }
             return;
         }
+        loads.sync(r, strategy(app), target(app));
         Instant now = clock.instant();
         AnalysisSpec analysis = strategy(app).analysis();
         Observation obs = Observation.NONE;
@@ -388,6 +393,8 @@ public final class RolloutRunner {
     private Rollout apply(Rollout before, Decision d, String actor) {
         Rollout decided = d.next();
         if (decided.phase().isDone()) {
+            loads.stop(decided.app(), decided.canaryRevision(), "the rollout " + decided.phase().name().toLowerCase(
+                    java.util.Locale.ROOT).replace('_', ' '));
             // Two steps for an ending: first record that it is ending (a restarted control plane finishes it), then
             // carry out the actions, then record the end. So "ROLLED_BACK" is never shown before traffic is back.
             store.saveRollout(decided.toBuilder().phase(before.phase()).weight(before.weight())

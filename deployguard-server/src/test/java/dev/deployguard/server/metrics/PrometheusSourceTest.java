@@ -133,7 +133,8 @@ class PrometheusSourceTest {
         assertThat(w.canary()).isEqualTo(new TrackWindow(100, 3, 9_500, canaryHistogram));
         assertThat(w.canaryShare()).isEqualTo(0.1);
         // stable's median 37.5 ms, canary's 87.5 ms
-        assertThat(w.pairs()).isEqualTo(new LatencyPairs(1, 0));
+        assertThat(w.pairs()).isEqualTo(LatencyPairs.sampled(new double[] {87.5, 37.5}));
+        assertThat(w.pairs().count(dev.deployguard.analysis.LatencyComparison.STRICT)).containsExactly(1, 0);
         assertThat(w.start()).isEqualTo(start);
         assertThat(w.end()).isEqualTo(end);
     }

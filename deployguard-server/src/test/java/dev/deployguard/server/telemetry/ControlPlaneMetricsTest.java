@@ -58,7 +58,7 @@ class ControlPlaneMetricsTest {
         while (b.size() < RouterMetrics.Window.BUCKET_BOUNDS_MILLIS.length + 1) {
             b.add(0L);
         }
-        return new RouterMetrics.Window(start, requests, errors, 0, 0, requests * 3000, b, 0, 0);
+        return new RouterMetrics.Window(start, requests, errors, 0, 0, requests * 3000, b, 0, 0, List.of());
     }
 
     private static RouterMetrics router(RouterMetrics.Window... windows) {

@@ -72,6 +72,13 @@ public abstract sealed class LocalTarget implements RolloutTarget permits LocalC
         return Progress.DONE;
     }
 
+    /** The app's router: it splits synthetic requests between the tracks by their weights, as user traffic. */
+    @Override
+    public java.util.Optional<java.net.URI> loadTarget(Rollout r) {
+        return app.local() == null ? java.util.Optional.empty()
+                : java.util.Optional.of(java.net.URI.create("http://" + app.local().listen()));
+    }
+
     @Override
     public MetricSource evidence(Rollout r, Instant since) {
         MetricSourceSpec source = app.strategy().analysis().source();
