@@ -48,6 +48,13 @@ public final class SequentialJudge implements Judge {
     private final SequentialConfig config;
     private final OneSidedMixture errorsWorse;
     private final OneSidedMixture errorsGood;
+    /**
+     * Shown, never decides: an anytime-valid confidence sequence for the error-rate ratio (the dashboard draws it
+     * against the tolerance). Its prior is fixed at the first canary share seen, before any error could move it.
+     */
+    private LogOddsMixture ratioBounds;
+    /** The confidence sequence's prior weight, in events (as the log-odds mixture was tuned). */
+    private static final double BOUNDS_PRIOR_STRENGTH = 100;
     private final OneSidedMixture latencyWorse;
     private final OneSidedMixture latencyGood;
     private long stableRequests;
@@ -110,6 +117,13 @@ public final class SequentialJudge implements Judge {
         canaryErrors += window.canary().errors();
         double share = window.canaryShare();
         errorsWorse.observe(window.canary().errors(), window.stable().errors(), share);
+        if (ratioBounds == null && share > 0 && share < 1) {
+            ratioBounds = new LogOddsMixture(share, BOUNDS_PRIOR_STRENGTH, 1 + config.errorTolerance(),
+                    config.errorPromoteRatio());
+        }
+        if (ratioBounds != null) {
+            ratioBounds.observe(window.canary().errors(), window.stable().errors(), share);
+        }
         errorsGood.observe(window.canary().errors(), window.stable().errors(), share);
         if (config.judgeLatency()) {
             if (warm) {
@@ -172,10 +186,16 @@ public final class SequentialJudge implements Judge {
         List<Evidence> evidence = new ArrayList<>();
         String errorSentence = text.errors(canaryErrors, canaryRequests, stableErrors, stableRequests, errorE,
                 errorRollbackAt, Math.exp(errorsGood.logEValue()), failed, errorsOk, negligible);
+        double lower = ratioBounds == null ? Double.NaN : ratioBounds.lowerBound(config.promoteAlpha());
+        double upper = ratioBounds == null ? Double.NaN : ratioBounds.upperBound(config.promoteAlpha());
+        String bounds = ratioBounds == null ? "" : String.format("; %.0f%% confidence sequence of the ratio [%.3f, %s]",
+                100 * (1 - config.promoteAlpha()), lower, Double.isInfinite(upper) ? "∞" : String.format("%.3f",
+                        upper));
         evidence.add(new Evidence("errors",
                 errorsFailed ? Verdict.FAIL : errorsOk || negligible ? Verdict.PASS : Verdict.INCONCLUSIVE,
                 VerdictText.ratio(canaryErrors, canaryRequests, stableErrors, stableRequests),
-                1 + config.errorTolerance(), errorE, canaryRequests, stableRequests, errorSentence));
+                1 + config.errorTolerance(), errorE, canaryRequests, stableRequests, errorSentence + bounds, lower,
+                upper));
         String latencySentence = "";
         boolean latencyFailed = false;
         if (config.judgeLatency()) {
