@@ -165,6 +165,10 @@ class ControlPlaneLeaderElectionIT {
         var lastRenewedByA = lease().getSpec().getRenewTime();
         await(FAST.leaseDuration().plus(Duration.ofSeconds(5)), () -> "leader".equals(b.cp.role()));
         Duration handover = Duration.ofNanos(System.nanoTime() - cut);
+        // B's role flips when it wins the lease; its leading work (and the event saying so) runs just after, on its
+        // own thread: wait for that event rather than read the log at once.
+        await(Duration.ofSeconds(10), () -> b.cp.store().events(null, 0, null, 10_000).stream().anyMatch(e ->
+                e.kind().equals(EventKinds.CONTROL_PLANE_LEADING) && e.message().contains("replica replica-b ")));
         assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("replica-b");
         assertThat(a.cp.role()).isEqualTo("follower");
         // A stopped its tickers before B started acting: the shared event log says so in order.
