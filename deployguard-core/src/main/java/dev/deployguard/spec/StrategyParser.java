@@ -376,7 +376,7 @@ final class StrategyParser {
         boolean strict = d.strict();
         if (raw.compat != null) {
             if (!raw.compat.equals("strict") && !raw.compat.equals("deployguard")) {
-                problems.add(at + ".compat: expected strict (decide exactly as the anchor: Argo Rollouts, Kayenta)"
+                problems.add(at + ".compat: expected strict (decide exactly as the anchor: Argo Rollouts, Flagger, Kayenta)"
                         + " or deployguard (the default: provider errors and no data hold), got '" + raw.compat + "'");
             }
             strict = raw.compat.equals("strict");
