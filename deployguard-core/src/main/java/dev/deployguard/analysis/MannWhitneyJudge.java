@@ -274,7 +274,7 @@ public final class MannWhitneyJudge implements Judge {
         return new Classification(label, criticalFailure, effect, reason);
     }
 
-    private static double effectSize(MannWhitneyMetric.EffectMeasure measure, double[] baseline, double[] canary) {
+    static double effectSize(MannWhitneyMetric.EffectMeasure measure, double[] baseline, double[] canary) {
         if (measure == MannWhitneyMetric.EffectMeasure.CLES) {
             double higher = 0;
             for (double c : canary) {

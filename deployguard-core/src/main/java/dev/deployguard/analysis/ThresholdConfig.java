@@ -16,10 +16,21 @@ import java.util.Objects;
  * @param failureWindow the n of k-of-n counting (ignored otherwise)
  * @param checksToPromote successful checks before PASS (Flagger: maxWeight / stepWeight)
  * @param minRequestsPerCheck a check with fewer canary requests is INCONCLUSIVE, not failed
+ * @param strict {@code compat: strict}: decide as Flagger (fluxcd/flagger pkg/controller/scheduler_metrics.go): a
+ *               check with no canary traffic, no latency values or a metric source error is a failed check, and
+ *               any traffic is judged ({@code minRequestsPerCheck} is not applied)
  */
 public record ThresholdConfig(Duration interval, double minSuccessRatePercent, double maxP99Millis,
                               FailureCounting counting, int failureThreshold, int failureWindow, int checksToPromote,
-                              long minRequestsPerCheck) implements JudgeConfig {
+                              long minRequestsPerCheck, boolean strict) implements JudgeConfig {
+    /** DeployGuard's default: no data or a source error holds (an inconclusive check). */
+    public ThresholdConfig(Duration interval, double minSuccessRatePercent, double maxP99Millis,
+                           FailureCounting counting, int failureThreshold, int failureWindow, int checksToPromote,
+                           long minRequestsPerCheck) {
+        this(interval, minSuccessRatePercent, maxP99Millis, counting, failureThreshold, failureWindow,
+                checksToPromote, minRequestsPerCheck, false);
+    }
+
     public ThresholdConfig {
         Objects.requireNonNull(interval, "interval");
         Objects.requireNonNull(counting, "counting");
@@ -61,17 +72,23 @@ public record ThresholdConfig(Duration interval, double minSuccessRatePercent, d
 
     public ThresholdConfig withCounting(FailureCounting value, int threshold, int window) {
         return new ThresholdConfig(interval, minSuccessRatePercent, maxP99Millis, value, threshold, window,
-                checksToPromote, minRequestsPerCheck);
+                checksToPromote, minRequestsPerCheck, strict);
     }
 
     public ThresholdConfig withMinSuccessRate(double percent) {
         return new ThresholdConfig(interval, percent, maxP99Millis, counting, failureThreshold, failureWindow,
-                checksToPromote, minRequestsPerCheck);
+                checksToPromote, minRequestsPerCheck, strict);
     }
 
     public ThresholdConfig withMaxP99(double millis) {
         return new ThresholdConfig(interval, minSuccessRatePercent, millis, counting, failureThreshold, failureWindow,
-                checksToPromote, minRequestsPerCheck);
+                checksToPromote, minRequestsPerCheck, strict);
+    }
+
+    /** {@code compat: strict}: no data and source errors are failed checks, as in Flagger. */
+    public ThresholdConfig asStrict() {
+        return new ThresholdConfig(interval, minSuccessRatePercent, maxP99Millis, counting, failureThreshold,
+                failureWindow, checksToPromote, minRequestsPerCheck, true);
     }
 
     public boolean checksLatency() {

@@ -11,7 +11,8 @@ import java.util.List;
  * Flagger / Argo Rollouts semantics: every interval, check the canary's success rate (and p99 latency) against
  * fixed thresholds; roll back once enough checks failed, promote after enough checks passed. Unlike Flagger, a
  * check without enough canary traffic, or with a window the metric source could not measure, is INCONCLUSIVE:
- * it neither fails nor advances.
+ * it neither fails nor advances; under {@code compat: strict} ({@link ThresholdConfig#strict()}) it is a failed
+ * check, as Flagger counts a query without values or a provider error.
  *
  * <p>Failed checks are counted over the judge's whole life (every step of a rollout and its bake), as Flagger
  * counts them toward {@code threshold}; only a FAIL is final. A PASS says that the latest check passed (and
@@ -93,9 +94,13 @@ public final class ThresholdJudge implements Judge {
         List<Evidence> evidence = new ArrayList<>();
         String what;
         if (!sourceErrors.isEmpty()) {
-            outcome = Outcome.INCONCLUSIVE;
-            what = "metric source error (" + sourceErrors.get(0) + "), check not counted";
-        } else if (canary.requests() < config.minRequestsPerCheck()) {
+            outcome = config.strict() ? Outcome.FAILED : Outcome.INCONCLUSIVE;
+            what = "metric source error (" + sourceErrors.get(0) + "), "
+                    + (config.strict() ? "a failed check (compat: strict)" : "check not counted");
+        } else if (config.strict() && canary.requests() == 0) {
+            outcome = Outcome.FAILED;
+            what = "no values for the canary (no traffic), a failed check (compat: strict)";
+        } else if (!config.strict() && canary.requests() < config.minRequestsPerCheck()) {
             outcome = Outcome.INCONCLUSIVE;
             what = String.format("too little traffic: %d canary requests < %d, check not counted", canary.requests(),
                     config.minRequestsPerCheck());
@@ -125,8 +130,9 @@ public final class ThresholdJudge implements Judge {
                 what = rateFails && latencyFails ? "success rate and p99 out of range"
                         : rateFails ? "success rate below threshold" : "p99 latency above threshold";
             } else if (latencyUnknown) {
-                outcome = Outcome.INCONCLUSIVE;
-                what = "latency not measured, check not counted";
+                outcome = config.strict() ? Outcome.FAILED : Outcome.INCONCLUSIVE;
+                what = config.strict() ? "no latency values, a failed check (compat: strict)"
+                        : "latency not measured, check not counted";
             } else {
                 outcome = Outcome.PASSED;
                 what = "within thresholds";

@@ -25,7 +25,8 @@ import java.util.List;
  * @param source where measurements come from; null for DeployGuard's router (per-request evidence)
  * @param metrics custom metrics (inline and from templates) with Argo Rollouts' run semantics; see docs/analysis.md
  * @param strict {@code compat: strict}: decide exactly as the anchor (a custom metric's Error beyond its limit rolls
- *               back, as Argo Rollouts aborts) instead of DeployGuard's departures (provider errors and no data hold)
+ *               back, as Argo Rollouts aborts; a threshold check without data fails, as in Flagger; no data scores 0,
+ *               as in Kayenta) instead of DeployGuard's departures (provider errors and no data hold)
  * @param latencyComparison sequential judge: a canary request counts as slower only beyond this relative tolerance
  *                          and absolute indifference ({@code latency: {tolerance: 10%, indifference: 5ms}})
  * @param latencyWarmupRequests sequential judge: the canary's first requests give no latency evidence either

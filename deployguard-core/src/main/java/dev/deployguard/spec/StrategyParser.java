@@ -74,8 +74,8 @@ final class StrategyParser {
                         analysis.minDuration(), analysis.maxDuration(), analysis.alpha(), analysis.tolerance(),
                         analysis.successRate(), analysis.maxLatencyMillis(), threshold, analysis.latency(),
                         analysis.latencyWarmup(), analysis.negligibleErrorRate(),
-                        analysis.source()).withLatencyJudging(analysis.latencyComparison(),
-                        analysis.latencyWarmupRequests()).withLoad(analysis.load());
+                        analysis.source(), List.of(), analysis.strict()).withLatencyJudging(
+                        analysis.latencyComparison(), analysis.latencyWarmupRequests()).withLoad(analysis.load());
                 for (WebhookSpec h : hooks) {
                     if (h.type().equals("pre-rollout") || h.type().equals("acceptance")) {
                         steps.add(new Step.Webhook(h));
@@ -85,8 +85,8 @@ final class StrategyParser {
                         interval.multipliedBy(Math.max(1, threshold)).plus(analysis.maxDuration()), analysis.alpha(),
                         analysis.tolerance(), analysis.successRate(), analysis.maxLatencyMillis(), threshold,
                         analysis.latency(), analysis.latencyWarmup(), analysis.negligibleErrorRate(),
-                        analysis.source()).withLatencyJudging(analysis.latencyComparison(),
-                        analysis.latencyWarmupRequests()).withLoad(analysis.load());
+                        analysis.source(), List.of(), analysis.strict()).withLatencyJudging(
+                        analysis.latencyComparison(), analysis.latencyWarmupRequests()).withLoad(analysis.load());
                 for (int w : progression.canaryWeights()) {
                     steps.add(new Step.SetWeight(w));
                     steps.add(new Step.Analysis(perStep));
@@ -213,7 +213,7 @@ final class StrategyParser {
         return new Step.Analysis(new AnalysisSpec(analysis.judge(), analysis.interval(), length,
                 length.plus(analysis.maxDuration()), analysis.alpha(), analysis.tolerance(), analysis.successRate(),
                 analysis.maxLatencyMillis(), threshold, analysis.latency(), analysis.latencyWarmup(),
-                analysis.negligibleErrorRate(), analysis.source())
+                analysis.negligibleErrorRate(), analysis.source(), List.of(), analysis.strict())
                 .withLatencyJudging(analysis.latencyComparison(), analysis.latencyWarmupRequests())
                 .withLoad(analysis.load()));
     }
@@ -376,7 +376,7 @@ final class StrategyParser {
         boolean strict = d.strict();
         if (raw.compat != null) {
             if (!raw.compat.equals("strict") && !raw.compat.equals("deployguard")) {
-                problems.add(at + ".compat: expected strict (decide exactly as the anchor: Argo Rollouts, Kayenta)"
+                problems.add(at + ".compat: expected strict (decide exactly as the anchor: Argo Rollouts, Flagger, Kayenta)"
                         + " or deployguard (the default: provider errors and no data hold), got '" + raw.compat + "'");
             }
             strict = raw.compat.equals("strict");

@@ -27,6 +27,15 @@ class KayentaConformanceTest {
     private static final String JUDGE = "kayenta-judge/src/main/scala/com/netflix/kayenta/judge/";
     private static final String TESTS = "kayenta-judge/src/test/scala/com/netflix/kayenta/judge/";
     private static final Duration MINUTE = Duration.ofMinutes(1);
+    /** The data of StatisticSuite's "Summary Statistics: Percentile Estimate (Linear Interpolation)". */
+    private static final String LINEAR = "0.07142857142857144 0.02083333333333332 0.16666666666666666"
+            + " 0.03448275862068966 0.038461538461538464 0.03225806451612904 0.027777777777777773 0.0"
+            + " 0.23076923076923078 0.10344827586206898 0.04545454545454542 0.0 0.028571428571428564 0.0 0.0 0.04 0.0"
+            + " 0.0 0.05128205128205127 0.10714285714285716 0.0263157894736842 0.04166666666666667 0.09523809523809522"
+            + " 0.02941176470588235 0.024999999999999984 0.0 0.0 0.023809523809523794 0.0 0.02564102564102563 0.0 0.0"
+            + " 0.028571428571428564 0.07142857142857144 0.047619047619047596 0.021276595744680833 0.02564102564102563"
+            + " 0.03125 0.03125 0.03125 0.11363636363636356 0.03571428571428572 0.0 0.02777777777777777 0.0 0.0"
+            + " 0.055555555555555546 0.028571428571428564 0.03225806451612904";
 
     // ---------------------------------------------------------------- classifier
 
@@ -60,6 +69,7 @@ class KayentaConformanceTest {
         if (!f[12].equals("-")) {
             assertThat(c.critical()).as(where + " critical").isEqualTo(Boolean.parseBoolean(f[12]));
         }
+        assertThat(c.reason()).as(where + " reason").isNotBlank();
     }
 
     // ---------------------------------------------------------------- preprocessing
@@ -149,7 +159,17 @@ class KayentaConformanceTest {
             "WeightedSumScorer | exactly 50% NODATA scores 0 |  | PASS@a NODATA@b | 0",
             "WeightedSumScorer | unweighted groups share the rest | a=40 | HIGH@a PASS@b PASS@c | 60",
             "WeightedSumScorer | three equal groups round half-up |  | PASS@a PASS@b HIGH@c | 66.67",
-            "WeightedSumScorer | a metric in two groups counts in both |  | HIGH@a PASS@b | 50");
+            "WeightedSumScorer | a metric in two groups counts in both |  | HIGH@a PASS@b | 50",
+            "WeightedSumScorer | a critical LOW fails like a critical HIGH (critical and not Pass) |  | LOW!@a PASS@b"
+                    + " | 0",
+            "WeightedSumScorer | weights that take all 100 leave an unweighted group 0 | a=100 | PASS@a HIGH@b | 100",
+            "WeightedSumScorer | weights are not normalised: two passing groups of 30 | a=30 b=30 | PASS@a PASS@b"
+                    + " | 60",
+            "WeightedSumScorer | a weighted group without results still takes its share | a=50 | PASS@b | 50",
+            "WeightedSumScorer | 40% NODATA is below the 50% threshold |  | PASS@a PASS@b PASS@c NODATA@d NODATA@e"
+                    + " | 100",
+            "WeightedSumScorer | ERROR results count in the NODATA share's denominator |  | PASS@a PASS@b ERROR@c"
+                    + " NODATA@d NODATA@e | 100");
 
     static Stream<String> scores() {
         return SCORES.stream();
@@ -219,6 +239,138 @@ class KayentaConformanceTest {
 
         assertThat(rounded).as("%s@%s %sscorers/WeightedSumScorer.scala: %s", REPOSITORY, COMMIT, JUDGE, row)
                 .isEqualTo(Double.parseDouble(f[1]));
+    }
+
+    // ---------------------------------------------------------------- statistics and effect sizes
+
+    /** case | data | percentile | Kayenta's value | tolerance (StatisticSuite.scala; R-7 as DescriptiveStatistics). */
+    private static final List<String> PERCENTILES = List.of(
+            "Basic Percentile p5 | 0.0 0.5 1.0 1.5 2.0 2.5 3.0 3.5 | 5 | 0.175 | 1e-4",
+            "Basic Percentile p50 | 0.0 0.5 1.0 1.5 2.0 2.5 3.0 3.5 | 50 | 1.75 | 0",
+            "Basic Percentile p100 | 0.0 0.5 1.0 1.5 2.0 2.5 3.0 3.5 | 100 | 3.5 | 0",
+            "Basic Percentile Estimate (Linear Interpolation) | 0 1 2 3 4 5 6 7 8 9 | 50 | 4.5 | 0",
+            "Percentile (NIST Data) | 95.1772 95.1567 95.1937 95.1959 95.1442 95.0610 95.1591 95.1195 95.1772"
+                    + " 95.0925 95.1990 95.1682 | 90 | 95.19568 | 1e-12",
+            "Percentile Metric Object | 1.0 | 100 | 1.0 | 0",
+            "Percentile Estimate (Linear Interpolation) p25 | " + LINEAR + " | 25 | 0.0 | 0",
+            "Percentile Estimate (Linear Interpolation) p75 | " + LINEAR + " | 75 | 0.0416 | 1e-4");
+
+    static Stream<String> percentiles() {
+        return PERCENTILES.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("percentiles")
+    void percentilesAsKayentasDescriptiveStatistics(String row) {
+        String[] f = row.split("\\s*\\|\\s*", -1);
+
+        double p = KayentaTransforms.percentile(values(f[1]), Double.parseDouble(f[2]));
+
+        assertThat(p).as("%s@%s %sStatisticSuite.scala: Summary Statistics: %s", REPOSITORY, COMMIT, TESTS, f[0])
+                .isCloseTo(Double.parseDouble(f[3]), org.assertj.core.data.Offset.offset(Double.parseDouble(f[4])));
+    }
+
+    /**
+     * file | case | measure | canary (experiment) | baseline (control) | Kayenta's effect size (NaN = undefined) |
+     * tolerance. From StatisticSuite.scala and, for the rule no test covers, stats/EffectSizes.scala.
+     */
+    private static final List<String> EFFECTS = List.of(
+            "StatisticSuite.scala | Effect Size: Mean Ratio (No Effect) | meanRatio | 1 1 1 1 1 | 1 1 1 1 1 | 1.0 | 0",
+            "StatisticSuite.scala | Effect Size: Mean Ratio (High) | meanRatio | 10 10 10 10 10 | 1 1 1 1 1 | 10.0 | 0",
+            "StatisticSuite.scala | Effect Size: Mean Ratio (Low) | meanRatio | 10 10 10 10 10 | 100 100 100 100 100"
+                    + " | 0.1 | 0",
+            "StatisticSuite.scala | Effect Size: Mean Ratio (Zero Mean) | meanRatio | 10 10 10 10 10 | 0 0 0 0 0 | NaN"
+                    + " | 0",
+            "EffectSizes | a canary whose mean is zero has no mean ratio either | meanRatio | 0 0 0 | 5 6 7 | NaN | 0",
+            "StatisticSuite.scala | CLES Effect Size: Identical | cles | 1 2 3 4 5 | 1 2 3 4 5 | 0.5 | 0",
+            "StatisticSuite.scala | CLES Effect Size: Different (No Overlap) | cles | 2.27776335 2.61149434 3.26894105"
+                    + " 2.91672701 1.40656921 2.18292082 3.47901292 3.00034118 3.02402043 4.69912745 | 25.31531073"
+                    + " 25.19450817 24.6288846 24.37991861 26.40999244 25.28524759 24.99788745 26.13841676 22.93604649"
+                    + " 24.56817832 | 0.0 | 0",
+            "StatisticSuite.scala | CLES Effect Size: High Metric | cles | 29.17644856 25.16947646 25.88467948"
+                    + " 29.4900454 27.05622757 26.13307864 27.2711558 26.69139944 29.05412377 26.39818697 26.68312641"
+                    + " 24.99600187 27.99524816 22.57278291 23.72798196 25.82821505 28.26624521 28.02370228 24.1792213"
+                    + " 26.02914828 25.90970275 31.18337461 27.44254942 29.93347686 26.70848069 28.12191913 27.39257837"
+                    + " 30.17636627 29.60240485 30.10635388 | 24.69397578 25.37120574 25.86186148 26.93804252"
+                    + " 22.72232309 24.15894084 24.80842752 26.07830794 27.35323988 23.25110886 24.65909111 23.88299016"
+                    + " 21.34817847 26.33198082 23.39498829 26.6734461 25.33769589 23.92348759 25.29740715 24.21381887"
+                    + " 28.1697053 22.2271772 27.16612837 25.16639243 26.85955896 27.13421926 25.43350074 26.32130314"
+                    + " 23.8854011 27.86180318 | 0.771 | 0.001",
+            "StatisticSuite.scala | CLES Effect Size: Low Metric | cles | 22.58442682 18.83161858 22.34282944"
+                    + " 18.52177725 19.41399147 21.77120485 24.33796385 22.16390531 23.781802 21.38514296 22.2205035"
+                    + " 22.06152361 21.30313392 21.59652134 22.38394223 24.68882792 20.58916439 21.03137302 22.26213957"
+                    + " 23.76485986 20.56271226 24.56567102 19.86055958 22.18967677 20.31475409 19.2634656 24.60283585"
+                    + " 20.41729998 20.62069798 22.53448767 | 23.15322873 22.09179077 26.56410603 23.0971542 24.26372276"
+                    + " 25.6461273 29.42730472 22.08630097 29.15257054 25.8096766 24.62191338 23.67398895 23.63946085"
+                    + " 26.44684325 25.76230914 25.41279862 22.64005862 24.58898152 25.01968457 25.03695883 23.79864705"
+                    + " 26.60180151 25.99405034 22.46726084 28.31843786 24.30152484 22.83713467 21.92380184 23.44735223"
+                    + " 29.15676219 | 0.12 | 1e-12");
+
+    static Stream<String> effects() {
+        return EFFECTS.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("effects")
+    void effectSizesAsKayentasEffectSizes(String row) {
+        String[] f = row.split("\\s*\\|\\s*", -1);
+        MannWhitneyMetric.EffectMeasure measure = f[2].equals("cles") ? MannWhitneyMetric.EffectMeasure.CLES
+                : MannWhitneyMetric.EffectMeasure.MEAN_RATIO;
+
+        double effect = MannWhitneyJudge.effectSize(measure, values(f[4]), values(f[3]));
+
+        String file = f[0].endsWith(".scala") ? TESTS + f[0] : JUDGE + "stats/" + f[0] + ".scala";
+        String where = String.format("%s@%s %s: %s", REPOSITORY, COMMIT, file, f[1]);
+        if (f[5].equals("NaN")) {
+            assertThat(effect).as(where).isNaN();
+        } else {
+            assertThat(effect).as(where).isCloseTo(Double.parseDouble(f[5]),
+                    org.assertj.core.data.Offset.offset(Double.parseDouble(f[6])));
+        }
+    }
+
+    // ---------------------------------------------------------------- the judge's defaults
+
+    /** A default of NetflixACAJudge.scala (per-metric {@code canary} analysis configuration) and DeployGuard's value. */
+    record Default(String what, Object deployGuard, Object kayenta) {
+        @Override
+        public String toString() {
+            return what + " = " + kayenta;
+        }
+    }
+
+    static Stream<Default> defaults() {
+        MannWhitneyConfig config = MannWhitneyConfig.defaults();
+        MannWhitneyMetric.Preprocessing p = MannWhitneyMetric.Preprocessing.DEFAULTS;
+        MannWhitneyMetric metric = MannWhitneyMetric.of("m", MannWhitneyMetric.Measure.ERROR_RATE,
+                MetricDirection.INCREASE);
+        MannWhitneyMetric.EffectSize ratio = MannWhitneyMetric.EffectSize.defaults(
+                MannWhitneyMetric.EffectMeasure.MEAN_RATIO);
+        MannWhitneyMetric.EffectSize cles = MannWhitneyMetric.EffectSize.defaults(MannWhitneyMetric.EffectMeasure.CLES);
+        return Stream.of(
+                new Default("MannWhitneyClassifier confLevel", config.confidenceLevel(), 0.98),
+                new Default("MannWhitneyClassifier tolerance", config.tolerance(), 0.25),
+                new Default("nanStrategy", p.nanStrategy(), KayentaTransforms.NanStrategy.REMOVE),
+                new Default("outliers.strategy (none: outliers kept)", p.removeOutliers(), false),
+                new Default("outliers.outlierFactor", p.outlierFactor(), 3.0),
+                new Default("muted", p.muted(), false),
+                new Default("critical", metric.critical(), false),
+                new Default("mustHaveData", metric.mustHaveData(), false),
+                new Default("effectSize.measure", metric.effectSize().measure(),
+                        MannWhitneyMetric.EffectMeasure.MEAN_RATIO),
+                new Default("meanRatio allowedIncrease, allowedDecrease, criticalIncrease, criticalDecrease",
+                        List.of(ratio.allowedIncrease(), ratio.allowedDecrease(), ratio.criticalIncrease(),
+                                ratio.criticalDecrease()), List.of(1.0, 1.0, 1.0, 1.0)),
+                new Default("cles allowedIncrease, allowedDecrease, criticalIncrease, criticalDecrease",
+                        List.of(cles.allowedIncrease(), cles.allowedDecrease(), cles.criticalIncrease(),
+                                cles.criticalDecrease()), List.of(0.5, 0.5, 0.5, 0.5)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("defaults")
+    void defaultsAsKayentasNetflixAcaJudge(Default d) {
+        assertThat(d.deployGuard()).as("%s@%s %sNetflixACAJudge.scala: %s", REPOSITORY, COMMIT, JUDGE, d.what())
+                .isEqualTo(d.kayenta());
     }
 
     private static double[] values(String list) {

@@ -168,6 +168,32 @@ class StrategyParserTest {
                 .isEqualTo(Duration.ofSeconds(5));
     }
 
+    /** Regression: the shorthand rebuilt its analyses without {@code compat}, so strict was silently dropped. */
+    @Test
+    void flaggerShorthandKeepsCompatStrictOnEveryCheck() {
+        var strict = (Strategy.Canary) parse("""
+                canary:
+                  stepWeight: 25
+                  maxWeight: 50
+                  analysis: {judge: threshold, compat: strict}
+                """);
+        assertThat(strict.analysis().strict()).isTrue();
+        assertThat(strict.steps()).filteredOn(s -> s instanceof Step.Analysis).hasSize(2)
+                .allSatisfy(s -> assertThat(((Step.Analysis) s).analysis().strict()).isTrue());
+
+        var blueGreen = (Strategy.BlueGreen) parse("""
+                blueGreen:
+                  previewListen: 127.0.0.1:8081
+                  iterations: 3
+                  analysis: {judge: threshold, compat: strict}
+                """);
+        assertThat(((Step.Analysis) blueGreen.prePromotion().get(0)).analysis().strict()).isTrue();
+
+        var byDefault = (Strategy.Canary) parse("canary: {stepWeight: 25, analysis: {judge: threshold}}");
+        assertThat(byDefault.steps()).filteredOn(s -> s instanceof Step.Analysis)
+                .allSatisfy(s -> assertThat(((Step.Analysis) s).analysis().strict()).isFalse());
+    }
+
     @Test
     void blueGreen() {
         var b = (Strategy.BlueGreen) parse("""

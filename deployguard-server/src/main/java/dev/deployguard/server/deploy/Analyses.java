@@ -15,9 +15,12 @@ public final class Analyses {
 
     public static Judge forSpec(AnalysisSpec spec) {
         return switch (spec.judge()) {
-            case "threshold" -> new ThresholdConfig(spec.interval(), spec.successRate(),
-                    spec.latency() ? spec.maxLatencyMillis() : Double.NaN,
-                    FailureCounting.TOTAL, spec.failureLimit(), spec.failureLimit(), 1, 50).newJudge();
+            case "threshold" -> {
+                ThresholdConfig c = new ThresholdConfig(spec.interval(), spec.successRate(),
+                        spec.latency() ? spec.maxLatencyMillis() : Double.NaN,
+                        FailureCounting.TOTAL, spec.failureLimit(), spec.failureLimit(), 1, 50);
+                yield (spec.strict() ? c.asStrict() : c).newJudge();
+            }
             case "mannWhitney" -> {
                 Duration lifetime = spec.maxDuration();
                 Duration every = lifetime.dividedBy(4).compareTo(spec.interval()) < 0 ? spec.interval()

@@ -62,7 +62,12 @@ class ThresholdRolloutSimulationTest {
      * errors when it says so, 0.1% otherwise); the two tracks share 1,000 requests a minute by the weight.
      */
     private Run simulate(Predicate<Long> bad) {
-        Strategy strategy = new SpecParser().parse(FLAGGER_SHORTHAND, "t.yaml", Path.of("/")).app("web").orElseThrow()
+        return simulate(FLAGGER_SHORTHAND, bad, minute -> false);
+    }
+
+    /** As {@link #simulate(Predicate)} with another spec, and a metric source that cannot measure when {@code down}. */
+    private Run simulate(String spec, Predicate<Long> bad, Predicate<Long> down) {
+        Strategy strategy = new SpecParser().parse(spec, "t.yaml", Path.of("/")).app("web").orElseThrow()
                 .strategy();
         Duration interval = strategy.analysis().interval();
         assertThat(interval).as("Flagger's shorthand checks once a minute").isEqualTo(Duration.ofMinutes(1));
@@ -75,7 +80,9 @@ class ThresholdRolloutSimulationTest {
             Instant now = T0.plus(Duration.ofMinutes(minute));
             long canaryRequests = Math.max(1, 1_000L * d.next().weight() / 10_000);
             long canaryErrors = bad.test(minute) ? canaryRequests / 20 : canaryRequests / 1_000;
-            WindowObservation w = WindowObservation.measured(now.minus(interval), now,
+            WindowObservation w = down.test(minute)
+                    ? WindowObservation.missing(now.minus(interval), now, "prometheus: connection refused")
+                    : WindowObservation.measured(now.minus(interval), now,
                     TrackWindow.counts(1_000 - canaryRequests, (1_000 - canaryRequests) / 1_000), TrackWindow.counts(canaryRequests, canaryErrors),
                     LatencyPairs.NONE);
             Judgement j = judge.observe(w);
@@ -116,6 +123,24 @@ class ThresholdRolloutSimulationTest {
         Run run = simulate(minute -> minute == 1 || minute == 3 || minute == 5);
         assertThat(run.end().phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         assertThat(run.minuteOf(Action.RollBack.class)).isEqualTo(5);
+    }
+
+    /**
+     * A metric provider outage of minutes 2 to 4 on a good canary: by default it holds (DeployGuard's departure) and
+     * the canary is promoted once the provider is back; with {@code compat: strict} each unmeasured check is a failed
+     * check, as in Flagger (fluxcd/flagger pkg/controller/scheduler_metrics.go), so threshold 3 rolls back at minute 4.
+     */
+    @Test
+    void aProviderOutageHoldsByDefaultAndFailsChecksUnderCompatStrict() {
+        Predicate<Long> outage = minute -> minute >= 2 && minute <= 4;
+        Run held = simulate(FLAGGER_SHORTHAND, minute -> false, outage);
+        assertThat(held.end().phase()).isEqualTo(Rollout.Phase.SUCCEEDED);
+        assertThat(held.minuteOf(Action.Promote.class)).as("one check at minute 1, three after the outage").isEqualTo(6);
+
+        Run strict = simulate(FLAGGER_SHORTHAND.replace("latency: false}", "latency: false, compat: strict}"),
+                minute -> false, outage);
+        assertThat(strict.end().phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
+        assertThat(strict.minuteOf(Action.RollBack.class)).isEqualTo(4);
     }
 
     @Test
