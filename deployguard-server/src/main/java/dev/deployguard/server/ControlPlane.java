@@ -165,7 +165,18 @@ public final class ControlPlane implements AutoCloseable {
             this.kubernetes = new KubernetesApps(store, specs, events, clock, holder, clients, KUBERNETES_POLL,
                     rollouts, cluster, checks, gitops);
             this.localApps = new dev.deployguard.server.deploy.local.LocalApps(store, specs, deployer, platform,
-                    stateDir, routers, gitops);
+                    stateDir, routers, new dev.deployguard.server.deploy.local.LocalApps.GitFollowUp() {
+                        @Override
+                        public String afterRollback(AppSpec app, Release bad, Release good, boolean toRevision,
+                                                    String actor) {
+                            return gitops.afterRollback(app, bad, good, toRevision, actor);
+                        }
+
+                        @Override
+                        public Map<String, Object> state(AppSpec app) {
+                            return gitops.state(app);
+                        }
+                    });
             this.drills = new DrillRunner(store, specs, deployer, rollouts, platform, events, clock, kubernetes);
             this.teardown = new Teardown(store, specs, platform, routers, events, instances, locks,
                     kubernetes::manages, stateDir, clock, holder);

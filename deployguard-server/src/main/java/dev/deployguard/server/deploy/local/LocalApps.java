@@ -10,7 +10,7 @@ import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.RouterProcesses;
 import dev.deployguard.server.deploy.SpecSource;
-import dev.deployguard.server.gitops.GitCatchUp;
+import dev.deployguard.spec.AppSpec;
 import dev.deployguard.store.Store;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,16 +26,28 @@ import java.util.Map;
  * spec file does not hide what runs), instances checked by pid and process start, logs from the state directory.
  */
 public final class LocalApps implements AppOperations {
+    /**
+     * What git does after a local rollback (the restore commit of {@code gitops.git}) and what {@code status} shows
+     * of it: the server's GitCatchUp, seen through this port so the local platform does not depend on it.
+     */
+    public interface GitFollowUp {
+        /** Writes (or queues) the restore commit; a sentence for the rollback's answer, or null when not wired. */
+        String afterRollback(AppSpec app, Release bad, Release good, boolean toRevision, String actor);
+
+        /** The app's git state for {@code status}, or null. */
+        Map<String, Object> state(AppSpec app);
+    }
+
     private final Store store;
     private final SpecSource specs;
     private final Deployer deployer;
     private final LocalPlatform platform;
     private final Path stateDir;
     private final RouterProcesses routers;
-    private final GitCatchUp gitops;
+    private final GitFollowUp gitops;
 
     public LocalApps(Store store, SpecSource specs, Deployer deployer, LocalPlatform platform, Path stateDir,
-                     RouterProcesses routers, GitCatchUp gitops) {
+                     RouterProcesses routers, GitFollowUp gitops) {
         this.routers = routers;
         this.gitops = gitops;
         this.store = store;
@@ -108,7 +120,7 @@ public final class LocalApps implements AppOperations {
                 r.message() + "; git: " + says);
     }
 
-    /** What {@code status} shows of the app's git (see {@link GitCatchUp#state}); null without gitops.git. */
+    /** What {@code status} shows of the app's git; null without gitops.git. */
     private Map<String, Object> gitState(String app) {
         try {
             return specs.get().app(app).map(gitops::state).orElse(null);
