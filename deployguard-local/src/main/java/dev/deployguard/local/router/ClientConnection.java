@@ -51,6 +51,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         return inRead;
     }
 
+    /** Whether requests arrived behind the current one and wait their turn. */
+    boolean hasPipelined() {
+        return !waiting.isEmpty();
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext context, Object msg) {
         inRead = true;

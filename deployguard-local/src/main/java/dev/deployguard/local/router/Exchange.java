@@ -48,6 +48,8 @@ final class Exchange {
     private final boolean head;
     /** Idempotent and without a body: it can be sent again exactly as it was. */
     private final boolean replayable;
+    /** The protocol asked for in {@code Upgrade} (WebSocket, h2c...) of a body-less HTTP/1.1 request, or null. */
+    private final String upgrade;
     private final long startNanos = System.nanoTime();
 
     private RouteSnapshot.Lane lane;
@@ -85,6 +87,21 @@ final class Exchange {
         this.head = HttpMethod.HEAD.equals(request.method());
         this.replayable = idempotent(request.method()) && !HttpUtil.isTransferEncodingChunked(request)
                 && HttpUtil.getContentLength(request, 0L) == 0L;
+        this.upgrade = upgradeOf(request, replayable && !http10);
+    }
+
+    /**
+     * The protocol a request asks to switch to: {@code Upgrade} named in {@code Connection} (RFC 9110 7.8). Only for
+     * a request without a body, so that the switch can never land in the middle of one; other requests lose the
+     * header as any hop-by-hop header.
+     */
+    private static String upgradeOf(HttpRequest request, boolean eligible) {
+        String protocol = request.headers().get(HttpHeaderNames.UPGRADE);
+        if (!eligible || protocol == null || protocol.isBlank()
+                || !request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+            return null;
+        }
+        return protocol.trim();
     }
 
     private static boolean idempotent(HttpMethod method) {
@@ -126,6 +143,11 @@ final class Exchange {
         // The app sees what the user sent, minus hop-by-hop headers, plus where it came from; the router keeps its
         // backend connections alive whatever the user asked for.
         ProxyHeaders.dropHopByHop(request);
+        if (upgrade != null) {
+            // The one hop-by-hop pair that is passed on: the backend decides whether to switch.
+            request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            request.headers().set(HttpHeaderNames.UPGRADE, upgrade);
+        }
         ProxyHeaders.addForwarded(request.headers(), ctx.channel().remoteAddress(), ctx.channel().localAddress());
         if (http10) {
             request.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -248,6 +270,10 @@ final class Exchange {
 
     /** Whether the client connection should keep reading: not while request pieces pile up for a slow backend. */
     boolean wantsClientReads() {
+        if (upgrade != null && requestEnded && !responseEnded) {
+            // Nothing may follow an upgrade request until the backend said whether it switches (RFC 6455 4.1).
+            return false;
+        }
         if (requestEnded || responseEnded) {
             return true;
         }
@@ -288,6 +314,10 @@ final class Exchange {
             return;
         }
         int code = response.status().code();
+        if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+            switchProtocols(response);
+            return;
+        }
         if (code >= 100 && code < 200) {
             // 100 Continue and friends are passed on; the final response follows on the same connection.
             informational = true;
@@ -336,6 +366,39 @@ final class Exchange {
         if (!ctx.channel().isWritable()) {
             backend.config().setAutoRead(false);
         }
+    }
+
+    /**
+     * A 101: the user's connection and this backend connection become a byte relay ({@link Tunnel}). The exchange
+     * ends here, recorded in its track's stats as one request; the tunnel is not a request in flight (draining a
+     * backend does not wait for it). A 101 nobody asked for, or one the user broke by sending ahead, is a 502.
+     */
+    private void switchProtocols(HttpResponse response) {
+        String switchedTo = response.headers().get(HttpHeaderNames.UPGRADE);
+        if (upgrade == null || !requestSent || switchedTo == null || client.hasPipelined()) {
+            ReferenceCountUtil.release(response);
+            Channel broken = unbindBackend();
+            broken.close();
+            closeAttempt();
+            if (upgrade != null && client.hasPipelined()) {
+                proxyError = true;
+                abort();
+                return;
+            }
+            failWith(HttpResponseStatus.BAD_GATEWAY, "bad gateway: backend " + target.backend()
+                    + " switched protocols without being asked to\n");
+            return;
+        }
+        status = response.status().code();
+        responseStarted = true;
+        responseEnded = true;
+        ProxyHeaders.dropHopByHop(response);
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        response.headers().set(HttpHeaderNames.UPGRADE, switchedTo);
+        ctx.writeAndFlush(response);
+        Channel tunnelled = unbindBackend();
+        finish();
+        Tunnel.open(ctx.channel(), tunnelled, server.tunnelIdleTimeoutMs());
     }
 
     private void onBackendContent(HttpContent content) {

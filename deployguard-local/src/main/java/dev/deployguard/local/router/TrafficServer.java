@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class TrafficServer {
     private static final long CLIENT_IDLE_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(30);
+    /** How long a WebSocket (or other upgraded) connection may stay quiet both ways before the router closes it. */
+    static final long DEFAULT_TUNNEL_IDLE_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(5);
 
     private final RouteState routes;
     private final PassiveHealth health;
@@ -34,6 +36,8 @@ final class TrafficServer {
     private final FastThreadLocal<BackendPool> pools = new FastThreadLocal<>();
     private final AtomicInteger exchanges = new AtomicInteger();
     private volatile boolean stopping;
+    private final long tunnelIdleTimeoutMs = Long.getLong("deployguard.router.tunnelIdleTimeoutMs",
+            DEFAULT_TUNNEL_IDLE_TIMEOUT_MS);
     private Channel listener;
 
     TrafficServer(RouteState routes, PassiveHealth health, RetryBudget retryBudget, Transport transport,
@@ -115,6 +119,10 @@ final class TrafficServer {
 
     RetryBudget retryBudget() {
         return retryBudget;
+    }
+
+    long tunnelIdleTimeoutMs() {
+        return tunnelIdleTimeoutMs;
     }
 
     boolean stopping() {
