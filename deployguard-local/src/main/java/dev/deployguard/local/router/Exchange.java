@@ -66,6 +66,8 @@ final class Exchange {
     private boolean requestEnded;
     private boolean requestSent;
     private boolean backendKeepAlive;
+    /** Request body bytes received so far, held against the router's body limit. */
+    private long bodyBytes;
 
     private boolean responseStarted;
     private boolean responseEnded;
@@ -125,6 +127,11 @@ final class Exchange {
 
     /** Picks the track and backend and starts the first attempt, or answers 503 when there is none. */
     void start() {
+        long announced = HttpUtil.getContentLength(request, -1L);
+        if (server.limits().bodyTooLarge(announced)) {
+            refuseAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(" of " + announced + " bytes"));
+            return;
+        }
         RouteSnapshot snapshot = server.routes().snapshot();
         synthetic = request.headers().contains(TrackChoice.SYNTHETIC_HEADER);
         lane = snapshot.choose(TrackChoice.forcedTrack(request.headers()),
@@ -222,6 +229,12 @@ final class Exchange {
         boolean last = content instanceof LastHttpContent;
         if (last) {
             requestEnded = true;
+        }
+        bodyBytes += content.content().readableBytes();
+        if (!responseEnded && server.limits().bodyTooLarge(bodyBytes)) {
+            content.release();
+            refuseAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(""));
+            return;
         }
         if (responseEnded) {
             // Answered already (locally, or the backend answered early): the rest is read and dropped.
@@ -398,7 +411,7 @@ final class Exchange {
         ctx.writeAndFlush(response);
         Channel tunnelled = unbindBackend();
         finish();
-        Tunnel.open(ctx.channel(), tunnelled, server.tunnelIdleTimeoutMs());
+        Tunnel.open(ctx.channel(), tunnelled, server.limits().tunnelIdleTimeoutMs());
     }
 
     private void onBackendContent(HttpContent content) {
@@ -485,8 +498,7 @@ final class Exchange {
         closeAttempt();
         if (!responseStarted) {
             failWith(HttpResponseStatus.GATEWAY_TIMEOUT, "gateway timeout: backend " + target.backend()
-                    + " did not answer within " + TimeUnit.MILLISECONDS.toSeconds(BackendPool.RESPONSE_TIMEOUT_MS)
-                    + " s\n");
+                    + " did not answer within " + server.limits().responseTimeoutMs() + " ms\n");
         } else {
             proxyError = true;
             abort();
@@ -539,6 +551,49 @@ final class Exchange {
         } else {
             abort();
         }
+    }
+
+    /** The user stopped sending the rest of the request for the client idle timeout: 408, and the connection ends. */
+    void requestTimedOut() {
+        if (finished) {
+            return;
+        }
+        refuseAndClose(HttpResponseStatus.REQUEST_TIMEOUT, "request timeout: the rest of the request did not"
+                + " arrive within " + server.limits().clientIdleTimeoutMs() + " ms\n");
+    }
+
+    private String tooLarge(String size) {
+        return "request body" + size + " is over the router's limit of " + server.limits().maxBodyBytes()
+                + " bytes (-D" + RouterLimits.PREFIX + "maxBodyBytes)\n";
+    }
+
+    /**
+     * Refuses the request on the router's own account (it is not the app's answer, so not in the track's stats):
+     * whatever reached the backend is cut off, the user gets {@code answer} if no response began, and the
+     * connection closes rather than read a body nobody wants.
+     */
+    private void refuseAndClose(HttpResponseStatus answer, String message) {
+        if (backend != null) {
+            Channel dropped = unbindBackend();
+            dropped.close();
+        }
+        closeAttempt();
+        lane = null;
+        closeClient = true;
+        if (responseStarted) {
+            abort();
+            return;
+        }
+        status = answer.code();
+        responseStarted = true;
+        responseEnded = true;
+        FullHttpResponse response = new DefaultFullHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
+                answer, Unpooled.copiedBuffer(message, StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        finish();
+        client.lingerAndClose(ctx.writeAndFlush(response));
     }
 
     /** The client went away: the backend connection cannot be reused mid-exchange. */

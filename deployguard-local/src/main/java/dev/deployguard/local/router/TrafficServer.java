@@ -23,9 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * routes, passive health, the retry budget, and the count of exchanges a stopping router waits for.
  */
 final class TrafficServer {
-    private static final long CLIENT_IDLE_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(30);
-    /** How long a WebSocket (or other upgraded) connection may stay quiet both ways before the router closes it. */
-    static final long DEFAULT_TUNNEL_IDLE_TIMEOUT_MS = TimeUnit.MINUTES.toMillis(5);
 
     private final RouteState routes;
     private final PassiveHealth health;
@@ -36,13 +33,13 @@ final class TrafficServer {
     private final FastThreadLocal<BackendPool> pools = new FastThreadLocal<>();
     private final AtomicInteger exchanges = new AtomicInteger();
     private volatile boolean stopping;
-    private final long tunnelIdleTimeoutMs = Long.getLong("deployguard.router.tunnelIdleTimeoutMs",
-            DEFAULT_TUNNEL_IDLE_TIMEOUT_MS);
+    private final RouterLimits limits;
     private Channel listener;
 
     TrafficServer(RouteState routes, PassiveHealth health, RetryBudget retryBudget, Transport transport,
-                  int eventLoops) {
+                  int eventLoops, RouterLimits limits) {
         this.routes = routes;
+        this.limits = limits;
         this.health = health;
         this.retryBudget = retryBudget;
         this.transport = transport;
@@ -78,7 +75,7 @@ final class TrafficServer {
                         clients.add(ch);
                         ClientConnection.HeadAwareEncoder encoder = new ClientConnection.HeadAwareEncoder();
                         ch.pipeline().addLast(
-                                new io.netty.handler.timeout.IdleStateHandler(CLIENT_IDLE_TIMEOUT_MS, 0, 0,
+                                new io.netty.handler.timeout.IdleStateHandler(limits.clientIdleTimeoutMs(), 0, 0,
                                         TimeUnit.MILLISECONDS),
                                 new RequestDecoder(),
                                 encoder,
@@ -121,8 +118,8 @@ final class TrafficServer {
         return retryBudget;
     }
 
-    long tunnelIdleTimeoutMs() {
-        return tunnelIdleTimeoutMs;
+    RouterLimits limits() {
+        return limits;
     }
 
     boolean stopping() {
@@ -133,7 +130,7 @@ final class TrafficServer {
     BackendPool pool(EventLoop loop) {
         BackendPool pool = pools.get();
         if (pool == null) {
-            pool = new BackendPool(loop, transport);
+            pool = new BackendPool(loop, transport, limits.responseTimeoutMs());
             pools.set(pool);
         }
         return pool;
