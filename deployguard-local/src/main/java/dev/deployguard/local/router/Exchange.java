@@ -253,6 +253,10 @@ final class Exchange {
                     backend.flush();
                 }
             }
+            if (last && upgrade != null) {
+                // Reading pauses until the backend said whether it switches protocols.
+                client.updateAutoRead();
+            }
             return;
         }
         if (backend == null) {
