@@ -32,6 +32,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
     void unbind() {
         this.exchange = null;
+        this.quietPeriods = 0;
     }
 
     @Override
@@ -84,9 +85,11 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
             if (exchange == null) {
-                // Idle in the pool for the pool's idle timeout.
-                ctx.close();
-            } else if (++quietPeriods >= BackendPool.RESPONSE_TIMEOUT_PERIODS) {
+                if (++quietPeriods >= pool.poolIdlePeriods()) {
+                    // Idle in the pool for the pool's idle timeout.
+                    ctx.close();
+                }
+            } else if (++quietPeriods >= pool.responsePeriods()) {
                 Exchange owner = exchange;
                 exchange = null;
                 ctx.close();

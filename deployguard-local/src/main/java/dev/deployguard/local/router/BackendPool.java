@@ -20,20 +20,27 @@ import java.util.concurrent.TimeUnit;
  */
 final class BackendPool {
     static final int CONNECT_TIMEOUT_MS = 2_000;
-    /** Longer than any sane app response, shorter than forever: a hung backend ends as a 504, not a stuck client. */
-    static final long RESPONSE_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(60);
     // Below the JDK HttpServer's 30 s keep-alive so the router, not the backend, closes idle connections; otherwise a
     // request can race onto a connection the backend is closing.
     static final long POOL_IDLE_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(15);
-    /** Quiet periods of {@link #POOL_IDLE_TIMEOUT_MS} in a row after which a backend owing a response times out. */
-    static final int RESPONSE_TIMEOUT_PERIODS = (int) (RESPONSE_TIMEOUT_MS / POOL_IDLE_TIMEOUT_MS);
     private static final int MAX_IDLE_PER_BACKEND = 128;
+
+    /**
+     * Backend silence is checked every period (no timer per request): an idle pooled connection closes after
+     * {@link #poolIdlePeriods} quiet periods, a backend owing a response times out after {@link #responsePeriods}.
+     */
+    private final long periodMs;
+    private final int poolIdlePeriods;
+    private final int responsePeriods;
 
     private final Bootstrap bootstrap;
     private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
     private final Map<String, InetSocketAddress> addresses = new HashMap<>();
 
-    BackendPool(EventLoop loop, Transport transport) {
+    BackendPool(EventLoop loop, Transport transport, long responseTimeoutMs) {
+        this.periodMs = Math.min(POOL_IDLE_TIMEOUT_MS, responseTimeoutMs);
+        this.poolIdlePeriods = (int) Math.max(1, POOL_IDLE_TIMEOUT_MS / periodMs);
+        this.responsePeriods = (int) Math.max(1, (responseTimeoutMs + periodMs - 1) / periodMs);
         this.bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(transport.socketChannel())
@@ -44,11 +51,19 @@ final class BackendPool {
                     protected void initChannel(Channel ch) {
                         // Reader idleness only: watching writes too would add a listener to every write.
                         ch.pipeline().addLast(
-                                new IdleStateHandler(POOL_IDLE_TIMEOUT_MS, 0, 0, TimeUnit.MILLISECONDS),
+                                new IdleStateHandler(periodMs, 0, 0, TimeUnit.MILLISECONDS),
                                 new HttpClientCodec(),
                                 new BackendConnection(BackendPool.this));
                     }
                 });
+    }
+
+    int poolIdlePeriods() {
+        return poolIdlePeriods;
+    }
+
+    int responsePeriods() {
+        return responsePeriods;
     }
 
     /** An idle open connection to the backend, most recently used first, or null. */

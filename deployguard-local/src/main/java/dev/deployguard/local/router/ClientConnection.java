@@ -1,6 +1,8 @@
 package dev.deployguard.local.router;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -18,6 +20,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One user connection: validates each request, runs one {@link Exchange} at a time (pipelined requests wait their
@@ -27,6 +30,8 @@ import java.util.ArrayDeque;
 final class ClientConnection extends ChannelInboundHandlerAdapter {
     /** Sent to every client connection when the router stops: idle ones close, busy ones close after the answer. */
     static final Object STOPPING = new Object();
+    /** How long a connection answered with a refusal keeps reading (and dropping) what the user still sends. */
+    private static final long LINGER_MS = 2_000;
 
     private final TrafficServer server;
     private final HeadAwareEncoder encoder;
@@ -36,6 +41,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean inRead;
     private boolean resuming;
     private boolean rejected;
+    private boolean lingering;
 
     ClientConnection(TrafficServer server, HeadAwareEncoder encoder) {
         this.server = server;
@@ -49,6 +55,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     boolean inRead() {
         return inRead;
+    }
+
+    /** Whether requests arrived behind the current one and wait their turn. */
+    boolean hasPipelined() {
+        return !waiting.isEmpty();
     }
 
     @Override
@@ -113,6 +124,23 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
+    /**
+     * Closes after a refusal the way nginx's lingering close does: the answer goes out, then this side's end of the
+     * connection, while what the user still sends is read and dropped for a moment. Closing at once with unread
+     * bytes would make the kernel reset the connection, and a reset can destroy the answer before the user reads it.
+     */
+    void lingerAndClose(ChannelFuture written) {
+        rejected = true;
+        lingering = true;
+        ctx.channel().config().setAutoRead(true);
+        written.addListener(f -> {
+            if (f.isSuccess() && ctx.channel() instanceof DuplexChannel duplex) {
+                duplex.shutdownOutput();
+            }
+            ctx.executor().schedule(() -> ctx.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+        });
+    }
+
     @Override
     public void channelReadComplete(ChannelHandlerContext context) {
         inRead = false;
@@ -154,7 +182,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
     void updateAutoRead() {
         boolean read;
-        if (rejected) {
+        if (lingering) {
+            read = true;
+        } else if (rejected) {
             read = false;
         } else if (!waiting.isEmpty()) {
             read = false;
@@ -198,6 +228,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             // the rest of the body closes now.
             if (exchange == null || (event instanceof IdleStateEvent && exchange.answered())) {
                 context.close();
+            } else if (event instanceof IdleStateEvent && !exchange.requestEnded()) {
+                exchange.requestTimedOut();
             }
             return;
         }

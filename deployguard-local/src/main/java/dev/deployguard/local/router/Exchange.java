@@ -48,6 +48,8 @@ final class Exchange {
     private final boolean head;
     /** Idempotent and without a body: it can be sent again exactly as it was. */
     private final boolean replayable;
+    /** The protocol asked for in {@code Upgrade} (WebSocket, h2c...) of a body-less HTTP/1.1 request, or null. */
+    private final String upgrade;
     private final long startNanos = System.nanoTime();
 
     private RouteSnapshot.Lane lane;
@@ -64,6 +66,8 @@ final class Exchange {
     private boolean requestEnded;
     private boolean requestSent;
     private boolean backendKeepAlive;
+    /** Request body bytes received so far, held against the router's body limit. */
+    private long bodyBytes;
 
     private boolean responseStarted;
     private boolean responseEnded;
@@ -85,6 +89,21 @@ final class Exchange {
         this.head = HttpMethod.HEAD.equals(request.method());
         this.replayable = idempotent(request.method()) && !HttpUtil.isTransferEncodingChunked(request)
                 && HttpUtil.getContentLength(request, 0L) == 0L;
+        this.upgrade = upgradeOf(request, replayable && !http10);
+    }
+
+    /**
+     * The protocol a request asks to switch to: {@code Upgrade} named in {@code Connection} (RFC 9110 7.8). Only for
+     * a request without a body, so that the switch can never land in the middle of one; other requests lose the
+     * header as any hop-by-hop header.
+     */
+    private static String upgradeOf(HttpRequest request, boolean eligible) {
+        String protocol = request.headers().get(HttpHeaderNames.UPGRADE);
+        if (!eligible || protocol == null || protocol.isBlank()
+                || !request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+            return null;
+        }
+        return protocol.trim();
     }
 
     private static boolean idempotent(HttpMethod method) {
@@ -108,6 +127,11 @@ final class Exchange {
 
     /** Picks the track and backend and starts the first attempt, or answers 503 when there is none. */
     void start() {
+        long announced = HttpUtil.getContentLength(request, -1L);
+        if (server.limits().bodyTooLarge(announced)) {
+            refuseAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(" of " + announced + " bytes"));
+            return;
+        }
         RouteSnapshot snapshot = server.routes().snapshot();
         synthetic = request.headers().contains(TrackChoice.SYNTHETIC_HEADER);
         lane = snapshot.choose(TrackChoice.forcedTrack(request.headers()),
@@ -126,6 +150,11 @@ final class Exchange {
         // The app sees what the user sent, minus hop-by-hop headers, plus where it came from; the router keeps its
         // backend connections alive whatever the user asked for.
         ProxyHeaders.dropHopByHop(request);
+        if (upgrade != null) {
+            // The one hop-by-hop pair that is passed on: the backend decides whether to switch.
+            request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            request.headers().set(HttpHeaderNames.UPGRADE, upgrade);
+        }
         ProxyHeaders.addForwarded(request.headers(), ctx.channel().remoteAddress(), ctx.channel().localAddress());
         if (http10) {
             request.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -201,6 +230,12 @@ final class Exchange {
         if (last) {
             requestEnded = true;
         }
+        bodyBytes += content.content().readableBytes();
+        if (!responseEnded && server.limits().bodyTooLarge(bodyBytes)) {
+            content.release();
+            refuseAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, tooLarge(""));
+            return;
+        }
         if (responseEnded) {
             // Answered already (locally, or the backend answered early): the rest is read and dropped.
             content.release();
@@ -217,6 +252,10 @@ final class Exchange {
                 if (!client.inRead()) {
                     backend.flush();
                 }
+            }
+            if (last && upgrade != null) {
+                // Reading pauses until the backend said whether it switches protocols.
+                client.updateAutoRead();
             }
             return;
         }
@@ -248,6 +287,10 @@ final class Exchange {
 
     /** Whether the client connection should keep reading: not while request pieces pile up for a slow backend. */
     boolean wantsClientReads() {
+        if (upgrade != null && requestEnded && !responseEnded) {
+            // Nothing may follow an upgrade request until the backend said whether it switches (RFC 6455 4.1).
+            return false;
+        }
         if (requestEnded || responseEnded) {
             return true;
         }
@@ -288,6 +331,10 @@ final class Exchange {
             return;
         }
         int code = response.status().code();
+        if (code == HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+            switchProtocols(response);
+            return;
+        }
         if (code >= 100 && code < 200) {
             // 100 Continue and friends are passed on; the final response follows on the same connection.
             informational = true;
@@ -336,6 +383,39 @@ final class Exchange {
         if (!ctx.channel().isWritable()) {
             backend.config().setAutoRead(false);
         }
+    }
+
+    /**
+     * A 101: the user's connection and this backend connection become a byte relay ({@link Tunnel}). The exchange
+     * ends here, recorded in its track's stats as one request; the tunnel is not a request in flight (draining a
+     * backend does not wait for it). A 101 nobody asked for, or one the user broke by sending ahead, is a 502.
+     */
+    private void switchProtocols(HttpResponse response) {
+        String switchedTo = response.headers().get(HttpHeaderNames.UPGRADE);
+        if (upgrade == null || !requestSent || switchedTo == null || client.hasPipelined()) {
+            ReferenceCountUtil.release(response);
+            Channel broken = unbindBackend();
+            broken.close();
+            closeAttempt();
+            if (upgrade != null && client.hasPipelined()) {
+                proxyError = true;
+                abort();
+                return;
+            }
+            failWith(HttpResponseStatus.BAD_GATEWAY, "bad gateway: backend " + target.backend()
+                    + " switched protocols without being asked to\n");
+            return;
+        }
+        status = response.status().code();
+        responseStarted = true;
+        responseEnded = true;
+        ProxyHeaders.dropHopByHop(response);
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        response.headers().set(HttpHeaderNames.UPGRADE, switchedTo);
+        ctx.writeAndFlush(response);
+        Channel tunnelled = unbindBackend();
+        finish();
+        Tunnel.open(ctx.channel(), tunnelled, server.limits().tunnelIdleTimeoutMs());
     }
 
     private void onBackendContent(HttpContent content) {
@@ -422,8 +502,7 @@ final class Exchange {
         closeAttempt();
         if (!responseStarted) {
             failWith(HttpResponseStatus.GATEWAY_TIMEOUT, "gateway timeout: backend " + target.backend()
-                    + " did not answer within " + TimeUnit.MILLISECONDS.toSeconds(BackendPool.RESPONSE_TIMEOUT_MS)
-                    + " s\n");
+                    + " did not answer within " + server.limits().responseTimeoutMs() + " ms\n");
         } else {
             proxyError = true;
             abort();
@@ -476,6 +555,49 @@ final class Exchange {
         } else {
             abort();
         }
+    }
+
+    /** The user stopped sending the rest of the request for the client idle timeout: 408, and the connection ends. */
+    void requestTimedOut() {
+        if (finished) {
+            return;
+        }
+        refuseAndClose(HttpResponseStatus.REQUEST_TIMEOUT, "request timeout: the rest of the request did not"
+                + " arrive within " + server.limits().clientIdleTimeoutMs() + " ms\n");
+    }
+
+    private String tooLarge(String size) {
+        return "request body" + size + " is over the router's limit of " + server.limits().maxBodyBytes()
+                + " bytes (-D" + RouterLimits.PREFIX + "maxBodyBytes)\n";
+    }
+
+    /**
+     * Refuses the request on the router's own account (it is not the app's answer, so not in the track's stats):
+     * whatever reached the backend is cut off, the user gets {@code answer} if no response began, and the
+     * connection closes rather than read a body nobody wants.
+     */
+    private void refuseAndClose(HttpResponseStatus answer, String message) {
+        if (backend != null) {
+            Channel dropped = unbindBackend();
+            dropped.close();
+        }
+        closeAttempt();
+        lane = null;
+        closeClient = true;
+        if (responseStarted) {
+            abort();
+            return;
+        }
+        status = answer.code();
+        responseStarted = true;
+        responseEnded = true;
+        FullHttpResponse response = new DefaultFullHttpResponse(http10 ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
+                answer, Unpooled.copiedBuffer(message, StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        finish();
+        client.lingerAndClose(ctx.writeAndFlush(response));
     }
 
     /** The client went away: the backend connection cannot be reused mid-exchange. */

@@ -105,6 +105,7 @@ public final class RouterLauncher {
             command.addAll(List.of(SHELL.toString(), "-c", SUPERVISOR, "router-supervisor"));
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(inheritedRouterProperties());
         command.addAll(jvmOptions);
         if (supervised) {
             command.add("-D" + SUPERVISED_PROPERTY + "=true");
@@ -112,6 +113,18 @@ public final class RouterLauncher {
         command.add(RouterMain.class.getName());
         command.addAll(config.toArgs());
         return command;
+    }
+
+    /**
+     * The router settings ({@code -Ddeployguard.router.*}: limits, timeouts, retries) the control plane itself was
+     * started with, so a user sets them once for every router it starts; explicit JVM options come after and win.
+     */
+    static List<String> inheritedRouterProperties() {
+        List<String> options = new ArrayList<>();
+        System.getProperties().stringPropertyNames().stream().sorted()
+                .filter(name -> name.startsWith(RouterLimits.PREFIX) && !name.equals(SUPERVISED_PROPERTY))
+                .forEach(name -> options.add("-D" + name + "=" + System.getProperty(name)));
+        return options;
     }
 
     /**

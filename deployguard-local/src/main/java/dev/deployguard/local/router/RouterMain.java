@@ -86,7 +86,14 @@ public final class RouterMain {
         loader.setDaemon(true);
         loader.start();
 
-        RouterServer server = new RouterServer(config, token, routes, stats, clock);
+        RouterLimits limits;
+        try {
+            limits = RouterLimits.fromSystemProperties();
+        } catch (IllegalArgumentException e) {
+            System.err.println(prefix + ": " + e.getMessage());
+            return EXIT_BAD_INPUT;
+        }
+        RouterServer server = new RouterServer(config, token, routes, stats, clock, limits);
         try {
             server.bind();
         } catch (RouterServer.AddressInUseException e) {
@@ -129,6 +136,7 @@ public final class RouterMain {
             return EXIT_FAILURE;
         }
         RouteTable table = routes.snapshot().table();
+        System.out.println(prefix + " limits: " + limits);
         System.out.println(prefix + " listening on " + server.listen() + " (admin 127.0.0.1:" + config.adminPort()
                 + ", pid " + ProcessHandle.current().pid() + ", " + server.transportName() + ", generation "
                 + table.generation() + ", "

@@ -40,20 +40,21 @@ final class RouterServer {
     private final AtomicBoolean stopOnce = new AtomicBoolean();
     private boolean trafficBound;
 
-    RouterServer(RouterConfig config, String token, RouteState routes, TrafficStats stats, Clock clock) {
+    RouterServer(RouterConfig config, String token, RouteState routes, TrafficStats stats, Clock clock,
+                 RouterLimits limits) {
         this(config, token, routes, stats, clock, RetryPolicy.fromSystemProperties(), Transport.best(),
-                TrafficServer.defaultEventLoops());
+                TrafficServer.defaultEventLoops(), limits);
     }
 
     RouterServer(RouterConfig config, String token, RouteState routes, TrafficStats stats, Clock clock,
-                 RetryPolicy retryPolicy, Transport transport, int eventLoops) {
+                 RetryPolicy retryPolicy, Transport transport, int eventLoops, RouterLimits limits) {
         this.config = config;
         this.clock = clock;
         this.stats = stats;
         this.retryBudget = new RetryBudget(retryPolicy);
         PassiveHealth health = new PassiveHealth(clock, retryPolicy.ejectMillis());
         stats.health(health);
-        this.traffic = new TrafficServer(routes, health, retryBudget, transport, eventLoops);
+        this.traffic = new TrafficServer(routes, health, retryBudget, transport, eventLoops, limits);
 
         QueuedThreadPool threads = new QueuedThreadPool(ADMIN_MAX_THREADS, ADMIN_MIN_THREADS);
         threads.setName("router-admin");

@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * routes, passive health, the retry budget, and the count of exchanges a stopping router waits for.
  */
 final class TrafficServer {
-    private static final long CLIENT_IDLE_TIMEOUT_MS = TimeUnit.SECONDS.toMillis(30);
 
     private final RouteState routes;
     private final PassiveHealth health;
@@ -34,11 +33,13 @@ final class TrafficServer {
     private final FastThreadLocal<BackendPool> pools = new FastThreadLocal<>();
     private final AtomicInteger exchanges = new AtomicInteger();
     private volatile boolean stopping;
+    private final RouterLimits limits;
     private Channel listener;
 
     TrafficServer(RouteState routes, PassiveHealth health, RetryBudget retryBudget, Transport transport,
-                  int eventLoops) {
+                  int eventLoops, RouterLimits limits) {
         this.routes = routes;
+        this.limits = limits;
         this.health = health;
         this.retryBudget = retryBudget;
         this.transport = transport;
@@ -74,7 +75,7 @@ final class TrafficServer {
                         clients.add(ch);
                         ClientConnection.HeadAwareEncoder encoder = new ClientConnection.HeadAwareEncoder();
                         ch.pipeline().addLast(
-                                new io.netty.handler.timeout.IdleStateHandler(CLIENT_IDLE_TIMEOUT_MS, 0, 0,
+                                new io.netty.handler.timeout.IdleStateHandler(limits.clientIdleTimeoutMs(), 0, 0,
                                         TimeUnit.MILLISECONDS),
                                 new RequestDecoder(),
                                 encoder,
@@ -117,6 +118,10 @@ final class TrafficServer {
         return retryBudget;
     }
 
+    RouterLimits limits() {
+        return limits;
+    }
+
     boolean stopping() {
         return stopping;
     }
@@ -125,7 +130,7 @@ final class TrafficServer {
     BackendPool pool(EventLoop loop) {
         BackendPool pool = pools.get();
         if (pool == null) {
-            pool = new BackendPool(loop, transport);
+            pool = new BackendPool(loop, transport, limits.responseTimeoutMs());
             pools.set(pool);
         }
         return pool;

@@ -25,7 +25,9 @@
  * on another backend of its track, and so is an idempotent body-less request after a reset or a status of the
  * retry list, within a retry budget ({@link dev.deployguard.local.router.RetryPolicy}). Malformed or ambiguous
  * requests (oversized headers, bad chunking, both Content-Length and Transfer-Encoding) are answered 400 and
- * never forwarded.
+ * never forwarded. WebSocket and other {@code Upgrade} requests pass through: a backend's 101 turns both
+ * connections into a byte relay ({@link dev.deployguard.local.router.Tunnel}) that route changes leave alone. Body
+ * size and timeouts are {@link dev.deployguard.local.router.RouterLimits} ({@code -Ddeployguard.router.*}).
  *
  * <p>{@link dev.deployguard.local.router.RouterLauncher#withSupervisor} (opt-in) runs the router under a shell loop
  * that starts it again after a crash, from its state file, as the same router (same reported pid), so the data
