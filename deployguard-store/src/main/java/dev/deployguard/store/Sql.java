@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
@@ -26,6 +27,8 @@ final class Sql {
             Pattern.compile("(?:Writing to |in use: \")(?:async:|file:|nio:)?([^\"\\s]+)");
     /** Less than this free beside the database file, and a failed statement is put down to a full disk. */
     private static final long NEARLY_FULL = 1024 * 1024;
+    /** More than the pool's eight connections, each of which may answer "closed" once after H2 closed its store. */
+    private static final int REOPEN_ATTEMPTS = 12;
 
     private Sql() {
     }
@@ -36,22 +39,46 @@ final class Sql {
         T run(Connection c) throws SQLException;
     }
 
-    /** Runs {@code work} in a transaction: committed when it returns, rolled back when it throws. */
+    /**
+     * Runs {@code work} in a transaction: committed when it returns, rolled back when it throws. A unit of work that
+     * failed before its commit because H2 is reopening (see {@link #reopening}) runs again on a fresh connection.
+     */
     static <T> T tx(DataSource dataSource, Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
+        for (int attempt = 1; ; attempt++) {
+            boolean[] committed = {false};
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    T result = work.run(c);
+                    c.commit();
+                    committed[0] = true;
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback();
+                    throw e;
+                }
+            } catch (SQLException e) {
+                if (!committed[0] && attempt < REOPEN_ATTEMPTS && reopening(e)) {
+                    LockSupport.parkNanos(20_000_000L);
+                    continue;
+                }
+                throw new DeployGuardException(ExitCode.FAILURE, diskFull(e).orElse("state database error: "
+                        + e.getMessage()), e);
             }
-        } catch (SQLException e) {
-            throw new DeployGuardException(ExitCode.FAILURE, diskFull(e).orElse("state database error: "
-                    + e.getMessage()), e);
         }
+    }
+
+    /**
+     * H2 after a write failed (a full disk): it closed its store, the pool's idle connections to it answer "The
+     * database has been closed" (90098) once each, and a new connection reopens the file, or answers "Database may
+     * be already in use" (90020) while the failed store still holds it; a connection of the failed store repeats its
+     * "General error: MVStoreException: Writing to ... failed" (50000). Nothing of the unit of work was committed,
+     * so once there is space again it runs on the next connection instead of failing the first caller (FullDiskIT,
+     * bench/run faults full-disk).
+     */
+    private static boolean reopening(SQLException e) {
+        return e.getErrorCode() == 90098 || e.getErrorCode() == 90020 || e.getErrorCode() == 90121
+                || e.getErrorCode() == 50000 && String.valueOf(e.getMessage()).contains("MVStoreException: Writing to");
     }
 
     /**
