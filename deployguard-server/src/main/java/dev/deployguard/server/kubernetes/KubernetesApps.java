@@ -113,7 +113,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         this.rollouts = rollouts;
         this.canaries = canaries;
         this.checks = checks;
-        this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery);
+        this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery, git);
         this.schemaGate = new SchemaGate(System.getenv(), events);
         this.images = new ClusterImages(events, clock, pollEvery);
         this.migrations = new MigrationFlow(System.getenv(), events);
