@@ -64,7 +64,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * bound to loopback may be started in demo mode without one.
  */
 public final class ApiServer implements AutoCloseable {
-    private static final Pattern APP_PATH = Pattern.compile("/api/apps/([^/]+)(/[a-z]+)?");
+    private static final Pattern APP_PATH = Pattern.compile("/api/apps/([^/]+)(/[a-z]+(?:/[a-z]+)?)?");
     /** The largest request body read (1 MiB): every body the API takes is a few fields of text. */
     static final int MAX_BODY = 1 << 20;
     static final int MAX_HEADERS = 16 << 10;
@@ -354,6 +354,15 @@ public final class ApiServer implements AutoCloseable {
                 JsonBody b = body(request, call).allowOnly("toRevision", "changeCause", "forceSchema");
                 yield result(cp.apps(app).rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor,
                         b.bool("forceSchema", false)));
+            }
+            case "POST /gitops/resume" -> {
+                JsonBody b = body(request, call).allowOnly("force");
+                cp.specs().app(app);
+                if (!cp.kubernetes().manages(app)) {
+                    throw DeployGuardException.badInput("app '" + app + "' is not on Kubernetes; only Kubernetes apps"
+                            + " have a GitOps owner (Argo CD, Flux) to resume");
+                }
+                yield cp.kubernetes().resumeGitOps(app, b.bool("force", false), actor);
             }
             case "POST /migrate" -> {
                 JsonBody b = body(request, call).allowOnly("version", "contract");

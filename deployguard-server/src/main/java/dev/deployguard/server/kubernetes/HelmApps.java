@@ -282,6 +282,14 @@ final class HelmApps {
                 done.message() + "; git: " + says);
     }
 
+    /** The GitOps owner of the release's Deployment (else a HelmRelease named like the release), read live. */
+    Optional<Owner> owner(AppSpec app, KubernetesClient client) {
+        Target t = new Target(app);
+        HelmReleaseStorage storage = new HelmReleaseStorage(client, t.spec().namespace(), clock);
+        Deployment workload = HelmGitOps.workload(client, t.spec().namespace(), deployed(storage.history(t.release())));
+        return HelmGitOps.owner(client, app, t.release(), workload);
+    }
+
     /** {@code helm rollback}: schema guard first, then the rollback and its wait, recorded. */
     private DeployResult helmRollback(KubernetesClient client, HelmReleaseStorage storage, AppSpec app, Target t,
                                       Integer toRevision, String reason, String actor, boolean forceSchema) {
