@@ -101,7 +101,10 @@ final class GitOpsResume {
         FluxSuspension flux = new FluxSuspension(client, clock);
         FluxSuspension.Safety s = restorer == null ? flux.resumeIfSafe(o.controller(), o.namespace(), o.name())
                 : flux.resumeIfSafe(o.controller(), o.namespace(), o.name(), restorer, where);
-        boolean suspendedByUs = !s.safe() && annotations(client, o).containsKey(FluxSuspension.SUSPENDED_AT);
+        Map<String, String> marks = s.safe() ? Map.of() : annotations(client, o);
+        // SUSPENDED_AT is absent when the object had no applied revision yet; SUSPENDED_BY is always written.
+        boolean suspendedByUs = marks.containsKey(FluxSuspension.SUSPENDED_BY)
+                || marks.containsKey(FluxSuspension.SUSPENDED_AT);
         return new Verdict(s.safe(), s.why(), suspendedByUs,
                 () -> flux.resume(o.controller(), o.namespace(), o.name()),
                 "spec.suspend is false and a reconcile is requested (reconcile.fluxcd.io/requestedAt), as flux resume"
