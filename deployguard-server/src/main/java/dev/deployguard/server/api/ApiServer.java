@@ -358,11 +358,7 @@ public final class ApiServer implements AutoCloseable {
             case "POST /gitops/resume" -> {
                 JsonBody b = body(request, call).allowOnly("force");
                 cp.specs().app(app);
-                if (!cp.kubernetes().manages(app)) {
-                    throw DeployGuardException.badInput("app '" + app + "' is not on Kubernetes; only Kubernetes apps"
-                            + " have a GitOps owner (Argo CD, Flux) to resume");
-                }
-                yield cp.kubernetes().resumeGitOps(app, b.bool("force", false), actor);
+                yield cp.apps(app).resumeGitOps(app, b.bool("force", false), actor);
             }
             case "POST /migrate" -> {
                 JsonBody b = body(request, call).allowOnly("version", "contract");

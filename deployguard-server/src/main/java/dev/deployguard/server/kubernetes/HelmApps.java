@@ -252,7 +252,7 @@ final class HelmApps {
                 return remediated.get();
             }
             DeployResult r = helmRollback(client, storage, app, t, toRevision, reason, actor, forceSchema);
-            // Git after the fight watch: a rollback the owner undid is not one git should record.
+            // Git after the fight watch: one that refuses (gitops.onFight: refuse) throws before git is written.
             return restoreGit(client, storage, t, bad, toRevision, actor, gitops.after(client, app, owner.get(),
                     workload, r, () -> helmRollback(client, storage, app, t, toRevision, reason, actor,
                             forceSchema), actor));

@@ -289,6 +289,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
      * automation back only once git no longer deploys the bad revision, or with {@code force} (see
      * {@link GitOpsResume}). Holds the app's lock, so it never races a rollback.
      */
+    @Override
     public Map<String, Object> resumeGitOps(String app, boolean force, String actor) {
         AppSpec helmApp = helmApp(app);
         AppSpec spec = helmApp != null ? helmApp : target(app).appSpec;
