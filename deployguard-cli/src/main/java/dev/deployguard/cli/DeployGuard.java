@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 public final class DeployGuard {
     /** The commands, in the order usage lists them. */
     private static final List<Class<?>> COMMANDS = List.of(ServerCommand.class, CheckCommand.class,
-            DeployCommand.class, StatusCommand.class, HistoryCommand.class, RollbackCommand.class, MigrateCommand.class,
+            DeployCommand.class, StatusCommand.class, HistoryCommand.class, RollbackCommand.class, GitOpsCommand.class, MigrateCommand.class,
             RolloutCommands.Promote.class, RolloutCommands.Abort.class, RolloutCommands.Pause.class,
             RolloutCommands.Resume.class, VerifyCommand.class, MirrorsCommand.class, ImageCommand.class, LogsCommand.class, EventsCommand.class, TeardownCommands.Stop.class,
             TeardownCommands.Delete.class, TeardownCommands.Down.class, QuickstartCommand.class, DrillCommand.class,

@@ -103,6 +103,11 @@ public final class EventKinds {
     public static final String GITOPS_FIGHT = "gitops.fight";
     /** DeployGuard paused an owner's automation (Argo CD auto-sync off, Flux suspend) before or after acting. */
     public static final String GITOPS_PAUSED = "gitops.paused";
+    /**
+     * {@code gitops resume} turned the owner's automation back on (data: owner, forced, check: what the safety check
+     * said; forced true when {@code --force} overrode a refusal).
+     */
+    public static final String GITOPS_RESUMED = "gitops.resumed";
     /** The GitOps owner found before acting (a drill), or one DeployGuard cannot pause (only a field manager names it). */
     public static final String GITOPS_OWNER = "gitops.owner";
 }

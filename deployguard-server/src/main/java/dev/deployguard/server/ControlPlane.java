@@ -161,7 +161,7 @@ public final class ControlPlane implements AutoCloseable {
             this.incidents = new Incidents(store, events, routers, specs, clock);
             events.addListener(incidents);
             this.gitops = new GitCatchUp(new JGitRestorer(System.getenv(), stateDir.resolve("gitops-scratch"),
-                    GIT_TIMEOUT), events, store, specs, clock, GIT_TIMEOUT);
+                    GIT_TIMEOUT), events::record, store, specs, clock, GIT_TIMEOUT);
             this.kubernetes = new KubernetesApps(store, specs, events, clock, holder, clients, KUBERNETES_POLL,
                     rollouts, cluster, checks, gitops);
             this.localApps = new dev.deployguard.server.deploy.local.LocalApps(store, specs, deployer, platform,

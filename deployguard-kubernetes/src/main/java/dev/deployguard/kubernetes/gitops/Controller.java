@@ -49,7 +49,8 @@ public enum Controller {
         return kind;
     }
 
-    ResourceDefinitionContext context() {
+    /** Where the API serves these objects (for reading one as a generic resource). */
+    public ResourceDefinitionContext context() {
         return new ResourceDefinitionContext.Builder().withGroup(group).withVersion(version).withKind(kind)
                 .withPlural(plural).withNamespaced(true).build();
     }

@@ -242,7 +242,7 @@ public final class ApiServer implements AutoCloseable {
                             method.equals("POST") ? body.read() : null, actor);
             case DOWN, STOP, DELETE -> new TeardownApi(cp.teardown()).route(path, body.read(), actor);
             case APP, STATUS, HISTORY, ROUTER_METRICS, LOGS, CHECK, DEPLOY, PROMOTE, ABORT, PAUSE, RESUME, ROLLBACK,
-                    DRILL, MIGRATE -> apps.route(endpoint, method, path, query, body, actor);
+                    DRILL, MIGRATE, GITOPS_RESUME -> apps.route(endpoint, method, path, query, body, actor);
         };
     }
 

@@ -28,7 +28,7 @@ import org.eclipse.jetty.util.Fields;
  * nothing here knows which platform an app runs on.
  */
 final class AppsApi {
-    private static final Pattern APP_PATH = Pattern.compile("/api/apps/([^/]+)(/[a-z]+)?");
+    private static final Pattern APP_PATH = Pattern.compile("/api/apps/([^/]+)(/[a-z]+(?:/[a-z]+)?)?");
 
     private final ControlPlane cp;
 
@@ -101,6 +101,11 @@ final class AppsApi {
                 JsonBody b = body.read().allowOnly("toRevision", "changeCause", "forceSchema");
                 yield result(cp.apps(app).rollback(app, b.integer("toRevision", 1), b.string("changeCause"), actor,
                         b.bool("forceSchema", false)));
+            }
+            case GITOPS_RESUME -> {
+                JsonBody b = body.read().allowOnly("force");
+                cp.specs().app(app);
+                yield cp.apps(app).resumeGitOps(app, b.bool("force", false), actor);
             }
             case MIGRATE -> {
                 JsonBody b = body.read().allowOnly("version", "contract");

@@ -25,4 +25,13 @@ public interface AppOperations {
 
     /** The last {@code lines} of the app's logs ({@code revision} null: the newest revision's instances). */
     String logs(String app, Integer revision, int lines) throws IOException;
+
+    /**
+     * {@code gitops resume}: turns the app's GitOps owner's automation back on after a rollback paused it. Only
+     * Kubernetes apps have such an owner; the others refuse.
+     */
+    default Map<String, Object> resumeGitOps(String app, boolean force, String actor) {
+        throw dev.deployguard.error.DeployGuardException.badInput("app '" + app + "' is not on Kubernetes; only"
+                + " Kubernetes apps have a GitOps owner (Argo CD, Flux) to resume");
+    }
 }

@@ -8,7 +8,6 @@ import dev.deployguard.gitops.GitRestoreRequest;
 import dev.deployguard.gitops.GitRestoreResult;
 import dev.deployguard.gitops.GitRestorer;
 import dev.deployguard.release.Release;
-import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.GitOpsSpec;
 import dev.deployguard.spec.Spec;
@@ -32,7 +31,7 @@ import java.util.function.Supplier;
  */
 public final class GitCatchUp {
     private final GitRestorer restorer;
-    private final EventLog events;
+    private final Recorder events;
     private final EventStore eventStore;
     private final Supplier<Spec> specs;
     private final Clock clock;
@@ -42,11 +41,20 @@ public final class GitCatchUp {
     private final Map<String, Object> appLocks = new ConcurrentHashMap<>();
     private volatile boolean resumed;
 
+    /**
+     * Where the gitops.git events go (the control plane's EventLog, {@code events::record}); an interface here so
+     * this package does not depend on {@code server.deploy}, which depends on it (ArchitectureTest: no cycles).
+     */
+    @FunctionalInterface
+    public interface Recorder {
+        void record(String app, Integer revision, String actor, String kind, String message, Map<String, Object> data);
+    }
+
     /** A restore not yet written: what to restore, and when to try again. */
     private record Pending(String app, Deployed bad, Deployed good, String actor, Instant next, String reason) {
     }
 
-    public GitCatchUp(GitRestorer restorer, EventLog events, EventStore eventStore, Supplier<Spec> specs, Clock clock,
+    public GitCatchUp(GitRestorer restorer, Recorder events, EventStore eventStore, Supplier<Spec> specs, Clock clock,
                       Duration retryEvery) {
         this.restorer = restorer;
         this.events = events;
@@ -199,7 +207,7 @@ public final class GitCatchUp {
     }
 
     private void failed(Pending p, String message) {
-        events.record(p.app(), null, p.actor(), EventKinds.GITOPS_GIT_FAILED, message);
+        events.record(p.app(), null, p.actor(), EventKinds.GITOPS_GIT_FAILED, message, Map.of());
         remember(p.app(), "failed", message, Map.of());
     }
 

@@ -32,6 +32,7 @@ import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.server.deploy.MigrationFlow;
 import dev.deployguard.server.deploy.SchemaGate;
+import dev.deployguard.server.gitops.GitCatchUp;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
 import dev.deployguard.store.Store;
@@ -79,9 +80,12 @@ final class HelmApps {
     private final MigrationFlow migrations;
     private final SchemaGate schemaGate;
     private final HelmGitOps gitops;
+    /** Writes the restore commit after a rollback of an app with {@code gitops.git}; null: not wired. */
+    private final GitCatchUp git;
 
     HelmApps(Store store, EventLog events, Clock clock, String holder,
-             Function<KubernetesSpec, KubernetesClient> clients, Duration pollEvery) {
+             Function<KubernetesSpec, KubernetesClient> clients, Duration pollEvery, GitCatchUp git) {
+        this.git = git;
         this.store = store;
         this.events = events;
         this.clock = clock;
@@ -230,11 +234,12 @@ final class HelmApps {
                 holder, actor, clock.instant());
         try (KubernetesClient client = clients.apply(t.spec())) {
             HelmReleaseStorage storage = new HelmReleaseStorage(client, t.spec().namespace(), clock);
-            Deployment workload = HelmGitOps.workload(client, t.spec().namespace(),
-                    deployed(storage.history(t.release())));
+            HelmRelease bad = deployed(storage.history(t.release()));
+            Deployment workload = HelmGitOps.workload(client, t.spec().namespace(), bad);
             Optional<Owner> owner = HelmGitOps.owner(client, app, t.release(), workload);
             if (owner.isEmpty()) {
-                return helmRollback(client, storage, app, t, toRevision, reason, actor, forceSchema);
+                return restoreGit(client, storage, t, bad, toRevision, actor,
+                        helmRollback(client, storage, app, t, toRevision, reason, actor, forceSchema));
             }
             Optional<DeployResult> remediated;
             try {
@@ -247,11 +252,42 @@ final class HelmApps {
                 return remediated.get();
             }
             DeployResult r = helmRollback(client, storage, app, t, toRevision, reason, actor, forceSchema);
-            return gitops.after(client, app, owner.get(), workload, r,
-                    () -> helmRollback(client, storage, app, t, toRevision, reason, actor, forceSchema), actor);
+            // Git after the fight watch: one that refuses (gitops.onFight: refuse) throws before git is written.
+            return restoreGit(client, storage, t, bad, toRevision, actor, gitops.after(client, app, owner.get(),
+                    workload, r, () -> helmRollback(client, storage, app, t, toRevision, reason, actor,
+                            forceSchema), actor));
         } finally {
             store.unlock(lock);
         }
+    }
+
+    /**
+     * The restore commit after a Helm rollback away from {@code bad} (the revision deployed before it): git is asked
+     * for the image the bad revision's Deployment ran, and for {@code --to-revision} the good commit must name the
+     * image of the revision now deployed (see {@link HelmGitOps#deployedBy}). The rollback's answer gains what git did.
+     */
+    private DeployResult restoreGit(KubernetesClient client, HelmReleaseStorage storage, Target t, HelmRelease bad,
+                                    Integer toRevision, String actor, DeployResult done) {
+        HelmRelease good = deployed(storage.history(t.release()));
+        if (git == null || bad == null || good == null || good.version() == bad.version()) {
+            return done;
+        }
+        var badMarker = HelmGitOps.deployedBy(client, t.spec().container(), bad, release(t, bad).version());
+        var goodMarker = HelmGitOps.deployedBy(client, t.spec().container(), good, release(t, good).version());
+        if (badMarker.equals(goodMarker)) {
+            return done; // the same image again (a values-only change): git cannot tell the two apart
+        }
+        String says = git.afterRollback(t.appSpec(), badMarker, toRevision == null ? null : goodMarker, actor);
+        return says == null ? done : new DeployResult(done.release(), done.previousRevision(), done.switchMillis(),
+                done.message() + "; git: " + says);
+    }
+
+    /** The GitOps owner of the release's Deployment (else a HelmRelease named like the release), read live. */
+    Optional<Owner> owner(AppSpec app, KubernetesClient client) {
+        Target t = new Target(app);
+        HelmReleaseStorage storage = new HelmReleaseStorage(client, t.spec().namespace(), clock);
+        Deployment workload = HelmGitOps.workload(client, t.spec().namespace(), deployed(storage.history(t.release())));
+        return HelmGitOps.owner(client, app, t.release(), workload);
     }
 
     /** {@code helm rollback}: schema guard first, then the rollback and its wait, recorded. */

@@ -1,6 +1,7 @@
 package dev.deployguard.server.kubernetes;
 
 import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.gitops.Deployed;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.kubernetes.gitops.Controller;
 import dev.deployguard.kubernetes.gitops.FluxHelmRelease;
@@ -10,12 +11,14 @@ import dev.deployguard.kubernetes.helm.HelmRelease;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.spec.AppSpec;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -47,6 +50,30 @@ final class HelmGitOps {
             }
         }
         return null;
+    }
+
+    /**
+     * How git names what a Helm revision deploys: the image of the first Deployment its manifest renders (the
+     * container {@code container}, else the first one), as {@link Deployed.Mentions#image}; when the manifest renders
+     * no Deployment with an image, {@code version} (the revision's {@code image.tag}, else its chart's appVersion) as a
+     * whole word.
+     */
+    static Deployed deployedBy(KubernetesClient client, String container, HelmRelease r, String version) {
+        if (!r.manifest().isBlank()) {
+            for (HasMetadata o : client.load(new ByteArrayInputStream(r.manifest()
+                    .getBytes(StandardCharsets.UTF_8))).items()) {
+                if (o instanceof Deployment d && d.getSpec() != null && d.getSpec().getTemplate() != null
+                        && d.getSpec().getTemplate().getSpec() != null) {
+                    Optional<String> image = d.getSpec().getTemplate().getSpec().getContainers().stream()
+                            .filter(c -> container == null || container.equals(c.getName()))
+                            .map(Container::getImage).filter(i -> i != null && !i.isBlank()).findFirst();
+                    if (image.isPresent()) {
+                        return Deployed.Mentions.image(image.get());
+                    }
+                }
+            }
+        }
+        return new Deployed.Mentions(List.of(version));
     }
 
     static Optional<Owner> owner(KubernetesClient client, AppSpec app, String release, Deployment workload) {

@@ -113,7 +113,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         this.rollouts = rollouts;
         this.canaries = canaries;
         this.checks = checks;
-        this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery);
+        this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery, git);
         this.schemaGate = new SchemaGate(System.getenv(), events);
         this.images = new ClusterImages(events, clock, pollEvery);
         this.migrations = new MigrationFlow(System.getenv(), events);
@@ -279,6 +279,39 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
                     actor) : null;
             return gitSays == null ? done : new DeployResult(done.release(), done.previousRevision(),
                     done.switchMillis(), done.message() + "; git: " + gitSays);
+        } finally {
+            store.unlock(lock);
+        }
+    }
+
+    /**
+     * {@code gitops resume}: the app's owner (Argo CD Application, Flux Kustomization or HelmRelease) gets its
+     * automation back only once git no longer deploys the bad revision, or with {@code force} (see
+     * {@link GitOpsResume}). Holds the app's lock, so it never races a rollback.
+     */
+    @Override
+    public Map<String, Object> resumeGitOps(String app, boolean force, String actor) {
+        AppSpec helmApp = helmApp(app);
+        AppSpec spec = helmApp != null ? helmApp : target(app).appSpec;
+        Store.AppLock lock = store.lock(app, "gitops resume", holder, actor, clock.instant());
+        try (KubernetesClient client = clients.apply(spec.kubernetes())) {
+            java.util.Optional<Owner> owner;
+            String what;
+            if (helmApp != null) {
+                owner = helm.owner(helmApp, client);
+                what = "Helm release " + spec.kubernetes().namespace() + "/"
+                        + spec.kubernetes().helm().releaseName(app);
+            } else {
+                Target t = target(app);
+                Deployment live = readOrNull(client, t);
+                owner = live == null ? java.util.Optional.empty() : GitOpsRollback.owner(client, spec, live);
+                what = "deployment " + t.where();
+            }
+            if (owner.isEmpty()) {
+                throw DeployGuardException.badInput("app '" + app + "' has no GitOps owner (no Argo CD or Flux marks"
+                        + " on " + what + "); nothing to resume");
+            }
+            return new GitOpsResume(events, clock, git).resume(spec, client, owner.get(), force, actor);
         } finally {
             store.unlock(lock);
         }

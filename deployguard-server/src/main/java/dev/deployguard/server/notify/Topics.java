@@ -15,7 +15,7 @@ final class Topics {
             case EventKinds.ANALYSIS_VERDICT -> "verdict";
             case EventKinds.ROLLBACK_STARTED, EventKinds.ROLLBACK_AUTOMATIC, EventKinds.ROLLBACK_SUCCEEDED,
                  EventKinds.ROLLBACK_FAILED, EventKinds.GITOPS_FIGHT, EventKinds.GITOPS_GIT_PENDING,
-                 EventKinds.GITOPS_GIT_RESTORED, EventKinds.GITOPS_GIT_FAILED ->
+                 EventKinds.GITOPS_GIT_RESTORED, EventKinds.GITOPS_GIT_FAILED, EventKinds.GITOPS_RESUMED ->
                     "rollback";
             case EventKinds.INCIDENT_OPENED, EventKinds.INCIDENT_CLOSED -> "incident";
             default -> null;

@@ -42,6 +42,8 @@ public enum Endpoint {
     PAUSE("POST", "/api/apps/{app}/pause", Role.OPERATOR),
     RESUME("POST", "/api/apps/{app}/resume", Role.OPERATOR),
     ROLLBACK("POST", "/api/apps/{app}/rollback", Role.OPERATOR),
+    /** Turns a GitOps owner's automation back on after a rollback paused it (only once git moved on, or forced). */
+    GITOPS_RESUME("POST", "/api/apps/{app}/gitops/resume", Role.OPERATOR),
     DRILL("POST", "/api/apps/{app}/drill", Role.OPERATOR),
     MIGRATE("POST", "/api/apps/{app}/migrate", Role.OPERATOR),
     STOP("POST", "/api/apps/{app}/stop", Role.OPERATOR),

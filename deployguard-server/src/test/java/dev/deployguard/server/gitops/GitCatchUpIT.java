@@ -114,7 +114,7 @@ class GitCatchUpIT {
             Deployed bad = Deployed.Mentions.image("registry.example/shop:v2");
             // The control plane was started with a stale token: git refuses it.
             var stale = new GitCatchUp(new JGitRestorer(Map.of("SHOP_GIT_TOKEN", "old-" + token),
-                    tmp.resolve("scratch"), Duration.ofSeconds(5)), new EventLog(store, clock), store, () -> spec,
+                    tmp.resolve("scratch"), Duration.ofSeconds(5)), new EventLog(store, clock)::record, store, () -> spec,
                     clock, RETRY);
 
             String answer = stale.afterRollback(shop, bad, null, "alice");
@@ -123,7 +123,7 @@ class GitCatchUpIT {
             assertThat(http.authorizations()).isNotEmpty();
             // Restarted with the right token, it catches up on the branch policy's review branch.
             var fresh = new GitCatchUp(new JGitRestorer(Map.of("SHOP_GIT_TOKEN", token), tmp.resolve("scratch"),
-                    Duration.ofSeconds(5)), new EventLog(store, clock), store, () -> spec, clock, RETRY);
+                    Duration.ofSeconds(5)), new EventLog(store, clock)::record, store, () -> spec, clock, RETRY);
             fresh.tick();
 
             assertThat(kinds()).containsExactly(EventKinds.GITOPS_GIT_PENDING, EventKinds.GITOPS_GIT_RESTORED);
@@ -176,7 +176,7 @@ class GitCatchUpIT {
 
     private GitCatchUp catchUp(Spec spec) {
         var restorer = new JGitRestorer(Map.of(), tmp.resolve("scratch"), Duration.ofSeconds(5));
-        return new GitCatchUp(restorer, new EventLog(store, clock), store, () -> spec, clock, RETRY);
+        return new GitCatchUp(restorer, new EventLog(store, clock)::record, store, () -> spec, clock, RETRY);
     }
 
     private List<Event> events() {
