@@ -104,6 +104,12 @@ public final class PrometheusSource implements MetricSource {
 
     @Override
     public WindowObservation window(Instant start, Instant end) {
+        if (!Templates.window(start, end).isPositive()) {
+            // Shorter than a millisecond, Prometheus' resolution: no query can express it ("offset 0s" is refused),
+            // and nothing is lost by answering it empty: the next window starts from the same millisecond.
+            return WindowObservation.measured(start, end, TrackWindow.counts(0, 0), TrackWindow.counts(0, 0),
+                    LatencyPairs.NONE);
+        }
         try {
             TrackWindow stable = track(TrackKind.STABLE.trackName(), config.stable(), start, end);
             TrackWindow canary = track(TrackKind.CANARY.trackName(), config.canary(), start, end);
