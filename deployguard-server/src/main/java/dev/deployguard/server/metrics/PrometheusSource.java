@@ -104,7 +104,7 @@ public final class PrometheusSource implements MetricSource {
 
     @Override
     public WindowObservation window(Instant start, Instant end) {
-        if (!Templates.window(start, end).isPositive()) {
+        if (Templates.window(start, end).toMillis() <= 0) {
             // Shorter than a millisecond, Prometheus' resolution: no query can express it ("offset 0s" is refused),
             // and nothing is lost by answering it empty: the next window starts from the same millisecond.
             return WindowObservation.measured(start, end, TrackWindow.counts(0, 0), TrackWindow.counts(0, 0),
