@@ -6,7 +6,13 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -27,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * turn, with reading paused), keeps the connection alive between them, and refuses malformed requests with a 400
  * before anything reaches a backend.
  */
-final class ClientConnection extends ChannelInboundHandlerAdapter {
+final class ClientConnection extends ChannelInboundHandlerAdapter implements ClientSide {
     /** Sent to every client connection when the router stops: idle ones close, busy ones close after the answer. */
     static final Object STOPPING = new Object();
     /** How long a connection answered with a refusal keeps reading (and dropping) what the user still sends. */
@@ -42,10 +48,22 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     private boolean resuming;
     private boolean rejected;
     private boolean lingering;
+    private final boolean secure;
+    /** Offers h2c by {@code Upgrade}: cleartext only (over TLS, ALPN does), and once (a declined one is HTTP/1.1). */
+    private boolean h2cUpgrade;
+    /** An {@code Upgrade: h2c} request whose end is awaited before switching. */
+    private HttpRequest pendingH2c;
 
-    ClientConnection(TrafficServer server, HeadAwareEncoder encoder) {
+    ClientConnection(TrafficServer server, HeadAwareEncoder encoder, boolean secure) {
         this.server = server;
         this.encoder = encoder;
+        this.secure = secure;
+        this.h2cUpgrade = !secure;
+    }
+
+    @Override
+    public boolean secure() {
+        return secure;
     }
 
     @Override
@@ -53,12 +71,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         this.ctx = context;
     }
 
-    boolean inRead() {
+    @Override
+    public boolean inRead() {
         return inRead;
     }
 
     /** Whether requests arrived behind the current one and wait their turn. */
-    boolean hasPipelined() {
+    @Override
+    public boolean hasPipelined() {
         return !waiting.isEmpty();
     }
 
@@ -78,11 +98,22 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void dispatch(Object msg) {
+        if (msg instanceof FullHttpRequest full) {
+            // Only an h2c upgrade that did not happen comes back whole: run it as head and end.
+            Exchange.Split split = Exchange.split(full);
+            dispatch(split.head());
+            dispatch(split.rest());
+            return;
+        }
         if (msg instanceof HttpRequest request) {
             String problem = RequestDecoder.problem(request);
             if (problem != null) {
                 ReferenceCountUtil.release(msg);
                 reject(problem);
+                return;
+            }
+            if (h2cUpgrade && exchange == null && waiting.isEmpty() && H2.isUpgrade(request)) {
+                pendingH2c = request;
                 return;
             }
             server.exchangeStarted();
@@ -101,6 +132,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
                 }
                 return;
             }
+            if (pendingH2c != null && content instanceof LastHttpContent last) {
+                HttpRequest head = pendingH2c;
+                pendingH2c = null;
+                upgradeToH2c(head, last);
+                return;
+            }
             if (exchange == null) {
                 content.release();
                 return;
@@ -108,6 +145,39 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
             exchange.onRequestContent(content);
         } else {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /**
+     * Switches this connection to HTTP/2 through Netty's upgrade handler, put in front of this handler for the one
+     * request: it answers 101, replaces the HTTP/1.1 handlers with HTTP/2 ones, and the request becomes stream 1.
+     * Should it decline (a malformed {@code HTTP2-Settings}), the request comes back here whole and is proxied as
+     * HTTP/1.1.
+     */
+    private void upgradeToH2c(HttpRequest head, LastHttpContent last) {
+        FullHttpRequest full = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
+                Unpooled.EMPTY_BUFFER, head.headers(), last.trailingHeaders());
+        last.release();
+        ChannelPipeline pipeline = ctx.pipeline();
+        HttpServerUpgradeHandler upgrader = new HttpServerUpgradeHandler(
+                context -> {
+                    pipeline.remove(RequestDecoder.class);
+                    pipeline.remove(HeadAwareEncoder.class);
+                    pipeline.remove(ClientConnection.this);
+                },
+                protocol -> Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME.toString().contentEquals(protocol)
+                        ? H2.upgradeCodec(server, false) : null);
+        pipeline.addBefore(ctx.name(), "h2c-upgrade", upgrader);
+        encoder.nextIsHead(false);
+        h2cUpgrade = false;
+        try {
+            upgrader.channelRead(pipeline.context(upgrader), full);
+        } catch (Exception e) {
+            ctx.close();
+        } finally {
+            if (pipeline.get(HttpServerUpgradeHandler.class) != null) {
+                pipeline.remove(upgrader);
+            }
         }
     }
 
@@ -129,7 +199,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
      * connection, while what the user still sends is read and dropped for a moment. Closing at once with unread
      * bytes would make the kernel reset the connection, and a reset can destroy the answer before the user reads it.
      */
-    void lingerAndClose(ChannelFuture written) {
+    @Override
+    public void lingerAndClose(ChannelFuture written) {
         rejected = true;
         lingering = true;
         ctx.channel().config().setAutoRead(true);
@@ -151,7 +222,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** Called by the exchange once its response is written and its request read to the end. */
-    void exchangeDone(Exchange done, boolean keepAlive) {
+    @Override
+    public void exchangeDone(Exchange done, boolean keepAlive) {
         if (exchange == done) {
             exchange = null;
         }
@@ -180,7 +252,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         updateAutoRead();
     }
 
-    void updateAutoRead() {
+    @Override
+    public void updateAutoRead() {
         boolean read;
         if (lingering) {
             read = true;

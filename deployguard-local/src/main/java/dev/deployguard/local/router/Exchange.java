@@ -8,6 +8,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -39,7 +42,7 @@ import java.util.concurrent.TimeUnit;
 final class Exchange {
     private static final int MAX_QUEUED_PIECES = 4;
 
-    private final ClientConnection client;
+    private final ClientSide client;
     private final TrafficServer server;
     private final ChannelHandlerContext ctx;
     private final HttpRequest request;
@@ -51,6 +54,11 @@ final class Exchange {
     /** The protocol asked for in {@code Upgrade} (WebSocket, h2c...) of a body-less HTTP/1.1 request, or null. */
     private final String upgrade;
     private final long startNanos = System.nanoTime();
+    /** For the access log: the wall-clock start (0 without a log), and the protocol as the user spoke it. */
+    private final long startEpochMs;
+    private final String protocol;
+    /** Response body bytes written to the user. */
+    private long responseBytes;
 
     private RouteSnapshot.Lane lane;
     /** Sent by DeployGuard's built-in load ({@code X-DeployGuard-Synthetic}): counted apart from user traffic. */
@@ -79,7 +87,7 @@ final class Exchange {
     private boolean proxyError;
     private boolean finished;
 
-    Exchange(ClientConnection client, TrafficServer server, ChannelHandlerContext ctx, HttpRequest request) {
+    Exchange(ClientSide client, TrafficServer server, ChannelHandlerContext ctx, HttpRequest request) {
         this.client = client;
         this.server = server;
         this.ctx = ctx;
@@ -90,6 +98,21 @@ final class Exchange {
         this.replayable = idempotent(request.method()) && !HttpUtil.isTransferEncodingChunked(request)
                 && HttpUtil.getContentLength(request, 0L) == 0L;
         this.upgrade = upgradeOf(request, replayable && !http10);
+        this.protocol = client instanceof H2Stream ? "HTTP/2.0" : request.protocolVersion().text();
+        this.startEpochMs = server.accessLog() == null ? 0 : System.currentTimeMillis();
+    }
+
+    /** A request as its head and, when it came whole (an HTTP/2 request without body, an h2c upgrade), the rest. */
+    record Split(HttpRequest head, LastHttpContent rest) {
+    }
+
+    /** Splits a {@link FullHttpRequest} into head and last content, the two pieces an exchange takes apart. */
+    static Split split(HttpRequest request) {
+        if (request instanceof FullHttpRequest full) {
+            return new Split(new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers()),
+                    new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
+        }
+        return new Split(request, null);
     }
 
     /**
@@ -155,7 +178,8 @@ final class Exchange {
             request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
             request.headers().set(HttpHeaderNames.UPGRADE, upgrade);
         }
-        ProxyHeaders.addForwarded(request.headers(), ctx.channel().remoteAddress(), ctx.channel().localAddress());
+        ProxyHeaders.addForwarded(request.headers(), ctx.channel().remoteAddress(), ctx.channel().localAddress(),
+                client.secure());
         if (http10) {
             request.setProtocolVersion(HttpVersion.HTTP_1_1);
         }
@@ -438,6 +462,7 @@ final class Exchange {
             }
             return;
         }
+        responseBytes += content.content().readableBytes();
         ctx.write(content);
         if (!ctx.channel().isWritable() && backend != null) {
             backend.config().setAutoRead(false);
@@ -532,6 +557,7 @@ final class Exchange {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         releaseQueued();
+        responseBytes += response.content().readableBytes();
         ctx.writeAndFlush(response);
         if (requestEnded) {
             complete();
@@ -596,6 +622,7 @@ final class Exchange {
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        responseBytes += response.content().readableBytes();
         finish();
         client.lingerAndClose(ctx.writeAndFlush(response));
     }
@@ -646,6 +673,14 @@ final class Exchange {
         if (lane != null && !tried.isEmpty()) {
             long micros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos);
             lane.stats().record(status, proxyError, micros, synthetic);
+        }
+        AccessLog log = server.accessLog();
+        if (log != null) {
+            log.log(new AccessLog.Entry(ProxyHeaders.address(ctx.channel().remoteAddress()), startEpochMs,
+                    request.method().name(), request.uri(), protocol, status, head ? 0 : responseBytes,
+                    request.headers().get(HttpHeaderNames.REFERER), request.headers().get(HttpHeaderNames.USER_AGENT),
+                    lane == null ? null : lane.track().name(),
+                    TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos)));
         }
         server.exchangeEnded();
     }

@@ -41,8 +41,9 @@ final class ProxyHeaders {
         }
     }
 
-    /** Adds the forwarding headers to a request from {@code client} received on {@code local}. */
-    static void addForwarded(HttpHeaders headers, SocketAddress client, SocketAddress local) {
+    /** Adds the forwarding headers to a request from {@code client} received on {@code local} (over TLS: secure). */
+    static void addForwarded(HttpHeaders headers, SocketAddress client, SocketAddress local, boolean secure) {
+        String proto = secure ? "https" : "http";
         String forAddress = address(client);
         String host = headers.get(HttpHeaderNames.HOST);
         StringBuilder forwarded = new StringBuilder(96)
@@ -51,11 +52,11 @@ final class ProxyHeaders {
         if (host != null) {
             forwarded.append(";host=").append(quoted(host));
         }
-        forwarded.append(";proto=http");
+        forwarded.append(";proto=").append(proto);
         append(headers, "Forwarded", forwarded.toString());
         append(headers, "X-Forwarded-For", forAddress);
         if (!headers.contains("X-Forwarded-Proto")) {
-            headers.set("X-Forwarded-Proto", "http");
+            headers.set("X-Forwarded-Proto", proto);
         }
         if (host != null && !headers.contains("X-Forwarded-Host")) {
             headers.set("X-Forwarded-Host", host);
@@ -68,7 +69,7 @@ final class ProxyHeaders {
         headers.set(name, old == null ? value : old + ", " + value);
     }
 
-    private static String address(SocketAddress address) {
+    static String address(SocketAddress address) {
         if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
             return inet.getAddress().getHostAddress();
         }

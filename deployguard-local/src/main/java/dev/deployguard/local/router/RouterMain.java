@@ -53,7 +53,7 @@ public final class RouterMain {
         } catch (IllegalArgumentException e) {
             System.err.println("router: " + e.getMessage());
             System.err.println("usage: RouterMain --app NAME --listen HOST:PORT --admin-port N --state-file PATH"
-                    + " --token-file PATH");
+                    + " --token-file PATH [--tls-listen HOST:PORT --tls-cert PEM --tls-key PEM] [--access-log PATH]");
             System.exit(EXIT_BAD_INPUT);
             return;
         }
@@ -94,6 +94,22 @@ public final class RouterMain {
             return EXIT_BAD_INPUT;
         }
         RouterServer server = new RouterServer(config, token, routes, stats, clock, limits);
+        if (config.tlsListen() != null) {
+            try {
+                server.tls(TlsFiles.load(config.tlsCert(), config.tlsKey()));
+            } catch (TlsFiles.TlsException e) {
+                System.err.println(prefix + ": " + e.getMessage());
+                return EXIT_BAD_INPUT;
+            }
+        }
+        if (config.accessLog() != null) {
+            try {
+                server.accessLog(new AccessLog(config.accessLog()));
+            } catch (IOException e) {
+                System.err.println(prefix + " cannot open its access log " + config.accessLog() + ": " + e);
+                return EXIT_BAD_INPUT;
+            }
+        }
         try {
             server.bind();
         } catch (RouterServer.AddressInUseException e) {
@@ -141,6 +157,12 @@ public final class RouterMain {
                 + ", pid " + ProcessHandle.current().pid() + ", " + server.transportName() + ", generation "
                 + table.generation() + ", "
                 + table.tracks().size() + " tracks)");
+        if (server.tlsListen() != null) {
+            System.out.println(prefix + " serving HTTPS on " + server.tlsListen() + " (h2, http/1.1)");
+        }
+        if (config.accessLog() != null) {
+            System.out.println(prefix + " access log: " + config.accessLog());
+        }
         System.out.flush();
         if (Boolean.getBoolean(RouterLauncher.SUPERVISED_PROPERTY)) {
             // Killed with its supervisor (SIGKILL passes nothing on): a router nobody restarts or stops would hold the

@@ -39,6 +39,9 @@ final class RouterServer {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean stopOnce = new AtomicBoolean();
     private boolean trafficBound;
+    private boolean tlsBound;
+    private TlsFiles tls;
+    private AccessLog accessLog;
 
     RouterServer(RouterConfig config, String token, RouteState routes, TrafficStats stats, Clock clock,
                  RouterLimits limits) {
@@ -82,8 +85,19 @@ final class RouterServer {
         });
     }
 
+    /** Serves HTTPS on the config's TLS address with these files (bound by {@link #bind()}). */
+    void tls(TlsFiles files) {
+        this.tls = files;
+    }
+
+    /** Logs every request to {@code log}. */
+    void accessLog(AccessLog log) {
+        this.accessLog = log;
+        traffic.accessLog(log);
+    }
+
     /**
-     * Binds both addresses, so that a taken one is known before anything else is started.
+     * Binds all addresses, so that a taken one is known before anything else is started.
      *
      * @throws AddressInUseException when the public or the admin address is taken
      */
@@ -98,6 +112,17 @@ final class RouterServer {
                 throw e;
             }
             trafficBound = true;
+        }
+        if (tls != null && !tlsBound) {
+            try {
+                traffic.bindTls(HostPort.parse(config.tlsListen()), tls);
+            } catch (IOException e) {
+                if (causedByBind(e)) {
+                    throw new AddressInUseException(config.tlsListen(), true, e);
+                }
+                throw e;
+            }
+            tlsBound = true;
         }
         if (!adminConnector.isOpen()) {
             try {
@@ -116,6 +141,9 @@ final class RouterServer {
         bind();
         server.start();
         scheduleRoll();
+        if (tls != null) {
+            tls.watch();
+        }
         // A stopping router (SIGTERM, as the control plane stops it) lets the requests in flight finish.
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopQuietly, "router-stop"));
     }
@@ -125,6 +153,15 @@ final class RouterServer {
         HostPort asked = HostPort.parse(config.listen());
         int port = traffic.localPort() > 0 ? traffic.localPort() : asked.port();
         return new HostPort(asked.host(), port).toString();
+    }
+
+    /** The TLS address actually bound, or null without TLS. */
+    String tlsListen() {
+        if (config.tlsListen() == null) {
+            return null;
+        }
+        HostPort asked = HostPort.parse(config.tlsListen());
+        return new HostPort(asked.host(), traffic.tlsPort() > 0 ? traffic.tlsPort() : asked.port()).toString();
     }
 
     String transportName() {
@@ -144,6 +181,12 @@ final class RouterServer {
             ticker.shutdownNow();
             traffic.stop(STOP_GRACE_MS);
             server.stop();
+            if (tls != null) {
+                tls.close();
+            }
+            if (accessLog != null) {
+                accessLog.close();
+            }
         } finally {
             stopped.countDown();
         }

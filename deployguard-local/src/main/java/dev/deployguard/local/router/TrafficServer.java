@@ -2,18 +2,24 @@ package dev.deployguard.local.router;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -34,7 +40,10 @@ final class TrafficServer {
     private final AtomicInteger exchanges = new AtomicInteger();
     private volatile boolean stopping;
     private final RouterLimits limits;
+    private final List<Channel> listeners = new CopyOnWriteArrayList<>();
     private Channel listener;
+    private Channel tlsListener;
+    private volatile AccessLog accessLog;
 
     TrafficServer(RouteState routes, PassiveHealth health, RetryBudget retryBudget, Transport transport,
                   int eventLoops, RouterLimits limits) {
@@ -56,12 +65,81 @@ final class TrafficServer {
         return transport.name();
     }
 
+    /** Writes an access log line per request from now on. */
+    void accessLog(AccessLog log) {
+        this.accessLog = log;
+    }
+
+    /** The access log, or null. */
+    AccessLog accessLog() {
+        return accessLog;
+    }
+
     /**
-     * Binds the public address.
+     * Binds the public address: HTTP/1.1, and HTTP/2 by prior knowledge or {@code Upgrade: h2c}.
      *
      * @throws BindException when it is taken
      */
     void bind(HostPort address) throws IOException {
+        listener = bind(address, new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                accepted(ch);
+                ch.pipeline().addLast(new H2.Preface(TrafficServer.this,
+                        List.of(RequestDecoder.class, ClientConnection.HeadAwareEncoder.class, ClientConnection.class)));
+                http1(ch.pipeline(), false);
+            }
+        });
+    }
+
+    /**
+     * Binds the TLS address: HTTP/1.1, or HTTP/2 when ALPN agrees on it, with the certificate {@code tls} holds
+     * when the connection arrives.
+     *
+     * @throws BindException when it is taken
+     */
+    void bindTls(HostPort address, TlsFiles tls) throws IOException {
+        tlsListener = bind(address, new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                accepted(ch);
+                ch.pipeline().addLast(tls.context().newHandler(ch.alloc()),
+                        new ApplicationProtocolNegotiationHandler(ApplicationProtocolNames.HTTP_1_1) {
+                            @Override
+                            protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+                                if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
+                                    H2.configure(ctx.pipeline(), TrafficServer.this, true);
+                                } else {
+                                    http1(ctx.pipeline(), true);
+                                }
+                            }
+
+                            @Override
+                            protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+                                // A client that does not trust the certificate, or a port scanner: not the router's
+                                // failure, and nothing to log per connection.
+                                ctx.close();
+                            }
+                        });
+            }
+        });
+    }
+
+    private void accepted(Channel ch) {
+        clients.add(ch);
+        ch.pipeline().addLast(new io.netty.handler.timeout.IdleStateHandler(limits.clientIdleTimeoutMs(), 0, 0,
+                TimeUnit.MILLISECONDS));
+        if (stopping) {
+            ch.close();
+        }
+    }
+
+    private void http1(ChannelPipeline pipeline, boolean secure) {
+        ClientConnection.HeadAwareEncoder encoder = new ClientConnection.HeadAwareEncoder();
+        pipeline.addLast(new RequestDecoder(), encoder, new ClientConnection(this, encoder, secure));
+    }
+
+    private Channel bind(HostPort address, ChannelInitializer<Channel> initializer) throws IOException {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loops)
                 .channel(transport.serverChannel())
@@ -69,24 +147,11 @@ final class TrafficServer {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
-                .childHandler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        clients.add(ch);
-                        ClientConnection.HeadAwareEncoder encoder = new ClientConnection.HeadAwareEncoder();
-                        ch.pipeline().addLast(
-                                new io.netty.handler.timeout.IdleStateHandler(limits.clientIdleTimeoutMs(), 0, 0,
-                                        TimeUnit.MILLISECONDS),
-                                new RequestDecoder(),
-                                encoder,
-                                new ClientConnection(TrafficServer.this, encoder));
-                        if (stopping) {
-                            ch.close();
-                        }
-                    }
-                });
+                .childHandler(initializer);
         try {
-            listener = bootstrap.bind(new InetSocketAddress(address.host(), address.port())).sync().channel();
+            Channel bound = bootstrap.bind(new InetSocketAddress(address.host(), address.port())).sync().channel();
+            listeners.add(bound);
+            return bound;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while binding " + address, e);
@@ -104,6 +169,11 @@ final class TrafficServer {
     /** The port actually bound, or -1 before binding. */
     int localPort() {
         return listener == null ? -1 : ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** The TLS port actually bound, or -1 without TLS. */
+    int tlsPort() {
+        return tlsListener == null ? -1 : ((InetSocketAddress) tlsListener.localAddress()).getPort();
     }
 
     RouteState routes() {
@@ -154,8 +224,8 @@ final class TrafficServer {
      */
     void stop(long graceMs) throws InterruptedException {
         stopping = true;
-        if (listener != null) {
-            listener.close().await(graceMs);
+        for (Channel bound : listeners) {
+            bound.close().await(graceMs);
         }
         for (Channel client : clients) {
             client.pipeline().fireUserEventTriggered(ClientConnection.STOPPING);
