@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
@@ -155,9 +154,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Cli
      * HTTP/1.1.
      */
     private void upgradeToH2c(HttpRequest head, LastHttpContent last) {
-        FullHttpRequest full = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
-                Unpooled.EMPTY_BUFFER, head.headers(), last.trailingHeaders());
-        last.release();
         ChannelPipeline pipeline = ctx.pipeline();
         HttpServerUpgradeHandler upgrader = new HttpServerUpgradeHandler(
                 context -> {
@@ -171,7 +167,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Cli
         encoder.nextIsHead(false);
         h2cUpgrade = false;
         try {
-            upgrader.channelRead(pipeline.context(upgrader), full);
+            // Fed in pieces as the decoder produced them: Netty's upgrade handler aggregates them itself (and lets
+            // an already whole request pass by untouched).
+            ChannelHandlerContext upgraderContext = pipeline.context(upgrader);
+            upgrader.channelRead(upgraderContext, head);
+            upgrader.channelRead(upgraderContext, last);
         } catch (Exception e) {
             ctx.close();
         } finally {
