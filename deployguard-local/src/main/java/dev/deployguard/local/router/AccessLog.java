@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The router's access log: one line per request in the Combined Log Format (as Apache's {@code combined} and
  * nginx's default {@code log_format}), followed by the track that served it and the time the router took:
  * <pre>
- * 127.0.0.1 - - [07/Dec/2026:10:00:00 +0000] "GET /a?b=1 HTTP/2.0" 200 12 "-" "curl/7.88.1" track=stable latency_ms=0.812
+ * 127.0.0.1 - - [07/Dec/2026:10:00:00 +0000] "GET /a HTTP/2.0" 200 12 "-" "curl/7.88.1" track=stable latency_ms=0.812
  * </pre>
  * The user field is always {@code -}: no header that may carry a secret ({@code Authorization}, {@code Cookie},
  * {@code Proxy-Authorization}) is ever read into the log. Quoted fields escape {@code "}, {@code \} and bytes outside

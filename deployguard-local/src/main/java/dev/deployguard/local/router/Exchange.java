@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -363,7 +364,14 @@ final class Exchange {
             // 100 Continue and friends are passed on; the final response follows on the same connection.
             informational = true;
             ProxyHeaders.dropHopByHop(response);
-            ctx.write(response);
+            if (!(client instanceof H2Stream)) {
+                ctx.write(response);
+            } else if (code == HttpResponseStatus.CONTINUE.code()) {
+                // HTTP/2 carries an interim answer as a headers frame without end of stream; Netty's translation
+                // does that for a whole 100 only. Other 1xx (103 Early Hints) are not passed on over HTTP/2.
+                ctx.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER,
+                        response.headers(), EmptyHttpHeaders.INSTANCE));
+            }
             return;
         }
         backendKeepAlive = HttpUtil.isKeepAlive(response);
@@ -448,7 +456,12 @@ final class Exchange {
             if (last) {
                 informational = false;
             }
-            ctx.write(content);
+            if (client instanceof H2Stream) {
+                // Its end would end the HTTP/2 stream; the interim answer went out whole.
+                content.release();
+            } else {
+                ctx.write(content);
+            }
             return;
         }
         if (retryAfterDiscard != null) {
@@ -471,8 +484,10 @@ final class Exchange {
             releaseBackend();
             closeAttempt();
             responseEnded = true;
-            ctx.flush();
+            // Counted in its track's stats before the user can see the answer: whoever reads the metrics after a
+            // response finds that response in them.
             complete();
+            ctx.flush();
         }
     }
 

@@ -190,7 +190,9 @@ final class TlsFiles implements AutoCloseable {
         int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
         int end = text.indexOf("-----END PRIVATE KEY-----");
         if (begin < 0 || end < begin) {
-            String hint = text.contains("-----BEGIN RSA PRIVATE KEY-----") || text.contains("-----BEGIN EC PRIVATE KEY-----")
+            boolean traditional = text.contains("-----BEGIN RSA PRIVATE KEY-----")
+                    || text.contains("-----BEGIN EC PRIVATE KEY-----");
+            String hint = traditional
                     ? " (it is PKCS#1/SEC1; convert it: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8)" : "";
             throw new TlsException("the TLS key " + file + " holds no PEM PKCS#8 key (-----BEGIN PRIVATE KEY-----)"
                     + hint);

@@ -85,8 +85,8 @@ final class TrafficServer {
             @Override
             protected void initChannel(Channel ch) {
                 accepted(ch);
-                ch.pipeline().addLast(new H2.Preface(TrafficServer.this,
-                        List.of(RequestDecoder.class, ClientConnection.HeadAwareEncoder.class, ClientConnection.class)));
+                ch.pipeline().addLast(new H2.Preface(TrafficServer.this, List.of(RequestDecoder.class,
+                        ClientConnection.HeadAwareEncoder.class, ClientConnection.class)));
                 http1(ch.pipeline(), false);
             }
         });

@@ -29,6 +29,13 @@
  * connections into a byte relay ({@link dev.deployguard.local.router.Tunnel}) that route changes leave alone. Body
  * size and timeouts are {@link dev.deployguard.local.router.RouterLimits} ({@code -Ddeployguard.router.*}).
  *
+ * <p>HTTP/2 from users ({@link dev.deployguard.local.router.H2}): h2c by prior knowledge or {@code Upgrade: h2c} on
+ * the public address, h2 by ALPN on the optional TLS address; each stream ({@link
+ * dev.deployguard.local.router.H2Stream}) runs the same {@link dev.deployguard.local.router.Exchange} to an HTTP/1.1
+ * backend as an HTTP/1.1 request does. TLS certificates come from PEM files re-read when they change
+ * ({@link dev.deployguard.local.router.TlsFiles}); an {@link dev.deployguard.local.router.AccessLog} writes one
+ * Combined Log Format line per request, plus track and latency.
+ *
  * <p>{@link dev.deployguard.local.router.RouterLauncher#withSupervisor} (opt-in) runs the router under a shell loop
  * that starts it again after a crash, from its state file, as the same router (same reported pid), so the data
  * plane heals without the control plane.

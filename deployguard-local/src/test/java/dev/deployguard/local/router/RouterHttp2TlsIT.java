@@ -1,6 +1,7 @@
 package dev.deployguard.local.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.deployguard.local.process.Ports;
@@ -141,6 +142,11 @@ class RouterHttp2TlsIT {
                 .POST(HttpRequest.BodyPublishers.ofString(big)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(posted.version()).isEqualTo(HttpClient.Version.HTTP_2);
         assertThat(posted.body()).isEqualTo("v1 POST /upload body=200000 proto=http http2headers=0");
+        // Expect: 100-continue over HTTP/2: the backend's 100 reaches the client as an interim headers frame.
+        HttpResponse<String> continued = h2.send(get("http://" + router.listen() + "/continued").expectContinue(true)
+                .POST(HttpRequest.BodyPublishers.ofString("abc")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(continued.version()).isEqualTo(HttpClient.Version.HTTP_2);
+        assertThat(continued.body()).isEqualTo("v1 POST /continued body=3 proto=http http2headers=0");
 
         // Many streams at once on the one connection.
         List<CompletableFuture<HttpResponse<String>>> parallel = new ArrayList<>();
@@ -160,9 +166,9 @@ class RouterHttp2TlsIT {
         assertThat(forced.body()).startsWith("v2 GET /forced ");
 
         RouterMetrics metrics = awaitMetrics(m -> m.generation() == gen
-                && m.track("stable").map(t -> t.requests() == 32).orElse(false)
+                && m.track("stable").map(t -> t.requests() == 33).orElse(false)
                 && m.track("canary").map(t -> t.requests() == 1).orElse(false));
-        assertThat(metrics.track("stable").orElseThrow().status().success()).isEqualTo(32);
+        assertThat(metrics.track("stable").orElseThrow().status().success()).isEqualTo(33);
     }
 
     @Test
@@ -315,6 +321,29 @@ class RouterHttp2TlsIT {
         assertThat(whole).doesNotContain("SECRET-TOKEN-123").doesNotContain("SECRET-COOKIE-456");
     }
 
+    @Test
+    void aRouterGivenAKeyOfAnotherCertificateOrAPkcs1KeyDoesNotStartAndSaysWhatToDo() throws Exception {
+        Path pki = dir.resolve("pki");
+        openssl(pki, "pkey", "-in", "b.key", "-traditional", "-out", "b-sec1.key");
+        Path tokenFile = dir.resolve("router.token");
+
+        RouterConfig mismatched = new RouterConfig("h2bad", "127.0.0.1:" + Ports.freeLoopbackPort(),
+                Ports.freeLoopbackPort(), dir.resolve("bad-routes.json"), tokenFile)
+                .withTls("127.0.0.1:" + Ports.freeLoopbackPort(), pki.resolve("a.pem"), pki.resolve("b.key"));
+        assertThatThrownBy(() -> new RouterLauncher().withStartTimeout(Duration.ofSeconds(30))
+                .start(mismatched, dir.resolve("bad1.log")))
+                .isInstanceOf(RouterStartException.class).hasMessageContaining("exited with code 2");
+        assertThat(Files.readString(dir.resolve("bad1.log"))).contains("the key " + pki.resolve("b.key")
+                + " does not belong to the certificate " + pki.resolve("a.pem"));
+
+        RouterConfig sec1 = mismatched.withTls(mismatched.tlsListen(), pki.resolve("b.pem"), pki.resolve("b-sec1.key"));
+        assertThatThrownBy(() -> new RouterLauncher().withStartTimeout(Duration.ofSeconds(30))
+                .start(sec1, dir.resolve("bad2.log")))
+                .isInstanceOf(RouterStartException.class).hasMessageContaining("exited with code 2");
+        assertThat(Files.readString(dir.resolve("bad2.log"))).contains("holds no PEM PKCS#8 key")
+                .contains("openssl pkcs8 -topk8 -nocrypt");
+    }
+
     // --- helpers -------------------------------------------------------------------------------------------------
 
     /** A backend answering with its name, the request, its body length, the protocol the router saw and leaks. */
@@ -376,7 +405,8 @@ class RouterHttp2TlsIT {
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
             socket.getInputStream().transferTo(answer);
             String text = answer.toString(StandardCharsets.ISO_8859_1);
-            if (!text.startsWith("HTTP/1.1 200 ") || !text.endsWith("v1 GET /fresh body=0 proto=https http2headers=0")) {
+            if (!text.startsWith("HTTP/1.1 200 ")
+                    || !text.endsWith("v1 GET /fresh body=0 proto=https http2headers=0")) {
                 throw new AssertionError("unexpected answer: " + text);
             }
             return leaf.getSerialNumber();
