@@ -32,8 +32,9 @@ class AccessLogTest {
 
     @Test
     void quotesBackslashesControlAndNonAsciiBytesAreEscapedSoOneLineIsOneRequest() {
+        // Netty hands header bytes over one char per byte (ISO-8859-1): a UTF-8 'é' arrives as U+00C3 U+00A9.
         String line = AccessLog.format(new AccessLog.Entry("127.0.0.1", START, "GET", "/x", "HTTP/1.1", 200, 1,
-                "a\"b\\c", "evil\nline é", "canary", 1_000));
+                "a\"b\\c", "evil\nline \u00c3\u00a9", "canary", 1_000));
 
         assertThat(line).contains("\"a\\x22b\\x5Cc\"").contains("\"evil\\x0Aline \\xC3\\xA9\"")
                 .contains("latency_ms=1.000");
