@@ -73,6 +73,14 @@ public final class AttestationCheck implements Check {
                         "make the tag resolvable first (see the registry check)");
             }
         }
+        return judgeDigest(digest, hosts, trust, LocalDate.ofInstant(context.clock().instant(), ZoneOffset.UTC));
+    }
+
+    /**
+     * Judges the attestations of a known digest on these registries (in order), as {@link #run} does once the digest
+     * is known (also for {@code deployguard verify --attestation}).
+     */
+    public CheckResult judgeDigest(String digest, List<String> hosts, Trust trust, LocalDate today) {
         AttestationFinder.Found found;
         try {
             found = new AttestationFinder(client).find(image, digest, trust, hosts);
@@ -84,7 +92,7 @@ public final class AttestationCheck implements Check {
             return CheckResult.error(NAME, "cannot tell: " + e.getMessage(), "reach the registry "
                     + image.registry() + " or a mirror, then check again").withData(Map.of("digest", digest));
         }
-        return judge(found, digest, trust, LocalDate.ofInstant(context.clock().instant(), ZoneOffset.UTC));
+        return judge(found, digest, trust, today);
     }
 
     private CheckResult judge(AttestationFinder.Found found, String digest, Trust trust, LocalDate today) {

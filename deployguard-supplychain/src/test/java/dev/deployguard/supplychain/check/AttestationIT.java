@@ -245,4 +245,33 @@ class AttestationIT {
         assertThat(lenient.status()).isEqualTo(CheckStatus.WARN);
         assertThat(lenient.evidence()).endsWith("(signature.required is false)");
     }
+
+    @Test
+    void verifyWithAttestationsAsCosignVerifyAttestationDoes() throws Exception {
+        String path = "attest/verify";
+        Manifest m = image(path);
+        signer.signAndPush(registry.host(), path, m.digest());
+        classic(path, m.digest(), layer(signer, statement(path, m.digest(), AttestationSigner.SPDX,
+                AttestationSigner.spdx("verify")), AttestationSigner.SPDX));
+        String ref = registry.host() + "/" + path + ":v1";
+        var verifier = dev.deployguard.supplychain.verify.ImageVerifier.standard();
+
+        var sbom = verifier.verify(new dev.deployguard.supplychain.verify.ImageVerifier.Request(ref, key, null,
+                ImageSpec.IdentityRepository.ANY, List.of(), true, "5s", List.of("sbom")));
+        assertThat(sbom.verified()).as(sbom.message()).isTrue();
+        assertThat(sbom.message()).contains("signature layer 0 of").contains("SPDX document SPDX-2.3 'verify'");
+
+        var both = verifier.verify(new dev.deployguard.supplychain.verify.ImageVerifier.Request(ref, key, null,
+                ImageSpec.IdentityRepository.ANY, List.of(), true, "5s", List.of("sbom", "provenance")));
+        assertThat(both.outcome()).isEqualTo("REFUSED");
+        assertThat(both.refusal()).isEqualTo("ATTESTATIONS");
+        assertThat(both.message()).contains("no verified SLSA provenance attestation for " + m.digest());
+        assertThat(both.remedy()).contains("--type slsaprovenance1");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> verifier.verify(
+                new dev.deployguard.supplychain.verify.ImageVerifier.Request(ref, key, null,
+                        ImageSpec.IdentityRepository.ANY, List.of(), true, "5s", List.of("licence"))))
+                .hasMessageContaining("--attestation: expected sbom (SPDX or CycloneDX), provenance (SLSA) or"
+                        + " vulnerabilities (cosign vuln scan), got 'licence'");
+    }
 }
