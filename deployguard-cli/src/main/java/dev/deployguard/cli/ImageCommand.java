@@ -23,7 +23,8 @@ final class ImageCommand {
     /** Builds (Jib, no Docker daemon), pushes or writes a tarball, signs, and pins the Kubernetes manifest. */
     @Command(name = "build", description = "Build the control plane's OCI image from the distribution jar with Jib"
             + " (no Docker daemon) and push it to --to, or write it to --tar; sign it in cosign's classic layout"
-            + " with --sign-key; rewrite the image of deploy/kubernetes/30-deployment.yaml to the digest with --pin.")
+            + " with --sign-key; pin deploy/kubernetes/30-deployment.yaml (or a kustomization) to the digest with"
+            + " --pin.")
     static final class Build implements Callable<Integer> {
         enum Format { text, json }
 
@@ -42,7 +43,8 @@ final class ImageCommand {
                 + " RSA or Ed25519); verify with deployguard verify IMAGE@DIGEST --key PUBLIC.pem")
         Path signKey;
         @Option(names = "--pin", description = "Rewrite the deployguard container's image in this manifest to"
-                + " REPOSITORY:TAG@DIGEST (e.g. deploy/kubernetes/30-deployment.yaml)")
+                + " REPOSITORY:TAG@DIGEST (e.g. deploy/kubernetes/30-deployment.yaml), or set the images: entry of"
+                + " deployguard/deployguard in this kustomization.yaml to REPOSITORY@DIGEST")
         Path pin;
         @Option(names = "--insecure", description = "Allow plain HTTP registries (loopback registries always are)")
         boolean insecure;

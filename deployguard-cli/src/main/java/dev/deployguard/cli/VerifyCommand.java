@@ -16,7 +16,8 @@ import picocli.CommandLine.Parameters;
  * no control plane — cosign users' {@code cosign verify}. Exit 0 when verified, 1 when not (the reason printed).
  */
 @Command(name = "verify", description = "Verify an image's cosign signature (key or keyless) as a deploy does (no"
-        + " spec, no server); exit 0 when verified, 1 when not, 2 on a bad reference, key or flag.")
+        + " spec, no server), and with --attestation its SBOM, SLSA provenance or vulnerability-scan attestations;"
+        + " exit 0 when verified, 1 when not, 2 on a bad reference, key or flag.")
 final class VerifyCommand implements Callable<Integer> {
     enum Format { text, json }
 
@@ -41,6 +42,10 @@ final class VerifyCommand implements Callable<Integer> {
     List<String> mirrors = new ArrayList<>();
     @Option(names = "--insecure", description = "Plain HTTP to every registry (default: loopback hosts only)")
     Boolean insecure;
+    @Option(names = "--attestation", paramLabel = "KIND", description = "Also require an attestation of this kind"
+            + " attached to the digest and signed as the signature (sbom, provenance or vulnerabilities; repeatable),"
+            + " as cosign verify-attestation --type")
+    List<String> attestations = new ArrayList<>();
     @Option(names = "--timeout", defaultValue = "5s", description = "Limit for each registry request")
     String timeout;
     @Option(names = {"-o", "--output"}, defaultValue = "text", description = "Output format: ${COMPLETION-CANDIDATES}")
@@ -63,7 +68,7 @@ final class VerifyCommand implements Callable<Integer> {
         var result = ImageVerifier.standard().verify(new ImageVerifier.Request(image,
                 key == null ? null : key.toAbsolutePath(), keyless ? new ImageVerifier.Keyless(trustedRoot == null
                 ? null : trustedRoot.toAbsolutePath(), identity, identityRegexp, issuer, issuerRegexp) : null, rule,
-                mirrors, insecure, timeout));
+                mirrors, insecure, timeout, attestations));
         if (format == Format.json) {
             System.out.println(Output.pretty(result.toJson()));
         } else if (result.verified()) {

@@ -12,6 +12,8 @@ public final class CheckNames {
     public static final String LOCAL_DISK = "local.disk";
     public static final String REGISTRY = "registry";
     public static final String IMAGE_SIGNATURE = "image.signature";
+    /** The attestations {@code image.attestations} requires are attached to the digest and signed. */
+    public static final String IMAGE_ATTESTATIONS = "image.attestations";
     public static final String VULNERABILITIES = "vulnerabilities";
     public static final String MIGRATIONS = "migrations";
     /** The release being deployed knows the database's schema (no newer contract migration applied). */
@@ -27,8 +29,8 @@ public final class CheckNames {
 
     /** Every known name, in the order a checklist lists them. */
     public static final List<String> ALL = List.of(LOCAL_COMMAND, LOCAL_PORTS, LOCAL_DISK, REGISTRY, IMAGE_SIGNATURE,
-            VULNERABILITIES, MIGRATIONS, SCHEMA, CHART, CLUSTER_HEALTH, CLUSTER_PODS, CLUSTER_CAPACITY,
-            CLUSTER_ROLLBACK_IMAGE, GITOPS_OWNER);
+            IMAGE_ATTESTATIONS, VULNERABILITIES, MIGRATIONS, SCHEMA, CHART, CLUSTER_HEALTH, CLUSTER_PODS,
+            CLUSTER_CAPACITY, CLUSTER_ROLLBACK_IMAGE, GITOPS_OWNER);
 
     private CheckNames() {
     }

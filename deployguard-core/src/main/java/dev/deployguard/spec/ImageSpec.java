@@ -29,9 +29,12 @@ import java.util.Objects;
  * @param signature     the cosign public key and whether a valid signature is required; null when not configured
  * @param lastKnownGood what a deploy does when no registry answers
  * @param timeout       the limit for each request to a registry
+ * @param attestations  the in-toto attestations (SBOM, SLSA provenance, vulnerability scan) that must be attached to
+ *                      the digest and signed as the signature policy requires; null when none are required
  */
 public record ImageSpec(String registry, String path, String tag, List<String> mirrors, Boolean insecure,
-                        Signature signature, LastKnownGood lastKnownGood, Duration timeout) {
+                        Signature signature, LastKnownGood lastKnownGood, Duration timeout,
+                        Attestations attestations) {
     public ImageSpec {
         Objects.requireNonNull(registry, "registry");
         Objects.requireNonNull(path, "path");
@@ -39,6 +42,46 @@ public record ImageSpec(String registry, String path, String tag, List<String> m
         mirrors = List.copyOf(mirrors);
         Objects.requireNonNull(lastKnownGood, "lastKnownGood");
         Objects.requireNonNull(timeout, "timeout");
+        if (attestations != null && signature == null) {
+            throw new IllegalArgumentException("attestations are verified with the signature policy: give one");
+        }
+    }
+
+    /** An image without an attestation policy. */
+    public ImageSpec(String registry, String path, String tag, List<String> mirrors, Boolean insecure,
+                     Signature signature, LastKnownGood lastKnownGood, Duration timeout) {
+        this(registry, path, tag, mirrors, insecure, signature, lastKnownGood, timeout, null);
+    }
+
+    /** The same image with this attestation policy. */
+    public ImageSpec withAttestations(Attestations policy) {
+        return new ImageSpec(registry, path, tag, mirrors, insecure, signature, lastKnownGood, timeout, policy);
+    }
+
+    /** A kind of attestation a policy can require. */
+    public enum AttestationKind {
+        /** A software bill of materials: SPDX or CycloneDX. */
+        SBOM,
+        /** SLSA provenance (v0.2 or v1). */
+        PROVENANCE,
+        /** A vulnerability scan report (cosign's vuln predicate), gated by {@code failOn}. */
+        VULNERABILITIES
+    }
+
+    /**
+     * {@code image.attestations}: attestations that must be attached to the image digest (cosign's {@code .att} tag
+     * or Sigstore bundles among its referrers), each a DSSE envelope of an in-toto statement whose subject is the
+     * digest, signed as {@code image.signature} requires.
+     *
+     * @param require the kinds required, in the order written
+     * @param failOn  the lowest severity in an attached vulnerability scan that fails the check (one of critical,
+     *                high, medium, low, negligible)
+     */
+    public record Attestations(List<AttestationKind> require, String failOn) {
+        public Attestations {
+            require = List.copyOf(require);
+            Objects.requireNonNull(failOn, "failOn");
+        }
     }
 
     /**

@@ -32,6 +32,13 @@ public final class ImageSpecParser {
         public RawSignature signature;
         public String lastKnownGood;
         public String timeout;
+        public RawAttestations attestations;
+    }
+
+    /** {@code image.attestations} as written. */
+    static final class RawAttestations {
+        public List<String> require;
+        public String failOn;
     }
 
     /** {@code image.signature} as written. */
@@ -196,10 +203,49 @@ public final class ImageSpecParser {
         if (timeout != null && timeout.isZero()) {
             problems.add(at + ".timeout: expected more than 0");
         }
+        ImageSpec.Attestations attestations = raw.attestations == null ? null
+                : attestations(raw.attestations, at + ".attestations", raw.signature != null, problems);
         if (problems.size() > before || registry == null || path == null) {
             return null;
         }
-        return new ImageSpec(registry, path, tag, mirrors, raw.insecure, signature, lkg, timeout);
+        return new ImageSpec(registry, path, tag, mirrors, raw.insecure, signature, lkg, timeout, attestations);
+    }
+
+    private static ImageSpec.Attestations attestations(RawAttestations raw, String at, boolean signed,
+                                                       List<String> problems) {
+        int before = problems.size();
+        if (!signed) {
+            problems.add(at + ": attestations are trusted only when signed by the image's signer: add"
+                    + " image.signature (publicKey or keyless)");
+        }
+        List<ImageSpec.AttestationKind> kinds = new ArrayList<>();
+        if (raw.require == null || raw.require.isEmpty()) {
+            problems.add(at + ".require: missing; expected a list of sbom, provenance, vulnerabilities");
+        } else {
+            for (int i = 0; i < raw.require.size(); i++) {
+                String k = raw.require.get(i) == null ? "" : raw.require.get(i).strip().toLowerCase(Locale.ROOT);
+                ImageSpec.AttestationKind kind = switch (k) {
+                    case "sbom" -> ImageSpec.AttestationKind.SBOM;
+                    case "provenance", "slsa" -> ImageSpec.AttestationKind.PROVENANCE;
+                    case "vulnerabilities", "vuln" -> ImageSpec.AttestationKind.VULNERABILITIES;
+                    default -> null;
+                };
+                if (kind == null) {
+                    problems.add(at + ".require[" + i + "]: expected sbom (SPDX or CycloneDX), provenance (SLSA) or"
+                            + " vulnerabilities (cosign vuln scan), got '" + raw.require.get(i) + "'");
+                } else if (kinds.contains(kind)) {
+                    problems.add(at + ".require[" + i + "]: " + k + " is listed twice");
+                } else {
+                    kinds.add(kind);
+                }
+            }
+        }
+        String failOn = raw.failOn == null ? "high" : raw.failOn.strip().toLowerCase(Locale.ROOT);
+        if (!ChecksSpec.SEVERITIES.contains(failOn)) {
+            problems.add(at + ".failOn: expected one of " + String.join(", ", ChecksSpec.SEVERITIES) + ", got '"
+                    + raw.failOn + "'");
+        }
+        return problems.size() > before ? null : new ImageSpec.Attestations(kinds, failOn);
     }
 
     private static ImageSpec.Keyless keyless(RawKeyless raw, String at, Path baseDir, List<String> problems) {

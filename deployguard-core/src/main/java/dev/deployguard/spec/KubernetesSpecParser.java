@@ -112,10 +112,6 @@ public final class KubernetesSpecParser {
             return KubernetesSpec.PrePull.OFF;
         }
         boolean enabled = raw.enabled == null || raw.enabled;
-        if (enabled && helm) {
-            problems.add(at + ": pre-pull works with a Deployment managed directly, not yet with a Helm release;"
-                    + " remove prePull or set enabled: false");
-        }
         Duration timeout = SpecSections.duration(raw.timeout, KubernetesSpec.PrePull.DEFAULT_TIMEOUT,
                 at + ".timeout", problems);
         if (timeout != null && (timeout.isZero() || timeout.isNegative())) {

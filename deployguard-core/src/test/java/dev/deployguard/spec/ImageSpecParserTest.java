@@ -224,4 +224,34 @@ class ImageSpecParserTest {
                 e -> assertThat(e.problems()).containsExactly("apps.web.image.signature.transparencyLog.trustedRoot:"
                         + " expected a readable Sigstore trusted_root.json, got 'none.json'"));
     }
+
+    @Test
+    void attestationsAreReadWithTheirKindsAndFailOn() throws Exception {
+        writeKey("keys/cosign.pub");
+        ImageSpec image = parse("""
+                image:
+                  repository: 127.0.0.1:5000/team/web
+                  signature: {publicKey: keys/cosign.pub}
+                  attestations: {require: [sbom, slsa, vulnerabilities], failOn: critical}
+                """).apps().get("web").image();
+        assertThat(image.attestations().require()).containsExactly(ImageSpec.AttestationKind.SBOM,
+                ImageSpec.AttestationKind.PROVENANCE, ImageSpec.AttestationKind.VULNERABILITIES);
+        assertThat(image.attestations().failOn()).isEqualTo("critical");
+    }
+
+    @Test
+    void attestationsWithoutASignaturePolicyOrWithUnknownKindsAreRefused() {
+        assertThatThrownBy(() -> parse("""
+                image:
+                  repository: 127.0.0.1:5000/team/web
+                  attestations: {require: [sbom, licence, sbom], failOn: severe}
+                """)).isInstanceOfSatisfying(SpecException.class, e -> assertThat(e.problems()).containsExactly(
+                "apps.web.image.attestations: attestations are trusted only when signed by the image's signer: add"
+                        + " image.signature (publicKey or keyless)",
+                "apps.web.image.attestations.require[1]: expected sbom (SPDX or CycloneDX), provenance (SLSA) or"
+                        + " vulnerabilities (cosign vuln scan), got 'licence'",
+                "apps.web.image.attestations.require[2]: sbom is listed twice",
+                "apps.web.image.attestations.failOn: expected one of critical, high, medium, low, negligible, got"
+                        + " 'severe'"));
+    }
 }

@@ -105,8 +105,11 @@ class KubernetesSpecParserTest {
                 .isInstanceOf(SpecException.class)
                 .hasMessageContaining("apps.web.platform.kubernetes.prePull.timeout: must be longer than 0")
                 .hasMessageContaining("apps.web.platform.kubernetes.prePull.helperImage: 'a b' is not an image");
-        assertThatThrownBy(() -> parse("namespace: shop\nhelm: {chart: charts/web}\nprePull: {enabled: true}\n"))
-                .isInstanceOf(SpecException.class)
-                .hasMessageContaining("apps.web.platform.kubernetes.prePull: pre-pull works with a Deployment");
+    }
+
+    @Test
+    void prePullIsAcceptedForAHelmRelease() {
+        assertThat(parse("namespace: shop\nhelm: {chart: charts/web}\nprePull: {enabled: true}\n").kubernetes()
+                .prePull().enabled()).isTrue();
     }
 }

@@ -3,6 +3,7 @@ package dev.deployguard.supplychain;
 import dev.deployguard.check.Check;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.ImageSpec;
+import dev.deployguard.supplychain.check.AttestationCheck;
 import dev.deployguard.supplychain.check.RegistryCheck;
 import dev.deployguard.supplychain.check.SignatureCheck;
 import dev.deployguard.supplychain.registry.ImageResolver;
@@ -15,7 +16,10 @@ public final class SupplyChainChecks {
     private SupplyChainChecks() {
     }
 
-    /** {@code registry} and {@code image.signature} for this image (empty when the app has no image). */
+    /**
+     * {@code registry}, {@code image.signature} and, with an {@code image.attestations} policy,
+     * {@code image.attestations} for this image (empty when the app has no image).
+     */
     public static List<Check> forImage(ImageSpec image) {
         return forImage(image, null);
     }
@@ -29,7 +33,10 @@ public final class SupplyChainChecks {
             return List.of();
         }
         RegistryClient client = client(image, credentials);
-        return List.of(new RegistryCheck(image, client), new SignatureCheck(image, client));
+        return image.attestations() == null
+                ? List.of(new RegistryCheck(image, client), new SignatureCheck(image, client))
+                : List.of(new RegistryCheck(image, client), new SignatureCheck(image, client),
+                new AttestationCheck(image, client));
     }
 
     private static RegistryClient client(ImageSpec image, RegistryCredentials credentials) {

@@ -65,9 +65,27 @@ final class ClusterImages {
             return;
         }
         var pod = before.getSpec().getTemplate().getSpec();
-        String serving = pod.getContainers().stream()
-                .filter(c -> spec.container() == null || spec.container().equals(c.getName()))
+        prePull(client, app, spec, pod, image(pod, spec.container()), image, actor);
+    }
+
+    /** The image of the container named {@code container} (null: the first), or null. */
+    static String image(io.fabric8.kubernetes.api.model.PodSpec pod, String container) {
+        return pod.getContainers().stream()
+                .filter(c -> container == null || container.equals(c.getName()))
                 .map(Container::getImage).findFirst().orElse(null);
+    }
+
+    /**
+     * As above, with the placement of the pods that will run {@code image} ({@code pod}: node selector, affinity,
+     * tolerations, pull Secrets) and the image serving now ({@code serving}, null when none) given apart: a Helm
+     * release's next pod template comes from its chart, its serving image from the live Deployment.
+     */
+    void prePull(KubernetesClient client, String app, KubernetesSpec spec, io.fabric8.kubernetes.api.model.PodSpec pod,
+                 String serving, String image, String actor) {
+        KubernetesSpec.PrePull p = spec.prePull();
+        if (!p.enabled() || image == null) {
+            return;
+        }
         try {
             var done = new PrePull(client, clock, d -> Thread.sleep(d.toMillis()), pollEvery).warm(
                     spec.namespace(), app, pod, image, serving, p.helperImage(), p.timeout(),

@@ -80,6 +80,7 @@ final class HelmApps {
     private final MigrationFlow migrations;
     private final SchemaGate schemaGate;
     private final HelmGitOps gitops;
+    private final HelmPrePull prePull;
     /** Writes the restore commit after a rollback of an app with {@code gitops.git}; null: not wired. */
     private final GitCatchUp git;
 
@@ -94,6 +95,7 @@ final class HelmApps {
         this.pollEvery = pollEvery;
         this.schemaGate = new SchemaGate(System.getenv(), events);
         this.migrations = new MigrationFlow(System.getenv(), events);
+        this.prePull = new HelmPrePull(new ClusterImages(events, clock, pollEvery), renderer);
         this.gitops = new HelmGitOps(events, new GitOpsRollback(events, clock, d -> Thread.sleep(d.toMillis()),
                 pollEvery));
     }
@@ -124,6 +126,9 @@ final class HelmApps {
             });
             migrations.beforeTraffic(app, null, req.version(), req.actor());
             String values = JSON.writeValueAsString(versionValues(t, req));
+            try (KubernetesClient client = clients.apply(t.spec())) {
+                prePull.warm(client, app, values, req.actor());
+            }
             return canaries.deployHelm(runner, app, req, values, release(t, serving));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("cannot write the version's values", e);
@@ -148,6 +153,7 @@ final class HelmApps {
             Integer from = before == null ? null : before.version();
             try {
                 ObjectNode values = versionValues(t, req);
+                prePull.warm(client, app, JSON.writeValueAsString(values), req.actor());
                 events.record(t.app(), from, req.actor(), EventKinds.DEPLOY_STARTED, "deploying " + req.version()
                         + " as Helm release " + t.where() + " (chart " + chart + ")"
                         + (from == null ? "" : " (serving: revision " + from + ")"), Map.of("values", values));

@@ -132,6 +132,19 @@ public final class CosignVerifier {
         return layers;
     }
 
+    /**
+     * The Sigstore bundles attached to {@code digest} on {@code host} (referrers API, else the referrers tag), each
+     * from a referrer whose own subject is the digest; the source looked at is returned beside them.
+     */
+    public Attached attachedBundles(String host, ImageSpec image, String digest) throws RegistryException {
+        RegistryClient.Referrers referrers = client.referrers(host, image.path(), digest);
+        return new Attached(bundles(host, image, digest, referrers), referrers.source());
+    }
+
+    /** Bundles found, and where the referrers were read. */
+    public record Attached(List<BundleJudge.Found> bundles, String source) {
+    }
+
     /** The Sigstore bundles among the referrers whose subject is this digest. */
     private List<BundleJudge.Found> bundles(String host, ImageSpec image, String digest,
                                             RegistryClient.Referrers referrers) throws RegistryException {

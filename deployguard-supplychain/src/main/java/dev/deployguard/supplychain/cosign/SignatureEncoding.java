@@ -7,14 +7,14 @@ import java.util.Base64;
  * breaks, so a signature split over several lines is the same signature; DeployGuard also skips spaces and tabs and
  * accepts a missing {@code =} padding (neither changes the bytes, and the bytes are what gets verified).
  */
-final class SignatureEncoding {
+public final class SignatureEncoding {
     private SignatureEncoding() {
     }
 
     /**
      * @throws IllegalArgumentException naming the first character that is not base64, or a wrong length
      */
-    static byte[] decode(String text) {
+    public static byte[] decode(String text) {
         StringBuilder compact = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

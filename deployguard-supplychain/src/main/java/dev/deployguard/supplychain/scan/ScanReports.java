@@ -37,6 +37,20 @@ public final class ScanReports {
         if (root == null || root.isMissingNode()) {
             throw new UnreadableReportException("scanner report " + file + " is empty");
         }
+        return parse(file, root);
+    }
+
+    /**
+     * Reads a report already parsed as JSON (e.g. the {@code scanner.result} of an attached vulnerability
+     * attestation); {@code source} names where it came from in messages.
+     *
+     * @throws UnreadableReportException when it is of no known format, or malformed
+     */
+    public static ScanReport parse(Path source, JsonNode root) throws UnreadableReportException {
+        Path file = source;
+        if (root == null || !root.isObject()) {
+            throw new UnreadableReportException("scanner report " + file + " is not a JSON object");
+        }
         if (GrypeReport.looksLike(root)) {
             return GrypeReport.read(file, root);
         }

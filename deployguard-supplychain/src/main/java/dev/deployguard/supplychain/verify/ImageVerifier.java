@@ -1,18 +1,24 @@
 package dev.deployguard.supplychain.verify;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deployguard.check.CheckResult;
+import dev.deployguard.check.CheckStatus;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.json.Json;
 import dev.deployguard.spec.ImageSpec;
 import dev.deployguard.spec.ImageSpecParser;
+import dev.deployguard.supplychain.check.AttestationCheck;
 import dev.deployguard.supplychain.check.SignatureCheck;
 import dev.deployguard.supplychain.cosign.CosignVerifier;
+import dev.deployguard.supplychain.cosign.Trust;
 import dev.deployguard.supplychain.cosign.Verification;
 import dev.deployguard.supplychain.registry.Digests;
 import dev.deployguard.supplychain.registry.ImageResolver;
 import dev.deployguard.supplychain.registry.RegistryClient;
 import dev.deployguard.supplychain.registry.RegistryException;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -39,9 +45,16 @@ public final class ImageVerifier {
      * fields of {@code signature.keyless}, null when a key is given).
      */
     public record Request(String image, Path key, Keyless keyless, ImageSpec.IdentityRepository repository,
-                          List<String> mirrors, Boolean insecure, String timeout) {
+                          List<String> mirrors, Boolean insecure, String timeout, List<String> attestations) {
         public Request {
             mirrors = List.copyOf(mirrors);
+            attestations = List.copyOf(attestations);
+        }
+
+        /** Signatures only. */
+        public Request(String image, Path key, Keyless keyless, ImageSpec.IdentityRepository repository,
+                       List<String> mirrors, Boolean insecure, String timeout) {
+            this(image, key, keyless, repository, mirrors, insecure, timeout, List.of());
         }
 
         public Request(String image, Path key, ImageSpec.IdentityRepository repository, List<String> mirrors,
@@ -59,7 +72,8 @@ public final class ImageVerifier {
      * What was decided.
      *
      * @param outcome   VERIFIED, REFUSED (see {@code refusal}), NOT_FOUND, DENIED (credentials) or UNREACHABLE
-     * @param refusal   the signature refusal (null unless REFUSED)
+     * @param refusal   the signature refusal, or ATTESTATIONS when the signature verified but an attestation asked for
+     *                  did not (null unless REFUSED)
      * @param digest    the image digest verified (null when it could not be resolved)
      * @param registry  the registry that served it
      * @param remedy    what to do (null when verified)
@@ -150,6 +164,20 @@ public final class ImageVerifier {
                     "the signature of " + digest + " cannot be trusted: " + e.getMessage(),
                     SignatureCheck.remedy(Verification.Refusal.BAD_SIGNATURE, spec, digest));
         }
+        if (v.verified() && spec.attestations() != null) {
+            // cosign verify-attestation --type T, for each kind asked, with the same key or identity
+            CheckResult a = new AttestationCheck(spec, client).judgeDigest(digest, hosts, Trust.of(spec.signature()),
+                    LocalDate.now(ZoneOffset.UTC));
+            if (a.status() == CheckStatus.ERROR) {
+                return new Result("UNREACHABLE", null, shown, digest, v.host(), null, a.evidence(), a.remedy());
+            }
+            if (a.status() != CheckStatus.PASS) {
+                return new Result("REFUSED", "ATTESTATIONS", shown, digest, v.host(), null, v.message() + "\n"
+                        + a.evidence(), a.remedy());
+            }
+            return new Result("VERIFIED", null, shown, digest, v.host(), v.dockerReference(), v.message() + "\n"
+                    + a.evidence(), null);
+        }
         if (v.verified()) {
             return new Result("VERIFIED", null, shown, digest, v.host(), v.dockerReference(), v.message(), null);
         }
@@ -191,6 +219,9 @@ public final class ImageVerifier {
                     });
         }
         signature.putObject("identity").put("repository", request.repository().name().toLowerCase(Locale.ROOT));
+        if (!request.attestations().isEmpty()) {
+            request.attestations().forEach(section.putObject("attestations").putArray("require")::add);
+        }
         List<String> problems = new ArrayList<>();
         ImageSpec spec = ImageSpecParser.parse(section, "image", null, problems);
         if (spec == null || !problems.isEmpty()) {
@@ -200,7 +231,8 @@ public final class ImageVerifier {
                             "--certificate-identity-regexp").replace("certificateOidcIssuerRegexp",
                             "--certificate-oidc-issuer-regexp").replace("certificateIdentity", "--certificate-identity")
                     .replace("certificateOidcIssuer", "--certificate-oidc-issuer").replace("image.repository", "IMAGE").replace("image.tag", "IMAGE tag")
-                    .replace("image.mirrors", "--mirror").replace("image.timeout", "--timeout"));
+                    .replace("image.mirrors", "--mirror").replace("image.timeout", "--timeout")
+                    .replaceAll("image\\.attestations\\.require\\[\\d+]", "--attestation"));
         }
         return spec;
     }
