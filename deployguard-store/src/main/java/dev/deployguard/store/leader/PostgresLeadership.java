@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * compares its {@code expires_at} with the database's {@code clock_timestamp()} (no replica's clock is trusted). A
  * leader renews with {@code UPDATE ... WHERE holder = ? AND epoch = ?}; zero rows means another replica took over and
  * this one stops at once. A candidate takes over when the lease expired, or at once when it got the advisory lock
- * while the row names someone else: the server frees that lock only when the holder's session ended (crash, kill
- * -9). A takeover raises the epoch, which the {@link EpochFence} then demands of every state change, and ends the
+ * and the holder's lease session is gone from {@code pg_stat_activity}: the server frees that lock only when the
+ * holder's session ended (crash, kill -9). A takeover raises the epoch, which the {@link EpochFence} then demands of every state change, and ends the
  * previous holder's lease session so its advisory lock goes too. Like client-go's elector (and
  * deployguard-kubernetes' ControlPlaneLeadership), a leader that could not renew for the renew deadline stops
  * leading before its lease can run out for the others.
@@ -111,7 +111,7 @@ public final class PostgresLeadership implements Leadership {
         loop.execute(() -> {
             while (!closed.get()) {
                 try {
-                    round();
+                    roundWithFreshSessionOnFailure();
                 } catch (SQLException e) {
                     closeSession();
                     if (leading.get() && !renewedInTime()) {
@@ -126,6 +126,19 @@ public final class PostgresLeadership implements Leadership {
                 }
             }
         });
+    }
+
+    /**
+     * A round, tried once more on a new session if the first failed: the session may have been ended by a replica
+     * that took over while this one was paused, and the lease row (not a broken connection) says what happened.
+     */
+    private void roundWithFreshSessionOnFailure() throws SQLException {
+        try {
+            round();
+        } catch (SQLException first) {
+            closeSession();
+            round();
+        }
     }
 
     private void round() throws SQLException {
@@ -172,7 +185,9 @@ public final class PostgresLeadership implements Leadership {
 
     private void stand(Connection c) throws SQLException {
         Row row = read(c);
-        boolean take = row == null || row.expired || row.holder.equals(identity) || holdsLock;
+        // The advisory lock alone is no proof: a replica that took over by expiry may not hold it yet. It is, together
+        // with the holder's lease session being gone from pg_stat_activity (crash, kill -9, session ended).
+        boolean take = row == null || row.expired || row.holder.equals(identity) || holdsLock && !row.holderAlive;
         if (!take) {
             c.commit();
             leader = row.holder;
@@ -208,7 +223,7 @@ public final class PostgresLeadership implements Leadership {
             }
         }
         c.commit();
-        if (row != null && row.pid != null && !holdsLock) {
+        if (row != null && row.pid != null && row.holderAlive) {
             endSession(c, row.pid);
         }
         epoch = won;
@@ -232,12 +247,13 @@ public final class PostgresLeadership implements Leadership {
         }
     }
 
-    private record Row(String holder, long epoch, Integer pid, boolean expired) {
+    private record Row(String holder, long epoch, Integer pid, boolean expired, boolean holderAlive) {
     }
 
     private Row read(Connection c) throws SQLException {
-        try (var ps = c.prepareStatement("SELECT holder, epoch, holder_pid, expires_at <= clock_timestamp() AS expired"
-                + " FROM control_plane_lease WHERE name = ? FOR UPDATE")) {
+        try (var ps = c.prepareStatement("SELECT holder, epoch, holder_pid, expires_at <= clock_timestamp() AS expired,"
+                + " EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.holder_pid) AS alive"
+                + " FROM control_plane_lease l WHERE name = ? FOR UPDATE OF l")) {
             ps.setString(1, lease);
             try (var rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -245,7 +261,7 @@ public final class PostgresLeadership implements Leadership {
                 }
                 int pid = rs.getInt("holder_pid");
                 return new Row(rs.getString("holder"), rs.getLong("epoch"), rs.wasNull() ? null : pid,
-                        rs.getBoolean("expired"));
+                        rs.getBoolean("expired"), rs.getBoolean("alive"));
             }
         }
     }

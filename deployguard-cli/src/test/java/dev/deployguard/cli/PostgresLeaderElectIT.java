@@ -1,0 +1,225 @@
+package dev.deployguard.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.deployguard.json.Json;
+import dev.deployguard.local.load.SteadyTraffic;
+import dev.deployguard.store.JdbcStore;
+import dev.deployguard.store.PostgresServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two (then three) real {@code deployguard server --leader-elect=postgres} processes on one real PostgreSQL 15,
+ * sharing one state directory (one host: the app's processes and its router stay where they run), with user traffic
+ * through the router the whole time. kill -9 of the leader in the middle of a canary's timed pause: the follower
+ * leads within the lease (the killed session's advisory lock is freed at once), adopts the rollout and carries on
+ * from the step it had reached. SIGSTOP of the new leader past its lease: a third replica takes over by the database's
+ * clock; after SIGCONT the stopped one's lease renewal ({@code UPDATE ... WHERE epoch = ?}) is refused by the fencing
+ * epoch and it steps down without writing. Every step runs exactly once, no request fails, the rollout completes.
+ */
+class PostgresLeaderElectIT {
+    private static final Duration LEASE = Duration.ofSeconds(4);
+
+    @TempDir
+    Path dir;
+    private PostgresServer pg;
+    private Harness h;
+    private final List<Process> servers = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (Process p : servers) {
+            new ProcessBuilder("kill", "-CONT", Long.toString(p.pid())).start().waitFor();
+            p.destroyForcibly();
+            p.waitFor(20, TimeUnit.SECONDS);
+        }
+        if (pg != null) {
+            try (var store = JdbcStore.open(pg.url(), "postgres", null)) {
+                for (String app : store.apps()) {
+                    store.instances(app).forEach(i -> ProcessHandle.of(i.pid()).ifPresent(ProcessHandle::destroyForcibly));
+                    store.router(app).ifPresent(r -> ProcessHandle.of(r.pid()).ifPresent(ProcessHandle::destroyForcibly));
+                }
+            } catch (RuntimeException e) {
+                // The store may not exist if the test failed early: the Harness below kills by command line.
+            }
+        }
+        if (h != null) {
+            h.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    @Test
+    void killMinus9AndSigstopOfTheLeaderMidCanaryLoseNothingAndRunNoStepTwice() throws Exception {
+        pg = PostgresServer.start();
+        h = new Harness(dir, "", 2);
+        h.writeSpec("", 2, Harness.java(), "127.0.0.1:" + h.listen, """
+                strategy:
+                  canary:
+                    steps:
+                      - setWeight: 20
+                      - pause: {}
+                      - setWeight: 40
+                      - pause: {duration: 3s}
+                      - setWeight: 60
+                      - pause: {}
+                      - setWeight: 80
+                    bake: 1s
+                """);
+        Files.createDirectories(h.stateDir);
+
+        // given replica A leads and has deployed v1, replica B follows
+        String a = start(0);
+        Harness.await(Duration.ofSeconds(30), () -> "leader".equals(role(a)));
+        h.ok("deploy", "demo", "--version", "v1");
+        String b = start(1);
+        Harness.await(Duration.ofSeconds(30), () -> "follower".equals(role(b)));
+        assertThat(h.cli("incident", "open", "demo", "--title", "x").exit()).as("a follower refuses changes")
+                .isEqualTo(5);
+        point(a);
+
+        try (var traffic = new SteadyTraffic(h.app(), 4, 200).start()) {
+            // when A runs a canary and is killed -9 in its timed pause at 40%
+            h.ok("deploy", "demo", "--version", "v2");
+            awaitStep("canary weight 20%");
+            h.ok("promote", "demo");
+            awaitStep("canary weight 40%");
+            long killedAt = System.nanoTime();
+            servers.get(0).destroyForcibly();
+            servers.get(0).waitFor();
+
+            // then B leads within the lease and carries the rollout on from 40% to the manual pause at 60%
+            Harness.await(LEASE, () -> "leader".equals(role(b)));
+            System.out.printf("PostgresLeaderElectIT: B leads %d ms after kill -9 of A (lease %s)%n",
+                    (System.nanoTime() - killedAt) / 1_000_000, LEASE);
+            point(b);
+            awaitStep("canary weight 60%");
+            Harness.await(Duration.ofSeconds(20), () -> "PAUSED".equals(rollout().path("phase").asText()));
+
+            // when C joins, and B is stopped (SIGSTOP) past its lease
+            String c = start(2);
+            Harness.await(Duration.ofSeconds(30), () -> "follower".equals(role(c)));
+            signal(servers.get(1), "STOP");
+            long stoppedAt = System.nanoTime();
+            Harness.await(Duration.ofSeconds(20), () -> "leader".equals(role(c)));
+            assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).as("C waited for B's lease to expire")
+                    .isGreaterThanOrEqualTo(LEASE.minusSeconds(1));
+            List<String> before = stepMessages();
+            long epochBefore = epoch();
+            signal(servers.get(1), "CONT");
+
+            // then B's renewal is refused by the fencing epoch, it steps down, and it wrote nothing
+            Path logB = dir.resolve("replica-1.log");
+            Harness.await(Duration.ofSeconds(20), () -> Harness.read(logB).contains("refused by the fencing epoch"));
+            assertThat(Harness.read(logB)).contains("it led under epoch 2, the lease 'deployguard-control-plane' is now"
+                    + " at epoch 3");
+            Harness.await(Duration.ofSeconds(10), () -> "follower".equals(role(b)));
+            assertThat(epoch()).isEqualTo(epochBefore).isEqualTo(3);
+            assertThat(stepMessages()).isEqualTo(before);
+            assertThat(rollout().path("phase").asText()).isEqualTo("PAUSED");
+            JsonNode following = events("controlplane.following").get(0);
+            assertThat(following.path("message").asText()).contains("refused by the fencing epoch");
+
+            // and C finishes the rollout
+            point(c);
+            h.ok("promote", "demo");
+            Harness.await(Duration.ofSeconds(30), () -> "SUCCEEDED".equals(rollout().path("phase").asText()));
+            traffic.stop();
+            assertThat(traffic.failed()).as("failed requests of %d: %s", traffic.sent(), traffic.failureSamples())
+                    .isZero();
+            assertThat(traffic.answers()).containsKeys("hello from demo v1", "hello from demo v2");
+        }
+        // every step ran exactly once, across three leaders
+        assertThat(stepMessages()).containsExactly("step 1/7: canary weight 20%", "step 3/7: canary weight 40%",
+                "step 5/7: canary weight 60%", "step 7/7: canary weight 80%");
+        assertThat(events("controlplane.leading")).hasSize(3);
+        assertThat(h.get()).isEqualTo("hello from demo v2");
+    }
+
+    /** Starts replica {@code n} on the shared state directory and store; returns its API URL. */
+    private String start(int n) throws Exception {
+        Files.deleteIfExists(h.stateDir.resolve("server.json"));
+        Path log = dir.resolve("replica-" + n + ".log");
+        Process p = new ProcessBuilder(Harness.java(), "-Xmx256m", "-XX:+UseSerialGC", "-cp", Harness.classPath(),
+                DeployGuard.class.getName(), "--state-dir", h.stateDir.toString(), "server", "-f", h.spec.toString(),
+                "--listen", "127.0.0.1:0", "--store-url", pg.url(), "--store-user", "postgres",
+                "--leader-elect=postgres", "--lease-duration", "4s", "--renew-deadline", "3s", "--retry-period",
+                "500ms").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        servers.add(p);
+        Harness.await(Duration.ofSeconds(60), () -> {
+            if (!p.isAlive()) {
+                throw new AssertionError("replica " + n + " exited: " + Harness.read(log));
+            }
+            return Files.exists(h.stateDir.resolve("server.json"));
+        });
+        return Json.mapper().readTree(h.stateDir.resolve("server.json").toFile()).path("url").asText();
+    }
+
+    /** Sends the CLI's commands to the replica at {@code url}. */
+    private void point(String url) throws Exception {
+        ServerCommand.writeServerInfo(h.stateDir, url);
+    }
+
+    private static void signal(Process p, String signal) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor()).isZero();
+    }
+
+    private void awaitStep(String weight) throws InterruptedException {
+        Harness.await(Duration.ofSeconds(30), () -> stepMessages().stream().anyMatch(m -> m.endsWith(weight)));
+    }
+
+    private JsonNode rollout() {
+        return h.ok("status", "demo", "-o", "json").json().path("rollout");
+    }
+
+    private List<String> stepMessages() {
+        List<String> out = new ArrayList<>();
+        events("rollout.step").forEach(e -> out.add(e.path("message").asText()));
+        return out;
+    }
+
+    private List<JsonNode> events(String kind) {
+        List<JsonNode> out = new ArrayList<>();
+        for (JsonNode e : h.ok("events", "--type", kind, "-o", "json").json().path("events")) {
+            if (e.path("kind").asText().equals(kind)) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    private long epoch() throws Exception {
+        try (var c = DriverManager.getConnection(pg.url(), "postgres", "");
+             var rs = c.createStatement().executeQuery("SELECT epoch FROM control_plane_lease")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String role(String url) {
+        try {
+            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()
+                    .send(HttpRequest.newBuilder(URI.create(url + "/api/health")).timeout(Duration.ofSeconds(2))
+                            .build(), HttpResponse.BodyHandlers.ofString());
+            return Json.mapper().readTree(r.body()).path("role").asText();
+        } catch (Exception e) {
+            return "unreachable";
+        }
+    }
+}
