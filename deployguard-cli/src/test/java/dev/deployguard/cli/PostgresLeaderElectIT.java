@@ -18,12 +18,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two (then three) real {@code deployguard server --leader-elect=postgres} processes on one real PostgreSQL 15,
+ * Three real {@code deployguard server --leader-elect=postgres} processes on one real PostgreSQL 15,
  * sharing one state directory (one host: the app's processes and its router stay where they run), with user traffic
  * through the router the whole time. kill -9 of the leader in the middle of a canary's timed pause: the follower
  * leads within the lease (the killed session's advisory lock is freed at once), adopts the rollout and carries on
@@ -39,6 +41,8 @@ class PostgresLeaderElectIT {
     private PostgresServer pg;
     private Harness h;
     private final List<Process> servers = new ArrayList<>();
+    /** The replica the CLI's commands go to. */
+    private volatile String server;
 
     @AfterEach
     void stop() throws Exception {
@@ -68,8 +72,8 @@ class PostgresLeaderElectIT {
     @Test
     void killMinus9AndSigstopOfTheLeaderMidCanaryLoseNothingAndRunNoStepTwice() throws Exception {
         pg = PostgresServer.start();
-        h = new Harness(dir, "", 2);
-        h.writeSpec("", 2, Harness.java(), "127.0.0.1:" + h.listen, """
+        h = new Harness(dir, "", 1);
+        h.writeSpec("", 1, Harness.java(), "127.0.0.1:" + h.listen, """
                 strategy:
                   canary:
                     steps:
@@ -84,62 +88,68 @@ class PostgresLeaderElectIT {
                 """);
         Files.createDirectories(h.stateDir);
 
-        // given replica A leads and has deployed v1, replica B follows
-        String a = start(0);
-        Harness.await(Duration.ofSeconds(30), () -> "leader".equals(role(a)));
-        h.ok("deploy", "demo", "--version", "v1");
-        String b = start(1);
-        Harness.await(Duration.ofSeconds(30), () -> "follower".equals(role(b)));
-        assertThat(h.cli("incident", "open", "demo", "--title", "x").exit()).as("a follower refuses changes")
-                .isEqualTo(5);
-        point(a);
+        // given replica 0 leads (it creates the state directory's tokens) and has deployed v1; replicas 1 and 2 follow
+        String first = start(0);
+        Harness.await(Duration.ofSeconds(30), () -> "leader".equals(role(first)));
+        Process[] replicas = {servers.get(0), launch(1), launch(2)};
+        server = first;
+        h.ok("--server", server, "deploy", "demo", "--version", "v1");
+        String[] urls = {first, url(1), url(2)};
+        Harness.await(Duration.ofSeconds(30), () -> "follower".equals(role(urls[1])) && "follower".equals(role(urls[2])));
+        assertThat(h.cli("--server", urls[1], "incident", "open", "demo", "--title", "x").exit())
+                .as("a follower refuses changes").isEqualTo(5);
 
         try (var traffic = new SteadyTraffic(h.app(), 4, 200).start()) {
-            // when A runs a canary and is killed -9 in its timed pause at 40%
-            h.ok("deploy", "demo", "--version", "v2");
+            // when the leader runs a canary and is killed -9 in its timed pause at 40%
+            h.ok("--server", server, "deploy", "demo", "--version", "v2");
             awaitStep("canary weight 20%");
-            h.ok("promote", "demo");
+            h.ok("--server", server, "promote", "demo");
             awaitStep("canary weight 40%");
             long killedAt = System.nanoTime();
-            servers.get(0).destroyForcibly();
-            servers.get(0).waitFor();
+            replicas[0].destroyForcibly();
+            replicas[0].waitFor();
 
-            // then B leads within the lease and carries the rollout on from 40% to the manual pause at 60%
-            Harness.await(LEASE, () -> "leader".equals(role(b)));
-            System.out.printf("PostgresLeaderElectIT: B leads %d ms after kill -9 of A (lease %s)%n",
+            // then a follower leads within the lease and carries the rollout on from 40% to the manual pause at 60%
+            Harness.await(LEASE, () -> "leader".equals(role(urls[1])) || "leader".equals(role(urls[2])));
+            System.out.printf("PostgresLeaderElectIT: a follower leads %d ms after kill -9 of the leader (lease %s)%n",
                     (System.nanoTime() - killedAt) / 1_000_000, LEASE);
-            point(b);
+            int second = "leader".equals(role(urls[1])) ? 1 : 2;
+            int third = 3 - second;
+            server = urls[second];
             awaitStep("canary weight 60%");
             Harness.await(Duration.ofSeconds(20), () -> "PAUSED".equals(rollout().path("phase").asText()));
 
-            // when C joins, and B is stopped (SIGSTOP) past its lease
-            String c = start(2);
-            Harness.await(Duration.ofSeconds(30), () -> "follower".equals(role(c)));
-            signal(servers.get(1), "STOP");
+            // when the second leader is stopped (SIGSTOP) past its lease, the third takes over by the database's clock
+            server = urls[third];
+            signal(replicas[second], "STOP");
             long stoppedAt = System.nanoTime();
-            Harness.await(Duration.ofSeconds(20), () -> "leader".equals(role(c)));
-            assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).as("C waited for B's lease to expire")
+            Harness.await(Duration.ofSeconds(20), () -> "leader".equals(role(urls[third])));
+            assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).as("waited for the stopped one's lease")
                     .isGreaterThanOrEqualTo(LEASE.minusSeconds(1));
             List<String> before = stepMessages();
-            long epochBefore = epoch();
-            signal(servers.get(1), "CONT");
+            assertThat(epoch()).isEqualTo(3);
+            signal(replicas[second], "CONT");
 
-            // then B's renewal is refused by the fencing epoch, it steps down, and it wrote nothing
-            Path logB = dir.resolve("replica-1.log");
-            Harness.await(Duration.ofSeconds(20), () -> Harness.read(logB).contains("refused by the fencing epoch"));
-            assertThat(Harness.read(logB)).contains("it led under epoch 2, the lease 'deployguard-control-plane' is now"
+            // then its lease renewal is refused by the fencing epoch, it steps down, and it wrote nothing
+            Path log = dir.resolve("replica-" + second + ".log");
+            Harness.await(Duration.ofSeconds(20), () -> Harness.read(log).contains("refused by the fencing epoch"));
+            assertThat(Harness.read(log)).contains("it led under epoch 2, the lease 'deployguard-control-plane' is now"
                     + " at epoch 3");
-            Harness.await(Duration.ofSeconds(10), () -> "follower".equals(role(b)));
-            assertThat(epoch()).isEqualTo(epochBefore).isEqualTo(3);
+            Harness.await(Duration.ofSeconds(10), () -> "follower".equals(role(urls[second])));
+            assertThat(epoch()).isEqualTo(3);
             assertThat(stepMessages()).isEqualTo(before);
             assertThat(rollout().path("phase").asText()).isEqualTo("PAUSED");
-            JsonNode following = events("controlplane.following").get(0);
-            assertThat(following.path("message").asText()).contains("refused by the fencing epoch");
+            List<JsonNode> following = events("controlplane.following");
+            assertThat(following).hasSize(1);
+            assertThat(following.get(0).path("message").asText()).contains("refused by the fencing epoch");
 
-            // and C finishes the rollout
-            point(c);
-            h.ok("promote", "demo");
-            Harness.await(Duration.ofSeconds(30), () -> "SUCCEEDED".equals(rollout().path("phase").asText()));
+            // and the third leader finishes the rollout
+            h.ok("--server", server, "promote", "demo");
+            try {
+                Harness.await(Duration.ofSeconds(30), () -> "SUCCEEDED".equals(rollout().path("phase").asText()));
+            } catch (AssertionError e) {
+                throw new AssertionError("rollout not done: " + rollout() + "\n" + logs(), e);
+            }
             traffic.stop();
             assertThat(traffic.failed()).as("failed requests of %d: %s", traffic.sent(), traffic.failureSamples())
                     .isZero();
@@ -152,9 +162,25 @@ class PostgresLeaderElectIT {
         assertThat(h.get()).isEqualTo("hello from demo v2");
     }
 
-    /** Starts replica {@code n} on the shared state directory and store; returns its API URL. */
+    /** The end of each replica's log, to see why when a step did not happen. */
+    private String logs() {
+        StringBuilder out = new StringBuilder();
+        for (int n = 0; n < servers.size(); n++) {
+            String text = Harness.read(dir.resolve("replica-" + n + ".log"));
+            out.append("--- replica ").append(n).append(" ---\n")
+                    .append(text.substring(Math.max(0, text.length() - 4000))).append('\n');
+        }
+        return out.toString();
+    }
+
+    /** Starts replica {@code n} and waits for its API; returns its URL. */
     private String start(int n) throws Exception {
-        Files.deleteIfExists(h.stateDir.resolve("server.json"));
+        launch(n);
+        return url(n);
+    }
+
+    /** Starts replica {@code n} on the shared state directory and store. */
+    private Process launch(int n) throws Exception {
         Path log = dir.resolve("replica-" + n + ".log");
         Process p = new ProcessBuilder(Harness.java(), "-Xmx256m", "-XX:+UseSerialGC", "-cp", Harness.classPath(),
                 DeployGuard.class.getName(), "--state-dir", h.stateDir.toString(), "server", "-f", h.spec.toString(),
@@ -162,18 +188,26 @@ class PostgresLeaderElectIT {
                 "--leader-elect=postgres", "--lease-duration", "4s", "--renew-deadline", "3s", "--retry-period",
                 "500ms").redirectErrorStream(true).redirectOutput(log.toFile()).start();
         servers.add(p);
+        return p;
+    }
+
+    /** Replica {@code n}'s API URL, from its banner (server.json names whichever started last). */
+    private String url(int n) throws Exception {
+        Path log = dir.resolve("replica-" + n + ".log");
+        Process p = servers.get(n);
+        Pattern banner = Pattern.compile("DeployGuard control plane on (http://\\S+) ");
+        String[] found = new String[1];
         Harness.await(Duration.ofSeconds(60), () -> {
             if (!p.isAlive()) {
                 throw new AssertionError("replica " + n + " exited: " + Harness.read(log));
             }
-            return Files.exists(h.stateDir.resolve("server.json"));
+            Matcher m = banner.matcher(Harness.read(log));
+            if (m.find()) {
+                found[0] = m.group(1);
+            }
+            return found[0] != null;
         });
-        return Json.mapper().readTree(h.stateDir.resolve("server.json").toFile()).path("url").asText();
-    }
-
-    /** Sends the CLI's commands to the replica at {@code url}. */
-    private void point(String url) throws Exception {
-        ServerCommand.writeServerInfo(h.stateDir, url);
+        return found[0];
     }
 
     private static void signal(Process p, String signal) throws Exception {
@@ -185,7 +219,7 @@ class PostgresLeaderElectIT {
     }
 
     private JsonNode rollout() {
-        return h.ok("status", "demo", "-o", "json").json().path("rollout");
+        return h.ok("--server", server, "status", "demo", "-o", "json").json().path("rollout");
     }
 
     private List<String> stepMessages() {
@@ -196,7 +230,7 @@ class PostgresLeaderElectIT {
 
     private List<JsonNode> events(String kind) {
         List<JsonNode> out = new ArrayList<>();
-        for (JsonNode e : h.ok("events", "--type", kind, "-o", "json").json().path("events")) {
+        for (JsonNode e : h.ok("--server", server, "events", "--type", kind, "-o", "json").json().path("events")) {
             if (e.path("kind").asText().equals(kind)) {
                 out.add(e);
             }
