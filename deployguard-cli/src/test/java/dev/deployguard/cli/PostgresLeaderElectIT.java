@@ -72,6 +72,7 @@ class PostgresLeaderElectIT {
     @Test
     void killMinus9AndSigstopOfTheLeaderMidCanaryLoseNothingAndRunNoStepTwice() throws Exception {
         pg = PostgresServer.start();
+        phase("PostgreSQL started");
         h = new Harness(dir, "", 1);
         h.writeSpec("", 1, Harness.java(), "127.0.0.1:" + h.listen, """
                 strategy:
@@ -94,17 +95,20 @@ class PostgresLeaderElectIT {
         Process[] replicas = {servers.get(0), launch(1), launch(2)};
         server = first;
         h.ok("--server", server, "deploy", "demo", "--version", "v1");
+        phase("v1 deployed");
         String[] urls = {first, url(1), url(2)};
         Harness.await(Duration.ofSeconds(30), () -> "follower".equals(role(urls[1])) && "follower".equals(role(urls[2])));
         assertThat(h.cli("--server", urls[1], "incident", "open", "demo", "--title", "x").exit())
                 .as("a follower refuses changes").isEqualTo(5);
+        phase("followers up");
 
-        try (var traffic = new SteadyTraffic(h.app(), 4, 200).start()) {
+        try (var traffic = new SteadyTraffic(h.app(), 4, 100).start()) {
             // when the leader runs a canary and is killed -9 in its timed pause at 40%
             h.ok("--server", server, "deploy", "demo", "--version", "v2");
             awaitStep("canary weight 20%");
             h.ok("--server", server, "promote", "demo");
             awaitStep("canary weight 40%");
+            phase("canary at 40%");
             long killedAt = System.nanoTime();
             replicas[0].destroyForcibly();
             replicas[0].waitFor();
@@ -118,6 +122,7 @@ class PostgresLeaderElectIT {
             server = urls[second];
             awaitStep("canary weight 60%");
             Harness.await(Duration.ofSeconds(20), () -> "PAUSED".equals(rollout().path("phase").asText()));
+            phase("second leader paused at 60%");
 
             // when the second leader is stopped (SIGSTOP) past its lease, the third takes over by the database's clock
             server = urls[third];
@@ -129,6 +134,7 @@ class PostgresLeaderElectIT {
             List<String> before = stepMessages();
             assertThat(epoch()).isEqualTo(3);
             signal(replicas[second], "CONT");
+            phase("third leader took over");
 
             // then its lease renewal is refused by the fencing epoch, it steps down, and it wrote nothing
             Path log = dir.resolve("replica-" + second + ".log");
@@ -142,6 +148,7 @@ class PostgresLeaderElectIT {
             List<JsonNode> following = events("controlplane.following");
             assertThat(following).hasSize(1);
             assertThat(following.get(0).path("message").asText()).contains("refused by the fencing epoch");
+            phase("stale leader fenced");
 
             // and the third leader finishes the rollout
             h.ok("--server", server, "promote", "demo");
@@ -151,6 +158,7 @@ class PostgresLeaderElectIT {
                 throw new AssertionError("rollout not done: " + rollout() + "\n" + logs(), e);
             }
             traffic.stop();
+            phase("rollout succeeded");
             assertThat(traffic.failed()).as("failed requests of %d: %s", traffic.sent(), traffic.failureSamples())
                     .isZero();
             assertThat(traffic.answers()).containsKeys("hello from demo v1", "hello from demo v2");
@@ -160,6 +168,12 @@ class PostgresLeaderElectIT {
                 "step 5/7: canary weight 60%", "step 7/7: canary weight 80%");
         assertThat(events("controlplane.leading")).hasSize(3);
         assertThat(h.get()).isEqualTo("hello from demo v2");
+    }
+
+    private final long started = System.nanoTime();
+
+    private void phase(String what) {
+        System.out.printf("PostgresLeaderElectIT: %5.1f s  %s%n", (System.nanoTime() - started) / 1e9, what);
     }
 
     /** The end of each replica's log, to see why when a step did not happen. */
@@ -182,7 +196,9 @@ class PostgresLeaderElectIT {
     /** Starts replica {@code n} on the shared state directory and store. */
     private Process launch(int n) throws Exception {
         Path log = dir.resolve("replica-" + n + ".log");
-        Process p = new ProcessBuilder(Harness.java(), "-Xmx256m", "-XX:+UseSerialGC", "-cp", Harness.classPath(),
+        // C1 only: three control planes, the app and the router share two cores with the build; startup dominates.
+        Process p = new ProcessBuilder(Harness.java(), "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", Harness.classPath(),
                 DeployGuard.class.getName(), "--state-dir", h.stateDir.toString(), "server", "-f", h.spec.toString(),
                 "--listen", "127.0.0.1:0", "--store-url", pg.url(), "--store-user", "postgres",
                 "--leader-elect=postgres", "--lease-duration", "4s", "--renew-deadline", "3s", "--retry-period",
