@@ -8,6 +8,8 @@ import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.api.ApiServer;
 import dev.deployguard.spec.Durations;
 import dev.deployguard.spec.SpecParser;
+import dev.deployguard.store.EpochFence;
+import dev.deployguard.store.leader.PostgresLeadership;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -39,18 +41,21 @@ final class ServerCommand implements Callable<Integer> {
     String storeUser;
     @Option(names = "--demo", description = "Loopback-only demo mode: the API needs no token")
     boolean demo;
-    @Option(names = "--leader-elect", description = "Run as one of several replicas sharing a PostgreSQL store: only"
-            + " the holder of a Kubernetes Lease makes changes; the others serve reads (Kubernetes API from the pod's"
-            + " service account, else KUBECONFIG, else ~/.kube/config)")
-    boolean leaderElect;
+    @Option(names = "--leader-elect", arity = "0..1", fallbackValue = "kubernetes", paramLabel = "BACKEND",
+            description = "Run as one of several replicas sharing a PostgreSQL store: only the leader makes changes;"
+            + " the others serve reads. kubernetes (the default when no value is given): the holder of a Kubernetes"
+            + " Lease (Kubernetes API from the pod's service account, else KUBECONFIG, else ~/.kube/config);"
+            + " postgres: the holder of a lease row in the store itself, with a fencing epoch (hosts and VMs)")
+    String leaderElect;
     @Option(names = "--lease-namespace", description = "Namespace of the leader Lease (default: the pod's own, else"
-            + " the kubeconfig context's)")
+            + " the kubeconfig context's); only with --leader-elect=kubernetes")
     String leaseNamespace;
     @Option(names = "--lease-name", defaultValue = "deployguard-control-plane", description = "Name of the leader Lease"
-            + " (default: deployguard-control-plane)")
+            + " or lease row (default: deployguard-control-plane)")
     String leaseName;
     @Option(names = "--lease-duration", paramLabel = "DURATION", description = "With --leader-elect: how long the"
-            + " Lease holds without renewal before another replica may take it; whole seconds (default: 15s)")
+            + " lease holds without renewal before another replica may take it; whole seconds for kubernetes"
+            + " (default: 15s)")
     String leaseDuration;
     @Option(names = "--renew-deadline", paramLabel = "DURATION", description = "With --leader-elect: how long the"
             + " leader keeps trying to renew before it stops leading; shorter than --lease-duration (default: 10s)")
@@ -76,26 +81,39 @@ final class ServerCommand implements Callable<Integer> {
         } catch (NumberFormatException e) {
             throw DeployGuardException.badInput("--listen: port must be a number, got '" + hp[1] + "'");
         }
-        if (leaderElect && storeUrl == null) {
+        Election election = Election.of(leaderElect);
+        if (election != Election.NONE && storeUrl == null) {
             throw DeployGuardException.badInput("--leader-elect needs --store-url: the replicas share their state"
                     + " through PostgreSQL; the embedded store belongs to one process");
         }
-        if (!leaderElect && leaseNamespace != null) {
-            throw DeployGuardException.badInput("--lease-namespace only applies with --leader-elect");
+        if (election == Election.POSTGRES && !storeUrl.startsWith("jdbc:postgresql:")) {
+            throw DeployGuardException.badInput("--leader-elect=postgres needs a PostgreSQL --store-url"
+                    + " (jdbc:postgresql://HOST:PORT/DB): the lease and its fencing epoch live in that database");
         }
-        ControlPlaneLeadership.Timing timing = timing();
+        if (election != Election.KUBERNETES && leaseNamespace != null) {
+            throw DeployGuardException.badInput("--lease-namespace only applies with --leader-elect=kubernetes");
+        }
+        ControlPlaneLeadership.Timing timing = timing(election);
         String prometheus = prometheusUrl(prometheusUrl, System.getenv("DEPLOYGUARD_PROMETHEUS_URL"));
         Path stateDir = root.stateDir();
-        LeaseClients.Opened lease = leaderElect ? LeaseClients.open(leaseNamespace, leaseName) : null;
-        var cp = new ControlPlane(new ControlPlane.Config(stateDir, file, storeUrl, storeUser,
-                System.getenv("DEPLOYGUARD_STORE_PASSWORD"), prometheus), Clock.systemUTC());
+        LeaseClients.Opened lease = election == Election.KUBERNETES ? LeaseClients.open(leaseNamespace, leaseName)
+                : null;
+        String password = System.getenv("DEPLOYGUARD_STORE_PASSWORD");
+        var config = new ControlPlane.Config(stateDir, file, storeUrl, storeUser, password, prometheus);
+        EpochFence fence = election == Election.POSTGRES ? new EpochFence(leaseName) : null;
+        var cp = fence == null ? new ControlPlane(config, Clock.systemUTC())
+                : new ControlPlane(config, Clock.systemUTC(), fence);
         ApiServer api;
         try {
-            if (lease == null) {
-                cp.start();
-            } else {
+            if (lease != null) {
                 cp.start(new ControlPlaneLeadership(lease.client(), lease.namespace(), leaseName,
                         ControlPlaneLeadership.defaultIdentity(), timing, lease.pod()));
+            } else if (fence != null) {
+                cp.start(new PostgresLeadership(storeUrl, storeUser, password, leaseName,
+                        ControlPlaneLeadership.defaultIdentity(), new PostgresLeadership.Timing(timing.leaseDuration(),
+                        timing.renewDeadline(), timing.retryPeriod()), fence));
+            } else {
+                cp.start();
             }
             api = new ApiServer(cp, hp[0], port, demo);
             api.start();
@@ -120,18 +138,40 @@ final class ServerCommand implements Callable<Integer> {
         System.out.println("DeployGuard control plane on " + api.url() + " (state: " + cp.stateDir()
                 + (demo ? ", demo mode: no token" : ", API token in " + cp.stateDir().resolve("api.token"))
                 + (lease == null ? "" : ", leader election on Lease " + lease.namespace() + "/" + leaseName
-                + " (lease " + Durations.format(timing.leaseDuration()) + ", renew deadline "
-                + Durations.format(timing.renewDeadline()) + ", retry " + Durations.format(timing.retryPeriod()) + ")"
-                + (lease.pod() == null ? "" : ", role label on Pod " + lease.pod())) + ")");
+                + timing(timing) + (lease.pod() == null ? "" : ", role label on Pod " + lease.pod()))
+                + (fence == null ? "" : ", leader election on lease '" + leaseName + "' in the PostgreSQL store,"
+                + " fenced by epoch" + timing(timing)) + ")");
         System.out.println("Dashboard: " + api.url() + "/ui/" + (demo ? " (no login in demo mode)"
                 : " (log in with an API token; see docs/dashboard.md)"));
         done.await();
         return 0;
     }
 
+    /** Which leader election {@code --leader-elect} asks for. */
+    enum Election {
+        NONE, KUBERNETES, POSTGRES;
+
+        static Election of(String flag) {
+            if (flag == null) {
+                return NONE;
+            }
+            return switch (flag.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "kubernetes" -> KUBERNETES;
+                case "postgres", "postgresql" -> POSTGRES;
+                default -> throw DeployGuardException.badInput("--leader-elect: expected kubernetes (a Kubernetes"
+                        + " Lease) or postgres (a lease row in the PostgreSQL store), got '" + flag + "'");
+            };
+        }
+    }
+
+    private static String timing(ControlPlaneLeadership.Timing t) {
+        return " (lease " + Durations.format(t.leaseDuration()) + ", renew deadline "
+                + Durations.format(t.renewDeadline()) + ", retry " + Durations.format(t.retryPeriod()) + ")";
+    }
+
     /** The election's timing from the flags, the defaults filling in those not given. */
-    private ControlPlaneLeadership.Timing timing() {
-        if (!leaderElect) {
+    private ControlPlaneLeadership.Timing timing(Election election) {
+        if (election == Election.NONE) {
             for (String[] flag : new String[][] {{"--lease-duration", leaseDuration},
                     {"--renew-deadline", renewDeadline}, {"--retry-period", retryPeriod}}) {
                 if (flag[1] != null) {
@@ -143,7 +183,7 @@ final class ServerCommand implements Callable<Integer> {
         Duration lease = duration("--lease-duration", leaseDuration, dflt.leaseDuration());
         Duration renew = duration("--renew-deadline", renewDeadline, dflt.renewDeadline());
         Duration retry = duration("--retry-period", retryPeriod, dflt.retryPeriod());
-        if (lease.toMillis() % 1000 != 0) {
+        if (election == Election.KUBERNETES && lease.toMillis() % 1000 != 0) {
             // The Lease records leaseDurationSeconds: a fraction would be cut off for the other replicas.
             throw DeployGuardException.badInput("--lease-duration: must be whole seconds (the Lease records"
                     + " leaseDurationSeconds), got " + Durations.format(lease));

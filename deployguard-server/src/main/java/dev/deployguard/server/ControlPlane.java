@@ -5,9 +5,9 @@ import dev.deployguard.analysis.Judge;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
+import dev.deployguard.leader.Leadership;
 import dev.deployguard.gitops.git.JGitRestorer;
 import dev.deployguard.kubernetes.client.KubeClientCache;
-import dev.deployguard.kubernetes.leader.ControlPlaneLeadership;
 import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
@@ -39,6 +39,7 @@ import dev.deployguard.server.kubernetes.KubernetesRollouts;
 import dev.deployguard.server.notify.EventNotifications;
 import dev.deployguard.server.notify.HttpNotifier;
 import dev.deployguard.spec.AppSpec;
+import dev.deployguard.store.EpochFence;
 import dev.deployguard.store.JdbcStore;
 import dev.deployguard.store.Store;
 import java.io.IOException;
@@ -64,8 +65,10 @@ import java.util.function.Function;
 /**
  * The control plane of one state directory: store, deployer, supervisor and routers. Starting it re-adopts what
  * a previous control plane left running (instances, routers, routes) instead of starting duplicates. Several
- * replicas may share one store: started with {@link #start(ControlPlaneLeadership)}, only the Lease holder adopts and
- * runs the supervisor and rollout tickers; the others serve reads and refuse changes ({@link #requireLeader}).
+ * replicas may share one store: started with {@link #start(Leadership)}, only the leader (Kubernetes Lease or
+ * PostgreSQL lease) adopts and runs the supervisor and rollout tickers; the others serve reads and refuse changes
+ * ({@link #requireLeader}). With a PostgreSQL lease the store is fenced ({@link EpochFence}): a stale leader's state
+ * changes are refused by the database even if it has not noticed yet that it lost.
  */
 public final class ControlPlane implements AutoCloseable {
     private final Path stateDir;
@@ -103,7 +106,7 @@ public final class ControlPlane implements AutoCloseable {
     // Wall time: the tickers run on real threads whatever clock the rollouts use.
     private final LoopHealth loops = new LoopHealth(Clock.systemUTC());
     private final AtomicLong supervisionRounds = new AtomicLong();
-    private volatile ControlPlaneLeadership leadership;
+    private volatile Leadership leadership;
     private volatile boolean closed;
     private ExecutorService leaderWork;
 
@@ -124,13 +127,26 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     public ControlPlane(Config config, Clock clock, Function<AnalysisSpec, Judge> analyses) {
+        this(config, clock, analyses, null);
+    }
+
+    /**
+     * A replica of several on one PostgreSQL store, whose state changes commit only under the leader epoch {@code
+     * fence} holds (claimed by a {@link dev.deployguard.store.leader.PostgresLeadership} given to {@link #start}).
+     */
+    public ControlPlane(Config config, Clock clock, EpochFence fence) {
+        this(config, clock, Analyses::forSpec, java.util.Objects.requireNonNull(fence, "fence"));
+    }
+
+    private ControlPlane(Config config, Clock clock, Function<AnalysisSpec, Judge> analyses, EpochFence fence) {
         this.stateDir = config.stateDir().toAbsolutePath();
         // Checked before the store and the tokens are opened, so only modes someone else left are reported.
         List<String> loose = StatePermissions.tighten(stateDir);
         this.storeLocation = new dev.deployguard.store.backup.StoreLocation(stateDir, config.storeUrl(),
                 config.storeUser(), config.storePassword());
         this.store = config.storeUrl() == null ? JdbcStore.embedded(stateDir)
-                : JdbcStore.open(config.storeUrl(), config.storeUser(), config.storePassword());
+                : fence != null ? JdbcStore.openFenced(config.storeUrl(), config.storeUser(), config.storePassword(),
+                fence) : JdbcStore.open(config.storeUrl(), config.storeUser(), config.storePassword());
         try {
             this.apiToken = secret(stateDir.resolve("api.token"));
             Path routerTokenFile = stateDir.resolve("router.token");
@@ -202,7 +218,7 @@ public final class ControlPlane implements AutoCloseable {
      * (re-reads the store) and starts the tickers; each time it loses, stops them at once. Adoption runs off the
      * election thread so lease renewals are never late because of it.
      */
-    public void start(ControlPlaneLeadership election) {
+    public void start(Leadership election) {
         this.leadership = election;
         leaderWork = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "deployguard-leadership");
@@ -216,7 +232,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private void lead() {
-        ControlPlaneLeadership l = leadership;
+        Leadership l = leadership;
         if (closed || !l.isLeader()) {
             return;
         }
@@ -235,7 +251,7 @@ public final class ControlPlane implements AutoCloseable {
     private void follow() {
         stopTickers(Duration.ofSeconds(1));
         events.record(null, null, "system", EventKinds.CONTROL_PLANE_FOLLOWING, "replica "
-                + leadership.identity() + " no longer leads (lease lost or shutting down); its supervision and"
+                + leadership.identity() + " no longer leads (" + leadership.whyStopped() + "); its supervision and"
                 + " rollout tickers stopped");
     }
 
@@ -278,7 +294,7 @@ public final class ControlPlane implements AutoCloseable {
      * caller knows where to send it; a control plane without leader election always leads.
      */
     public void requireLeader(String what) {
-        ControlPlaneLeadership l = leadership;
+        Leadership l = leadership;
         if (l == null || l.isLeader()) {
             return;
         }
@@ -286,21 +302,21 @@ public final class ControlPlane implements AutoCloseable {
         throw new NotLeaderException(leader == null || leader.equals(l.identity()) ? null : leader,
                 "this DeployGuard replica (" + l.identity() + ") is a follower and does not " + what + "; "
                 + (leader == null || leader.equals(l.identity())
-                ? "it does not know the current leader (an election is under way, or it cannot read the Lease):"
+                ? "it does not know the current leader (an election is under way, or it cannot read the lease):"
                 + " retry in a few seconds"
-                : "the leader is " + leader + " (the Lease's holderIdentity): send the request to it, or retry"
+                : "the leader is " + leader + " (" + l.recordedIn() + "): send the request to it, or retry"
                 + " in a few seconds if it is going away"));
     }
 
     /** Each tick asks again: a lease that ran out stops the work even before the tickers are shut down. */
     private boolean leads() {
-        ControlPlaneLeadership l = leadership;
+        Leadership l = leadership;
         return l == null || l.isLeader();
     }
 
     /** "leader", "follower", or "single" without leader election. */
     public String role() {
-        ControlPlaneLeadership l = leadership;
+        Leadership l = leadership;
         return l == null ? "single" : l.isLeader() ? "leader" : "follower";
     }
 

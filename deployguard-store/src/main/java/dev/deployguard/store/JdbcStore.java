@@ -39,16 +39,56 @@ public final class JdbcStore implements Store {
     private final TokenTables tokens;
 
     private JdbcStore(DataSource dataSource, AutoCloseable closer) {
-        this.dataSource = dataSource;
+        this(dataSource, closer, null);
+    }
+
+    /** @param fence null: every write commits; else state writes commit only under the leader's epoch */
+    private JdbcStore(DataSource raw, AutoCloseable closer, EpochFence fence) {
+        DataSource state = fence == null ? raw : new FencedDataSource(raw, fence, false);
+        DataSource shared = fence == null ? raw : new FencedDataSource(raw, fence, true);
+        this.dataSource = state;
         this.closer = closer;
-        this.incidents = new IncidentTables(dataSource);
-        this.releases = new ReleaseTable(dataSource);
-        this.events = new EventTable(dataSource);
-        this.locks = new LockTable(dataSource);
-        this.local = new LocalTables(dataSource);
-        this.rollouts = new RolloutTable(dataSource);
-        this.tokens = new TokenTables(dataSource);
-        migrate();
+        this.incidents = new IncidentTables(state);
+        this.releases = new ReleaseTable(state);
+        this.events = new EventTable(shared);
+        this.locks = new LockTable(state);
+        this.local = new LocalTables(state);
+        this.rollouts = new RolloutTable(state);
+        this.tokens = new TokenTables(shared);
+        migrate(raw);
+    }
+
+    /**
+     * A PostgreSQL store shared by several control planes, fenced by {@code fence}: a transaction that changes state
+     * commits only while the lease is at the epoch this process claimed (see {@link EpochFence}). A session left idle
+     * inside a transaction (its process paused) is ended by the server after 10 s, so it cannot hold the lease row.
+     */
+    public static JdbcStore openFenced(String url, String user, String password, EpochFence fence) {
+        if (!url.startsWith("jdbc:postgresql:")) {
+            throw DeployGuardException.badInput("a fenced store needs PostgreSQL (jdbc:postgresql://...), got '"
+                    + redact(url) + "'");
+        }
+        var ds = postgres(url, user, password);
+        ds.setOptions("-c idle_in_transaction_session_timeout=10000");
+        try (Connection c = ds.getConnection()) {
+            c.isValid(2);
+        } catch (SQLException e) {
+            throw translateOpen(url, e);
+        }
+        return new JdbcStore(ds, () -> { }, java.util.Objects.requireNonNull(fence, "fence"));
+    }
+
+    private static PGSimpleDataSource postgres(String url, String user, String password) {
+        var ds = new PGSimpleDataSource();
+        ds.setUrl(url);
+        if (user != null) {
+            ds.setUser(user);
+        }
+        if (password != null) {
+            ds.setPassword(password);
+        }
+        ds.setConnectTimeout(5);
+        return ds;
     }
 
     /** The embedded default: one H2 file database under {@code stateDir}, usable by one process at a time. */
@@ -89,15 +129,7 @@ public final class JdbcStore implements Store {
                 return new JdbcStore(pool, pool::dispose);
             }
             if (url.startsWith("jdbc:postgresql:")) {
-                var ds = new PGSimpleDataSource();
-                ds.setUrl(url);
-                if (user != null) {
-                    ds.setUser(user);
-                }
-                if (password != null) {
-                    ds.setPassword(password);
-                }
-                ds.setConnectTimeout(5);
+                var ds = postgres(url, user, password);
                 try (Connection c = ds.getConnection()) {
                     c.isValid(2);
                 } catch (SQLException e) {
@@ -131,7 +163,7 @@ public final class JdbcStore implements Store {
         return dataSource.getConnection();
     }
 
-    private void migrate() {
+    private static void migrate(DataSource dataSource) {
         Flyway.configure()
                 .dataSource(dataSource)
                 .locations("classpath:db/migration")

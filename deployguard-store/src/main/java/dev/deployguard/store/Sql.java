@@ -21,12 +21,18 @@ final class Sql {
         T run(Connection c) throws SQLException;
     }
 
-    /** Runs {@code work} in a transaction: committed when it returns, rolled back when it throws. */
+    /**
+     * Runs {@code work} in a transaction: committed when it returns, rolled back when it throws. On a {@link
+     * FencedDataSource} the leader's fencing epoch is checked in the same transaction, just before the commit.
+     */
     static <T> T tx(DataSource dataSource, Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
                 T result = work.run(c);
+                if (dataSource instanceof FencedDataSource fenced) {
+                    fenced.check(c);
+                }
                 c.commit();
                 return result;
             } catch (SQLException | RuntimeException e) {

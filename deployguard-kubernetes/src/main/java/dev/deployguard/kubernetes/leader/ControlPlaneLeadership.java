@@ -31,7 +31,7 @@ import java.util.logging.Logger;
  * Given its own Pod, it labels it {@code deployguard.dev/role: follower} before standing and {@code leader} while
  * it leads ({@link PodRoleLabel}), so a Service can route changes to the leader alone.
  */
-public final class ControlPlaneLeadership implements AutoCloseable {
+public final class ControlPlaneLeadership implements dev.deployguard.leader.Leadership {
     private static final Logger LOG = Logger.getLogger(ControlPlaneLeadership.class.getName());
 
     /**
@@ -106,14 +106,21 @@ public final class ControlPlaneLeadership implements AutoCloseable {
         return host + "_" + ProcessHandle.current().pid();
     }
 
+    @Override
     public String identity() {
         return identity;
+    }
+
+    @Override
+    public String recordedIn() {
+        return "the Lease's holderIdentity";
     }
 
     /**
      * Stands for election until {@link #close}; {@code onStartedLeading} runs each time this replica becomes leader,
      * {@code onStoppedLeading} each time it stops (lost lease or close). Callbacks must return promptly.
      */
+    @Override
     public void start(Runnable onStartedLeading, Runnable onStoppedLeading) {
         Objects.requireNonNull(onStartedLeading, "onStartedLeading");
         Objects.requireNonNull(onStoppedLeading, "onStoppedLeading");
@@ -183,6 +190,7 @@ public final class ControlPlaneLeadership implements AutoCloseable {
     }
 
     /** Whether this replica holds the lease now: it won it and renewed it within the renew deadline. */
+    @Override
     public boolean isLeader() {
         return leading.get() && renewedInTime();
     }
@@ -236,6 +244,7 @@ public final class ControlPlaneLeadership implements AutoCloseable {
     }
 
     /** The identity the lease last named as leader, or null before anyone was seen. */
+    @Override
     public String currentLeader() {
         return leader;
     }

@@ -199,7 +199,9 @@ public final class ApiServer implements AutoCloseable {
             m.put("leader", e.leader());
             return new Answer(503, m);
         } catch (DeployGuardException e) {
-            int status = e instanceof RequestBody.TooLarge ? 413 : switch (e.exitCode()) {
+            // A write refused by the fencing epoch: this replica lost the lead while it worked, as a follower's 503.
+            int status = e instanceof RequestBody.TooLarge ? 413 : e instanceof dev.deployguard.store.FencedException
+                    ? 503 : switch (e.exitCode()) {
                 case BAD_INPUT -> 400;
                 case NOT_FOUND -> 404;
                 case BUSY -> 409;
