@@ -6,26 +6,35 @@ import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.json.Json;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 
-/** Talks to a running control plane's HTTP API; turns its JSON errors back into exit codes. */
+/**
+ * Talks to a running control plane's HTTP API; turns its JSON errors back into exit codes.
+ *
+ * <p>One request per command over {@link HttpURLConnection}: the JDK's {@code java.net.http.HttpClient} costs about
+ * 0.35 s of CPU to start (its selector thread and executor) — more than the rest of a read command — and a CLI
+ * command never needs HTTP/2 or many requests in flight (bench/cli-startup).
+ */
 public final class ApiClient {
+    private static final int CONNECT_TIMEOUT_MS = 2_000;
+
     private final String baseUrl;
     private final String token;
     private final String actor;
     private final ObjectMapper json = Json.mapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
-            .version(HttpClient.Version.HTTP_1_1).build();
+
+    /** An answer: its HTTP status and body. */
+    private record Answer(int status, String body) {
+    }
 
     public ApiClient(String baseUrl, String token, String actor) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
@@ -67,12 +76,12 @@ public final class ApiClient {
     }
 
     public JsonNode get(String path) {
-        return send(HttpRequest.newBuilder(uri(path)).GET(), path);
+        return parse(exchange("GET", path, null));
     }
 
     public String getText(String path) {
-        HttpResponse<String> r = exchange(HttpRequest.newBuilder(uri(path)).GET(), path);
-        if (r.statusCode() != 200) {
+        Answer r = exchange("GET", path, null);
+        if (r.status() != 200) {
             throw error(r);
         }
         return r.body();
@@ -80,9 +89,7 @@ public final class ApiClient {
 
     public JsonNode post(String path, Map<String, ?> body) {
         try {
-            String text = json.writeValueAsString(body);
-            return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(text)), path);
+            return parse(exchange("POST", path, json.writeValueAsString(body)));
         } catch (IOException e) {
             throw new DeployGuardException(ExitCode.FAILURE, e.getMessage(), e);
         }
@@ -97,13 +104,8 @@ public final class ApiClient {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    private URI uri(String path) {
-        return URI.create(baseUrl + path);
-    }
-
-    private JsonNode send(HttpRequest.Builder b, String path) {
-        HttpResponse<String> r = exchange(b, path);
-        if (r.statusCode() != 200) {
+    private JsonNode parse(Answer r) {
+        if (r.status() != 200) {
             throw error(r);
         }
         try {
@@ -114,26 +116,53 @@ public final class ApiClient {
         }
     }
 
-    private HttpResponse<String> exchange(HttpRequest.Builder b, String path) {
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
-        }
-        b.header("X-DeployGuard-Actor", actor);
+    private Answer exchange(String method, String path, String jsonBody) {
+        HttpURLConnection c = null;
         try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            c = (HttpURLConnection) URI.create(baseUrl + path).toURL().openConnection();
+            c.setRequestMethod(method);
+            c.setConnectTimeout(CONNECT_TIMEOUT_MS);
+            c.setUseCaches(false);
+            c.setInstanceFollowRedirects(false);
+            if (token != null) {
+                c.setRequestProperty("Authorization", "Bearer " + token);
+            }
+            c.setRequestProperty("X-DeployGuard-Actor", actor);
+            if (jsonBody != null) {
+                byte[] bytes = jsonBody.getBytes(StandardCharsets.UTF_8);
+                c.setDoOutput(true);
+                c.setFixedLengthStreamingMode(bytes.length);
+                c.setRequestProperty("Content-Type", "application/json");
+                try (OutputStream out = c.getOutputStream()) {
+                    out.write(bytes);
+                }
+            }
+            int status = c.getResponseCode();
+            InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
+            String body = in == null ? "" : readAll(in);
+            return new Answer(status, body);
         } catch (ConnectException e) {
             throw new DeployGuardException(ExitCode.UNREACHABLE, "no control plane answers at " + baseUrl
                     + "; start one with: deployguard server");
+        } catch (IllegalArgumentException e) {
+            throw new DeployGuardException(ExitCode.BAD_INPUT, "not a valid control-plane URL: " + baseUrl + path);
         } catch (IOException e) {
             throw new DeployGuardException(ExitCode.UNREACHABLE, "the control plane at " + baseUrl
                     + " did not answer " + path + ": " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DeployGuardException(ExitCode.FAILURE, "interrupted");
+        } finally {
+            if (c != null) {
+                c.disconnect();
+            }
         }
     }
 
-    private DeployGuardException error(HttpResponse<String> r) {
+    private static String readAll(InputStream in) throws IOException {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private DeployGuardException error(Answer r) {
         try {
             JsonNode n = json.readTree(r.body());
             int code = n.path("exitCode").asInt(ExitCode.FAILURE.code());
@@ -143,9 +172,9 @@ public final class ApiClient {
                     exit = c;
                 }
             }
-            return new DeployGuardException(exit, n.path("error").asText("HTTP " + r.statusCode()));
+            return new DeployGuardException(exit, n.path("error").asText("HTTP " + r.status()));
         } catch (IOException e) {
-            return new DeployGuardException(ExitCode.FAILURE, "HTTP " + r.statusCode() + ": " + r.body());
+            return new DeployGuardException(ExitCode.FAILURE, "HTTP " + r.status() + ": " + r.body());
         }
     }
 }

@@ -116,7 +116,9 @@ final class Harness implements AutoCloseable {
         pb.environment().putAll(serverEnv);
         server = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         serverPids.add(server.pid());
-        await(Duration.ofSeconds(30), () -> {
+        // A hang guard, not a timing claim: the server writes server.json when its API answers, and a 2-core
+        // machine running other builds beside the suite has taken more than 30 s to get there.
+        await(Duration.ofSeconds(120), () -> {
             if (!server.isAlive()) {
                 throw new AssertionError("server exited: " + read(log));
             }
@@ -131,7 +133,7 @@ final class Harness implements AutoCloseable {
     void killServerUnderTrafficAndRestart(dev.deployguard.local.load.SteadyTraffic traffic) throws Exception {
         killServer();
         long sentAtKill = traffic.sent();
-        await(Duration.ofSeconds(10), () -> traffic.sent() > sentAtKill + 200);
+        await(Duration.ofSeconds(60), () -> traffic.sent() > sentAtKill + 200);
         startServer();
     }
 

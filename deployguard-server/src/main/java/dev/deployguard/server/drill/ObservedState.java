@@ -13,6 +13,9 @@ import java.util.Objects;
  * compared as such: a rollback creates a new revision that copies the old one, so the content's origin is.
  */
 public record ObservedState(Map<String, String> fields) {
+    /** The field every platform records: the version serving. */
+    static final String VERSION = "release.version";
+
     public ObservedState {
         fields = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(fields));
     }

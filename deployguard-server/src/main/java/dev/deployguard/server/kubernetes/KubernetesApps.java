@@ -1,6 +1,7 @@
 // Over 400 lines: AppOperations of Deployments; all read one Deployment's revisions through shared helpers.
 package dev.deployguard.server.kubernetes;
 
+import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
@@ -413,6 +414,13 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
             owner.ifPresent(o -> gitops.hold(t.appSpec, client, o, actor, purpose));
             return owner;
         }
+    }
+
+    /** The name of the app's Deployment: its own, or for a Helm release the one its chart renders. */
+    public String deploymentOf(String app, KubernetesClient client) {
+        AppSpec helmApp = helmApp(app);
+        return helmApp == null ? target(app).deployment() : KubernetesRollouts.chartRelease(helmApp)
+                .deploymentName(client, new HelmReleaseStorage(client, helmApp.kubernetes().namespace(), clock));
     }
 
     /** The Deployment's revisions as releases, oldest first (rows of {@code kubectl rollout history}). */
