@@ -120,6 +120,9 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         this.images = new ClusterImages(events, clock, pollEvery);
         this.migrations = new MigrationFlow(System.getenv(), events);
         this.gitops = new GitOpsRollback(events, clock, d -> Thread.sleep(d.toMillis()), pollEvery);
+        if (git != null) {
+            events.addListener(new AbortGitRestore(git, specs, store)); // aborted rollouts restore git too
+        }
     }
 
     /** Closes the Kubernetes clients this instance made (the control plane is stopping). */
