@@ -18,6 +18,16 @@ final class BackupEvents {
     private BackupEvents() {
     }
 
+    /**
+     * Whether a failure is worth an event: a refusal of bad input (a too-short file, a missing backup) changed
+     * nothing and happened before any backup or restore began, so it is only the command's error.
+     */
+    static boolean happened(RuntimeException failure) {
+        return !(failure instanceof dev.deployguard.error.DeployGuardException d
+                && (d.exitCode() == dev.deployguard.error.ExitCode.BAD_INPUT
+                || d.exitCode() == dev.deployguard.error.ExitCode.NOT_FOUND));
+    }
+
     static void record(DeployGuard root, BackupEvent e) {
         String actor = System.getProperty("user.name", "unknown");
         Path state = root.stateDir().toAbsolutePath();

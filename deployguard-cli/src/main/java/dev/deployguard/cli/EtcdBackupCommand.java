@@ -106,8 +106,10 @@ final class EtcdBackupCommand {
                     try {
                         r = s.save(client, endpoints.get(0), true);
                     } catch (RuntimeException e) {
-                        BackupEvents.record(etcd.backup.root, new BackupEvent("etcd", "create", "(none written)",
-                                false, endpoints.get(0), e.getMessage(), 0));
+                        if (BackupEvents.happened(e)) {
+                            BackupEvents.record(etcd.backup.root, new BackupEvent("etcd", "create",
+                                    "(none written)", false, endpoints.get(0), e.getMessage(), 0));
+                        }
                         throw e;
                     }
                     event(etcd, r, "create", endpoints.get(0));
@@ -215,8 +217,10 @@ final class EtcdBackupCommand {
             try {
                 out = s.restore(file, dataDir.toAbsolutePath(), name, peerUrl, bumpRevision);
             } catch (RuntimeException e) {
-                BackupEvents.record(etcd.backup.root, new BackupEvent("etcd", "restore", id, false,
-                        dataDir.toAbsolutePath().toString(), e.getMessage(), 0));
+                if (BackupEvents.happened(e)) {
+                    BackupEvents.record(etcd.backup.root, new BackupEvent("etcd", "restore", id, false,
+                            dataDir.toAbsolutePath().toString(), e.getMessage(), 0));
+                }
                 throw e;
             }
             BackupEvents.record(etcd.backup.root, new BackupEvent("etcd", "restore", id, true, out.toString(),

@@ -77,8 +77,13 @@ final class NamespaceBackupCommand {
                     if (!noVerify) {
                         v = new NamespaceRestore(client).verify(out, Duration.ofSeconds(60));
                     }
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException e) {
                     event(ns, new BackupEvent("namespace", "create", name, false, namespace, e.getMessage(), 0));
+                    throw e;
+                } catch (RuntimeException e) {
+                    if (BackupEvents.happened(e)) {
+                        event(ns, new BackupEvent("namespace", "create", name, false, namespace, e.getMessage(), 0));
+                    }
                     throw e;
                 }
                 event(ns, new BackupEvent("namespace", "create", name, v == null || v.ok(), namespace,
@@ -125,6 +130,7 @@ final class NamespaceBackupCommand {
                 try {
                     v = new NamespaceRestore(client).verify(file, Duration.ofSeconds(60));
                 } catch (RuntimeException e) {
+                    // The file exists (checked above): one that cannot be read is a backup that failed to verify.
                     event(ns, new BackupEvent("namespace", "verify", file.getFileName().toString(), false, null,
                             e.getMessage(), 0));
                     throw e;
@@ -180,7 +186,7 @@ final class NamespaceBackupCommand {
                 try {
                     plan = dryRun ? restore.plan(file, options) : restore.restore(file, options);
                 } catch (RuntimeException e) {
-                    if (!dryRun) {
+                    if (!dryRun && BackupEvents.happened(e)) {
                         event(ns, new BackupEvent("namespace", "restore", file.getFileName().toString(), false,
                                 to, e.getMessage(), 0));
                     }
