@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.BackupEvent;
 import dev.deployguard.event.Event;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.spec.Durations;
@@ -183,8 +184,12 @@ final class BackupCommand {
         public Integer call() throws Exception {
             boolean json = json();
             BackupRecord r = backups().verify(id, BackupKey.fromEnv(keyEnv, System.getenv()));
-            if (LiveControlPlane.pid(stateDir()).isEmpty()) {
-                // With a control plane running, the embedded store is its alone: the result stays in <id>.json.
+            if (LiveControlPlane.pid(stateDir()).isPresent()) {
+                // The embedded store is the control plane's alone: it records the event (and notifies).
+                BackupEvents.record(backup.root, new BackupEvent("store", "verify", id,
+                        r.status() == BackupRecord.Status.COMPLETED, null, r.verification().message(),
+                        Math.max(0, r.verification().restoreMillis())));
+            } else {
                 StoreLocation l = location();
                 try (JdbcStore store = l.url() == null ? JdbcStore.embedded(l.stateDir())
                         : JdbcStore.open(l.url(), l.user(), l.password())) {

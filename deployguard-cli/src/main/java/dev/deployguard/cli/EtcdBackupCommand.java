@@ -3,6 +3,7 @@ package dev.deployguard.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.BackupEvent;
 import dev.deployguard.json.Json;
 import dev.deployguard.kubernetes.etcd.EtcdSnapshots;
 import dev.deployguard.kubernetes.etcd.EtcdTls;
@@ -101,7 +102,17 @@ final class EtcdBackupCommand {
             do {
                 long start = System.nanoTime();
                 try (Client client = connect()) {
-                    SnapshotRecord r = s.save(client, endpoints.get(0), true);
+                    SnapshotRecord r;
+                    try {
+                        r = s.save(client, endpoints.get(0), true);
+                    } catch (RuntimeException e) {
+                        if (BackupEvents.happened(e)) {
+                            BackupEvents.record(etcd.backup.root, new BackupEvent("etcd", "create",
+                                    "(none written)", false, endpoints.get(0), e.getMessage(), 0));
+                        }
+                        throw e;
+                    }
+                    event(etcd, r, "create", endpoints.get(0));
                     List<String> pruned = "COMPLETED".equals(r.status()) && (keep != null || age != null)
                             ? s.prune(keep == null ? Integer.MAX_VALUE : keep, age) : List.of();
                     show(Map.of("snapshot", r, "pruned", pruned), describe(r, s.dir()) + pruned.stream()
@@ -174,6 +185,7 @@ final class EtcdBackupCommand {
                     v = s.verify(r, client, endpoints.get(0));
                 }
             }
+            event(etcd, v, "verify", endpoints.isEmpty() ? null : endpoints.get(0));
             show(v, describe(v, s.dir()) + "\n");
             return "COMPLETED".equals(v.status()) ? 0 : ExitCode.FAILURE.code();
         }
@@ -200,13 +212,32 @@ final class EtcdBackupCommand {
             EtcdSnapshots s = snapshots();
             Path file = snapshot.contains("/") || snapshot.endsWith(".db") ? Path.of(snapshot)
                     : s.dir().resolve(s.get(snapshot).file());
-            Path out = s.restore(file, dataDir.toAbsolutePath(), name, peerUrl, bumpRevision);
+            String id = file.getFileName().toString();
+            Path out;
+            try {
+                out = s.restore(file, dataDir.toAbsolutePath(), name, peerUrl, bumpRevision);
+            } catch (RuntimeException e) {
+                if (BackupEvents.happened(e)) {
+                    BackupEvents.record(etcd.backup.root, new BackupEvent("etcd", "restore", id, false,
+                            dataDir.toAbsolutePath().toString(), e.getMessage(), 0));
+                }
+                throw e;
+            }
+            BackupEvents.record(etcd.backup.root, new BackupEvent("etcd", "restore", id, true, out.toString(),
+                    "member " + name + (bumpRevision > 0 ? ", revisions bumped by " + bumpRevision : ""), 0));
             show(Map.of("restored", file.toString(), "dataDir", out.toString(), "name", name),
                     "restored " + file + " into " + out + "; start the member with: etcd --name " + name
                             + " --data-dir " + out + " --initial-advertise-peer-urls " + peerUrl
                             + " --initial-cluster " + name + "=" + peerUrl + "\n");
             return 0;
         }
+    }
+
+    /** The snapshot's save or verify as a {@code backup.*} event (names, counts, times; no key or certificate). */
+    static void event(EtcdBackupCommand etcd, SnapshotRecord r, String action, String endpoint) {
+        var v = r.verification();
+        BackupEvents.record(etcd.backup.root, new BackupEvent("etcd", action, r.id(), "COMPLETED".equals(r.status()),
+                endpoint, v == null ? "" : v.detail(), v == null ? 0 : Math.max(0, v.restoreMillis())));
     }
 
     static String describe(SnapshotRecord r, Path dir) {

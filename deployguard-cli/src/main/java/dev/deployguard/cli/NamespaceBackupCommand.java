@@ -1,12 +1,14 @@
 package dev.deployguard.cli;
 
 import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.event.BackupEvent;
 import dev.deployguard.kubernetes.backup.NamespaceBackup;
 import dev.deployguard.kubernetes.backup.NamespaceRestore;
 import dev.deployguard.spec.Durations;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /** {@code deployguard backup namespace create|restore}: a namespace's objects as a Velero-format tarball. */
 @Command(name = "namespace", description = "Back up a Kubernetes namespace's objects into a Velero-format tarball,"
@@ -22,9 +25,13 @@ import picocli.CommandLine.Parameters;
         subcommands = {NamespaceBackupCommand.Create.class, NamespaceBackupCommand.Restore.class,
                 NamespaceBackupCommand.Verify.class})
 final class NamespaceBackupCommand {
+    @ParentCommand
+    BackupCommand backup;
 
     /** Which cluster: kubeconfig and context. */
     abstract static class ClusterOptions {
+        @ParentCommand
+        NamespaceBackupCommand ns;
         @Option(names = "--kubeconfig", description = "Kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)")
         Path kubeconfig;
         @Option(names = "--context", description = "Kubeconfig context (default: its current context)")
@@ -59,16 +66,42 @@ final class NamespaceBackupCommand {
         public Integer call() throws Exception {
             Path out = file != null ? file : Path.of(namespace + "-" + Instant.now().toString().replaceAll("[:.]", "")
                     + ".tar.gz");
+            String name = out.getFileName().toString();
             try (KubernetesClient client = client()) {
-                var summary = new NamespaceBackup(client).backup(namespace, out);
-                System.out.println("backed up " + summary.total() + " objects of namespace " + namespace + " into "
-                        + out.toAbsolutePath() + ": " + summary.objects());
-                if (!noVerify) {
-                    return report(new NamespaceRestore(client).verify(out, Duration.ofSeconds(60)), out);
+                NamespaceBackup.Summary summary;
+                NamespaceRestore.Verification v = null;
+                try {
+                    summary = new NamespaceBackup(client).backup(namespace, out);
+                    System.out.println("backed up " + summary.total() + " objects of namespace " + namespace
+                            + " into " + out.toAbsolutePath() + ": " + summary.objects());
+                    if (!noVerify) {
+                        v = new NamespaceRestore(client).verify(out, Duration.ofSeconds(60));
+                    }
+                } catch (IOException e) {
+                    event(ns, new BackupEvent("namespace", "create", name, false, namespace, e.getMessage(), 0));
+                    throw e;
+                } catch (RuntimeException e) {
+                    if (BackupEvents.happened(e)) {
+                        event(ns, new BackupEvent("namespace", "create", name, false, namespace, e.getMessage(), 0));
+                    }
+                    throw e;
                 }
+                event(ns, new BackupEvent("namespace", "create", name, v == null || v.ok(), namespace,
+                        summary.total() + " objects" + (v == null ? ", not verified (--no-verify)" : "; "
+                                + outcome(v)), v == null ? 0 : v.restoreMillis()));
+                return v == null ? 0 : report(v, out);
             }
-            return 0;
         }
+    }
+
+    static void event(NamespaceBackupCommand ns, BackupEvent e) {
+        BackupEvents.record(ns.backup.root, e);
+    }
+
+    /** One line: what the scratch restore showed. */
+    static String outcome(NamespaceRestore.Verification v) {
+        return "scratch restore of " + v.objects() + " objects " + (v.ok() ? "equal" : "differs: "
+                + String.join("; ", v.differences()));
     }
 
     /** Prints a verification; exit 1 when it failed, so a backup that does not verify is never reported completed. */
@@ -93,7 +126,18 @@ final class NamespaceBackupCommand {
                 throw DeployGuardException.notFound("no backup file " + file);
             }
             try (KubernetesClient client = client()) {
-                return report(new NamespaceRestore(client).verify(file, Duration.ofSeconds(60)), file);
+                NamespaceRestore.Verification v;
+                try {
+                    v = new NamespaceRestore(client).verify(file, Duration.ofSeconds(60));
+                } catch (RuntimeException e) {
+                    // The file exists (checked above): one that cannot be read is a backup that failed to verify.
+                    event(ns, new BackupEvent("namespace", "verify", file.getFileName().toString(), false, null,
+                            e.getMessage(), 0));
+                    throw e;
+                }
+                event(ns, new BackupEvent("namespace", "verify", file.getFileName().toString(), v.ok(), null,
+                        outcome(v), v.restoreMillis()));
+                return report(v, file);
             }
         }
     }
@@ -137,7 +181,23 @@ final class NamespaceBackupCommand {
                     "deployguard-" + Instant.now().getEpochSecond());
             try (KubernetesClient client = client()) {
                 var restore = new NamespaceRestore(client);
-                var plan = dryRun ? restore.plan(file, options) : restore.restore(file, options);
+                NamespaceRestore.Plan plan;
+                long t0 = System.nanoTime();
+                try {
+                    plan = dryRun ? restore.plan(file, options) : restore.restore(file, options);
+                } catch (RuntimeException e) {
+                    if (!dryRun && BackupEvents.happened(e)) {
+                        event(ns, new BackupEvent("namespace", "restore", file.getFileName().toString(), false,
+                                to, e.getMessage(), 0));
+                    }
+                    throw e;
+                }
+                if (!dryRun) {
+                    event(ns, new BackupEvent("namespace", "restore", file.getFileName().toString(), true,
+                            plan.targetNamespace(), "created " + plan.count(NamespaceRestore.Action.CREATE)
+                            + ", overwrote " + plan.count(NamespaceRestore.Action.OVERWRITE) + ", skipped "
+                            + plan.count(NamespaceRestore.Action.SKIP), (System.nanoTime() - t0) / 1_000_000));
+                }
                 var t = new Table("PHASE", "RESOURCE", "NAMESPACE", "NAME", dryRun ? "WOULD" : "DONE", "WHY");
                 for (var s : plan.steps()) {
                     t.row(s.phase(), s.resource(), s.namespace() == null ? "" : s.namespace(), s.name(), s.action(),

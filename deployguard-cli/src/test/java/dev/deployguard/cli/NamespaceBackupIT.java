@@ -57,5 +57,19 @@ class NamespaceBackupIT {
                 "merge", "--kubeconfig", kubeconfig);
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).contains("expected none or update");
+
+        // Every backup, verify and restore is an event (no control plane runs: straight into the state's store);
+        // the dry run and the refused call are not.
+        try (var store = dev.deployguard.store.JdbcStore.embedded(h.stateDir)) {
+            var backups = store.events(null, "backup", 0, null, 100);
+            assertThat(backups).extracting(e -> e.kind()).containsExactly("backup.created", "backup.verified",
+                    "backup.restored");
+            assertThat(backups).allSatisfy(e -> assertThat(e.data()).containsEntry("target", "namespace")
+                    .containsEntry("backup", "shop.tar.gz").containsEntry("status", "COMPLETED"));
+            assertThat(backups.get(0).message()).startsWith("namespace backup shop.tar.gz completed and verified of"
+                    + " shop: 2 objects; scratch restore of 1 objects equal");
+            assertThat(backups.get(2).message()).isEqualTo("namespace backup shop.tar.gz restored into shop-copy:"
+                    + " created 2, overwrote 0, skipped 0");
+        }
     }
 }

@@ -10,7 +10,7 @@ import java.util.Set;
  * environment variables that hold them.
  *
  * @param targets where to send
- * @param on which topics to send: {@link #TOPICS}
+ * @param on which topics to send: some of {@link #TOPICS} (default {@link #DEFAULT_ON})
  * @param timeout bound on one delivery attempt
  * @param retries further attempts after a failed one
  * @param backoff wait before the first retry; doubled for each next one
@@ -18,10 +18,16 @@ import java.util.Set;
  */
 public record NotificationsSpec(List<Target> targets, Set<String> on, Duration timeout, int retries,
                                 Duration backoff, boolean autoOpenIncident) {
-    /** The topics a target can be told about. */
-    public static final Set<String> TOPICS = Set.of("rollout", "verdict", "rollback", "incident");
+    /**
+     * The topics a target can be told about. {@code backup} (backups, verifications and restores of the store, etcd
+     * and namespaces: control-plane-wide, not one app's) is sent to every app's targets that list it, each address
+     * once.
+     */
+    public static final Set<String> TOPICS = Set.of("rollout", "verdict", "rollback", "incident", "backup");
+    /** The topics sent when {@code on} is not given: all but {@code backup}, which is asked for by name. */
+    public static final Set<String> DEFAULT_ON = Set.of("rollout", "verdict", "rollback", "incident");
     /** What applies when an app has no {@code notifications} section: no targets, incidents auto-opened. */
-    public static final NotificationsSpec DEFAULT = new NotificationsSpec(List.of(), TOPICS, Duration.ofSeconds(5),
+    public static final NotificationsSpec DEFAULT = new NotificationsSpec(List.of(), DEFAULT_ON, Duration.ofSeconds(5),
             2, Duration.ofMillis(500), true);
 
     public NotificationsSpec {

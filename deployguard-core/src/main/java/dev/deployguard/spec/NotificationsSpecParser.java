@@ -69,7 +69,7 @@ public final class NotificationsSpecParser {
         for (String topic : on) {
             if (!NotificationsSpec.TOPICS.contains(topic)) {
                 problems.add(at + ".on: unknown topic '" + topic + "'; expected some of: rollout, verdict, rollback,"
-                        + " incident");
+                        + " incident, backup");
             }
         }
         Duration timeout = SpecSections.duration(raw.timeout, d.timeout(), at + ".timeout", problems);

@@ -27,4 +27,13 @@ public interface ReleaseStore {
      * SUPERSEDED; so there is never more than one serving release in history.
      */
     void markDeployed(String app, int revision);
+
+    /**
+     * Remembers the schema record of a release that lives outside the store (a Kubernetes Deployment or Helm
+     * revision) by app and version; a later record of the same version replaces it.
+     */
+    void recordSchema(String app, String version, dev.deployguard.release.ReleaseSchema schema);
+
+    /** The schema record kept by {@link #recordSchema} for this app and version, if any. */
+    Optional<dev.deployguard.release.ReleaseSchema> recordedSchema(String app, String version);
 }

@@ -50,7 +50,7 @@ class NotificationsSpecParserTest {
     @Test
     void defaultsSendEveryTopicAndOpenIncidents() {
         NotificationsSpec n = parse("targets: [{type: webhook, url: 'http://127.0.0.1:9/x'}]");
-        assertThat(n.on()).isEqualTo(NotificationsSpec.TOPICS);
+        assertThat(n.on()).isEqualTo(NotificationsSpec.DEFAULT_ON);
         assertThat(n.autoOpenIncident()).isTrue();
         assertThat(n.retries()).isEqualTo(NotificationsSpec.DEFAULT.retries());
     }
@@ -78,7 +78,7 @@ class NotificationsSpecParserTest {
                 "apps.web.notifications.targets[4]: 'not a name' is not an environment variable name (letters,"
                         + " digits, _)",
                 "apps.web.notifications.on: unknown topic 'everything'; expected some of: rollout, verdict, rollback,"
-                        + " incident",
+                        + " incident, backup",
                 "apps.web.notifications.retries: expected 0 to 10, got 50");
     }
 }

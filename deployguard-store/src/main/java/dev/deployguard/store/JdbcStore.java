@@ -204,6 +204,16 @@ public final class JdbcStore implements Store {
         releases.markDeployed(app, revision);
     }
 
+    @Override
+    public void recordSchema(String app, String version, dev.deployguard.release.ReleaseSchema schema) {
+        releases.recordSchema(app, version, schema, java.time.Instant.now());
+    }
+
+    @Override
+    public Optional<dev.deployguard.release.ReleaseSchema> recordedSchema(String app, String version) {
+        return releases.recordedSchema(app, version);
+    }
+
     // --- EventTable ------------------------------------------------------------------------------
 
     @Override

@@ -163,6 +163,37 @@ final class ReleaseTable {
                 schema == null ? null : read(schema, ReleaseSchema.class));
     }
 
+    void recordSchema(String app, String version, ReleaseSchema schema, java.time.Instant at) {
+        tx(c -> {
+            try (var del = c.prepareStatement("DELETE FROM release_schemas WHERE app = ? AND version = ?")) {
+                del.setString(1, app);
+                del.setString(2, version);
+                del.executeUpdate();
+            }
+            try (var ps = c.prepareStatement("INSERT INTO release_schemas (app, version, schema_json, recorded_at)"
+                    + " VALUES (?, ?, ?, ?)")) {
+                ps.setString(1, app);
+                ps.setString(2, version);
+                ps.setString(3, write(schema));
+                ps.setObject(4, time(at));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    Optional<ReleaseSchema> recordedSchema(String app, String version) {
+        return tx(c -> {
+            try (var ps = c.prepareStatement("SELECT schema_json FROM release_schemas WHERE app = ? AND version = ?")) {
+                ps.setString(1, app);
+                ps.setString(2, version);
+                try (var rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(read(rs.getString(1), ReleaseSchema.class)) : Optional.empty();
+                }
+            }
+        });
+    }
+
     private <T> T tx(Sql.Work<T> work) {
         return Sql.tx(dataSource, work);
     }

@@ -68,6 +68,26 @@ abstract class StoreContract {
     }
 
     @Test
+    void theSchemaRecordOfAReleaseKeptOutsideTheStoreIsFoundByAppAndVersionAndReplacedByALaterOne() {
+        var v1 = new dev.deployguard.release.ReleaseSchema("flyway", "1", java.util.List.of(
+                new dev.deployguard.release.ReleaseSchema.Shipped("1", "create orders", "V1__create_orders.sql",
+                        "expand")));
+        var v2 = new dev.deployguard.release.ReleaseSchema("flyway", "2", java.util.List.of(
+                new dev.deployguard.release.ReleaseSchema.Shipped("2", "contract drop legacy status",
+                        "V2__contract_drop_legacy_status.sql", "contract")));
+        store().recordSchema("web", "v1", v1);
+        store().recordSchema("web", "sha256:" + "a".repeat(64), v2);
+        store().recordSchema("api", "v1", v2);
+
+        assertThat(store().recordedSchema("web", "v1")).contains(v1);
+        assertThat(store().recordedSchema("web", "sha256:" + "a".repeat(64))).contains(v2);
+        assertThat(store().recordedSchema("web", "v2")).isEmpty();
+        store().recordSchema("web", "v1", v2);
+        assertThat(store().recordedSchema("web", "v1")).contains(v2);
+        assertThat(store().recordedSchema("api", "v1")).contains(v2);
+    }
+
+    @Test
     void markDeployedSupersedesThePreviousServingRelease() {
         store().createRelease(draft("web", "v1"));
         store().createRelease(draft("web", "v2"));

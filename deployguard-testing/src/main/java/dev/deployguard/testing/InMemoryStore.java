@@ -103,6 +103,20 @@ public final class InMemoryStore implements Store {
         history.put(revision, target.withStatus(ReleaseStatus.DEPLOYED));
     }
 
+    private final Map<String, dev.deployguard.release.ReleaseSchema> schemas = new java.util.HashMap<>();
+
+    @Override
+    public synchronized void recordSchema(String app, String version, dev.deployguard.release.ReleaseSchema schema) {
+        open();
+        schemas.put(app + "\n" + version, schema);
+    }
+
+    @Override
+    public synchronized Optional<dev.deployguard.release.ReleaseSchema> recordedSchema(String app, String version) {
+        open();
+        return Optional.ofNullable(schemas.get(app + "\n" + version));
+    }
+
     private Release require(String app, int revision) {
         Release r = releases.getOrDefault(app, new TreeMap<>()).get(revision);
         if (r == null) {

@@ -87,7 +87,7 @@ public final class NamespaceRestore {
 
     /** The dry run: reads the backup and the cluster, changes nothing. */
     public Plan plan(Path tarball, Options o) {
-        return plan(tarball, planned(tarball, o));
+        return plan(tarball, planned(Tarball.read(tarball), tarball, o, true));
     }
 
     private static Plan plan(Path tarball, List<Planned> planned) {
@@ -98,7 +98,7 @@ public final class NamespaceRestore {
 
     /** Restores in plan order; stops at the first failure (what was applied before stays, as in Velero). */
     public Plan restore(Path tarball, Options o) {
-        List<Planned> planned = planned(tarball, o);
+        List<Planned> planned = planned(Tarball.read(tarball), tarball, o, true);
         List<String> crds = new ArrayList<>();
         boolean crdsWaited = false;
         for (Planned p : planned) {
@@ -141,12 +141,13 @@ public final class NamespaceRestore {
      * already exist, as they do in the cluster the backup was taken from.
      */
     public Verification verify(Path tarball, Duration crdTimeout) {
-        String source = planned(tarball, new Options(null, ExistingPolicy.NONE, crdTimeout, "verify")).stream()
-                .filter(p -> p.step().phase() == Phase.NAMESPACES).map(p -> p.step().name()).findFirst()
-                .orElseThrow();
+        Map<String, byte[]> entries = Tarball.read(tarball);
+        String source = sourceNamespace(entries, tarball);
         String scratch = (source.length() > 48 ? source.substring(0, 48) : source) + "-verify-"
                 + Long.toHexString(System.nanoTime() & 0xffffffL);
-        List<Planned> all = planned(tarball, new Options(scratch, ExistingPolicy.NONE, crdTimeout, "verify"));
+        // The scratch namespace is new: nothing in it to look up, every object is a CREATE (a clash is a 409 below).
+        List<Planned> all = planned(entries, tarball, new Options(scratch, ExistingPolicy.NONE, crdTimeout, "verify"),
+                false);
         List<String> differences = new ArrayList<>();
         List<String> notRun = new ArrayList<>();
         List<Planned> planned = new ArrayList<>();
@@ -164,24 +165,25 @@ public final class NamespaceRestore {
         }
         for (Planned p : all) {
             if (!p.item().type().namespaced() && p.step().phase() != Phase.NAMESPACES
-                    && p.step().action() == Action.CREATE) {
+                    && p.step().action() == Action.CREATE && !exists(p.item())) {
                 differences.add(p.step().resource() + " " + p.step().name() + ": not in the cluster, so what depends"
                         + " on it cannot be verified here (verify never creates cluster-scoped objects; restore them"
                         + " with: deployguard backup namespace restore)");
             }
         }
-        List<Planned> created = new ArrayList<>();
+        List<Planned> created = java.util.Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
         try {
-            for (Planned p : planned) {
+            differences.addAll(ParallelCreate.inPhases(planned, p -> p.step().phase(), p -> {
                 try {
                     resource(p.item()).create();
                     created.add(p);
+                    return null;
                 } catch (KubernetesClientException e) {
-                    differences.add(p.step().resource() + " " + p.step().name() + ": not restored (" + e.getCode()
-                            + " " + e.getStatus().getMessage() + ")");
+                    return p.step().resource() + " " + p.step().name() + ": not restored (" + e.getCode() + " "
+                            + (e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage()) + ")";
                 }
-            }
+            }));
             long millis = (System.nanoTime() - t0) / 1_000_000;
             // One list per kind read back, not one GET per object: verify should cost about what the backup did.
             Map<ResourceType, Map<String, GenericKubernetesResource>> restored = new HashMap<>();
@@ -283,8 +285,24 @@ public final class NamespaceRestore {
                 .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
-    private List<Planned> planned(Path tarball, Options o) {
-        Map<String, byte[]> entries = Tarball.read(tarball);
+    /** The namespace a backup was taken from (its namespaced objects' directory). */
+    private static String sourceNamespace(Map<String, byte[]> entries, Path tarball) {
+        Set<String> namespaces = new TreeSet<>();
+        for (String key : entries.keySet()) {
+            String[] p = key.split("/");
+            if (p.length == 5 && p[0].equals("resources") && p[2].equals("namespaces") && p[4].endsWith(".json")) {
+                namespaces.add(p[3]);
+            }
+        }
+        if (namespaces.size() != 1) {
+            throw DeployGuardException.badInput(tarball + " holds objects of " + namespaces.size() + " namespaces "
+                    + namespaces + "; a namespace restore takes a backup of exactly one");
+        }
+        return namespaces.iterator().next();
+    }
+
+    /** {@code lookUp} false: the target is known to be empty (a new scratch namespace), every object is a CREATE. */
+    private List<Planned> planned(Map<String, byte[]> entries, Path tarball, Options o, boolean lookUp) {
         byte[] version = entries.get("metadata/version");
         if (version == null || !new String(version, StandardCharsets.US_ASCII).trim().startsWith("1.")) {
             throw DeployGuardException.badInput(tarball + " is not a Velero backup (metadata/version "
@@ -332,6 +350,7 @@ public final class NamespaceRestore {
             }
         }
         String backup = backupName(tarball);
+        Existing existing = new Existing(client);
         List<Planned> out = new ArrayList<>();
         for (Item i : items) {
             Phase phase = phase(i, backendServices, backendSelectors);
@@ -343,8 +362,7 @@ public final class NamespaceRestore {
                 step = new Step(phase, i.dir(), ns, obj.getMetadata().getName(), Action.SKIP,
                         "never restored (Velero's skip list)");
             } else {
-                GenericKubernetesResource existing = existing(ready);
-                if (existing == null) {
+                if (!lookUp || !existing.contains(ready.type(), ns, obj.getMetadata().getName())) {
                     step = new Step(phase, i.dir(), ns, obj.getMetadata().getName(), Action.CREATE, null);
                 } else if (o.existing() == ExistingPolicy.UPDATE) {
                     step = new Step(phase, i.dir(), ns, obj.getMetadata().getName(), Action.OVERWRITE,
@@ -361,12 +379,12 @@ public final class NamespaceRestore {
         return out;
     }
 
-    private GenericKubernetesResource existing(Item i) {
+    private boolean exists(Item i) {
         try {
-            return resource(i).get();
+            return resource(i).get() != null;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
-                return null;
+                return false;
             }
             throw e;
         }

@@ -237,6 +237,8 @@ public final class ApiServer implements AutoCloseable {
                 yield BackupApi.create(cp, b.string("dir"), b.string("keyEnv"), b.integer("keep", 1),
                         b.duration("maxAge"), actor);
             }
+            case BACKUP_EVENT -> BackupApi.record(cp, body.read().allowOnly("target", "action", "backup", "ok", "where",
+                    "detail", "restoreMillis"), actor);
             case TOKENS -> tokenApi.route(endpoint, path, null, actor);
             case TOKEN_CREATE, TOKEN_REVOKE -> tokenApi.route(endpoint, path, body.read(), actor);
             case INCIDENTS, INCIDENT_OPEN, INCIDENT, INCIDENT_NOTE, INCIDENT_CLOSE, INCIDENT_REPORT ->

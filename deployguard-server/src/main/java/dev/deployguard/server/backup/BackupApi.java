@@ -1,6 +1,9 @@
 package dev.deployguard.server.backup;
 
 import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.event.BackupEvent;
+import dev.deployguard.event.Event;
+import dev.deployguard.server.request.JsonBody;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.store.JdbcStore;
 import dev.deployguard.store.backup.BackupKey;
@@ -42,5 +45,24 @@ public final class BackupApi {
         out.put("pruned", pruned);
         out.put("dir", backups.dir().toString());
         return out;
+    }
+
+    /**
+     * {@code POST /api/backups/events}: records a backup, verify or restore that the CLI made itself (etcd snapshots,
+     * namespace tarballs, a store verify while the control plane holds the store) in this control plane's event log,
+     * so notifications and incident reports see it. Only the fields of {@link BackupEvent} are taken, never free data.
+     */
+    public static Map<String, Object> record(ControlPlane cp, JsonBody b, String actor) {
+        BackupEvent e;
+        try {
+            Integer millis = b.integer("restoreMillis", 0);
+            e = new BackupEvent(b.requiredString("target", "\"etcd\""), b.requiredString("action", "\"create\""),
+                    b.requiredString("backup", "\"20261207T100000Z-1\""), b.bool("ok", false), b.string("where"),
+                    b.string("detail"), millis == null ? 0 : millis);
+        } catch (IllegalArgumentException ex) {
+            throw DeployGuardException.badInput(ex.getMessage());
+        }
+        Event recorded = cp.events().record(null, null, actor, e.kind(), e.message(), e.data());
+        return Map.of("event", recorded);
     }
 }

@@ -147,7 +147,8 @@ public final class RolloutRunner {
                 clock.instant()), clock.instant());
         events.record(app.name(), canary.revision(), actor, "rollout.started", kind + " rollout of "
                 + canary.version() + " (revision " + canary.revision() + ") beside revision " + stable.revision()
-                + " (" + stable.version() + ")", Map.of("rollout", r.id(), "strategy", kind.specName()));
+                + " (" + stable.version() + ")", Map.of("rollout", r.id(), "strategy", kind.specName(),
+                "version", canary.version(), "stableVersion", stable.version()));
         RolloutTarget target = targets.apply(app);
         chosen.put(app.name(), target);
         lastMetrics.remove(app.name());

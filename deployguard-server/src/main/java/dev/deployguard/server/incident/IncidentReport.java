@@ -254,24 +254,49 @@ final class IncidentReport {
         return String.format(Locale.ROOT, "%.3f s", d.toMillis() / 1000.0);
     }
 
-    /** The last verified backup before the impact, and the restores made while the incident lasted. */
+    /**
+     * Per kind of backup (the store, etcd, a namespace), the last verified one before the impact; then each restore
+     * made while the incident lasted, linked to the backup it used (its id or file, and when that was taken).
+     */
     private void backups(StringBuilder md, Moment start) {
         Instant end = incident.closedAt() != null ? incident.closedAt() : now;
-        Optional<Event> before = backups.stream().filter(e -> e.kind().equals(EventKinds.BACKUP_CREATED)
-                && !e.at().isAfter(start.at())).reduce((a, b) -> b);
         List<Event> restores = backups.stream().filter(e -> e.kind().equals(EventKinds.BACKUP_RESTORED)
                 && !e.at().isBefore(start.at()) && !e.at().isAfter(end)).toList();
         md.append("\n## Backups\n\n");
-        md.append("- Last verified backup before the impact: ").append(before.map(e -> "`"
-                + e.data().getOrDefault("backup", "?") + "`, " + DATE_TIME.format(e.at()) + " — " + e.message())
-                .orElse("none recorded (deployguard backup create)")).append('\n');
+        md.append("- Last verified backup before the impact: ").append(lastVerified("store", start)
+                .map(IncidentReport::backupLine).orElse("none recorded (deployguard backup create)")).append('\n');
+        for (String target : List.of("etcd", "namespace")) {
+            lastVerified(target, start).ifPresent(e -> md.append("- Last verified ").append(target.equals("etcd")
+                    ? "etcd snapshot" : "namespace backup").append(" before the impact: ").append(backupLine(e))
+                    .append('\n'));
+        }
         if (restores.isEmpty()) {
             md.append("- No restore from a backup during the incident.\n");
         }
         for (Event e : restores) {
+            Object used = e.data().getOrDefault("backup", "?");
+            Optional<Event> taken = backups.stream().filter(b -> b.kind().equals(EventKinds.BACKUP_CREATED)
+                    && target(b).equals(target(e)) && used.equals(b.data().get("backup"))).findFirst();
             md.append("- Restored at ").append(DATE_TIME.format(e.at())).append(" by ").append(e.actor())
-                    .append(": ").append(e.message()).append('\n');
+                    .append(" from `").append(used).append("` (").append(target(e)).append(taken.map(b -> ", taken "
+                    + DATE_TIME.format(b.at())).orElse(", not taken through DeployGuard's event log"))
+                    .append("): ").append(e.message()).append('\n');
         }
+    }
+
+    /** A {@code backup.created}, or a {@code backup.verified} that passed, of this kind at or before the start. */
+    private Optional<Event> lastVerified(String target, Moment start) {
+        return backups.stream().filter(e -> (e.kind().equals(EventKinds.BACKUP_CREATED)
+                || e.kind().equals(EventKinds.BACKUP_VERIFIED) && "COMPLETED".equals(e.data().get("status")))
+                && target(e).equals(target) && !e.at().isAfter(start.at())).reduce((a, b) -> b);
+    }
+
+    private static String target(Event e) {
+        return String.valueOf(e.data().getOrDefault("target", "store"));
+    }
+
+    private static String backupLine(Event e) {
+        return "`" + e.data().getOrDefault("backup", "?") + "`, " + DATE_TIME.format(e.at()) + " — " + e.message();
     }
 
     /** For an app that Argo CD or Flux owns: who, whether DeployGuard paused it, and whether they fought. */

@@ -79,6 +79,7 @@ final class HelmApps {
     private final ImageGate imageGate = ImageGate.standard();
     private final MigrationFlow migrations;
     private final SchemaGate schemaGate;
+    private final ReleaseSchemas schemas;
     private final HelmGitOps gitops;
     private final HelmPrePull prePull;
     /** Writes the restore commit after a rollback of an app with {@code gitops.git}; null: not wired. */
@@ -94,6 +95,7 @@ final class HelmApps {
         this.clients = clients;
         this.pollEvery = pollEvery;
         this.schemaGate = new SchemaGate(System.getenv(), events);
+        this.schemas = new ReleaseSchemas(store, schemaGate);
         this.migrations = new MigrationFlow(System.getenv(), events);
         this.prePull = new HelmPrePull(new ClusterImages(events, clock, pollEvery), renderer);
         this.gitops = new HelmGitOps(events, new GitOpsRollback(events, clock, d -> Thread.sleep(d.toMillis()),
@@ -328,7 +330,9 @@ final class HelmApps {
         if (app.database() == null) {
             return;
         }
-        List<Release> all = storage.history(t.release()).stream().map(r -> release(t, r)).toList();
+        // Each revision with the schema record of its deploy (KubernetesApps.deploy records it).
+        List<Release> all = storage.history(t.release()).stream().map(r -> schemas.withRecord(release(t, r)))
+                .toList();
         Release serving = all.stream().filter(r -> r.status() == ReleaseStatus.DEPLOYED).findFirst().orElse(null);
         if (serving == null) {
             return;

@@ -69,6 +69,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
     private final RolloutRunner rollouts;
     private final KubernetesRollouts canaries;
     private final SchemaGate schemaGate;
+    private final ReleaseSchemas schemas;
     /** Writes the restore commit after a rollback of an app with {@code gitops.git}; null: not wired. */
     private final GitCatchUp git;
     private final ClusterImages images;
@@ -116,9 +117,13 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         this.checks = checks;
         this.helm = new HelmApps(store, events, clock, holder, clients, pollEvery, git);
         this.schemaGate = new SchemaGate(System.getenv(), events);
+        this.schemas = new ReleaseSchemas(store, schemaGate);
         this.images = new ClusterImages(events, clock, pollEvery);
         this.migrations = new MigrationFlow(System.getenv(), events);
         this.gitops = new GitOpsRollback(events, clock, d -> Thread.sleep(d.toMillis()), pollEvery);
+        if (git != null) {
+            events.addListener(new AbortGitRestore(git, specs, store)); // aborted rollouts restore git too
+        }
     }
 
     /** Closes the Kubernetes clients this instance made (the control plane is stopping). */
@@ -143,6 +148,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         Identifiers.changeCause(req.changeCause());
         AppSpec helmApp = helmApp(req.app());
         if (helmApp != null) {
+            schemas.record(helmApp, req.version()); // before anything moves; HelmApps' rollbacks read it back
             return rollouts != null && KubernetesRollouts.drives(helmApp)
                     ? helm.deployProgressive(helmApp, req, checks, rollouts, canaries)
                     : helm.deploy(helmApp, req, checks);
@@ -155,6 +161,8 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         try (KubernetesClient client = clients.apply(t.spec)) {
             Deployment before = readOrNull(client, t);
             String image = image(client, t, req, before);
+            // The release's schema record, under the version its revision will show (tag, or digest if pinned).
+            schemas.record(t.appSpec, req.version(), image == null ? null : version(image));
             if (store.activeRollout(t.app).isEmpty()) { // a rollout in progress: refused after this, unchanged
                 images.prePull(client, t.app, t.spec, before, image, req.actor());
             }
@@ -612,10 +620,12 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
                 .orElse(null);
     }
 
+    /** The Deployment's revisions; with a database section, each with the schema record of its deploy. */
     private List<Release> releases(KubernetesClient client, Target t) {
         return new DeploymentHistory(client).list(t.spec.namespace(), t.deployment).stream()
                 .filter(r -> r.number() >= 1)
-                .map(r -> release(t, r)).toList();
+                .map(r -> release(t, r))
+                .map(r -> t.appSpec.database() == null ? r : schemas.withRecord(r)).toList();
     }
 
     private Release release(Target t, Revision r) {

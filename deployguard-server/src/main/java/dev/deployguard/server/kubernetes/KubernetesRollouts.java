@@ -252,14 +252,15 @@ public final class KubernetesRollouts {
     /**
      * The event of an aborted rollout on the cluster, the same for canary and blue/green: {@code rollback.automatic}
      * when the system rolled back (incidents open on it), else {@code rollback.succeeded}; with the revisions and how
-     * long the rollout ran before it was stopped.
+     * long the rollout ran before it was stopped. {@code abort: true} and the rollout's id tell {@link AbortGitRestore}
+     * to write the git restore commit.
      */
     static void recordAbort(EventLog events, Clock clock, Rollout before, Rollout r, String actor, String message) {
         boolean automatic = "system".equals(actor);
         events.record(r.app(), r.canaryRevision(), actor, automatic ? EventKinds.ROLLBACK_AUTOMATIC
                 : EventKinds.ROLLBACK_SUCCEEDED, message, Map.of("from", r.canaryRevision(), "to", r.stableRevision(),
                 "detectSeconds", Duration.between(before.startedAt(), clock.instant()).toMillis() / 1000.0,
-                "automatic", automatic));
+                "automatic", automatic, "rollout", r.id(), "abort", true));
     }
 
     Function<KubernetesSpec, KubernetesClient> clients() {

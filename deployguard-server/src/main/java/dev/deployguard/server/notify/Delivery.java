@@ -87,7 +87,7 @@ final class Delivery {
     /** A webhook gets the event as JSON; Slack (and compatible chat tools) get an incoming-webhook text. */
     static Map<String, Object> payload(String type, Notification n) {
         if ("slack".equals(type)) {
-            return Map.of("text", "[" + n.app() + "] " + n.text());
+            return Map.of("text", "[" + (n.app() == null ? "deployguard" : n.app()) + "] " + n.text());
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("app", n.app());

@@ -10,6 +10,8 @@ import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.NotificationsSpec;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -62,11 +64,9 @@ public final class HttpNotifier implements Notifier {
     }
 
     private void send(Notification n) {
-        NotificationsSpec spec = settings(n.app());
-        if (!spec.on().contains(n.topic())) {
-            return;
-        }
-        for (NotificationsSpec.Target target : spec.targets()) {
+        for (Route route : routes(n)) {
+            NotificationsSpec spec = route.spec();
+            NotificationsSpec.Target target = route.target();
             Delivery.Outcome o = delivery.deliver(target, spec, n);
             if (pool.isShutdown()) {
                 return; // The control plane is stopping (and closing its store): not a delivery failure.
@@ -78,6 +78,33 @@ public final class HttpNotifier implements Notifier {
                         Map.of("target", where, "kind", n.kind(), "attempts", o.attempts(), "error", o.detail()));
             }
         }
+    }
+
+    private record Route(NotificationsSpec spec, NotificationsSpec.Target target) {
+    }
+
+    /**
+     * An app's message goes to its own targets when its section lists the topic. An app-less one (a backup of the
+     * store, etcd or a namespace) goes to every app's targets that list the topic, each address once.
+     */
+    private List<Route> routes(Notification n) {
+        if (n.app() != null) {
+            NotificationsSpec spec = settings(n.app());
+            return spec.on().contains(n.topic())
+                    ? spec.targets().stream().map(t -> new Route(spec, t)).toList() : List.of();
+        }
+        Map<String, Route> byAddress = new LinkedHashMap<>();
+        try {
+            for (AppSpec app : specs.get().apps().values()) {
+                NotificationsSpec spec = app.notifications();
+                if (spec != null && spec.on().contains(n.topic())) {
+                    spec.targets().forEach(t -> byAddress.putIfAbsent(Delivery.describe(t), new Route(spec, t)));
+                }
+            }
+        } catch (DeployGuardException e) {
+            return List.of(); // the spec cannot be read right now: nobody asked, as far as can be told
+        }
+        return List.copyOf(byAddress.values());
     }
 
     /** The app's section; the defaults when it has none, or when the spec cannot be read right now. */

@@ -18,6 +18,8 @@ final class Topics {
                  EventKinds.GITOPS_GIT_RESTORED, EventKinds.GITOPS_GIT_FAILED, EventKinds.GITOPS_RESUMED ->
                     "rollback";
             case EventKinds.INCIDENT_OPENED, EventKinds.INCIDENT_CLOSED -> "incident";
+            case EventKinds.BACKUP_CREATED, EventKinds.BACKUP_FAILED, EventKinds.BACKUP_VERIFIED,
+                 EventKinds.BACKUP_RESTORED -> "backup";
             default -> null;
         });
     }

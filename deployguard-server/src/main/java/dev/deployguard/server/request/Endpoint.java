@@ -18,6 +18,8 @@ public enum Endpoint {
     APPS("GET", "/api/apps", Role.VIEWER),
     EVENTS("GET", "/api/events", Role.VIEWER),
     BACKUP("POST", "/api/backups", Role.ADMIN),
+    /** Records a backup, verify or restore the CLI made of etcd or a namespace (or of the store while it runs). */
+    BACKUP_EVENT("POST", "/api/backups/events", Role.ADMIN),
     TOKENS("GET", "/api/tokens", Role.ADMIN),
     TOKEN_CREATE("POST", "/api/tokens", Role.ADMIN),
     TOKEN_REVOKE("POST", "/api/tokens/{name}/revoke", Role.ADMIN),

@@ -129,10 +129,44 @@ class IncidentReportTest {
                 .withBackups(backups).markdown();
 
         assertThat(md).contains("## Backups", "Last verified backup before the impact: `b-new`, 2026-11-26 09:50:00"
-                + " UTC", "Restored at 2026-11-26 10:00:40 UTC by carol: state restored from backup b-new")
+                + " UTC", "Restored at 2026-11-26 10:00:40 UTC by carol from `b-new` (store, taken 2026-11-26 09:50:00 UTC):"
+                + " state restored from backup b-new")
                 .doesNotContain("b-after`");
         String none = new IncidentReport(incident, rollout, List.of(), events, T0.plusSeconds(100)).markdown();
         assertThat(none).contains("none recorded (deployguard backup create)",
                 "No restore from a backup during the incident.");
+    }
+
+    @Test
+    void etcdAndNamespaceBackupsAreNamedAndARestoreLinksTheBackupItUsed() {
+        add(5, 2, "system", EventKinds.INCIDENT_OPENED, "incident 1 (SEV2) opened", Map.of("incident", 1));
+        var incident = new Incident(1, "web", "Lost objects", "SEV1", T0.plusSeconds(5), "system", null, null, null,
+                null, null);
+        var snap = new dev.deployguard.event.BackupEvent("etcd", "create", "20261126T0930Z-1", true,
+                "https://root:s3cret@10.0.0.5:2379/?token=x", "revision 812, 1,204 keys, hashkv equal", 420);
+        var failed = new dev.deployguard.event.BackupEvent("namespace", "create", "shop-late.tar.gz", false, "shop",
+                "scratch restore of 9 objects differs: configmaps cfg: data.key differs", 80);
+        var ns = new dev.deployguard.event.BackupEvent("namespace", "create", "shop-0940.tar.gz", true, "shop",
+                "10 objects; scratch restore of 9 objects equal", 75);
+        var restored = new dev.deployguard.event.BackupEvent("namespace", "restore", "shop-0940.tar.gz", true,
+                "shop", "created 10, overwrote 0, skipped 0", 300);
+        List<Event> backups = List.of(at(1, T0.minusSeconds(1800), snap), at(2, T0.minusSeconds(1200), ns),
+                at(3, T0.minusSeconds(60), failed), at(4, T0.plusSeconds(30), restored));
+
+        String md = new IncidentReport(incident, null, List.of(), events, T0.plusSeconds(100))
+                .withBackups(backups).markdown();
+
+        assertThat(md).contains("- Last verified backup before the impact: none recorded",
+                "- Last verified etcd snapshot before the impact: `20261126T0930Z-1`, 2026-11-26 09:30:00 UTC — etcd"
+                        + " snapshot 20261126T0930Z-1 completed and verified of https://10.0.0.5:2379/: revision 812",
+                "- Last verified namespace backup before the impact: `shop-0940.tar.gz`, 2026-11-26 09:40:00 UTC",
+                "- Restored at 2026-11-26 10:00:30 UTC by carol from `shop-0940.tar.gz` (namespace, taken 2026-11-26"
+                        + " 09:40:00 UTC): namespace backup shop-0940.tar.gz restored into shop: created 10")
+                .doesNotContain("s3cret", "token=x", "`shop-late.tar.gz`");
+    }
+
+    private static Event at(long id, java.time.Instant when, dev.deployguard.event.BackupEvent b) {
+        return new Event(id, when, null, null, b.action().equals("restore") ? "carol" : "cron", b.kind(), b.message(),
+                b.data());
     }
 }

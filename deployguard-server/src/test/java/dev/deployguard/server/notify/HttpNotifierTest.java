@@ -246,4 +246,48 @@ class HttpNotifierTest {
         }
         assertThat(bodies).singleElement().asString().contains("incident.opened");
     }
+
+    @Test
+    void anAppLessBackupEventGoesOnceToEachAddressWhoseAppAskedForBackups() throws Exception {
+        Path file = dir.resolve("backups.yaml");
+        int port = recorder.getAddress().getPort();
+        Files.writeString(file, """
+                apps:
+                  shop:
+                    platform: {local: {command: ["/bin/true", "${port}"], listen: "127.0.0.1:1"}}
+                    notifications:
+                      targets: [{type: webhook, url: "http://127.0.0.1:%1$d/shared"}]
+                      on: [rollback, backup]
+                  cart:
+                    platform: {local: {command: ["/bin/true", "${port}"], listen: "127.0.0.1:2"}}
+                    notifications:
+                      targets: [{type: webhook, url: "http://127.0.0.1:%1$d/shared"}]
+                      on: [backup]
+                  quiet:
+                    platform: {local: {command: ["/bin/true", "${port}"], listen: "127.0.0.1:3"}}
+                    notifications:
+                      targets: [{type: webhook, url: "http://127.0.0.1:%1$d/not-asked"}]
+                  ops:
+                    platform: {local: {command: ["/bin/true", "${port}"], listen: "127.0.0.1:4"}}
+                    notifications:
+                      targets: [{type: slack, url: "http://127.0.0.1:%1$d/ops"}]
+                      on: [backup]
+                """.formatted(port));
+        try (var notifier = new HttpNotifier(new SpecSource(file), events)) {
+            events.addListener(new EventNotifications(notifier));
+            var b = new dev.deployguard.event.BackupEvent("etcd", "create", "20261207T1000Z-1", false,
+                    "https://root:s3cret@127.0.0.1:2379", "trailer mismatch at byte 4096", 0);
+            events.record(null, null, "cron", b.kind(), b.message(), b.data());
+            // One task delivers to every route in spec order; ops is last, so once it has arrived all are done.
+            await(Duration.ofSeconds(10), () -> bodies.stream().anyMatch(x -> x.startsWith("/ops ")));
+        }
+        assertThat(bodies).hasSize(2);
+        assertThat(bodies).anySatisfy(x -> assertThat(x).startsWith("/shared application/json {\"app\":null,"
+                + "\"topic\":\"backup\",\"kind\":\"backup.failed\"").contains("\"target\":\"etcd\"",
+                "etcd snapshot 20261207T1000Z-1 FAILED of https://127.0.0.1:2379: trailer mismatch"));
+        assertThat(bodies).anySatisfy(x -> assertThat(x).startsWith("/ops application/json {\"text\":\"[deployguard]"
+                + " backup.failed: etcd snapshot"));
+        assertThat(String.join("\n", bodies)).doesNotContain("s3cret", "root@");
+        assertThat(store.events(null, 0, null, 100)).extracting(Event::kind).containsExactly(EventKinds.BACKUP_FAILED);
+    }
 }

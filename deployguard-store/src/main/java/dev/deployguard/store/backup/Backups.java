@@ -403,6 +403,7 @@ public final class Backups {
 
     private static Map<String, Object> eventData(BackupRecord r) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("target", "store");
         m.put("backup", r.id());
         m.put("engine", r.engine());
         m.put("status", r.status().name());

@@ -1,0 +1,60 @@
+package dev.deployguard.server.kubernetes;
+
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.event.Event;
+import dev.deployguard.event.EventKinds;
+import dev.deployguard.gitops.Deployed;
+import dev.deployguard.server.deploy.SpecSource;
+import dev.deployguard.server.gitops.GitCatchUp;
+import dev.deployguard.spec.AppSpec;
+import dev.deployguard.store.EventStore;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * The git restore commit after an aborted rollout on the cluster (a canary or blue/green rolled back, automatically
+ * on a failing verdict or by {@code abort}), as after a Deployment or Helm rollback: for an app with a
+ * {@code gitops.git} section, git's path goes back to the newest commit before the one that brought the aborted
+ * release's version in, through {@link GitCatchUp} — written now, or pending and retried until it is, and
+ * {@code gitops resume} re-arms the owner's automation only once git no longer deploys it. Listens to the event log
+ * for the abort events {@link KubernetesRollouts#recordAbort} writes ({@code abort: true}, the rollout's id); the
+ * aborted version comes from the rollout's {@code rollout.started} event.
+ */
+final class AbortGitRestore implements Consumer<Event> {
+    private final GitCatchUp git;
+    private final SpecSource specs;
+    private final EventStore events;
+
+    AbortGitRestore(GitCatchUp git, SpecSource specs, EventStore events) {
+        this.git = Objects.requireNonNull(git, "git");
+        this.specs = specs;
+        this.events = events;
+    }
+
+    @Override
+    public void accept(Event e) {
+        if (e.app() == null || !Boolean.TRUE.equals(e.data().get("abort"))
+                || !(e.kind().equals(EventKinds.ROLLBACK_AUTOMATIC) || e.kind().equals(EventKinds.ROLLBACK_SUCCEEDED))
+                || !(e.data().get("rollout") instanceof Number rollout)) {
+            return;
+        }
+        AppSpec app;
+        try {
+            app = specs.app(e.app());
+        } catch (DeployGuardException unreadable) {
+            return; // the spec cannot be read now: no git section known, as after a rollback in the same state
+        }
+        if (app.gitops() == null || app.gitops().git() == null) {
+            return;
+        }
+        String version = events.events(e.app(), "rollout.started", 0, null, 10_000).stream()
+                .filter(s -> s.data().get("rollout") instanceof Number n && n.longValue() == rollout.longValue())
+                .map(s -> s.data().get("version")).filter(v -> v instanceof String s && !s.isBlank())
+                .map(String::valueOf).reduce((a, b) -> b).orElse(null);
+        if (version == null) {
+            return; // a rollout begun before versions were recorded with it: nothing to look for in git
+        }
+        git.afterRollback(app, new Deployed.Mentions(List.of(version)), null, e.actor());
+    }
+}
