@@ -130,8 +130,10 @@ public final class DetectionBench {
         }
         double elapsed = (System.nanoTime() - started) / 1e9;
 
+        Map<String, Object> cpu = CpuRow.report(regressionRuns, seed + 10);
         Map<String, Object> document = new LinkedHashMap<>();
-        document.put("summary", summary(sequential, all, results));
+        document.put("summary", CpuRow.summarised(summary(sequential, all, results), cpu));
+        document.put("cpu", cpu);
         document.put("judges", report(judges, all, scenarios, good, results));
         document.put("oracle", oracleReport(oracle, all, scenarios, results));
         document.put("variants", report(variants, all, scenarios, good, results));
