@@ -20,7 +20,8 @@ import java.util.List;
  * conditions cannot read — a vector where a scalar is needed — is a spec error naming the metric's path, instead of
  * an Error measurement found minutes into the rollout. A provider that cannot be reached, or that answers an error,
  * is no spec error: at run time it holds, as every provider error does. Router measures are numbers by construction
- * (their conditions are type-checked when the spec is parsed).
+ * (their conditions are type-checked when the spec is parsed). An empty vector tells nothing (the canary's series
+ * may not exist before it is deployed), so it is no spec error either.
  */
 public final class MetricProbe {
     private final MetricQuery query;
@@ -64,13 +65,13 @@ public final class MetricProbe {
             String path = at + ".metrics[" + i + "] (" + m.name() + ")";
             if (m.relative()) {
                 if (query.query(m, "canary", now) instanceof MetricQuery.Answer.Value v
-                        && v.result() instanceof List<?> vector && vector.size() != 1) {
+                        && v.result() instanceof List<?> vector && vector.size() > 1) {
                     out.add(path + ": a relative metric needs one number per track, and the query returned a vector"
                             + " of " + vector.size() + " values for the canary; aggregate it in the query (sum(...))");
                 }
             } else if ((m.successCondition() != null || m.failureCondition() != null)
                     && query.query(m, null, now) instanceof MetricQuery.Answer.Value v
-                    && v.result() instanceof List<?>) {
+                    && v.result() instanceof List<?> vector && !vector.isEmpty()) {
                 Measurement measured = m.measure(now, v.result());
                 if (measured.phase() == MetricPhase.ERROR) {
                     out.add(path + ": " + measured.message().replaceFirst(
