@@ -170,7 +170,7 @@ final class MetricSpecParser {
         }
         boolean relative = bool(n, "relative", false, at, problems);
         Provider provider = provider(n.get("provider"), at + ".provider", relative, problems);
-        MetricDirection direction = MetricDirection.INCREASE;
+        MetricDirection direction = MetricDirection.EITHER; // Kayenta's default: the conditions alone decide
         if (n.has("direction")) {
             String d = n.get("direction").asText();
             switch (d) {

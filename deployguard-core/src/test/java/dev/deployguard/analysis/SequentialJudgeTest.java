@@ -242,6 +242,60 @@ class SequentialJudgeTest {
         assertThat(withoutWarmup).isGreaterThan(40);
     }
 
+    /** The detection bench's provider_outage row: seed 20,240,610, run 5 (bench/run detection). */
+    private static final long OUTAGE_BENCH_RUN = 20_240_610L * 1_000_003L + 5;
+
+    @Test
+    void aProviderOutageMidRolloutCausesNoRollback() {
+        // given the bench run that a provider outage (no measurements from 30 s to 150 s) used to roll back: the
+        // simulator dropped the outage's traffic, while the metric path catches it up (the runner asks again from
+        // its last measured second; RouterMetricSourceTest shows the router source doing it). Judging less data
+        // than its twin, the run's error e-process took another path: 40 canary errors in its first 2,097 requests
+        // after the outage, which its twin had diluted in the 120 s it saw and this run did not, crossed 1/alpha at
+        // 178 s.
+        TrafficModel traffic = TrafficModel.benchmark();
+        Judge lost = DEFAULTS.newJudge();
+        double lostAt = secondsToFail(lost, new TrafficSimulator(traffic, Regression.NONE, Bursts.NONE,
+                OUTAGE_BENCH_RUN).outageLosingData(30, 150), 1800);
+        double twinAt = secondsToFail(DEFAULTS.newJudge(), new TrafficSimulator(traffic, Regression.NONE,
+                Bursts.NONE, OUTAGE_BENCH_RUN), 1800);
+        assertThat(lostAt).as("the old model of the outage rolls this good canary back").isEqualTo(178);
+        assertThat(twinAt).as("its twin, without the outage, is never rolled back").isNaN();
+
+        // when the outage is caught up, as the metric path does
+        Judge judge = DEFAULTS.newJudge();
+        TrafficSimulator outage = new TrafficSimulator(traffic, Regression.NONE, Bursts.NONE, OUTAGE_BENCH_RUN)
+                .outage(30, 150);
+        Judge twin = DEFAULTS.newJudge();
+        TrafficSimulator same = new TrafficSimulator(traffic, Regression.NONE, Bursts.NONE, OUTAGE_BENCH_RUN);
+        for (int s = 1; s <= 1800; s++) {
+            Verdict verdict = judge.update(outage.next());
+            twin.update(same.next());
+            // then it holds through the outage and is never rolled back
+            assertThat(verdict).as("second %d", s).isNotEqualTo(Verdict.FAIL);
+            if (s > 150) {
+                // and once caught up it has judged exactly the requests and errors its twin has
+                Evidence errors = judge.judgement().evidence().get(0);
+                Evidence twinErrors = twin.judgement().evidence().get(0);
+                assertThat(errors.canarySamples()).as("second %d", s).isEqualTo(twinErrors.canarySamples());
+                assertThat(errors.stableSamples()).as("second %d", s).isEqualTo(twinErrors.stableSamples());
+            } else if (s > 30) {
+                assertThat(judge.judgement().reason()).contains("metrics provider unavailable");
+            }
+        }
+
+        // and over 150 more good canaries of 10 minutes, the outage rolls back none whose twin was not
+        int caused = 0;
+        for (int run = 0; run < 150; run++) {
+            double withOutage = secondsToFail(DEFAULTS.newJudge(), new TrafficSimulator(traffic, Regression.NONE,
+                    Bursts.NONE, 31_000 + run).outage(30, 150), 600);
+            double without = secondsToFail(DEFAULTS.newJudge(), new TrafficSimulator(traffic, Regression.NONE,
+                    Bursts.NONE, 31_000 + run), 600);
+            caused += !Double.isNaN(withOutage) && Double.isNaN(without) ? 1 : 0;
+        }
+        assertThat(caused).isZero();
+    }
+
     @Test
     void aCanaryAMillisecondSlowerThanAOneMillisecondStableIsNotARegression() {
         // given the cold canary: 2.1 ms against stable's 1.1 ms, in every pair, with no errors

@@ -96,9 +96,13 @@ public final class DetectionBench {
         scenarios.put("latency_2x", regression("latency_2x", Regression.latency(1.0), regressionRuns, seed + 5));
         Map<String, Scenario> good = new LinkedHashMap<>();
         good.put("cold_start", new Scenario("cold_start", Regression.NONE, Bursts.NONE, GOOD_HORIZON_SECONDS,
-                regressionRuns, seed + 8, 60, 1.0, Double.NaN, Double.NaN));
+                regressionRuns, seed + 8, 60, 1.0, Double.NaN, Double.NaN, false));
         good.put("provider_outage", new Scenario("provider_outage", Regression.NONE, Bursts.NONE,
-                GOOD_HORIZON_SECONDS, regressionRuns, seed + 9, 0, 0, 30, 150));
+                GOOD_HORIZON_SECONDS, regressionRuns, seed + 9, 0, 0, 30, 150, false));
+        // Not a target: a provider that never recorded the gap (e.g. Prometheus itself down, its scrapes lost). The
+        // run judges less data than its twin, so it is another valid test of the same canary, with its own A/A rate.
+        good.put("provider_outage_data_lost", new Scenario("provider_outage_data_lost", Regression.NONE, Bursts.NONE,
+                GOOD_HORIZON_SECONDS, regressionRuns, seed + 9, 0, 0, 30, 150, true));
         Scenario stressAa = new Scenario("stress_aa", Regression.NONE, STRESS, AA_HORIZON_SECONDS, stressAaRuns,
                 seed + 6);
         Scenario stressErrors = new Scenario("stress_errors_2x", Regression.errors(2), STRESS,
@@ -126,8 +130,10 @@ public final class DetectionBench {
         }
         double elapsed = (System.nanoTime() - started) / 1e9;
 
+        Map<String, Object> cpu = CpuRow.report(regressionRuns, seed + 10);
         Map<String, Object> document = new LinkedHashMap<>();
-        document.put("summary", summary(sequential, all, results));
+        document.put("summary", CpuRow.summarised(summary(sequential, all, results), cpu));
+        document.put("cpu", cpu);
         document.put("judges", report(judges, all, scenarios, good, results));
         document.put("oracle", oracleReport(oracle, all, scenarios, results));
         document.put("variants", report(variants, all, scenarios, good, results));
@@ -183,6 +189,9 @@ public final class DetectionBench {
         out.put("sequential_promote_median_seconds", promote);
         out.put("sequential_cold_start_rollbacks_caused", cold);
         out.put("sequential_provider_outage_rollbacks_caused", outage);
+        out.put("sequential_provider_outage_data_lost_rollbacks_caused_not_a_target",
+                caused(column(results.get("provider_outage_data_lost"), seq),
+                        column(results.get("provider_outage_data_lost_twin"), seq), true));
         out.put("targets", Map.of("errors_2x_median_seconds", 30, "aa_false_rollback_rate", sequential.alpha(),
                 "promote_median_seconds", 120, "cold_start_rollbacks_caused", 0, "provider_outage_rollbacks_caused", 0));
         out.put("targets_met", twoX instanceof Double t && t <= 30 && aa instanceof Double r
@@ -375,9 +384,12 @@ public final class DetectionBench {
                         + " (promotion or rollback). promote_seconds comes from the A/A runs.",
                 "Regression runs last 1 h (Kayenta's lifetime); a judge still holding at 1 h has not detected.",
                 "Good canaries under trouble last 30 min: cold_start has the canary 2x slower for its first 60 s"
-                        + " (a cold JVM); provider_outage has no measurements from 30 s to 150 s. Every rollback"
-                        + " there is a false one; rollbacks_caused counts those whose twin run (same seed, same"
-                        + " requests and errors, no cold start or outage) was not rolled back.",
+                        + " (a cold JVM); provider_outage has no measurements from 30 s to 150 s and the first"
+                        + " window after it covers the gap (the runner asks again from its last measured second;"
+                        + " the router keeps its seconds, Prometheus its counters); provider_outage_data_lost"
+                        + " never measures the gap (not a target: it judges less data). Every rollback there is a"
+                        + " false one; rollbacks_caused counts those whose twin run (same seed, same requests and"
+                        + " errors, no cold start or outage) was not rolled back.",
                 "oracle_sprt: Wald's SPRT that knows the true error ratio in advance (the limit), same null and"
                         + " alpha as the sequential judge; only rolls back.",
                 "The canary share stays at the router's 5% for all judges (Flagger's weight steps are not"

@@ -8,12 +8,14 @@ import dev.deployguard.analysis.sim.TrafficSimulator;
 /**
  * Simulated traffic of one benchmark row: what is wrong with the canary, whether errors come in bursts, how long a
  * run lasts and how many seeded runs there are; optionally a cold start (the canary {@code coldIncrease} slower for
- * its first {@code coldSeconds}) and a metrics-provider outage between two times.
+ * its first {@code coldSeconds}) and a metrics-provider outage between two times, whose traffic the first window
+ * after it catches up (as the rollout runner reads its sources) unless {@code outageLosesData}.
  */
 record Scenario(String name, Regression regression, Bursts bursts, int horizonSeconds, int runs, long seed,
-                double coldSeconds, double coldIncrease, double outageFrom, double outageTo) {
+                double coldSeconds, double coldIncrease, double outageFrom, double outageTo,
+                boolean outageLosesData) {
     Scenario(String name, Regression regression, Bursts bursts, int horizonSeconds, int runs, long seed) {
-        this(name, regression, bursts, horizonSeconds, runs, seed, 0, 0, Double.NaN, Double.NaN);
+        this(name, regression, bursts, horizonSeconds, runs, seed, 0, 0, Double.NaN, Double.NaN, false);
     }
 
     /** A good canary: every rollback is a false one. */
@@ -26,7 +28,9 @@ record Scenario(String name, Regression regression, Bursts bursts, int horizonSe
         if (coldSeconds > 0) {
             simulator.coldStart(coldSeconds, coldIncrease);
         }
-        if (!Double.isNaN(outageFrom)) {
+        if (!Double.isNaN(outageFrom) && outageLosesData) {
+            simulator.outageLosingData(outageFrom, outageTo);
+        } else if (!Double.isNaN(outageFrom)) {
             simulator.outage(outageFrom, outageTo);
         }
         return simulator;

@@ -10,13 +10,25 @@ import java.util.Map;
  * The metrics of one analysis run together, with Argo Rollouts' run phase: running while any metric runs, else
  * the worst phase of the metrics that decide (dry-run metrics are recorded and never decide), and terminating as
  * soon as a deciding metric ends Failed, Error or Inconclusive.
+ *
+ * <p>By default (not {@code compat: strict}) a Failed metric ends the run as Kayenta's judge weighs it: a
+ * {@code critical} one always (Kayenta scores a canary with a failed critical metric 0: spinnaker/kayenta,
+ * kayenta-judge/.../judge/scorers/WeightedSumScorer.scala, which weighs groups; a metric here is its own group), any
+ * other only when the
+ * run's {@link #score()} — the weight of the deciding metrics not Failed over the weight of all of them, in percent
+ * — falls below {@link #PASS_SCORE}, Kayenta's default pass threshold. A metric of weight 1 among others of total
+ * weight 20 or more may fail without failing the canary. Under {@code compat: strict} every deciding metric is
+ * critical, as in Argo Rollouts.
  */
 public final class MetricAnalysis {
+    /** Kayenta's default {@code scoreThresholds.pass}: a lower score fails the canary. */
+    public static final double PASS_SCORE = 95;
     // Argo's order, best to worst.
     private static final List<MetricPhase> ORDER = List.of(MetricPhase.SUCCESSFUL, MetricPhase.RUNNING,
             MetricPhase.PENDING, MetricPhase.INCONCLUSIVE, MetricPhase.ERROR, MetricPhase.FAILED);
 
     private final Map<String, MetricRun> runs = new LinkedHashMap<>();
+    private final boolean weighted;
 
     /** A run with Argo's semantics exactly ({@code compat: strict}). */
     public MetricAnalysis(List<MetricDefinition> metrics, Instant startedAt) {
@@ -25,6 +37,7 @@ public final class MetricAnalysis {
 
     /** @param errorsHold DeployGuard's default: Error measurements hold a metric, never end it (see {@link MetricRun}) */
     public MetricAnalysis(List<MetricDefinition> metrics, Instant startedAt, boolean errorsHold) {
+        this.weighted = errorsHold;
         for (MetricDefinition m : metrics) {
             runs.put(m.name(), new MetricRun(m, startedAt, errorsHold));
         }
@@ -45,8 +58,34 @@ public final class MetricAnalysis {
 
     /** Whether a deciding metric has ended badly, so no further measurements are taken. */
     public boolean terminating() {
-        return runs.values().stream().anyMatch(r -> !r.metric().dryRun() && (r.phase() == MetricPhase.FAILED
-                || r.phase() == MetricPhase.ERROR || r.phase() == MetricPhase.INCONCLUSIVE));
+        return runs.values().stream().anyMatch(r -> !r.metric().dryRun() && ((r.phase() == MetricPhase.FAILED
+                && decisive(r)) || r.phase() == MetricPhase.ERROR || r.phase() == MetricPhase.INCONCLUSIVE));
+    }
+
+    /**
+     * Whether this Failed metric fails the run: always under {@code compat: strict} (Argo) and when it is
+     * {@code critical}; otherwise when the run's score is below {@link #PASS_SCORE} (Kayenta).
+     */
+    public boolean decisive(MetricRun failed) {
+        return !weighted || failed.metric().critical() || score() < PASS_SCORE;
+    }
+
+    /**
+     * Kayenta's score over this run's deciding metrics: 100 × the weight of those not Failed / the weight of all,
+     * rounded half-up to two decimals as Kayenta's judge does; 100 without deciding metrics. A metric that has not
+     * measured yet counts as not Failed (Kayenta leaves a metric without data out of the score instead).
+     */
+    public double score() {
+        double all = 0;
+        double failed = 0;
+        for (MetricRun r : runs.values()) {
+            if (!r.metric().dryRun()) {
+                all += r.metric().weight();
+                failed += r.phase() == MetricPhase.FAILED ? r.metric().weight() : 0;
+            }
+        }
+        return all == 0 ? 100 : new java.math.BigDecimal(100 * (all - failed) / all)
+                .setScale(2, java.math.RoundingMode.HALF_UP).doubleValue();
     }
 
     /** The run's phase now. */
@@ -58,7 +97,8 @@ public final class MetricAnalysis {
             MetricPhase p = r.assess(terminating);
             if (!p.completed()) {
                 everythingCompleted = false;
-            } else if (r.metric().dryRun()) {
+            } else if (r.metric().dryRun() || (p == MetricPhase.FAILED && !decisive(r))) {
+                // recorded, outweighed: as a dry run, it does not make the run worse
                 worst = worst == null ? MetricPhase.SUCCESSFUL : worst;
             } else if (worst == null || ORDER.indexOf(p) > ORDER.indexOf(worst)) {
                 worst = p;
@@ -133,7 +173,7 @@ public final class MetricAnalysis {
             return Measurement.error(now, m.name() + ": stable measured 0, so the canary / stable ratio is"
                     + " undefined (canary " + values[0] + ")");
         }
-        return withEvidence(m.measure(now, values[0] / values[1]), evidence[0] + ", " + evidence[1]);
+        return withEvidence(m.measureRatio(now, values[0] / values[1]), evidence[0] + ", " + evidence[1]);
     }
 
     private static Measurement withEvidence(Measurement m, String evidence) {

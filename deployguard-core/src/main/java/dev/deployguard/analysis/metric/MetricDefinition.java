@@ -8,8 +8,9 @@ import java.util.Objects;
  * One named metric of an analysis, with Argo Rollouts' run semantics and the judge's weighting.
  *
  * @param relative true: measured per track and the canary compared to stable; false: the value alone, against bounds
- * @param direction which change counts against the canary (relative metrics)
- * @param weight share of the judge's score (relative metrics)
+ * @param direction which change counts against the canary (relative metrics): a measurement on the other side of 1
+ *                  is Successful whatever the conditions say ({@link #measureRatio})
+ * @param weight share of the analysis's score ({@link MetricAnalysis#score()})
  * @param critical a failing critical metric fails the analysis whatever the others say
  * @param successCondition null when absent
  * @param failureCondition null when absent
@@ -42,7 +43,7 @@ public record MetricDefinition(String name, Provider provider, boolean relative,
 
     /** A metric with Argo's defaults, for tests and templates. */
     public static MetricDefinition of(String name, Provider provider) {
-        return new MetricDefinition(name, provider, false, MetricDirection.INCREASE, 1.0, false, null, null, null,
+        return new MetricDefinition(name, provider, false, MetricDirection.EITHER, 1.0, false, null, null, null,
                 null, Duration.ZERO, 0, 0, DEFAULT_CONSECUTIVE_ERROR_LIMIT, 0, false);
     }
 
@@ -75,6 +76,25 @@ public record MetricDefinition(String name, Provider provider, boolean relative,
             return MetricPhase.FAILED;
         }
         return success ? MetricPhase.SUCCESSFUL : MetricPhase.INCONCLUSIVE;
+    }
+
+    /**
+     * Measures a relative metric's canary / stable ratio. A change its {@code direction} does not count against the
+     * canary (a ratio at or below 1 for {@code increase}, at or above 1 for {@code decrease}) is Successful even when
+     * a condition would fail it or leave it inconclusive, as Kayenta's judge passes a metric that moved the harmless
+     * way (spinnaker/kayenta, kayenta-judge/.../classifiers/metric/MannWhitneyClassifier.scala classifies High only
+     * for Increase or Either, Low only for Decrease or Either, else Pass); {@code either} leaves the conditions alone.
+     */
+    public Measurement measureRatio(java.time.Instant at, double ratio) {
+        Measurement m = measure(at, ratio);
+        boolean harmless = (direction == MetricDirection.INCREASE && ratio <= 1)
+                || (direction == MetricDirection.DECREASE && ratio >= 1);
+        if (harmless && (m.phase() == MetricPhase.FAILED || m.phase() == MetricPhase.INCONCLUSIVE)) {
+            String side = direction == MetricDirection.INCREASE ? "increase" : "decrease";
+            return new Measurement(at, MetricPhase.SUCCESSFUL, ratio, "the canary did not " + side
+                    + " against stable, and only an " + side + " counts against it (direction: " + side + ")");
+        }
+        return m;
     }
 
     /** Measures {@code result} at {@code at}: Error (never Failed) when a condition cannot be evaluated on it. */

@@ -8,7 +8,9 @@ import java.util.Optional;
  * What a rollout's custom metrics say to the rollout engine besides its judge: no objection, hold (an analysis step
  * may not pass yet), or FAIL (roll back), with one sentence naming the metric, its value and its bound.
  *
- * <p>Deciding metrics only (dry-run ones are recorded, never decide). Failed rolls back. Inconclusive beyond its
+ * <p>Deciding metrics only (dry-run ones are recorded, never decide). Failed rolls back when it decides the run
+ * ({@link MetricAnalysis#decisive}: critical, strict, or a score below the pass threshold); an outweighed Failed
+ * metric neither rolls back nor holds. Inconclusive beyond its
  * limit rolls back by default and holds under {@code compat: strict} (Argo Rollouts pauses an Inconclusive run).
  * Error beyond {@code consecutiveErrorLimit} rolls back only under {@code compat: strict} (Argo aborts on an Error
  * run); by default an Error measurement holds and is retried (see {@link MetricRun}).
@@ -37,10 +39,13 @@ public final class MetricGate {
                     continue;
                 }
                 MetricPhase p = r.phase();
-                boolean fails = p == MetricPhase.FAILED || (p == MetricPhase.INCONCLUSIVE && !strict)
-                        || (p == MetricPhase.ERROR && strict);
+                boolean fails = (p == MetricPhase.FAILED && a.decisive(r))
+                        || (p == MetricPhase.INCONCLUSIVE && !strict) || (p == MetricPhase.ERROR && strict);
                 if (fails) {
-                    return new Outcome(Verdict.FAIL, sentence(r));
+                    return new Outcome(Verdict.FAIL, sentence(r) + weighing(a, r, strict));
+                }
+                if (p == MetricPhase.FAILED) {
+                    continue; // outweighed: the others' weight keeps the score at the pass threshold or above
                 }
                 if (hold.verdict() != null) {
                     continue;
@@ -59,6 +64,17 @@ public final class MetricGate {
             }
         }
         return hold;
+    }
+
+    /** Why a Failed metric decided: it is critical, or the score it left is below the pass threshold. */
+    private static String weighing(MetricAnalysis a, MetricRun r, boolean strict) {
+        long deciding = a.runs().stream().filter(x -> !x.metric().dryRun()).count();
+        if (r.phase() != MetricPhase.FAILED || strict || (deciding == 1 && !r.metric().critical())) {
+            return ""; // Argo's decision, or a metric alone: its failure is the whole score
+        }
+        return r.metric().critical() ? " (critical: it fails the canary whatever the other metrics say)"
+                : String.format(java.util.Locale.ROOT, " (metric score %s < %s with the failed metrics' weight out)",
+                        MetricAnalysis.format(a.score()), MetricAnalysis.format(MetricAnalysis.PASS_SCORE));
     }
 
     // A metric that measures as long as the analysis runs lets its step pass once its latest measurement succeeded.

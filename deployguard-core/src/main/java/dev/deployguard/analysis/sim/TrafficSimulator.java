@@ -28,7 +28,11 @@ import org.apache.commons.math3.distribution.NormalDistribution;
  *       probability for independent log-normal latencies (a one-dimensional integral, computed once), so the
  *       number of "canary slower" pairs is binomial;</li>
  *   <li>optionally a cold start (the canary slower by another factor for its first seconds, as a cold JVM is) and
- *       a metrics-provider outage (windows the source could not measure).</li>
+ *       a metrics-provider outage (windows the source could not measure). By default the outage's traffic is caught
+ *       up by the first window after it, as DeployGuard's metric path does: the rollout runner asks again from the
+ *       end of its last measured window, the router keeps its one-second windows for minutes and Prometheus'
+ *       counters are cumulative, so that window covers the whole gap. {@link #outageLosingData} drops it instead
+ *       (a provider that never recorded the gap).</li>
  * </ul>
  */
 public final class TrafficSimulator {
@@ -49,6 +53,9 @@ public final class TrafficSimulator {
     private double[] coldMoments;
     private double outageFrom = Double.POSITIVE_INFINITY;
     private double outageTo = Double.POSITIVE_INFINITY;
+    private boolean outageCatchesUp = true;
+    /** The traffic withheld during an outage, caught up by the first window after it; null when none is. */
+    private WindowObservation withheld;
     private final double[] stableMoments;
     private final double[] canaryMoments;
     private final double[] canaryBucketProbabilities;
@@ -96,10 +103,21 @@ public final class TrafficSimulator {
         return this;
     }
 
-    /** A metrics-provider outage: windows between the two times (seconds since the start) are missing. */
+    /**
+     * A metrics-provider outage: windows between the two times (seconds since the start) are missing, and the first
+     * window after the outage covers the whole gap (its traffic was kept where it was counted and is read then).
+     */
     public TrafficSimulator outage(double fromSeconds, double toSeconds) {
         this.outageFrom = fromSeconds;
         this.outageTo = toSeconds;
+        this.outageCatchesUp = true;
+        return this;
+    }
+
+    /** An outage whose traffic is never measured: its windows are missing and nothing catches them up. */
+    public TrafficSimulator outageLosingData(double fromSeconds, double toSeconds) {
+        outage(fromSeconds, toSeconds);
+        this.outageCatchesUp = false;
         return this;
     }
 
@@ -133,11 +151,23 @@ public final class TrafficSimulator {
                 new LatencyPairs(slower, pairs - slower));
         if (mid >= outageFrom && mid < outageTo) {
             // drawn all the same, so the windows after the outage are those of the same seed without it
+            if (outageCatchesUp) {
+                withheld = withheld == null ? window : joined(withheld, window);
+            }
             window = WindowObservation.missing(start, end, "metrics provider unavailable");
+        } else if (withheld != null) {
+            window = joined(withheld, window);
+            withheld = null;
         }
         start = end;
         elapsedSeconds += windowSeconds;
         return window;
+    }
+
+    /** One window covering two consecutive ones; its canary share is the realised share of both together. */
+    private static WindowObservation joined(WindowObservation first, WindowObservation second) {
+        return WindowObservation.measured(first.start(), second.end(), first.stable().plus(second.stable()),
+                first.canary().plus(second.canary()), first.pairs().plus(second.pairs()));
     }
 
     public TrafficModel model() {

@@ -95,4 +95,93 @@ class MetricGateTest {
         assertThat(MetricGate.assess(List.of(a), false, true)).isEqualTo(MetricGate.Outcome.NONE);
         assertThat(MetricGate.assess(List.of(a), true, true)).isEqualTo(MetricGate.Outcome.NONE);
     }
+
+    static MetricDefinition weighted(String name, MetricDirection direction, double weight, boolean critical,
+                                     String failure) {
+        return new MetricDefinition(name, new Provider.Router("cpuPerRequest"), true, direction, weight, critical,
+                null, Condition.parse(failure, true), 3, Duration.ofSeconds(10), Duration.ZERO, 0, 0, 4, 0, false);
+    }
+
+    /** Answers each metric's canary value from its name; stable is 1, so the ratio is the canary value. */
+    static MetricQuery ratios(java.util.Map<String, Double> canary) {
+        return (m, track, at) -> new MetricQuery.Answer.Value("stable".equals(track) ? 1.0 : canary.get(m.name()),
+                "");
+    }
+
+    @Test
+    void aLightMetricThatFailsIsOutweighedAndAHeavyOneFailsTheCanary() {
+        // Kayenta's score: 100 x weight of the metrics not failed / weight of all, against the pass threshold 95
+        // (spinnaker/kayenta @ 051bb0d, kayenta-judge/.../judge/scorers/WeightedSumScorer.scala weighs groups by
+        // groupWeights; a metric here is its own group); here: weights 1 + 19 + 20 = 40
+        MetricDefinition light = weighted("light", MetricDirection.EITHER, 1, false, "result > 2");
+        MetricDefinition mid = weighted("mid", MetricDirection.EITHER, 19, false, "result > 2");
+        MetricDefinition heavy = weighted("heavy", MetricDirection.EITHER, 20, false, "result > 2");
+        MetricAnalysis a = new MetricAnalysis(List.of(light, mid, heavy), T0, true);
+        a.tick(T0, ratios(java.util.Map.of("light", 3.0, "mid", 1.0, "heavy", 1.0)));
+        // light failed: score 97.5 >= 95, no objection, and the others keep measuring
+        assertThat(a.score()).isEqualTo(97.5);
+        assertThat(MetricGate.assess(List.of(a), false, false)).isEqualTo(MetricGate.Outcome.NONE);
+        assertThat(a.terminating()).isFalse();
+        assertThat(a.nextMeasurementAt()).isEqualTo(T0.plusSeconds(10));
+        a.tick(T0.plusSeconds(10), ratios(java.util.Map.of("light", 3.0, "mid", 1.0, "heavy", 3.0)));
+        // heavy failed too: score 47.5 < 95, the canary fails and the sentence says why
+        MetricGate.Outcome o = MetricGate.assess(List.of(a), false, false);
+        assertThat(o.verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(o.sentence()).startsWith("metric light (cpuPerRequest) failed").endsWith(
+                "(metric score 47.5 < 95 with the failed metrics' weight out)");
+        assertThat(a.phase()).isEqualTo(MetricPhase.FAILED);
+        // under compat: strict every deciding metric is critical (Argo Rollouts): light alone fails it
+        MetricAnalysis strict = new MetricAnalysis(List.of(light, mid, heavy), T0, false);
+        strict.tick(T0, ratios(java.util.Map.of("light", 3.0, "mid", 1.0, "heavy", 1.0)));
+        assertThat(MetricGate.assess(List.of(strict), true, false).verdict()).isEqualTo(Verdict.FAIL);
+    }
+
+    @Test
+    void aCriticalMetricThatFailsFailsTheCanaryWhateverTheScore() {
+        // Kayenta fails the whole canary when a critical metric fails (spinnaker/kayenta @ 051bb0d, kayenta-judge/
+        // .../judge/scorers/WeightedSumScorer.scala, criticalFailures: the score is 0)
+        MetricDefinition critical = weighted("critical", MetricDirection.EITHER, 1, true, "result > 2");
+        MetricDefinition heavy = weighted("heavy", MetricDirection.EITHER, 99, false, "result > 2");
+        MetricAnalysis a = new MetricAnalysis(List.of(critical, heavy), T0, true);
+        a.tick(T0, ratios(java.util.Map.of("critical", 3.0, "heavy", 1.0)));
+        assertThat(a.score()).isEqualTo(99.0);
+        MetricGate.Outcome o = MetricGate.assess(List.of(a), false, false);
+        assertThat(o.verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(o.sentence()).startsWith("metric critical (cpuPerRequest) failed: canary / stable ratio 3")
+                .endsWith("(critical: it fails the canary whatever the other metrics say)");
+        // the same metric not critical is outweighed
+        MetricAnalysis notCritical = new MetricAnalysis(List.of(weighted("critical", MetricDirection.EITHER, 1,
+                false, "result > 2"), heavy), T0, true);
+        notCritical.tick(T0, ratios(java.util.Map.of("critical", 3.0, "heavy", 1.0)));
+        assertThat(MetricGate.assess(List.of(notCritical), false, false)).isEqualTo(MetricGate.Outcome.NONE);
+    }
+
+    @Test
+    void directionDecidesWhichChangeCountsAgainstTheCanary() {
+        // a condition that fails any move beyond 20% either way; Kayenta's direction: an increase metric passes a
+        // canary lower than stable, a decrease metric one higher, either fails both (spinnaker/kayenta,
+        // kayenta-judge .../judge/classifiers/metric/MannWhitneyClassifier.scala, direction Increase/Decrease/Either)
+        String beyond20 = "result > 1.2 || result < 0.8";
+        record Case(MetricDirection direction, double ratio, MetricPhase expected) {
+        }
+        List<Case> cases = List.of(
+                new Case(MetricDirection.INCREASE, 1.5, MetricPhase.FAILED),
+                new Case(MetricDirection.INCREASE, 0.5, MetricPhase.SUCCESSFUL),
+                new Case(MetricDirection.DECREASE, 0.5, MetricPhase.FAILED),
+                new Case(MetricDirection.DECREASE, 1.5, MetricPhase.SUCCESSFUL),
+                new Case(MetricDirection.EITHER, 1.5, MetricPhase.FAILED),
+                new Case(MetricDirection.EITHER, 0.5, MetricPhase.FAILED),
+                new Case(MetricDirection.INCREASE, 1.0, MetricPhase.SUCCESSFUL));
+        for (Case c : cases) {
+            MetricAnalysis a = new MetricAnalysis(List.of(weighted("m", c.direction(), 1, false, beyond20)), T0,
+                    true);
+            a.tick(T0, ratios(java.util.Map.of("m", c.ratio())));
+            Measurement last = a.run("m").last().orElseThrow();
+            assertThat(last.phase()).as("%s", c).isEqualTo(c.expected());
+            if (c.direction() != MetricDirection.EITHER && c.expected() == MetricPhase.SUCCESSFUL && c.ratio() != 1) {
+                assertThat(last.message()).contains("counts against it (direction: "
+                        + c.direction().name().toLowerCase(java.util.Locale.ROOT) + ")");
+            }
+        }
+    }
 }

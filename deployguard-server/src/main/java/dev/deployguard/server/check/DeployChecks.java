@@ -7,7 +7,11 @@ import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.server.deploy.EventLog;
+import dev.deployguard.server.metrics.MetricProbe;
 import dev.deployguard.spec.AppSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -19,6 +23,8 @@ import java.util.Map;
 public final class DeployChecks {
     private final ChecklistFactory checklists;
     private final EventLog events;
+    /** Custom metrics queried once before the deploy: an answer their conditions cannot read is a spec error. */
+    private final MetricProbe metrics = MetricProbe.overHttp(Duration.ofSeconds(5));
 
     public DeployChecks(ChecklistFactory checklists, EventLog events) {
         this.checklists = checklists;
@@ -29,8 +35,17 @@ public final class DeployChecks {
         return checklists;
     }
 
-    /** Returns when the deploy may go ahead; throws (exit code 1) when the checklist is not ready. */
+    /**
+     * Returns when the deploy may go ahead; throws (exit code 2) on a spec error its custom metrics' first answers
+     * show (not skippable: the spec is wrong), and (exit code 1) when the checklist is not ready.
+     */
     public void admit(AppSpec app, String version, boolean skip, String actor) {
+        List<String> specErrors = metrics.problems(app, Instant.now());
+        if (!specErrors.isEmpty()) {
+            throw DeployGuardException.badInput("deploy of " + app.name() + " " + version + " refused: the spec's"
+                    + " metrics cannot be judged as written; nothing was started\n"
+                    + String.join("\n", specErrors).indent(2).stripTrailing());
+        }
         if (skip) {
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("version", version);
