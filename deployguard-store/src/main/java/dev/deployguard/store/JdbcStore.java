@@ -1,3 +1,4 @@
+// Over 400 lines: one short delegating method per Store operation; the SQL lives in the table classes.
 package dev.deployguard.store;
 
 import dev.deployguard.error.DeployGuardException;
