@@ -122,7 +122,7 @@ public sealed interface Waiting {
 
         @Override
         public String text() {
-            return what + " before any traffic moves (gives up at " + deadline + ")";
+            return what + " before any traffic moves (gives up at " + deadline.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ")";
         }
     }
 

@@ -234,7 +234,15 @@ public final class RolloutRunner {
 
     /** After a control-plane restart: pick up every stored rollout that was not finished. */
     public void resumeAll() {
-        for (String app : store.apps()) {
+        // The store's apps (local ones have releases there) and the spec's (a Kubernetes app's releases live on the
+        // cluster, so only its rollout is in the store).
+        java.util.Set<String> apps = new java.util.LinkedHashSet<>(store.apps());
+        try {
+            apps.addAll(specs.get().apps().keySet());
+        } catch (DeployGuardException e) {
+            // An unreadable spec: the store's apps still resume; the others wait for a command or a restart.
+        }
+        for (String app : apps) {
             store.activeRollout(app).ifPresent(r -> {
                 if (r.waiting() instanceof Waiting.Preparing p) {
                     running.put(app, newRunning(app));
