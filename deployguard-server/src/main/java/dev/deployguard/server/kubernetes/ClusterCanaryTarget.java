@@ -98,6 +98,18 @@ abstract sealed class ClusterCanaryTarget implements RolloutTarget permits Kuber
         return Progress.DONE;
     }
 
+    /** Each track's Service gets half the built-in load ({@link ClusterLoadTargets}). */
+    @Override
+    public Map<String, java.net.URI> loadTargets(Rollout r) {
+        KubernetesSpec k = app.kubernetes();
+        if (k.traffic().loadTargets() != null || !ClusterLoadTargets.inCluster()) {
+            return ClusterLoadTargets.of(k, false, null);
+        }
+        try (KubernetesClient client = cluster.clients().apply(k)) {
+            return ClusterLoadTargets.of(k, true, client);
+        }
+    }
+
     @Override
     public MetricSource evidence(Rollout r, Instant since) {
         return cluster.evidence(app);
