@@ -86,6 +86,11 @@ public final class KubernetesControlPlaneFixture implements BeforeEachCallback, 
         return startControlPlane(dir, ClusterFixture.CANARY, ClusterFixture.canary(steps));
     }
 
+    /** The running control plane. */
+    public ControlPlane controlPlane() {
+        return cp;
+    }
+
     public ClusterFixture cluster() {
         return cluster;
     }
