@@ -14,6 +14,7 @@ import dev.deployguard.rollout.RolloutEngine;
  */
 final class RolloutStart {
     private static final long POLL_MILLIS = 250;
+    private static final long WEIGHT_LIMIT_MILLIS = 30_000;
 
     private RolloutStart() {
     }
@@ -39,6 +40,7 @@ final class RolloutStart {
         if (rollout.isMissingNode() || rollout.isNull()) {
             return answer;
         }
+        awaitWeight(api, app, rollout);
         String phase = rollout.path("phase").asText();
         if ("ROLLED_BACK".equals(phase)) {
             throw new DeployGuardException(ExitCode.DEPLOY_FAILED, message.substring(0, cut) + " did not start: "
@@ -52,6 +54,40 @@ final class RolloutStart {
         copy.put("message", message.substring(0, cut) + " " + how);
         copy.set("rollout", rollout);
         return copy;
+    }
+
+    /**
+     * The control plane stores a step before its target carries it out: waits (at most {@link #WEIGHT_LIMIT_MILLIS})
+     * for the {@code traffic.switched} event of the stored weight, so "started: canary weight 20%" is said once the
+     * cluster holds it.
+     */
+    private static void awaitWeight(ApiClient api, String app, JsonNode rollout) {
+        String weight = rollout.path("weight").asText();
+        if (rollout.path("weight").asInt() == 0 || !java.util.Set.of("PROGRESSING", "PAUSED").contains(rollout.path("phase").asText())) {
+            return;
+        }
+        long until = System.nanoTime() + WEIGHT_LIMIT_MILLIS * 1_000_000;
+        while (System.nanoTime() < until) {
+            boolean switched = false; // after the latest rollout.started (events come oldest first)
+            for (JsonNode e : api.get("/api/apps/" + ApiClient.enc(app) + "/events?since=10m&limit=10000")
+                    .path("events")) {
+                String kind = e.path("kind").asText();
+                if ("rollout.started".equals(kind)) {
+                    switched = false;
+                } else if ("traffic.switched".equals(kind)) {
+                    switched = weight.equals(e.path("data").path("weight").asText());
+                }
+            }
+            if (switched) {
+                return;
+            }
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private static boolean preparing(JsonNode rollout) {
