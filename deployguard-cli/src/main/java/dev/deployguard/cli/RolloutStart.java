@@ -28,7 +28,11 @@ final class RolloutStart {
             return answer;
         }
         JsonNode rollout = rollout(api, app);
-        while (preparing(rollout)) {
+        long startLimit = Long.MAX_VALUE;
+        while (preparing(rollout) || (starting(rollout) && System.nanoTime() < startLimit)) {
+            if (!preparing(rollout) && startLimit == Long.MAX_VALUE) {
+                startLimit = System.nanoTime() + WEIGHT_LIMIT_MILLIS * 1_000_000;
+            }
             try {
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
@@ -88,6 +92,12 @@ final class RolloutStart {
                 return;
             }
         }
+    }
+
+    /** Prepared, its first step not yet stored (a moment between two writes of the control plane). */
+    private static boolean starting(JsonNode rollout) {
+        return "PROGRESSING".equals(rollout.path("phase").asText()) && rollout.path("weight").asInt() == 0
+                && !rollout.path("waiting").isObject();
     }
 
     private static boolean preparing(JsonNode rollout) {
