@@ -53,6 +53,7 @@ final class DeployCommand implements Callable<Integer> {
         Progress progress = new Progress(api, app, out.machineReadable());
         try {
             r = api.post("/api/apps/" + ApiClient.enc(app) + "/deploy", body);
+            r = RolloutStart.await(api, app, r);
         } finally {
             progress.close();
         }

@@ -52,6 +52,10 @@ public final class EventKinds {
     public static final String CHECKS_FAILED = "checks.failed";
     public static final String CHECKS_SKIPPED = "checks.skipped";
     public static final String ROLLOUT_STARTED = "rollout.started";
+    /** A rollout is stored and its new release is being prepared on its platform (no traffic on it yet). */
+    public static final String ROLLOUT_PREPARING = "rollout.preparing";
+    /** The new release was not ready by the preparation's deadline: the rollout is rolled back. */
+    public static final String ROLLOUT_PREPARATION_FAILED = "rollout.preparation-failed";
     public static final String ANALYSIS_VERDICT = "analysis.verdict";
     /** A custom metric's measurement (data: metric, phase, value, the metric's phase and counters). */
     public static final String ANALYSIS_METRIC = "analysis.metric";

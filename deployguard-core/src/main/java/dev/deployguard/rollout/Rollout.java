@@ -131,6 +131,17 @@ public record Rollout(
             return this;
         }
 
+        public Builder revisions(int stable, int canary) {
+            stableRevision = stable;
+            canaryRevision = canary;
+            return this;
+        }
+
+        public Builder startedAt(Instant v) {
+            startedAt = v;
+            return this;
+        }
+
         public Builder stepStartedAt(Instant v) {
             stepStartedAt = v;
             return this;

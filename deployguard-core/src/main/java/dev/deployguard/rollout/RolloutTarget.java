@@ -20,6 +20,25 @@ public interface RolloutTarget {
     /** Whether an action is carried out, or must be tried again later (the platform has not caught up). */
     enum Progress { DONE, NOT_YET }
 
+    /**
+     * Prepares the new release on its platform before the rollout's first step ({@link Waiting.Preparing}: a
+     * Kubernetes canary Deployment started beside the serving one): starts what is missing and answers
+     * {@link Progress#NOT_YET} until it is ready for traffic. Called by the request that deploys, then on each tick
+     * until DONE, also by a control plane restarted meanwhile; so idempotent, and it never waits. Platforms whose
+     * releases are ready before their rollout begins answer DONE.
+     */
+    default Progress prepare(Rollout r, Waiting.Preparing preparing, String actor) {
+        return Progress.DONE;
+    }
+
+    /**
+     * The rollout as it begins once {@link #prepare} answered DONE; a platform whose preparation made a new revision
+     * of the serving release (the stable pods given the track label) renumbers the revisions here.
+     */
+    default Rollout prepared(Rollout r, Waiting.Preparing preparing) {
+        return r;
+    }
+
     /** Called once when the rollout of {@code r} begins: no user traffic on the new release yet (weight 0). */
     void begin(Rollout r, String actor);
 
@@ -49,5 +68,14 @@ public interface RolloutTarget {
      */
     default Optional<URI> loadTarget(Rollout r) {
         return Optional.empty();
+    }
+
+    /**
+     * Where the built-in {@code load} goes, by name: one address that splits it between the tracks ({@link
+     * #loadTarget}), or one per track (a Kubernetes canary's Services, the rate shared evenly between them); empty
+     * when there is none.
+     */
+    default java.util.Map<String, URI> loadTargets(Rollout r) {
+        return loadTarget(r).map(u -> java.util.Map.of("router", u)).orElse(java.util.Map.of());
     }
 }

@@ -21,6 +21,7 @@ import java.time.Duration;
         @JsonSubTypes.Type(value = Waiting.Resume.class, name = "resume"),
         @JsonSubTypes.Type(value = Waiting.Bake.class, name = "bake"),
         @JsonSubTypes.Type(value = Waiting.Ending.class, name = "ending"),
+        @JsonSubTypes.Type(value = Waiting.Preparing.class, name = "prepare"),
         @JsonSubTypes.Type(value = Waiting.Unknown.class, name = "unknown")})
 @JsonIgnoreProperties(value = "text", allowGetters = true)
 public sealed interface Waiting {
@@ -100,6 +101,28 @@ public sealed interface Waiting {
         public String text() {
             return end == Rollout.Phase.ROLLED_BACK ? "the rollback to complete (traffic back on the stable release,"
                     + " the canary being stopped)" : "the promoted release to finish rolling out";
+        }
+    }
+
+    /**
+     * The new release is being prepared on its platform before the rollout's first step (a Kubernetes canary
+     * Deployment rolling out beside the serving one): no user traffic reaches it yet. The runner asks the target on
+     * each tick until it is ready, and gives up at {@code deadline}. {@code plan} holds what the deploy asked for
+     * (the image, the change-cause: the target's own keys), stored so a restarted control plane goes on preparing
+     * the same release.
+     *
+     * @param what what is awaited, as people read it ("deployment shop/web-canary (v2) to be ready")
+     */
+    record Preparing(String what, java.time.Instant deadline, java.util.Map<String, String> plan) implements Waiting {
+        public Preparing {
+            java.util.Objects.requireNonNull(what, "what");
+            java.util.Objects.requireNonNull(deadline, "deadline");
+            plan = plan == null ? java.util.Map.of() : java.util.Map.copyOf(plan);
+        }
+
+        @Override
+        public String text() {
+            return what + " before any traffic moves (gives up at " + deadline.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ")";
         }
     }
 

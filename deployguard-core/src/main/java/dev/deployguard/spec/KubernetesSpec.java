@@ -82,8 +82,27 @@ public record KubernetesSpec(String namespace, String context, Path kubeconfig, 
         }
     }
 
-    /** The canary traffic router: exactly one of the two is set. */
-    public record Traffic(IngressNginx ingressNginx, GatewayApi gatewayApi) {
+    /**
+     * The canary traffic router: exactly one of the two is set; {@code loadTargets} says where the built-in
+     * synthetic load reaches each track's Service (null: the Services' cluster addresses when the control plane
+     * runs in the cluster, else no load).
+     */
+    public record Traffic(IngressNginx ingressNginx, GatewayApi gatewayApi, LoadTargets loadTargets) {
+        public Traffic(IngressNginx ingressNginx, GatewayApi gatewayApi) {
+            this(ingressNginx, gatewayApi, null);
+        }
+    }
+
+    /**
+     * Where the built-in load of an analysis ({@code load:}) is sent on Kubernetes, one address per track: the
+     * stable and the canary Service as the control plane can reach them (a NodePort, a LoadBalancer, a
+     * {@code kubectl port-forward}). Plain http, no path (the load's {@code path} is added).
+     */
+    public record LoadTargets(java.net.URI stable, java.net.URI canary) {
+        public LoadTargets {
+            Objects.requireNonNull(stable, "stable");
+            Objects.requireNonNull(canary, "canary");
+        }
     }
 
     /** ingress-nginx canary annotations on a canary copy of {@code ingress}. */

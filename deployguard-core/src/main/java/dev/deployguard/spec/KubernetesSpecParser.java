@@ -54,6 +54,13 @@ public final class KubernetesSpecParser {
     static final class RawTraffic {
         public RawIngressNginx ingressNginx;
         public RawGatewayApi gatewayApi;
+        public RawLoadTargets loadTargets;
+    }
+
+    /** {@code traffic.loadTargets} as written. */
+    static final class RawLoadTargets {
+        public String stable;
+        public String canary;
     }
 
     /** {@code traffic.ingressNginx} as written. */
@@ -167,14 +174,47 @@ public final class KubernetesSpecParser {
                 return null;
             }
             name(raw.ingressNginx.ingress, SUBDOMAIN, at + ".ingressNginx.ingress", "an Ingress name", problems);
-            return new KubernetesSpec.Traffic(new KubernetesSpec.IngressNginx(raw.ingressNginx.ingress), null);
+            return new KubernetesSpec.Traffic(new KubernetesSpec.IngressNginx(raw.ingressNginx.ingress), null,
+                    loadTargets(raw.loadTargets, at + ".loadTargets", problems));
         }
         if (raw.gatewayApi.httpRoute == null) {
             problems.add(at + ".gatewayApi.httpRoute: missing; expected the HTTPRoute's name");
             return null;
         }
         name(raw.gatewayApi.httpRoute, SUBDOMAIN, at + ".gatewayApi.httpRoute", "an HTTPRoute name", problems);
-        return new KubernetesSpec.Traffic(null, new KubernetesSpec.GatewayApi(raw.gatewayApi.httpRoute));
+        return new KubernetesSpec.Traffic(null, new KubernetesSpec.GatewayApi(raw.gatewayApi.httpRoute),
+                loadTargets(raw.loadTargets, at + ".loadTargets", problems));
+    }
+
+    private static KubernetesSpec.LoadTargets loadTargets(RawLoadTargets raw, String at, List<String> problems) {
+        if (raw == null) {
+            return null;
+        }
+        java.net.URI stable = httpBase(raw.stable, at + ".stable", problems);
+        java.net.URI canary = httpBase(raw.canary, at + ".canary", problems);
+        return stable == null || canary == null ? null : new KubernetesSpec.LoadTargets(stable, canary);
+    }
+
+    /** An http URL with a host and no path, query or fragment (the load's path is added to it). */
+    private static java.net.URI httpBase(String value, String at, List<String> problems) {
+        String example = "e.g. http://127.0.0.1:8081 (a kubectl port-forward) or http://10.0.0.7:30080 (a NodePort)";
+        if (value == null || value.isBlank()) {
+            problems.add(at + ": missing; expected the address the control plane reaches this track's Service at, "
+                    + example);
+            return null;
+        }
+        try {
+            java.net.URI u = new java.net.URI(value.strip());
+            if (!"http".equals(u.getScheme()) || u.getHost() == null || (u.getPath() != null && !u.getPath().isEmpty()
+                    && !u.getPath().equals("/")) || u.getQuery() != null || u.getFragment() != null) {
+                problems.add(at + ": '" + value + "' is not a plain http address without a path; " + example);
+                return null;
+            }
+            return java.net.URI.create("http://" + u.getRawAuthority());
+        } catch (java.net.URISyntaxException e) {
+            problems.add(at + ": '" + value + "' is not a URL; " + example);
+            return null;
+        }
     }
 
     private static void name(String value, Pattern rule, String at, String what, List<String> problems) {

@@ -112,4 +112,36 @@ class KubernetesSpecParserTest {
         assertThat(parse("namespace: shop\nhelm: {chart: charts/web}\nprePull: {enabled: true}\n").kubernetes()
                 .prePull().enabled()).isTrue();
     }
+
+    @Test
+    void loadTargetsNameEachTracksServiceAddress() {
+        KubernetesSpec k = parse("""
+                namespace: shop
+                service: web
+                traffic:
+                  gatewayApi: {httpRoute: web}
+                  loadTargets: {stable: "http://127.0.0.1:8080", canary: "http://10.0.0.7:30081/"}
+                """).kubernetes();
+        assertThat(k.traffic().loadTargets().stable()).hasToString("http://127.0.0.1:8080");
+        assertThat(k.traffic().loadTargets().canary()).hasToString("http://10.0.0.7:30081");
+    }
+
+    @Test
+    void loadTargetsThatAreNotPlainHttpAddressesAreRefusedWithTheirPath() {
+        assertThatThrownBy(() -> parse("""
+                namespace: shop
+                service: web
+                traffic:
+                  ingressNginx: {ingress: web}
+                  loadTargets: {stable: "https://shop.example.com", canary: "http://127.0.0.1:8081/healthz"}
+                """)).hasMessageContaining("platform.kubernetes.traffic.loadTargets.stable: 'https://shop.example.com'"
+                        + " is not a plain http address")
+                .hasMessageContaining("platform.kubernetes.traffic.loadTargets.canary: 'http://127.0.0.1:8081/healthz'");
+        assertThatThrownBy(() -> parse("""
+                namespace: shop
+                traffic:
+                  ingressNginx: {ingress: web}
+                  loadTargets: {stable: "http://127.0.0.1:8080"}
+                """)).hasMessageContaining("loadTargets.canary: missing");
+    }
 }

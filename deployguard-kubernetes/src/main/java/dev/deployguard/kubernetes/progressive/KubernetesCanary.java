@@ -28,6 +28,9 @@ public final class KubernetesCanary {
     /** Progress of a step that may need the cluster to catch up; the caller asks again later when not DONE. */
     public enum Progress { DONE, WAITING_FOR_STABLE }
 
+    /** The canary Deployment's annotation naming the image {@link #start(String, String, String)} gave it. */
+    public static final String IMAGE = "deployguard.dev/canary-image";
+
     private final Workloads cluster;
     private final AppWorkload app;
     private final CanaryRoute route;
@@ -61,7 +64,29 @@ public final class KubernetesCanary {
     public Progress start(String container, String image, String changeCause) {
         Deployment stable = requireStable();
         return start(stable, Workloads.withImage(cluster.client(), stable.getSpec().getTemplate(), container, image,
-                app.where()), changeCause, Map.of());
+                app.where()), changeCause, Map.of(IMAGE, image));
+    }
+
+    /**
+     * Whether a {@code start} with this change-cause and these canary annotations ({@link #IMAGE} for an image,
+     * the Helm version values) has done its work: the canary Deployment asks for its replicas with them and the
+     * route is open. A caller that ticks asks this first, so a started canary is not written again.
+     */
+    public boolean started(String changeCause, Map<String, String> annotations) {
+        Deployment d = canary();
+        if (d == null || d.getSpec().getReplicas() == null || d.getSpec().getReplicas() < canaryReplicas) {
+            return false;
+        }
+        Map<String, String> a = d.getMetadata().getAnnotations() == null ? Map.of() : d.getMetadata().getAnnotations();
+        Map<String, String> wanted = Labels.with(annotations, Labels.CHANGE_CAUSE, changeCause);
+        return wanted.entrySet().stream().allMatch(e -> e.getValue().equals(a.get(e.getKey())))
+                && route.weight().isPresent();
+    }
+
+    /** Whether the canary Deployment has rolled out its template: every replica updated and available. */
+    public boolean ready() {
+        Deployment d = canary();
+        return d != null && Workloads.rolledOut(d);
     }
 
     /**

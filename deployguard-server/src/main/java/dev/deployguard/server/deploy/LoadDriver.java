@@ -9,7 +9,10 @@ import dev.deployguard.rollout.Strategy;
 import dev.deployguard.spec.Durations;
 import java.net.URI;
 import java.util.Map;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -19,11 +22,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * rolled back, aborted) and after its duration by itself. Each start and stop is an event, with what was sent.
  */
 final class LoadDriver {
-    private record Current(String key, SyntheticLoad load) {
+    /** The running load of an app: one sender per target, the rate shared between them. */
+    private record Current(String key, List<SyntheticLoad> senders) {
+        long sum(java.util.function.ToLongFunction<SyntheticLoad> count) {
+            return senders.stream().mapToLong(count).sum();
+        }
     }
 
     private final EventLog events;
     private final Map<String, Current> loads = new ConcurrentHashMap<>();
+    /** The load (app and key) already reported as having nowhere to go, so it is said once. */
+    private final Map<String, String> unreachable = new ConcurrentHashMap<>();
+
+    /** The header naming the track a synthetic request was sent to, when each track gets its own share. */
+    static final String TRACK_HEADER = "X-DeployGuard-Track";
 
     LoadDriver(EventLog events) {
         this.events = events;
@@ -46,16 +58,36 @@ final class LoadDriver {
             return;
         }
         stop(r.app(), r.canaryRevision(), "the step ended");
-        Optional<URI> base = target.loadTarget(r);
-        if (wanted == null || base.isEmpty()) {
+        if (wanted == null) {
             return;
         }
-        URI uri = base.get().resolve(wanted.path());
-        SyntheticLoad load = new SyntheticLoad(uri, wanted.rate(), wanted.duration(), wanted.headers()).start();
-        loads.put(r.app(), new Current(key, load));
+        Map<String, URI> targets = target.loadTargets(r);
+        if (targets.isEmpty()) {
+            if (!key.equals(unreachable.put(r.app(), key))) {
+                events.record(r.app(), r.canaryRevision(), "system", "load.unavailable", "built-in load not sent:"
+                        + " this rollout has no address to send it to (on Kubernetes: set"
+                        + " platform.kubernetes.traffic.loadTargets, or run the control plane in the cluster)");
+            }
+            return;
+        }
+        double each = wanted.rate() / targets.size();
+        List<SyntheticLoad> senders = new ArrayList<>();
+        List<String> where = new ArrayList<>();
+        for (Map.Entry<String, URI> t : new TreeMap<>(targets).entrySet()) {
+            Map<String, String> headers = new LinkedHashMap<>(wanted.headers());
+            if (targets.size() > 1) {
+                headers.put(TRACK_HEADER, t.getKey()); // sent to one track's Service: say which
+            }
+            senders.add(new SyntheticLoad(t.getValue().resolve(wanted.path()), each, wanted.duration(), headers)
+                    .start());
+            where.add(targets.size() > 1 ? t.getKey() + " " + t.getValue() : t.getValue().toString());
+        }
+        loads.put(r.app(), new Current(key, senders));
         events.record(r.app(), r.canaryRevision(), "system", "load.started", String.format(
-                "built-in load: %s requests/s to %s for at most %s, marked %s: 1", number(wanted.rate()),
-                wanted.path(), Durations.format(wanted.duration()), SyntheticLoad.SYNTHETIC_HEADER));
+                "built-in load: %s requests/s to %s for at most %s, marked %s: 1%s", number(wanted.rate()),
+                wanted.path(), Durations.format(wanted.duration()), SyntheticLoad.SYNTHETIC_HEADER,
+                targets.size() > 1 ? ", " + number(each) + "/s to each of " + String.join(", ", where) : ""),
+                Map.of("targets", where, "rate", wanted.rate()));
     }
 
     /** Stops the app's load, if one runs. */
@@ -64,10 +96,11 @@ final class LoadDriver {
         if (current == null) {
             return;
         }
-        current.load().stop();
+        current.senders().forEach(SyntheticLoad::stop);
         events.record(app, revision, "system", "load.stopped", String.format(
                 "built-in load stopped (%s): %d synthetic requests sent, %d answered, %d failed", why,
-                current.load().sent(), current.load().answered(), current.load().failed()));
+                current.sum(SyntheticLoad::sent), current.sum(SyntheticLoad::answered),
+                current.sum(SyntheticLoad::failed)));
     }
 
     private static String number(double value) {

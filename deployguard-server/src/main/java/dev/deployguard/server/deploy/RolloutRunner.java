@@ -56,6 +56,9 @@ public final class RolloutRunner {
     private final Function<AnalysisSpec, Judge> analyses;
     private final Function<AppSpec, RolloutTarget> targets;
     /** Each app's target, chosen when its rollout begins (or is first touched after a restart). */
+    /** Keys of a preparing rollout's plan that the runner itself keeps: the versions it was begun with. */
+    private static final String VERSION = "deployguard.version";
+    private static final String STABLE_VERSION = "deployguard.stableVersion";
     private final Map<String, RolloutTarget> chosen = new ConcurrentHashMap<>();
     private final RolloutEngine engine = new RolloutEngine();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
@@ -140,21 +143,76 @@ public final class RolloutRunner {
         }
     }
 
+    /**
+     * Begins a rollout whose new release is first prepared on its platform ({@link RolloutTarget#prepare}, e.g. a
+     * Kubernetes canary Deployment rolling out). The target is asked once here: an error is the deploy's and nothing
+     * is recorded; ready at once, the rollout begins as {@link #begin(Release, Release, AppSpec, String)} does.
+     * Otherwise the rollout is stored waiting for {@code preparing} and this returns at once; the ticks go on
+     * preparing (also after a restart) until the release is ready, then take the first step, or roll it back at the
+     * deadline with a {@code rollout.preparation-failed} event. No thread waits for the platform.
+     */
+    public Rollout begin(Release canary, Release stable, AppSpec app, String actor, Waiting.Preparing preparing) {
+        var monitor = appLocks.of(app.name());
+        monitor.lock();
+        try {
+            Map<String, String> plan = new LinkedHashMap<>(preparing.plan());
+            plan.put(VERSION, canary.version());
+            plan.put(STABLE_VERSION, stable.version());
+            preparing = new Waiting.Preparing(preparing.what(), preparing.deadline(), plan);
+            Rollout draft = Rollout.start(0, app.name(), app.strategy().rolloutKind(), stable.revision(),
+                    canary.revision(), clock.instant()).toBuilder().waiting(preparing).build();
+            RolloutTarget target = targets.apply(app);
+            if (target.prepare(draft, preparing, actor) == RolloutTarget.Progress.DONE) {
+                Rollout ready = target.prepared(draft, preparing).toBuilder().waiting(null).build();
+                return start(store.saveRollout(ready, clock.instant()), app, target, actor, started(ready,
+                        canary.version() + " (revision " + ready.canaryRevision() + ") beside revision "
+                                + ready.stableRevision() + " (" + stable.version() + ")"), canary.version(),
+                        stable.version());
+            }
+            Rollout r = store.saveRollout(draft, clock.instant());
+            chosen.put(app.name(), target);
+            lastMetrics.remove(app.name());
+            running.put(app.name(), newRunning(app.name()));
+            events.record(app.name(), r.canaryRevision(), actor, EventKinds.ROLLOUT_PREPARING, "preparing the "
+                    + r.kind() + " rollout of " + canary.version() + " (revision " + r.canaryRevision()
+                    + "): waiting for " + preparing.text(), Map.of("rollout", r.id(),
+                    "deadline", preparing.deadline().toString()));
+            return r;
+        } finally {
+            monitor.unlock();
+        }
+    }
+
     private Rollout beginLocked(Release canary, Release stable, AppSpec app, String actor) {
-        Strategy strategy = app.strategy();
-        RolloutKind kind = strategy.rolloutKind();
-        Rollout r = store.saveRollout(Rollout.start(0, app.name(), kind, stable.revision(), canary.revision(),
-                clock.instant()), clock.instant());
-        events.record(app.name(), canary.revision(), actor, "rollout.started", kind + " rollout of "
-                + canary.version() + " (revision " + canary.revision() + ") beside revision " + stable.revision()
-                + " (" + stable.version() + ")", Map.of("rollout", r.id(), "strategy", kind.specName(),
-                "version", canary.version(), "stableVersion", stable.version()));
-        RolloutTarget target = targets.apply(app);
+        Rollout r = store.saveRollout(Rollout.start(0, app.name(), app.strategy().rolloutKind(), stable.revision(),
+                canary.revision(), clock.instant()), clock.instant());
+        return start(r, app, targets.apply(app), actor, started(r, canary.version() + " (revision "
+                + canary.revision() + ") beside revision " + stable.revision() + " (" + stable.version() + ")"),
+                canary.version(), stable.version());
+    }
+
+    private static String started(Rollout r, String what) {
+        return r.kind() + " rollout of " + what;
+    }
+
+    /** The rollout {@code r}, stored and ready, takes its first step; anything failing puts everything back. */
+    private Rollout start(Rollout r, AppSpec app, RolloutTarget target, String actor, String message,
+                          String version, String stableVersion) {
+        Map<String, Object> data = new LinkedHashMap<>(Map.of("rollout", r.id(), "strategy", r.kind().specName()));
+        // The versions, so that whoever reads the event later (a git restore after an abort) need not ask the
+        // platform what the revisions were.
+        if (version != null) {
+            data.put("version", version);
+        }
+        if (stableVersion != null) {
+            data.put("stableVersion", stableVersion);
+        }
+        events.record(app.name(), r.canaryRevision(), actor, "rollout.started", message, data);
         chosen.put(app.name(), target);
         lastMetrics.remove(app.name());
         try {
             target.begin(r, actor);
-            running.put(app.name(), new Running(analyses.apply(strategy.analysis()), clock.instant()));
+            running.put(app.name(), new Running(analyses.apply(app.strategy().analysis()), clock.instant()));
             return step(app.name(), Observation.NONE, actor);
         } catch (RuntimeException e) {
             // Could not even start: put everything back as it was, so nothing is half-applied.
@@ -162,15 +220,55 @@ public final class RolloutRunner {
             Rollout failed = store.activeRollout(app.name()).orElse(r);
             apply(failed, new Decision(failed.weight(0).done(Rollout.Phase.ROLLED_BACK, "could not start: " + e,
                     clock.instant()), List.of(new Action.RollBack("could not start: " + e)), null), actor);
-            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "the " + kind + " rollout of " + canary.version()
-                    + " could not start (" + e.getMessage() + "); traffic stays on revision " + stable.revision(), e);
+            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "the " + r.kind() + " rollout of revision "
+                    + r.canaryRevision() + " could not start (" + e.getMessage() + "); traffic stays on revision "
+                    + r.stableRevision(), e);
         }
+    }
+
+    /**
+     * A tick of a rollout being prepared: ready, it takes its first step; past its deadline, it is rolled back
+     * (nothing was routed to the new release) with an event that says what was not ready.
+     */
+    private void preparing(String app, Rollout r, Waiting.Preparing p) {
+        Instant now = clock.instant();
+        RolloutTarget target = target(app);
+        if (!now.isBefore(p.deadline())) {
+            String reason = "not ready in time: " + p.what() + " by " + p.deadline()
+                    + "; no traffic was routed to it";
+            apply(r, new Decision(r.weight(0).done(Rollout.Phase.ROLLED_BACK, reason, now), List.of(
+                    new Action.Record(EventKinds.ROLLOUT_PREPARATION_FAILED, "gave up preparing revision "
+                            + r.canaryRevision() + ": " + reason), new Action.RollBack(reason)), null), "system");
+            return;
+        }
+        if (target.prepare(r, p, "system") == RolloutTarget.Progress.NOT_YET) {
+            return;
+        }
+        Rollout ready = store.saveRollout(target.prepared(r, p).toBuilder().waiting(null).startedAt(now)
+                .stepStartedAt(now).build(), now);
+        start(ready, specs.app(app), target, "system", started(ready, "revision " + ready.canaryRevision()
+                + " beside revision " + ready.stableRevision() + ", prepared (" + p.what() + ")"),
+                p.plan().get(VERSION), p.plan().get(STABLE_VERSION));
     }
 
     /** After a control-plane restart: pick up every stored rollout that was not finished. */
     public void resumeAll() {
-        for (String app : store.apps()) {
+        // The store's apps (local ones have releases there) and the spec's (a Kubernetes app's releases live on the
+        // cluster, so only its rollout is in the store).
+        java.util.Set<String> apps = new java.util.LinkedHashSet<>(store.apps());
+        try {
+            apps.addAll(specs.get().apps().keySet());
+        } catch (DeployGuardException e) {
+            // An unreadable spec: the store's apps still resume; the others wait for a command or a restart.
+        }
+        for (String app : apps) {
             store.activeRollout(app).ifPresent(r -> {
+                if (r.waiting() instanceof Waiting.Preparing p) {
+                    running.put(app, newRunning(app));
+                    events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed preparing the "
+                            + r.kind() + " rollout of revision " + r.canaryRevision() + ": waiting for " + p.text());
+                    return;
+                }
                 if (r.waiting() instanceof Waiting.Ending) {
                     if (!finishPending(r)) {
                         running.put(app, newRunning(app));
@@ -267,6 +365,10 @@ public final class RolloutRunner {
             if (endPending(r)) {
                 running.remove(app, run);
             }
+            return;
+        }
+        if (r.waiting() instanceof Waiting.Preparing p) {
+            preparing(app, r, p);
             return;
         }
         loads.sync(r, strategy(app), target(app));
@@ -379,6 +481,11 @@ public final class RolloutRunner {
         try {
             Rollout r = store.activeRollout(app).orElseThrow(() -> DeployGuardException.badInput("app '" + app
                     + "' has no rollout in progress; deploy a new version with a canary or blueGreen strategy"));
+            if (r.waiting() instanceof Waiting.Preparing p && c != RolloutEngine.Command.ABORT) {
+                throw new DeployGuardException(ExitCode.BUSY, "the " + r.kind() + " rollout of revision "
+                        + r.canaryRevision() + " has not started yet: waiting for " + p.text() + "; only abort"
+                        + " (or rollback) acts on it now");
+            }
             running.computeIfAbsent(app, this::newRunning);
             return apply(r, engine.command(r, strategy(app), c, actor, clock.instant()), actor);
         } finally {

@@ -11,6 +11,7 @@ import dev.deployguard.rollout.Action;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.rollout.RolloutTarget;
+import dev.deployguard.rollout.Waiting;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.traffic.Track;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,6 +30,34 @@ abstract sealed class ClusterCanaryTarget implements RolloutTarget permits Kuber
     ClusterCanaryTarget(KubernetesRollouts cluster, AppSpec app) {
         this.cluster = cluster;
         this.app = app;
+    }
+
+    /** The plan's key for the change-cause the canary Deployment records (see {@link Waiting.Preparing#plan}). */
+    static final String CHANGE_CAUSE = "changeCause";
+
+    /** The canary beside the serving Deployment, on {@code client}. */
+    abstract KubernetesCanary canary(KubernetesClient client);
+
+    /** The canary Deployment's annotations that tell this preparation's canary from an earlier one. */
+    abstract Map<String, String> marks(Map<String, String> plan);
+
+    /** Starts (or goes on starting) the canary of {@code plan}: see {@link KubernetesCanary#start}. */
+    abstract KubernetesCanary.Progress start(KubernetesClient client, Map<String, String> plan);
+
+    /**
+     * Preparation: the canary started (once: the stable pods take the track label first, the first time), then
+     * ready when its Deployment has rolled out; asked on each tick, it writes nothing once the canary is started.
+     */
+    @Override
+    public Progress prepare(Rollout r, Waiting.Preparing p, String actor) {
+        try (KubernetesClient client = cluster.clients().apply(app.kubernetes())) {
+            KubernetesCanary canary = canary(client);
+            if (!canary.started(p.plan().get(CHANGE_CAUSE), marks(p.plan()))
+                    && start(client, p.plan()) != KubernetesCanary.Progress.DONE) {
+                return Progress.NOT_YET;
+            }
+            return canary.ready() ? Progress.DONE : Progress.NOT_YET;
+        }
     }
 
     /** The canary's actions with this kind of promotion, on {@code client}. */
@@ -67,6 +96,18 @@ abstract sealed class ClusterCanaryTarget implements RolloutTarget permits Kuber
                     + "; the canary is retired and " + r.app() + " serves it to 100% of traffic");
         }
         return Progress.DONE;
+    }
+
+    /** Each track's Service gets half the built-in load ({@link ClusterLoadTargets}). */
+    @Override
+    public Map<String, java.net.URI> loadTargets(Rollout r) {
+        KubernetesSpec k = app.kubernetes();
+        if (k.traffic().loadTargets() != null || !ClusterLoadTargets.inCluster()) {
+            return ClusterLoadTargets.of(k, false, null);
+        }
+        try (KubernetesClient client = cluster.clients().apply(k)) {
+            return ClusterLoadTargets.of(k, true, client);
+        }
     }
 
     @Override

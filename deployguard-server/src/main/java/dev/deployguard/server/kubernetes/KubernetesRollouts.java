@@ -21,6 +21,7 @@ import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.rollout.RolloutKind;
 import dev.deployguard.rollout.RolloutTarget;
+import dev.deployguard.rollout.Waiting;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
@@ -140,32 +141,38 @@ public final class KubernetesRollouts {
                 : "canary of " + req.version() + " by " + req.actor();
         Instant deadline = clock.instant().plus(req.timeout() != null ? req.timeout()
                 : app.kubernetes().rolloutTimeout());
+        Release stable;
         try (KubernetesClient client = clients.apply(app.kubernetes())) {
-            KubernetesCanary canary = canary(client, app);
-            while (canary.start(app.kubernetes().container(), image, cause) != KubernetesCanary.Progress.DONE) {
-                if (!clock.instant().isBefore(deadline)) {
-                    throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "the stable pods of " + app.name()
-                            + " did not take the deployguard.dev/track label in time (a rolling update of the same"
-                            + " image); nothing was routed to a canary; see: kubectl rollout status deployment/"
-                            + app.kubernetes().deploymentName(app.name()) + " -n " + app.kubernetes().namespace());
-                }
-                pause();
-            }
+            canary(client, app); // the route's objects: a missing Ingress or HTTPRoute is refused before anything
+            stable = serving.get();
         }
-        Release stable = serving.get();
         if (stable == null) {
             throw DeployGuardException.notFound("deployment " + app.kubernetes().namespace() + "/"
                     + app.kubernetes().deploymentName(app.name()) + " has no serving revision to canary beside");
         }
-        // The revision the promotion will create: the stable Deployment's next one.
+        // The revision the promotion will create: the stable Deployment's next one (renumbered once prepared, when
+        // the stable pods' track label made a revision of their own).
         Release next = new Release(app.name(), stable.revision() + 1, req.version(), List.of(), Map.of(), 0,
                 null, cause, req.actor(), clock.instant(), ReleaseStatus.PROGRESSING, null);
-        Rollout r = runner.begin(next, stable, app, req.actor());
-        return new DeployResult(next, stable.revision(), 0, "canary rollout of " + req.version() + " ("
-                + image + ") " + started(app, r));
+        Waiting.Preparing preparing = new Waiting.Preparing("the canary deployment " + app.kubernetes().namespace()
+                + "/" + app.kubernetes().deploymentName(app.name()) + "-canary (" + image + ") to roll out", deadline,
+                Map.of(KubernetesCanaryTarget.IMAGE, image, ClusterCanaryTarget.CHANGE_CAUSE, cause));
+        Rollout r = runner.begin(next, stable, app, req.actor(), preparing);
+        return new DeployResult(renumbered(next, r), r.stableRevision(), 0, "canary rollout of " + req.version()
+                + " (" + image + ") " + started(app, r));
+    }
+
+    private static Release renumbered(Release next, Rollout r) {
+        return next.revision() == r.canaryRevision() ? next : new Release(next.app(), r.canaryRevision(),
+                next.version(), next.command(), next.env(), next.instances(), next.configHash(), next.changeCause(),
+                next.actor(), next.createdAt(), next.status(), next.sourceRevision());
     }
 
     private static String started(AppSpec app, Rollout r) {
+        if (r.waiting() instanceof Waiting.Preparing p) {
+            return "preparing: waiting for " + p.text() + "; follow it with: deployguard status " + app.name()
+                    + " --watch";
+        }
         return r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
                 : "started: canary weight " + RolloutEngine.percent(r.weight()) + ", "
                 + (r.waiting() == null ? r.phase() : "waiting for " + r.waiting().text())
@@ -204,27 +211,19 @@ public final class KubernetesRollouts {
         int latest;
         String deployment;
         try (KubernetesClient client = clients.apply(k)) {
-            Deployment rendered = chart.render(client, renderer, k.namespace(), versionValues);
-            deployment = rendered.getMetadata().getName();
-            KubernetesCanary canary = new KubernetesCanary(client, new AppWorkload(k.namespace(), deployment,
-                    k.service()), CanaryRoutes.route(client, app.name(), k), 1);
-            while (canary.start(rendered.getSpec().getTemplate(), cause,
-                    Map.of(HelmChartRelease.VERSION_VALUES, versionValues)) != KubernetesCanary.Progress.DONE) {
-                if (!clock.instant().isBefore(deadline)) {
-                    throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "the pods of Helm release "
-                            + k.namespace() + "/" + chart.release() + " did not take the deployguard.dev/track label"
-                            + " in time (a rolling update of the same release); nothing was routed to a canary; see:"
-                            + " kubectl rollout status deployment/" + deployment + " -n " + k.namespace());
-                }
-                pause();
-            }
+            // Rendered here too, so a chart that does not render is refused before anything is recorded.
+            deployment = chart.render(client, renderer, k.namespace(), versionValues).getMetadata().getName();
             List<HelmRelease> history = new HelmReleaseStorage(client, k.namespace(), clock).history(chart.release());
             latest = history.isEmpty() ? stable.revision() : history.get(history.size() - 1).version();
         }
         // The revision the promotion will create: the release's next one.
         Release next = new Release(app.name(), latest + 1, req.version(), List.of(), Map.of(), 0, null, cause,
                 req.actor(), clock.instant(), ReleaseStatus.PROGRESSING, null);
-        Rollout r = runner.begin(next, stable, app, req.actor());
+        Waiting.Preparing preparing = new Waiting.Preparing("the canary deployment " + k.namespace() + "/"
+                + deployment + "-canary (Helm release " + chart.release() + " at " + req.version() + ") to roll out",
+                deadline, Map.of(HelmCanaryTarget.VERSION_VALUES, versionValues, ClusterCanaryTarget.CHANGE_CAUSE,
+                cause));
+        Rollout r = runner.begin(next, stable, app, req.actor(), preparing);
         return new DeployResult(next, stable.revision(), 0, "canary rollout of " + req.version() + " (Helm release "
                 + k.namespace() + "/" + chart.release() + ", deployment " + deployment + "-canary) " + started(app, r));
     }
@@ -304,10 +303,6 @@ public final class KubernetesRollouts {
         KubernetesSpec.Traffic t = app.kubernetes().traffic();
         return t.ingressNginx() != null ? "ingress " + t.ingressNginx().ingress() + "-canary"
                 : "httproute " + t.gatewayApi().httpRoute();
-    }
-
-    private void pause() {
-        pause(pollEvery, "the stable pods took the track label");
     }
 
     /** Waits {@code every} between two looks at the cluster; an interrupt ends the deploy (exit 3) saying during what. */

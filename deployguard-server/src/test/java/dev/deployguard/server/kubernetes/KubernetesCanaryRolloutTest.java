@@ -41,7 +41,9 @@ class KubernetesCanaryRolloutTest {
 
         DeployResult first = kube.deploy("v2");
 
-        assertThat(first.message()).contains("canary rollout of v2", "canary weight 20");
+        // The deploy answers while the canary Deployment rolls out; the fixture then waits for the first step.
+        assertThat(first.message()).contains("canary rollout of v2", "preparing: waiting for the canary deployment"
+                + " shop/web-canary (shop/web:v2) to roll out");
         Ingress canary = cluster.canaryIngress();
         assertThat(canary).isNotNull();
         assertThat(canary.getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000")

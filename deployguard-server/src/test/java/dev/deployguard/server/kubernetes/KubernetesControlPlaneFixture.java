@@ -1,7 +1,9 @@
 package dev.deployguard.server.kubernetes;
 
 import dev.deployguard.event.Event;
+import dev.deployguard.kubernetes.testing.Await;
 import dev.deployguard.kubernetes.testing.ClusterFixture;
+import dev.deployguard.rollout.Waiting;
 import dev.deployguard.release.Release;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.deploy.DeployResult;
@@ -60,6 +62,18 @@ public final class KubernetesControlPlaneFixture implements BeforeEachCallback, 
         return cp;
     }
 
+    /**
+     * Stops the control plane and starts a new one on the same spec and state in {@code dir} (as after a crash, the
+     * store is all that carries over).
+     */
+    public ControlPlane restartControlPlane(Path dir) {
+        cp.close();
+        cp = new ControlPlane(new ControlPlane.Config(dir.resolve("state"), dir.resolve("deployguard.yaml"), null,
+                null, null), clock);
+        cp.start();
+        return cp;
+    }
+
     /** Starts the control plane on {@link ClusterFixture#blueGreenApp()}, old slots warm for {@code scaleDownDelay}. */
     public ControlPlane startBlueGreen(Path dir, String scaleDownDelay) throws IOException {
         cluster.blueGreenApp();
@@ -72,13 +86,51 @@ public final class KubernetesControlPlaneFixture implements BeforeEachCallback, 
         return startControlPlane(dir, ClusterFixture.CANARY, ClusterFixture.canary(steps));
     }
 
+    /** The running control plane. */
+    public ControlPlane controlPlane() {
+        return cp;
+    }
+
     public ClusterFixture cluster() {
         return cluster;
     }
 
-    /** {@code deploy web --version version} by alice, skipping the checklist. */
+    /**
+     * {@code deploy web --version version} by alice, skipping the checklist; a canary's deploy answers while its
+     * canary is being prepared, so this then waits (as the CLI's {@code deploy} does) until the rollout has taken
+     * its first step or ended.
+     */
     public DeployResult deploy(String version) {
-        return cp.kubernetes().deploy(new Deployer.DeployRequest("web", version, null, false, null, "alice", true));
+        DeployResult r = cp.kubernetes().deploy(new Deployer.DeployRequest("web", version, null, false, null, "alice",
+                true));
+        if (r.message().contains(" preparing: ")) {
+            Await.await("the rollout of " + version + " to take its first step", this::firstStepTaken);
+        }
+        return r;
+    }
+
+    /**
+     * Whether app web's rollout is prepared and its first weight (a strategy starting with setWeight) is on the
+     * cluster: the store says the step first, then the target writes it and records traffic.switched. Or it ended.
+     */
+    private boolean firstStepTaken() {
+        if (preparing()) {
+            return false;
+        }
+        var active = cp.store().activeRollout("web");
+        if (active.isEmpty()) {
+            return true;
+        }
+        List<Event> events = cp.store().events("web", 0, null, 500);
+        int started = events.stream().map(Event::kind).toList().lastIndexOf("rollout.started");
+        return started >= 0 && active.get().weight() > 0 && events.subList(started, events.size()).stream().anyMatch(e ->
+                e.kind().equals("traffic.switched")
+                        && String.valueOf(active.get().weight()).equals(String.valueOf(e.data().get("weight"))));
+    }
+
+    /** Whether app web's rollout is still being prepared (no traffic on its canary yet). */
+    public boolean preparing() {
+        return cp.store().activeRollout("web").map(x -> x.waiting() instanceof Waiting.Preparing).orElse(false);
     }
 
     /** The kinds of app web's events, oldest first. */

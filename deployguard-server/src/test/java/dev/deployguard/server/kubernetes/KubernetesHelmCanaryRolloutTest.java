@@ -85,7 +85,9 @@ class KubernetesHelmCanaryRolloutTest {
 
         DeployResult canary = kube.deploy("v2");
 
-        assertThat(canary.message()).contains("canary rollout of v2", "Helm release shop/web", "canary weight 20");
+        // The deploy answers while the canary Deployment rolls out; the fixture then waits for the first step.
+        assertThat(canary.message()).contains("canary rollout of v2", "Helm release shop/web", "preparing: waiting"
+                + " for the canary deployment shop/web-canary");
         assertThat(cluster.canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
         Deployment c = cluster.deployment("web-canary");
         assertThat(c.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("shop/web:v2");

@@ -92,4 +92,14 @@ class KubernetesRolloutsTest {
         assertThat(rollouts("http://prom:9090").source(app(GATEWAY, canary(null))))
                 .as("no default queries for Gateway API").isNull();
     }
+
+    @Test
+    void inTheClusterTheLoadGoesToBothServicesDnsNames() {
+        KubernetesSpec k = new KubernetesSpec("shop", null, null, null, null, null, "web", NGINX,
+                java.time.Duration.ofMinutes(1), KubernetesSpec.PrePull.OFF);
+        assertThat(ClusterLoadTargets.inClusterAddresses(k, 8080)).containsOnly(
+                java.util.Map.entry("stable", java.net.URI.create("http://web.shop.svc:8080")),
+                java.util.Map.entry("canary", java.net.URI.create("http://web-canary.shop.svc:8080")));
+        assertThat(ClusterLoadTargets.of(k, false, null)).as("outside the cluster with no loadTargets").isEmpty();
+    }
 }
