@@ -113,6 +113,10 @@ public final class JdbcStore implements Store {
     }
 
     private static DeployGuardException translateOpen(String url, SQLException e) {
+        var full = Sql.diskFull(e);
+        if (full.isPresent()) {
+            return new DeployGuardException(ExitCode.FAILURE, full.get(), e);
+        }
         if (e.getErrorCode() == 90020 || String.valueOf(e.getMessage()).contains("already in use")) {
             return new DeployGuardException(ExitCode.BUSY, "the state database " + redact(url)
                     + " is in use by another DeployGuard control plane; stop it first or use another --state-dir");
