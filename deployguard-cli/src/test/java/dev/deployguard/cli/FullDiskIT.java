@@ -30,6 +30,7 @@ class FullDiskIT {
 
     @AfterEach
     void tearDown() throws Exception {
+        System.clearProperty(ApiClient.TIMEOUT_PROPERTY);
         try {
             if (h != null) {
                 Files.deleteIfExists(h.stateDir.resolve("filler"));
@@ -44,6 +45,9 @@ class FullDiskIT {
 
     @Test
     void aFullDiskRefusesWritesCleanlyKeepsServingAndRecoversWhenSpaceReturns() throws Exception {
+        // Every CLI call below is bounded (CI once hung here for ever on a deploy that never answered): a call that
+        // runs out of time fails the test with the server's thread dump instead.
+        System.setProperty(ApiClient.TIMEOUT_PROPERTY, "60s");
         h = new Harness(dir, "", 1);
         // The default local.disk check wants 100 MB free; 1 MB lets deploys run on the 16 MB filesystem until
         // it is full, so that the store's own write path meets ENOSPC (and the check is tried too, below).
@@ -68,20 +72,21 @@ class FullDiskIT {
             for (String[] write : List.of(new String[] {"deploy", "demo", "--version", "v3"},
                     new String[] {"deploy", "demo", "--version", "v3", "--skip-checks"},
                     new String[] {"rollback", "demo"})) {
-                Harness.Run r = h.cli(write);
+                Harness.Run r = bounded(write);
                 String said = r.err() + r.out();
                 assertThat(r.exit()).as(String.join(" ", write) + " on a full disk: " + said).isNotZero();
                 assertThat(said).as(String.join(" ", write)).containsAnyOf("No space left on device",
                         "free on the filesystem of " + h.stateDir.resolve("logs"));
                 assertThat(said).as("no stack trace").doesNotContain("\tat ", "Exception");
             }
-            Harness.Run refused = h.cli("deploy", "demo", "--version", "v3", "--skip-checks");
+            Harness.Run refused = bounded("deploy", "demo", "--version", "v3", "--skip-checks");
             assertThat(refused.err()).contains("no space left on the disk holding "
                     + h.stateDir.resolve("deployguard.mv.db"));
 
             Files.delete(filler);
             long sentAtFree = traffic.sent();
-            h.ok("deploy", "demo", "--version", "v3");
+            Harness.Run v3 = bounded("deploy", "demo", "--version", "v3");
+            assertThat(v3.exit()).as("deploy v3 once there is space again: %s", v3.err()).isZero();
             Harness.await(java.time.Duration.ofSeconds(10), () -> traffic.sent() > sentAtFree + 100);
             traffic.stop();
             assertThat(traffic.failed()).as("requests failed through the router: %s", traffic.failureSamples())
@@ -108,6 +113,21 @@ class FullDiskIT {
         String log = Harness.read(dir.resolve("server-0.log"));
         assertThat(log).as("the server says why it cannot write").contains("no space left on the disk holding");
         assertThat(log).as("no stack trace in the server log").doesNotContain("\tat ");
+    }
+
+    /**
+     * Runs the CLI; if the control plane did not answer in time (exit 5, "did not answer"), fails with its thread dump,
+     * which shows where it is stuck.
+     */
+    private Harness.Run bounded(String... args) throws IOException, InterruptedException {
+        Harness.Run r = h.cli(args);
+        if (r.exit() == 5 && r.err().contains("did not answer")) {
+            Run dump = run(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+                    Long.toString(h.serverPid()));
+            throw new AssertionError(String.join(" ", args) + ": " + r.err() + "\nthe server's threads:\n"
+                    + dump.out());
+        }
+        return r;
     }
 
     /** Writes zeros until the filesystem refuses (ENOSPC): the disk is then full for real. */

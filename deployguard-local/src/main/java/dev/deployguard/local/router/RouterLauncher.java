@@ -31,7 +31,7 @@ public final class RouterLauncher {
     private static final int LOG_TAIL_LINES = 20;
 
     /** Tells a router it runs under {@link #SUPERVISOR}: it answers with its supervisor's pid and dies with it. */
-    static final String SUPERVISED_PROPERTY = "deployguard.router.supervised";
+    public static final String SUPERVISED_PROPERTY = "deployguard.router.supervised";
     /**
      * A POSIX shell loop that runs the router and starts it again when it dies of anything but a clean stop (0), bad
      * input (2) or a taken address (3), which a restart would not cure; a SIGTERM is passed on to the router, which
