@@ -40,4 +40,31 @@ class SqlDiskFullTest {
                 new IllegalStateException("Writing to async:/srv/dg/deployguard.mv.db failed", new IOException("EIO")));
         assertThat(Sql.diskFull(other)).isEmpty();
     }
+
+    /**
+     * The guard before H2 commits: a transaction with changes is refused with the full-disk message while the disk
+     * beside the database has less than the reserve; a read is not, and neither is a write when there is room.
+     */
+    @Test
+    void aWriteIsRefusedBeforeH2MeetsAFullDiskAndAReadIsNot(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String url = "jdbc:h2:async:" + dir.resolve("guard") + ";WRITE_DELAY=0";
+        try (var c = java.sql.DriverManager.getConnection(url, "sa", "")) {
+            c.createStatement().execute("CREATE TABLE t(x INT)");
+            c.setAutoCommit(false);
+            c.createStatement().executeQuery("SELECT COUNT(*) FROM t").close();
+            Sql.refuseIfTheDiskIsFull(c); // A read: nothing to write, never refused.
+            c.createStatement().execute("INSERT INTO t VALUES (1)");
+            boolean roomy = java.nio.file.Files.getFileStore(dir).getUsableSpace() >= Sql.RESERVE;
+            if (roomy) {
+                Sql.refuseIfTheDiskIsFull(c); // Room enough: goes on.
+            }
+            c.commit();
+        }
+        // The refusal's own message, as the API shows it.
+        var refused = new SQLException("No space left on device: fewer than 256 KB free beside " + dir.resolve(
+                "guard.mv.db") + "; Writing to " + dir.resolve("guard.mv.db") + " not attempted", "53100");
+        assertThat(Sql.diskFull(refused)).hasValueSatisfying(m -> assertThat(m)
+                .contains("no space left on the disk holding " + dir.resolve("guard.mv.db"), "nothing was changed"));
+    }
 }
