@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -77,8 +76,7 @@ public final class JdbcStore implements Store {
     public static JdbcStore open(String url, String user, String password) {
         try {
             if (url.startsWith("jdbc:h2:")) {
-                var pool = JdbcConnectionPool.create(url, user == null ? "sa" : user, password == null ? "" : password);
-                pool.setMaxConnections(8);
+                var pool = new H2Pool(url, user == null ? "sa" : user, password == null ? "" : password);
                 // Fail now, with a message, if another control plane holds the embedded database.
                 try (Connection c = pool.getConnection()) {
                     c.isValid(1);

@@ -50,27 +50,58 @@ final class Sql {
      */
     static <T> T tx(DataSource dataSource, Work<T> work) {
         for (int attempt = 1; ; attempt++) {
-            boolean[] committed = {false};
-            try (Connection c = dataSource.getConnection()) {
+            Connection c = null;
+            boolean committed = false;
+            try {
+                c = dataSource.getConnection();
                 c.setAutoCommit(false);
-                try {
-                    T result = work.run(c);
-                    refuseIfTheDiskIsFull(c);
-                    c.commit();
-                    committed[0] = true;
-                    return result;
-                } catch (SQLException | RuntimeException e) {
-                    c.rollback();
-                    throw e;
+                T result = work.run(c);
+                refuseIfTheDiskIsFull(c);
+                c.commit();
+                committed = true;
+                giveBack(dataSource, c);
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                // A connection to a store H2 closed is never rolled back or closed: that can spin for ever (H2Pool).
+                boolean setAside = c != null && H2Pool.setAsideIfClosed(dataSource, c);
+                if (c != null && !setAside && !committed) {
+                    rollBackAndClose(c, e);
                 }
-            } catch (SQLException e) {
-                if (!committed[0] && attempt < REOPEN_ATTEMPTS && reopening(e)) {
+                if (!(e instanceof SQLException sql)) {
+                    throw (RuntimeException) e;
+                }
+                if (!committed && attempt < REOPEN_ATTEMPTS && (setAside || reopening(sql))) {
                     LockSupport.parkNanos(20_000_000L);
                     continue;
                 }
-                throw new DeployGuardException(ExitCode.FAILURE, diskFull(e).orElse("state database error: "
-                        + e.getMessage()), e);
+                throw new DeployGuardException(ExitCode.FAILURE, diskFull(sql).orElse("state database error: "
+                        + sql.getMessage()), sql);
             }
+        }
+    }
+
+    /** After a commit: the connection back to the pool; a failure to do so does not undo what was committed. */
+    private static void giveBack(DataSource dataSource, Connection c) {
+        if (H2Pool.setAsideIfClosed(dataSource, c)) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // Committed already; the pool drops a connection it cannot take back.
+        }
+    }
+
+    private static void rollBackAndClose(Connection c, Exception cause) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+        try {
+            c.close();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
         }
     }
 
