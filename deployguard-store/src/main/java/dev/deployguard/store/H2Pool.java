@@ -30,6 +30,8 @@ final class H2Pool implements DataSource {
     private final String user;
     private final String password;
     private volatile JdbcConnectionPool pool;
+    /** After {@link #dispose} (the store closed): a closed store is not opened again. */
+    private volatile boolean disposed;
 
     H2Pool(String url, String user, String password) {
         this.url = url;
@@ -70,9 +72,18 @@ final class H2Pool implements DataSource {
         return false;
     }
 
+    /** Sets {@code c} aside as above whatever its store says (its rollback failed on the store); true if done. */
+    static boolean setAside(DataSource dataSource, Connection c) {
+        if (dataSource instanceof H2Pool h2) {
+            h2.setAside(c, h2.pool);
+            return true;
+        }
+        return false;
+    }
+
     private synchronized void setAside(Connection c, JdbcConnectionPool of) {
         SET_ASIDE.add(c);
-        if (pool == of) {
+        if (pool == of && !disposed) {
             SET_ASIDE.add(of);
             pool = create();
             System.err.println("deployguard: the embedded database closed its store after a failed write;"
@@ -95,6 +106,7 @@ final class H2Pool implements DataSource {
     }
 
     void dispose() {
+        disposed = true;
         pool.dispose();
     }
 

@@ -65,7 +65,7 @@ final class Sql {
                 // A connection to a store H2 closed is never rolled back or closed: that can spin for ever (H2Pool).
                 boolean setAside = c != null && H2Pool.setAsideIfClosed(dataSource, c);
                 if (c != null && !setAside && !committed) {
-                    rollBackAndClose(c, e);
+                    setAside = rollBackAndClose(dataSource, c, e);
                 }
                 if (!(e instanceof SQLException sql)) {
                     throw (RuntimeException) e;
@@ -92,17 +92,28 @@ final class Sql {
         }
     }
 
-    private static void rollBackAndClose(Connection c, Exception cause) {
+    /**
+     * Rolls back and gives the connection back; true if it was set aside instead, because the rollback itself made H2
+     * close its store: undoing changes writes, and on a full disk that write fails (FullDiskIT's second thread dump:
+     * the pool's own ROLLBACK on give-back then spun in registerVersionUsage).
+     */
+    private static boolean rollBackAndClose(DataSource dataSource, Connection c, Exception cause) {
+        boolean storeFailed = false;
         try {
             c.rollback();
         } catch (SQLException e) {
             cause.addSuppressed(e);
+            storeFailed = dataSource instanceof H2Pool && (diskFull(e).isPresent() || reopening(e));
+        }
+        if (storeFailed ? H2Pool.setAside(dataSource, c) : H2Pool.setAsideIfClosed(dataSource, c)) {
+            return true;
         }
         try {
             c.close();
         } catch (SQLException e) {
             cause.addSuppressed(e);
         }
+        return false;
     }
 
     /**
