@@ -46,6 +46,7 @@ public final class RouterProcesses implements TrafficRouter {
     private final Map<String, RouterClient> clients = new ConcurrentHashMap<>();
     private final Map<String, Streak> streaks = new HashMap<>();
     static final int LOOP_AFTER = 3;
+    static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
     public RouterProcesses(Store store, Path stateDir, Path tokenFile, String token, EventLog events, Clock clock) {
         this.store = store;
@@ -82,8 +83,9 @@ public final class RouterProcesses implements TrafficRouter {
         }
         int adminPort = Ports.freeLoopbackPort();
         // Supervised (issue 16 item 5): a router killed while the control plane is down is back within a second;
-        // the pid recorded is the supervisor's, which the router reports as its own.
-        RouterHandle h = new RouterLauncher().withSupervisor(true).start(new RouterConfig(app, listen.toString(), adminPort,
+        // the pid recorded is the supervisor's, which the router reports as its own. The start waits until the
+        // router answers: 30 s is a bound, not a delay (a JVM start took over 10 s on 2 cores at a load of 40).
+        RouterHandle h = new RouterLauncher().withSupervisor(true).withStartTimeout(START_TIMEOUT).start(new RouterConfig(app, listen.toString(), adminPort,
                 routerDir.resolve(app + ".routes.json"), tokenFile), routerDir.resolve(app + ".log"));
         RouterClient client = new RouterClient(h.adminPort(), token);
         store.routes(app).ifPresent(client::putRoutes);
