@@ -35,6 +35,9 @@ final class DeployCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // The API applies the same rules; checked here too, so a bad value never leaves this machine.
+        dev.deployguard.release.Identifiers.version(version);
+        dev.deployguard.release.Identifiers.changeCause(changeCause);
         if (timeout != null) {
             try {
                 Durations.parse(timeout);

@@ -103,6 +103,11 @@ final class Harness implements AutoCloseable {
         Files.writeString(spec, text.replace(anchor, anchor + "        " + yaml.strip() + "\n"));
     }
 
+    /** The pid of the running control plane this harness started. */
+    long serverPid() {
+        return server.pid();
+    }
+
     /** Starts {@code deployguard server} as a child process and waits until its API answers. */
     void startServer() throws Exception {
         Files.createDirectories(stateDir);

@@ -411,14 +411,23 @@ public final class ControlPlane implements AutoCloseable {
 
     /**
      * A scheduled executor stops a task for good after one exception; supervision must outlive a database hiccup,
-     * so every tick is guarded and the failure reported on stderr.
+     * so every tick is guarded and the failure reported on stderr: once per distinct message, and once when the
+     * tick works again (a full disk fails every tick for as long as it lasts: four lines a second otherwise).
      */
     private static Runnable safely(String what, Runnable tick) {
+        var last = new java.util.concurrent.atomic.AtomicReference<String>();
         return () -> {
             try {
                 tick.run();
+                if (last.getAndSet(null) != null) {
+                    System.err.println("deployguard: " + what + " tick works again");
+                }
             } catch (Throwable t) {
-                System.err.println("deployguard: " + what + " tick failed, retrying: " + t);
+                String why = t instanceof DeployGuardException ? t.getMessage() : t.toString();
+                if (!why.equals(last.getAndSet(why))) {
+                    System.err.println("deployguard: " + what + " tick failed, retrying (repeats not shown): "
+                            + why);
+                }
             }
         };
     }

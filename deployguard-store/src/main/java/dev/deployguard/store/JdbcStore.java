@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -118,8 +117,7 @@ public final class JdbcStore implements Store {
     public static JdbcStore open(String url, String user, String password) {
         try {
             if (url.startsWith("jdbc:h2:")) {
-                var pool = JdbcConnectionPool.create(url, user == null ? "sa" : user, password == null ? "" : password);
-                pool.setMaxConnections(8);
+                var pool = new H2Pool(url, user == null ? "sa" : user, password == null ? "" : password);
                 // Fail now, with a message, if another control plane holds the embedded database.
                 try (Connection c = pool.getConnection()) {
                     c.isValid(1);
@@ -146,6 +144,10 @@ public final class JdbcStore implements Store {
     }
 
     private static DeployGuardException translateOpen(String url, SQLException e) {
+        var full = Sql.diskFull(e);
+        if (full.isPresent()) {
+            return new DeployGuardException(ExitCode.FAILURE, full.get(), e);
+        }
         if (e.getErrorCode() == 90020 || String.valueOf(e.getMessage()).contains("already in use")) {
             return new DeployGuardException(ExitCode.BUSY, "the state database " + redact(url)
                     + " is in use by another DeployGuard control plane; stop it first or use another --state-dir");

@@ -31,22 +31,29 @@ public final class RouterLauncher {
     private static final int LOG_TAIL_LINES = 20;
 
     /** Tells a router it runs under {@link #SUPERVISOR}: it answers with its supervisor's pid and dies with it. */
-    static final String SUPERVISED_PROPERTY = "deployguard.router.supervised";
+    public static final String SUPERVISED_PROPERTY = "deployguard.router.supervised";
     /**
      * A POSIX shell loop that runs the router and starts it again when it dies of anything but a clean stop (0), bad
      * input (2) or a taken address (3), which a restart would not cure; a SIGTERM is passed on to the router, which
-     * then finishes its requests in flight. A shell stays at about a megabyte: no second JVM per router.
+     * then finishes its requests in flight. The first restart is immediate (a router killed while the control plane
+     * is down is back within about a second: the JVM's start); a router that dies again within 10 s waits 1, 2, 3, 4,
+     * then 5 s before each next start, so a crash loop does not spin. A shell stays at about a megabyte: no second JVM
+     * per router.
      */
     static final String SUPERVISOR = String.join("\n",
             "trap 'trap - TERM INT; kill -TERM \"$child\" 2>/dev/null; wait \"$child\"; exit 0' TERM INT",
+            "fails=0",
             "while :; do",
+            "  started=$(date +%s)",
             "  \"$@\" &",
             "  child=$!",
             "  wait \"$child\"",
             "  code=$?",
             "  case \"$code\" in 0|2|3) exit \"$code\";; esac",
+            "  if [ $(( $(date +%s) - started )) -ge 10 ]; then fails=0; fi",
+            "  fails=$((fails + 1))",
             "  echo \"router supervisor: the router exited with code $code; starting it again\" >&2",
-            "  sleep 0.2",
+            "  if [ \"$fails\" -gt 1 ]; then sleep $(( fails > 6 ? 5 : fails - 1 )); fi",
             "done");
     private static final Path SHELL = Path.of("/bin/sh");
 

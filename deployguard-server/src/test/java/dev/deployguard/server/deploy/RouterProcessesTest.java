@@ -72,6 +72,16 @@ class RouterProcessesTest {
         assertThat(RouterProcesses.adminPortOf(args, dir.resolve("routers/other.routes.json"))).isEmpty();
         assertThat(RouterProcesses.adminPortOf(List.of("sleep", "--admin-port", "1", "--state-file",
                 stateFile.toString()), stateFile)).as("not a router").isEqualTo(Optional.empty());
+
+        // Supervised (the default): the supervisor shell is the router to record, not the JVM it runs.
+        String supervised = "-D" + dev.deployguard.local.router.RouterLauncher.SUPERVISED_PROPERTY + "=true";
+        List<String> worker = new java.util.ArrayList<>(args);
+        worker.add(1, supervised);
+        List<String> supervisor = new java.util.ArrayList<>(List.of("-c", "while :; do ...", "router-supervisor",
+                "/usr/bin/java"));
+        supervisor.addAll(worker);
+        assertThat(RouterProcesses.adminPortOf(supervisor, stateFile)).contains(4711);
+        assertThat(RouterProcesses.adminPortOf(worker, stateFile)).as("the supervised JVM").isEmpty();
     }
 
     private static long deadPid() throws Exception {
