@@ -1,6 +1,7 @@
 package dev.deployguard.kubernetes.helm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deployguard.error.DeployGuardException;
@@ -17,7 +18,12 @@ import java.util.regex.Pattern;
  * readiness awaited, then the previous revision {@code superseded} and the new one {@code deployed}. On failure
  * the new revision is {@code failed} with helm's description and, when atomic, the release is rolled back to its
  * last successful revision (a further revision {@code Rollback to N}) or, for a first install, removed.
- * Hooks and NOTES.txt are not rendered by {@code helm template}, so they are neither run nor recorded.
+ * Hooks are recorded and run as helm runs them ({@link HelmHooks}: {@code pre-/post-install} and
+ * {@code pre-/post-upgrade}, by weight, with their delete policies; a failed hook fails the revision), a first
+ * install creates the chart's {@code crds/} first ({@link ChartCrds}, install only, as helm), and objects are
+ * three-way merged ({@link ThreeWayMerge}). The chart is rendered offline by {@code helm template}, so
+ * {@code lookup} finds nothing, {@code .Release.IsUpgrade} is false and {@code .Release.Revision} is 1, and
+ * NOTES.txt is not rendered: docs/kubernetes.md lists these differences from helm.
  */
 public final class HelmUpgrade {
     /** helm's release name rule: a DNS subdomain of at most 53 characters. */
@@ -30,6 +36,7 @@ public final class HelmUpgrade {
     private final Duration timeout;
     private final LiveFields liveFields;
     private final ManifestApplier applier;
+    private final HelmHooks hooks;
 
     public HelmUpgrade(HelmReleaseStorage storage, ChartRenderer renderer, ReadinessWaiter waiter, Duration timeout) {
         this(storage, renderer, waiter, timeout, LiveFields.NONE);
@@ -43,6 +50,8 @@ public final class HelmUpgrade {
         this.timeout = timeout;
         this.liveFields = liveFields;
         this.applier = new ManifestApplier(storage.client(), storage.namespace(), liveFields);
+        this.hooks = new HelmHooks(storage.client(), storage.namespace(), storage.clock(), timeout,
+                HelmRollback.HOOK_POLL);
     }
 
     /** This upgrade, keeping {@code fields} of the live objects it replaces (an atomic rollback keeps them too). */
@@ -63,15 +72,19 @@ public final class HelmUpgrade {
             throw DeployGuardException.badInput("'" + release + "' is not a valid Helm release name: use at most 53 "
                     + "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit.");
         }
-        String manifest = renderer.template(chart, release, storage.namespace(), valuesFiles);
+        var serialization = storage.client().getKubernetesSerialization();
+        RenderedChart rendered = RenderedChart.split(renderer.template(chart, release, storage.namespace(),
+                valuesFiles), serialization);
+        String manifest = rendered.manifest();
         ObjectNode chartRecord = ChartRecord.of(chart);
         JsonNode config = ChartRecord.userValues(valuesFiles);
-        var serialization = storage.client().getKubernetesSerialization();
         List<HasMetadata> targetObjects = ReleaseManifest.objects(manifest, serialization, "chart " + chart);
 
         List<HelmRelease> history = storage.history(release);
         if (history.isEmpty()) {
-            return install(release, chartRecord, config, manifest, targetObjects, atomic);
+            new ChartCrds(storage.client()).install(chart);
+            return install(release, new Rendition(chartRecord, config, manifest, rendered.hooks()), targetObjects,
+                    atomic);
         }
         HelmRelease last = history.get(history.size() - 1);
         if (last.status().isPending()) {
@@ -83,9 +96,12 @@ public final class HelmUpgrade {
         HelmRelease current = history.stream().filter(r -> r.status() == HelmStatus.DEPLOYED)
                 .reduce((a, b) -> b).orElse(last);
         List<HasMetadata> currentObjects = ReleaseManifest.objects(current.manifest(), serialization, current.key());
-        HelmRelease pending = record(release, last.version() + 1, current, chartRecord, config, manifest,
-                HelmStatus.PENDING_UPGRADE, "Preparing upgrade");
+        HelmRelease pending = record(release, last.version() + 1, current, new Rendition(chartRecord, config,
+                manifest, rendered.hooks()), HelmStatus.PENDING_UPGRADE, "Preparing upgrade");
         storage.create(pending);
+        ObjectNode doc = pending.json();
+        runHooks(doc, "pre-upgrade", atomic);
+        pending = HelmRelease.of(doc);
         try {
             ManifestApplier.Result applied = applier.update(release, currentObjects, targetObjects);
             await(applied.applied());
@@ -97,22 +113,38 @@ public final class HelmUpgrade {
             }
             throw fail(pending, e, atomic);
         }
+        runHooks(doc, "post-upgrade", atomic);
+        pending = HelmRelease.of(doc);
         storage.update(current.withStatus(HelmStatus.SUPERSEDED, null));
         HelmRelease deployed = pending.withStatus(HelmStatus.DEPLOYED, "Upgrade complete");
         storage.update(deployed);
         return deployed;
     }
 
-    private HelmRelease install(String release, ObjectNode chartRecord, JsonNode config, String manifest,
-                                List<HasMetadata> targetObjects, boolean atomic) {
-        HelmRelease pending = record(release, 1, null, chartRecord, config, manifest, HelmStatus.PENDING_INSTALL,
+    /** helm's {@code execHook} on the new revision; a failed hook fails the revision as helm's upgrade does. */
+    private void runHooks(ObjectNode doc, String event, boolean atomic) {
+        try {
+            hooks.run(doc, event, d -> storage.update(HelmRelease.of(d)));
+        } catch (HelmHooks.Failed e) {
+            throw fail(HelmRelease.of(doc), new DeployGuardException(ExitCode.DEPLOY_FAILED, event
+                    + " hooks failed: " + e.getMessage(), e), atomic);
+        }
+    }
+
+    private HelmRelease install(String release, Rendition rendition, List<HasMetadata> targetObjects,
+                                boolean atomic) {
+        HelmRelease pending = record(release, 1, null, rendition, HelmStatus.PENDING_INSTALL,
                 "Initial install underway");
         storage.create(pending);
         List<HasMetadata> created = List.of();
+        ObjectNode doc = pending.json();
         try {
+            hooks.run(doc, "pre-install", d -> storage.update(HelmRelease.of(d)));
             ManifestApplier.Result applied = applier.update(release, List.of(), targetObjects);
             created = applied.created();
             await(applied.applied());
+            hooks.run(doc, "post-install", d -> storage.update(HelmRelease.of(d)));
+            pending = HelmRelease.of(doc);
         } catch (DeployGuardException e) {
             if (e instanceof ManifestApplier.Failure f) {
                 created = f.created();
@@ -171,9 +203,13 @@ public final class HelmUpgrade {
                 + "back due to atomic being set: " + cause.getMessage(), cause);
     }
 
+    /** What the chart rendered into a revision: its chart record, user values, manifest and hooks. */
+    private record Rendition(ObjectNode chart, JsonNode config, String manifest, ArrayNode hooks) {
+    }
+
     /** The new revision as helm's upgrade (or install) builds it. */
-    private HelmRelease record(String release, int version, HelmRelease current, ObjectNode chartRecord,
-                               JsonNode config, String manifest, HelmStatus status, String description) {
+    private HelmRelease record(String release, int version, HelmRelease current, Rendition rendition,
+                               HelmStatus status, String description) {
         String now = HelmTime.format(storage.clock().instant());
         ObjectNode doc = JsonNodeFactory.instance.objectNode();
         doc.put("name", release);
@@ -188,11 +224,14 @@ public final class HelmUpgrade {
         info.put("deleted", "");
         info.put("description", description);
         info.put("status", status.wire());
-        doc.set("chart", chartRecord);
-        if (config != null) {
-            doc.set("config", config);
+        doc.set("chart", rendition.chart());
+        if (rendition.config() != null) {
+            doc.set("config", rendition.config());
         }
-        doc.put("manifest", manifest);
+        doc.put("manifest", rendition.manifest());
+        if (!rendition.hooks().isEmpty()) {
+            doc.set("hooks", rendition.hooks().deepCopy());
+        }
         doc.put("version", version);
         doc.put("namespace", storage.namespace());
         return HelmRelease.of(doc);
