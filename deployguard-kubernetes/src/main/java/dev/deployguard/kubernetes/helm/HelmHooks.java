@@ -1,6 +1,7 @@
 package dev.deployguard.kubernetes.helm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deployguard.error.DeployGuardException;
@@ -38,6 +39,7 @@ final class HelmHooks {
             "Pod", "ReplicationController", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler", "StatefulSet",
             "Job", "CronJob", "IngressClass", "Ingress", "APIService", "MutatingWebhookConfiguration",
             "ValidatingWebhookConfiguration");
+    private static final ObjectMapper JSON = new ObjectMapper();
     static final String BEFORE_HOOK_CREATION = "before-hook-creation";
     static final String HOOK_SUCCEEDED = "hook-succeeded";
     static final String HOOK_FAILED = "hook-failed";
@@ -181,8 +183,7 @@ final class HelmHooks {
             String name = object.getMetadata().getName();
             if (live != null) {
                 Object status = live.getAdditionalProperties().get("status");
-                JsonNode s = status == null ? null : client.getKubernetesSerialization().convertValue(status,
-                        JsonNode.class);
+                JsonNode s = status == null ? null : JSON.valueToTree(status);
                 if (s != null && kind.equals("Job")) {
                     for (JsonNode c : s.path("conditions")) {
                         boolean isTrue = c.path("status").asText().equals("True");

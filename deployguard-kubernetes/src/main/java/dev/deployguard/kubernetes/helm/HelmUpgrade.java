@@ -37,13 +37,16 @@ public final class HelmUpgrade {
     private final LiveFields liveFields;
     private final ManifestApplier applier;
     private final HelmHooks hooks;
+    /** Non-null: the upgrade is Helm's own ({@link #byHelmLibrary}). */
+    private final HelmLibraryUpgrade library;
 
     public HelmUpgrade(HelmReleaseStorage storage, ChartRenderer renderer, ReadinessWaiter waiter, Duration timeout) {
-        this(storage, renderer, waiter, timeout, LiveFields.NONE);
+        this(storage, renderer, waiter, timeout, LiveFields.NONE, null);
     }
 
     private HelmUpgrade(HelmReleaseStorage storage, ChartRenderer renderer, ReadinessWaiter waiter, Duration timeout,
-                        LiveFields liveFields) {
+                        LiveFields liveFields, HelmLibraryUpgrade library) {
+        this.library = library;
         this.storage = storage;
         this.renderer = renderer;
         this.waiter = waiter;
@@ -54,9 +57,18 @@ public final class HelmUpgrade {
                 HelmRollback.HOOK_POLL);
     }
 
+    /**
+     * This upgrade, run by Helm's own library against the cluster of {@code kubeconfig} ({@link HelmLibraryUpgrade}):
+     * full Helm fidelity, for upgrades where DeployGuard keeps nothing of its own on the live objects.
+     */
+    public HelmUpgrade byHelmLibrary(String kubeconfig) {
+        return new HelmUpgrade(storage, renderer, waiter, timeout, liveFields,
+                new HelmLibraryUpgrade(storage, kubeconfig, timeout));
+    }
+
     /** This upgrade, keeping {@code fields} of the live objects it replaces (an atomic rollback keeps them too). */
     public HelmUpgrade keeping(LiveFields fields) {
-        return new HelmUpgrade(storage, renderer, waiter, timeout, fields);
+        return new HelmUpgrade(storage, renderer, waiter, timeout, fields, library);
     }
 
     /**
@@ -72,6 +84,11 @@ public final class HelmUpgrade {
             throw DeployGuardException.badInput("'" + release + "' is not a valid Helm release name: use at most 53 "
                     + "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit.");
         }
+        if (library != null) {
+            ChartRenderer.requireChartDir(chart);
+            requireNotPending(release);
+            return library.upgrade(release, chart, valuesFiles, atomic);
+        }
         var serialization = storage.client().getKubernetesSerialization();
         RenderedChart rendered = RenderedChart.split(renderer.template(chart, release, storage.namespace(),
                 valuesFiles), serialization);
@@ -86,13 +103,7 @@ public final class HelmUpgrade {
             return install(release, new Rendition(chartRecord, config, manifest, rendered.hooks()), targetObjects,
                     atomic);
         }
-        HelmRelease last = history.get(history.size() - 1);
-        if (last.status().isPending()) {
-            throw new DeployGuardException(ExitCode.BUSY, "Another operation (install/upgrade/rollback) is in "
-                    + "progress on Helm release '" + release + "': revision " + last.version() + " is "
-                    + last.statusText() + ". Wait for it; if nothing is running any more (a crash), roll back "
-                    + "to the last good revision to recover.");
-        }
+        HelmRelease last = requireNotPending(release);
         HelmRelease current = history.stream().filter(r -> r.status() == HelmStatus.DEPLOYED)
                 .reduce((a, b) -> b).orElse(last);
         List<HasMetadata> currentObjects = ReleaseManifest.objects(current.manifest(), serialization, current.key());
@@ -119,6 +130,19 @@ public final class HelmUpgrade {
         HelmRelease deployed = pending.withStatus(HelmStatus.DEPLOYED, "Upgrade complete");
         storage.update(deployed);
         return deployed;
+    }
+
+    /** The latest revision (null: none), refused when an operation is pending on it. */
+    private HelmRelease requireNotPending(String release) {
+        List<HelmRelease> history = storage.history(release);
+        HelmRelease last = history.isEmpty() ? null : history.get(history.size() - 1);
+        if (last != null && last.status().isPending()) {
+            throw new DeployGuardException(ExitCode.BUSY, "Another operation (install/upgrade/rollback) is in "
+                    + "progress on Helm release '" + release + "': revision " + last.version() + " is "
+                    + last.statusText() + ". Wait for it; if nothing is running any more (a crash), roll back "
+                    + "to the last good revision to recover.");
+        }
+        return last;
     }
 
     /** helm's {@code execHook} on the new revision; a failed hook fails the revision as helm's upgrade does. */
