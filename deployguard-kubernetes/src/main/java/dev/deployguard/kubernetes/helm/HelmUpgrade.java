@@ -66,6 +66,38 @@ public final class HelmUpgrade {
                 new HelmLibraryUpgrade(storage, kubeconfig, timeout));
     }
 
+    /**
+     * Whether only Helm's own, cluster-aware code upgrades this chart faithfully: it has a {@code crds/} directory,
+     * hooks, or templates that use {@code lookup}, {@code .Release.IsUpgrade}/{@code IsInstall} or
+     * {@code .Release.Revision}, none of which helm-java's offline template renders as helm upgrade does.
+     */
+    public static boolean needsHelmLibrary(Path chart) {
+        if (!ChartCrds.read(chart, new io.fabric8.kubernetes.client.utils.KubernetesSerialization()).isEmpty()) {
+            return true;
+        }
+        Path templates = chart.resolve("templates");
+        if (!java.nio.file.Files.isDirectory(templates)) {
+            return false;
+        }
+        try (var files = java.nio.file.Files.walk(templates)) {
+            return files.filter(java.nio.file.Files::isRegularFile).anyMatch(HelmUpgrade::clusterAware);
+        } catch (java.io.IOException e) {
+            throw DeployGuardException.badInput("Chart templates in " + templates + " cannot be read: "
+                    + e.getMessage() + ".");
+        }
+    }
+
+    private static boolean clusterAware(Path template) {
+        try {
+            String text = java.nio.file.Files.readString(template);
+            return text.contains("helm.sh/hook") || text.contains("lookup") || text.contains(".Release.IsUpgrade")
+                    || text.contains(".Release.IsInstall") || text.contains(".Release.Revision");
+        } catch (java.io.IOException e) {
+            throw DeployGuardException.badInput("Chart template " + template + " cannot be read: " + e.getMessage()
+                    + ".");
+        }
+    }
+
     /** This upgrade, keeping {@code fields} of the live objects it replaces (an atomic rollback keeps them too). */
     public HelmUpgrade keeping(LiveFields fields) {
         return new HelmUpgrade(storage, renderer, waiter, timeout, fields, library);

@@ -18,6 +18,7 @@ import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
 import dev.deployguard.kubernetes.helm.HelmRollback;
 import dev.deployguard.kubernetes.helm.HelmStatus;
 import dev.deployguard.kubernetes.helm.HelmUpgrade;
+import dev.deployguard.kubernetes.helm.Kubeconfigs;
 import dev.deployguard.kubernetes.progressive.HelmChartRelease;
 import dev.deployguard.release.PinnedImage;
 import dev.deployguard.release.Release;
@@ -159,9 +160,13 @@ final class HelmApps {
                 HelmRelease deployed;
                 try {
                     // Keeps a progressive app's deployguard.dev/track labels (none on other apps): see kubernetes.md.
-                    deployed = new HelmUpgrade(storage, renderer, new DeploymentReadiness(client, pollEvery), timeout)
-                            .keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS)
-                            .upgrade(t.release(), chart, files, req.atomic());
+                    HelmUpgrade upgrade = new HelmUpgrade(storage, renderer, new DeploymentReadiness(client,
+                            pollEvery), timeout).keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS);
+                    if (HelmUpgrade.needsHelmLibrary(chart)) {
+                        // Hooks, lookup, crds/, IsUpgrade/Revision: only Helm's own upgrade gets them right.
+                        upgrade = upgrade.byHelmLibrary(Kubeconfigs.of(client.getConfiguration()));
+                    }
+                    deployed = upgrade.upgrade(t.release(), chart, files, req.atomic());
                 } catch (DeployGuardException e) {
                     throw failed(storage, t, req, e);
                 }
