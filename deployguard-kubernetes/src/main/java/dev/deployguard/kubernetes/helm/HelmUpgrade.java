@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -27,6 +29,9 @@ import java.util.regex.Pattern;
  */
 public final class HelmUpgrade {
     /** helm's release name rule: a DNS subdomain of at most 53 characters. */
+    private static final Pattern CLUSTER_AWARE =
+            Pattern.compile("\\blookup\\b|\\.Release\\.(IsUpgrade|IsInstall|Revision)\\b");
+    private static final Pattern HOOK = Pattern.compile("helm\\.sh/hook[\"']?\\s*:\\s*[\"']?([^\"'\\n#]*)");
     private static final Pattern RELEASE_NAME =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
@@ -90,8 +95,19 @@ public final class HelmUpgrade {
     private static boolean clusterAware(Path template) {
         try {
             String text = java.nio.file.Files.readString(template);
-            return text.contains("helm.sh/hook") || text.contains("lookup") || text.contains(".Release.IsUpgrade")
-                    || text.contains(".Release.IsInstall") || text.contains(".Release.Revision");
+            if (CLUSTER_AWARE.matcher(text).find()) {
+                return true;
+            }
+            Matcher hook = HOOK.matcher(text);
+            while (hook.find()) {
+                for (String event : hook.group(1).split(",")) {
+                    // helm test hooks play no part in an upgrade.
+                    if (!List.of("test", "test-success", "").contains(event.strip().toLowerCase(Locale.ROOT))) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         } catch (java.io.IOException e) {
             throw DeployGuardException.badInput("Chart template " + template + " cannot be read: " + e.getMessage()
                     + ".");
