@@ -32,8 +32,11 @@ public final class Kubeconfigs {
             user.append("    client-certificate-data: ").append(cert).append('\n');
             user.append("    client-key-data: ").append(key).append('\n');
         }
-        if (config.getOauthToken() != null) {
-            user.append("    token: ").append(quote(config.getOauthToken())).append('\n');
+        // A token set in code is oauthToken; one read from a kubeconfig (or obtained by its exec plugin) is
+        // autoOAuthToken.
+        String token = config.getOauthToken() != null ? config.getOauthToken() : config.getAutoOAuthToken();
+        if (token != null) {
+            user.append("    token: ").append(quote(token)).append('\n');
         } else if (config.getUsername() != null) {
             user.append("    username: ").append(quote(config.getUsername())).append('\n');
             user.append("    password: ").append(quote(String.valueOf(config.getPassword()))).append('\n');

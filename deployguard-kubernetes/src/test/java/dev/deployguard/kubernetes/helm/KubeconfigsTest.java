@@ -18,7 +18,9 @@ class KubeconfigsTest {
         Config back = Config.fromKubeconfig(Kubeconfigs.of(config));
 
         assertThat(back.getMasterUrl()).isEqualTo("https://10.0.0.1:6443/");
-        assertThat(back.getOauthToken()).isEqualTo("t\"ok");
+        assertThat(back.getAutoOAuthToken()).isEqualTo("t\"ok");
+        assertThat(Config.fromKubeconfig(Kubeconfigs.of(back)).getAutoOAuthToken())
+                .as("a token read from a kubeconfig is passed on too").isEqualTo("t\"ok");
         assertThat(back.getNamespace()).isEqualTo("apps");
         assertThat(back.getCaCertData()).isEqualTo(ca);
         assertThat(back.isTrustCerts()).isFalse();
