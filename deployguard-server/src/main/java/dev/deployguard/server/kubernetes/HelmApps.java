@@ -17,6 +17,7 @@ import dev.deployguard.kubernetes.helm.HelmRelease;
 import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
 import dev.deployguard.kubernetes.helm.HelmRollback;
 import dev.deployguard.kubernetes.helm.HelmStatus;
+import dev.deployguard.kubernetes.client.KubeClients;
 import dev.deployguard.kubernetes.helm.HelmUpgrade;
 import dev.deployguard.kubernetes.helm.Kubeconfigs;
 import dev.deployguard.kubernetes.progressive.HelmChartRelease;
@@ -164,7 +165,9 @@ final class HelmApps {
                             pollEvery), timeout).keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS);
                     if (HelmUpgrade.needsHelmLibrary(chart)) {
                         // Hooks, lookup, crds/, IsUpgrade/Revision: only Helm's own upgrade gets them right.
-                        upgrade = upgrade.byHelmLibrary(Kubeconfigs.of(client.getConfiguration()));
+                        String kubeconfig = KubeClients.kubeconfigTextForHelm(t.spec());
+                        upgrade = upgrade.byHelmLibrary(kubeconfig != null ? kubeconfig
+                                : Kubeconfigs.of(client.getConfiguration()));
                     }
                     deployed = upgrade.upgrade(t.release(), chart, files, req.atomic());
                 } catch (DeployGuardException e) {
