@@ -67,6 +67,24 @@ public final class KubeClients {
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
+    /**
+     * The kubeconfig text kubectl would use for this spec, for Helm's own library: the file itself when the spec
+     * names no context (so exec plugins and auth providers work as for helm), else null (the caller writes one from
+     * the client's configuration).
+     */
+    public static String kubeconfigTextForHelm(KubernetesSpec spec) {
+        if (spec.context() != null) {
+            return null;
+        }
+        Path file = kubeconfigFile(spec, System.getenv());
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw DeployGuardException.badInput("cannot read the kubeconfig " + file + " (" + e.getClass()
+                    .getSimpleName() + ")");
+        }
+    }
+
     /** The kubeconfig file kubectl would use for this spec. */
     static Path kubeconfigFile(KubernetesSpec spec, Map<String, String> env) {
         if (spec.kubeconfig() != null) {

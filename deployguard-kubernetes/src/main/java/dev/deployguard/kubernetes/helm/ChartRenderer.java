@@ -17,7 +17,7 @@ import java.util.stream.Stream;
  * side keeps process-wide settings (environment, registry client) that parallel calls would share.
  */
 public final class ChartRenderer {
-    private static final Object NATIVE = new Object();
+    static final Object NATIVE = new Object();
 
     /**
      * The objects {@code helm template} renders (hooks and NOTES.txt excluded, as in a release's manifest).

@@ -16,13 +16,19 @@ import java.util.stream.Collectors;
  * first as {@code pending-rollback}, then the target's objects applied, then every deployed revision marked
  * {@code superseded} and the new one {@code deployed}. A failed apply leaves the new revision {@code failed} with
  * helm's description. Each step is one Secret write, so a crash at any point leaves records helm itself can read
- * and recover from (a pending revision, which another rollback replaces).
+ * and recover from (a pending revision, which another rollback replaces). The target revision's
+ * {@code pre-rollback} hooks run before its objects are applied and its {@code post-rollback} hooks after the wait,
+ * as in helm/helm {@code pkg/action/rollback.go} ({@link HelmHooks}); objects are three-way merged
+ * ({@link ThreeWayMerge}), so fields the charts never set keep their live values.
  */
 public final class HelmRollback {
+    /** How often a hook's Job or Pod is looked at (helm watches; the mock API server cannot serve Go's watches). */
+    static final Duration HOOK_POLL = Duration.ofMillis(100);
     private final HelmReleaseStorage storage;
     private final ManifestApplier applier;
     private final ReadinessWaiter waiter;
     private final Duration timeout;
+    private final HelmHooks hooks;
 
     /**
      * @param waiter  {@link ReadinessWaiter#none()} for helm's default, a real waiter for {@code --wait}
@@ -37,6 +43,7 @@ public final class HelmRollback {
         this.applier = new ManifestApplier(storage.client(), storage.namespace(), fields);
         this.waiter = waiter;
         this.timeout = timeout;
+        this.hooks = new HelmHooks(storage.client(), storage.namespace(), storage.clock(), timeout, HOOK_POLL);
     }
 
     /** This rollback, keeping {@code fields} of the live objects it replaces. */
@@ -70,7 +77,23 @@ public final class HelmRollback {
         List<HasMetadata> targetObjects = ReleaseManifest.objects(target.manifest(), serialization, target.key());
         HelmRelease pending = record(current, target);
         storage.create(pending);
-        return perform(release, current, pending, currentObjects, targetObjects);
+        ObjectNode doc = pending.json();
+        runHooks(doc, "pre-rollback", release);
+        return perform(release, current, HelmRelease.of(doc), currentObjects, targetObjects);
+    }
+
+    /**
+     * Runs the target revision's hooks of {@code event} on the new revision's document, as helm's rollback does;
+     * a failed hook leaves the new revision {@code pending-rollback}, as helm leaves it.
+     */
+    private void runHooks(ObjectNode doc, String event, String release) {
+        try {
+            hooks.run(doc, event, d -> storage.update(HelmRelease.of(d)));
+        } catch (HelmHooks.Failed e) {
+            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "Rollback of Helm release '" + release
+                    + "': " + event + " hook failed: " + e.getMessage() + ". Revision " + doc.path("version").asInt()
+                    + " stays pending-rollback, as helm leaves it; fix the hook and roll back again.", e);
+        }
     }
 
     private HelmRelease perform(String release, HelmRelease current, HelmRelease pending,
@@ -100,6 +123,9 @@ public final class HelmRollback {
                     + " to become ready; revision " + pending.version() + " stays pending-rollback. Run the "
                     + "rollback again to finish it.", e);
         }
+        ObjectNode doc = pending.json();
+        runHooks(doc, "post-rollback", release);
+        pending = HelmRelease.of(doc);
         for (HelmRelease r : storage.history(release)) {
             if (r.status() == HelmStatus.DEPLOYED && r.version() != pending.version()) {
                 storage.update(r.withStatus(HelmStatus.SUPERSEDED, null));

@@ -1,6 +1,7 @@
 package dev.deployguard.kubernetes.helm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deployguard.error.DeployGuardException;
@@ -9,6 +10,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -17,10 +20,18 @@ import java.util.regex.Pattern;
  * readiness awaited, then the previous revision {@code superseded} and the new one {@code deployed}. On failure
  * the new revision is {@code failed} with helm's description and, when atomic, the release is rolled back to its
  * last successful revision (a further revision {@code Rollback to N}) or, for a first install, removed.
- * Hooks and NOTES.txt are not rendered by {@code helm template}, so they are neither run nor recorded.
+ * Hooks are recorded and run as helm runs them ({@link HelmHooks}: {@code pre-/post-install} and
+ * {@code pre-/post-upgrade}, by weight, with their delete policies; a failed hook fails the revision), a first
+ * install creates the chart's {@code crds/} first ({@link ChartCrds}, install only, as helm), and objects are
+ * three-way merged ({@link ThreeWayMerge}). The chart is rendered offline by {@code helm template}, so
+ * {@code lookup} finds nothing, {@code .Release.IsUpgrade} is false and {@code .Release.Revision} is 1, and
+ * NOTES.txt is not rendered: docs/kubernetes.md lists these differences from helm.
  */
 public final class HelmUpgrade {
     /** helm's release name rule: a DNS subdomain of at most 53 characters. */
+    private static final Pattern CLUSTER_AWARE =
+            Pattern.compile("\\blookup\\b|\\.Release\\.(IsUpgrade|IsInstall|Revision)\\b");
+    private static final Pattern HOOK = Pattern.compile("helm\\.sh/hook[\"']?\\s*:\\s*[\"']?([^\"'\\n#]*)");
     private static final Pattern RELEASE_NAME =
             Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
@@ -30,24 +41,82 @@ public final class HelmUpgrade {
     private final Duration timeout;
     private final LiveFields liveFields;
     private final ManifestApplier applier;
+    private final HelmHooks hooks;
+    /** Non-null: the upgrade is Helm's own ({@link #byHelmLibrary}). */
+    private final HelmLibraryUpgrade library;
 
     public HelmUpgrade(HelmReleaseStorage storage, ChartRenderer renderer, ReadinessWaiter waiter, Duration timeout) {
-        this(storage, renderer, waiter, timeout, LiveFields.NONE);
+        this(storage, renderer, waiter, timeout, LiveFields.NONE, null);
     }
 
     private HelmUpgrade(HelmReleaseStorage storage, ChartRenderer renderer, ReadinessWaiter waiter, Duration timeout,
-                        LiveFields liveFields) {
+                        LiveFields liveFields, HelmLibraryUpgrade library) {
+        this.library = library;
         this.storage = storage;
         this.renderer = renderer;
         this.waiter = waiter;
         this.timeout = timeout;
         this.liveFields = liveFields;
         this.applier = new ManifestApplier(storage.client(), storage.namespace(), liveFields);
+        this.hooks = new HelmHooks(storage.client(), storage.namespace(), storage.clock(), timeout,
+                HelmRollback.HOOK_POLL);
+    }
+
+    /**
+     * This upgrade, run by Helm's own library against the cluster of {@code kubeconfig} ({@link HelmLibraryUpgrade}):
+     * full Helm fidelity, for upgrades where DeployGuard keeps nothing of its own on the live objects.
+     */
+    public HelmUpgrade byHelmLibrary(String kubeconfig) {
+        return new HelmUpgrade(storage, renderer, waiter, timeout, liveFields,
+                new HelmLibraryUpgrade(storage, kubeconfig, timeout));
+    }
+
+    /**
+     * Whether only Helm's own, cluster-aware code upgrades this chart faithfully: it has a {@code crds/} directory,
+     * hooks, or templates that use {@code lookup}, {@code .Release.IsUpgrade}/{@code IsInstall} or
+     * {@code .Release.Revision}, none of which helm-java's offline template renders as helm upgrade does.
+     */
+    public static boolean needsHelmLibrary(Path chart) {
+        if (!ChartCrds.read(chart, new io.fabric8.kubernetes.client.utils.KubernetesSerialization()).isEmpty()) {
+            return true;
+        }
+        Path templates = chart.resolve("templates");
+        if (!java.nio.file.Files.isDirectory(templates)) {
+            return false;
+        }
+        try (var files = java.nio.file.Files.walk(templates)) {
+            return files.filter(java.nio.file.Files::isRegularFile).anyMatch(HelmUpgrade::clusterAware);
+        } catch (java.io.IOException e) {
+            throw DeployGuardException.badInput("Chart templates in " + templates + " cannot be read: "
+                    + e.getMessage() + ".");
+        }
+    }
+
+    private static boolean clusterAware(Path template) {
+        try {
+            String text = java.nio.file.Files.readString(template);
+            if (CLUSTER_AWARE.matcher(text).find()) {
+                return true;
+            }
+            Matcher hook = HOOK.matcher(text);
+            while (hook.find()) {
+                for (String event : hook.group(1).split(",")) {
+                    // helm test hooks play no part in an upgrade.
+                    if (!List.of("test", "test-success", "").contains(event.strip().toLowerCase(Locale.ROOT))) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (java.io.IOException e) {
+            throw DeployGuardException.badInput("Chart template " + template + " cannot be read: " + e.getMessage()
+                    + ".");
+        }
     }
 
     /** This upgrade, keeping {@code fields} of the live objects it replaces (an atomic rollback keeps them too). */
     public HelmUpgrade keeping(LiveFields fields) {
-        return new HelmUpgrade(storage, renderer, waiter, timeout, fields);
+        return new HelmUpgrade(storage, renderer, waiter, timeout, fields, library);
     }
 
     /**
@@ -63,29 +132,35 @@ public final class HelmUpgrade {
             throw DeployGuardException.badInput("'" + release + "' is not a valid Helm release name: use at most 53 "
                     + "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit.");
         }
-        String manifest = renderer.template(chart, release, storage.namespace(), valuesFiles);
+        if (library != null) {
+            ChartRenderer.requireChartDir(chart);
+            requireNotPending(release);
+            return library.upgrade(release, chart, valuesFiles, atomic);
+        }
+        var serialization = storage.client().getKubernetesSerialization();
+        RenderedChart rendered = RenderedChart.split(renderer.template(chart, release, storage.namespace(),
+                valuesFiles), serialization);
+        String manifest = rendered.manifest();
         ObjectNode chartRecord = ChartRecord.of(chart);
         JsonNode config = ChartRecord.userValues(valuesFiles);
-        var serialization = storage.client().getKubernetesSerialization();
         List<HasMetadata> targetObjects = ReleaseManifest.objects(manifest, serialization, "chart " + chart);
 
         List<HelmRelease> history = storage.history(release);
         if (history.isEmpty()) {
-            return install(release, chartRecord, config, manifest, targetObjects, atomic);
+            new ChartCrds(storage.client()).install(chart);
+            return install(release, new Rendition(chartRecord, config, manifest, rendered.hooks()), targetObjects,
+                    atomic);
         }
-        HelmRelease last = history.get(history.size() - 1);
-        if (last.status().isPending()) {
-            throw new DeployGuardException(ExitCode.BUSY, "Another operation (install/upgrade/rollback) is in "
-                    + "progress on Helm release '" + release + "': revision " + last.version() + " is "
-                    + last.statusText() + ". Wait for it; if nothing is running any more (a crash), roll back "
-                    + "to the last good revision to recover.");
-        }
+        HelmRelease last = requireNotPending(release);
         HelmRelease current = history.stream().filter(r -> r.status() == HelmStatus.DEPLOYED)
                 .reduce((a, b) -> b).orElse(last);
         List<HasMetadata> currentObjects = ReleaseManifest.objects(current.manifest(), serialization, current.key());
-        HelmRelease pending = record(release, last.version() + 1, current, chartRecord, config, manifest,
-                HelmStatus.PENDING_UPGRADE, "Preparing upgrade");
+        HelmRelease pending = record(release, last.version() + 1, current, new Rendition(chartRecord, config,
+                manifest, rendered.hooks()), HelmStatus.PENDING_UPGRADE, "Preparing upgrade");
         storage.create(pending);
+        ObjectNode doc = pending.json();
+        runHooks(doc, "pre-upgrade", atomic);
+        pending = HelmRelease.of(doc);
         try {
             ManifestApplier.Result applied = applier.update(release, currentObjects, targetObjects);
             await(applied.applied());
@@ -97,22 +172,51 @@ public final class HelmUpgrade {
             }
             throw fail(pending, e, atomic);
         }
+        runHooks(doc, "post-upgrade", atomic);
+        pending = HelmRelease.of(doc);
         storage.update(current.withStatus(HelmStatus.SUPERSEDED, null));
         HelmRelease deployed = pending.withStatus(HelmStatus.DEPLOYED, "Upgrade complete");
         storage.update(deployed);
         return deployed;
     }
 
-    private HelmRelease install(String release, ObjectNode chartRecord, JsonNode config, String manifest,
-                                List<HasMetadata> targetObjects, boolean atomic) {
-        HelmRelease pending = record(release, 1, null, chartRecord, config, manifest, HelmStatus.PENDING_INSTALL,
+    /** The latest revision (null: none), refused when an operation is pending on it. */
+    private HelmRelease requireNotPending(String release) {
+        List<HelmRelease> history = storage.history(release);
+        HelmRelease last = history.isEmpty() ? null : history.get(history.size() - 1);
+        if (last != null && last.status().isPending()) {
+            throw new DeployGuardException(ExitCode.BUSY, "Another operation (install/upgrade/rollback) is in "
+                    + "progress on Helm release '" + release + "': revision " + last.version() + " is "
+                    + last.statusText() + ". Wait for it; if nothing is running any more (a crash), roll back "
+                    + "to the last good revision to recover.");
+        }
+        return last;
+    }
+
+    /** helm's {@code execHook} on the new revision; a failed hook fails the revision as helm's upgrade does. */
+    private void runHooks(ObjectNode doc, String event, boolean atomic) {
+        try {
+            hooks.run(doc, event, d -> storage.update(HelmRelease.of(d)));
+        } catch (HelmHooks.Failed e) {
+            throw fail(HelmRelease.of(doc), new DeployGuardException(ExitCode.DEPLOY_FAILED, event
+                    + " hooks failed: " + e.getMessage(), e), atomic);
+        }
+    }
+
+    private HelmRelease install(String release, Rendition rendition, List<HasMetadata> targetObjects,
+                                boolean atomic) {
+        HelmRelease pending = record(release, 1, null, rendition, HelmStatus.PENDING_INSTALL,
                 "Initial install underway");
         storage.create(pending);
         List<HasMetadata> created = List.of();
+        ObjectNode doc = pending.json();
         try {
+            hooks.run(doc, "pre-install", d -> storage.update(HelmRelease.of(d)));
             ManifestApplier.Result applied = applier.update(release, List.of(), targetObjects);
             created = applied.created();
             await(applied.applied());
+            hooks.run(doc, "post-install", d -> storage.update(HelmRelease.of(d)));
+            pending = HelmRelease.of(doc);
         } catch (DeployGuardException e) {
             if (e instanceof ManifestApplier.Failure f) {
                 created = f.created();
@@ -171,9 +275,13 @@ public final class HelmUpgrade {
                 + "back due to atomic being set: " + cause.getMessage(), cause);
     }
 
+    /** What the chart rendered into a revision: its chart record, user values, manifest and hooks. */
+    private record Rendition(ObjectNode chart, JsonNode config, String manifest, ArrayNode hooks) {
+    }
+
     /** The new revision as helm's upgrade (or install) builds it. */
-    private HelmRelease record(String release, int version, HelmRelease current, ObjectNode chartRecord,
-                               JsonNode config, String manifest, HelmStatus status, String description) {
+    private HelmRelease record(String release, int version, HelmRelease current, Rendition rendition,
+                               HelmStatus status, String description) {
         String now = HelmTime.format(storage.clock().instant());
         ObjectNode doc = JsonNodeFactory.instance.objectNode();
         doc.put("name", release);
@@ -188,11 +296,14 @@ public final class HelmUpgrade {
         info.put("deleted", "");
         info.put("description", description);
         info.put("status", status.wire());
-        doc.set("chart", chartRecord);
-        if (config != null) {
-            doc.set("config", config);
+        doc.set("chart", rendition.chart());
+        if (rendition.config() != null) {
+            doc.set("config", rendition.config());
         }
-        doc.put("manifest", manifest);
+        doc.put("manifest", rendition.manifest());
+        if (!rendition.hooks().isEmpty()) {
+            doc.set("hooks", rendition.hooks().deepCopy());
+        }
         doc.put("version", version);
         doc.put("namespace", storage.namespace());
         return HelmRelease.of(doc);

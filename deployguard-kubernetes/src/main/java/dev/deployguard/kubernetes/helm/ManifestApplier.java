@@ -1,5 +1,7 @@
 package dev.deployguard.kubernetes.helm;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -17,8 +19,9 @@ import java.util.Set;
 
 /**
  * Moves the cluster from one revision's objects to another's, as helm's {@code kube.Client.Update} does: each
- * target object is created when missing and replaced (PUT, keeping the live resourceVersion; retried on 409)
- * when present; objects of the current revision that the target lacks are deleted unless annotated
+ * target object is created when missing and, when present, three-way merged ({@link ThreeWayMerge}: the previous
+ * manifest, the live object, the new manifest) and written back when that changes it (PUT, keeping the live
+ * resourceVersion; retried on 409), so fields only others set survive; objects of the current revision that the target lacks are deleted unless annotated
  * {@code helm.sh/resource-policy: keep}. Target objects get helm's ownership metadata. An object that exists but
  * belongs to no revision being replaced is refused, as helm refuses it, rather than taken over silently.
  */
@@ -27,6 +30,7 @@ final class ManifestApplier {
     static final String RELEASE_NAME = "meta.helm.sh/release-name";
     static final String RELEASE_NAMESPACE = "meta.helm.sh/release-namespace";
     private static final int CONFLICT_RETRIES = 5;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KubernetesClient client;
     private final String namespace;
@@ -92,8 +96,11 @@ final class ManifestApplier {
                             + MANAGED_BY + "=Helm, " + RELEASE_NAME + "=" + release + ").");
                 } else {
                     verb = "update";
-                    wanted = liveFields.keep(wanted, live);
-                    replace(wanted, live);
+                    HasMetadata original = currentById.get(id);
+                    wanted = liveFields.keep(merged(original == null ? null : placed(original), live, wanted), live);
+                    if (!json(wanted).equals(json(live))) {
+                        replace(wanted, live);
+                    }
                     updated.add(wanted);
                 }
             } catch (KubernetesClientException e) {
@@ -155,6 +162,20 @@ final class ManifestApplier {
                     return;
                 }
             }
+        }
+    }
+
+    /** helm's three-way merge: {@code live} moved from {@code original} to {@code wanted}, the rest kept. */
+    private HasMetadata merged(HasMetadata original, HasMetadata live, HasMetadata wanted) {
+        var merged = ThreeWayMerge.merge(original == null ? null : json(original), json(live), json(wanted));
+        return (HasMetadata) client.getKubernetesSerialization().unmarshal(merged.toString());
+    }
+
+    private JsonNode json(HasMetadata o) {
+        try {
+            return JSON.readTree(client.getKubernetesSerialization().asJson(o));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("fabric8 wrote JSON that does not parse", e);
         }
     }
 

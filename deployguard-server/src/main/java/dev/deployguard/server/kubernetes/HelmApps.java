@@ -10,6 +10,7 @@ import dev.deployguard.event.EventKinds;
 import dev.deployguard.kubernetes.deployment.RolloutStatus;
 import dev.deployguard.kubernetes.deployment.RolloutWaiter;
 import dev.deployguard.kubernetes.gitops.Owner;
+import dev.deployguard.kubernetes.client.KubeClients;
 import dev.deployguard.kubernetes.helm.ChartRenderer;
 import dev.deployguard.kubernetes.helm.DeploymentReadiness;
 import dev.deployguard.kubernetes.helm.HelmHistory;
@@ -18,6 +19,7 @@ import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
 import dev.deployguard.kubernetes.helm.HelmRollback;
 import dev.deployguard.kubernetes.helm.HelmStatus;
 import dev.deployguard.kubernetes.helm.HelmUpgrade;
+import dev.deployguard.kubernetes.helm.Kubeconfigs;
 import dev.deployguard.kubernetes.progressive.HelmChartRelease;
 import dev.deployguard.release.PinnedImage;
 import dev.deployguard.release.Release;
@@ -167,9 +169,15 @@ final class HelmApps {
                 HelmRelease deployed;
                 try {
                     // Keeps a progressive app's deployguard.dev/track labels (none on other apps): see kubernetes.md.
-                    deployed = new HelmUpgrade(storage, renderer, new DeploymentReadiness(client, pollEvery), timeout)
-                            .keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS)
-                            .upgrade(t.release(), chart, files, req.atomic());
+                    HelmUpgrade upgrade = new HelmUpgrade(storage, renderer, new DeploymentReadiness(client,
+                            pollEvery), timeout).keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS);
+                    if (HelmUpgrade.needsHelmLibrary(chart)) {
+                        // Hooks, lookup, crds/, IsUpgrade/Revision: only Helm's own upgrade gets them right.
+                        String kubeconfig = KubeClients.kubeconfigTextForHelm(t.spec());
+                        upgrade = upgrade.byHelmLibrary(kubeconfig != null ? kubeconfig
+                                : Kubeconfigs.of(client.getConfiguration()));
+                    }
+                    deployed = upgrade.upgrade(t.release(), chart, files, req.atomic());
                 } catch (DeployGuardException e) {
                     throw failed(storage, t, req, e);
                 }
