@@ -3,6 +3,7 @@ package dev.deployguard.server.drill;
 import dev.deployguard.release.Release;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.Waiting;
 import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.store.Store;
 import java.time.Clock;
@@ -35,10 +36,16 @@ final class DrillRollouts {
         if (store.activeRollout(app).isEmpty() || rollouts == null) {
             return r;
         }
-        rollouts.command(app, RolloutEngine.Command.PROMOTE_FULL, actor);
         Instant deadline = clock.instant().plus(timeout);
+        boolean promoted = false;
         while (true) {
             Optional<Rollout> active = store.activeRollout(app);
+            // A Kubernetes canary is first prepared (its Deployment rolling out) and takes no command until then.
+            if (!promoted && active.isPresent() && !(active.get().waiting() instanceof Waiting.Preparing)) {
+                rollouts.command(app, RolloutEngine.Command.PROMOTE_FULL, actor);
+                promoted = true;
+                continue;
+            }
             if (active.isEmpty()) {
                 Rollout done = store.rollouts(app, 1).get(0);
                 if (done.phase() != Rollout.Phase.SUCCEEDED) {
