@@ -216,6 +216,19 @@ final class RawSpec {
         RawStop stop;
         @JsonProperty("keepPreviousWarm")
         Boolean keepPreviousWarm;
+        @JsonProperty("tls")
+        RawTls tls;
+        @JsonProperty("accessLog")
+        String accessLog;
+    }
+
+    static final class RawTls {
+        @JsonProperty("listen")
+        String listen;
+        @JsonProperty("cert")
+        String cert;
+        @JsonProperty("key")
+        String key;
     }
 
     static final class RawReadiness {

@@ -236,12 +236,22 @@ public final class SpecParser {
             } else if (local != null && strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen bg
                     && bg.previewListen().equals(local.listen().toString())) {
                 problems.add(at + ".strategy.blueGreen.previewListen: must differ from platform.local.listen");
+            } else if (local != null && local.tls() != null
+                    && strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen bg
+                    && bg.previewListen().equals(local.tls().listen().toString())) {
+                problems.add(at + ".strategy.blueGreen.previewListen: must differ from platform.local.tls.listen");
             }
             if (local != null && strategy != null) {
                 String other = listenOwners.putIfAbsent(local.listen().toString(), name);
                 if (other != null) {
                     problems.add(at + ".platform.local.listen: " + local.listen() + " is already the listen address"
                             + " of app '" + other + "'; each app needs its own");
+                }
+                String tlsOther = local.tls() == null ? null
+                        : listenOwners.putIfAbsent(local.tls().listen().toString(), name);
+                if (tlsOther != null) {
+                    problems.add(at + ".platform.local.tls.listen: " + local.tls().listen() + " is already a listen"
+                            + " address of app '" + tlsOther + "'; each app needs its own");
                 }
             }
             ImageSpec image = ImageSpecParser.parse(app.image, at + ".image", baseDir, problems);
@@ -356,13 +366,15 @@ public final class SpecParser {
         if (raw.workingDir != null) {
             workingDir = baseDir == null ? Path.of(raw.workingDir) : baseDir.resolve(raw.workingDir).normalize();
         }
+        LocalPlatformSpec.Tls tls = RouterOptionsParser.tls(raw.tls, listen, at + ".tls", baseDir, problems);
+        Path accessLog = RouterOptionsParser.file(raw.accessLog, at + ".accessLog", baseDir, problems);
         if (problems.size() > before) {
             return null;
         }
         return new LocalPlatformSpec(command, env, instances, workingDir, listen,
                 new LocalPlatformSpec.Readiness(path, timeout, interval),
                 new LocalPlatformSpec.Stop(signal, grace),
-                raw.keepPreviousWarm == null || raw.keepPreviousWarm);
+                raw.keepPreviousWarm == null || raw.keepPreviousWarm, tls, accessLog);
     }
 
     private static boolean usesImage(LocalPlatformSpec local) {
@@ -380,7 +392,7 @@ public final class SpecParser {
         }
     }
 
-    private static LocalPlatformSpec.ListenAddress listen(String text, String at, List<String> problems) {
+    static LocalPlatformSpec.ListenAddress listen(String text, String at, List<String> problems) {
         int colon = text.lastIndexOf(':');
         if (colon <= 0 || colon == text.length() - 1) {
             problems.add(at + ": expected host:port, e.g. 127.0.0.1:8080, got '" + text + "'");
