@@ -11,7 +11,8 @@ import java.util.stream.Stream;
  * Tells whether an address is held by one of this app's own DeployGuard routers (its main router or its blue/green
  * preview router, {@code APP-preview}). It looks at the running processes rather than the store, so it answers the
  * same in the control plane and in a {@code deployguard check} run beside it, which cannot open the store: a router
- * is a {@code RouterMain} process started with {@code --app APP --listen HOST:PORT}.
+ * is a {@code RouterMain} process started with {@code --app APP --listen HOST:PORT} (and, serving HTTPS,
+ * {@code --tls-listen HOST:PORT}).
  */
 public final class OwnRouter implements Predicate<ListenAddress> {
     private final Set<String> routerNames;
@@ -24,7 +25,7 @@ public final class OwnRouter implements Predicate<ListenAddress> {
     public boolean test(ListenAddress address) {
         String listen = address.toString();
         return routers().anyMatch(args -> routerNames.contains(value(args, "--app"))
-                && listen.equals(value(args, "--listen")));
+                && (listen.equals(value(args, "--listen")) || listen.equals(value(args, "--tls-listen"))));
     }
 
     private static Stream<List<String>> routers() {

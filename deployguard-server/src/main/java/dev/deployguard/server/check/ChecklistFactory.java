@@ -143,6 +143,9 @@ public final class ChecklistFactory {
         String at = "apps." + app.name();
         List<LocalPortsCheck.Address> addresses = new ArrayList<>();
         addresses.add(new LocalPortsCheck.Address(local.listen(), at + ".platform.local.listen"));
+        if (local.tls() != null) {
+            addresses.add(new LocalPortsCheck.Address(local.tls().listen(), at + ".platform.local.tls.listen"));
+        }
         if (app.strategy() instanceof Strategy.BlueGreen bg && bg.previewListen() != null) {
             String[] hp = bg.previewListen().split(":(?=[^:]+$)");
             addresses.add(new LocalPortsCheck.Address(new LocalPlatformSpec.ListenAddress(hp[0],

@@ -125,7 +125,7 @@ public final class Deployer {
         });
         Store.AppLock lock = store.lock(app.name(), "deploy " + req.version(), holder, req.actor(), clock.instant());
         try {
-            routers.ensure(app.name(), local.listen(), req.actor());
+            routers.ensure(app.name(), local, req.actor());
             Optional<Release> previous = serving(app.name());
             Release release = store.createRelease(draft);
             events.record(app.name(), release.revision(), req.actor(), EventKinds.DEPLOY_STARTED,
@@ -258,7 +258,7 @@ public final class Deployer {
             }
             // Before anything moves: a release put back onto a schema it does not know breaks or corrupts data.
             Optional<String> schema = schemaGate.beforeRollback(app, target, current, forceSchema, actor);
-            routers.ensure(appName, local.listen(), actor);
+            routers.ensure(appName, local, actor);
             Release release = store.createRelease(new Release(appName, 1, target.version(), target.command(),
                     target.env(), target.instances(), target.configHash(),
                     changeCause != null ? changeCause : "Rollback to " + target.revision(), actor, clock.instant(),

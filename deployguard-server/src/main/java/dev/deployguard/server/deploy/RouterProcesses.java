@@ -1,3 +1,4 @@
+// Over 400 lines: a router's whole life (start, settings, adoption, supervision, orphans) in one place.
 package dev.deployguard.server.deploy;
 
 import dev.deployguard.error.DeployGuardException;
@@ -7,6 +8,7 @@ import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.local.process.Ports;
 import dev.deployguard.local.router.RouterClient;
 import dev.deployguard.local.router.RouterConfig;
+import dev.deployguard.local.router.RouterFiles;
 import dev.deployguard.local.router.RouterHandle;
 import dev.deployguard.local.router.RouterLauncher;
 import dev.deployguard.local.router.RouterMain;
@@ -58,42 +60,113 @@ public final class RouterProcesses implements TrafficRouter {
         this.clock = clock;
     }
 
-    /** Makes sure the app's router runs on {@code listen}; adopts a running one or starts one. */
+    /** Makes sure the app's router runs on {@code listen}, plain HTTP and no access log (a preview router). */
     public synchronized RouterClient ensure(String app, LocalPlatformSpec.ListenAddress listen, String actor) {
+        return ensure(app, listen, RouterOptions.NONE, actor);
+    }
+
+    /**
+     * Makes sure the app's router runs as its spec says: on {@code listen}, with the HTTPS address and access log of
+     * {@code platform.local.tls} and {@code accessLog}. Adopts a running one or starts one; a running router started
+     * with another address or other settings is restarted (a router cannot change them while it runs). Files the
+     * settings name are checked first: a missing or unreadable one is refused before anything is stopped.
+     */
+    public synchronized RouterClient ensure(String app, LocalPlatformSpec local, String actor) {
+        RouterOptions want = RouterOptions.of(local);
+        String at = "apps." + app + ".platform.local";
+        List<String> problems = new java.util.ArrayList<>();
+        if (want.tlsListen() != null) {
+            RouterFiles.tlsProblem(want.tlsCert(), want.tlsKey()).ifPresent(p -> problems.add(at + ".tls: " + p));
+        }
+        if (want.accessLog() != null) {
+            RouterFiles.accessLogProblem(want.accessLog()).ifPresent(p -> problems.add(at + ".accessLog: " + p));
+        }
+        if (!problems.isEmpty()) {
+            String message = "the router for app '" + app + "' cannot start with these settings: "
+                    + String.join("; ", problems) + " (fix the file or the spec; the running router is unchanged)";
+            events.record(app, null, actor, EventKinds.OPERATION_REFUSED, message);
+            throw new DeployGuardException(ExitCode.BAD_INPUT, message);
+        }
+        return ensure(app, local.listen(), want, actor);
+    }
+
+    private RouterClient ensure(String app, LocalPlatformSpec.ListenAddress listen, RouterOptions want,
+                                String actor) {
         Optional<Store.RouterRecord> rec = store.router(app);
         if (rec.isPresent() && alive(rec.get())) {
             RouterClient client = clients.computeIfAbsent(app, a -> new RouterClient(rec.get().adminPort(), token));
-            if (rec.get().listen().equals(listen.toString()) && healthy(client)) {
+            RouterOptions have = runningOptions(app, rec.get());
+            boolean sameListen = rec.get().listen().equals(listen.toString());
+            if (sameListen && have.equals(want) && healthy(client)) {
                 return client;
             }
-            if (!rec.get().listen().equals(listen.toString())) {
+            if (!sameListen) {
                 events.record(app, null, actor, EventKinds.ROUTER_STARTED, "listen address changed from "
                         + rec.get().listen() + " to " + listen + "; restarting the router");
                 stopRouter(rec.get());
+            } else if (!have.equals(want)) {
+                events.record(app, null, actor, EventKinds.ROUTER_STARTED, "router settings changed from "
+                        + have.describe() + " to " + want.describe() + "; restarting the router");
+                stopRouter(rec.get());
             }
         }
-        return launch(app, listen, actor, "started");
+        return launch(app, listen, want, actor, "started");
     }
 
-    private RouterClient launch(String app, LocalPlatformSpec.ListenAddress listen, String actor, String verb) {
+    /**
+     * The settings a running router was started with: from its command line, or (if that cannot be read) from the
+     * file they were saved in when it was launched.
+     */
+    private RouterOptions runningOptions(String app, Store.RouterRecord r) {
+        return LocalPlatform.handle(r.pid(), r.processStart())
+                .flatMap(h -> h.info().arguments().map(List::of))
+                .flatMap(RouterOptions::fromArguments)
+                .orElseGet(() -> RouterOptions.load(optionsFile(app)));
+    }
+
+    private Path optionsFile(String app) {
+        return routerDir.resolve(app + ".options");
+    }
+
+    private RouterClient launch(String app, LocalPlatformSpec.ListenAddress listen, RouterOptions options,
+                                String actor, String verb) {
         if (!Ports.isFree(listen.host(), listen.port())) {
             throw new DeployGuardException(ExitCode.BAD_INPUT, "the router for app '" + app + "' cannot listen on "
                     + listen + ": the address is already in use by another process; free it or change apps." + app
                     + ".platform.local.listen");
         }
+        if (options.tlsListen() != null) {
+            String[] hp = options.tlsListen().split(":(?=[^:]+$)");
+            if (!Ports.isFree(hp[0], Integer.parseInt(hp[1]))) {
+                throw new DeployGuardException(ExitCode.BAD_INPUT, "the router for app '" + app + "' cannot serve"
+                        + " HTTPS on " + options.tlsListen() + ": the address is already in use by another process;"
+                        + " free it or change apps." + app + ".platform.local.tls.listen");
+            }
+        }
         int adminPort = Ports.freeLoopbackPort();
+        try {
+            Files.createDirectories(routerDir);
+            options.save(optionsFile(app));
+        } catch (java.io.IOException e) {
+            throw new DeployGuardException(ExitCode.FAILURE, "cannot save the router settings of app '" + app
+                    + "' in " + routerDir + ": " + e.getMessage());
+        }
         // Supervised (issue 16 item 5): a router killed while the control plane is down is back within a second;
         // the pid recorded is the supervisor's, which the router reports as its own. The start waits until the
         // router answers: 30 s is a bound, not a delay (a JVM start took over 10 s on 2 cores at a load of 40).
-        RouterHandle h = new RouterLauncher().withSupervisor(true).withStartTimeout(START_TIMEOUT).start(new RouterConfig(app, listen.toString(), adminPort,
-                routerDir.resolve(app + ".routes.json"), tokenFile), routerDir.resolve(app + ".log"));
+        RouterConfig config = options.applyTo(new RouterConfig(app, listen.toString(), adminPort,
+                routerDir.resolve(app + ".routes.json"), tokenFile));
+        RouterHandle h = new RouterLauncher().withSupervisor(true).withStartTimeout(START_TIMEOUT).start(config,
+                routerDir.resolve(app + ".log"));
         RouterClient client = new RouterClient(h.adminPort(), token);
         store.routes(app).ifPresent(client::putRoutes);
         store.saveRouter(new Store.RouterRecord(app, h.pid(), h.processStart(), h.adminPort(), listen.toString(),
                 h.logFile().toString(), clock.instant()));
         clients.put(app, client);
+        String extra = options.equals(RouterOptions.NONE) ? "" : ", " + options.describe();
         events.record(app, null, actor, EventKinds.ROUTER_STARTED, "router " + verb + " on " + listen + " (pid "
-                + h.pid() + ", admin port " + h.adminPort() + ")", Map.of("pid", h.pid(), "listen", listen.toString()));
+                + h.pid() + ", admin port " + h.adminPort() + extra + ")", Map.of("pid", h.pid(), "listen",
+                listen.toString()));
         return client;
     }
 
@@ -146,8 +219,7 @@ public final class RouterProcesses implements TrafficRouter {
         events.record(app, null, actor, EventKinds.ROUTER_CRASHED, "router of " + app + " (pid " + r.pid()
                 + ") is not running; starting it again with the stored routes");
         clients.remove(app);
-        String[] hp = r.listen().split(":(?=[^:]+$)");
-        launch(app, new LocalPlatformSpec.ListenAddress(hp[0], Integer.parseInt(hp[1])), actor, "restarted");
+        launch(app, listenOf(r), RouterOptions.load(optionsFile(app)), actor, "restarted");
         return false;
     }
 
@@ -202,7 +274,7 @@ public final class RouterProcesses implements TrafficRouter {
         streak.nextTry = now.plus(Supervisor.backoff(streak.failures));
         clients.remove(app);
         try {
-            launch(app, listenOf(r), "supervisor", "restarted after " + streak.failures + " attempt(s)");
+            launch(app, listenOf(r), RouterOptions.load(optionsFile(app)), "supervisor", "restarted after " + streak.failures + " attempt(s)");
         } catch (RuntimeException e) {
             if (streak.failures == LOOP_AFTER) {
                 events.record(app, null, "supervisor", EventKinds.CRASH_LOOP, "the router of " + app + " failed to"
@@ -318,6 +390,11 @@ public final class RouterProcesses implements TrafficRouter {
         store.router(app).ifPresent(this::stopRouter);
         store.removeRouter(app);
         clients.remove(app);
+        try {
+            Files.deleteIfExists(optionsFile(app));
+        } catch (java.io.IOException e) {
+            // Only read back for a router of this app, which no longer exists; a new one overwrites it.
+        }
     }
 
     private void stopRouter(Store.RouterRecord r) {

@@ -1,0 +1,110 @@
+package dev.deployguard.server.deploy;
+
+import dev.deployguard.local.router.RouterConfig;
+import dev.deployguard.local.router.RouterMain;
+import dev.deployguard.spec.LocalPlatformSpec;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * A router's settings beyond its address, from {@code platform.local.tls} and {@code platform.local.accessLog}:
+ * where it serves HTTPS and from which PEM files, and where it appends its access log. They are read back from a
+ * running router's command line (the store's router record keeps only its address) and kept beside its state file,
+ * so a router restarted after a crash gets them again even when the control plane restarted meanwhile.
+ *
+ * @param tlsListen HOST:PORT of HTTPS, or null for none (then {@code tlsCert} and {@code tlsKey} are null too)
+ * @param accessLog the access log file, or null for none
+ */
+public record RouterOptions(String tlsListen, Path tlsCert, Path tlsKey, Path accessLog) {
+    /** Plain HTTP, no access log: a router started before these settings existed, and every preview router. */
+    public static final RouterOptions NONE = new RouterOptions(null, null, null, null);
+
+    /** The settings the app's spec asks for. */
+    public static RouterOptions of(LocalPlatformSpec local) {
+        LocalPlatformSpec.Tls tls = local.tls();
+        return tls == null ? new RouterOptions(null, null, null, local.accessLog())
+                : new RouterOptions(tls.listen().toString(), tls.cert(), tls.key(), local.accessLog());
+    }
+
+    RouterConfig applyTo(RouterConfig config) {
+        RouterConfig c = tlsListen == null ? config : config.withTls(tlsListen, tlsCert, tlsKey);
+        return accessLog == null ? c : c.withAccessLog(accessLog);
+    }
+
+    /**
+     * The settings in a router's command line (the supervisor's, which carries the router's command after it), or
+     * empty when the arguments cannot be read or name no router.
+     */
+    static Optional<RouterOptions> fromArguments(List<String> args) {
+        int main = args.indexOf(RouterMain.class.getName());
+        if (main < 0) {
+            return Optional.empty();
+        }
+        try {
+            RouterConfig c = RouterConfig.parse(args.subList(main + 1, args.size()).toArray(String[]::new));
+            return Optional.of(new RouterOptions(c.tlsListen(), c.tlsCert(), c.tlsKey(), c.accessLog()));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** For events: what a person reads to see what changed. */
+    String describe() {
+        List<String> parts = new ArrayList<>();
+        parts.add(tlsListen == null ? "no HTTPS" : "HTTPS on " + tlsListen + " (cert " + tlsCert + ", key "
+                + tlsKey + ")");
+        parts.add(accessLog == null ? "no access log" : "access log " + accessLog);
+        return String.join(", ", parts);
+    }
+
+    /** Saves these settings as the ones {@code file}'s router is (re)started with; NONE removes the file. */
+    void save(Path file) throws IOException {
+        if (equals(NONE)) {
+            Files.deleteIfExists(file);
+            return;
+        }
+        Properties p = new Properties();
+        if (tlsListen != null) {
+            p.setProperty("tls.listen", tlsListen);
+            p.setProperty("tls.cert", tlsCert.toString());
+            p.setProperty("tls.key", tlsKey.toString());
+        }
+        if (accessLog != null) {
+            p.setProperty("accessLog", accessLog.toString());
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            p.store(w, "the router's settings from the spec (platform.local.tls, accessLog); written by DeployGuard");
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The settings saved in {@code file}; NONE when there is none or it cannot be read. */
+    static RouterOptions load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return NONE;
+        }
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            return NONE;
+        }
+        String listen = p.getProperty("tls.listen");
+        String cert = p.getProperty("tls.cert");
+        String key = p.getProperty("tls.key");
+        String log = p.getProperty("accessLog");
+        boolean tls = listen != null && cert != null && key != null;
+        return new RouterOptions(tls ? listen : null, tls ? Path.of(cert) : null, tls ? Path.of(key) : null,
+                log == null ? null : Path.of(log));
+    }
+}
