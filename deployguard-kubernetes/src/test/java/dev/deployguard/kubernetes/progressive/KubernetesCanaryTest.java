@@ -85,7 +85,9 @@ class KubernetesCanaryTest {
         Deployment c = app.get("web-canary");
         assertThat(c.getMetadata().getLabels())
                 .isEqualTo(Map.of("app", "web", "app.kubernetes.io/managed-by", "deployguard"));
-        assertThat(c.getMetadata().getAnnotations()).isEqualTo(Map.of("kubernetes.io/change-cause", "deploy v2 by ana"));
+        // The image it was made for: a restarted control plane preparing the same rollout knows the Deployment is its.
+        assertThat(c.getMetadata().getAnnotations()).isEqualTo(Map.of("kubernetes.io/change-cause", "deploy v2 by ana",
+                KubernetesCanary.IMAGE, "shop/web:v2"));
         assertThat(c.getSpec().getReplicas()).isEqualTo(1);
         assertThat(c.getSpec().getSelector().getMatchLabels())
                 .isEqualTo(Map.of("app", "web", "deployguard.dev/track", "canary"));
