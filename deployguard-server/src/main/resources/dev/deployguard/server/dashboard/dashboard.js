@@ -115,8 +115,10 @@
       if (i === 0 && opts.marks) { // each measurement's phase: the condition's result at that point
         l.values.forEach(function (v, j) {
           var t = v === null || v === undefined ? null : tr(v);
-          if (t === null || !isFinite(t)) { return; }
-          el('circle', { cx: X(xs[j]).toFixed(1), cy: Y(t).toFixed(1), r: 2.6, fill: PHASES[opts.marks[j]] || '#2d3748',
+          var none = t === null || !isFinite(t); // an Error measurement has no value: a hollow mark on the axis
+          el('circle', { cx: X(xs[j]).toFixed(1), cy: (none ? Y(lo) : Y(t)).toFixed(1), r: 2.6,
+                         fill: none ? '#fff' : PHASES[opts.marks[j]] || '#2d3748',
+                         stroke: PHASES[opts.marks[j]] || '#2d3748',
                          'class': 'mark ' + String(opts.marks[j]).toLowerCase() }, svg);
         });
       }
