@@ -116,10 +116,11 @@
         l.values.forEach(function (v, j) {
           var t = v === null || v === undefined ? null : tr(v);
           var none = t === null || !isFinite(t); // an Error measurement has no value: a hollow mark on the axis
-          el('circle', { cx: X(xs[j]).toFixed(1), cy: (none ? Y(lo) : Y(t)).toFixed(1), r: 2.6,
-                         fill: none ? '#fff' : PHASES[opts.marks[j]] || '#2d3748',
-                         stroke: PHASES[opts.marks[j]] || '#2d3748',
-                         'class': 'mark ' + String(opts.marks[j]).toLowerCase() }, svg);
+          var c = el('circle', { cx: X(xs[j]).toFixed(1), cy: (none ? Y(lo) : Y(t)).toFixed(1), r: 2.6,
+                                 fill: none ? '#fff' : PHASES[opts.marks[j]] || '#2d3748',
+                                 stroke: PHASES[opts.marks[j]] || '#2d3748',
+                                 'class': 'mark ' + String(opts.marks[j]).toLowerCase() }, svg);
+          if (opts.titles) { el('title', {}, c).textContent = opts.titles[j]; } // the measurement, on hover
         });
       }
       var key = el('text', { x: L + i * 100, y: H - 4, 'font-size': 10, fill: COLORS[l.key] || '#2d3748' }, svg);
@@ -244,7 +245,7 @@
         { name: 'canary', key: 'canary', values: ps.map(function (p) { return p.canary; }) },
         { name: 'stable', key: 'stable', values: ps.map(function (p) { return p.stable; }) }]
         : [{ name: 'value', key: 'value', values: ps.map(function (p) { return p.value; }) }];
-      draw(id, xs, lines, { zero: true, marks: marks });
+      draw(id, xs, lines, { zero: true, marks: marks, titles: ps.map(function (p) { return p.text; }) });
     });
   }
   renderMeasured();
