@@ -177,6 +177,11 @@ public final class Dashboard implements AutoCloseable {
         Map<String, String> last = signatures(q.getValue("sig"));
         long[] next = {parseLong(q.getValue("from"))};
         long rollout = parseLong(q.getValue("rollout"));
+        long[] measuredAfter = {parseLong(q.getValue("mfrom"))};
+        // What the page's metric table stands on: the rollout's measurements up to the page's cursor, read once.
+        MetricTable.Tally tally = view != null && view.equals("rollout") ? new MetricTable.Tally()
+                .add(pages.measured(app, rollout, 0).points().stream().filter(p -> p.id() <= measuredAfter[0])
+                        .toList()) : null;
         streams.start(response, callback, () -> {
             List<EventStream.Message> out = new ArrayList<>();
             Map<String, String> parts = new java.util.LinkedHashMap<>();
@@ -196,6 +201,12 @@ public final class Dashboard implements AutoCloseable {
                         out.add(new EventStream.Message("points", json(slice)));
                     }
                     next[0] = Math.max(next[0], slice.end());
+                    MetricSeries.Slice measured = pages.measured(app, rollout, measuredAfter[0]);
+                    if (!measured.points().isEmpty()) {
+                        out.add(new EventStream.Message("measurements", json(measured)));
+                    }
+                    measuredAfter[0] = Math.max(measuredAfter[0], measured.end());
+                    parts.put("metric-status", pages.metricStatus(app, rollout, tally.add(measured.points())));
                 }
                 default -> parts.put("apps", pages.appsTable());
             }

@@ -1,10 +1,9 @@
 package dev.deployguard.server.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.deployguard.analysis.metric.MetricDefinition;
-import dev.deployguard.rollout.AnalysisSpec;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
+import dev.deployguard.rollout.Strategy;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.request.Principal;
 import dev.deployguard.server.request.Role;
@@ -21,11 +20,13 @@ final class Pages {
     private final ControlPlane cp;
     private final ApiReads api;
     private final RolloutSeries series;
+    private final MetricSeries metrics;
 
     Pages(ControlPlane cp, ApiReads api, RolloutSeries series) {
         this.cp = cp;
         this.api = api;
         this.series = series;
+        this.metrics = new MetricSeries(cp.store());
     }
 
     // ---- whole pages -------------------------------------------------------------------------------------------
@@ -72,10 +73,16 @@ final class Pages {
                     .raw("</figcaption><div class=\"plot\"></div></figure>");
         }
         h.raw("</div><div class=\"charts\" id=\"metric-charts\"></div>");
-        h.raw("<h2>Custom metrics</h2>").raw(customMetrics(app));
+        MetricSeries.Slice measured = metrics.since(app, r.get(), 0);
+        h.raw("<h2>Custom metrics</h2><p class=\"hint\">One point per measurement (each an <code>analysis.metric</code>"
+                + " event); a relative metric shows canary and stable.</p><div class=\"charts\""
+                + " id=\"custom-metric-charts\"></div>");
+        h.raw(live("metric-status", metricStatus(app, r.get().id(), new MetricTable.Tally().add(measured.points()))));
         h.raw("<h2>Verdicts</h2>").raw(live("verdicts", verdicts(app, r.get().id())));
         h.raw("<script type=\"application/json\" id=\"series\">")
                 .raw(Html.scriptJson(Dashboard.json(series.since(app, r.get().id(), 0)))).raw("</script>");
+        h.raw("<script type=\"application/json\" id=\"metric-series\">").raw(Html.scriptJson(Dashboard.json(measured)))
+                .raw("</script>");
         h.raw("</div>");
         return foot(h);
     }
@@ -270,25 +277,24 @@ final class Pages {
 
     // ---- pieces ------------------------------------------------------------------------------------------------
 
-    private String customMetrics(String app) {
-        AnalysisSpec analysis = analysis(app);
-        if (analysis == null || analysis.metrics().isEmpty()) {
-            return "<p class=\"empty\">None declared: the judge decides from request errors and latency.</p>";
-        }
-        Html h = new Html().raw("<table id=\"custom-metrics\"><thead><tr><th>Metric</th><th>Provider</th><th>Success"
-                + " when</th><th>Failure when</th></tr></thead><tbody>");
-        for (MetricDefinition m : analysis.metrics()) {
-            h.raw("<tr><td>").text(m.name()).raw("</td><td>").text(m.provider().kind()).raw("</td><td>")
-                    .text(m.successCondition() == null ? "" : m.successCondition().text()).raw("</td><td>")
-                    .text(m.failureCondition() == null ? "" : m.failureCondition().text()).raw("</td></tr>");
-        }
-        return h.raw("</tbody></table><p class=\"hint\">A metric that the judge measures gets its own chart above"
-                + " (value, bound, confidence bounds).</p>").toString();
+    /** The custom metrics' live table; {@code tally} holds the rollout's measurements the page has. */
+    String metricStatus(String app, long id, MetricTable.Tally tally) {
+        return MetricTable.html(rollout(app, id), MetricTable.declared(strategy(app)), tally);
     }
 
-    AnalysisSpec analysis(String app) {
+    /** The measurements of rollout {@code id} after event {@code afterId} (empty when it is not recorded). */
+    MetricSeries.Slice measured(String app, long id, long afterId) {
+        Rollout r = rollout(app, id);
+        return r == null ? new MetricSeries.Slice(afterId, List.of()) : metrics.since(app, r, afterId);
+    }
+
+    private Rollout rollout(String app, long id) {
+        return cp.store().rollouts(app, 20).stream().filter(x -> x.id() == id).findFirst().orElse(null);
+    }
+
+    private Strategy strategy(String app) {
         try {
-            return cp.specs().get().app(app).map(a -> a.strategy().analysis()).orElse(null);
+            return cp.specs().get().app(app).map(a -> a.strategy()).orElse(null);
         } catch (RuntimeException e) {
             return null; // a broken spec file: the rest of the page still shows
         }

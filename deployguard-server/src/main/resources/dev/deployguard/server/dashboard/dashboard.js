@@ -12,6 +12,8 @@
                  value: '#2f855a', weight: '#6b46c1', evalue: '#dd6b20', canarySamples: '#dd6b20',
                  stableSamples: '#2b6cb0' };
 
+  var PHASES = { SUCCESSFUL: '#2f855a', FAILED: '#c53030', INCONCLUSIVE: '#b7791f', ERROR: '#718096' };
+
   function message(text, error) {
     var m = document.getElementById('message');
     if (!m) { return; }
@@ -110,6 +112,17 @@
                     'data-series': l.name };
       if (l.dashed) { attrs['stroke-dasharray'] = '5 4'; }
       el('path', attrs, svg);
+      if (i === 0 && opts.marks) { // each measurement's phase: the condition's result at that point
+        l.values.forEach(function (v, j) {
+          var t = v === null || v === undefined ? null : tr(v);
+          var none = t === null || !isFinite(t); // an Error measurement has no value: a hollow mark on the axis
+          var c = el('circle', { cx: X(xs[j]).toFixed(1), cy: (none ? Y(lo) : Y(t)).toFixed(1), r: 2.6,
+                                 fill: none ? '#fff' : PHASES[opts.marks[j]] || '#2d3748',
+                                 stroke: PHASES[opts.marks[j]] || '#2d3748',
+                                 'class': 'mark ' + String(opts.marks[j]).toLowerCase() }, svg);
+          if (opts.titles) { el('title', {}, c).textContent = opts.titles[j]; } // the measurement, on hover
+        });
+      }
       var key = el('text', { x: L + i * 100, y: H - 4, 'font-size': 10, fill: COLORS[l.key] || '#2d3748' }, svg);
       key.textContent = (l.dashed ? '- - ' : '— ') + l.name;
     });
@@ -178,13 +191,73 @@
   }
   render();
 
+  // ---- custom metrics: one chart per metric, one point per measurement (analysis.metric events) ------------------
+  var measured = [];
+  var measuredEnd = 0;
+  var measuredEl = document.getElementById('metric-series');
+  if (measuredEl) {
+    var ms = JSON.parse(measuredEl.textContent);
+    measured = ms.points || [];
+    measuredEnd = ms.end || 0;
+  }
+
+  function renderMeasured() {
+    var holder = document.getElementById('custom-metric-charts');
+    if (!holder) { return; }
+    var byName = {}, names = [];
+    measured.forEach(function (p) {
+      if (!byName[p.metric]) { byName[p.metric] = []; names.push(p.metric); }
+      byName[p.metric].push(p);
+    });
+    names.forEach(function (n) {
+      var ps = byName[n];
+      var last = ps[ps.length - 1];
+      var relative = ps.some(function (p) { return p.canary !== null && p.canary !== undefined; });
+      var id = 'chart-custom-' + n.replace(/[^A-Za-z0-9_-]/g, '_');
+      var fig = document.getElementById(id);
+      if (!fig) {
+        fig = document.createElement('figure');
+        fig.className = 'chart custom'; fig.id = id; fig.dataset.n = '0'; fig.dataset.metric = n;
+        var cap = document.createElement('figcaption');
+        var plot = document.createElement('div'); plot.className = 'plot';
+        fig.appendChild(cap); fig.appendChild(plot); holder.appendChild(fig);
+      }
+      var caption = fig.querySelector('figcaption');
+      caption.textContent = 'Metric ' + n + (relative ? ': canary and stable' : ': value') + ' · ';
+      if (last.dryRun) {
+        var dry = document.createElement('span');
+        dry.className = 'dry-run'; dry.textContent = 'dry run';
+        caption.appendChild(dry);
+        caption.appendChild(document.createTextNode(' · '));
+      }
+      var phase = document.createElement('span');
+      phase.className = 'metric-phase ' + String(last.phase).toLowerCase();
+      phase.textContent = last.phase;
+      caption.appendChild(phase);
+      caption.appendChild(document.createTextNode(' · last ' + last.measurement + ' ' +
+        (last.value === null || last.value === undefined ? '(no value)'
+          : (relative ? 'ratio ' : '') + fmt(last.value))));
+      fig.dataset.phase = last.phase;
+      fig.dataset.dryRun = String(!!last.dryRun);
+      var xs = ps.map(function (p) { return p.t; });
+      var marks = ps.map(function (p) { return p.measurement; });
+      var lines = relative ? [
+        { name: 'canary', key: 'canary', values: ps.map(function (p) { return p.canary; }) },
+        { name: 'stable', key: 'stable', values: ps.map(function (p) { return p.stable; }) }]
+        : [{ name: 'value', key: 'value', values: ps.map(function (p) { return p.value; }) }];
+      draw(id, xs, lines, { zero: true, marks: marks, titles: ps.map(function (p) { return p.text; }) });
+    });
+  }
+  renderMeasured();
+
   // ---- live updates ------------------------------------------------------------------------------------------
   if (!window.EventSource) { return; }
   var params = 'view=' + encodeURIComponent(view) + (app ? '&app=' + encodeURIComponent(app) : '');
   var holderEl = document.getElementById('rollout');
   if (holderEl) {
     var seriesData = seriesEl ? JSON.parse(seriesEl.textContent) : { end: 0 };
-    params += '&rollout=' + encodeURIComponent(holderEl.dataset.rollout) + '&from=' + (seriesData.end || 0);
+    params += '&rollout=' + encodeURIComponent(holderEl.dataset.rollout) + '&from=' + (seriesData.end || 0) +
+      '&mfrom=' + measuredEnd;
   }
   var sigs = [];
   document.querySelectorAll('.live[data-sig]').forEach(function (e) { sigs.push(e.id + ':' + e.dataset.sig); });
@@ -206,5 +279,11 @@
     points = points.concat(s.points);
     if (points.length > 2000) { points = points.slice(points.length - 2000); }
     render();
+  });
+  source.addEventListener('measurements', function (ev) {
+    var s = JSON.parse(ev.data);
+    measured = measured.concat(s.points);
+    if (measured.length > 5000) { measured = measured.slice(measured.length - 5000); }
+    renderMeasured();
   });
 }());

@@ -97,6 +97,31 @@ class DashboardBrowserIT {
             wait.until(d -> d.findElement(By.id("weight")).getText().equals("30%"));
             assertThat(b.driver.findElement(By.id("verdicts")).getText()).containsAnyOf("Hold:", "Promote:");
 
+            // Custom metrics: one chart each, one point per measurement, growing live over the same event stream.
+            wait.until(d -> points(b, "chart-custom-p50-latency") >= 1);
+            int measured = points(b, "chart-custom-p50-latency");
+            wait.until(d -> points(b, "chart-custom-p50-latency") >= measured + 3);
+            // Relative: canary and stable drawn per track, each measurement's condition result marked.
+            assertThat(b.driver.findElements(By.cssSelector("#chart-custom-p50-latency path[data-series='canary'],"
+                    + " #chart-custom-p50-latency path[data-series='stable']"))).hasSize(2);
+            assertThat(b.driver.findElements(By.cssSelector("#chart-custom-p50-latency circle.mark"))).isNotEmpty();
+            assertThat(b.driver.findElement(By.cssSelector("#chart-custom-p50-latency figcaption")).getText())
+                    .contains("canary and stable").contains("RUNNING");
+            // The dry run is marked as such; its condition failed it, and it decided nothing (still PAUSED below).
+            wait.until(d -> "FAILED".equals(d.findElement(By.id("chart-custom-request-rate")).getDomAttribute(
+                    "data-phase")));
+            assertThat(b.driver.findElement(By.cssSelector("#chart-custom-request-rate figcaption")).getText())
+                    .contains("dry run").contains("FAILED");
+            assertThat(b.driver.findElement(By.cssSelector("#metric-status tr[data-metric='request-rate']"))
+                    .getText()).contains("dry run").contains("FAILED");
+            wait.until(d -> d.findElement(By.cssSelector("#metric-status tr[data-metric='p50-latency']")).getText()
+                    .contains("canary / stable"));
+            assertThat(b.driver.findElements(By.id("metric-why"))).isEmpty(); // no metric decided anything
+            b.driver.executeScript("document.getElementById('custom-metric-charts').previousElementSibling"
+                    + ".previousElementSibling.scrollIntoView()");
+            b.screenshot("rollout-metrics");
+            b.driver.executeScript("window.scrollTo(0, 0)");
+
             // Read-only: no button at all, and a POST forged from the page (with the session's CSRF token) is refused.
             assertThat(b.driver.findElements(By.cssSelector("button.action"))).isEmpty();
             Object status = b.driver.executeAsyncScript("""

@@ -24,7 +24,10 @@ import java.util.function.BooleanSupplier;
  * processes behind a real router, and steady traffic through it: {@code v1} serving, then {@code v2} as a canary
  * at 30% that waits for an operator ({@code pause: {}}) while its analysis looks every second. Both versions fail 2%
  * of requests (so the error charts have something to show); the canary is no worse than stable, and with alpha
- * 0.001 the judge's chance of a (false) rollback during the test is below 0.1%.
+ * 0.001 the judge's chance of a (false) rollback during the test is below 0.1%. Two custom metrics of the router's
+ * built-in measures are measured every second: the canary's median latency relative to stable's (it fails only at
+ * 100 times stable's), and a dry run of the canary's request rate whose condition cannot hold (Failed at its fifth
+ * measurement, deciding nothing), so the page shows a relative metric, a dry run and a failed phase.
  */
 final class DashboardFixture implements AutoCloseable {
     static final String CANARY = """
@@ -33,8 +36,26 @@ final class DashboardFixture implements AutoCloseable {
                 steps:
                   - setWeight: 30
                   - pause: {}
-                analysis: {interval: 1s, minDuration: 2s, maxDuration: 600s, latency: true, latencyWarmup: 0s,
-                           alpha: 0.001}
+                analysis:
+                  interval: 1s
+                  minDuration: 2s
+                  maxDuration: 600s
+                  latency: true
+                  latencyWarmup: 0s
+                  alpha: 0.001
+                  metrics:
+                    - name: p50-latency
+                      relative: true
+                      direction: increase
+                      interval: 1s
+                      provider: {router: {measure: latencyP50}}
+                      failureCondition: result > 100
+                    - name: request-rate
+                      dryRun: true
+                      interval: 1s
+                      provider: {router: {measure: requestRate}}
+                      successCondition: result > 1000000
+                      failureLimit: 4
             """;
 
     final Path dir;
