@@ -1,26 +1,19 @@
-// Over 400 lines: the composition root: builds every part in order and owns start, adoption, tickers, close.
 package dev.deployguard.server;
 
 import dev.deployguard.analysis.Judge;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
-import dev.deployguard.event.EventKinds;
 import dev.deployguard.leader.Leadership;
 import dev.deployguard.gitops.git.JGitRestorer;
 import dev.deployguard.kubernetes.client.KubeClientCache;
 import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.platform.Instance;
 import dev.deployguard.release.Release;
-import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.AnalysisSpec;
-import dev.deployguard.rollout.Rollout;
-import dev.deployguard.rollout.RolloutEngine;
-import dev.deployguard.traffic.RouteTable;
 import dev.deployguard.server.check.ChecklistFactory;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.Analyses;
 import dev.deployguard.server.deploy.AppLocks;
-import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.LocalInstances;
@@ -49,26 +42,22 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * The control plane of one state directory: store, deployer, supervisor and routers. Starting it re-adopts what
- * a previous control plane left running (instances, routers, routes) instead of starting duplicates. Several
- * replicas may share one store: started with {@link #start(Leadership)}, only the leader (Kubernetes Lease or
- * PostgreSQL lease) adopts and runs the supervisor and rollout tickers; the others serve reads and refuse changes
- * ({@link #requireLeader}). With a PostgreSQL lease the store is fenced ({@link EpochFence}): a stale leader's state
- * changes are refused by the database even if it has not noticed yet that it lost.
+ * The control plane of one state directory, and its composition root: the constructor builds every part in order,
+ * inward first, each getting what it uses in its constructor, and the accessors expose them to the API and the
+ * tests. Starting it re-adopts what a previous control plane left running ({@link Adoption}: instances, routers,
+ * routes) instead of starting duplicates, then runs the scheduled loops ({@link Tickers}). Several replicas may
+ * share one store: started with {@link #start(Leadership)}, only the leader (Kubernetes Lease or PostgreSQL lease)
+ * adopts and runs the supervisor and rollout tickers; the others serve reads and refuse changes
+ * ({@link #requireLeader}; both in {@link LeaderWork}). With a PostgreSQL lease the store is fenced
+ * ({@link EpochFence}): a stale leader's state changes are refused by the database even if it has not noticed yet
+ * that it lost.
  */
 public final class ControlPlane implements AutoCloseable {
     private final Path stateDir;
@@ -96,19 +85,8 @@ public final class ControlPlane implements AutoCloseable {
     private static final Duration GIT_TIMEOUT = Duration.ofSeconds(15);
     private final String holder = "cp-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
     private final String apiToken;
-    private ScheduledExecutorService ticker;
-    private ScheduledExecutorService rolloutTicker;
-    /** Retries pending restore commits; its own thread, so a slow git never holds up supervision or rollouts. */
-    private ScheduledExecutorService gitopsTicker;
-    private final Object tickerLock = new Object();
-    /** A tick (or the gap between two) longer than this makes {@code /api/health} answer 503. */
-    static final Duration LOOP_LIMIT = Duration.ofSeconds(30);
-    // Wall time: the tickers run on real threads whatever clock the rollouts use.
-    private final LoopHealth loops = new LoopHealth(Clock.systemUTC());
-    private final AtomicLong supervisionRounds = new AtomicLong();
-    private volatile Leadership leadership;
-    private volatile boolean closed;
-    private ExecutorService leaderWork;
+    private final Tickers tickers;
+    private final LeaderWork leaderWork;
 
     /**
      * Where state lives, how to reach the database, and the Prometheus that scrapes ingress-nginx (null: none; the
@@ -159,7 +137,7 @@ public final class ControlPlane implements AutoCloseable {
             AppLocks locks = new AppLocks();
             this.routers = new RouterProcesses(store, stateDir, routerTokenFile, routerToken, events, clock);
             this.checks = new DeployChecks(new ChecklistFactory(stateDir, System.getenv(), clock)
-                    .withKnownRouters((app, address) -> ownsRouter(app, address)), events);
+                    .withKnownRouters((app, address) -> Adoption.ownsRouter(store, app, address)), events);
             // Wiring, inward first: each part gets what it uses in its constructor. The rollout target of an app is
             // chosen here, once per rollout, from its platform and strategy; the runner never asks which platform.
             this.clients = new KubeClientCache();
@@ -196,6 +174,9 @@ public final class ControlPlane implements AutoCloseable {
             this.drills = new DrillRunner(store, specs, deployer, rollouts, platform, events, clock, kubernetes);
             this.teardown = new Teardown(store, specs, platform, routers, events, instances, locks,
                     kubernetes::manages, stateDir, clock, holder);
+            this.tickers = new Tickers(supervisor, rollouts, gitops);
+            this.leaderWork = new LeaderWork(store, events, holder, stateDir,
+                    new Adoption(store, specs, platform, routers, events, rollouts, stateDir), tickers);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -204,13 +185,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Re-adopts what is running and starts supervision. */
     public void start() {
-        int stale = store.releaseLocksNotHeldBy(holder);
-        events.record(null, null, "system", EventKinds.CONTROL_PLANE_STARTED, "control plane started (pid "
-                + ProcessHandle.current().pid() + ", state " + stateDir + ")" + released(stale));
-        adoptAll();
-        synchronized (tickerLock) {
-            startTickers();
-        }
+        leaderWork.startAlone();
     }
 
     /**
@@ -219,74 +194,7 @@ public final class ControlPlane implements AutoCloseable {
      * election thread so lease renewals are never late because of it.
      */
     public void start(Leadership election) {
-        this.leadership = election;
-        leaderWork = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "deployguard-leadership");
-            t.setDaemon(true);
-            return t;
-        });
-        events.record(null, null, "system", EventKinds.CONTROL_PLANE_STARTED, "control plane started (pid "
-                + ProcessHandle.current().pid() + ", state " + stateDir + ") as replica " + election.identity()
-                + "; it acts only while it holds the leader lease");
-        election.start(() -> leaderWork.execute(this::lead), this::follow);
-    }
-
-    private void lead() {
-        Leadership l = leadership;
-        if (closed || !l.isLeader()) {
-            return;
-        }
-        int stale = store.releaseLocksNotHeldBy(holder);
-        events.record(null, null, "system", EventKinds.CONTROL_PLANE_LEADING, "replica " + l.identity()
-                + " now leads: adopting what runs and starting supervision and rollouts" + released(stale));
-        adoptAll();
-        synchronized (tickerLock) {
-            if (!closed && l.isLeader() && ticker == null) {
-                startTickers();
-            }
-        }
-    }
-
-    /** Runs on the election thread when the lease is lost: nothing may change after this returns. */
-    private void follow() {
-        stopTickers(Duration.ofSeconds(1));
-        events.record(null, null, "system", EventKinds.CONTROL_PLANE_FOLLOWING, "replica "
-                + leadership.identity() + " no longer leads (" + leadership.whyStopped() + "); its supervision and"
-                + " rollout tickers stopped");
-    }
-
-    private void stopTickers(Duration wait) {
-        ScheduledExecutorService s;
-        ScheduledExecutorService r;
-        synchronized (tickerLock) {
-            s = ticker;
-            r = rolloutTicker;
-            if (gitopsTicker != null) {
-                gitopsTicker.shutdownNow();
-                gitopsTicker = null;
-            }
-            ticker = null;
-            rolloutTicker = null;
-            loops.forget("supervisor");
-            loops.forget("rollouts");
-            if (s != null) {
-                s.shutdownNow();
-                r.shutdownNow();
-            }
-        }
-        if (s != null) {
-            try {
-                // A tick already under way finishes its store write; the lease outlives the renew deadline by more.
-                s.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
-                r.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static String released(int stale) {
-        return stale > 0 ? "; released " + stale + " lock(s) left by a stopped control plane" : "";
+        leaderWork.start(election);
     }
 
     /**
@@ -294,30 +202,12 @@ public final class ControlPlane implements AutoCloseable {
      * caller knows where to send it; a control plane without leader election always leads.
      */
     public void requireLeader(String what) {
-        Leadership l = leadership;
-        if (l == null || l.isLeader()) {
-            return;
-        }
-        String leader = l.currentLeader();
-        throw new NotLeaderException(leader == null || leader.equals(l.identity()) ? null : leader,
-                "this DeployGuard replica (" + l.identity() + ") is a follower and does not " + what + "; "
-                + (leader == null || leader.equals(l.identity())
-                ? "it does not know the current leader (an election is under way, or it cannot read the lease):"
-                + " retry in a few seconds"
-                : "the leader is " + leader + " (" + l.recordedIn() + "): send the request to it, or retry"
-                + " in a few seconds if it is going away"));
-    }
-
-    /** Each tick asks again: a lease that ran out stops the work even before the tickers are shut down. */
-    private boolean leads() {
-        Leadership l = leadership;
-        return l == null || l.isLeader();
+        leaderWork.requireLeader(what);
     }
 
     /** "leader", "follower", or "single" without leader election. */
     public String role() {
-        Leadership l = leadership;
-        return l == null ? "single" : l.isLeader() ? "leader" : "follower";
+        return leaderWork.role();
     }
 
     /**
@@ -325,196 +215,12 @@ public final class ControlPlane implements AutoCloseable {
      * of ticks, or an app whose supervision hangs. Empty when healthy.
      */
     public List<LoopHealth.Problem> healthProblems() {
-        List<LoopHealth.Problem> out = new ArrayList<>(loops.problems());
-        out.addAll(supervisor.problems());
-        out.addAll(rollouts.problems());
-        return out;
+        return tickers.problems();
     }
 
     /** Supervision rounds this replica has run (a follower's count stands still). */
     public long supervisionRounds() {
-        return supervisionRounds.get();
-    }
-
-    private void adoptAll() {
-        List<String> routerAhead = new ArrayList<>();
-        for (String app : store.apps()) {
-            if (adopt(app)) {
-                routerAhead.add(app);
-            }
-        }
-        try {
-            // Every router has now taken the restored store's routes; from here on a router ahead means lost writes.
-            java.nio.file.Files.deleteIfExists(stateDir.resolve(RouterProcesses.RESTORED_MARKER));
-        } catch (IOException e) {
-            events.record(null, null, "system", EventKinds.ROUTER_ADOPTED, "cannot remove the restore marker "
-                    + RouterProcesses.RESTORED_MARKER + ": " + e.getMessage() + "; remove it by hand");
-        }
-        rollouts.resumeAll();
-        for (String app : routerAhead) {
-            holdRollout(app);
-        }
-    }
-
-    /**
-     * The router was ahead of the store, so the stored rollout may be behind what users get (a step or an ending
-     * that was carried out but not kept): resuming it would set weights the router already left. It is paused for
-     * a person to look, never driven against the router.
-     */
-    private void holdRollout(String app) {
-        if (!rollouts.hasActive(app)) {
-            return;
-        }
-        try {
-            rollouts.command(app, RolloutEngine.Command.PAUSE, "system");
-            events.record(app, null, "system", "rollout.held", "the router holds newer routes than the store,"
-                    + " so the stored rollout may be behind what users get; it is paused instead of resumed: check"
-                    + " `deployguard status " + app + "`, then resume, promote or abort it");
-        } catch (DeployGuardException e) {
-            // Already paused, or baking (promoted: its weights are final): nothing to hold.
-        }
-    }
-
-    private void startTickers() {
-        ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "deployguard-supervisor");
-            t.setDaemon(true);
-            return t;
-        });
-        ticker.scheduleWithFixedDelay(loops.watch("supervisor", LOOP_LIMIT, safely("supervisor", () -> {
-            if (leads()) {
-                supervisor.tick();
-                supervisionRounds.incrementAndGet();
-            }
-        })), 500, 250, TimeUnit.MILLISECONDS);
-        rolloutTicker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "deployguard-rollouts");
-            t.setDaemon(true);
-            return t;
-        });
-        rolloutTicker.scheduleWithFixedDelay(loops.watch("rollouts", LOOP_LIMIT, safely("rollouts", () -> {
-            if (leads()) {
-                rollouts.tick();
-            }
-        })), 250, 200, TimeUnit.MILLISECONDS);
-        gitopsTicker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "deployguard-gitops");
-            t.setDaemon(true);
-            return t;
-        });
-        gitopsTicker.scheduleWithFixedDelay(safely("gitops", () -> {
-            if (leads()) {
-                gitops.tick();
-            }
-        }), 1, 1, TimeUnit.SECONDS);
-    }
-
-    /**
-     * A scheduled executor stops a task for good after one exception; supervision must outlive a database hiccup,
-     * so every tick is guarded and the failure reported on stderr: once per distinct message, and once when the
-     * tick works again (a full disk fails every tick for as long as it lasts: four lines a second otherwise).
-     */
-    private static Runnable safely(String what, Runnable tick) {
-        var last = new java.util.concurrent.atomic.AtomicReference<String>();
-        return () -> {
-            try {
-                tick.run();
-                if (last.getAndSet(null) != null) {
-                    System.err.println("deployguard: " + what + " tick works again");
-                }
-            } catch (Throwable t) {
-                String why = t instanceof DeployGuardException ? t.getMessage() : t.toString();
-                if (!why.equals(last.getAndSet(why))) {
-                    System.err.println("deployguard: " + what + " tick failed, retrying (repeats not shown): "
-                            + why);
-                }
-            }
-        };
-    }
-
-    /** Re-adopts one app's instances and router; true if the router was ahead of the store (its table adopted). */
-    private boolean adopt(String app) {
-        Integer canary = store.activeRollout(app).map(Rollout::canaryRevision).orElse(null);
-        for (Release r : store.history(app)) {
-            if ((r.status() == ReleaseStatus.PROGRESSING || r.status() == ReleaseStatus.PENDING)
-                    && !Integer.valueOf(r.revision()).equals(canary)) {
-                store.setStatus(app, r.revision(), ReleaseStatus.FAILED);
-                events.record(app, r.revision(), "system", "deploy.interrupted", "revision " + r.revision()
-                        + " (" + r.version() + ") was in progress when the previous control plane stopped; marked"
-                        + " FAILED (traffic was never switched to it unless it became DEPLOYED)");
-            }
-        }
-        for (Instance i : store.instances(app)) {
-            Release r = store.release(app, i.revision()).orElse(null);
-            boolean wanted = r != null && (r.status() == ReleaseStatus.DEPLOYED
-                    || r.status() == ReleaseStatus.SUPERSEDED || Integer.valueOf(r.revision()).equals(canary));
-            if (platform.isAlive(i) && wanted) {
-                events.record(app, i.revision(), "system", EventKinds.INSTANCE_ADOPTED, "instance " + i.index()
-                        + " of revision " + i.revision() + " re-adopted (pid " + i.pid() + ", port " + i.port() + ")",
-                        Map.of("pid", i.pid(), "port", i.port()));
-            } else if (!wanted) {
-                if (platform.isAlive(i)) {
-                    platform.kill(i);
-                }
-                store.removeInstance(app, i.revision(), i.index());
-            }
-            // Wanted but dead: the supervisor restarts it with backoff and records the crash.
-        }
-        stopUnrecorded(app);
-        Optional<RouteTable> stored = store.routes(app);
-        try {
-            routers.adoptOrRestart(app, "system");
-        } catch (DeployGuardException e) {
-            events.record(app, null, "system", EventKinds.ROUTER_CRASHED, "cannot bring the router back: "
-                    + e.getMessage());
-        }
-        return !store.routes(app).equals(stored);
-    }
-
-    /**
-     * The store says which instances run; the world may hold more: a duplicate of an instance (its replacement's
-     * start was stored, the old one's stop was not) or an instance whose stop was under way when the previous
-     * control plane died (its record is removed before it is stopped). Neither is wanted: each is stopped, never
-     * adopted or restarted.
-     */
-    private void stopUnrecorded(String app) {
-        List<Instance> recorded = store.instances(app);
-        Optional<AppSpec> spec;
-        try {
-            spec = specs.get().app(app);
-        } catch (DeployGuardException e) {
-            spec = Optional.empty(); // a broken spec file: stop them without its grace period
-        }
-        for (Instance found : platform.running(app)) {
-            boolean known = recorded.stream().anyMatch(i -> i.pid() == found.pid() && platform.isAlive(i));
-            if (known) {
-                continue;
-            }
-            Instance slot = recorded.stream().filter(i -> i.revision() == found.revision()
-                    && i.index() == found.index()).findFirst().orElse(null);
-            if (spec.isPresent()) {
-                platform.stop(found, spec.get().local().stop());
-            } else {
-                platform.kill(found);
-            }
-            events.record(app, found.revision(), "system", EventKinds.INSTANCE_STOPPED, "instance " + found.index()
-                    + " of revision " + found.revision() + " (pid " + found.pid() + ") stopped on adoption: "
-                    + (slot == null ? "the store records no such instance (its stop was under way when the previous"
-                    + " control plane stopped)" : "a duplicate of the recorded instance (pid " + slot.pid() + ")"),
-                    Map.of("pid", found.pid(), "duplicateOf", slot == null ? 0 : slot.pid()));
-        }
-    }
-
-    /** Whether {@code address} is held by a live router this control plane started for the app (or its preview). */
-    private boolean ownsRouter(String app, dev.deployguard.spec.LocalPlatformSpec.ListenAddress address) {
-        for (String name : List.of(app, app + "-preview")) {
-            var record = store.router(name).orElse(null);
-            if (record != null && address.toString().equals(record.listen())
-                    && LocalPlatform.handle(record.pid(), record.processStart()).isPresent()) {
-                return true;
-            }
-        }
-        return false;
+        return tickers.supervisionRounds();
     }
 
     public Store store() {
@@ -605,7 +311,7 @@ public final class ControlPlane implements AutoCloseable {
      * them serving, by design.
      */
     public void stopEverything() {
-        stopTickers(Duration.ofSeconds(5));
+        tickers.stop(Duration.ofSeconds(5));
         for (String app : store.apps()) {
             var spec = specs.get().app(app);
             for (Instance i : store.instances(app)) {
@@ -623,15 +329,11 @@ public final class ControlPlane implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        if (leadership != null) {
-            leadership.close();
-            leaderWork.shutdownNow();
-        }
+        leaderWork.close();
         rollouts.close();
         incidents.close();
         notifier.close();
-        stopTickers(Duration.ofSeconds(5));
+        tickers.stop(Duration.ofSeconds(5));
         kubernetes.close();
         clients.close();
         store.close();
