@@ -66,6 +66,11 @@ class KubernetesBlueGreenPreparationTest {
         return active().map(r -> r.waiting() instanceof Waiting.Preparing).orElse(false);
     }
 
+    /** Whether Service web-preview exists yet (the slot is written just before it). */
+    private boolean previewService() {
+        return cluster.client().services().inNamespace("shop").withName("web-preview").get() != null;
+    }
+
     private List<String> kinds() {
         return cp.store().events("web", 0, null, 500).stream().map(Event::kind).toList();
     }
@@ -74,7 +79,7 @@ class KubernetesBlueGreenPreparationTest {
     private void awaitGreenPreviewed(String image) {
         await("slot green previewed", () -> cluster.deployment("web-green") != null
                 && image.equals(cluster.image("web-green"))
-                && Map.of("app", "web", SLOT, "green").equals(cluster.selector("web-preview")));
+                && previewService() && Map.of("app", "web", SLOT, "green").equals(cluster.selector("web-preview")));
     }
 
     @Test

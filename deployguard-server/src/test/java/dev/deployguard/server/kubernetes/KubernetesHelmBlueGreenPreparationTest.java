@@ -66,6 +66,11 @@ class KubernetesHelmBlueGreenPreparationTest {
         return active().map(r -> r.waiting() instanceof Waiting.Preparing).orElse(false);
     }
 
+    /** Whether Service web-preview exists yet (the slot is written just before it). */
+    private boolean previewService() {
+        return cluster.client().services().inNamespace("shop").withName("web-preview").get() != null;
+    }
+
     private List<String> kinds() {
         return cp.store().events("web", 0, null, 500).stream().map(Event::kind).toList();
     }
@@ -73,7 +78,7 @@ class KubernetesHelmBlueGreenPreparationTest {
     private void awaitSlotPreviewed(String image) {
         await("the slot previewed", () -> cluster.deployment("web-preview") != null
                 && image.equals(cluster.image("web-preview"))
-                && Map.of("app", "web", TRACK, "preview").equals(cluster.selector("web-preview")));
+                && previewService() && Map.of("app", "web", TRACK, "preview").equals(cluster.selector("web-preview")));
     }
 
     @Test
