@@ -165,6 +165,13 @@ public final class ApiClient {
                 c.setRequestProperty("Authorization", "Bearer " + token);
             }
             c.setRequestProperty("X-DeployGuard-Actor", actor);
+            byte[] bytes = jsonBody == null ? null : jsonBody.getBytes(StandardCharsets.UTF_8);
+            if (bytes != null) {
+                // Before connect(): a connected HttpURLConnection refuses these ("Already connected").
+                c.setDoOutput(true);
+                c.setFixedLengthStreamingMode(bytes.length);
+                c.setRequestProperty("Content-Type", "application/json");
+            }
             try {
                 c.connect();
             } catch (SocketTimeoutException e) {
@@ -172,11 +179,7 @@ public final class ApiClient {
                         + " (no connection within " + CONNECT_SECONDS + " s); is it running? start one with:"
                         + " deployguard server");
             }
-            if (jsonBody != null) {
-                byte[] bytes = jsonBody.getBytes(StandardCharsets.UTF_8);
-                c.setDoOutput(true);
-                c.setFixedLengthStreamingMode(bytes.length);
-                c.setRequestProperty("Content-Type", "application/json");
+            if (bytes != null) {
                 try (OutputStream out = c.getOutputStream()) {
                     out.write(bytes);
                 }

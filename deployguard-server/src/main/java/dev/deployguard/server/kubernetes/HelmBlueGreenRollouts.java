@@ -32,8 +32,8 @@ import java.util.function.Function;
 
 /**
  * The cluster's side of a blue/green rollout of a Helm release ({@link HelmBlueGreen}): the chart rendered with the
- * new version runs in a slot behind {@code <service>-preview} (prepared by the rollout's ticks, {@link #prepare}); promotion switches the release's Service to the slot;
- * abort switches it back to the warm chart Deployment; finishing writes the Helm upgrade and, once the chart's
+ * new version runs in a slot behind {@code <service>-preview} (prepared by the rollout's ticks, {@link #prepare});
+ * promotion switches the release's Service to the slot; abort switches it back to the warm chart Deployment; finishing writes the Helm upgrade and, once the chart's
  * Deployment has rolled it out, moves users back onto it and retires the slot.
  */
 final class HelmBlueGreenRollouts {
