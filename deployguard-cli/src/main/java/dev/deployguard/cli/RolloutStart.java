@@ -52,7 +52,8 @@ final class RolloutStart {
                     + rollout.path("outcome").asText() + "; see: deployguard history " + app);
         }
         String how = "SUCCEEDED".equals(phase) ? "finished: SUCCEEDED " + rollout.path("outcome").asText()
-                : message.startsWith("blue/green rollout") ? blueGreen(api, app, rollout, phase)
+                : message.startsWith("blue/green rollout") ? blueGreen(api, app, rollout, phase,
+                message.contains("(Helm release "))
                 : "started: canary weight " + RolloutEngine.percent(rollout.path("weight").asInt()) + ", "
                 + (rollout.path("waiting").isObject() ? "waiting for " + rollout.path("waiting").path("text").asText()
                 : phase) + "; follow it with: deployguard status " + app + " --watch";
@@ -67,15 +68,16 @@ final class RolloutStart {
      * the serving slot (a Deployment's, named by the status's {@code activeSlot}; else the Helm release's
      * Deployment) or promoted to the new one.
      */
-    private static String blueGreen(ApiClient api, String app, JsonNode rollout, String phase) {
+    private static String blueGreen(ApiClient api, String app, JsonNode rollout, String phase, boolean helm) {
         String active = api.get("/api/apps/" + ApiClient.enc(app) + "/status").path("kubernetes").path("activeSlot")
                 .asText("");
-        boolean slots = !active.isEmpty() && !"null".equals(active);
+        boolean known = !active.isEmpty() && !"null".equals(active); // not when the cluster could not be read
         if ("BAKING".equals(phase)) {
-            return "promoted: users are on " + (slots ? "slot " + active : "the slot") + "; follow it with:"
-                    + " deployguard status " + app + " --watch";
+            return "promoted: users are on " + (helm ? "the slot" : known ? "slot " + active : "the new slot")
+                    + "; follow it with: deployguard status " + app + " --watch";
         }
-        return "users stay on " + (slots ? "slot " + active : "the release's Deployment") + ", "
+        return "users stay on " + (helm ? "the release's Deployment" : known ? "slot " + active
+                : "the serving slot") + ", "
                 + (rollout.path("waiting").isObject() ? "waiting for " + rollout.path("waiting").path("text").asText()
                 : phase) + "; follow it with: deployguard status " + app + " --watch";
     }
