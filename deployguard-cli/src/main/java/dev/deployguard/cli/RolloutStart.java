@@ -7,9 +7,10 @@ import dev.deployguard.error.ExitCode;
 import dev.deployguard.rollout.RolloutEngine;
 
 /**
- * After a deploy whose rollout is first prepared on the control plane (a Kubernetes canary Deployment rolling out
- * before any traffic moves), waits for that rollout to take its first step by polling the app's status, so
- * {@code deploy} answers as it always did: "started: canary weight 20%, ...". The control plane keeps the deadline
+ * After a deploy whose rollout is first prepared on the control plane (a Kubernetes canary Deployment or blue/green
+ * slot rolling out before any traffic moves), waits for that rollout to take its first step by polling the app's
+ * status, so {@code deploy} answers as it always did: "started: canary weight 20%, ...", or for blue/green "users
+ * stay on slot blue, ...". The control plane keeps the deadline
  * (it gives up and rolls back by itself); the CLI only watches, so an interrupted CLI changes nothing.
  */
 final class RolloutStart {
@@ -51,6 +52,8 @@ final class RolloutStart {
                     + rollout.path("outcome").asText() + "; see: deployguard history " + app);
         }
         String how = "SUCCEEDED".equals(phase) ? "finished: SUCCEEDED " + rollout.path("outcome").asText()
+                : message.startsWith("blue/green rollout") ? blueGreen(api, app, rollout, phase,
+                message.contains("(Helm release "))
                 : "started: canary weight " + RolloutEngine.percent(rollout.path("weight").asInt()) + ", "
                 + (rollout.path("waiting").isObject() ? "waiting for " + rollout.path("waiting").path("text").asText()
                 : phase) + "; follow it with: deployguard status " + app + " --watch";
@@ -58,6 +61,25 @@ final class RolloutStart {
         copy.put("message", message.substring(0, cut) + " " + how);
         copy.set("rollout", rollout);
         return copy;
+    }
+
+    /**
+     * How a prepared blue/green rollout stands, as the control plane says it of one ready at once: users still on
+     * the serving slot (a Deployment's, named by the status's {@code activeSlot}; else the Helm release's
+     * Deployment) or promoted to the new one.
+     */
+    private static String blueGreen(ApiClient api, String app, JsonNode rollout, String phase, boolean helm) {
+        String active = api.get("/api/apps/" + ApiClient.enc(app) + "/status").path("kubernetes").path("activeSlot")
+                .asText("");
+        boolean known = !active.isEmpty() && !"null".equals(active); // not when the cluster could not be read
+        if ("BAKING".equals(phase)) {
+            return "promoted: users are on " + (helm ? "the slot" : known ? "slot " + active : "the new slot")
+                    + "; follow it with: deployguard status " + app + " --watch";
+        }
+        return "users stay on " + (helm ? "the release's Deployment" : known ? "slot " + active
+                : "the serving slot") + ", "
+                + (rollout.path("waiting").isObject() ? "waiting for " + rollout.path("waiting").path("text").asText()
+                : phase) + "; follow it with: deployguard status " + app + " --watch";
     }
 
     /**

@@ -35,7 +35,10 @@ class KubernetesBlueGreenIT {
         assertThat(h.ok("status", "web").out()).contains("revision 1 (v1) DEPLOYED",
                 "Service shop/web, which selects no slot yet: deployment shop/web serves", "3/3 available");
 
-        assertThat(h.ok("deploy", "web", "--version", "v2", "--skip-checks").out()).contains("slot green");
+        // The control plane prepares slot green on its ticks; deploy follows it and says what it always said.
+        assertThat(h.ok("deploy", "web", "--version", "v2", "--skip-checks").out()).contains("blue/green rollout of"
+                + " v2 (shop/web:v2) in slot green, previewed on Service web-preview; users stay on slot blue, waiting"
+                + " for ").doesNotContain("preparing");
 
         String preview = h.ok("status", "web").out();
         assertThat(preview).contains("revision 1 (v1) DEPLOYED",

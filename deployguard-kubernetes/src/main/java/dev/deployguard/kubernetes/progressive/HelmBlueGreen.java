@@ -140,6 +140,23 @@ public final class HelmBlueGreen {
         return Progress.DONE;
     }
 
+    /**
+     * Whether a {@link #deploy} with this change-cause and these annotations has done its work: the slot asks for
+     * pods with them and the preview Service selects it. A caller that ticks asks this first, so the slot is
+     * written once.
+     */
+    public boolean started(String changeCause, Map<String, String> annotations) {
+        Deployment d = cluster.deployment(slotDeployment());
+        Service preview = cluster.service(previewService());
+        if (d == null || preview == null || d.getSpec().getReplicas() == null || d.getSpec().getReplicas() == 0
+                || !PREVIEW.equals(selector(preview).get(Labels.TRACK))) {
+            return false;
+        }
+        Map<String, String> a = d.getMetadata().getAnnotations() == null ? Map.of() : d.getMetadata().getAnnotations();
+        return Labels.with(annotations, Labels.CHANGE_CAUSE, changeCause).entrySet().stream()
+                .allMatch(e -> e.getValue().equals(a.get(e.getKey())));
+    }
+
     /** True when the slot has rolled out completely. */
     public boolean ready() {
         Deployment d = cluster.deployment(slotDeployment());

@@ -268,6 +268,25 @@ public final class KubernetesBlueGreen {
     public record Stamp(int serving, int next, String actor) {
     }
 
+    /**
+     * The slot a {@link #deploy(String, String, String, Stamp)} started as the app's revision {@code revision}: the
+     * preview Service selects it, users do not, it asks for pods and carries that revision's stamp. Empty until
+     * then, so a caller that asks again (each tick of a preparation) writes the slot once.
+     */
+    public Optional<Slot> previewing(int revision) {
+        Service preview = cluster.service(previewService());
+        Optional<Slot> slot = preview == null ? Optional.empty() : Slot.of(selector(preview).get(Labels.SLOT));
+        if (slot.isEmpty() || live().equals(slot)) {
+            return Optional.empty();
+        }
+        Deployment d = cluster.deployment(slotDeployment(slot.get()));
+        if (d == null || d.getSpec().getReplicas() == null || d.getSpec().getReplicas() == 0) {
+            return Optional.empty();
+        }
+        Map<String, String> a = d.getMetadata().getAnnotations() == null ? Map.of() : d.getMetadata().getAnnotations();
+        return Integer.toString(revision).equals(a.get(Labels.REVISION)) ? slot : Optional.empty();
+    }
+
     /** True when the slot's Deployment has rolled out completely (every replica updated and available). */
     public boolean ready(Slot slot) {
         Deployment d = cluster.deployment(slotDeployment(slot));
@@ -299,6 +318,14 @@ public final class KubernetesBlueGreen {
      * update; it is still warm), then the new slot is scaled to 0.
      */
     public void abort() {
+        if (live().isEmpty()) {
+            // Given up while the app was still being moved into slot blue (a deploy whose preparation ran out of
+            // time): the Service still selects the app's own Deployment; the copy in the slot is scaled to 0.
+            Service preview = cluster.service(previewService());
+            Slot copy = preview == null ? Slot.BLUE : Slot.of(selector(preview).get(Labels.SLOT)).orElse(Slot.BLUE);
+            cluster.scale(slotDeployment(copy), 0, "scale the adopted slot " + copy.label() + " to 0");
+            return;
+        }
         Slot fresh = previewSlot();
         if (live().filter(fresh::equals).isPresent()) {
             switchTo(fresh.other());

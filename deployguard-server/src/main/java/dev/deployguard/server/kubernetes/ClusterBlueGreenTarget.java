@@ -4,6 +4,7 @@ import dev.deployguard.analysis.MetricSource;
 import dev.deployguard.rollout.Action;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutTarget;
+import dev.deployguard.rollout.Waiting;
 import dev.deployguard.spec.AppSpec;
 import java.time.Instant;
 
@@ -23,6 +24,27 @@ abstract sealed class ClusterBlueGreenTarget implements RolloutTarget
         this.app = app;
     }
 
+    /** The plan's keys (see {@link Waiting.Preparing#plan}): the image, the change-cause, who deployed. */
+    static final String IMAGE = "image";
+    static final String CHANGE_CAUSE = "changeCause";
+    static final String ACTOR = "actor";
+
+    /**
+     * The deploy's answer: {@code prefix} (what and where, ending in ";"), then how the rollout stands: preparing
+     * (the CLI's {@code deploy} follows it and writes the rest as below), finished, promoted (users on
+     * {@code fresh}) or users still on {@code serving}.
+     */
+    static String started(AppSpec app, Rollout r, String prefix, String serving, String fresh) {
+        String follow = "; follow it with: deployguard status " + app.name() + " --watch";
+        if (r.waiting() instanceof Waiting.Preparing p) {
+            return prefix + " preparing: waiting for " + p.text() + follow;
+        }
+        return prefix + " " + (r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
+                : r.phase() == Rollout.Phase.BAKING ? "promoted: users are on " + fresh
+                : "users stay on " + serving + ", " + (r.waiting() == null ? r.phase()
+                : "waiting for " + r.waiting().text())) + follow;
+    }
+
     abstract void promote(Rollout r, String actor);
 
     abstract void rollBack(Rollout r, String reason, String actor);
@@ -30,9 +52,16 @@ abstract sealed class ClusterBlueGreenTarget implements RolloutTarget
     /** False while the platform has not caught up (asked again on a later tick). */
     abstract boolean finish(Rollout r, String actor);
 
+    /**
+     * Preparation: the new slot started (once), ready when it has rolled out; asked on each tick until then, by a
+     * restarted control plane too. A slot given up at the deadline is retired by the rollback ({@link #rollBack}).
+     */
+    @Override
+    public abstract Progress prepare(Rollout r, Waiting.Preparing p, String actor);
+
     @Override
     public void begin(Rollout r, String actor) {
-        // The slot was started and rolled out before the rollout began; no user traffic reaches it yet.
+        // The slot was started and rolled out while the rollout was prepared; no user traffic reaches it yet.
     }
 
     @Override

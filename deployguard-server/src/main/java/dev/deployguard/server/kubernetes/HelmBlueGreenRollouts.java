@@ -1,7 +1,6 @@
 package dev.deployguard.server.kubernetes;
 
 import dev.deployguard.error.DeployGuardException;
-import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.kubernetes.helm.ChartRenderer;
 import dev.deployguard.kubernetes.helm.HelmRelease;
@@ -12,6 +11,8 @@ import dev.deployguard.kubernetes.progressive.HelmChartRelease;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutTarget;
+import dev.deployguard.rollout.Waiting;
 import dev.deployguard.rollout.Step;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.server.deploy.DeployResult;
@@ -24,7 +25,6 @@ import dev.deployguard.traffic.Track;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -32,26 +32,31 @@ import java.util.function.Function;
 
 /**
  * The cluster's side of a blue/green rollout of a Helm release ({@link HelmBlueGreen}): the chart rendered with the
- * new version runs in a slot behind {@code <service>-preview}; promotion switches the release's Service to the slot;
- * abort switches it back to the warm chart Deployment; finishing writes the Helm upgrade and, once the chart's
+ * new version runs in a slot behind {@code <service>-preview} (prepared by the rollout's ticks, {@link #prepare});
+ * promotion switches the release's Service to the slot; abort switches it back to the warm chart Deployment; finishing writes the Helm upgrade and, once the chart's
  * Deployment has rolled it out, moves users back onto it and retires the slot.
  */
 final class HelmBlueGreenRollouts {
     private final EventLog events;
     private final Clock clock;
     private final Function<KubernetesSpec, KubernetesClient> clients;
-    private final Duration pollEvery;
     private final ChartRenderer renderer;
 
     HelmBlueGreenRollouts(EventLog events, Clock clock, Function<KubernetesSpec, KubernetesClient> clients,
-                          Duration pollEvery, ChartRenderer renderer) {
+                          ChartRenderer renderer) {
         this.events = events;
         this.clock = clock;
         this.clients = clients;
-        this.pollEvery = pollEvery;
         this.renderer = renderer;
     }
 
+    /**
+     * Records the blue/green rollout of the chart at {@code versionValues} and returns at once: the rollout waits
+     * ({@link Waiting.Preparing}) while the ticks start the slot and wait for it to roll out ({@link #prepare}); at
+     * the deadline ({@code --timeout}, else {@code rolloutTimeout}) the slot is scaled to 0 and users stay on the
+     * release's Deployment. Refuses (exit 2, nothing recorded) an {@code analysis} step with no source and a chart
+     * that does not render.
+     */
     DeployResult deploy(RolloutRunner runner, AppSpec app, Deployer.DeployRequest req, String versionValues,
                         Release stable) {
         Strategy.BlueGreen bg = (Strategy.BlueGreen) app.strategy();
@@ -69,40 +74,60 @@ final class HelmBlueGreenRollouts {
         String slot;
         try (KubernetesClient client = clients.apply(k)) {
             HelmReleaseStorage storage = new HelmReleaseStorage(client, k.namespace(), clock);
+            // Rendered here too, so a chart that does not render is refused before anything is recorded.
             Deployment rendered = chart.render(client, renderer, k.namespace(), versionValues);
-            HelmBlueGreen slots = slots(client, app, storage, rendered.getMetadata().getName());
-            slot = slots.slotDeployment();
-            while (slots.deploy(rendered.getSpec().getTemplate(), cause,
-                    Map.of(HelmChartRelease.VERSION_VALUES, versionValues)) != HelmBlueGreen.Progress.DONE) {
-                deadline(deadline, "the pods of Helm release " + k.namespace() + "/" + chart.release() + " did not"
-                        + " take the deployguard.dev/track label in time (a rolling update of the same release);"
-                        + " users stay where they were; see: kubectl rollout status deployment/"
-                        + rendered.getMetadata().getName() + " -n " + k.namespace(), null);
-                pause();
-            }
-            while (!slots.ready()) {
-                deadline(deadline, "the slot " + k.namespace() + "/" + slot + " did not roll out " + req.version()
-                        + " in time; it was scaled to 0 and users stay on Helm release " + k.namespace() + "/"
-                        + chart.release() + "; see: kubectl describe deployment/" + slot + " -n " + k.namespace(),
-                        slots);
-                pause();
-            }
+            slot = slots(client, app, storage, rendered.getMetadata().getName()).slotDeployment();
             List<HelmRelease> history = storage.history(chart.release());
             latest = history.isEmpty() ? stable.revision() : history.get(history.size() - 1).version();
         }
-        events.record(app.name(), latest + 1, req.actor(), "preview.started", req.version() + " rolled out in"
-                + " slot " + slot + " and is previewed through Service " + k.namespace() + "/" + k.service()
-                + "-preview with no user traffic");
         Release next = new Release(app.name(), latest + 1, req.version(), List.of(), Map.of(), 0, null, cause,
                 req.actor(), clock.instant(), ReleaseStatus.PROGRESSING, null);
-        Rollout r = runner.begin(next, stable, app, req.actor());
-        return new DeployResult(next, stable.revision(), 0, "blue/green rollout of " + req.version() + " (Helm release "
-                + k.namespace() + "/" + chart.release() + ") in slot " + slot + ", previewed on Service " + k.service()
-                + "-preview; " + (r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
-                : r.phase() == Rollout.Phase.BAKING ? "promoted: users are on the slot"
-                : "users stay on the release's Deployment, " + (r.waiting() == null ? r.phase()
-                : "waiting for " + r.waiting().text()))
-                + "; follow it with: deployguard status " + app.name() + " --watch");
+        Waiting.Preparing preparing = new Waiting.Preparing("the slot " + k.namespace() + "/" + slot + " (Helm"
+                + " release " + chart.release() + " at " + req.version() + ") to roll out", deadline, Map.of(
+                VERSION_VALUES, versionValues, ClusterBlueGreenTarget.CHANGE_CAUSE, cause,
+                ClusterBlueGreenTarget.ACTOR, req.actor(), VERSION, req.version()));
+        Rollout r = runner.begin(next, stable, app, req.actor(), preparing);
+        return new DeployResult(next, stable.revision(), 0, ClusterBlueGreenTarget.started(app, r,
+                "blue/green rollout of " + req.version() + " (Helm release " + k.namespace() + "/" + chart.release()
+                        + ") in slot " + slot + ", previewed on Service " + k.service() + "-preview;",
+                "the release's Deployment", "the slot"));
+    }
+
+    /** The plan's keys: the values a plain deploy of the version would add, and the version. */
+    static final String VERSION_VALUES = "versionValues";
+    static final String VERSION = "version";
+
+    /**
+     * A tick of the preparation of {@code r}: the slot started with the chart rendered at the version (once; the
+     * first time the release's pods are first given the stable track by a rolling update), then DONE once the slot
+     * has rolled out, with a {@code preview.started} event. Never waits.
+     */
+    RolloutTarget.Progress prepare(AppSpec app, Rollout r, Waiting.Preparing p) {
+        KubernetesSpec k = app.kubernetes();
+        String values = p.plan().get(VERSION_VALUES);
+        String cause = p.plan().get(ClusterBlueGreenTarget.CHANGE_CAUSE);
+        Map<String, String> marks = Map.of(HelmChartRelease.VERSION_VALUES, values);
+        String slot;
+        try (KubernetesClient client = clients.apply(k)) {
+            HelmBlueGreen slots = slots(client, app);
+            slot = slots.slotDeployment();
+            if (!slots.started(cause, marks)) {
+                HelmReleaseStorage storage = new HelmReleaseStorage(client, k.namespace(), clock);
+                Deployment rendered = KubernetesRollouts.chartRelease(app).render(client, renderer, k.namespace(),
+                        values);
+                if (slots(client, app, storage, rendered.getMetadata().getName()).deploy(
+                        rendered.getSpec().getTemplate(), cause, marks) != HelmBlueGreen.Progress.DONE) {
+                    return RolloutTarget.Progress.NOT_YET;
+                }
+            }
+            if (!slots.ready()) {
+                return RolloutTarget.Progress.NOT_YET;
+            }
+        }
+        events.record(app.name(), r.canaryRevision(), p.plan().get(ClusterBlueGreenTarget.ACTOR), "preview.started",
+                p.plan().get(VERSION) + " rolled out in slot " + slot + " and is previewed through Service "
+                        + k.namespace() + "/" + k.service() + "-preview with no user traffic");
+        return RolloutTarget.Progress.DONE;
     }
 
     void promote(AppSpec app, Rollout r, String actor) {
@@ -153,21 +178,7 @@ final class HelmBlueGreenRollouts {
                 KubernetesRollouts.chartRelease(app), k.rolloutTimeout());
     }
 
-    private void deadline(Instant deadline, String why, HelmBlueGreen abort) {
-        if (clock.instant().isBefore(deadline)) {
-            return;
-        }
-        if (abort != null) {
-            abort.abort();
-        }
-        throw new DeployGuardException(ExitCode.DEPLOY_FAILED, why);
-    }
-
     private static String where(AppSpec app) {
         return app.kubernetes().namespace() + "/" + app.kubernetes().service();
-    }
-
-    private void pause() {
-        KubernetesRollouts.pause(pollEvery, "the new slot rolled out");
     }
 }

@@ -232,7 +232,8 @@ final class KubernetesBlueGreenRollback {
 
     /**
      * The target's version; once its ReplicaSet is gone the cluster no longer knows it, but the rollout that made
-     * it said so when it started ({@code rollout.started}: "... rollout of V (revision N) ...").
+     * it said so when it started ({@code rollout.started}: its {@code version}, or, in events written before the
+     * version was kept in the data, the message's "... rollout of V (revision N) ...").
      */
     private String versionOf(String app, Release target) {
         if (!"unknown".equals(target.version())) {
@@ -242,7 +243,13 @@ final class KubernetesBlueGreenRollback {
         return store.events(app, 0, null, EVENTS_SEARCHED).stream()
                 .filter(e -> "rollout.started".equals(e.kind()) && Integer.valueOf(target.revision())
                         .equals(e.revision()))
-                .map(e -> started.matcher(e.message())).filter(Matcher::find).map(m -> m.group(1))
+                .map(e -> {
+                    if (e.data() != null && e.data().get("version") != null) {
+                        return e.data().get("version").toString();
+                    }
+                    Matcher m = started.matcher(e.message());
+                    return m.find() ? m.group(1) : null;
+                }).filter(java.util.Objects::nonNull)
                 .reduce((a, b) -> b).orElse("unknown");
     }
 

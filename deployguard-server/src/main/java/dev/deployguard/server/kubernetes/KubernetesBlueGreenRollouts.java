@@ -1,7 +1,6 @@
 package dev.deployguard.server.kubernetes;
 
 import dev.deployguard.error.DeployGuardException;
-import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.kubernetes.progressive.CanaryRoutes;
 import dev.deployguard.kubernetes.progressive.KubernetesBlueGreen;
@@ -9,6 +8,8 @@ import dev.deployguard.kubernetes.progressive.KubernetesBlueGreen.Slot;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.RolloutTarget;
+import dev.deployguard.rollout.Waiting;
 import dev.deployguard.rollout.Step;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.server.deploy.DeployResult;
@@ -24,7 +25,6 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +35,8 @@ import java.util.function.Supplier;
 /**
  * The cluster's side of a blue/green rollout of a Kubernetes app ({@code strategy.blueGreen} with
  * {@code platform.kubernetes.service}): the new release starts in the idle slot behind {@code <service>-preview},
- * the rollout is persisted and stepped by {@link RolloutRunner} like a canary, and its promotion, rollback and finish
+ * the rollout is persisted and stepped by {@link RolloutRunner} like a canary (first prepared: ticked until the slot
+ * has rolled out, see {@link #prepare}), and its promotion, rollback and finish
  * are carried out by {@link KubernetesBlueGreen} as single Service selector switches and slot scale-downs.
  */
 final class KubernetesBlueGreenRollouts {
@@ -43,21 +44,20 @@ final class KubernetesBlueGreenRollouts {
     private final EventLog events;
     private final Clock clock;
     private final Function<KubernetesSpec, KubernetesClient> clients;
-    private final Duration pollEvery;
 
     KubernetesBlueGreenRollouts(Store store, EventLog events, Clock clock,
-                                Function<KubernetesSpec, KubernetesClient> clients, Duration pollEvery) {
+                                Function<KubernetesSpec, KubernetesClient> clients) {
         this.store = store;
         this.events = events;
         this.clock = clock;
         this.clients = clients;
-        this.pollEvery = pollEvery;
     }
 
     /**
-     * Starts {@code image} in the idle slot, waits for it to roll out, then begins its rollout in {@code runner}.
-     * Refuses (exit 2, nothing changed) an {@code analysis} step with no source; a slot that does not roll out in
-     * time is scaled back to 0 (exit 3) and users stay where they were.
+     * Records the blue/green rollout of {@code image} and returns at once: the rollout waits ({@link
+     * Waiting.Preparing}) while the ticks start the image in the idle slot and wait for it to roll out ({@link
+     * #prepare}); at the deadline ({@code --timeout}, else {@code rolloutTimeout}) the slot is scaled back to 0 and
+     * users stay where they were. Refuses (exit 2, nothing changed) an {@code analysis} step with no source.
      */
     DeployResult deploy(RolloutRunner runner, AppSpec app, Deployer.DeployRequest req, String image,
                         Supplier<Release> serving) {
@@ -91,51 +91,59 @@ final class KubernetesBlueGreenRollouts {
                 : "blue/green of " + req.version() + " by " + req.actor();
         Instant deadline = clock.instant().plus(req.timeout() != null ? req.timeout() : k.rolloutTimeout());
         Slot fresh;
+        String slotDeployment;
         String stableVersion;
         try (KubernetesClient client = clients.apply(k)) {
             KubernetesBlueGreen slots = slots(client, app);
-            Optional<Slot> started;
-            KubernetesBlueGreen.Stamp stamp = new KubernetesBlueGreen.Stamp(stableRevision, nextRevision, req.actor());
-            while ((started = slots.deploy(k.container(), image, cause, stamp)).isEmpty()) {
-                if (!clock.instant().isBefore(deadline)) {
-                    throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "the app's pods did not roll out in slot"
-                            + " blue (" + k.namespace() + "/" + slots.slotDeployment(Slot.BLUE) + ") in time; users"
-                            + " still reach deployment " + k.namespace() + "/" + k.deploymentName(app.name())
-                            + "; see: kubectl rollout status deployment/" + slots.slotDeployment(Slot.BLUE) + " -n "
-                            + k.namespace());
-                }
-                pause();
-            }
-            fresh = started.get();
-            while (!slots.ready(fresh)) {
-                if (!clock.instant().isBefore(deadline)) {
-                    slots.abort();
-                    String why = "slot " + fresh.label() + " (" + k.namespace() + "/" + slots.slotDeployment(fresh)
-                            + ") did not roll out " + image + " in time; it was scaled to 0 and users stay on slot "
-                            + fresh.other().label();
-                    events.record(app.name(), nextRevision, req.actor(), EventKinds.DEPLOY_FAILED, why);
-                    throw new DeployGuardException(ExitCode.DEPLOY_FAILED, why + "; see: kubectl describe deployment/"
-                            + slots.slotDeployment(fresh) + " -n " + k.namespace());
-                }
-                pause();
-            }
-            stableVersion = version(client, k, slots.slotDeployment(fresh.other()));
+            Optional<Slot> live = slots.live();
+            fresh = live.map(Slot::other).orElse(Slot.GREEN); // the first time, the app is adopted into blue
+            slotDeployment = slots.slotDeployment(fresh);
+            stableVersion = version(client, k, live.map(slots::slotDeployment).orElse(k.deploymentName(app.name())));
         }
-        events.record(app.name(), nextRevision, req.actor(), "preview.started", "revision " + nextRevision + " ("
-                + image + ") rolled out in slot " + fresh.label() + " and is previewed through Service "
-                + k.namespace() + "/" + k.service() + "-preview with no user traffic");
         Release stable = new Release(app.name(), stableRevision, stableVersion, List.of(), Map.of(), 0, null, null,
                 req.actor(), clock.instant(), ReleaseStatus.DEPLOYED, null);
         Release next = new Release(app.name(), nextRevision, req.version(), List.of(), Map.of(), 0, null, cause,
                 req.actor(), clock.instant(), ReleaseStatus.PROGRESSING, null);
-        Rollout r = runner.begin(next, stable, app, req.actor());
-        return new DeployResult(next, stableRevision, 0, "blue/green rollout of " + req.version() + " (" + image
-                + ") in slot " + fresh.label() + ", previewed on Service " + k.service() + "-preview; "
-                + (r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
-                : r.phase() == Rollout.Phase.BAKING ? "promoted: users are on slot " + fresh.label()
-                : "users stay on slot " + fresh.other().label() + ", " + (r.waiting() == null ? r.phase()
-                : "waiting for " + r.waiting().text()))
-                + "; follow it with: deployguard status " + app.name() + " --watch");
+        Waiting.Preparing preparing = new Waiting.Preparing("deployment " + k.namespace() + "/" + slotDeployment
+                + " (" + image + ") to roll out in slot " + fresh.label(), deadline, Map.of(
+                ClusterBlueGreenTarget.IMAGE, image, ClusterBlueGreenTarget.CHANGE_CAUSE, cause,
+                ClusterBlueGreenTarget.ACTOR, req.actor()));
+        Rollout r = runner.begin(next, stable, app, req.actor(), preparing);
+        return new DeployResult(next, stableRevision, 0, ClusterBlueGreenTarget.started(app, r,
+                "blue/green rollout of " + req.version() + " (" + image + ") in slot " + fresh.label()
+                        + ", previewed on Service " + k.service() + "-preview;",
+                "slot " + fresh.other().label(), "slot " + fresh.label()));
+    }
+
+    /**
+     * A tick of the preparation of {@code r}: the image started in the idle slot (once; the first time the app is
+     * first moved into slot blue, which must roll out before the new slot starts), then DONE once that slot has
+     * rolled out, with a {@code preview.started} event. Never waits.
+     */
+    RolloutTarget.Progress prepare(AppSpec app, Rollout r, Waiting.Preparing p) {
+        KubernetesSpec k = app.kubernetes();
+        String image = p.plan().get(ClusterBlueGreenTarget.IMAGE);
+        Slot fresh;
+        String deployment;
+        try (KubernetesClient client = clients.apply(k)) {
+            KubernetesBlueGreen slots = slots(client, app);
+            Optional<Slot> started = slots.previewing(r.canaryRevision());
+            if (started.isEmpty()) {
+                started = slots.deploy(k.container(), image, p.plan().get(ClusterBlueGreenTarget.CHANGE_CAUSE),
+                        new KubernetesBlueGreen.Stamp(r.stableRevision(), r.canaryRevision(),
+                                p.plan().get(ClusterBlueGreenTarget.ACTOR)));
+            }
+            if (started.isEmpty() || !slots.ready(started.get())) {
+                return RolloutTarget.Progress.NOT_YET;
+            }
+            fresh = started.get();
+            deployment = slots.slotDeployment(fresh);
+        }
+        events.record(app.name(), r.canaryRevision(), p.plan().get(ClusterBlueGreenTarget.ACTOR), "preview.started",
+                "revision " + r.canaryRevision() + " (" + image + ") rolled out in slot " + fresh.label() + " ("
+                        + k.namespace() + "/" + deployment + ") and is previewed through Service " + k.namespace()
+                        + "/" + k.service() + "-preview with no user traffic");
+        return RolloutTarget.Progress.DONE;
     }
 
     /** All users to the new slot: one update of the Service's selector; the old slot stays warm. */
@@ -196,7 +204,4 @@ final class KubernetesBlueGreenRollouts {
         return app.kubernetes().namespace() + "/" + app.kubernetes().service();
     }
 
-    private void pause() {
-        KubernetesRollouts.pause(pollEvery, "the new slot rolled out");
-    }
 }

@@ -1,6 +1,7 @@
 package dev.deployguard.server.kubernetes;
 
 import dev.deployguard.rollout.Rollout;
+import dev.deployguard.rollout.Waiting;
 import dev.deployguard.spec.AppSpec;
 
 /** Blue/green of a Deployment between two slots ({@link KubernetesBlueGreenRollouts}). */
@@ -10,6 +11,11 @@ final class KubernetesBlueGreenTarget extends ClusterBlueGreenTarget {
     KubernetesBlueGreenTarget(KubernetesBlueGreenRollouts slots, KubernetesRollouts cluster, AppSpec app) {
         super(cluster, app);
         this.slots = slots;
+    }
+
+    @Override
+    public Progress prepare(Rollout r, Waiting.Preparing p, String actor) {
+        return slots.prepare(app, r, p);
     }
 
     @Override

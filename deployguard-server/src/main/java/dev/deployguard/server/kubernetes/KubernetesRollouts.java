@@ -2,7 +2,6 @@ package dev.deployguard.server.kubernetes;
 
 import dev.deployguard.analysis.MetricSource;
 import dev.deployguard.error.DeployGuardException;
-import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.kubernetes.helm.ChartRenderer;
 import dev.deployguard.kubernetes.helm.HelmRelease;
@@ -54,7 +53,6 @@ public final class KubernetesRollouts {
     private final Clock clock;
     private final Function<KubernetesSpec, KubernetesClient> clients;
     private final String prometheusUrl;
-    private final Duration pollEvery;
     private final KubernetesBlueGreenRollouts blueGreen;
     private final ChartRenderer renderer = new ChartRenderer();
     private final HelmBlueGreenRollouts helmBlueGreen;
@@ -62,6 +60,7 @@ public final class KubernetesRollouts {
     /**
      * @param prometheusUrl where ingress-nginx's metrics are scraped; null when unknown (then an {@code analysis}
      *                      step needs {@code analysis.source} in the spec)
+     * @param pollEvery     unused: every wait on the cluster is now a rollout's tick (kept for the callers)
      */
     public KubernetesRollouts(Store store, EventLog events, Clock clock,
                               Function<KubernetesSpec, KubernetesClient> clients, String prometheusUrl,
@@ -71,9 +70,8 @@ public final class KubernetesRollouts {
         this.clock = clock;
         this.clients = clients;
         this.prometheusUrl = prometheusUrl == null || prometheusUrl.isBlank() ? null : prometheusUrl;
-        this.pollEvery = pollEvery;
-        this.blueGreen = new KubernetesBlueGreenRollouts(store, events, clock, clients, pollEvery);
-        this.helmBlueGreen = new HelmBlueGreenRollouts(events, clock, clients, pollEvery, renderer);
+        this.blueGreen = new KubernetesBlueGreenRollouts(store, events, clock, clients);
+        this.helmBlueGreen = new HelmBlueGreenRollouts(events, clock, clients, renderer);
     }
 
     /**
@@ -303,15 +301,5 @@ public final class KubernetesRollouts {
         KubernetesSpec.Traffic t = app.kubernetes().traffic();
         return t.ingressNginx() != null ? "ingress " + t.ingressNginx().ingress() + "-canary"
                 : "httproute " + t.gatewayApi().httpRoute();
-    }
-
-    /** Waits {@code every} between two looks at the cluster; an interrupt ends the deploy (exit 3) saying during what. */
-    static void pause(Duration every, String during) {
-        try {
-            Thread.sleep(every.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "interrupted while " + during, e);
-        }
     }
 }

@@ -43,8 +43,9 @@ class KubernetesBlueGreenRolloutTest {
     void deployPreviewsTheNewSlotPromoteSwitchesTheSelectorAndAbortKeepsUsersOnTheStableSlot() throws Exception {
         DeployResult first = kube.deploy("v2");
 
+        // The deploy answers while the slot rolls out; the fixture then waits for the rollout's first step.
         assertThat(first.message()).contains("blue/green rollout of v2", "slot green", "web-preview",
-                "users stay on slot blue");
+                "preparing: waiting for deployment shop/web-green (shop/web:v2) to roll out in slot green");
         assertThat(cluster.selector("web")).as("users on the adopted release, now in slot blue")
                 .isEqualTo(Map.of("app", "web", SLOT, "blue"));
         assertThat(cluster.selector("web-preview")).isEqualTo(Map.of("app", "web", SLOT, "green"));

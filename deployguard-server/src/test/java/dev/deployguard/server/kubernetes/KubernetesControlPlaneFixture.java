@@ -3,6 +3,7 @@ package dev.deployguard.server.kubernetes;
 import dev.deployguard.event.Event;
 import dev.deployguard.kubernetes.testing.Await;
 import dev.deployguard.kubernetes.testing.ClusterFixture;
+import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.Waiting;
 import dev.deployguard.release.Release;
 import dev.deployguard.server.ControlPlane;
@@ -120,6 +121,11 @@ public final class KubernetesControlPlaneFixture implements BeforeEachCallback, 
         var active = cp.store().activeRollout("web");
         if (active.isEmpty()) {
             return true;
+        }
+        if (active.get().kind() == dev.deployguard.rollout.RolloutKind.BLUE_GREEN) {
+            // No weights: its first step is stored once it leaves the bare PROGRESSING state start() saves.
+            Rollout r = active.get();
+            return r.phase() != Rollout.Phase.PROGRESSING || r.waiting() != null || r.stepIndex() > 0;
         }
         List<Event> events = cp.store().events("web", 0, null, 500);
         int started = events.stream().map(Event::kind).toList().lastIndexOf("rollout.started");

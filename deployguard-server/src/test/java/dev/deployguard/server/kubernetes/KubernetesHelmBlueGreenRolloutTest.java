@@ -45,8 +45,9 @@ class KubernetesHelmBlueGreenRolloutTest {
 
         DeployResult preview = kube.deploy("v2");
 
+        // The deploy answers while the slot rolls out; the fixture then waits for the rollout's first step.
         assertThat(preview.message()).contains("blue/green rollout of v2", "web-preview",
-                "users stay on the release's Deployment");
+                "preparing: waiting for the slot shop/web-preview (Helm release web at v2) to roll out");
         assertThat(cluster.image("web-preview")).isEqualTo("shop/web:v2");
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", TRACK, "stable"));
         assertThat(cluster.selector("web-preview")).isEqualTo(Map.of("app", "web", TRACK, "preview"));
