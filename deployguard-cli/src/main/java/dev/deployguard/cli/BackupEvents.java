@@ -19,13 +19,15 @@ final class BackupEvents {
     }
 
     /**
-     * Whether a failure is worth an event: a refusal of bad input (a too-short file, a missing backup) changed
-     * nothing and happened before any backup or restore began, so it is only the command's error.
+     * Whether a failure is worth an event: a refusal of bad input (a too-short file, a missing backup) or of a target
+     * in use (a restore over a live data directory) changed nothing and happened before any backup or restore
+     * began, so it is only the command's error.
      */
     static boolean happened(RuntimeException failure) {
         return !(failure instanceof dev.deployguard.error.DeployGuardException d
                 && (d.exitCode() == dev.deployguard.error.ExitCode.BAD_INPUT
-                || d.exitCode() == dev.deployguard.error.ExitCode.NOT_FOUND));
+                || d.exitCode() == dev.deployguard.error.ExitCode.NOT_FOUND
+                || d.exitCode() == dev.deployguard.error.ExitCode.BUSY));
     }
 
     static void record(DeployGuard root, BackupEvent e) {

@@ -83,7 +83,8 @@ class EtcdBackupEventsIT {
 
         CommandTreeTest.Run refused = CommandTreeTest.run("--state-dir", state.toString(), "backup", "etcd",
                 "restore", file.toString(), "--data-dir", dir.resolve("etcd").toString());
-        assertThat(refused.exit()).as("a live data directory is never restored over").isNotZero();
+        assertThat(refused.exit()).as("a live data directory is never restored over").isEqualTo(4);
+        assertThat(refused.err()).contains("refusing to restore into", "not empty");
 
         CommandTreeTest.Run restore = CommandTreeTest.run("--state-dir", state.toString(), "backup", "etcd",
                 "restore", file.toString(), "--data-dir", dir.resolve("restored").toString());
