@@ -121,6 +121,7 @@ class MetricsPrometheusIT {
      * looks, the event log, the store).
      */
     @Test
+    @SuppressWarnings("try") // a resource held open for the block's duration, not referenced in it
     void aBadCanarysEvidenceAndItsRollbackAreSeries() throws Exception {
         h = new Harness(dir, "v2:errorRate=0.2", 1);
         h.writeSpec("v2:errorRate=0.2", 1, Harness.java(), "127.0.0.1:" + h.listen, CanaryIT.CANARY);

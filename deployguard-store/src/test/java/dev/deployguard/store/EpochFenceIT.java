@@ -99,6 +99,7 @@ class EpochFenceIT {
     }
 
     @Test
+    @SuppressWarnings("try") // a resource held open for the block's duration (or closed on purpose inside it)
     void twoReplicasElectOneLeaderAndTheFollowerTakesOverAtOnceWhenTheLeadersSessionEnds() throws Exception {
         // A lease of 60 s: a takeover within seconds proves it came from the advisory lock, not the lease's expiry.
         var timing = new PostgresLeadership.Timing(Duration.ofSeconds(60), Duration.ofSeconds(2),

@@ -35,6 +35,7 @@ class EtcdTlsIT {
     }
 
     @Test
+    @SuppressWarnings("try") // a resource held open for the block's duration (or closed on purpose inside it)
     void aSnapshotOverClientTlsIsSavedAndVerifiedAndNoCertificateIsRefused() throws Exception {
         openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
                 "-subj", "/CN=etcd-ca");

@@ -16,6 +16,7 @@ public final class RouterFiles {
     }
 
     /** What is wrong with the TLS pair, naming the file; empty when the router can serve HTTPS with it. */
+    @SuppressWarnings("try") // a resource held open for the block's duration, not referenced in it
     public static Optional<String> tlsProblem(Path cert, Path key) {
         Optional<String> unreadable = unreadable("TLS certificate", cert).or(() -> unreadable("TLS key", key));
         if (unreadable.isPresent()) {

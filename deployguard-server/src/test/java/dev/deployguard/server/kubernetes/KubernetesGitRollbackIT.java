@@ -98,6 +98,7 @@ class KubernetesGitRollbackIT {
     }
 
     @Test
+    @SuppressWarnings("try") // a resource held open for the block's duration (or closed on purpose inside it)
     void anArgoOwnedAppGoesBackThroughArgoThenGitGetsTheRestoreCommit() throws Exception {
         cluster.app().deployment();
         cluster.simulator().settle(10);
