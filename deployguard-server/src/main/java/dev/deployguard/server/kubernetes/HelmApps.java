@@ -294,8 +294,7 @@ final class HelmApps {
             return done; // the same image again (a values-only change): git cannot tell the two apart
         }
         String says = git.afterRollback(t.appSpec(), badMarker, toRevision == null ? null : goodMarker, actor);
-        return says == null ? done : new DeployResult(done.release(), done.previousRevision(), done.switchMillis(),
-                done.message() + "; git: " + says);
+        return done.withGit(says);
     }
 
     /** The GitOps owner of the release's Deployment (else a HelmRelease named like the release), read live. */

@@ -286,8 +286,7 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
             // A drill (viaOwner false) rehearses: git keeps saying what the drill leaves running.
             String gitSays = viaOwner ? restoreGit(t, badImage, containerImage(readOrNull(client, t), t), toRevision,
                     actor) : null;
-            return gitSays == null ? done : new DeployResult(done.release(), done.previousRevision(),
-                    done.switchMillis(), done.message() + "; git: " + gitSays);
+            return done.withGit(gitSays);
         } finally {
             store.unlock(lock);
         }

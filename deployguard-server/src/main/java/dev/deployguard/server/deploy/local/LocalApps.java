@@ -116,8 +116,7 @@ public final class LocalApps implements AppOperations {
         }
         Release bad = store.release(app, r.previousRevision()).orElse(null);
         String says = gitops.afterRollback(specs.app(app), bad, r.release(), toRevision, actor);
-        return says == null ? r : new DeployResult(r.release(), r.previousRevision(), r.switchMillis(),
-                r.message() + "; git: " + says);
+        return r.withGit(says);
     }
 
     /** What {@code status} shows of the app's git; null without gitops.git. */
