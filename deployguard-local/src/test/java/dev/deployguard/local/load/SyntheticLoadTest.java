@@ -60,9 +60,12 @@ class SyntheticLoadTest {
         // when its duration is over
         assertThat(eventually(() -> !load.running())).isTrue();
         assertThat(eventually(() -> seen.size() == load.sent())).isTrue();
+        // (the server has seen a request before its answer reaches the load's client: wait for every outcome)
+        assertThat(eventually(() -> load.answered() + load.failed() == load.sent())).isTrue();
         // then it sent no more than rate x duration (plus the tick at time 0), every one marked, and no more after
         assertThat(load.sent()).isBetween(1L, 21L);
         assertThat(seen).allMatch(s -> s.equals("/healthz synthetic=1 team=a"));
+        assertThat(load.failed()).isZero();
         assertThat(load.answered()).isEqualTo(load.sent());
         long sent = load.sent();
         Thread.sleep(300); // nothing may happen now: a short look that only a broken stop could fail
