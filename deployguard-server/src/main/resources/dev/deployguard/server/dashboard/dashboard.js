@@ -187,8 +187,8 @@
       // first pairs) the chart says so instead of showing a lone bound.
       var lower = field(n, 'lower');
       var upper = field(n, 'upper').map(function (v) { return v !== null && v >= 1e9 ? null : v; });
-      var bounded = field(n, 'upper').some(function (v) { return v !== null; })
-        || lower.some(function (v) { return v !== null; });
+      function some(vs) { return vs.some(function (v) { return v !== null && v !== undefined; }); }
+      var bounded = some(field(n, 'upper')) || some(lower);
       var lines = [{ name: 'value', key: 'value', values: field(n, 'value') },
         { name: 'bound', key: 'bound', dashed: true, values: field(n, 'bound') }];
       if (bounded) {
