@@ -1,12 +1,10 @@
 package dev.deployguard.store;
 
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.h2.engine.Database;
 import org.h2.engine.SessionLocal;
@@ -22,7 +20,7 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * pool are kept aside, unclosed (closing or collecting them would run the same ROLLBACK), and a new pool opens the
  * database again on its next connection. One full-disk episode keeps at most the pool's connections aside.
  */
-final class H2Pool implements DataSource {
+final class H2Pool extends DelegatingDataSource {
     private static final int MAX_CONNECTIONS = 8;
     /** Connections and pools of closed stores: never closed, never collected (see above). */
     private static final List<Object> SET_ASIDE = new CopyOnWriteArrayList<>();
@@ -116,40 +114,7 @@ final class H2Pool implements DataSource {
     }
 
     @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return pool.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        pool.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        pool.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return pool.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return pool.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        return pool.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || pool.isWrapperFor(iface);
+    DataSource delegate() {
+        return pool;
     }
 }

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
 
 /**
  * The router process of each app: started on first use, re-adopted after a control-plane restart, restarted
@@ -230,8 +231,13 @@ public final class RouterProcesses implements TrafficRouter {
      * {@code crashloop.detected} event (which opens an incident); later attempts are silent until one works.
      * A router of this state directory that runs under another pid than the record's (the record is stale) is
      * adopted instead of fought over its port.
+     *
+     * <p>The catch-up of a live router's routes runs only while this tick holds {@code routeWriters}, the app's lock
+     * ({@link AppLocks}) that every writer of its routes holds from saving a table to sending it: a table saved but
+     * not sent yet is that writer's to send, not a sign that the router restarted. While another thread holds the
+     * lock, the catch-up waits for the next tick (a tick never waits for the lock).
      */
-    public synchronized void supervise(String app) {
+    public synchronized void supervise(String app, Lock routeWriters) {
         Optional<Store.RouterRecord> rec = store.router(app);
         if (rec.isEmpty()) {
             return;
@@ -242,7 +248,13 @@ public final class RouterProcesses implements TrafficRouter {
             if (streak != null && Duration.between(streak.lastFailure, now).compareTo(Supervisor.STABLE_AFTER) > 0) {
                 streaks.remove(app);
             }
-            catchUp(app, rec.get());
+            if (routeWriters.tryLock()) {
+                try {
+                    catchUp(app, rec.get());
+                } finally {
+                    routeWriters.unlock();
+                }
+            }
             return;
         }
         if (streak != null && now.isBefore(streak.nextTry)) {

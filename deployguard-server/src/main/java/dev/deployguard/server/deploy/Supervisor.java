@@ -81,12 +81,12 @@ public final class Supervisor {
     }
 
     private void superviseOne(String app) {
+        var monitor = appLocks.of(app);
         try {
-            routers.supervise(app);
+            routers.supervise(app, monitor);
         } catch (RuntimeException e) {
             // Reported through events by the router code; try again next tick.
         }
-        var monitor = appLocks.of(app);
         if (!monitor.tryLock()) {
             return;
         }

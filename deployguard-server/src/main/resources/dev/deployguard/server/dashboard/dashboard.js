@@ -99,7 +99,9 @@
     });
     var secs = Math.round((x1 - x0) / 1000);
     var xl = el('text', { x: W - R, y: H - B + 14, 'text-anchor': 'end', 'font-size': 10, fill: '#4a5568' }, svg);
-    xl.textContent = xs.length ? secs + ' s' : 'waiting for the first analysis look';
+    var drawn = lines.length > 0 && lines[0].values.some(function (v) { return v !== null && v !== undefined; });
+    xl.textContent = !xs.length ? 'waiting for the first analysis look'
+      : !drawn && opts.empty ? opts.empty + ' · ' + secs + ' s' : secs + ' s';
     lines.forEach(function (l, i) {
       var d = '', pen = false;
       l.values.forEach(function (v, j) {
@@ -177,16 +179,25 @@
         var fig = document.createElement('figure');
         fig.className = 'chart'; fig.id = id; fig.dataset.n = '0';
         var cap = document.createElement('figcaption');
-        cap.textContent = 'Metric ' + n + ': value against its bound, with confidence bounds';
         var plot = document.createElement('div'); plot.className = 'plot';
         fig.appendChild(cap); fig.appendChild(plot); holder.appendChild(fig);
       }
-      draw(id, xs, [
-        { name: 'value', key: 'value', values: field(n, 'value') },
-        { name: 'bound', key: 'bound', dashed: true, values: field(n, 'bound') },
-        { name: 'lower', key: 'lower', dashed: true, values: field(n, 'lower') },
-        { name: 'upper', key: 'upper', dashed: true,
-          values: field(n, 'upper').map(function (v) { return v !== null && v >= 1e9 ? null : v; }) }], {});
+      // A judge gives some metrics no confidence bounds (latency: pairs slower than stable against 50%): those
+      // lines are left out rather than drawn empty. Before the judge has a value (its latency warm-up ignores the
+      // first pairs) the chart says so instead of showing a lone bound.
+      var lower = field(n, 'lower');
+      var upper = field(n, 'upper').map(function (v) { return v !== null && v >= 1e9 ? null : v; });
+      function some(vs) { return vs.some(function (v) { return v !== null && v !== undefined; }); }
+      var bounded = some(field(n, 'upper')) || some(lower);
+      var lines = [{ name: 'value', key: 'value', values: field(n, 'value') },
+        { name: 'bound', key: 'bound', dashed: true, values: field(n, 'bound') }];
+      if (bounded) {
+        lines.push({ name: 'lower', key: 'lower', dashed: true, values: lower },
+          { name: 'upper', key: 'upper', dashed: true, values: upper });
+      }
+      document.getElementById(id).querySelector('figcaption').textContent = 'Metric ' + n
+        + ': value against its bound' + (bounded ? ', with confidence bounds' : '');
+      draw(id, xs, lines, { empty: 'no value yet (no samples past the judge\'s warm-up)' });
     });
   }
   render();

@@ -63,6 +63,16 @@ class DashboardBrowserIT {
         return b;
     }
 
+    /** How many points the first SVG path matching {@code css} draws (its move and line commands). */
+    private static int segments(Browser b, String css) {
+        var paths = b.driver.findElements(By.cssSelector(css));
+        if (paths.isEmpty()) {
+            return 0;
+        }
+        String d = paths.get(0).getDomAttribute("d");
+        return d == null || d.equals("M0 0") ? 0 : d.replaceAll("[^ML]", "").length();
+    }
+
     private static int points(Browser b, String chart) {
         return Integer.parseInt(b.driver.findElement(By.id(chart)).getDomAttribute("data-n"));
     }
@@ -117,6 +127,19 @@ class DashboardBrowserIT {
             wait.until(d -> d.findElement(By.cssSelector("#metric-status tr[data-metric='p50-latency']")).getText()
                     .contains("canary / stable"));
             assertThat(b.driver.findElements(By.id("metric-why"))).isEmpty(); // no metric decided anything
+
+            // The judge's latency metric (the share of pairs in which the canary was slower, against 50%): its value
+            // is drawn once the judge is past its latency warm-up (200 canary requests here); it has no confidence
+            // bounds, so none are drawn or listed. Before, the chart showed a lone bound line: lower and upper were
+            // drawn empty and nothing said that the value waits for the warm-up.
+            b.waiting(Duration.ofSeconds(180)).until(d -> segments(b, "#chart-metric-latency path[data-series='value']")
+                    >= 2);
+            assertThat(b.driver.findElements(By.cssSelector("#chart-metric-latency path[data-series='bound']")))
+                    .hasSize(1);
+            assertThat(b.driver.findElements(By.cssSelector("#chart-metric-latency path[data-series='lower'],"
+                    + " #chart-metric-latency path[data-series='upper']"))).isEmpty();
+            assertThat(b.driver.findElement(By.cssSelector("#chart-metric-latency figcaption")).getText())
+                    .isEqualTo("Metric latency: value against its bound");
             b.driver.executeScript("document.getElementById('custom-metric-charts').previousElementSibling"
                     + ".previousElementSibling.scrollIntoView()");
             b.screenshot("rollout-metrics");

@@ -48,7 +48,7 @@ class RouterProcessesTest {
                 dir.resolve("web.log").toString(), plane.clock.instant()));
 
         for (int tick = 0; tick < 10 * 60 * 4; tick++) {
-            plane.routers.supervise("web");
+            plane.routers.supervise("web", plane.appLocks.of("web"));
             plane.clock.advance(Duration.ofMillis(250));
         }
 

@@ -74,7 +74,7 @@ class RouterSettingsTest {
         for (ProcessHandle c : children) {
             c.onExit().get(10, TimeUnit.SECONDS);
         }
-        plane.routers.supervise("web");
+        plane.routers.supervise("web", plane.appLocks.of("web"));
         long restarted = routerPid();
         assertThat(restarted).isNotEqualTo(first);
         assertThat(args(restarted)).containsSequence("--access-log", log.toString());

@@ -7,7 +7,6 @@ import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.Event;
 import dev.deployguard.event.EventKinds;
-import dev.deployguard.gitops.git.GitFixture;
 import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.testing.gitops.FakeGitOpsController;
@@ -16,7 +15,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,29 +33,18 @@ class KubernetesGitOpsResumeIT {
     @RegisterExtension
     final KubernetesControlPlaneFixture kube = new KubernetesControlPlaneFixture();
     private final ClusterFixture cluster = kube.cluster();
-    private GitFixture fx;
-    private Path bare;
-    private String good;
-    private String bad;
+    /** Registered first, so its repository outlives the control plane (extensions close in reverse order). */
+    @RegisterExtension
+    @Order(1)
+    final WebGitHistory git = new WebGitHistory("deployment.yaml");
     private FakeGitOpsController argo;
     private AutoCloseable running;
-
-    @BeforeEach
-    void repository() throws Exception {
-        fx = new GitFixture(dir.resolve("git"));
-        bare = fx.bare("deploy");
-        Path work = fx.clone(bare, "dev");
-        good = fx.commit(work, "web v1", "apps/web/deployment.yaml", "image: shop/web:v1\n", "apps/db/x.yaml", "a\n");
-        bad = fx.commit(work, "web v2", "apps/web/deployment.yaml", "image: shop/web:v2\n");
-        fx.git(work, "push", "-q", "origin", "main");
-    }
 
     @AfterEach
     void stop() throws Exception {
         if (running != null) {
             running.close();
         }
-        fx.close();
     }
 
     /** web on v2 under Argo CD (auto-sync, self-heal), rolled back by DeployGuard to v1; main still at the bad commit. */
@@ -64,10 +52,10 @@ class KubernetesGitOpsResumeIT {
         cluster.app().deployment();
         cluster.simulator().settle(10);
         argo = new FakeGitOpsController(cluster.client(), Clock.systemUTC());
-        argo.commit(good, new FakeGitOpsController.Manifest("shop/web:v1", 3));
+        argo.commit(git.good(), new FakeGitOpsController.Manifest("shop/web:v1", 3));
         argo.argoApplication("argocd", "shop", new FakeGitOpsController.Target("shop", "web", "app"), true, true);
         argo.step();
-        argo.commit(bad, new FakeGitOpsController.Manifest("shop/web:v2", 3));
+        argo.commit(git.bad(), new FakeGitOpsController.Manifest("shop/web:v2", 3));
         argo.step();
         cluster.runController(20);
         running = argo.runInBackground(20);
@@ -76,10 +64,10 @@ class KubernetesGitOpsResumeIT {
                   autoSync: pause
                   fightWindow: 0s
                   git: {url: '%s', branch: main, path: apps/web, push: branch}
-                """.formatted(bare.toUri()));
+                """.formatted(git.url()));
         cp.kubernetes().rollback("web", null, "5xx after v2", "carol");
         assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
-        assertThat(fx.git(bare, "rev-parse", "main").strip()).isEqualTo(bad);
+        assertThat(git.head()).isEqualTo(git.bad());
         return cp;
     }
 
@@ -104,16 +92,16 @@ class KubernetesGitOpsResumeIT {
                 .isInstanceOfSatisfying(DeployGuardException.class, e -> assertThat(e.exitCode())
                         .isEqualTo(ExitCode.BAD_INPUT))
                 .hasMessageContaining("not resumed: Argo CD Application argocd/shop: apps/web on main still has its"
-                        + " tree at " + bad)
-                .hasMessageContaining("waits on refs/heads/deployguard/rollback-web-" + bad.substring(0, 7))
+                        + " tree at " + git.bad())
+                .hasMessageContaining("waits on refs/heads/deployguard/rollback-web-" + git.bad().substring(0, 7))
                 .hasMessageContaining("Nothing was changed")
                 .hasMessageContaining("deployguard gitops resume web --force");
         assertThat(automatedEnabled()).isEqualTo(false);
         assertThat(kube.kinds()).doesNotContain(EventKinds.GITOPS_RESUMED);
 
         // A reviewer merges the restore branch; Argo CD's repository now has that commit at its head.
-        fx.git(bare, "update-ref", "refs/heads/main", "refs/heads/deployguard/rollback-web-" + bad.substring(0, 7));
-        String restore = fx.git(bare, "rev-parse", "main").strip();
+        git.git("update-ref", "refs/heads/main", "refs/heads/deployguard/rollback-web-" + git.bad().substring(0, 7));
+        String restore = git.head();
         argo.commit(restore, new FakeGitOpsController.Manifest("shop/web:v1", 3));
 
         Map<String, Object> answer = cp.kubernetes().resumeGitOps("web", false, "dave");
@@ -137,9 +125,9 @@ class KubernetesGitOpsResumeIT {
 
         assertThat(answer).containsEntry("forced", true);
         assertThat((String) answer.get("message")).contains("anyway (--force by dave)")
-                .contains("still has its tree at " + bad);
+                .contains("still has its tree at " + git.bad());
         assertThat(resumed(cp).data()).containsEntry("forced", true);
-        assertThat((String) resumed(cp).data().get("check")).contains(bad);
+        assertThat((String) resumed(cp).data().get("check")).contains(git.bad());
         // Auto-sync really is on: Argo CD syncs git's head, the bad revision, again (what the refusal prevents).
         argo.step();
         assertThat(cluster.image("web")).isEqualTo("shop/web:v2");

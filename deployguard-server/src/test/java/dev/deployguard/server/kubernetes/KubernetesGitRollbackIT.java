@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deployguard.event.Event;
 import dev.deployguard.event.EventKinds;
-import dev.deployguard.gitops.git.GitFixture;
 import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.deploy.DeployResult;
@@ -12,8 +11,7 @@ import dev.deployguard.testing.gitops.FakeGitOpsController;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,25 +28,10 @@ class KubernetesGitRollbackIT {
     @RegisterExtension
     final KubernetesControlPlaneFixture kube = new KubernetesControlPlaneFixture();
     private final ClusterFixture cluster = kube.cluster();
-    private GitFixture fx;
-    private Path bare;
-    private String good;
-    private String bad;
-
-    @BeforeEach
-    void repository() throws Exception {
-        fx = new GitFixture(dir.resolve("git"));
-        bare = fx.bare("deploy");
-        Path work = fx.clone(bare, "dev");
-        good = fx.commit(work, "web v1", "apps/web/deployment.yaml", "image: shop/web:v1\n", "apps/db/x.yaml", "a\n");
-        bad = fx.commit(work, "web v2", "apps/web/deployment.yaml", "image: shop/web:v2\n");
-        fx.git(work, "push", "-q", "origin", "main");
-    }
-
-    @AfterEach
-    void stop() {
-        fx.close();
-    }
+    /** Registered first, so its repository outlives the control plane (extensions close in reverse order). */
+    @RegisterExtension
+    @Order(1)
+    final WebGitHistory git = new WebGitHistory("deployment.yaml");
 
     private ControlPlane start(String url) throws Exception {
         cluster.app().deployment();
@@ -61,29 +44,25 @@ class KubernetesGitRollbackIT {
 
     @Test
     void aRollbackWritesTheRestoreCommitAndStatusShowsIt() throws Exception {
-        ControlPlane cp = start(bare.toUri().toString());
+        ControlPlane cp = start(git.url());
         kube.deploy("v2");
         assertThat(cluster.image("web")).isEqualTo("shop/web:v2");
 
         DeployResult back = cp.kubernetes().rollback("web", null, null, "carol");
 
         assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
-        String head = fx.git(bare, "rev-parse", "main").strip();
+        String head = git.head();
         assertThat(back.message()).contains("git: restore commit " + head.substring(0, 7) + " pushed to main");
-        assertThat(fx.exitOf(bare, "diff", "--quiet", good, head, "--", "apps/web")).isZero();
-        assertThat(fx.exitOf(bare, "diff", "--quiet", bad, head, "--", "apps/db")).isZero();
-        assertThat(fx.git(bare, "log", "-1", "--format=%B", head)).contains(good).contains(bad)
-                .contains("DeployGuard-App: web").contains("DeployGuard-Actor: carol");
+        git.assertRestoreCommit(head, "carol");
         assertThat(kube.kinds()).containsSubsequence(EventKinds.ROLLBACK_SUCCEEDED, EventKinds.GITOPS_GIT_RESTORED);
         @SuppressWarnings("unchecked")
-        var git = (Map<String, Object>) ((Map<String, Object>) cp.kubernetes().status("web").get("gitops")).get("git");
-        assertThat(git).containsEntry("state", "restored").containsEntry("sha", head);
+        var status = (Map<String, Object>) ((Map<String, Object>) cp.kubernetes().status("web").get("gitops")).get("git");
+        assertThat(status).containsEntry("state", "restored").containsEntry("sha", head);
     }
 
     @Test
     void withGitUnreachableTheRollbackStillWorksAndGitIsPending() throws Exception {
-        int port = GitFixture.freePort();
-        ControlPlane cp = start("git://127.0.0.1:" + port + "/deploy.git");
+        ControlPlane cp = start(WebGitHistory.unreachableUrl());
         kube.deploy("v2");
 
         DeployResult back = cp.kubernetes().rollback("web", null, null, "carol");
@@ -94,7 +73,7 @@ class KubernetesGitRollbackIT {
         Event pending = cp.store().events("web", 0, null, 500).stream()
                 .filter(e -> e.kind().equals(EventKinds.GITOPS_GIT_PENDING)).findFirst().orElseThrow();
         assertThat(pending.data()).containsKey("bad");
-        assertThat(fx.git(bare, "rev-parse", "main").strip()).isEqualTo(bad);
+        assertThat(git.head()).isEqualTo(git.bad());
     }
 
     @Test
@@ -116,15 +95,15 @@ class KubernetesGitRollbackIT {
                       autoSync: pause
                       fightWindow: 1s
                       git: {url: '%s', branch: main, path: apps/web, push: main}
-                    """.formatted(bare.toUri()));
+                    """.formatted(git.url()));
 
             DeployResult back = cp.kubernetes().rollback("web", null, "5xx after v2", "carol");
 
             assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
-            String head = fx.git(bare, "rev-parse", "main").strip();
+            String head = git.head();
             assertThat(back.message()).contains("Argo CD Application argocd/shop synced history entry 0")
                     .contains("git: restore commit " + head.substring(0, 7) + " pushed to main");
-            assertThat(fx.exitOf(bare, "diff", "--quiet", good, head, "--", "apps/web")).isZero();
+            assertThat(git.sameTree(git.good(), head, "apps/web")).isTrue();
             assertThat(kube.kinds()).containsSubsequence(EventKinds.GITOPS_PAUSED, EventKinds.ROLLBACK_SUCCEEDED,
                     EventKinds.GITOPS_GIT_RESTORED);
             @SuppressWarnings("unchecked")

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deployguard.event.Event;
 import dev.deployguard.event.EventKinds;
-import dev.deployguard.gitops.git.GitFixture;
 import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.deploy.DeployResult;
@@ -13,8 +12,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,25 +30,10 @@ class KubernetesHelmGitRollbackIT {
     @RegisterExtension
     final KubernetesControlPlaneFixture kube = new KubernetesControlPlaneFixture();
     private final ClusterFixture cluster = kube.cluster();
-    private GitFixture fx;
-    private Path bare;
-    private String good;
-    private String bad;
-
-    @BeforeEach
-    void repository() throws Exception {
-        fx = new GitFixture(dir.resolve("git"));
-        bare = fx.bare("deploy");
-        Path work = fx.clone(bare, "dev");
-        good = fx.commit(work, "web v1", "apps/web/release.yaml", "image: shop/web:v1\n", "apps/db/x.yaml", "a\n");
-        bad = fx.commit(work, "web v2", "apps/web/release.yaml", "image: shop/web:v2\n");
-        fx.git(work, "push", "-q", "origin", "main");
-    }
-
-    @AfterEach
-    void stop() {
-        fx.close();
-    }
+    /** Registered first, so its repository outlives the control plane (extensions close in reverse order). */
+    @RegisterExtension
+    @Order(1)
+    final WebGitHistory git = new WebGitHistory("release.yaml");
 
     private ControlPlane deployedTwice(String url, String gitopsExtra) throws Exception {
         cluster.runController(20);
@@ -68,43 +51,39 @@ class KubernetesHelmGitRollbackIT {
 
     @Test
     void aHelmRollbackWritesTheRestoreCommit() throws Exception {
-        ControlPlane cp = deployedTwice(bare.toUri().toString(), "fightWindow: 0s");
+        ControlPlane cp = deployedTwice(git.url(), "fightWindow: 0s");
 
         DeployResult back = cp.kubernetes().rollback("web", null, null, "carol");
 
         assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
-        String head = fx.git(bare, "rev-parse", "main").strip();
-        assertThat(head).isNotEqualTo(bad);
+        String head = git.head();
+        assertThat(head).isNotEqualTo(git.bad());
         assertThat(back.message()).contains("Rollback to 1")
                 .contains("git: restore commit " + head.substring(0, 7) + " pushed to main");
-        assertThat(fx.exitOf(bare, "diff", "--quiet", good, head, "--", "apps/web")).isZero();
-        assertThat(fx.exitOf(bare, "diff", "--quiet", bad, head, "--", "apps/db")).isZero();
-        assertThat(fx.git(bare, "log", "-1", "--format=%B", head)).contains(good).contains(bad)
-                .contains("DeployGuard-App: web").contains("DeployGuard-Actor: carol");
+        git.assertRestoreCommit(head, "carol");
         assertThat(kube.kinds()).containsSubsequence(EventKinds.ROLLBACK_SUCCEEDED, EventKinds.GITOPS_GIT_RESTORED);
     }
 
     @Test
     void underAFluxHelmReleaseItIsSuspendedRolledBackAndGitGetsTheRestoreCommit() throws Exception {
-        ControlPlane cp = deployedTwice(bare.toUri().toString(), "autoSync: pause\n  fightWindow: 1s");
+        ControlPlane cp = deployedTwice(git.url(), "autoSync: pause\n  fightWindow: 1s");
         new FakeGitOpsController(cluster.client(), Clock.systemUTC()).helmRelease("shop", "web",
                 new FakeGitOpsController.Target("shop", "web", "app"));
 
         DeployResult back = cp.kubernetes().rollback("web", null, null, "carol");
 
         assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
-        String head = fx.git(bare, "rev-parse", "main").strip();
+        String head = git.head();
         assertThat(back.message()).contains("Flux HelmRelease shop/web stays suspended")
                 .contains("git: restore commit " + head.substring(0, 7) + " pushed to main");
-        assertThat(fx.exitOf(bare, "diff", "--quiet", good, head, "--", "apps/web")).isZero();
+        assertThat(git.sameTree(git.good(), head, "apps/web")).isTrue();
         assertThat(kube.kinds()).containsSubsequence(EventKinds.GITOPS_PAUSED, EventKinds.ROLLBACK_SUCCEEDED,
                 EventKinds.GITOPS_GIT_RESTORED);
     }
 
     @Test
     void withGitUnreachableTheHelmRollbackStillWorksAndGitIsPending() throws Exception {
-        int port = GitFixture.freePort();
-        ControlPlane cp = deployedTwice("git://127.0.0.1:" + port + "/deploy.git", "fightWindow: 0s");
+        ControlPlane cp = deployedTwice(WebGitHistory.unreachableUrl(), "fightWindow: 0s");
 
         DeployResult back = cp.kubernetes().rollback("web", null, null, "carol");
 
@@ -114,6 +93,6 @@ class KubernetesHelmGitRollbackIT {
         Event pending = cp.store().events("web", 0, null, 500).stream()
                 .filter(e -> e.kind().equals(EventKinds.GITOPS_GIT_PENDING)).findFirst().orElseThrow();
         assertThat(pending.data()).containsEntry("bad", Map.of("mentions", List.of("shop/web:v2")));
-        assertThat(fx.git(bare, "rev-parse", "main").strip()).isEqualTo(bad);
+        assertThat(git.head()).isEqualTo(git.bad());
     }
 }

@@ -1,6 +1,5 @@
 package dev.deployguard.supplychain.check;
 
-import dev.deployguard.check.Check;
 import dev.deployguard.check.CheckContext;
 import dev.deployguard.check.CheckNames;
 import dev.deployguard.check.CheckResult;
@@ -10,7 +9,6 @@ import dev.deployguard.spec.ImageSpec.AttestationKind;
 import dev.deployguard.supplychain.attest.AttestationFinder;
 import dev.deployguard.supplychain.attest.Predicates;
 import dev.deployguard.supplychain.cosign.Trust;
-import dev.deployguard.supplychain.registry.ImageResolver;
 import dev.deployguard.supplychain.registry.RegistryClient;
 import dev.deployguard.supplychain.registry.RegistryException;
 import dev.deployguard.supplychain.scan.ScanReport;
@@ -34,14 +32,11 @@ import java.util.Map;
  * its evidence; FAIL (WARN when {@code signature.required: false}) names what is missing and what was refused;
  * ERROR when no registry can be read.
  */
-public final class AttestationCheck implements Check {
+public final class AttestationCheck extends DigestPolicyCheck {
     public static final String NAME = CheckNames.IMAGE_ATTESTATIONS;
-    private final ImageSpec image;
-    private final RegistryClient client;
 
     public AttestationCheck(ImageSpec image, RegistryClient client) {
-        this.image = image;
-        this.client = client;
+        super(image, client);
     }
 
     @Override
@@ -50,29 +45,18 @@ public final class AttestationCheck implements Check {
     }
 
     @Override
-    public CheckResult run(CheckContext context) {
-        if (image.attestations() == null || image.signature() == null) {
-            return CheckResult.skipped(NAME, "no image.attestations policy for " + image.repository());
-        }
-        Trust trust;
-        try {
-            trust = Trust.of(image.signature());
-        } catch (IllegalArgumentException e) {
-            return CheckResult.error(NAME, "cannot read the signature policy: " + e.getMessage(),
-                    "fix image.signature");
-        }
-        String digest = context.imageDigest();
-        List<String> hosts = image.hosts();
-        if (digest == null) {
-            try {
-                var r = new ImageResolver(client).resolve(image, context.version() == null ? "" : context.version());
-                digest = r.digest();
-                hosts = r.hostsServedFirst(image);
-            } catch (ImageResolver.NotResolved e) {
-                return CheckResult.error(NAME, "cannot tell: the image digest is unknown, " + e.getMessage(),
-                        "make the tag resolvable first (see the registry check)");
-            }
-        }
+    String nothingToCheck() {
+        return image.attestations() == null || image.signature() == null
+                ? "no image.attestations policy for " + image.repository() : null;
+    }
+
+    @Override
+    CheckResult unreadableTrust(IllegalArgumentException e) {
+        return CheckResult.error(NAME, "cannot read the signature policy: " + e.getMessage(), "fix image.signature");
+    }
+
+    @Override
+    CheckResult judge(String digest, List<String> hosts, Trust trust, CheckContext context) {
         return judgeDigest(digest, hosts, trust, LocalDate.ofInstant(context.clock().instant(), ZoneOffset.UTC));
     }
 
@@ -89,13 +73,12 @@ public final class AttestationCheck implements Check {
                 return CheckResult.fail(NAME, "the attestations of " + digest + " cannot be read: " + e.getMessage(),
                         "re-attach them with cosign attest").withData(Map.of("digest", digest));
             }
-            return CheckResult.error(NAME, "cannot tell: " + e.getMessage(), "reach the registry "
-                    + image.registry() + " or a mirror, then check again").withData(Map.of("digest", digest));
+            return unreachable(e, Map.of("digest", digest));
         }
-        return judge(found, digest, trust, today);
+        return judgeFound(found, digest, trust, today);
     }
 
-    private CheckResult judge(AttestationFinder.Found found, String digest, Trust trust, LocalDate today) {
+    private CheckResult judgeFound(AttestationFinder.Found found, String digest, Trust trust, LocalDate today) {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("digest", digest);
         data.put("registry", found.host());
@@ -151,8 +134,7 @@ public final class AttestationCheck implements Check {
                 : "attach them signed by " + trust.describe() + ", e.g. " + String.join("; ", missing.stream()
                 .map(k -> "cosign attest --key cosign.key --type " + Predicates.cosignType(k) + " "
                         + image.repository() + "@" + digest).toList());
-        return image.signature().required() ? CheckResult.fail(NAME, evidence, remedy).withData(data)
-                : CheckResult.warn(NAME, evidence + " (signature.required is false)", remedy).withData(data);
+        return refused(evidence, remedy, data);
     }
 
     /** Why a kind is missing: what was malformed, refused or attached instead. */

@@ -1,6 +1,5 @@
 package dev.deployguard.supplychain.check;
 
-import dev.deployguard.check.Check;
 import dev.deployguard.check.CheckContext;
 import dev.deployguard.check.CheckResult;
 import dev.deployguard.spec.ImageSpec;
@@ -11,6 +10,7 @@ import dev.deployguard.supplychain.registry.ImageResolver;
 import dev.deployguard.supplychain.registry.RegistryClient;
 import dev.deployguard.supplychain.registry.RegistryException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,14 +18,11 @@ import java.util.Map;
  * repository, under {@code identity.repository: exact}). PASS or FAIL with the precise refusal (WARN instead of FAIL when {@code signature.required: false});
  * ERROR when no registry can be read; SKIPPED when no key is configured.
  */
-public final class SignatureCheck implements Check {
+public final class SignatureCheck extends DigestPolicyCheck {
     public static final String NAME = "image.signature";
-    private final ImageSpec image;
-    private final RegistryClient client;
 
     public SignatureCheck(ImageSpec image, RegistryClient client) {
-        this.image = image;
-        this.client = client;
+        super(image, client);
     }
 
     @Override
@@ -34,35 +31,29 @@ public final class SignatureCheck implements Check {
     }
 
     @Override
-    public CheckResult run(CheckContext context) {
-        if (image.signature() == null) {
-            return CheckResult.skipped(NAME, "no image.signature.publicKey configured for " + image.repository());
+    String nothingToCheck() {
+        return image.signature() == null ? "no image.signature.publicKey configured for " + image.repository() : null;
+    }
+
+    @Override
+    CheckResult unreadableTrust(IllegalArgumentException e) {
+        return CheckResult.error(NAME, "cannot read the signature key: " + e.getMessage(),
+                "fix image.signature.publicKey");
+    }
+
+    @Override
+    CheckResult unresolved(ImageResolver.NotResolved e) {
+        if (e.unreachable() && image.lastKnownGood() == ImageSpec.LastKnownGood.USE) {
+            return CheckResult.warn(NAME, "no registry answers, so " + image.repository() + " cannot be"
+                    + " verified; lastKnownGood is use: a deploy now runs the last known-good release's"
+                    + " verified image (" + e.getMessage() + ")", "start or reach the registry "
+                    + image.registry());
         }
-        Trust trust;
-        try {
-            trust = Trust.of(image.signature());
-        } catch (IllegalArgumentException e) {
-            return CheckResult.error(NAME, "cannot read the signature key: " + e.getMessage(),
-                    "fix image.signature.publicKey");
-        }
-        String digest = context.imageDigest();
-        var hosts = image.hosts();
-        if (digest == null) {
-            try {
-                var r = new ImageResolver(client).resolve(image, context.version() == null ? "" : context.version());
-                digest = r.digest();
-                hosts = r.hostsServedFirst(image);
-            } catch (ImageResolver.NotResolved e) {
-                if (e.unreachable() && image.lastKnownGood() == ImageSpec.LastKnownGood.USE) {
-                    return CheckResult.warn(NAME, "no registry answers, so " + image.repository() + " cannot be"
-                            + " verified; lastKnownGood is use: a deploy now runs the last known-good release's"
-                            + " verified image (" + e.getMessage() + ")", "start or reach the registry "
-                            + image.registry());
-                }
-                return CheckResult.error(NAME, "cannot tell: the image digest is unknown, " + e.getMessage(),
-                        "make the tag resolvable first (see the registry check)");
-            }
-        }
+        return super.unresolved(e);
+    }
+
+    @Override
+    CheckResult judge(String digest, List<String> hosts, Trust trust, CheckContext context) {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("digest", digest);
         if (image.signature().publicKey() != null) {
@@ -79,8 +70,7 @@ public final class SignatureCheck implements Check {
                         "re-sign the image: cosign sign --key cosign.key " + image.repository() + "@" + digest)
                         .withData(data);
             }
-            return CheckResult.error(NAME, "cannot tell: " + e.getMessage(), "reach the registry "
-                    + image.registry() + " or a mirror, then check again").withData(data);
+            return unreachable(e, data);
         }
         data.put("registry", v.host());
         if (v.verified()) {
@@ -90,10 +80,7 @@ public final class SignatureCheck implements Check {
             return CheckResult.pass(NAME, v.message()).withData(data);
         }
         data.put("refusal", v.refusal().name());
-        String remedy = remedy(v.refusal(), image, digest);
-        return image.signature().required()
-                ? CheckResult.fail(NAME, v.message(), remedy).withData(data)
-                : CheckResult.warn(NAME, v.message() + " (signature.required is false)", remedy).withData(data);
+        return refused(v.message(), remedy(v.refusal(), image, digest), data);
     }
 
     /** What to do about a refusal (shared with {@code deployguard verify}). */

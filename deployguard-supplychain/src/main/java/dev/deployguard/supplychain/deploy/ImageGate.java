@@ -1,5 +1,6 @@
 package dev.deployguard.supplychain.deploy;
 
+import dev.deployguard.check.CheckResult;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
@@ -7,22 +8,28 @@ import dev.deployguard.release.PinnedImage;
 import dev.deployguard.release.Release;
 import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.spec.ImageSpec;
+import dev.deployguard.supplychain.check.AttestationCheck;
 import dev.deployguard.supplychain.cosign.CosignVerifier;
+import dev.deployguard.supplychain.cosign.Trust;
 import dev.deployguard.supplychain.cosign.Verification;
 import dev.deployguard.supplychain.registry.ImageResolver;
 import dev.deployguard.supplychain.registry.RegistryClient;
 import dev.deployguard.supplychain.registry.RegistryException;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * Decides which image digest a deploy runs, before anything is started: resolves the tag through the primary
- * registry and its mirrors, verifies the cosign signature when a key is configured, and pins the digest. A bad or
- * missing signature is refused, never replaced silently. When no registry answers, the app's last known-good
+ * registry and its mirrors, verifies the cosign signature when a key is configured (and the attestations
+ * {@code image.attestations} requires), and pins the digest. A bad or missing signature or attestation is refused,
+ * never replaced silently. When no registry answers, the app's last known-good
  * release is named (lastKnownGood: offer) or its digest is deployed, loudly (lastKnownGood: use).
  */
 public final class ImageGate {
@@ -107,16 +114,73 @@ public final class ImageGate {
                         "digest", r.digest(), "verified", false));
             }
         }
+        List<String> attested = attestations(app, image, version, ref, r, client, history, events);
+        if (attested == null) {
+            return unreachable(app, image, version, ref, "the attestations of " + r.digest() + " cannot be read",
+                    history, events);
+        }
         PinnedImage pinned = new PinnedImage(image.repository(), r.digest(), verified);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("reference", ref);
         data.put("digest", r.digest());
         data.put("registry", r.host());
         data.put("verified", verified);
+        if (!attested.isEmpty()) {
+            data.put("attestations", attested);
+        }
         events.record(EventKinds.IMAGE_PINNED, ref + " pinned to " + r.digest() + " (served by " + r.host()
                 + (verified ? ", signature verified" : image.signature() == null ? ", no signature key configured"
-                : ", signature NOT verified") + ")", data);
+                : ", signature NOT verified") + (attested.isEmpty() ? "" : ", attestations verified: "
+                + String.join(", ", attested)) + ")", data);
         return new ImageAdmission(pinned, null);
+    }
+
+    /**
+     * {@code image.attestations}, judged as the checklist's {@link AttestationCheck} does but before anything starts
+     * and whatever {@code --skip-checks} says, as the signature is: a missing or refused attestation is refused (a
+     * warning when {@code signature.required} is false). Returns the kinds verified (empty when none are asked for),
+     * or null when no registry could be read.
+     */
+    private static List<String> attestations(String app, ImageSpec image, String version, String ref,
+                                             ImageResolver.Resolution r, RegistryClient client, List<Release> history,
+                                             Events events) {
+        if (image.attestations() == null || image.signature() == null) {
+            return List.of();
+        }
+        CheckResult result;
+        try {
+            result = new AttestationCheck(image, client).judgeDigest(r.digest(), r.hostsServedFirst(image),
+                    Trust.of(image.signature()), LocalDate.now(ZoneOffset.UTC));
+        } catch (IllegalArgumentException e) {
+            throw refuse(events, ExitCode.BAD_INPUT, "deploy of " + app + " " + version + " refused: cannot read"
+                    + " the signature policy: " + e.getMessage(), Map.of("reference", ref));
+        }
+        List<String> kinds = image.attestations().require().stream()
+                .map(k -> k.name().toLowerCase(Locale.ROOT)).toList();
+        switch (result.status()) {
+            case PASS, SKIPPED -> {
+                return kinds;
+            }
+            case ERROR -> {
+                return null;
+            }
+            case WARN -> {
+                events.record(EventKinds.IMAGE_PINNED, "WARNING: " + ref + " is deployed without verified"
+                        + " attestations: " + result.evidence(), Map.of("reference", ref, "digest", r.digest(),
+                        "attestations", false));
+                return List.of();
+            }
+            default -> {
+                Map<String, Object> data = new LinkedHashMap<>();
+                data.put("reference", ref);
+                data.put("digest", r.digest());
+                data.put("attestations", result.data().getOrDefault("missing", kinds));
+                lastKnownGood(image, history).ifPresent(l -> data.put("lastKnownGood", l.revision()));
+                throw refuse(events, ExitCode.DEPLOY_FAILED, "deploy of " + app + " " + version + " refused: "
+                        + "attestation check of " + image.repository() + "@" + r.digest() + " failed: "
+                        + result.evidence() + "\n" + result.remedy() + "\n" + offer(app, image, history), data);
+            }
+        }
     }
 
     private ImageAdmission unreachable(String app, ImageSpec image, String version, String ref, String why,

@@ -1,14 +1,20 @@
 package dev.deployguard.supplychain.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deployguard.check.CheckContext;
 import dev.deployguard.check.CheckResult;
 import dev.deployguard.check.CheckStatus;
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
+import dev.deployguard.event.EventKinds;
 import dev.deployguard.rollout.Strategy;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.ImageSpec;
 import dev.deployguard.spec.ImageSpec.AttestationKind;
+import dev.deployguard.supplychain.deploy.ImageAdmission;
+import dev.deployguard.supplychain.deploy.ImageGate;
 import dev.deployguard.supplychain.registry.Manifest;
 import dev.deployguard.supplychain.registry.RegistryClient;
 import dev.deployguard.supplychain.testing.AttestationSigner;
@@ -23,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -93,11 +100,53 @@ class AttestationIT {
                 Duration.ofSeconds(5), Clock.fixed(Instant.parse("2026-12-07T10:00:00Z"), ZoneOffset.UTC), null));
     }
 
+    private static ImageSpec attestedImage(String path, AttestationKind... kinds) {
+        return new ImageSpec(registry.host(), path, "v1", List.of(), true, new ImageSpec.Signature(key, true),
+                ImageSpec.LastKnownGood.OFFER, Duration.ofSeconds(5))
+                .withAttestations(new ImageSpec.Attestations(List.of(kinds), "high"));
+    }
+
     private static String grype(String file, String digest) throws Exception {
         String json = new String(AttestationIT.class.getResourceAsStream("/scan/" + file).readAllBytes(),
                 StandardCharsets.UTF_8);
         return digest == null ? json
                 : json.replace("sha256:1c4683bea643201fda76a22ffc395643a9237dba3085a7633dbf25cf8ca2759a", digest);
+    }
+
+    /**
+     * The deploy's image gate judges the attestations as the signature, before anything starts, so {@code
+     * --skip-checks} (which only skips the checklist) cannot skip them: a signed image without its required SBOM is
+     * refused (exit 3, as a signature refusal), and pinned once the SBOM is attached.
+     */
+    @Test
+    void theDeployGateRefusesASignedImageWithoutItsRequiredAttestationAndPinsItOnceAttached() throws Exception {
+        String path = "attest/gate";
+        Manifest m = image(path);
+        signer.signAndPush(registry.host(), path, m.digest());
+        ImageSpec image = attestedImage(path, AttestationKind.SBOM);
+        List<String> events = new ArrayList<>();
+        ImageGate gate = ImageGate.standard();
+
+        assertThatThrownBy(() -> gate.admit("web", image, "v1", List.of(), (kind, message, data) -> events.add(kind
+                + " " + message)))
+                .isInstanceOfSatisfying(DeployGuardException.class, e -> assertThat(e.exitCode())
+                        .isEqualTo(ExitCode.DEPLOY_FAILED))
+                .hasMessageContaining("refused: attestation check of " + registry.host() + "/" + path + "@"
+                        + m.digest() + " failed: no verified SBOM")
+                .hasMessageContaining("nothing is attached")
+                .hasMessageContaining("cosign attest --key cosign.key --type spdxjson");
+        assertThat(events).singleElement().asString().startsWith(EventKinds.IMAGE_REFUSED + " ");
+
+        events.clear();
+        classic(path, m.digest(), layer(signer, statement(path, m.digest(), AttestationSigner.SPDX,
+                AttestationSigner.spdx("gate")), AttestationSigner.SPDX));
+        ImageAdmission admitted = gate.admit("web", image, "v1", List.of(), (kind, message, data) -> events.add(kind
+                + " " + message));
+
+        assertThat(admitted.image().digest()).isEqualTo(m.digest());
+        assertThat(admitted.image().verified()).isTrue();
+        assertThat(events).singleElement().asString().startsWith(EventKinds.IMAGE_PINNED + " ")
+                .contains("signature verified, attestations verified: sbom");
     }
 
     @Test
