@@ -15,6 +15,11 @@ import java.util.Map;
  * the classifications become a weighted score, and the score is judged: at or below marginal fails at once, the
  * last judgement of the lifetime passes at or above pass.
  *
+ * <p>Besides the router's windows (error rate, latency) the judge classifies custom metrics as Kayenta classifies
+ * every metric of its canary config: a relative metric's measurements ({@link #observeMetric}: the canary's and
+ * stable's value each time its provider is asked) form its canary and baseline series, classified by the same rank
+ * test, with its direction, weight (group), {@code critical} and muting (a dry run).
+ *
  * <p>Only a FAIL is final. A rollout can outlive the lifetime (later steps, the bake after promotion), so after it
  * the judge keeps judging every interval with the final rule (pass at or above pass, else fail): a canary that
  * degrades after its first good lifetime is still rolled back.
@@ -40,6 +45,8 @@ public final class MannWhitneyJudge implements Judge {
 
     private final MannWhitneyConfig config;
     private final List<Step> steps = new ArrayList<>();
+    /** The custom metrics' measurements ({@link MannWhitneyMetric.Measure#PROVIDED}), by metric, in time order. */
+    private final Map<String, List<MetricSample>> samples = new LinkedHashMap<>();
     private final java.util.Random noise = new java.util.Random(NOISE_SEED);
     private Instant from;
     private Instant start;
@@ -103,6 +110,19 @@ public final class MannWhitneyJudge implements Judge {
         return judged.verdict();
     }
 
+    /**
+     * Keeps a custom metric's measurement for the judgements to come: each one is a point of the metric's canary and
+     * baseline series, as each step's value of a Kayenta metric is. Samples of metrics the config does not list are
+     * ignored; so is anything after a FAIL (final).
+     */
+    @Override
+    public void observeMetric(MetricSample sample) {
+        if (terminal == null && config.metrics().stream().anyMatch(m -> m.measure() == MannWhitneyMetric.Measure.PROVIDED
+                && m.name().equals(sample.metric()))) {
+            samples.computeIfAbsent(sample.metric(), k -> new ArrayList<>()).add(sample);
+        }
+    }
+
     @Override
     public Judgement judgement() {
         if (from == null) {
@@ -141,8 +161,11 @@ public final class MannWhitneyJudge implements Judge {
         Map<MannWhitneyMetric, Classification> results = new LinkedHashMap<>();
         List<Evidence> evidence = new ArrayList<>();
         for (MannWhitneyMetric metric : config.metrics()) {
-            double[] canary = series(inScope, metric, true);
-            double[] baseline = series(inScope, metric, false);
+            Instant since = windowFrom.isBefore(start) ? start : windowFrom;
+            double[] canary = metric.measure() == MannWhitneyMetric.Measure.PROVIDED
+                    ? provided(metric, since, to, true) : series(inScope, metric, true);
+            double[] baseline = metric.measure() == MannWhitneyMetric.Measure.PROVIDED
+                    ? provided(metric, since, to, false) : series(inScope, metric, false);
             Classification c = classify(metric, baseline, canary);
             results.put(metric, c);
             evidence.add(new Evidence(metric.name(), c.label() == Label.PASS ? Verdict.PASS
@@ -207,6 +230,16 @@ public final class MannWhitneyJudge implements Judge {
     private static double[] series(List<Step> steps, MannWhitneyMetric metric, boolean canary) {
         return steps.stream().filter(s -> !s.missing())
                 .mapToDouble(s -> metric.measure().of(canary ? s.canary() : s.stable())).toArray();
+    }
+
+    /**
+     * A custom metric's values of one track measured within [{@code since}, {@code to}] (the judgement's scope, after
+     * the warm-up), one per measurement; NaN where the provider had none (the metric's NaN strategy applies).
+     */
+    private double[] provided(MannWhitneyMetric metric, Instant since, Instant to, boolean canary) {
+        return samples.getOrDefault(metric.name(), List.of()).stream()
+                .filter(x -> !x.at().isBefore(since) && !x.at().isAfter(to))
+                .mapToDouble(x -> canary ? x.canary() : x.stable()).toArray();
     }
 
     /** Kayenta's transformMetric: NaN strategy first, then outlier removal when asked. */
