@@ -191,20 +191,27 @@ public final class MannWhitneyJudge implements Judge {
                 judgements, Duration.between(from, to).toSeconds(), inScope.size(), score,
                 kayentaLabel(kayenta.label()), config.passScore(), config.marginalScore());
 
+        // The metrics that cost the score, each with its estimate: a FAIL names what failed, not just the score.
+        String failing = results.entrySet().stream().filter(e -> !e.getKey().preprocessing().muted()
+                        && (e.getValue().label() == Label.HIGH || e.getValue().label() == Label.LOW
+                        || e.getValue().label() == Label.NODATA_FAIL))
+                .map(e -> failingText(e.getKey(), e.getValue())).reduce((a, b) -> a + ", " + b).orElse("");
         Verdict verdict;
         String reason;
         if (critical != null) {
             verdict = Verdict.FAIL;
-            reason = scoreText + "; critical metric " + critical + " failed";
+            reason = scoreText + "; critical metric " + critical + " failed" + (failing.isEmpty() ? "" : ": " + failing);
         } else if (hold) {
             verdict = Verdict.INCONCLUSIVE;
             reason = scoreText + String.format("; %d of %d metrics without data: holding", noData, results.size());
         } else if (score <= config.marginalScore()) {
             verdict = Verdict.FAIL;
-            reason = scoreText + (kayenta.reason() != null ? "; " + kayenta.reason() : "; at or below marginal");
+            reason = scoreText + (kayenta.reason() != null ? "; " + kayenta.reason() : "; at or below marginal")
+                    + (failing.isEmpty() ? "" : "; not passing: " + failing);
         } else if (last) {
             verdict = score >= config.passScore() ? Verdict.PASS : Verdict.FAIL;
-            reason = scoreText + (verdict == Verdict.PASS ? "; final score passes" : "; final score below pass");
+            reason = scoreText + (verdict == Verdict.PASS ? "; final score passes" : "; final score below pass")
+                    + (failing.isEmpty() ? "" : "; not passing: " + failing);
         } else {
             verdict = Verdict.INCONCLUSIVE;
             reason = scoreText + "; above marginal, continuing";
@@ -216,6 +223,13 @@ public final class MannWhitneyJudge implements Judge {
             terminal = judgement;
         }
         return judgement;
+    }
+
+    /** "cpu high (effect size 4.02)": the metric, its classification and its effect size (the mean ratio). */
+    private static String failingText(MannWhitneyMetric metric, Classification c) {
+        String label = c.label().name().toLowerCase(java.util.Locale.ROOT);
+        return c.label() == Label.NODATA_FAIL ? metric.name() + " " + label
+                : String.format(java.util.Locale.ROOT, "%s %s (effect size %.4g)", metric.name(), label, c.effect());
     }
 
     private static String kayentaLabel(KayentaScore.Label label) {
