@@ -117,8 +117,8 @@ public final class MannWhitneyJudge implements Judge {
      */
     @Override
     public void observeMetric(MetricSample sample) {
-        if (terminal == null && config.metrics().stream().anyMatch(m -> m.measure() == MannWhitneyMetric.Measure.PROVIDED
-                && m.name().equals(sample.metric()))) {
+        if (terminal == null && config.metrics().stream().anyMatch(m -> m.name().equals(sample.metric())
+                && m.measure() == MannWhitneyMetric.Measure.PROVIDED)) {
             samples.computeIfAbsent(sample.metric(), k -> new ArrayList<>()).add(sample);
         }
     }
@@ -200,7 +200,8 @@ public final class MannWhitneyJudge implements Judge {
         String reason;
         if (critical != null) {
             verdict = Verdict.FAIL;
-            reason = scoreText + "; critical metric " + critical + " failed" + (failing.isEmpty() ? "" : ": " + failing);
+            reason = scoreText + "; critical metric " + critical + " failed"
+                    + (failing.isEmpty() ? "" : ": " + failing);
         } else if (hold) {
             verdict = Verdict.INCONCLUSIVE;
             reason = scoreText + String.format("; %d of %d metrics without data: holding", noData, results.size());

@@ -61,7 +61,8 @@ class MannWhitneyCustomMetricsTest {
         assertThat(j.verdict()).isEqualTo(Verdict.FAIL);
         assertThat(j.elapsed()).isEqualTo(Duration.ofMinutes(15));
         // three groups of equal weight, one of them failed: Kayenta's 66.67, at or below marginal (75)
-        assertThat(j.reason()).contains("score 66.67", "Fail", "at or below marginal", "not passing: cpu high (effect size");
+        assertThat(j.reason()).contains("score 66.67", "Fail", "at or below marginal",
+                "not passing: cpu high (effect size");
         Evidence cpu = evidence(j, "cpu");
         assertThat(cpu.verdict()).isEqualTo(Verdict.FAIL);
         assertThat(cpu.reason()).contains("cpu: high", "interval");
