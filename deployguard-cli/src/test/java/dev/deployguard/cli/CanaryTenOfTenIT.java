@@ -182,31 +182,20 @@ class CanaryTenOfTenIT {
         api = ApiClient.forStateDir(h.stateDir, null, "test");
         ExecutorService pool = Executors.newFixedThreadPool(APPS);
         try {
-            // The first releases, five at a time (they were one after the other: 135 s of setup at load 40-65),
-            // each tried up to three times: on a loaded machine a router JVM can outlast its 10 s start limit
-            // (RouterLauncher), which is not what this test is about. The rollouts below are never retried.
-            ExecutorService firsts = Executors.newFixedThreadPool(5);
-            try {
-                List<Future<?>> started = new ArrayList<>();
-                for (int i = 0; i < APPS; i++) {
-                    String app = "app" + i;
-                    started.add(firsts.submit(() -> {
-                        for (int attempt = 1; ; attempt++) {
-                            try {
-                                return deploy(app, "v1");
-                            } catch (dev.deployguard.error.DeployGuardException e) {
-                                if (attempt == 3) {
-                                    throw e;
-                                }
-                            }
+            // The first releases one after the other, each tried up to three times: on a machine at load 30 a router
+            // JVM can outlast its 10 s start limit (RouterLauncher), which is not what this test is about. The
+            // rollouts below are never retried.
+            for (int i = 0; i < APPS; i++) {
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        deploy("app" + i, "v1");
+                        break;
+                    } catch (dev.deployguard.error.DeployGuardException e) {
+                        if (attempt == 3) {
+                            throw e;
                         }
-                    }));
+                    }
                 }
-                for (Future<?> f : started) {
-                    f.get();
-                }
-            } finally {
-                firsts.shutdownNow();
             }
             for (int i = 0; i < APPS; i++) {
                 traffic.add(new SteadyTraffic(java.net.URI.create("http://127.0.0.1:" + ports[i] + "/"), 4, RATE)
