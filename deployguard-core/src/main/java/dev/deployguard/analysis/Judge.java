@@ -23,6 +23,14 @@ public interface Judge {
      */
     Judgement judgement();
 
+    /**
+     * Folds in one measurement of a relative custom metric, taken at or after the windows observed so far. Only
+     * {@code mannWhitney} judges custom metrics itself (as Kayenta classifies every metric of its canary config);
+     * the others leave them to the metrics' own conditions and ignore this.
+     */
+    default void observeMetric(MetricSample sample) {
+    }
+
     /** Folds in the next window and returns the verdict with its evidence. */
     default Judgement observe(WindowObservation window) {
         update(window);

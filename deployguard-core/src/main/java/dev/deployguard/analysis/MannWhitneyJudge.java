@@ -15,6 +15,11 @@ import java.util.Map;
  * the classifications become a weighted score, and the score is judged: at or below marginal fails at once, the
  * last judgement of the lifetime passes at or above pass.
  *
+ * <p>Besides the router's windows (error rate, latency) the judge classifies custom metrics as Kayenta classifies
+ * every metric of its canary config: a relative metric's measurements ({@link #observeMetric}: the canary's and
+ * stable's value each time its provider is asked) form its canary and baseline series, classified by the same rank
+ * test, with its direction, weight (group), {@code critical} and muting (a dry run).
+ *
  * <p>Only a FAIL is final. A rollout can outlive the lifetime (later steps, the bake after promotion), so after it
  * the judge keeps judging every interval with the final rule (pass at or above pass, else fail): a canary that
  * degrades after its first good lifetime is still rolled back.
@@ -40,6 +45,8 @@ public final class MannWhitneyJudge implements Judge {
 
     private final MannWhitneyConfig config;
     private final List<Step> steps = new ArrayList<>();
+    /** The custom metrics' measurements ({@link MannWhitneyMetric.Measure#PROVIDED}), by metric, in time order. */
+    private final Map<String, List<MetricSample>> samples = new LinkedHashMap<>();
     private final java.util.Random noise = new java.util.Random(NOISE_SEED);
     private Instant from;
     private Instant start;
@@ -103,6 +110,19 @@ public final class MannWhitneyJudge implements Judge {
         return judged.verdict();
     }
 
+    /**
+     * Keeps a custom metric's measurement for the judgements to come: each one is a point of the metric's canary and
+     * baseline series, as each step's value of a Kayenta metric is. Samples of metrics the config does not list are
+     * ignored; so is anything after a FAIL (final).
+     */
+    @Override
+    public void observeMetric(MetricSample sample) {
+        if (terminal == null && config.metrics().stream().anyMatch(m -> m.name().equals(sample.metric())
+                && m.measure() == MannWhitneyMetric.Measure.PROVIDED)) {
+            samples.computeIfAbsent(sample.metric(), k -> new ArrayList<>()).add(sample);
+        }
+    }
+
     @Override
     public Judgement judgement() {
         if (from == null) {
@@ -141,8 +161,11 @@ public final class MannWhitneyJudge implements Judge {
         Map<MannWhitneyMetric, Classification> results = new LinkedHashMap<>();
         List<Evidence> evidence = new ArrayList<>();
         for (MannWhitneyMetric metric : config.metrics()) {
-            double[] canary = series(inScope, metric, true);
-            double[] baseline = series(inScope, metric, false);
+            Instant since = windowFrom.isBefore(start) ? start : windowFrom;
+            double[] canary = metric.measure() == MannWhitneyMetric.Measure.PROVIDED
+                    ? provided(metric, since, to, true) : series(inScope, metric, true);
+            double[] baseline = metric.measure() == MannWhitneyMetric.Measure.PROVIDED
+                    ? provided(metric, since, to, false) : series(inScope, metric, false);
             Classification c = classify(metric, baseline, canary);
             results.put(metric, c);
             evidence.add(new Evidence(metric.name(), c.label() == Label.PASS ? Verdict.PASS
@@ -168,20 +191,28 @@ public final class MannWhitneyJudge implements Judge {
                 judgements, Duration.between(from, to).toSeconds(), inScope.size(), score,
                 kayentaLabel(kayenta.label()), config.passScore(), config.marginalScore());
 
+        // The metrics that cost the score, each with its estimate: a FAIL names what failed, not just the score.
+        String failing = results.entrySet().stream().filter(e -> !e.getKey().preprocessing().muted()
+                        && (e.getValue().label() == Label.HIGH || e.getValue().label() == Label.LOW
+                        || e.getValue().label() == Label.NODATA_FAIL))
+                .map(e -> failingText(e.getKey(), e.getValue())).reduce((a, b) -> a + ", " + b).orElse("");
         Verdict verdict;
         String reason;
         if (critical != null) {
             verdict = Verdict.FAIL;
-            reason = scoreText + "; critical metric " + critical + " failed";
+            reason = scoreText + "; critical metric " + critical + " failed"
+                    + (failing.isEmpty() ? "" : ": " + failing);
         } else if (hold) {
             verdict = Verdict.INCONCLUSIVE;
             reason = scoreText + String.format("; %d of %d metrics without data: holding", noData, results.size());
         } else if (score <= config.marginalScore()) {
             verdict = Verdict.FAIL;
-            reason = scoreText + (kayenta.reason() != null ? "; " + kayenta.reason() : "; at or below marginal");
+            reason = scoreText + (kayenta.reason() != null ? "; " + kayenta.reason() : "; at or below marginal")
+                    + (failing.isEmpty() ? "" : "; not passing: " + failing);
         } else if (last) {
             verdict = score >= config.passScore() ? Verdict.PASS : Verdict.FAIL;
-            reason = scoreText + (verdict == Verdict.PASS ? "; final score passes" : "; final score below pass");
+            reason = scoreText + (verdict == Verdict.PASS ? "; final score passes" : "; final score below pass")
+                    + (failing.isEmpty() ? "" : "; not passing: " + failing);
         } else {
             verdict = Verdict.INCONCLUSIVE;
             reason = scoreText + "; above marginal, continuing";
@@ -193,6 +224,13 @@ public final class MannWhitneyJudge implements Judge {
             terminal = judgement;
         }
         return judgement;
+    }
+
+    /** "cpu high (effect size 4.02)": the metric, its classification and its effect size (the mean ratio). */
+    private static String failingText(MannWhitneyMetric metric, Classification c) {
+        String label = c.label().name().toLowerCase(java.util.Locale.ROOT);
+        return c.label() == Label.NODATA_FAIL ? metric.name() + " " + label
+                : String.format(java.util.Locale.ROOT, "%s %s (effect size %.4g)", metric.name(), label, c.effect());
     }
 
     private static String kayentaLabel(KayentaScore.Label label) {
@@ -207,6 +245,16 @@ public final class MannWhitneyJudge implements Judge {
     private static double[] series(List<Step> steps, MannWhitneyMetric metric, boolean canary) {
         return steps.stream().filter(s -> !s.missing())
                 .mapToDouble(s -> metric.measure().of(canary ? s.canary() : s.stable())).toArray();
+    }
+
+    /**
+     * A custom metric's values of one track measured within [{@code since}, {@code to}] (the judgement's scope, after
+     * the warm-up), one per measurement; NaN where the provider had none (the metric's NaN strategy applies).
+     */
+    private double[] provided(MannWhitneyMetric metric, Instant since, Instant to, boolean canary) {
+        return samples.getOrDefault(metric.name(), List.of()).stream()
+                .filter(x -> !x.at().isBefore(since) && !x.at().isAfter(to))
+                .mapToDouble(x -> canary ? x.canary() : x.stable()).toArray();
     }
 
     /** Kayenta's transformMetric: NaN strategy first, then outlier removal when asked. */

@@ -44,13 +44,19 @@ public record MannWhitneyMetric(String name, Measure measure, MetricDirection di
         /** Mean latency in the step, milliseconds. */
         LATENCY_MEAN,
         /** p99 latency in the step from the latency histogram, milliseconds. */
-        LATENCY_P99;
+        LATENCY_P99,
+        /**
+         * A custom metric's values: one per measurement of its provider, fed by {@link Judge#observeMetric} rather
+         * than read from the router's windows (Kayenta's metrics are all of this kind).
+         */
+        PROVIDED;
 
         double of(TrackWindow window) {
             return switch (this) {
                 case ERROR_RATE -> window.errorRate();
                 case LATENCY_MEAN -> window.meanLatencyMillis();
                 case LATENCY_P99 -> window.histogram().quantile(0.99);
+                case PROVIDED -> Double.NaN;
             };
         }
     }

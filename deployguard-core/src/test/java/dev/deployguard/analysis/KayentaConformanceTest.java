@@ -72,6 +72,64 @@ class KayentaConformanceTest {
         assertThat(c.reason()).as(where + " reason").isNotBlank();
     }
 
+    /**
+     * Kayenta's metrics are all queries of a provider, one value per step and scope: the same ClassifierSuite cases,
+     * fed to the judge as a custom metric's measurements (canary and stable value per measurement, as the rollout
+     * runner hands a relative metric's measurements to the judge) and judged at the lifetime's end, classify as
+     * Kayenta classifies them. A side shorter than the other is padded with NaN, which Kayenta's default
+     * {@code nanStrategy: remove} drops; the one case that needs an empty canary side under {@code replace} (NaN
+     * would become 0) is left out here: it cannot come from paired measurements.
+     */
+    static Stream<String> customMetricCases() throws IOException {
+        return classifierCases().filter(row -> {
+            String[] f = row.split("\\s*\\|\\s*", -1);
+            return !(f[9].equals("REPLACE") && values(f[13]).length != values(f[14]).length);
+        });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("customMetricCases")
+    void aCustomMetricsMeasurementsThroughTheJudgeClassifyAsKayentas(String row) {
+        String[] f = row.split("\\s*\\|\\s*", -1);
+        MannWhitneyMetric.EffectMeasure measure = f[3].equals("cles") ? MannWhitneyMetric.EffectMeasure.CLES
+                : MannWhitneyMetric.EffectMeasure.MEAN_RATIO;
+        var effect = new MannWhitneyMetric.EffectSize(measure, Double.parseDouble(f[5]), Double.parseDouble(f[4]),
+                Double.parseDouble(f[7]), Double.parseDouble(f[6]));
+        var preprocessing = new MannWhitneyMetric.Preprocessing(KayentaTransforms.NanStrategy.valueOf(f[9]), false,
+                3.0, false);
+        var metric = new MannWhitneyMetric("m", MannWhitneyMetric.Measure.PROVIDED, MetricDirection.valueOf(f[8]),
+                Boolean.parseBoolean(f[10]), false, effect, List.of("g"), preprocessing);
+        var config = new MannWhitneyConfig(MINUTE, MINUTE, MINUTE, Duration.ZERO, 95, 75, Double.parseDouble(f[2]),
+                Double.parseDouble(f[1]), List.of(metric), Map.of());
+        Judge judge = config.newJudge();
+        double[] canary = values(f[13]);
+        double[] baseline = values(f[14]);
+        java.time.Instant t0 = java.time.Instant.parse("2026-01-01T00:00:00Z");
+        for (int i = 0; i < Math.max(canary.length, baseline.length); i++) {
+            judge.observeMetric(new MetricSample("m", t0.plusMillis(100L * i), i < canary.length ? canary[i]
+                    : Double.NaN, i < baseline.length ? baseline[i] : Double.NaN));
+        }
+        Judgement j = judge.observe(WindowObservation.measured(t0, t0.plus(MINUTE), TrackWindow.counts(100, 0),
+                TrackWindow.counts(100, 0), LatencyPairs.NONE));
+
+        String where = REPOSITORY + "@" + COMMIT + " " + TESTS + "ClassifierSuite.scala: " + f[0];
+        MannWhitneyJudge.Label expected = MannWhitneyJudge.Label.valueOf(f[11]);
+        Evidence e = j.evidence().get(0);
+        assertThat(e.verdict()).as(where + " (%s)", e.reason()).isEqualTo(switch (expected) {
+            case PASS -> Verdict.PASS;
+            case NODATA, ERROR -> Verdict.INCONCLUSIVE;
+            case HIGH, LOW, NODATA_FAIL -> Verdict.FAIL;
+        });
+        if (expected == MannWhitneyJudge.Label.HIGH || expected == MannWhitneyJudge.Label.LOW) {
+            assertThat(e.reason()).as(where).startsWith("m: " + expected.name().toLowerCase());
+        }
+        if (f[12].equals("true")) {
+            // DeployGuard's departure (docs/analysis.md): a critical metric without data holds, never zeroes the score
+            assertThat(j.reason()).as(where).contains(expected == MannWhitneyJudge.Label.NODATA
+                    ? "metrics without data: holding" : "critical metric m failed");
+        }
+    }
+
     // ---------------------------------------------------------------- preprocessing
 
     /** file | case | operation | input | expected (outlier masks as 0/1). */

@@ -173,7 +173,8 @@ public final class MetricAnalysis {
             return Measurement.error(now, m.name() + ": stable measured 0, so the canary / stable ratio is"
                     + " undefined (canary " + values[0] + ")");
         }
-        return withEvidence(m.measureRatio(now, values[0] / values[1]), evidence[0] + ", " + evidence[1]);
+        return withEvidence(m.measureRatio(now, values[0] / values[1]), evidence[0] + ", " + evidence[1])
+                .withTracks(values[0], values[1]);
     }
 
     private static Measurement withEvidence(Measurement m, String evidence) {

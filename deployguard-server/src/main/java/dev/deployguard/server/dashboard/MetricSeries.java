@@ -7,8 +7,6 @@ import dev.deployguard.store.EventStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The custom metrics' measurements of one rollout, read from its {@code analysis.metric} events in the store: so a
@@ -20,13 +18,6 @@ final class MetricSeries {
     /** At most this many points per read: a page gets the rest on its next tick. */
     static final int MAX_POINTS = 5000;
     private static final int PAGE = 1000;
-    private static final String NUMBER = "(-?[0-9]+(?:\\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)";
-    /**
-     * A relative measurement's tracks, as {@code MetricAnalysis.measure} (deployguard-core) writes them into its
-     * message: {@code canary 12.5 (evidence), stable 10 (evidence)}; the event's message carries that message.
-     * {@code MetricSeriesTest} checks this against the real {@code MetricAnalysis}, so a change there shows.
-     */
-    private static final Pattern TRACKS = Pattern.compile("canary " + NUMBER + "(?: \\(.*\\))?, stable " + NUMBER);
 
     /**
      * One measurement.
@@ -83,24 +74,12 @@ final class MetricSeries {
         if (!(d.get("rollout") instanceof Number n) || n.longValue() != rolloutId || d.get("metric") == null) {
             return null;
         }
-        Double[] tracks = tracks(e.message());
+        // A relative measurement's tracks are the event's fields canary and stable (CustomMetrics.data in deploy).
         return new Point(e.id(), e.at().toEpochMilli(), String.valueOf(d.get("metric")),
                 String.valueOf(d.getOrDefault("measurement", "")), number(d.get("value")),
-                tracks == null ? null : tracks[0], tracks == null ? null : tracks[1],
+                number(d.get("canary")), number(d.get("stable")),
                 String.valueOf(d.getOrDefault("phase", "")), Boolean.TRUE.equals(d.get("dryRun")),
                 count(d.get("failed")), count(d.get("successful")), e.message());
-    }
-
-    /** {canary, stable} from a relative measurement's text, or null when it names no tracks. */
-    static Double[] tracks(String text) {
-        if (text == null) {
-            return null;
-        }
-        Matcher m = TRACKS.matcher(text);
-        if (!m.find()) {
-            return null;
-        }
-        return new Double[] {Double.valueOf(m.group(1)), Double.valueOf(m.group(2))};
     }
 
     private static Double number(Object v) {

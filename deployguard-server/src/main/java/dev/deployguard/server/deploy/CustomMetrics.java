@@ -1,5 +1,7 @@
 package dev.deployguard.server.deploy;
 
+import dev.deployguard.analysis.Judge;
+import dev.deployguard.analysis.MetricSample;
 import dev.deployguard.analysis.Verdict;
 import dev.deployguard.analysis.metric.MetricAnalysis;
 import dev.deployguard.analysis.metric.MetricGate;
@@ -72,6 +74,18 @@ final class CustomMetrics {
         return out.toString();
     }
 
+    /**
+     * Hands a measurement of one of the strategy's relative metrics (canary and stable both measured) to the judge:
+     * {@code mannWhitney} classifies each such metric from its series as Kayenta does; the other judges ignore it.
+     * A step's own metrics are not the judge's: they run only while the rollout is at their step.
+     */
+    static void feed(Judge judge, RolloutMetrics.Measured m) {
+        if (m.background() && m.measurement().hasTracks()) {
+            judge.observeMetric(new MetricSample(m.metric(), m.measurement().at(), m.measurement().canary(),
+                    m.measurement().stable()));
+        }
+    }
+
     static Map<String, Object> data(Rollout r, RolloutMetrics.Measured m) {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("rollout", r.id());
@@ -79,6 +93,12 @@ final class CustomMetrics {
         d.put("measurement", m.measurement().phase().name());
         if (m.measurement().value() instanceof Number n) {
             d.put("value", n.doubleValue());
+        }
+        if (m.measurement().hasTracks() && Double.isFinite(m.measurement().canary())
+                && Double.isFinite(m.measurement().stable())) {
+            // A relative metric's tracks, for the dashboard's chart (MetricSeries) without parsing the message.
+            d.put("canary", m.measurement().canary());
+            d.put("stable", m.measurement().stable());
         }
         d.put("phase", m.status().phase().name());
         d.put("dryRun", m.status().dryRun());

@@ -25,8 +25,13 @@ import java.util.function.Consumer;
  * allow it (Argo's inline analysis step). Every measurement is taken through one {@link MetricQuery}.
  */
 final class RolloutMetrics {
-    /** One measurement taken, for the event log. */
-    record Measured(String metric, Measurement measurement, MetricStatus status) {
+    /**
+     * One measurement taken, for the event log (and, for the strategy's relative metrics, the judge).
+     *
+     * @param background whether the metric is one of the strategy's analysis (runs for the whole rollout), not a
+     *                   step's own
+     */
+    record Measured(String metric, Measurement measurement, MetricStatus status, boolean background) {
     }
 
     private final MetricQuery query;
@@ -172,7 +177,7 @@ final class RolloutMetrics {
             MetricStatus st = run.status();
             int before = seen.getOrDefault(scope + st.name(), 0);
             for (int i = before; i < st.measurements().size(); i++) {
-                measured.accept(new Measured(st.name(), st.measurements().get(i), st));
+                measured.accept(new Measured(st.name(), st.measurements().get(i), st, a == whole));
             }
             seen.put(scope + st.name(), st.measurements().size());
         }

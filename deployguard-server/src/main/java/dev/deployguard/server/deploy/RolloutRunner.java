@@ -437,8 +437,11 @@ public final class RolloutRunner {
     }
 
     private MetricGate.Outcome measureMetrics(String app, Rollout r, Running run, Instant now) {
-        var gate = run.metrics.tick(r, strategy(app), now, m -> events.record(app, r.canaryRevision(), "system",
-                EventKinds.ANALYSIS_METRIC, CustomMetrics.describe(m), CustomMetrics.data(r, m)));
+        var gate = run.metrics.tick(r, strategy(app), now, m -> {
+            events.record(app, r.canaryRevision(), "system", EventKinds.ANALYSIS_METRIC, CustomMetrics.describe(m),
+                    CustomMetrics.data(r, m));
+            CustomMetrics.feed(run.analysis, m);
+        });
         lastMetrics.put(app, run.metrics.statuses());
         return gate;
     }

@@ -235,9 +235,16 @@ class DashboardHttpTest {
                            boolean dryRun, int failed) {
         String text = "metric " + metric + (dryRun ? " (dry run)" : "") + ": " + measurement + " " + value
                 + (tracks.isEmpty() ? "" : " (" + tracks + ")") + "; the metric is " + phase;
-        return cp.store().append(Event.of(Instant.now(), "web", 2, "system", EventKinds.ANALYSIS_METRIC, text,
-                Map.of("rollout", rollout, "metric", metric, "measurement", measurement, "value", value, "phase",
-                        phase, "dryRun", dryRun, "failed", failed, "successful", 0)));
+        Map<String, Object> data = new java.util.LinkedHashMap<>(Map.of("rollout", rollout, "metric", metric,
+                "measurement", measurement, "value", value, "phase", phase, "dryRun", dryRun, "failed", failed,
+                "successful", 0));
+        // A relative measurement's tracks are fields of the event, as CustomMetrics.data writes them.
+        Matcher m = Pattern.compile("^canary ([0-9.]+).*, stable ([0-9.]+)").matcher(tracks);
+        if (m.find()) {
+            data.put("canary", Double.valueOf(m.group(1)));
+            data.put("stable", Double.valueOf(m.group(2)));
+        }
+        return cp.store().append(Event.of(Instant.now(), "web", 2, "system", EventKinds.ANALYSIS_METRIC, text, data));
     }
 
     private static JsonNode metricSeries(String page) throws Exception {

@@ -20,8 +20,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The per-track values of a relative metric come from the measurement's text, as the real {@link MetricAnalysis}
- * writes it (so a change of that format fails here, not silently on the page); and the metric that rolled a rollout
+ * The per-track values of a relative metric are numbers of the real {@link MetricAnalysis}'s measurement, carried
+ * as the event's fields {@code canary} and {@code stable} (the runner's event is checked in
+ * {@code RolloutRunnerMetricsTest}), never parsed from its text; and the metric that rolled a rollout
  * back is named from the metric gate's verdict, the judge's own FAIL naming none.
  */
 class MetricSeriesTest {
@@ -43,24 +44,40 @@ class MetricSeriesTest {
     }
 
     @Test
-    void aRelativeMeasurementsTracksAreReadFromTheRealMeasurementText() {
+    void aRelativeMeasurementCarriesItsTracksAsNumbersNotOnlyInItsText() {
         // Evidence with parentheses and commas of its own, as the built-in measures write it.
         Measurement m = measure(relative("p50"), 37.5, 12.5, "120 requests (2 errors), window 1s");
         assertThat(((Number) m.value()).doubleValue()).isEqualTo(3.0);
-        // The event's message wraps the measurement's text (CustomMetrics.describe in deployguard-server's deploy).
-        String message = "metric p50: " + m.phase() + " 3 (" + m.message() + "); the metric is FAILED: failed (1) >"
-                + " failureLimit (0)";
-        assertThat(MetricSeries.tracks(message)).containsExactly(37.5, 12.5);
+        assertThat(m.canary()).isEqualTo(37.5);
+        assertThat(m.stable()).isEqualTo(12.5);
+        assertThat(m.message()).contains("canary 37.5 (120 requests (2 errors), window 1s), stable 12.5");
 
-        Measurement plain = measure(relative("p50"), 0.25, 2, "");
-        assertThat(MetricSeries.tracks(plain.message())).containsExactly(0.25, 2.0);
-        assertThat(MetricSeries.tracks("metric rps: SUCCESSFUL 14.2; the metric is RUNNING")).isNull();
+        MetricAnalysis rps = new MetricAnalysis(List.of(MetricDefinition.of("rps", new Provider.Router("requestRate"))),
+                T0, true);
+        rps.tick(T0, (d, track, at) -> new MetricQuery.Answer.Value(14.2, ""));
+        Measurement absolute = rps.statuses().get(0).measurements().get(0);
+        assertThat(absolute.hasTracks()).as("an absolute metric has no tracks").isFalse();
+        assertThat(absolute.canary()).isNull();
+    }
+
+    @Test
+    void thePointsTracksComeFromTheEventsFieldsNeverFromItsText() {
+        Map<String, Object> noTracks = Map.of("rollout", 7, "metric", "p50", "measurement", "FAILED", "value", 3.0,
+                "phase", "FAILED");
+        Event textOnly = new Event(40, T0, "web", 2, "system", EventKinds.ANALYSIS_METRIC,
+                "metric p50: FAILED 3 (canary 37.5 (x), stable 12.5 (y)); the metric is FAILED", noTracks);
+        MetricSeries.Point p = MetricSeries.point(textOnly, 7);
+        assertThat(p.value()).isEqualTo(3.0);
+        assertThat(p.canary()).as("no field, no value: the text is not parsed").isNull();
+        assertThat(p.stable()).isNull();
     }
 
     @Test
     void anEventBecomesAPointOfItsOwnRolloutOnly() {
-        Map<String, Object> data = Map.of("rollout", 7, "metric", "p50", "measurement", "FAILED", "value", 3.0,
-                "phase", "FAILED", "dryRun", false, "failed", 1, "successful", 0);
+        Map<String, Object> data = Map.ofEntries(Map.entry("rollout", 7), Map.entry("metric", "p50"),
+                Map.entry("measurement", "FAILED"), Map.entry("value", 3.0), Map.entry("canary", 37.5),
+                Map.entry("stable", 12.5), Map.entry("phase", "FAILED"), Map.entry("dryRun", false),
+                Map.entry("failed", 1), Map.entry("successful", 0));
         Event e = new Event(41, T0, "web", 2, "system", EventKinds.ANALYSIS_METRIC,
                 "metric p50: FAILED 3 (canary 37.5 (x), stable 12.5 (y)); the metric is FAILED", data);
         MetricSeries.Point p = MetricSeries.point(e, 7);

@@ -133,7 +133,8 @@ class RolloutRunnerMetricsTest {
         assertThat(status("cpu").phase()).isEqualTo(MetricPhase.FAILED);
         assertThat(events("analysis.metric")).singleElement().satisfies(e -> {
             assertThat(e.message()).startsWith("metric cpu: FAILED 4 (");
-            assertThat(e.data()).containsEntry("metric", "cpu").containsEntry("value", 4.0);
+            assertThat(e.data()).containsEntry("metric", "cpu").containsEntry("value", 4.0)
+                    .containsEntry("canary", 0.004).containsEntry("stable", 0.001);
         });
     }
 
