@@ -44,10 +44,26 @@ public final class NamespaceRestore {
     private static final Set<String> WEBHOOKS = Set.of(ResourceType.VALIDATING_WEBHOOK.dir(),
             ResourceType.MUTATING_WEBHOOK.dir());
 
+    /**
+     * Creates a verify keeps in flight within one dependency phase. Measured with {@code bench/run backup} (see
+     * docs/backup.md); far below an API server's default limit of 200 mutating requests in flight.
+     */
+    public static final int DEFAULT_CONCURRENCY = 16;
+
     private final KubernetesClient client;
+    private final int concurrency;
 
     public NamespaceRestore(KubernetesClient client) {
+        this(client, DEFAULT_CONCURRENCY);
+    }
+
+    /** {@code concurrency}: how many creates a verify keeps in flight within one dependency phase. */
+    public NamespaceRestore(KubernetesClient client, int concurrency) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+        }
         this.client = client;
+        this.concurrency = concurrency;
     }
 
     /** What to do with objects that already exist: Velero's {@code --existing-resource-policy}. */
@@ -128,10 +144,17 @@ public final class NamespaceRestore {
 
     /** The outcome of restoring a backup into a scratch namespace and comparing every object with the backup. */
     public record Verification(String scratchNamespace, int objects, long restoreMillis, List<String> differences,
-                               List<String> notRun) {
+                               List<String> notRun, Timings timings) {
         public boolean ok() {
             return differences.isEmpty();
         }
+    }
+
+    /**
+     * Where a verify's time went: reading the tarball and planning, the creates (= {@code restoreMillis}), reading
+     * the copies back and comparing them, and deleting the scratch copies.
+     */
+    public record Timings(long readMillis, long createMillis, long compareMillis, long cleanupMillis) {
     }
 
     /**
@@ -141,6 +164,7 @@ public final class NamespaceRestore {
      * already exist, as they do in the cluster the backup was taken from.
      */
     public Verification verify(Path tarball, Duration crdTimeout) {
+        long start = System.nanoTime();
         Map<String, byte[]> entries = Tarball.read(tarball);
         String source = sourceNamespace(entries, tarball);
         String scratch = (source.length() > 48 ? source.substring(0, 48) : source) + "-verify-"
@@ -173,8 +197,12 @@ public final class NamespaceRestore {
         }
         List<Planned> created = java.util.Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
+        long readMillis = (t0 - start) / 1_000_000;
+        long millis = 0;
+        long compareMillis = 0;
+        long cleanupMillis;
         try {
-            differences.addAll(ParallelCreate.inPhases(planned, p -> p.step().phase(), p -> {
+            differences.addAll(ParallelCreate.inPhases(planned, concurrency, p -> p.step().phase(), p -> {
                 try {
                     resource(p.item()).create();
                     created.add(p);
@@ -184,7 +212,8 @@ public final class NamespaceRestore {
                             + (e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage()) + ")";
                 }
             }));
-            long millis = (System.nanoTime() - t0) / 1_000_000;
+            millis = (System.nanoTime() - t0) / 1_000_000;
+            long t1 = System.nanoTime();
             // One list per kind read back, not one GET per object: verify should cost about what the backup did.
             Map<ResourceType, Map<String, GenericKubernetesResource>> restored = new HashMap<>();
             for (Planned p : created) {
@@ -202,10 +231,14 @@ public final class NamespaceRestore {
                     differences.add(p.step().resource() + " " + p.step().name() + ": " + diff);
                 }
             }
-            return new Verification(scratch, planned.size() - 1, millis, differences, notRun);
+            compareMillis = (System.nanoTime() - t1) / 1_000_000;
         } finally {
+            long t2 = System.nanoTime();
             removeScratch(created, scratch);
+            cleanupMillis = (System.nanoTime() - t2) / 1_000_000;
         }
+        return new Verification(scratch, planned.size() - 1, millis, differences, notRun,
+                new Timings(readMillis, millis, compareMillis, cleanupMillis));
     }
 
     /**
