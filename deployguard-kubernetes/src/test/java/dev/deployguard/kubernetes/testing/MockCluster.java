@@ -122,14 +122,6 @@ public final class MockCluster implements AutoCloseable {
         dispatcher.calls().clear();
     }
 
-    /**
-     * Milliseconds of wall time so far during which the mock server was answering at least one request (its CRUD
-     * store takes one lock per write, so this is its busy time): what a benchmark subtracts to see the client's share.
-     */
-    public long serverBusyMillis() {
-        return dispatcher.busyNanos() / 1_000_000;
-    }
-
     /** The next {@code times} requests of {@code method} under {@code pathPrefix} answer {@code status}/{@code reason}. */
     public void fail(String method, String pathPrefix, int status, String reason, int times) {
         dispatcher.inject(new OracleDispatcher.Fault(method, pathPrefix, status, reason, new int[] {times}));

@@ -32,10 +32,6 @@ final class OracleDispatcher extends Dispatcher {
     private volatile ApiDiscovery discovery;
     private final List<ApiCall> calls = new CopyOnWriteArrayList<>();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
-    private final Object busy = new Object();
-    private int inFlight;
-    private long busySince;
-    private long busyNanos;
 
     OracleDispatcher(Dispatcher crud, ObjectMapper json) {
         this.crud = crud;
@@ -55,31 +51,13 @@ final class OracleDispatcher extends Dispatcher {
         faults.add(fault);
     }
 
-    /** Wall time during which at least one request was inside this dispatcher (the mock server at work). */
-    long busyNanos() {
-        synchronized (busy) {
-            return busyNanos + (inFlight > 0 ? System.nanoTime() - busySince : 0);
-        }
-    }
-
     @Override
     public MockResponse dispatch(RecordedRequest request) {
-        synchronized (busy) {
-            if (inFlight++ == 0) {
-                busySince = System.nanoTime();
-            }
-        }
         MockResponse response;
         try {
             response = handle(request);
         } catch (RuntimeException e) {
             response = status(500, "InternalError", "mock cluster: " + e);
-        } finally {
-            synchronized (busy) {
-                if (--inFlight == 0) {
-                    busyNanos += System.nanoTime() - busySince;
-                }
-            }
         }
         if (response.getWebSocketListener() == null && response.getBody() != null && response.getBody().size() > 0
                 && response.header("Content-Type") == null) {
