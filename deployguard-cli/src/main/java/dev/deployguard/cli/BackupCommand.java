@@ -8,7 +8,6 @@ import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.BackupEvent;
 import dev.deployguard.event.Event;
 import dev.deployguard.event.EventKinds;
-import dev.deployguard.spec.Durations;
 import dev.deployguard.store.JdbcStore;
 import dev.deployguard.store.backup.BackupKey;
 import dev.deployguard.store.backup.BackupRecord;
@@ -101,7 +100,7 @@ final class BackupCommand {
             if (keep != null && keep < 1) {
                 throw DeployGuardException.badInput("--keep: must be at least 1, got " + keep);
             }
-            Duration age = maxAge == null ? null : parseAge(maxAge);
+            Duration age = maxAge == null ? null : DurationOptions.positive("--max-age", maxAge);
             BackupRecord record;
             List<String> pruned;
             if (LiveControlPlane.pid(stateDir()).isPresent()) {
@@ -109,7 +108,7 @@ final class BackupCommand {
                 body.put("dir", backupDir().toString());
                 body.put("keyEnv", keyEnv);
                 body.put("keep", keep);
-                body.put("maxAge", maxAge);
+                body.put("maxAge", age == null ? null : age.toString()); // ISO-8601: the API reads no days
                 body.values().removeIf(java.util.Objects::isNull);
                 JsonNode r = backup.root.client().post("/api/backups", body);
                 record = JSON.treeToValue(r.path("backup"), BackupRecord.class);
@@ -133,19 +132,6 @@ final class BackupCommand {
                 pruned.forEach(id -> System.out.println("deleted by retention: " + id));
             }
             return record.status() == BackupRecord.Status.COMPLETED ? 0 : ExitCode.FAILURE.code();
-        }
-
-        private static Duration parseAge(String text) {
-            try {
-                Duration d = Durations.parse(text);
-                if (d.isNegative() || d.isZero()) {
-                    throw new IllegalArgumentException("must be longer than 0");
-                }
-                return d;
-            } catch (IllegalArgumentException e) {
-                throw DeployGuardException.badInput("--max-age: " + e.getMessage() + " (e.g. 30d, 12h), got '"
-                        + text + "'");
-            }
         }
     }
 

@@ -9,7 +9,6 @@ import dev.deployguard.kubernetes.etcd.EtcdSnapshots;
 import dev.deployguard.kubernetes.etcd.EtcdTls;
 import dev.deployguard.kubernetes.etcd.SnapshotFile;
 import dev.deployguard.kubernetes.etcd.SnapshotRecord;
-import dev.deployguard.spec.Durations;
 import io.etcd.jetcd.Client;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -95,8 +94,8 @@ final class EtcdBackupCommand {
             if (keep != null && keep < 1) {
                 throw DeployGuardException.badInput("--keep: must be at least 1, got " + keep);
             }
-            Duration age = maxAge == null ? null : positive("--max-age", maxAge);
-            Duration period = every == null ? null : positive("--every", every);
+            Duration age = maxAge == null ? null : DurationOptions.positive("--max-age", maxAge);
+            Duration period = every == null ? null : DurationOptions.positive("--every", every);
             EtcdSnapshots s = snapshots();
             int code;
             do {
@@ -245,17 +244,5 @@ final class EtcdBackupCommand {
         return r.status() + " " + r.id() + " (" + dir.resolve(r.file()) + ", " + r.bytes() + " bytes, etcd "
                 + r.etcdVersion() + ")" + (v == null ? "" : ": " + v.detail() + (v.restoreMillis() > 0
                 ? " (restore " + v.restoreMillis() + " ms)" : ""));
-    }
-
-    private static Duration positive(String option, String text) {
-        try {
-            Duration d = Durations.parse(text);
-            if (d.isNegative() || d.isZero()) {
-                throw DeployGuardException.badInput(option + ": must be positive, got '" + text + "'");
-            }
-            return d;
-        } catch (IllegalArgumentException e) {
-            throw DeployGuardException.badInput(option + ": " + e.getMessage());
-        }
     }
 }

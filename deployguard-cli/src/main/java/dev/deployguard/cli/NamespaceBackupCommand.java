@@ -154,8 +154,8 @@ final class NamespaceBackupCommand {
         @Option(names = "--existing-resource-policy", defaultValue = "none", description = "none (skip objects that"
                 + " exist, the default) | update (overwrite them)")
         String existing;
-        @Option(names = "--crd-timeout", defaultValue = "60s", description = "How long to wait for each CRD to be"
-                + " Established (default: 60s)")
+        @Option(names = "--crd-timeout", defaultValue = "60s", description = "How long to wait for the CRDs to be"
+                + " Established, all of them together (default: 60s)")
         String crdTimeout;
         @Option(names = "--dry-run", description = "Only list what would be created, skipped or overwritten")
         boolean dryRun;

@@ -30,8 +30,11 @@ class BackupIT {
         h.ok("deploy", "demo", "--version", "v1");
         JsonNode before = h.ok("status", "demo", "-o", "json").json();
 
-        // Online: the server holds the embedded H2 file, so the backup is taken through it.
-        JsonNode created = h.ok("backup", "create", "-o", "json").json().path("backup");
+        // Online: the server holds the embedded H2 file, so the backup is taken through it; retention in days as
+        // docs/backup.md shows it (the API reads the age the CLI parsed, in ISO-8601).
+        JsonNode response = h.ok("backup", "create", "--keep", "14", "--max-age", "30d", "-o", "json").json();
+        assertThat(response.path("pruned")).isEmpty();
+        JsonNode created = response.path("backup");
         String id = created.path("id").asText();
         assertThat(created.path("status").asText()).isEqualTo("COMPLETED");
         assertThat(created.path("verification").path("message").asText()).contains("content hashes equal");

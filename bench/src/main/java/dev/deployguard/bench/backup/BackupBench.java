@@ -35,6 +35,12 @@ public final class BackupBench {
 
     public static void main(String[] args) throws Exception {
         boolean quick = List.of(args).contains("--quick");
+        int only = List.of(args).indexOf("--only");
+        String part = only >= 0 && only + 1 < args.length ? args[only + 1] : "all";
+        if (!List.of("all", "store", "namespace").contains(part)) {
+            System.err.println("bench backup: --only takes store or namespace, got '" + part + "'");
+            System.exit(2);
+        }
         int revisions = quick ? 1_000 : 10_000;
         int objects = quick ? 100 : 1_000;
         ObjectNode root = Json.mapper().createObjectNode();
@@ -42,19 +48,23 @@ public final class BackupBench {
         root.put("namespaceObjects", objects);
         Path dir = Files.createTempDirectory("bench-backup");
 
-        Path h2 = dir.resolve("h2");
-        try (JdbcStore store = JdbcStore.embedded(h2)) {
-            fill(store, revisions);
-            root.set("h2", store(store, new StoreLocation(h2, null, null, null), dir.resolve("h2-backups")));
-        }
-        try (PostgresServer pg = PostgresServer.start()) {
-            var location = new StoreLocation(dir.resolve("pg"), pg.url(), "postgres", null);
-            try (JdbcStore store = JdbcStore.open(pg.url(), "postgres", null)) {
+        if (!part.equals("namespace")) {
+            Path h2 = dir.resolve("h2");
+            try (JdbcStore store = JdbcStore.embedded(h2)) {
                 fill(store, revisions);
-                root.set("postgresql", store(store, location, dir.resolve("pg-backups")));
+                root.set("h2", store(store, new StoreLocation(h2, null, null, null), dir.resolve("h2-backups")));
+            }
+            try (PostgresServer pg = PostgresServer.start()) {
+                var location = new StoreLocation(dir.resolve("pg"), pg.url(), "postgres", null);
+                try (JdbcStore store = JdbcStore.open(pg.url(), "postgres", null)) {
+                    fill(store, revisions);
+                    root.set("postgresql", store(store, location, dir.resolve("pg-backups")));
+                }
             }
         }
-        root.set("namespace", namespace(objects, dir.resolve("ns.tar.gz")));
+        if (!part.equals("store")) {
+            root.set("namespace", namespace(objects, dir.resolve("ns.tar.gz")));
+        }
         System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(root));
     }
 
@@ -88,6 +98,15 @@ public final class BackupBench {
         return n;
     }
 
+    /** Concurrencies a warm verify is also timed at (creates in flight within one dependency phase). */
+    private static final int[] SWEEP = {8, 16, 32};
+    private static final int WARM_ROUNDS = 3;
+
+    /**
+     * The first backup and verify in this JVM (as {@code backup namespace create} runs them: one fresh process),
+     * then {@link #WARM_ROUNDS} more of each (medians), then a warm verify per concurrency of {@link #SWEEP}. Each
+     * verify's time is broken down (read, creates, read-back + compare, clean-up), with the API requests each made.
+     */
     private static ObjectNode namespace(int objects, Path file) throws Exception {
         System.err.println("bench: namespace with " + objects + " objects...");
         try (MockCluster cluster = MockCluster.start()) {
@@ -98,22 +117,86 @@ public final class BackupBench {
                 c.configMaps().inNamespace("bench").resource(new ConfigMapBuilder().withNewMetadata()
                         .withName("cm-" + i).endMetadata().addToData("key", "value-" + i).build()).create();
             }
-            long t0 = System.nanoTime();
-            var summary = new NamespaceBackup(c).backup("bench", file);
-            long backupMillis = (System.nanoTime() - t0) / 1_000_000;
-            t0 = System.nanoTime();
-            var v = new NamespaceRestore(c).verify(file, Duration.ofSeconds(60));
-            long verifyMillis = (System.nanoTime() - t0) / 1_000_000;
-            ObjectNode n = Json.mapper().createObjectNode();
-            n.put("objects", summary.total());
-            n.put("verified", v.ok());
+            Round first = round(cluster, file, NamespaceRestore.DEFAULT_CONCURRENCY);
+            ObjectNode n = first.json();
+            n.put("objects", first.objects());
             n.put("sizeBytes", Files.size(file));
-            n.put("backupMillis", backupMillis);
-            n.put("verifyRestoreMillis", v.restoreMillis());
-            n.put("verifyTotalMillis", verifyMillis);
-            n.put("verifyOverBackup", round((double) verifyMillis / Math.max(1, backupMillis)));
+            n.put("concurrency", NamespaceRestore.DEFAULT_CONCURRENCY);
+            List<Round> warm = new java.util.ArrayList<>();
+            for (int r = 0; r < WARM_ROUNDS; r++) {
+                System.err.println("bench: warm round " + (r + 1) + "...");
+                warm.add(round(cluster, file, NamespaceRestore.DEFAULT_CONCURRENCY));
+            }
+            ObjectNode w = n.putObject("warm");
+            w.put("rounds", WARM_ROUNDS);
+            long b = median(warm.stream().mapToLong(Round::backupMillis).toArray());
+            long v = median(warm.stream().mapToLong(Round::verifyMillis).toArray());
+            w.put("backupMillisMedian", b);
+            w.put("verifyTotalMillisMedian", v);
+            w.put("verifyOverBackup", round((double) v / Math.max(1, b)));
+            w.put("verifiedAll", warm.stream().allMatch(Round::verified));
+            var each = w.putArray("each");
+            for (Round r : warm) {
+                ObjectNode o = each.addObject();
+                o.put("backupMillis", r.backupMillis());
+                o.put("verifyTotalMillis", r.verifyMillis());
+                o.put("creates", r.timings().createMillis());
+                o.put("readBackAndCompare", r.timings().compareMillis());
+                o.put("cleanup", r.timings().cleanupMillis());
+            }
+            ObjectNode sweep = n.putObject("verifyByConcurrency");
+            for (int threads : SWEEP) {
+                System.err.println("bench: warm verify with " + threads + " creates in flight...");
+                Round r = round(cluster, file, threads);
+                ObjectNode o = sweep.putObject(Integer.toString(threads));
+                o.put("verifyTotalMillis", r.verifyMillis());
+                o.put("createMillis", r.timings().createMillis());
+                o.put("verified", r.verified());
+            }
             return n;
         }
+    }
+
+    /** One backup followed by one verify of it. */
+    private record Round(int objects, boolean verified, long backupMillis, long verifyMillis,
+                         NamespaceRestore.Timings timings, long backupRequests, long verifyRequests) {
+        ObjectNode json() {
+            ObjectNode n = Json.mapper().createObjectNode();
+            n.put("verified", verified);
+            n.put("backupMillis", backupMillis);
+            n.put("verifyRestoreMillis", timings.createMillis());
+            n.put("verifyTotalMillis", verifyMillis);
+            n.put("verifyOverBackup", round((double) verifyMillis / Math.max(1, backupMillis)));
+            ObjectNode t = n.putObject("verifyBreakdownMillis");
+            t.put("readAndPlan", timings.readMillis());
+            t.put("creates", timings.createMillis());
+            t.put("readBackAndCompare", timings.compareMillis());
+            t.put("cleanup", timings.cleanupMillis());
+            n.put("backupRequests", backupRequests);
+            n.put("verifyRequests", verifyRequests);
+            return n;
+        }
+    }
+
+    private static Round round(MockCluster cluster, Path file, int concurrency) throws Exception {
+        var c = cluster.client();
+        cluster.clearCalls();
+        long t0 = System.nanoTime();
+        var summary = new NamespaceBackup(c).backup("bench", file);
+        long backupMillis = (System.nanoTime() - t0) / 1_000_000;
+        long backupRequests = cluster.calls().size();
+        cluster.clearCalls();
+        t0 = System.nanoTime();
+        var v = new NamespaceRestore(c, concurrency).verify(file, Duration.ofSeconds(60));
+        long verifyMillis = (System.nanoTime() - t0) / 1_000_000;
+        return new Round(summary.total(), v.ok(), backupMillis, verifyMillis, v.timings(), backupRequests,
+                cluster.calls().size());
+    }
+
+    private static long median(long[] values) {
+        long[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     private static double round(double d) {

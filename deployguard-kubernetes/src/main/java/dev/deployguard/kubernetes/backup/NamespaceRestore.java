@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Restores a Velero-format namespace backup into the same or another namespace, in dependency order (see the
@@ -44,10 +42,26 @@ public final class NamespaceRestore {
     private static final Set<String> WEBHOOKS = Set.of(ResourceType.VALIDATING_WEBHOOK.dir(),
             ResourceType.MUTATING_WEBHOOK.dir());
 
+    /**
+     * Creates a verify keeps in flight within one dependency phase. Measured with {@code bench/run backup} (see
+     * docs/backup.md); far below an API server's default limit of 200 mutating requests in flight.
+     */
+    public static final int DEFAULT_CONCURRENCY = 16;
+
     private final KubernetesClient client;
+    private final int concurrency;
 
     public NamespaceRestore(KubernetesClient client) {
+        this(client, DEFAULT_CONCURRENCY);
+    }
+
+    /** {@code concurrency}: how many creates a verify keeps in flight within one dependency phase. */
+    public NamespaceRestore(KubernetesClient client, int concurrency) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+        }
         this.client = client;
+        this.concurrency = concurrency;
     }
 
     /** What to do with objects that already exist: Velero's {@code --existing-resource-policy}. */
@@ -128,10 +142,17 @@ public final class NamespaceRestore {
 
     /** The outcome of restoring a backup into a scratch namespace and comparing every object with the backup. */
     public record Verification(String scratchNamespace, int objects, long restoreMillis, List<String> differences,
-                               List<String> notRun) {
+                               List<String> notRun, Timings timings) {
         public boolean ok() {
             return differences.isEmpty();
         }
+    }
+
+    /**
+     * Where a verify's time went: reading the tarball and planning, the creates (= {@code restoreMillis}), reading
+     * the copies back and comparing them, and deleting the scratch copies.
+     */
+    public record Timings(long readMillis, long createMillis, long compareMillis, long cleanupMillis) {
     }
 
     /**
@@ -141,6 +162,7 @@ public final class NamespaceRestore {
      * already exist, as they do in the cluster the backup was taken from.
      */
     public Verification verify(Path tarball, Duration crdTimeout) {
+        long start = System.nanoTime();
         Map<String, byte[]> entries = Tarball.read(tarball);
         String source = sourceNamespace(entries, tarball);
         String scratch = (source.length() > 48 ? source.substring(0, 48) : source) + "-verify-"
@@ -173,8 +195,12 @@ public final class NamespaceRestore {
         }
         List<Planned> created = java.util.Collections.synchronizedList(new ArrayList<>());
         long t0 = System.nanoTime();
+        long readMillis = (t0 - start) / 1_000_000;
+        long millis = 0;
+        long compareMillis = 0;
+        long cleanupMillis;
         try {
-            differences.addAll(ParallelCreate.inPhases(planned, p -> p.step().phase(), p -> {
+            differences.addAll(ParallelCreate.inPhases(planned, concurrency, p -> p.step().phase(), p -> {
                 try {
                     resource(p.item()).create();
                     created.add(p);
@@ -184,7 +210,8 @@ public final class NamespaceRestore {
                             + (e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage()) + ")";
                 }
             }));
-            long millis = (System.nanoTime() - t0) / 1_000_000;
+            millis = (System.nanoTime() - t0) / 1_000_000;
+            long t1 = System.nanoTime();
             // One list per kind read back, not one GET per object: verify should cost about what the backup did.
             Map<ResourceType, Map<String, GenericKubernetesResource>> restored = new HashMap<>();
             for (Planned p : created) {
@@ -202,10 +229,14 @@ public final class NamespaceRestore {
                     differences.add(p.step().resource() + " " + p.step().name() + ": " + diff);
                 }
             }
-            return new Verification(scratch, planned.size() - 1, millis, differences, notRun);
+            compareMillis = (System.nanoTime() - t1) / 1_000_000;
         } finally {
+            long t2 = System.nanoTime();
             removeScratch(created, scratch);
+            cleanupMillis = (System.nanoTime() - t2) / 1_000_000;
         }
+        return new Verification(scratch, planned.size() - 1, millis, differences, notRun,
+                new Timings(readMillis, millis, compareMillis, cleanupMillis));
     }
 
     /**
@@ -265,16 +296,26 @@ public final class NamespaceRestore {
                 : op.resource(item.object());
     }
 
+    /**
+     * Polls each CRD (every 200 ms, one deadline for all) rather than watching it: as the chart CRDs of a Helm
+     * deploy ({@code ChartCrds}). A watch closed on its timeout stalled fabric8's mock server for a minute.
+     */
     private void awaitEstablished(List<String> crds, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         for (String name : crds) {
-            try {
-                client.apiextensions().v1().customResourceDefinitions().withName(name)
-                        .waitUntilCondition(NamespaceRestore::established, timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (KubernetesClientTimeoutException e) {
-                throw new DeployGuardException(ExitCode.FAILURE, "CustomResourceDefinition " + name + " was not"
-                        + " Established within " + timeout.toSeconds() + "s, so nothing after the CRDs was restored"
-                        + " (its custom resources would be refused); check the API server's apiextensions"
-                        + " controller, then run the restore again");
+            while (!established(client.apiextensions().v1().customResourceDefinitions().withName(name).get())) {
+                if (System.nanoTime() >= deadline) {
+                    throw new DeployGuardException(ExitCode.FAILURE, "CustomResourceDefinition " + name + " was not"
+                            + " Established within " + timeout.toSeconds() + "s, so nothing after the CRDs was"
+                            + " restored (its custom resources would be refused); check the API server's"
+                            + " apiextensions controller, then run the restore again");
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new DeployGuardException(ExitCode.FAILURE, "interrupted while waiting for CRDs", e);
+                }
             }
         }
     }
@@ -423,12 +464,14 @@ public final class NamespaceRestore {
         return Phase.OTHERS;
     }
 
-    /** A copy as Velero restores it: metadata stripped, no status, in the target namespace, labelled. */
+    /**
+     * The object as Velero restores it: metadata stripped, no status, in the target namespace, labelled. Changed in
+     * place (each plan parses its own objects from the tarball; a copy cost a JSON round trip per object).
+     */
     @SuppressWarnings("unchecked")
     private static GenericKubernetesResource prepare(Item i, String source, String target, String backup,
                                                      String restore) {
-        GenericKubernetesResource obj = Serialization.unmarshal(Serialization.asJson(i.object()),
-                GenericKubernetesResource.class);
+        GenericKubernetesResource obj = i.object();
         var meta = obj.getMetadata();
         meta.setGenerateName(null);
         meta.setSelfLink(null);

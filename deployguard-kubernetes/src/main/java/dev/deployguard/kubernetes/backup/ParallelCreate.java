@@ -13,24 +13,22 @@ import java.util.concurrent.Future;
 import java.util.function.Function;
 
 /**
- * Runs one call per item, a phase at a time in the given order, the items of a phase on at most {@link #THREADS}
+ * Runs one call per item, a phase at a time in the given order, the items of a phase on at most {@code threads}
  * threads: a phase's objects do not depend on each other, so this keeps the dependency order while a 1,000-object
  * namespace no longer waits for a thousand round trips one after the other.
  */
 final class ParallelCreate {
-    static final int THREADS = 8;
-
     private ParallelCreate() {
     }
 
     /** {@code call} returns null on success, else a message; the messages come back in item order. */
-    static <T, P> List<String> inPhases(List<T> items, Function<T, P> phase, Function<T, String> call) {
+    static <T, P> List<String> inPhases(List<T> items, int threads, Function<T, P> phase, Function<T, String> call) {
         Map<P, List<T>> phases = new LinkedHashMap<>();
         for (T t : items) {
             phases.computeIfAbsent(phase.apply(t), k -> new ArrayList<>()).add(t);
         }
         List<String> out = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(THREADS, items.size())), r -> {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, items.size())), r -> {
             Thread th = new Thread(r, "restore-create");
             th.setDaemon(true);
             return th;

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
@@ -24,7 +25,9 @@ final class Tarball {
     private Tarball() {
     }
 
+    /** Writes owner-only (0600, as the store backups): a namespace's Secrets are among the objects. */
     static void write(Path file, Map<String, byte[]> entries) throws IOException {
+        ownerOnly(file);
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
             for (var e : entries.entrySet()) {
                 out.write(header(e.getKey(), e.getValue().length));
@@ -33,6 +36,18 @@ final class Tarball {
                 out.write(new byte[pad]);
             }
             out.write(new byte[2 * BLOCK]);
+        }
+    }
+
+    private static void ownerOnly(Path file) throws IOException {
+        if (!file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        var perms = PosixFilePermissions.fromString("rw-------");
+        if (Files.exists(file)) {
+            Files.setPosixFilePermissions(file, perms);
+        } else {
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(perms));
         }
     }
 

@@ -30,6 +30,7 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -151,7 +152,11 @@ class NamespaceBackupTest {
 
     @Test
     void theTarballHasVelerosLayout() throws Exception {
-        Map<String, byte[]> entries = Tarball.read(backup());
+        Path file = backup();
+        Map<String, byte[]> entries = Tarball.read(file);
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .as("it holds the namespace's Secrets").isEqualTo("rw-------");
 
         assertThat(new String(entries.get("metadata/version"), StandardCharsets.US_ASCII)).isEqualTo("1.1.0\n");
         assertThat(entries).containsKeys("resources/namespaces/cluster/shop.json",
@@ -272,16 +277,36 @@ class NamespaceBackupTest {
     @Test
     void verifyRestoresIntoAScratchNamespaceComparesAndRemovesIt() throws Exception {
         Path file = backup();
-        var restore = new NamespaceRestore(source.client());
+        var restore = new NamespaceRestore(source.client(), 32);
+        source.clearCalls();
 
         var v = restore.verify(file, Duration.ofSeconds(5));
 
         assertThat(v.differences()).isEmpty();
+        assertThat(v.timings().createMillis()).isEqualTo(v.restoreMillis());
+        // Creates run many at a time, but a phase at a time: the namespace, then RBAC, then config, then the
+        // webhook's backend, then the rest (the custom resource, the other Deployment).
+        List<String> posts = source.calls().stream().filter(c -> c.method().equals("POST") && c.status() < 300)
+                .map(ApiCall::path).toList();
+        List<String> order = List.of("/api/v1/namespaces", "/roles", "/configmaps", "/services", "/widgets");
+        assertThat(order.stream().map(suffix -> indexOf(posts, suffix)).toList()).as("POST order: %s", posts)
+                .isSorted().doesNotContain(-1);
+        assertThat(posts.lastIndexOf(posts.stream().filter(p -> p.endsWith("/rolebindings")).findFirst()
+                .orElseThrow())).isLessThan(indexOf(posts, "/configmaps"));
+        assertThat(posts.stream().filter(p -> p.endsWith("/deployments")).count()).isEqualTo(2);
         assertThat(v.ok()).isTrue();
         assertThat(v.scratchNamespace()).startsWith("shop-verify-");
         assertThat(v.objects()).as("namespaced objects but the skipped event").isEqualTo(10);
         assertThat(source.client().namespaces().withName(v.scratchNamespace()).get()).isNull();
         assertThat(source.client().configMaps().inNamespace(v.scratchNamespace()).list().getItems()).isEmpty();
+
+        // A copy the API server refuses is a difference (the verify fails), and the scratch copies still go.
+        source.fail("POST", "/api/v1/namespaces/shop-verify-", 403, "Forbidden", 1);
+        var refused = restore.verify(file, Duration.ofSeconds(5));
+        assertThat(refused.ok()).isFalse();
+        assertThat(refused.differences()).singleElement().asString().contains(": not restored (403 ");
+        assertThat(source.client().namespaces().withName(refused.scratchNamespace()).get()).isNull();
+        assertThat(source.client().configMaps().inNamespace(refused.scratchNamespace()).list().getItems()).isEmpty();
 
         // Without its CRD the custom resource cannot come back (a real API server refuses it; the mock would not):
         // verify says so instead of passing.
