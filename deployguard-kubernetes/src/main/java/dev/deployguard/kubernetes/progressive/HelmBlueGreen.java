@@ -27,7 +27,9 @@ import java.util.function.Supplier;
  *
  * <p>Promotion is one update of the release's Service selector ({@code track: preview}): users reach only the new
  * pods, and the chart's Deployment stays warm, so an abort during the bake is one update back. Finishing writes
- * the Helm upgrade (a new revision; the upgrade keeps the selector on the slot, {@link
+ * the Helm upgrade as a plain deploy writes it ({@link dev.deployguard.kubernetes.helm.HelmUpgrade#asHelmWould}:
+ * Helm's own library, hooks included, for a chart that needs the cluster; a new revision described by the
+ * change-cause; the upgrade keeps the selector on the slot, by Helm's three-way merge or {@link
  * HelmChartRelease#KEEP_DEPLOYGUARD_LABELS}), waits until the chart's Deployment has rolled the new version out,
  * and only then points the selector back at {@code track: stable} (now the new pods) and scales the slot to 0.
  * Users never see an old pod after promotion.
