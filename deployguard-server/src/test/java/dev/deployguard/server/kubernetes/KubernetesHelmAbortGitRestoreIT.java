@@ -109,7 +109,9 @@ class KubernetesHelmAbortGitRestoreIT {
 
         clock.advance(Duration.ofMinutes(3));
 
-        await("the system to give up and restore git", () -> kube.kinds().contains(EventKinds.GITOPS_GIT_RESTORED));
+        // The abort's events are recorded while its actions run; the ended rollout is stored after them.
+        await("the system to give up and restore git", () -> kube.kinds().contains(EventKinds.GITOPS_GIT_RESTORED)
+                && cp.store().activeRollout("web").isEmpty());
         assertThat(cp.store().rollouts("web", 1).get(0).phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         Event automatic = cp.store().events("web", 0, null, 500).stream()
                 .filter(e -> e.kind().equals(EventKinds.ROLLBACK_AUTOMATIC)).findFirst().orElseThrow();
