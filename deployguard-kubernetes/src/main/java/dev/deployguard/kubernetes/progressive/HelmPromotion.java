@@ -22,8 +22,8 @@ import java.util.function.Supplier;
  * the canary Deployment ({@link HelmChartRelease#VERSION_VALUES}) so the release runs exactly what was canaried,
  * even after a control-plane restart. The upgrade does not wait (helm without {@code --wait}): the rollout's Finish
  * waits for the release's Deployment, with the traffic split still in place. Undo is a Helm rollback to the
- * rollout's stable revision (its {@code pre-/post-rollback} hooks run, as
- * {@link HelmRollback} runs them). Both keep DeployGuard's track labels ({@link HelmChartRelease#KEEP_DEPLOYGUARD_LABELS}).
+ * rollout's stable revision (its {@code pre-/post-rollback} hooks run, as {@link HelmRollback} runs them). Both
+ * keep DeployGuard's track labels ({@link HelmChartRelease#KEEP_DEPLOYGUARD_LABELS}).
  */
 public final class HelmPromotion implements CanaryActions.Promotion {
     private final HelmReleaseStorage storage;
