@@ -22,11 +22,22 @@ final class HelmLibraryUpgrade {
     private final HelmReleaseStorage storage;
     private final String kubeconfig;
     private final Duration timeout;
+    /** helm upgrade --description; null: none. */
+    private final String description;
 
     HelmLibraryUpgrade(HelmReleaseStorage storage, String kubeconfig, Duration timeout) {
+        this(storage, kubeconfig, timeout, null);
+    }
+
+    private HelmLibraryUpgrade(HelmReleaseStorage storage, String kubeconfig, Duration timeout, String description) {
         this.storage = storage;
         this.kubeconfig = kubeconfig;
         this.timeout = timeout;
+        this.description = description;
+    }
+
+    HelmLibraryUpgrade describedAs(String description) {
+        return new HelmLibraryUpgrade(storage, kubeconfig, timeout, description);
     }
 
     HelmRelease upgrade(String release, Path chart, List<Path> valuesFiles, boolean atomic) {
@@ -60,6 +71,9 @@ final class HelmLibraryUpgrade {
                 .withTimeout((int) Math.max(1, timeout.toSeconds()));
         for (Path values : valuesFiles) {
             command = command.withValuesFile(values);
+        }
+        if (description != null && !description.isEmpty()) {
+            command = command.withDescription(description);
         }
         return atomic ? command.atomic() : command;
     }

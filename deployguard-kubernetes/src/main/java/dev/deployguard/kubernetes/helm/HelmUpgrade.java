@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,14 +45,17 @@ public final class HelmUpgrade {
     private final HelmHooks hooks;
     /** Non-null: the upgrade is Helm's own ({@link #byHelmLibrary}). */
     private final HelmLibraryUpgrade library;
+    /** helm upgrade --description: the deployed revision's description; null for helm's "Upgrade complete". */
+    private final String description;
 
     public HelmUpgrade(HelmReleaseStorage storage, ChartRenderer renderer, ReadinessWaiter waiter, Duration timeout) {
-        this(storage, renderer, waiter, timeout, LiveFields.NONE, null);
+        this(storage, renderer, waiter, timeout, LiveFields.NONE, null, null);
     }
 
     private HelmUpgrade(HelmReleaseStorage storage, ChartRenderer renderer, ReadinessWaiter waiter, Duration timeout,
-                        LiveFields liveFields, HelmLibraryUpgrade library) {
+                        LiveFields liveFields, HelmLibraryUpgrade library, String description) {
         this.library = library;
+        this.description = description;
         this.storage = storage;
         this.renderer = renderer;
         this.waiter = waiter;
@@ -68,7 +72,23 @@ public final class HelmUpgrade {
      */
     public HelmUpgrade byHelmLibrary(String kubeconfig) {
         return new HelmUpgrade(storage, renderer, waiter, timeout, liveFields,
-                new HelmLibraryUpgrade(storage, kubeconfig, timeout));
+                new HelmLibraryUpgrade(storage, kubeconfig, timeout).describedAs(description), description);
+    }
+
+    /**
+     * This upgrade as a plain {@code deploy} of {@code chart} runs it, so that every writer of a release upgrades
+     * alike: by Helm's own library when the chart needs the cluster ({@link #needsHelmLibrary}), with the kubeconfig
+     * text {@code kubeconfig} gives (asked only then); else by DeployGuard's writer, which renders such a chart
+     * exactly as helm does.
+     */
+    public HelmUpgrade asHelmWould(Path chart, Supplier<String> kubeconfig) {
+        return needsHelmLibrary(chart) ? byHelmLibrary(kubeconfig.get()) : this;
+    }
+
+    /** This upgrade with {@code helm upgrade --description}: the deployed revision is described so. */
+    public HelmUpgrade describedAs(String description) {
+        return new HelmUpgrade(storage, renderer, waiter, timeout, liveFields,
+                library == null ? null : library.describedAs(description), description);
     }
 
     /**
@@ -116,7 +136,7 @@ public final class HelmUpgrade {
 
     /** This upgrade, keeping {@code fields} of the live objects it replaces (an atomic rollback keeps them too). */
     public HelmUpgrade keeping(LiveFields fields) {
-        return new HelmUpgrade(storage, renderer, waiter, timeout, fields, library);
+        return new HelmUpgrade(storage, renderer, waiter, timeout, fields, library, description);
     }
 
     /**
@@ -175,7 +195,8 @@ public final class HelmUpgrade {
         runHooks(doc, "post-upgrade", atomic);
         pending = HelmRelease.of(doc);
         storage.update(current.withStatus(HelmStatus.SUPERSEDED, null));
-        HelmRelease deployed = pending.withStatus(HelmStatus.DEPLOYED, "Upgrade complete");
+        HelmRelease deployed = pending.withStatus(HelmStatus.DEPLOYED,
+                description == null || description.isEmpty() ? "Upgrade complete" : description);
         storage.update(deployed);
         return deployed;
     }

@@ -3,9 +3,7 @@ package dev.deployguard.kubernetes.progressive;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.kubernetes.helm.ChartRenderer;
-import dev.deployguard.kubernetes.helm.HelmRelease;
 import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
-import dev.deployguard.kubernetes.helm.HelmStatus;
 import dev.deployguard.kubernetes.helm.HelmUpgrade;
 import dev.deployguard.kubernetes.helm.ReadinessWaiter;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -19,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Blue/green of a Helm release. The chart's Deployment keeps serving; the new version (the chart rendered with its
@@ -28,7 +27,9 @@ import java.util.Objects;
  *
  * <p>Promotion is one update of the release's Service selector ({@code track: preview}): users reach only the new
  * pods, and the chart's Deployment stays warm, so an abort during the bake is one update back. Finishing writes
- * the Helm upgrade (a new revision; the upgrade keeps the selector on the slot, {@link
+ * the Helm upgrade as a plain deploy writes it ({@link dev.deployguard.kubernetes.helm.HelmUpgrade#asHelmWould}:
+ * Helm's own library, hooks included, for a chart that needs the cluster; a new revision described by the
+ * change-cause; the upgrade keeps the selector on the slot, by Helm's three-way merge or {@link
  * HelmChartRelease#KEEP_DEPLOYGUARD_LABELS}), waits until the chart's Deployment has rolled the new version out,
  * and only then points the selector back at {@code track: stable} (now the new pods) and scales the slot to 0.
  * Users never see an old pod after promotion.
@@ -46,9 +47,15 @@ public final class HelmBlueGreen {
     private final ChartRenderer renderer;
     private final HelmChartRelease release;
     private final Duration timeout;
+    private final Supplier<String> kubeconfig;
 
+    /**
+     * @param kubeconfig the kubeconfig text for Helm's own library, asked for only when the chart needs the cluster
+     *                   ({@link HelmUpgrade#asHelmWould}); it holds credentials: kept in memory, never logged
+     */
     public HelmBlueGreen(KubernetesClient client, AppWorkload app, HelmReleaseStorage storage, ChartRenderer renderer,
-                         HelmChartRelease release, Duration timeout) {
+                         HelmChartRelease release, Duration timeout, Supplier<String> kubeconfig) {
+        this.kubeconfig = Objects.requireNonNull(kubeconfig, "kubeconfig");
         this.app = Objects.requireNonNull(app, "app");
         this.cluster = new Workloads(client, app.namespace());
         this.storage = Objects.requireNonNull(storage, "storage");
@@ -206,10 +213,11 @@ public final class HelmBlueGreen {
                         + slotDeployment() + " lost its " + HelmChartRelease.VERSION_VALUES + " annotation; abort"
                         + " the rollout and deploy again");
             }
-            HelmRelease up = release.withVersion(values, files -> new HelmUpgrade(storage, renderer,
-                    ReadinessWaiter.none(), timeout).keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS)
-                    .upgrade(release.release(), release.chart(), files, false));
-            storage.update(up.withStatus(HelmStatus.DEPLOYED, changeCause));
+            // As a plain deploy upgrades the release (Helm's own library for a chart that needs the cluster), with
+            // helm upgrade --description.
+            release.withVersion(values, files -> new HelmUpgrade(storage, renderer, ReadinessWaiter.none(), timeout)
+                    .keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS).asHelmWould(release.chart(), kubeconfig)
+                    .describedAs(changeCause).upgrade(release.release(), release.chart(), files, false));
             return Progress.WAITING;
         }
         if (!Workloads.rolledOut(cluster.requireDeployment(app.deployment(), "the release's Deployment is gone"))) {

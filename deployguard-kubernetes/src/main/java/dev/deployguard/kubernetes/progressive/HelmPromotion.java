@@ -3,7 +3,6 @@ package dev.deployguard.kubernetes.progressive;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
 import dev.deployguard.kubernetes.helm.ChartRenderer;
-import dev.deployguard.kubernetes.helm.HelmRelease;
 import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
 import dev.deployguard.kubernetes.helm.HelmRollback;
 import dev.deployguard.kubernetes.helm.HelmStatus;
@@ -13,14 +12,18 @@ import dev.deployguard.rollout.Rollout;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
- * Promotion of a Helm release's canary: the Helm upgrade to the canary's version, written as {@link HelmUpgrade}
- * writes it (a new revision {@code helm history} shows, described by the change-cause), with the values recorded on
+ * Promotion of a Helm release's canary: the Helm upgrade to the canary's version, run as a plain {@code deploy} runs
+ * it ({@link HelmUpgrade#asHelmWould}: by Helm's own library when the chart has hooks, {@code lookup},
+ * {@code crds/} or asks whether it is an upgrade; a new revision {@code helm history} shows, described by the
+ * change-cause as {@code helm upgrade --description} describes it), with the values recorded on
  * the canary Deployment ({@link HelmChartRelease#VERSION_VALUES}) so the release runs exactly what was canaried,
  * even after a control-plane restart. The upgrade does not wait (helm without {@code --wait}): the rollout's Finish
  * waits for the release's Deployment, with the traffic split still in place. Undo is a Helm rollback to the
- * rollout's stable revision. Both keep DeployGuard's track labels ({@link HelmChartRelease#KEEP_DEPLOYGUARD_LABELS}).
+ * rollout's stable revision (its {@code pre-/post-rollback} hooks run, as {@link HelmRollback} runs them). Both
+ * keep DeployGuard's track labels ({@link HelmChartRelease#KEEP_DEPLOYGUARD_LABELS}).
  */
 public final class HelmPromotion implements CanaryActions.Promotion {
     private final HelmReleaseStorage storage;
@@ -28,9 +31,15 @@ public final class HelmPromotion implements CanaryActions.Promotion {
     private final HelmChartRelease release;
     private final KubernetesCanary canary;
     private final Duration timeout;
+    private final Supplier<String> kubeconfig;
 
+    /**
+     * @param kubeconfig the kubeconfig text for Helm's own library, asked for only when the chart needs the cluster
+     *                   ({@link HelmUpgrade#asHelmWould}); it holds credentials: kept in memory, never logged
+     */
     public HelmPromotion(HelmReleaseStorage storage, ChartRenderer renderer, HelmChartRelease release,
-                         KubernetesCanary canary, Duration timeout) {
+                         KubernetesCanary canary, Duration timeout, Supplier<String> kubeconfig) {
+        this.kubeconfig = Objects.requireNonNull(kubeconfig, "kubeconfig");
         this.storage = Objects.requireNonNull(storage, "storage");
         this.renderer = Objects.requireNonNull(renderer, "renderer");
         this.release = Objects.requireNonNull(release, "release");
@@ -52,11 +61,10 @@ public final class HelmPromotion implements CanaryActions.Promotion {
                     + (c == null ? " is gone" : " lost its " + HelmChartRelease.VERSION_VALUES + " annotation")
                     + "; abort the rollout and deploy again");
         }
-        HelmRelease upgraded = release.withVersion(values, files -> new HelmUpgrade(storage, renderer,
-                ReadinessWaiter.none(), timeout).keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS)
-                .upgrade(release.release(), release.chart(), files, false));
         // helm upgrade --description: the change-cause is the revision's description.
-        storage.update(upgraded.withStatus(HelmStatus.DEPLOYED, changeCause));
+        release.withVersion(values, files -> new HelmUpgrade(storage, renderer, ReadinessWaiter.none(), timeout)
+                .keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS).asHelmWould(release.chart(), kubeconfig)
+                .describedAs(changeCause).upgrade(release.release(), release.chart(), files, false));
     }
 
     /** True when the deployed revision is this rollout's (or a later) upgrade, not a rollback. */

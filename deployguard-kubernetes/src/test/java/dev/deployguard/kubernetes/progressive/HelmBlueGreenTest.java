@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.deployguard.kubernetes.helm.ChartRenderer;
 import dev.deployguard.kubernetes.helm.HelmRelease;
 import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
+import dev.deployguard.kubernetes.helm.Kubeconfigs;
 import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.kubernetes.testing.ClusterSimulator;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -44,7 +45,7 @@ class HelmBlueGreenTest {
         controller = cluster.simulator();
         controller.settle(10);
         slots = new HelmBlueGreen(client, new AppWorkload(NS, "web", "web"), storage, new ChartRenderer(), release,
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), () -> Kubeconfigs.of(client.getConfiguration()));
         Deployment rendered = release.render(client, new ChartRenderer(), NS, V2);
         while (slots.deploy(rendered.getSpec().getTemplate(), "blue/green of 1.28",
                 Map.of(HelmChartRelease.VERSION_VALUES, V2)) != HelmBlueGreen.Progress.DONE) {

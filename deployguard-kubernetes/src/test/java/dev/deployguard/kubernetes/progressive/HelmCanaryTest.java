@@ -12,6 +12,7 @@ import dev.deployguard.error.ExitCode;
 import dev.deployguard.kubernetes.helm.ChartRenderer;
 import dev.deployguard.kubernetes.helm.HelmRelease;
 import dev.deployguard.kubernetes.helm.HelmReleaseStorage;
+import dev.deployguard.kubernetes.helm.Kubeconfigs;
 import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.kubernetes.testing.ClusterSimulator;
 import dev.deployguard.kubernetes.testing.Tools;
@@ -66,7 +67,7 @@ class HelmCanaryTest {
         canary = new KubernetesCanary(client, new AppWorkload(NS, "web", "web"),
                 new NginxCanaryRoute(client, NS, "web", "web"), 1);
         actions = new CanaryActions(canary, new HelmPromotion(storage, new ChartRenderer(), release, canary,
-                Duration.ofSeconds(5)));
+                Duration.ofSeconds(5), () -> Kubeconfigs.of(client.getConfiguration())));
     }
 
     private void startCanary() {

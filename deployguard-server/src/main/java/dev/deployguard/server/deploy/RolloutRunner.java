@@ -176,7 +176,7 @@ public final class RolloutRunner {
             events.record(app.name(), r.canaryRevision(), actor, EventKinds.ROLLOUT_PREPARING, "preparing the "
                     + r.kind() + " rollout of " + canary.version() + " (revision " + r.canaryRevision()
                     + "): waiting for " + preparing.text(), Map.of("rollout", r.id(),
-                    "deadline", preparing.deadline().toString()));
+                    "deadline", preparing.deadline().toString(), "version", canary.version()));
             return r;
         } finally {
             monitor.unlock();

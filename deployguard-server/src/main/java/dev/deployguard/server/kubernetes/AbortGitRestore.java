@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * release's version in, through {@link GitCatchUp} — written now, or pending and retried until it is, and
  * {@code gitops resume} re-arms the owner's automation only once git no longer deploys it. Listens to the event log
  * for the abort events {@link KubernetesRollouts#recordAbort} writes ({@code abort: true}, the rollout's id); the
- * aborted version comes from the rollout's {@code rollout.started} event.
+ * aborted version comes from the rollout's {@code rollout.started} event, or its {@code rollout.preparing} one when it
+ * was aborted before it started (a missed preparation deadline).
  */
 final class AbortGitRestore implements Consumer<Event> {
     private final GitCatchUp git;
@@ -48,13 +49,23 @@ final class AbortGitRestore implements Consumer<Event> {
         if (app.gitops() == null || app.gitops().git() == null) {
             return;
         }
-        String version = events.events(e.app(), "rollout.started", 0, null, 10_000).stream()
-                .filter(s -> s.data().get("rollout") instanceof Number n && n.longValue() == rollout.longValue())
-                .map(s -> s.data().get("version")).filter(v -> v instanceof String s && !s.isBlank())
-                .map(String::valueOf).reduce((a, b) -> b).orElse(null);
+        // rollout.started names the version; a rollout aborted while it was still being prepared (its deadline
+        // passed) never started, and its rollout.preparing event names it.
+        String version = version(e.app(), EventKinds.ROLLOUT_STARTED, rollout.longValue());
+        if (version == null) {
+            version = version(e.app(), EventKinds.ROLLOUT_PREPARING, rollout.longValue());
+        }
         if (version == null) {
             return; // a rollout begun before versions were recorded with it: nothing to look for in git
         }
         git.afterRollback(app, new Deployed.Mentions(List.of(version)), null, e.actor());
+    }
+
+    /** The version the newest {@code kind} event of rollout {@code rollout} names, or null. */
+    private String version(String app, String kind, long rollout) {
+        return events.events(app, kind, 0, null, 10_000).stream()
+                .filter(s -> s.data().get("rollout") instanceof Number n && n.longValue() == rollout)
+                .map(s -> s.data().get("version")).filter(v -> v instanceof String s && !s.isBlank())
+                .map(String::valueOf).reduce((a, b) -> b).orElse(null);
     }
 }

@@ -169,14 +169,10 @@ final class HelmApps {
                 HelmRelease deployed;
                 try {
                     // Keeps a progressive app's deployguard.dev/track labels (none on other apps): see kubernetes.md.
+                    // Hooks, lookup, crds/, IsUpgrade/Revision: only Helm's own upgrade gets them right.
                     HelmUpgrade upgrade = new HelmUpgrade(storage, renderer, new DeploymentReadiness(client,
-                            pollEvery), timeout).keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS);
-                    if (HelmUpgrade.needsHelmLibrary(chart)) {
-                        // Hooks, lookup, crds/, IsUpgrade/Revision: only Helm's own upgrade gets them right.
-                        String kubeconfig = KubeClients.kubeconfigTextForHelm(t.spec());
-                        upgrade = upgrade.byHelmLibrary(kubeconfig != null ? kubeconfig
-                                : Kubeconfigs.of(client.getConfiguration()));
-                    }
+                            pollEvery), timeout).keeping(HelmChartRelease.KEEP_DEPLOYGUARD_LABELS)
+                            .asHelmWould(chart, () -> kubeconfigForHelm(t.spec(), client));
                     deployed = upgrade.upgrade(t.release(), chart, files, req.atomic());
                 } catch (DeployGuardException e) {
                     throw failed(storage, t, req, e);
@@ -519,5 +515,14 @@ final class HelmApps {
             }
             return dir;
         }
+    }
+
+    /**
+     * The kubeconfig text Helm's own library is given: the file as helm would read it, else (a spec that names a
+     * context) one written from the client's configuration. It holds credentials: kept in memory, never logged.
+     */
+    static String kubeconfigForHelm(KubernetesSpec spec, KubernetesClient client) {
+        String text = KubeClients.kubeconfigTextForHelm(spec);
+        return text != null ? text : Kubeconfigs.of(client.getConfiguration());
     }
 }

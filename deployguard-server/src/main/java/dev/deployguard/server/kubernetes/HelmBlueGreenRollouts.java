@@ -175,7 +175,8 @@ final class HelmBlueGreenRollouts {
     private HelmBlueGreen slots(KubernetesClient client, AppSpec app, HelmReleaseStorage storage, String deployment) {
         KubernetesSpec k = app.kubernetes();
         return new HelmBlueGreen(client, new AppWorkload(k.namespace(), deployment, k.service()), storage, renderer,
-                KubernetesRollouts.chartRelease(app), k.rolloutTimeout());
+                KubernetesRollouts.chartRelease(app), k.rolloutTimeout(),
+                () -> HelmApps.kubeconfigForHelm(k, client));
     }
 
     private static String where(AppSpec app) {

@@ -32,7 +32,8 @@ final class HelmCanaryTarget extends ClusterCanaryTarget {
         HelmReleaseStorage storage = new HelmReleaseStorage(client, k.namespace(), cluster.clock());
         KubernetesCanary canary = canary(client);
         return new CanaryActions(canary, new HelmPromotion(storage, cluster.renderer(),
-                KubernetesRollouts.chartRelease(app), canary, k.rolloutTimeout()));
+                KubernetesRollouts.chartRelease(app), canary, k.rolloutTimeout(),
+                () -> HelmApps.kubeconfigForHelm(k, client)));
     }
 
     @Override
