@@ -199,7 +199,9 @@ class HelmOracleIT {
         simulator.failImage("nginx:broken");
         ReadinessWaiter readiness = new DeploymentReadiness(cluster.client(), Duration.ofMillis(50));
         HelmUpgrade upgrade = new HelmUpgrade(storage, new ChartRenderer(), readiness, Duration.ofSeconds(10));
-        HelmUpgrade impatient = new HelmUpgrade(storage, new ChartRenderer(), readiness, Duration.ofSeconds(2));
+        // The broken release never becomes ready, so this limit always runs out; the atomic rollback's readiness
+        // wait gets the same limit, and 2 s was too short for the simulated controller at load 45.
+        HelmUpgrade impatient = new HelmUpgrade(storage, new ChartRenderer(), readiness, Duration.ofSeconds(6));
         AutoCloseable controller = simulator.runInBackground(50);
         try {
             upgrade.upgrade("web", WEB, List.of(CHARTS.resolve("web-v2.yaml")), true);
@@ -215,7 +217,7 @@ class HelmOracleIT {
         assertThat(helms).extracting(HelmHistory.Entry::status).containsExactly("superseded", "superseded",
                 "failed", "deployed");
         assertThat(helms.get(0).description()).isEqualTo("Install complete");
-        assertThat(helms.get(2).description()).startsWith("Upgrade \"web\" failed: timed out after 2000 ms waiting "
+        assertThat(helms.get(2).description()).startsWith("Upgrade \"web\" failed: timed out after 6000 ms waiting "
                 + "for Deployment apps/web");
         assertThat(helms.get(3).description()).isEqualTo("Rollback to 2");
         assertThat(helmJson("get", "values", "web").path("message").asText()).isEqualTo("third");
