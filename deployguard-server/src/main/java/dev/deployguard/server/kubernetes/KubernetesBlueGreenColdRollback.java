@@ -57,8 +57,7 @@ final class KubernetesBlueGreenColdRollback {
     }
 
     /** A cold rollback: from the revision serving, to the one restored, as {@code next}, in {@code slot}. */
-    record Cold(int from, int to, int next, Slot slot, String version, String cause, String reason,
-                        String actor) {
+    record Cold(int from, int to, int next, Slot slot, String version, String cause, String reason, String actor) {
         Map<String, Object> data() {
             return Map.of("from", from, "to", to, "revision", next);
         }
@@ -68,8 +67,7 @@ final class KubernetesBlueGreenColdRollback {
      * Records the cold rollback as a rollout the runner prepares ({@link #prepare} starts the slot at once, in this
      * request) and answers: done when the slot was ready at once, else what it waits for.
      */
-    DeployResult begin(RolloutRunner runner, AppSpec app, Cold c, Release current,
-                              Optional<String> schema) {
+    DeployResult begin(RolloutRunner runner, AppSpec app, Cold c, Release current, Optional<String> schema) {
         if (runner == null) {
             throw new DeployGuardException(ExitCode.FAILURE, "this control plane runs no rollouts, so it cannot"
                     + " start slot " + c.slot().label() + " again for the rollback; roll back with kubectl");
@@ -98,8 +96,8 @@ final class KubernetesBlueGreenColdRollback {
             throw e;
         }
         String msg = r.phase().isDone() ? "rolled back " + app.name() + " to " + c.version() + " (revision "
-                + c.next() + ", a copy of revision " + c.to() + "): Service " + KubernetesBlueGreenRollback.where(k) + " selects slot "
-                + c.slot().label() + "; slot " + c.slot().other().label() + " (revision " + c.from()
+                + c.next() + ", a copy of revision " + c.to() + "): Service " + KubernetesBlueGreenRollback.where(k)
+                + " selects slot " + c.slot().label() + "; slot " + c.slot().other().label() + " (revision " + c.from()
                 + ") is scaled to 0; cold: the slot was started again first"
                 : "rolling back " + app.name() + " to " + c.version() + " (revision " + c.next() + ", a copy of"
                 + " revision " + c.to() + ") in slot " + c.slot().label() + "; preparing: waiting for "
@@ -121,8 +119,8 @@ final class KubernetesBlueGreenColdRollback {
             KubernetesBlueGreen bg = new KubernetesBlueGreen(client, CanaryRoutes.workload(app.name(), k));
             if (bg.live().filter(c.slot()::equals).isEmpty()) {
                 if (bg.previewing(c.next()).isEmpty()) {
-                    bg.deployTemplate(KubernetesBlueGreenRollback.template(bg, client, k, app.name(), c.to(), c.version()), c.cause(), c.next(),
-                            c.to(), c.actor());
+                    bg.deployTemplate(KubernetesBlueGreenRollback.template(bg, client, k, app.name(), c.to(),
+                            c.version()), c.cause(), c.next(), c.to(), c.actor());
                 }
                 if (!bg.ready(c.slot())) {
                     return RolloutTarget.Progress.NOT_YET;
@@ -133,10 +131,10 @@ final class KubernetesBlueGreenColdRollback {
                 long started = System.nanoTime();
                 bg.switchTo(c.slot());
                 switchMillis = (System.nanoTime() - started) / 1_000_000;
-                events.record(app.name(), c.next(), c.actor(), EventKinds.TRAFFIC_SWITCHED, "Service " + KubernetesBlueGreenRollback.where(k)
-                        + " selects slot " + c.slot().label() + " (revision " + c.next() + ", a copy of revision "
-                        + c.to() + ")", Map.of("slot", c.slot().label(), "weight", Track.FULL,
-                                "switchMillis", switchMillis));
+                events.record(app.name(), c.next(), c.actor(), EventKinds.TRAFFIC_SWITCHED, "Service "
+                        + KubernetesBlueGreenRollback.where(k) + " selects slot " + c.slot().label() + " (revision "
+                        + c.next() + ", a copy of revision " + c.to() + ")", Map.of("slot", c.slot().label(),
+                                "weight", Track.FULL, "switchMillis", switchMillis));
             }
             bg.scaleDownIdle();
         }
@@ -145,8 +143,9 @@ final class KubernetesBlueGreenColdRollback {
         data.put("switchMillis", switchMillis);
         events.record(app.name(), c.next(), c.actor(), EventKinds.ROLLBACK_SUCCEEDED, "rolled back " + app.name()
                 + " to " + c.version() + " (revision " + c.next() + ", a copy of revision " + c.to() + "): Service "
-                + KubernetesBlueGreenRollback.where(k) + " selects slot " + c.slot().label() + "; slot " + c.slot().other().label()
-                + " (revision " + c.from() + ") is scaled to 0; cold: the slot was started again first", data);
+                + KubernetesBlueGreenRollback.where(k) + " selects slot " + c.slot().label() + "; slot "
+                + c.slot().other().label() + " (revision " + c.from() + ") is scaled to 0; cold: the slot was started"
+                + " again first", data);
         return RolloutTarget.Progress.DONE;
     }
 
@@ -154,7 +153,8 @@ final class KubernetesBlueGreenColdRollback {
     Rollout prepared(Rollout r, Waiting.Preparing p) {
         Cold c = cold(r, p);
         return r.toBuilder().phase(Rollout.Phase.SUCCEEDED).weight(Track.FULL).waiting(null)
-                .outcome(KubernetesBlueGreenRollback.OUTCOME + c.to() + " by " + c.actor() + (c.reason() == null ? "" : ": " + c.reason()))
+                .outcome(KubernetesBlueGreenRollback.OUTCOME + c.to() + " by " + c.actor()
+                        + (c.reason() == null ? "" : ": " + c.reason()))
                 .build();
     }
 
@@ -194,6 +194,7 @@ final class KubernetesBlueGreenColdRollback {
         Map<String, String> plan = p.plan();
         return new Cold(r.stableRevision(), Integer.parseInt(plan.get(ROLLBACK_TO)), r.canaryRevision(),
                 Slot.of(plan.get(SLOT)).orElseThrow(), plan.get(TARGET_VERSION),
-                plan.get(ClusterBlueGreenTarget.CHANGE_CAUSE), plan.get(REASON), plan.get(ClusterBlueGreenTarget.ACTOR));
+                plan.get(ClusterBlueGreenTarget.CHANGE_CAUSE), plan.get(REASON),
+                plan.get(ClusterBlueGreenTarget.ACTOR));
     }
 }
