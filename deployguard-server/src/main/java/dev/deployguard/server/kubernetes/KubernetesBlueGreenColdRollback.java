@@ -179,6 +179,16 @@ final class KubernetesBlueGreenColdRollback {
             KubernetesBlueGreen bg = new KubernetesBlueGreen(client, CanaryRoutes.workload(app.name(), k));
             int to = bg.rollbackCopyOf(r.canaryRevision()).orElse(r.stableRevision());
             Slot live = bg.live().orElseThrow();
+            if (live == bg.observe(k.container()).preview()) {
+                // Users were switched to the restored slot before the control plane stopped and this ending came
+                // past the deadline: switching back could meet a slot already scaled to 0; they stay where they are.
+                bg.scaleDownIdle();
+                events.record(app.name(), r.canaryRevision(), actor, EventKinds.ROLLBACK_SUCCEEDED, "rolled back "
+                        + app.name() + " to revision " + to + " (revision " + r.canaryRevision() + "): users were"
+                        + " switched to slot " + live.label() + " before the control plane stopped; it stays", Map.of(
+                        "from", r.stableRevision(), "to", to, "revision", r.canaryRevision(), "warm", false));
+                return;
+            }
             bg.abort();
             Slot slot = bg.live().orElse(live).other();
             events.record(app.name(), r.canaryRevision(), actor, EventKinds.ROLLBACK_FAILED, "rollback of "
