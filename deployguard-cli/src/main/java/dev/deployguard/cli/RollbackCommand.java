@@ -41,11 +41,14 @@ final class RollbackCommand implements Callable<Integer> {
             body.put("forceSchema", true);
         }
         Progress progress = new Progress(api, app, out.machineReadable());
+        com.fasterxml.jackson.databind.JsonNode r;
         try {
-            DeployCommand.print(api.post("/api/apps/" + ApiClient.enc(app) + "/rollback", body), out);
+            r = api.post("/api/apps/" + ApiClient.enc(app) + "/rollback", body);
+            r = RollbackFollow.await(api, app, r); // a slot started again first: its outcome, from the ticks
         } finally {
             progress.close();
         }
+        DeployCommand.print(r, out);
         return 0;
     }
 }

@@ -33,7 +33,9 @@ public interface RolloutTarget {
 
     /**
      * The rollout as it begins once {@link #prepare} answered DONE; a platform whose preparation made a new revision
-     * of the serving release (the stable pods given the track label) renumbers the revisions here.
+     * of the serving release (the stable pods given the track label) renumbers the revisions here. A preparation
+     * that was the whole change (a Kubernetes blue/green rollback switched to its slot once it rolled out) answers
+     * the rollout finished ({@link Rollout.Phase#isDone}); the runner then stores it and takes no step.
      */
     default Rollout prepared(Rollout r, Waiting.Preparing preparing) {
         return r;

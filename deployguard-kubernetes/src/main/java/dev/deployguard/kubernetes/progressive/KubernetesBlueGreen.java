@@ -287,6 +287,22 @@ public final class KubernetesBlueGreen {
         return Integer.toString(revision).equals(a.get(Labels.REVISION)) ? slot : Optional.empty();
     }
 
+    /**
+     * The revision the preview slot restores when it was started as the app's revision {@code revision} by a
+     * rollback ({@link #deployTemplate}: a copy of an earlier revision); empty for a slot a deploy started.
+     */
+    public Optional<Integer> rollbackCopyOf(int revision) {
+        Service preview = cluster.service(previewService());
+        Optional<Slot> slot = preview == null ? Optional.empty() : Slot.of(selector(preview).get(Labels.SLOT));
+        Deployment d = slot.map(s -> cluster.deployment(slotDeployment(s))).orElse(null);
+        Map<String, String> a = d == null || d.getMetadata().getAnnotations() == null ? Map.of()
+                : d.getMetadata().getAnnotations();
+        if (!Integer.toString(revision).equals(a.get(Labels.REVISION))) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(SlotsView.SlotState.number(a.get(Labels.ROLLED_BACK_TO)));
+    }
+
     /** True when the slot's Deployment has rolled out completely (every replica updated and available). */
     public boolean ready(Slot slot) {
         Deployment d = cluster.deployment(slotDeployment(slot));

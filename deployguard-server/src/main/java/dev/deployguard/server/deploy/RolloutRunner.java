@@ -164,6 +164,9 @@ public final class RolloutRunner {
             RolloutTarget target = targets.apply(app);
             if (target.prepare(draft, preparing, actor) == RolloutTarget.Progress.DONE) {
                 Rollout ready = target.prepared(draft, preparing).toBuilder().waiting(null).build();
+                if (ready.phase().isDone()) {
+                    return store.saveRollout(ready, clock.instant()); // the preparation was the whole change
+                }
                 return start(store.saveRollout(ready, clock.instant()), app, target, actor, started(ready,
                         canary.version() + " (revision " + ready.canaryRevision() + ") beside revision "
                                 + ready.stableRevision() + " (" + stable.version() + ")"), canary.version(),
@@ -244,7 +247,15 @@ public final class RolloutRunner {
         if (target.prepare(r, p, "system") == RolloutTarget.Progress.NOT_YET) {
             return;
         }
-        Rollout ready = store.saveRollout(target.prepared(r, p).toBuilder().waiting(null).startedAt(now)
+        Rollout prepared = target.prepared(r, p);
+        if (prepared.phase().isDone()) {
+            // The preparation was the whole change (a Kubernetes blue/green rollback to a slot started again, switched
+            // once it rolled out): there are no steps to take.
+            store.saveRollout(prepared.toBuilder().waiting(null).stepStartedAt(now).build(), now);
+            running.remove(app);
+            return;
+        }
+        Rollout ready = store.saveRollout(prepared.toBuilder().waiting(null).startedAt(now)
                 .stepStartedAt(now).build(), now);
         start(ready, specs.app(app), target, "system", started(ready, "revision " + ready.canaryRevision()
                 + " beside revision " + ready.stableRevision() + ", prepared (" + p.what() + ")"),

@@ -37,13 +37,17 @@ final class DrillRollouts {
             return r;
         }
         Instant deadline = clock.instant().plus(timeout);
-        boolean promoted = false;
+        Rollout.Phase promoted = null;
         while (true) {
             Optional<Rollout> active = store.activeRollout(app);
-            // A Kubernetes canary is first prepared (its Deployment rolling out) and takes no command until then.
-            if (!promoted && active.isPresent() && !(active.get().waiting() instanceof Waiting.Preparing)) {
+            // A Kubernetes rollout is first prepared (its Deployment or slot rolling out) and takes no command until
+            // then. A full promotion may leave it baking (blue/green: users switched, the old slot warm for
+            // scaleDownDelay), and a second one ends the bake: promoted once in each phase.
+            if (active.isPresent() && active.get().phase() != promoted
+                    && !(active.get().waiting() instanceof Waiting.Preparing)
+                    && !(active.get().waiting() instanceof Waiting.Ending)) {
+                promoted = active.get().phase();
                 rollouts.command(app, RolloutEngine.Command.PROMOTE_FULL, actor);
-                promoted = true;
                 continue;
             }
             if (active.isEmpty()) {
@@ -60,6 +64,31 @@ final class DrillRollouts {
             }
             pause();
         }
+    }
+
+    /**
+     * After a rollback request: empty when it ended in the request; else (a rollback the runner carries out, a
+     * Kubernetes blue/green slot started again) waits for its end and answers its outcome, or throws
+     * {@link DrillSteps.Failed} when it did not switch users back.
+     */
+    Optional<String> awaitRollback(String app) {
+        if (store.activeRollout(app).isEmpty()) {
+            return Optional.empty();
+        }
+        Instant deadline = clock.instant().plus(timeout);
+        while (store.activeRollout(app).isPresent()) {
+            if (clock.instant().isAfter(deadline)) {
+                throw new DrillSteps.Failed("the rollback did not finish within " + timeout.toSeconds() + "s ("
+                        + store.activeRollout(app).map(r -> r.waiting() == null ? r.phase().toString()
+                        : "waiting for " + r.waiting().text()).orElse("ended") + ")");
+            }
+            pause();
+        }
+        Rollout done = store.rollouts(app, 1).get(0);
+        if (done.phase() != Rollout.Phase.SUCCEEDED) {
+            throw new DrillSteps.Failed("the rollback ended " + done.phase() + ": " + done.outcome());
+        }
+        return Optional.of(done.outcome() + " (revision " + done.canaryRevision() + ")");
     }
 
     private static void pause() {

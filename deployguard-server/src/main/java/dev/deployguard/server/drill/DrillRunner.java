@@ -84,21 +84,14 @@ public final class DrillRunner {
     }
 
     /**
-     * The drill of a Kubernetes app — a Deployment or a Helm release, with any strategy (a progressive rollout is
-     * promoted to its end) —, also one Argo CD or Flux owns (its owner refused or paused first, per
-     * {@code gitops.autoSync}).
+     * The drill of a Kubernetes app — a Deployment or a Helm release, with any strategy (a progressive rollout,
+     * canary or blue/green, is promoted to its end) —, also one Argo CD or Flux owns (its owner refused or paused
+     * first, per {@code gitops.autoSync}).
      */
     private DrillReport runOnKubernetes(AppSpec app, DrillRequest req, String actor) {
         if (kubernetes == null) {
             throw DeployGuardException.badInput("app '" + app.name() + "' is on Kubernetes, but this control plane"
                     + " has no Kubernetes support configured");
-        }
-        if (app.strategy() instanceof dev.deployguard.rollout.Strategy.BlueGreen) {
-            // Its releases serve from slot Deployments the drill's state does not read yet: a pass would prove
-            // nothing about the slot users are on.
-            throw DeployGuardException.badInput("app '" + app.name() + "' deploys blue/green on Kubernetes; drills"
-                    + " of Kubernetes blue/green apps are not supported yet (rehearse with: deployguard deploy, then"
-                    + " deployguard rollback " + app.name() + ", which switches slots)");
         }
         // An app Argo CD or Flux owns: the owner must not undo the drill's deploys (refused or paused, and recorded).
         kubernetes.holdOwner(app.name(), actor, "rollback drill").ifPresent(o -> events.record(app.name(), null,
@@ -108,8 +101,8 @@ public final class DrillRunner {
         Duration timeout = req.timeout() != null ? req.timeout() : spec.timeout();
         boolean probesAsked = !req.probes().isEmpty() || !spec.probes().isEmpty();
         List<String> given = !req.versions().isEmpty() ? req.versions() : spec.versions();
-        List<String> versions = versions(app.name(), given, given.isEmpty() ? kubernetes.history(app.name())
-                : List.of());
+        List<String> versions = versions(app.name(), given, given.isEmpty()
+                ? KubernetesDrillTarget.releases(kubernetes, app) : List.of());
         Store.AppLock lock = store.lock("drill:" + app.name(), "drill " + versions.get(0) + " -> " + versions.get(1),
                 holder, actor, clock.instant());
         try {

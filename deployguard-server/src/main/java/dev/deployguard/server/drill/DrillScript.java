@@ -20,6 +20,14 @@ final class DrillScript {
         Optional<Release> serving();
 
         /**
+         * The serving release when the drill may keep it as its baseline as it stands; empty makes the drill deploy
+         * the baseline (a Kubernetes blue/green app not yet moved into its slots: its deploy moves it).
+         */
+        default Optional<Release> baselineServing() {
+            return serving();
+        }
+
+        /**
          * Deploys a version and returns once it serves (a progressive rollout promoted to its end); throws
          * {@link DrillSteps.Failed} when it does not.
          */
@@ -68,7 +76,7 @@ final class DrillScript {
 
     DrillReport run() {
         Release base = steps.run("deploy baseline", () -> {
-            Optional<Release> serving = target.serving();
+            Optional<Release> serving = target.baselineServing();
             return serving.isPresent() && serving.get().version().equals(baseline) ? serving.get()
                     : deployed(baseline, "drill: baseline ");
         });

@@ -31,8 +31,10 @@ import java.util.stream.Collectors;
  * {@code rollback} use), a progressive strategy's rollout promoted to its end, and the state read from the
  * cluster: the serving version, the app's Deployment (a Helm release's: the one its chart renders), its images, the
  * pod-template-hash of its current ReplicaSet, a hash of its pod template (env, config refs, probes, resources;
- * without the pod-template-hash label and DeployGuard's own annotations) and its replica counts. The spec gives a
- * Kubernetes app no URL, so no probe requests are made; the report says so.
+ * without the pod-template-hash label and DeployGuard's own annotations) and its replica counts. A blue/green app
+ * is read where users reach it ({@link DrillSlots}: the active slot's Deployment, the Service's selector, the idle
+ * slot's replicas), and its rollback (a slot started again, switched on the control plane's ticks) is awaited. The
+ * spec gives a Kubernetes app no URL, so no probe requests are made; the report says so.
  */
 final class KubernetesDrillTarget implements DrillScript.Target {
     static final String VERSION = ObservedState.VERSION;
@@ -48,6 +50,8 @@ final class KubernetesDrillTarget implements DrillScript.Target {
     private final Duration timeout;
     private final String actor;
     private final String probeNote;
+    /** A blue/green app's slots; null for other strategies. */
+    private final DrillSlots slots;
 
     KubernetesDrillTarget(KubernetesApps kubernetes, DrillRollouts rollouts, AppSpec app, boolean probesAsked,
                           Duration timeout, String actor) {
@@ -57,12 +61,38 @@ final class KubernetesDrillTarget implements DrillScript.Target {
         this.timeout = timeout;
         this.actor = actor;
         this.probeNote = probesAsked ? "; probes skipped: a Kubernetes app has no URL in the spec to probe" : "";
+        this.slots = DrillSlots.applies(app) ? new DrillSlots(app) : null;
+    }
+
+    /**
+     * The app's releases as {@code history} lists them: a blue/green Deployment app's by its slots (once a slot
+     * serves, the app's own Deployment's revisions no longer say what users reach).
+     */
+    static List<Release> releases(KubernetesApps kubernetes, AppSpec app) {
+        if (DrillSlots.applies(app) && app.kubernetes().helm() == null) {
+            @SuppressWarnings("unchecked")
+            List<Release> rows = (List<Release>) kubernetes.historyAnswer(app.name()).get("releases");
+            return rows;
+        }
+        return kubernetes.history(app.name());
+    }
+
+    @Override
+    public Optional<Release> baselineServing() {
+        if (slots != null) {
+            try (KubernetesClient client = kubernetes.client(app.name())) {
+                if (!slots.inSlots(client)) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return serving();
     }
 
     @Override
     public Optional<Release> serving() {
         try {
-            return kubernetes.history(app.name()).stream().filter(r -> r.status() == ReleaseStatus.DEPLOYED)
+            return releases(kubernetes, app).stream().filter(r -> r.status() == ReleaseStatus.DEPLOYED)
                     .findFirst();
         } catch (DeployGuardException e) {
             if (e.exitCode() == ExitCode.NOT_FOUND) {
@@ -82,7 +112,9 @@ final class KubernetesDrillTarget implements DrillScript.Target {
     @Override
     public String rollback(Release to, String cause) {
         // By the app's own revisions (Deployment or Helm), also for a GitOps-owned app: its owner was paused first.
-        return kubernetes.rollback(app.name(), to.revision(), cause, actor, false, false).message();
+        String answer = kubernetes.rollback(app.name(), to.revision(), cause, actor, false, false).message();
+        // A blue/green rollback to a slot scaled to 0 starts it again and switches users on the ticks.
+        return rollouts.awaitRollback(app.name()).orElse(answer);
     }
 
     @Override
@@ -102,7 +134,8 @@ final class KubernetesDrillTarget implements DrillScript.Target {
         f.put(VERSION, serving().map(Release::version).orElse("(none serving)"));
         String ns = app.kubernetes().namespace();
         try (KubernetesClient client = kubernetes.client(app.name())) {
-            String name = kubernetes.deploymentOf(app.name(), client);
+            String own = kubernetes.deploymentOf(app.name(), client);
+            String name = slots == null ? own : slots.serving(client, own);
             Deployment d = client.apps().deployments().inNamespace(ns).withName(name).get();
             if (d == null) {
                 throw new DrillSteps.Failed("deployment " + ns + "/" + name + " does not exist");
@@ -117,6 +150,9 @@ final class KubernetesDrillTarget implements DrillScript.Target {
             f.put(UPDATED, String.valueOf(s == null ? null : s.getUpdatedReplicas()));
             f.put(AVAILABLE, String.valueOf(s == null ? null : s.getAvailableReplicas()));
             f.put(READY, String.valueOf(s == null ? null : s.getReadyReplicas()));
+            if (slots != null) {
+                slots.observe(client, own, f);
+            }
         } catch (KubernetesClientException e) {
             throw new DrillSteps.Failed("cannot read the deployment of " + app.name() + " in namespace " + ns + ": "
                     + e.getMessage(), e);

@@ -271,8 +271,8 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
         try (KubernetesClient client = clients.apply(t.spec)) {
             if (KubernetesBlueGreenStatus.applies(t.appSpec)) {
                 // Once a slot serves, the app's own Deployment has no users: undoing it would change nothing.
-                var slots = new KubernetesBlueGreenRollback(store, events, clock, pollEvery).rollback(t.appSpec,
-                        client, c -> releases(c, t), toRevision, reason, actor, schemaGate, forceSchema);
+                var slots = new KubernetesBlueGreenRollback(store, events, clock, clients).rollback(t.appSpec,
+                        client, c -> releases(c, t), toRevision, reason, actor, schemaGate, forceSchema, rollouts);
                 if (slots.isPresent()) {
                     return slots.get();
                 }

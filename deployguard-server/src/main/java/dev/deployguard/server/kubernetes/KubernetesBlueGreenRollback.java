@@ -15,6 +15,7 @@ import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutKind;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.EventLog;
+import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.server.deploy.SchemaGate;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.spec.KubernetesSpec;
@@ -23,7 +24,6 @@ import dev.deployguard.traffic.Track;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,17 +45,19 @@ import java.util.regex.Pattern;
  *       is stamped with the new revision (metadata only) and the slot rolled back from is scaled to 0, as after an
  *       abort.</li>
  *   <li><b>Cold</b>: the target's pod template (from a slot ReplicaSet, else the app's own Deployment's history)
- *       starts in the idle slot behind the preview Service; once it has rolled out (within {@code rolloutTimeout})
- *       the selector switches and the old slot is scaled to 0. Users stay where they were until then; a slot that
- *       does not roll out is scaled back to 0 (exit 3). No template left: exit 2 naming the deploy to run.</li>
+ *       starts in the idle slot behind the preview Service; the request answers at once and the rollout runner
+ *       ticks the rest ({@link KubernetesBlueGreenColdRollback}): users are switched once the slot has rolled out
+ *       (within {@code rolloutTimeout}, else it is scaled back to 0 with {@code rollback.failed}). No template
+ *       left: exit 2 naming the deploy to run, nothing changed.</li>
  * </ul>
  *
- * <p>The rollback is stored as a finished blue/green rollout record (stable: the revision rolled back from,
- * canary: the new one, outcome {@code rollback to revision N ...}) so history and the next deploy's numbering read
- * it like any other; {@link #target(Rollout)} tells such a record apart.
+ * <p>The rollback is stored as a blue/green rollout record (stable: the revision rolled back from, canary: the new
+ * one, outcome {@code rollback to revision N ...} once done) so history and the next deploy's numbering read it
+ * like any other; {@link #target(Rollout)} tells such a record apart. Compare Argo Rollouts
+ * (argoproj/argo-rollouts, rollout/bluegreen.go): the active Service is switched only to an available ReplicaSet.
  */
 final class KubernetesBlueGreenRollback {
-    private static final String OUTCOME = "rollback to revision ";
+    static final String OUTCOME = "rollback to revision ";
     /** How many of the app's events a refused rollback reads to name the version to deploy again. */
     private static final int EVENTS_SEARCHED = 5_000;
     private static final Pattern TARGET = Pattern.compile("^" + OUTCOME + "(\\d+)\\b");
@@ -63,14 +65,16 @@ final class KubernetesBlueGreenRollback {
     private final Store store;
     private final EventLog events;
     private final Clock clock;
-    private final Duration pollEvery;
+    private final Function<KubernetesSpec, KubernetesClient> clients;
 
-    KubernetesBlueGreenRollback(Store store, EventLog events, Clock clock, Duration pollEvery) {
+    KubernetesBlueGreenRollback(Store store, EventLog events, Clock clock,
+                                Function<KubernetesSpec, KubernetesClient> clients) {
         this.store = store;
         this.events = events;
         this.clock = clock;
-        this.pollEvery = pollEvery;
+        this.clients = clients;
     }
+
 
     /** For a rollout record this class wrote: the revision it restored (its copy is the record's canary). */
     static Optional<Integer> target(Rollout r) {
@@ -86,10 +90,12 @@ final class KubernetesBlueGreenRollback {
      * caller rolls back the app's own Deployment as before. The caller holds the app's lock.
      *
      * @param ownHistory the app's own Deployment's revisions (as {@code history} lists them)
+     * @param runner     ticks a cold rollback until its slot has rolled out
      */
     Optional<DeployResult> rollback(AppSpec app, KubernetesClient client,
                                     Function<KubernetesClient, List<Release>> ownHistory, Integer toRevision,
-                                    String reason, String actor, SchemaGate schemaGate, boolean forceSchema) {
+                                    String reason, String actor, SchemaGate schemaGate, boolean forceSchema,
+                                    RolloutRunner runner) {
         KubernetesSpec k = app.kubernetes();
         KubernetesBlueGreen bg = new KubernetesBlueGreen(client, CanaryRoutes.workload(app.name(), k));
         SlotsView view = bg.observe(k.container());
@@ -124,9 +130,11 @@ final class KubernetesBlueGreenRollback {
         boolean warm = idleState != null && Integer.valueOf(target.revision()).equals(slotRevision(history, idle))
                 && idleState.desired() > 0 && idleState.ready() >= idleState.desired() && idleState.rolledOut();
         Map<String, Object> fromTo = Map.of("from", from, "to", target.revision(), "revision", next);
-        PodTemplateSpec template;
+        String version = versionOf(app.name(), target);
         try {
-            template = warm ? null : template(bg, client, k, app.name(), target, versionOf(app.name(), target));
+            if (!warm) {
+                template(bg, client, k, app.name(), target.revision(), version); // refused here, before any change
+            }
         } catch (DeployGuardException e) {
             events.record(app.name(), target.revision(), actor, EventKinds.ROLLBACK_FAILED, e.getMessage(), fromTo);
             throw e;
@@ -137,20 +145,19 @@ final class KubernetesBlueGreenRollback {
                 + " still runs it warm, switching Service " + where(k) + " to it"
                 : "starting its pod template in slot " + idle.label() + "; users stay on slot " + live.label()
                 + " until it has rolled out") + (reason == null ? "" : " (" + reason + ")"), fromTo);
+        if (!warm) {
+            return Optional.of(new KubernetesBlueGreenColdRollback(events, clock, clients).begin(runner, app,
+                    new KubernetesBlueGreenColdRollback.Cold(from, target.revision(), next, idle, version, cause,
+                            reason, actor), current, schema));
+        }
         try {
-            if (!warm) {
-                bg.deployTemplate(template, cause, next, target.revision(), actor);
-                awaitReady(bg, idle, k, app.name(), next, target, actor);
-            }
             long started = System.nanoTime();
             bg.switchTo(idle);
             long switchMillis = (System.nanoTime() - started) / 1_000_000;
             events.record(app.name(), next, actor, EventKinds.TRAFFIC_SWITCHED, "Service " + where(k) + " selects slot "
                     + idle.label() + " (revision " + next + ", a copy of revision " + target.revision() + ")",
                     Map.of("slot", idle.label(), "weight", Track.FULL, "switchMillis", switchMillis));
-            if (warm) {
-                bg.stamp(idle, cause, next, target.revision(), actor);
-            }
+            bg.stamp(idle, cause, next, target.revision(), actor);
             Instant now = clock.instant();
             store.saveRollout(new Rollout(0, app.name(), RolloutKind.BLUE_GREEN, from, next, Rollout.Phase.SUCCEEDED,
                     0, Track.FULL, now, now, null, null, OUTCOME + target.revision() + " by " + actor
@@ -159,15 +166,14 @@ final class KubernetesBlueGreenRollback {
             String msg = "rolled back " + app.name() + " to " + target.version() + " (revision " + next
                     + ", a copy of revision " + target.revision() + "): Service " + where(k) + " selects slot "
                     + idle.label() + "; slot " + live.label() + " (revision " + from + ") is scaled to 0; "
-                    + (warm ? "warm switch took " + switchMillis + " ms"
-                    : "cold: the slot was started again first");
+                    + "warm switch took " + switchMillis + " ms";
             Map<String, Object> data = new LinkedHashMap<>(fromTo);
-            data.put("warm", warm);
+            data.put("warm", true);
             data.put("switchMillis", switchMillis);
             events.record(app.name(), next, actor, EventKinds.ROLLBACK_SUCCEEDED, msg, data);
             Release deployed = new Release(app.name(), next, target.version(), List.of(), Map.of(), 0, null, cause,
                     actor, now, ReleaseStatus.DEPLOYED, target.revision());
-            return Optional.of(new DeployResult(deployed, from, warm ? switchMillis : 0,
+            return Optional.of(new DeployResult(deployed, from, switchMillis,
                     schema.map(line -> msg + "\n" + line).orElse(msg)));
         } catch (DeployGuardException e) {
             events.record(app.name(), next, actor, EventKinds.ROLLBACK_FAILED, e.getMessage(), fromTo);
@@ -206,16 +212,16 @@ final class KubernetesBlueGreenRollback {
      * The target's pod template: from a slot ReplicaSet stamped with it, else the app's own Deployment's revision of
      * that number; refused (exit 2) with the deploy to run when the cluster no longer has it.
      */
-    private static PodTemplateSpec template(KubernetesBlueGreen bg, KubernetesClient client, KubernetesSpec k,
-                                            String app, Release target, String version) {
-        Optional<PodTemplateSpec> recorded = bg.recordedTemplate(target.revision());
+    static PodTemplateSpec template(KubernetesBlueGreen bg, KubernetesClient client, KubernetesSpec k,
+                                            String app, int revision, String version) {
+        Optional<PodTemplateSpec> recorded = bg.recordedTemplate(revision);
         if (recorded.isPresent()) {
             return recorded.get();
         }
         String own = k.deploymentName(app);
         try {
             for (Revision r : new DeploymentHistory(client).list(k.namespace(), own)) {
-                if (r.number() == target.revision()) {
+                if (r.number() == revision) {
                     return r.template();
                 }
             }
@@ -224,7 +230,7 @@ final class KubernetesBlueGreenRollback {
                 throw e;
             }
         }
-        throw DeployGuardException.badInput("revision " + target.revision() + " (" + version + ") of " + app
+        throw DeployGuardException.badInput("revision " + revision + " (" + version + ") of " + app
                 + " cannot be started again: its ReplicaSet is gone from the slots and from deployment "
                 + k.namespace() + "/" + own + " (revisionHistoryLimit); deploy it anew instead: deployguard deploy "
                 + app + " --version " + ("unknown".equals(version) ? "<version>" : version));
@@ -253,34 +259,7 @@ final class KubernetesBlueGreenRollback {
                 .reduce((a, b) -> b).orElse("unknown");
     }
 
-    /** Waits for the restarted slot; on timeout scales it back to 0 (users never left the live slot) and fails. */
-    private void awaitReady(KubernetesBlueGreen bg, Slot slot, KubernetesSpec k, String app, int next, Release target,
-                            String actor) {
-        Instant deadline = clock.instant().plus(k.rolloutTimeout());
-        while (!bg.ready(slot)) {
-            if (!clock.instant().isBefore(deadline)) {
-                bg.abort();
-                throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "rollback of " + app + " to revision "
-                        + target.revision() + " failed: slot " + slot.label() + " (" + k.namespace() + "/"
-                        + bg.slotDeployment(slot) + ") did not roll out its pod template within "
-                        + k.rolloutTimeout().toSeconds() + " s; it was scaled to 0 and users stay on slot "
-                        + slot.other().label() + "; see: kubectl describe deployment/" + bg.slotDeployment(slot)
-                        + " -n " + k.namespace());
-            }
-            try {
-                Thread.sleep(pollEvery.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "interrupted while slot " + slot.label()
-                        + " rolled out for the rollback; users stay on slot " + slot.other().label(), e);
-            }
-        }
-        events.record(app, next, actor, "preview.started", "revision " + next + " (a copy of revision "
-                + target.revision() + ") rolled out in slot " + slot.label() + " behind Service " + k.namespace()
-                + "/" + k.service() + "-preview");
-    }
-
-    private static String where(KubernetesSpec k) {
+    static String where(KubernetesSpec k) {
         return k.namespace() + "/" + k.service();
     }
 }

@@ -56,6 +56,7 @@ public final class KubernetesRollouts {
     private final KubernetesBlueGreenRollouts blueGreen;
     private final ChartRenderer renderer = new ChartRenderer();
     private final HelmBlueGreenRollouts helmBlueGreen;
+    private final KubernetesBlueGreenColdRollback coldRollbacks;
 
     /**
      * @param prometheusUrl where ingress-nginx's metrics are scraped; null when unknown (then an {@code analysis}
@@ -72,6 +73,7 @@ public final class KubernetesRollouts {
         this.prometheusUrl = prometheusUrl == null || prometheusUrl.isBlank() ? null : prometheusUrl;
         this.blueGreen = new KubernetesBlueGreenRollouts(store, events, clock, clients);
         this.helmBlueGreen = new HelmBlueGreenRollouts(events, clock, clients, renderer);
+        this.coldRollbacks = new KubernetesBlueGreenColdRollback(events, clock, clients);
     }
 
     /**
@@ -235,7 +237,7 @@ public final class KubernetesRollouts {
         return switch (app.strategy().rolloutKind()) {
             case CANARY -> helm ? new HelmCanaryTarget(this, app) : new KubernetesCanaryTarget(this, app);
             case BLUE_GREEN -> helm ? new HelmBlueGreenTarget(helmBlueGreen, this, app)
-                    : new KubernetesBlueGreenTarget(blueGreen, this, app);
+                    : new KubernetesBlueGreenTarget(blueGreen, coldRollbacks, this, app);
         };
     }
 

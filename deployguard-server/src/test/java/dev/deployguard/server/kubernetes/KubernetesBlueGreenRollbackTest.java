@@ -103,7 +103,7 @@ class KubernetesBlueGreenRollbackTest {
         promotedAndScaledDown("v2");
         cluster.clearCalls();
 
-        DeployResult back = cp.kubernetes().rollback("web", null, "v2 leaks memory", "carol");
+        DeployResult back = coldRollback(null, "v2 leaks memory");
 
         assertThat(serviceWrites()).as("preview to the restarted slot, then the one switch of users")
                 .containsExactly("PUT /api/v1/namespaces/shop/services/web-preview",
@@ -114,7 +114,8 @@ class KubernetesBlueGreenRollbackTest {
         assertThat(cluster.replicas("web-green")).isZero();
         assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
         assertThat(cluster.writes()).noneMatch(w -> w.endsWith("/deployments/web"));
-        assertThat(back.message()).contains("revision 3, a copy of revision 1", "cold");
+        assertThat(back.message()).contains("revision 3, a copy of revision 1", "preparing: waiting for slot blue");
+        assertThat(lastRollbackMessage()).contains("revision 3, a copy of revision 1", "cold");
         Map<String, Object> history = cp.kubernetes().historyAnswer("web");
         assertThat(rows(history)).containsExactly("1 v1 SUPERSEDED", "2 v2 ROLLED_BACK", "3 v1 DEPLOYED");
         assertThat(releases(history).get(2).changeCause()).isEqualTo("v2 leaks memory");
@@ -124,7 +125,7 @@ class KubernetesBlueGreenRollbackTest {
                 "rollback.succeeded from=2 to=1 warm=false");
 
         cluster.clearCalls();
-        DeployResult forward = cp.kubernetes().rollback("web", 2, null, "carol");
+        DeployResult forward = coldRollback(2, null);
 
         assertThat(forward.release().revision() + " " + forward.release().version()).isEqualTo("4 v2");
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
@@ -160,7 +161,7 @@ class KubernetesBlueGreenRollbackTest {
         assertThat(rows(cp.kubernetes().historyAnswer("web")))
                 .containsExactly("1 v1 SUPERSEDED", "2 v1b SUPERSEDED", "3 v2 DEPLOYED");
 
-        DeployResult back = cp.kubernetes().rollback("web", 1, null, "carol");
+        DeployResult back = coldRollback(1, null);
 
         assertThat(back.release().revision() + " " + back.release().version()).isEqualTo("4 v1");
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "blue"));
@@ -236,6 +237,22 @@ class KubernetesBlueGreenRollbackTest {
         await("the controller to scale slot blue down",
                 () -> cluster.settled("web-blue") && cluster.ready("web-blue") == 0);
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
+    }
+
+    /**
+     * A rollback to a scaled-down slot: the request answers while the slot starts; the runner's ticks switch users
+     * once it has rolled out (the simulated controller makes it ready).
+     */
+    private DeployResult coldRollback(Integer to, String reason) {
+        DeployResult answer = cp.kubernetes().rollback("web", to, reason, "carol");
+        assertThat(answer.message()).contains("preparing: waiting for slot");
+        await("the cold rollback to end", () -> cp.store().activeRollout("web").isEmpty());
+        return answer;
+    }
+
+    private String lastRollbackMessage() {
+        return cp.store().events("web", 0, null, 500).stream().filter(e -> e.kind().startsWith("rollback."))
+                .reduce((a, b) -> b).orElseThrow().message();
     }
 
     private List<String> serviceWrites() {

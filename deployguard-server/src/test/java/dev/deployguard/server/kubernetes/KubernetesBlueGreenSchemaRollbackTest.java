@@ -87,6 +87,7 @@ class KubernetesBlueGreenSchemaRollbackTest {
         ControlPlane cp = start("V2__expand_add_status.sql:ALTER TABLE orders ADD COLUMN status VARCHAR(20);");
 
         var back = cp.kubernetes().rollback("web", null, null, "carol");
+        await("the slot rolled back to serves", () -> cp.store().activeRollout("web").isEmpty());
 
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "blue"));
         assertThat(back.message()).contains("a copy of revision 1").contains("schema: the database holds 1"
