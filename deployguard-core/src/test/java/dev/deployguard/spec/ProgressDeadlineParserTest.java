@@ -19,7 +19,7 @@ class ProgressDeadlineParserTest {
     private static final String APP = """
             apps:
               web:
-                platform: {local: {command: [srv, "${port}"], listen: "127.0.0.1:8080"}}
+                platform: {kubernetes: {namespace: shop, service: web, traffic: {ingressNginx: {ingress: web}}}}
                 strategy:
             """;
 
@@ -45,14 +45,28 @@ class ProgressDeadlineParserTest {
     void stepsAndBlueGreenReadItToo() {
         assertThat(parse("canary: {steps: [{setWeight: 20}], progressDeadlineSeconds: 600}").progressDeadline())
                 .contains(Duration.ofMinutes(10));
-        assertThat(parse("blueGreen: {previewListen: \"127.0.0.1:8081\", progressDeadlineSeconds: 1}")
+        assertThat(parse("blueGreen: {progressDeadlineSeconds: 1}")
                 .progressDeadline()).contains(Duration.ofSeconds(1));
     }
 
     @Test
     void withoutItTheStrategyHasNoDeadlineOfItsOwn() {
         assertThat(parse("canary: {interval: 1m}").progressDeadline()).isEqualTo(Optional.empty());
-        assertThat(parse("blueGreen: {previewListen: \"127.0.0.1:8081\"}").progressDeadline()).isEmpty();
+        assertThat(parse("blueGreen: {autoPromote: false}").progressDeadline()).isEmpty();
+    }
+
+    @Test
+    void aLocalAppIsToldToUseItsReadinessTimeout() {
+        String local = """
+                apps:
+                  web:
+                    platform: {local: {command: [srv, "${port}"], listen: "127.0.0.1:8080"}}
+                    strategy: {canary: {interval: 1m, progressDeadlineSeconds: 90}}
+                """;
+        assertThatThrownBy(() -> new SpecParser().parse(local, "t.yaml", Path.of("/")))
+                .isInstanceOf(SpecException.class).hasMessageContaining("apps.web.strategy.canary"
+                        + ".progressDeadlineSeconds: applies to Kubernetes apps only; a local instance must be ready"
+                        + " within platform.local.readiness.timeout");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -67,7 +81,7 @@ class ProgressDeadlineParserTest {
     })
     void badValuesAreSpecErrorsWithTheirPath(String value, String got) {
         for (String strategy : new String[] {"canary: {interval: 1m, progressDeadlineSeconds: %s}",
-                "blueGreen: {previewListen: \"127.0.0.1:8081\", progressDeadlineSeconds: %s}"}) {
+                "blueGreen: {progressDeadlineSeconds: %s}"}) {
             String kind = strategy.startsWith("canary") ? "canary" : "blueGreen";
             assertThatThrownBy(() -> parse(strategy.formatted(value))).isInstanceOf(SpecException.class)
                     .hasMessageContainingAll("strategy." + kind + ".progressDeadlineSeconds: expected a whole number"
