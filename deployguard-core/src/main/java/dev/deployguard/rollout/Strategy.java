@@ -3,6 +3,7 @@ package dev.deployguard.rollout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * How an app moves from the serving release to a new one. Each strategy says what its rollout runs: the steps before
@@ -24,6 +25,14 @@ public sealed interface Strategy permits Strategy.Replace, Strategy.Canary, Stra
 
     /** Which rollout this strategy runs; a {@link Replace} runs none (it is not a progressive strategy). */
     RolloutKind rolloutKind();
+
+    /**
+     * The spec's {@code progressDeadlineSeconds} (Flagger's and Argo Rollouts' name): how long the new release's
+     * workload may take to become ready before the rollout is rolled back; empty when the spec does not say.
+     */
+    default Optional<Duration> progressDeadline() {
+        return Optional.empty();
+    }
 
     /** The outcome webhooks of one {@code type}. */
     default List<WebhookSpec> hooks(String type) {
@@ -78,11 +87,17 @@ public sealed interface Strategy permits Strategy.Replace, Strategy.Canary, Stra
      * stable release still warm (automatic rollback on FAIL during the bake). {@code hooks} are the webhooks
      * called on an outcome rather than as a step: {@code rollback} and {@code post-rollout}.
      */
-    record Canary(List<Step> steps, AnalysisSpec analysis, Duration bake, List<WebhookSpec> hooks)
-            implements Strategy {
+    record Canary(List<Step> steps, AnalysisSpec analysis, Duration bake, List<WebhookSpec> hooks,
+                  Optional<Duration> progressDeadline) implements Strategy {
         public Canary {
             steps = List.copyOf(steps);
             hooks = List.copyOf(hooks);
+            progressDeadline = progressDeadline == null ? Optional.empty() : progressDeadline;
+        }
+
+        /** A canary without a progress deadline of its own. */
+        public Canary(List<Step> steps, AnalysisSpec analysis, Duration bake, List<WebhookSpec> hooks) {
+            this(steps, analysis, bake, hooks, Optional.empty());
         }
 
         @Override
@@ -99,10 +114,19 @@ public sealed interface Strategy permits Strategy.Replace, Strategy.Canary, Stra
      *                    {@code scaleDownDelay} (see {@link #bake()})
      */
     record BlueGreen(String previewListen, List<Step> prePromotion, boolean autoPromote, Duration scaleDownDelay,
-                     AnalysisSpec analysis, Duration minimumBake, List<WebhookSpec> hooks) implements Strategy {
+                     AnalysisSpec analysis, Duration minimumBake, List<WebhookSpec> hooks,
+                     Optional<Duration> progressDeadline) implements Strategy {
         public BlueGreen {
             prePromotion = List.copyOf(prePromotion);
             hooks = List.copyOf(hooks);
+            progressDeadline = progressDeadline == null ? Optional.empty() : progressDeadline;
+        }
+
+        /** A blue/green without a progress deadline of its own. */
+        public BlueGreen(String previewListen, List<Step> prePromotion, boolean autoPromote, Duration scaleDownDelay,
+                         AnalysisSpec analysis, Duration minimumBake, List<WebhookSpec> hooks) {
+            this(previewListen, prePromotion, autoPromote, scaleDownDelay, analysis, minimumBake, hooks,
+                    Optional.empty());
         }
 
         /** The pre-promotion steps, then (unless {@code autoPromote}) a pause until a person promotes. */

@@ -68,6 +68,9 @@ final class RawSpec {
         java.math.BigDecimal stepWeightPromotion;
         @JsonProperty("skipAnalysis")
         Boolean skipAnalysis;
+        // Flagger's (and Argo Rollouts') progressDeadlineSeconds; a node, so 1.5 or "10m" is an error, not rounded
+        @JsonProperty("progressDeadlineSeconds")
+        com.fasterxml.jackson.databind.JsonNode progressDeadlineSeconds;
     }
 
     static final class RawBlueGreen {
@@ -92,6 +95,8 @@ final class RawSpec {
         String bake;
         @JsonProperty("webhooks")
         List<RawWebhook> webhooks;
+        @JsonProperty("progressDeadlineSeconds")
+        com.fasterxml.jackson.databind.JsonNode progressDeadlineSeconds;
     }
 
     static final class RawStep {

@@ -228,6 +228,11 @@ public final class SpecParser {
             var strategy = StrategyParser.parse(app.strategy, at + ".strategy", problems);
             if (kubernetes != null) {
                 kubernetesStrategy(kubernetes, strategy, at, problems);
+            } else if (strategy != null && strategy.progressDeadline().isPresent()) {
+                // A local instance's start is bounded by its readiness timeout; a second deadline would say nothing.
+                problems.add(at + ".strategy." + (strategy instanceof dev.deployguard.rollout.Strategy.Canary
+                        ? "canary" : "blueGreen") + ".progressDeadlineSeconds: applies to Kubernetes apps only; a"
+                        + " local instance must be ready within platform.local.readiness.timeout (default 30s)");
             }
             if (app.platform.local != null && strategy instanceof dev.deployguard.rollout.Strategy.BlueGreen bg
                     && bg.previewListen() == null) {

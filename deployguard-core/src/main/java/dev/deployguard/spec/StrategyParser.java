@@ -12,6 +12,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** Validates the {@code strategy} block: Argo-style steps or Flagger's shorthand, analysis, webhooks. */
@@ -100,10 +101,12 @@ final class StrategyParser {
             steps = gated(steps, hooks);
         }
         Duration bake = duration(raw.bake, "1m", at + ".bake", problems);
+        Optional<Duration> deadline = ProgressDeadline.parse(raw.progressDeadlineSeconds,
+                at + ".progressDeadlineSeconds", problems);
         if (analysis == null || bake == null) {
             return null;
         }
-        return new Strategy.Canary(steps, analysis, bake, outcomeHooks(hooks));
+        return new Strategy.Canary(steps, analysis, bake, outcomeHooks(hooks), deadline);
     }
 
     /**
@@ -185,11 +188,13 @@ final class StrategyParser {
         // preview is the <service>-preview Service.
         Duration delay = duration(raw.scaleDownDelay, "30s", at + ".scaleDownDelay", problems);
         Duration bake = duration(raw.bake, "0s", at + ".bake", problems);
+        Optional<Duration> deadline = ProgressDeadline.parse(raw.progressDeadlineSeconds,
+                at + ".progressDeadlineSeconds", problems);
         if (analysis == null || delay == null || bake == null) {
             return null;
         }
         return new Strategy.BlueGreen(raw.previewListen, steps, raw.autoPromote == null || raw.autoPromote, delay,
-                analysis, bake, outcomeHooks(hooks));
+                analysis, bake, outcomeHooks(hooks), deadline);
     }
 
     /**

@@ -237,7 +237,8 @@ public final class RolloutRunner {
         Instant now = clock.instant();
         RolloutTarget target = target(app);
         if (!now.isBefore(p.deadline())) {
-            String reason = "not ready in time: " + p.what() + " by " + p.deadline()
+            // Flagger's reason for the same rollback: "progress deadline exceeded" (pkg/canary/deployment_ready.go).
+            String reason = "not ready in time (progress deadline exceeded): " + p.what() + " by " + p.deadline()
                     + "; no traffic was routed to it";
             apply(r, new Decision(r.weight(0).done(Rollout.Phase.ROLLED_BACK, reason, now), List.of(
                     new Action.Record(EventKinds.ROLLOUT_PREPARATION_FAILED, "gave up preparing revision "

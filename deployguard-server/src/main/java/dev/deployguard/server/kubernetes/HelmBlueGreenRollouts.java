@@ -53,7 +53,8 @@ final class HelmBlueGreenRollouts {
     /**
      * Records the blue/green rollout of the chart at {@code versionValues} and returns at once: the rollout waits
      * ({@link Waiting.Preparing}) while the ticks start the slot and wait for it to roll out ({@link #prepare}); at
-     * the deadline ({@code --timeout}, else {@code rolloutTimeout}) the slot is scaled to 0 and users stay on the
+     * the deadline ({@code --timeout}, else the strategy's {@code progressDeadlineSeconds}, else
+     * {@code rolloutTimeout}) the slot is scaled to 0 and users stay on the
      * release's Deployment. Refuses (exit 2, nothing recorded) an {@code analysis} step with no source and a chart
      * that does not render.
      */
@@ -69,7 +70,7 @@ final class HelmBlueGreenRollouts {
         HelmChartRelease chart = KubernetesRollouts.chartRelease(app);
         String cause = req.changeCause() != null && !req.changeCause().isBlank() ? req.changeCause()
                 : "blue/green of " + req.version() + " by " + req.actor();
-        Instant deadline = clock.instant().plus(req.timeout() != null ? req.timeout() : k.rolloutTimeout());
+        Instant deadline = clock.instant().plus(KubernetesRollouts.preparationTimeout(app, req.timeout()));
         int latest;
         String slot;
         try (KubernetesClient client = clients.apply(k)) {

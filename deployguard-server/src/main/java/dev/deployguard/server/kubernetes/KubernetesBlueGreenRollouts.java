@@ -56,7 +56,8 @@ final class KubernetesBlueGreenRollouts {
     /**
      * Records the blue/green rollout of {@code image} and returns at once: the rollout waits ({@link
      * Waiting.Preparing}) while the ticks start the image in the idle slot and wait for it to roll out ({@link
-     * #prepare}); at the deadline ({@code --timeout}, else {@code rolloutTimeout}) the slot is scaled back to 0 and
+     * #prepare}); at the deadline ({@code --timeout}, else the strategy's {@code progressDeadlineSeconds}, else
+     * {@code rolloutTimeout}) the slot is scaled back to 0 and
      * users stay where they were. Refuses (exit 2, nothing changed) an {@code analysis} step with no source.
      */
     DeployResult deploy(RolloutRunner runner, AppSpec app, Deployer.DeployRequest req, String image,
@@ -89,7 +90,7 @@ final class KubernetesBlueGreenRollouts {
         int nextRevision = Math.max(stableRevision, last.map(Rollout::canaryRevision).orElse(0)) + 1;
         String cause = req.changeCause() != null && !req.changeCause().isBlank() ? req.changeCause()
                 : "blue/green of " + req.version() + " by " + req.actor();
-        Instant deadline = clock.instant().plus(req.timeout() != null ? req.timeout() : k.rolloutTimeout());
+        Instant deadline = clock.instant().plus(KubernetesRollouts.preparationTimeout(app, req.timeout()));
         Slot fresh;
         String slotDeployment;
         String stableVersion;

@@ -139,8 +139,7 @@ public final class KubernetesRollouts {
         }
         String cause = req.changeCause() != null && !req.changeCause().isBlank() ? req.changeCause()
                 : "canary of " + req.version() + " by " + req.actor();
-        Instant deadline = clock.instant().plus(req.timeout() != null ? req.timeout()
-                : app.kubernetes().rolloutTimeout());
+        Instant deadline = clock.instant().plus(preparationTimeout(app, req.timeout()));
         Release stable;
         try (KubernetesClient client = clients.apply(app.kubernetes())) {
             canary(client, app); // the route's objects: a missing Ingress or HTTPRoute is refused before anything
@@ -160,6 +159,16 @@ public final class KubernetesRollouts {
         Rollout r = runner.begin(next, stable, app, req.actor(), preparing);
         return new DeployResult(renumbered(next, r), r.stableRevision(), 0, "canary rollout of " + req.version()
                 + " (" + image + ") " + started(app, r));
+    }
+
+    /**
+     * How long the new release's workload may take to become ready before the rollout is rolled back: {@code
+     * --timeout}, else the strategy's {@code progressDeadlineSeconds} (Flagger's progress deadline: fluxcd/flagger
+     * pkg/canary/deployment_ready.go), else {@code platform.kubernetes.rolloutTimeout}.
+     */
+    static Duration preparationTimeout(AppSpec app, Duration requested) {
+        return requested != null ? requested
+                : app.strategy().progressDeadline().orElse(app.kubernetes().rolloutTimeout());
     }
 
     private static Release renumbered(Release next, Rollout r) {
@@ -207,7 +216,7 @@ public final class KubernetesRollouts {
         HelmChartRelease chart = chartRelease(app);
         String cause = req.changeCause() != null && !req.changeCause().isBlank() ? req.changeCause()
                 : "canary of " + req.version() + " by " + req.actor();
-        Instant deadline = clock.instant().plus(req.timeout() != null ? req.timeout() : k.rolloutTimeout());
+        Instant deadline = clock.instant().plus(preparationTimeout(app, req.timeout()));
         int latest;
         String deployment;
         try (KubernetesClient client = clients.apply(k)) {
