@@ -117,7 +117,7 @@ final class HostAdminHandler extends Handler.Abstract {
     private void put(String app, byte[] body, Response response, Callback callback) {
         AppListener want;
         try {
-            want = RouterJson.STRICT.readValue(body, AppListener.class);
+            want = RouterJson.STRICT_OPTIONAL.readValue(body, AppListener.class);
             if (want == null) {
                 throw new IllegalArgumentException("the body is empty; send a listener as JSON");
             }

@@ -157,7 +157,7 @@ final class HostedApps {
             AppListener listener;
             try {
                 checkName(app);
-                listener = RouterJson.STRICT.readValue(Files.readAllBytes(file), AppListener.class);
+                listener = RouterJson.STRICT_OPTIONAL.readValue(Files.readAllBytes(file), AppListener.class);
                 if (listener == null) {
                     throw new IllegalArgumentException("the file is empty");
                 }

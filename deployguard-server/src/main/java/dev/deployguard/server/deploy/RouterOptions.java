@@ -1,5 +1,6 @@
 package dev.deployguard.server.deploy;
 
+import dev.deployguard.local.router.AppListener;
 import dev.deployguard.local.router.RouterConfig;
 import dev.deployguard.local.router.RouterMain;
 import dev.deployguard.spec.LocalPlatformSpec;
@@ -32,6 +33,18 @@ public record RouterOptions(String tlsListen, Path tlsCert, Path tlsKey, Path ac
         LocalPlatformSpec.Tls tls = local.tls();
         return tls == null ? new RouterOptions(null, null, null, local.accessLog())
                 : new RouterOptions(tls.listen().toString(), tls.cert(), tls.key(), local.accessLog());
+    }
+
+    /** The host router's listener for an app served on {@code listen} with these settings. */
+    AppListener listener(String listen) {
+        return AppListener.of(listen, tlsListen, tlsCert, tlsKey, accessLog);
+    }
+
+    /** The settings of a host router's listener (its address aside). */
+    static RouterOptions of(AppListener listener) {
+        return new RouterOptions(listener.tlsListen(), listener.tlsCert() == null ? null : Path.of(listener.tlsCert()),
+                listener.tlsKey() == null ? null : Path.of(listener.tlsKey()),
+                listener.accessLog() == null ? null : Path.of(listener.accessLog()));
     }
 
     RouterConfig applyTo(RouterConfig config) {

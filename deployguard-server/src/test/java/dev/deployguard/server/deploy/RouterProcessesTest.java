@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deployguard.event.Event;
 import dev.deployguard.event.EventKinds;
-import dev.deployguard.local.router.RouterMain;
+import dev.deployguard.local.router.HostRouterMain;
 import dev.deployguard.store.RouterStore.RouterRecord;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -63,15 +63,15 @@ class RouterProcessesTest {
     }
 
     @Test
-    void aRouterIsRecognizedByItsStateFileAndAdminPort() {
-        Path stateFile = dir.resolve("routers/web.routes.json");
-        List<String> args = List.of("-Xmx128m", RouterMain.class.getName(), "--app", "web", "--listen",
-                "127.0.0.1:8080", "--admin-port", "4711", "--state-file", stateFile.toString(), "--token-file", "t");
+    void theHostRouterIsRecognizedByItsStateDirectoryAndAdminPort() {
+        Path routerDir = dir.resolve("routers");
+        List<String> args = List.of("-Xmx128m", HostRouterMain.class.getName(), "--admin-port", "4711",
+                "--state-dir", routerDir.toString(), "--token-file", "t");
 
-        assertThat(RouterProcesses.adminPortOf(args, stateFile)).contains(4711);
-        assertThat(RouterProcesses.adminPortOf(args, dir.resolve("routers/other.routes.json"))).isEmpty();
-        assertThat(RouterProcesses.adminPortOf(List.of("sleep", "--admin-port", "1", "--state-file",
-                stateFile.toString()), stateFile)).as("not a router").isEqualTo(Optional.empty());
+        assertThat(HostRouterProcess.adminPortOf(args, routerDir)).contains(4711);
+        assertThat(HostRouterProcess.adminPortOf(args, dir.resolve("other/routers"))).isEmpty();
+        assertThat(HostRouterProcess.adminPortOf(List.of("sleep", "--admin-port", "1", "--state-dir",
+                routerDir.toString()), routerDir)).as("not a router").isEqualTo(Optional.empty());
 
         // Supervised (the default): the supervisor shell is the router to record, not the JVM it runs.
         String supervised = "-D" + dev.deployguard.local.router.RouterLauncher.SUPERVISED_PROPERTY + "=true";
@@ -80,8 +80,8 @@ class RouterProcessesTest {
         List<String> supervisor = new java.util.ArrayList<>(List.of("-c", "while :; do ...", "router-supervisor",
                 "/usr/bin/java"));
         supervisor.addAll(worker);
-        assertThat(RouterProcesses.adminPortOf(supervisor, stateFile)).contains(4711);
-        assertThat(RouterProcesses.adminPortOf(worker, stateFile)).as("the supervised JVM").isEmpty();
+        assertThat(HostRouterProcess.adminPortOf(supervisor, routerDir)).contains(4711);
+        assertThat(HostRouterProcess.adminPortOf(worker, routerDir)).as("the supervised JVM").isEmpty();
     }
 
     private static long deadPid() throws Exception {
