@@ -36,6 +36,9 @@ final class HostRouterProcess {
     private final String token;
     private final Duration startTimeout;
     private Host host;
+    /** When the last search by command line ran: it reads every process's arguments, so at most one per second. */
+    private long lastOrphanScan = System.nanoTime() - ORPHAN_SCAN_EVERY_NANOS;
+    private static final long ORPHAN_SCAN_EVERY_NANOS = 1_000_000_000L;
 
     /** The running host router: its supervisor's pid and start instant, admin port and log. */
     record Host(long pid, Instant processStart, int adminPort, Path logFile) {
@@ -50,10 +53,14 @@ final class HostRouterProcess {
 
     /** The host router if it runs (from memory, the record, or its command line), without starting one. */
     synchronized Optional<Host> running() {
+        return running(false);
+    }
+
+    private Optional<Host> running(boolean scanNow) {
         if (host != null && alive(host)) {
             return Optional.of(host);
         }
-        host = load().filter(HostRouterProcess::alive).or(this::orphan).orElse(null);
+        host = load().filter(HostRouterProcess::alive).or(() -> orphan(scanNow)).orElse(null);
         if (host != null) {
             save(host);
         }
@@ -66,7 +73,7 @@ final class HostRouterProcess {
      * @return the router and whether it was started by this call
      */
     synchronized Started ensure() {
-        Optional<Host> now = running();
+        Optional<Host> now = running(true);
         if (now.isPresent()) {
             return new Started(now.get(), false);
         }
@@ -174,7 +181,12 @@ final class HostRouterProcess {
     }
 
     /** A host router of this directory found by its command line (its supervisor's), when the record is lost. */
-    private Optional<Host> orphan() {
+    private Optional<Host> orphan(boolean scanNow) {
+        long now = System.nanoTime();
+        if (!scanNow && now - lastOrphanScan < ORPHAN_SCAN_EVERY_NANOS) {
+            return Optional.empty();
+        }
+        lastOrphanScan = now;
         return ProcessHandle.allProcesses()
                 .flatMap(p -> adminPortOf(p.info().arguments().map(List::of).orElse(List.of()), routerDir).stream()
                         .map(port -> new Host(p.pid(), p.info().startInstant().orElse(null), port,

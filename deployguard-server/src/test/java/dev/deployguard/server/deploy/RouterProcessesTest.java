@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Router supervision in simulated time: a router that cannot start (its listen address is held by the test) is
  * retried with backoff and reported once, not four times a second (issue 19: 897 {@code router.crashed} events in
- * seven minutes); its dead pid is cleared from the record.
+ * seven minutes); its dead pid is cleared from the record. The host router itself starts; the app's address is what
+ * it cannot take.
  */
 class RouterProcessesTest {
     @TempDir
@@ -32,6 +33,7 @@ class RouterProcessesTest {
     @BeforeEach
     void wire() throws IOException {
         plane = new LocalPlaneFixture(dir, LocalPlaneFixture.sleepingApp(1));
+        java.nio.file.Files.writeString(dir.resolve("token"), "token");
         squatter = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     }
 
