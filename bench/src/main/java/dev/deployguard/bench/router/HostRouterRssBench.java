@@ -29,7 +29,7 @@ import java.util.Map;
  * host router serving N apps (default 20), each on its own address with its own table, after every app served
  * {@code --requests} requests (default 500) — against one one-app router (as before: one such process per app).
  * Both run under the supervisor with the control plane's JVM options; the RSS read is the router JVM's
- * ({@code VmRSS} of {@code /proc/PID/status}), peak included ({@code VmHWM}). Prints one JSON document; the output is
+ * ({@code VmRSS} of {@code /proc/PID/status}, once it settled), peak included ({@code VmHWM}). Prints one JSON document; the output is
  * always JSON ({@code --json} is accepted for symmetry with the other benchmarks).
  */
 public final class HostRouterRssBench {
@@ -130,10 +130,27 @@ public final class HostRouterRssBench {
         }
     }
 
-    /** The router JVM's resident and peak memory: the supervisor's child, which is the JVM. */
-    private static Map<String, Object> memory(long supervisorPid) throws IOException {
+    /**
+     * The router JVM's resident and peak memory (the supervisor's child is the JVM), once settled: read every 1.5 s
+     * until two reads are within 1 MB (the JVM gives back the C heap its compilers left on a 1 s period), at most 15 s.
+     */
+    private static Map<String, Object> memory(long supervisorPid) throws IOException, InterruptedException {
         long jvm = ProcessHandle.of(supervisorPid).orElseThrow().children().findFirst()
                 .map(ProcessHandle::pid).orElse(supervisorPid);
+        Map<String, Object> row = read(jvm);
+        for (int i = 0; i < 10; i++) {
+            Thread.sleep(1_500);
+            Map<String, Object> next = read(jvm);
+            boolean settled = Math.abs((long) next.get("rss_mb") - (long) row.get("rss_mb")) < 1;
+            row = next;
+            if (settled) {
+                break;
+            }
+        }
+        return row;
+    }
+
+    private static Map<String, Object> read(long jvm) throws IOException {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("pid", jvm);
         for (String line : Files.readAllLines(Path.of("/proc/" + jvm + "/status"))) {
