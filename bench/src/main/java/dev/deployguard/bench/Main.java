@@ -8,6 +8,7 @@ import java.util.Map;
 public final class Main {
     private static final Map<String, String> BENCHMARKS = Map.of(
             "router", "dev.deployguard.bench.router.RouterBench",
+            "router-rss", "dev.deployguard.bench.router.HostRouterRssBench",
             "detection", "dev.deployguard.bench.detection.DetectionBench",
             "k8s-rollouts", "dev.deployguard.bench.kubernetes.RolloutsBench",
             "k8s-rollback", "dev.deployguard.bench.kubernetes.RollbackBench",

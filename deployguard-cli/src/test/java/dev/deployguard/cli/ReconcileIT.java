@@ -42,7 +42,7 @@ class ReconcileIT {
         h.ok("deploy", "demo", "--version", "v1");
         JsonNode router = h.ok("status", "demo", "-o", "json").json().path("router");
         RouterClient client = new RouterClient(router.path("adminPort").asInt(),
-                Files.readString(h.stateDir.resolve("router.token")).strip());
+                Files.readString(h.stateDir.resolve("router.token")).strip()).forApp("demo");
         RouteTable stored = client.routes();
         // The store lost the writes of five route changes the router took (as an H2 that drops its newest commits
         // did): the router is ahead.
@@ -81,7 +81,7 @@ class ReconcileIT {
         JsonNode status = h.ok("status", "demo", "-o", "json").json();
         assertThat(status.path("rollout").path("phase").asText()).isEqualTo("PROGRESSING");
         RouterClient client = new RouterClient(status.path("router").path("adminPort").asInt(),
-                Files.readString(h.stateDir.resolve("router.token")).strip());
+                Files.readString(h.stateDir.resolve("router.token")).strip()).forApp("demo");
         RouteTable stored = client.routes();
         // The router took a later step the store did not keep: the stored rollout is behind it.
         client.putRoutes(new RouteTable("demo", stored.generation() + 1, stored.tracks()));

@@ -178,6 +178,43 @@ class TeardownIT {
         assertThat(eventKinds("api")).contains("app.stopped");
     }
 
+    /**
+     * Issue 16 item 2: both apps are served by one router process (one pid in both statuses); stopping one app removes
+     * its listener while the other app keeps being served by the same process; stopping the last one ends the router.
+     */
+    @Test
+    void twoAppsShareOneRouterProcessWhichEndsWithTheLastApp() throws Exception {
+        h = new Harness(dir, "", 1);
+        int apiPort = Ports.freeLoopbackPort();
+        String spec = Files.readString(h.spec);
+        Files.writeString(h.spec, spec + spec.substring(spec.indexOf("  demo:")).replace("  demo:", "  api:")
+                .replace("127.0.0.1:" + h.listen, "127.0.0.1:" + apiPort));
+        h.startServer();
+        h.ok("deploy", "demo", "--version", "v1");
+        h.ok("deploy", "api", "--version", "v1");
+        List<Long> demo = pids("demo");
+        List<Long> api = pids("api");
+        long router = h.ok("status", "demo", "-o", "json").json().path("router").path("pid").asLong();
+        assertThat(h.ok("status", "api", "-o", "json").json().path("router").path("pid").asLong())
+                .as("one router process for both apps").isEqualTo(router);
+
+        h.ok("stop", "api");
+
+        assertThat(ProcessHandle.of(router).filter(ProcessHandle::isAlive)).as("the router serves demo still")
+                .isPresent();
+        assertThat(h.get()).isEqualTo("hello from demo v1");
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", apiPort), 2_000);
+            throw new AssertionError("api's address still accepts connections after stop");
+        } catch (ConnectException expected) {
+            // api's listener was removed from the router.
+        }
+
+        h.ok("stop", "demo");
+        assertGone(demo);
+        assertGone(api);
+    }
+
     @Test
     void aRolloutInProgressOrAnUnknownAppIsRefusedAndNothingIsStopped() throws Exception {
         h = new Harness(dir, "", 1);

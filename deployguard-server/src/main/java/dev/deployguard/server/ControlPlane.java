@@ -325,6 +325,7 @@ public final class ControlPlane implements AutoCloseable {
             routers.stop(app);
             routers.stop(app + "-preview");
         }
+        routers.stopHostRouter();
     }
 
     @Override

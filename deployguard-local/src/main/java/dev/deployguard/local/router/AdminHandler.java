@@ -52,7 +52,15 @@ final class AdminHandler extends Handler.Abstract {
             return error(response, callback, HttpStatus.UNAUTHORIZED_401,
                     "missing or wrong bearer token; send Authorization: Bearer <contents of the router's token file>");
         }
-        String path = Request.getPathInContext(request);
+        return serve(Request.getPathInContext(request), request, response, callback);
+    }
+
+    /**
+     * Answers an authorized request for {@code path} ({@code /admin/health}, {@code /admin/routes}, ...): the whole
+     * API of a one-app router, and of one app of a host router ({@link HostAdminHandler} maps
+     * {@code /admin/apps/APP/routes} here as {@code /admin/routes}).
+     */
+    boolean serve(String path, Request request, Response response, Callback callback) {
         String method = request.getMethod();
         switch (path) {
             case "/admin/health" -> {
@@ -141,9 +149,14 @@ final class AdminHandler extends Handler.Abstract {
     }
 
     private boolean authorized(Request request) {
+        return authorized(request, expectedAuthorization);
+    }
+
+    /** Whether the request carries exactly {@code expected} ({@code Bearer TOKEN}), compared in constant time. */
+    static boolean authorized(Request request, byte[] expected) {
         String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         return header != null
-                && MessageDigest.isEqual(header.trim().getBytes(StandardCharsets.UTF_8), expectedAuthorization);
+                && MessageDigest.isEqual(header.trim().getBytes(StandardCharsets.UTF_8), expected);
     }
 
     private static long sinceParameter(Request request) {
@@ -152,16 +165,16 @@ final class AdminHandler extends Handler.Abstract {
         return since == null ? Long.MIN_VALUE : Long.parseLong(since);
     }
 
-    private static boolean notAllowed(Response response, Callback callback, String allowed) {
+    static boolean notAllowed(Response response, Callback callback, String allowed) {
         response.getHeaders().put(HttpHeader.ALLOW, allowed);
         return error(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, "use " + allowed);
     }
 
-    private static boolean error(Response response, Callback callback, int status, String message) {
+    static boolean error(Response response, Callback callback, int status, String message) {
         return json(response, callback, status, Map.of("error", message));
     }
 
-    private static boolean json(Response response, Callback callback, int status, Object body) {
+    static boolean json(Response response, Callback callback, int status, Object body) {
         byte[] bytes;
         try {
             bytes = RouterJson.STRICT.writeValueAsBytes(body);

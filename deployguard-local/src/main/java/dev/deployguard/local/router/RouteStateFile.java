@@ -43,6 +43,11 @@ final class RouteStateFile {
      * fresh one; returns what happened, for the router's log.
      */
     String setAside() {
+        return setAside(path);
+    }
+
+    /** Moves {@code path} aside as {@code NAME.unreadable-MILLIS}; returns what happened, for a log. */
+    static String setAside(Path path) {
         Path aside = path.resolveSibling(path.getFileName() + ".unreadable-" + System.currentTimeMillis());
         try {
             Files.move(path, aside, StandardCopyOption.ATOMIC_MOVE);
@@ -54,9 +59,16 @@ final class RouteStateFile {
 
     /** Writes the table so that a crash at any point leaves either the old or the new table, never half of one. */
     void save(RouteTable table) throws IOException {
-        Path dir = path.getParent();
+        writeAtomically(path, RouterJson.STRICT.writerWithDefaultPrettyPrinter().writeValueAsBytes(table));
+    }
+
+    /**
+     * Replaces {@code path} with {@code bytes} so that a crash at any point leaves the old or the new content: a
+     * temporary file forced to disk, renamed over the old one, and the directory forced.
+     */
+    static void writeAtomically(Path path, byte[] bytes) throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        byte[] bytes = RouterJson.STRICT.writerWithDefaultPrettyPrinter().writeValueAsBytes(table);
         Path temp = Files.createTempFile(dir, path.getFileName().toString() + ".", ".tmp");
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,

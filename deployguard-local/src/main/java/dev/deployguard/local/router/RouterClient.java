@@ -30,16 +30,74 @@ public final class RouterClient {
     private final String authorization;
     private final Duration requestTimeout;
     private final URI base;
+    /** {@code /admin} for a one-app router, {@code /admin/apps/APP} for one app of a host router. */
+    private final String prefix;
 
     public RouterClient(int adminPort, String token) {
         this(adminPort, token, DEFAULT_REQUEST_TIMEOUT);
     }
 
     public RouterClient(int adminPort, String token, Duration requestTimeout) {
+        this(adminPort, "Bearer " + Objects.requireNonNull(token, "token").trim(), requestTimeout, "/admin");
+    }
+
+    private RouterClient(int adminPort, String authorization, Duration requestTimeout, String prefix) {
         this.adminPort = adminPort;
-        this.authorization = "Bearer " + Objects.requireNonNull(token, "token").trim();
+        this.authorization = authorization;
         this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
         this.base = URI.create("http://127.0.0.1:" + adminPort);
+        this.prefix = prefix;
+    }
+
+    /**
+     * A client of one app of a host router ({@link HostRouterMain}): {@link #health()}, {@link #routes()},
+     * {@link #putRoutes}, {@link #metrics()} and {@link #inFlight()} then ask for that app only.
+     */
+    public RouterClient forApp(String app) {
+        return new RouterClient(adminPort, authorization, requestTimeout, "/admin/apps/" + HostedApps.checkName(app));
+    }
+
+    /** The host router's own health: its pid and the apps it serves. */
+    public HostHealth hostHealth() {
+        return read(send(get("/admin/health")), HostHealth.class);
+    }
+
+    /** The listener of {@code app} on a host router, or empty when it serves no such app. */
+    public java.util.Optional<AppListener> app(String app) {
+        try {
+            return java.util.Optional.of(read(send(get("/admin/apps/" + HostedApps.checkName(app))),
+                    AppListener.class));
+        } catch (RouterRejectedException e) {
+            if (e.status() == 404) {
+                return java.util.Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Makes a host router serve {@code app} with this listener: adds it, or rebinds it when the listener differs;
+     * the same listener again is a no-op. Other apps' traffic is not touched.
+     *
+     * @return the listener in force, with the ports actually bound
+     */
+    public AppListener putApp(String app, AppListener listener) {
+        byte[] body;
+        try {
+            body = RouterJson.STRICT.writeValueAsBytes(listener);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write a listener as JSON", e);
+        }
+        HttpRequest request = request("/admin/apps/" + HostedApps.checkName(app))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        return read(send(request), AppListener.class);
+    }
+
+    /** Stops serving {@code app} on a host router (in-flight requests finish) and forgets its files. */
+    public void removeApp(String app) {
+        send(request("/admin/apps/" + HostedApps.checkName(app)).DELETE().build());
     }
 
     /** A client using the token the router reads from the same file. */
@@ -52,12 +110,12 @@ public final class RouterClient {
     }
 
     public RouterHealth health() {
-        return read(send(get("/admin/health")), RouterHealth.class);
+        return read(send(get(prefix + "/health")), RouterHealth.class);
     }
 
     /** The route table the router is serving now. */
     public RouteTable routes() {
-        return read(send(get("/admin/routes")), RouteTable.class);
+        return read(send(get(prefix + "/routes")), RouteTable.class);
     }
 
     /**
@@ -74,7 +132,7 @@ public final class RouterClient {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write route table as JSON", e);
         }
-        HttpRequest request = request("/admin/routes")
+        HttpRequest request = request(prefix + "/routes")
                 .header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
@@ -83,17 +141,17 @@ public final class RouterClient {
 
     /** Everything the router recorded: cumulative per track since the generation, and windows of the last 300 s. */
     public RouterMetrics metrics() {
-        return read(send(get("/admin/metrics")), RouterMetrics.class);
+        return read(send(get(prefix + "/metrics")), RouterMetrics.class);
     }
 
     /** Like {@link #metrics()}, with only the windows that start at or after {@code sinceEpochMs}. */
     public RouterMetrics metrics(long sinceEpochMs) {
-        return read(send(get("/admin/metrics?since=" + sinceEpochMs)), RouterMetrics.class);
+        return read(send(get(prefix + "/metrics?since=" + sinceEpochMs)), RouterMetrics.class);
     }
 
     /** Requests in flight per backend (host:port), for backends in the table and any still draining. */
     public Map<String, Integer> inFlight() {
-        String body = send(get("/admin/inflight"));
+        String body = send(get(prefix + "/inflight"));
         try {
             return RouterJson.LENIENT.readValue(body, IN_FLIGHT);
         } catch (JsonProcessingException e) {

@@ -14,6 +14,12 @@ final class RouterJson {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
+    /** As {@link #STRICT}, for bodies whose absent fields mean "none" (an app listener without TLS). */
+    static final ObjectMapper STRICT_OPTIONAL = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
     /** Tolerates fields added by a newer router, so an older control plane keeps reading it. */
     static final ObjectMapper LENIENT = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

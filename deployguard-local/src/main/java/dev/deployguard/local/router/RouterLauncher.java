@@ -20,10 +20,25 @@ import java.util.concurrent.TimeUnit;
 public final class RouterLauncher {
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
     /** Small heap and the serial collector: the router holds little, and the machine may have only 2 cores. */
-    public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xms32m", "-Xmx128m", "-Xss512k",
-            "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData",
-            // Jetty logs through SLF4J; without a provider SLF4J would warn about it at every start.
-            "-Dslf4j.internal.verbosity=ERROR");
+    public static final List<String> DEFAULT_JVM_OPTIONS = defaultJvmOptions(Runtime.version());
+
+    /**
+     * The router's JVM options on this Java: with a periodic trim of the C heap where the JVM has it (17.0.9+, 21.0.1+,
+     * 22+), which gives back the native memory the JIT compilers' arenas leave behind: about 30 MB of a host
+     * router's resident memory with 20 apps ({@code bench/run router-rss}, docs/benchmarks.md). An older JVM would
+     * refuse the unknown option, so it gets none.
+     */
+    static List<String> defaultJvmOptions(Runtime.Version java) {
+        List<String> options = new ArrayList<>(List.of("-Xms32m", "-Xmx128m", "-Xss512k",
+                "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData",
+                // Jetty logs through SLF4J; without a provider SLF4J would warn about it at every start.
+                "-Dslf4j.internal.verbosity=ERROR"));
+        int feature = java.feature();
+        if (feature >= 22 || feature == 21 && java.update() >= 1 || feature == 17 && java.update() >= 9) {
+            options.addAll(List.of("-XX:+UnlockExperimentalVMOptions", "-XX:TrimNativeHeapInterval=1000"));
+        }
+        return List.copyOf(options);
+    }
 
     private static final Path SETSID = Path.of("/usr/bin/setsid");
     private static final File DEV_NULL = new File("/dev/null");
@@ -103,6 +118,15 @@ public final class RouterLauncher {
      * control plane adopting a running router, {@code ps}) would no longer see them.
      */
     public List<String> command(RouterConfig config) {
+        return command(RouterMain.class.getName(), config.toArgs());
+    }
+
+    /** The command that starts a host router with this config; as {@link #command(RouterConfig)}. */
+    public List<String> command(HostRouterConfig config) {
+        return command(HostRouterMain.class.getName(), config.toArgs());
+    }
+
+    private List<String> command(String mainClass, List<String> args) {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             // A session of its own: a Ctrl-C or hang-up aimed at the control plane's terminal does not reach it.
@@ -117,8 +141,8 @@ public final class RouterLauncher {
         if (supervised) {
             command.add("-D" + SUPERVISED_PROPERTY + "=true");
         }
-        command.add(RouterMain.class.getName());
-        command.addAll(config.toArgs());
+        command.add(mainClass);
+        command.addAll(args);
         return command;
     }
 
@@ -143,9 +167,34 @@ public final class RouterLauncher {
      */
     public RouterHandle start(RouterConfig config, Path logFile) {
         String prefix = "router for app " + config.app();
+        return start(prefix, command(config), config.adminPort(), config.tokenFile(), logFile,
+                (client, pid) -> {
+                    RouterHealth health = client.health();
+                    return health.pid() == pid && config.app().equals(health.app()) ? health.listen() : null;
+                });
+    }
+
+    /**
+     * Starts a host router and returns once its admin API answers as the process just started, which is after it
+     * serves every app its state directory holds. The handle's {@code listen} is empty: each app has its own.
+     *
+     * @throws RouterStartException as {@link #start(RouterConfig, Path)}
+     */
+    public RouterHandle startHost(HostRouterConfig config, Path logFile) {
+        return start("host router", command(config), config.adminPort(), config.tokenFile(), logFile,
+                (client, pid) -> client.hostHealth().pid() == pid ? "" : null);
+    }
+
+    /** Asks a starting router whether it is the process {@code pid}: its listen address if so, else null. */
+    private interface Answer {
+        String ofPid(RouterClient client, long pid);
+    }
+
+    private RouterHandle start(String prefix, List<String> command, int adminPort, Path tokenFile, Path logFile,
+                               Answer answer) {
         RouterClient client;
         try {
-            client = RouterClient.forTokenFile(config.adminPort(), config.tokenFile());
+            client = RouterClient.forTokenFile(adminPort, tokenFile);
             Path parent = logFile.toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
@@ -153,7 +202,7 @@ public final class RouterLauncher {
         } catch (IOException e) {
             throw new RouterStartException(prefix + " cannot start: " + e, "", e);
         }
-        ProcessBuilder builder = new ProcessBuilder(command(config))
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         builder.environment().put("CLASSPATH", classPath);
@@ -173,15 +222,14 @@ public final class RouterLauncher {
         while (true) {
             if (!process.isAlive()) {
                 throw new RouterStartException(prefix + " exited with code " + exitCode(process)
-                        + " before its admin API answered on 127.0.0.1:" + config.adminPort(),
+                        + " before its admin API answered on 127.0.0.1:" + adminPort,
                         tail(logFile, logStart), null);
             }
             try {
-                RouterHealth health = client.health();
-                if (health.pid() == process.pid() && config.app().equals(health.app())) {
+                String listen = answer.ofPid(client, process.pid());
+                if (listen != null) {
                     Instant started = process.toHandle().info().startInstant().orElse(launched);
-                    return new RouterHandle(process.pid(), started, config.adminPort(), health.listen(),
-                            logFile.toAbsolutePath());
+                    return new RouterHandle(process.pid(), started, adminPort, listen, logFile.toAbsolutePath());
                 }
                 // Someone else's router answers on that port; ours will fail to bind it and exit.
             } catch (RouterUnreachableException | RouterRejectedException e) {
@@ -190,7 +238,7 @@ public final class RouterLauncher {
             if (System.nanoTime() - deadline > 0) {
                 process.destroyForcibly();
                 waitQuietly(process);
-                throw new RouterStartException(prefix + " did not answer on 127.0.0.1:" + config.adminPort()
+                throw new RouterStartException(prefix + " did not answer on 127.0.0.1:" + adminPort
                         + " within " + startTimeout.toMillis() + " ms; stopped it", tail(logFile, logStart),
                         lastFailure);
             }

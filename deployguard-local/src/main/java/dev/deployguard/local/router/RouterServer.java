@@ -200,7 +200,7 @@ final class RouterServer {
         }
     }
 
-    private static boolean causedByBind(Throwable e) {
+    static boolean causedByBind(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             // Netty's native transport reports EADDRINUSE as its own IOException, not a BindException.
             if (t instanceof BindException

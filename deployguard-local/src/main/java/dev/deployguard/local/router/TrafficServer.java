@@ -44,15 +44,29 @@ final class TrafficServer {
     private Channel listener;
     private Channel tlsListener;
     private volatile AccessLog accessLog;
+    /** False when the loops are shared by the apps of a host router, which shuts them down itself. */
+    private final boolean ownsLoops;
 
     TrafficServer(RouteState routes, PassiveHealth health, RetryBudget retryBudget, Transport transport,
                   int eventLoops, RouterLimits limits) {
+        this(routes, health, retryBudget, transport, transport.newGroup(eventLoops, "router-io"), true, limits);
+    }
+
+    /** One app of a host router: its listeners run on the loops every app of the process shares. */
+    TrafficServer(RouteState routes, PassiveHealth health, RetryBudget retryBudget, Transport transport,
+                  EventLoopGroup sharedLoops, RouterLimits limits) {
+        this(routes, health, retryBudget, transport, sharedLoops, false, limits);
+    }
+
+    private TrafficServer(RouteState routes, PassiveHealth health, RetryBudget retryBudget, Transport transport,
+                          EventLoopGroup loops, boolean ownsLoops, RouterLimits limits) {
         this.routes = routes;
         this.limits = limits;
         this.health = health;
         this.retryBudget = retryBudget;
         this.transport = transport;
-        this.loops = transport.newGroup(eventLoops, "router-io");
+        this.loops = loops;
+        this.ownsLoops = ownsLoops;
     }
 
     /** The default number of event loops: one per two cores, at least one. */
@@ -235,6 +249,8 @@ final class TrafficServer {
             Thread.sleep(10);
         }
         clients.close().await(1_000);
-        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(2_000);
+        if (ownsLoops) {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(2_000);
+        }
     }
 }

@@ -1,7 +1,15 @@
 /**
- * The data-plane router of the one-host platform: one OS process per app ({@link
- * dev.deployguard.local.router.RouterMain}) that carries the app's user traffic to its backends, split by weight
- * between tracks, and keeps serving while the control plane stops or restarts.
+ * The data-plane router of the one-host platform: an OS process that carries the apps' user traffic to their
+ * backends, split by weight between tracks, and keeps serving while the control plane stops or restarts.
+ *
+ * <p>The control plane runs one per host ({@link dev.deployguard.local.router.HostRouterMain}) for all its apps: each
+ * app is a {@link dev.deployguard.local.router.HostedApp} with its own address (and optional HTTPS address and access
+ * log), route table, state file and stats, on event loops all apps share; apps are added, changed and removed over
+ * {@code PUT|DELETE /admin/apps/APP} while the others serve, and {@code /admin/apps/APP/...} is the one-app API below
+ * for that app ({@link dev.deployguard.local.router.RouterClient#forApp}). Its files ({@code APP.listener.json},
+ * {@code APP.routes.json}) bring every app back after a restart; one app's unreadable file is set aside without
+ * touching the others. The one-app router ({@link dev.deployguard.local.router.RouterMain}, one process per app, the
+ * API below at {@code /admin/...}) is kept for one release and for the benchmarks.
  *
  * <p>The control plane starts it with {@link dev.deployguard.local.router.RouterLauncher} and talks to it with
  * {@link dev.deployguard.local.router.RouterClient} over an admin API on 127.0.0.1 that wants
@@ -36,8 +44,8 @@
  * ({@link dev.deployguard.local.router.TlsFiles}); an {@link dev.deployguard.local.router.AccessLog} writes one
  * Combined Log Format line per request, plus track and latency.
  *
- * <p>{@link dev.deployguard.local.router.RouterLauncher#withSupervisor} (opt-in) runs the router under a shell loop
- * that starts it again after a crash, from its state file, as the same router (same reported pid), so the data
+ * <p>{@link dev.deployguard.local.router.RouterLauncher#withSupervisor} (the control plane's default) runs the router
+ * under a shell loop that starts it again after a crash, from its state files, as the same router (same reported pid), so the data
  * plane heals without the control plane.
  */
 package dev.deployguard.local.router;

@@ -1,7 +1,6 @@
 package dev.deployguard.server.deploy;
 
-import dev.deployguard.local.router.RouterConfig;
-import dev.deployguard.local.router.RouterMain;
+import dev.deployguard.local.router.AppListener;
 import dev.deployguard.spec.LocalPlatformSpec;
 import java.io.IOException;
 import java.io.Reader;
@@ -11,14 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Properties;
 
 /**
- * A router's settings beyond its address, from {@code platform.local.tls} and {@code platform.local.accessLog}:
- * where it serves HTTPS and from which PEM files, and where it appends its access log. They are read back from a
- * running router's command line (the store's router record keeps only its address) and kept beside its state file,
- * so a router restarted after a crash gets them again even when the control plane restarted meanwhile.
+ * An app's router settings beyond its address, from {@code platform.local.tls} and {@code platform.local.accessLog}:
+ * where it serves HTTPS and from which PEM files, and where it appends its access log. The host router serves them as
+ * the app's listener ({@link AppListener}, read back over its admin API); they are also kept beside the app's route
+ * file, so an app added to the router again (its listener file lost) gets them even after a control-plane restart.
  *
  * @param tlsListen HOST:PORT of HTTPS, or null for none (then {@code tlsCert} and {@code tlsKey} are null too)
  * @param accessLog the access log file, or null for none
@@ -34,26 +32,16 @@ public record RouterOptions(String tlsListen, Path tlsCert, Path tlsKey, Path ac
                 : new RouterOptions(tls.listen().toString(), tls.cert(), tls.key(), local.accessLog());
     }
 
-    RouterConfig applyTo(RouterConfig config) {
-        RouterConfig c = tlsListen == null ? config : config.withTls(tlsListen, tlsCert, tlsKey);
-        return accessLog == null ? c : c.withAccessLog(accessLog);
+    /** The host router's listener for an app served on {@code listen} with these settings. */
+    AppListener listener(String listen) {
+        return AppListener.of(listen, tlsListen, tlsCert, tlsKey, accessLog);
     }
 
-    /**
-     * The settings in a router's command line (the supervisor's, which carries the router's command after it), or
-     * empty when the arguments cannot be read or name no router.
-     */
-    static Optional<RouterOptions> fromArguments(List<String> args) {
-        int main = args.indexOf(RouterMain.class.getName());
-        if (main < 0) {
-            return Optional.empty();
-        }
-        try {
-            RouterConfig c = RouterConfig.parse(args.subList(main + 1, args.size()).toArray(String[]::new));
-            return Optional.of(new RouterOptions(c.tlsListen(), c.tlsCert(), c.tlsKey(), c.accessLog()));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
+    /** The settings of a host router's listener (its address aside). */
+    static RouterOptions of(AppListener listener) {
+        return new RouterOptions(listener.tlsListen(), listener.tlsCert() == null ? null : Path.of(listener.tlsCert()),
+                listener.tlsKey() == null ? null : Path.of(listener.tlsKey()),
+                listener.accessLog() == null ? null : Path.of(listener.accessLog()));
     }
 
     /** For events: what a person reads to see what changed. */

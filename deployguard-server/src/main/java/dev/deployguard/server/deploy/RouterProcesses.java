@@ -1,4 +1,4 @@
-// Over 400 lines: a router's whole life (start, settings, adoption, supervision, orphans) in one place.
+// Over 400 lines: an app's router's whole life (start, settings, adoption, supervision, migration) in one place.
 package dev.deployguard.server.deploy;
 
 import dev.deployguard.error.DeployGuardException;
@@ -6,12 +6,10 @@ import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.local.process.LocalPlatform;
 import dev.deployguard.local.process.Ports;
+import dev.deployguard.local.router.AppListener;
 import dev.deployguard.local.router.RouterClient;
-import dev.deployguard.local.router.RouterConfig;
 import dev.deployguard.local.router.RouterFiles;
-import dev.deployguard.local.router.RouterHandle;
-import dev.deployguard.local.router.RouterLauncher;
-import dev.deployguard.local.router.RouterMain;
+import dev.deployguard.local.router.RouterRejectedException;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.store.Store;
 import dev.deployguard.traffic.RouteTable;
@@ -29,9 +27,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
 
 /**
- * The router process of each app: started on first use, re-adopted after a control-plane restart, restarted
- * with the last routes if it dies. The store holds the desired routes; the router holds a copy on disk too, so
- * either one can bring the other back.
+ * The router of each app: a listener of the one host router of this control plane ({@link HostRouterProcess}),
+ * added on first use, re-adopted after a control-plane restart, brought back with the last routes if the router
+ * dies, removed by stop/delete/down (the host router stops with its last app). The store holds the desired routes;
+ * the router holds a copy on disk too (one file per app), so either one can bring the other back. Each app's router
+ * record names the host router (its supervisor's pid and admin port), so {@code status} reads as before.
  */
 public final class RouterProcesses implements TrafficRouter {
     private final Store store;
@@ -48,6 +48,7 @@ public final class RouterProcesses implements TrafficRouter {
     private final Clock clock;
     private final Map<String, RouterClient> clients = new ConcurrentHashMap<>();
     private final Map<String, Streak> streaks = new HashMap<>();
+    private final HostRouterProcess hostRouter;
     static final int LOOP_AFTER = 3;
     static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
@@ -59,6 +60,7 @@ public final class RouterProcesses implements TrafficRouter {
         this.token = token;
         this.events = events;
         this.clock = clock;
+        this.hostRouter = new HostRouterProcess(routerDir, tokenFile, token, START_TIMEOUT);
     }
 
     /** Makes sure the app's router runs on {@code listen}, plain HTTP and no access log (a preview router). */
@@ -93,50 +95,44 @@ public final class RouterProcesses implements TrafficRouter {
 
     private RouterClient ensure(String app, LocalPlatformSpec.ListenAddress listen, RouterOptions want,
                                 String actor) {
-        Optional<Store.RouterRecord> rec = store.router(app);
-        if (rec.isPresent() && alive(rec.get())) {
-            RouterClient client = clients.computeIfAbsent(app, a -> new RouterClient(rec.get().adminPort(), token));
-            RouterOptions have = runningOptions(app, rec.get());
-            boolean sameListen = rec.get().listen().equals(listen.toString());
-            if (sameListen && have.equals(want) && healthy(client)) {
-                return client;
-            }
-            if (!sameListen) {
-                events.record(app, null, actor, EventKinds.ROUTER_STARTED, "listen address changed from "
-                        + rec.get().listen() + " to " + listen + "; restarting the router");
-                stopRouter(rec.get());
-            } else if (!have.equals(want)) {
-                events.record(app, null, actor, EventKinds.ROUTER_STARTED, "router settings changed from "
-                        + have.describe() + " to " + want.describe() + "; restarting the router");
-                stopRouter(rec.get());
+        retireOneAppRouter(app, actor);
+        HostRouterProcess.Started started = hostRouter.ensure();
+        HostRouterProcess.Host host = started.host();
+        AppListener wanted = want.listener(listen.toString());
+        Optional<AppListener> have = appOf(host, app);
+        if (have.isPresent() && have.get().equals(wanted)) {
+            RouterClient client = hostRouter.client(host).forApp(app);
+            clients.put(app, client);
+            record(app, host, listen);
+            return client;
+        }
+        String verb = "started";
+        if (have.isPresent()) {
+            RouterOptions had = RouterOptions.of(have.get());
+            verb = !have.get().listen().equals(wanted.listen()) ? "listen address changed from " + have.get().listen()
+                    + "; now serving"
+                    : "settings changed from " + had.describe() + " to " + want.describe() + "; listener reopened";
+            if (had.equals(want) && have.get().listen().equals(wanted.listen())) {
+                verb = "listener reopened";
             }
         }
-        return launch(app, listen, want, actor, "started");
+        return serve(app, host, listen, want, actor, verb);
     }
 
     /**
-     * The settings a running router was started with: from its command line, or (if that cannot be read) from the
-     * file they were saved in when it was launched.
+     * Makes the host router serve {@code app} on {@code listen} with {@code options}, gives it the stored table and
+     * records the app's router as the host router. Other apps' listeners are not touched.
      */
-    private RouterOptions runningOptions(String app, Store.RouterRecord r) {
-        return LocalPlatform.handle(r.pid(), r.processStart())
-                .flatMap(h -> h.info().arguments().map(List::of))
-                .flatMap(RouterOptions::fromArguments)
-                .orElseGet(() -> RouterOptions.load(optionsFile(app)));
-    }
-
-    private Path optionsFile(String app) {
-        return routerDir.resolve(app + ".options");
-    }
-
-    private RouterClient launch(String app, LocalPlatformSpec.ListenAddress listen, RouterOptions options,
-                                String actor, String verb) {
-        if (!Ports.isFree(listen.host(), listen.port())) {
+    private RouterClient serve(String app, HostRouterProcess.Host host, LocalPlatformSpec.ListenAddress listen,
+                               RouterOptions options, String actor, String verb) {
+        Optional<AppListener> have = appOf(host, app);
+        if (have.map(h -> !h.listen().equals(listen.toString())).orElse(true)
+                && !Ports.isFree(listen.host(), listen.port())) {
             throw new DeployGuardException(ExitCode.BAD_INPUT, "the router for app '" + app + "' cannot listen on "
                     + listen + ": the address is already in use by another process; free it or change apps." + app
                     + ".platform.local.listen");
         }
-        if (options.tlsListen() != null) {
+        if (options.tlsListen() != null && have.map(h -> !options.tlsListen().equals(h.tlsListen())).orElse(true)) {
             String[] hp = options.tlsListen().split(":(?=[^:]+$)");
             if (!Ports.isFree(hp[0], Integer.parseInt(hp[1]))) {
                 throw new DeployGuardException(ExitCode.BAD_INPUT, "the router for app '" + app + "' cannot serve"
@@ -144,7 +140,6 @@ public final class RouterProcesses implements TrafficRouter {
                         + " free it or change apps." + app + ".platform.local.tls.listen");
             }
         }
-        int adminPort = Ports.freeLoopbackPort();
         try {
             Files.createDirectories(routerDir);
             options.save(optionsFile(app));
@@ -152,28 +147,69 @@ public final class RouterProcesses implements TrafficRouter {
             throw new DeployGuardException(ExitCode.FAILURE, "cannot save the router settings of app '" + app
                     + "' in " + routerDir + ": " + e.getMessage());
         }
-        // Supervised (issue 16 item 5): a router killed while the control plane is down is back within a second;
-        // the pid recorded is the supervisor's, which the router reports as its own. The start waits until the
-        // router answers: 30 s is a bound, not a delay (a JVM start took over 10 s on 2 cores at a load of 40).
-        RouterConfig config = options.applyTo(new RouterConfig(app, listen.toString(), adminPort,
-                routerDir.resolve(app + ".routes.json"), tokenFile));
-        RouterHandle h = new RouterLauncher().withSupervisor(true).withStartTimeout(START_TIMEOUT).start(config,
-                routerDir.resolve(app + ".log"));
-        RouterClient client = new RouterClient(h.adminPort(), token);
+        try {
+            hostRouter.client(host).putApp(app, options.listener(listen.toString()));
+        } catch (RouterRejectedException e) {
+            throw new DeployGuardException(ExitCode.BAD_INPUT, "the router for app '" + app + "' cannot serve it: "
+                    + e.getMessage());
+        }
+        RouterClient client = hostRouter.client(host).forApp(app);
         store.routes(app).ifPresent(client::putRoutes);
-        store.saveRouter(new Store.RouterRecord(app, h.pid(), h.processStart(), h.adminPort(), listen.toString(),
-                h.logFile().toString(), clock.instant()));
+        record(app, host, listen);
         clients.put(app, client);
         String extra = options.equals(RouterOptions.NONE) ? "" : ", " + options.describe();
-        events.record(app, null, actor, EventKinds.ROUTER_STARTED, "router " + verb + " on " + listen + " (pid "
-                + h.pid() + ", admin port " + h.adminPort() + extra + ")", Map.of("pid", h.pid(), "listen",
-                listen.toString()));
+        events.record(app, null, actor, EventKinds.ROUTER_STARTED, "router " + verb + " on " + listen
+                + " (host router pid " + host.pid() + ", admin port " + host.adminPort() + extra + ")",
+                Map.of("pid", host.pid(), "listen", listen.toString()));
         return client;
     }
 
+    private void record(String app, HostRouterProcess.Host host, LocalPlatformSpec.ListenAddress listen) {
+        Optional<Store.RouterRecord> rec = store.router(app);
+        if (rec.isPresent() && rec.get().pid() == host.pid() && rec.get().adminPort() == host.adminPort()
+                && rec.get().listen().equals(listen.toString())) {
+            return;
+        }
+        store.saveRouter(new Store.RouterRecord(app, host.pid(), host.processStart(), host.adminPort(),
+                listen.toString(), host.logFile().toString(), clock.instant()));
+    }
+
+    /** The listener the host router serves {@code app} on, or empty (also when it does not answer). */
+    private Optional<AppListener> appOf(HostRouterProcess.Host host, String app) {
+        try {
+            return hostRouter.client(host).app(app);
+        } catch (DeployGuardException e) {
+            return Optional.empty();
+        }
+    }
+
     /**
-     * After a control-plane restart: keeps a live router and makes sure it serves the stored routes; restarts a
-     * dead one. Returns true if the router was adopted as it was.
+     * Migration from one router process per app (before the host router): a running one-app router of {@code app}
+     * is stopped so the host router can take its address. Its table stays in {@code APP.routes.json}, the file the
+     * host router reads for the app, so users get the same split from the host router.
+     */
+    private void retireOneAppRouter(String app, String actor) {
+        Optional<Store.RouterRecord> rec = store.router(app);
+        if (rec.isEmpty() || rec.get().pid() == 0 || !alive(rec.get())) {
+            return;
+        }
+        Optional<HostRouterProcess.Host> host = hostRouter.running();
+        if (host.isPresent() && host.get().pid() == rec.get().pid()) {
+            return;
+        }
+        stopRouter(rec.get());
+        clients.remove(app);
+        events.record(app, null, actor, EventKinds.ROUTER_ADOPTED, "the app's own router (pid " + rec.get().pid()
+                + ") stopped: the host router serves the app from now on, with its table");
+    }
+
+    private Path optionsFile(String app) {
+        return routerDir.resolve(app + ".options");
+    }
+
+    /**
+     * After a control-plane restart: keeps a live router and makes sure it serves the app and the stored routes;
+     * starts the host router when none runs. Returns true if the app's router was adopted as it was.
      */
     public synchronized boolean adoptOrRestart(String app, String actor) {
         Optional<Store.RouterRecord> rec = store.router(app);
@@ -181,56 +217,72 @@ public final class RouterProcesses implements TrafficRouter {
             return false;
         }
         Store.RouterRecord r = rec.get();
-        if (alive(r)) {
-            RouterClient client = new RouterClient(r.adminPort(), token);
-            if (healthy(client)) {
-                clients.put(app, client);
-                Optional<RouteTable> want = store.routes(app);
-                Optional<RouteTable> have = routesOf(client);
-                String routes;
-                boolean ahead = have.isPresent() && (want.isEmpty() || !have.get().equals(want.get())
-                        && have.get().generation() >= want.get().generation());
-                if (ahead && want.isPresent() && Files.exists(restoredMarker)) {
-                    // The store was restored from a backup on purpose (the restore leaves this marker): its table
-                    // wins, under a generation the router accepts.
-                    RouteTable table = new RouteTable(app, have.get().generation() + 1, want.get().tracks());
-                    store.saveRoutes(table);
-                    client.putRoutes(table);
-                    routes = "; the store was restored from a backup: its routes re-applied as generation "
-                            + table.generation();
-                } else if (ahead) {
-                    // The router only ever took tables the store held first, so a newer (or same-numbered but
-                    // different) table there means the store lost writes. What users get is the router's: keep
-                    // it and catch the store up, so the next table is numbered after it instead of being refused.
-                    store.saveRoutes(have.get());
-                    routes = "; it holds generation " + have.get().generation() + ", newer than the store's "
-                            + want.map(t -> Long.toString(t.generation())).orElse("(none)")
-                            + ": its table was adopted into the store";
-                } else if (want.isPresent() && !want.equals(have)) {
-                    client.putRoutes(want.get());
-                    routes = "; routes re-applied from the store";
-                } else {
-                    routes = "; routes unchanged";
-                }
-                events.record(app, null, actor, EventKinds.ROUTER_ADOPTED, "router re-adopted (pid " + r.pid()
-                        + ", " + r.listen() + ")" + routes);
-                return routes.equals("; routes unchanged");
-            }
+        retireOneAppRouter(app, actor);
+        Optional<HostRouterProcess.Host> running = hostRouter.running();
+        if (running.isPresent() && appOf(running.get(), app).isPresent()) {
+            RouterClient client = hostRouter.client(running.get()).forApp(app);
+            clients.put(app, client);
+            record(app, running.get(), listenOf(r));
+            String routes = reconcile(app, client);
+            events.record(app, null, actor, EventKinds.ROUTER_ADOPTED, "router re-adopted (host router pid "
+                    + running.get().pid() + ", " + r.listen() + ")" + routes);
+            return routes.equals("; routes unchanged");
         }
         events.record(app, null, actor, EventKinds.ROUTER_CRASHED, "router of " + app + " (pid " + r.pid()
-                + ") is not running; starting it again with the stored routes");
+                + ") is not " + (running.isPresent() ? "serving the app" : "running") + "; starting it again with"
+                + " the stored routes");
         clients.remove(app);
-        launch(app, listenOf(r), RouterOptions.load(optionsFile(app)), actor, "restarted");
+        HostRouterProcess.Started started = hostRouter.ensure();
+        if (appOf(started.host(), app).isPresent()) {
+            // The started router brought the app back from its files: it is the router's table that users get.
+            RouterClient client = hostRouter.client(started.host()).forApp(app);
+            clients.put(app, client);
+            record(app, started.host(), listenOf(r));
+            reconcile(app, client);
+        } else {
+            serve(app, started.host(), listenOf(r), RouterOptions.load(optionsFile(app)), actor, "restarted");
+        }
         return false;
     }
 
+    /** Brings the router's and the store's tables together after a restart; says what it did, for the event. */
+    private String reconcile(String app, RouterClient client) {
+        Optional<RouteTable> want = store.routes(app);
+        Optional<RouteTable> have = routesOf(client);
+        boolean ahead = have.isPresent() && (want.isEmpty() || !have.get().equals(want.get())
+                && have.get().generation() >= want.get().generation());
+        if (ahead && want.isPresent() && Files.exists(restoredMarker)) {
+            // The store was restored from a backup on purpose (the restore leaves this marker): its table
+            // wins, under a generation the router accepts.
+            RouteTable table = new RouteTable(app, have.get().generation() + 1, want.get().tracks());
+            store.saveRoutes(table);
+            client.putRoutes(table);
+            return "; the store was restored from a backup: its routes re-applied as generation "
+                    + table.generation();
+        }
+        if (ahead) {
+            // The router only ever took tables the store held first, so a newer (or same-numbered but
+            // different) table there means the store lost writes. What users get is the router's: keep
+            // it and catch the store up, so the next table is numbered after it instead of being refused.
+            store.saveRoutes(have.get());
+            return "; it holds generation " + have.get().generation() + ", newer than the store's "
+                    + want.map(t -> Long.toString(t.generation())).orElse("(none)")
+                    + ": its table was adopted into the store";
+        }
+        if (want.isPresent() && !want.equals(have)) {
+            client.putRoutes(want.get());
+            return "; routes re-applied from the store";
+        }
+        return "; routes unchanged";
+    }
+
     /**
-     * Supervision tick: a router that died is restarted with its routes, with backoff (1 s doubling to 30 s) so a
-     * router that cannot start is not retried (and recorded) on every tick. The first death is one
-     * {@code router.crashed} event; the {@value #LOOP_AFTER}th failed restart in a row is one
-     * {@code crashloop.detected} event (which opens an incident); later attempts are silent until one works.
-     * A router of this state directory that runs under another pid than the record's (the record is stale) is
-     * adopted instead of fought over its port.
+     * Supervision tick. The host router's own supervisor restarts its JVM at once; this brings it back when the
+     * whole router is gone (its supervisor too), with backoff (1 s doubling to 30 s) so a router that cannot start
+     * is not retried (and recorded) on every tick. The first death is one {@code router.crashed} event; the
+     * {@value #LOOP_AFTER}th failed restart in a row is one {@code crashloop.detected} event (which opens an
+     * incident); later attempts are silent until one works. A live router that does not serve the app (its listener
+     * file was unreadable) gets it again; one behind the store gets the stored table.
      *
      * <p>The catch-up of a live router's routes runs only while this tick holds {@code routeWriters}, the app's lock
      * ({@link AppLocks}) that every writer of its routes holds from saving a table to sending it: a table saved but
@@ -244,39 +296,46 @@ public final class RouterProcesses implements TrafficRouter {
         }
         Instant now = clock.instant();
         Streak streak = streaks.get(app);
-        if (alive(rec.get())) {
-            if (streak != null && Duration.between(streak.lastFailure, now).compareTo(Supervisor.STABLE_AFTER) > 0) {
-                streaks.remove(app);
+        Store.RouterRecord r = rec.get();
+        Optional<HostRouterProcess.Host> running = hostRouter.running();
+        if (running.isPresent()) {
+            List<String> served;
+            try {
+                served = hostRouter.client(running.get()).hostHealth().apps();
+            } catch (DeployGuardException e) {
+                return; // Restarting right now (its supervisor brings it back): the next tick looks again.
             }
-            if (routeWriters.tryLock()) {
-                try {
-                    catchUp(app, rec.get());
-                } finally {
-                    routeWriters.unlock();
+            if (running.get().pid() != r.pid() && r.pid() != 0) {
+                record(app, running.get(), listenOf(r));
+                clients.remove(app);
+            }
+            if (served.contains(app)) {
+                if (streak != null
+                        && Duration.between(streak.lastFailure, now).compareTo(Supervisor.STABLE_AFTER) > 0) {
+                    streaks.remove(app);
                 }
+                if (r.pid() == 0) {
+                    record(app, running.get(), listenOf(r));
+                }
+                if (routeWriters.tryLock()) {
+                    try {
+                        catchUp(app, running.get());
+                    } finally {
+                        routeWriters.unlock();
+                    }
+                }
+                return;
             }
-            return;
         }
         if (streak != null && now.isBefore(streak.nextTry)) {
-            return;
-        }
-        Store.RouterRecord r = rec.get();
-        Optional<Store.RouterRecord> orphan = orphan(r);
-        if (orphan.isPresent()) {
-            store.saveRouter(orphan.get());
-            events.record(app, null, "supervisor", EventKinds.ROUTER_ADOPTED, "the stored router pid " + r.pid()
-                    + " is stale (not running, or another process since); adopting the router of " + app
-                    + " that runs as pid " + orphan.get().pid() + " on admin port " + orphan.get().adminPort());
-            clients.remove(app);
-            adoptOrRestart(app, "supervisor");
             return;
         }
         if (streak == null) {
             streak = new Streak();
             streaks.put(app, streak);
             events.record(app, null, "supervisor", EventKinds.ROUTER_CRASHED, "router of " + app + " (pid "
-                    + r.pid() + ") is not running; starting it again with the stored routes",
-                    Map.of("pid", r.pid()));
+                    + r.pid() + ") is not " + (running.isPresent() ? "serving the app" : "running")
+                    + "; starting it again with the stored routes", Map.of("pid", r.pid()));
             // The dead pid must not be shown as the router's while it is down.
             store.saveRouter(new Store.RouterRecord(app, 0, null, r.adminPort(), r.listen(), r.logFile(),
                     r.startedAt()));
@@ -286,7 +345,14 @@ public final class RouterProcesses implements TrafficRouter {
         streak.nextTry = now.plus(Supervisor.backoff(streak.failures));
         clients.remove(app);
         try {
-            launch(app, listenOf(r), RouterOptions.load(optionsFile(app)), "supervisor", "restarted after " + streak.failures + " attempt(s)");
+            HostRouterProcess.Host host = hostRouter.ensure().host();
+            if (appOf(host, app).isPresent()) {
+                record(app, host, listenOf(r));
+                catchUp(app, host);
+            } else {
+                serve(app, host, listenOf(r), RouterOptions.load(optionsFile(app)), "supervisor",
+                        "restarted after " + streak.failures + " attempt(s)");
+            }
         } catch (RuntimeException e) {
             if (streak.failures == LOOP_AFTER) {
                 events.record(app, null, "supervisor", EventKinds.CRASH_LOOP, "the router of " + app + " failed to"
@@ -300,14 +366,14 @@ public final class RouterProcesses implements TrafficRouter {
 
     /**
      * A router restarted by its own supervisor keeps its pid (the supervisor's) but may come back behind the store:
-     * with no routes, after its state file was unreadable and set aside. It then gets the stored table at once.
+     * with no routes, after the app's table file was unreadable and set aside. It then gets the stored table at once.
      */
-    private void catchUp(String app, Store.RouterRecord r) {
+    private void catchUp(String app, HostRouterProcess.Host host) {
         Optional<RouteTable> want = store.routes(app);
         if (want.isEmpty()) {
             return;
         }
-        RouterClient client = clients.computeIfAbsent(app, a -> new RouterClient(r.adminPort(), token));
+        RouterClient client = clients.computeIfAbsent(app, a -> hostRouter.client(host).forApp(a));
         long have;
         try {
             have = client.health().generation();
@@ -317,7 +383,7 @@ public final class RouterProcesses implements TrafficRouter {
         if (have < want.get().generation()) {
             client.putRoutes(want.get());
             events.record(app, null, "supervisor", EventKinds.ROUTER_ADOPTED, "the router of " + app + " (pid "
-                    + r.pid() + ") was restarted by its supervisor and holds generation " + have + "; the stored"
+                    + host.pid() + ") was restarted by its supervisor and holds generation " + have + "; the stored"
                     + " routes (generation " + want.get().generation() + ") re-applied");
         }
     }
@@ -327,44 +393,6 @@ public final class RouterProcesses implements TrafficRouter {
         int failures;
         Instant lastFailure;
         Instant nextTry;
-    }
-
-    /**
-     * A live router process of this state directory for the record's app, found by its arguments (its state
-     * file is unique to the app and the state directory), when the record names another pid.
-     */
-    private Optional<Store.RouterRecord> orphan(Store.RouterRecord r) {
-        Path stateFile = routerDir.resolve(r.app() + ".routes.json");
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.pid() != r.pid())
-                .flatMap(p -> adminPortOf(p.info().arguments().map(List::of).orElse(List.of()), stateFile)
-                        .stream()
-                        .map(port -> new Store.RouterRecord(r.app(), p.pid(), p.info().startInstant().orElse(null),
-                                port, r.listen(), r.logFile(), clock.instant())))
-                .findFirst();
-    }
-
-    /**
-     * The admin port in a router's arguments if they name {@code stateFile} as its state file. The router process
-     * under a supervisor (its arguments carry the supervised flag) is not the router to record: its supervisor,
-     * whose arguments name the same files, is.
-     */
-    static Optional<Integer> adminPortOf(List<String> args, Path stateFile) {
-        if (args.contains("-D" + RouterLauncher.SUPERVISED_PROPERTY + "=true") && !args.get(0).equals("-c")) {
-            return Optional.empty();
-        }
-        int state = args.indexOf("--state-file");
-        int admin = args.indexOf("--admin-port");
-        if (state < 0 || admin < 0 || state + 1 >= args.size() || admin + 1 >= args.size()
-                || !args.contains(RouterMain.class.getName())
-                || !stateFile.toString().equals(args.get(state + 1))) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Integer.parseInt(args.get(admin + 1)));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
     }
 
     private static LocalPlatformSpec.ListenAddress listenOf(Store.RouterRecord r) {
@@ -392,23 +420,46 @@ public final class RouterProcesses implements TrafficRouter {
         if (c == null) {
             Store.RouterRecord r = store.router(app).orElseThrow(() -> new DeployGuardException(ExitCode.FAILURE,
                     "app '" + app + "' has no router yet; deploy it first"));
-            c = clients.computeIfAbsent(app, a -> new RouterClient(r.adminPort(), token));
+            c = clients.computeIfAbsent(app, a -> new RouterClient(r.adminPort(), token).forApp(a));
         }
         return c;
     }
 
-    /** Stops the app's router (used by quickstart teardown and tests). */
+    /**
+     * Stops serving the app (used by stop, delete, down, the end of a blue/green preview): its listener is removed
+     * from the host router, which other apps' traffic does not notice; the host router itself stops with its last
+     * app, so {@code down} leaves no router process.
+     */
     public synchronized void stop(String app) {
-        store.router(app).ifPresent(this::stopRouter);
+        Optional<Store.RouterRecord> rec = store.router(app);
+        Optional<HostRouterProcess.Host> host = hostRouter.running();
+        rec.filter(r -> host.map(h -> h.pid() != r.pid()).orElse(true)).ifPresent(this::stopRouter);
+        host.ifPresent(h -> {
+            try {
+                hostRouter.client(h).removeApp(app);
+            } catch (DeployGuardException e) {
+                // Not answering: stopIfEmpty below stops it, or its supervisor restarts it and the next start of
+                // the app replaces the listener.
+            }
+        });
         store.removeRouter(app);
         clients.remove(app);
+        streaks.remove(app);
         try {
             Files.deleteIfExists(optionsFile(app));
         } catch (java.io.IOException e) {
             // Only read back for a router of this app, which no longer exists; a new one overwrites it.
         }
+        hostRouter.stopIfEmpty();
     }
 
+    /** Stops the host router whatever it serves (tests; {@code down} after stopping every app). */
+    public synchronized void stopHostRouter() {
+        hostRouter.stop();
+        clients.clear();
+    }
+
+    /** Stops a router process by its record (a one-app router from before the host router). */
     private void stopRouter(Store.RouterRecord r) {
         LocalPlatform.handle(r.pid(), r.processStart()).ifPresent(h -> {
             h.destroy();
@@ -431,14 +482,5 @@ public final class RouterProcesses implements TrafficRouter {
 
     private static boolean alive(Store.RouterRecord r) {
         return LocalPlatform.handle(r.pid(), r.processStart()).isPresent();
-    }
-
-    private static boolean healthy(RouterClient client) {
-        try {
-            client.health();
-            return true;
-        } catch (DeployGuardException e) {
-            return false;
-        }
     }
 }

@@ -154,6 +154,8 @@ public final class Teardown {
         for (String app : apps) {
             results.add(stop(app, actor));
         }
+        // The host router stops with its last app; one that serves an app the store forgot stops here too.
+        routers.stopHostRouter();
         return results;
     }
 

@@ -129,5 +129,6 @@ final class LocalPlaneFixture implements AutoCloseable {
         for (String app : store.apps()) {
             store.instances(app).forEach(platform::kill);
         }
+        routers.stopHostRouter();
     }
 }

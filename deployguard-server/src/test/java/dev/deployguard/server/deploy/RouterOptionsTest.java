@@ -2,8 +2,7 @@ package dev.deployguard.server.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.deployguard.local.router.RouterConfig;
-import dev.deployguard.local.router.RouterLauncher;
+import dev.deployguard.local.router.AppListener;
 import dev.deployguard.spec.LocalPlatformSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,18 +34,13 @@ class RouterOptionsTest {
     }
 
     @Test
-    void areReadBackFromTheSupervisedRoutersCommandLine() {
-        RouterConfig config = FULL.applyTo(new RouterConfig("web", "127.0.0.1:8080", 4000, dir.resolve("s.json"),
-                dir.resolve("token")));
-        List<String> command = new RouterLauncher().withSupervisor(true).command(config);
-        // ProcessHandle.Info.arguments() leaves out the program (setsid, or the shell it executes).
-        List<String> args = command.subList(command.indexOf("-c"), command.size());
-        assertThat(RouterOptions.fromArguments(args)).contains(FULL);
-
-        RouterConfig plain = new RouterConfig("web", "127.0.0.1:8080", 4000, dir.resolve("s.json"),
-                dir.resolve("token"));
-        assertThat(RouterOptions.fromArguments(new RouterLauncher().command(plain))).contains(RouterOptions.NONE);
-        assertThat(RouterOptions.fromArguments(List.of("sleep", "10"))).isEmpty();
+    void becomeTheHostRoutersListenerAndAreReadBackFromIt() {
+        AppListener listener = FULL.listener("127.0.0.1:8080");
+        assertThat(listener).isEqualTo(new AppListener("127.0.0.1:8080", "127.0.0.1:8443", "/t/c.pem", "/t/k.pem",
+                "/l/access.log"));
+        assertThat(RouterOptions.of(listener)).isEqualTo(FULL);
+        assertThat(RouterOptions.NONE.listener("127.0.0.1:8080")).isEqualTo(AppListener.plain("127.0.0.1:8080"));
+        assertThat(RouterOptions.of(AppListener.plain("127.0.0.1:8080"))).isEqualTo(RouterOptions.NONE);
     }
 
     @Test

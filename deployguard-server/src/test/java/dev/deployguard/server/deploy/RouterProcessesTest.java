@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deployguard.event.Event;
 import dev.deployguard.event.EventKinds;
-import dev.deployguard.local.router.RouterMain;
+import dev.deployguard.local.router.HostRouterMain;
 import dev.deployguard.store.RouterStore.RouterRecord;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Router supervision in simulated time: a router that cannot start (its listen address is held by the test) is
  * retried with backoff and reported once, not four times a second (issue 19: 897 {@code router.crashed} events in
- * seven minutes); its dead pid is cleared from the record.
+ * seven minutes); its dead pid is cleared from the record. The host router itself starts; the app's address is what
+ * it cannot take.
  */
 class RouterProcessesTest {
     @TempDir
@@ -32,6 +33,7 @@ class RouterProcessesTest {
     @BeforeEach
     void wire() throws IOException {
         plane = new LocalPlaneFixture(dir, LocalPlaneFixture.sleepingApp(1));
+        java.nio.file.Files.writeString(dir.resolve("token"), "token");
         squatter = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     }
 
@@ -63,15 +65,15 @@ class RouterProcessesTest {
     }
 
     @Test
-    void aRouterIsRecognizedByItsStateFileAndAdminPort() {
-        Path stateFile = dir.resolve("routers/web.routes.json");
-        List<String> args = List.of("-Xmx128m", RouterMain.class.getName(), "--app", "web", "--listen",
-                "127.0.0.1:8080", "--admin-port", "4711", "--state-file", stateFile.toString(), "--token-file", "t");
+    void theHostRouterIsRecognizedByItsStateDirectoryAndAdminPort() {
+        Path routerDir = dir.resolve("routers");
+        List<String> args = List.of("-Xmx128m", HostRouterMain.class.getName(), "--admin-port", "4711",
+                "--state-dir", routerDir.toString(), "--token-file", "t");
 
-        assertThat(RouterProcesses.adminPortOf(args, stateFile)).contains(4711);
-        assertThat(RouterProcesses.adminPortOf(args, dir.resolve("routers/other.routes.json"))).isEmpty();
-        assertThat(RouterProcesses.adminPortOf(List.of("sleep", "--admin-port", "1", "--state-file",
-                stateFile.toString()), stateFile)).as("not a router").isEqualTo(Optional.empty());
+        assertThat(HostRouterProcess.adminPortOf(args, routerDir)).contains(4711);
+        assertThat(HostRouterProcess.adminPortOf(args, dir.resolve("other/routers"))).isEmpty();
+        assertThat(HostRouterProcess.adminPortOf(List.of("sleep", "--admin-port", "1", "--state-dir",
+                routerDir.toString()), routerDir)).as("not a router").isEqualTo(Optional.empty());
 
         // Supervised (the default): the supervisor shell is the router to record, not the JVM it runs.
         String supervised = "-D" + dev.deployguard.local.router.RouterLauncher.SUPERVISED_PROPERTY + "=true";
@@ -80,8 +82,8 @@ class RouterProcessesTest {
         List<String> supervisor = new java.util.ArrayList<>(List.of("-c", "while :; do ...", "router-supervisor",
                 "/usr/bin/java"));
         supervisor.addAll(worker);
-        assertThat(RouterProcesses.adminPortOf(supervisor, stateFile)).contains(4711);
-        assertThat(RouterProcesses.adminPortOf(worker, stateFile)).as("the supervised JVM").isEmpty();
+        assertThat(HostRouterProcess.adminPortOf(supervisor, routerDir)).contains(4711);
+        assertThat(HostRouterProcess.adminPortOf(worker, routerDir)).as("the supervised JVM").isEmpty();
     }
 
     private static long deadPid() throws Exception {

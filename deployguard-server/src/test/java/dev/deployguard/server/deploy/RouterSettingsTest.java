@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.local.process.Ports;
+import dev.deployguard.local.router.AppListener;
+import dev.deployguard.local.router.RouterClient;
 import dev.deployguard.spec.LocalPlatformSpec;
 import dev.deployguard.spec.StopSignal;
 import java.nio.file.Files;
@@ -19,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The router's spec settings (here the access log; TLS takes the same path, see RouterTlsSpecIT) on real router
- * processes: kept while unchanged, restarted when changed, kept across a crash of the whole supervised router.
+ * The router's spec settings (here the access log; TLS takes the same path, see RouterTlsSpecIT) on a real host
+ * router: kept while unchanged, the app's listener reopened when changed, kept across a crash of the whole
+ * supervised router.
  */
 class RouterSettingsTest {
     @TempDir
@@ -50,20 +53,24 @@ class RouterSettingsTest {
         return plane.store.router("web").orElseThrow().pid();
     }
 
-    private static List<String> args(long pid) {
-        return ProcessHandle.of(pid).orElseThrow().info().arguments().map(List::of).orElseThrow();
+    /** The listener the host router serves the app with, read from the router itself. */
+    private AppListener listener() {
+        return new RouterClient(plane.store.router("web").orElseThrow().adminPort(), "token").app("web")
+                .orElseThrow();
     }
 
     @Test
-    void unchangedSettingsKeepTheRouterChangedOnesRestartItAndACrashRestartKeepsThem() throws Exception {
+    void unchangedSettingsKeepTheListenerChangedOnesReopenItAndACrashRestartKeepsThem() throws Exception {
         int port = Ports.freeLoopbackPort();
         Path log = dir.resolve("logs/web-access.log");
 
         plane.routers.ensure("web", local(port, log), "test");
         long first = routerPid();
-        assertThat(args(first)).containsSequence("--access-log", log.toString());
+        assertThat(listener().accessLog()).isEqualTo(log.toString());
         plane.routers.ensure("web", local(port, log), "test");
         assertThat(routerPid()).as("same settings: the running router is kept").isEqualTo(first);
+        long startedEvents = plane.store.eventKinds("web").stream().filter(EventKinds.ROUTER_STARTED::equals).count();
+        assertThat(startedEvents).as("same settings: nothing reopened").isEqualTo(1);
 
         // The whole supervised router dies (supervisor first, then its JVM): the restart keeps the access log.
         ProcessHandle supervisor = ProcessHandle.of(first).orElseThrow();
@@ -77,12 +84,14 @@ class RouterSettingsTest {
         plane.routers.supervise("web", plane.appLocks.of("web"));
         long restarted = routerPid();
         assertThat(restarted).isNotEqualTo(first);
-        assertThat(args(restarted)).containsSequence("--access-log", log.toString());
+        assertThat(listener().accessLog()).as("from the app's listener file").isEqualTo(log.toString());
 
-        // The spec drops the access log: the next ensure restarts the router without it, and says why.
+        // The spec drops the access log: the next ensure reopens the app's listener without it (the process stays),
+        // and says why.
         plane.routers.ensure("web", local(port, null), "test");
-        assertThat(routerPid()).isNotEqualTo(restarted);
-        assertThat(args(routerPid())).doesNotContain("--access-log");
+        assertThat(routerPid()).as("one process for every app: a listener changes, not the process")
+                .isEqualTo(restarted);
+        assertThat(listener().accessLog()).isNull();
         assertThat(plane.store.events("web", 0, null, 100)).anySatisfy(e -> assertThat(e.message())
                 .contains("router settings changed from no HTTPS, access log " + log + " to no HTTPS, no access log"));
     }

@@ -1,0 +1,182 @@
+package dev.deployguard.bench.router;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.deployguard.demo.Behaviour;
+import dev.deployguard.demo.DemoApp;
+import dev.deployguard.local.process.Ports;
+import dev.deployguard.local.router.AppListener;
+import dev.deployguard.local.router.HostRouterConfig;
+import dev.deployguard.local.router.RouterClient;
+import dev.deployguard.local.router.RouterConfig;
+import dev.deployguard.local.router.RouterHandle;
+import dev.deployguard.local.router.RouterLauncher;
+import dev.deployguard.traffic.RouteTable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code bench/run router-rss [--apps N] [--requests N] [--json]} (issue 16 item 2): the resident memory of the one
+ * host router serving N apps (default 20), each on its own address with its own table, after every app served
+ * {@code --requests} requests (default 500) — against one one-app router (as before: one such process per app).
+ * Both run under the supervisor with the control plane's JVM options; the RSS read is the router JVM's
+ * ({@code VmRSS} of {@code /proc/PID/status}, once it settled), peak included ({@code VmHWM}). Prints one JSON document; the output is
+ * always JSON ({@code --json} is accepted for symmetry with the other benchmarks).
+ */
+public final class HostRouterRssBench {
+    static final long TARGET_MB = 64;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final String TOKEN = "bench-router-rss";
+
+    private HostRouterRssBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int apps = 20;
+        int requests = 500;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--apps" -> apps = Integer.parseInt(args[++i]);
+                case "--requests" -> requests = Integer.parseInt(args[++i]);
+                case "--json", "--quick" -> {
+                    // JSON is the only output; there is nothing shorter to run.
+                }
+                default -> {
+                    System.err.println("usage: bench/run router-rss [--apps N] [--requests N] [--json]");
+                    System.exit(2);
+                }
+            }
+        }
+        Path dir = Files.createTempDirectory("router-rss-");
+        Path tokenFile = Files.writeString(dir.resolve("token"), TOKEN);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("benchmark", "router-rss");
+        out.put("apps", apps);
+        out.put("requests_per_app", requests);
+        out.put("router_jvm_options", String.join(" ", RouterLauncher.DEFAULT_JVM_OPTIONS));
+        try (DemoApp backend = DemoApp.start(0, "v1", Behaviour.HEALTHY)) {
+            String to = "127.0.0.1:" + backend.port();
+            RouterLauncher launcher = new RouterLauncher().withSupervisor(true)
+                    .withStartTimeout(Duration.ofSeconds(60));
+
+            RouterHandle host = launcher.startHost(new HostRouterConfig(Ports.freeLoopbackPort(),
+                    dir.resolve("host"), tokenFile), dir.resolve("host.log"));
+            try {
+                RouterClient admin = new RouterClient(host.adminPort(), TOKEN);
+                List<String> addresses = new ArrayList<>();
+                for (int a = 0; a < apps; a++) {
+                    String app = "app" + a;
+                    String at = admin.putApp(app, AppListener.plain("127.0.0.1:" + Ports.freeLoopbackPort()))
+                            .listen();
+                    admin.forApp(app).putRoutes(RouteTable.single(app, 1, 1, List.of(to)));
+                    addresses.add(at);
+                }
+                for (String at : addresses) {
+                    serve(at, requests);
+                }
+                for (int a = 0; a < apps; a++) {
+                    admin.forApp("app" + a).metrics();
+                }
+                Map<String, Object> row = memory(host.pid());
+                log("host router with " + apps + " apps: " + row);
+                out.put("host_router", row);
+            } finally {
+                stop(host.pid());
+            }
+
+            RouterHandle one = launcher.start(new RouterConfig("solo", "127.0.0.1:" + Ports.freeLoopbackPort(),
+                    Ports.freeLoopbackPort(), dir.resolve("solo.routes.json"), tokenFile), dir.resolve("solo.log"));
+            try {
+                new RouterClient(one.adminPort(), TOKEN).putRoutes(RouteTable.single("solo", 1, 1, List.of(to)));
+                serve(one.listen(), requests);
+                Map<String, Object> row = memory(one.pid());
+                log("one-app router: " + row);
+                out.put("one_app_router", row);
+                out.put("one_app_routers_for_all_apps_mb", (long) row.get("rss_mb") * apps);
+            } finally {
+                stop(one.pid());
+            }
+        }
+        @SuppressWarnings("unchecked")
+        long rss = (long) ((Map<String, Object>) out.get("host_router")).get("rss_mb");
+        out.put("target_rss_mb", TARGET_MB);
+        out.put("target_met", rss <= TARGET_MB);
+        System.out.println(JSON.writeValueAsString(out));
+    }
+
+    /** Sends {@code n} GETs over one keep-alive connection (HttpURLConnection reuses it), each answered 200. */
+    private static void serve(String address, int n) throws IOException {
+        URI uri = URI.create("http://" + address + "/");
+        for (int i = 0; i < n; i++) {
+            HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+            c.setConnectTimeout(5_000);
+            c.setReadTimeout(10_000);
+            int status = c.getResponseCode();
+            try (InputStream body = c.getInputStream()) {
+                body.readAllBytes();
+            }
+            if (status != 200) {
+                throw new IllegalStateException(address + " answered " + status);
+            }
+        }
+    }
+
+    /**
+     * The router JVM's resident and peak memory (the supervisor's child is the JVM), once settled: read every 1.5 s
+     * until two reads are within 1 MB (the JVM gives back the C heap its compilers left on a 1 s period), at most 15 s.
+     */
+    private static Map<String, Object> memory(long supervisorPid) throws IOException, InterruptedException {
+        long jvm = ProcessHandle.of(supervisorPid).orElseThrow().children().findFirst()
+                .map(ProcessHandle::pid).orElse(supervisorPid);
+        Map<String, Object> row = read(jvm);
+        for (int i = 0; i < 10; i++) {
+            Thread.sleep(1_500);
+            Map<String, Object> next = read(jvm);
+            boolean settled = Math.abs((long) next.get("rss_mb") - (long) row.get("rss_mb")) < 1;
+            row = next;
+            if (settled) {
+                break;
+            }
+        }
+        return row;
+    }
+
+    private static Map<String, Object> read(long jvm) throws IOException {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("pid", jvm);
+        for (String line : Files.readAllLines(Path.of("/proc/" + jvm + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                row.put("rss_mb", kb(line) / 1024);
+            } else if (line.startsWith("VmHWM:")) {
+                row.put("peak_rss_mb", kb(line) / 1024);
+            }
+        }
+        return row;
+    }
+
+    private static long kb(String line) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+    }
+
+    private static void stop(long supervisorPid) {
+        ProcessHandle.of(supervisorPid).ifPresent(p -> {
+            List<ProcessHandle> children = p.children().toList();
+            p.destroy();
+            p.onExit().join();
+            children.forEach(c -> c.onExit().join());
+        });
+    }
+
+    private static void log(String message) {
+        System.err.println("router-rss: " + message);
+    }
+}

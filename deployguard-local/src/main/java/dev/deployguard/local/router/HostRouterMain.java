@@ -1,0 +1,159 @@
+package dev.deployguard.local.router;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import io.netty.channel.EventLoopGroup;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The host router: one process that serves every local app of a control plane, each on its own address with its
+ * own table, stats, TLS and access log ({@link HostedApp}), on event loops they share, with one admin API
+ * ({@link HostAdminHandler}). Apps are added and removed while it runs without touching the others; it restarts
+ * (under the same supervisor as a one-app router) into every app it served, from their files.
+ */
+public final class HostRouterMain {
+    private static final int ADMIN_MAX_THREADS = 6;
+
+    private HostRouterMain() {
+    }
+
+    public static void main(String[] args) {
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
+        HostRouterConfig config;
+        try {
+            config = HostRouterConfig.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("host router: " + e.getMessage());
+            System.err.println("usage: HostRouterMain --admin-port N --state-dir DIR --token-file PATH");
+            System.exit(RouterMain.EXIT_BAD_INPUT);
+            return;
+        }
+        System.exit(run(config));
+    }
+
+    private static int run(HostRouterConfig config) {
+        PrintStream out = System.out;
+        String token;
+        try {
+            token = Files.readString(config.tokenFile(), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            System.err.println("host router cannot read its token file " + config.tokenFile() + ": " + e);
+            return RouterMain.EXIT_BAD_INPUT;
+        }
+        if (token.isEmpty()) {
+            System.err.println("host router: token file " + config.tokenFile() + " is empty");
+            return RouterMain.EXIT_BAD_INPUT;
+        }
+        RouterLimits limits;
+        try {
+            limits = RouterLimits.fromSystemProperties();
+        } catch (IllegalArgumentException e) {
+            System.err.println("host router: " + e.getMessage());
+            return RouterMain.EXIT_BAD_INPUT;
+        }
+        Clock clock = Clock.systemUTC();
+        Transport transport = Transport.best();
+        EventLoopGroup loops = transport.newGroup(TrafficServer.defaultEventLoops(), "router-io");
+        HostedApps apps = new HostedApps(config.stateDir(), loops, transport, limits,
+                RetryPolicy.fromSystemProperties(), clock, token);
+
+        QueuedThreadPool threads = new QueuedThreadPool(ADMIN_MAX_THREADS, 1);
+        threads.setName("router-admin");
+        threads.setReservedThreads(0);
+        Server admin = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        http.setSendDateHeader(false);
+        http.setIdleTimeout(30_000);
+        ServerConnector connector = new ServerConnector(admin, 0, 1, new HttpConnectionFactory(http));
+        connector.setHost("127.0.0.1");
+        connector.setPort(config.adminPort());
+        admin.addConnector(connector);
+        admin.setHandler(new HostAdminHandler(token, apps, out));
+        admin.setStopTimeout(1_000);
+        try {
+            connector.open();
+        } catch (IOException e) {
+            System.err.println("host router cannot open its admin port 127.0.0.1:" + config.adminPort() + ": "
+                    + (RouterServer.causedByBind(e) ? "address already in use (another process holds it)" : e));
+            loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            return RouterMain.EXIT_ADDRESS_IN_USE;
+        }
+        try {
+            // Every app before the admin API answers: whoever waits for the router to start then finds them served.
+            apps.restoreAll(out);
+            admin.start();
+        } catch (Exception e) {
+            System.err.println("host router failed to start: " + e);
+            return RouterMain.EXIT_FAILURE;
+        }
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "router-windows");
+            thread.setDaemon(true);
+            return thread;
+        });
+        scheduleRoll(ticker, apps, clock);
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean stopOnce = new AtomicBoolean();
+        Runnable stop = () -> {
+            if (!stopOnce.compareAndSet(false, true)) {
+                return;
+            }
+            ticker.shutdownNow();
+            apps.closeAll(RouterServer.STOP_GRACE_MS);
+            try {
+                admin.stop();
+            } catch (Exception e) {
+                System.err.println("host router: error while stopping its admin API: " + e);
+            }
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2_000);
+            stopped.countDown();
+        };
+        // A stopping router (SIGTERM, as the control plane stops it) lets every app's requests in flight finish.
+        Runtime.getRuntime().addShutdownHook(new Thread(stop, "router-stop"));
+        out.println("host router listening (admin 127.0.0.1:" + config.adminPort() + ", pid "
+                + ProcessHandle.current().pid() + ", " + transport.name() + ", " + apps.names().size()
+                + " apps, state " + config.stateDir() + ")");
+        out.flush();
+        if (Boolean.getBoolean(RouterLauncher.SUPERVISED_PROPERTY)) {
+            // Killed with its supervisor: a router nobody restarts or stops would hold the addresses the next needs.
+            ProcessHandle.current().parent().ifPresent(supervisor -> supervisor.onExit()
+                    .thenRun(() -> System.exit(0)));
+        }
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    // Rescheduled from the wall clock every time, so windows stay on second boundaries however long it runs.
+    private static void scheduleRoll(ScheduledExecutorService ticker, HostedApps apps, Clock clock) {
+        long delay = 1000 - Math.floorMod(clock.millis(), 1000L);
+        ticker.schedule(() -> {
+            try {
+                apps.roll(Math.round(clock.millis() / 1000.0) * 1000);
+            } finally {
+                if (!ticker.isShutdown()) {
+                    scheduleRoll(ticker, apps, clock);
+                }
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+}
