@@ -56,7 +56,10 @@ class RouterSelfHealIT {
 
         try (SteadyTraffic traffic = new SteadyTraffic(h.app(), 8, 200)) {
             traffic.start();
-            Harness.await(Duration.ofSeconds(20), () -> traffic.sent() > 200);
+            // Traffic flowing through the router: the event is answers arriving, not a number of seconds (at a
+            // load average of 50 the eight workers had sent fewer than 200 requests after 20 s: a cold client and
+            // router on starved cores). The bound is a hang guard.
+            awaitAnswers(traffic, 50);
             h.killServer();
             long failedBefore = traffic.failed();
             assertThat(failedBefore).as("failures before the router was killed: %s", traffic.failureSamples())
@@ -68,7 +71,8 @@ class RouterSelfHealIT {
             long backNanos = firstAnswer(killed, Duration.ofSeconds(30));
             Duration back = Duration.ofNanos(backNanos - killed);
             long sentAtBack = traffic.sent();
-            Harness.await(Duration.ofSeconds(10), () -> traffic.sent() > sentAtBack + 200);
+            long failedAtBack = traffic.failed();
+            awaitAnswers(traffic, sentAtBack - failedAtBack + 50);
             long failedAfterBack = traffic.failed();
             traffic.stop();
             System.out.printf("RouterSelfHealIT: router JVM killed with the control plane down, serving again after"
@@ -95,6 +99,16 @@ class RouterSelfHealIT {
         ProcessHandle jvmNow = restarted.get(0);
         assertThat(supervisor.isAlive()).as("the supervisor after down").isFalse();
         assertThat(jvmNow.isAlive()).as("the router's JVM after down").isFalse();
+    }
+
+    /** Waits until {@code answered} requests were answered without failure (bounded), naming the counts if not. */
+    private static void awaitAnswers(SteadyTraffic traffic, long answered) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (traffic.sent() - traffic.failed() < answered) {
+            assertThat(System.nanoTime()).as("waiting for %d answers through the router: %d sent, %d failed %s",
+                    answered, traffic.sent(), traffic.failed(), traffic.failureSamples()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
     }
 
     /** The moment the app first answers 200 through the router after {@code from}, polled every 10 ms. */

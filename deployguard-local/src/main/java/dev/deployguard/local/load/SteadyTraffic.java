@@ -28,6 +28,7 @@ public final class SteadyTraffic implements AutoCloseable {
     private final LongAdder sent = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final Map<String, LongAdder> byBody = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> byFailure = new ConcurrentHashMap<>();
     private final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
     private final AtomicLong lastFailureNanos = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
@@ -85,6 +86,11 @@ public final class SteadyTraffic implements AutoCloseable {
 
     private void fail(String why) {
         failed.increment();
+        // Kind: the status for an answer, the exception (without its detail after the first 80 characters) for
+        // an I/O failure, so a report can account for every failure, not only the first samples.
+        String kind = why.startsWith("HTTP ") ? why.substring(0, Math.min(8, why.length()))
+                : why.substring(0, Math.min(80, why.length()));
+        byFailure.computeIfAbsent(kind, k -> new LongAdder()).increment();
         lastFailureNanos.set(System.nanoTime());
         if (failures.size() < 20) {
             failures.add(why);
@@ -103,6 +109,13 @@ public final class SteadyTraffic implements AutoCloseable {
     public Map<String, Long> answers() {
         Map<String, Long> m = new TreeMap<>();
         byBody.forEach((k, v) -> m.put(k, v.sum()));
+        return m;
+    }
+
+    /** Every failure counted by its kind: {@code HTTP 503}, or the I/O exception, e.g. a refused connection. */
+    public Map<String, Long> failureKinds() {
+        Map<String, Long> m = new TreeMap<>();
+        byFailure.forEach((k, v) -> m.put(k, v.sum()));
         return m;
     }
 

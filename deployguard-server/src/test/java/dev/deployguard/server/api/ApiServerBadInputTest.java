@@ -324,4 +324,52 @@ class ApiServerBadInputTest {
         assertThat(storeState()).isEqualTo(before);
         assertThat(List.of(cp.store().history("web"))).containsExactly(List.of());
     }
+
+    /**
+     * {@code POST /api/backups/events} (the CLI reports a backup it made itself): every malformed body is a JSON 400
+     * naming the field to fix, and records no event. The last row shows the same route records a well-formed one.
+     */
+    @Test
+    void backupEventsRefuseMalformedBodiesAndRecordNothing() throws Exception {
+        String before = storeState();
+        String route = "/api/backups/events";
+        String ok = "\"target\": \"etcd\", \"action\": \"create\", \"backup\": \"20261207T100000Z-1\"";
+        String[][] table = {
+            // body, what the message must say
+            {"{\"target\": \"etcd\"", "malformed JSON in the body of POST " + route},
+            {"target=etcd", "malformed JSON"},
+            {"[\"etcd\"]", "must be a JSON object, got an array"},
+            {"{}", "'target' is required in the body of POST " + route},
+            {"{\"target\": \"etcd\", \"action\": \"create\"}", "'backup' is required"},
+            {"{\"target\": \"etcd\", \"backup\": \"b1\"}", "'action' is required"},
+            {"{\"target\": 3, \"action\": \"create\", \"backup\": \"b1\"}", "'target'",
+                "must be a string, got a number 3"},
+            {"{" + ok + ", \"ok\": \"yes\"}", "'ok'", "must be true or false"},
+            {"{" + ok + ", \"restoreMillis\": -1}", "'restoreMillis'", "a whole number of at least 0"},
+            {"{" + ok + ", \"restoreMillis\": \"12\"}", "'restoreMillis'", "got a string"},
+            {"{" + ok + ", \"where\": [\"a\"]}", "'where'", "must be a string, got an array"},
+            {"{\"target\": \"s3\", \"action\": \"create\", \"backup\": \"b1\"}",
+                "target: expected store, etcd or namespace, got 's3'"},
+            {"{\"target\": \"etcd\", \"action\": \"delete\", \"backup\": \"b1\"}",
+                "action: expected create, verify or restore"},
+            {"{\"target\": \"etcd\", \"action\": \"create\", \"backup\": \"b1\\nforged line\"}",
+                "backup: give the backup's id or file name (one line"},
+            {"{" + ok + ", \"kind\": \"backup.restored\"}", "unknown field 'kind'", "target, action, backup"},
+        };
+        for (String[] row : table) {
+            JsonNode body = refused(post(route, row[0]), 400, java.util.Arrays.copyOfRange(row, 1, row.length));
+            assertThat(body.path("error").asText()).as(row[0]).doesNotContain("Exception", "\tat ");
+        }
+        byte[] big = ("{" + ok + ", \"detail\": \"" + "x".repeat(ApiServer.MAX_BODY) + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        refused(post(route, HttpRequest.BodyPublishers.ofByteArray(big)), 413, "the body of POST " + route
+                + " is too large");
+        assertThat(storeState()).isEqualTo(before);
+        assertThat(cp.store().events(null, 0, null, 10_000)).noneMatch(e -> e.kind().startsWith("backup."));
+
+        HttpResponse<String> recorded = post(route, "{" + ok + ", \"ok\": true, \"restoreMillis\": 120}");
+        assertThat(recorded.statusCode()).as(recorded.body()).isEqualTo(200);
+        assertThat(cp.store().events(null, 0, null, 10_000)).filteredOn(e -> e.kind().startsWith("backup."))
+                .singleElement().satisfies(e -> assertThat(e.kind()).isEqualTo("backup.created"));
+    }
 }

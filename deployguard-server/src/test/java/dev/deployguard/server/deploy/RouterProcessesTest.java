@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -62,6 +63,34 @@ class RouterProcessesTest {
         assertThat(loop.message()).contains("failed to start 3 times in a row", "already in use");
         assertThat(plane.store.router("web").orElseThrow().pid())
                 .as("the dead pid is cleared, so status cannot show it as the router's").isZero();
+    }
+
+    /**
+     * A stale pid: the recorded router's pid now belongs to another process (the kernel reused it). Its start time
+     * is not the recorded one, so the router counts as dead: one {@code router.crashed}, the pid cleared, and the
+     * other process, which is not ours, never signalled. With the recorded start time the same pid is the router.
+     */
+    @Test
+    void aRecordedPidHeldByAProcessWithAnotherStartTimeIsStaleAndThatProcessIsLeftAlone() throws Exception {
+        Process other = new ProcessBuilder("sleep", "120").start();
+        try {
+            Instant started = other.info().startInstant().orElseThrow();
+            plane.store.saveRouter(new RouterRecord("web", other.pid(), started, 1, "127.0.0.1:"
+                    + squatter.getLocalPort(), dir.resolve("web.log").toString(), plane.clock.instant()));
+            plane.routers.supervise("web");
+            assertThat(plane.store.eventKinds("web")).as("same pid, same start time: the router, alive").isEmpty();
+            assertThat(plane.store.router("web").orElseThrow().pid()).isEqualTo(other.pid());
+
+            plane.store.saveRouter(new RouterRecord("web", other.pid(), started.minus(Duration.ofHours(1)), 1,
+                    "127.0.0.1:" + squatter.getLocalPort(), dir.resolve("web.log").toString(), plane.clock.instant()));
+            plane.routers.supervise("web");
+
+            assertThat(plane.store.eventKinds("web")).containsExactly(EventKinds.ROUTER_CRASHED);
+            assertThat(plane.store.router("web").orElseThrow().pid()).as("the stale pid is cleared").isZero();
+            assertThat(other.isAlive()).as("the process now holding the pid is not ours: never signalled").isTrue();
+        } finally {
+            other.destroyForcibly();
+        }
     }
 
     @Test

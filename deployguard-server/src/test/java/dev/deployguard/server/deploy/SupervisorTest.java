@@ -99,7 +99,10 @@ class SupervisorTest {
                 .containsExactly(alive.address());
 
         answerReady(fresh.port());
-        supervisor.tick();
+        // The readiness probe is real HTTP with a 1 s wall-clock limit: on a saturated machine (load average 79) the
+        // first probe after the endpoint opened ran out of time, and the supervisor rightly waited for the next
+        // tick. Tick until the restart is recorded (bounded), as the control plane's loop does.
+        tickUntil(EventKinds.INSTANCE_RESTARTED, Duration.ofSeconds(60));
 
         Event restarted = only(EventKinds.INSTANCE_RESTARTED);
         assertThat(restarted.message()).contains("pid " + fresh.pid(), "port " + fresh.port(), "after crash 1");
@@ -132,6 +135,36 @@ class SupervisorTest {
         assertThat(plane.platform.isAlive(slot(0))).isTrue();
     }
 
+    /**
+     * A crash loop converges (issue 19, item 3): an instance that dies every time it is started, over ten minutes of
+     * ticks four a second, is restarted with a backoff that reaches 30 s, recorded once per crash (not per tick), and
+     * reported as a crash loop exactly once, the event that opens the one incident (CrashLoopIncidentTest).
+     */
+    @Test
+    void anInstanceThatAlwaysDiesBacksOffToThirtySecondsAndIsReportedAsACrashLoopOnce() {
+        Release r1 = plane.release("v1", ReleaseStatus.DEPLOYED);
+        plane.deadInstance(r1, 0, 40996);
+        for (int tick = 0; tick < 10 * 60 * 4; tick++) {
+            supervisor.tick();
+            Instance current = slot(0);
+            if (plane.platform.isAlive(current)) {
+                plane.crash(current);
+            }
+            plane.clock.advance(Duration.ofMillis(250));
+        }
+
+        List<Event> events = plane.store.events("web", 0, null, 10_000);
+        assertThat(events).filteredOn(e -> e.kind().equals(EventKinds.CRASH_LOOP)).singleElement()
+                .satisfies(e -> assertThat(e.message()).contains("instance 0"));
+        List<Event> crashes = events.stream().filter(e -> e.kind().equals(EventKinds.INSTANCE_CRASHED)).toList();
+        // Backoffs 1, 2, 4, 8, 16 s, then 30 s: about 24 crashes in 600 s, against 2,400 ticks.
+        assertThat(crashes).hasSizeBetween(20, 26);
+        Event last = crashes.get(crashes.size() - 1);
+        Event before = crashes.get(crashes.size() - 2);
+        assertThat(Duration.between(before.at(), last.at())).as("the backoff reached its ceiling")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(30)).isLessThan(Duration.ofSeconds(31));
+    }
+
     @Test
     void anInstanceStableForAMinuteStartsItsBackoffAfresh() throws IOException {
         Release r1 = plane.release("v1", ReleaseStatus.DEPLOYED);
@@ -141,7 +174,7 @@ class SupervisorTest {
         supervisor.tick();
         Instance fresh = slot(0);
         answerReady(fresh.port());
-        supervisor.tick();
+        tickUntil(EventKinds.INSTANCE_RESTARTED, Duration.ofSeconds(60));
         assertThat(plane.store.eventKinds("web")).contains(EventKinds.INSTANCE_RESTARTED);
 
         plane.clock.advance(Duration.ofSeconds(61));
@@ -219,6 +252,14 @@ class SupervisorTest {
         deployer.join();
         supervisor.tick();
         assertThat(plane.store.eventKinds("web")).contains(EventKinds.INSTANCE_CRASHED);
+    }
+
+    /** Supervision ticks (simulated time stands still) until an event of {@code kind} is recorded, within a bound. */
+    private void tickUntil(String kind, Duration bound) {
+        long deadline = System.nanoTime() + bound.toNanos();
+        do {
+            supervisor.tick();
+        } while (!plane.store.eventKinds("web").contains(kind) && System.nanoTime() < deadline);
     }
 
     private Event only(String kind) {
