@@ -9,6 +9,7 @@ import dev.deployguard.store.RouterStore.RouterRecord;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,7 +35,7 @@ class RouterProcessesTest {
     @BeforeEach
     void wire() throws IOException {
         plane = new LocalPlaneFixture(dir, LocalPlaneFixture.sleepingApp(1));
-        java.nio.file.Files.writeString(dir.resolve("token"), "token");
+        Files.writeString(dir.resolve("token"), "token");
         squatter = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     }
 
@@ -66,31 +67,36 @@ class RouterProcessesTest {
     }
 
     /**
-     * A stale pid: the recorded router's pid now belongs to another process (the kernel reused it). Its start time
-     * is not the recorded one, so the router counts as dead: one {@code router.crashed}, the pid cleared, and the
-     * other process, which is not ours, never signalled. With the recorded start time the same pid is the router.
+     * A stale pid: the recorded host router's pid now belongs to another process (the kernel reused it). Its start
+     * time is not the recorded one, so no router runs and nothing of the other process is ours: {@code stop} never
+     * signals it. With the recorded start time the same pid is the router.
      */
     @Test
     void aRecordedPidHeldByAProcessWithAnotherStartTimeIsStaleAndThatProcessIsLeftAlone() throws Exception {
         Process other = new ProcessBuilder("sleep", "120").start();
+        Path routerDir = dir.resolve("stale-routers");
         try {
             Instant started = other.info().startInstant().orElseThrow();
-            plane.store.saveRouter(new RouterRecord("web", other.pid(), started, 1, "127.0.0.1:"
-                    + squatter.getLocalPort(), dir.resolve("web.log").toString(), plane.clock.instant()));
-            plane.routers.supervise("web");
-            assertThat(plane.store.eventKinds("web")).as("same pid, same start time: the router, alive").isEmpty();
-            assertThat(plane.store.router("web").orElseThrow().pid()).isEqualTo(other.pid());
+            HostRouterProcess hosts = new HostRouterProcess(routerDir, dir.resolve("t"), "token", Duration.ofSeconds(5));
+            writeRecord(routerDir, other.pid(), started);
+            assertThat(hosts.running()).as("same pid, same start time: the router, alive")
+                    .map(HostRouterProcess.Host::pid).contains(other.pid());
 
-            plane.store.saveRouter(new RouterRecord("web", other.pid(), started.minus(Duration.ofHours(1)), 1,
-                    "127.0.0.1:" + squatter.getLocalPort(), dir.resolve("web.log").toString(), plane.clock.instant()));
-            plane.routers.supervise("web");
-
-            assertThat(plane.store.eventKinds("web")).containsExactly(EventKinds.ROUTER_CRASHED);
-            assertThat(plane.store.router("web").orElseThrow().pid()).as("the stale pid is cleared").isZero();
+            HostRouterProcess fresh = new HostRouterProcess(routerDir, dir.resolve("t"), "token", Duration.ofSeconds(5));
+            writeRecord(routerDir, other.pid(), started.minus(Duration.ofHours(1)));
+            assertThat(fresh.running()).as("same pid, another start time: no router runs").isEmpty();
+            fresh.stop();
             assertThat(other.isAlive()).as("the process now holding the pid is not ours: never signalled").isTrue();
+            assertThat(routerDir.resolve(HostRouterProcess.RECORD)).as("the stale record is forgotten").doesNotExist();
         } finally {
             other.destroyForcibly();
         }
+    }
+
+    private static void writeRecord(Path routerDir, long pid, Instant processStart) throws IOException {
+        Files.createDirectories(routerDir);
+        Files.writeString(routerDir.resolve(HostRouterProcess.RECORD), "pid=" + pid + "\nprocessStart="
+                + processStart + "\nadminPort=1\nlogFile=" + routerDir.resolve("host-router.log") + "\n");
     }
 
     @Test
