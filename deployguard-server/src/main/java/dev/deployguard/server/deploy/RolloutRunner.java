@@ -238,8 +238,8 @@ public final class RolloutRunner {
         RolloutTarget target = target(app);
         if (!now.isBefore(p.deadline())) {
             // Flagger's reason for the same rollback: "progress deadline exceeded" (pkg/canary/deployment_ready.go).
-            String reason = "not ready in time (progress deadline exceeded): " + p.what() + " by " + p.deadline()
-                    + "; no traffic was routed to it";
+            String reason = "not ready in time: " + p.what() + " by " + p.deadline()
+                    + " (progress deadline exceeded); no traffic was routed to it";
             apply(r, new Decision(r.weight(0).done(Rollout.Phase.ROLLED_BACK, reason, now), List.of(
                     new Action.Record(EventKinds.ROLLOUT_PREPARATION_FAILED, "gave up preparing revision "
                             + r.canaryRevision() + ": " + reason), new Action.RollBack(reason)), null), "system");
