@@ -20,6 +20,10 @@ final class ReadinessHold {
     /** What a tick does about the release's readiness. */
     enum Outcome { SERVES, HELD, RESUMED, EXCEEDED }
 
+    /** At most one probe per second of the clock (a Kubernetes GET), not one per 200 ms tick. */
+    static final Duration PROBE_EVERY = Duration.ofSeconds(1);
+
+    private Instant nextProbe;
     private Instant since;
     private RolloutTarget.Unready unready;
     private Duration lastHeld = Duration.ZERO;
@@ -52,6 +56,20 @@ final class ReadinessHold {
         }
         unready = current;
         return now.isBefore(deadline(current)) ? Outcome.HELD : Outcome.EXCEEDED;
+    }
+
+    /** Whether the release is to be asked again at {@code now} (then not before {@link #PROBE_EVERY} later). */
+    boolean probeDue(Instant now) {
+        if (nextProbe != null && now.isBefore(nextProbe)) {
+            return false;
+        }
+        nextProbe = now.plus(PROBE_EVERY);
+        return true;
+    }
+
+    /** Whether the rollout is held (as of the last probe). */
+    boolean held() {
+        return since != null;
     }
 
     private Instant deadline(RolloutTarget.Unready u) {

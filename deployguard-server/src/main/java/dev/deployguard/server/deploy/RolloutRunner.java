@@ -420,6 +420,9 @@ public final class RolloutRunner {
         if (r.phase() != Rollout.Phase.PROGRESSING && r.phase() != Rollout.Phase.PAUSED) {
             return r;
         }
+        if (!run.hold.probeDue(now)) {
+            return run.hold.held() ? null : r;
+        }
         switch (run.hold.observe(r, target(app).unready(r).orElse(null), now, events)) {
             case SERVES:
                 return r;

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A canary Deployment that loses readiness during the analysis holds the rollout, as Flagger holds the iteration
  * (fluxcd/flagger @ 215c859619ec0dcda339b8ff2290039d158ad722, pkg/canary/deployment_ready.go IsCanaryReady /
  * isDeploymentReady, checked on each iteration by pkg/controller/scheduler.go): no step moves, the weight stays, and
- * once it has stayed not ready for progressDeadlineSeconds (90 s here) the rollout is rolled back with "progress
+ * once it has stayed not ready for progressDeadlineSeconds (90 s here, from 1 s: the runner asks at most once a
+ * second of its clock) the rollout is rolled back with "progress
  * deadline exceeded"; ready again before, it resumes where it was held (the held time does not count towards the
  * 60 s pause) and is promoted. Flagger counts from the Available condition's lastUpdateTime; DeployGuard from the
  * first tick that saw the canary not ready. Simulated time; the test rolls the cluster's Deployments itself
@@ -85,7 +86,7 @@ class KubernetesCanaryReadinessHoldTest {
         cluster.simulator().outcome("shop", "web-canary", ClusterSimulator.Outcome.STALLED);
         cluster.simulator().settle(10);
         assertThat(cluster.deployment("web-canary").getStatus().getAvailableReplicas()).isZero();
-        cp.rollouts().tick();
+        tickAt(Duration.ofSeconds(1)); // the runner asks at most once a second of its clock
         await("the rollout.held event", () -> !events("rollout.held").isEmpty());
     }
 
@@ -104,20 +105,20 @@ class KubernetesCanaryReadinessHoldTest {
         canaryLosesReadiness();
         Event held = events("rollout.held").get(0);
         assertThat(held.message()).contains("rollout held at canary weight 20%", "waiting for the canary deployment",
-                "no check is counted", "rolled back at " + START.plusSeconds(90));
+                "no check is counted", "rolled back at " + START.plusSeconds(91));
 
-        tickAt(Duration.ofSeconds(61));
+        tickAt(Duration.ofSeconds(62));
         assertHeldAtTheFirstStep(); // past the 60 s pause: it would have moved on, had it not been held
-        tickAt(Duration.ofSeconds(89));
+        tickAt(Duration.ofSeconds(90));
         assertHeldAtTheFirstStep();
         assertThat(events("rollout.held")).as("recorded once, when the hold began").hasSize(1);
 
-        tickAt(Duration.ofSeconds(90));
+        tickAt(Duration.ofSeconds(91));
 
         await("the rollout to end", () -> active().isEmpty());
         Rollout done = cp.store().rollouts("web", 1).get(0);
         assertThat(done.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
-        assertThat(done.outcome()).contains("progress deadline exceeded", "held since " + START,
+        assertThat(done.outcome()).contains("progress deadline exceeded", "held since " + START.plusSeconds(1),
                 "updated replicas are available");
         assertThat(events("rollout.rolled-back")).hasSize(1);
         assertThat(cluster.canaryIngress()).isNull();
@@ -129,26 +130,26 @@ class KubernetesCanaryReadinessHoldTest {
     @Test
     void aCanaryReadyAgainBeforeTheDeadlineResumesWithoutCountingTheHeldTimeAndIsPromoted() {
         canaryLosesReadiness();
-        tickAt(Duration.ofSeconds(50));
+        tickAt(Duration.ofSeconds(51));
         assertHeldAtTheFirstStep();
 
         cluster.simulator().outcome("shop", "web-canary", ClusterSimulator.Outcome.HEALTHY);
         cluster.simulator().settle(10);
-        cp.rollouts().tick();
+        tickAt(Duration.ofSeconds(52));
         await("the rollout.ready-again event", () -> !events("rollout.ready-again").isEmpty());
-        assertThat(events("rollout.ready-again").get(0).message()).contains("serves again after 50s");
+        assertThat(events("rollout.ready-again").get(0).message()).contains("serves again after 51s");
         assertThat(cp.rollouts().held("web")).isEmpty();
-        assertThat(active().orElseThrow().stepStartedAt()).as("the pause's start moved by the 50 s held")
-                .isEqualTo(beforeHold.stepStartedAt().plusSeconds(50));
+        assertThat(active().orElseThrow().stepStartedAt()).as("the pause's start moved by the 51 s held")
+                .isEqualTo(beforeHold.stepStartedAt().plusSeconds(51));
 
-        tickAt(Duration.ofSeconds(100));
-        assertThat(active()).as("past the deadline had it been held all along; 50 s into the 60 s pause").get()
+        tickAt(Duration.ofSeconds(110));
+        assertThat(active()).as("past the deadline had it been held all along; 59 s into the 60 s pause").get()
                 .satisfies(r -> {
                     assertThat(r.phase()).isEqualTo(Rollout.Phase.PROGRESSING);
                     assertThat(r.weight()).isEqualTo(2000);
                 });
 
-        tickAt(Duration.ofSeconds(110));
+        tickAt(Duration.ofSeconds(111));
         await("the rollout to be promoted and finish", () -> {
             cluster.simulator().step();
             cp.rollouts().tick();
