@@ -180,6 +180,9 @@ final class StatusCommand implements Callable<Integer> {
                     + ro.path("weight").asInt() / 100.0 + "%"
                     + (ro.path("waiting").hasNonNull("text") ? ", waiting for " + ro.path("waiting").path("text")
                     .asText() : ""));
+            if (s.hasNonNull("held")) {
+                o.println("    held: waiting for " + s.path("held").asText());
+            }
             if (!ro.path("lastVerdict").isNull()) {
                 o.println("    last verdict: " + ro.path("lastVerdict").asText());
             }

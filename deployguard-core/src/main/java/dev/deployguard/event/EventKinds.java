@@ -56,6 +56,10 @@ public final class EventKinds {
     public static final String ROLLOUT_PREPARING = "rollout.preparing";
     /** The new release was not ready by the preparation's deadline: the rollout is rolled back. */
     public static final String ROLLOUT_PREPARATION_FAILED = "rollout.preparation-failed";
+    /** A running rollout is held: its new release does not serve (a canary Deployment lost readiness). */
+    public static final String ROLLOUT_HELD = "rollout.held";
+    /** A held rollout's new release serves again: the rollout goes on where it was held. */
+    public static final String ROLLOUT_READY_AGAIN = "rollout.ready-again";
     public static final String ANALYSIS_VERDICT = "analysis.verdict";
     /** A custom metric's measurement (data: metric, phase, value, the metric's phase and counters). */
     public static final String ANALYSIS_METRIC = "analysis.metric";

@@ -41,6 +41,28 @@ public interface RolloutTarget {
         return r;
     }
 
+    /**
+     * What the new release waits for while it is analysed, if it does not serve now (a Kubernetes canary Deployment
+     * that lost readiness after preparation: Flagger's check on each analysis iteration), and how long it may stay
+     * so (Flagger's {@code progressDeadlineSeconds}); empty when it serves. The runner holds the rollout meanwhile
+     * (no check counted, no weight changed) and rolls it back once the deadline passes. Asked on each tick of the
+     * analysis, so quick; platforms whose releases do not lose readiness answer empty.
+     */
+    default Optional<Unready> unready(Rollout r) {
+        return Optional.empty();
+    }
+
+    /**
+     * A release that does not serve now: {@code what} it waits for (people read it after "waiting for"), and the
+     * {@code deadline} it may stay so for, counted from when it was first seen not ready.
+     */
+    record Unready(String what, java.time.Duration deadline) {
+        public Unready {
+            java.util.Objects.requireNonNull(what, "what");
+            java.util.Objects.requireNonNull(deadline, "deadline");
+        }
+    }
+
     /** Called once when the rollout of {@code r} begins: no user traffic on the new release yet (weight 0). */
     void begin(Rollout r, String actor);
 

@@ -90,6 +90,15 @@ public final class KubernetesCanary {
     }
 
     /**
+     * Why the canary Deployment does not serve now ({@link DeploymentReady}, Flagger's check on each analysis
+     * iteration), or null when it does; asked while the rollout analyses it, after it was {@link #ready}.
+     */
+    public String notReady() {
+        Deployment d = canary();
+        return d == null ? "the canary deployment does not exist" : DeploymentReady.notReady(d);
+    }
+
+    /**
      * As {@link #start(String, String, String)}, with the canary's whole pod template given (a Helm chart rendered
      * with the new version's values: its image, environment and everything else the chart sets) and
      * {@code annotations} recorded on the canary Deployment beside the change-cause.

@@ -148,6 +148,7 @@ final class AppsApi {
     private Map<String, Object> withMetrics(String app, Map<String, Object> status) {
         Map<String, Object> m = new LinkedHashMap<>(status);
         m.put("metrics", cp.rollouts().metrics(app));
+        m.put("held", cp.rollouts().held(app).orElse(null)); // the running rollout held: what it waits for
         return m;
     }
 

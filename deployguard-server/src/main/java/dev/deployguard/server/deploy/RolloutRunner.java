@@ -96,6 +96,7 @@ public final class RolloutRunner {
         Observation judged = Observation.NONE;
         boolean metricsChecked;
         RolloutMetrics metrics;
+        final ReadinessHold hold = new ReadinessHold();
 
         Running(Judge analysis, Instant since) {
             this.analysis = analysis;
@@ -385,6 +386,10 @@ public final class RolloutRunner {
         }
         loads.sync(r, strategy(app), target(app));
         Instant now = clock.instant();
+        r = held(app, r, run, now);
+        if (r == null) {
+            return;
+        }
         AnalysisSpec analysis = strategy(app).analysis();
         Observation obs = Observation.NONE;
         boolean metricsDue = metricsDue(app, r, run, now);
@@ -404,6 +409,45 @@ public final class RolloutRunner {
             return;
         }
         step(app, run.metrics == null ? obs : CustomMetrics.guard(obs, r, run.metrics, strategy(app)), "system");
+    }
+
+    /**
+     * Flagger's readiness check on each iteration ({@link ReadinessHold}): a release that does not serve holds the
+     * rollout (null: nothing more this tick) until it serves again, which moves its step's start by the time held
+     * and judges no evidence of it, or until its deadline, which rolls it back. Not after promotion (baking).
+     */
+    private Rollout held(String app, Rollout r, Running run, Instant now) {
+        if (r.phase() != Rollout.Phase.PROGRESSING && r.phase() != Rollout.Phase.PAUSED) {
+            return r;
+        }
+        if (!run.hold.probeDue(now)) {
+            return run.hold.held() ? null : r;
+        }
+        switch (run.hold.observe(r, target(app).unready(r).orElse(null), now, events)) {
+            case SERVES:
+                return r;
+            case RESUMED:
+                run.sourceFrom = now;
+                return store.saveRollout(r.toBuilder().stepStartedAt(r.stepStartedAt().plus(run.hold.lastHeld()))
+                        .build(), now);
+            case HELD:
+                return null;
+            default:
+                String reason = run.hold.exceeded();
+                List<Action> actions = new java.util.ArrayList<>(List.of(new Action.RollBack(reason)));
+                strategy(app).hooks("rollback").forEach(h -> actions.add(new Action.CallWebhook(h)));
+                actions.add(new Action.Record("rollout.rolled-back", "rolled back to revision " + r.stableRevision()
+                        + ": " + reason));
+                apply(r, new Decision(r.weight(0).done(Rollout.Phase.ROLLED_BACK, reason, now), actions, null),
+                        "system");
+                return null;
+        }
+    }
+
+    /** While {@code app}'s rollout is held ({@link ReadinessHold}): what it waits for; empty otherwise. */
+    public Optional<String> held(String app) {
+        Running run = running.get(app);
+        return Optional.ofNullable(run == null ? null : run.hold.waitingFor());
     }
 
     private static boolean judgeDue(Running run, Instant now) {

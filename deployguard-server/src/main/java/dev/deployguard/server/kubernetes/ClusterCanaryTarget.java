@@ -60,6 +60,23 @@ abstract sealed class ClusterCanaryTarget implements RolloutTarget permits Kuber
         }
     }
 
+    /**
+     * During the analysis: the canary Deployment judged as Flagger does on each iteration
+     * ({@link KubernetesCanary#notReady}), under the strategy's {@code progressDeadlineSeconds}, else the app's
+     * {@code rolloutTimeout} (the deadline its preparation had).
+     */
+    @Override
+    public java.util.Optional<Unready> unready(Rollout r) {
+        KubernetesSpec k = app.kubernetes();
+        String why;
+        try (KubernetesClient client = cluster.clients().apply(k)) {
+            why = canary(client).notReady();
+        }
+        return java.util.Optional.ofNullable(why).map(w -> new Unready("the canary deployment of "
+                + KubernetesRollouts.where(app) + " to be ready again (" + w + ")",
+                app.strategy().progressDeadline().orElse(k.rolloutTimeout())));
+    }
+
     /** The canary's actions with this kind of promotion, on {@code client}. */
     abstract CanaryActions actions(KubernetesClient client);
 

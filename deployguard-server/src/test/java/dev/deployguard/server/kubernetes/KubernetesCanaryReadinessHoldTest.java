@@ -1,0 +1,163 @@
+package dev.deployguard.server.kubernetes;
+
+import static dev.deployguard.kubernetes.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deployguard.event.Event;
+import dev.deployguard.kubernetes.testing.ClusterFixture;
+import dev.deployguard.kubernetes.testing.ClusterSimulator;
+import dev.deployguard.rollout.Rollout;
+import dev.deployguard.server.ControlPlane;
+import dev.deployguard.server.deploy.Deployer;
+import dev.deployguard.testing.SimulatedClock;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A canary Deployment that loses readiness during the analysis holds the rollout, as Flagger holds the iteration
+ * (fluxcd/flagger @ 215c859619ec0dcda339b8ff2290039d158ad722, pkg/canary/deployment_ready.go IsCanaryReady /
+ * isDeploymentReady, checked on each iteration by pkg/controller/scheduler.go): no step moves, the weight stays, and
+ * once it has stayed not ready for progressDeadlineSeconds (90 s here, from 1 s: the runner asks at most once a
+ * second of its clock) the rollout is rolled back with "progress
+ * deadline exceeded"; ready again before, it resumes where it was held (the held time does not count towards the
+ * 60 s pause) and is promoted. Flagger counts from the Available condition's lastUpdateTime; DeployGuard from the
+ * first tick that saw the canary not ready. Simulated time; the test rolls the cluster's Deployments itself
+ * ({@code settle}), and ticks the runner after each advance.
+ */
+class KubernetesCanaryReadinessHoldTest {
+    private static final String WEIGHT = "nginx.ingress.kubernetes.io/canary-weight";
+    private static final Instant START = Instant.parse("2026-03-01T10:00:00Z");
+
+    @TempDir
+    Path dir;
+    private final SimulatedClock clock = new SimulatedClock(START);
+    @RegisterExtension
+    final KubernetesControlPlaneFixture kube = new KubernetesControlPlaneFixture(clock);
+    private final ClusterFixture cluster = kube.cluster();
+    private ControlPlane cp;
+    private Rollout beforeHold;
+
+    @BeforeEach
+    void start() throws Exception {
+        cluster.app().deployment();
+        cluster.app().service();
+        cluster.app().ingress();
+        cluster.simulator().settle(10);
+        cp = kube.startControlPlane(dir, ClusterFixture.CANARY, """
+                strategy:
+                  canary:
+                    steps: [{setWeight: 20}, {pause: {duration: 60s}}]
+                    bake: 0s
+                    progressDeadlineSeconds: 90
+                """);
+        cp.kubernetes().deploy(new Deployer.DeployRequest("web", "v2", null, false, null, "alice", true));
+        cluster.simulator().settle(10);
+        await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
+        cluster.simulator().settle(10);
+        cp.rollouts().tick();
+        await("the first step on the cluster", () -> cluster.canaryIngress() != null && "2000".equals(
+                cluster.canaryIngress().getMetadata().getAnnotations().get(WEIGHT)));
+        assertThat(cp.rollouts().held("web")).isEmpty();
+    }
+
+    private Optional<Rollout> active() {
+        return cp.store().activeRollout("web");
+    }
+
+    private List<Event> events(String kind) {
+        return cp.store().events("web", 0, null, 500).stream().filter(e -> e.kind().equals(kind)).toList();
+    }
+
+    private void tickAt(Duration sinceStart) {
+        clock.advance(Duration.between(clock.instant(), START.plus(sinceStart)));
+        cp.rollouts().tick();
+    }
+
+    /** The canary's pods stop being ready (no ProgressDeadlineExceeded condition: Flagger would hold too). */
+    private void canaryLosesReadiness() {
+        beforeHold = active().orElseThrow();
+        cluster.simulator().outcome("shop", "web-canary", ClusterSimulator.Outcome.STALLED);
+        cluster.simulator().settle(10);
+        assertThat(cluster.deployment("web-canary").getStatus().getAvailableReplicas()).isZero();
+        tickAt(Duration.ofSeconds(1)); // the runner asks at most once a second of its clock
+        await("the rollout.held event", () -> !events("rollout.held").isEmpty());
+    }
+
+    private void assertHeldAtTheFirstStep() {
+        Rollout r = active().orElseThrow();
+        assertThat(r.stepIndex()).as("no step moved").isEqualTo(beforeHold.stepIndex());
+        assertThat(r.stepStartedAt()).isEqualTo(beforeHold.stepStartedAt());
+        assertThat(r.weight()).isEqualTo(2000);
+        assertThat(cluster.canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "2000");
+        assertThat(cp.rollouts().held("web")).get().asString().contains("the canary deployment of shop/web",
+                "0 of 1 (readyThreshold 100%) updated replicas are available");
+    }
+
+    @Test
+    void aCanaryThatLosesReadinessMidAnalysisIsHeldThenRolledBackAtExactlyTheProgressDeadline() {
+        canaryLosesReadiness();
+        Event held = events("rollout.held").get(0);
+        assertThat(held.message()).contains("rollout held at canary weight 20%", "waiting for the canary deployment",
+                "no check is counted", "rolled back at " + START.plusSeconds(91));
+
+        tickAt(Duration.ofSeconds(62));
+        assertHeldAtTheFirstStep(); // past the 60 s pause: it would have moved on, had it not been held
+        tickAt(Duration.ofSeconds(90));
+        assertHeldAtTheFirstStep();
+        assertThat(events("rollout.held")).as("recorded once, when the hold began").hasSize(1);
+
+        tickAt(Duration.ofSeconds(91));
+
+        await("the rollout to end", () -> active().isEmpty());
+        Rollout done = cp.store().rollouts("web", 1).get(0);
+        assertThat(done.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
+        assertThat(done.outcome()).contains("progress deadline exceeded", "held since " + START.plusSeconds(1),
+                "updated replicas are available");
+        assertThat(events("rollout.rolled-back")).hasSize(1);
+        assertThat(cluster.canaryIngress()).isNull();
+        assertThat(cluster.deployment("web-canary").getSpec().getReplicas()).isZero();
+        assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
+        assertThat(cp.rollouts().held("web")).isEmpty();
+    }
+
+    @Test
+    void aCanaryReadyAgainBeforeTheDeadlineResumesWithoutCountingTheHeldTimeAndIsPromoted() {
+        canaryLosesReadiness();
+        tickAt(Duration.ofSeconds(51));
+        assertHeldAtTheFirstStep();
+
+        cluster.simulator().outcome("shop", "web-canary", ClusterSimulator.Outcome.HEALTHY);
+        cluster.simulator().settle(10);
+        tickAt(Duration.ofSeconds(52));
+        await("the rollout.ready-again event", () -> !events("rollout.ready-again").isEmpty());
+        assertThat(events("rollout.ready-again").get(0).message()).contains("serves again after 51s");
+        assertThat(cp.rollouts().held("web")).isEmpty();
+        assertThat(active().orElseThrow().stepStartedAt()).as("the pause's start moved by the 51 s held")
+                .isEqualTo(beforeHold.stepStartedAt().plusSeconds(51));
+
+        tickAt(Duration.ofSeconds(110));
+        assertThat(active()).as("past the deadline had it been held all along; 59 s into the 60 s pause").get()
+                .satisfies(r -> {
+                    assertThat(r.phase()).isEqualTo(Rollout.Phase.PROGRESSING);
+                    assertThat(r.weight()).isEqualTo(2000);
+                });
+
+        tickAt(Duration.ofSeconds(111));
+        await("the rollout to be promoted and finish", () -> {
+            cluster.simulator().step();
+            cp.rollouts().tick();
+            return active().isEmpty();
+        });
+        Rollout done = cp.store().rollouts("web", 1).get(0);
+        assertThat(done.phase()).isEqualTo(Rollout.Phase.SUCCEEDED);
+        assertThat(cluster.image("web")).isEqualTo("shop/web:v2");
+        assertThat(events("rollout.held")).hasSize(1);
+    }
+}
