@@ -1,8 +1,12 @@
 package dev.deployguard.local.check;
 
+import dev.deployguard.local.router.AppListener;
+import dev.deployguard.local.router.HostRouterMain;
 import dev.deployguard.local.router.RouterMain;
 import dev.deployguard.spec.LocalPlatformSpec.ListenAddress;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -12,7 +16,8 @@ import java.util.stream.Stream;
  * preview router, {@code APP-preview}). It looks at the running processes rather than the store, so it answers the
  * same in the control plane and in a {@code deployguard check} run beside it, which cannot open the store: a router
  * is a {@code RouterMain} process started with {@code --app APP --listen HOST:PORT} (and, serving HTTPS,
- * {@code --tls-listen HOST:PORT}).
+ * {@code --tls-listen HOST:PORT}), or a running host router ({@code HostRouterMain --state-dir DIR}) whose state
+ * directory holds the app's listener at that address.
  */
 public final class OwnRouter implements Predicate<ListenAddress> {
     private final Set<String> routerNames;
@@ -24,16 +29,19 @@ public final class OwnRouter implements Predicate<ListenAddress> {
     @Override
     public boolean test(ListenAddress address) {
         String listen = address.toString();
-        return routers().anyMatch(args -> routerNames.contains(value(args, "--app"))
-                && (listen.equals(value(args, "--listen")) || listen.equals(value(args, "--tls-listen"))));
+        return routers(RouterMain.class).anyMatch(args -> routerNames.contains(value(args, "--app"))
+                && (listen.equals(value(args, "--listen")) || listen.equals(value(args, "--tls-listen"))))
+                || routers(HostRouterMain.class).map(args -> value(args, "--state-dir")).filter(Objects::nonNull)
+                        .distinct().anyMatch(dir -> routerNames.stream()
+                                .flatMap(name -> AppListener.readFrom(Path.of(dir), name).stream())
+                                .anyMatch(l -> listen.equals(l.listen()) || listen.equals(l.tlsListen())));
     }
 
-    private static Stream<List<String>> routers() {
-        String main = RouterMain.class.getName();
+    private static Stream<List<String>> routers(Class<?> main) {
         return ProcessHandle.allProcesses()
                 .filter(ProcessHandle::isAlive)
                 .map(p -> p.info().arguments().map(List::of).orElse(List.of()))
-                .filter(args -> args.contains(main));
+                .filter(args -> args.contains(main.getName()));
     }
 
     private static String value(List<String> args, String flag) {

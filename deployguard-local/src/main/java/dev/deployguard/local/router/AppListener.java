@@ -1,7 +1,10 @@
 package dev.deployguard.local.router;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Where a host router serves one app ({@code PUT /admin/apps/APP}): the app's own public address, and optionally
@@ -46,5 +49,20 @@ public record AppListener(String listen, String tlsListen, String tlsCert, Strin
     /** This listener with the addresses actually bound (a port 0 asked for becomes the port the kernel chose). */
     AppListener bound(String listenBound, String tlsBound) {
         return new AppListener(listenBound, tlsListen == null ? null : tlsBound, tlsCert, tlsKey, accessLog);
+    }
+
+    /**
+     * The listener a host router keeps for {@code app} in its state directory, if there is a readable one (for
+     * readers outside the router, such as the {@code local.ports} check; the router itself sets unreadable files
+     * aside).
+     */
+    public static Optional<AppListener> readFrom(Path stateDir, String app) {
+        try {
+            Path file = stateDir.resolve(HostedApps.checkName(app) + HostedApps.LISTENER_SUFFIX);
+            return Optional.ofNullable(RouterJson.STRICT_OPTIONAL.readValue(Files.readAllBytes(file),
+                    AppListener.class));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 }

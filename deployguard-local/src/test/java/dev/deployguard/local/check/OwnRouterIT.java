@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.deployguard.check.CheckContext;
 import dev.deployguard.check.CheckStatus;
 import dev.deployguard.local.process.Ports;
+import dev.deployguard.local.router.AppListener;
+import dev.deployguard.local.router.HostRouterConfig;
+import dev.deployguard.local.router.RouterClient;
 import dev.deployguard.local.router.RouterConfig;
 import dev.deployguard.local.router.RouterHandle;
 import dev.deployguard.local.router.RouterLauncher;
@@ -53,5 +56,31 @@ class OwnRouterIT {
         assertThat(other.status()).isEqualTo(CheckStatus.FAIL);
         assertThat(other.evidence()).isEqualTo("port " + port + " (127.0.0.1:" + port
                 + ") is in use by another process");
+    }
+
+    /** The host router serving every app: the app's listener in its state directory names the address. */
+    @Test
+    void recognizesTheHostRouterServingTheAppOrItsPreview() throws IOException {
+        Path token = Files.writeString(dir.resolve("router.token"), "t0ken\n");
+        int admin = Ports.freeLoopbackPort();
+        router = new RouterLauncher().withStartTimeout(Duration.ofSeconds(30)).startHost(new HostRouterConfig(admin,
+                dir.resolve("routers"), token), dir.resolve("host-router.log"));
+        int port = Ports.freeLoopbackPort();
+        int preview = Ports.freeLoopbackPort();
+        RouterClient client = new RouterClient(admin, "t0ken");
+        client.putApp("web", AppListener.plain("127.0.0.1:" + port));
+        client.putApp("web-preview", AppListener.plain("127.0.0.1:" + preview));
+
+        assertThat(new OwnRouter("web").test(new ListenAddress("127.0.0.1", port))).isTrue();
+        assertThat(new OwnRouter("web").test(new ListenAddress("127.0.0.1", preview))).isTrue();
+        assertThat(new OwnRouter("shop").test(new ListenAddress("127.0.0.1", port))).isFalse();
+        assertThat(new OwnRouter("web").test(new ListenAddress("127.0.0.1", Ports.freeLoopbackPort()))).isFalse();
+        var context = new CheckContext(null, "1.0", Duration.ofSeconds(5), Clock.systemUTC(), null);
+        var address = List.of(new LocalPortsCheck.Address(new ListenAddress("127.0.0.1", port),
+                "apps.web.platform.local.listen"));
+        assertThat(new LocalPortsCheck(address, new OwnRouter("web")).run(context).status())
+                .isEqualTo(CheckStatus.PASS);
+        assertThat(new LocalPortsCheck(address, new OwnRouter("shop")).run(context).status())
+                .isEqualTo(CheckStatus.FAIL);
     }
 }
