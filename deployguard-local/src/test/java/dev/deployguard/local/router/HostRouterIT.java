@@ -114,6 +114,35 @@ class HostRouterIT {
         assertThat(get(webAt)).contains("v1");
     }
 
+    /** Malformed listeners and app names: each a 400 naming the problem, and the router serves what it served. */
+    @Test
+    void malformedListenersAndAppNamesAreRefusedAndChangeNothing() throws Exception {
+        String webAt = addApp("web");
+        host.forApp("web").putRoutes(RouteTable.single("web", 1, 1, List.of("127.0.0.1:" + v1.port())));
+        String[][] rows = {
+            // app in the path, body, what the answer must name
+            {"shop", "not json", "not a valid listener"},
+            {"shop", "", "not a valid listener"},
+            {"shop", "{\"tlsListen\":\"127.0.0.1:1\"}", "listen is required"},
+            {"shop", "{\"listen\":\"nowhere\"}", "not a valid listener"},
+            {"shop", "{\"listen\":\"127.0.0.1:1\",\"tlsListen\":\"127.0.0.1:2\"}", "TLS needs all of"},
+            {"shop", "{\"listen\":\"127.0.0.1:1\",\"surprise\":1}", "not a valid listener"},
+            {"..%2Fevil", "{\"listen\":\"127.0.0.1:1\"}", ""},
+        };
+        for (String[] row : rows) {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + handle.adminPort() + "/admin/apps/" + row[0])).header("Authorization", "Bearer " + TOKEN)
+                    .timeout(Duration.ofSeconds(10)).PUT(HttpRequest.BodyPublishers.ofString(row[1])).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as("PUT /admin/apps/%s %s -> %s", row[0], row[1], r.body()).isEqualTo(400);
+            assertThat(r.body()).as("the answer to %s", row[1]).contains(row[2]).doesNotContain("Exception");
+        }
+        assertThat(host.hostHealth().apps()).as("nothing added").containsExactly("web");
+        assertThat(Files.list(dir.resolve("routers")).map(f -> f.getFileName().toString()))
+                .as("no file written for a refused app").noneMatch(n -> n.startsWith("shop") || n.contains("evil"));
+        assertThat(get(webAt)).contains("v1");
+    }
+
     @Test
     void addingAndRemovingAppsUnderLoadFailsNoRequestOfAnotherApp() throws Exception {
         String webAt = addApp("web");
