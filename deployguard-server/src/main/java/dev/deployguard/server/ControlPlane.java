@@ -176,7 +176,7 @@ public final class ControlPlane implements AutoCloseable {
                     kubernetes::manages, stateDir, clock, holder);
             this.tickers = new Tickers(supervisor, rollouts, gitops);
             this.leaderWork = new LeaderWork(store, events, holder, stateDir,
-                    new Adoption(store, specs, platform, routers, events, rollouts, stateDir), tickers);
+                    new Adoption(store, specs, platform, routers, events, rollouts, stateDir)::adoptAll, tickers);
         } catch (RuntimeException e) {
             store.close();
             throw e;

@@ -1,5 +1,7 @@
 package dev.deployguard.server;
 
+import dev.deployguard.error.DeployGuardException;
+import dev.deployguard.error.ExitCode;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.leader.Leadership;
 import dev.deployguard.server.deploy.EventLog;
@@ -20,13 +22,24 @@ final class LeaderWork {
     private final EventLog events;
     private final String holder;
     private final Path stateDir;
-    private final Adoption adoption;
+    /** Takes over what runs ({@link Adoption#adoptAll}). */
+    private final Runnable adoption;
     private final Tickers tickers;
     private volatile Leadership leadership;
     private volatile boolean closed;
     private ExecutorService work;
+    /**
+     * Whether this term's adoption has finished: the lease is won on the election thread, adoption runs after it,
+     * and a change accepted in between would race with it (adoption resumes the stored rollouts, which would write
+     * over a promote made meanwhile). Guarded by {@code this}.
+     */
+    private boolean adopted;
 
-    LeaderWork(Store store, EventLog events, String holder, Path stateDir, Adoption adoption, Tickers tickers) {
+    /** How long a change waits for a new leader's adoption before it is refused as busy. */
+    static final Duration ADOPTION_WAIT = Duration.ofSeconds(60);
+    private volatile Duration adoptionWait = ADOPTION_WAIT;
+
+    LeaderWork(Store store, EventLog events, String holder, Path stateDir, Runnable adoption, Tickers tickers) {
         this.store = store;
         this.events = events;
         this.holder = holder;
@@ -40,7 +53,7 @@ final class LeaderWork {
         int stale = store.releaseLocksNotHeldBy(holder);
         events.record(null, null, "system", EventKinds.CONTROL_PLANE_STARTED, "control plane started (pid "
                 + ProcessHandle.current().pid() + ", state " + stateDir + ")" + released(stale));
-        adoption.adoptAll();
+        adoption.run();
         tickers.start(this::leads);
     }
 
@@ -68,12 +81,23 @@ final class LeaderWork {
         int stale = store.releaseLocksNotHeldBy(holder);
         events.record(null, null, "system", EventKinds.CONTROL_PLANE_LEADING, "replica " + l.identity()
                 + " now leads: adopting what runs and starting supervision and rollouts" + released(stale));
-        adoption.adoptAll();
-        tickers.startUnlessRunning(() -> !closed && l.isLeader(), this::leads);
+        try {
+            adoption.run();
+            tickers.startUnlessRunning(() -> !closed && l.isLeader(), this::leads);
+        } finally {
+            synchronized (this) {
+                adopted = true;
+                notifyAll();
+            }
+        }
     }
 
     /** Runs on the election thread when the lease is lost: nothing may change after this returns. */
     private void follow() {
+        synchronized (this) {
+            adopted = false;
+            notifyAll(); // a change waiting for this term's adoption is refused now
+        }
         tickers.stop(Duration.ofSeconds(1));
         events.record(null, null, "system", EventKinds.CONTROL_PLANE_FOLLOWING, "replica "
                 + leadership.identity() + " no longer leads (" + leadership.whyStopped() + "); its supervision and"
@@ -90,7 +114,7 @@ final class LeaderWork {
      */
     void requireLeader(String what) {
         Leadership l = leadership;
-        if (l == null || l.isLeader()) {
+        if (l == null || (l.isLeader() && awaitAdoption(l, what))) {
             return;
         }
         String leader = l.currentLeader();
@@ -101,6 +125,37 @@ final class LeaderWork {
                 + " retry in a few seconds"
                 : "the leader is " + leader + " (" + l.recordedIn() + "): send the request to it, or retry"
                 + " in a few seconds if it is going away"));
+    }
+
+    /**
+     * A new leader accepts changes once it has adopted what runs; until then a change waits (at most {@link
+     * #ADOPTION_WAIT}, then it is refused as busy). False if the lease was lost meanwhile.
+     */
+    private boolean awaitAdoption(Leadership l, String what) {
+        long deadline = System.nanoTime() + adoptionWait.toNanos();
+        synchronized (this) {
+            while (!adopted && l.isLeader() && !closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new DeployGuardException(ExitCode.BUSY, "this DeployGuard replica (" + l.identity()
+                            + ") has just become the leader and is still adopting what runs (instances, routers,"
+                            + " rollouts); it does not " + what + " until that is done: retry in a few seconds");
+                }
+                try {
+                    wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new DeployGuardException(ExitCode.BUSY, "interrupted while waiting for this replica to"
+                            + " finish taking over; retry");
+                }
+            }
+            return adopted && l.isLeader();
+        }
+    }
+
+    /** Tests: a shorter wait for adoption than {@link #ADOPTION_WAIT}. */
+    void adoptionWait(Duration wait) {
+        this.adoptionWait = wait;
     }
 
     /** Each tick asks again: a lease that ran out stops the work even before the tickers are shut down. */

@@ -275,26 +275,40 @@ public final class RolloutRunner {
             // An unreadable spec: the store's apps still resume; the others wait for a command or a restart.
         }
         for (String app : apps) {
-            store.activeRollout(app).ifPresent(r -> {
-                if (r.waiting() instanceof Waiting.Preparing p) {
-                    running.put(app, newRunning(app));
-                    events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed preparing the "
-                            + r.kind() + " rollout of revision " + r.canaryRevision() + ": waiting for " + p.text());
-                    return;
-                }
-                if (r.waiting() instanceof Waiting.Ending) {
-                    if (!finishPending(r)) {
-                        running.put(app, newRunning(app));
-                    }
-                    return;
-                }
-                store.saveRollout(engine.resume(r), clock.instant());
-                running.put(app, newRunning(app));
-                events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed the " + r.kind()
-                        + " rollout of revision " + r.canaryRevision() + " at step " + (r.stepIndex() + 1)
-                        + " (" + r.phase() + "); its analysis starts collecting evidence afresh");
-            });
+            // Under the app's lock: a command (promote, abort) must not be written over by a resume of the rollout
+            // as it was read before the command.
+            var monitor = appLocks.of(app);
+            monitor.lock();
+            try {
+                resume(app);
+            } finally {
+                monitor.unlock();
+            }
         }
+    }
+
+    private void resume(String app) {
+        Rollout r = store.activeRollout(app).orElse(null);
+        if (r == null) {
+            return;
+        }
+        if (r.waiting() instanceof Waiting.Preparing p) {
+            running.put(app, newRunning(app));
+            events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed preparing the "
+                    + r.kind() + " rollout of revision " + r.canaryRevision() + ": waiting for " + p.text());
+            return;
+        }
+        if (r.waiting() instanceof Waiting.Ending) {
+            if (!finishPending(r)) {
+                running.put(app, newRunning(app));
+            }
+            return;
+        }
+        store.saveRollout(engine.resume(r), clock.instant());
+        running.put(app, newRunning(app));
+        events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed the " + r.kind()
+                + " rollout of revision " + r.canaryRevision() + " at step " + (r.stepIndex() + 1)
+                + " (" + r.phase() + "); its analysis starts collecting evidence afresh");
     }
 
     /** The control plane stopped while a rollout was ending: carry out its ending again (each step is idempotent). */
