@@ -39,9 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Size: the build runs it with {@value #CI_APPS} apps (4 good and 4 bad canaries judged at once, each app at 200
  * req/s), the full ten apps (20 rollouts, 2,000 req/s) are a benchmark: {@code bench/run canary-ten}, i.e. this
- * class with {@code -Ddeployguard.canary.apps=10} (docs/benchmarks.md, "Ten canaries out of ten"). Why: with ten apps it was
- * the build's longest class (211 s of a 22-minute CI run on 2 cores), its 2,000 req/s through the router taking the
- * CPU the other test fork needed, while what each app proves is the same: every app is judged on its own
+ * class with {@code -Ddeployguard.canary.apps=10} (docs/benchmarks.md, "End to end: the docs/spec.md canary, 10 of
+ * 10"). Why: with ten apps it was the build's longest class (211 s of a 22-minute CI run on 2 cores), its 2,000 req/s
+ * through the router taking the CPU the other test fork needed, while what each app proves is the same: every app is judged on its own
  * traffic and asserted on its own events, so the verdicts are per app whatever their number; four apps still judge
  * good and bad canaries side by side on one control plane under load, which is what the concurrency part of the
  * claim is about. The judge's settings, the traffic per app and every assertion are the same at both sizes.

@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 /**
  * A class-data-sharing archive (dynamic AppCDS, as the {@code deployguard} launcher keeps one for the CLI) for the
  * control planes the end-to-end tests start: dozens of them (DurabilityIT alone 20), each loading and verifying the
- * same classes. An idle control plane's first 12 s took 2.2–2.7 s of CPU, 1.4–1.6 s with the archive
- * (docs/benchmarks.md, "CI time").
+ * same classes. An idle control plane's first 12 s took 2.5–3.0 s of CPU (user + system), 1.6–1.8 s with the
+ * archive (docs/benchmarks.md, "CI time").
  *
  * <p>Written once per distribution jar (its size and time in the file name, under {@code target/test-cds}) by a
  * training run: a control plane started with {@code -XX:ArchiveClassesAtExit}, asked one API question, then stopped

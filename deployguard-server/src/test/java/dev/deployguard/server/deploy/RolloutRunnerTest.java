@@ -187,8 +187,8 @@ class RolloutRunnerTest {
         assertThat(hung.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         // tick() returns after the 200 ms limit whether web's step is done or not; on a loaded machine it may not be
         // yet. api's tick hangs until the end of the test, so web's steps arriving at all is the proof.
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (!target.has("Promote") && System.nanoTime() < deadline) {
+        long stepsBy = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!target.has("Promote") && System.nanoTime() < stepsBy) {
             Thread.sleep(20);
         }
         assertThat(target.calls).as("web's rollout went on while api's tick hung")
