@@ -24,27 +24,27 @@ import org.junit.jupiter.api.io.TempDir;
  * each step waiting for the default sequential judge: 5 s windows, latency judged after its warm-up, a bake of 1 m)
  * promotes a good version and rolls back v4 (2% errors), 10 times out of 10 each, under load.
  *
- * <p>The strategy is read from docs/spec.md ({@link #docsExample}), so the test runs exactly what the docs show
- * and the two cannot drift. The example sets {@code negligibleErrorRate: 0.01}; docs/analysis.md ("A canary without
- * errors") argues why: the demo app's good version answers no errors at all, beside a stable without errors, and
- * promoting it on "error rate confidently below 0.1%" takes about 8,100 error-free canary requests (400 s at 10% of
- * 200 req/s), where 1% takes about 700.
+ * <p>The strategy is read from docs/spec.md ({@link #docsExample}), so the test runs exactly what the docs show and the
+ * two cannot drift. The example sets {@code negligibleErrorRate: 0.01}; docs/analysis.md ("A canary without errors")
+ * argues why: the demo app's good version answers no errors at all, beside a stable without errors, and promoting it on
+ * "error rate confidently below 0.1%" takes about 8,100 error-free canary requests (400 s at 10% of 200 req/s), where
+ * 1% takes about 700.
  *
  * <p>{@link #APPS} apps on one control plane (ten in the benchmark, four in the build: see below), each with its own
- * demo app processes, its own listener on the router and 200 req/s of steady traffic (2,000 req/s in all for ten, on
- * a machine shared with other builds): even apps deploy v4 then the good v2, odd apps the good v2 then v4, so that
- * good and bad canaries are judged at the same time, two rollouts per app. Each app's verdict
- * is asserted from its own events: the good revision's {@code deploy.succeeded} and no automatic rollback of it;
- * v4's {@code rollback.automatic} naming the error rate.
+ * demo app processes, its own listener on the router and 200 req/s of steady traffic (2,000 req/s in all for ten, on a
+ * machine shared with other builds): even apps deploy v4 then the good v2, odd apps the good v2 then v4, so that good
+ * and bad canaries are judged at the same time, two rollouts per app. Each app's verdict is asserted from its own
+ * events: the good revision's {@code deploy.succeeded} and no automatic rollback of it; v4's {@code rollback.automatic}
+ * naming the error rate.
  *
  * <p>Size: the build runs it with {@value #CI_APPS} apps (4 good and 4 bad canaries judged at once, each app at 200
- * req/s), the full ten apps (20 rollouts, 2,000 req/s) are a benchmark: {@code bench/run canary-ten}, i.e. this
- * class with {@code -Ddeployguard.canary.apps=10} (docs/benchmarks.md, "End to end: the docs/spec.md canary, 10 of
- * 10"). Why: with ten apps it was the build's longest class (211 s of a 22-minute CI run on 2 cores), its 2,000 req/s
- * through the router taking the CPU the other test fork needed, while what each app proves is the same: every app is judged on its own
- * traffic and asserted on its own events, so the verdicts are per app whatever their number; four apps still judge
- * good and bad canaries side by side on one control plane under load, which is what the concurrency part of the
- * claim is about. The judge's settings, the traffic per app and every assertion are the same at both sizes.
+ * req/s), the full ten apps (20 rollouts, 2,000 req/s) are a benchmark: {@code bench/run canary-ten}, i.e. this class
+ * with {@code -Ddeployguard.canary.apps=10} (docs/benchmarks.md, "End to end: the docs/spec.md canary, 10 of 10"). Why:
+ * with ten apps it was the build's longest class (211 s of a 22-minute CI run on 2 cores), its 2,000 req/s through the
+ * router taking the CPU the other test fork needed, while what each app proves is the same: every app is judged on its
+ * own traffic and asserted on its own events, so the verdicts are per app whatever their number; four apps still judge
+ * good and bad canaries side by side on one control plane under load, which is what the concurrency part of the claim
+ * is about. The judge's settings, the traffic per app and every assertion are the same at both sizes.
  */
 class CanaryTenOfTenIT {
     /** Apps in the build's run; the benchmark's size is set with {@code -Ddeployguard.canary.apps=10}. */
