@@ -54,6 +54,20 @@ final class Harness implements AutoCloseable {
         return "admin (for " + System.getProperty("user.name") + ")";
     }
 
+    /**
+     * JVM options of the control planes the tests start: the launcher's heap and GC ({@code deployguard}), and the
+     * quick JIT only (C1, {@code -XX:TieredStopAtLevel=1}). A test's control plane lives for seconds to a few minutes
+     * and mostly waits; the optimising compiler took about a third of its CPU (CanaryIT's control planes: 7.9 s of
+     * CPU each on average with C2, 5.3 s with C1 only; docs/benchmarks.md "CI time"), CPU the other test fork needs
+     * on a 2-core machine.
+     * The JIT level changes how fast code runs, never what it does. {@link ServerCds} adds the class-data archive.
+     */
+    static final List<String> SERVER_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1");
+
+    /** JVM options of the CLI commands the tests run as processes: the launcher's for a short command (C1 only). */
+    static final List<String> CLI_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
     static String classPath() {
         Path jar = Path.of("target", "deployguard.jar");
         return Files.exists(jar) ? jar.toAbsolutePath().toString() : System.getProperty("java.class.path");
@@ -113,9 +127,11 @@ final class Harness implements AutoCloseable {
         Files.createDirectories(stateDir);
         Files.deleteIfExists(stateDir.resolve("server.json"));
         Path log = dir.resolve("server-" + serverPids.size() + ".log");
-        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx256m", "-XX:+UseSerialGC", "-cp", classPath(),
-                DeployGuard.class.getName(), "--state-dir", stateDir.toString(), "server", "-f", spec.toString(),
-                "--listen", "127.0.0.1:0"));
+        List<String> cmd = new ArrayList<>(List.of(java()));
+        cmd.addAll(SERVER_JVM_OPTIONS);
+        cmd.addAll(ServerCds.options());
+        cmd.addAll(List.of("-cp", classPath(), DeployGuard.class.getName(), "--state-dir", stateDir.toString(),
+                "server", "-f", spec.toString(), "--listen", "127.0.0.1:0"));
         cmd.addAll(serverArgs);
         var pb = new ProcessBuilder(cmd);
         pb.environment().putAll(serverEnv);
@@ -187,8 +203,9 @@ final class Harness implements AutoCloseable {
 
     /** Runs the CLI as its own process (for commands that must run concurrently with others). */
     Run cliProcess(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-cp", classPath(), DeployGuard.class.getName(),
-                "--state-dir", stateDir.toString()));
+        List<String> cmd = new ArrayList<>(List.of(java()));
+        cmd.addAll(CLI_JVM_OPTIONS);
+        cmd.addAll(List.of("-cp", classPath(), DeployGuard.class.getName(), "--state-dir", stateDir.toString()));
         cmd.addAll(List.of(args));
         try {
             Path out = Files.createTempFile(dir, "cli", ".out");
@@ -206,8 +223,9 @@ final class Harness implements AutoCloseable {
 
     /** Starts the CLI as a process that keeps running (e.g. {@code events --follow}); output goes to {@code out}. */
     Process cliBackground(Path out, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-cp", classPath(), DeployGuard.class.getName(),
-                "--state-dir", stateDir.toString()));
+        List<String> cmd = new ArrayList<>(List.of(java()));
+        cmd.addAll(CLI_JVM_OPTIONS);
+        cmd.addAll(List.of("-cp", classPath(), DeployGuard.class.getName(), "--state-dir", stateDir.toString()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     }

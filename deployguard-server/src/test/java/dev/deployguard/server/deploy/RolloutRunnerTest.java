@@ -185,6 +185,12 @@ class RolloutRunnerTest {
         clock.advance(Duration.ofSeconds(1));
         runner.tick();
         assertThat(hung.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        // tick() returns after the 200 ms limit whether web's step is done or not; on a loaded machine it may not be
+        // yet. api's tick hangs until the end of the test, so web's steps arriving at all is the proof.
+        long stepsBy = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!target.has("Promote") && System.nanoTime() < stepsBy) {
+            Thread.sleep(20);
+        }
         assertThat(target.calls).as("web's rollout went on while api's tick hung")
                 .contains("SetWeight(5000)", "Promote");
         assertThat(runner.problems()).singleElement().satisfies(p -> {
@@ -207,7 +213,13 @@ class RolloutRunnerTest {
 
     /** Records the actions it is handed; its Finish answers what the test says. */
     static class RecordingTarget implements RolloutTarget {
-        final List<String> calls = new ArrayList<>();
+        final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        boolean has(String call) {
+            synchronized (calls) {
+                return calls.contains(call);
+            }
+        }
         volatile Progress finishes = Progress.DONE;
         boolean failBegin;
 

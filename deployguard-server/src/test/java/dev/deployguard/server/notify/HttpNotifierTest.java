@@ -134,7 +134,9 @@ class HttpNotifierTest {
                 - {type: slack, url: "http://127.0.0.1:%d/slack"}
                 """.formatted(port, port)), events)) {
             notifier.notify(rollback());
-            await(Duration.ofSeconds(10), () -> bodies.size() == 2);
+            // Both targets answered (on a loaded machine the webhook may be sent twice: a retry after its 1 s timeout).
+            await(Duration.ofSeconds(10), () -> bodies.stream().anyMatch(b -> b.startsWith("/hook "))
+                    && bodies.stream().anyMatch(b -> b.startsWith("/slack ")));
         }
         assertThat(bodies).anySatisfy(b -> assertThat(b).startsWith("/hook application/json {\"app\":\"web\","
                 + "\"topic\":\"rollback\",\"kind\":\"rollback.automatic\"").contains("\"switchMillis\":3"));
