@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,6 +21,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PostgresServer implements AutoCloseable {
     /** The watcher: waits for end of file on stdin, then stops the server ($1 pg_ctl, $2 data dir) and removes $3. */
+    /** The file beside the data directory naming the starting JVM: "PID START_EPOCH_MILLIS". */
+    static final String OWNER = "owner";
+
     private static final String WATCHER = "read -r _ ; \"$@\" ; rm -rf -- \"$WATCHER_DIR\"";
 
     private final Path dir;
@@ -49,12 +54,16 @@ public final class PostgresServer implements AutoCloseable {
             throw new IllegalStateException("PostgreSQL server binaries not found under /usr/lib/postgresql;"
                     + " install the Debian package 'postgresql'");
         }
+        boolean root = "root".equals(System.getProperty("user.name"));
+        reapOrphans(Path.of(System.getProperty("java.io.tmpdir")), bin, root);
         Path dir = Files.createTempDirectory("dg-pg");
+        ProcessHandle self = ProcessHandle.current();
+        Files.writeString(dir.resolve(OWNER), self.pid() + " "
+                + self.info().startInstant().map(Instant::toEpochMilli).orElse(0L) + "\n");
         int port;
         try (var s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        boolean root = "root".equals(System.getProperty("user.name"));
         if (root) {
             run(List.of("chown", "-R", "postgres", dir.toString()), false);
         }
@@ -90,6 +99,51 @@ public final class PostgresServer implements AutoCloseable {
         full.addAll(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m",
                 "immediate", "-w", "stop"));
         return full;
+    }
+
+    /**
+     * The second line of defence, for a server whose watcher was killed too: stops the servers under {@code tmp}
+     * whose starting JVM (pid and start time in {@value #OWNER}) no longer runs, and removes their directories.
+     * Directories without that file (being created, or from before it was written) are left alone.
+     */
+    static void reapOrphans(Path tmp, Path bin, boolean root) throws IOException, InterruptedException {
+        List<Path> dirs;
+        try (var list = Files.list(tmp)) {
+            dirs = list.filter(d -> d.getFileName().toString().startsWith("dg-pg") && Files.isDirectory(d)).toList();
+        }
+        for (Path d : dirs) {
+            String[] owner;
+            try {
+                owner = Files.readString(d.resolve(OWNER)).strip().split(" ");
+            } catch (IOException | SecurityException unreadable) {
+                continue;
+            }
+            if (owner.length != 2 || ownerRuns(Long.parseLong(owner[0]), Long.parseLong(owner[1]))) {
+                continue;
+            }
+            if (Files.exists(d.resolve("data").resolve("postmaster.pid"))) {
+                try {
+                    run(stopCommand(d, bin, root), false);
+                } catch (IllegalStateException alreadyStopped) {
+                    // pg_ctl found no running server: only the directory is left.
+                }
+            }
+            try (var walk = Files.walk(d)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | java.io.UncheckedIOException goneMeanwhile) {
+                // Another JVM's reaper, or the orphan's watcher, removed it first.
+            }
+        }
+    }
+
+    /** Whether process {@code pid}, started at {@code startMillis} (0: unknown), runs; unknown counts as running. */
+    private static boolean ownerRuns(long pid, long startMillis) {
+        Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        if (h.isEmpty()) {
+            return false;
+        }
+        Optional<Instant> started = h.get().info().startInstant();
+        return startMillis == 0 || started.isEmpty() || started.get().toEpochMilli() == startMillis;
     }
 
     /** The data directory of the running server (its {@code postmaster.pid} names the server's pid). */

@@ -63,14 +63,48 @@ class PostgresServerIT {
             assertThat(data.getParent()).as("the server's directory is removed").doesNotExist();
         } finally {
             child.destroyForcibly();
-            if (postmaster > 0 && alive(postmaster) && data != null) {
-                // The test failed: do not leave the server behind ourselves.
-                List<String> stop = List.of(PostgresServer.findBin().resolve("pg_ctl").toString(), "-D",
-                        data.toString(), "-m", "immediate", "-w", "stop");
-                new ProcessBuilder("root".equals(System.getProperty("user.name"))
-                        ? concat(List.of("runuser", "-u", "postgres", "--"), stop) : stop)
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            stopIfAlive(postmaster, data);
+        }
+    }
+
+    /**
+     * The second line of defence: when the watcher is killed too (before the JVM), the next start reaps the server,
+     * as its JVM no longer runs; a server whose JVM runs (this one's) is left alone.
+     */
+    @Test
+    void aServerWhoseWatcherAndJvmWereKilledIsReapedByTheNextStart() throws Exception {
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m", "-cp", System.getProperty("java.class.path"), Holder.class.getName())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Path data = null;
+        long postmaster = -1;
+        try (PostgresServer mine = PostgresServer.start()) {
+            String line;
+            try (var in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                line = in.readLine();
             }
+            assertThat(line).as("the child JVM printed no data directory").isNotNull();
+            data = Path.of(line.strip());
+            postmaster = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).strip());
+            List<ProcessHandle> watchers = child.children().toList();
+            assertThat(watchers).as("the child JVM's only child process is its server's watcher").hasSize(1);
+            watchers.get(0).destroyForcibly();
+            watchers.get(0).onExit().get();
+            child.destroyForcibly();
+            child.waitFor();
+            assertThat(alive(postmaster)).as("with its watcher killed first, the server outlived its JVM").isTrue();
+
+            PostgresServer.reapOrphans(data.getParent().getParent(), PostgresServer.findBin(),
+                    "root".equals(System.getProperty("user.name")));
+
+            assertThat(alive(postmaster)).as("postmaster %d reaped", postmaster).isFalse();
+            assertThat(data.getParent()).doesNotExist();
+            long myPostmaster = Long.parseLong(Files.readAllLines(mine.dataDir().resolve("postmaster.pid")).get(0)
+                    .strip());
+            assertThat(alive(myPostmaster)).as("the server of a running JVM is left alone").isTrue();
+        } finally {
+            child.destroyForcibly();
+            stopIfAlive(postmaster, data);
         }
     }
 
@@ -84,6 +118,18 @@ class PostgresServerIT {
             return !stat.substring(stat.lastIndexOf(')') + 1).strip().startsWith("Z");
         } catch (java.io.IOException gone) {
             return false;
+        }
+    }
+
+    /** A test that failed does not leave its server behind itself. */
+    private static void stopIfAlive(long postmaster, Path data) throws Exception {
+        if (postmaster > 0 && alive(postmaster) && data != null) {
+            List<String> stop = List.of(PostgresServer.findBin().resolve("pg_ctl").toString(), "-D",
+                    data.toString(), "-m", "immediate", "-w", "stop");
+            new ProcessBuilder("root".equals(System.getProperty("user.name"))
+                    ? concat(List.of("runuser", "-u", "postgres", "--"), stop) : stop)
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            new ProcessBuilder("rm", "-rf", "--", data.getParent().toString()).start().waitFor();
         }
     }
 
