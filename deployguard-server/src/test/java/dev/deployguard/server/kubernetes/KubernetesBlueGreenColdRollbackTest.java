@@ -176,7 +176,9 @@ class KubernetesBlueGreenColdRollbackTest {
 
         DeployResult second = cp.kubernetes().rollback("web", null, null, "dave");
 
-        assertThat(second.message()).contains("aborted the blue/green rollout of revision 3");
+        assertThat(second.message()).as("the rollback in progress is what was aborted").contains(
+                "aborted the rollback of web to v1 (revision 3, a copy of revision 1); all traffic is back on the"
+                + " previous slot");
         assertThat(active()).isEmpty();
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
         assertThat(cluster.replicas("web-blue")).isZero();
