@@ -164,7 +164,8 @@ class TeardownIT {
         Harness.Run r = h.ok("down");
 
         assertGone(pids);
-        assertThat(r.out()).contains("stopped 2 app(s): 2 instance(s) and 2 router(s)",
+        assertThat(r.out()).as("one host router served both apps").contains(
+                "stopped 2 app(s): 2 instance(s) and 1 router process(es)",
                 "control plane (pid " + serverPid + ") stopped");
         assertThat(ProcessHandle.of(serverPid).filter(ProcessHandle::isAlive)).isEmpty();
         assertThat(h.stateDir.resolve("server.json")).doesNotExist();
@@ -198,8 +199,11 @@ class TeardownIT {
         assertThat(h.ok("status", "api", "-o", "json").json().path("router").path("pid").asLong())
                 .as("one router process for both apps").isEqualTo(router);
 
-        h.ok("stop", "api");
+        Harness.Run stopApi = h.ok("stop", "api");
 
+        assertThat(stopApi.out()).as("says what is true of a router that serves several apps").contains(
+                "listener of api removed from the host router (pid " + router + "), which keeps serving other apps")
+                .doesNotContain("router(s)");
         assertThat(ProcessHandle.of(router).filter(ProcessHandle::isAlive)).as("the router serves demo still")
                 .isPresent();
         assertThat(h.get()).isEqualTo("hello from demo v1");
@@ -210,7 +214,8 @@ class TeardownIT {
             // api's listener was removed from the router.
         }
 
-        h.ok("stop", "demo");
+        assertThat(h.ok("stop", "demo").out()).contains("listener of demo removed from the host router (pid " + router
+                + "), which then stopped: it served no other app");
         assertGone(demo);
         assertGone(api);
     }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What one router process is started with: its app, public address, admin port, state file and token file; and,
@@ -26,9 +27,7 @@ public record RouterConfig(String app, String listen, int adminPort, Path stateF
             throw new IllegalArgumentException("app must not be blank");
         }
         HostPort.parse(listen);
-        if (adminPort < 1 || adminPort > 65_535) {
-            throw new IllegalArgumentException("admin port must be within 1..65535, was " + adminPort);
-        }
+        RouterArgs.checkAdminPort(adminPort);
         if (tlsListen != null) {
             HostPort.parse(tlsListen);
             if (tlsListen.equals(listen)) {
@@ -77,61 +76,10 @@ public record RouterConfig(String app, String listen, int adminPort, Path stateF
      * [--tls-listen HOST:PORT --tls-cert PATH --tls-key PATH] [--access-log PATH]}.
      */
     public static RouterConfig parse(String... args) {
-        String app = null;
-        String listen = null;
-        String adminPort = null;
-        String stateFile = null;
-        String tokenFile = null;
-        String tlsListen = null;
-        String tlsCert = null;
-        String tlsKey = null;
-        String accessLog = null;
-        for (int i = 0; i < args.length; i++) {
-            String name = args[i];
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("missing value after " + name);
-            }
-            String value = args[++i];
-            switch (name) {
-                case "--app" -> app = value;
-                case "--listen" -> listen = value;
-                case "--admin-port" -> adminPort = value;
-                case "--state-file" -> stateFile = value;
-                case "--token-file" -> tokenFile = value;
-                case "--tls-listen" -> tlsListen = value;
-                case "--tls-cert" -> tlsCert = value;
-                case "--tls-key" -> tlsKey = value;
-                case "--access-log" -> accessLog = value;
-                default -> throw new IllegalArgumentException("unknown option " + name);
-            }
-        }
-        List<String> missing = new ArrayList<>();
-        if (app == null) {
-            missing.add("--app");
-        }
-        if (listen == null) {
-            missing.add("--listen");
-        }
-        if (adminPort == null) {
-            missing.add("--admin-port");
-        }
-        if (stateFile == null) {
-            missing.add("--state-file");
-        }
-        if (tokenFile == null) {
-            missing.add("--token-file");
-        }
-        if (!missing.isEmpty()) {
-            throw new IllegalArgumentException("missing " + String.join(", ", missing));
-        }
-        int port;
-        try {
-            port = Integer.parseInt(adminPort);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--admin-port is not a number: '" + adminPort + "'", e);
-        }
-        return new RouterConfig(app, listen, port, Path.of(stateFile), Path.of(tokenFile), tlsListen,
-                tlsCert == null ? null : Path.of(tlsCert), tlsKey == null ? null : Path.of(tlsKey),
-                accessLog == null ? null : Path.of(accessLog));
+        RouterArgs a = RouterArgs.parse(List.of("--app", "--listen", "--admin-port", "--state-file", "--token-file"),
+                Set.of("--tls-listen", "--tls-cert", "--tls-key", "--access-log"), args);
+        return new RouterConfig(a.get("--app"), a.get("--listen"), a.adminPort(), a.path("--state-file"),
+                a.path("--token-file"), a.get("--tls-listen"), a.path("--tls-cert"), a.path("--tls-key"),
+                a.path("--access-log"));
     }
 }

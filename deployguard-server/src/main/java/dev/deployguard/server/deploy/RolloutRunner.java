@@ -59,6 +59,11 @@ public final class RolloutRunner {
     /** Keys of a preparing rollout's plan that the runner itself keeps: the versions it was begun with. */
     private static final String VERSION = "deployguard.version";
     private static final String STABLE_VERSION = "deployguard.stableVersion";
+    /**
+     * Key of a preparing rollout's plan naming the change in words when it is not a rollout (a cold blue/green
+     * rollback: "the rollback of web to v1 (revision 3, a copy of revision 1)"); the preparing events use it.
+     */
+    public static final String CHANGE = "deployguard.change";
     private final Map<String, RolloutTarget> chosen = new ConcurrentHashMap<>();
     private final RolloutEngine engine = new RolloutEngine();
     private final Map<String, Running> running = new ConcurrentHashMap<>();
@@ -177,9 +182,9 @@ public final class RolloutRunner {
             chosen.put(app.name(), target);
             lastMetrics.remove(app.name());
             running.put(app.name(), newRunning(app.name()));
-            events.record(app.name(), r.canaryRevision(), actor, EventKinds.ROLLOUT_PREPARING, "preparing the "
-                    + r.kind() + " rollout of " + canary.version() + " (revision " + r.canaryRevision()
-                    + "): waiting for " + preparing.text(), Map.of("rollout", r.id(),
+            events.record(app.name(), r.canaryRevision(), actor, EventKinds.ROLLOUT_PREPARING, "preparing "
+                    + preparing.plan().getOrDefault(CHANGE, "the " + r.kind().words() + " rollout of "
+                    + canary.version() + " (revision " + r.canaryRevision() + ")") + ": waiting for " + preparing.text(), Map.of("rollout", r.id(),
                     "deadline", preparing.deadline().toString(), "version", canary.version()));
             return r;
         } finally {
@@ -294,8 +299,9 @@ public final class RolloutRunner {
         }
         if (r.waiting() instanceof Waiting.Preparing p) {
             running.put(app, newRunning(app));
-            events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed preparing the "
-                    + r.kind() + " rollout of revision " + r.canaryRevision() + ": waiting for " + p.text());
+            events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed preparing "
+                    + p.plan().getOrDefault(CHANGE, "the " + r.kind().words() + " rollout of revision "
+                    + r.canaryRevision()) + ": waiting for " + p.text());
             return;
         }
         if (r.waiting() instanceof Waiting.Ending) {

@@ -430,10 +430,11 @@ public final class RouterProcesses implements TrafficRouter {
      * from the host router, which other apps' traffic does not notice; the host router itself stops with its last
      * app, so {@code down} leaves no router process.
      */
-    public synchronized void stop(String app) {
+    public synchronized RouterStop stop(String app) {
         Optional<Store.RouterRecord> rec = store.router(app);
         Optional<HostRouterProcess.Host> host = hostRouter.running();
-        rec.filter(r -> host.map(h -> h.pid() != r.pid()).orElse(true)).ifPresent(this::stopRouter);
+        Optional<Store.RouterRecord> own = rec.filter(r -> host.map(h -> h.pid() != r.pid()).orElse(true));
+        own.ifPresent(this::stopRouter);
         host.ifPresent(h -> {
             try {
                 hostRouter.client(h).removeApp(app);
@@ -450,7 +451,10 @@ public final class RouterProcesses implements TrafficRouter {
         } catch (java.io.IOException e) {
             // Only read back for a router of this app, which no longer exists; a new one overwrites it.
         }
-        hostRouter.stopIfEmpty();
+        Long listenerOn = rec.isPresent() && own.isEmpty() ? host.map(HostRouterProcess.Host::pid).orElse(null)
+                : null;
+        return new RouterStop(listenerOn, hostRouter.stopIfEmpty().orElse(null),
+                own.map(Store.RouterRecord::pid).orElse(null));
     }
 
     /** Stops the host router whatever it serves (tests; {@code down} after stopping every app). */

@@ -22,6 +22,7 @@ import dev.deployguard.release.ReleaseStatus;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.rollout.RolloutKind;
+import dev.deployguard.rollout.Waiting;
 import dev.deployguard.server.check.DeployChecks;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
@@ -257,11 +258,14 @@ public final class KubernetesApps implements dev.deployguard.server.deploy.AppOp
                 throw RolloutRunner.busy(app, store.activeRollout(app).orElseThrow());
             }
             // During a canary, "roll back" means: abort it, all traffic back to the stable Deployment now.
+            String change = store.activeRollout(app).map(a -> a.waiting() instanceof Waiting.Preparing p
+                    ? p.plan().get(RolloutRunner.CHANGE) : null).orElse(null); // a cold rollback names itself
             Rollout r = rollouts.command(app, RolloutEngine.Command.ABORT, actor);
             try (KubernetesClient client = clients.apply(t.spec)) {
                 boolean slots = r.kind() == RolloutKind.BLUE_GREEN;
-                return new DeployResult(current(client, t), r.canaryRevision(), 0, "aborted the "
-                        + (slots ? "blue/green rollout" : "canary") + " of revision " + r.canaryRevision()
+                return new DeployResult(current(client, t), r.canaryRevision(), 0, "aborted " + (change != null
+                        ? change : "the " + (slots ? "blue/green rollout" : "canary") + " of revision "
+                        + r.canaryRevision())
                         + "; all traffic is back on " + (slots ? "the previous slot behind Service "
                         + t.spec.namespace() + "/" + t.spec.service() : "deployment " + t.where()));
             }

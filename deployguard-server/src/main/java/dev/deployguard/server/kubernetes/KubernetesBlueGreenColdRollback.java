@@ -80,6 +80,8 @@ final class KubernetesBlueGreenColdRollback {
         if (c.reason() != null) {
             plan.put(REASON, c.reason());
         }
+        plan.put(RolloutRunner.CHANGE, "the rollback of " + app.name() + " to " + c.version() + " (revision " + c.next()
+                + ", a copy of revision " + c.to() + ")");
         Waiting.Preparing preparing = new Waiting.Preparing("slot " + c.slot().label() + " (" + k.namespace() + "/"
                 + slotDeployment + ") to roll out revision " + c.to() + "'s pod template for the rollback (as revision "
                 + c.next() + "; users stay on slot " + c.slot().other().label() + ")",

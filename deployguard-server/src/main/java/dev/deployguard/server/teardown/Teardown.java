@@ -11,6 +11,7 @@ import dev.deployguard.server.deploy.LocalInstances;
 import dev.deployguard.server.deploy.EventLog;
 import dev.deployguard.server.deploy.RolloutRunner;
 import dev.deployguard.server.deploy.RouterProcesses;
+import dev.deployguard.server.deploy.RouterStop;
 import dev.deployguard.server.deploy.SpecSource;
 import dev.deployguard.spec.AppSpec;
 import dev.deployguard.store.Store;
@@ -176,16 +177,49 @@ public final class Teardown {
         });
     }
 
-    /** What one teardown stopped. */
-    private record Stopped(Optional<Release> serving, List<Long> instancePids, List<Long> routerPids) {
+    /** What one teardown stopped; {@code routerStops} for the app and its preview, in that order. */
+    private record Stopped(String app, Optional<Release> serving, List<Long> instancePids, List<Long> routerPids,
+                           List<RouterStop> routerStops) {
         boolean nothing() {
             return instancePids.isEmpty() && routerPids.isEmpty() && serving.isEmpty();
         }
 
         String describe() {
-            return instancePids.size() + " instance(s) " + instancePids + " and " + routerPids.size() + " router(s) "
-                    + routerPids + " stopped" + serving.map(r -> "; revision " + r.revision() + " (" + r.version()
+            return instancePids.size() + " instance(s) " + instancePids + " stopped" + routers()
+                    + serving.map(r -> "; revision " + r.revision() + " (" + r.version()
                     + ") no longer serves and is marked SUPERSEDED").orElse("");
+        }
+
+        /** The host router serves several apps: its listener goes, the process stops only with its last app. */
+        private String routers() {
+            StringBuilder text = new StringBuilder();
+            List<String> names = List.of(app, app + "-preview");
+            List<String> listeners = new ArrayList<>();
+            Long host = null;
+            Long hostStopped = null;
+            for (int i = 0; i < routerStops.size(); i++) {
+                RouterStop s = routerStops.get(i);
+                if (s.listenerOn() != null) {
+                    listeners.add(names.get(i));
+                    host = s.listenerOn();
+                }
+                if (s.hostStopped() != null) {
+                    hostStopped = s.hostStopped();
+                }
+                if (s.ownRouter() != null) {
+                    text.append("; router of ").append(names.get(i)).append(" (pid ").append(s.ownRouter())
+                            .append(") stopped");
+                }
+            }
+            if (host != null) {
+                text.append("; listener of ").append(String.join(" and ", listeners))
+                        .append(" removed from the host router (pid ").append(host).append(")")
+                        .append(host.equals(hostStopped) ? ", which then stopped: it served no other app"
+                                : ", which keeps serving other apps");
+            } else if (hostStopped != null) {
+                text.append("; the host router (pid ").append(hostStopped).append(") stopped: it served no app");
+            }
+            return text.toString();
         }
 
         Map<String, Object> data() {
@@ -221,9 +255,10 @@ public final class Teardown {
             }
         }
         List<Long> routerPids = new ArrayList<>();
+        List<RouterStop> routerStops = new ArrayList<>();
         for (String name : List.of(app, app + "-preview")) {
             store.router(name).ifPresent(r -> routerPids.add(r.pid()));
-            routers.stop(name);
+            routerStops.add(routers.stop(name));
             // An empty table: a router started by the next deploy must not send users to the stopped ports.
             store.routes(name).filter(t -> !t.tracks().isEmpty())
                     .ifPresent(t -> store.saveRoutes(new RouteTable(name, t.generation() + 1, List.of())));
@@ -232,7 +267,7 @@ public final class Teardown {
                 .filter(r -> r.status() == ReleaseStatus.DEPLOYED).reduce((a, b) -> b);
         // Nothing serves any more; SUPERSEDED keeps it a target for "the release that last served" in history.
         serving.ifPresent(r -> store.setStatus(app, r.revision(), ReleaseStatus.SUPERSEDED));
-        return new Stopped(serving, instancePids, routerPids);
+        return new Stopped(app, serving, instancePids, routerPids, routerStops);
     }
 
     private static void deleteTree(Path path) {

@@ -33,12 +33,13 @@ public final class TeardownApi {
             body.allowOnly();
             List<Teardown.Result> results = teardown.down(actor);
             long instances = results.stream().mapToLong(r -> r.instancePids().size()).sum();
-            long routers = results.stream().mapToLong(r -> r.routerPids().size()).sum();
+            // One host router serves many apps: count router processes, not the apps that had one.
+            long routers = results.stream().flatMap(r -> r.routerPids().stream()).distinct().count();
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("apps", results);
             m.put("message", results.isEmpty() ? "no app of this control plane runs on the local platform;"
                     + " nothing to stop" : "stopped " + results.size() + " app(s): " + instances + " instance(s) and "
-                    + routers + " router(s); history kept");
+                    + routers + " router process(es); history kept");
             return m;
         }
         Matcher m = APP.matcher(path);

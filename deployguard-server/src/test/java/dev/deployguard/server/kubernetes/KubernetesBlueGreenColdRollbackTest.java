@@ -80,6 +80,11 @@ class KubernetesBlueGreenColdRollbackTest {
                 "preparing: waiting for slot blue (shop/web-blue) to roll out revision 1's pod template",
                 "deployguard status web --watch");
         assertThat(answer.release().revision()).isEqualTo(3);
+        List<Event> preparingEvents = events("rollout.preparing");
+        assertThat(preparingEvents.get(preparingEvents.size() - 1).message())
+                .as("a rollback, not a rollout of the spec's strategy").startsWith("preparing the rollback of web to v1 (revision 3, a copy of revision 1): waiting for slot"
+                        + " blue (shop/web-blue)")
+                .doesNotContain("blueGreen", "blue/green rollout");
         assertThat(preparing()).isTrue();
         assertThat(cp.store().currentLock("web")).as("the request gave the app lock back").isEmpty();
         assertThat(cluster.image("web-blue")).isEqualTo("shop/web:v1");
@@ -152,7 +157,8 @@ class KubernetesBlueGreenColdRollbackTest {
         cp = kube.restartControlPlane(dir);
 
         assertThat(preparing()).isTrue();
-        assertThat(events("rollout.resumed")).anyMatch(e -> e.message().contains("resumed preparing"));
+        assertThat(events("rollout.resumed")).anyMatch(e -> e.message().startsWith("resumed preparing the rollback of"
+                + " web to v1 (revision 3, a copy of revision 1): waiting for slot blue"));
         cluster.simulator().outcome("shop", "web-blue", Outcome.HEALTHY);
         await("the rollback to end after the restart", () -> active().isEmpty());
 
@@ -170,7 +176,9 @@ class KubernetesBlueGreenColdRollbackTest {
 
         DeployResult second = cp.kubernetes().rollback("web", null, null, "dave");
 
-        assertThat(second.message()).contains("aborted the blue/green rollout of revision 3");
+        assertThat(second.message()).as("the rollback in progress is what was aborted").contains(
+                "aborted the rollback of web to v1 (revision 3, a copy of revision 1); all traffic is back on the"
+                + " previous slot");
         assertThat(active()).isEmpty();
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
         assertThat(cluster.replicas("web-blue")).isZero();

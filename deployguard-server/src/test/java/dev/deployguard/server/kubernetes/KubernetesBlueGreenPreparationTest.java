@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
-import dev.deployguard.event.Event;
 import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.kubernetes.testing.ClusterSimulator.Outcome;
 import dev.deployguard.rollout.Rollout;
@@ -14,14 +13,11 @@ import dev.deployguard.rollout.RolloutEngine;
 import dev.deployguard.rollout.Waiting;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.deploy.DeployResult;
-import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.testing.SimulatedClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -54,53 +50,30 @@ class KubernetesBlueGreenPreparationTest {
         cp = kube.startBlueGreen(dir, "1h");
     }
 
-    private DeployResult deploy(String version, Duration timeout) {
-        return cp.kubernetes().deploy(new Deployer.DeployRequest("web", version, null, false, timeout, "alice", true));
-    }
-
-    private Optional<Rollout> active() {
-        return cp.store().activeRollout("web");
-    }
-
-    private boolean preparing() {
-        return active().map(r -> r.waiting() instanceof Waiting.Preparing).orElse(false);
-    }
-
-    /** Whether Service web-preview exists yet (the slot is written just before it). */
-    private boolean previewService() {
-        return cluster.client().services().inNamespace("shop").withName("web-preview").get() != null;
-    }
-
-    private List<String> kinds() {
-        return cp.store().events("web", 0, null, 500).stream().map(Event::kind).toList();
-    }
-
     /** The new slot is written and previewed (its pods held back by the test). */
     private void awaitGreenPreviewed(String image) {
-        await("slot green previewed", () -> cluster.deployment("web-green") != null
-                && image.equals(cluster.image("web-green"))
-                && previewService() && Map.of("app", "web", SLOT, "green").equals(cluster.selector("web-preview")));
+        kube.awaitPreviewed("web-green", image, Map.of("app", "web", SLOT, "green"));
     }
 
     @Test
     void theDeployAnswersAtOnceAndTheRolloutBeginsOnlyOnceTheSlotHasRolledOut() {
         cluster.simulator().outcome("shop", "web-green", Outcome.STALLED);
 
-        DeployResult answer = deploy("v2", null);
+        DeployResult answer = kube.submit("v2", null);
 
         assertThat(answer.message()).contains("blue/green rollout of v2 (shop/web:v2) in slot green, previewed on"
                 + " Service web-preview; preparing: waiting for deployment shop/web-green (shop/web:v2) to roll out in"
                 + " slot green", "deployguard status web --watch");
-        assertThat(active().orElseThrow().waiting()).isInstanceOf(Waiting.Preparing.class);
+        assertThat(kube.active().orElseThrow().waiting()).isInstanceOf(Waiting.Preparing.class);
         assertThat(cp.store().currentLock("web")).as("the request gave the app lock back").isEmpty();
-        assertThatThrownBy(() -> deploy("v3", null)).isInstanceOfSatisfying(DeployGuardException.class,
+        assertThatThrownBy(() -> kube.submit("v3", null)).isInstanceOfSatisfying(DeployGuardException.class,
                 e -> assertThat(e.exitCode()).isEqualTo(ExitCode.BUSY));
 
         awaitGreenPreviewed("shop/web:v2");
         assertThat(cluster.selector("web")).as("users on the adopted release, now in slot blue")
                 .isEqualTo(Map.of("app", "web", SLOT, "blue"));
-        assertThat(preparing()).as("slot green has not rolled out: still preparing").isTrue();
-        assertThat(kinds()).doesNotContain("preview.started", "rollout.started");
+        assertThat(kube.preparing()).as("slot green has not rolled out: still preparing").isTrue();
+        assertThat(kube.kinds()).doesNotContain("preview.started", "rollout.started");
         assertThatThrownBy(() -> cp.rollouts().command("web", RolloutEngine.Command.PROMOTE, "bob"))
                 .isInstanceOfSatisfying(DeployGuardException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(ExitCode.BUSY);
@@ -110,16 +83,16 @@ class KubernetesBlueGreenPreparationTest {
                 .isEqualTo(Map.of("app", "web", SLOT, "blue"));
 
         cluster.simulator().outcome("shop", "web-green", Outcome.HEALTHY);
-        await("the rollout's first step", () -> active().map(r -> r.phase() == Rollout.Phase.PAUSED)
+        await("the rollout's first step", () -> kube.active().map(r -> r.phase() == Rollout.Phase.PAUSED)
                 .orElse(false));
 
-        Rollout started = active().orElseThrow();
+        Rollout started = kube.active().orElseThrow();
         assertThat(started.waiting()).as("autoPromote: false waits for a person").isNotNull()
                 .isNotInstanceOf(Waiting.Preparing.class);
         assertThat(started.canaryRevision()).isEqualTo(started.stableRevision() + 1);
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "blue"));
-        assertThat(kinds()).containsSubsequence("rollout.preparing", "preview.started", "rollout.started");
-        assertThat(kinds().stream().filter("preview.started"::equals)).as("recorded once").hasSize(1);
+        assertThat(kube.kinds()).containsSubsequence("rollout.preparing", "preview.started", "rollout.started");
+        assertThat(kube.kinds().stream().filter("preview.started"::equals)).as("recorded once").hasSize(1);
         assertThat(cluster.deployment("web-green").getMetadata().getAnnotations())
                 .containsEntry("deployguard.dev/revision", Integer.toString(started.canaryRevision()));
 
@@ -130,20 +103,20 @@ class KubernetesBlueGreenPreparationTest {
     @Test
     void aSlotThatDoesNotRollOutByTheDeadlineIsScaledDownAndUsersStayOnTheServingSlot() {
         cluster.simulator().failImage("shop/web:v9");
-        deploy("v9", Duration.ofMinutes(2));
+        kube.submit("v9", Duration.ofMinutes(2));
         awaitGreenPreviewed("shop/web:v9");
-        assertThat(preparing()).isTrue();
+        assertThat(kube.preparing()).isTrue();
 
         clock.advance(Duration.ofMinutes(2));
 
-        await("the rollout to end", () -> active().isEmpty());
+        await("the rollout to end", () -> kube.active().isEmpty());
         Rollout done = cp.store().rollouts("web", 1).get(0);
         assertThat(done.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         assertThat(done.outcome()).contains("not ready in time", "shop/web-green", "no traffic was routed to it");
         assertThat(cp.store().events("web", 0, null, 500).stream()
                 .filter(e -> e.kind().equals("rollout.preparation-failed")).findFirst().orElseThrow().message())
                 .contains("gave up preparing revision", "slot green");
-        assertThat(kinds()).doesNotContain("rollout.started", "preview.started");
+        assertThat(kube.kinds()).doesNotContain("rollout.started", "preview.started");
         assertThat(cluster.replicas("web-green")).as("the new slot scaled back").isZero();
         assertThat(cluster.selector("web")).as("users stay on the serving slot")
                 .isEqualTo(Map.of("app", "web", SLOT, "blue"));
@@ -154,19 +127,19 @@ class KubernetesBlueGreenPreparationTest {
     @Test
     void aControlPlaneRestartedMidPreparationGoesOnPreparingTheSameRollout() {
         cluster.simulator().outcome("shop", "web-green", Outcome.STALLED);
-        deploy("v2", null);
+        kube.submit("v2", null);
         awaitGreenPreviewed("shop/web:v2");
-        long id = active().orElseThrow().id();
+        long id = kube.active().orElseThrow().id();
 
         cp = kube.restartControlPlane(dir);
 
-        assertThat(preparing()).isTrue();
+        assertThat(kube.preparing()).isTrue();
         assertThat(cp.store().events("web", 0, null, 500)).anyMatch(e -> e.kind().equals("rollout.resumed")
                 && e.message().contains("resumed preparing"));
         cluster.simulator().outcome("shop", "web-green", Outcome.HEALTHY);
-        await("the first step after the restart", () -> active().map(r -> r.phase() == Rollout.Phase.PAUSED)
+        await("the first step after the restart", () -> kube.active().map(r -> r.phase() == Rollout.Phase.PAUSED)
                 .orElse(false));
-        assertThat(active().orElseThrow().id()).as("the same rollout").isEqualTo(id);
+        assertThat(kube.active().orElseThrow().id()).as("the same rollout").isEqualTo(id);
         assertThat(cluster.image("web-green")).isEqualTo("shop/web:v2");
         assertThat(cluster.selector("web-preview")).isEqualTo(Map.of("app", "web", SLOT, "green"));
     }
@@ -174,7 +147,7 @@ class KubernetesBlueGreenPreparationTest {
     @Test
     void anAbortDuringPreparationScalesTheNewSlotDown() {
         cluster.simulator().outcome("shop", "web-green", Outcome.STALLED);
-        deploy("v2", null);
+        kube.submit("v2", null);
         awaitGreenPreviewed("shop/web:v2");
 
         Rollout aborted = cp.rollouts().command("web", RolloutEngine.Command.ABORT, "bob");
@@ -188,7 +161,7 @@ class KubernetesBlueGreenPreparationTest {
     @Test
     void anAbortWhileTheAppIsStillBeingMovedIntoSlotBlueLeavesItsOwnDeploymentServing() {
         cluster.simulator().outcome("shop", "web-blue", Outcome.STALLED);
-        deploy("v2", null);
+        kube.submit("v2", null);
         await("slot blue written", () -> cluster.deployment("web-blue") != null);
 
         Rollout aborted = cp.rollouts().command("web", RolloutEngine.Command.ABORT, "bob");

@@ -8,13 +8,10 @@ import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.kubernetes.testing.ClusterSimulator;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.server.ControlPlane;
-import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.testing.SimulatedClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -46,18 +43,8 @@ class KubernetesCanaryReadinessHoldTest {
 
     @BeforeEach
     void start() throws Exception {
-        cluster.app().deployment();
-        cluster.app().service();
-        cluster.app().ingress();
-        cluster.simulator().settle(10);
-        cp = kube.startControlPlane(dir, ClusterFixture.CANARY, """
-                strategy:
-                  canary:
-                    steps: [{setWeight: 20}, {pause: {duration: 60s}}]
-                    bake: 0s
-                    progressDeadlineSeconds: 90
-                """);
-        cp.kubernetes().deploy(new Deployer.DeployRequest("web", "v2", null, false, null, "alice", true));
+        cp = kube.startHandRolledCanary(dir, "[{setWeight: 20}, {pause: {duration: 60s}}]", 90);
+        kube.submit("v2", null);
         cluster.simulator().settle(10);
         await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
         cluster.simulator().settle(10);
@@ -67,31 +54,22 @@ class KubernetesCanaryReadinessHoldTest {
         assertThat(cp.rollouts().held("web")).isEmpty();
     }
 
-    private Optional<Rollout> active() {
-        return cp.store().activeRollout("web");
-    }
-
-    private List<Event> events(String kind) {
-        return cp.store().events("web", 0, null, 500).stream().filter(e -> e.kind().equals(kind)).toList();
-    }
-
     private void tickAt(Duration sinceStart) {
-        clock.advance(Duration.between(clock.instant(), START.plus(sinceStart)));
-        cp.rollouts().tick();
+        kube.tickAt(START.plus(sinceStart));
     }
 
     /** The canary's pods stop being ready (no ProgressDeadlineExceeded condition: Flagger would hold too). */
     private void canaryLosesReadiness() {
-        beforeHold = active().orElseThrow();
+        beforeHold = kube.active().orElseThrow();
         cluster.simulator().outcome("shop", "web-canary", ClusterSimulator.Outcome.STALLED);
         cluster.simulator().settle(10);
         assertThat(cluster.deployment("web-canary").getStatus().getAvailableReplicas()).isZero();
         tickAt(Duration.ofSeconds(1)); // the runner asks at most once a second of its clock
-        await("the rollout.held event", () -> !events("rollout.held").isEmpty());
+        await("the rollout.held event", () -> !kube.events("rollout.held").isEmpty());
     }
 
     private void assertHeldAtTheFirstStep() {
-        Rollout r = active().orElseThrow();
+        Rollout r = kube.active().orElseThrow();
         assertThat(r.stepIndex()).as("no step moved").isEqualTo(beforeHold.stepIndex());
         assertThat(r.stepStartedAt()).isEqualTo(beforeHold.stepStartedAt());
         assertThat(r.weight()).isEqualTo(2000);
@@ -103,7 +81,7 @@ class KubernetesCanaryReadinessHoldTest {
     @Test
     void aCanaryThatLosesReadinessMidAnalysisIsHeldThenRolledBackAtExactlyTheProgressDeadline() {
         canaryLosesReadiness();
-        Event held = events("rollout.held").get(0);
+        Event held = kube.events("rollout.held").get(0);
         assertThat(held.message()).contains("rollout held at canary weight 20%", "waiting for the canary deployment",
                 "no check is counted", "rolled back at " + START.plusSeconds(91));
 
@@ -111,16 +89,16 @@ class KubernetesCanaryReadinessHoldTest {
         assertHeldAtTheFirstStep(); // past the 60 s pause: it would have moved on, had it not been held
         tickAt(Duration.ofSeconds(90));
         assertHeldAtTheFirstStep();
-        assertThat(events("rollout.held")).as("recorded once, when the hold began").hasSize(1);
+        assertThat(kube.events("rollout.held")).as("recorded once, when the hold began").hasSize(1);
 
         tickAt(Duration.ofSeconds(91));
 
-        await("the rollout to end", () -> active().isEmpty());
+        await("the rollout to end", () -> kube.active().isEmpty());
         Rollout done = cp.store().rollouts("web", 1).get(0);
         assertThat(done.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         assertThat(done.outcome()).contains("progress deadline exceeded", "held since " + START.plusSeconds(1),
                 "updated replicas are available");
-        assertThat(events("rollout.rolled-back")).hasSize(1);
+        assertThat(kube.events("rollout.rolled-back")).hasSize(1);
         assertThat(cluster.canaryIngress()).isNull();
         assertThat(cluster.deployment("web-canary").getSpec().getReplicas()).isZero();
         assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
@@ -136,14 +114,14 @@ class KubernetesCanaryReadinessHoldTest {
         cluster.simulator().outcome("shop", "web-canary", ClusterSimulator.Outcome.HEALTHY);
         cluster.simulator().settle(10);
         tickAt(Duration.ofSeconds(52));
-        await("the rollout.ready-again event", () -> !events("rollout.ready-again").isEmpty());
-        assertThat(events("rollout.ready-again").get(0).message()).contains("serves again after 51s");
+        await("the rollout.ready-again event", () -> !kube.events("rollout.ready-again").isEmpty());
+        assertThat(kube.events("rollout.ready-again").get(0).message()).contains("serves again after 51s");
         assertThat(cp.rollouts().held("web")).isEmpty();
-        assertThat(active().orElseThrow().stepStartedAt()).as("the pause's start moved by the 51 s held")
+        assertThat(kube.active().orElseThrow().stepStartedAt()).as("the pause's start moved by the 51 s held")
                 .isEqualTo(beforeHold.stepStartedAt().plusSeconds(51));
 
         tickAt(Duration.ofSeconds(110));
-        assertThat(active()).as("past the deadline had it been held all along; 59 s into the 60 s pause").get()
+        assertThat(kube.active()).as("past the deadline had it been held all along; 59 s into the 60 s pause").get()
                 .satisfies(r -> {
                     assertThat(r.phase()).isEqualTo(Rollout.Phase.PROGRESSING);
                     assertThat(r.weight()).isEqualTo(2000);
@@ -153,11 +131,11 @@ class KubernetesCanaryReadinessHoldTest {
         await("the rollout to be promoted and finish", () -> {
             cluster.simulator().step();
             cp.rollouts().tick();
-            return active().isEmpty();
+            return kube.active().isEmpty();
         });
         Rollout done = cp.store().rollouts("web", 1).get(0);
         assertThat(done.phase()).isEqualTo(Rollout.Phase.SUCCEEDED);
         assertThat(cluster.image("web")).isEqualTo("shop/web:v2");
-        assertThat(events("rollout.held")).hasSize(1);
+        assertThat(kube.events("rollout.held")).hasSize(1);
     }
 }

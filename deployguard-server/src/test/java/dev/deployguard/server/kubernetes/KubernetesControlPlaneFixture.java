@@ -9,11 +9,15 @@ import dev.deployguard.release.Release;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.deploy.DeployResult;
 import dev.deployguard.server.deploy.Deployer;
+import dev.deployguard.testing.SimulatedClock;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -87,6 +91,62 @@ public final class KubernetesControlPlaneFixture implements BeforeEachCallback, 
         return startControlPlane(dir, ClusterFixture.CANARY, ClusterFixture.canary(steps));
     }
 
+    /**
+     * Starts the control plane on app {@code web} as {@link ClusterFixture#canaryApp()} has it, but with no controller
+     * running: the test rolls the cluster's Deployments itself ({@code simulator().settle}) and ticks the runner after
+     * each {@link #tickAt}. The canary goes through {@code steps} and prepares under {@code progressDeadlineSeconds}.
+     */
+    public ControlPlane startHandRolledCanary(Path dir, String steps, int progressDeadlineSeconds) throws IOException {
+        cluster.app().deployment();
+        cluster.app().service();
+        cluster.app().ingress();
+        cluster.simulator().settle(10);
+        return startControlPlane(dir, ClusterFixture.CANARY, ClusterFixture.canary(steps)
+                + "    progressDeadlineSeconds: " + progressDeadlineSeconds + "\n");
+    }
+
+    /** Moves the (simulated) clock on to {@code at} and ticks the rollout runner once. */
+    public void tickAt(Instant at) {
+        if (!(clock instanceof SimulatedClock simulated)) {
+            throw new IllegalStateException("tickAt needs the fixture made with a SimulatedClock");
+        }
+        simulated.advance(Duration.between(simulated.instant(), at));
+        cp.rollouts().tick();
+    }
+
+    /**
+     * {@code deploy web --version version --timeout timeout} by alice, skipping the checklist, answered as the request
+     * returns (unlike {@link #deploy(String)}, it does not wait for the rollout's first step).
+     */
+    public DeployResult submit(String version, Duration timeout) {
+        return cp.kubernetes().deploy(new Deployer.DeployRequest("web", version, null, false, timeout, "alice", true));
+    }
+
+    /** App web's active rollout. */
+    public Optional<Rollout> active() {
+        return cp.store().activeRollout("web");
+    }
+
+    /** App web's events of {@code kind}, oldest first. */
+    public List<Event> events(String kind) {
+        return cp.store().events("web", 0, null, 500).stream().filter(e -> e.kind().equals(kind)).toList();
+    }
+
+    /**
+     * Waits until the blue/green slot {@code slot} runs {@code image} and Service web-preview (written just after the
+     * slot) selects {@code previewSelector}.
+     */
+    public void awaitPreviewed(String slot, String image, Map<String, String> previewSelector) {
+        Await.await("slot " + slot + " previewed", () -> cluster.deployment(slot) != null
+                && image.equals(cluster.image(slot)) && hasService("web-preview")
+                && previewSelector.equals(cluster.selector("web-preview")));
+    }
+
+    /** Whether Service {@code name} exists in namespace shop. */
+    public boolean hasService(String name) {
+        return cluster.client().services().inNamespace("shop").withName(name).get() != null;
+    }
+
     /** The running control plane. */
     public ControlPlane controlPlane() {
         return cp;
@@ -136,7 +196,7 @@ public final class KubernetesControlPlaneFixture implements BeforeEachCallback, 
 
     /** Whether app web's rollout is still being prepared (no traffic on its canary yet). */
     public boolean preparing() {
-        return cp.store().activeRollout("web").map(x -> x.waiting() instanceof Waiting.Preparing).orElse(false);
+        return active().map(x -> x.waiting() instanceof Waiting.Preparing).orElse(false);
     }
 
     /** The kinds of app web's events, oldest first. */

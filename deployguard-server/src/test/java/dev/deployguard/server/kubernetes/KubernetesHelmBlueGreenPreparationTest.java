@@ -6,22 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deployguard.error.DeployGuardException;
 import dev.deployguard.error.ExitCode;
-import dev.deployguard.event.Event;
 import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.kubernetes.testing.ClusterSimulator.Outcome;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutEngine;
-import dev.deployguard.rollout.Waiting;
 import dev.deployguard.server.ControlPlane;
 import dev.deployguard.server.deploy.DeployResult;
-import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.testing.SimulatedClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -54,60 +49,37 @@ class KubernetesHelmBlueGreenPreparationTest {
         kube.deploy("v1");
     }
 
-    private DeployResult deploy(String version, Duration timeout) {
-        return cp.kubernetes().deploy(new Deployer.DeployRequest("web", version, null, false, timeout, "alice", true));
-    }
-
-    private Optional<Rollout> active() {
-        return cp.store().activeRollout("web");
-    }
-
-    private boolean preparing() {
-        return active().map(r -> r.waiting() instanceof Waiting.Preparing).orElse(false);
-    }
-
-    /** Whether Service web-preview exists yet (the slot is written just before it). */
-    private boolean previewService() {
-        return cluster.client().services().inNamespace("shop").withName("web-preview").get() != null;
-    }
-
-    private List<String> kinds() {
-        return cp.store().events("web", 0, null, 500).stream().map(Event::kind).toList();
-    }
-
     private void awaitSlotPreviewed(String image) {
-        await("the slot previewed", () -> cluster.deployment("web-preview") != null
-                && image.equals(cluster.image("web-preview"))
-                && previewService() && Map.of("app", "web", TRACK, "preview").equals(cluster.selector("web-preview")));
+        kube.awaitPreviewed("web-preview", image, Map.of("app", "web", TRACK, "preview"));
     }
 
     @Test
     void theDeployAnswersAtOnceAndTheRolloutBeginsOnlyOnceTheSlotHasRolledOut() {
         cluster.simulator().outcome("shop", "web-preview", Outcome.STALLED);
 
-        DeployResult answer = deploy("v2", null);
+        DeployResult answer = kube.submit("v2", null);
 
         assertThat(answer.message()).contains("blue/green rollout of v2 (Helm release shop/web) in slot web-preview,"
                 + " previewed on Service web-preview; preparing: waiting for the slot shop/web-preview (Helm release"
                 + " web at v2) to roll out");
-        assertThat(preparing()).isTrue();
+        assertThat(kube.preparing()).isTrue();
         assertThat(cp.store().currentLock("web")).isEmpty();
-        assertThatThrownBy(() -> deploy("v3", null)).isInstanceOfSatisfying(DeployGuardException.class,
+        assertThatThrownBy(() -> kube.submit("v3", null)).isInstanceOfSatisfying(DeployGuardException.class,
                 e -> assertThat(e.exitCode()).isEqualTo(ExitCode.BUSY));
 
         awaitSlotPreviewed("shop/web:v2");
-        assertThat(preparing()).as("the slot has not rolled out: still preparing").isTrue();
+        assertThat(kube.preparing()).as("the slot has not rolled out: still preparing").isTrue();
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", TRACK, "stable"));
-        assertThat(kinds()).doesNotContain("preview.started");
+        assertThat(kube.kinds()).doesNotContain("preview.started");
         assertThatThrownBy(() -> cp.rollouts().command("web", RolloutEngine.Command.PROMOTE, "bob"))
                 .isInstanceOfSatisfying(DeployGuardException.class,
                         e -> assertThat(e.exitCode()).isEqualTo(ExitCode.BUSY));
 
         cluster.simulator().outcome("shop", "web-preview", Outcome.HEALTHY);
-        await("the rollout's first step", () -> active().map(r -> r.phase() == Rollout.Phase.PAUSED)
+        await("the rollout's first step", () -> kube.active().map(r -> r.phase() == Rollout.Phase.PAUSED)
                 .orElse(false));
 
-        assertThat(kinds()).containsSubsequence("rollout.preparing", "preview.started", "rollout.started");
+        assertThat(kube.kinds()).containsSubsequence("rollout.preparing", "preview.started", "rollout.started");
         assertThat(cluster.helmHistory()).as("the release is written only when the rollout finishes").hasSize(1);
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", TRACK, "stable"));
     }
@@ -115,17 +87,17 @@ class KubernetesHelmBlueGreenPreparationTest {
     @Test
     void aSlotThatDoesNotRollOutByTheDeadlineIsScaledDownAndTheReleaseIsLeftAsItWas() {
         cluster.simulator().failImage("shop/web:v9");
-        deploy("v9", Duration.ofMinutes(2));
+        kube.submit("v9", Duration.ofMinutes(2));
         awaitSlotPreviewed("shop/web:v9");
-        assertThat(preparing()).isTrue();
+        assertThat(kube.preparing()).isTrue();
 
         clock.advance(Duration.ofMinutes(2));
 
-        await("the rollout to end", () -> active().isEmpty());
+        await("the rollout to end", () -> kube.active().isEmpty());
         Rollout done = cp.store().rollouts("web", 1).get(0);
         assertThat(done.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         assertThat(done.outcome()).contains("not ready in time", "shop/web-preview", "no traffic was routed to it");
-        assertThat(kinds()).contains("rollout.preparation-failed").doesNotContain("preview.started");
+        assertThat(kube.kinds()).contains("rollout.preparation-failed").doesNotContain("preview.started");
         assertThat(cluster.replicas("web-preview")).isZero();
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", TRACK, "stable"));
         assertThat(cluster.image("web")).isEqualTo("shop/web:v1");
@@ -135,17 +107,17 @@ class KubernetesHelmBlueGreenPreparationTest {
     @Test
     void aControlPlaneRestartedMidPreparationGoesOnPreparingTheSameRollout() {
         cluster.simulator().outcome("shop", "web-preview", Outcome.STALLED);
-        deploy("v2", null);
+        kube.submit("v2", null);
         awaitSlotPreviewed("shop/web:v2");
-        long id = active().orElseThrow().id();
+        long id = kube.active().orElseThrow().id();
 
         cp = kube.restartControlPlane(dir);
 
-        assertThat(preparing()).isTrue();
+        assertThat(kube.preparing()).isTrue();
         cluster.simulator().outcome("shop", "web-preview", Outcome.HEALTHY);
-        await("the first step after the restart", () -> active().map(r -> r.phase() == Rollout.Phase.PAUSED)
+        await("the first step after the restart", () -> kube.active().map(r -> r.phase() == Rollout.Phase.PAUSED)
                 .orElse(false));
-        assertThat(active().orElseThrow().id()).isEqualTo(id);
+        assertThat(kube.active().orElseThrow().id()).isEqualTo(id);
         assertThat(cluster.image("web-preview")).isEqualTo("shop/web:v2");
 
         cp.rollouts().command("web", RolloutEngine.Command.PROMOTE, "bob");

@@ -8,12 +8,10 @@ import dev.deployguard.kubernetes.testing.ClusterFixture;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.Waiting;
 import dev.deployguard.server.ControlPlane;
-import dev.deployguard.server.deploy.Deployer;
 import dev.deployguard.testing.SimulatedClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,38 +38,19 @@ class KubernetesProgressDeadlineTest {
 
     @BeforeEach
     void start() throws Exception {
-        cluster.app().deployment();
-        cluster.app().service();
-        cluster.app().ingress();
-        cluster.simulator().settle(10);
-        cp = kube.startControlPlane(dir, ClusterFixture.CANARY, """
-                strategy:
-                  canary:
-                    steps: [{setWeight: 20}, {pause: {}}]
-                    bake: 0s
-                    progressDeadlineSeconds: 90
-                """);
-    }
-
-    private void deploy(String version, Duration timeout) {
-        cp.kubernetes().deploy(new Deployer.DeployRequest("web", version, null, false, timeout, "alice", true));
-    }
-
-    private Optional<Rollout> active() {
-        return cp.store().activeRollout("web");
+        cp = kube.startHandRolledCanary(dir, "[{setWeight: 20}, {pause: {}}]", 90);
     }
 
     private void tickAt(Duration sinceStart) {
-        clock.advance(Duration.between(clock.instant(), START.plus(sinceStart)));
-        cp.rollouts().tick();
+        kube.tickAt(START.plus(sinceStart));
     }
 
     @Test
     void aCanaryThatNeverBecomesReadyIsRolledBackAtTheProgressDeadlineNotBeforeAndNotAtRolloutTimeout() {
         cluster.simulator().failImage("shop/web:v9");
-        deploy("v9", null);
+        kube.submit("v9", null);
 
-        Waiting.Preparing preparing = (Waiting.Preparing) active().orElseThrow().waiting();
+        Waiting.Preparing preparing = (Waiting.Preparing) kube.active().orElseThrow().waiting();
         assertThat(preparing.deadline()).as("progressDeadlineSeconds, not rolloutTimeout (20 s)")
                 .isEqualTo(START.plusSeconds(90));
         cluster.simulator().settle(10);
@@ -79,15 +58,15 @@ class KubernetesProgressDeadlineTest {
         cluster.simulator().settle(10);
 
         tickAt(Duration.ofSeconds(21));
-        assertThat(active()).as("past the app's rolloutTimeout of 20 s: still preparing").isPresent()
+        assertThat(kube.active()).as("past the app's rolloutTimeout of 20 s: still preparing").isPresent()
                 .get().extracting(Rollout::waiting).isInstanceOf(Waiting.Preparing.class);
         tickAt(Duration.ofSeconds(89));
-        assertThat(active()).as("one second before the progress deadline: still preparing").isPresent()
+        assertThat(kube.active()).as("one second before the progress deadline: still preparing").isPresent()
                 .get().extracting(Rollout::waiting).isInstanceOf(Waiting.Preparing.class);
 
         tickAt(Duration.ofSeconds(90));
 
-        await("the rollout to end", () -> active().isEmpty());
+        await("the rollout to end", () -> kube.active().isEmpty());
         Rollout done = cp.store().rollouts("web", 1).get(0);
         assertThat(done.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         assertThat(done.outcome()).contains("progress deadline exceeded", "shop/web-canary",
@@ -101,9 +80,9 @@ class KubernetesProgressDeadlineTest {
 
     @Test
     void aDeploysTimeoutWinsOverTheProgressDeadline() {
-        deploy("v2", Duration.ofSeconds(45));
+        kube.submit("v2", Duration.ofSeconds(45));
 
-        assertThat(((Waiting.Preparing) active().orElseThrow().waiting()).deadline())
+        assertThat(((Waiting.Preparing) kube.active().orElseThrow().waiting()).deadline())
                 .isEqualTo(START.plusSeconds(45));
     }
 }
