@@ -59,8 +59,8 @@ final class Harness implements AutoCloseable {
      * quick JIT only (C1, {@code -XX:TieredStopAtLevel=1}). A test's control plane lives for seconds to a few minutes
      * and mostly waits; the optimising compiler took about a third of its CPU (CanaryIT's control planes: 7.9 s of
      * CPU each on average with C2, 5.3 s with C1 only; docs/benchmarks.md "CI time"), CPU the other test fork needs
-     * on a 2-core machine.
-     * The JIT level changes how fast code runs, never what it does. {@link ServerCds} adds the class-data archive.
+     * on a 2-core machine. The JIT level changes how fast code runs, never what it does. {@link ServerCds} adds the
+     * class-data archive.
      */
     static final List<String> SERVER_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1");
