@@ -25,7 +25,7 @@ record AdminCall(String method, String path, Map<String, String> query, String a
         return method.equals(name);
     }
 
-    /** The same call for another path: a host router hands {@code /admin/apps/APP/routes} on as {@code /admin/routes}. */
+    /** The same call at another path: {@code /admin/apps/APP/routes} handed on as {@code /admin/routes}. */
     AdminCall at(String otherPath) {
         return new AdminCall(method, otherPath, query, authorization, body);
     }

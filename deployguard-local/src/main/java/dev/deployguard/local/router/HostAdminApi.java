@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * The admin API of a host router, on 127.0.0.1 behind the same bearer token as a one-app router's:
  * <ul>
- *   <li>{@code GET /admin/health} → {@link HostHealth}; {@code GET /admin/apps} → every app's {@link AppListener}</li>
+ *   <li>{@code GET /admin/health} → {@link HostHealth}; {@code GET /admin/apps} → every app's
+ *       {@link AppListener}</li>
  *   <li>{@code GET|PUT|DELETE /admin/apps/APP} → the app's listener: read, add or change (400 for a bad listener,
  *       unusable files or a taken address), remove</li>
  *   <li>{@code /admin/apps/APP/health|routes|metrics|inflight} → the one-app API of {@link AdminApi} for that
