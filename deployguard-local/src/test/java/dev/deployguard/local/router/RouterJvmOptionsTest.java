@@ -18,6 +18,8 @@ class RouterJvmOptionsTest {
         assertThat(RouterLauncher.defaultJvmOptions(Runtime.Version.parse("22"))).contains(TRIM);
         assertThat(RouterLauncher.defaultJvmOptions(Runtime.Version.parse("19.0.2"))).doesNotContain(TRIM);
         assertThat(RouterLauncher.defaultJvmOptions(Runtime.Version.parse("17.0.15"))).contains("-Xmx128m",
-                "-XX:+UseSerialGC");
+                "-XX:+UseSerialGC", "-Xmn4m", "-XX:-TieredCompilation")
+                .as("C2 is kept: C1 alone would cost the data path its throughput")
+                .noneMatch(option -> option.startsWith("-XX:TieredStopAtLevel"));
     }
 }
