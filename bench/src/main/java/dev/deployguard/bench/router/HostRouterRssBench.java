@@ -43,15 +43,21 @@ public final class HostRouterRssBench {
     public static void main(String[] args) throws Exception {
         int apps = 20;
         int requests = 500;
+        List<String> jvmOptions = new ArrayList<>(RouterLauncher.DEFAULT_JVM_OPTIONS);
+        boolean hostOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--apps" -> apps = Integer.parseInt(args[++i]);
                 case "--requests" -> requests = Integer.parseInt(args[++i]);
+                // One more router JVM option after the defaults (repeatable): how each candidate was measured.
+                case "--jvm-option" -> jvmOptions.add(args[++i]);
+                case "--host-only" -> hostOnly = true;
                 case "--json", "--quick" -> {
                     // JSON is the only output; there is nothing shorter to run.
                 }
                 default -> {
-                    System.err.println("usage: bench/run router-rss [--apps N] [--requests N] [--json]");
+                    System.err.println("usage: bench/run router-rss [--apps N] [--requests N] [--jvm-option OPT]..."
+                            + " [--host-only] [--json]");
                     System.exit(2);
                 }
             }
@@ -62,10 +68,10 @@ public final class HostRouterRssBench {
         out.put("benchmark", "router-rss");
         out.put("apps", apps);
         out.put("requests_per_app", requests);
-        out.put("router_jvm_options", String.join(" ", RouterLauncher.DEFAULT_JVM_OPTIONS));
+        out.put("router_jvm_options", String.join(" ", jvmOptions));
         try (DemoApp backend = DemoApp.start(0, "v1", Behaviour.HEALTHY)) {
             String to = "127.0.0.1:" + backend.port();
-            RouterLauncher launcher = new RouterLauncher().withSupervisor(true)
+            RouterLauncher launcher = new RouterLauncher().withSupervisor(true).withJvmOptions(jvmOptions)
                     .withStartTimeout(Duration.ofSeconds(60));
 
             RouterHandle host = launcher.startHost(new HostRouterConfig(Ports.freeLoopbackPort(),
@@ -93,17 +99,19 @@ public final class HostRouterRssBench {
                 stop(host.pid());
             }
 
-            RouterHandle one = launcher.start(new RouterConfig("solo", "127.0.0.1:" + Ports.freeLoopbackPort(),
-                    Ports.freeLoopbackPort(), dir.resolve("solo.routes.json"), tokenFile), dir.resolve("solo.log"));
-            try {
-                new RouterClient(one.adminPort(), TOKEN).putRoutes(RouteTable.single("solo", 1, 1, List.of(to)));
-                serve(one.listen(), requests);
-                Map<String, Object> row = memory(one.pid());
-                log("one-app router: " + row);
-                out.put("one_app_router", row);
-                out.put("one_app_routers_for_all_apps_mb", (long) row.get("rss_mb") * apps);
-            } finally {
-                stop(one.pid());
+            if (!hostOnly) {
+                RouterHandle one = launcher.start(new RouterConfig("solo", "127.0.0.1:" + Ports.freeLoopbackPort(),
+                        Ports.freeLoopbackPort(), dir.resolve("solo.routes.json"), tokenFile), dir.resolve("solo.log"));
+                try {
+                    new RouterClient(one.adminPort(), TOKEN).putRoutes(RouteTable.single("solo", 1, 1, List.of(to)));
+                    serve(one.listen(), requests);
+                    Map<String, Object> row = memory(one.pid());
+                    log("one-app router: " + row);
+                    out.put("one_app_router", row);
+                    out.put("one_app_routers_for_all_apps_mb", (long) row.get("rss_mb") * apps);
+                } finally {
+                    stop(one.pid());
+                }
             }
         }
         @SuppressWarnings("unchecked")
@@ -158,6 +166,12 @@ public final class HostRouterRssBench {
                 row.put("rss_mb", kb(line) / 1024);
             } else if (line.startsWith("VmHWM:")) {
                 row.put("peak_rss_mb", kb(line) / 1024);
+            } else if (line.startsWith("RssAnon:")) {
+                row.put("anon_mb", kb(line) / 1024);
+            } else if (line.startsWith("RssFile:")) {
+                row.put("file_mb", kb(line) / 1024);
+            } else if (line.startsWith("Threads:")) {
+                row.put("threads", kb(line));
             }
         }
         return row;

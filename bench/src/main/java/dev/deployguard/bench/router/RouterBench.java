@@ -6,8 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deployguard.local.router.AppListener;
+import dev.deployguard.local.router.HostRouterConfig;
 import dev.deployguard.local.router.RouterClient;
-import dev.deployguard.local.router.RouterConfig;
 import dev.deployguard.local.router.RouterHandle;
 import dev.deployguard.local.router.RouterLauncher;
 import dev.deployguard.local.router.RouterMetrics;
@@ -176,17 +177,20 @@ public final class RouterBench {
         Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
         int routerPort = Ports.freeLoopbackPort();
         int adminPort = Ports.freeLoopbackPort();
-        RouterConfig config = new RouterConfig(APP, "127.0.0.1:" + routerPort, adminPort,
-                routerDir.resolve("routes.json"), tokenFile);
+        // The host router, as the control plane runs it: one process, this app added over its admin API, and every
+        // switch a PUT of /admin/apps/APP/routes on its Netty admin server.
+        HostRouterConfig config = new HostRouterConfig(adminPort, routerDir.resolve("state"), tokenFile);
         long launchStart = System.nanoTime();
         RouterHandle router = new RouterLauncher().withStartTimeout(Duration.ofSeconds(30))
-                .start(config, routerDir.resolve("router.log"));
+                .startHost(config, routerDir.resolve("router.log"));
+        RouterClient host = RouterClient.forTokenFile(adminPort, tokenFile);
+        host.putApp(APP, AppListener.plain("127.0.0.1:" + routerPort));
         double routerStartMs = (System.nanoTime() - launchStart) / 1e6;
         ProcessHandle routerProcess = Procs.byPid(router.pid(), router.processStart())
                 .orElseThrow(() -> new IllegalStateException("router process " + router.pid() + " is gone"));
         procs.add(routerProcess, "router");
-        RouterClient client = RouterClient.forTokenFile(adminPort, tokenFile);
-        log("router pid " + router.pid() + " on " + router.listen() + " (admin " + adminPort + "), started in "
+        RouterClient client = host.forApp(APP);
+        log("host router pid " + router.pid() + " serving " + APP + " on 127.0.0.1:" + routerPort + " (admin " + adminPort + "), started in "
                 + Math.round(routerStartMs) + " ms");
 
         String v1Backend = "127.0.0.1:" + v1Port;
@@ -218,6 +222,7 @@ public final class RouterBench {
         cfg.put("router_jvm_options", String.join(" ", RouterLauncher.DEFAULT_JVM_OPTIONS));
         cfg.put("backend_jvm_options", String.join(" ", BACKEND_JVM_OPTIONS));
         cfg.put("router_start_ms", r1(routerStartMs));
+        cfg.put("router", "host router (HostRouterMain), one app; switches PUT /admin/apps/" + APP + "/routes");
         cfg.put("throughput", "wrk -t" + WRK_THREADS + " -c" + WRK_CONNECTIONS + " -d" + settings.throughputSeconds()
                 + "s --latency; " + settings.throughputRounds() + " rounds per target, alternating order");
         cfg.put("fixed_rate", FIXED_RATE + " req/s open loop, " + FIXED_RATE_CONNECTIONS + " keep-alive connections, "

@@ -5,27 +5,22 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import io.netty.channel.EventLoopGroup;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The host router: one process that serves every local app of a control plane, each on its own address with its
  * own table, stats, TLS and access log ({@link HostedApp}), on event loops they share, with one admin API
- * ({@link HostAdminHandler}). Apps are added and removed while it runs without touching the others; it restarts
+ * ({@link HostAdminApi}, on the same event loops by {@link NettyAdminServer}: no Jetty in this process). Apps are
+ * added and removed while it runs without touching the others; it restarts
  * (under the same supervisor as a one-app router) into every app it served, from their files.
  */
 public final class HostRouterMain {
-    private static final int ADMIN_MAX_THREADS = 6;
-
     private HostRouterMain() {
     }
 
@@ -71,35 +66,24 @@ public final class HostRouterMain {
         HostedApps apps = new HostedApps(config.stateDir(), loops, transport, limits,
                 RetryPolicy.fromSystemProperties(), clock, token);
 
-        QueuedThreadPool threads = new QueuedThreadPool(ADMIN_MAX_THREADS, 1);
-        threads.setName("router-admin");
-        threads.setReservedThreads(0);
-        Server admin = new Server(threads);
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        http.setSendXPoweredBy(false);
-        http.setSendDateHeader(false);
-        http.setIdleTimeout(30_000);
-        ServerConnector connector = new ServerConnector(admin, 0, 1, new HttpConnectionFactory(http));
-        connector.setHost("127.0.0.1");
-        connector.setPort(config.adminPort());
-        admin.addConnector(connector);
-        admin.setHandler(new HostAdminHandler(token, apps, out));
-        admin.setStopTimeout(1_000);
+        // The admin API binds first (a taken port is exit 3 before any app opens), but answers only once every app is
+        // restored: whoever waits for the router to start then finds them served.
+        CompletableFuture<HostAdminApi> api = new CompletableFuture<>();
+        NettyAdminServer admin;
         try {
-            connector.open();
-        } catch (IOException e) {
+            admin = NettyAdminServer.bind(loops, transport, config.adminPort(), call -> api.join().handle(call));
+        } catch (Exception e) {
             System.err.println("host router cannot open its admin port 127.0.0.1:" + config.adminPort() + ": "
                     + (RouterServer.causedByBind(e) ? "address already in use (another process holds it)" : e));
             loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             return RouterMain.EXIT_ADDRESS_IN_USE;
         }
         try {
-            // Every app before the admin API answers: whoever waits for the router to start then finds them served.
             apps.restoreAll(out);
-            admin.start();
+            api.complete(new HostAdminApi(token, apps, out));
         } catch (Exception e) {
             System.err.println("host router failed to start: " + e);
+            admin.close();
             return RouterMain.EXIT_FAILURE;
         }
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -116,11 +100,7 @@ public final class HostRouterMain {
             }
             ticker.shutdownNow();
             apps.closeAll(RouterServer.STOP_GRACE_MS);
-            try {
-                admin.stop();
-            } catch (Exception e) {
-                System.err.println("host router: error while stopping its admin API: " + e);
-            }
+            admin.close();
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2_000);
             stopped.countDown();
         };

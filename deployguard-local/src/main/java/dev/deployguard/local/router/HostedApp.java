@@ -20,13 +20,13 @@ final class HostedApp {
     private final TrafficStats stats;
     private final RetryBudget budget;
     private final TrafficServer traffic;
-    private final AdminHandler admin;
+    private final AdminApi admin;
     private final TlsFiles tls;
     private final AccessLog accessLog;
     private final String restoreNote;
 
     private HostedApp(String app, AppListener asked, RouteState routes, TrafficStats stats, RetryBudget budget,
-                      TrafficServer traffic, AdminHandler admin, TlsFiles tls, AccessLog accessLog,
+                      TrafficServer traffic, AdminApi admin, TlsFiles tls, AccessLog accessLog,
                       String restoreNote) {
         this.app = app;
         this.asked = asked;
@@ -94,7 +94,7 @@ final class HostedApp {
         }
         String[] listen = new String[1];
         HostedApp hosted = new HostedApp(app, asked, routes, stats, budget, traffic,
-                new AdminHandler(app, token, routes, stats, () -> listen[0], clock), tls, log, note);
+                new AdminApi(app, token, routes, stats, () -> listen[0], clock), tls, log, note);
         listen[0] = hosted.listen();
         return hosted;
     }
@@ -151,7 +151,7 @@ final class HostedApp {
         return routes;
     }
 
-    AdminHandler admin() {
+    AdminApi admin() {
         return admin;
     }
 

@@ -19,7 +19,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RouterLauncher {
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
-    /** Small heap and the serial collector: the router holds little, and the machine may have only 2 cores. */
+    /**
+     * Small heap and the serial collector: the router holds little, and the machine may have only 2 cores. Each
+     * option's saving is measured with {@code bench/run router-rss --jvm-option ...} (docs/benchmarks.md).
+     */
     public static final List<String> DEFAULT_JVM_OPTIONS = defaultJvmOptions(Runtime.version());
 
     /**
@@ -29,8 +32,14 @@ public final class RouterLauncher {
      * refuse the unknown option, so it gets none.
      */
     static List<String> defaultJvmOptions(Runtime.Version java) {
-        List<String> options = new ArrayList<>(List.of("-Xms32m", "-Xmx128m", "-Xss512k",
+        List<String> options = new ArrayList<>(List.of("-Xms12m", "-Xmx128m", "-Xss512k",
                 "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData",
+                // A 4 MB young generation (3.2 MB eden: a young collection per ~3 MB of garbage, well under a
+                // millisecond with the router's ~10 MB live set) instead of a third of the heap, and a heap that
+                // gives back what a burst grew: 6 MB of a host router's resident memory (docs/benchmarks.md).
+                // (C2 alone, -XX:-TieredCompilation, would save 9 MB more but starts a router restoring 20 apps
+                // 1.6-1.8x slower, against the 1 s restart; C1 alone costs the data path its C2 code.)
+                "-Xmn4m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30",
                 // Jetty logs through SLF4J; without a provider SLF4J would warn about it at every start.
                 "-Dslf4j.internal.verbosity=ERROR"));
         int feature = java.feature();

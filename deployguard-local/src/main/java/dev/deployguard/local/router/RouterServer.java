@@ -75,7 +75,7 @@ final class RouterServer {
         adminConnector.setHost("127.0.0.1");
         adminConnector.setPort(config.adminPort());
         server.addConnector(adminConnector);
-        server.setHandler(new AdminHandler(config.app(), token, routes, stats, this::listen, clock));
+        server.setHandler(new AdminHandler(new AdminApi(config.app(), token, routes, stats, this::listen, clock)));
         server.setStopTimeout(1_000);
 
         ticker = Executors.newSingleThreadScheduledExecutor(task -> {

@@ -18,6 +18,9 @@ class RouterJvmOptionsTest {
         assertThat(RouterLauncher.defaultJvmOptions(Runtime.Version.parse("22"))).contains(TRIM);
         assertThat(RouterLauncher.defaultJvmOptions(Runtime.Version.parse("19.0.2"))).doesNotContain(TRIM);
         assertThat(RouterLauncher.defaultJvmOptions(Runtime.Version.parse("17.0.15"))).contains("-Xmx128m",
-                "-XX:+UseSerialGC");
+                "-XX:+UseSerialGC", "-Xmn4m")
+                .as("tiered compilation kept: C1 alone costs throughput, C2 alone the restart time")
+                .noneMatch(option -> option.startsWith("-XX:TieredStopAtLevel")
+                        || option.contains("TieredCompilation"));
     }
 }
