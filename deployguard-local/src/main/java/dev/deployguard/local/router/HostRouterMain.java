@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -65,27 +66,32 @@ public final class HostRouterMain {
             System.err.println("host router: " + e.getMessage());
             return RouterMain.EXIT_BAD_INPUT;
         }
+        if (Boolean.getBoolean(RouterLauncher.SUPERVISED_PROPERTY)) {
+            // Killed with its supervisor: a router nobody restarts or stops would hold the addresses the next needs.
+            RouterLauncher.supervisor().ifPresentOrElse(supervisor -> supervisor.onExit()
+                    .thenRun(() -> System.exit(0)), () -> System.exit(0));
+        }
+        Optional<RouterStandby> turn = Optional.empty();
+        if (Boolean.getBoolean(RouterLauncher.STANDBY_PROPERTY)) {
+            // A warm standby: serves only once the router that serves is gone (RouterStandby).
+            try {
+                turn = RouterStandby.awaitTurn(config.stateDir(), limits, out);
+            } catch (IOException e) {
+                System.err.println("host router cannot take its state directory's lock: " + e);
+                return RouterMain.EXIT_FAILURE;
+            }
+            if (turn.isEmpty()) {
+                return 0;
+            }
+        }
         Clock clock = Clock.systemUTC();
         Transport transport = Transport.best();
         EventLoopGroup loops = transport.newGroup(TrafficServer.defaultEventLoops(), "router-io");
         HostedApps apps = new HostedApps(config.stateDir(), loops, transport, limits,
                 RetryPolicy.fromSystemProperties(), clock, token);
 
-        QueuedThreadPool threads = new QueuedThreadPool(ADMIN_MAX_THREADS, 1);
-        threads.setName("router-admin");
-        threads.setReservedThreads(0);
-        Server admin = new Server(threads);
-        HttpConfiguration http = new HttpConfiguration();
-        http.setSendServerVersion(false);
-        http.setSendXPoweredBy(false);
-        http.setSendDateHeader(false);
-        http.setIdleTimeout(30_000);
-        ServerConnector connector = new ServerConnector(admin, 0, 1, new HttpConnectionFactory(http));
-        connector.setHost("127.0.0.1");
-        connector.setPort(config.adminPort());
-        admin.addConnector(connector);
-        admin.setHandler(new HostAdminHandler(token, apps, out));
-        admin.setStopTimeout(1_000);
+        Server admin = adminServer(config.adminPort(), token, apps, out);
+        ServerConnector connector = (ServerConnector) admin.getConnectors()[0];
         try {
             connector.open();
         } catch (IOException e) {
@@ -130,17 +136,32 @@ public final class HostRouterMain {
                 + ProcessHandle.current().pid() + ", " + transport.name() + ", " + apps.names().size()
                 + " apps, state " + config.stateDir() + ")");
         out.flush();
-        if (Boolean.getBoolean(RouterLauncher.SUPERVISED_PROPERTY)) {
-            // Killed with its supervisor: a router nobody restarts or stops would hold the addresses the next needs.
-            ProcessHandle.current().parent().ifPresent(supervisor -> supervisor.onExit()
-                    .thenRun(() -> System.exit(0)));
-        }
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** The admin API's server on 127.0.0.1:{@code port} (0: any free port), not yet started. */
+    static Server adminServer(int port, String token, HostedApps apps, PrintStream out) {
+        QueuedThreadPool threads = new QueuedThreadPool(ADMIN_MAX_THREADS, 1);
+        threads.setName("router-admin");
+        threads.setReservedThreads(0);
+        Server admin = new Server(threads);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        http.setSendDateHeader(false);
+        http.setIdleTimeout(30_000);
+        ServerConnector connector = new ServerConnector(admin, 0, 1, new HttpConnectionFactory(http));
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        admin.addConnector(connector);
+        admin.setHandler(new HostAdminHandler(token, apps, out));
+        admin.setStopTimeout(1_000);
+        return admin;
     }
 
     // Rescheduled from the wall clock every time, so windows stay on second boundaries however long it runs.
