@@ -218,6 +218,21 @@ public final class RouterLauncher {
     }
 
     /**
+     * The JVM that serves under a host router's supervisor (given by the pid the control plane records), found from
+     * the state directory its JVMs were started with; empty when none serves (or {@code supervisor} is none).
+     */
+    public static java.util.Optional<ProcessHandle> activeHostRouterUnder(ProcessHandle supervisor) {
+        return supervisor.descendants()
+                .map(p -> p.info().arguments().map(List::of).orElse(List.of()))
+                .filter(args -> args.contains(HostRouterMain.class.getName()) && args.indexOf("--state-dir") >= 0
+                        && args.indexOf("--state-dir") + 1 < args.size())
+                .map(args -> Path.of(args.get(args.indexOf("--state-dir") + 1)))
+                .findFirst()
+                .flatMap(RouterLauncher::activeHostRouter)
+                .filter(active -> supervisor.descendants().anyMatch(p -> p.pid() == active.pid()));
+    }
+
+    /**
      * Starts the router and returns once its admin API answers as the process just started.
      *
      * @param logFile where the router's stdout and stderr are appended
