@@ -72,7 +72,8 @@ class TeardownIT {
         h.ok("deploy", "demo", "--version", "v1");
         h.ok("deploy", "demo", "--version", "v2");
         List<Long> pids = pids("demo");
-        assertThat(pids).as("v2, warm v1, the router's supervisor, its two slots and their JVMs").hasSize(8);
+        assertThat(pids).as("v2, warm v1 (two instances each), the router's supervisor, its two slots and their JVMs")
+                .hasSize(9);
 
         Harness.Run r = h.ok("stop", "demo", "-o", "json");
 

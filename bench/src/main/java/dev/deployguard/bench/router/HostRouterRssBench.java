@@ -136,7 +136,8 @@ public final class HostRouterRssBench {
      */
     private static Map<String, Object> memory(long supervisorPid) throws IOException, InterruptedException {
         ProcessHandle supervisor = ProcessHandle.of(supervisorPid).orElseThrow();
-        long jvm = RouterLauncher.activeHostRouterUnder(supervisor).map(ProcessHandle::pid).orElse(supervisorPid);
+        long jvm = RouterLauncher.activeHostRouterUnder(supervisor).or(() -> supervisor.children().findFirst())
+                .map(ProcessHandle::pid).orElse(supervisorPid);
         Map<String, Object> row = read(jvm);
         for (int i = 0; i < 10; i++) {
             Thread.sleep(1_500);
