@@ -103,6 +103,7 @@ public final class HostRouterMain {
         try {
             // Every app before the admin API answers: whoever waits for the router to start then finds them served.
             apps.restoreAll(out);
+            RouterStandby.noteServing(out, apps.names().size());
             admin.start();
         } catch (Exception e) {
             System.err.println("host router failed to start: " + e);

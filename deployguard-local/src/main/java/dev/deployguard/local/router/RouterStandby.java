@@ -43,6 +43,9 @@ final class RouterStandby {
     /** Held in a static field: a channel nobody references could be closed by the GC, and its lock released. */
     private static volatile RouterStandby held;
 
+    /** When this process, a standby, got the lock (0: it never waited); for the log line once it serves. */
+    private static volatile long lockedNanos;
+
     private final FileChannel channel;
     private final FileLock lock;
 
@@ -69,20 +72,30 @@ final class RouterStandby {
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms; waiting to take over");
             out.flush();
             lock = channel.lock();
+            lockedNanos = System.nanoTime();
             if (!RouterLauncher.supervisor().map(ProcessHandle::isAlive).orElse(false)) {
                 // The router it stood by for exited because their supervisor died: nobody wants this one to serve.
                 channel.close();
                 return Optional.empty();
             }
             awaitExit(previousHolder(channel));
-            out.println("router standby (pid " + ProcessHandle.current().pid() + "): the router that served is gone;"
-                    + " taking over");
+            out.println("router standby (pid " + ProcessHandle.current().pid() + "): the router that served is gone"
+                    + " (reaped " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lockedNanos) + " ms after its"
+                    + " lock was released); taking over");
             out.flush();
         }
         RouterStandby standby = new RouterStandby(channel, lock);
         standby.record();
         held = standby;
         return Optional.of(standby);
+    }
+
+    /** Logs how long a takeover took from the lock to serving every app; nothing when this process never waited. */
+    static void noteServing(PrintStream out, int apps) {
+        if (lockedNanos != 0) {
+            out.println("router standby (pid " + ProcessHandle.current().pid() + "): serving " + apps + " apps "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lockedNanos) + " ms after the lock");
+        }
     }
 
     /** The JVM that serves the host router of {@code stateDir}, as its lock file names it, if it runs. */
