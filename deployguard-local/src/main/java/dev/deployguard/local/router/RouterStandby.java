@@ -107,10 +107,6 @@ final class RouterStandby {
         }
     }
 
-    boolean held() {
-        return held == this && lock.isValid();
-    }
-
     private void record() throws IOException {
         ProcessHandle self = ProcessHandle.current();
         byte[] bytes = (self.pid() + " " + self.info().startInstant().map(i -> i.toEpochMilli()).orElse(0L) + "\n")
