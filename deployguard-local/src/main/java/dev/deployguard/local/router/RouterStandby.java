@@ -67,7 +67,7 @@ final class RouterStandby {
         FileLock lock = channel.tryLock();
         if (lock == null) {
             long started = System.nanoTime();
-            warmUp(limits);
+            warmUp(limits, out);
             out.println("router standby (pid " + ProcessHandle.current().pid() + "): warmed up in "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms; waiting to take over");
             out.flush();
@@ -162,7 +162,7 @@ final class RouterStandby {
      * port 0 added over the admin API, one routed to the other, requests through both, stats, a removal, and a
      * restore of the apps from their files. Everything is closed and deleted afterwards.
      */
-    private static void warmUp(RouterLimits limits) throws IOException {
+    private static void warmUp(RouterLimits limits, PrintStream out) throws IOException {
         Path dir = Files.createTempDirectory("deployguard-router-standby");
         String token = UUID.randomUUID().toString();
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
@@ -193,7 +193,7 @@ final class RouterStandby {
                 exchange(adminPort, "DELETE", "/admin/apps/backend", token, new byte[0]);
             } catch (Exception e) {
                 // A warm-up that fails costs only speed: the takeover loads what it needs itself.
-                quiet.println(e);
+                out.println("router standby: warm-up incomplete (" + e + "); a takeover loads the rest itself");
             } finally {
                 apps.closeAll(0);
                 stop(admin);
