@@ -6,16 +6,17 @@ import java.util.Map;
 
 /** Entry point of {@code bench/run NAME [options]}: each benchmark prints one JSON document on stdout. */
 public final class Main {
-    private static final Map<String, String> BENCHMARKS = Map.of(
-            "router", "dev.deployguard.bench.router.RouterBench",
-            "router-rss", "dev.deployguard.bench.router.HostRouterRssBench",
-            "detection", "dev.deployguard.bench.detection.DetectionBench",
-            "k8s-rollouts", "dev.deployguard.bench.kubernetes.RolloutsBench",
-            "k8s-rollback", "dev.deployguard.bench.kubernetes.RollbackBench",
-            "checklist", "dev.deployguard.bench.checklist.ChecklistBench",
-            "rollback", "dev.deployguard.bench.controlplane.RollbackBench",
-            "backup", "dev.deployguard.bench.backup.BackupBench",
-            "faults", "dev.deployguard.bench.faults.FaultsBench");
+    private static final Map<String, String> BENCHMARKS = Map.ofEntries(
+            Map.entry("router", "dev.deployguard.bench.router.RouterBench"),
+            Map.entry("router-rss", "dev.deployguard.bench.router.HostRouterRssBench"),
+            Map.entry("router-restart", "dev.deployguard.bench.router.RouterRestartBench"),
+            Map.entry("detection", "dev.deployguard.bench.detection.DetectionBench"),
+            Map.entry("k8s-rollouts", "dev.deployguard.bench.kubernetes.RolloutsBench"),
+            Map.entry("k8s-rollback", "dev.deployguard.bench.kubernetes.RollbackBench"),
+            Map.entry("checklist", "dev.deployguard.bench.checklist.ChecklistBench"),
+            Map.entry("rollback", "dev.deployguard.bench.controlplane.RollbackBench"),
+            Map.entry("backup", "dev.deployguard.bench.backup.BackupBench"),
+            Map.entry("faults", "dev.deployguard.bench.faults.FaultsBench"));
 
     private Main() {
     }

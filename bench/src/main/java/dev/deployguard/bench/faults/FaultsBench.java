@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.deployguard.json.Json;
 import dev.deployguard.local.load.SteadyTraffic;
 import dev.deployguard.local.process.Ports;
+import dev.deployguard.local.router.RouterLauncher;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -230,14 +231,15 @@ public final class FaultsBench {
     }
 
     /**
-     * The router's JVM: the child of the supervisor whose pid the control plane reports as the router's (the router
-     * runs supervised by default), or that pid itself for a router that runs without one.
+     * The router's JVM that serves, under the supervisor whose pid the control plane reports as the router's (the
+     * router runs supervised by default), or that pid itself for a router that runs without one.
      */
     private ProcessHandle routerJvm() {
         long pid = status().path("router").path("pid").asLong();
         ProcessHandle recorded = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
                 "the router's pid " + pid + " is not running"));
-        return recorded.children().findFirst().orElse(recorded);
+        // A host router's supervisor runs two JVMs: the one that serves (named by its lock file) and a warm standby.
+        return RouterLauncher.activeHostRouterUnder(recorded).orElse(recorded);
     }
 
     /** One fault under traffic, then the checks every scenario shares. */

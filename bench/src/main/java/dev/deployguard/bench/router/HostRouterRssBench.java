@@ -143,7 +143,8 @@ public final class HostRouterRssBench {
      * until two reads are within 1 MB (the JVM gives back the C heap its compilers left on a 1 s period), at most 15 s.
      */
     private static Map<String, Object> memory(long supervisorPid) throws IOException, InterruptedException {
-        long jvm = ProcessHandle.of(supervisorPid).orElseThrow().children().findFirst()
+        ProcessHandle supervisor = ProcessHandle.of(supervisorPid).orElseThrow();
+        long jvm = RouterLauncher.activeHostRouterUnder(supervisor).or(() -> supervisor.children().findFirst())
                 .map(ProcessHandle::pid).orElse(supervisorPid);
         Map<String, Object> row = read(jvm);
         for (int i = 0; i < 10; i++) {
@@ -154,6 +155,11 @@ public final class HostRouterRssBench {
             if (settled) {
                 break;
             }
+        }
+        // The warm standby beside it (RouterStandby): classes loaded, no app state; reported, not hidden.
+        for (ProcessHandle standby : (Iterable<ProcessHandle>) supervisor.descendants()
+                .filter(p -> p.pid() != jvm && p.info().command().map(c -> c.endsWith("/java")).orElse(false))::iterator) {
+            row.put("standby_rss_mb", read(standby.pid()).get("rss_mb"));
         }
         return row;
     }
@@ -183,7 +189,7 @@ public final class HostRouterRssBench {
 
     private static void stop(long supervisorPid) {
         ProcessHandle.of(supervisorPid).ifPresent(p -> {
-            List<ProcessHandle> children = p.children().toList();
+            List<ProcessHandle> children = p.descendants().toList();
             p.destroy();
             p.onExit().join();
             children.forEach(c -> c.onExit().join());

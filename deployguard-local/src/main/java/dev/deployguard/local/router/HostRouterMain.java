@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -60,6 +61,24 @@ public final class HostRouterMain {
             System.err.println("host router: " + e.getMessage());
             return RouterMain.EXIT_BAD_INPUT;
         }
+        if (Boolean.getBoolean(RouterLauncher.SUPERVISED_PROPERTY)) {
+            // Killed with its supervisor: a router nobody restarts or stops would hold the addresses the next needs.
+            RouterLauncher.supervisor().ifPresentOrElse(supervisor -> supervisor.onExit()
+                    .thenRun(() -> System.exit(0)), () -> System.exit(0));
+        }
+        Optional<RouterStandby> turn = Optional.empty();
+        if (Boolean.getBoolean(RouterLauncher.STANDBY_PROPERTY)) {
+            // A warm standby: serves only once the router that serves is gone (RouterStandby).
+            try {
+                turn = RouterStandby.awaitTurn(config.stateDir(), limits, out);
+            } catch (IOException e) {
+                System.err.println("host router cannot take its state directory's lock: " + e);
+                return RouterMain.EXIT_FAILURE;
+            }
+            if (turn.isEmpty()) {
+                return 0;
+            }
+        }
         Clock clock = Clock.systemUTC();
         Transport transport = Transport.best();
         EventLoopGroup loops = transport.newGroup(TrafficServer.defaultEventLoops(), "router-io");
@@ -80,6 +99,7 @@ public final class HostRouterMain {
         }
         try {
             apps.restoreAll(out);
+            RouterStandby.noteServing(out, apps.names().size());
             api.complete(new HostAdminApi(token, apps, out));
         } catch (Exception e) {
             System.err.println("host router failed to start: " + e);
@@ -110,17 +130,19 @@ public final class HostRouterMain {
                 + ProcessHandle.current().pid() + ", " + transport.name() + ", " + apps.names().size()
                 + " apps, state " + config.stateDir() + ")");
         out.flush();
-        if (Boolean.getBoolean(RouterLauncher.SUPERVISED_PROPERTY)) {
-            // Killed with its supervisor: a router nobody restarts or stops would hold the addresses the next needs.
-            ProcessHandle.current().parent().ifPresent(supervisor -> supervisor.onExit()
-                    .thenRun(() -> System.exit(0)));
-        }
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** An admin API already serving {@code apps} on 127.0.0.1:{@code port} (0: any free port); the warm-up's too. */
+    static NettyAdminServer adminServer(EventLoopGroup loops, Transport transport, int port, String token,
+                                        HostedApps apps, PrintStream out) throws Exception {
+        HostAdminApi api = new HostAdminApi(token, apps, out);
+        return NettyAdminServer.bind(loops, transport, port, api::handle);
     }
 
     // Rescheduled from the wall clock every time, so windows stay on second boundaries however long it runs.

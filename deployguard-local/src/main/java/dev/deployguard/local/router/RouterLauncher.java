@@ -56,6 +56,12 @@ public final class RouterLauncher {
 
     /** Tells a router it runs under {@link #SUPERVISOR}: it answers with its supervisor's pid and dies with it. */
     public static final String SUPERVISED_PROPERTY = "deployguard.router.supervised";
+    /** Tells a supervised host router it may be the warm standby of another ({@link RouterStandby}). */
+    public static final String STANDBY_PROPERTY = "deployguard.router.standby";
+    /** The environment variable holding the pid of a host router's supervisor (see {@link #HOST_SUPERVISOR}). */
+    public static final String SUPERVISOR_ENV = "DEPLOYGUARD_ROUTER_SUPERVISOR";
+    /** The name the host router's supervisor runs under ({@code $0} of its shell); its slots run as router-slot. */
+    public static final String SUPERVISOR_NAME = "router-supervisor";
     /**
      * A POSIX shell loop that runs the router and starts it again when it dies of anything but a clean stop (0), bad
      * input (2) or a taken address (3), which a restart would not cure; a SIGTERM is passed on to the router, which
@@ -79,6 +85,30 @@ public final class RouterLauncher {
             "  echo \"router supervisor: the router exited with code $code; starting it again\" >&2",
             "  if [ \"$fails\" -gt 1 ]; then sleep $(( fails > 6 ? 5 : fails - 1 )); fi",
             "done");
+    /**
+     * The host router's supervisor: two {@link #SUPERVISOR} loops ("slots", each a shell of its own named
+     * {@code router-slot}), each keeping one router JVM running, with the crash-loop backoff above. Of the two JVMs
+     * the one holding the state directory's lock serves and the other is its warm standby ({@link RouterStandby}):
+     * a router that dies is replaced by the standby at once, and its slot starts a new standby. A SIGTERM stops both
+     * slots, which pass it on to their JVMs; a slot that ends of a clean stop, bad input or a taken address ends the
+     * supervisor with its code. The JVMs find the supervisor by {@value #SUPERVISOR_ENV}, since their parent is a
+     * slot, and exit when it is gone (a SIGKILL of it takes everything down). Its first argument is the slot's script.
+     */
+    static final String HOST_SUPERVISOR = String.join("\n",
+            "trap 'trap - TERM INT; kill -TERM \"$a\" \"$b\" 2>/dev/null; wait; exit 0' TERM INT",
+            SUPERVISOR_ENV + "=$$",
+            "export " + SUPERVISOR_ENV,
+            "slot=$1",
+            "shift",
+            "/bin/sh -c \"$slot\" router-slot \"$@\" &",
+            "a=$!",
+            "/bin/sh -c \"$slot\" router-slot \"$@\" &",
+            "b=$!",
+            "wait \"$a\"",
+            "code=$?",
+            "kill -TERM \"$b\" 2>/dev/null",
+            "wait \"$b\"",
+            "exit \"$code\"");
     private static final Path SHELL = Path.of("/bin/sh");
 
     private final Duration startTimeout;
@@ -127,28 +157,32 @@ public final class RouterLauncher {
      * control plane adopting a running router, {@code ps}) would no longer see them.
      */
     public List<String> command(RouterConfig config) {
-        return command(RouterMain.class.getName(), config.toArgs());
+        return command(RouterMain.class.getName(), config.toArgs(), false);
     }
 
     /** The command that starts a host router with this config; as {@link #command(RouterConfig)}. */
     public List<String> command(HostRouterConfig config) {
-        return command(HostRouterMain.class.getName(), config.toArgs());
+        return command(HostRouterMain.class.getName(), config.toArgs(), true);
     }
 
-    private List<String> command(String mainClass, List<String> args) {
+    private List<String> command(String mainClass, List<String> args, boolean standby) {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             // A session of its own: a Ctrl-C or hang-up aimed at the control plane's terminal does not reach it.
             command.add(SETSID.toString());
         }
         if (supervised) {
-            command.addAll(List.of(SHELL.toString(), "-c", SUPERVISOR, "router-supervisor"));
+            command.addAll(standby ? List.of(SHELL.toString(), "-c", HOST_SUPERVISOR, SUPERVISOR_NAME, SUPERVISOR)
+                    : List.of(SHELL.toString(), "-c", SUPERVISOR, SUPERVISOR_NAME));
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(inheritedRouterProperties());
         command.addAll(jvmOptions);
         if (supervised) {
             command.add("-D" + SUPERVISED_PROPERTY + "=true");
+            if (standby) {
+                command.add("-D" + STANDBY_PROPERTY + "=true");
+            }
         }
         command.add(mainClass);
         command.addAll(args);
@@ -162,9 +196,49 @@ public final class RouterLauncher {
     static List<String> inheritedRouterProperties() {
         List<String> options = new ArrayList<>();
         System.getProperties().stringPropertyNames().stream().sorted()
-                .filter(name -> name.startsWith(RouterLimits.PREFIX) && !name.equals(SUPERVISED_PROPERTY))
+                .filter(name -> name.startsWith(RouterLimits.PREFIX) && !name.equals(SUPERVISED_PROPERTY)
+                        && !name.equals(STANDBY_PROPERTY))
                 .forEach(name -> options.add("-D" + name + "=" + System.getProperty(name)));
         return options;
+    }
+
+    /**
+     * This router's supervisor: the process {@value #SUPERVISOR_ENV} names (a host router's JVM runs in a slot of
+     * it), else the parent. Empty when the named supervisor is gone.
+     */
+    static java.util.Optional<ProcessHandle> supervisor() {
+        String named = System.getenv(SUPERVISOR_ENV);
+        if (named != null) {
+            try {
+                return ProcessHandle.of(Long.parseLong(named.strip()));
+            } catch (NumberFormatException e) {
+                // Not ours: fall back to the parent.
+            }
+        }
+        return ProcessHandle.current().parent();
+    }
+
+    /**
+     * The JVM that serves the supervised host router of {@code stateDir} (the other JVM under its supervisor is its
+     * warm standby), as named by the lock file it holds; empty when none runs.
+     */
+    public static java.util.Optional<ProcessHandle> activeHostRouter(Path stateDir) {
+        return RouterStandby.active(stateDir);
+    }
+
+    /**
+     * The JVM that serves under a host router's supervisor (given by the pid the control plane records), found from
+     * the state directory its JVMs were started with; empty when none serves (or {@code supervisor} is none).
+     */
+    public static java.util.Optional<ProcessHandle> activeHostRouterUnder(ProcessHandle supervisor) {
+        return supervisor.descendants()
+                .map(p -> p.info().arguments().map(List::of).orElse(List.of()))
+                .filter(args -> args.contains(HostRouterMain.class.getName()) && args.indexOf("--state-dir") >= 0
+                        && args.indexOf("--state-dir") + 1 < args.size())
+                .map(args -> Path.of(args.get(args.indexOf("--state-dir") + 1)))
+                .findFirst()
+                .flatMap(RouterLauncher::activeHostRouter)
+                .filter(active -> supervisor.descendants().anyMatch(p -> p.pid() == active.pid()));
     }
 
     /**

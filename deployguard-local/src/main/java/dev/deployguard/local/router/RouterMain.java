@@ -30,7 +30,7 @@ public final class RouterMain {
      */
     static long reportedPid() {
         if (Boolean.getBoolean(RouterLauncher.SUPERVISED_PROPERTY)) {
-            return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(ProcessHandle.current().pid());
+            return RouterLauncher.supervisor().map(ProcessHandle::pid).orElse(ProcessHandle.current().pid());
         }
         return ProcessHandle.current().pid();
     }

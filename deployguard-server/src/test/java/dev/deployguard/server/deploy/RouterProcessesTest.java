@@ -119,6 +119,11 @@ class RouterProcessesTest {
         supervisor.addAll(worker);
         assertThat(HostRouterProcess.adminPortOf(supervisor, routerDir)).contains(4711);
         assertThat(HostRouterProcess.adminPortOf(worker, routerDir)).as("the supervised JVM").isEmpty();
+        // The host router's supervisor runs two slot shells with the JVM's command: neither is the router to record.
+        List<String> slot = new java.util.ArrayList<>(List.of("-c", "while :; do ...", "router-slot",
+                "/usr/bin/java"));
+        slot.addAll(worker);
+        assertThat(HostRouterProcess.adminPortOf(slot, routerDir)).as("a slot of the supervisor").isEmpty();
     }
 
     private static long deadPid() throws Exception {
