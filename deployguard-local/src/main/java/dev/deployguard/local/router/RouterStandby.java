@@ -170,8 +170,9 @@ final class RouterStandby {
         try {
             HostedApps apps = new HostedApps(dir, loops, transport, limits, RetryPolicy.fromSystemProperties(),
                     clock, token);
-            NettyAdminServer admin = HostRouterMain.adminServer(loops, transport, 0, token, apps, quiet);
+            NettyAdminServer admin = null;
             try {
+                admin = HostRouterMain.adminServer(loops, transport, 0, token, apps, quiet);
                 int adminPort = admin.port();
                 byte[] plain = RouterJson.STRICT.writeValueAsBytes(AppListener.plain("127.0.0.1:0"));
                 exchange(adminPort, "PUT", "/admin/apps/backend", token, plain);
@@ -193,7 +194,9 @@ final class RouterStandby {
                 out.println("router standby: warm-up incomplete (" + e + "); a takeover loads the rest itself");
             } finally {
                 apps.closeAll(0);
-                admin.close();
+                if (admin != null) {
+                    admin.close();
+                }
             }
             HostedApps restored = new HostedApps(dir, loops, transport, limits, RetryPolicy.fromSystemProperties(),
                     clock, token);
