@@ -307,6 +307,15 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /**
+     * Stops the supervision, rollout and GitOps loops and waits for a tick under way; the control plane still answers
+     * and acts on calls. For tests in simulated time that tick the runner themselves: a loop's tick on its own thread
+     * would act at whatever the simulated clock reads at that moment.
+     */
+    public void stopLoops() {
+        tickers.stop(Duration.ofSeconds(5));
+    }
+
+    /**
      * Stops every instance and router of every app (quickstart teardown, tests). A normal {@link #close()} leaves
      * them serving, by design.
      */
