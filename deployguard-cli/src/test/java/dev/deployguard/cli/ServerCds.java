@@ -43,6 +43,7 @@ final class ServerCds {
         return archive.map(a -> List.of("-XX:SharedArchiveFile=" + a, "-Xshare:auto")).orElse(List.of());
     }
 
+    @SuppressWarnings("try") // the lock is held for the try's body, never read
     private static Optional<Path> create() {
         Path jar = Path.of("target", "deployguard.jar").toAbsolutePath();
         if (!Files.isRegularFile(jar)) {

@@ -67,6 +67,8 @@ final class NettyAdminServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<>() {
                         @Override
+                        @SuppressWarnings("deprecation") // Netty 4.2 deprecates handlers on an executor group; until
+                        // the calls are handed to the admin thread by hand, this keeps them off the event loops
                         protected void initChannel(Channel ch) {
                             ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS),
                                     new HttpServerCodec(), new Aggregator());
