@@ -211,6 +211,31 @@ class HttpNotifierTest {
         assertThat(failures()).isEmpty();
     }
 
+    /**
+     * The first target hangs (accepts, never answers, 60 s timeout); the second gets all twenty messages, in the order
+     * they were raised, while the first has not given up on its first message yet.
+     */
+    @Test
+    void aTargetThatHangsDelaysOnlyItsOwnMessagesAndEachTargetGetsItsMessagesInOrder() throws Exception {
+        int port = recorder.getAddress().getPort();
+        try (var notifier = new HttpNotifier(spec("""
+                - {type: webhook, url: "http://127.0.0.1:%d/hang"}
+                - {type: webhook, url: "http://127.0.0.1:%d/hook"}
+                """.formatted(hanging.getLocalPort(), port), "60s"), events)) {
+            for (int i = 0; i < 20; i++) {
+                notifier.notify(new Notification("web", "rollback", EventKinds.ROLLBACK_AUTOMATIC, Instant.now(),
+                        "system", 2, "message " + i, Map.of("seq", i)));
+            }
+            // The hanging target has accepted its first message's connection and holds it.
+            await(Duration.ofSeconds(30), () -> bodies.size() >= 20 && !held.isEmpty());
+            assertThat(failures()).as("the hanging target has not given up yet").isEmpty();
+        }
+        assertThat(bodies).hasSize(20);
+        for (int i = 0; i < 20; i++) {
+            assertThat(bodies.get(i)).startsWith("/hook ").contains("\"seq\":" + i + "}");
+        }
+    }
+
     @Test
     void aMissingSecretVariableIsReportedByNameNotSent() throws Exception {
         String unset = "DEPLOYGUARD_TEST_UNSET_" + System.nanoTime();
@@ -280,8 +305,8 @@ class HttpNotifierTest {
             var b = new dev.deployguard.event.BackupEvent("etcd", "create", "20261207T1000Z-1", false,
                     "https://root:s3cret@127.0.0.1:2379", "trailer mismatch at byte 4096", 0);
             events.record(null, null, "cron", b.kind(), b.message(), b.data());
-            // One task delivers to every route in spec order; ops is last, so once it has arrived all are done.
-            await(Duration.ofSeconds(10), () -> bodies.stream().anyMatch(x -> x.startsWith("/ops ")));
+            await(Duration.ofSeconds(10), () -> bodies.stream().anyMatch(x -> x.startsWith("/ops "))
+                    && bodies.stream().anyMatch(x -> x.startsWith("/shared ")) && notifier.idle());
         }
         assertThat(bodies).hasSize(2);
         assertThat(bodies).anySatisfy(x -> assertThat(x).startsWith("/shared application/json {\"app\":null,"
