@@ -311,7 +311,9 @@ public final class RolloutRunner {
             return;
         }
         store.saveRollout(engine.resume(r), clock.instant());
-        running.put(app, newRunning(app));
+        Running run = newRunning(app);
+        run.hold.restore(r, store);
+        running.put(app, run);
         events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed the " + r.kind().words()
                 + " rollout of revision " + r.canaryRevision() + " at step " + (r.stepIndex() + 1)
                 + " (" + r.phase() + "); its analysis starts collecting evidence afresh");
