@@ -24,18 +24,20 @@ import org.junit.jupiter.api.io.TempDir;
  * Zero downtime that only DeployGuard can provide: every request takes ~300 ms and the app exits at once on SIGTERM
  * (no graceful shutdown of its own), the previous release is not kept warm, so each deploy and rollback stops
  * instances that are serving requests right then. Sixteen clients keep requests in flight the whole time; none may
- * fail, and none may wait much longer than the app itself takes: the router must stop sending new requests to the
- * old instances and {@code Deployer}'s drain must wait for the ones in flight before the TERM.
+ * fail, and no request may have been cut: the router must stop sending new requests to the old instances and
+ * {@code Deployer}'s drain must wait for the ones in flight before the TERM. A request cut by a TERM is either a
+ * failure or, for a GET the router may send again, a reset that ejects the backend from the router's passive health
+ * check; so the router reporting no ejected backend at all proves no request was cut, with no timing involved.
  */
 class ZeroDowntimeIT {
     private static final int CLIENTS = 16;
     private static final long APP_LATENCY_MS = 300;
     /**
-     * The slowest any request may be: the app's 300 ms plus 1.7 s for a loaded 2-core machine (JIT warm-up of a new
-     * instance, GC, the other builds beside this one). A request cut by a TERM fails outright; one that waited for a
-     * restart or a retry elsewhere would take far longer than this.
+     * Only against a hang (a request left waiting for a restart or a timeout): far above the app's 300 ms, as a 2-core
+     * machine running other builds took 2.1 s for some requests (CI, load 30). Cut requests are caught by the
+     * ejection check, not by this bound.
      */
-    private static final Duration MAX_LATENCY = Duration.ofMillis(2_000);
+    private static final Duration MAX_LATENCY = Duration.ofSeconds(10);
 
     @TempDir
     Path dir;
@@ -77,6 +79,9 @@ class ZeroDowntimeIT {
             assertThat(millis.get(0)).as("fastest request, ms: the app really is slow")
                     .isGreaterThanOrEqualTo(APP_LATENCY_MS);
         }
+        JsonNode router = ApiClient.forStateDir(h.stateDir, null, "test").get("/api/apps/demo/metrics");
+        assertThat(router.path("backends")).as("backends the router ejected after a refused or reset connection: a"
+                + " request cut by a TERM would have ejected its instance").isEmpty();
         // and the instances that served were really stopped under traffic, by both the deploy and the rollback
         JsonNode events = h.ok("events", "demo", "-o", "json").json().path("events");
         assertThat(events.findValues("kind").stream().filter(k -> k.asText().equals("instance.stopped")).count())
