@@ -105,7 +105,8 @@ class LeaderElectIT {
         pb.environment().put("POD_NAME", "deployguard-7f9c-b");
         pb.environment().remove("KUBERNETES_SERVICE_HOST");
         server = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        Harness.await(Duration.ofSeconds(60), () -> {
+        // A hang guard, as Harness.startServer's: at load 40 (CI beside four other builds) 60 s were not enough.
+        Harness.await(Duration.ofSeconds(180), () -> {
             if (!server.isAlive()) {
                 throw new AssertionError("server exited: " + Harness.read(log));
             }
