@@ -24,9 +24,10 @@ import java.util.zip.ZipFile;
  * jar: 42,000 entries, every library of the control plane) replaced by a jar of only the packages the router uses.
  * A JVM keeps the central directory of every jar it opened on its heap for as long as it runs: 5.3 MB of
  * {@code byte[]} and 0.7 MB of {@code int[]} for the distribution's jar, half of a host router's live heap
- * (docs/benchmarks.md, "router RSS"). The router's jar is written once per distribution jar (name, size and time) into
- * {@code classes/} of the router's state directory, beside the files the router keeps there; a jar that cannot be
- * written leaves the class path as it was (the router then just uses more memory).
+ * (docs/benchmarks.md, "router RSS"). The router's jar is written once per distribution jar (path, size and time) into
+ * the user's cache directory ({@link #cacheDir}, where the launcher also keeps its class-data archives), shared by
+ * every state directory, else into {@code classes/} of the router's state directory; a jar that cannot be written
+ * leaves the class path as it was (the router then just uses more memory).
  */
 final class RouterClassPath {
     /** A jar with at least this many entries is a distribution jar worth trimming; a library jar is left alone. */
@@ -40,6 +41,34 @@ final class RouterClassPath {
     private static final int OLDER_KEPT = 2;
 
     private RouterClassPath() {
+    }
+
+    /**
+     * {@code $DEPLOYGUARD_CACHE_DIR/router}, else {@code $XDG_CACHE_HOME/deployguard/router}, else
+     * {@code $HOME/.cache/deployguard/router} (as the launcher's class-data archives), if it exists or can be made.
+     */
+    static java.util.Optional<Path> cacheDir(java.util.Map<String, String> env) {
+        Path base;
+        if (notBlank(env.get("DEPLOYGUARD_CACHE_DIR"))) {
+            base = Path.of(env.get("DEPLOYGUARD_CACHE_DIR"));
+        } else if (notBlank(env.get("XDG_CACHE_HOME"))) {
+            base = Path.of(env.get("XDG_CACHE_HOME"), "deployguard");
+        } else if (notBlank(env.get("HOME"))) {
+            base = Path.of(env.get("HOME"), ".cache", "deployguard");
+        } else {
+            return java.util.Optional.empty();
+        }
+        Path dir = base.resolve("router");
+        try {
+            Files.createDirectories(dir);
+            return Files.isWritable(dir) ? java.util.Optional.of(dir) : java.util.Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private static boolean notBlank(String s) {
+        return s != null && !s.isBlank();
     }
 
     /** {@code classPath} with each large jar replaced by its router jar under {@code dir}; unchanged if none is. */
@@ -60,8 +89,8 @@ final class RouterClassPath {
             if (zip.size() < LARGE_JAR_ENTRIES) {
                 return entry;
             }
-            String name = PREFIX + Integer.toHexString(jar.toString().hashCode()) + "-" + Files.size(jar) + "-"
-                    + Files.getLastModifiedTime(jar).toMillis() + ".jar";
+            String sameJar = PREFIX + Integer.toHexString(jar.toString().hashCode()) + "-";
+            String name = sameJar + Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis() + ".jar";
             Path lean = dir.resolve(name);
             if (!Files.isRegularFile(lean)) {
                 Files.createDirectories(dir);
@@ -72,7 +101,7 @@ final class RouterClassPath {
                 } finally {
                     Files.deleteIfExists(tmp);
                 }
-                removeOlder(dir, lean);
+                removeOlder(dir, lean, sameJar);
             }
             return lean.toString();
         } catch (IOException | RuntimeException e) {
@@ -129,10 +158,13 @@ final class RouterClassPath {
         }
     }
 
-    /** Removes router jars of older distributions but the newest few (a router still running may restart from one). */
-    private static void removeOlder(Path dir, Path current) {
+    /**
+     * Removes router jars of older builds of the same distribution jar (same path) but the newest few (a router still
+     * running may restart from one); those of other installations sharing the cache are left alone.
+     */
+    private static void removeOlder(Path dir, Path current, String sameJar) {
         List<Path> others = new ArrayList<>();
-        try (DirectoryStream<Path> found = Files.newDirectoryStream(dir, PREFIX + "*.jar")) {
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(dir, sameJar + "*.jar")) {
             for (Path p : found) {
                 if (!p.equals(current)) {
                     others.add(p);

@@ -260,12 +260,14 @@ public final class RouterLauncher {
     /**
      * Starts a host router and returns once its admin API answers as the process just started, which is after it
      * serves every app its state directory holds. The handle's {@code listen} is empty: each app has its own. It
-     * runs from a class path of only what it loads ({@link RouterClassPath}, written into its state directory).
+     * runs from a class path of only what it loads ({@link RouterClassPath}, written once per distribution jar into
+     * the user's cache directory, else into its state directory).
      *
      * @throws RouterStartException as {@link #start(RouterConfig, Path)}
      */
     public RouterHandle startHost(HostRouterConfig config, Path logFile) {
-        String routerClassPath = RouterClassPath.lean(classPath, config.stateDir().resolve("classes"));
+        String routerClassPath = RouterClassPath.lean(classPath, RouterClassPath.cacheDir(System.getenv())
+                .orElse(config.stateDir().resolve("classes")));
         return start("host router", command(config), routerClassPath, config.adminPort(), config.tokenFile(),
                 logFile, (client, pid) -> client.hostHealth().pid() == pid ? "" : null);
     }

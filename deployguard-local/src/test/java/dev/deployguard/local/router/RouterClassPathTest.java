@@ -61,20 +61,37 @@ class RouterClassPathTest {
     }
 
     @Test
-    void routerJarsOfOlderDistributionsAreRemovedButTheNewestTwo() throws IOException {
+    void routerJarsOfOlderBuildsOfTheSameJarAreRemovedButTheNewestTwoAndOtherInstallationsAreLeftAlone()
+            throws IOException {
         Path cache = Files.createDirectories(dir.resolve("classes"));
+        Path big = jar("dist.jar", RouterClassPath.LARGE_JAR_ENTRIES, false);
+        String same = "router-" + Integer.toHexString(big.toAbsolutePath().toString().hashCode()) + "-";
         for (int i = 0; i < 4; i++) {
-            Path old = Files.writeString(cache.resolve("router-old" + i + ".jar"), "old");
+            Path old = Files.writeString(cache.resolve(same + "1-" + i + ".jar"), "old");
             Files.setLastModifiedTime(old, FileTime.fromMillis(1_000_000L * (i + 1)));
         }
-        Path big = jar("dist.jar", RouterClassPath.LARGE_JAR_ENTRIES, false);
+        Path other = Files.writeString(cache.resolve("router-0other-1-1.jar"), "another installation's");
+        Files.setLastModifiedTime(other, FileTime.fromMillis(1_000));
 
         String lean = RouterClassPath.lean(big.toString(), cache);
 
         try (var found = Files.list(cache)) {
             assertThat(found.map(p -> p.getFileName().toString()).sorted().toList())
-                    .containsExactly(Path.of(lean).getFileName().toString(), "router-old2.jar", "router-old3.jar");
+                    .containsExactlyInAnyOrder(Path.of(lean).getFileName().toString(), same + "1-2.jar",
+                            same + "1-3.jar", "router-0other-1-1.jar");
         }
+    }
+
+    @Test
+    void theCacheIsTheLaunchersNamedByTheEnvironment() {
+        assertThat(RouterClassPath.cacheDir(java.util.Map.of("DEPLOYGUARD_CACHE_DIR", dir.resolve("c").toString(),
+                "HOME", dir.resolve("h").toString()))).contains(dir.resolve("c").resolve("router"));
+        assertThat(RouterClassPath.cacheDir(java.util.Map.of("XDG_CACHE_HOME", dir.resolve("x").toString(),
+                "HOME", dir.resolve("h").toString()))).contains(dir.resolve("x").resolve("deployguard")
+                .resolve("router"));
+        assertThat(RouterClassPath.cacheDir(java.util.Map.of("HOME", dir.resolve("h").toString())))
+                .contains(dir.resolve("h").resolve(".cache").resolve("deployguard").resolve("router"));
+        assertThat(RouterClassPath.cacheDir(java.util.Map.of())).isEmpty();
     }
 
     @Test
