@@ -114,6 +114,10 @@ public final class HostRouterRssBench {
                 }
             }
         }
+        // The run's state, logs and the router's own jar (RouterClassPath, about 11 MB) go with it.
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
         @SuppressWarnings("unchecked")
         long rss = (long) ((Map<String, Object>) out.get("host_router")).get("rss_mb");
         out.put("target_rss_mb", TARGET_MB);

@@ -95,11 +95,11 @@ final class AdminApi {
         }
         RouteTable table;
         try {
-            table = RouterJson.STRICT.readValue(body, RouteTable.class);
+            table = RouterCodec.routeTable(body);
             if (table == null) {
                 throw new IllegalArgumentException("the body is empty; send a route table as JSON");
             }
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             return AdminReply.error(400, "not a valid route table: " + RouteTables.describe(e));
         }
         try {

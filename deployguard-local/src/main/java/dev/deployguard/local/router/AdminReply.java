@@ -1,6 +1,5 @@
 package dev.deployguard.local.router;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import java.util.Map;
 
 /**
@@ -13,10 +12,10 @@ record AdminReply(int status, byte[] body, String allow, boolean challenge) {
 
     static AdminReply json(int status, Object value) {
         try {
-            return new AdminReply(status, RouterJson.STRICT.writeValueAsBytes(value), null, false);
-        } catch (JsonProcessingException e) {
+            return new AdminReply(status, RouterCodec.json(value), null, false);
+        } catch (IllegalArgumentException e) {
             // Only the router's own records are written; one that cannot be is a bug, told without a stack trace.
-            return error(500, "could not write the answer as JSON: " + e.getOriginalMessage());
+            return error(500, "could not write the answer as JSON: " + e.getMessage());
         }
     }
 

@@ -59,8 +59,7 @@ public record AppListener(String listen, String tlsListen, String tlsCert, Strin
     public static Optional<AppListener> readFrom(Path stateDir, String app) {
         try {
             Path file = stateDir.resolve(HostedApps.checkName(app) + HostedApps.LISTENER_SUFFIX);
-            return Optional.ofNullable(RouterJson.STRICT_OPTIONAL.readValue(Files.readAllBytes(file),
-                    AppListener.class));
+            return Optional.ofNullable(RouterCodec.listener(Files.readAllBytes(file)));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

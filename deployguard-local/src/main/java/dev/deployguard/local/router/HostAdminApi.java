@@ -87,11 +87,11 @@ final class HostAdminApi {
         }
         AppListener want;
         try {
-            want = RouterJson.STRICT_OPTIONAL.readValue(call.body(), AppListener.class);
+            want = RouterCodec.listener(call.body());
             if (want == null) {
                 throw new IllegalArgumentException("the body is empty; send a listener as JSON");
             }
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             return AdminReply.error(400, "not a valid listener: " + RouteTables.describe(e));
         }
         try {

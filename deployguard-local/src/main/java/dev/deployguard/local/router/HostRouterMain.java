@@ -29,6 +29,11 @@ public final class HostRouterMain {
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             System.setProperty("io.netty.leakDetection.level", "disabled");
         }
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            // Netty 4.2's allocator would register its JFR events, which loads the JDK's whole flight-recorder
+            // metadata (about 100 classes and their objects) into a process that never records.
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         HostRouterConfig config;
         try {
             config = HostRouterConfig.parse(args);

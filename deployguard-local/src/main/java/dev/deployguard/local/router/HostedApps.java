@@ -1,6 +1,5 @@
 package dev.deployguard.local.router;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -106,7 +105,7 @@ final class HostedApps {
         }
         try {
             RouteStateFile.writeAtomically(listenerFile(app),
-                    RouterJson.STRICT.writerWithDefaultPrettyPrinter().writeValueAsBytes(want));
+                    RouterCodec.pretty(want));
         } catch (IOException e) {
             opened.close(0);
             throw new IOException("cannot save the listener of app " + app + ": " + e.getMessage(), e);
@@ -157,11 +156,11 @@ final class HostedApps {
             AppListener listener;
             try {
                 checkName(app);
-                listener = RouterJson.STRICT_OPTIONAL.readValue(Files.readAllBytes(file), AppListener.class);
+                listener = RouterCodec.listener(Files.readAllBytes(file));
                 if (listener == null) {
                     throw new IllegalArgumentException("the file is empty");
                 }
-            } catch (JsonProcessingException | IllegalArgumentException e) {
+            } catch (IOException | IllegalArgumentException e) {
                 log.println("router: cannot read the listener of app " + app + " (" + RouteTables.describe(e)
                         + "); " + RouteStateFile.setAside(file) + "; the control plane adds the app again");
                 continue;

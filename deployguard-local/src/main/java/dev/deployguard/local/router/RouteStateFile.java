@@ -1,6 +1,5 @@
 package dev.deployguard.local.router;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.deployguard.traffic.RouteTable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,8 +30,8 @@ final class RouteStateFile {
         }
         byte[] bytes = Files.readAllBytes(path);
         try {
-            return Optional.of(RouteTables.validate(RouterJson.STRICT.readValue(bytes, RouteTable.class)));
-        } catch (JsonProcessingException | IllegalArgumentException e) {
+            return Optional.of(RouteTables.validate(RouterCodec.routeTable(bytes)));
+        } catch (IllegalArgumentException | NullPointerException e) {
             throw new IOException("state file " + path + " does not hold a valid route table: "
                     + RouteTables.describe(e), e);
         }
@@ -59,7 +58,7 @@ final class RouteStateFile {
 
     /** Writes the table so that a crash at any point leaves either the old or the new table, never half of one. */
     void save(RouteTable table) throws IOException {
-        writeAtomically(path, RouterJson.STRICT.writerWithDefaultPrettyPrinter().writeValueAsBytes(table));
+        writeAtomically(path, RouterCodec.pretty(table));
     }
 
     /**

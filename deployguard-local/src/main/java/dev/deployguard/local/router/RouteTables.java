@@ -1,19 +1,12 @@
 package dev.deployguard.local.router;
 
-import com.fasterxml.jackson.databind.JsonMappingException;
 import dev.deployguard.traffic.RouteTable;
 import dev.deployguard.traffic.Track;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Checks on a route table beyond what its record enforces, made where a table enters the router. */
 final class RouteTables {
-    private static final Pattern MISSING_PROPERTY = Pattern.compile("Missing creator property '([^']+)'");
-    private static final Pattern SOURCE =
-            Pattern.compile("\\s*\\((?:start marker at )?\\[Source:.*$|\\s*at \\[Source:.*$", Pattern.DOTALL);
-
     private RouteTables() {
     }
 
@@ -54,52 +47,9 @@ final class RouteTables {
         return table;
     }
 
-    /** A one-line reason for a JSON or validation failure, without Jackson's source excerpts and feature names. */
+    /** A one-line reason for a JSON or validation failure ({@link RouterCodec}'s messages name the field). */
     static String describe(Exception e) {
-        return tidy(rawReason(e));
-    }
-
-    private static String tidy(String reason) {
-        if (reason == null) {
-            return "unknown error";
-        }
-        Matcher missing = MISSING_PROPERTY.matcher(reason);
-        if (missing.find()) {
-            return "missing field '" + missing.group(1) + "'";
-        }
-        return SOURCE.matcher(reason).replaceAll("").strip();
-    }
-
-    private static String rawReason(Exception e) {
-        if (e instanceof JsonMappingException mapping) {
-            Throwable root = mapping;
-            while (root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
-            }
-            String where = mapping.getPath().isEmpty() ? "" : " at " + path(mapping);
-            if (root != mapping && root.getMessage() != null) {
-                return root.getMessage() + where;
-            }
-            return mapping.getOriginalMessage() + where;
-        }
-        if (e instanceof com.fasterxml.jackson.core.JsonProcessingException processing) {
-            return processing.getOriginalMessage();
-        }
-        return e.getMessage();
-    }
-
-    private static String path(JsonMappingException e) {
-        StringBuilder out = new StringBuilder();
-        for (JsonMappingException.Reference ref : e.getPath()) {
-            if (ref.getFieldName() != null) {
-                if (out.length() > 0) {
-                    out.append('.');
-                }
-                out.append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                out.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return out.toString();
+        String reason = e.getMessage();
+        return reason == null || reason.isBlank() ? e.getClass().getSimpleName() : reason.strip();
     }
 }

@@ -250,7 +250,7 @@ public final class RouterLauncher {
      */
     public RouterHandle start(RouterConfig config, Path logFile) {
         String prefix = "router for app " + config.app();
-        return start(prefix, command(config), config.adminPort(), config.tokenFile(), logFile,
+        return start(prefix, command(config), classPath, config.adminPort(), config.tokenFile(), logFile,
                 (client, pid) -> {
                     RouterHealth health = client.health();
                     return health.pid() == pid && config.app().equals(health.app()) ? health.listen() : null;
@@ -259,13 +259,17 @@ public final class RouterLauncher {
 
     /**
      * Starts a host router and returns once its admin API answers as the process just started, which is after it
-     * serves every app its state directory holds. The handle's {@code listen} is empty: each app has its own.
+     * serves every app its state directory holds. The handle's {@code listen} is empty: each app has its own. It
+     * runs from a class path of only what it loads ({@link RouterClassPath}, written once per distribution jar into
+     * the user's cache directory, else into its state directory).
      *
      * @throws RouterStartException as {@link #start(RouterConfig, Path)}
      */
     public RouterHandle startHost(HostRouterConfig config, Path logFile) {
-        return start("host router", command(config), config.adminPort(), config.tokenFile(), logFile,
-                (client, pid) -> client.hostHealth().pid() == pid ? "" : null);
+        String routerClassPath = RouterClassPath.lean(classPath, RouterClassPath.cacheDir(System.getenv())
+                .orElse(config.stateDir().resolve("classes")));
+        return start("host router", command(config), routerClassPath, config.adminPort(), config.tokenFile(),
+                logFile, (client, pid) -> client.hostHealth().pid() == pid ? "" : null);
     }
 
     /** Asks a starting router whether it is the process {@code pid}: its listen address if so, else null. */
@@ -273,8 +277,8 @@ public final class RouterLauncher {
         String ofPid(RouterClient client, long pid);
     }
 
-    private RouterHandle start(String prefix, List<String> command, int adminPort, Path tokenFile, Path logFile,
-                               Answer answer) {
+    private RouterHandle start(String prefix, List<String> command, String classPath, int adminPort, Path tokenFile,
+                               Path logFile, Answer answer) {
         RouterClient client;
         try {
             client = RouterClient.forTokenFile(adminPort, tokenFile);

@@ -77,9 +77,9 @@ public final class RouterMain {
         RouteStateFile stateFile = new RouteStateFile(config.stateFile());
         TrafficStats stats = new TrafficStats(clock);
         RouteState routes = new RouteState(config.app(), stateFile, stats);
-        // Reading the state file is the first use of Jackson, whose loading takes as long as Jetty's: do both at once.
+        // Reading the state file loads the JSON code while Jetty loads: do both at once.
         FutureTask<Optional<RouteTable>> saved = new FutureTask<>(() -> {
-            RouterJson.STRICT.writeValueAsBytes(new RouterHealth(config.app(), 0, 0, config.listen()));
+            RouterCodec.json(new RouterHealth(config.app(), 0, 0, config.listen()));
             return stateFile.load();
         });
         Thread loader = new Thread(saved, "router-state");

@@ -174,12 +174,12 @@ final class RouterStandby {
             try {
                 admin = HostRouterMain.adminServer(loops, transport, 0, token, apps, quiet);
                 int adminPort = admin.port();
-                byte[] plain = RouterJson.STRICT.writeValueAsBytes(AppListener.plain("127.0.0.1:0"));
+                byte[] plain = RouterCodec.json(AppListener.plain("127.0.0.1:0"));
                 exchange(adminPort, "PUT", "/admin/apps/backend", token, plain);
                 exchange(adminPort, "PUT", "/admin/apps/front", token, plain);
                 String backend = apps.get("backend").orElseThrow().bound().listen();
                 int front = HostPort.parse(apps.get("front").orElseThrow().bound().listen()).port();
-                exchange(adminPort, "PUT", "/admin/apps/front/routes", token, RouterJson.STRICT.writeValueAsBytes(
+                exchange(adminPort, "PUT", "/admin/apps/front/routes", token, RouterCodec.json(
                         RouteTable.single("front", 1, 1, List.of(backend))));
                 for (int i = 0; i < WARM_UP_REQUESTS; i++) {
                     exchange(front, "GET", "/warm-up", null, new byte[0]);

@@ -47,5 +47,10 @@
  * <p>{@link dev.deployguard.local.router.RouterLauncher#withSupervisor} (the control plane's default) runs the router
  * under a shell loop that starts it again after a crash, from its state files, as the same router (same reported pid), so the data
  * plane heals without the control plane.
+ *
+ * <p>Memory (docs/benchmarks.md, "Router memory"): a host router runs from a jar of only its packages
+ * ({@link dev.deployguard.local.router.RouterClassPath}), and reads and writes its JSON with
+ * {@link dev.deployguard.local.router.RouterCodec} instead of Jackson's databind, which only
+ * {@link dev.deployguard.local.router.RouterClient} (in the control plane) uses.
  */
 package dev.deployguard.local.router;

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The host router loads no Jetty (issue 16, resident memory): its admin API runs on Netty's HTTP codec in the
- * router's own event loops. Read from the JVM's own class-loading log after the admin API served every kind of call
+ * The host router loads no Jetty, no Jackson databind and no flight-recorder metadata (issue 16, resident memory): its admin
+ * API runs on Netty's HTTP codec in the router's own event loops, its JSON is {@link RouterCodec}. Read from the JVM's own class-loading log after the admin API served every kind of call
  * the control plane makes (add an app, put and read its routes, metrics, health).
  */
 class HostRouterClassesIT {
@@ -24,7 +24,7 @@ class HostRouterClassesIT {
     Path dir;
 
     @Test
-    void theHostRouterServesItsAdminApiWithoutLoadingJetty() throws Exception {
+    void theHostRouterServesItsAdminApiWithoutLoadingJettyOrDatabind() throws Exception {
         Path tokenFile = Files.writeString(dir.resolve("token"), TOKEN);
         List<String> options = new ArrayList<>(RouterLauncher.DEFAULT_JVM_OPTIONS);
         options.add("-Xlog:class+load=info");
@@ -44,6 +44,16 @@ class HostRouterClassesIT {
                     .contains(NettyAdminServer.class.getName());
             assertThat(loaded.lines().filter(line -> line.contains("org.eclipse.jetty")).toList())
                     .as("Jetty classes loaded by the host router").isEmpty();
+            assertThat(loaded.lines().filter(line -> line.contains("com.fasterxml.jackson.databind")).toList())
+                    .as("Jackson databind classes loaded by the host router (its JSON is RouterCodec)").isEmpty();
+            // Netty still asks whether a flight recorder is available (16 small classes); with its events off the
+            // JDK's event metadata (about 80 classes and their objects) is never loaded.
+            assertThat(loaded.lines().filter(line -> line.contains("jdk.jfr.internal.MetadataRepository")
+                    || line.contains("jdk.jfr.internal.PlatformEventType") || line.contains("AllocateChunkEvent"))
+                    .toList()).as("flight-recorder metadata loaded by the host router (Netty's JFR events are off)")
+                    .isEmpty();
+            assertThat(loaded.lines().filter(line -> line.contains("java.text.SimpleDateFormat")).toList())
+                    .as("the JDK's date formats and locale data, which databind initialised").isEmpty();
         } finally {
             ProcessHandle.of(handle.pid()).ifPresent(p -> {
                 p.destroy();
