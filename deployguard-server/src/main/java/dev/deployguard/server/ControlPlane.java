@@ -91,8 +91,9 @@ public final class ControlPlane implements AutoCloseable {
     /**
      * Where state lives, how to reach the database, and the Prometheus that scrapes ingress-nginx (null: none; the
      * canary analysis of ingress-nginx apps then needs queries of its own). {@code callerTicks}: no background loops;
-     * whoever made the control plane runs every round itself ({@link #tick()}, or {@code rollouts().tick()}), as tests
-     * in simulated time do, so nothing acts between two of their steps at whatever the clock reads then.
+     * whoever made the control plane runs every round itself ({@link ControlPlane#tick()}, or
+     * {@code rollouts().tick()}), as tests in simulated time do, so nothing acts between two of their steps at
+     * whatever the clock reads then.
      */
     public record Config(Path stateDir, Path specFile, String storeUrl, String storeUser, String storePassword,
                          String prometheusUrl, boolean callerTicks) {

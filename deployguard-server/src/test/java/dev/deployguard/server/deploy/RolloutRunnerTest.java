@@ -202,7 +202,7 @@ class RolloutRunnerTest {
         verdicts.add(Verdict.PASS);
         runner.tick();
         // As above: the pass returns after the 200 ms limit, and web's last step (its end) may still be under way on
-        // a loaded machine (CI: web still 'Ending' right after the tick); web ending while api still hangs is the proof.
+        // a loaded machine (web still 'Ending' right after the tick); web ending while api still hangs is the proof.
         long endBy = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (store.activeRollout("web").isPresent() && System.nanoTime() < endBy) {
             Thread.sleep(20);
