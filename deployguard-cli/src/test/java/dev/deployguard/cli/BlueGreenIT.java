@@ -48,7 +48,7 @@ class BlueGreenIT {
         h.startServer();
         h.ok("deploy", "demo", "--version", "v1");
         try (var traffic = new SteadyTraffic(h.app(), 2, 100).start()) {
-            assertThat(h.ok("deploy", "demo", "--version", "v2").out()).contains("blueGreen rollout of v2");
+            assertThat(h.ok("deploy", "demo", "--version", "v2").out()).contains("blue/green rollout of v2");
             JsonNode r = h.ok("status", "demo", "-o", "json").json().path("rollout");
             assertThat(r.path("phase").asText()).isEqualTo("PAUSED");
             assertThat(r.path("weight").asInt()).isZero();

@@ -130,7 +130,7 @@ final class AppsApi {
     }
 
     private static String describe(Rollout r) {
-        return r.kind() + " rollout of revision " + r.canaryRevision() + ": " + r.phase() + ", canary weight "
+        return r.kind().words() + " rollout of revision " + r.canaryRevision() + ": " + r.phase() + ", canary weight "
                 + RolloutEngine.percent(r.weight()) + (r.waiting() == null ? "" : ", waiting for " + r.waiting().text())
                 + (r.outcome() == null ? "" : " (" + r.outcome() + ")");
     }

@@ -150,7 +150,7 @@ public final class Deployer {
             events.record(app.name(), release.revision(), req.actor(), EventKinds.INSTANCE_READY, ready.reason());
             if (app.strategy().isProgressive() && previous.isPresent() && rollouts != null) {
                 Rollout r = rollouts.begin(release, previous.get(), app, req.actor());
-                String msg = r.kind() + " rollout of " + release.version() + " (revision " + release.revision()
+                String msg = r.kind().words() + " rollout of " + release.version() + " (revision " + release.revision()
                         + ") " + (r.phase().isDone() ? "finished: " + r.phase() + " " + r.outcome()
                         : "started: canary weight " + RolloutEngine.percent(r.weight()) + ", "
                         + (r.waiting() == null ? r.phase() : "waiting for " + r.waiting().text())
@@ -225,7 +225,7 @@ public final class Deployer {
             // During a rollout, "roll back" means: abort it, all traffic back to stable now.
             Rollout r = rollouts.command(appName, RolloutEngine.Command.ABORT, actor);
             Release stable = store.release(appName, r.stableRevision()).orElseThrow();
-            return new DeployResult(stable, r.canaryRevision(), 0, "aborted the " + r.kind() + " rollout of revision "
+            return new DeployResult(stable, r.canaryRevision(), 0, "aborted the " + r.kind().words() + " rollout of revision "
                     + r.canaryRevision() + "; all traffic is back on revision " + r.stableRevision() + " ("
                     + stable.version() + ")");
         }
@@ -326,7 +326,7 @@ public final class Deployer {
         Release release = version == null ? serving.orElseThrow(() -> DeployGuardException.badInput("app '"
                 + appName + "' has no serving release here; name the release to migrate with --version"))
                 : serving.filter(r -> r.version().equals(Identifiers.version(version))).orElse(null);
-        String active = store.activeRollout(appName).map(r -> "the " + r.kind() + " rollout of revision "
+        String active = store.activeRollout(appName).map(r -> "the " + r.kind().words() + " rollout of revision "
                 + r.canaryRevision()).orElse(null);
         Store.AppLock lock = store.lock(appName, "migrate" + (contract ? " --contract" : ""), holder, actor,
                 clock.instant());

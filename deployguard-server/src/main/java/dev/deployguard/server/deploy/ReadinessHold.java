@@ -1,9 +1,11 @@
 package dev.deployguard.server.deploy;
 
+import dev.deployguard.event.Event;
 import dev.deployguard.event.EventKinds;
 import dev.deployguard.rollout.Rollout;
 import dev.deployguard.rollout.RolloutTarget;
 import dev.deployguard.spec.Durations;
+import dev.deployguard.store.EventStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -13,8 +15,8 @@ import java.util.Map;
  * iteration of a canary whose Deployment is not ready and rolls it back once the progress deadline has passed
  * (fluxcd/flagger pkg/canary/deployment_ready.go isDeploymentReady; pkg/controller/scheduler.go). Flagger counts the
  * deadline from the Deployment's Available condition turning False (MinimumReplicasUnavailable: its lastUpdateTime);
- * this counts it from the first tick that saw the release not ready, by the control plane's clock. In memory: a
- * restarted control plane counts afresh.
+ * this counts it from the first tick that saw the release not ready, by the control plane's clock. A restarted
+ * control plane goes on with a hold its predecessor began ({@link #restore}): the deadline is not counted afresh.
  *
  * <p>The rollout loop changes it; API threads read it ({@link #waitingFor}). The hold is one immutable value in a
  * volatile field, set before its event is recorded: whoever has seen {@code rollout.held} sees the hold, whoever has
@@ -27,7 +29,10 @@ final class ReadinessHold {
     /** At most one probe per second of the clock (a Kubernetes GET), not one per 200 ms tick. */
     static final Duration PROBE_EVERY = Duration.ofSeconds(1);
 
-    /** Held since {@code since} (the first tick that saw it), waiting for {@code unready} (as of the last probe). */
+    /**
+     * Held since {@code since} (the first tick that saw it), waiting for {@code unready} (as of the last probe; null
+     * for a hold {@link #restore}d after a restart until the first probe).
+     */
     private record Hold(Instant since, RolloutTarget.Unready unready) {
         Instant deadline() {
             return since.plus(unready.deadline());
@@ -70,6 +75,27 @@ final class ReadinessHold {
         return now.isBefore(held.deadline()) ? Outcome.HELD : Outcome.EXCEEDED;
     }
 
+    /**
+     * After a restart: when {@code r}'s last {@code rollout.held} event has no {@code rollout.ready-again} after it,
+     * the hold goes on from that event's time, so its deadline (and the held time a resumption adds to the step)
+     * counts from when the release was first seen not ready, not from the restart. The next probe tells whether it
+     * still is. Events are the record here because they are written, durably, when a hold begins and ends.
+     */
+    void restore(Rollout r, EventStore store) {
+        Instant heldAt = null;
+        for (Event e : store.events(r.app(), "rollout", 0, r.startedAt(), 100_000)) {
+            if (!String.valueOf(r.id()).equals(String.valueOf(e.data().get("rollout")))) {
+                continue;
+            }
+            if (e.kind().equals(EventKinds.ROLLOUT_HELD)) {
+                heldAt = e.at();
+            } else if (e.kind().equals(EventKinds.ROLLOUT_READY_AGAIN)) {
+                heldAt = null;
+            }
+        }
+        hold = heldAt == null ? null : new Hold(heldAt, null);
+    }
+
     /** Whether the release is to be asked again at {@code now} (then not before {@link #PROBE_EVERY} later). */
     boolean probeDue(Instant now) {
         if (nextProbe != null && now.isBefore(nextProbe)) {
@@ -92,8 +118,8 @@ final class ReadinessHold {
     /** While held: what the rollout waits for, as people read it after "waiting for"; null when not held. */
     String waitingFor() {
         Hold h = hold;
-        return h == null ? null : h.unready().what() + ", held since " + h.since() + ", rolled back at "
-                + h.deadline();
+        return h == null || h.unready() == null ? null : h.unready().what() + ", held since " + h.since()
+                + ", rolled back at " + h.deadline();
     }
 
     /** The rollback's reason once {@link Outcome#EXCEEDED}: Flagger's "progress deadline exceeded". */

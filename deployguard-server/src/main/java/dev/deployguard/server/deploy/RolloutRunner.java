@@ -201,7 +201,7 @@ public final class RolloutRunner {
     }
 
     private static String started(Rollout r, String what) {
-        return r.kind() + " rollout of " + what;
+        return r.kind().words() + " rollout of " + what;
     }
 
     /** The rollout {@code r}, stored and ready, takes its first step; anything failing puts everything back. */
@@ -229,7 +229,7 @@ public final class RolloutRunner {
             Rollout failed = store.activeRollout(app.name()).orElse(r);
             apply(failed, new Decision(failed.weight(0).done(Rollout.Phase.ROLLED_BACK, "could not start: " + e,
                     clock.instant()), List.of(new Action.RollBack("could not start: " + e)), null), actor);
-            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "the " + r.kind() + " rollout of revision "
+            throw new DeployGuardException(ExitCode.DEPLOY_FAILED, "the " + r.kind().words() + " rollout of revision "
                     + r.canaryRevision() + " could not start (" + e.getMessage() + "); traffic stays on revision "
                     + r.stableRevision(), e);
         }
@@ -311,8 +311,10 @@ public final class RolloutRunner {
             return;
         }
         store.saveRollout(engine.resume(r), clock.instant());
-        running.put(app, newRunning(app));
-        events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed the " + r.kind()
+        Running run = newRunning(app);
+        run.hold.restore(r, store);
+        running.put(app, run);
+        events.record(app, r.canaryRevision(), "system", "rollout.resumed", "resumed the " + r.kind().words()
                 + " rollout of revision " + r.canaryRevision() + " at step " + (r.stepIndex() + 1)
                 + " (" + r.phase() + "); its analysis starts collecting evidence afresh");
     }
@@ -323,7 +325,7 @@ public final class RolloutRunner {
             return false;
         }
         Rollout.Phase end = ((Waiting.Ending) r.waiting()).end();
-        events.record(r.app(), r.canaryRevision(), "system", "rollout.resumed", "finished the " + r.kind()
+        events.record(r.app(), r.canaryRevision(), "system", "rollout.resumed", "finished the " + r.kind().words()
                 + " rollout of revision " + r.canaryRevision() + " that was ending ("
                 + (end == Rollout.Phase.ROLLED_BACK ? "rolling back" : "succeeding") + ") when the previous"
                 + " control plane stopped");
@@ -561,7 +563,7 @@ public final class RolloutRunner {
             Rollout r = store.activeRollout(app).orElseThrow(() -> DeployGuardException.badInput("app '" + app
                     + "' has no rollout in progress; deploy a new version with a canary or blueGreen strategy"));
             if (r.waiting() instanceof Waiting.Preparing p && c != RolloutEngine.Command.ABORT) {
-                throw new DeployGuardException(ExitCode.BUSY, "the " + r.kind() + " rollout of revision "
+                throw new DeployGuardException(ExitCode.BUSY, "the " + r.kind().words() + " rollout of revision "
                         + r.canaryRevision() + " has not started yet: waiting for " + p.text() + "; only abort"
                         + " (or rollback) acts on it now");
             }
@@ -645,7 +647,7 @@ public final class RolloutRunner {
     }
 
     public static DeployGuardException busy(String app, Rollout r) {
-        return new DeployGuardException(ExitCode.BUSY, "app '" + app + "' has a " + r.kind() + " rollout of revision "
+        return new DeployGuardException(ExitCode.BUSY, "app '" + app + "' has a " + r.kind().words() + " rollout of revision "
                 + r.canaryRevision() + " in progress (" + r.phase() + ", canary weight "
                 + RolloutEngine.percent(r.weight()) + "); promote or abort it first");
     }

@@ -123,7 +123,7 @@ public final class DrillRunner {
     private void refuseDuringRollout(String app) {
         store.activeRollout(app).ifPresent(r -> {
             throw new DeployGuardException(dev.deployguard.error.ExitCode.BUSY, "app '" + app + "' has a "
-                    + r.kind() + " rollout of revision " + r.canaryRevision() + " in progress; promote or abort"
+                    + r.kind().words() + " rollout of revision " + r.canaryRevision() + " in progress; promote or abort"
                     + " it before a drill");
         });
     }

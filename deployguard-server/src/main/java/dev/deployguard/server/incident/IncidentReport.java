@@ -119,7 +119,7 @@ final class IncidentReport {
         row(md, "Duration", seconds(Duration.between(start.at(), end)) + " (impact start to "
                 + (incident.isOpen() ? "now" : "resolution") + ")");
         if (rollout != null) {
-            row(md, "Rollout", "#" + rollout.id() + ": " + rollout.kind() + " of revision " + rollout.canaryRevision()
+            row(md, "Rollout", "#" + rollout.id() + ": " + rollout.kind().words() + " rollout of revision " + rollout.canaryRevision()
                     + " beside revision " + rollout.stableRevision() + ", ended " + rollout.phase()
                     + (rollout.outcome() == null ? "" : " (" + rollout.outcome() + ")"));
         }
