@@ -90,13 +90,27 @@ public final class ControlPlane implements AutoCloseable {
 
     /**
      * Where state lives, how to reach the database, and the Prometheus that scrapes ingress-nginx (null: none; the
-     * canary analysis of ingress-nginx apps then needs queries of its own).
+     * canary analysis of ingress-nginx apps then needs queries of its own). {@code callerTicks}: no background loops;
+     * whoever made the control plane runs every round itself ({@link ControlPlane#tick()}, or
+     * {@code rollouts().tick()}), as tests in simulated time do, so nothing acts between two of their steps at
+     * whatever the clock reads then.
      */
     public record Config(Path stateDir, Path specFile, String storeUrl, String storeUser, String storePassword,
-                         String prometheusUrl) {
+                         String prometheusUrl, boolean callerTicks) {
+        /** The supervision, rollout and GitOps loops run on their own threads, as a server needs. */
+        public Config(Path stateDir, Path specFile, String storeUrl, String storeUser, String storePassword,
+                      String prometheusUrl) {
+            this(stateDir, specFile, storeUrl, storeUser, storePassword, prometheusUrl, false);
+        }
+
         /** Prometheus from the environment's {@code DEPLOYGUARD_PROMETHEUS_URL}, as before the flag. */
         public Config(Path stateDir, Path specFile, String storeUrl, String storeUser, String storePassword) {
             this(stateDir, specFile, storeUrl, storeUser, storePassword, System.getenv("DEPLOYGUARD_PROMETHEUS_URL"));
+        }
+
+        /** This configuration with no background loops: the caller ticks ({@link ControlPlane#tick()}). */
+        public Config withCallerTicks() {
+            return new Config(stateDir, specFile, storeUrl, storeUser, storePassword, prometheusUrl, true);
         }
     }
 
@@ -174,7 +188,7 @@ public final class ControlPlane implements AutoCloseable {
             this.drills = new DrillRunner(store, specs, deployer, rollouts, platform, events, clock, kubernetes);
             this.teardown = new Teardown(store, specs, platform, routers, events, instances, locks,
                     kubernetes::manages, stateDir, clock, holder);
-            this.tickers = new Tickers(supervisor, rollouts, gitops);
+            this.tickers = new Tickers(supervisor, rollouts, gitops, !config.callerTicks());
             this.leaderWork = new LeaderWork(store, events, holder, stateDir,
                     new Adoption(store, specs, platform, routers, events, rollouts, stateDir)::adoptAll, tickers);
         } catch (RuntimeException e) {
@@ -307,12 +321,11 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     /**
-     * Stops the supervision, rollout and GitOps loops and waits for a tick under way; the control plane still answers
-     * and acts on calls. For tests in simulated time that tick the runner themselves: a loop's tick on its own thread
-     * would act at whatever the simulated clock reads at that moment.
+     * One round of the supervision, rollout and GitOps loops on the caller's thread, if this replica leads: what the
+     * loops do on their own unless the control plane was made with {@link Config#callerTicks()}.
      */
-    public void stopLoops() {
-        tickers.stop(Duration.ofSeconds(5));
+    public void tick() {
+        tickers.tickOnce(leaderWork::leads);
     }
 
     /**

@@ -19,7 +19,8 @@ import java.util.function.BooleanSupplier;
 /**
  * The control plane's three scheduled loops, each on its own daemon thread: supervision (every 250 ms), rollouts
  * (every 200 ms) and GitOps restore commits (every second, so a slow git never holds up the other two). Every tick
- * first asks whether this replica leads; the supervision and rollout loops are watched by {@link LoopHealth}.
+ * first asks whether this replica leads; the supervision and rollout loops are watched by {@link LoopHealth}. Made
+ * without background loops, it starts no thread and the caller runs each round ({@link #tickOnce}).
  */
 final class Tickers {
     /** A tick (or the gap between two) longer than this makes {@code /api/health} answer 503. */
@@ -37,7 +38,11 @@ final class Tickers {
     /** Retries pending restore commits; its own thread, so a slow git never holds up supervision or rollouts. */
     private ScheduledExecutorService gitopsTicker;
 
-    Tickers(Supervisor supervisor, RolloutRunner rollouts, GitCatchUp gitops) {
+    /** False: {@link #start} starts no thread; the caller runs the rounds ({@link #tickOnce}). */
+    private final boolean background;
+
+    Tickers(Supervisor supervisor, RolloutRunner rollouts, GitCatchUp gitops, boolean background) {
+        this.background = background;
         this.supervisor = supervisor;
         this.rollouts = rollouts;
         this.gitops = gitops;
@@ -63,6 +68,9 @@ final class Tickers {
     }
 
     private void startLocked(BooleanSupplier leads) {
+        if (!background) {
+            return;
+        }
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "deployguard-supervisor");
             t.setDaemon(true);
@@ -94,6 +102,16 @@ final class Tickers {
                 gitops.tick();
             }
         }), 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** One round of each loop on the caller's thread, if {@code leads} says so; failures propagate to the caller. */
+    void tickOnce(BooleanSupplier leads) {
+        if (leads.getAsBoolean()) {
+            supervisor.tick();
+            supervisionRounds.incrementAndGet();
+            rollouts.tick();
+            gitops.tick();
+        }
     }
 
     /** Stops the loops, waiting up to {@code wait} for a supervision or rollout tick under way to finish. */

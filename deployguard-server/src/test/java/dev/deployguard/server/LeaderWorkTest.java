@@ -86,8 +86,8 @@ class LeaderWorkTest {
     private final CountDownLatch adopting = new CountDownLatch(1);
     private final CountDownLatch finishAdoption = new CountDownLatch(1);
     private final List<String> order = new CopyOnWriteArrayList<>();
-    // No loops to run: the tickers' supervisor and rollouts are absent, and the test lets go of the lease at its end.
-    private final Tickers tickers = new Tickers(null, null, null);
+    // No loops to run (no background threads; nothing ticks): the tickers' supervisor and rollouts are absent.
+    private final Tickers tickers = new Tickers(null, null, null, false);
     private final LeaderWork work = new LeaderWork(store, new EventLog(store, new SimulatedClock(
             Instant.parse("2026-01-01T00:00:00Z"))), "holder-1", Path.of("/state"), () -> {
                 adopting.countDown();

@@ -43,6 +43,8 @@ public final class SyntheticLoad implements AutoCloseable {
     private volatile ScheduledFuture<?> ticks;
     private volatile long endNanos;
     private volatile boolean stopped;
+    /** The thread that sends; {@link #stop} called from elsewhere waits for its tick under way. */
+    private volatile Thread timerThread;
 
     /**
      * @param target the router's address with the path, e.g. {@code http://127.0.0.1:8080/healthz}
@@ -71,6 +73,7 @@ public final class SyntheticLoad implements AutoCloseable {
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "deployguard-load");
             t.setDaemon(true);
+            timerThread = t;
             return t;
         });
     }
@@ -134,7 +137,11 @@ public final class SyntheticLoad implements AutoCloseable {
         return skipped.sum();
     }
 
-    /** Stops sending at once; requests in flight finish on their own. Idempotent. */
+    /**
+     * Stops sending: once it returns, no request is sent any more and {@link #sent} is final (a tick under way on the
+     * sending thread is waited for, at most a second: a tick only hands its request to the client). Requests in
+     * flight finish on their own. Idempotent.
+     */
     public void stop() {
         stopped = true;
         ScheduledFuture<?> t = ticks;
@@ -142,6 +149,13 @@ public final class SyntheticLoad implements AutoCloseable {
             t.cancel(false);
         }
         timer.shutdown();
+        if (Thread.currentThread() != timerThread) {
+            try {
+                timer.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override

@@ -309,7 +309,11 @@ class RouterIT {
             String listen = "127.0.0.1:" + squatter.getLocalPort();
             RouterConfig config = config("web", listen);
 
-            assertThatThrownBy(() -> new RouterLauncher().start(config, dir.resolve("router.log")))
+            // The launcher returns as soon as the router exits; the start timeout is only its hang guard, 30 s as for
+            // every other launch here. With the default 10 s, a CI run under load timed out while the router, having
+            // logged "address already in use", was still on its way out: "did not answer ... within 10000 ms".
+            assertThatThrownBy(() -> new RouterLauncher().withStartTimeout(Duration.ofSeconds(30))
+                    .start(config, dir.resolve("router.log")))
                     .isInstanceOfSatisfying(RouterStartException.class,
                             e -> assertThat(e.logTail()).contains("address already in use"))
                     .hasMessageContaining("exited with code 3")

@@ -17,6 +17,10 @@ import java.util.Map;
  * deadline from the Deployment's Available condition turning False (MinimumReplicasUnavailable: its lastUpdateTime);
  * this counts it from the first tick that saw the release not ready, by the control plane's clock. A restarted
  * control plane goes on with a hold its predecessor began ({@link #restore}): the deadline is not counted afresh.
+ *
+ * <p>The rollout loop changes it; API threads read it ({@link #waitingFor}). The hold is one immutable value in a
+ * volatile field, set before its event is recorded: whoever has seen {@code rollout.held} sees the hold, whoever has
+ * seen {@code rollout.ready-again} sees it over, and a reader never sees half of one.
  */
 final class ReadinessHold {
     /** What a tick does about the release's readiness. */
@@ -25,39 +29,50 @@ final class ReadinessHold {
     /** At most one probe per second of the clock (a Kubernetes GET), not one per 200 ms tick. */
     static final Duration PROBE_EVERY = Duration.ofSeconds(1);
 
+    /**
+     * Held since {@code since} (the first tick that saw it), waiting for {@code unready} (as of the last probe; null
+     * for a hold {@link #restore}d after a restart until the first probe).
+     */
+    private record Hold(Instant since, RolloutTarget.Unready unready) {
+        Instant deadline() {
+            return since.plus(unready.deadline());
+        }
+    }
+
+    // Only the rollout loop's tick uses these two.
     private Instant nextProbe;
-    private Instant since;
-    private RolloutTarget.Unready unready;
     private Duration lastHeld = Duration.ZERO;
+    /** Null while the release serves. */
+    private volatile Hold hold;
 
     /**
      * Records what {@code now} shows ({@code current} null: the release serves): the first unready tick records a
-     * {@code rollout.held} event, the first ready one after it {@code rollout.resumed}.
+     * {@code rollout.held} event, the first ready one after it {@code rollout.ready-again}.
      */
     Outcome observe(Rollout r, RolloutTarget.Unready current, Instant now, EventLog events) {
+        Hold before = hold;
         if (current == null) {
-            if (since == null) {
+            if (before == null) {
                 return Outcome.SERVES;
             }
-            lastHeld = Duration.between(since, now);
+            lastHeld = Duration.between(before.since(), now);
+            hold = null;
             events.record(r.app(), r.canaryRevision(), "system", EventKinds.ROLLOUT_READY_AGAIN, "the new release"
                     + " serves again after " + Durations.format(lastHeld) + " not ready; the rollout resumes where it"
                     + " was held (the held time does not count towards its step)", Map.of("rollout", r.id(),
                     "heldSeconds", lastHeld.toSeconds()));
-            since = null;
-            unready = null;
             return Outcome.RESUMED;
         }
-        if (since == null) {
-            since = now;
+        Hold held = new Hold(before == null ? now : before.since(), current);
+        hold = held;
+        if (before == null) {
             events.record(r.app(), r.canaryRevision(), "system", EventKinds.ROLLOUT_HELD, "rollout held at canary"
                     + " weight " + dev.deployguard.rollout.RolloutEngine.percent(r.weight()) + ": waiting for "
                     + current.what() + "; no check is counted and the weight stays until it is; rolled back at "
-                    + deadline(current) + " (progress deadline " + Durations.format(current.deadline()) + ")",
-                    Map.of("rollout", r.id(), "deadline", deadline(current).toString()));
+                    + held.deadline() + " (progress deadline " + Durations.format(current.deadline()) + ")",
+                    Map.of("rollout", r.id(), "deadline", held.deadline().toString()));
         }
-        unready = current;
-        return now.isBefore(deadline(current)) ? Outcome.HELD : Outcome.EXCEEDED;
+        return now.isBefore(held.deadline()) ? Outcome.HELD : Outcome.EXCEEDED;
     }
 
     /**
@@ -78,7 +93,7 @@ final class ReadinessHold {
                 heldAt = null;
             }
         }
-        since = heldAt;
+        hold = heldAt == null ? null : new Hold(heldAt, null);
     }
 
     /** Whether the release is to be asked again at {@code now} (then not before {@link #PROBE_EVERY} later). */
@@ -92,11 +107,7 @@ final class ReadinessHold {
 
     /** Whether the rollout is held (as of the last probe). */
     boolean held() {
-        return since != null;
-    }
-
-    private Instant deadline(RolloutTarget.Unready u) {
-        return since.plus(u.deadline());
+        return hold != null;
     }
 
     /** How long the hold that just ended lasted (after {@link Outcome#RESUMED}). */
@@ -106,13 +117,15 @@ final class ReadinessHold {
 
     /** While held: what the rollout waits for, as people read it after "waiting for"; null when not held. */
     String waitingFor() {
-        return unready == null ? null : unready.what() + ", held since " + since + ", rolled back at "
-                + deadline(unready);
+        Hold h = hold;
+        return h == null || h.unready() == null ? null : h.unready().what() + ", held since " + h.since()
+                + ", rolled back at " + h.deadline();
     }
 
     /** The rollback's reason once {@link Outcome#EXCEEDED}: Flagger's "progress deadline exceeded". */
     String exceeded() {
-        return "progress deadline exceeded: still waiting at the " + Durations.format(unready.deadline())
-                + " deadline (held since " + since + ") for " + unready.what();
+        Hold h = hold;
+        return "progress deadline exceeded: still waiting at the " + Durations.format(h.unready().deadline())
+                + " deadline (held since " + h.since() + ") for " + h.unready().what();
     }
 }

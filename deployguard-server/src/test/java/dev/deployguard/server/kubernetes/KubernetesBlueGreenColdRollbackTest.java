@@ -1,6 +1,5 @@
 package dev.deployguard.server.kubernetes;
 
-import static dev.deployguard.kubernetes.testing.Await.await;
 import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,8 +52,8 @@ class KubernetesBlueGreenColdRollbackTest {
         kube.deploy("v2");
         cp.rollouts().command("web", RolloutEngine.Command.PROMOTE, "bob");
         clock.advance(Duration.ofHours(1).plusSeconds(1));
-        await("the scale-down delay to end the rollout", () -> active().isEmpty());
-        await("the controller to scale slot blue down",
+        kube.await("the scale-down delay to end the rollout", () -> active().isEmpty());
+        kube.await("the controller to scale slot blue down",
                 () -> cluster.settled("web-blue") && cluster.ready("web-blue") == 0);
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
         cluster.simulator().outcome("shop", "web-blue", Outcome.STALLED);
@@ -100,7 +99,7 @@ class KubernetesBlueGreenColdRollbackTest {
         assertThat(events("rollback.succeeded")).isEmpty();
 
         cluster.simulator().outcome("shop", "web-blue", Outcome.HEALTHY);
-        await("the rollback to end", () -> active().isEmpty());
+        kube.await("the rollback to end", () -> active().isEmpty());
 
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "blue"));
         assertThat(cluster.ready("web-blue")).as("users were switched only to ready pods").isEqualTo(3);
@@ -126,7 +125,7 @@ class KubernetesBlueGreenColdRollbackTest {
         assertThat(preparing()).isTrue();
 
         clock.advance(Duration.ofSeconds(20));
-        await("the rollback to be given up", () -> active().isEmpty());
+        kube.await("the rollback to be given up", () -> active().isEmpty());
 
         assertThat(cluster.selector("web")).as("users never left the serving slot")
                 .isEqualTo(Map.of("app", "web", SLOT, "green"));
@@ -160,7 +159,7 @@ class KubernetesBlueGreenColdRollbackTest {
         assertThat(events("rollout.resumed")).anyMatch(e -> e.message().startsWith("resumed preparing the rollback of"
                 + " web to v1 (revision 3, a copy of revision 1): waiting for slot blue"));
         cluster.simulator().outcome("shop", "web-blue", Outcome.HEALTHY);
-        await("the rollback to end after the restart", () -> active().isEmpty());
+        kube.await("the rollback to end after the restart", () -> active().isEmpty());
 
         Rollout done = cp.store().rollouts("web", 1).get(0);
         assertThat(done.id()).as("the same rollout").isEqualTo(id);

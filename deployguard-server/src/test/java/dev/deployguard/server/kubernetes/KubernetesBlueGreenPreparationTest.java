@@ -1,6 +1,5 @@
 package dev.deployguard.server.kubernetes;
 
-import static dev.deployguard.kubernetes.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -83,7 +82,7 @@ class KubernetesBlueGreenPreparationTest {
                 .isEqualTo(Map.of("app", "web", SLOT, "blue"));
 
         cluster.simulator().outcome("shop", "web-green", Outcome.HEALTHY);
-        await("the rollout's first step", () -> kube.active().map(r -> r.phase() == Rollout.Phase.PAUSED)
+        kube.await("the rollout's first step", () -> kube.active().map(r -> r.phase() == Rollout.Phase.PAUSED)
                 .orElse(false));
 
         Rollout started = kube.active().orElseThrow();
@@ -109,7 +108,7 @@ class KubernetesBlueGreenPreparationTest {
 
         clock.advance(Duration.ofMinutes(2));
 
-        await("the rollout to end", () -> kube.active().isEmpty());
+        kube.await("the rollout to end", () -> kube.active().isEmpty());
         Rollout done = cp.store().rollouts("web", 1).get(0);
         assertThat(done.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         assertThat(done.outcome()).contains("not ready in time", "shop/web-green", "no traffic was routed to it");
@@ -137,7 +136,7 @@ class KubernetesBlueGreenPreparationTest {
         assertThat(cp.store().events("web", 0, null, 500)).anyMatch(e -> e.kind().equals("rollout.resumed")
                 && e.message().contains("resumed preparing"));
         cluster.simulator().outcome("shop", "web-green", Outcome.HEALTHY);
-        await("the first step after the restart", () -> kube.active().map(r -> r.phase() == Rollout.Phase.PAUSED)
+        kube.await("the first step after the restart", () -> kube.active().map(r -> r.phase() == Rollout.Phase.PAUSED)
                 .orElse(false));
         assertThat(kube.active().orElseThrow().id()).as("the same rollout").isEqualTo(id);
         assertThat(cluster.image("web-green")).isEqualTo("shop/web:v2");
@@ -162,7 +161,7 @@ class KubernetesBlueGreenPreparationTest {
     void anAbortWhileTheAppIsStillBeingMovedIntoSlotBlueLeavesItsOwnDeploymentServing() {
         cluster.simulator().outcome("shop", "web-blue", Outcome.STALLED);
         kube.submit("v2", null);
-        await("slot blue written", () -> cluster.deployment("web-blue") != null);
+        kube.await("slot blue written", () -> cluster.deployment("web-blue") != null);
 
         Rollout aborted = cp.rollouts().command("web", RolloutEngine.Command.ABORT, "bob");
 

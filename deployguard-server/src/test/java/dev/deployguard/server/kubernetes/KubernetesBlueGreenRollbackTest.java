@@ -1,7 +1,6 @@
 package dev.deployguard.server.kubernetes;
 
 import static dev.deployguard.kubernetes.progressive.AppObjects.NS;
-import static dev.deployguard.kubernetes.testing.Await.await;
 import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.releases;
 import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.rows;
 import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.slotRows;
@@ -59,7 +58,7 @@ class KubernetesBlueGreenRollbackTest {
             d.getSpec().setReplicas(3);
             return d;
         });
-        await("slot blue to be warm again", () -> cluster.settled("web-blue") && cluster.ready("web-blue") == 3);
+        kube.await("slot blue to be warm again", () -> cluster.settled("web-blue") && cluster.ready("web-blue") == 3);
         cluster.clearCalls();
 
         DeployResult back = cp.kubernetes().rollback("web", null, null, "carol");
@@ -214,7 +213,7 @@ class KubernetesBlueGreenRollbackTest {
             d.getSpec().getTemplate().getSpec().getContainers().get(0).setImage(image);
             return d;
         });
-        await("the own Deployment to roll out " + image, () -> cluster.deployment("web").getMetadata()
+        kube.await("the own Deployment to roll out " + image, () -> cluster.deployment("web").getMetadata()
                 .getAnnotations().getOrDefault("deployment.kubernetes.io/revision", "").equals(revision)
                 && cluster.settled("web") && cluster.ready("web") == 3);
     }
@@ -223,7 +222,7 @@ class KubernetesBlueGreenRollbackTest {
     private void promoteAndEnd(String slot) {
         cp.rollouts().command("web", RolloutEngine.Command.PROMOTE, "bob");
         clock.advance(Duration.ofHours(1).plusSeconds(1));
-        await("the rollout to end", () -> cp.store().activeRollout("web").isEmpty());
+        kube.await("the rollout to end", () -> cp.store().activeRollout("web").isEmpty());
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, slot));
     }
 
@@ -232,9 +231,9 @@ class KubernetesBlueGreenRollbackTest {
         kube.deploy(version);
         cp.rollouts().command("web", RolloutEngine.Command.PROMOTE, "bob");
         clock.advance(Duration.ofHours(1).plusSeconds(1));
-        await("the scale-down delay to end the rollout", () -> cp.store().activeRollout("web").isEmpty());
+        kube.await("the scale-down delay to end the rollout", () -> cp.store().activeRollout("web").isEmpty());
         assertThat(cluster.replicas("web-blue")).isZero();
-        await("the controller to scale slot blue down",
+        kube.await("the controller to scale slot blue down",
                 () -> cluster.settled("web-blue") && cluster.ready("web-blue") == 0);
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "green"));
     }
@@ -246,7 +245,7 @@ class KubernetesBlueGreenRollbackTest {
     private DeployResult coldRollback(Integer to, String reason) {
         DeployResult answer = cp.kubernetes().rollback("web", to, reason, "carol");
         assertThat(answer.message()).contains("preparing: waiting for slot");
-        await("the cold rollback to end", () -> cp.store().activeRollout("web").isEmpty());
+        kube.await("the cold rollback to end", () -> cp.store().activeRollout("web").isEmpty());
         return answer;
     }
 

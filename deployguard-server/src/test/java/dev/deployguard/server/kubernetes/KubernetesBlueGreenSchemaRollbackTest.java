@@ -1,6 +1,5 @@
 package dev.deployguard.server.kubernetes;
 
-import static dev.deployguard.kubernetes.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -57,7 +56,7 @@ class KubernetesBlueGreenSchemaRollbackTest {
         kube.deploy("v2");
         cp.rollouts().command("web", RolloutEngine.Command.PROMOTE, "bob");
         clock.advance(Duration.ofHours(1).plusSeconds(1));
-        await("the scale-down delay to end the rollout", () -> cp.store().activeRollout("web").isEmpty());
+        kube.await("the scale-down delay to end the rollout", () -> cp.store().activeRollout("web").isEmpty());
         // Release v2 migrates the database as it starts (real Flyway, real history).
         Flyway.configure().dataSource(url(), "", "").locations("filesystem:" + dir.resolve("releases/v2")).load()
                 .migrate();
@@ -87,7 +86,7 @@ class KubernetesBlueGreenSchemaRollbackTest {
         ControlPlane cp = start("V2__expand_add_status.sql:ALTER TABLE orders ADD COLUMN status VARCHAR(20);");
 
         var back = cp.kubernetes().rollback("web", null, null, "carol");
-        await("the slot rolled back to serves", () -> cp.store().activeRollout("web").isEmpty());
+        kube.await("the slot rolled back to serves", () -> cp.store().activeRollout("web").isEmpty());
 
         assertThat(cluster.selector("web")).isEqualTo(Map.of("app", "web", SLOT, "blue"));
         assertThat(back.message()).contains("a copy of revision 1").contains("schema: the database holds 1"

@@ -1,6 +1,5 @@
 package dev.deployguard.server.kubernetes;
 
-import static dev.deployguard.kubernetes.testing.Await.await;
 import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.releases;
 import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.rows;
 import static dev.deployguard.server.kubernetes.KubernetesControlPlaneFixture.slotRows;
@@ -100,7 +99,7 @@ class KubernetesBlueGreenStatusTest {
         assertThat(slotRows(cp.kubernetes().historyAnswer("web"))).containsExactly("blue 1 warm", "green 2 active");
 
         clock.advance(Duration.ofHours(1).plusSeconds(1));
-        await("the scale-down delay to end the rollout", () -> cp.store().activeRollout("web").isEmpty());
+        kube.await("the scale-down delay to end the rollout", () -> cp.store().activeRollout("web").isEmpty());
 
         Map<String, Object> after = cp.kubernetes().status("web");
         assertThat(slots(after)).extracting(s -> s.get("slot") + " " + s.get("role") + " " + s.get("revision")

@@ -103,7 +103,14 @@ class KubernetesCanaryLoadTest {
         cp.rollouts().command("web", RolloutEngine.Command.ABORT, "bob");
 
         await("the load to stop", () -> !events("load.stopped").isEmpty());
-        Thread.sleep(300); // requests in flight at the stop land (each server answers at once)
+        // Every request the load sent lands (the event counts them once no more can be sent); then no other comes.
+        // A fixed 300 ms for the landing raced a loaded machine.
+        java.util.regex.Matcher sent = java.util.regex.Pattern.compile("(\\d+) synthetic requests sent")
+                .matcher(events("load.stopped").get(0).message());
+        assertThat(sent.find()).isTrue();
+        long total = Long.parseLong(sent.group(1));
+        await("the " + total + " requests sent to land", () -> seen.get("stable").size() + seen.get("canary").size()
+                >= total);
         int stableAfter = seen.get("stable").size();
         int canaryAfter = seen.get("canary").size();
         Thread.sleep(500); // a short look that only a load that did not stop could fail

@@ -1,6 +1,5 @@
 package dev.deployguard.server.kubernetes;
 
-import static dev.deployguard.kubernetes.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -83,7 +82,7 @@ class KubernetesCanaryPreparationTest {
 
         // The stable pods take the label (the controller rolls them out); the tick then starts the canary.
         cluster.simulator().settle(10);
-        await("the canary Deployment", () -> cluster.deployment("web-canary") != null
+        kube.await("the canary Deployment", () -> cluster.deployment("web-canary") != null
                 && cluster.canaryIngress() != null);
         assertThat(cluster.canaryIngress().getMetadata().getAnnotations()).containsEntry(WEIGHT, "0");
         assertThat(active().orElseThrow().waiting()).as("the canary has not rolled out: still preparing")
@@ -95,7 +94,7 @@ class KubernetesCanaryPreparationTest {
                 });
 
         cluster.simulator().settle(10);
-        await("the first step on the cluster", () -> "2000".equals(cluster.canaryIngress().getMetadata()
+        kube.await("the first step on the cluster", () -> "2000".equals(cluster.canaryIngress().getMetadata()
                 .getAnnotations().get(WEIGHT)));
 
         Rollout started = active().orElseThrow();
@@ -114,13 +113,13 @@ class KubernetesCanaryPreparationTest {
         cluster.simulator().failImage("shop/web:v9");
         deploy("v9", Duration.ofMinutes(2));
         cluster.simulator().settle(10);
-        await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
+        kube.await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
         cluster.simulator().settle(10);
         assertThat(active().orElseThrow().waiting()).isInstanceOf(Waiting.Preparing.class);
 
         clock.advance(Duration.ofMinutes(2));
 
-        await("the rollout to end", () -> active().isEmpty());
+        kube.await("the rollout to end", () -> active().isEmpty());
         Rollout done = cp.store().rollouts("web", 1).get(0);
         assertThat(done.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         assertThat(done.outcome()).contains("not ready in time", "shop/web-canary", "no traffic was routed to it");
@@ -137,7 +136,7 @@ class KubernetesCanaryPreparationTest {
     void aControlPlaneRestartedMidPreparationGoesOnPreparingAndStartsTheRollout() {
         deploy("v2", null);
         cluster.simulator().settle(10);
-        await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
+        kube.await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
         long id = active().orElseThrow().id();
 
         cp = kube.restartControlPlane(dir);
@@ -146,7 +145,7 @@ class KubernetesCanaryPreparationTest {
         assertThat(cp.store().events("web", 0, null, 500)).anyMatch(e -> e.kind().equals("rollout.resumed")
                 && e.message().contains("resumed preparing"));
         cluster.simulator().settle(10);
-        await("the first step after the restart", () -> cluster.canaryIngress() != null && "2000".equals(
+        kube.await("the first step after the restart", () -> cluster.canaryIngress() != null && "2000".equals(
                 cluster.canaryIngress().getMetadata().getAnnotations().get(WEIGHT)));
         assertThat(active().orElseThrow().weight()).isEqualTo(2000);
         assertThat(active().orElseThrow().id()).as("the same rollout").isEqualTo(id);
@@ -157,7 +156,7 @@ class KubernetesCanaryPreparationTest {
     void anAbortDuringPreparationRetiresTheCanary() {
         deploy("v2", null);
         cluster.simulator().settle(10);
-        await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
+        kube.await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
 
         Rollout aborted = cp.rollouts().command("web", RolloutEngine.Command.ABORT, "bob");
 

@@ -1,6 +1,5 @@
 package dev.deployguard.server.kubernetes;
 
-import static dev.deployguard.kubernetes.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deployguard.event.Event;
@@ -46,16 +45,15 @@ class KubernetesCanaryReadinessHoldTest {
         cp = kube.startHandRolledCanary(dir, "[{setWeight: 20}, {pause: {duration: 60s}}]", 90);
         kube.submit("v2", null);
         cluster.simulator().settle(10);
-        await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
+        kube.await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
         cluster.simulator().settle(10);
         cp.rollouts().tick();
-        await("the first step on the cluster", () -> cluster.canaryIngress() != null && "2000".equals(
+        kube.await("the first step on the cluster", () -> cluster.canaryIngress() != null && "2000".equals(
                 cluster.canaryIngress().getMetadata().getAnnotations().get(WEIGHT)));
         assertThat(cp.rollouts().held("web")).isEmpty();
-        // From here the test alone ticks the runner, each time at the instant it means: a loop's tick on its own
-        // thread between the canary's loss of readiness and tickAt(1 s) began the hold at 0 s (a CI run under load:
-        // "serves again after 52s", not 51s).
-        cp.stopLoops();
+        // The test alone ticks the runner (the fixture's control plane has no loops in simulated time), each time at
+        // the instant it means: a loop's tick on its own thread between the canary's loss of readiness and tickAt(1 s)
+        // began the hold at 0 s (a CI run under load: "serves again after 52s", not 51s).
     }
 
     private void tickAt(Duration sinceStart) {
@@ -69,7 +67,7 @@ class KubernetesCanaryReadinessHoldTest {
         cluster.simulator().settle(10);
         assertThat(cluster.deployment("web-canary").getStatus().getAvailableReplicas()).isZero();
         tickAt(Duration.ofSeconds(1)); // the runner asks at most once a second of its clock
-        await("the rollout.held event", () -> !kube.events("rollout.held").isEmpty());
+        kube.await("the rollout.held event", () -> !kube.events("rollout.held").isEmpty());
     }
 
     private void assertHeldAtTheFirstStep() {
@@ -97,7 +95,7 @@ class KubernetesCanaryReadinessHoldTest {
 
         tickAt(Duration.ofSeconds(91));
 
-        await("the rollout to end", () -> {
+        kube.await("the rollout to end", () -> {
             cluster.simulator().step();
             cp.rollouts().tick();
             return kube.active().isEmpty();
@@ -122,7 +120,7 @@ class KubernetesCanaryReadinessHoldTest {
         cluster.simulator().outcome("shop", "web-canary", ClusterSimulator.Outcome.HEALTHY);
         cluster.simulator().settle(10);
         tickAt(Duration.ofSeconds(52));
-        await("the rollout.ready-again event", () -> !kube.events("rollout.ready-again").isEmpty());
+        kube.await("the rollout.ready-again event", () -> !kube.events("rollout.ready-again").isEmpty());
         assertThat(kube.events("rollout.ready-again").get(0).message()).contains("serves again after 51s");
         assertThat(cp.rollouts().held("web")).isEmpty();
         assertThat(kube.active().orElseThrow().stepStartedAt()).as("the pause's start moved by the 51 s held")
@@ -136,7 +134,7 @@ class KubernetesCanaryReadinessHoldTest {
                 });
 
         tickAt(Duration.ofSeconds(111));
-        await("the rollout to be promoted and finish", () -> {
+        kube.await("the rollout to be promoted and finish", () -> {
             cluster.simulator().step();
             cp.rollouts().tick();
             return kube.active().isEmpty();

@@ -37,10 +37,45 @@ public final class KubernetesControlPlaneFixture implements BeforeEachCallback, 
         this(Clock.systemUTC());
     }
 
-    /** A control plane on {@code clock} (a SimulatedClock ends delays when the test says). */
+    /**
+     * A control plane on {@code clock}. On a SimulatedClock the test owns time: the control plane runs no loop of its
+     * own ({@link ControlPlane.Config#withCallerTicks()}), and every round happens on the test's thread at the instant
+     * the clock reads then ({@link #tickAt}, {@link #await}); a loop's tick on its own thread between two steps of the
+     * test would act at whatever the clock read at that moment.
+     */
     public KubernetesControlPlaneFixture(Clock clock) {
         this.clock = clock;
     }
+
+    private ControlPlane.Config config(Path dir, Path spec) {
+        var config = new ControlPlane.Config(dir.resolve("state"), spec, null, null, null);
+        return clock instanceof SimulatedClock ? config.withCallerTicks() : config;
+    }
+
+    /**
+     * Waits (bounded, {@link Await#LIMIT}) until {@code condition} holds. In simulated time the control plane has no
+     * loop of its own, so the wait runs its rounds ({@link ControlPlane#tick()}) at the clock's current instant: what
+     * the loops would do, on the test's thread, with the clock standing still. A round at most every {@link
+     * #ROUND_EVERY} of real time, as often as the rollout loop of a server: the cluster simulator in the background
+     * needs a moment between two of them.
+     */
+    public void await(String what, java.util.function.BooleanSupplier condition) {
+        if (!(clock instanceof SimulatedClock)) {
+            Await.await(what, condition);
+            return;
+        }
+        long[] lastRound = {System.nanoTime() - ROUND_EVERY.toNanos()};
+        Await.await(what, () -> {
+            if (cp != null && System.nanoTime() - lastRound[0] >= ROUND_EVERY.toNanos()) {
+                cp.tick();
+                lastRound[0] = System.nanoTime();
+            }
+            return condition.getAsBoolean();
+        });
+    }
+
+    /** How often {@link #await} runs a round of the control plane's loops in simulated time (real time). */
+    private static final Duration ROUND_EVERY = Duration.ofMillis(200);
 
     @Override
     public void beforeEach(ExtensionContext context) {
@@ -62,7 +97,7 @@ public final class KubernetesControlPlaneFixture implements BeforeEachCallback, 
      */
     public ControlPlane startControlPlane(Path dir, String kubernetes, String appKeys) throws IOException {
         Path spec = cluster.writeSpec(dir.resolve("deployguard.yaml"), kubernetes, appKeys);
-        cp = new ControlPlane(new ControlPlane.Config(dir.resolve("state"), spec, null, null, null), clock);
+        cp = new ControlPlane(config(dir, spec), clock);
         cp.start();
         return cp;
     }
@@ -73,8 +108,7 @@ public final class KubernetesControlPlaneFixture implements BeforeEachCallback, 
      */
     public ControlPlane restartControlPlane(Path dir) {
         cp.close();
-        cp = new ControlPlane(new ControlPlane.Config(dir.resolve("state"), dir.resolve("deployguard.yaml"), null,
-                null, null), clock);
+        cp = new ControlPlane(config(dir, dir.resolve("deployguard.yaml")), clock);
         cp.start();
         return cp;
     }
@@ -137,7 +171,7 @@ public final class KubernetesControlPlaneFixture implements BeforeEachCallback, 
      * slot) selects {@code previewSelector}.
      */
     public void awaitPreviewed(String slot, String image, Map<String, String> previewSelector) {
-        Await.await("slot " + slot + " previewed", () -> cluster.deployment(slot) != null
+        await("slot " + slot + " previewed", () -> cluster.deployment(slot) != null
                 && image.equals(cluster.image(slot)) && hasService("web-preview")
                 && previewSelector.equals(cluster.selector("web-preview")));
     }
@@ -165,7 +199,7 @@ public final class KubernetesControlPlaneFixture implements BeforeEachCallback, 
         DeployResult r = cp.kubernetes().deploy(new Deployer.DeployRequest("web", version, null, false, null, "alice",
                 true));
         if (r.message().contains(" preparing: ")) {
-            Await.await("the rollout of " + version + " to take its first step", this::firstStepTaken);
+            await("the rollout of " + version + " to take its first step", this::firstStepTaken);
         }
         return r;
     }

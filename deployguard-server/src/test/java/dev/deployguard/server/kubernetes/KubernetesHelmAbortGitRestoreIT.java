@@ -1,6 +1,5 @@
 package dev.deployguard.server.kubernetes;
 
-import static dev.deployguard.kubernetes.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deployguard.event.Event;
@@ -104,13 +103,13 @@ class KubernetesHelmAbortGitRestoreIT {
         cluster.simulator().failImage("shop/web:v2");
         cp.kubernetes().deploy(new Deployer.DeployRequest("web", "v2", null, false, Duration.ofMinutes(2), "alice",
                 true));
-        await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
+        kube.await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
         assertThat(kube.preparing()).as("the canary's pods never become ready").isTrue();
 
         clock.advance(Duration.ofMinutes(3));
 
         // The abort's events are recorded while its actions run; the ended rollout is stored after them.
-        await("the system to give up and restore git", () -> kube.kinds().contains(EventKinds.GITOPS_GIT_RESTORED)
+        kube.await("the system to give up and restore git", () -> kube.kinds().contains(EventKinds.GITOPS_GIT_RESTORED)
                 && cp.store().activeRollout("web").isEmpty());
         assertThat(cp.store().rollouts("web", 1).get(0).phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         Event automatic = cp.store().events("web", 0, null, 500).stream()

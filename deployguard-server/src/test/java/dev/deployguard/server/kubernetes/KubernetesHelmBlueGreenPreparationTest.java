@@ -1,6 +1,5 @@
 package dev.deployguard.server.kubernetes;
 
-import static dev.deployguard.kubernetes.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -76,7 +75,7 @@ class KubernetesHelmBlueGreenPreparationTest {
                         e -> assertThat(e.exitCode()).isEqualTo(ExitCode.BUSY));
 
         cluster.simulator().outcome("shop", "web-preview", Outcome.HEALTHY);
-        await("the rollout's first step", () -> kube.active().map(r -> r.phase() == Rollout.Phase.PAUSED)
+        kube.await("the rollout's first step", () -> kube.active().map(r -> r.phase() == Rollout.Phase.PAUSED)
                 .orElse(false));
 
         assertThat(kube.kinds()).containsSubsequence("rollout.preparing", "preview.started", "rollout.started");
@@ -93,7 +92,7 @@ class KubernetesHelmBlueGreenPreparationTest {
 
         clock.advance(Duration.ofMinutes(2));
 
-        await("the rollout to end", () -> kube.active().isEmpty());
+        kube.await("the rollout to end", () -> kube.active().isEmpty());
         Rollout done = cp.store().rollouts("web", 1).get(0);
         assertThat(done.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         assertThat(done.outcome()).contains("not ready in time", "shop/web-preview", "no traffic was routed to it");
@@ -115,7 +114,7 @@ class KubernetesHelmBlueGreenPreparationTest {
 
         assertThat(kube.preparing()).isTrue();
         cluster.simulator().outcome("shop", "web-preview", Outcome.HEALTHY);
-        await("the first step after the restart", () -> kube.active().map(r -> r.phase() == Rollout.Phase.PAUSED)
+        kube.await("the first step after the restart", () -> kube.active().map(r -> r.phase() == Rollout.Phase.PAUSED)
                 .orElse(false));
         assertThat(kube.active().orElseThrow().id()).isEqualTo(id);
         assertThat(cluster.image("web-preview")).isEqualTo("shop/web:v2");

@@ -1,6 +1,5 @@
 package dev.deployguard.server.kubernetes;
 
-import static dev.deployguard.kubernetes.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deployguard.event.Event;
@@ -54,7 +53,7 @@ class KubernetesProgressDeadlineTest {
         assertThat(preparing.deadline()).as("progressDeadlineSeconds, not rolloutTimeout (20 s)")
                 .isEqualTo(START.plusSeconds(90));
         cluster.simulator().settle(10);
-        await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
+        kube.await("the canary Deployment", () -> cluster.deployment("web-canary") != null);
         cluster.simulator().settle(10);
 
         tickAt(Duration.ofSeconds(21));
@@ -66,7 +65,7 @@ class KubernetesProgressDeadlineTest {
 
         tickAt(Duration.ofSeconds(90));
 
-        await("the rollout to end", () -> kube.active().isEmpty());
+        kube.await("the rollout to end", () -> kube.active().isEmpty());
         Rollout done = cp.store().rollouts("web", 1).get(0);
         assertThat(done.phase()).isEqualTo(Rollout.Phase.ROLLED_BACK);
         assertThat(done.outcome()).contains("progress deadline exceeded", "shop/web-canary",
