@@ -78,6 +78,7 @@ public final class HostRouterMain {
             if (turn.isEmpty()) {
                 return 0;
             }
+            token = RouterStandby.tokenToServe(config.tokenFile(), token, out);
         }
         Clock clock = Clock.systemUTC();
         Transport transport = Transport.best();

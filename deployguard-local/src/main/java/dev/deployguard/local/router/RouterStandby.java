@@ -88,6 +88,37 @@ final class RouterStandby {
         return Optional.of(standby);
     }
 
+    /**
+     * The admin token this process serves with: the one read at its start, unless it is a standby that took over,
+     * which reads the token file again ({@link #reread}), since a control plane may have rotated it meanwhile.
+     */
+    static String tokenToServe(Path tokenFile, String atStart, PrintStream out) {
+        return lockedNanos == 0 ? atStart : reread(tokenFile, atStart, out);
+    }
+
+    /**
+     * The token the file holds now; the one read at start if the file is unreadable or empty now (a file being
+     * replaced), which the log says: the admin API then keeps the token it was started with.
+     */
+    static String reread(Path tokenFile, String atStart, PrintStream out) {
+        String now;
+        try {
+            now = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            now = "";
+        }
+        if (now.isEmpty()) {
+            out.println("router standby (pid " + ProcessHandle.current().pid() + "): the token file " + tokenFile
+                    + " is unreadable or empty at the takeover; keeping the token it held when this router started");
+            return atStart;
+        }
+        if (!now.equals(atStart)) {
+            out.println("router standby (pid " + ProcessHandle.current().pid() + "): the token file " + tokenFile
+                    + " changed while it waited; serving with the token it holds now");
+        }
+        return now;
+    }
+
     /** Logs how long a takeover took from the lock to serving every app; nothing when this process never waited. */
     static void noteServing(PrintStream out, int apps) {
         if (lockedNanos != 0) {

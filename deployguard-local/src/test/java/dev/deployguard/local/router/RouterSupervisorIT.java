@@ -1,6 +1,7 @@
 package dev.deployguard.local.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deployguard.demo.Behaviour;
 import dev.deployguard.demo.DemoApp;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** A supervised router killed with SIGKILL comes back on its own, with its routes, as the same router. */
 class RouterSupervisorIT {
     private static final String TOKEN = "supervisor-token";
+    private static final String ROTATED = "rotated-token";
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
@@ -126,6 +128,9 @@ class RouterSupervisorIT {
             ProcessHandle supervisor = ProcessHandle.of(handle.pid()).orElseThrow();
             ProcessHandle active = RouterLauncher.activeHostRouter(stateDir).orElseThrow();
             ProcessHandle standby = awaitStandby(supervisor, active, log, 1);
+            assertThat(supervisor.children().map(ProcessHandle::pid).toList())
+                    .as("the supervisor's children are the two JVMs themselves: no shell in between to kill")
+                    .containsExactlyInAnyOrder(active.pid(), standby.pid());
 
             Traffic traffic = new Traffic(listen);
             try {
@@ -142,6 +147,10 @@ class RouterSupervisorIT {
 
                 ProcessHandle standbyNow = replaced;
                 for (int kill = 1; kill <= 2; kill++) {
+                    if (kill == 2) {
+                        // Rotated while the standby (started before) waits: it must serve with the file's token.
+                        Files.writeString(tokenFile, ROTATED + "\n");
+                    }
                     long failedAtKill = traffic.failed.sum();
                     long killed = traffic.kill(active);
                     traffic.awaitServing(Duration.ofSeconds(60));
@@ -160,9 +169,15 @@ class RouterSupervisorIT {
             } finally {
                 traffic.stop();
             }
-            assertThat(host.hostHealth().pid()).as("the router answers as its supervisor").isEqualTo(handle.pid());
-            assertThat(host.forApp("web").routes().generation()).as("routes restored from the files").isEqualTo(7);
-            assertThat(Files.readString(log)).contains("taking over");
+            RouterClient rotated = new RouterClient(handle.adminPort(), ROTATED);
+            assertThat(rotated.hostHealth().pid()).as("the router answers as its supervisor, with the token the file"
+                    + " held at the takeover").isEqualTo(handle.pid());
+            assertThat(rotated.forApp("web").routes().generation()).as("routes restored from the files").isEqualTo(7);
+            assertThatThrownBy(host::hostHealth).as("the token from before the rotation")
+                    .isInstanceOf(RouterRejectedException.class);
+            assertThat(Files.readString(log)).contains("taking over").contains("changed while it waited");
+            assertThat(supervisor.children().map(ProcessHandle::pid).toList()).as("still no shell in between")
+                    .containsExactlyInAnyOrderElementsOf(jvms(supervisor).stream().map(ProcessHandle::pid).toList());
 
             List<ProcessHandle> all = supervisor.descendants().toList();
             supervisor.destroy();
