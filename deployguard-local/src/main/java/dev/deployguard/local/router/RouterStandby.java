@@ -1,7 +1,9 @@
 package dev.deployguard.local.router;
 
+import dev.deployguard.local.process.Ports;
 import dev.deployguard.traffic.RouteTable;
 import io.netty.channel.EventLoopGroup;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -15,6 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
@@ -22,6 +27,9 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The warm standby of a host router: a second router JVM its supervisor keeps started, so that a router that dies
@@ -37,6 +45,7 @@ final class RouterStandby {
     static final String ACTIVE_FILE = "router.active";
     private static final long PREVIOUS_EXIT_WAIT_MS = 2_000;
     private static final int WARM_UP_REQUESTS = 40;
+    private static final int WARM_UP_TLS_REQUESTS = 3;
 
     /** Held in a static field: a channel nobody references could be closed by the GC, and its lock released. */
     private static volatile RouterStandby held;
@@ -207,13 +216,26 @@ final class RouterStandby {
                 int adminPort = admin.port();
                 byte[] plain = RouterJson.STRICT.writeValueAsBytes(AppListener.plain("127.0.0.1:0"));
                 exchange(adminPort, "PUT", "/admin/apps/backend", token, plain);
-                exchange(adminPort, "PUT", "/admin/apps/front", token, plain);
+                // The front app serves HTTPS too, with a throw-away certificate: a TLS app's first handshake after a
+                // takeover then finds the JDK's TLS classes loaded and run.
+                ThrowAwayCertificate certificate = ThrowAwayCertificate.generate(clock.instant());
+                Path cert = Files.writeString(dir.resolve("warm-up.crt"), certificate.certificatePem());
+                Path key = Files.writeString(dir.resolve("warm-up.key"), certificate.keyPem());
+                exchange(adminPort, "PUT", "/admin/apps/front", token, RouterJson.STRICT.writeValueAsBytes(
+                        AppListener.of("127.0.0.1:0", "127.0.0.1:" + Ports.freeLoopbackPort(), cert, key, null)));
                 String backend = apps.get("backend").orElseThrow().bound().listen();
-                int front = HostPort.parse(apps.get("front").orElseThrow().bound().listen()).port();
+                AppListener frontBound = apps.get("front").orElseThrow().bound();
+                int front = HostPort.parse(frontBound.listen()).port();
                 exchange(adminPort, "PUT", "/admin/apps/front/routes", token, RouterJson.STRICT.writeValueAsBytes(
                         RouteTable.single("front", 1, 1, List.of(backend))));
                 for (int i = 0; i < WARM_UP_REQUESTS; i++) {
                     exchange(front, "GET", "/warm-up", null, new byte[0]);
+                }
+                SSLSocketFactory tls = trusting(certificate).getSocketFactory();
+                int secure = HostPort.parse(frontBound.tlsListen()).port();
+                for (int i = 0; i < WARM_UP_TLS_REQUESTS; i++) {
+                    exchange(socket -> tls.createSocket(socket, "127.0.0.1", secure, true), secure, "GET",
+                            "/warm-up", null, new byte[0]);
                 }
                 apps.roll(clock.millis());
                 exchange(adminPort, "GET", "/admin/health", token, new byte[0]);
@@ -239,12 +261,34 @@ final class RouterStandby {
         }
     }
 
+    /** A client context that trusts the throw-away certificate and nothing else. */
+    private static SSLContext trusting(ThrowAwayCertificate certificate) throws GeneralSecurityException,
+            IOException {
+        KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+        trusted.load(null, null);
+        trusted.setCertificateEntry("warm-up", CertificateFactory.getInstance("X.509").generateCertificate(
+                new ByteArrayInputStream(certificate.certificatePem().getBytes(StandardCharsets.US_ASCII))));
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
+    }
+
+    /** Wraps a connected socket (in TLS, or not at all). */
+    private interface Layer {
+        Socket over(Socket connected) throws IOException;
+    }
+
     /** One HTTP/1.1 request on its own connection; the answer is read to its end and dropped. */
     private static void exchange(int port, String method, String path, String token, byte[] body)
             throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
-            socket.setSoTimeout(5_000);
+        exchange(connected -> connected, port, method, path, token, body);
+    }
+
+    private static void exchange(Layer layer, int port, String method, String path, String token, byte[] body)
+            throws IOException {
+        try (Socket plain = new Socket(); Socket socket = connect(layer, plain, port)) {
             String head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                     + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
                     + (body.length == 0 ? "" : "Content-Type: application/json\r\nContent-Length: " + body.length
@@ -255,6 +299,12 @@ final class RouterStandby {
             output.flush();
             socket.getInputStream().readAllBytes();
         }
+    }
+
+    private static Socket connect(Layer layer, Socket plain, int port) throws IOException {
+        plain.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
+        plain.setSoTimeout(5_000);
+        return layer.over(plain);
     }
 
     private static void deleteTree(Path dir) {
