@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
  * and after, and the resident memory of the serving JVM and of its standby. From the router's log: each standby's
  * warm-up ({@code standby_warm_up_ms}) and each takeover from the lock to serving ({@code lock_to_serving_ms}). With
  * {@code --tls} the app also serves HTTPS (a self-signed certificate made with {@code openssl}) and the traffic goes
- * there, so each takeover's first TLS handshakes count.
+ * there, so each takeover's first TLS handshakes count. With {@code --soon} every kill after the first comes as soon
+ * as the next standby's JVM runs, without waiting for its warm-up (a second failure soon after a takeover).
  */
 public final class RouterRestartBench {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -57,17 +58,19 @@ public final class RouterRestartBench {
         int kills = 10;
         int workers = 8;
         boolean tls = false;
+        boolean soon = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--kills" -> kills = Integer.parseInt(args[++i]);
                 case "--workers" -> workers = Integer.parseInt(args[++i]);
                 case "--quick" -> kills = 5;
                 case "--tls" -> tls = true;
+                case "--soon" -> soon = true;
                 case "--json" -> {
                     // JSON is the only output.
                 }
                 default -> {
-                    System.err.println("usage: bench/run router-restart [--kills N] [--workers N] [--tls] [--quick] [--json]");
+                    System.err.println("usage: bench/run router-restart [--kills N] [--workers N] [--tls] [--soon] [--quick] [--json]");
                     System.exit(2);
                 }
             }
@@ -81,6 +84,7 @@ public final class RouterRestartBench {
         out.put("kills", kills);
         out.put("workers", workers);
         out.put("tls", tls);
+        out.put("kill_soon_after_takeover", soon);
         out.put("loadavg_before", loadAverage());
         try (DemoApp backend = DemoApp.start(0, "v1", Behaviour.HEALTHY)) {
             RouterHandle host = new RouterLauncher().withSupervisor(true).withStartTimeout(Duration.ofSeconds(60))
@@ -111,10 +115,15 @@ public final class RouterRestartBench {
                     for (int k = 1; k <= kills; k++) {
                         ProcessHandle active = RouterLauncher.activeHostRouterUnder(supervisor).orElseThrow();
                         int warm = k;
-                        await(Duration.ofSeconds(120), () -> jvms(supervisor).size() == 2
-                                && count(log, "waiting to take over") >= warm);
-                        long okNow = traffic.ok.sum();
-                        await(Duration.ofSeconds(60), () -> traffic.ok.sum() >= okNow + 200);
+                        if (soon && k > 1) {
+                            // Kill again as soon as the next standby's JVM runs, without waiting for its warm-up.
+                            await(Duration.ofSeconds(120), () -> jvms(supervisor).size() == 2);
+                        } else {
+                            await(Duration.ofSeconds(120), () -> jvms(supervisor).size() == 2
+                                    && count(log, "waiting to take over") >= warm);
+                            long okNow = traffic.ok.sum();
+                            await(Duration.ofSeconds(60), () -> traffic.ok.sum() >= okNow + 200);
+                        }
                         if (k == 1) {
                             out.put("serving_rss_mb", rssMb(active.pid()));
                             jvms(supervisor).stream().filter(p -> p.pid() != active.pid()).findFirst()

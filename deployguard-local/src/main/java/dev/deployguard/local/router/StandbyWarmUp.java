@@ -122,7 +122,11 @@ final class StandbyWarmUp {
             restored.restoreAll(quiet);
             restored.closeAll(0);
         } finally {
-            loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(2_000);
+            io.netty.util.concurrent.Future<?> stopped = loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            if (!takeoverDue.getAsBoolean()) {
+                // A takeover does not wait for the warm-up's event loop to end: it ends beside it.
+                stopped.awaitUninterruptibly(2_000);
+            }
             deleteTree(dir);
         }
     }

@@ -165,10 +165,33 @@ class RouterSupervisorIT {
                     standbyNow = awaitStandby(supervisor, now, log, 2 + kill);
                     active = now;
                 }
+
+                // A kill soon after a takeover: the standby that serves now is killed while the next one still warms
+                // up; that one takes over at once, partly warm, instead of after the rest of its warm-up.
+                int warmingBefore = count(log, "warming up");
+                int warmBefore = count(log, "waiting to take over");
+                traffic.kill(active);
+                traffic.awaitServing(Duration.ofSeconds(60));
+                awaitTrue(Duration.ofSeconds(90), () -> count(log, "warming up") > warmingBefore);
+                ProcessHandle serving = RouterLauncher.activeHostRouter(stateDir).orElseThrow();
+                long failedAtKill = traffic.failed.sum();
+                long killed = traffic.kill(serving);
+                traffic.awaitServing(Duration.ofSeconds(60));
+                long backMs = TimeUnit.NANOSECONDS.toMillis(traffic.firstOkStartedAfter.get() - killed);
+                System.out.printf("host router: SIGKILL of the serving JVM while its standby warmed up, serving again"
+                        + " after %d ms; %d requests failed meanwhile%n", backMs, traffic.failed.sum() - failedAtKill);
+                assertThat(backMs).as("ms from the SIGKILL to serving again").isLessThan(15_000);
+                assertThat(Files.readString(log)).contains("warm-up cut short");
+                assertThat(count(log, "waiting to take over")).as("the standby did not finish its warm-up first")
+                        .isEqualTo(warmBefore);
+                active = RouterLauncher.activeHostRouter(stateDir).orElseThrow();
+                awaitStandby(supervisor, active, log, warmBefore + 1);
                 traffic.awaitOk(traffic.ok.sum() + 200);
             } finally {
                 traffic.stop();
             }
+            assertThat(Files.readString(log)).as("every warm-up that ran to its end ran all of it (TLS included)")
+                    .doesNotContain("warm-up incomplete");
             RouterClient rotated = new RouterClient(handle.adminPort(), ROTATED);
             assertThat(rotated.hostHealth().pid()).as("the router answers as its supervisor, with the token the file"
                     + " held at the takeover").isEqualTo(handle.pid());
