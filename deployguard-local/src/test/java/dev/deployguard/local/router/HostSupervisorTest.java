@@ -44,7 +44,8 @@ class HostSupervisorTest {
                 RouterLauncher.SUPERVISOR_NAME, "/bin/sh", "-c", router, "fake-router"));
         supervisor = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("supervisor.log").toFile())).start();
-        awaitTrue(() -> routers().size() == 2);
+        // Both routers running, and nothing else (its start forks a short-lived date for each).
+        awaitTrue(() -> routers().size() == 2 && supervisor.children().count() == 2);
         return supervisor;
     }
 
