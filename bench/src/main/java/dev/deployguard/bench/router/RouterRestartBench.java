@@ -70,7 +70,8 @@ public final class RouterRestartBench {
                     // JSON is the only output.
                 }
                 default -> {
-                    System.err.println("usage: bench/run router-restart [--kills N] [--workers N] [--tls] [--soon] [--quick] [--json]");
+                    System.err.println("usage: bench/run router-restart [--kills N] [--workers N] [--tls] [--soon]"
+                            + " [--quick] [--json]");
                     System.exit(2);
                 }
             }

@@ -21,8 +21,9 @@ import java.util.function.BooleanSupplier;
  * directory, not by the supervisor: the process that holds it serves, the other loads its classes while it waits
  * for the lock ({@link StandbyWarmUp}: requests, plain and TLS, through throw-away apps on 127.0.0.1 port 0, their
  * admin API and their restore from files, in a temp directory). The kernel releases the lock the instant its holder
- * dies, {@code kill -9} included, which wakes the standby as an event (no polling); only then does it read the apps' listener and route
- * files, so two processes never serve with different tables. It holds no per-app state while it waits.
+ * dies, {@code kill -9} included, which wakes the standby as an event (no polling); only then does it read the
+ * apps' listener and route files, so two processes never serve with different tables. It holds no per-app state
+ * while it waits.
  */
 final class RouterStandby {
     /** The lock file in the state directory; it holds "PID START-MILLIS" of the router that serves. */
