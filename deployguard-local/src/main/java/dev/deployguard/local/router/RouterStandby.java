@@ -57,7 +57,8 @@ final class RouterStandby {
      */
     static Optional<RouterStandby> awaitTurn(Path stateDir, RouterLimits limits, PrintStream out)
             throws IOException {
-        return awaitTurn(stateDir, out, takeoverDue -> StandbyWarmUp.run(limits, out, takeoverDue));
+        boolean tls = StandbyWarmUp.anyTls(stateDir);
+        return awaitTurn(stateDir, out, takeoverDue -> StandbyWarmUp.run(limits, out, takeoverDue, tls));
     }
 
     /**

@@ -57,7 +57,8 @@ final class StandbyWarmUp {
      * steps once {@code takeoverDue} (the router it stands by for is gone: serving at once, partly warm, beats
      * finishing the warm-up first), and says so.
      */
-    static void run(RouterLimits limits, PrintStream out, BooleanSupplier takeoverDue) throws IOException {
+    static void run(RouterLimits limits, PrintStream out, BooleanSupplier takeoverDue, boolean tls)
+            throws IOException {
         Due due = new Due(takeoverDue);
         Path dir = Files.createTempDirectory("deployguard-router-standby");
         String token = UUID.randomUUID().toString();
@@ -75,14 +76,18 @@ final class StandbyWarmUp {
                 byte[] plain = RouterJson.STRICT.writeValueAsBytes(AppListener.plain("127.0.0.1:0"));
                 due.check();
                 exchange(adminPort, "PUT", "/admin/apps/backend", token, plain);
-                // The front app serves HTTPS too, with a throw-away certificate: a TLS app's first handshake after a
-                // takeover then finds the JDK's TLS classes loaded and run.
+                // With tls the front app serves HTTPS too, with a throw-away certificate: a TLS app's first handshake
+                // after a takeover then finds the JDK's TLS classes loaded and run.
                 due.check();
-                ThrowAwayCertificate certificate = ThrowAwayCertificate.generate(clock.instant());
-                Path cert = Files.writeString(dir.resolve("warm-up.crt"), certificate.certificatePem());
-                Path key = Files.writeString(dir.resolve("warm-up.key"), certificate.keyPem());
-                exchange(adminPort, "PUT", "/admin/apps/front", token, RouterJson.STRICT.writeValueAsBytes(
-                        AppListener.of("127.0.0.1:0", "127.0.0.1:" + Ports.freeLoopbackPort(), cert, key, null)));
+                ThrowAwayCertificate certificate = tls ? ThrowAwayCertificate.generate(clock.instant()) : null;
+                AppListener frontAsked = AppListener.plain("127.0.0.1:0");
+                if (certificate != null) {
+                    Path cert = Files.writeString(dir.resolve("warm-up.crt"), certificate.certificatePem());
+                    Path key = Files.writeString(dir.resolve("warm-up.key"), certificate.keyPem());
+                    frontAsked = AppListener.of("127.0.0.1:0", "127.0.0.1:" + Ports.freeLoopbackPort(), cert, key,
+                            null);
+                }
+                exchange(adminPort, "PUT", "/admin/apps/front", token, RouterJson.STRICT.writeValueAsBytes(frontAsked));
                 String backend = apps.get("backend").orElseThrow().bound().listen();
                 AppListener frontBound = apps.get("front").orElseThrow().bound();
                 int front = HostPort.parse(frontBound.listen()).port();
@@ -92,12 +97,15 @@ final class StandbyWarmUp {
                     due.check();
                     exchange(front, "GET", "/warm-up", null, new byte[0]);
                 }
-                SSLSocketFactory tls = trusting(certificate).getSocketFactory();
-                int secure = HostPort.parse(frontBound.tlsListen()).port();
-                for (int i = 0; i < WARM_UP_TLS_REQUESTS; i++) {
-                    due.check();
-                    exchange(socket -> tls.createSocket(socket, "127.0.0.1", secure, true), secure, "GET",
-                            "/warm-up", null, new byte[0]);
+                if (certificate != null) {
+                    SSLSocketFactory client = trusting(certificate).getSocketFactory();
+                    int secure = HostPort.parse(frontBound.tlsListen()).port();
+                    for (int i = 0; i < WARM_UP_TLS_REQUESTS; i++) {
+                        due.check();
+                        exchange(socket -> client.createSocket(socket, "127.0.0.1", secure, true), secure, "GET",
+                                "/warm-up", null, new byte[0]);
+                    }
+                    out.println("router standby: TLS warmed up (" + WARM_UP_TLS_REQUESTS + " requests over HTTPS)");
                 }
                 due.check();
                 apps.roll(clock.millis());
@@ -128,6 +136,23 @@ final class StandbyWarmUp {
                 stopped.awaitUninterruptibly(2_000);
             }
             deleteTree(dir);
+        }
+    }
+
+    /**
+     * Whether an app of {@code stateDir} serves HTTPS (its listener file names a TLS address), when the standby starts.
+     * Only then does the warm-up include TLS: it costs the standby the JDK's TLS classes (tens of MB resident,
+     * docs/benchmarks.md), and an app given TLS later is served as before, loading them at the takeover.
+     */
+    static boolean anyTls(Path stateDir) {
+        try (Stream<Path> files = Files.list(stateDir)) {
+            return files.map(file -> file.getFileName().toString())
+                    .filter(name -> name.endsWith(HostedApps.LISTENER_SUFFIX))
+                    .map(name -> name.substring(0, name.length() - HostedApps.LISTENER_SUFFIX.length()))
+                    .anyMatch(app -> AppListener.readFrom(stateDir, app).map(l -> l.tlsListen() != null)
+                            .orElse(false));
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -123,7 +123,11 @@ class RouterSupervisorIT {
                     .startHost(config, log);
             RouterClient host = new RouterClient(handle.adminPort(), TOKEN);
             String listen = "127.0.0.1:" + Ports.freeLoopbackPort();
-            host.putApp("web", AppListener.plain(listen));
+            ThrowAwayCertificate certificate = ThrowAwayCertificate.generate(java.time.Instant.now());
+            Path cert = Files.writeString(dir.resolve("web.crt"), certificate.certificatePem());
+            Path key = Files.writeString(dir.resolve("web.key"), certificate.keyPem());
+            int secure = HostPort.parse(host.putApp("web", AppListener.of(listen, "127.0.0.1:"
+                    + Ports.freeLoopbackPort(), cert, key, null)).tlsListen()).port();
             host.forApp("web").putRoutes(RouteTable.single("web", 7, 1, List.of("127.0.0.1:" + app.port())));
             ProcessHandle supervisor = ProcessHandle.of(handle.pid()).orElseThrow();
             ProcessHandle active = RouterLauncher.activeHostRouter(stateDir).orElseThrow();
@@ -190,8 +194,10 @@ class RouterSupervisorIT {
             } finally {
                 traffic.stop();
             }
-            assertThat(Files.readString(log)).as("every warm-up that ran to its end ran all of it (TLS included)")
-                    .doesNotContain("warm-up incomplete");
+            assertThat(Files.readString(log)).as("every warm-up that ran to its end ran all of it, TLS included in"
+                    + " those started once the app had TLS").doesNotContain("warm-up incomplete")
+                    .contains("TLS warmed up");
+            assertThat(httpsStatusLine(secure, certificate)).as("HTTPS after the takeovers").contains(" 200 ");
             RouterClient rotated = new RouterClient(handle.adminPort(), ROTATED);
             assertThat(rotated.hostHealth().pid()).as("the router answers as its supervisor, with the token the file"
                     + " held at the takeover").isEqualTo(handle.pid());
@@ -208,6 +214,28 @@ class RouterSupervisorIT {
             for (ProcessHandle process : all) {
                 process.onExit().get(20, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /** The status line of a GET over HTTPS to 127.0.0.1:{@code port}, trusting only {@code certificate}. */
+    private static String httpsStatusLine(int port, ThrowAwayCertificate certificate) throws Exception {
+        java.security.KeyStore trusted = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        trusted.load(null, null);
+        trusted.setCertificateEntry("web", java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(certificate.certificatePem()
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII))));
+        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        try (java.net.Socket socket = context.getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(),
+                    java.nio.charset.StandardCharsets.US_ASCII);
+            return answer.lines().findFirst().orElse("");
         }
     }
 
