@@ -92,7 +92,8 @@ public final class RouterRestartBench {
                     .startHost(new HostRouterConfig(Ports.freeLoopbackPort(), stateDir, tokenFile), log);
             ProcessHandle supervisor = ProcessHandle.of(host.pid()).orElseThrow();
             try {
-                RouterClient admin = new RouterClient(host.adminPort(), TOKEN);
+                // A long timeout: the first HTTPS app loads the JDK's TLS classes in a cold router, seconds when busy.
+                RouterClient admin = new RouterClient(host.adminPort(), TOKEN, Duration.ofSeconds(90));
                 String plain = "127.0.0.1:" + Ports.freeLoopbackPort();
                 Traffic traffic;
                 if (tls) {

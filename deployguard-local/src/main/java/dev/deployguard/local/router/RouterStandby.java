@@ -63,9 +63,9 @@ final class RouterStandby {
 
     /**
      * As {@link #awaitTurn(Path, RouterLimits, PrintStream)} with the given warm-up. The lock is awaited from the
-     * start, beside the warm-up: a router that dies while its standby still warms up (a kill soon after a takeover)
-     * is replaced at once by the partly warm standby, which loads the rest as it serves, instead of after the rest
-     * of the warm-up.
+     * start, beside the warm-up (which runs on a thread of its own): a router that dies while its standby still
+     * warms up (a kill soon after a takeover) is replaced at once by the partly warm standby, which loads the rest as
+     * it serves, instead of after the rest of the warm-up.
      */
     static Optional<RouterStandby> awaitTurn(Path stateDir, PrintStream out, WarmUp warmUp) throws IOException {
         Files.createDirectories(stateDir);
@@ -79,13 +79,14 @@ final class RouterStandby {
             long started = System.nanoTime();
             out.println("router standby (pid " + pid + "): warming up");
             out.flush();
-            try {
-                warmUp.run(locked::isDone);
-                out.println("router standby (pid " + pid + "): warmed up in "
-                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms; waiting to take over");
-            } catch (StandbyWarmUp.TakeoverDue e) {
-                out.println("router standby (pid " + pid + "): the router it stood by for is gone; warm-up cut short"
-                        + " after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
+            CompletableFuture<Boolean> warmed = warmUpBeside(warmUp, locked, out);
+            CompletableFuture.anyOf(locked, warmed).handle((done, failure) -> null).join();
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            if (warmed.isDone() && warmed.join()) {
+                out.println("router standby (pid " + pid + "): warmed up in " + ms + " ms; waiting to take over");
+            } else {
+                out.println("router standby (pid " + pid + "): the router it stood by for is gone " + ms + " ms into"
+                        + " the warm-up; taking over without the rest of it");
             }
             out.flush();
             Locked got = join(locked);
@@ -125,6 +126,30 @@ final class RouterStandby {
         waiter.setDaemon(true);
         waiter.start();
         return locked;
+    }
+
+    /**
+     * The warm-up, on a thread of its own: true once it ran to its end (or failed, which costs only speed), false
+     * once it stopped for the takeover. The takeover does not wait for it: a step under way (the first ones load
+     * most classes, seconds on a busy machine) ends beside the takeover, and the warm-up stops at its next one.
+     */
+    private static CompletableFuture<Boolean> warmUpBeside(WarmUp warmUp, CompletableFuture<Locked> locked,
+                                                           PrintStream out) {
+        CompletableFuture<Boolean> warmed = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                warmUp.run(locked::isDone);
+                warmed.complete(true);
+            } catch (StandbyWarmUp.TakeoverDue e) {
+                warmed.complete(false);
+            } catch (Exception e) {
+                out.println("router standby: warm-up failed (" + e + "); a takeover loads what it needs itself");
+                warmed.complete(true);
+            }
+        }, "router-standby-warm-up");
+        thread.setDaemon(true);
+        thread.start();
+        return warmed;
     }
 
     private static Locked join(CompletableFuture<Locked> locked) throws IOException {
