@@ -197,8 +197,10 @@ final class StandbyWarmUp {
     }
 
     private static Socket connect(Layer layer, Socket plain, int port) throws IOException {
-        plain.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
-        plain.setSoTimeout(5_000);
+        // Generous: a warm-up is not in a hurry (a takeover does not wait for it), and on a starved machine a cold
+        // step takes seconds; a step that timed out would leave the rest of the warm-up undone.
+        plain.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 30_000);
+        plain.setSoTimeout(30_000);
         return layer.over(plain);
     }
 
