@@ -31,8 +31,8 @@ class TeardownIT {
 
     /**
      * Every instance and router PID the status of {@code app} names, and the router's JVM: the router runs under a
-     * supervisor by default, whose pid is the one status shows; under it run two slot shells, each with a JVM (the
-     * one that serves and its warm standby).
+     * supervisor by default, whose pid is the one status shows; its children are two JVMs (the one that serves and
+     * its warm standby), with no shell between.
      */
     private List<Long> pids(String app) {
         JsonNode status = h.ok("status", app, "-o", "json").json();
@@ -40,8 +40,8 @@ class TeardownIT {
         long router = status.path("router").path("pid").asLong();
         pids.add(router);
         List<Long> routerJvm = ProcessHandle.of(router).orElseThrow().descendants().map(ProcessHandle::pid).toList();
-        assertThat(routerJvm).as("two slots and their JVMs under the router's supervisor (pid %d)", router)
-                .hasSize(4);
+        assertThat(routerJvm).as("two JVMs under the router's supervisor (pid %d)", router)
+                .hasSize(2);
         pids.addAll(routerJvm);
         assertThat(pids).doesNotContain(0L);
         return pids;
@@ -72,8 +72,8 @@ class TeardownIT {
         h.ok("deploy", "demo", "--version", "v1");
         h.ok("deploy", "demo", "--version", "v2");
         List<Long> pids = pids("demo");
-        assertThat(pids).as("v2, warm v1 (two instances each), the router's supervisor, its two slots and their JVMs")
-                .hasSize(9);
+        assertThat(pids).as("v2, warm v1 (two instances each), the router's supervisor and its two JVMs")
+                .hasSize(7);
 
         Harness.Run r = h.ok("stop", "demo", "-o", "json");
 

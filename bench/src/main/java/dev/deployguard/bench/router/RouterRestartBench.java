@@ -39,7 +39,11 @@ import java.util.regex.Pattern;
  * default), its serving JVM killed with SIGKILL N times (default 10), each once its warm standby is ready. Per kill:
  * the time from the SIGKILL to the first 200 of a request sent after the killed JVM was gone ({@code
  * time_to_serving_ms}), and the requests that failed meanwhile. Prints median, p90 and max, the load average before
- * and after, and the resident memory of the serving JVM and of its standby.
+ * and after, and the resident memory of the serving JVM and of its standby. From the router's log: each standby's
+ * warm-up ({@code standby_warm_up_ms}) and each takeover from the lock to serving ({@code lock_to_serving_ms}). With
+ * {@code --tls} the app also serves HTTPS (a self-signed certificate made with {@code openssl}) and the traffic goes
+ * there, so each takeover's first TLS handshakes count. With {@code --soon} every kill after the first comes as soon
+ * as the next standby's JVM runs, without waiting for its warm-up (a second failure soon after a takeover).
  */
 public final class RouterRestartBench {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -53,16 +57,21 @@ public final class RouterRestartBench {
     public static void main(String[] args) throws Exception {
         int kills = 10;
         int workers = 8;
+        boolean tls = false;
+        boolean soon = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--kills" -> kills = Integer.parseInt(args[++i]);
                 case "--workers" -> workers = Integer.parseInt(args[++i]);
                 case "--quick" -> kills = 5;
+                case "--tls" -> tls = true;
+                case "--soon" -> soon = true;
                 case "--json" -> {
                     // JSON is the only output.
                 }
                 default -> {
-                    System.err.println("usage: bench/run router-restart [--kills N] [--workers N] [--quick] [--json]");
+                    System.err.println("usage: bench/run router-restart [--kills N] [--workers N] [--tls] [--soon]"
+                            + " [--quick] [--json]");
                     System.exit(2);
                 }
             }
@@ -75,28 +84,48 @@ public final class RouterRestartBench {
         out.put("benchmark", "router-restart");
         out.put("kills", kills);
         out.put("workers", workers);
+        out.put("tls", tls);
+        out.put("kill_soon_after_takeover", soon);
         out.put("loadavg_before", loadAverage());
         try (DemoApp backend = DemoApp.start(0, "v1", Behaviour.HEALTHY)) {
             RouterHandle host = new RouterLauncher().withSupervisor(true).withStartTimeout(Duration.ofSeconds(60))
                     .startHost(new HostRouterConfig(Ports.freeLoopbackPort(), stateDir, tokenFile), log);
             ProcessHandle supervisor = ProcessHandle.of(host.pid()).orElseThrow();
             try {
-                RouterClient admin = new RouterClient(host.adminPort(), TOKEN);
-                String listen = admin.putApp("web", AppListener.plain("127.0.0.1:" + Ports.freeLoopbackPort()))
-                        .listen();
-                admin.forApp("web").putRoutes(RouteTable.single("web", 1, 1,
-                        List.of("127.0.0.1:" + backend.port())));
-                Traffic traffic = new Traffic(listen, workers);
+                // A long timeout: the first HTTPS app loads the JDK's TLS classes in a cold router, seconds when busy.
+                RouterClient admin = new RouterClient(host.adminPort(), TOKEN, Duration.ofSeconds(90));
+                String plain = "127.0.0.1:" + Ports.freeLoopbackPort();
+                Traffic traffic;
+                if (tls) {
+                    Path cert = dir.resolve("tls.crt");
+                    Path key = dir.resolve("tls.key");
+                    selfSigned(cert, key);
+                    String secure = admin.putApp("web", AppListener.of(plain, "127.0.0.1:" + Ports.freeLoopbackPort(),
+                            cert, key, null)).tlsListen();
+                    admin.forApp("web").putRoutes(RouteTable.single("web", 1, 1,
+                            List.of("127.0.0.1:" + backend.port())));
+                    traffic = new Traffic(URI.create("https://" + secure + "/"), trusting(cert), workers);
+                } else {
+                    String listen = admin.putApp("web", AppListener.plain(plain)).listen();
+                    admin.forApp("web").putRoutes(RouteTable.single("web", 1, 1,
+                            List.of("127.0.0.1:" + backend.port())));
+                    traffic = new Traffic(URI.create("http://" + listen + "/"), HTTP, workers);
+                }
                 List<Long> times = new ArrayList<>();
                 List<Long> failed = new ArrayList<>();
                 try {
                     for (int k = 1; k <= kills; k++) {
                         ProcessHandle active = RouterLauncher.activeHostRouterUnder(supervisor).orElseThrow();
                         int warm = k;
-                        await(Duration.ofSeconds(120), () -> jvms(supervisor).size() == 2
-                                && count(log, "waiting to take over") >= warm);
-                        long okNow = traffic.ok.sum();
-                        await(Duration.ofSeconds(60), () -> traffic.ok.sum() >= okNow + 200);
+                        if (soon && k > 1) {
+                            // Kill again as soon as the next standby's JVM runs, without waiting for its warm-up.
+                            await(Duration.ofSeconds(120), () -> jvms(supervisor).size() == 2);
+                        } else {
+                            await(Duration.ofSeconds(120), () -> jvms(supervisor).size() == 2
+                                    && count(log, "waiting to take over") >= warm);
+                            long okNow = traffic.ok.sum();
+                            await(Duration.ofSeconds(60), () -> traffic.ok.sum() >= okNow + 200);
+                        }
                         if (k == 1) {
                             out.put("serving_rss_mb", rssMb(active.pid()));
                             jvms(supervisor).stream().filter(p -> p.pid() != active.pid()).findFirst()
@@ -123,6 +152,8 @@ public final class RouterRestartBench {
                 out.put("time_to_serving_ms", serving);
                 out.put("failed_requests", failed);
                 out.put("requests_ok", traffic.ok.sum());
+                out.put("standby_warm_up_ms", summary(logged(log, "warmed up in (\\d+) ms")));
+                out.put("lock_to_serving_ms", summary(logged(log, "apps (\\d+) ms after the lock")));
             } finally {
                 List<ProcessHandle> all = supervisor.descendants().toList();
                 supervisor.destroy();
@@ -134,6 +165,57 @@ public final class RouterRestartBench {
         }
         out.put("loadavg_after", loadAverage());
         System.out.println(JSON.writeValueAsString(out));
+    }
+
+    /** p50, p90, max and all of {@code values} (in their order). */
+    private static Map<String, Object> summary(List<Long> values) {
+        Map<String, Object> summary = new LinkedHashMap<>();
+        if (!values.isEmpty()) {
+            List<Long> sorted = values.stream().sorted().toList();
+            summary.put("p50", percentile(sorted, 50));
+            summary.put("p90", percentile(sorted, 90));
+            summary.put("max", sorted.get(sorted.size() - 1));
+        }
+        summary.put("all", values);
+        return summary;
+    }
+
+    /** Every number the router's log gives by {@code regex} (its group 1), in order. */
+    private static List<Long> logged(Path log, String regex) throws IOException {
+        List<Long> values = new ArrayList<>();
+        java.util.regex.Matcher matcher = Pattern.compile(regex).matcher(Files.readString(log));
+        while (matcher.find()) {
+            values.add(Long.parseLong(matcher.group(1)));
+        }
+        return values;
+    }
+
+    /** A self-signed EC certificate for 127.0.0.1 and its PKCS#8 key, made by openssl (no shell). */
+    private static void selfSigned(Path cert, Path key) throws IOException, InterruptedException {
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key.toString(), "-out", cert.toString(),
+                "-days", "1", "-subj", "/CN=router-restart-bench", "-addext", "subjectAltName=IP:127.0.0.1")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!openssl.waitFor(60, TimeUnit.SECONDS) || openssl.exitValue() != 0) {
+            throw new IllegalStateException("openssl could not make the benchmark's certificate");
+        }
+    }
+
+    /** A client trusting only {@code cert}. */
+    private static HttpClient trusting(Path cert) throws Exception {
+        java.security.KeyStore trusted = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        trusted.load(null, null);
+        try (var in = Files.newInputStream(cert)) {
+            trusted.setCertificateEntry("bench", java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(context)
+                .connectTimeout(Duration.ofSeconds(2)).build();
     }
 
     /** Nearest-rank percentile of sorted values. */
@@ -192,10 +274,12 @@ public final class RouterRestartBench {
         private final ExecutorService pool;
         private final List<Future<?>> loops = new ArrayList<>();
 
-        Traffic(String listen, int workers) {
+        private final HttpClient http;
+
+        Traffic(URI uri, HttpClient http, int workers) {
+            this.http = http;
             pool = Executors.newFixedThreadPool(workers);
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + listen + "/"))
-                    .timeout(Duration.ofSeconds(5)).build();
+            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build();
             for (int i = 0; i < workers; i++) {
                 loops.add(pool.submit(() -> loop(request)));
             }
@@ -206,7 +290,7 @@ public final class RouterRestartBench {
                 long started = System.nanoTime();
                 boolean success;
                 try {
-                    success = HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    success = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
                 } catch (IOException e) {
                     success = false;
                 }

@@ -83,6 +83,7 @@ public final class HostRouterMain {
             if (turn.isEmpty()) {
                 return 0;
             }
+            token = turn.get().tokenToServe(config.tokenFile(), token, out);
         }
         Clock clock = Clock.systemUTC();
         Transport transport = Transport.best();
@@ -104,7 +105,7 @@ public final class HostRouterMain {
         }
         try {
             apps.restoreAll(out);
-            RouterStandby.noteServing(out, apps.names().size());
+            turn.ifPresent(standby -> standby.noteServing(out, apps.names().size()));
             api.complete(new HostAdminApi(token, apps, out));
         } catch (Exception e) {
             System.err.println("host router failed to start: " + e);

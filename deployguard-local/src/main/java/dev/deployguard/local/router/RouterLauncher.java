@@ -60,7 +60,7 @@ public final class RouterLauncher {
     public static final String STANDBY_PROPERTY = "deployguard.router.standby";
     /** The environment variable holding the pid of a host router's supervisor (see {@link #HOST_SUPERVISOR}). */
     public static final String SUPERVISOR_ENV = "DEPLOYGUARD_ROUTER_SUPERVISOR";
-    /** The name the host router's supervisor runs under ({@code $0} of its shell); its slots run as router-slot. */
+    /** The name a router's supervisor runs under ({@code $0} of its shell). */
     public static final String SUPERVISOR_NAME = "router-supervisor";
     /**
      * A POSIX shell loop that runs the router and starts it again when it dies of anything but a clean stop (0), bad
@@ -85,30 +85,8 @@ public final class RouterLauncher {
             "  echo \"router supervisor: the router exited with code $code; starting it again\" >&2",
             "  if [ \"$fails\" -gt 1 ]; then sleep $(( fails > 6 ? 5 : fails - 1 )); fi",
             "done");
-    /**
-     * The host router's supervisor: two {@link #SUPERVISOR} loops ("slots", each a shell of its own named
-     * {@code router-slot}), each keeping one router JVM running, with the crash-loop backoff above. Of the two JVMs
-     * the one holding the state directory's lock serves and the other is its warm standby ({@link RouterStandby}):
-     * a router that dies is replaced by the standby at once, and its slot starts a new standby. A SIGTERM stops both
-     * slots, which pass it on to their JVMs; a slot that ends of a clean stop, bad input or a taken address ends the
-     * supervisor with its code. The JVMs find the supervisor by {@value #SUPERVISOR_ENV}, since their parent is a
-     * slot, and exit when it is gone (a SIGKILL of it takes everything down). Its first argument is the slot's script.
-     */
-    static final String HOST_SUPERVISOR = String.join("\n",
-            "trap 'trap - TERM INT; kill -TERM \"$a\" \"$b\" 2>/dev/null; wait; exit 0' TERM INT",
-            SUPERVISOR_ENV + "=$$",
-            "export " + SUPERVISOR_ENV,
-            "slot=$1",
-            "shift",
-            "/bin/sh -c \"$slot\" router-slot \"$@\" &",
-            "a=$!",
-            "/bin/sh -c \"$slot\" router-slot \"$@\" &",
-            "b=$!",
-            "wait \"$a\"",
-            "code=$?",
-            "kill -TERM \"$b\" 2>/dev/null",
-            "wait \"$b\"",
-            "exit \"$code\"");
+    /** The host router's supervisor, keeping its two JVMs running ({@link HostSupervisor}). */
+    static final String HOST_SUPERVISOR = HostSupervisor.SCRIPT;
     private static final Path SHELL = Path.of("/bin/sh");
 
     private final Duration startTimeout;
@@ -172,7 +150,7 @@ public final class RouterLauncher {
             command.add(SETSID.toString());
         }
         if (supervised) {
-            command.addAll(standby ? List.of(SHELL.toString(), "-c", HOST_SUPERVISOR, SUPERVISOR_NAME, SUPERVISOR)
+            command.addAll(standby ? List.of(SHELL.toString(), "-c", HOST_SUPERVISOR, SUPERVISOR_NAME)
                     : List.of(SHELL.toString(), "-c", SUPERVISOR, SUPERVISOR_NAME));
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -1,13 +1,7 @@
 package dev.deployguard.local.router;
 
-import dev.deployguard.traffic.RouteTable;
-import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -15,41 +9,45 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Clock;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.function.BooleanSupplier;
 
 /**
  * The warm standby of a host router: a second router JVM its supervisor keeps started, so that a router that dies
  * costs no JVM start. Which of the two serves is decided by an exclusive lock on {@code router.active} in the state
- * directory, not by the supervisor: the process that holds it serves, the other has loaded its classes (a real
- * request through two throw-away apps on 127.0.0.1 port 0, their admin API and their restore from files, in a temp
- * directory) and then blocks in the lock. The kernel releases the lock the instant its holder dies, {@code kill -9}
- * included, which wakes the standby as an event (no polling); only then does it read the apps' listener and route
- * files, so two processes never serve with different tables. It holds no per-app state while it waits.
+ * directory, not by the supervisor: the process that holds it serves, the other loads its classes while it waits
+ * for the lock ({@link StandbyWarmUp}: requests, plain and TLS, through throw-away apps on 127.0.0.1 port 0, their
+ * admin API and their restore from files, in a temp directory). The kernel releases the lock the instant its holder
+ * dies, {@code kill -9} included, which wakes the standby as an event (no polling); only then does it read the
+ * apps' listener and route files, so two processes never serve with different tables. It holds no per-app state
+ * while it waits.
  */
 final class RouterStandby {
     /** The lock file in the state directory; it holds "PID START-MILLIS" of the router that serves. */
     static final String ACTIVE_FILE = "router.active";
     private static final long PREVIOUS_EXIT_WAIT_MS = 2_000;
-    private static final int WARM_UP_REQUESTS = 40;
 
     /** Held in a static field: a channel nobody references could be closed by the GC, and its lock released. */
     private static volatile RouterStandby held;
 
     /** When this process, a standby, got the lock (0: it never waited); for the log line once it serves. */
-    private static volatile long lockedNanos;
+    private final long lockedNanos;
 
     private final FileChannel channel;
     private final FileLock lock;
 
-    private RouterStandby(FileChannel channel, FileLock lock) {
+    private RouterStandby(FileChannel channel, FileLock lock, long lockedNanos) {
         this.channel = channel;
         this.lock = lock;
+        this.lockedNanos = lockedNanos;
+    }
+
+    /** The warm-up a standby runs while it waits; it stops early once {@code takeoverDue} (see StandbyWarmUp). */
+    interface WarmUp {
+        void run(BooleanSupplier takeoverDue) throws IOException;
     }
 
     /**
@@ -59,37 +57,153 @@ final class RouterStandby {
      */
     static Optional<RouterStandby> awaitTurn(Path stateDir, RouterLimits limits, PrintStream out)
             throws IOException {
+        boolean tls = StandbyWarmUp.anyTls(stateDir);
+        return awaitTurn(stateDir, out, takeoverDue -> StandbyWarmUp.run(limits, out, takeoverDue, tls));
+    }
+
+    /**
+     * As {@link #awaitTurn(Path, RouterLimits, PrintStream)} with the given warm-up. The lock is awaited from the
+     * start, beside the warm-up (which runs on a thread of its own): a router that dies while its standby still
+     * warms up (a kill soon after a takeover) is replaced at once by the partly warm standby, which loads the rest as
+     * it serves, instead of after the rest of the warm-up.
+     */
+    static Optional<RouterStandby> awaitTurn(Path stateDir, PrintStream out, WarmUp warmUp) throws IOException {
         Files.createDirectories(stateDir);
         FileChannel channel = FileChannel.open(stateDir.resolve(ACTIVE_FILE), StandardOpenOption.CREATE,
                 StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock lock = channel.tryLock();
+        long lockedAt = 0;
         if (lock == null) {
+            long pid = ProcessHandle.current().pid();
+            CompletableFuture<Locked> locked = lockWhenFree(channel);
             long started = System.nanoTime();
-            warmUp(limits, out);
-            out.println("router standby (pid " + ProcessHandle.current().pid() + "): warmed up in "
-                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms; waiting to take over");
+            out.println("router standby (pid " + pid + "): warming up");
             out.flush();
-            lock = channel.lock();
-            lockedNanos = System.nanoTime();
+            CompletableFuture<Boolean> warmed = warmUpBeside(warmUp, locked, out);
+            CompletableFuture.anyOf(locked, warmed).handle((done, failure) -> null).join();
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            if (warmed.isDone() && warmed.join()) {
+                out.println("router standby (pid " + pid + "): warmed up in " + ms + " ms; waiting to take over");
+            } else {
+                out.println("router standby (pid " + pid + "): the router it stood by for is gone " + ms + " ms into"
+                        + " the warm-up; taking over without the rest of it");
+            }
+            out.flush();
+            Locked got = join(locked);
+            lock = got.lock();
+            lockedAt = got.nanos();
             if (!RouterLauncher.supervisor().map(ProcessHandle::isAlive).orElse(false)) {
                 // The router it stood by for exited because their supervisor died: nobody wants this one to serve.
                 channel.close();
                 return Optional.empty();
             }
             awaitExit(previousHolder(channel));
-            out.println("router standby (pid " + ProcessHandle.current().pid() + "): the router that served is gone"
-                    + " (reaped " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lockedNanos) + " ms after its"
-                    + " lock was released); taking over");
+            out.println("router standby (pid " + pid + "): the router that served is gone (reaped "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lockedAt) + " ms after its lock was"
+                    + " released); taking over");
             out.flush();
         }
-        RouterStandby standby = new RouterStandby(channel, lock);
+        RouterStandby standby = new RouterStandby(channel, lock, lockedAt);
         standby.record();
         held = standby;
         return Optional.of(standby);
     }
 
+    private record Locked(FileLock lock, long nanos) {
+    }
+
+    /** The state directory's lock, taken by a thread of its own as soon as the router that holds it is gone. */
+    private static CompletableFuture<Locked> lockWhenFree(FileChannel channel) {
+        CompletableFuture<Locked> locked = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                FileLock lock = channel.lock();
+                locked.complete(new Locked(lock, System.nanoTime()));
+            } catch (IOException | RuntimeException e) {
+                locked.completeExceptionally(e);
+            }
+        }, "router-standby-lock");
+        waiter.setDaemon(true);
+        waiter.start();
+        return locked;
+    }
+
+    /**
+     * The warm-up, on a thread of its own: true once it ran to its end (or failed, which costs only speed), false
+     * once it stopped for the takeover. The takeover does not wait for it: a step under way (the first ones load
+     * most classes, seconds on a busy machine) ends beside the takeover, and the warm-up stops at its next one.
+     */
+    private static CompletableFuture<Boolean> warmUpBeside(WarmUp warmUp, CompletableFuture<Locked> locked,
+                                                           PrintStream out) {
+        CompletableFuture<Boolean> warmed = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                warmUp.run(locked::isDone);
+                warmed.complete(true);
+            } catch (StandbyWarmUp.TakeoverDue e) {
+                warmed.complete(false);
+            } catch (Exception e) {
+                out.println("router standby: warm-up failed (" + e + "); a takeover loads what it needs itself");
+                warmed.complete(true);
+            }
+        }, "router-standby-warm-up");
+        thread.setDaemon(true);
+        thread.start();
+        return warmed;
+    }
+
+    private static Locked join(CompletableFuture<Locked> locked) throws IOException {
+        try {
+            return locked.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the state directory's lock", e);
+        }
+    }
+
+    /** Lets go of the lock (a test's cleanup; a router holds it for its life). */
+    void release() throws IOException {
+        if (held == this) {
+            held = null;
+        }
+        channel.close();
+    }
+
+    /**
+     * The admin token this process serves with: the one read at its start, unless it is a standby that took over,
+     * which reads the token file again ({@link #reread}), since a control plane may have rotated it meanwhile.
+     */
+    String tokenToServe(Path tokenFile, String atStart, PrintStream out) {
+        return lockedNanos == 0 ? atStart : reread(tokenFile, atStart, out);
+    }
+
+    /**
+     * The token the file holds now; the one read at start if the file is unreadable or empty now (a file being
+     * replaced), which the log says: the admin API then keeps the token it was started with.
+     */
+    static String reread(Path tokenFile, String atStart, PrintStream out) {
+        String now;
+        try {
+            now = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            now = "";
+        }
+        if (now.isEmpty()) {
+            out.println("router standby (pid " + ProcessHandle.current().pid() + "): the token file " + tokenFile
+                    + " is unreadable or empty at the takeover; keeping the token it held when this router started");
+            return atStart;
+        }
+        if (!now.equals(atStart)) {
+            out.println("router standby (pid " + ProcessHandle.current().pid() + "): the token file " + tokenFile
+                    + " changed while it waited; serving with the token it holds now");
+        }
+        return now;
+    }
+
     /** Logs how long a takeover took from the lock to serving every app; nothing when this process never waited. */
-    static void noteServing(PrintStream out, int apps) {
+    void noteServing(PrintStream out, int apps) {
         if (lockedNanos != 0) {
             out.println("router standby (pid " + ProcessHandle.current().pid() + "): serving " + apps + " apps "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lockedNanos) + " ms after the lock");
@@ -152,85 +266,6 @@ final class RouterStandby {
                 Thread.currentThread().interrupt();
                 return;
             }
-        }
-    }
-
-    /**
-     * Loads and runs every class a takeover needs, on throw-away apps in a temp directory: two apps on 127.0.0.1
-     * port 0 added over the admin API, one routed to the other, requests through both, stats, a removal, and a
-     * restore of the apps from their files. Everything is closed and deleted afterwards.
-     */
-    private static void warmUp(RouterLimits limits, PrintStream out) throws IOException {
-        Path dir = Files.createTempDirectory("deployguard-router-standby");
-        String token = UUID.randomUUID().toString();
-        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
-        Transport transport = Transport.best();
-        EventLoopGroup loops = transport.newGroup(1, "router-standby-io");
-        Clock clock = Clock.systemUTC();
-        try {
-            HostedApps apps = new HostedApps(dir, loops, transport, limits, RetryPolicy.fromSystemProperties(),
-                    clock, token);
-            NettyAdminServer admin = null;
-            try {
-                admin = HostRouterMain.adminServer(loops, transport, 0, token, apps, quiet);
-                int adminPort = admin.port();
-                byte[] plain = RouterCodec.json(AppListener.plain("127.0.0.1:0"));
-                exchange(adminPort, "PUT", "/admin/apps/backend", token, plain);
-                exchange(adminPort, "PUT", "/admin/apps/front", token, plain);
-                String backend = apps.get("backend").orElseThrow().bound().listen();
-                int front = HostPort.parse(apps.get("front").orElseThrow().bound().listen()).port();
-                exchange(adminPort, "PUT", "/admin/apps/front/routes", token, RouterCodec.json(
-                        RouteTable.single("front", 1, 1, List.of(backend))));
-                for (int i = 0; i < WARM_UP_REQUESTS; i++) {
-                    exchange(front, "GET", "/warm-up", null, new byte[0]);
-                }
-                apps.roll(clock.millis());
-                exchange(adminPort, "GET", "/admin/health", token, new byte[0]);
-                exchange(adminPort, "GET", "/admin/apps/front/metrics", token, new byte[0]);
-                exchange(adminPort, "GET", "/admin/apps/front/routes", token, new byte[0]);
-                exchange(adminPort, "DELETE", "/admin/apps/backend", token, new byte[0]);
-            } catch (Exception e) {
-                // A warm-up that fails costs only speed: the takeover loads what it needs itself.
-                out.println("router standby: warm-up incomplete (" + e + "); a takeover loads the rest itself");
-            } finally {
-                apps.closeAll(0);
-                if (admin != null) {
-                    admin.close();
-                }
-            }
-            HostedApps restored = new HostedApps(dir, loops, transport, limits, RetryPolicy.fromSystemProperties(),
-                    clock, token);
-            restored.restoreAll(quiet);
-            restored.closeAll(0);
-        } finally {
-            loops.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(2_000);
-            deleteTree(dir);
-        }
-    }
-
-    /** One HTTP/1.1 request on its own connection; the answer is read to its end and dropped. */
-    private static void exchange(int port, String method, String path, String token, byte[] body)
-            throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
-            socket.setSoTimeout(5_000);
-            String head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                    + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
-                    + (body.length == 0 ? "" : "Content-Type: application/json\r\nContent-Length: " + body.length
-                    + "\r\n") + "\r\n";
-            OutputStream output = socket.getOutputStream();
-            output.write(head.getBytes(StandardCharsets.US_ASCII));
-            output.write(body);
-            output.flush();
-            socket.getInputStream().readAllBytes();
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
-        } catch (IOException e) {
-            // A temp directory left behind is harmless.
         }
     }
 }

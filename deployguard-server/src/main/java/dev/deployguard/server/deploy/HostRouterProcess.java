@@ -200,8 +200,8 @@ final class HostRouterProcess {
      * under a supervisor (its arguments carry the supervised flag) is not the router to record: its supervisor is.
      */
     static Optional<Integer> adminPortOf(List<String> args, Path routerDir) {
-        // Under the host router's supervisor run two slot shells and two JVMs with the same arguments: only the
-        // supervisor (its shell's $0 is SUPERVISOR_NAME) is the router to record.
+        // Under the host router's supervisor run two JVMs (and, in a crash loop's wait, a shell that becomes one)
+        // with the same arguments: only the supervisor (its shell's $0 is SUPERVISOR_NAME) is the router to record.
         if (args.contains("-D" + RouterLauncher.SUPERVISED_PROPERTY + "=true") && !(args.size() > 2
                 && args.get(0).equals("-c") && args.get(2).equals(RouterLauncher.SUPERVISOR_NAME))) {
             return Optional.empty();

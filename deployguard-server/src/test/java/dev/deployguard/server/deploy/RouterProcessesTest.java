@@ -119,11 +119,13 @@ class RouterProcessesTest {
         supervisor.addAll(worker);
         assertThat(HostRouterProcess.adminPortOf(supervisor, routerDir)).contains(4711);
         assertThat(HostRouterProcess.adminPortOf(worker, routerDir)).as("the supervised JVM").isEmpty();
-        // The host router's supervisor runs two slot shells with the JVM's command: neither is the router to record.
-        List<String> slot = new java.util.ArrayList<>(List.of("-c", "while :; do ...", "router-slot",
+        // In a crash loop's wait the host router's supervisor runs a shell with the JVM's command, which then becomes
+        // the JVM: not the router to record.
+        List<String> delayed = new java.util.ArrayList<>(List.of("-c", "sleep \"$0\"; exec \"$@\"", "2",
                 "/usr/bin/java"));
-        slot.addAll(worker);
-        assertThat(HostRouterProcess.adminPortOf(slot, routerDir)).as("a slot of the supervisor").isEmpty();
+        delayed.addAll(worker);
+        assertThat(HostRouterProcess.adminPortOf(delayed, routerDir)).as("a delayed start under the supervisor")
+                .isEmpty();
     }
 
     private static long deadPid() throws Exception {
