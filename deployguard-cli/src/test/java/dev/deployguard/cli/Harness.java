@@ -139,7 +139,8 @@ final class Harness implements AutoCloseable {
         serverPids.add(server.pid());
         // A hang guard, not a timing claim: the server writes server.json when its API answers, and a 2-core
         // machine running other builds beside the suite has taken more than 60 s to get there (load 40).
-        await(Duration.ofSeconds(180), () -> {
+        // A file and a process looked at (cheap): every 50 ms all along, the tests start dozens of control planes.
+        await(Duration.ofSeconds(180), Duration.ofSeconds(180), () -> {
             if (!server.isAlive()) {
                 throw new AssertionError("server exited: " + read(log));
             }
@@ -250,15 +251,33 @@ final class Harness implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString()).body().strip();
     }
 
+    /**
+     * Waits until {@code condition} holds, up to {@code max}. It looks every 50 ms for the first 2 s, then every
+     * 250 ms: most conditions are read through the control plane's API (a status, the events) and the long waits (a
+     * rollout's minute) made most of the looks, each costing CPU in the test JVM and in the control plane. Every
+     * condition awaited holds once met (a phase reached, an event recorded, a process gone), so a later look sees it
+     * too; the condition is looked at once more after {@code max} before the wait fails.
+     */
     static void await(Duration max, BooleanSupplier condition) throws InterruptedException {
-        Instant deadline = Instant.now().plus(max);
+        await(max, QUICK_LOOKS, condition);
+    }
+
+    /** As {@link #await(Duration, BooleanSupplier)}, looking every 50 ms for {@code quick}. */
+    static void await(Duration max, Duration quick, BooleanSupplier condition) throws InterruptedException {
+        Instant start = Instant.now();
+        Instant deadline = start.plus(max);
+        Instant slower = start.plus(quick);
         while (!condition.getAsBoolean()) {
-            if (Instant.now().isAfter(deadline)) {
+            Instant now = Instant.now();
+            if (now.isAfter(deadline)) {
                 throw new AssertionError("condition not met within " + max);
             }
-            Thread.sleep(50);
+            Thread.sleep(now.isBefore(slower) ? 50 : 250);
         }
     }
+
+    /** How long {@link #await} looks every 50 ms before it looks every 250 ms. */
+    private static final Duration QUICK_LOOKS = Duration.ofSeconds(2);
 
     static String read(Path p) {
         try {
