@@ -71,47 +71,49 @@ final class Tickers {
         if (!background) {
             return;
         }
-        ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "deployguard-supervisor");
-            t.setDaemon(true);
-            return t;
-        });
-        ticker.scheduleWithFixedDelay(loops.watch("supervisor", LOOP_LIMIT, safely("supervisor", () -> {
-            if (leads.getAsBoolean()) {
-                supervisor.tick();
-                supervisionRounds.incrementAndGet();
-            }
-        })), 500, 250, TimeUnit.MILLISECONDS);
-        rolloutTicker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "deployguard-rollouts");
-            t.setDaemon(true);
-            return t;
-        });
-        rolloutTicker.scheduleWithFixedDelay(loops.watch("rollouts", LOOP_LIMIT, safely("rollouts", () -> {
-            if (leads.getAsBoolean()) {
-                rollouts.tick();
-            }
-        })), 250, 200, TimeUnit.MILLISECONDS);
-        gitopsTicker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "deployguard-gitops");
-            t.setDaemon(true);
-            return t;
-        });
-        gitopsTicker.scheduleWithFixedDelay(safely("gitops", () -> {
-            if (leads.getAsBoolean()) {
-                gitops.tick();
-            }
-        }), 1, 1, TimeUnit.SECONDS);
+        ticker = every("supervisor", 500, 250, TimeUnit.MILLISECONDS,
+                loops.watch("supervisor", LOOP_LIMIT, safely("supervisor", () -> superviseOnce(leads))));
+        rolloutTicker = every("rollouts", 250, 200, TimeUnit.MILLISECONDS,
+                loops.watch("rollouts", LOOP_LIMIT, safely("rollouts", () -> rollOnce(leads))));
+        gitopsTicker = every("gitops", 1, 1, TimeUnit.SECONDS, safely("gitops", () -> catchUpOnce(leads)));
     }
 
     /** One round of each loop on the caller's thread, if {@code leads} says so; failures propagate to the caller. */
     void tickOnce(BooleanSupplier leads) {
+        superviseOnce(leads);
+        rollOnce(leads);
+        catchUpOnce(leads);
+    }
+
+    private void superviseOnce(BooleanSupplier leads) {
         if (leads.getAsBoolean()) {
             supervisor.tick();
             supervisionRounds.incrementAndGet();
+        }
+    }
+
+    private void rollOnce(BooleanSupplier leads) {
+        if (leads.getAsBoolean()) {
             rollouts.tick();
+        }
+    }
+
+    private void catchUpOnce(BooleanSupplier leads) {
+        if (leads.getAsBoolean()) {
             gitops.tick();
         }
+    }
+
+    /** A daemon thread named {@code deployguard-NAME} running {@code round} with a fixed delay. */
+    private static ScheduledExecutorService every(String name, long initial, long delay, TimeUnit unit,
+            Runnable round) {
+        ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "deployguard-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        s.scheduleWithFixedDelay(round, initial, delay, unit);
+        return s;
     }
 
     /** Stops the loops, waiting up to {@code wait} for a supervision or rollout tick under way to finish. */

@@ -47,7 +47,9 @@ final class ReadinessHold {
 
     /**
      * Records what {@code now} shows ({@code current} null: the release serves): the first unready tick records a
-     * {@code rollout.held} event, the first ready one after it {@code rollout.ready-again}.
+     * {@code rollout.held} event; the first ready one after it answers {@link Outcome#RESUMED} and the hold lasts
+     * until the caller has saved the step's moved start and calls {@link #resumed} (so a restart in between finds
+     * the hold still open, not a resumption whose step start was never moved).
      */
     Outcome observe(Rollout r, RolloutTarget.Unready current, Instant now, EventLog events) {
         Hold before = hold;
@@ -56,11 +58,6 @@ final class ReadinessHold {
                 return Outcome.SERVES;
             }
             lastHeld = Duration.between(before.since(), now);
-            hold = null;
-            events.record(r.app(), r.canaryRevision(), "system", EventKinds.ROLLOUT_READY_AGAIN, "the new release"
-                    + " serves again after " + Durations.format(lastHeld) + " not ready; the rollout resumes where it"
-                    + " was held (the held time does not count towards its step)", Map.of("rollout", r.id(),
-                    "heldSeconds", lastHeld.toSeconds()));
             return Outcome.RESUMED;
         }
         Hold held = new Hold(before == null ? now : before.since(), current);
@@ -73,6 +70,15 @@ final class ReadinessHold {
                     Map.of("rollout", r.id(), "deadline", held.deadline().toString()));
         }
         return now.isBefore(held.deadline()) ? Outcome.HELD : Outcome.EXCEEDED;
+    }
+
+    /** Ends the hold {@link #observe} answered {@link Outcome#RESUMED} for and records {@code rollout.ready-again}. */
+    void resumed(Rollout r, EventLog events) {
+        hold = null;
+        events.record(r.app(), r.canaryRevision(), "system", EventKinds.ROLLOUT_READY_AGAIN, "the new release"
+                + " serves again after " + Durations.format(lastHeld) + " not ready; the rollout resumes where it"
+                + " was held (the held time does not count towards its step)", Map.of("rollout", r.id(),
+                "heldSeconds", lastHeld.toSeconds()));
     }
 
     /**

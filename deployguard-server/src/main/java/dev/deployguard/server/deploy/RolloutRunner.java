@@ -450,8 +450,10 @@ public final class RolloutRunner {
                 return r;
             case RESUMED:
                 run.sourceFrom = now;
-                return store.saveRollout(r.toBuilder().stepStartedAt(r.stepStartedAt().plus(run.hold.lastHeld()))
-                        .build(), now);
+                Rollout moved = store.saveRollout(r.toBuilder().stepStartedAt(r.stepStartedAt()
+                        .plus(run.hold.lastHeld())).build(), now);
+                run.hold.resumed(moved, events);
+                return moved;
             case HELD:
                 return null;
             default:

@@ -255,6 +255,56 @@ class RolloutRunnerTest {
         assertThat(done.outcome()).contains("progress deadline exceeded", "held since 2026-12-07T10:00:01Z");
     }
 
+    /**
+     * The step's start moved by the held time is saved before {@code rollout.ready-again} is recorded: when that save
+     * fails (a full disk, or the process dies there), no event claims a resumption, the hold is still on, and the next
+     * tick resumes it with the step start moved; a restart in between would find the hold open ({@link
+     * #aRestartedRunnerGoesOnWithTheHoldItsPredecessorBeganAndKeepsItsDeadline}), not a resumption that was never
+     * saved.
+     */
+    @Test
+    void aResumptionIsRecordedOnlyAfterTheMovedStepStartIsSaved() {
+        boolean[] refuse = {false};
+        int[] refused = {0};
+        dev.deployguard.store.Store failing = (dev.deployguard.store.Store) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {dev.deployguard.store.Store.class}, (p, m, args) -> {
+                    if (refuse[0] && m.getName().equals("saveRollout")) {
+                        refused[0]++;
+                        throw new DeployGuardException(ExitCode.FAILURE, "disk full");
+                    }
+                    try {
+                        return m.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        runner.close();
+        runner = new RolloutRunner(failing, new SpecSource(dir.resolve("deployguard.yaml")), new EventLog(store, clock),
+                new AppLocks(), clock, "test", a -> new ScriptedJudge(verdicts), app -> target);
+        target.unready = new RolloutTarget.Unready("the canary Deployment's pods to be ready", Duration.ofSeconds(60));
+        Instant stepStart = begin().stepStartedAt();
+        clock.advance(Duration.ofSeconds(1));
+        runner.tick();
+        assertThat(runner.held("web")).isPresent();
+
+        target.unready = null;
+        refuse[0] = true;
+        clock.advance(Duration.ofSeconds(9));
+        runner.tick();
+        assertThat(refused[0]).as("the runner tried to save the resumption").isPositive();
+        assertThat(eventKinds()).as("no resumption recorded before it is saved").doesNotContain("rollout.ready-again");
+        assertThat(runner.held("web")).as("the hold lasts until the resumption is saved").isPresent();
+        assertThat(store.activeRollout("web").orElseThrow().stepStartedAt()).isEqualTo(stepStart);
+
+        refuse[0] = false;
+        clock.advance(Duration.ofSeconds(1));
+        runner.tick();
+        assertThat(eventKinds()).contains("rollout.ready-again");
+        assertThat(runner.held("web")).isEmpty();
+        assertThat(store.activeRollout("web").orElseThrow().stepStartedAt())
+                .as("moved by the whole hold, 10:00:01 to 10:00:11").isEqualTo(stepStart.plusSeconds(10));
+    }
+
     /** Records the actions it is handed; its Finish answers what the test says. */
     static class RecordingTarget implements RolloutTarget {
         final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
