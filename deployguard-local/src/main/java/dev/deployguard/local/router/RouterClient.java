@@ -22,6 +22,12 @@ public final class RouterClient {
     /** Connecting to loopback takes microseconds; anything slower means nobody is there. */
     public static final Duration CONNECT_TIMEOUT = Duration.ofMillis(500);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * Adding an app binds its ports and, for the first HTTPS app of a router, builds its TLS context (class loading
+     * and key parsing): more than 5 s on a cold router at load 35. A timed-out add would be reported as failed for an
+     * app the router then serves, so it gets longer; it is never on a rollback's path (route tables are).
+     */
+    public static final Duration ADD_APP_TIMEOUT = Duration.ofSeconds(30);
 
     private static final TypeReference<Map<String, Integer>> IN_FLIGHT = new TypeReference<>() {
     };
@@ -89,6 +95,7 @@ public final class RouterClient {
             throw new IllegalStateException("cannot write a listener as JSON", e);
         }
         HttpRequest request = request("/admin/apps/" + HostedApps.checkName(app))
+                .timeout(requestTimeout.compareTo(ADD_APP_TIMEOUT) > 0 ? requestTimeout : ADD_APP_TIMEOUT)
                 .header("Content-Type", "application/json")
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
