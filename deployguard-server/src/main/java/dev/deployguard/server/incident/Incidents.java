@@ -251,6 +251,21 @@ public final class Incidents implements Consumer<Event>, AutoCloseable {
         return s.length() <= max ? s : s.substring(0, max) + "...";
     }
 
+    /**
+     * Tests: returns once the work queued before this call has run, and the work that work queued in turn (two
+     * rounds through the single background thread: the first ends after every task queued so far, so whatever those
+     * queued is ahead of the second).
+     */
+    void settle() throws InterruptedException {
+        for (int round = 0; round < 2; round++) {
+            try {
+                background.submit(() -> { }).get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("the incident thread did not get to a no-op in 30 s", e);
+            }
+        }
+    }
+
     @Override
     public void close() {
         background.shutdownNow();

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +37,8 @@ class CrashLoopIncidentTest {
             events.record("web", null, "supervisor", EventKinds.CRASH_LOOP, "the router of web failed to start 3"
                     + " times in a row; retrying with backoff\nmore", Map.of("component", "router"));
 
-            List<Incident> opened = awaitIncidents(store, "web");
+            incidents.settle();
+            List<Incident> opened = store.incidents("web", 10);
             assertThat(opened).singleElement().satisfies(i -> {
                 assertThat(i.title()).isEqualTo("Crash loop: the router of web failed to start 3 times in a row;"
                         + " retrying with backoff");
@@ -46,15 +46,5 @@ class CrashLoopIncidentTest {
                 assertThat(i.openedBy()).isEqualTo("system");
             });
         }
-    }
-
-    /** Waits (bounded) for the incident the listener opens on its own thread. */
-    private static List<Incident> awaitIncidents(InMemoryStore store, String app) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (store.incidents(app, 10).isEmpty() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        // Any second incident would be opened by the same single background thread right after the first.
-        return store.incidents(app, 10);
     }
 }
