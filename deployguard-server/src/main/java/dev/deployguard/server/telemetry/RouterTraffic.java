@@ -7,6 +7,7 @@ import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricFamilyDescriptor;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class RouterTraffic implements MultiCollector {
     static final String LATENCY = "deployguard_router_request_duration_seconds";
+    private static final String HELP = "Latency from request arrival to response completion at the router, per app"
+            + " and track";
     private static final double[] BOUNDS_SECONDS;
 
     static {
@@ -96,8 +99,7 @@ final class RouterTraffic implements MultiCollector {
 
     @Override
     public MetricSnapshots collect() {
-        var h = HistogramSnapshot.builder().name(LATENCY)
-                .help("Latency from request arrival to response completion at the router, per app and track");
+        var h = HistogramSnapshot.builder().name(LATENCY).help(HELP);
         totals.forEach((k, t) -> {
             long[] counts;
             double sum;
@@ -114,8 +116,10 @@ final class RouterTraffic implements MultiCollector {
         return new MetricSnapshots(h.build());
     }
 
+    /** What the registry checks for name clashes before any scrape (the one family {@link #collect} answers). */
     @Override
-    public List<String> getPrometheusNames() {
-        return List.of(LATENCY);
+    public List<MetricFamilyDescriptor> getMetricFamilyDescriptors() {
+        return List.of(MetricFamilyDescriptor.histogram(LATENCY).help(HELP).labelNames("app", "revision", "track")
+                .build());
     }
 }
