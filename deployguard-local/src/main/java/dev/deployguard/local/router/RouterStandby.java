@@ -48,6 +48,10 @@ final class RouterStandby {
     /** The warm-up a standby runs while it waits; it stops early once {@code takeoverDue} (see StandbyWarmUp). */
     interface WarmUp {
         void run(BooleanSupplier takeoverDue) throws IOException;
+
+        /** After {@link #run} ended, for as long as the standby waits: warm-up its state directory asks for later. */
+        default void whileWaiting(BooleanSupplier takeoverDue) throws IOException {
+        }
     }
 
     /**
@@ -58,7 +62,21 @@ final class RouterStandby {
     static Optional<RouterStandby> awaitTurn(Path stateDir, RouterLimits limits, PrintStream out)
             throws IOException {
         boolean tls = StandbyWarmUp.anyTls(stateDir);
-        return awaitTurn(stateDir, out, takeoverDue -> StandbyWarmUp.run(limits, out, takeoverDue, tls));
+        return awaitTurn(stateDir, out, new WarmUp() {
+            @Override
+            public void run(BooleanSupplier takeoverDue) throws IOException {
+                StandbyWarmUp.run(limits, out, takeoverDue, tls);
+            }
+
+            /** An app given HTTPS after the standby started: the standby warms TLS up then, not at the takeover. */
+            @Override
+            public void whileWaiting(BooleanSupplier takeoverDue) throws IOException {
+                if (!tls) {
+                    StandbyWarmUp.onceAnAppServesTls(stateDir, takeoverDue,
+                            () -> StandbyWarmUp.run(limits, out, takeoverDue, true));
+                }
+            }
+        });
     }
 
     /**
@@ -142,9 +160,17 @@ final class RouterStandby {
                 warmed.complete(true);
             } catch (StandbyWarmUp.TakeoverDue e) {
                 warmed.complete(false);
+                return;
             } catch (Exception e) {
                 out.println("router standby: warm-up failed (" + e + "); a takeover loads what it needs itself");
                 warmed.complete(true);
+            }
+            try {
+                warmUp.whileWaiting(locked::isDone);
+            } catch (StandbyWarmUp.TakeoverDue e) {
+                // The takeover came first; it loads the rest itself.
+            } catch (Exception e) {
+                out.println("router standby: later warm-up failed (" + e + "); a takeover loads what it needs itself");
             }
         }, "router-standby-warm-up");
         thread.setDaemon(true);

@@ -13,6 +13,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
@@ -142,7 +145,7 @@ final class StandbyWarmUp {
     /**
      * Whether an app of {@code stateDir} serves HTTPS (its listener file names a TLS address), when the standby starts.
      * Only then does the warm-up include TLS: it costs the standby the JDK's TLS classes (tens of MB resident,
-     * docs/benchmarks.md), and an app given TLS later is served as before, loading them at the takeover.
+     * docs/benchmarks.md); an app given TLS later warms them up then ({@link #onceAnAppServesTls}).
      */
     static boolean anyTls(Path stateDir) {
         try (Stream<Path> files = Files.list(stateDir)) {
@@ -152,6 +155,41 @@ final class StandbyWarmUp {
                     .anyMatch(app -> AppListener.readFrom(stateDir, app).map(l -> l.tlsListen() != null)
                             .orElse(false));
         } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A warm-up step that may fail with an I/O error. */
+    interface Step {
+        void run() throws IOException;
+    }
+
+    /**
+     * Waits, for as long as no takeover is due, until an app of {@code stateDir} serves HTTPS (its listener file, read
+     * again on every change of the directory), then runs {@code warmUp} once: a standby that started before any app
+     * had TLS would otherwise load the JDK's TLS classes only at the takeover, during the first handshakes.
+     *
+     * @return whether it warmed up (false: the takeover came first, or the directory cannot be watched)
+     */
+    static boolean onceAnAppServesTls(Path stateDir, BooleanSupplier takeoverDue, Step warmUp) throws IOException {
+        try (WatchService watch = stateDir.getFileSystem().newWatchService()) {
+            stateDir.register(watch, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            // Looked at after registering: a file written before it is seen here, one written after wakes the poll.
+            while (!takeoverDue.getAsBoolean()) {
+                if (anyTls(stateDir)) {
+                    warmUp.run();
+                    return true;
+                }
+                // The bound only lets a due takeover end the wait: the lock's waiter cannot wake this thread.
+                WatchKey key = watch.poll(1, TimeUnit.SECONDS);
+                if (key != null) {
+                    key.pollEvents();
+                    key.reset();
+                }
+            }
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }
