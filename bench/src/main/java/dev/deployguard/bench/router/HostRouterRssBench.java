@@ -8,7 +8,6 @@ import dev.deployguard.local.process.Ports;
 import dev.deployguard.local.router.AppListener;
 import dev.deployguard.local.router.HostRouterConfig;
 import dev.deployguard.local.router.RouterClient;
-import dev.deployguard.local.router.RouterConfig;
 import dev.deployguard.local.router.RouterHandle;
 import dev.deployguard.local.router.RouterLauncher;
 import dev.deployguard.traffic.RouteTable;
@@ -27,10 +26,10 @@ import java.util.Map;
 /**
  * {@code bench/run router-rss [--apps N] [--requests N] [--json]} (issue 16 item 2): the resident memory of the one
  * host router serving N apps (default 20), each on its own address with its own table, after every app served
- * {@code --requests} requests (default 500) — against one one-app router (as before: one such process per app).
- * Both run under the supervisor with the control plane's JVM options; the RSS read is the router JVM's
- * ({@code VmRSS} of {@code /proc/PID/status}, once it settled), peak included ({@code VmHWM}). Prints one JSON document; the output is
- * always JSON ({@code --json} is accepted for symmetry with the other benchmarks).
+ * {@code --requests} requests (default 500), under the supervisor with the control plane's JVM options. The RSS read
+ * is the serving router JVM's ({@code VmRSS} of {@code /proc/PID/status}, once it settled), peak included
+ * ({@code VmHWM}). Prints one JSON document; the output is always JSON ({@code --json} is accepted for symmetry with
+ * the other benchmarks, {@code --host-only} for commands written when a one-app router was measured beside it).
  */
 public final class HostRouterRssBench {
     static final long TARGET_MB = 64;
@@ -44,20 +43,21 @@ public final class HostRouterRssBench {
         int apps = 20;
         int requests = 500;
         List<String> jvmOptions = new ArrayList<>(RouterLauncher.DEFAULT_JVM_OPTIONS);
-        boolean hostOnly = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--apps" -> apps = Integer.parseInt(args[++i]);
                 case "--requests" -> requests = Integer.parseInt(args[++i]);
                 // One more router JVM option after the defaults (repeatable): how each candidate was measured.
                 case "--jvm-option" -> jvmOptions.add(args[++i]);
-                case "--host-only" -> hostOnly = true;
+                case "--host-only" -> {
+                    // The one-app router it used to compare with is gone: the host router is all there is to measure.
+                }
                 case "--json", "--quick" -> {
                     // JSON is the only output; there is nothing shorter to run.
                 }
                 default -> {
                     System.err.println("usage: bench/run router-rss [--apps N] [--requests N] [--jvm-option OPT]..."
-                            + " [--host-only] [--json]");
+                            + " [--json]");
                     System.exit(2);
                 }
             }
@@ -97,21 +97,6 @@ public final class HostRouterRssBench {
                 out.put("host_router", row);
             } finally {
                 stop(host.pid());
-            }
-
-            if (!hostOnly) {
-                RouterHandle one = launcher.start(new RouterConfig("solo", "127.0.0.1:" + Ports.freeLoopbackPort(),
-                        Ports.freeLoopbackPort(), dir.resolve("solo.routes.json"), tokenFile), dir.resolve("solo.log"));
-                try {
-                    new RouterClient(one.adminPort(), TOKEN).putRoutes(RouteTable.single("solo", 1, 1, List.of(to)));
-                    serve(one.listen(), requests);
-                    Map<String, Object> row = memory(one.pid());
-                    log("one-app router: " + row);
-                    out.put("one_app_router", row);
-                    out.put("one_app_routers_for_all_apps_mb", (long) row.get("rss_mb") * apps);
-                } finally {
-                    stop(one.pid());
-                }
             }
         }
         // The run's state, logs and the router's own jar (RouterClassPath, about 11 MB) go with it.

@@ -2,7 +2,6 @@ package dev.deployguard.local.check;
 
 import dev.deployguard.local.router.AppListener;
 import dev.deployguard.local.router.HostRouterMain;
-import dev.deployguard.local.router.RouterMain;
 import dev.deployguard.spec.LocalPlatformSpec.ListenAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,9 +14,8 @@ import java.util.stream.Stream;
  * Tells whether an address is held by one of this app's own DeployGuard routers (its main router or its blue/green
  * preview router, {@code APP-preview}). It looks at the running processes rather than the store, so it answers the
  * same in the control plane and in a {@code deployguard check} run beside it, which cannot open the store: a router
- * is a {@code RouterMain} process started with {@code --app APP --listen HOST:PORT} (and, serving HTTPS,
- * {@code --tls-listen HOST:PORT}), or a running host router ({@code HostRouterMain --state-dir DIR}) whose state
- * directory holds the app's listener at that address.
+ * is a running host router ({@code HostRouterMain --state-dir DIR}) whose state directory holds the app's listener
+ * at that address (plain or HTTPS).
  */
 public final class OwnRouter implements Predicate<ListenAddress> {
     private final Set<String> routerNames;
@@ -29,12 +27,10 @@ public final class OwnRouter implements Predicate<ListenAddress> {
     @Override
     public boolean test(ListenAddress address) {
         String listen = address.toString();
-        return routers(RouterMain.class).anyMatch(args -> routerNames.contains(value(args, "--app"))
-                && (listen.equals(value(args, "--listen")) || listen.equals(value(args, "--tls-listen"))))
-                || routers(HostRouterMain.class).map(args -> value(args, "--state-dir")).filter(Objects::nonNull)
-                        .distinct().anyMatch(dir -> routerNames.stream()
-                                .flatMap(name -> AppListener.readFrom(Path.of(dir), name).stream())
-                                .anyMatch(l -> listen.equals(l.listen()) || listen.equals(l.tlsListen())));
+        return routers(HostRouterMain.class).map(args -> value(args, "--state-dir")).filter(Objects::nonNull)
+                .distinct().anyMatch(dir -> routerNames.stream()
+                        .flatMap(name -> AppListener.readFrom(Path.of(dir), name).stream())
+                        .anyMatch(l -> listen.equals(l.listen()) || listen.equals(l.tlsListen())));
     }
 
     private static Stream<List<String>> routers(Class<?> main) {

@@ -2,46 +2,35 @@ package dev.deployguard.local.router;
 
 import dev.deployguard.traffic.RouteTable;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.function.Supplier;
 
 /**
- * The router's admin API for the control plane, on 127.0.0.1 only and behind a bearer token: health, routes
- * (read and replace), metrics and in-flight counts. Answers are JSON; errors are {@code {"error": "..."}}. It knows
- * no HTTP server: {@link NettyAdminServer} (host router) and {@link AdminHandler} (one-app router) carry calls here.
- * A call may block (parsing, the fsync of the state file): servers call it off their I/O threads.
+ * The admin API of one app of a host router, for the control plane: health, routes (read and replace), metrics and
+ * in-flight counts. Answers are JSON; errors are {@code {"error": "..."}}. It knows no HTTP server and no token:
+ * {@link HostAdminApi} checks the token and carries {@code /admin/apps/APP/...} here. A call may block (parsing, the
+ * fsync of the state file): it is never called on an I/O thread.
  */
 final class AdminApi {
     static final int MAX_BODY_BYTES = 1 << 20;
 
     private final String app;
-    private final byte[] expectedAuthorization;
     private final RouteState routes;
     private final TrafficStats stats;
     private final Supplier<String> listen;
     private final Clock clock;
 
-    AdminApi(String app, String token, RouteState routes, TrafficStats stats, Supplier<String> listen, Clock clock) {
+    AdminApi(String app, RouteState routes, TrafficStats stats, Supplier<String> listen, Clock clock) {
         this.app = app;
-        this.expectedAuthorization = bearer(token);
         this.routes = routes;
         this.stats = stats;
         this.listen = listen;
         this.clock = clock;
     }
 
-    static byte[] bearer(String token) {
-        return ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-    }
-
-    AdminReply handle(AdminCall call) {
-        return call.authorized(expectedAuthorization) ? serve(call) : AdminReply.unauthorized();
-    }
-
     /**
-     * Answers an authorized call for its path ({@code /admin/health}, {@code /admin/routes}, ...): the whole API of
-     * a one-app router, and of one app of a host router ({@link HostAdminApi} maps {@code /admin/apps/APP/routes}
+     * Answers an authorized call for its path ({@code /admin/health}, {@code /admin/routes}, ...): the API of one app
+     * of a host router ({@link HostAdminApi} maps {@code /admin/apps/APP/routes}
      * here as {@code /admin/routes}).
      */
     AdminReply serve(AdminCall call) {
@@ -51,7 +40,7 @@ final class AdminApi {
                     return AdminReply.notAllowed("GET");
                 }
                 RouteSnapshot snapshot = routes.snapshot();
-                return AdminReply.json(200, new RouterHealth(app, RouterMain.reportedPid(),
+                return AdminReply.json(200, new RouterHealth(app, HostRouterMain.reportedPid(),
                         snapshot.table().generation(), listen.get()));
             }
             case "/admin/routes" -> {

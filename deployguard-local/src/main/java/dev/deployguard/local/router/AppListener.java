@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * Where a host router serves one app ({@code PUT /admin/apps/APP}): the app's own public address, and optionally
- * HTTPS on a second address from PEM files and an access log, exactly the settings a one-app router takes on its
- * command line. Kept in the app's {@code APP.listener.json} beside its route table.
+ * HTTPS on a second address from PEM files and an access log. Kept in the app's {@code APP.listener.json} beside its
+ * route table.
  *
  * @param listen HOST:PORT of plain HTTP (and h2c)
  * @param tlsListen HOST:PORT of HTTPS, or null for none
@@ -40,7 +40,7 @@ public record AppListener(String listen, String tlsListen, String tlsCert, Strin
         return new AppListener(listen, null, null, null, null);
     }
 
-    /** The listener of a one-app router's settings: its address, TLS and access log. */
+    /** A listener from paths: its address, TLS address and files (or nulls), access log (or null). */
     public static AppListener of(String listen, String tlsListen, Path tlsCert, Path tlsKey, Path accessLog) {
         return new AppListener(listen, tlsListen, tlsCert == null ? null : tlsCert.toString(),
                 tlsKey == null ? null : tlsKey.toString(), accessLog == null ? null : accessLog.toString());

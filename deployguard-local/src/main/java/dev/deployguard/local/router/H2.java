@@ -90,7 +90,7 @@ final class H2 {
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(256)
                         .maxHeaderListSize(RequestDecoder.MAX_HEADER_BYTES))
-                .gracefulShutdownTimeoutMillis(RouterServer.STOP_GRACE_MS)
+                .gracefulShutdownTimeoutMillis(HostedApp.STOP_GRACE_MS)
                 .validateHeaders(true)
                 .build();
     }

@@ -5,13 +5,13 @@ import java.io.PrintStream;
 import java.util.Map;
 
 /**
- * The admin API of a host router, on 127.0.0.1 behind the same bearer token as a one-app router's:
+ * The admin API of a host router, on 127.0.0.1 behind a bearer token (its token file's contents):
  * <ul>
  *   <li>{@code GET /admin/health} → {@link HostHealth}; {@code GET /admin/apps} → every app's
  *       {@link AppListener}</li>
  *   <li>{@code GET|PUT|DELETE /admin/apps/APP} → the app's listener: read, add or change (400 for a bad listener,
  *       unusable files or a taken address), remove</li>
- *   <li>{@code /admin/apps/APP/health|routes|metrics|inflight} → the one-app API of {@link AdminApi} for that
+ *   <li>{@code /admin/apps/APP/health|routes|metrics|inflight} → the per-app API of {@link AdminApi} for that
  *       app (generations, stale tables refused, fsync'd state), unchanged</li>
  * </ul>
  * Served by {@link NettyAdminServer}; a call may block (binding, certificates, fsync), so never on an event loop.
@@ -25,7 +25,7 @@ final class HostAdminApi {
     private final PrintStream log;
 
     HostAdminApi(String token, HostedApps apps, PrintStream log) {
-        this.expectedAuthorization = AdminApi.bearer(token);
+        this.expectedAuthorization = AdminCall.bearer(token);
         this.apps = apps;
         this.log = log;
     }
@@ -37,7 +37,7 @@ final class HostAdminApi {
         String path = call.path();
         if (path.equals("/admin/health")) {
             return call.is("GET")
-                    ? AdminReply.json(200, new HostHealth(RouterMain.reportedPid(), apps.names()))
+                    ? AdminReply.json(200, new HostHealth(HostRouterMain.reportedPid(), apps.names()))
                     : AdminReply.notAllowed("GET");
         }
         if (path.equals(APPS)) {

@@ -18,11 +18,28 @@ import io.netty.channel.EventLoopGroup;
  * The host router: one process that serves every local app of a control plane, each on its own address with its
  * own table, stats, TLS and access log ({@link HostedApp}), on event loops they share, with one admin API
  * ({@link HostAdminApi}, on the same event loops by {@link NettyAdminServer}: no Jetty in this process). Apps are
- * added and removed while it runs without touching the others; it restarts
- * (under the same supervisor as a one-app router) into every app it served, from their files.
+ * added and removed while it runs without touching the others; it restarts (under {@link HostSupervisor}) into every
+ * app it served, from their files.
  */
 public final class HostRouterMain {
+    /** Bad arguments, token file or limits. */
+    static final int EXIT_BAD_INPUT = 2;
+    /** The admin address is taken. */
+    static final int EXIT_ADDRESS_IN_USE = 3;
+    static final int EXIT_FAILURE = 1;
+
     private HostRouterMain() {
+    }
+
+    /**
+     * The pid the router gives as its own: its supervisor's when it runs under one (see
+     * {@link RouterLauncher#withSupervisor}), so a restart is invisible to the control plane; else its own.
+     */
+    static long reportedPid() {
+        if (Boolean.getBoolean(RouterLauncher.SUPERVISED_PROPERTY)) {
+            return RouterLauncher.supervisor().map(ProcessHandle::pid).orElse(ProcessHandle.current().pid());
+        }
+        return ProcessHandle.current().pid();
     }
 
     public static void main(String[] args) {
@@ -40,7 +57,7 @@ public final class HostRouterMain {
         } catch (IllegalArgumentException e) {
             System.err.println("host router: " + e.getMessage());
             System.err.println("usage: HostRouterMain --admin-port N --state-dir DIR --token-file PATH");
-            System.exit(RouterMain.EXIT_BAD_INPUT);
+            System.exit(EXIT_BAD_INPUT);
             return;
         }
         System.exit(run(config));
@@ -53,18 +70,18 @@ public final class HostRouterMain {
             token = Files.readString(config.tokenFile(), StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
             System.err.println("host router cannot read its token file " + config.tokenFile() + ": " + e);
-            return RouterMain.EXIT_BAD_INPUT;
+            return EXIT_BAD_INPUT;
         }
         if (token.isEmpty()) {
             System.err.println("host router: token file " + config.tokenFile() + " is empty");
-            return RouterMain.EXIT_BAD_INPUT;
+            return EXIT_BAD_INPUT;
         }
         RouterLimits limits;
         try {
             limits = RouterLimits.fromSystemProperties();
         } catch (IllegalArgumentException e) {
             System.err.println("host router: " + e.getMessage());
-            return RouterMain.EXIT_BAD_INPUT;
+            return EXIT_BAD_INPUT;
         }
         if (Boolean.getBoolean(RouterLauncher.SUPERVISED_PROPERTY)) {
             // Killed with its supervisor: a router nobody restarts or stops would hold the addresses the next needs.
@@ -78,7 +95,7 @@ public final class HostRouterMain {
                 turn = RouterStandby.awaitTurn(config.stateDir(), limits, out);
             } catch (IOException e) {
                 System.err.println("host router cannot take its state directory's lock: " + e);
-                return RouterMain.EXIT_FAILURE;
+                return EXIT_FAILURE;
             }
             if (turn.isEmpty()) {
                 return 0;
@@ -89,7 +106,7 @@ public final class HostRouterMain {
         Transport transport = Transport.best();
         EventLoopGroup loops = transport.newGroup(TrafficServer.defaultEventLoops(), "router-io");
         HostedApps apps = new HostedApps(config.stateDir(), loops, transport, limits,
-                RetryPolicy.fromSystemProperties(), clock, token);
+                RetryPolicy.fromSystemProperties(), clock);
 
         // The admin API binds first (a taken port is exit 3 before any app opens), but answers only once every app is
         // restored: whoever waits for the router to start then finds them served.
@@ -99,9 +116,9 @@ public final class HostRouterMain {
             admin = NettyAdminServer.bind(loops, transport, config.adminPort(), call -> api.join().handle(call));
         } catch (Exception e) {
             System.err.println("host router cannot open its admin port 127.0.0.1:" + config.adminPort() + ": "
-                    + (RouterServer.causedByBind(e) ? "address already in use (another process holds it)" : e));
+                    + (HostedApp.causedByBind(e) ? "address already in use (another process holds it)" : e));
             loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            return RouterMain.EXIT_ADDRESS_IN_USE;
+            return EXIT_ADDRESS_IN_USE;
         }
         try {
             apps.restoreAll(out);
@@ -110,7 +127,7 @@ public final class HostRouterMain {
         } catch (Exception e) {
             System.err.println("host router failed to start: " + e);
             admin.close();
-            return RouterMain.EXIT_FAILURE;
+            return EXIT_FAILURE;
         }
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "router-windows");
@@ -125,7 +142,7 @@ public final class HostRouterMain {
                 return;
             }
             ticker.shutdownNow();
-            apps.closeAll(RouterServer.STOP_GRACE_MS);
+            apps.closeAll(HostedApp.STOP_GRACE_MS);
             admin.close();
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2_000);
             stopped.countDown();

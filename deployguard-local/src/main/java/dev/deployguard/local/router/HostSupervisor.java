@@ -8,7 +8,7 @@ package dev.deployguard.local.router;
  * standby ({@link RouterStandby}); a JVM that dies is started again, so after a takeover the dead JVM's place gets the
  * next standby. Its arguments are the router JVM's command.
  *
- * <p>Per JVM, the rules of {@link RouterLauncher#SUPERVISOR}: a JVM that ends of a clean stop (0), bad input (2) or
+ * <p>Per JVM: a JVM that ends of a clean stop (0), bad input (2) or
  * a taken address (3), which a restart would not cure, ends the supervisor with its code (the other JVM is stopped
  * first); any other death starts it again, at once the first time, then, for a JVM that died within 10 s of its
  * start, after 1, 2, 3, 4, then 5 s. That wait runs in a small shell that then becomes the JVM ({@code exec}), so the

@@ -9,11 +9,14 @@ import java.util.Optional;
 
 /**
  * One app of a host router: its own listeners (plain and, optionally, HTTPS), route table and state file, stats,
- * passive health, retry budget and access log — everything a one-app router has except the process, the event loops
- * (shared by all apps) and the admin server. Nothing here is shared with another app, so one app's table, traffic or
+ * passive health, retry budget and access log; the process, the event loops and the admin server are shared by all
+ * apps. Nothing here is shared with another app, so one app's table, traffic or
  * broken files never reach the others.
  */
 final class HostedApp {
+    /** How long a stopping app lets its requests in flight finish. */
+    static final long STOP_GRACE_MS = 5_000;
+
     private final String app;
     private final AppListener asked;
     private final RouteState routes;
@@ -48,7 +51,7 @@ final class HostedApp {
      * @throws AppException when a file is unusable (bad input) or an address is taken
      */
     static HostedApp open(String app, AppListener asked, Path stateFile, EventLoopGroup loops, Transport transport,
-                          RouterLimits limits, RetryPolicy policy, Clock clock, String token) throws AppException {
+                          RouterLimits limits, RetryPolicy policy, Clock clock) throws AppException {
         TrafficStats stats = new TrafficStats(clock);
         RouteStateFile file = new RouteStateFile(stateFile);
         RouteState routes = new RouteState(app, file, stats);
@@ -94,7 +97,7 @@ final class HostedApp {
         }
         String[] listen = new String[1];
         HostedApp hosted = new HostedApp(app, asked, routes, stats, budget, traffic,
-                new AdminApi(app, token, routes, stats, () -> listen[0], clock), tls, log, note);
+                new AdminApi(app, routes, stats, () -> listen[0], clock), tls, log, note);
         listen[0] = hosted.listen();
         return hosted;
     }
@@ -108,10 +111,23 @@ final class HostedApp {
                 traffic.bind(HostPort.parse(address));
             }
         } catch (IOException e) {
-            boolean inUse = RouterServer.causedByBind(e);
+            boolean inUse = causedByBind(e);
             throw new AppException("cannot listen on " + address + (inUse ? ": address already in use" : ": "
                     + e.getMessage()), inUse);
         }
+    }
+
+    /** Whether {@code e} says the address is taken. */
+    static boolean causedByBind(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            // Netty's native transport reports EADDRINUSE as its own IOException, not a BindException.
+            if (t instanceof java.net.BindException
+                    || (t.getMessage() != null && t.getMessage().toLowerCase(java.util.Locale.ROOT)
+                            .contains("address already in use"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void closeQuietly(TrafficServer traffic, TlsFiles tls, AccessLog log) {

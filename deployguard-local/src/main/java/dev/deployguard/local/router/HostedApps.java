@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 
 /**
  * The apps a host router serves, and their files in its state directory: {@code APP.listener.json} (where the app
- * is served) and {@code APP.routes.json} (its table, the same file a one-app router keeps). Both are written
+ * is served) and {@code APP.routes.json} (its table). Both are written
  * atomically and forced to disk before the change is answered, so a router restarted after a crash serves every
  * app it served, with its table. One app's unreadable file is set aside and touches no other app.
  */
@@ -33,18 +33,16 @@ final class HostedApps {
     private final RouterLimits limits;
     private final RetryPolicy policy;
     private final Clock clock;
-    private final String token;
     private final Map<String, HostedApp> apps = new ConcurrentHashMap<>();
 
     HostedApps(Path dir, EventLoopGroup loops, Transport transport, RouterLimits limits, RetryPolicy policy,
-               Clock clock, String token) {
+               Clock clock) {
         this.dir = dir.toAbsolutePath();
         this.loops = loops;
         this.transport = transport;
         this.limits = limits;
         this.policy = policy;
         this.clock = clock;
-        this.token = token;
     }
 
     /** {@code app} when it is a valid app name. */
@@ -86,17 +84,17 @@ final class HostedApps {
         }
         if (old != null) {
             // The new listener may reuse an old address: the old one must let go of it first.
-            old.close(RouterServer.STOP_GRACE_MS);
+            old.close(HostedApp.STOP_GRACE_MS);
             apps.remove(app);
         }
         HostedApp opened;
         try {
-            opened = HostedApp.open(app, want, routesFile(app), loops, transport, limits, policy, clock, token);
+            opened = HostedApp.open(app, want, routesFile(app), loops, transport, limits, policy, clock);
         } catch (HostedApp.AppException e) {
             if (old != null) {
                 try {
                     apps.put(app, HostedApp.open(app, old.asked(), routesFile(app), loops, transport, limits,
-                            policy, clock, token));
+                            policy, clock));
                 } catch (HostedApp.AppException again) {
                     log.println("router: app " + app + " could not get its old listener back: " + again.getMessage());
                 }
@@ -132,7 +130,7 @@ final class HostedApps {
         if (gone == null) {
             return false;
         }
-        gone.close(RouterServer.STOP_GRACE_MS);
+        gone.close(HostedApp.STOP_GRACE_MS);
         log.println("router: stopped serving app " + app);
         log.flush();
         return true;
@@ -167,7 +165,7 @@ final class HostedApps {
             }
             try {
                 HostedApp opened = HostedApp.open(app, listener, routesFile(app), loops, transport, limits, policy,
-                        clock, token);
+                        clock);
                 apps.put(app, opened);
                 note(opened, log);
                 log.println("router: serving app " + app + " on " + opened.listen() + " (generation "

@@ -54,7 +54,7 @@ final class NettyAdminServer implements AutoCloseable {
     /**
      * Binds 127.0.0.1:{@code port} (0 for any) on {@code loops}; the API is served once {@code api} is set.
      *
-     * @throws Exception the bind's failure (see {@link RouterServer#causedByBind})
+     * @throws Exception the bind's failure (see {@link HostedApp#causedByBind})
      */
     static NettyAdminServer bind(EventLoopGroup loops, Transport transport, int port,
                                  Function<AdminCall, AdminReply> api) throws Exception {

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The {@code --name value} arguments a router process is started with, parsed once for {@link RouterConfig} and
- * {@link HostRouterConfig}: an unknown option, a name without a value and missing required options are each an
- * error naming them; a name given twice keeps its last value.
+ * The {@code --name value} arguments a router process is started with, parsed for {@link HostRouterConfig}: an
+ * unknown option, a name without a value and missing required options are each an error naming them; a name given
+ * twice keeps its last value.
  */
 final class RouterArgs {
     private final Map<String, String> values;

@@ -36,7 +36,7 @@ public final class RouterClient {
     private final String authorization;
     private final Duration requestTimeout;
     private final URI base;
-    /** {@code /admin} for a one-app router, {@code /admin/apps/APP} for one app of a host router. */
+    /** {@code /admin} for the host router itself, {@code /admin/apps/APP} for one of its apps ({@link #forApp}). */
     private final String prefix;
 
     public RouterClient(int adminPort, String token) {

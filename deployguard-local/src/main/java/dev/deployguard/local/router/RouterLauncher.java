@@ -54,7 +54,7 @@ public final class RouterLauncher {
     private static final long POLL_MS = 50;
     private static final int LOG_TAIL_LINES = 20;
 
-    /** Tells a router it runs under {@link #SUPERVISOR}: it answers with its supervisor's pid and dies with it. */
+    /** Tells a router it runs under {@link #HOST_SUPERVISOR}: it answers with its supervisor's pid and dies with it. */
     public static final String SUPERVISED_PROPERTY = "deployguard.router.supervised";
     /** Tells a supervised host router it may be the warm standby of another ({@link RouterStandby}). */
     public static final String STANDBY_PROPERTY = "deployguard.router.standby";
@@ -62,29 +62,6 @@ public final class RouterLauncher {
     public static final String SUPERVISOR_ENV = "DEPLOYGUARD_ROUTER_SUPERVISOR";
     /** The name a router's supervisor runs under ({@code $0} of its shell). */
     public static final String SUPERVISOR_NAME = "router-supervisor";
-    /**
-     * A POSIX shell loop that runs the router and starts it again when it dies of anything but a clean stop (0), bad
-     * input (2) or a taken address (3), which a restart would not cure; a SIGTERM is passed on to the router, which
-     * then finishes its requests in flight. The first restart is immediate (a router killed while the control plane
-     * is down is back within about a second: the JVM's start); a router that dies again within 10 s waits 1, 2, 3, 4,
-     * then 5 s before each next start, so a crash loop does not spin. A shell stays at about a megabyte: no second JVM
-     * per router.
-     */
-    static final String SUPERVISOR = String.join("\n",
-            "trap 'trap - TERM INT; kill -TERM \"$child\" 2>/dev/null; wait \"$child\"; exit 0' TERM INT",
-            "fails=0",
-            "while :; do",
-            "  started=$(date +%s)",
-            "  \"$@\" &",
-            "  child=$!",
-            "  wait \"$child\"",
-            "  code=$?",
-            "  case \"$code\" in 0|2|3) exit \"$code\";; esac",
-            "  if [ $(( $(date +%s) - started )) -ge 10 ]; then fails=0; fi",
-            "  fails=$((fails + 1))",
-            "  echo \"router supervisor: the router exited with code $code; starting it again\" >&2",
-            "  if [ \"$fails\" -gt 1 ]; then sleep $(( fails > 6 ? 5 : fails - 1 )); fi",
-            "done");
     /** The host router's supervisor, keeping its two JVMs running ({@link HostSupervisor}). */
     static final String HOST_SUPERVISOR = HostSupervisor.SCRIPT;
     private static final Path SHELL = Path.of("/bin/sh");
@@ -129,38 +106,30 @@ public final class RouterLauncher {
     }
 
     /**
-     * The command that starts a router with this config; never run through a shell. The class path goes in the
-     * {@code CLASSPATH} environment variable (see {@link #start}), not on the command line: a command line longer
+     * The command that starts a host router with this config; never run through a shell. The class path goes in the
+     * {@code CLASSPATH} environment variable (see {@link #startHost}), not on the command line: a command line longer
      * than a page is cut in {@code /proc/PID/cmdline}, and whoever identifies the router by its arguments (the
      * control plane adopting a running router, {@code ps}) would no longer see them.
      */
-    public List<String> command(RouterConfig config) {
-        return command(RouterMain.class.getName(), config.toArgs(), false);
-    }
-
-    /** The command that starts a host router with this config; as {@link #command(RouterConfig)}. */
     public List<String> command(HostRouterConfig config) {
-        return command(HostRouterMain.class.getName(), config.toArgs(), true);
+        return command(HostRouterMain.class.getName(), config.toArgs());
     }
 
-    private List<String> command(String mainClass, List<String> args, boolean standby) {
+    private List<String> command(String mainClass, List<String> args) {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             // A session of its own: a Ctrl-C or hang-up aimed at the control plane's terminal does not reach it.
             command.add(SETSID.toString());
         }
         if (supervised) {
-            command.addAll(standby ? List.of(SHELL.toString(), "-c", HOST_SUPERVISOR, SUPERVISOR_NAME)
-                    : List.of(SHELL.toString(), "-c", SUPERVISOR, SUPERVISOR_NAME));
+            command.addAll(List.of(SHELL.toString(), "-c", HOST_SUPERVISOR, SUPERVISOR_NAME));
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(inheritedRouterProperties());
         command.addAll(jvmOptions);
         if (supervised) {
             command.add("-D" + SUPERVISED_PROPERTY + "=true");
-            if (standby) {
-                command.add("-D" + STANDBY_PROPERTY + "=true");
-            }
+            command.add("-D" + STANDBY_PROPERTY + "=true");
         }
         command.add(mainClass);
         command.addAll(args);
@@ -220,28 +189,14 @@ public final class RouterLauncher {
     }
 
     /**
-     * Starts the router and returns once its admin API answers as the process just started.
-     *
-     * @param logFile where the router's stdout and stderr are appended
-     * @throws RouterStartException when the process cannot be started, exits first (the message then carries the
-     *                              end of its log, e.g. the address that was in use) or does not answer in time
-     */
-    public RouterHandle start(RouterConfig config, Path logFile) {
-        String prefix = "router for app " + config.app();
-        return start(prefix, command(config), classPath, config.adminPort(), config.tokenFile(), logFile,
-                (client, pid) -> {
-                    RouterHealth health = client.health();
-                    return health.pid() == pid && config.app().equals(health.app()) ? health.listen() : null;
-                });
-    }
-
-    /**
      * Starts a host router and returns once its admin API answers as the process just started, which is after it
      * serves every app its state directory holds. The handle's {@code listen} is empty: each app has its own. It
      * runs from a class path of only what it loads ({@link RouterClassPath}, written once per distribution jar into
      * the user's cache directory, else into its state directory).
      *
-     * @throws RouterStartException as {@link #start(RouterConfig, Path)}
+     * @param logFile where the router's stdout and stderr are appended
+     * @throws RouterStartException when the process cannot be started, exits first (the message then carries the
+     *                              end of its log, e.g. the address that was in use) or does not answer in time
      */
     public RouterHandle startHost(HostRouterConfig config, Path logFile) {
         String routerClassPath = RouterClassPath.lean(classPath, RouterClassPath.cacheDir(System.getenv())

@@ -71,7 +71,7 @@ final class StandbyWarmUp {
         Clock clock = Clock.systemUTC();
         try {
             HostedApps apps = new HostedApps(dir, loops, transport, limits, RetryPolicy.fromSystemProperties(),
-                    clock, token);
+                    clock);
             NettyAdminServer admin = null;
             try {
                 admin = HostRouterMain.adminServer(loops, transport, 0, token, apps, quiet);
@@ -129,7 +129,7 @@ final class StandbyWarmUp {
             }
             due.check();
             HostedApps restored = new HostedApps(dir, loops, transport, limits, RetryPolicy.fromSystemProperties(),
-                    clock, token);
+                    clock);
             restored.restoreAll(quiet);
             restored.closeAll(0);
         } finally {

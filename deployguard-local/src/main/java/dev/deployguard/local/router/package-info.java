@@ -5,23 +5,25 @@
  * <p>The control plane runs one per host ({@link dev.deployguard.local.router.HostRouterMain}) for all its apps: each
  * app is a {@link dev.deployguard.local.router.HostedApp} with its own address (and optional HTTPS address and access
  * log), route table, state file and stats, on event loops all apps share; apps are added, changed and removed over
- * {@code PUT|DELETE /admin/apps/APP} while the others serve, and {@code /admin/apps/APP/...} is the one-app API below
- * for that app ({@link dev.deployguard.local.router.RouterClient#forApp}). Its files ({@code APP.listener.json},
- * {@code APP.routes.json}) bring every app back after a restart; one app's unreadable file is set aside without
- * touching the others. The one-app router ({@link dev.deployguard.local.router.RouterMain}, one process per app, the
- * API below at {@code /admin/...}) is kept for one release and for the benchmarks.
+ * {@code PUT|DELETE /admin/apps/APP} while the others serve, and {@code /admin/apps/APP/...} is the per-app API below
+ * ({@link dev.deployguard.local.router.AdminApi}, {@link dev.deployguard.local.router.RouterClient#forApp}). Its
+ * files ({@code APP.listener.json}, {@code APP.routes.json}) bring every app back after a restart; one app's
+ * unreadable file is set aside without touching the others. Its admin API is served on the same event loops by
+ * {@link dev.deployguard.local.router.NettyAdminServer}: the router loads no Jetty.
  *
  * <p>The control plane starts it with {@link dev.deployguard.local.router.RouterLauncher} and talks to it with
  * {@link dev.deployguard.local.router.RouterClient} over an admin API on 127.0.0.1 that wants
  * {@code Authorization: Bearer <token file contents>}:
  * <ul>
- *   <li>{@code GET /admin/health} → {@link dev.deployguard.local.router.RouterHealth}</li>
- *   <li>{@code GET /admin/routes} → the {@link dev.deployguard.traffic.RouteTable} in force</li>
- *   <li>{@code PUT /admin/routes} → replaces it (409 for an older generation, 400 for a malformed table), saved
+ *   <li>{@code GET /admin/health} → {@link dev.deployguard.local.router.HostHealth}; {@code GET /admin/apps} →
+ *       every app's {@link dev.deployguard.local.router.AppListener}; {@code GET|PUT|DELETE /admin/apps/APP}</li>
+ *   <li>{@code GET /admin/apps/APP/health} → {@link dev.deployguard.local.router.RouterHealth}</li>
+ *   <li>{@code GET /admin/apps/APP/routes} → the {@link dev.deployguard.traffic.RouteTable} in force</li>
+ *   <li>{@code PUT /admin/apps/APP/routes} → replaces it (409 for an older generation, 400 for a malformed table), saved
  *       to the state file before it routes a request</li>
- *   <li>{@code GET /admin/metrics[?since=epochMs]} → {@link dev.deployguard.local.router.RouterMetrics}, with the
+ *   <li>{@code GET /admin/apps/APP/metrics[?since=epochMs]} → {@link dev.deployguard.local.router.RouterMetrics}, with the
  *       backends the passive health check ejected in {@code backends}</li>
- *   <li>{@code GET /admin/inflight} → requests in flight per backend</li>
+ *   <li>{@code GET /admin/apps/APP/inflight} → requests in flight per backend</li>
  * </ul>
  * Errors are {@code {"error": "..."}}. User requests may force a track with {@code X-DeployGuard-Track: NAME} or
  * {@code X-Canary: always}.
@@ -45,8 +47,9 @@
  * Combined Log Format line per request, plus track and latency.
  *
  * <p>{@link dev.deployguard.local.router.RouterLauncher#withSupervisor} (the control plane's default) runs the router
- * under a shell loop that starts it again after a crash, from its state files, as the same router (same reported pid), so the data
- * plane heals without the control plane.
+ * under a shell ({@link dev.deployguard.local.router.HostSupervisor}) that keeps two JVMs, the serving one and its
+ * warm standby ({@link dev.deployguard.local.router.RouterStandby}), and starts a dead one again, from the state
+ * files, as the same router (same reported pid), so the data plane heals without the control plane.
  *
  * <p>Memory (docs/benchmarks.md, "Router memory"): a host router runs from a jar of only its packages
  * ({@link dev.deployguard.local.router.RouterClassPath}), and reads and writes its JSON with

@@ -8,7 +8,7 @@ import dev.deployguard.local.process.Ports;
 import dev.deployguard.local.router.AppListener;
 import dev.deployguard.local.router.HostRouterConfig;
 import dev.deployguard.local.router.RouterClient;
-import dev.deployguard.local.router.RouterConfig;
+import dev.deployguard.local.router.RouterFixture;
 import dev.deployguard.local.router.RouterHandle;
 import dev.deployguard.local.router.RouterLauncher;
 import dev.deployguard.spec.LocalPlatformSpec.ListenAddress;
@@ -35,27 +35,25 @@ class OwnRouterIT {
         }
     }
 
+    /** The router serving the app (a host router, as the control plane runs it), by the listener it keeps. */
     @Test
-    void recognizesTheAppsOwnRouterByItsProcessArguments() throws IOException {
+    void recognizesTheAppsOwnRouter() {
         int port = Ports.freeLoopbackPort();
-        Path token = Files.writeString(dir.resolve("router.token"), "t0ken\n");
-        router = new RouterLauncher().withStartTimeout(Duration.ofSeconds(30)).start(new RouterConfig("web",
-                "127.0.0.1:" + port, Ports.freeLoopbackPort(), dir.resolve("web.routes.json"), token),
-                dir.resolve("router.log"));
         var listen = new ListenAddress("127.0.0.1", port);
+        try (RouterFixture web = RouterFixture.start(dir, "web", AppListener.plain(listen.toString()), List.of())) {
+            assertThat(new OwnRouter("web").test(listen)).isTrue();
+            assertThat(new OwnRouter("shop").test(listen)).isFalse();
+            assertThat(new OwnRouter("web").test(new ListenAddress("127.0.0.1", Ports.freeLoopbackPort()))).isFalse();
 
-        assertThat(new OwnRouter("web").test(listen)).isTrue();
-        assertThat(new OwnRouter("shop").test(listen)).isFalse();
-        assertThat(new OwnRouter("web").test(new ListenAddress("127.0.0.1", Ports.freeLoopbackPort()))).isFalse();
-
-        var context = new CheckContext(null, "1.0", Duration.ofSeconds(5), Clock.systemUTC(), null);
-        var address = List.of(new LocalPortsCheck.Address(listen, "apps.web.platform.local.listen"));
-        assertThat(new LocalPortsCheck(address, new OwnRouter("web")).run(context).status())
-                .isEqualTo(CheckStatus.PASS);
-        var other = new LocalPortsCheck(address, new OwnRouter("shop")).run(context);
-        assertThat(other.status()).isEqualTo(CheckStatus.FAIL);
-        assertThat(other.evidence()).isEqualTo("port " + port + " (127.0.0.1:" + port
-                + ") is in use by another process");
+            var context = new CheckContext(null, "1.0", Duration.ofSeconds(5), Clock.systemUTC(), null);
+            var address = List.of(new LocalPortsCheck.Address(listen, "apps.web.platform.local.listen"));
+            assertThat(new LocalPortsCheck(address, new OwnRouter("web")).run(context).status())
+                    .isEqualTo(CheckStatus.PASS);
+            var other = new LocalPortsCheck(address, new OwnRouter("shop")).run(context);
+            assertThat(other.status()).isEqualTo(CheckStatus.FAIL);
+            assertThat(other.evidence()).isEqualTo("port " + port + " (127.0.0.1:" + port
+                    + ") is in use by another process");
+        }
     }
 
     /** The host router serving every app: the app's listener in its state directory names the address. */

@@ -34,7 +34,7 @@ class NettyAdminServerTest {
             if (call.path().equals("/admin/boom")) {
                 throw new IllegalStateException("broken");
             }
-            if (!call.authorized(AdminApi.bearer("t0k"))) {
+            if (!call.authorized(AdminCall.bearer("t0k"))) {
                 return AdminReply.unauthorized();
             }
             return call.is("GET") ? AdminReply.json(200, List.of(call.path(), call.query()))

@@ -3,7 +3,6 @@ package dev.deployguard.local.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.deployguard.local.process.Ports;
 import dev.deployguard.traffic.RouteTable;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,9 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -30,14 +27,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the backend, which counts every request it gets.
  */
 class RouterBadRequestIT {
-    private static final String TOKEN = "bad-input-token";
 
     @TempDir
     Path dir;
 
     private HttpServer backend;
     private final AtomicInteger received = new AtomicInteger();
-    private RouterHandle router;
+    private RouterFixture router;
 
     @BeforeEach
     void start() throws IOException {
@@ -53,18 +49,15 @@ class RouterBadRequestIT {
             exchange.close();
         });
         backend.start();
-        Path tokenFile = Files.writeString(dir.resolve("router.token"), TOKEN + "\n");
-        RouterConfig config = new RouterConfig("web", "127.0.0.1:" + Ports.freeLoopbackPort(),
-                Ports.freeLoopbackPort(), dir.resolve("web-routes.json"), tokenFile);
-        router = new RouterLauncher().withStartTimeout(Duration.ofSeconds(30)).start(config, dir.resolve("r.log"));
-        new RouterClient(router.adminPort(), TOKEN).putRoutes(RouteTable.single("web", 1, 1,
+        router = RouterFixture.start(dir, "web");
+        router.client().putRoutes(RouteTable.single("web", 1, 1,
                 List.of("127.0.0.1:" + backend.getAddress().getPort())));
     }
 
     @AfterEach
     void stop() {
         if (router != null) {
-            ProcessHandle.of(router.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            router.close();
         }
         backend.stop(0);
     }

@@ -37,7 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
  * SIGKILL under steady load, and the retry of idempotent requests on a configured status.
  */
 class RouterFailoverIT {
-    private static final String TOKEN = "failover-token";
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
@@ -47,13 +46,11 @@ class RouterFailoverIT {
     Path dir;
 
     private final List<Process> processes = new ArrayList<>();
-    private final List<RouterHandle> routers = new ArrayList<>();
+    private final List<RouterFixture> routers = new ArrayList<>();
 
     @AfterEach
     void killAll() {
-        for (RouterHandle router : routers) {
-            ProcessHandle.of(router.pid()).ifPresent(ProcessHandle::destroyForcibly);
-        }
+        routers.forEach(RouterFixture::close);
         for (Process process : processes) {
             process.destroyForcibly();
         }
@@ -65,7 +62,7 @@ class RouterFailoverIT {
         int portB = Ports.freeLoopbackPort();
         Process a = demoProcess(portA, "a");
         Process b = demoProcess(portB, "b");
-        Router router = launch(List.of());
+        RouterFixture router = launch(List.of());
         String backendA = "127.0.0.1:" + portA;
         String backendB = "127.0.0.1:" + portB;
         router.client().putRoutes(RouteTable.single("web", 1, 1, List.of(backendA, backendB)));
@@ -83,7 +80,7 @@ class RouterFailoverIT {
                 while (running.get()) {
                     try {
                         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
-                                        URI.create("http://" + router.handle().listen() + "/"))
+                                        URI.create("http://" + router.listen() + "/"))
                                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
                         if (response.statusCode() == 200) {
                             ok.increment();
@@ -138,14 +135,14 @@ class RouterFailoverIT {
     void anIdempotentRequestAnsweredWithARetryableStatusIsRetriedOnTheOtherBackendAndAPostIsNot() throws Exception {
         try (DemoApp failing = DemoApp.start(0, "bad", new Behaviour(1.0, 0, true, 0));
              DemoApp healthy = DemoApp.start(0, "good", Behaviour.HEALTHY)) {
-            Router router = launch(List.of("-Ddeployguard.router.retryStatuses=500"));
+            RouterFixture router = launch(List.of("-Ddeployguard.router.retryStatuses=500"));
             router.client().putRoutes(RouteTable.single("web", 1, 1,
                     List.of("127.0.0.1:" + failing.port(), "127.0.0.1:" + healthy.port())));
 
             // Round robin puts every GET on the failing backend first: 10 retries fit the budget's 10 a second.
             for (int i = 0; i < 10; i++) {
                 HttpResponse<String> get = HTTP.send(HttpRequest.newBuilder(
-                        URI.create("http://" + router.handle().listen() + "/")).build(),
+                        URI.create("http://" + router.listen() + "/")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(get.statusCode()).isEqualTo(200);
                 assertThat(get.body()).isEqualTo("hello from demo good\n");
@@ -153,7 +150,7 @@ class RouterFailoverIT {
             Map<Integer, Long> postStatuses = new java.util.TreeMap<>();
             for (int i = 0; i < 20; i++) {
                 HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(
-                        URI.create("http://" + router.handle().listen() + "/"))
+                        URI.create("http://" + router.listen() + "/"))
                         .POST(HttpRequest.BodyPublishers.ofString("order")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 postStatuses.merge(post.statusCode(), 1L, Long::sum);
@@ -166,13 +163,13 @@ class RouterFailoverIT {
     @Test
     void aConnectionRefusedIsRetriedOnAnotherBackendAndTheDeadOneIsEjected() throws Exception {
         try (DemoApp healthy = DemoApp.start(0, "good", Behaviour.HEALTHY)) {
-            Router router = launch(List.of());
+            RouterFixture router = launch(List.of());
             String dead = "127.0.0.1:" + Ports.freeLoopbackPort();
             router.client().putRoutes(RouteTable.single("web", 1, 1, List.of(dead, "127.0.0.1:" + healthy.port())));
 
             for (int i = 0; i < 10; i++) {
                 HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(
-                        URI.create("http://" + router.handle().listen() + "/"))
+                        URI.create("http://" + router.listen() + "/"))
                         .POST(HttpRequest.BodyPublishers.ofString("x".repeat(100_000))).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(post.statusCode()).as("a POST that never reached an app is retried").isEqualTo(200);
@@ -189,19 +186,11 @@ class RouterFailoverIT {
 
     // --- helpers ---------------------------------------------------------------------------------------------
 
-    private record Router(RouterHandle handle, RouterClient client) {
-    }
-
-    private Router launch(List<String> extraJvmOptions) throws IOException {
-        Path tokenFile = Files.writeString(dir.resolve("router.token"), TOKEN + "\n");
-        RouterConfig config = new RouterConfig("web", "127.0.0.1:" + Ports.freeLoopbackPort(),
-                Ports.freeLoopbackPort(), dir.resolve("web-routes.json"), tokenFile);
-        List<String> options = new ArrayList<>(RouterLauncher.DEFAULT_JVM_OPTIONS);
-        options.addAll(extraJvmOptions);
-        RouterHandle handle = new RouterLauncher().withJvmOptions(options).withStartTimeout(Duration.ofSeconds(30))
-                .start(config, dir.resolve("router.log"));
-        routers.add(handle);
-        return new Router(handle, new RouterClient(handle.adminPort(), TOKEN));
+    private RouterFixture launch(List<String> extraJvmOptions) {
+        RouterFixture router = RouterFixture.start(dir, "web",
+                AppListener.plain("127.0.0.1:" + Ports.freeLoopbackPort()), extraJvmOptions);
+        routers.add(router);
+        return router;
     }
 
     /** The demo app as a process of its own, so that it can be killed with SIGKILL like a crashed instance. */

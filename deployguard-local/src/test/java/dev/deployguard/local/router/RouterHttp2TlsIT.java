@@ -58,7 +58,6 @@ import org.junit.jupiter.api.io.TempDir;
  * log format (nginx.org/en/docs/http/ngx_http_log_module.html).
  */
 class RouterHttp2TlsIT {
-    private static final String TOKEN = "h2-token";
     private static final Duration WAIT = Duration.ofSeconds(15);
     /** Combined Log Format plus {@code track=} and {@code latency_ms=}. */
     private static final Pattern LOG_LINE = Pattern.compile("^(\\S+) - - \\[(\\d{2}/\\w{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2}"
@@ -70,7 +69,7 @@ class RouterHttp2TlsIT {
 
     private static HttpServer v1;
     private static HttpServer v2;
-    private static RouterHandle router;
+    private static RouterFixture router;
     private static RouterClient admin;
     private static String tlsAddress;
     private static Path certFile;
@@ -98,24 +97,17 @@ class RouterHttp2TlsIT {
         Files.copy(pki.resolve("a.pem"), certFile);
         Files.copy(pki.resolve("a.key"), keyFile);
         accessLog = dir.resolve("logs/access.log");
-        routerLog = dir.resolve("router.log");
         tlsAddress = "127.0.0.1:" + Ports.freeLoopbackPort();
-        Path tokenFile = Files.writeString(dir.resolve("router.token"), TOKEN + "\n");
-        RouterConfig config = new RouterConfig("h2app", "127.0.0.1:" + Ports.freeLoopbackPort(),
-                Ports.freeLoopbackPort(), dir.resolve("routes.json"), tokenFile)
-                .withTls(tlsAddress, certFile, keyFile)
-                .withAccessLog(accessLog);
-        List<String> jvm = new ArrayList<>(RouterLauncher.DEFAULT_JVM_OPTIONS);
-        jvm.add("-D" + RouterLimits.PREFIX + "tlsReloadMs=100");
-        router = new RouterLauncher().withStartTimeout(Duration.ofSeconds(30)).withJvmOptions(jvm)
-                .start(config, routerLog);
-        admin = new RouterClient(router.adminPort(), TOKEN);
+        router = RouterFixture.start(dir, "h2app", AppListener.of("127.0.0.1:" + Ports.freeLoopbackPort(),
+                tlsAddress, certFile, keyFile, accessLog), List.of("-D" + RouterLimits.PREFIX + "tlsReloadMs=100"));
+        routerLog = router.logFile();
+        admin = router.client();
     }
 
     @AfterAll
     static void stop() {
         if (router != null) {
-            ProcessHandle.of(router.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            router.close();
         }
         if (v1 != null) {
             v1.stop(0);
@@ -321,27 +313,28 @@ class RouterHttp2TlsIT {
         assertThat(whole).doesNotContain("SECRET-TOKEN-123").doesNotContain("SECRET-COOKIE-456");
     }
 
+    /**
+     * The one-app router exited 2 on such files; the host router refuses the app (400) with the same reason, and
+     * serves what it served.
+     */
     @Test
-    void aRouterGivenAKeyOfAnotherCertificateOrAPkcs1KeyDoesNotStartAndSaysWhatToDo() throws Exception {
+    void anAppGivenAKeyOfAnotherCertificateOrAPkcs1KeyIsRefusedAndSaysWhatToDo() throws Exception {
         Path pki = dir.resolve("pki");
         openssl(pki, "pkey", "-in", "b.key", "-traditional", "-out", "b-sec1.key");
-        Path tokenFile = dir.resolve("router.token");
+        String plain = "127.0.0.1:" + Ports.freeLoopbackPort();
+        String secure = "127.0.0.1:" + Ports.freeLoopbackPort();
 
-        RouterConfig mismatched = new RouterConfig("h2bad", "127.0.0.1:" + Ports.freeLoopbackPort(),
-                Ports.freeLoopbackPort(), dir.resolve("bad-routes.json"), tokenFile)
-                .withTls("127.0.0.1:" + Ports.freeLoopbackPort(), pki.resolve("a.pem"), pki.resolve("b.key"));
-        assertThatThrownBy(() -> new RouterLauncher().withStartTimeout(Duration.ofSeconds(30))
-                .start(mismatched, dir.resolve("bad1.log")))
-                .isInstanceOf(RouterStartException.class).hasMessageContaining("exited with code 2");
-        assertThat(Files.readString(dir.resolve("bad1.log"))).contains("the key " + pki.resolve("b.key")
-                + " does not belong to the certificate " + pki.resolve("a.pem"));
-
-        RouterConfig sec1 = mismatched.withTls(mismatched.tlsListen(), pki.resolve("b.pem"), pki.resolve("b-sec1.key"));
-        assertThatThrownBy(() -> new RouterLauncher().withStartTimeout(Duration.ofSeconds(30))
-                .start(sec1, dir.resolve("bad2.log")))
-                .isInstanceOf(RouterStartException.class).hasMessageContaining("exited with code 2");
-        assertThat(Files.readString(dir.resolve("bad2.log"))).contains("holds no PEM PKCS#8 key")
-                .contains("openssl pkcs8 -topk8 -nocrypt");
+        assertThatThrownBy(() -> router.host().putApp("h2bad", AppListener.of(plain, secure, pki.resolve("a.pem"),
+                pki.resolve("b.key"), null)))
+                .isInstanceOfSatisfying(RouterRejectedException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("the key " + pki.resolve("b.key") + " does not belong to the certificate "
+                        + pki.resolve("a.pem"));
+        assertThatThrownBy(() -> router.host().putApp("h2bad", AppListener.of(plain, secure, pki.resolve("b.pem"),
+                pki.resolve("b-sec1.key"), null)))
+                .isInstanceOfSatisfying(RouterRejectedException.class, e -> assertThat(e.status()).isEqualTo(400))
+                .hasMessageContaining("holds no PEM PKCS#8 key")
+                .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
+        assertThat(router.host().hostHealth().apps()).containsExactly("h2app");
     }
 
     // --- helpers -------------------------------------------------------------------------------------------------

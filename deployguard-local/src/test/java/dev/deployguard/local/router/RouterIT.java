@@ -40,9 +40,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The router as a real separate process, in front of real demo backends, driven over HTTP. */
+/**
+ * The router as a real separate process (a host router serving one app, {@link RouterFixture}), in front of real demo
+ * backends, driven over HTTP.
+ */
 class RouterIT {
-    private static final String TOKEN = "it-secret-token";
+    private static final String TOKEN = RouterFixture.TOKEN;
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
@@ -55,8 +58,7 @@ class RouterIT {
     @TempDir
     Path dir;
 
-    private final List<RouterHandle> started = new ArrayList<>();
-    private Path tokenFile;
+    private final List<RouterFixture> started = new ArrayList<>();
 
     @BeforeAll
     static void startBackends() throws IOException {
@@ -76,20 +78,15 @@ class RouterIT {
 
     @AfterEach
     void killRouters() {
-        for (RouterHandle handle : started) {
-            ProcessHandle.of(handle.pid()).ifPresent(process -> {
-                process.destroyForcibly();
-                process.onExit().orTimeout(10, TimeUnit.SECONDS).join();
-            });
-        }
+        started.forEach(RouterFixture::close);
     }
 
     // --- routing ---------------------------------------------------------------------------------------------
 
     @Test
     void allTrafficGoesToTheOnlyWeightedTrack() throws Exception {
-        Router router = launch("web");
-        router.client.putRoutes(twoTracks(1, "v1", v1, 0, "v2", v2));
+        RouterFixture router = launch("web");
+        router.client().putRoutes(twoTracks(1, "v1", v1, 0, "v2", v2));
 
         Map<String, Long> versions = countVersions(router, 200, Map.of());
 
@@ -98,8 +95,8 @@ class RouterIT {
 
     @Test
     void aNinetyTenSplitIsHonoured() throws Exception {
-        Router router = launch("web");
-        router.client.putRoutes(twoTracks(1, "v1", v1, 1_000, "v2", v2));
+        RouterFixture router = launch("web");
+        router.client().putRoutes(twoTracks(1, "v1", v1, 1_000, "v2", v2));
 
         int n = 1_000;
         Map<String, Long> versions = countVersions(router, n, Map.of());
@@ -111,8 +108,8 @@ class RouterIT {
 
     @Test
     void swappingWeightsUnderSteadyTrafficDropsNoRequest() throws Exception {
-        Router router = launch("web");
-        router.client.putRoutes(twoTracks(1, "v1", v1, 0, "v2", v2));
+        RouterFixture router = launch("web");
+        router.client().putRoutes(twoTracks(1, "v1", v1, 0, "v2", v2));
         LongAdder ok = new LongAdder();
         Map<String, Long> failures = new ConcurrentHashMap<>();
         AtomicBoolean running = new AtomicBoolean(true);
@@ -141,7 +138,7 @@ class RouterIT {
             for (int round = 0; round < 24; round++) {
                 long before = ok.sum();
                 awaitTrue(Duration.ofSeconds(10), () -> ok.sum() >= before + 25);
-                router.client.putRoutes(twoTracks(++generation, "v1", v1,
+                router.client().putRoutes(twoTracks(++generation, "v1", v1,
                         canaryWeights[round % canaryWeights.length], "v2", v2));
             }
             long before = ok.sum();
@@ -156,13 +153,13 @@ class RouterIT {
 
         assertThat(failures).isEmpty();
         assertThat(ok.sum()).isGreaterThan(600);
-        assertThat(router.client.routes().generation()).isEqualTo(25);
+        assertThat(router.client().routes().generation()).isEqualTo(25);
     }
 
     @Test
     void headersForceATrack() throws Exception {
-        Router router = launch("web");
-        router.client.putRoutes(new RouteTable("web", 1, List.of(
+        RouterFixture router = launch("web");
+        router.client().putRoutes(new RouteTable("web", 1, List.of(
                 new Track("stable", 1, Track.FULL, List.of(backend(v1))),
                 new Track("canary", 2, 0, List.of(backend(v2))),
                 new Track("preview", 3, 0, List.of(backend(failing))))));
@@ -178,8 +175,8 @@ class RouterIT {
 
     @Test
     void requestBodiesPathsAndQueriesPassThrough() throws Exception {
-        Router router = launch("web");
-        router.client.putRoutes(RouteTable.single("web", 1, 1, List.of(backend(v2))));
+        RouterFixture router = launch("web");
+        router.client().putRoutes(RouteTable.single("web", 1, 1, List.of(backend(v2))));
 
         HttpResponse<String> post = HTTP.send(request(router, "/orders?id=7&x=%20y", Map.of())
                 .POST(HttpRequest.BodyPublishers.ofString("{\"qty\": 3}".repeat(10_000))).build(),
@@ -193,13 +190,13 @@ class RouterIT {
 
     @Test
     void noTracksOrNoBackendsIsA503() throws Exception {
-        Router router = launch("web");
+        RouterFixture router = launch("web");
 
         HttpResponse<String> empty = get(router, "/", Map.of());
         assertThat(empty.statusCode()).isEqualTo(503);
         assertThat(empty.body()).contains("no route");
 
-        router.client.putRoutes(RouteTable.single("web", 1, 1, List.of()));
+        router.client().putRoutes(RouteTable.single("web", 1, 1, List.of()));
         HttpResponse<String> noBackends = get(router, "/", Map.of());
         assertThat(noBackends.statusCode()).isEqualTo(503);
         assertThat(noBackends.body()).contains("track stable has no backends");
@@ -209,46 +206,46 @@ class RouterIT {
 
     @Test
     void healthNamesTheAppPidGenerationAndAddress() throws Exception {
-        Router router = launch("web");
-        router.client.putRoutes(RouteTable.single("web", 3, 1, List.of(backend(v1))));
+        RouterFixture router = launch("web");
+        router.client().putRoutes(RouteTable.single("web", 3, 1, List.of(backend(v1))));
 
-        RouterHealth health = router.client.health();
+        RouterHealth health = router.client().health();
 
-        assertThat(health).isEqualTo(new RouterHealth("web", router.handle.pid(), 3, router.handle.listen()));
+        assertThat(health).isEqualTo(new RouterHealth("web", router.pid(), 3, router.listen()));
     }
 
     @Test
     void theAdminApiWantsTheToken() throws Exception {
-        Router router = launch("web");
+        RouterFixture router = launch("web");
 
         HttpResponse<String> anonymous = HTTP.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + router.handle.adminPort() + "/admin/routes")).build(),
+                URI.create("http://127.0.0.1:" + router.adminPort() + "/admin/apps/web/routes")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(anonymous.statusCode()).isEqualTo(401);
         assertThat(anonymous.headers().firstValue("Content-Type")).contains("application/json");
         assertThat(anonymous.body()).contains("\"error\"");
 
-        RouterClient wrongToken = new RouterClient(router.handle.adminPort(), "not-the-token");
+        RouterClient wrongToken = new RouterClient(router.adminPort(), "not-the-token");
         assertThatThrownBy(wrongToken::health)
                 .isInstanceOfSatisfying(RouterRejectedException.class, e -> assertThat(e.status()).isEqualTo(401));
     }
 
     @Test
     void anOlderGenerationIsAConflict() throws Exception {
-        Router router = launch("web");
-        router.client.putRoutes(RouteTable.single("web", 5, 1, List.of(backend(v1))));
+        RouterFixture router = launch("web");
+        router.client().putRoutes(RouteTable.single("web", 5, 1, List.of(backend(v1))));
 
-        assertThatThrownBy(() -> router.client.putRoutes(RouteTable.single("web", 4, 2, List.of(backend(v2)))))
+        assertThatThrownBy(() -> router.client().putRoutes(RouteTable.single("web", 4, 2, List.of(backend(v2)))))
                 .isInstanceOf(StaleRoutesException.class)
                 .hasMessageContaining("409")
                 .hasMessageContaining("older than the router's generation 5");
-        assertThat(router.client.routes().generation()).isEqualTo(5);
+        assertThat(router.client().routes().generation()).isEqualTo(5);
         assertThat(countVersions(router, 10, Map.of())).containsOnlyKeys("v1");
     }
 
     @Test
     void malformedTablesAreBadRequests() throws Exception {
-        Router router = launch("web");
+        RouterFixture router = launch("web");
 
         assertThat(putRaw(router, "{\"app\":\"web\",\"generation\":1").statusCode()).isEqualTo(400);
         HttpResponse<String> unknownField =
@@ -259,67 +256,79 @@ class RouterIT {
                 + "{\"name\":\"stable\",\"revision\":1,\"weightBasisPoints\":9000,\"backends\":[\"127.0.0.1:1\"]}]}");
         assertThat(badWeights.statusCode()).isEqualTo(400);
         assertThat(badWeights.body()).contains("must add up to 10000");
-        assertThatThrownBy(() -> router.client.putRoutes(RouteTable.single("shop", 1, 1, List.of(backend(v1)))))
+        assertThatThrownBy(() -> router.client().putRoutes(RouteTable.single("shop", 1, 1, List.of(backend(v1)))))
                 .isInstanceOfSatisfying(RouterRejectedException.class, e -> assertThat(e.status()).isEqualTo(400))
                 .hasMessageContaining("this router serves app web");
     }
 
     @Test
     void aRestartedRouterServesTheSameTable() throws Exception {
-        Router first = launch("web");
+        RouterFixture router = launch("web");
         RouteTable table = twoTracks(9, "v1", v1, 10_000, "v2", v2);
-        first.client.putRoutes(table);
-        ProcessHandle.of(first.handle.pid()).orElseThrow().destroyForcibly();
-        ProcessHandle.of(first.handle.pid()).ifPresent(p -> p.onExit().join());
+        router.client().putRoutes(table);
+        long first = router.pid();
+        router.kill();
 
-        Router second = launch("web", first.config);
+        router.restart();
 
-        assertThat(second.handle.pid()).isNotEqualTo(first.handle.pid());
-        assertThat(second.client.routes()).isEqualTo(table);
-        assertThat(second.client.health().generation()).isEqualTo(9);
-        assertThat(countVersions(second, 20, Map.of())).containsOnlyKeys("v2");
+        assertThat(router.pid()).isNotEqualTo(first);
+        assertThat(router.client().routes()).isEqualTo(table);
+        assertThat(router.client().health().generation()).isEqualTo(9);
+        assertThat(countVersions(router, 20, Map.of())).containsOnlyKeys("v2");
     }
 
     @Test
     void anUnreadableStateFileIsSetAsideAndTheRouterStartsEmptyForTheControlPlaneToFill() throws Exception {
-        RouterConfig config = config("web", "127.0.0.1:" + Ports.freeLoopbackPort());
-        Files.writeString(config.stateFile(), "{\"app\": \"web\", \"generation\": 3, \"tracks\": [tru");
+        RouterFixture router = launch("web");
+        router.client().putRoutes(twoTracks(3, "v1", v1, 0, "v2", v2));
+        router.kill();
+        Files.writeString(router.routesFile(), "{\"app\": \"web\", \"generation\": 3, \"tracks\": [tru");
 
-        Router router = launch("web", config);
+        router.restart();
 
-        assertThat(router.client.health().generation()).as("no table yet").isZero();
-        try (var names = Files.list(config.stateFile().getParent())) {
+        assertThat(router.client().health().generation()).as("no table yet").isZero();
+        try (var names = Files.list(router.stateDir())) {
             assertThat(names.map(p -> p.getFileName().toString()))
-                    .anySatisfy(n -> assertThat(n).startsWith("web-routes.json.unreadable-"));
+                    .anySatisfy(n -> assertThat(n).startsWith("web.routes.json.unreadable-"));
         }
-        assertThat(Files.exists(config.stateFile())).as("the bad file is out of the way").isFalse();
-        assertThat(Files.readString(dir.resolve("web-router.log"))).contains("cannot restore its routes",
-                "moved to", "starting with no routes");
+        assertThat(Files.exists(router.routesFile())).as("the bad file is out of the way").isFalse();
+        assertThat(router.log()).contains("cannot restore the routes of app web", "moved to",
+                "serving no routes until the control plane sends them");
         RouteTable table = twoTracks(4, "v1", v1, 0, "v2", v2);
-        router.client.putRoutes(table);
+        router.client().putRoutes(table);
         assertThat(countVersions(router, 10, Map.of())).containsOnlyKeys("v1");
-        assertThat(Files.readString(config.stateFile())).contains("\"generation\" : 4");
+        assertThat(Files.readString(router.routesFile())).contains("\"generation\" : 4");
     }
 
     // --- launcher --------------------------------------------------------------------------------------------
 
+    /**
+     * The one-app router exited 3 when its public address was taken. The host router refuses the app with a 400
+     * naming the address, and serves on; a taken admin port is what fails its launch (exit 3).
+     */
     @Test
-    void aTakenAddressFailsTheLaunchWithTheReason() throws Exception {
+    void aTakenAddressIsRefusedWithTheReason() throws Exception {
         try (ServerSocket squatter = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             String listen = "127.0.0.1:" + squatter.getLocalPort();
-            RouterConfig config = config("web", listen);
+            RouterFixture router = track(RouterFixture.launch(dir, "web", List.of()));
 
+            assertThatThrownBy(() -> router.host().putApp("web", AppListener.plain(listen)))
+                    .isInstanceOfSatisfying(RouterRejectedException.class,
+                            e -> assertThat(e.status()).isEqualTo(400))
+                    .hasMessageContaining("app web: cannot listen on " + listen + ": address already in use");
+            assertThat(router.host().hostHealth().apps()).isEmpty();
+
+            Path token = Files.writeString(dir.resolve("other.token"), "other\n");
             // The launcher returns as soon as the router exits; the start timeout is only its hang guard, 30 s as for
             // every other launch here. With the default 10 s, a CI run under load timed out while the router, having
             // logged "address already in use", was still on its way out: "did not answer ... within 10000 ms".
             assertThatThrownBy(() -> new RouterLauncher().withStartTimeout(Duration.ofSeconds(30))
-                    .start(config, dir.resolve("router.log")))
-                    .isInstanceOfSatisfying(RouterStartException.class,
-                            e -> assertThat(e.logTail()).contains("address already in use"))
-                    .hasMessageContaining("exited with code 3")
-                    .hasMessageContaining("router for app web cannot listen on " + listen
-                            + ": address already in use (another process holds it; choose another"
-                            + " platform.local.listen)");
+                    .startHost(new HostRouterConfig(squatter.getLocalPort(), dir.resolve("other"), token),
+                            dir.resolve("other.log")))
+                    .isInstanceOfSatisfying(RouterStartException.class, e -> assertThat(e.logTail()).contains(
+                            "host router cannot open its admin port " + listen
+                                    + ": address already in use (another process holds it)"))
+                    .hasMessageContaining("exited with code 3");
         }
     }
 
@@ -335,25 +344,27 @@ class RouterIT {
 
     @Test
     void theRouterIsADetachedJavaProcess() throws Exception {
-        Router router = launch("web");
+        RouterFixture router = launch("web");
 
-        ProcessHandle process = ProcessHandle.of(router.handle.pid()).orElseThrow();
+        ProcessHandle process = ProcessHandle.of(router.pid()).orElseThrow();
         assertThat(process.info().command()).hasValueSatisfying(command -> assertThat(command).endsWith("java"));
         assertThat(process.info().arguments()).hasValueSatisfying(args -> assertThat(args)
-                .contains("dev.deployguard.local.router.RouterMain", "--app", "web", "-XX:+UseSerialGC"));
-        assertThat(router.handle.processStart()).isEqualTo(process.info().startInstant().orElseThrow());
+                .contains("dev.deployguard.local.router.HostRouterMain", "--state-dir",
+                        router.stateDir().toString(), "-XX:+UseSerialGC"));
+        assertThat(router.handle().processStart()).isEqualTo(process.info().startInstant().orElseThrow());
         // The router prints its banner after its admin API answers (which is when start returns): wait for the line.
-        String banner = "router for app web listening on " + router.handle.listen();
-        awaitTrue(Duration.ofSeconds(10), () -> logText(router.handle.logFile()).contains(banner),
-                () -> "no '" + banner + "' in the router's log:\n" + logText(router.handle.logFile()));
+        String banner = "host router listening (admin 127.0.0.1:" + router.adminPort() + ", pid " + router.pid();
+        String serving = "router: serving app web on " + router.listen();
+        awaitTrue(Duration.ofSeconds(10), () -> router.log().contains(banner) && router.log().contains(serving),
+                () -> "no '" + banner + "' and '" + serving + "' in the router's log:\n" + router.log());
     }
 
     // --- metrics ---------------------------------------------------------------------------------------------
 
     @Test
     void metricsCountEveryRequestByTrackAndStatusClass() throws Exception {
-        Router router = launch("web");
-        router.client.putRoutes(twoTracks(1, "v1", v1, 3_000, "v3", failing));
+        RouterFixture router = launch("web");
+        router.client().putRoutes(twoTracks(1, "v1", v1, 3_000, "v3", failing));
         long startMs = System.currentTimeMillis();
 
         int n = 300;
@@ -395,9 +406,9 @@ class RouterIT {
 
     @Test
     void anUnreachableBackendIsA502CountedAsProxyError() throws Exception {
-        Router router = launch("web");
+        RouterFixture router = launch("web");
         String dead = "127.0.0.1:" + Ports.freeLoopbackPort();
-        router.client.putRoutes(RouteTable.single("web", 1, 1, List.of(dead)));
+        router.client().putRoutes(RouteTable.single("web", 1, 1, List.of(dead)));
 
         for (int i = 0; i < 5; i++) {
             assertThat(get(router, "/", Map.of()).statusCode()).isEqualTo(502);
@@ -411,12 +422,12 @@ class RouterIT {
 
     @Test
     void aNewGenerationStartsItsOwnCounts() throws Exception {
-        Router router = launch("web");
-        router.client.putRoutes(RouteTable.single("web", 1, 1, List.of(backend(v1))));
+        RouterFixture router = launch("web");
+        router.client().putRoutes(RouteTable.single("web", 1, 1, List.of(backend(v1))));
         countVersions(router, 10, Map.of());
         awaitMetrics(router, m -> total(m) == 10);
 
-        router.client.putRoutes(twoTracks(2, "v1", v1, 5_000, "v2", v2));
+        router.client().putRoutes(twoTracks(2, "v1", v1, 5_000, "v2", v2));
         countVersions(router, 4, Map.of("X-Canary", "always"));
 
         RouterMetrics metrics = awaitMetrics(router, m -> total(m) == 4);
@@ -428,32 +439,32 @@ class RouterIT {
     @Test
     void inFlightCountsRequestsStillAtTheBackend() throws Exception {
         try (DemoApp slow = DemoApp.start(0, "slow", new Behaviour(0, 1_500, true, 0))) {
-            Router router = launch("web");
-            router.client.putRoutes(RouteTable.single("web", 1, 1, List.of(backend(slow))));
+            RouterFixture router = launch("web");
+            router.client().putRoutes(RouteTable.single("web", 1, 1, List.of(backend(slow))));
 
             CompletableFuture<HttpResponse<String>> pending = HTTP.sendAsync(
                     request(router, "/", Map.of()).build(), HttpResponse.BodyHandlers.ofString());
-            awaitTrue(Duration.ofSeconds(5), () -> router.client.inFlight(backend(slow)) == 1);
+            awaitTrue(Duration.ofSeconds(5), () -> router.client().inFlight(backend(slow)) == 1);
             // Draining: the backend leaves the table but its request is still counted until it completes.
-            router.client.putRoutes(RouteTable.single("web", 2, 1, List.of(backend(v1))));
-            assertThat(router.client.inFlight(backend(slow))).isEqualTo(1);
+            router.client().putRoutes(RouteTable.single("web", 2, 1, List.of(backend(v1))));
+            assertThat(router.client().inFlight(backend(slow))).isEqualTo(1);
 
             assertThat(pending.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-            awaitTrue(Duration.ofSeconds(5), () -> router.client.inFlight(backend(slow)) == 0);
-            assertThat(router.client.inFlight("127.0.0.1:1")).isZero();
+            awaitTrue(Duration.ofSeconds(5), () -> router.client().inFlight(backend(slow)) == 0);
+            assertThat(router.client().inFlight("127.0.0.1:1")).isZero();
         }
     }
 
     @Test
     void aStoppedRouterFinishesRequestsInFlight() throws Exception {
         try (DemoApp slow = DemoApp.start(0, "slow", new Behaviour(0, 1_500, true, 0))) {
-            Router router = launch("web");
-            router.client.putRoutes(RouteTable.single("web", 1, 1, List.of(backend(slow))));
+            RouterFixture router = launch("web");
+            router.client().putRoutes(RouteTable.single("web", 1, 1, List.of(backend(slow))));
             CompletableFuture<HttpResponse<String>> pending = HTTP.sendAsync(
                     request(router, "/", Map.of()).build(), HttpResponse.BodyHandlers.ofString());
-            awaitTrue(Duration.ofSeconds(5), () -> router.client.inFlight(backend(slow)) == 1);
+            awaitTrue(Duration.ofSeconds(5), () -> router.client().inFlight(backend(slow)) == 1);
 
-            ProcessHandle process = ProcessHandle.of(router.handle.pid()).orElseThrow();
+            ProcessHandle process = ProcessHandle.of(router.pid()).orElseThrow();
             assertThat(process.destroy()).isTrue();
 
             HttpResponse<String> response = pending.get(10, TimeUnit.SECONDS);
@@ -465,30 +476,13 @@ class RouterIT {
 
     // --- helpers ---------------------------------------------------------------------------------------------
 
-    /** A launched router and a client for it. */
-    private record Router(RouterConfig config, RouterHandle handle, RouterClient client) {
-        String base() {
-            return "http://" + handle.listen();
-        }
+    private RouterFixture launch(String app) {
+        return track(RouterFixture.start(dir, app));
     }
 
-    private Router launch(String app) throws IOException {
-        return launch(app, config(app, "127.0.0.1:" + Ports.freeLoopbackPort()));
-    }
-
-    private Router launch(String app, RouterConfig config) {
-        RouterHandle handle = new RouterLauncher().withStartTimeout(Duration.ofSeconds(30))
-                .start(config, dir.resolve(app + "-router.log"));
-        started.add(handle);
-        return new Router(config, handle, new RouterClient(handle.adminPort(), TOKEN));
-    }
-
-    private RouterConfig config(String app, String listen) throws IOException {
-        if (tokenFile == null) {
-            tokenFile = Files.writeString(dir.resolve("router.token"), TOKEN + "\n");
-        }
-        return new RouterConfig(app, listen, Ports.freeLoopbackPort(), dir.resolve(app + "-routes.json"),
-                tokenFile);
+    private RouterFixture track(RouterFixture router) {
+        started.add(router);
+        return router;
     }
 
     private static String backend(DemoApp app) {
@@ -502,28 +496,28 @@ class RouterIT {
                 new Track("canary", 2, canaryWeight, List.of(backend(canary)))));
     }
 
-    private static HttpRequest.Builder request(Router router, String path, Map<String, String> headers) {
+    private static HttpRequest.Builder request(RouterFixture router, String path, Map<String, String> headers) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(router.base() + path))
                 .timeout(Duration.ofSeconds(10));
         headers.forEach(builder::header);
         return builder;
     }
 
-    private static HttpResponse<String> get(Router router, String path, Map<String, String> headers)
+    private static HttpResponse<String> get(RouterFixture router, String path, Map<String, String> headers)
             throws IOException, InterruptedException {
         return HTTP.send(request(router, path, headers).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static HttpResponse<String> putRaw(Router router, String json) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.handle.adminPort()
-                        + "/admin/routes"))
-                .header("Authorization", "Bearer " + TOKEN)
+    private static HttpResponse<String> putRaw(RouterFixture router, String json) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + router.adminPort()
+                        + "/admin/apps/web/routes"))
+                .header("Authorization", "Bearer " + RouterFixture.TOKEN)
                 .PUT(HttpRequest.BodyPublishers.ofString(json))
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Sends n requests and counts the answering versions, read from the demo's body "hello from demo vN". */
-    private static Map<String, Long> countVersions(Router router, int n, Map<String, String> headers)
+    private static Map<String, Long> countVersions(RouterFixture router, int n, Map<String, String> headers)
             throws Exception {
         Map<String, Long> versions = new java.util.TreeMap<>();
         for (int i = 0; i < n; i++) {
@@ -543,23 +537,15 @@ class RouterIT {
         return metrics.track(track).orElseThrow().windows().stream().mapToLong(field).sum();
     }
 
-    private static RouterMetrics awaitMetrics(Router router, java.util.function.Predicate<RouterMetrics> condition) {
+    private static RouterMetrics awaitMetrics(RouterFixture router, java.util.function.Predicate<RouterMetrics> condition) {
         AtomicLong polls = new AtomicLong();
         RouterMetrics[] last = new RouterMetrics[1];
         awaitTrue(Duration.ofSeconds(10), () -> {
             polls.incrementAndGet();
-            last[0] = router.client.metrics();
+            last[0] = router.client().metrics();
             return condition.test(last[0]);
         }, () -> "metrics never matched; last: " + last[0]);
         return last[0];
-    }
-
-    private static String logText(Path log) {
-        try {
-            return Files.readString(log);
-        } catch (IOException e) {
-            return "(cannot read " + log + ": " + e + ")";
-        }
     }
 
     private static void awaitTrue(Duration timeout, BooleanSupplier condition) {

@@ -12,10 +12,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -32,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  * nginx's {@code client_max_body_size}, {@code client_body_timeout} and {@code proxy_read_timeout}.
  */
 class RouterLimitsIT {
-    private static final String TOKEN = "limits-token";
 
     @TempDir
     static Path dir;
@@ -40,7 +37,7 @@ class RouterLimitsIT {
     private static HttpServer backend;
     private static final AtomicInteger echoed = new AtomicInteger();
     private static final CountDownLatch release = new CountDownLatch(1);
-    private static RouterHandle router;
+    private static RouterFixture router;
 
     @BeforeAll
     static void start() throws IOException {
@@ -64,15 +61,10 @@ class RouterLimitsIT {
             exchange.close();
         });
         backend.start();
-        Path tokenFile = Files.writeString(dir.resolve("router.token"), TOKEN + "\n");
-        RouterConfig config = new RouterConfig("web", "127.0.0.1:" + Ports.freeLoopbackPort(),
-                Ports.freeLoopbackPort(), dir.resolve("web-routes.json"), tokenFile);
-        List<String> options = new ArrayList<>(RouterLauncher.DEFAULT_JVM_OPTIONS);
-        options.addAll(List.of("-Ddeployguard.router.maxBodyBytes=1000",
-                "-Ddeployguard.router.clientIdleTimeoutMs=1000", "-Ddeployguard.router.responseTimeoutMs=2000"));
-        router = new RouterLauncher().withJvmOptions(options).withStartTimeout(Duration.ofSeconds(30))
-                .start(config, dir.resolve("r.log"));
-        new RouterClient(router.adminPort(), TOKEN).putRoutes(RouteTable.single("web", 1, 1,
+        router = RouterFixture.start(dir, "web", AppListener.plain("127.0.0.1:" + Ports.freeLoopbackPort()),
+                List.of("-Ddeployguard.router.maxBodyBytes=1000", "-Ddeployguard.router.clientIdleTimeoutMs=1000",
+                        "-Ddeployguard.router.responseTimeoutMs=2000"));
+        router.client().putRoutes(RouteTable.single("web", 1, 1,
                 List.of("127.0.0.1:" + backend.getAddress().getPort())));
     }
 
@@ -80,7 +72,7 @@ class RouterLimitsIT {
     static void stop() {
         release.countDown();
         if (router != null) {
-            ProcessHandle.of(router.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            router.close();
         }
         backend.stop(0);
     }

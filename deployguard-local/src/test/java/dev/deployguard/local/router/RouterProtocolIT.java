@@ -3,7 +3,6 @@ package dev.deployguard.local.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.deployguard.local.process.Ports;
 import dev.deployguard.traffic.RouteTable;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,10 +16,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** HTTP/1.1 through the router process as an app sees it: headers added and dropped, HEAD, streaming, pipelining. */
 class RouterProtocolIT {
-    private static final String TOKEN = "protocol-token";
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @TempDir
@@ -41,7 +37,7 @@ class RouterProtocolIT {
 
     private static HttpServer backend;
     private static final Map<String, Map<String, String>> seenHeaders = new ConcurrentHashMap<>();
-    private static RouterHandle router;
+    private static RouterFixture router;
 
     @BeforeAll
     static void start() throws IOException {
@@ -92,18 +88,15 @@ class RouterProtocolIT {
             exchange.close();
         });
         backend.start();
-        Path tokenFile = Files.writeString(dir.resolve("router.token"), TOKEN + "\n");
-        RouterConfig config = new RouterConfig("web", "127.0.0.1:" + Ports.freeLoopbackPort(),
-                Ports.freeLoopbackPort(), dir.resolve("web-routes.json"), tokenFile);
-        router = new RouterLauncher().withStartTimeout(Duration.ofSeconds(30)).start(config, dir.resolve("r.log"));
-        new RouterClient(router.adminPort(), TOKEN).putRoutes(RouteTable.single("web", 1, 1,
+        router = RouterFixture.start(dir, "web");
+        router.client().putRoutes(RouteTable.single("web", 1, 1,
                 List.of("127.0.0.1:" + backend.getAddress().getPort())));
     }
 
     @AfterAll
     static void stop() {
         if (router != null) {
-            ProcessHandle.of(router.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            router.close();
         }
         backend.stop(0);
     }

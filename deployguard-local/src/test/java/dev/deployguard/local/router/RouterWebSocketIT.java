@@ -2,7 +2,6 @@ package dev.deployguard.local.router;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.deployguard.local.process.Ports;
 import dev.deployguard.traffic.RouteTable;
 import dev.deployguard.traffic.Track;
 import io.netty.bootstrap.ServerBootstrap;
@@ -37,7 +36,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -63,7 +61,6 @@ import org.junit.jupiter.api.io.TempDir;
  * the backend decides, a 101 turns the connection into a tunnel that outlives route changes.
  */
 class RouterWebSocketIT {
-    private static final String TOKEN = "ws-token";
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -73,7 +70,7 @@ class RouterWebSocketIT {
     private static EventLoopGroup backendLoops;
     private static EchoBackend v1;
     private static EchoBackend v2;
-    private static RouterHandle router;
+    private static RouterFixture router;
     private static RouterClient admin;
     private static final AtomicLong generation = new AtomicLong();
 
@@ -82,17 +79,14 @@ class RouterWebSocketIT {
         backendLoops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         v1 = new EchoBackend("v1", backendLoops);
         v2 = new EchoBackend("v2", backendLoops);
-        Path tokenFile = Files.writeString(dir.resolve("router.token"), TOKEN + "\n");
-        RouterConfig config = new RouterConfig("chat", "127.0.0.1:" + Ports.freeLoopbackPort(),
-                Ports.freeLoopbackPort(), dir.resolve("chat-routes.json"), tokenFile);
-        router = new RouterLauncher().withStartTimeout(Duration.ofSeconds(30)).start(config, dir.resolve("r.log"));
-        admin = new RouterClient(router.adminPort(), TOKEN);
+        router = RouterFixture.start(dir, "chat");
+        admin = router.client();
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (router != null) {
-            ProcessHandle.of(router.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            router.close();
         }
         if (backendLoops != null) {
             backendLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
