@@ -6,7 +6,6 @@ import dev.deployguard.demo.Behaviour;
 import dev.deployguard.demo.DemoApp;
 import dev.deployguard.local.process.Ports;
 import dev.deployguard.traffic.RouteTable;
-import dev.deployguard.traffic.Track;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
