@@ -127,19 +127,13 @@ final class RouterCodec {
     private static RouteTable table(JsonParser in) throws IOException {
         String app = null;
         long generation = 0;
-        List<Track> tracks = new ArrayList<>();
+        List<Track> tracks = List.of();
         Fields fields = new Fields(in, TABLE_FIELDS);
         for (String name = fields.next(); name != null; name = fields.next()) {
             switch (name) {
                 case "app" -> app = text(in);
                 case "generation" -> generation = wholeLong(in);
-                default -> {
-                    String at = list(in);
-                    while (in.nextToken() != JsonToken.END_ARRAY) {
-                        notNull(in, at);
-                        tracks.add(track(in));
-                    }
-                }
+                default -> tracks = list(in, RouterCodec::track);
             }
         }
         fields.requireAll();
@@ -150,20 +144,14 @@ final class RouterCodec {
         String name = null;
         int revision = 0;
         int weight = 0;
-        List<String> backends = new ArrayList<>();
+        List<String> backends = List.of();
         Fields fields = new Fields(in, TRACK_FIELDS);
         for (String field = fields.next(); field != null; field = fields.next()) {
             switch (field) {
                 case "name" -> name = text(in);
                 case "revision" -> revision = whole(in);
                 case "weightBasisPoints" -> weight = whole(in);
-                default -> {
-                    String at = list(in);
-                    while (in.nextToken() != JsonToken.END_ARRAY) {
-                        notNull(in, at);
-                        backends.add(text(in));
-                    }
-                }
+                default -> backends = list(in, RouterCodec::text);
             }
         }
         fields.requireAll();
@@ -241,20 +229,21 @@ final class RouterCodec {
         return at.isEmpty() ? "" : " at " + at;
     }
 
-    /** The path of the list at the parser; refused when it is not one. */
-    private static String list(JsonParser in) {
+    /** The list at the parser, each item read by {@code item}; refused when it is not a list or holds a null. */
+    private static <T> List<T> list(JsonParser in, Document<T> item) throws IOException {
         String at = path(in.getParsingContext());
         if (in.currentToken() != JsonToken.START_ARRAY) {
             throw new IllegalArgumentException(at + " must be a list");
         }
-        return at;
-    }
-
-    private static void notNull(JsonParser in, String list) {
-        if (in.currentToken() == JsonToken.VALUE_NULL) {
-            throw new IllegalArgumentException(list + " must not contain null (at " + path(in.getParsingContext())
-                    + ")");
+        List<T> items = new ArrayList<>();
+        while (in.nextToken() != JsonToken.END_ARRAY) {
+            if (in.currentToken() == JsonToken.VALUE_NULL) {
+                throw new IllegalArgumentException(at + " must not contain null (at " + path(in.getParsingContext())
+                        + ")");
+            }
+            items.add(item.read(in));
         }
+        return items;
     }
 
     private static String text(JsonParser in) throws IOException {
