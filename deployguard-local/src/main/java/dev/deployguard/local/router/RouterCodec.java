@@ -9,7 +9,6 @@ import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import dev.deployguard.traffic.RouteTable;
 import dev.deployguard.traffic.Track;
 import java.io.ByteArrayOutputStream;
@@ -91,8 +90,8 @@ final class RouterCodec {
     private static <T> T read(byte[] body, Document<T> document) {
         String text;
         try {
-            // Jackson would guess UTF-16 or UTF-32 from the first bytes and pass some malformed UTF-8; RFC 8259 has
-            // only UTF-8 between systems.
+            // Given bytes, Jackson would guess UTF-16 or UTF-32 from the first ones and pass overlong UTF-8; RFC
+            // 8259 has only UTF-8 between systems.
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
         } catch (CharacterCodingException e) {
@@ -109,8 +108,6 @@ final class RouterCodec {
                             in.currentTokenLocation());
                 }
                 return value;
-            } catch (StreamConstraintsException e) {
-                throw malformed("nested deeper than " + MAX_DEPTH + " levels", e.getLocation());
             } catch (JsonProcessingException e) {
                 throw malformed(e.getOriginalMessage() + where(container(in.getParsingContext())), e.getLocation());
             }

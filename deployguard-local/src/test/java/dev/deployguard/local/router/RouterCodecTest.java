@@ -111,6 +111,8 @@ class RouterCodecTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("malformed JSON: not UTF-8");
         assertThatThrownBy(() -> RouterCodec.routeTable(new byte[] {(byte) 0xFE, (byte) 0xFF, 0, '{', 0, '}'}))
                 .as("UTF-16, which Jackson alone would detect and read").hasMessage("malformed JSON: not UTF-8");
+        assertThatThrownBy(() -> RouterCodec.routeTable(new byte[] {'"', (byte) 0xC0, (byte) 0xAF, '"'}))
+                .as("an overlong '/'").hasMessage("malformed JSON: not UTF-8");
     }
 
     @Test
@@ -141,6 +143,8 @@ class RouterCodecTest {
         refused("{\"app\":\"web\",\"generation\":1,\"tracks\":[{\"name\":\"a\",\"revision\":1,"
                 + "\"weightBasisPoints\":1e4,\"backends\":[]}]}", "tracks[0].weightBasisPoints must be a whole number");
         refused("{\"app\":\"web\",\"generation\":9223372036854775808,\"tracks\":[]}", "generation is out of range");
+        refused("{\"app\":\"web\",\"generation\":1" + "0".repeat(1_000) + ",\"tracks\":[]}",
+                "malformed JSON: Number value length (1001) exceeds the maximum allowed (1000");
         assertThat(RouterCodec.routeTable("{\"app\":\"web\",\"generation\":9223372036854775807,\"tracks\":[]}"
                 .getBytes(UTF_8)).generation()).isEqualTo(Long.MAX_VALUE);
     }
