@@ -90,8 +90,8 @@ final class RouterCodec {
     private static <T> T read(byte[] body, Document<T> document) {
         String text;
         try {
-            // Given bytes, Jackson would guess UTF-16 or UTF-32 from the first ones and pass overlong UTF-8; RFC
-            // 8259 has only UTF-8 between systems.
+            // Given bytes, Jackson guesses UTF-16 or UTF-32 from the first ones and reads them; RFC 8259 has only
+            // UTF-8 between systems, so the JDK's decoder, which refuses all else, reads the bytes.
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
         } catch (CharacterCodingException e) {
