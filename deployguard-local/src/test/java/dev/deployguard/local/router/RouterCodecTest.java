@@ -132,13 +132,15 @@ class RouterCodecTest {
                 + (table.length() + 2) + ")");
         refused(table + "\n]", "malformed JSON: Unexpected close marker ']'");
         refused(table + " 7", "malformed JSON: unexpected '7' after the document's end");
-        assertThat(RouterCodec.routeTable((table + " \n").getBytes(UTF_8))).as("whitespace is no token").isEqualTo(TABLE);
+        assertThat(RouterCodec.routeTable((table + " \n").getBytes(UTF_8))).as("whitespace is no token")
+                .isEqualTo(TABLE);
     }
 
     @Test
     void refusesNumbersThatAreNotWhole() {
         for (String number : List.of("1.5", "1.0", "1e3", "1E+2", "-0.0")) {
-            refused("{\"app\":\"web\",\"generation\":" + number + ",\"tracks\":[]}", "generation must be a whole number");
+            refused("{\"app\":\"web\",\"generation\":" + number + ",\"tracks\":[]}",
+                    "generation must be a whole number");
         }
         refused("{\"app\":\"web\",\"generation\":1,\"tracks\":[{\"name\":\"a\",\"revision\":1,"
                 + "\"weightBasisPoints\":1e4,\"backends\":[]}]}", "tracks[0].weightBasisPoints must be a whole number");
