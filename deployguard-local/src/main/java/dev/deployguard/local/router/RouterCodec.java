@@ -1,25 +1,46 @@
 package dev.deployguard.local.router;
 
-import dev.deployguard.local.router.JsonReader.JsonNumber;
-import dev.deployguard.local.router.RouterMetrics.BackendHealth;
-import dev.deployguard.local.router.RouterMetrics.Latency;
-import dev.deployguard.local.router.RouterMetrics.StatusCounts;
-import dev.deployguard.local.router.RouterMetrics.TrackMetrics;
-import dev.deployguard.local.router.RouterMetrics.Window;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.deployguard.traffic.RouteTable;
 import dev.deployguard.traffic.Track;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 
 /**
- * The router's JSON: route tables and app listeners read strictly (unknown fields, missing fields and numbers that
- * are not whole are refused with the field's path), and every answer of the admin API and every state file written,
- * field for field as Jackson's databind writes the same records for the control plane, which reads them with it
- * ({@link RouterClient}). The router itself loads no databind ({@link JsonReader} says why).
+ * The router's JSON, on jackson-core's streaming parser and generator (the router loads no Jackson databind: about
+ * 600 classes and the JDK's date and locale data it initialises, 4-5 MB of a router's memory). Route tables and app
+ * listeners are read strictly: UTF-8 only, no duplicate, unknown or (for a table) missing field, whole numbers only,
+ * nothing after the document, each refusal naming the field's path; an empty body reads as null. What it writes
+ * ({@link RouterWriter}) is byte for byte what databind writes for the same records, which the control plane reads
+ * with it ({@link RouterClient}).
  */
 final class RouterCodec {
+    /** Deepest nesting any parser of the router accepts; its documents are three levels deep. */
+    static final int MAX_DEPTH = 32;
+
+    /** The router's one factory: thread-safe, its parsers and generators share its buffers and name tables. */
+    static final JsonFactory JSON = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .build();
+
     private static final List<String> TABLE_FIELDS = List.of("app", "generation", "tracks");
     private static final List<String> TRACK_FIELDS = List.of("name", "revision", "weightBasisPoints", "backends");
     private static final List<String> LISTENER_FIELDS = List.of("listen", "tlsListen", "tlsCert", "tlsKey",
@@ -30,213 +51,222 @@ final class RouterCodec {
 
     /** The route table in {@code body}, or null for an empty body; IllegalArgumentException naming the problem. */
     static RouteTable routeTable(byte[] body) {
-        Object doc = JsonReader.read(body);
-        if (doc == null) {
-            return null;
-        }
-        Map<String, Object> table = fields(doc, "", TABLE_FIELDS, true);
-        List<Track> tracks = new ArrayList<>();
-        List<Object> items = list(table.get("tracks"), "tracks");
-        for (int i = 0; i < items.size(); i++) {
-            String at = "tracks[" + i + "]";
-            if (items.get(i) == null) {
-                throw new IllegalArgumentException("tracks must not contain null (at " + at + ")");
-            }
-            Map<String, Object> track = fields(items.get(i), at, TRACK_FIELDS, true);
-            List<String> backends = new ArrayList<>();
-            for (Object backend : list(track.get("backends"), at + ".backends")) {
-                if (backend == null) {
-                    throw new IllegalArgumentException(at + ".backends must not contain null");
-                }
-                backends.add(text(backend, at + ".backends"));
-            }
-            tracks.add(new Track(text(track.get("name"), at + ".name"), whole(track.get("revision"), at + ".revision"),
-                    whole(track.get("weightBasisPoints"), at + ".weightBasisPoints"),
-                    backends));
-        }
-        return new RouteTable(text(table.get("app"), "app"), wholeLong(table.get("generation"), "generation"),
-                tracks);
+        return read(body, RouterCodec::table);
     }
 
     /** The app listener in {@code body} (absent fields are none), or null for an empty body. */
     static AppListener listener(byte[] body) {
-        Object doc = JsonReader.read(body);
-        if (doc == null) {
-            return null;
-        }
-        Map<String, Object> listener = fields(doc, "", LISTENER_FIELDS, false);
-        return new AppListener(text(listener.get("listen"), "listen"), text(listener.get("tlsListen"), "tlsListen"),
-                text(listener.get("tlsCert"), "tlsCert"), text(listener.get("tlsKey"), "tlsKey"),
-                text(listener.get("accessLog"), "accessLog"));
+        return read(body, RouterCodec::listener);
     }
 
     /** {@code value} as compact JSON. */
     static byte[] json(Object value) {
-        JsonWriter out = new JsonWriter(false);
-        write(out, value);
-        return out.bytes();
+        return write(value, false);
     }
 
-    /** {@code value} as JSON indented for a person (the state files). */
+    /** {@code value} as JSON indented for a person (the state files), as databind's default pretty printer does. */
     static byte[] pretty(Object value) {
-        JsonWriter out = new JsonWriter(true);
-        write(out, value);
-        return out.bytes();
+        return write(value, true);
     }
 
-    private static Map<String, Object> fields(Object value, String at, List<String> known, boolean allRequired) {
-        if (!(value instanceof Map<?, ?> map)) {
-            throw new IllegalArgumentException("expected an object" + where(at));
+    private static byte[] write(Object value, boolean pretty) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (JsonGenerator out = JSON.createGenerator(bytes)) {
+            if (pretty) {
+                out.useDefaultPrettyPrinter();
+            }
+            RouterWriter.write(out, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write JSON to memory", e);
         }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> fields = (Map<String, Object>) map;
-        for (String name : fields.keySet()) {
+        return bytes.toByteArray();
+    }
+
+    /** What a document holds, read from a parser at its first token. */
+    private interface Document<T> {
+        T read(JsonParser in) throws IOException;
+    }
+
+    private static <T> T read(byte[] body, Document<T> document) {
+        String text;
+        try {
+            // Given bytes, Jackson guesses UTF-16 or UTF-32 from the first ones and reads them; RFC 8259 has only
+            // UTF-8 between systems, so the JDK's decoder, which refuses all else, reads the bytes.
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("malformed JSON: not UTF-8");
+        }
+        try (JsonParser in = JSON.createParser(text)) {
+            try {
+                if (in.nextToken() == null) {
+                    return null;
+                }
+                T value = document.read(in);
+                if (in.nextToken() != null) {
+                    throw malformed("unexpected '" + in.getText() + "' after the document's end",
+                            in.currentTokenLocation());
+                }
+                return value;
+            } catch (JsonProcessingException e) {
+                throw malformed(e.getOriginalMessage() + where(container(in.getParsingContext())), e.getLocation());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read JSON from memory", e);
+        }
+    }
+
+    private static IllegalArgumentException malformed(String what, JsonLocation at) {
+        return new IllegalArgumentException("malformed JSON: " + what
+                + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
+    }
+
+    private static RouteTable table(JsonParser in) throws IOException {
+        String app = null;
+        long generation = 0;
+        List<Track> tracks = List.of();
+        Fields fields = new Fields(in, TABLE_FIELDS);
+        for (String name = fields.next(); name != null; name = fields.next()) {
+            switch (name) {
+                case "app" -> app = text(in);
+                case "generation" -> generation = wholeLong(in);
+                default -> tracks = list(in, RouterCodec::track);
+            }
+        }
+        fields.requireAll();
+        return new RouteTable(app, generation, tracks);
+    }
+
+    private static Track track(JsonParser in) throws IOException {
+        String name = null;
+        int revision = 0;
+        int weight = 0;
+        List<String> backends = List.of();
+        Fields fields = new Fields(in, TRACK_FIELDS);
+        for (String field = fields.next(); field != null; field = fields.next()) {
+            switch (field) {
+                case "name" -> name = text(in);
+                case "revision" -> revision = whole(in);
+                case "weightBasisPoints" -> weight = whole(in);
+                default -> backends = list(in, RouterCodec::text);
+            }
+        }
+        fields.requireAll();
+        return new Track(name, revision, weight, backends);
+    }
+
+    private static AppListener listener(JsonParser in) throws IOException {
+        String[] values = new String[LISTENER_FIELDS.size()];
+        Fields fields = new Fields(in, LISTENER_FIELDS);
+        for (String name = fields.next(); name != null; name = fields.next()) {
+            values[LISTENER_FIELDS.indexOf(name)] = text(in);
+        }
+        return new AppListener(values[0], values[1], values[2], values[3], values[4]);
+    }
+
+    /** The fields of the object at the parser, each known, its value the current token after {@link #next}. */
+    private static final class Fields {
+        private final JsonParser in;
+        private final List<String> known;
+        private final String at;
+        private final Set<String> seen = new HashSet<>();
+
+        Fields(JsonParser in, List<String> known) {
+            if (in.currentToken() != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException("expected an object" + where(path(in.getParsingContext())));
+            }
+            this.in = in;
+            this.known = known;
+            this.at = path(in.getParsingContext());
+        }
+
+        /** The next field's name with the parser at its value, or null at the object's end. */
+        String next() throws IOException {
+            if (in.nextToken() == JsonToken.END_OBJECT) {
+                return null;
+            }
+            String name = in.currentName();
             if (!known.contains(name)) {
                 throw new IllegalArgumentException("unknown field '" + name + "'" + where(at) + "; expected one of: "
                         + String.join(", ", known));
             }
+            seen.add(name);
+            in.nextToken();
+            return name;
         }
-        if (allRequired) {
+
+        void requireAll() {
             for (String name : known) {
-                if (!fields.containsKey(name)) {
+                if (!seen.contains(name)) {
                     throw new IllegalArgumentException("missing field '" + name + "'" + where(at));
                 }
             }
         }
-        return fields;
+    }
+
+    /** Where the parser is, as {@code tracks[0].backends}; empty at the top. */
+    private static String path(JsonStreamContext context) {
+        if (context == null || context.inRoot()) {
+            return "";
+        }
+        String parent = path(context.getParent());
+        if (context.inArray()) {
+            return context.hasCurrentIndex() ? parent + "[" + context.getCurrentIndex() + "]" : parent;
+        }
+        String name = context.getCurrentName();
+        return name == null ? parent : parent.isEmpty() ? name : parent + "." + name;
+    }
+
+    /** The object or list the parser is in (not the field it is at, which a syntax error may have left behind). */
+    private static String container(JsonStreamContext context) {
+        return context.inObject() ? path(context.getParent()) : path(context);
     }
 
     private static String where(String at) {
         return at.isEmpty() ? "" : " at " + at;
     }
 
-    private static List<Object> list(Object value, String at) {
-        if (!(value instanceof List<?> items)) {
+    /** The list at the parser, each item read by {@code item}; refused when it is not a list or holds a null. */
+    private static <T> List<T> list(JsonParser in, Document<T> item) throws IOException {
+        String at = path(in.getParsingContext());
+        if (in.currentToken() != JsonToken.START_ARRAY) {
             throw new IllegalArgumentException(at + " must be a list");
         }
-        @SuppressWarnings("unchecked")
-        List<Object> list = (List<Object>) items;
-        return list;
-    }
-
-    private static String text(Object value, String at) {
-        if (value == null || value instanceof String) {
-            return (String) value;
+        List<T> items = new ArrayList<>();
+        while (in.nextToken() != JsonToken.END_ARRAY) {
+            if (in.currentToken() == JsonToken.VALUE_NULL) {
+                throw new IllegalArgumentException(at + " must not contain null (at " + path(in.getParsingContext())
+                        + ")");
+            }
+            items.add(item.read(in));
         }
-        throw new IllegalArgumentException(at + " must be a string");
+        return items;
     }
 
-    private static int whole(Object value, String at) {
-        long n = wholeLong(value, at);
+    private static String text(JsonParser in) throws IOException {
+        return switch (in.currentToken()) {
+            case VALUE_STRING -> in.getText();
+            case VALUE_NULL -> null;
+            default -> throw new IllegalArgumentException(path(in.getParsingContext()) + " must be a string");
+        };
+    }
+
+    private static int whole(JsonParser in) throws IOException {
+        long n = wholeLong(in);
         if (n < Integer.MIN_VALUE || n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(at + " is out of range: " + n);
+            throw new IllegalArgumentException(path(in.getParsingContext()) + " is out of range: " + n);
         }
         return (int) n;
     }
 
-    private static long wholeLong(Object value, String at) {
-        if (value instanceof JsonNumber number && number.whole()) {
-            try {
-                return Long.parseLong(number.text());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(at + " is out of range: " + number.text());
-            }
+    private static long wholeLong(JsonParser in) throws IOException {
+        String at = path(in.getParsingContext());
+        if (in.currentToken() != JsonToken.VALUE_NUMBER_INT) {
+            throw new IllegalArgumentException(at + " must be a whole number");
         }
-        throw new IllegalArgumentException(at + " must be a whole number");
-    }
-
-    private static void write(JsonWriter out, Object value) {
-        if (value == null) {
-            out.nullValue();
-        } else if (value instanceof String s) {
-            out.value(s);
-        } else if (value instanceof Boolean b) {
-            out.value(b);
-        } else if (value instanceof Integer || value instanceof Long) {
-            out.value(((java.lang.Number) value).longValue());
-        } else if (value instanceof Map<?, ?> map) {
-            out.beginObject();
-            map.forEach((k, v) -> {
-                out.name(String.valueOf(k));
-                write(out, v);
-            });
-            out.endObject();
-        } else if (value instanceof Collection<?> items) {
-            out.beginArray();
-            items.forEach(item -> write(out, item));
-            out.endArray();
-        } else {
-            writeRecord(out, value);
+        if (in.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            throw new IllegalArgumentException(at + " is out of range: " + in.getText());
         }
-    }
-
-    private static void writeRecord(JsonWriter out, Object value) {
-        out.beginObject();
-        if (value instanceof RouteTable t) {
-            out.name("app").value(t.app()).name("generation").value(t.generation()).name("tracks");
-            write(out, t.tracks());
-        } else if (value instanceof Track t) {
-            out.name("name").value(t.name()).name("revision").value(t.revision())
-                    .name("weightBasisPoints").value(t.weightBasisPoints()).name("backends");
-            write(out, t.backends());
-        } else if (value instanceof AppListener l) {
-            out.name("listen").value(l.listen());
-            optional(out, "tlsListen", l.tlsListen());
-            optional(out, "tlsCert", l.tlsCert());
-            optional(out, "tlsKey", l.tlsKey());
-            optional(out, "accessLog", l.accessLog());
-        } else if (value instanceof RouterHealth h) {
-            out.name("app").value(h.app()).name("pid").value(h.pid())
-                    .name("generation").value(h.generation()).name("listen").value(h.listen());
-        } else if (value instanceof HostHealth h) {
-            out.name("pid").value(h.pid()).name("apps");
-            write(out, h.apps());
-        } else if (value instanceof RouterMetrics m) {
-            out.name("generation").value(m.generation()).name("tracks");
-            write(out, m.tracks());
-            out.name("inFlight");
-            write(out, m.inFlight());
-            out.name("retired");
-            write(out, m.retired());
-            out.name("backends");
-            write(out, m.backends());
-        } else if (value instanceof TrackMetrics t) {
-            out.name("track").value(t.track()).name("revision").value(t.revision())
-                    .name("requests").value(t.requests()).name("status");
-            write(out, t.status());
-            out.name("proxyErrors").value(t.proxyErrors()).name("latencyMicros");
-            write(out, t.latencyMicros());
-            out.name("windows");
-            write(out, t.windows());
-            out.name("synthetic").value(t.synthetic());
-        } else if (value instanceof StatusCounts s) {
-            out.name("2xx").value(s.success()).name("3xx").value(s.redirection())
-                    .name("4xx").value(s.clientError()).name("5xx").value(s.serverError());
-        } else if (value instanceof Latency l) {
-            out.name("p50").value(l.p50()).name("p90").value(l.p90()).name("p99").value(l.p99())
-                    .name("max").value(l.max());
-        } else if (value instanceof Window w) {
-            out.name("startEpochMs").value(w.startEpochMs()).name("requests").value(w.requests())
-                    .name("errors").value(w.errors()).name("p50Micros").value(w.p50Micros())
-                    .name("p99Micros").value(w.p99Micros()).name("latencySumMicros").value(w.latencySumMicros())
-                    .name("latencyBuckets");
-            write(out, w.latencyBuckets());
-            out.name("canarySlower").value(w.canarySlower()).name("canaryFaster").value(w.canaryFaster())
-                    .name("pairMicros");
-            write(out, w.pairMicros());
-        } else if (value instanceof BackendHealth b) {
-            out.name("backend").value(b.backend()).name("ejected").value(b.ejected())
-                    .name("ejectedUntilEpochMs").value(b.ejectedUntilEpochMs()).name("ejections").value(b.ejections())
-                    .name("lastFailure").value(b.lastFailure());
-        } else {
-            throw new IllegalArgumentException("no JSON form for " + value.getClass().getName());
-        }
-        out.endObject();
-    }
-
-    private static void optional(JsonWriter out, String name, String value) {
-        if (value != null) {
-            out.name(name).value(value);
-        }
+        return in.getLongValue();
     }
 }

@@ -53,7 +53,8 @@
  *
  * <p>Memory (docs/benchmarks.md, "Router memory"): a host router runs from a jar of only its packages
  * ({@link dev.deployguard.local.router.RouterClassPath}), and reads and writes its JSON with
- * {@link dev.deployguard.local.router.RouterCodec} instead of Jackson's databind, which only
+ * {@link dev.deployguard.local.router.RouterCodec} on jackson-core's streaming parser and generator instead of
+ * Jackson's databind, which only
  * {@link dev.deployguard.local.router.RouterClient} (in the control plane) uses.
  */
 package dev.deployguard.local.router;

@@ -4,7 +4,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import dev.deployguard.local.router.RouterMetrics.BackendHealth;
 import dev.deployguard.local.router.RouterMetrics.Latency;
 import dev.deployguard.local.router.RouterMetrics.StatusCounts;
@@ -41,15 +42,16 @@ class RouterCodecTest {
         listeners.put("shop", new AppListener("127.0.0.1:9080", "127.0.0.1:9443", "/c.pem", "/k.pem", "/a \"log\""));
         for (Object value : List.of(TABLE, metrics, listeners, new RouterHealth("web", 42, 7, "127.0.0.1:8080"),
                 new HostHealth(42, List.of("web", "shop")), Map.of("removed", true),
-                Map.of("error", "tab\tnew line\n quote\" backslash\\ control\u0001 é ✓"),
+                Map.of("error", "tab\tnew line\n quote\" backslash\\ control\u0001 é ✓ line separator\u2028"),
                 new RouteTable("empty", 0, List.of()))) {
-            JsonNode expected = RouterJson.LENIENT.readTree(RouterJson.STRICT.writeValueAsBytes(value));
-            assertThat(RouterJson.LENIENT.readTree(RouterCodec.json(value))).as(value.toString()).isEqualTo(expected);
-            assertThat(RouterJson.LENIENT.readTree(RouterCodec.pretty(value))).as(value.toString()).isEqualTo(expected);
+            assertThat(new String(RouterCodec.json(value), UTF_8)).as(value.toString())
+                    .isEqualTo(new String(RouterJson.STRICT.writeValueAsBytes(value), UTF_8));
+            assertThat(new String(RouterCodec.pretty(value), UTF_8)).as(value.toString())
+                    .isEqualTo(RouterJson.STRICT.writerWithDefaultPrettyPrinter().writeValueAsString(value));
         }
         assertThat(RouterJson.LENIENT.readValue(RouterCodec.json(metrics), RouterMetrics.class)).isEqualTo(metrics);
         assertThat(new String(RouterCodec.json(Map.of("a", List.of(1, 2))), UTF_8)).isEqualTo("{\"a\":[1,2]}");
-        assertThat(new String(RouterCodec.pretty(Map.of("a", List.of(1))), UTF_8)).isEqualTo("{\n  \"a\" : [\n    1\n  ]\n}");
+        assertThat(new String(RouterCodec.pretty(Map.of("a", List.of(1))), UTF_8)).isEqualTo("{\n  \"a\" : [ 1 ]\n}");
     }
 
     @Test
@@ -89,22 +91,86 @@ class RouterCodecTest {
         refused("[1]", "expected an object");
     }
 
+    /**
+     * Syntax errors are jackson-core's own words (as the control plane's API gives them, JsonBody in
+     * deployguard-server) with the line and column, and the object they are in.
+     */
     @Test
     void refusesMalformedJsonSayingWhere() {
-        refused("{\"app\":\"web\",}", "malformed JSON: expected a field name in double quotes (line 1, column 14)");
-        refused("{\"app\":\"web\"} {}", "malformed JSON: unexpected '{' after the document's end");
-        refused("{\"app\":\"web", "malformed JSON: unexpected end of input, expected a closing '\"'");
-        refused("{\"app\":\"w\\xeb\"}", "malformed JSON: unknown escape '\\x'");
-        refused("{\"app\":\"a\",\"app\":\"b\"}", "malformed JSON: field 'app' appears twice");
-        refused("{\"app\":\"a\nb\"}", "a control character inside a string must be escaped (line 1, column 10)");
-        refused("{\n\"generation\": 01}", "malformed JSON: unexpected '1' in a number (line 2, column 16)");
-        refused("{\"generation\": -}", "a number needs digits");
-        refused("{\"generation\": 1.}", "a number needs digits after '.'");
-        refused("{\"a\": tru}", "malformed JSON: unexpected 't'");
-        refused("{\"a\": nulls}", "malformed JSON: unexpected 'n'");
-        refused("[".repeat(100) + "]".repeat(100), "nested deeper than 32 levels");
+        refused("{\"app\":\"web\",}", "malformed JSON: Unexpected character ('}' (code 125)): was expecting"
+                + " double-quote to start field name (line 1, column 14)");
+        refused("{\"app\":\"web", "malformed JSON: Unexpected end-of-input: was expecting closing quote");
+        refused("{\"app\":\"w\\xeb\"}", "malformed JSON: Unrecognized character escape 'x'");
+        refused("{\"app\":\"a\nb\"}", "malformed JSON: Illegal unquoted character ((CTRL-CHAR, code 10))");
+        refused("{\n\"generation\": 01}", "malformed JSON: Invalid numeric value: Leading zeroes not allowed");
+        refused("{\"generation\": -}", "malformed JSON: Unexpected character ('}' (code 125)) in numeric value");
+        refused("{\"generation\": 1.}", "malformed JSON: Unexpected character ('}' (code 125)) in numeric value");
+        refused("{\"app\": tru}", "malformed JSON: Unrecognized token 'tru'");
+        refused("{\"app\": nulls}", "malformed JSON: Unrecognized token 'nulls'");
         assertThatThrownBy(() -> RouterCodec.routeTable(new byte[] {'"', (byte) 0xC3, '"'}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("malformed JSON: not UTF-8");
+        assertThatThrownBy(() -> RouterCodec.routeTable(new byte[] {(byte) 0xFE, (byte) 0xFF, 0, '{', 0, '}'}))
+                .as("UTF-16, which Jackson alone would detect and read").hasMessage("malformed JSON: not UTF-8");
+        assertThatThrownBy(() -> RouterCodec.routeTable(new byte[] {'"', (byte) 0xC0, (byte) 0xAF, '"'}))
+                .as("an overlong '/'").hasMessage("malformed JSON: not UTF-8");
+    }
+
+    @Test
+    void refusesAFieldGivenTwiceNamingWhere() {
+        refused("{\"app\":\"a\",\"app\":\"b\"}", "malformed JSON: Duplicate field 'app' (line 1, column");
+        String table = new String(RouterCodec.json(TABLE), UTF_8);
+        refused(table.replace("\"revision\":4,", "\"revision\":4,\"name\":\"again\","),
+                "malformed JSON: Duplicate field 'name' at tracks[1] (line 1, column");
+        assertThatThrownBy(() -> RouterCodec.listener("{\"listen\":\"127.0.0.1:1\",\"listen\":\"127.0.0.1:2\"}"
+                .getBytes(UTF_8))).hasMessageContaining("Duplicate field 'listen'");
+    }
+
+    @Test
+    void refusesAnythingAfterTheDocument() {
+        String table = new String(RouterCodec.json(TABLE), UTF_8);
+        refused(table + " {}", "malformed JSON: unexpected '{' after the document's end (line 1, column "
+                + (table.length() + 2) + ")");
+        refused(table + "\n]", "malformed JSON: Unexpected close marker ']'");
+        refused(table + " 7", "malformed JSON: unexpected '7' after the document's end");
+        assertThat(RouterCodec.routeTable((table + " \n").getBytes(UTF_8))).as("whitespace is no token")
+                .isEqualTo(TABLE);
+    }
+
+    @Test
+    void refusesNumbersThatAreNotWhole() {
+        for (String number : List.of("1.5", "1.0", "1e3", "1E+2", "-0.0")) {
+            refused("{\"app\":\"web\",\"generation\":" + number + ",\"tracks\":[]}",
+                    "generation must be a whole number");
+        }
+        refused("{\"app\":\"web\",\"generation\":1,\"tracks\":[{\"name\":\"a\",\"revision\":1,"
+                + "\"weightBasisPoints\":1e4,\"backends\":[]}]}", "tracks[0].weightBasisPoints must be a whole number");
+        refused("{\"app\":\"web\",\"generation\":9223372036854775808,\"tracks\":[]}", "generation is out of range");
+        refused("{\"app\":\"web\",\"generation\":1" + "0".repeat(1_000) + ",\"tracks\":[]}",
+                "malformed JSON: Number value length (1001) exceeds the maximum allowed (1000");
+        assertThat(RouterCodec.routeTable("{\"app\":\"web\",\"generation\":9223372036854775807,\"tracks\":[]}"
+                .getBytes(UTF_8)).generation()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    /** Deep nesting is refused at its first level the schema does not expect, and by the parser past 32 levels. */
+    @Test
+    void boundsNesting() throws Exception {
+        refused("[".repeat(100_000), "expected an object");
+        refused("{\"app\":" + "[".repeat(100_000), "app must be a string");
+        refused("{\"app\":\"web\",\"generation\":1,\"tracks\":[" + "[".repeat(100_000),
+                "expected an object at tracks[0]");
+        try (JsonParser parser = RouterCodec.JSON.createParser("[".repeat(RouterCodec.MAX_DEPTH) + "]".repeat(
+                RouterCodec.MAX_DEPTH))) {
+            while (parser.nextToken() != null) {
+                assertThat(parser.getParsingContext().getNestingDepth()).isLessThanOrEqualTo(RouterCodec.MAX_DEPTH);
+            }
+        }
+        try (JsonParser parser = RouterCodec.JSON.createParser("[".repeat(RouterCodec.MAX_DEPTH + 1))) {
+            assertThatThrownBy(() -> {
+                while (parser.nextToken() != null) {
+                    assertThat(parser.isExpectedStartArrayToken()).isTrue();
+                }
+            }).isInstanceOf(StreamConstraintsException.class).hasMessageContaining("(" + RouterCodec.MAX_DEPTH);
+        }
     }
 
     private static void refused(String json, String reason) {
