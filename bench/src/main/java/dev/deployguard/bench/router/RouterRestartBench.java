@@ -88,8 +88,13 @@ public final class RouterRestartBench {
         out.put("kill_soon_after_takeover", soon);
         out.put("loadavg_before", loadAverage());
         try (DemoApp backend = DemoApp.start(0, "v1", Behaviour.HEALTHY)) {
-            RouterHandle host = new RouterLauncher().withSupervisor(true).withStartTimeout(Duration.ofSeconds(60))
-                    .startHost(new HostRouterConfig(Ports.freeLoopbackPort(), stateDir, tokenFile), log);
+            RouterLauncher launcher = new RouterLauncher().withSupervisor(true)
+                    .withStartTimeout(Duration.ofSeconds(60));
+            // The router's class-data archive (RouterCds) made first if it is not in place, as every start after the
+            // first finds it; DEPLOYGUARD_CDS=off measures the takeover without it.
+            out.put("router_class_data_archive", launcher.trainClassData(stateDir));
+            RouterHandle host = launcher.startHost(new HostRouterConfig(Ports.freeLoopbackPort(), stateDir, tokenFile),
+                    log);
             ProcessHandle supervisor = ProcessHandle.of(host.pid()).orElseThrow();
             try {
                 // A long timeout: the first HTTPS app loads the JDK's TLS classes in a cold router, seconds when busy.

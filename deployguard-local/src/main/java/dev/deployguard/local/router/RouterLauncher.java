@@ -93,29 +93,41 @@ public final class RouterLauncher {
     private final String classPath;
     private final List<String> jvmOptions;
     private final boolean supervised;
+    /** Where the host router's jar and class-data archive are kept; null: the user's cache directory. */
+    private final Path cacheDir;
 
     /** A launcher with the default timeout and JVM options, running the router from this JVM's class path. */
     public RouterLauncher() {
-        this(DEFAULT_START_TIMEOUT, System.getProperty("java.class.path"), DEFAULT_JVM_OPTIONS, false);
+        this(DEFAULT_START_TIMEOUT, System.getProperty("java.class.path"), DEFAULT_JVM_OPTIONS, false, null);
     }
 
-    private RouterLauncher(Duration startTimeout, String classPath, List<String> jvmOptions, boolean supervised) {
+    private RouterLauncher(Duration startTimeout, String classPath, List<String> jvmOptions, boolean supervised,
+                           Path cacheDir) {
         this.startTimeout = Objects.requireNonNull(startTimeout, "startTimeout");
         this.classPath = Objects.requireNonNull(classPath, "classPath");
         this.jvmOptions = List.copyOf(jvmOptions);
         this.supervised = supervised;
+        this.cacheDir = cacheDir;
     }
 
     public RouterLauncher withStartTimeout(Duration timeout) {
-        return new RouterLauncher(timeout, classPath, jvmOptions, supervised);
+        return new RouterLauncher(timeout, classPath, jvmOptions, supervised, cacheDir);
     }
 
     public RouterLauncher withClassPath(String path) {
-        return new RouterLauncher(startTimeout, path, jvmOptions, supervised);
+        return new RouterLauncher(startTimeout, path, jvmOptions, supervised, cacheDir);
     }
 
     public RouterLauncher withJvmOptions(List<String> options) {
-        return new RouterLauncher(startTimeout, classPath, options, supervised);
+        return new RouterLauncher(startTimeout, classPath, options, supervised, cacheDir);
+    }
+
+    /**
+     * Keeps the host router's jar and class-data archive under {@code dir} instead of the user's cache directory
+     * ({@code $DEPLOYGUARD_CACHE_DIR/router}, ...: {@link RouterClassPath#cacheDir}).
+     */
+    public RouterLauncher withCacheDir(Path dir) {
+        return new RouterLauncher(startTimeout, classPath, jvmOptions, supervised, Objects.requireNonNull(dir, "dir"));
     }
 
     /**
@@ -125,7 +137,7 @@ public final class RouterLauncher {
      * plane. The router exits when its supervisor is killed.
      */
     public RouterLauncher withSupervisor(boolean supervise) {
-        return new RouterLauncher(startTimeout, classPath, jvmOptions, supervise);
+        return new RouterLauncher(startTimeout, classPath, jvmOptions, supervise, cacheDir);
     }
 
     /**
@@ -135,15 +147,15 @@ public final class RouterLauncher {
      * control plane adopting a running router, {@code ps}) would no longer see them.
      */
     public List<String> command(RouterConfig config) {
-        return command(RouterMain.class.getName(), config.toArgs(), false);
+        return command(RouterMain.class.getName(), config.toArgs(), false, List.of());
     }
 
     /** The command that starts a host router with this config; as {@link #command(RouterConfig)}. */
     public List<String> command(HostRouterConfig config) {
-        return command(HostRouterMain.class.getName(), config.toArgs(), true);
+        return command(HostRouterMain.class.getName(), config.toArgs(), true, List.of());
     }
 
-    private List<String> command(String mainClass, List<String> args, boolean standby) {
+    private List<String> command(String mainClass, List<String> args, boolean standby, List<String> archive) {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             // A session of its own: a Ctrl-C or hang-up aimed at the control plane's terminal does not reach it.
@@ -155,6 +167,7 @@ public final class RouterLauncher {
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(inheritedRouterProperties());
+        command.addAll(archive);
         command.addAll(jvmOptions);
         if (supervised) {
             command.add("-D" + SUPERVISED_PROPERTY + "=true");
@@ -244,10 +257,37 @@ public final class RouterLauncher {
      * @throws RouterStartException as {@link #start(RouterConfig, Path)}
      */
     public RouterHandle startHost(HostRouterConfig config, Path logFile) {
-        String routerClassPath = RouterClassPath.lean(classPath, RouterClassPath.cacheDir(System.getenv())
-                .orElse(config.stateDir().resolve("classes")));
-        return start("host router", command(config), routerClassPath, config.adminPort(), config.tokenFile(),
-                logFile, (client, pid) -> client.hostHealth().pid() == pid ? "" : null);
+        String routerClassPath = hostClassPath(config.stateDir());
+        List<String> archive = List.of();
+        java.util.Optional<Path> jar = RouterCds.jarFor(routerClassPath, jvmOptions, System.getenv());
+        if (jar.isPresent()) {
+            // Mapped once in place; until then made in the background, so this start does not wait for it.
+            archive = RouterCds.options(jar.get());
+            if (archive.isEmpty()) {
+                RouterCds.trainInBackground(jar.get(), jvmOptions);
+            }
+        }
+        return start("host router", command(HostRouterMain.class.getName(), config.toArgs(), true, archive),
+                routerClassPath, config.adminPort(), config.tokenFile(), logFile,
+                (client, pid) -> client.hostHealth().pid() == pid ? "" : null);
+    }
+
+    /**
+     * Makes the host router's class-data archive ({@link RouterCds}) now unless it is in place, waiting for a training
+     * another process runs, for whoever must measure a router with it (the benchmarks): a host router started after
+     * maps it. False when there is none: the class path is not a router jar, the options or {@code DEPLOYGUARD_CDS=off}
+     * turn it off, or the training failed (its log is beside the jar, {@code router-KEY.jar.jsa.log}).
+     */
+    public boolean trainClassData(Path stateDir) throws InterruptedException {
+        java.util.Optional<Path> jar = RouterCds.jarFor(hostClassPath(stateDir), jvmOptions, System.getenv());
+        return jar.isPresent() && RouterCds.trainNow(jar.get(), jvmOptions);
+    }
+
+    /** The class path a host router runs from: its own jar ({@link RouterClassPath}) for a distribution jar. */
+    private String hostClassPath(Path stateDir) {
+        Path dir = cacheDir != null ? cacheDir
+                : RouterClassPath.cacheDir(System.getenv()).orElse(stateDir.resolve("classes"));
+        return RouterClassPath.lean(classPath, dir);
     }
 
     /** Asks a starting router whether it is the process {@code pid}: its listen address if so, else null. */
