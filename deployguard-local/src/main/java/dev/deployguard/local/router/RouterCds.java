@@ -162,7 +162,7 @@ final class RouterCds {
         Path tmp = jsa.resolveSibling(jsa.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         Path stampTmp = jsa.resolveSibling(stamp(jsa).getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
-            Files.deleteIfExists(tmp);
+            removeLeftovers(jsa);
             boolean written;
             try {
                 written = trainer.train(tmp) && Files.isRegularFile(tmp) && Files.size(tmp) > 0;
@@ -185,6 +185,18 @@ final class RouterCds {
         } finally {
             Files.deleteIfExists(tmp);
             Files.deleteIfExists(stampTmp);
+        }
+    }
+
+    /**
+     * Removes temporary archives a training left when the process that ran it ended first (the lock is held: no
+     * training of ours writes them; one still running after its process ended writes to a removed file, and then ends).
+     */
+    private static void removeLeftovers(Path jsa) throws IOException {
+        try (var left = Files.newDirectoryStream(jsa.getParent(), jsa.getFileName() + ".*.tmp")) {
+            for (Path file : left) {
+                Files.deleteIfExists(file);
+            }
         }
     }
 

@@ -10,7 +10,8 @@ import java.nio.charset.StandardCharsets;
  * through them, stats, health, a removal and a restore from their files), which loads what a router serving apps
  * loads. Without TLS: the JDK's TLS classes would be in every router's archive, and a relocated archive is resident
  * as a whole (docs/benchmarks.md); a router serving HTTPS loads them itself, as before. Not a router: it prints nothing
- * and exits 0 once done (1 on failure, or after {@link #LIMIT_MS} whatever it was doing).
+ * and exits 0 once done; 1 on failure, after {@link #LIMIT_MS} whatever it was doing, or once the process that started
+ * it is gone.
  */
 final class RouterCdsTraining {
     static final long LIMIT_MS = 120_000;
@@ -38,6 +39,9 @@ final class RouterCdsTraining {
         }, "training-limit");
         limit.setDaemon(true);
         limit.start();
+        // Ends with the process that started it (a control plane that stopped meanwhile would never use the archive).
+        ProcessHandle.current().parent()
+                .ifPresent(parent -> parent.onExit().thenRun(() -> Runtime.getRuntime().halt(1)));
         boolean[] incomplete = {false};
         PrintStream watch = new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8) {
             @Override
