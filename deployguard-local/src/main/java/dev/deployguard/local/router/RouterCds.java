@@ -33,6 +33,10 @@ import java.util.concurrent.TimeUnit;
  * archive the JVM finds unusable: an archive never stops a router from starting. A training that fails is not tried
  * again for the same jar and JVM (each try costs seconds of CPU). The routers themselves never write it: the two JVMs
  * of a supervised host router both only read it.
+ *
+ * <p>The training JVM holds a second lock ({@code .training.lock}) for its whole life and runs on when the process that
+ * started it ends (a control plane that lived seconds, as in tests): the next one then waits for it instead of
+ * training again, and puts its archive in place once it has mapped it.
  */
 final class RouterCds {
     static final String SUFFIX = ".jsa";
@@ -44,6 +48,11 @@ final class RouterCds {
     /** Makes an archive at {@code tmp} (from the jar it is for); true when it wrote one that maps. */
     interface Trainer {
         boolean train(Path tmp) throws IOException, InterruptedException;
+
+        /** Whether a JVM maps the archive at {@code tmp} (one a training left behind). */
+        default boolean maps(Path tmp) throws IOException, InterruptedException {
+            return true;
+        }
     }
 
     /** What a training run gave. */
@@ -146,6 +155,12 @@ final class RouterCds {
                 if (usable(jsa)) {
                     return Outcome.PRESENT;
                 }
+                if (held(trainingLock(jsa))) {
+                    return Outcome.BUSY; // a training JVM whose starter ended runs on: its archive is adopted next
+                }
+                if (adoptLeftover(jsa, trainer)) {
+                    return Outcome.WRITTEN;
+                }
                 if (failedBefore(jsa)) {
                     return Outcome.FAILED;
                 }
@@ -160,9 +175,7 @@ final class RouterCds {
 
     private static Outcome trainLocked(Path jsa, Trainer trainer) throws IOException {
         Path tmp = jsa.resolveSibling(jsa.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        Path stampTmp = jsa.resolveSibling(stamp(jsa).getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
-            removeLeftovers(jsa);
             boolean written;
             try {
                 written = trainer.train(tmp) && Files.isRegularFile(tmp) && Files.size(tmp) > 0;
@@ -176,34 +189,72 @@ final class RouterCds {
                 Files.writeString(failed(jsa), javaIdentity(), StandardCharsets.UTF_8);
                 return Outcome.FAILED;
             }
+            putInPlace(tmp, jsa);
+            return Outcome.WRITTEN;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Moves a checked archive into place, then its stamp: a reader never finds a stamp of another file. */
+    private static void putInPlace(Path tmp, Path jsa) throws IOException {
+        Path stampTmp = jsa.resolveSibling(stamp(jsa).getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        try {
             Files.deleteIfExists(stamp(jsa));
             Files.move(tmp, jsa, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Files.writeString(stampTmp, stampOf(jsa), StandardCharsets.UTF_8);
             Files.move(stampTmp, stamp(jsa), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Files.deleteIfExists(failed(jsa));
-            return Outcome.WRITTEN;
         } finally {
-            Files.deleteIfExists(tmp);
             Files.deleteIfExists(stampTmp);
         }
     }
 
     /**
-     * Removes temporary archives a training left when the process that ran it ended first (the lock is held: no
-     * training of ours writes them; one still running after its process ended writes to a removed file, and then ends).
+     * An archive a training JVM wrote after the process that started it had ended (a control plane stopped within
+     * seconds, as in tests): checked by mapping it and put in place, so that training is not run again; one that does
+     * not map is removed. Both locks are free here: no training writes any of them any more.
      */
-    private static void removeLeftovers(Path jsa) throws IOException {
-        try (var left = Files.newDirectoryStream(jsa.getParent(), jsa.getFileName() + ".*.tmp")) {
-            for (Path file : left) {
-                Files.deleteIfExists(file);
+    private static boolean adoptLeftover(Path jsa, Trainer trainer) throws IOException {
+        List<Path> left = new ArrayList<>();
+        try (var found = Files.newDirectoryStream(jsa.getParent(), jsa.getFileName() + ".*.tmp")) {
+            found.forEach(left::add);
+        }
+        boolean adopted = false;
+        for (Path tmp : left) {
+            try {
+                if (!adopted && Files.size(tmp) > 0 && trainer.maps(tmp)) {
+                    putInPlace(tmp, jsa);
+                    adopted = true;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                Files.deleteIfExists(tmp);
             }
+        }
+        return adopted;
+    }
+
+    /** Whether another holds the lock on {@code file} (a training JVM holds its lock until it has exited). */
+    static boolean held(Path file) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock lock = channel.tryLock();
+            if (lock != null) {
+                lock.release();
+            }
+            return lock == null;
+        } catch (OverlappingFileLockException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
     /** Removes the archive of {@code jar} and its files (with the jar, by {@link RouterClassPath}'s rule). */
     static void removeWith(Path jar) {
         Path jsa = archiveOf(jar);
-        for (Path file : List.of(jsa, stamp(jsa), failed(jsa), log(jsa), lock(jsa))) {
+        for (Path file : List.of(jsa, stamp(jsa), failed(jsa), log(jsa), lock(jsa), trainingLock(jsa))) {
             try {
                 Files.deleteIfExists(file);
             } catch (IOException e) {
@@ -222,6 +273,11 @@ final class RouterCds {
 
     static Path lock(Path jsa) {
         return jsa.resolveSibling(jsa.getFileName() + ".lock");
+    }
+
+    /** Held by the training JVM for its whole life, the archive's writing at exit included. */
+    static Path trainingLock(Path jsa) {
+        return jsa.resolveSibling(jsa.getFileName() + ".training.lock");
     }
 
     static Path log(Path jsa) {
@@ -263,18 +319,25 @@ final class RouterCds {
         public boolean train(Path tmp) throws IOException, InterruptedException {
             Path log = log(archiveOf(jar));
             Files.deleteIfExists(log);
-            return run(List.of("-XX:ArchiveClassesAtExit=" + tmp), RouterCdsTraining.class.getName(), log)
-                    && Files.isRegularFile(tmp) && Files.size(tmp) > 0
-                    && run(List.of("-Xshare:on", "-XX:SharedArchiveFile=" + tmp), "-version", log);
+            return run(List.of("-XX:ArchiveClassesAtExit=" + tmp), List.of(RouterCdsTraining.class.getName(),
+                    trainingLock(archiveOf(jar)).toString()), log)
+                    && Files.isRegularFile(tmp) && Files.size(tmp) > 0 && maps(tmp);
         }
 
-        private boolean run(List<String> archive, String main, Path log) throws IOException, InterruptedException {
+        @Override
+        public boolean maps(Path tmp) throws IOException, InterruptedException {
+            return run(List.of("-Xshare:on", "-XX:SharedArchiveFile=" + tmp), List.of("-version"),
+                    log(archiveOf(jar)));
+        }
+
+        private boolean run(List<String> archive, List<String> main, Path log) throws IOException,
+                InterruptedException {
             List<String> command = new ArrayList<>();
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             // The routers' options (their heap and JIT flags), without their logging: the archive is theirs.
             jvmOptions.stream().filter(o -> !o.startsWith("-Xlog") && !o.startsWith("-verbose")).forEach(command::add);
             command.addAll(archive);
-            command.add(main);
+            command.addAll(main);
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             // As the router: its class path in CLASSPATH (the archive records it and a router must match it).

@@ -66,8 +66,8 @@ class RouterCdsTest {
     void noArchiveMapsNothingAndATrainedOneIsMappedWithXshareAuto() throws Exception {
         Path jar = routerJar();
         assertThat(RouterCds.options(jar)).as("absent").isEmpty();
-        // What a training left whose control plane ended before it could move it into place.
-        Files.write(dir.resolve(RouterCds.archiveOf(jar).getFileName() + ".4242.tmp"), new byte[100]);
+        // An empty file a training JVM left (it was killed as it began writing): removed, not adopted.
+        Files.write(dir.resolve(RouterCds.archiveOf(jar).getFileName() + ".4242.tmp"), new byte[0]);
 
         AtomicInteger calls = new AtomicInteger();
         assertThat(RouterCds.train(jar, writing(new byte[4096], calls))).isEqualTo(RouterCds.Outcome.WRITTEN);
@@ -147,6 +147,51 @@ class RouterCdsTest {
     }
 
     @Test
+    void whileATrainingJvmRunsNobodyTrainsAndItsArchiveIsAdoptedOnceItMaps() throws Exception {
+        Path jar = routerJar();
+        Path jsa = RouterCds.archiveOf(jar);
+        AtomicInteger trained = new AtomicInteger();
+        AtomicInteger checked = new AtomicInteger();
+        RouterCds.Trainer trainer = new RouterCds.Trainer() {
+            @Override
+            public boolean train(Path tmp) throws java.io.IOException {
+                trained.incrementAndGet();
+                Files.write(tmp, new byte[16]);
+                return true;
+            }
+
+            @Override
+            public boolean maps(Path tmp) throws java.io.IOException {
+                checked.incrementAndGet();
+                return Files.size(tmp) == 777; // only the good leftover maps
+            }
+        };
+        // A training JVM whose control plane ended holds its lock until it has written its archive and exited.
+        try (FileChannel channel = FileChannel.open(RouterCds.trainingLock(jsa), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock held = channel.lock()) {
+            assertThat(held.isValid()).isTrue();
+            assertThat(RouterCds.train(jar, trainer)).isEqualTo(RouterCds.Outcome.BUSY);
+        }
+        assertThat(trained).as("no second training beside it").hasValue(0);
+
+        // It wrote its archive and exited: the next one maps it and puts it in place instead of training.
+        Files.write(dir.resolve(jsa.getFileName() + ".1111.tmp"), new byte[777]);
+        assertThat(RouterCds.train(jar, trainer)).isEqualTo(RouterCds.Outcome.WRITTEN);
+        assertThat(trained).hasValue(0);
+        assertThat(checked).hasValue(1);
+        assertThat(Files.size(jsa)).isEqualTo(777);
+        assertThat(RouterCds.usable(jsa)).isTrue();
+
+        // A leftover that does not map is removed, and a training runs.
+        Files.delete(RouterCds.stamp(jsa));
+        Files.write(dir.resolve(jsa.getFileName() + ".2222.tmp"), new byte[5]);
+        assertThat(RouterCds.train(jar, trainer)).isEqualTo(RouterCds.Outcome.WRITTEN);
+        assertThat(trained).hasValue(1);
+        assertThat(Files.size(jsa)).isEqualTo(16);
+        assertThat(dir.resolve(jsa.getFileName() + ".2222.tmp")).doesNotExist();
+    }
+
+    @Test
     void aFailedTrainingIsNotTriedAgainForTheSameJvmAndLeavesNoArchive() throws Exception {
         Path jar = routerJar();
         AtomicInteger calls = new AtomicInteger();
@@ -183,7 +228,8 @@ class RouterCdsTest {
 
         RouterCds.removeWith(jar);
 
-        assertThat(List.of(jsa, RouterCds.stamp(jsa), RouterCds.log(jsa), RouterCds.lock(jsa)))
+        assertThat(List.of(jsa, RouterCds.stamp(jsa), RouterCds.log(jsa), RouterCds.lock(jsa),
+                RouterCds.trainingLock(jsa)))
                 .allSatisfy(p -> assertThat(p).doesNotExist());
         assertThat(RouterCds.usable(RouterCds.archiveOf(otherJar))).as("another jar's archive").isTrue();
     }
