@@ -254,7 +254,14 @@ final class RouterCds {
     /** Removes the archive of {@code jar} and its files (with the jar, by {@link RouterClassPath}'s rule). */
     static void removeWith(Path jar) {
         Path jsa = archiveOf(jar);
-        for (Path file : List.of(jsa, stamp(jsa), failed(jsa), log(jsa), lock(jsa), trainingLock(jsa))) {
+        List<Path> files = new ArrayList<>(List.of(jsa, stamp(jsa), failed(jsa), log(jsa), lock(jsa),
+                trainingLock(jsa)));
+        try (var left = Files.newDirectoryStream(jsa.getParent(), jsa.getFileName() + ".*.tmp")) {
+            left.forEach(files::add);
+        } catch (IOException e) {
+            // None to add.
+        }
+        for (Path file : files) {
             try {
                 Files.deleteIfExists(file);
             } catch (IOException e) {

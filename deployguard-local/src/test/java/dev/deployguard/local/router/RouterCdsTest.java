@@ -223,13 +223,14 @@ class RouterCdsTest {
         RouterCds.train(jar, writing(new byte[64], new AtomicInteger()));
         Path jsa = RouterCds.archiveOf(jar);
         Files.writeString(RouterCds.log(jsa), "training output");
+        Path leftover = Files.write(dir.resolve(jsa.getFileName() + ".77.tmp"), new byte[3]);
         Path otherJar = Files.write(dir.resolve("router-ffff-1-2.jar"), new byte[] {1});
         RouterCds.train(otherJar, writing(new byte[64], new AtomicInteger()));
 
         RouterCds.removeWith(jar);
 
         assertThat(List.of(jsa, RouterCds.stamp(jsa), RouterCds.log(jsa), RouterCds.lock(jsa),
-                RouterCds.trainingLock(jsa)))
+                RouterCds.trainingLock(jsa), leftover))
                 .allSatisfy(p -> assertThat(p).doesNotExist());
         assertThat(RouterCds.usable(RouterCds.archiveOf(otherJar))).as("another jar's archive").isTrue();
     }
