@@ -73,6 +73,9 @@ public final class HostRouterRssBench {
             String to = "127.0.0.1:" + backend.port();
             RouterLauncher launcher = new RouterLauncher().withSupervisor(true).withJvmOptions(jvmOptions)
                     .withStartTimeout(Duration.ofSeconds(60));
+            // The router's class-data archive (RouterCds) made first if it is not in place, so every run measures a
+            // router that maps it, as every start after the first does; DEPLOYGUARD_CDS=off measures one without.
+            out.put("router_class_data_archive", launcher.trainClassData(dir.resolve("host")));
 
             RouterHandle host = launcher.startHost(new HostRouterConfig(Ports.freeLoopbackPort(),
                     dir.resolve("host"), tokenFile), dir.resolve("host.log"));

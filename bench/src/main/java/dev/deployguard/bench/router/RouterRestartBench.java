@@ -59,6 +59,7 @@ public final class RouterRestartBench {
         int workers = 8;
         boolean tls = false;
         boolean soon = false;
+        long settleMs = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--kills" -> kills = Integer.parseInt(args[++i]);
@@ -66,12 +67,15 @@ public final class RouterRestartBench {
                 case "--quick" -> kills = 5;
                 case "--tls" -> tls = true;
                 case "--soon" -> soon = true;
+                // Waits this long after the standby is warm before each kill (0: at once), so the compiler threads
+                // have installed what the warm-up queued, as for a standby that has stood by for a while.
+                case "--settle-ms" -> settleMs = Long.parseLong(args[++i]);
                 case "--json" -> {
                     // JSON is the only output.
                 }
                 default -> {
                     System.err.println("usage: bench/run router-restart [--kills N] [--workers N] [--tls] [--soon]"
-                            + " [--quick] [--json]");
+                            + " [--settle-ms MS] [--quick] [--json]");
                     System.exit(2);
                 }
             }
@@ -86,10 +90,16 @@ public final class RouterRestartBench {
         out.put("workers", workers);
         out.put("tls", tls);
         out.put("kill_soon_after_takeover", soon);
+        out.put("settle_ms", settleMs);
         out.put("loadavg_before", loadAverage());
         try (DemoApp backend = DemoApp.start(0, "v1", Behaviour.HEALTHY)) {
-            RouterHandle host = new RouterLauncher().withSupervisor(true).withStartTimeout(Duration.ofSeconds(60))
-                    .startHost(new HostRouterConfig(Ports.freeLoopbackPort(), stateDir, tokenFile), log);
+            RouterLauncher launcher = new RouterLauncher().withSupervisor(true)
+                    .withStartTimeout(Duration.ofSeconds(60));
+            // The router's class-data archive (RouterCds) made first if it is not in place, as every start after the
+            // first finds it; DEPLOYGUARD_CDS=off measures the takeover without it.
+            out.put("router_class_data_archive", launcher.trainClassData(stateDir));
+            RouterHandle host = launcher.startHost(new HostRouterConfig(Ports.freeLoopbackPort(), stateDir, tokenFile),
+                    log);
             ProcessHandle supervisor = ProcessHandle.of(host.pid()).orElseThrow();
             try {
                 // A long timeout: the first HTTPS app loads the JDK's TLS classes in a cold router, seconds when busy.
@@ -125,6 +135,7 @@ public final class RouterRestartBench {
                                     && count(log, "waiting to take over") >= warm);
                             long okNow = traffic.ok.sum();
                             await(Duration.ofSeconds(60), () -> traffic.ok.sum() >= okNow + 200);
+                            Thread.sleep(settleMs);
                         }
                         if (k == 1) {
                             out.put("serving_rss_mb", rssMb(active.pid()));

@@ -36,7 +36,7 @@ final class RouterClassPath {
     static final List<String> KEPT = List.of("dev/deployguard/", "io/netty/", "org/HdrHistogram/",
             "com/fasterxml/jackson/", "org/slf4j/", "META-INF/native/");
     private static final String VERSIONS = "META-INF/versions/";
-    private static final String PREFIX = "router-";
+    static final String PREFIX = "router-";
     /** Router jars of older distributions kept besides the current one (a router still running may use one). */
     private static final int OLDER_KEPT = 2;
 
@@ -160,7 +160,8 @@ final class RouterClassPath {
 
     /**
      * Removes router jars of older builds of the same distribution jar (same path) but the newest few (a router still
-     * running may restart from one); those of other installations sharing the cache are left alone.
+     * running may restart from one), with their class-data archives ({@link RouterCds}); those of other installations
+     * sharing the cache are left alone.
      */
     private static void removeOlder(Path dir, Path current, String sameJar) {
         List<Path> others = new ArrayList<>();
@@ -177,6 +178,7 @@ final class RouterClassPath {
         for (Path old : others.subList(Math.min(OLDER_KEPT, others.size()), others.size())) {
             try {
                 Files.deleteIfExists(old);
+                RouterCds.removeWith(old);
             } catch (IOException e) {
                 // Left for the next start to remove.
             }

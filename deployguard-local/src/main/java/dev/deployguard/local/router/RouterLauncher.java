@@ -70,29 +70,41 @@ public final class RouterLauncher {
     private final String classPath;
     private final List<String> jvmOptions;
     private final boolean supervised;
+    /** Where the host router's jar and class-data archive are kept; null: the user's cache directory. */
+    private final Path cacheDir;
 
     /** A launcher with the default timeout and JVM options, running the router from this JVM's class path. */
     public RouterLauncher() {
-        this(DEFAULT_START_TIMEOUT, System.getProperty("java.class.path"), DEFAULT_JVM_OPTIONS, false);
+        this(DEFAULT_START_TIMEOUT, System.getProperty("java.class.path"), DEFAULT_JVM_OPTIONS, false, null);
     }
 
-    private RouterLauncher(Duration startTimeout, String classPath, List<String> jvmOptions, boolean supervised) {
+    private RouterLauncher(Duration startTimeout, String classPath, List<String> jvmOptions, boolean supervised,
+                           Path cacheDir) {
         this.startTimeout = Objects.requireNonNull(startTimeout, "startTimeout");
         this.classPath = Objects.requireNonNull(classPath, "classPath");
         this.jvmOptions = List.copyOf(jvmOptions);
         this.supervised = supervised;
+        this.cacheDir = cacheDir;
     }
 
     public RouterLauncher withStartTimeout(Duration timeout) {
-        return new RouterLauncher(timeout, classPath, jvmOptions, supervised);
+        return new RouterLauncher(timeout, classPath, jvmOptions, supervised, cacheDir);
     }
 
     public RouterLauncher withClassPath(String path) {
-        return new RouterLauncher(startTimeout, path, jvmOptions, supervised);
+        return new RouterLauncher(startTimeout, path, jvmOptions, supervised, cacheDir);
     }
 
     public RouterLauncher withJvmOptions(List<String> options) {
-        return new RouterLauncher(startTimeout, classPath, options, supervised);
+        return new RouterLauncher(startTimeout, classPath, options, supervised, cacheDir);
+    }
+
+    /**
+     * Keeps the host router's jar and class-data archive under {@code dir} instead of the user's cache directory
+     * ({@code $DEPLOYGUARD_CACHE_DIR/router}, ...: {@link RouterClassPath#cacheDir}).
+     */
+    public RouterLauncher withCacheDir(Path dir) {
+        return new RouterLauncher(startTimeout, classPath, jvmOptions, supervised, Objects.requireNonNull(dir, "dir"));
     }
 
     /**
@@ -102,7 +114,7 @@ public final class RouterLauncher {
      * plane. The router exits when its supervisor is killed.
      */
     public RouterLauncher withSupervisor(boolean supervise) {
-        return new RouterLauncher(startTimeout, classPath, jvmOptions, supervise);
+        return new RouterLauncher(startTimeout, classPath, jvmOptions, supervise, cacheDir);
     }
 
     /**
@@ -112,10 +124,10 @@ public final class RouterLauncher {
      * control plane adopting a running router, {@code ps}) would no longer see them.
      */
     public List<String> command(HostRouterConfig config) {
-        return command(HostRouterMain.class.getName(), config.toArgs());
+        return command(HostRouterMain.class.getName(), config.toArgs(), List.of());
     }
 
-    private List<String> command(String mainClass, List<String> args) {
+    private List<String> command(String mainClass, List<String> args, List<String> archive) {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(SETSID)) {
             // A session of its own: a Ctrl-C or hang-up aimed at the control plane's terminal does not reach it.
@@ -126,6 +138,7 @@ public final class RouterLauncher {
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(inheritedRouterProperties());
+        command.addAll(archive);
         command.addAll(jvmOptions);
         if (supervised) {
             command.add("-D" + SUPERVISED_PROPERTY + "=true");
@@ -199,10 +212,37 @@ public final class RouterLauncher {
      *                              end of its log, e.g. the address that was in use) or does not answer in time
      */
     public RouterHandle startHost(HostRouterConfig config, Path logFile) {
-        String routerClassPath = RouterClassPath.lean(classPath, RouterClassPath.cacheDir(System.getenv())
-                .orElse(config.stateDir().resolve("classes")));
-        return start("host router", command(config), routerClassPath, config.adminPort(), config.tokenFile(),
-                logFile, (client, pid) -> client.hostHealth().pid() == pid ? "" : null);
+        String routerClassPath = hostClassPath(config.stateDir());
+        List<String> archive = List.of();
+        java.util.Optional<Path> jar = RouterCds.jarFor(routerClassPath, jvmOptions, System.getenv());
+        if (jar.isPresent()) {
+            // Mapped once in place; until then made in the background, so this start does not wait for it.
+            archive = RouterCds.options(jar.get());
+            if (archive.isEmpty()) {
+                RouterCds.trainInBackground(jar.get(), jvmOptions);
+            }
+        }
+        return start("host router", command(HostRouterMain.class.getName(), config.toArgs(), archive),
+                routerClassPath, config.adminPort(), config.tokenFile(), logFile,
+                (client, pid) -> client.hostHealth().pid() == pid ? "" : null);
+    }
+
+    /**
+     * Makes the host router's class-data archive ({@link RouterCds}) now unless it is in place, waiting for a training
+     * another process runs, for whoever must measure a router with it (the benchmarks): a host router started after
+     * maps it. False when there is none: the class path is not a router jar, the options or {@code DEPLOYGUARD_CDS=off}
+     * turn it off, or the training failed (its log is beside the jar, {@code router-KEY.jar.jsa.log}).
+     */
+    public boolean trainClassData(Path stateDir) throws InterruptedException {
+        java.util.Optional<Path> jar = RouterCds.jarFor(hostClassPath(stateDir), jvmOptions, System.getenv());
+        return jar.isPresent() && RouterCds.trainNow(jar.get(), jvmOptions);
+    }
+
+    /** The class path a host router runs from: its own jar ({@link RouterClassPath}) for a distribution jar. */
+    private String hostClassPath(Path stateDir) {
+        Path dir = cacheDir != null ? cacheDir
+                : RouterClassPath.cacheDir(System.getenv()).orElse(stateDir.resolve("classes"));
+        return RouterClassPath.lean(classPath, dir);
     }
 
     /** Asks a starting router whether it is the process {@code pid}: its listen address if so, else null. */
@@ -258,6 +298,13 @@ public final class RouterLauncher {
             if (System.nanoTime() - deadline > 0) {
                 process.destroyForcibly();
                 waitQuietly(process);
+                if (exitedByItself(process)) {
+                    // It was already on its way out (a taken address, bad input) when the deadline came: its code
+                    // and log say why, not "did not answer".
+                    throw new RouterStartException(prefix + " exited with code " + exitCode(process)
+                            + " before its admin API answered on 127.0.0.1:" + adminPort, tail(logFile, logStart),
+                            lastFailure);
+                }
                 throw new RouterStartException(prefix + " did not answer on 127.0.0.1:" + adminPort
                         + " within " + startTimeout.toMillis() + " ms; stopped it", tail(logFile, logStart),
                         lastFailure);
@@ -270,6 +317,15 @@ public final class RouterLauncher {
                 throw new RouterStartException(prefix + ": interrupted while waiting for it to start; stopped it",
                         tail(logFile, logStart), e);
             }
+        }
+    }
+
+    /** Whether an ended process ended of something other than the SIGKILL this launcher sent (exit code 137). */
+    static boolean exitedByItself(Process process) {
+        try {
+            return process.exitValue() != 128 + 9;
+        } catch (IllegalThreadStateException e) {
+            return false;
         }
     }
 

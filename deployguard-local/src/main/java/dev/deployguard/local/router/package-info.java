@@ -54,7 +54,8 @@
  * <p>Memory (docs/benchmarks.md, "Router memory"): a host router runs from a jar of only its packages
  * ({@link dev.deployguard.local.router.RouterClassPath}), and reads and writes its JSON with
  * {@link dev.deployguard.local.router.RouterCodec} on jackson-core's streaming parser and generator instead of
- * Jackson's databind, which only
- * {@link dev.deployguard.local.router.RouterClient} (in the control plane) uses.
+ * Jackson's databind, which only {@link dev.deployguard.local.router.RouterClient} (in the control plane) uses; it
+ * maps a class-data archive kept beside that jar ({@link dev.deployguard.local.router.RouterCds}), trained once per
+ * jar in the background.
  */
 package dev.deployguard.local.router;

@@ -69,16 +69,21 @@ class RouterClassPathTest {
         for (int i = 0; i < 4; i++) {
             Path old = Files.writeString(cache.resolve(same + "1-" + i + ".jar"), "old");
             Files.setLastModifiedTime(old, FileTime.fromMillis(1_000_000L * (i + 1)));
+            // Each with its class-data archive and the archive's stamp (RouterCds), which go with their jar.
+            Files.writeString(cache.resolve(same + "1-" + i + ".jar.jsa"), "archive");
+            Files.writeString(cache.resolve(same + "1-" + i + ".jar.jsa.ok"), "stamp");
         }
         Path other = Files.writeString(cache.resolve("router-0other-1-1.jar"), "another installation's");
         Files.setLastModifiedTime(other, FileTime.fromMillis(1_000));
+        Files.writeString(cache.resolve("router-0other-1-1.jar.jsa"), "another installation's archive");
 
         String lean = RouterClassPath.lean(big.toString(), cache);
 
         try (var found = Files.list(cache)) {
             assertThat(found.map(p -> p.getFileName().toString()).sorted().toList())
                     .containsExactlyInAnyOrder(Path.of(lean).getFileName().toString(), same + "1-2.jar",
-                            same + "1-3.jar", "router-0other-1-1.jar");
+                            same + "1-2.jar.jsa", same + "1-2.jar.jsa.ok", same + "1-3.jar", same + "1-3.jar.jsa",
+                            same + "1-3.jar.jsa.ok", "router-0other-1-1.jar", "router-0other-1-1.jar.jsa");
         }
     }
 
