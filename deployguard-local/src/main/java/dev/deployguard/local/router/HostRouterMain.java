@@ -92,7 +92,7 @@ public final class HostRouterMain {
         if (Boolean.getBoolean(RouterLauncher.STANDBY_PROPERTY)) {
             // A warm standby: serves only once the router that serves is gone (RouterStandby).
             try {
-                turn = RouterStandby.awaitTurn(config.stateDir(), limits, out);
+                turn = RouterStandby.awaitTurn(config.stateDir(), config.adminPort(), limits, out);
             } catch (IOException e) {
                 System.err.println("host router cannot take its state directory's lock: " + e);
                 return EXIT_FAILURE;

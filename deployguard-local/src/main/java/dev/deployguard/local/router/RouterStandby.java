@@ -59,12 +59,15 @@ final class RouterStandby {
      * up and waiting for the one that serves to die. Empty when it must not serve after all (its supervisor is gone).
      * The lock is kept for the life of the process.
      */
-    static Optional<RouterStandby> awaitTurn(Path stateDir, RouterLimits limits, PrintStream out)
+    static Optional<RouterStandby> awaitTurn(Path stateDir, int adminPort, RouterLimits limits, PrintStream out)
             throws IOException {
         boolean tls = StandbyWarmUp.anyTls(stateDir);
         return awaitTurn(stateDir, out, new WarmUp() {
             @Override
             public void run(BooleanSupplier takeoverDue) throws IOException {
+                // A standby started right after a takeover (in the dead JVM's place) warms up only once the router
+                // that took over serves: on two cores its warm-up would otherwise compete with that takeover.
+                StandbyWarmUp.afterTheRouterServes(adminPort, takeoverDue);
                 StandbyWarmUp.run(limits, out, takeoverDue, tls);
             }
 
@@ -80,7 +83,7 @@ final class RouterStandby {
     }
 
     /**
-     * As {@link #awaitTurn(Path, RouterLimits, PrintStream)} with the given warm-up. The lock is awaited from the
+     * As {@link #awaitTurn(Path, int, RouterLimits, PrintStream)} with the given warm-up. The lock is awaited from the
      * start, beside the warm-up (which runs on a thread of its own): a router that dies while its standby still
      * warms up (a kill soon after a takeover) is replaced at once by the partly warm standby, which loads the rest as
      * it serves, instead of after the rest of the warm-up.

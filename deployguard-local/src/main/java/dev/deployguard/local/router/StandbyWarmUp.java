@@ -159,6 +159,39 @@ final class StandbyWarmUp {
         }
     }
 
+    /** How long a standby waits for the router that serves to answer before it warms up anyway. */
+    static final long SERVES_WAIT_MS = 60_000;
+
+    /**
+     * Returns once the router on {@code adminPort} answers a request (any status: its admin API answers only once
+     * every app is restored, {@link HostRouterMain}), or once the takeover is due, or after {@link #SERVES_WAIT_MS}.
+     * The request waits for the answer itself; only a port not bound yet is tried again (every 100 ms).
+     */
+    static void afterTheRouterServes(int adminPort, BooleanSupplier takeoverDue) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SERVES_WAIT_MS);
+        while (!takeoverDue.getAsBoolean() && System.nanoTime() - deadline < 0) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), adminPort), 1_000);
+                socket.setSoTimeout((int) SERVES_WAIT_MS);
+                OutputStream output = socket.getOutputStream();
+                output.write(("GET /admin/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                output.flush();
+                if (socket.getInputStream().read() != -1) {
+                    return;
+                }
+            } catch (IOException e) {
+                // Not bound yet (the router that took over is still starting), or it went away: try again.
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** A warm-up step that may fail with an I/O error. */
     interface Step {
         void run() throws IOException;
