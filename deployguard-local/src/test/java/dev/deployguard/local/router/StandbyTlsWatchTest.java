@@ -28,6 +28,20 @@ class StandbyTlsWatchTest {
         Files.move(tmp, state.resolve(app + HostedApps.LISTENER_SUFFIX), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** Runs the watch on another thread; {@code watching} counts down at its first look at the takeover. */
+    private CompletableFuture<Boolean> watch(AtomicBoolean due, CountDownLatch watching, StandbyWarmUp.Step warmUp) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return StandbyWarmUp.onceAnAppServesTls(state, () -> {
+                    watching.countDown();
+                    return due.get();
+                }, warmUp);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
     @Test
     void anAppGivenTlsWhileTheStandbyWaitsIsWarmedUpOnceAndAPlainAppIsNot() throws Exception {
         listener("plain", AppListener.plain("127.0.0.1:18081"));
@@ -35,18 +49,9 @@ class StandbyTlsWatchTest {
         AtomicBoolean tlsSeenAtWarmUp = new AtomicBoolean();
         CountDownLatch watching = new CountDownLatch(1);
         AtomicBoolean due = new AtomicBoolean();
-        CompletableFuture<Boolean> watched = CompletableFuture.supplyAsync(() -> {
-            try {
-                return StandbyWarmUp.onceAnAppServesTls(state, () -> {
-                    watching.countDown();
-                    return due.get();
-                }, () -> {
-                    warmUps.incrementAndGet();
-                    tlsSeenAtWarmUp.set(StandbyWarmUp.anyTls(state));
-                });
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+        CompletableFuture<Boolean> watched = watch(due, watching, () -> {
+            warmUps.incrementAndGet();
+            tlsSeenAtWarmUp.set(StandbyWarmUp.anyTls(state));
         });
         assertThat(watching.await(30, TimeUnit.SECONDS)).isTrue();
         listener("second-plain", AppListener.plain("127.0.0.1:18082"));
@@ -65,16 +70,7 @@ class StandbyTlsWatchTest {
         AtomicBoolean due = new AtomicBoolean();
         CountDownLatch watching = new CountDownLatch(1);
         AtomicInteger warmUps = new AtomicInteger();
-        CompletableFuture<Boolean> watched = CompletableFuture.supplyAsync(() -> {
-            try {
-                return StandbyWarmUp.onceAnAppServesTls(state, () -> {
-                    watching.countDown();
-                    return due.get();
-                }, warmUps::incrementAndGet);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<Boolean> watched = watch(due, watching, warmUps::incrementAndGet);
         assertThat(watching.await(30, TimeUnit.SECONDS)).isTrue();
         due.set(true);
         assertThat(watched.get(60, TimeUnit.SECONDS)).isFalse();
