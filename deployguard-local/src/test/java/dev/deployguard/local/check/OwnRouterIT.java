@@ -41,6 +41,7 @@ class OwnRouterIT {
         int port = Ports.freeLoopbackPort();
         var listen = new ListenAddress("127.0.0.1", port);
         try (RouterFixture web = RouterFixture.start(dir, "web", AppListener.plain(listen.toString()), List.of())) {
+            assertThat(web.listen()).isEqualTo(listen.toString());
             assertThat(new OwnRouter("web").test(listen)).isTrue();
             assertThat(new OwnRouter("shop").test(listen)).isFalse();
             assertThat(new OwnRouter("web").test(new ListenAddress("127.0.0.1", Ports.freeLoopbackPort()))).isFalse();
