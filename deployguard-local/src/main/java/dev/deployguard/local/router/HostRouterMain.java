@@ -42,23 +42,15 @@ public final class HostRouterMain {
         return ProcessHandle.current().pid();
     }
 
-    /**
-     * Netty's settings for a router JVM unless given: no leak detector, and no JFR events (Netty 4.2's allocator would
-     * register them, which loads the JDK's whole flight-recorder metadata, about 100 classes and their objects, into a
-     * process that never records). Also the class-data training's ({@link RouterCdsTraining}), so its archive holds
-     * what a router loads.
-     */
-    static void nettyDefaults() {
+    public static void main(String[] args) {
         if (System.getProperty("io.netty.leakDetection.level") == null) {
             System.setProperty("io.netty.leakDetection.level", "disabled");
         }
         if (System.getProperty("io.netty.jfr.enabled") == null) {
+            // Netty 4.2's allocator would register its JFR events, which loads the JDK's whole flight-recorder
+            // metadata (about 100 classes and their objects) into a process that never records.
             System.setProperty("io.netty.jfr.enabled", "false");
         }
-    }
-
-    public static void main(String[] args) {
-        nettyDefaults();
         HostRouterConfig config;
         try {
             config = HostRouterConfig.parse(args);

@@ -1,8 +1,11 @@
 package dev.deployguard.local.router;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -26,7 +29,14 @@ final class RouterCdsTraining {
     }
 
     public static void main(String[] args) {
-        HostRouterMain.nettyDefaults();
+        // As HostRouterMain sets them, so the archive holds what a router loads (not Netty's leak detector, not the
+        // flight recorder's metadata).
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            System.setProperty("io.netty.leakDetection.level", "disabled");
+        }
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
         Thread limit = new Thread(() -> {
             try {
                 Thread.sleep(LIMIT_MS);
@@ -48,15 +58,22 @@ final class RouterCdsTraining {
                 System.exit(1);
             }
         }
-        boolean complete;
+        boolean[] incomplete = {false};
+        PrintStream watch = new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8) {
+            @Override
+            public void println(String line) {
+                if (line != null && line.contains("incomplete")) {
+                    incomplete[0] = true;
+                    System.err.println(line);
+                }
+            }
+        };
         try {
-            // Its only lines are a failed step's ("warm-up incomplete"), which go to the training's log.
-            complete = StandbyWarmUp.run(RouterLimits.fromSystemProperties(), System.err, () -> false, false);
+            StandbyWarmUp.run(RouterLimits.fromSystemProperties(), watch, () -> false, false);
         } catch (Exception e) {
             System.err.println("router class-data training failed: " + e);
             System.exit(1);
-            return;
         }
-        System.exit(complete ? 0 : 1);
+        System.exit(incomplete[0] ? 1 : 0);
     }
 }

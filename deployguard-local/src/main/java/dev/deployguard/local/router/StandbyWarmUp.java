@@ -59,13 +59,10 @@ final class StandbyWarmUp {
      * restore of the apps from their files. Everything is closed and deleted afterwards. It stops between two
      * steps once {@code takeoverDue} (the router it stands by for is gone: serving at once, partly warm, beats
      * finishing the warm-up first), and says so.
-     *
-     * @return whether every step ran (false: one failed, which it says on {@code out}, and the rest was skipped)
      */
-    static boolean run(RouterLimits limits, PrintStream out, BooleanSupplier takeoverDue, boolean tls)
+    static void run(RouterLimits limits, PrintStream out, BooleanSupplier takeoverDue, boolean tls)
             throws IOException {
         Due due = new Due(takeoverDue);
-        boolean complete = true;
         Path dir = Files.createTempDirectory("deployguard-router-standby");
         String token = UUID.randomUUID().toString();
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
@@ -123,7 +120,6 @@ final class StandbyWarmUp {
                 throw e;
             } catch (Exception e) {
                 // A warm-up that fails costs only speed: the takeover loads what it needs itself.
-                complete = false;
                 out.println("router standby: warm-up incomplete (" + e + "); a takeover loads the rest itself");
             } finally {
                 apps.closeAll(0);
@@ -136,7 +132,6 @@ final class StandbyWarmUp {
                     clock);
             restored.restoreAll(quiet);
             restored.closeAll(0);
-            return complete;
         } finally {
             io.netty.util.concurrent.Future<?> stopped = loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             if (!takeoverDue.getAsBoolean()) {
